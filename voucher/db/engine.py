@@ -1,0 +1,86 @@
+"""Engines and sessions.
+
+``DATABASE_URL`` selects the database; without it, a SQLite file in the instance folder.
+SQLite runs in WAL mode and every transaction starts with ``BEGIN IMMEDIATE`` (it takes the
+write lock at its start, so two writers never deadlock half-way); connections opened with
+the execution option ``readonly=True`` use a plain ``BEGIN``. PostgreSQL goes through
+psycopg 3.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import Engine, create_engine, event
+from sqlalchemy.orm import Session, sessionmaker
+
+DEFAULT_INSTANCE = Path(os.environ.get("VOUCHER_INSTANCE", Path.cwd() / "instance"))
+
+
+def database_url(instance_path: Path | None = None) -> str:
+    url = os.environ.get("DATABASE_URL")
+    if url:
+        return normalise_url(url)
+    folder = Path(instance_path or DEFAULT_INSTANCE)
+    folder.mkdir(parents=True, exist_ok=True)
+    return f"sqlite:///{folder / 'voucher.sqlite3'}"
+
+
+def normalise_url(url: str) -> str:
+    for prefix in ("postgres://", "postgresql://"):
+        if url.startswith(prefix):
+            return "postgresql+psycopg://" + url[len(prefix):]
+    return url
+
+
+def make_engine(url: str, **kwargs: Any) -> Engine:
+    url = normalise_url(url)
+    if url.startswith("sqlite"):
+        engine = create_engine(
+            url, connect_args={"timeout": 60, "check_same_thread": False}, **kwargs
+        )
+        _configure_sqlite(engine)
+        return engine
+    kwargs.setdefault("pool_pre_ping", True)
+    kwargs.setdefault("pool_size", 10)
+    kwargs.setdefault("max_overflow", 20)
+    return create_engine(url, **kwargs)
+
+
+def _configure_sqlite(engine: Engine) -> None:
+    @event.listens_for(engine, "connect")
+    def _connect(dbapi_conn: Any, _record: Any) -> None:
+        dbapi_conn.isolation_level = None  # we emit BEGIN ourselves
+        cur = dbapi_conn.cursor()
+        if engine.url.database not in (None, "", ":memory:"):
+            cur.execute("PRAGMA journal_mode=WAL")
+        cur.execute("PRAGMA foreign_keys=ON")
+        cur.execute("PRAGMA busy_timeout=60000")
+        cur.execute("PRAGMA synchronous=NORMAL")
+        cur.close()
+
+    @event.listens_for(engine, "begin")
+    def _begin(conn: Any) -> None:
+        readonly = conn.get_execution_options().get("readonly", False)
+        conn.exec_driver_sql("BEGIN" if readonly else "BEGIN IMMEDIATE")
+
+
+def is_postgres(engine_or_session: Engine | Session) -> bool:
+    bind = engine_or_session.get_bind() if isinstance(engine_or_session, Session) else engine_or_session
+    return bind.dialect.name == "postgresql"
+
+
+def session_factory(engine: Engine) -> sessionmaker[Session]:
+    return sessionmaker(bind=engine, expire_on_commit=False)
+
+
+@contextmanager
+def unit_of_work(engine: Engine) -> Iterator[Session]:
+    """The one place (besides the web request wrapper) that commits: commit on success,
+    roll back on any exception, so nothing is ever half-written."""
+    with Session(engine, expire_on_commit=False) as session, session.begin():
+        yield session

@@ -1,0 +1,19 @@
+"""Typed models. Money columns are integer cents; times are UTC (see :mod:`voucher.db.types`)."""
+
+from voucher.db.models.base import Base
+from voucher.db.models.reference import (
+    BankAccount, BankAccountEvent, Label, Organisation, PilotZone, PilotZoneCommune,
+    Programme, ProgrammeFunder, ProgrammeLabel, ProgrammeStructure, ProgrammeZone,
+)
+from voucher.db.models.issuance import Batch, Beneficiary, Book, FundsReceived, Voucher
+from voucher.db.models.ledger import Account, JournalEntry, JournalSeal, Posting
+from voucher.db.models.activity import AuditEvent, Hold, Redemption, RefusedScan
+from voucher.db.models.auth import ApiKey, RoleGrant, User
+
+__all__ = [
+    "Account", "ApiKey", "AuditEvent", "BankAccount", "BankAccountEvent", "Base", "Batch",
+    "Beneficiary", "Book", "FundsReceived", "Hold", "JournalEntry", "JournalSeal", "Label",
+    "Organisation", "PilotZone", "PilotZoneCommune", "Posting", "Programme", "ProgrammeFunder",
+    "ProgrammeLabel", "ProgrammeStructure", "ProgrammeZone", "Redemption", "RefusedScan",
+    "RoleGrant", "User", "Voucher",
+]

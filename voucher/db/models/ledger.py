@@ -1,0 +1,57 @@
+"""The double-entry journal. Append-only: triggers refuse UPDATE and DELETE of entries and
+postings; a deferred trigger (PostgreSQL) or a completion guard (SQLite) refuses an entry
+whose postings do not sum to zero. See docs/chart-of-accounts.md."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import BigInteger, CheckConstraint, ForeignKey, String
+from sqlalchemy.orm import Mapped, mapped_column
+
+from voucher.db.models.base import Base, pk
+from voucher.db.types import BigId
+
+
+class Account(Base):
+    __tablename__ = "account"
+    id: Mapped[int] = pk()
+    code: Mapped[str] = mapped_column(String(80), unique=True)
+    kind: Mapped[str] = mapped_column(String(20), index=True)
+    #: running balance in cents (debit positive); audit checks it equals the postings' sum
+    balance: Mapped[int] = mapped_column(BigInteger, default=0)
+
+
+class JournalEntry(Base):
+    __tablename__ = "journal_entry"
+    __table_args__ = (CheckConstraint("posting_count >= 2", name="postings"),)
+    id: Mapped[int] = pk()
+    ref: Mapped[str] = mapped_column(String(32), unique=True)
+    kind: Mapped[str] = mapped_column(String(40), index=True)
+    at: Mapped[datetime] = mapped_column(index=True)
+    posting_count: Mapped[int]
+    hash: Mapped[str] = mapped_column(String(64))
+    memo: Mapped[str | None] = mapped_column(String(300))
+    actor_user_id: Mapped[int | None] = mapped_column(BigId)
+
+
+class Posting(Base):
+    __tablename__ = "posting"
+    __table_args__ = (CheckConstraint("amount <> 0", name="nonzero"),)
+    id: Mapped[int] = pk()
+    entry_id: Mapped[int] = mapped_column(ForeignKey("journal_entry.id"), index=True)
+    account_id: Mapped[int] = mapped_column(ForeignKey("account.id"), index=True)
+    amount: Mapped[int] = mapped_column(BigInteger)
+
+
+class JournalSeal(Base):
+    """A block of entries chained to the previous block: hash(prev, entry hashes in id order)."""
+
+    __tablename__ = "journal_seal"
+    id: Mapped[int] = pk()
+    first_entry_id: Mapped[int] = mapped_column(BigInteger)
+    last_entry_id: Mapped[int] = mapped_column(BigInteger, unique=True)
+    entry_count: Mapped[int]
+    prev_hash: Mapped[str] = mapped_column(String(64))
+    hash: Mapped[str] = mapped_column(String(64))
+    at: Mapped[datetime]

@@ -1,0 +1,76 @@
+"""Voucher codes: 23 random digits and one Damm check digit, printed in 6 groups of 4.
+
+* 23 digits from ``secrets`` carry log2(10**23) ≈ 76 bits: guessing one valid code among
+  millions in circulation is hopeless (TRUST.md asks for ≥ 64 bits).
+* The Damm check digit (python-stdnum) catches every single-digit error and every swap of
+  two adjacent digits, whatever the surrounding digits (tests/domain/test_codes.py proves it
+  exhaustively over every interim state, digit pair and position).
+* Typing is forgiving: case, spaces, dashes, dots, look-alike letters (O->0, I/L->1) and
+  the AZERTY-shifted digits ``&é"'(-è_çà`` typed by a USB scanner left on a US layout are
+  normalised before the check. ``-`` is a separator unless the input also holds another
+  AZERTY-shifted character, in which case it is the shifted ``6``.
+* A mistyped code raises ``mistyped_code`` here, before any database look-up.
+"""
+
+from __future__ import annotations
+
+import secrets
+
+from stdnum import damm
+
+from voucher.domain.errors import DomainError
+
+RANDOM_DIGITS = 23
+CODE_LENGTH = RANDOM_DIGITS + 1
+GROUP = 4
+
+AZERTY_DIGITS = {"&": "1", "é": "2", '"': "3", "'": "4", "(": "5", "-": "6",
+                 "è": "7", "_": "8", "ç": "9", "à": "0"}
+LOOKALIKES = {"O": "0", "I": "1", "L": "1"}
+SEPARATORS = " \t\u00a0\u202f.-/"
+
+
+def generate() -> str:
+    """A fresh code (digits only, no separators)."""
+    body = f"{secrets.randbelow(10 ** RANDOM_DIGITS):0{RANDOM_DIGITS}d}"
+    return body + damm.calc_check_digit(body)
+
+
+def normalise(raw: str) -> str:
+    """Map what a person or a scanner typed to bare digits, without checking them."""
+    text = raw.strip()
+    azerty = any(ch in AZERTY_DIGITS and ch != "-" for ch in text)
+    out = []
+    for ch in text:
+        if azerty and ch in AZERTY_DIGITS:
+            out.append(AZERTY_DIGITS[ch])
+        elif ch in SEPARATORS:
+            continue
+        else:
+            up = ch.upper()
+            out.append(LOOKALIKES.get(up, up))
+    return "".join(out)
+
+
+def is_valid(digits: str) -> bool:
+    return len(digits) == CODE_LENGTH and digits.isascii() and digits.isdigit() and damm.is_valid(digits)
+
+
+def parse(raw: str) -> str:
+    """Normalise and check; return bare digits or raise ``mistyped_code``."""
+    digits = normalise(raw or "")
+    if not is_valid(digits):
+        raise DomainError("mistyped_code")
+    return digits
+
+
+def format_code(digits: str) -> str:
+    """``"1234 5678 9012 3456 7890 1234"`` for print and screens."""
+    return " ".join(digits[i : i + GROUP] for i in range(0, len(digits), GROUP))
+
+
+def specimen(index: int) -> str:
+    """A code for proofs: right length, deliberately wrong check digit, never valid."""
+    body = f"{index:0{RANDOM_DIGITS}d}"
+    good = damm.calc_check_digit(body)
+    return body + str((int(good) + 1) % 10)

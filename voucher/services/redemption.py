@@ -1,0 +1,258 @@
+"""Redeeming a voucher at a structure, and undoing a mistaken scan.
+
+The hot path: Core statements only, the voucher row locked (``FOR UPDATE`` on PostgreSQL;
+SQLite's ``BEGIN IMMEDIATE`` serialises writers) and then moved by a conditional
+``UPDATE ... WHERE state IN (scannable)``, so a voucher is never redeemed twice even if
+the lock were missing; the partial unique index on live redemptions is the last guard.
+A client scan id makes a replay harmless: the first result comes back, nothing changes.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+from typing import Any
+
+from sqlalchemy import exists, insert, or_, select, update
+from sqlalchemy.orm import Session
+
+from voucher.db.models import (
+    Book, Hold, Label, Organisation, PilotZoneCommune, Programme, ProgrammeLabel,
+    ProgrammeStructure, ProgrammeZone, Redemption, RefusedScan, Voucher,
+)
+from voucher.domain import codes, ledger, vocab
+from voucher.domain.acceptance import ScanFacts, refusal
+from voucher.domain.calendar import paris_date, utcnow
+from voucher.domain.errors import DomainError
+from voucher.services import audit, journal, screening
+from voucher.services.context import Actor
+
+FUTURE_TOLERANCE = timedelta(minutes=5)
+OFFLINE_LIMIT = timedelta(days=30)
+
+
+@dataclass(frozen=True)
+class Scan:
+    code: str
+    structure_id: int
+    theme: str | None = None
+    autonomy: str | None = None
+    scan_id: str | None = None
+    scanned_at: datetime | None = None
+
+
+@dataclass
+class Result:
+    redemption_id: int
+    status: str
+    code: str
+    voucher_id: int
+    face_value_cents: int
+    programme_id: int
+    programme_name: str
+    valid_until: date
+    book_serial: int
+    position: int
+    vouchers_per_book: int
+    scanned_at: datetime
+    theme: str | None
+    verdicts: list[dict[str, Any]] = field(default_factory=list)
+    replayed: bool = False
+
+
+_V = Voucher.__table__.c
+_B = Book.__table__.c
+_P = Programme.__table__.c
+_R = Redemption.__table__.c
+
+_VOUCHER_ROW = (
+    select(_V.id, _V.code, _V.state, _V.book_id, _V.position, _V.face_value_cents,
+           _V.programme_id, _B.serial, _B.holder_id, _B.beneficiary_id, _B.status.label("book_status"),
+           _P.name.label("programme_name"), _P.valid_from, _P.valid_until, _P.grace_days,
+           _P.vouchers_per_book, _P.handout_policy, _P.fraud_thresholds)
+    .select_from(Voucher.__table__.join(Book.__table__, _B.id == _V.book_id)
+                 .join(Programme.__table__, _P.id == _V.programme_id))
+)
+
+
+def _scan_time(scan: Scan, now: datetime) -> datetime:
+    if scan.scanned_at is None:
+        return now
+    at = scan.scanned_at
+    if at.tzinfo is None or at > now + FUTURE_TOLERANCE or at < now - OFFLINE_LIMIT:
+        raise DomainError("invalid_scan_time")
+    return at
+
+
+def _facts(session: Session, row: Any, structure_id: int, day: date) -> ScanFacts:
+    org = session.execute(select(Organisation.is_structure).where(Organisation.id == structure_id)).first()
+    labels = frozenset(session.execute(select(Label.name).where(
+        Label.organisation_id == structure_id, Label.valid_from <= day,
+        or_(Label.valid_until.is_(None), Label.valid_until >= day))).scalars())
+    pid = row.programme_id
+    accepted_labels = frozenset(session.execute(select(ProgrammeLabel.label_name).where(
+        ProgrammeLabel.programme_id == pid)).scalars())
+    accepted_structures = frozenset(session.execute(select(ProgrammeStructure.structure_id).where(
+        ProgrammeStructure.programme_id == pid)).scalars())
+    has_zones = session.scalar(select(exists().where(ProgrammeZone.programme_id == pid)))
+    in_zone = bool(has_zones) and bool(session.scalar(select(exists().where(
+        ProgrammeZone.programme_id == pid, PilotZoneCommune.zone_id == ProgrammeZone.zone_id,
+        PilotZoneCommune.insee_code == select(Organisation.commune_insee)
+        .where(Organisation.id == structure_id).scalar_subquery()))))
+    return ScanFacts(state=row.state, today=day, valid_from=row.valid_from,
+                     valid_until=row.valid_until, grace_days=row.grace_days,
+                     is_structure=bool(org and org.is_structure), structure_id=structure_id,
+                     labels_today=labels, accepted_labels=accepted_labels,
+                     accepted_structures=accepted_structures, has_zones=bool(has_zones),
+                     in_zone=in_zone)
+
+
+def _result(row: Any, redemption_id: int, status: str, at: datetime, theme: str | None,
+            verdicts: list[dict[str, Any]], replayed: bool = False) -> Result:
+    return Result(redemption_id=redemption_id, status=status, code=row.code, voucher_id=row.id,
+                  face_value_cents=row.face_value_cents, programme_id=row.programme_id,
+                  programme_name=row.programme_name, valid_until=row.valid_until,
+                  book_serial=row.serial, position=row.position,
+                  vouchers_per_book=row.vouchers_per_book, scanned_at=at, theme=theme,
+                  verdicts=verdicts, replayed=replayed)
+
+
+def _replay(session: Session, scan: Scan, digits: str) -> Result | None:
+    if not scan.scan_id:
+        return None
+    prior = session.execute(select(_R.id, _R.voucher_id, _R.status, _R.scanned_at, _R.theme, _R.verdicts)
+                            .where(_R.structure_id == scan.structure_id, _R.scan_id == scan.scan_id)).first()
+    if prior is None:
+        return None
+    row = session.execute(_VOUCHER_ROW.where(_V.id == prior.voucher_id)).first()
+    if row is None or row.code != digits:
+        raise DomainError("scan_id_reused")
+    return _result(row, prior.id, prior.status, prior.scanned_at, prior.theme, prior.verdicts or [], True)
+
+
+def _already_redeemed(session: Session, row: Any) -> DomainError:
+    first = session.execute(select(_R.scanned_at, _R.structure_id).where(
+        _R.voucher_id == row.id, _R.status.in_(("accepted", "held")))).first()
+    details: dict[str, Any] = {}
+    if first is not None:
+        details = {"first_redeemed_at": first.scanned_at.isoformat(),
+                   "first_structure_id": first.structure_id}
+    return DomainError("already_redeemed", **details)
+
+
+def redeem(session: Session, actor: Actor, scan: Scan) -> Result:
+    """Accept (or hold) one voucher at ``scan.structure_id``; refusals raise DomainError."""
+    digits = codes.parse(scan.code)
+    vocab.check(vocab.THEMES, scan.theme, optional=True)
+    vocab.check(vocab.AUTONOMY, scan.autonomy, optional=True)
+    now = utcnow()
+    at = _scan_time(scan, now)
+    replay = _replay(session, scan, digits)
+    if replay is not None:
+        return replay
+    stmt = _VOUCHER_ROW.where(_V.code == digits)
+    if session.get_bind().dialect.name == "postgresql":
+        stmt = stmt.with_for_update(of=Voucher.__table__)
+    row = session.execute(stmt).first()
+    if row is None:
+        raise DomainError("unknown_code")
+    code = refusal(_facts(session, row, scan.structure_id, paris_date(at)))
+    if code == "already_redeemed" or code == "held":
+        replay = _replay(session, scan, digits)
+        if replay is not None:
+            return replay
+        raise _already_redeemed(session, row) if code == "already_redeemed" else DomainError(code)
+    if code:
+        raise DomainError(code)
+    ctx = screening.ScanContext(
+        voucher_id=row.id, state=row.state, book_id=row.book_id, book_status=row.book_status,
+        beneficiary_id=row.beneficiary_id, programme_id=row.programme_id,
+        handout_policy=row.handout_policy, thresholds=row.fraud_thresholds or {},
+        structure_id=scan.structure_id, user_id=actor.user_id, api_key_id=actor.api_key_id,
+        scanned_at=at)
+    verdicts = screening.screen(session, ctx)
+    worst = screening.strongest(verdicts)
+    if worst is not None and worst.outcome == "refuse":
+        raise DomainError(worst.rule, worst.explanation, rule=worst.rule)
+    held = worst is not None and worst.outcome == "hold"
+    status, new_state = ("held", "held") if held else ("accepted", "redeemed")
+    moved = session.execute(update(Voucher.__table__).where(
+        _V.id == row.id, _V.state.in_(("active", "distributed"))).values(state=new_state, updated_at=now))
+    if moved.rowcount != 1:
+        raise _already_redeemed(session, row)
+    target = ledger.suspense(row.programme_id) if held else ledger.payable(scan.structure_id)
+    entry_id = journal.post(session, f"redemption.{status}",
+                            ledger.move(row.face_value_cents, ledger.outstanding(row.programme_id, row.holder_id), target),
+                            actor=actor, at=now)
+    verdict_dicts = [v.as_dict() for v in verdicts]
+    redemption_id = session.execute(insert(Redemption.__table__).values(
+        voucher_id=row.id, structure_id=scan.structure_id, programme_id=row.programme_id,
+        book_id=row.book_id, beneficiary_id=row.beneficiary_id, prescriber_id=row.holder_id,
+        user_id=actor.user_id, api_key_id=actor.api_key_id, scan_id=scan.scan_id, device=actor.device,
+        status=status, face_value_cents=row.face_value_cents, scanned_at=at, recorded_at=now,
+        theme=scan.theme, autonomy=scan.autonomy, prior_state=row.state, verdicts=verdict_dicts,
+        entry_id=entry_id).returning(_R.id)).scalar_one()
+    if held and worst is not None:
+        session.execute(insert(Hold.__table__).values(
+            redemption_id=redemption_id, programme_id=row.programme_id, structure_id=scan.structure_id,
+            rule=worst.rule, evidence=worst.evidence, status="open", created_at=now))
+    audit.record(session, actor, f"redemption.{status}", ("redemption", redemption_id),
+                 organisation_id=scan.structure_id, voucher_id=row.id,
+                 rules=[v.rule for v in verdicts])
+    return _result(row, redemption_id, status, at, scan.theme, verdict_dicts)
+
+
+def record_refusal(session: Session, actor: Actor, *, structure_id: int | None, raw_code: str,
+                   reason: str) -> None:
+    """Kept in its own transaction by the caller (the refused scan itself changed nothing)."""
+    digits = codes.normalise(raw_code or "")
+    voucher_id = None
+    if codes.is_valid(digits):
+        voucher_id = session.scalar(select(_V.id).where(_V.code == digits))
+    session.execute(insert(RefusedScan.__table__).values(
+        at=utcnow(), structure_id=structure_id, user_id=actor.user_id, api_key_id=actor.api_key_id,
+        device=actor.device, ip=actor.ip, code_tail=digits[-4:] or None, reason=reason[:40],
+        voucher_id=voucher_id))
+    audit.record(session, actor, "redemption.refuse", ("voucher", voucher_id), outcome=reason,
+                 organisation_id=structure_id, code_tail=digits[-4:])
+
+
+def cancel(session: Session, actor: Actor, redemption_id: int, *, structure_id: int | None,
+           as_finance: bool = False) -> Redemption:
+    """Undo a scan with a reversing entry. Reception: own scans, within the programme's
+    window. Finance: any scan not yet in a statement."""
+    stmt = select(Redemption).where(Redemption.id == redemption_id)
+    if session.get_bind().dialect.name == "postgresql":
+        stmt = stmt.with_for_update()
+    red = session.scalars(stmt).first()
+    if red is None or (structure_id is not None and red.structure_id != structure_id):
+        raise DomainError("not_found", object="redemption")
+    if red.status in ("cancelled", "rejected"):
+        raise DomainError("already_cancelled")
+    if red.statement_id is not None:
+        raise DomainError("already_paid")
+    now = utcnow()
+    if not as_finance:
+        if red.user_id is None or red.user_id != actor.user_id:
+            raise DomainError("not_your_scan")
+        window = session.scalar(select(Programme.cancel_window_minutes).where(Programme.id == red.programme_id))
+        if now - red.recorded_at > timedelta(minutes=window or 0):
+            raise DomainError("cancel_window_passed")
+    source = ledger.suspense(red.programme_id) if red.status == "held" else ledger.payable(red.structure_id)
+    holder = session.scalar(select(_B.holder_id).where(_B.id == red.book_id))
+    red.cancel_entry_id = journal.post(
+        session, "redemption.cancel",
+        ledger.move(red.face_value_cents, source, ledger.outstanding(red.programme_id, int(holder))),
+        actor=actor, at=now)
+    moved = session.execute(update(Voucher.__table__).where(
+        _V.id == red.voucher_id, _V.state.in_(("redeemed", "held"))).values(state=red.prior_state, updated_at=now))
+    if moved.rowcount != 1:
+        raise DomainError("already_paid")
+    if red.status == "held":
+        session.execute(update(Hold.__table__).where(Hold.__table__.c.redemption_id == red.id)
+                        .values(status="cancelled", decided_at=now, decided_by=actor.user_id))
+    red.status, red.cancelled_at, red.cancelled_by = "cancelled", now, actor.user_id
+    audit.record(session, actor, "redemption.cancel", ("redemption", red.id),
+                 organisation_id=red.structure_id, as_finance=as_finance)
+    return red
+

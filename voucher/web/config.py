@@ -1,0 +1,41 @@
+"""Configuration from the environment, with secrets kept in the instance folder (created
+on first run, never in the database): the session secret and the pseudonymisation key."""
+
+from __future__ import annotations
+
+import os
+import secrets
+from pathlib import Path
+from typing import Any
+
+from voucher.db.engine import DEFAULT_INSTANCE, database_url
+
+
+def _secret_file(folder: Path, name: str) -> bytes:
+    path = folder / name
+    if not path.exists():
+        folder.mkdir(parents=True, exist_ok=True)
+        path.write_bytes(secrets.token_hex(32).encode())
+        path.chmod(0o600)
+    return path.read_bytes().strip()
+
+
+def load(overrides: dict[str, Any] | None = None) -> dict[str, Any]:
+    instance = Path(os.environ.get("VOUCHER_INSTANCE", DEFAULT_INSTANCE))
+    cfg: dict[str, Any] = {
+        "INSTANCE_PATH": instance,
+        "DATABASE_URL": database_url(instance),
+        "SECRET_KEY": os.environ.get("SECRET_KEY") or _secret_file(instance, "secret.key").decode(),
+        "PSEUDONYM_KEY": (os.environ.get("VOUCHER_PSEUDONYM_KEY") or "").encode()
+        or _secret_file(instance, "pseudonym.key"),
+        "SESSION_COOKIE_HTTPONLY": True,
+        "SESSION_COOKIE_SAMESITE": "Lax",
+        "SESSION_COOKIE_SECURE": os.environ.get("VOUCHER_INSECURE_COOKIES") != "1",
+        "REMEMBER_COOKIE_HTTPONLY": True,
+        "REMEMBER_COOKIE_SAMESITE": "Lax",
+        "RATELIMIT_STORAGE_URI": os.environ.get("RATELIMIT_STORAGE_URI", "memory://"),
+        "MAX_CONTENT_LENGTH": 20 * 1024 * 1024,
+        "DEMO": os.environ.get("VOUCHER_DEMO") == "1",
+    }
+    cfg.update(overrides or {})
+    return cfg

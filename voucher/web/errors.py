@@ -1,0 +1,56 @@
+"""Map domain refusals to HTTP: French message for people, stable code for machines,
+never a stack trace."""
+
+from __future__ import annotations
+
+from flask import Flask, render_template, request
+from werkzeug.exceptions import HTTPException
+
+from voucher.domain.errors import DomainError
+
+STATUS = {
+    "mistyped_code": 422, "unknown_code": 404, "not_found": 404, "forbidden": 403,
+    "already_redeemed": 409, "held": 409, "duplicate": 409, "already_cancelled": 409,
+    "already_paid": 409, "already_acknowledged": 409, "batch_already_active": 409,
+    "scan_id_reused": 422, "idempotency_key_reused": 422,
+}
+
+HTTP_MESSAGES = {
+    400: "Requête incorrecte.", 401: "Connexion requise.", 403: "Accès refusé.",
+    404: "Page introuvable.", 405: "Méthode non autorisée.", 413: "Fichier trop volumineux.",
+    429: "Trop de tentatives : patientez un moment avant de réessayer.",
+    500: "Erreur interne : l'équipe technique a été prévenue. Rien n'a été enregistré.",
+}
+
+
+def status_for(code: str) -> int:
+    return STATUS.get(code, 422)
+
+
+def wants_json() -> bool:
+    return request.path.startswith("/api/") or request.accept_mimetypes.best == "application/json"
+
+
+def init_app(app: Flask) -> None:
+    @app.errorhandler(DomainError)
+    def _domain(err: DomainError):  # type: ignore[no-untyped-def]
+        status = status_for(err.code)
+        if wants_json():
+            return {"code": err.code, "title": err.message, "status": status}, status
+        return render_template("error.html", code=err.code, message=err.message, status=status), status
+
+    @app.errorhandler(HTTPException)
+    def _http(err: HTTPException):  # type: ignore[no-untyped-def]
+        status = err.code or 500
+        message = HTTP_MESSAGES.get(status, err.description or "Erreur.")
+        if wants_json():
+            return {"code": f"http_{status}", "title": message, "status": status}, status
+        return render_template("error.html", code=f"http_{status}", message=message, status=status), status
+
+    @app.errorhandler(Exception)
+    def _crash(err: Exception):  # type: ignore[no-untyped-def]
+        app.logger.exception("unhandled error", exc_info=err)
+        message = HTTP_MESSAGES[500]
+        if wants_json():
+            return {"code": "internal_error", "title": message, "status": 500}, 500
+        return render_template("error.html", code="internal_error", message=message, status=500), 500

@@ -1,0 +1,10 @@
+"""Blueprints added by each workspace (web, API, finance, impact...). Each feature adds one
+line here; keeping them in one list makes the app's surface easy to read."""
+
+from __future__ import annotations
+
+from flask import Flask
+
+
+def register(app: Flask) -> None:
+    pass
