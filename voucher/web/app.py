@@ -8,7 +8,7 @@ from typing import Any
 from flask import Flask
 
 import templates as templates_package
-from voucher.web import config, db, errors, formats
+from voucher.web import auth, config, db, errors, formats, limits
 
 STATIC = Path(__file__).resolve().parent.parent / "static"
 
@@ -21,6 +21,8 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
     db.init_app(app)
     errors.init_app(app)
     formats.init_app(app)
+    limits.init_app(app)
+    auth.init_app(app)
     from voucher.web import home
 
     app.register_blueprint(home.bp)
