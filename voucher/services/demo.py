@@ -20,7 +20,7 @@ from voucher.domain.errors import DomainError
 from voucher.services import accounts, handout, issuance, ledger_audit, redemption, reference
 from voucher.services.context import Actor
 
-DEMO_PASSWORD = "demo-pass-numerique"
+DEMO_PASSWORD = "demo-pass-numerique"  # noqa: S105 - printed on purpose, demo only
 NOTICE = "Données fictives de démonstration : aucune personne ni organisation réelle."
 ACTOR = Actor(label="démo")
 
@@ -177,7 +177,7 @@ def _activity(session: Session, rng: random.Random, programme_id: int, batches: 
                 when = when + timedelta(days=rng.randint(3, 21))
                 if when >= today:
                     break
-                pending.append((when, code, rng.choice(home).id, book_id))
+                pending.append((when, code, rng.choice(home).id, int(book_id or 0)))
         if lost:
             with at(_moment(start + timedelta(days=60), rng)):
                 issuance.report_book(session, ACTOR, lost, reason="lost")

@@ -159,8 +159,9 @@ def activate_batch(session: Session, actor: Actor, batch_id: int) -> Batch:
     for holder, amount in value.issued_by_holder.items():
         postings += ledger.move(amount, ledger.commitment(pid), ledger.issued(pid, holder))
         postings.append(ledger.Posting(ledger.outstanding(pid, holder), -amount))
-    batch.activate_entry_id = journal.post(session, "batch.activate", postings, actor=actor,
-                                           memo=f"lot {batch.id}")
+    if value.total:  # a batch whose books were all lost before funding moves no money
+        batch.activate_entry_id = journal.post(session, "batch.activate", postings, actor=actor,
+                                               memo=f"lot {batch.id}")
     now = utcnow()
     book_ids = select(Book.id).where(Book.batch_id == batch.id).scalar_subquery()
     session.execute(update(Voucher).where(Voucher.book_id.in_(book_ids), Voucher.state == "issued")

@@ -17,6 +17,7 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from typing import Any
 
 from sqlalchemy import func, insert, select, text
 from sqlalchemy.orm import Session
@@ -50,7 +51,7 @@ class Report:
         self.problems.append(Problem(check, message, **kw))  # type: ignore[arg-type]
 
 
-def _entries_with_postings(session: Session) -> Iterator[tuple[object, list[tuple[str, int]]]]:
+def _entries_with_postings(session: Session) -> Iterator[tuple[Any, list[tuple[str, int]]]]:
     q = (select(JournalEntry.id, JournalEntry.ref, JournalEntry.kind, JournalEntry.at,
                 JournalEntry.posting_count, JournalEntry.hash, Account.code, Posting.amount)
          .select_from(JournalEntry)

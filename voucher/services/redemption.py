@@ -11,9 +11,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import exists, insert, or_, select, update
+from sqlalchemy import CursorResult, Table, exists, insert, or_, select, update
 from sqlalchemy.orm import Session
 
 from voucher.db.models import (
@@ -60,18 +60,20 @@ class Result:
     replayed: bool = False
 
 
-_V = Voucher.__table__.c
-_B = Book.__table__.c
-_P = Programme.__table__.c
-_R = Redemption.__table__.c
+VOUCHERS = cast(Table, Voucher.__table__)
+BOOKS = cast(Table, Book.__table__)
+PROGRAMMES = cast(Table, Programme.__table__)
+REDEMPTIONS = cast(Table, Redemption.__table__)
+HOLDS = cast(Table, Hold.__table__)
+REFUSALS = cast(Table, RefusedScan.__table__)
+_V, _B, _P, _R = VOUCHERS.c, BOOKS.c, PROGRAMMES.c, REDEMPTIONS.c
 
 _VOUCHER_ROW = (
     select(_V.id, _V.code, _V.state, _V.book_id, _V.position, _V.face_value_cents,
            _V.programme_id, _B.serial, _B.holder_id, _B.beneficiary_id, _B.status.label("book_status"),
            _P.name.label("programme_name"), _P.valid_from, _P.valid_until, _P.grace_days,
            _P.vouchers_per_book, _P.handout_policy, _P.fraud_thresholds)
-    .select_from(Voucher.__table__.join(Book.__table__, _B.id == _V.book_id)
-                 .join(Programme.__table__, _P.id == _V.programme_id))
+    .select_from(VOUCHERS.join(BOOKS, _B.id == _V.book_id).join(PROGRAMMES, _P.id == _V.programme_id))
 )
 
 
@@ -152,7 +154,7 @@ def redeem(session: Session, actor: Actor, scan: Scan) -> Result:
         return replay
     stmt = _VOUCHER_ROW.where(_V.code == digits)
     if session.get_bind().dialect.name == "postgresql":
-        stmt = stmt.with_for_update(of=Voucher.__table__)
+        stmt = stmt.with_for_update(of=VOUCHERS)
     row = session.execute(stmt).first()
     if row is None:
         raise DomainError("unknown_code")
@@ -176,8 +178,8 @@ def redeem(session: Session, actor: Actor, scan: Scan) -> Result:
         raise DomainError(worst.rule, worst.explanation, rule=worst.rule)
     held = worst is not None and worst.outcome == "hold"
     status, new_state = ("held", "held") if held else ("accepted", "redeemed")
-    moved = session.execute(update(Voucher.__table__).where(
-        _V.id == row.id, _V.state.in_(("active", "distributed"))).values(state=new_state, updated_at=now))
+    moved = cast(CursorResult[Any], session.execute(update(VOUCHERS).where(
+        _V.id == row.id, _V.state.in_(("active", "distributed"))).values(state=new_state, updated_at=now)))
     if moved.rowcount != 1:
         raise _already_redeemed(session, row)
     target = ledger.suspense(row.programme_id) if held else ledger.payable(scan.structure_id)
@@ -185,7 +187,7 @@ def redeem(session: Session, actor: Actor, scan: Scan) -> Result:
                             ledger.move(row.face_value_cents, ledger.outstanding(row.programme_id, row.holder_id), target),
                             actor=actor, at=now)
     verdict_dicts = [v.as_dict() for v in verdicts]
-    redemption_id = session.execute(insert(Redemption.__table__).values(
+    redemption_id = session.execute(insert(REDEMPTIONS).values(
         voucher_id=row.id, structure_id=scan.structure_id, programme_id=row.programme_id,
         book_id=row.book_id, beneficiary_id=row.beneficiary_id, prescriber_id=row.holder_id,
         user_id=actor.user_id, api_key_id=actor.api_key_id, scan_id=scan.scan_id, device=actor.device,
@@ -193,7 +195,7 @@ def redeem(session: Session, actor: Actor, scan: Scan) -> Result:
         theme=scan.theme, autonomy=scan.autonomy, prior_state=row.state, verdicts=verdict_dicts,
         entry_id=entry_id).returning(_R.id)).scalar_one()
     if held and worst is not None:
-        session.execute(insert(Hold.__table__).values(
+        session.execute(insert(HOLDS).values(
             redemption_id=redemption_id, programme_id=row.programme_id, structure_id=scan.structure_id,
             rule=worst.rule, evidence=worst.evidence, status="open", created_at=now))
     audit.record(session, actor, f"redemption.{status}", ("redemption", redemption_id),
@@ -209,7 +211,7 @@ def record_refusal(session: Session, actor: Actor, *, structure_id: int | None, 
     voucher_id = None
     if codes.is_valid(digits):
         voucher_id = session.scalar(select(_V.id).where(_V.code == digits))
-    session.execute(insert(RefusedScan.__table__).values(
+    session.execute(insert(REFUSALS).values(
         at=utcnow(), structure_id=structure_id, user_id=actor.user_id, api_key_id=actor.api_key_id,
         device=actor.device, ip=actor.ip, code_tail=digits[-4:] or None, reason=reason[:40],
         voucher_id=voucher_id))
@@ -242,14 +244,14 @@ def cancel(session: Session, actor: Actor, redemption_id: int, *, structure_id: 
     holder = session.scalar(select(_B.holder_id).where(_B.id == red.book_id))
     red.cancel_entry_id = journal.post(
         session, "redemption.cancel",
-        ledger.move(red.face_value_cents, source, ledger.outstanding(red.programme_id, int(holder))),
+        ledger.move(red.face_value_cents, source, ledger.outstanding(red.programme_id, int(holder or red.prescriber_id))),
         actor=actor, at=now)
-    moved = session.execute(update(Voucher.__table__).where(
-        _V.id == red.voucher_id, _V.state.in_(("redeemed", "held"))).values(state=red.prior_state, updated_at=now))
+    moved = cast(CursorResult[Any], session.execute(update(VOUCHERS).where(
+        _V.id == red.voucher_id, _V.state.in_(("redeemed", "held"))).values(state=red.prior_state, updated_at=now)))
     if moved.rowcount != 1:
         raise DomainError("already_paid")
     if red.status == "held":
-        session.execute(update(Hold.__table__).where(Hold.__table__.c.redemption_id == red.id)
+        session.execute(update(HOLDS).where(HOLDS.c.redemption_id == red.id)
                         .values(status="cancelled", decided_at=now, decided_by=actor.user_id))
     red.status, red.cancelled_at, red.cancelled_by = "cancelled", now, actor.user_id
     audit.record(session, actor, "redemption.cancel", ("redemption", red.id),

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
@@ -123,7 +124,7 @@ def decide_bank_details(session: Session, actor: Actor, bank_account_id: int, *,
 
 
 def create_zone(session: Session, actor: Actor, *, name: str, kind: str,
-                communes: list[tuple[str, str | None, int | None]], kind_source: str = "manual",
+                communes: Sequence[tuple[str, str | None, int | None]], kind_source: str = "manual",
                 cog_year: int | None = None) -> PilotZone:
     """``communes``: (INSEE code, name, density class) triples."""
     if kind not in ("rural", "urban"):

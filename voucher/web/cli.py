@@ -239,3 +239,7 @@ def _load_extensions() -> None:
 
 
 _load_extensions()
+
+
+if __name__ == "__main__":
+    main()

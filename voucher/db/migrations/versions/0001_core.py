@@ -3,7 +3,7 @@
 Also installs the ledger guards (balanced entries, append-only tables).
 
 Revision ID: 0001_core
-Revises: 
+Revises: (none)
 Create Date: 2026-11-22 19:11:29.087709
 """
 from alembic import op
