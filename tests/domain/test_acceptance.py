@@ -11,9 +11,8 @@ from voucher.domain.acceptance import ScanFacts, refusal
 from voucher.domain.states import TRANSITIONS, VoucherState, can_move
 
 OK = ScanFacts(state="distributed", today=date(2026, 6, 1), valid_from=date(2026, 1, 1),
-               valid_until=date(2026, 12, 31), grace_days=31, is_structure=True, structure_id=5,
-               labels_today=frozenset({"Pass"}), accepted_labels=frozenset(), accepted_structures=frozenset(),
-               has_zones=True, in_zone=True)
+               valid_until=date(2026, 12, 31), grace_days=31, is_structure=True, labelled=True,
+               structure_listed=True, label_accepted=True, in_zone=True)
 
 
 def test_a_distributed_voucher_at_a_labelled_structure_in_zone_is_accepted():
@@ -34,14 +33,13 @@ def test_grace_period_counts_in_whole_paris_days():
     assert refusal(replace(OK, today=date(2025, 12, 31))) == "not_yet_valid"
 
 
-def test_structure_rules():
-    assert refusal(replace(OK, is_structure=False)) == "not_a_structure"
-    assert refusal(replace(OK, labels_today=frozenset())) == "structure_not_labelled"
-    assert refusal(replace(OK, accepted_structures=frozenset({9}))) == "not_accepted_here"
-    assert refusal(replace(OK, accepted_structures=frozenset({5}))) is None
-    assert refusal(replace(OK, accepted_labels=frozenset({"Autre"}))) == "not_accepted_here"
-    assert refusal(replace(OK, in_zone=False)) == "not_accepted_here"
-    assert refusal(replace(OK, has_zones=False, in_zone=False)) is None
+@pytest.mark.parametrize("field,code", [("is_structure", "not_a_structure"),
+                                        ("labelled", "structure_not_labelled"),
+                                        ("structure_listed", "not_accepted_here"),
+                                        ("label_accepted", "not_accepted_here"),
+                                        ("in_zone", "not_accepted_here")])
+def test_structure_rules(field, code):
+    assert refusal(replace(OK, **{field: False})) == code
 
 
 def test_final_states_have_no_way_out():

@@ -4,6 +4,7 @@ Order of checks (the first failing one is the answer the desk sees):
 the scanning organisation is a structure; the voucher's state; the programme's dates
 (validity + grace, in Europe/Paris days); the structure holds a valid label today; the
 programme accepts this structure (explicit list, accepted labels, pilot zones).
+The facts are gathered by one query in the redemption service.
 """
 
 from __future__ import annotations
@@ -23,11 +24,13 @@ class ScanFacts:
     valid_until: date
     grace_days: int
     is_structure: bool
-    structure_id: int
-    labels_today: frozenset[str]
-    accepted_labels: frozenset[str]
-    accepted_structures: frozenset[int]
-    has_zones: bool
+    #: the structure holds at least one label valid today
+    labelled: bool
+    #: the programme lists no structures, or lists this one
+    structure_listed: bool
+    #: the programme lists no labels, or the structure holds one of them today
+    label_accepted: bool
+    #: the programme has no pilot zone, or the structure's commune is in one
     in_zone: bool
 
 
@@ -42,12 +45,8 @@ def refusal(f: ScanFacts) -> str | None:
         return "expired"
     if f.today < f.valid_from:
         return "not_yet_valid"
-    if not f.labels_today:
+    if not f.labelled:
         return "structure_not_labelled"
-    if f.accepted_structures and f.structure_id not in f.accepted_structures:
-        return "not_accepted_here"
-    if f.accepted_labels and not (f.accepted_labels & f.labels_today):
-        return "not_accepted_here"
-    if f.has_zones and not f.in_zone:
+    if not (f.structure_listed and f.label_accepted and f.in_zone):
         return "not_accepted_here"
     return None

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import insert
+from sqlalchemy import Table, insert
 from sqlalchemy.orm import Session
 
 from voucher.db.models import AuditEvent
@@ -12,10 +12,13 @@ from voucher.domain.calendar import utcnow
 from voucher.services.context import Actor
 
 
+_NEW_EVENT = insert(cast(Table, AuditEvent.__table__))
+
+
 def record(session: Session, actor: Actor, action: str, obj: tuple[str, int | None] | None = None,
            *, outcome: str = "ok", organisation_id: int | None = None, **details: Any) -> None:
     object_type, object_id = obj if obj else (None, None)
-    session.execute(insert(AuditEvent).values(
+    session.connection().execute(_NEW_EVENT, dict(
         at=utcnow(), action=action, outcome=outcome, actor_user_id=actor.user_id,
         actor_api_key_id=actor.api_key_id, actor_label=actor.label,
         organisation_id=organisation_id if organisation_id is not None else actor.organisation_id,

@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from typing import Any, cast
 
-from sqlalchemy import CursorResult, Table, exists, insert, or_, select, update
+from sqlalchemy import CursorResult, Date, Table, and_, bindparam, exists, insert, or_, select, update
 from sqlalchemy.orm import Session
 
 from voucher.db.models import (
@@ -68,13 +68,53 @@ HOLDS = cast(Table, Hold.__table__)
 REFUSALS = cast(Table, RefusedScan.__table__)
 _V, _B, _P, _R = VOUCHERS.c, BOOKS.c, PROGRAMMES.c, REDEMPTIONS.c
 
-_VOUCHER_ROW = (
-    select(_V.id, _V.code, _V.state, _V.book_id, _V.position, _V.face_value_cents,
-           _V.programme_id, _B.serial, _B.holder_id, _B.beneficiary_id, _B.status.label("book_status"),
-           _P.name.label("programme_name"), _P.valid_from, _P.valid_until, _P.grace_days,
-           _P.vouchers_per_book, _P.handout_policy, _P.fraud_thresholds)
-    .select_from(VOUCHERS.join(BOOKS, _B.id == _V.book_id).join(PROGRAMMES, _P.id == _V.programme_id))
-)
+_ROW_COLUMNS = (
+    _V.id, _V.code, _V.state, _V.book_id, _V.position, _V.face_value_cents, _V.programme_id,
+    _B.serial, _B.holder_id, _B.beneficiary_id, _B.status.label("book_status"),
+    _P.name.label("programme_name"), _P.valid_from, _P.valid_until, _P.grace_days,
+    _P.vouchers_per_book, _P.handout_policy, _P.fraud_thresholds)
+_ROW_FROM = VOUCHERS.join(BOOKS, _B.id == _V.book_id).join(PROGRAMMES, _P.id == _V.programme_id)
+_VOUCHER_ROW = select(*_ROW_COLUMNS).select_from(_ROW_FROM)
+
+
+def _acceptance_facts() -> list[Any]:
+    """Everything :func:`voucher.domain.acceptance.refusal` needs, as columns of the one
+    query that also locks the voucher: no second round trip on the hot path."""
+    orgs, labels = cast(Table, Organisation.__table__), cast(Table, Label.__table__)
+    p_struct, p_label = cast(Table, ProgrammeStructure.__table__), cast(Table, ProgrammeLabel.__table__)
+    p_zone, communes = cast(Table, ProgrammeZone.__table__), cast(Table, PilotZoneCommune.__table__)
+    sid, today = bindparam("sid"), bindparam("today", type_=Date())
+    valid_today = and_(labels.c.valid_from <= today,
+                       or_(labels.c.valid_until.is_(None), labels.c.valid_until >= today))
+    commune = select(orgs.c.commune_insee).where(orgs.c.id == sid).scalar_subquery()
+    return [
+        select(orgs.c.is_structure).where(orgs.c.id == sid).scalar_subquery().label("is_structure"),
+        exists().where(labels.c.organisation_id == sid, valid_today).label("labelled"),
+        or_(~exists().where(p_struct.c.programme_id == _V.programme_id),
+            exists().where(p_struct.c.programme_id == _V.programme_id,
+                           p_struct.c.structure_id == sid)).label("structure_listed"),
+        or_(~exists().where(p_label.c.programme_id == _V.programme_id),
+            exists(select(1).select_from(p_label.join(labels, labels.c.name == p_label.c.label_name))
+                   .where(p_label.c.programme_id == _V.programme_id, labels.c.organisation_id == sid,
+                          valid_today))).label("label_accepted"),
+        or_(~exists().where(p_zone.c.programme_id == _V.programme_id),
+            exists(select(1).select_from(p_zone.join(communes, communes.c.zone_id == p_zone.c.zone_id))
+                   .where(p_zone.c.programme_id == _V.programme_id,
+                          communes.c.insee_code == commune))).label("in_zone"),
+    ]
+
+
+_SCAN_ROW = select(*_ROW_COLUMNS, *_acceptance_facts()).select_from(_ROW_FROM).where(_V.code == bindparam("code"))
+_SCAN_ROW_LOCKED = _SCAN_ROW.with_for_update(of=VOUCHERS)
+_ROW_BY_ID = _VOUCHER_ROW.where(_V.id == bindparam("vid"))
+_PRIOR_SCAN = select(_R.id, _R.voucher_id, _R.status, _R.scanned_at, _R.theme, _R.verdicts).where(
+    _R.structure_id == bindparam("sid"), _R.scan_id == bindparam("scan_id"))
+_FIRST_LIVE = select(_R.scanned_at, _R.structure_id).where(
+    _R.voucher_id == bindparam("vid"), _R.status.in_(("accepted", "held")))
+_TAKE_VOUCHER = (update(VOUCHERS).where(_V.id == bindparam("vid"), _V.state.in_(("active", "distributed")))
+                 .values(state=bindparam("new_state"), updated_at=bindparam("now")))
+_NEW_REDEMPTION = insert(REDEMPTIONS).returning(_R.id)
+_NEW_HOLD = insert(HOLDS)
 
 
 def _scan_time(scan: Scan, now: datetime) -> datetime:
@@ -86,27 +126,12 @@ def _scan_time(scan: Scan, now: datetime) -> datetime:
     return at
 
 
-def _facts(session: Session, row: Any, structure_id: int, day: date) -> ScanFacts:
-    org = session.execute(select(Organisation.is_structure).where(Organisation.id == structure_id)).first()
-    labels = frozenset(session.execute(select(Label.name).where(
-        Label.organisation_id == structure_id, Label.valid_from <= day,
-        or_(Label.valid_until.is_(None), Label.valid_until >= day))).scalars())
-    pid = row.programme_id
-    accepted_labels = frozenset(session.execute(select(ProgrammeLabel.label_name).where(
-        ProgrammeLabel.programme_id == pid)).scalars())
-    accepted_structures = frozenset(session.execute(select(ProgrammeStructure.structure_id).where(
-        ProgrammeStructure.programme_id == pid)).scalars())
-    has_zones = session.scalar(select(exists().where(ProgrammeZone.programme_id == pid)))
-    in_zone = bool(has_zones) and bool(session.scalar(select(exists().where(
-        ProgrammeZone.programme_id == pid, PilotZoneCommune.zone_id == ProgrammeZone.zone_id,
-        PilotZoneCommune.insee_code == select(Organisation.commune_insee)
-        .where(Organisation.id == structure_id).scalar_subquery()))))
+def _facts(row: Any, day: date) -> ScanFacts:
     return ScanFacts(state=row.state, today=day, valid_from=row.valid_from,
                      valid_until=row.valid_until, grace_days=row.grace_days,
-                     is_structure=bool(org and org.is_structure), structure_id=structure_id,
-                     labels_today=labels, accepted_labels=accepted_labels,
-                     accepted_structures=accepted_structures, has_zones=bool(has_zones),
-                     in_zone=in_zone)
+                     is_structure=bool(row.is_structure), labelled=bool(row.labelled),
+                     structure_listed=bool(row.structure_listed),
+                     label_accepted=bool(row.label_accepted), in_zone=bool(row.in_zone))
 
 
 def _result(row: Any, redemption_id: int, status: str, at: datetime, theme: str | None,
@@ -122,19 +147,18 @@ def _result(row: Any, redemption_id: int, status: str, at: datetime, theme: str 
 def _replay(session: Session, scan: Scan, digits: str) -> Result | None:
     if not scan.scan_id:
         return None
-    prior = session.execute(select(_R.id, _R.voucher_id, _R.status, _R.scanned_at, _R.theme, _R.verdicts)
-                            .where(_R.structure_id == scan.structure_id, _R.scan_id == scan.scan_id)).first()
+    conn = session.connection()
+    prior = conn.execute(_PRIOR_SCAN, {"sid": scan.structure_id, "scan_id": scan.scan_id}).first()
     if prior is None:
         return None
-    row = session.execute(_VOUCHER_ROW.where(_V.id == prior.voucher_id)).first()
+    row = conn.execute(_ROW_BY_ID, {"vid": prior.voucher_id}).first()
     if row is None or row.code != digits:
         raise DomainError("scan_id_reused")
     return _result(row, prior.id, prior.status, prior.scanned_at, prior.theme, prior.verdicts or [], True)
 
 
 def _already_redeemed(session: Session, row: Any) -> DomainError:
-    first = session.execute(select(_R.scanned_at, _R.structure_id).where(
-        _R.voucher_id == row.id, _R.status.in_(("accepted", "held")))).first()
+    first = session.connection().execute(_FIRST_LIVE, {"vid": row.id}).first()
     details: dict[str, Any] = {}
     if first is not None:
         details = {"first_redeemed_at": first.scanned_at.isoformat(),
@@ -152,13 +176,13 @@ def redeem(session: Session, actor: Actor, scan: Scan) -> Result:
     replay = _replay(session, scan, digits)
     if replay is not None:
         return replay
-    stmt = _VOUCHER_ROW.where(_V.code == digits)
-    if session.get_bind().dialect.name == "postgresql":
-        stmt = stmt.with_for_update(of=VOUCHERS)
-    row = session.execute(stmt).first()
+    conn = session.connection()
+    locked = _SCAN_ROW_LOCKED if conn.dialect.name == "postgresql" else _SCAN_ROW
+    day = paris_date(at)
+    row = conn.execute(locked, {"code": digits, "sid": scan.structure_id, "today": day}).first()
     if row is None:
         raise DomainError("unknown_code")
-    code = refusal(_facts(session, row, scan.structure_id, paris_date(at)))
+    code = refusal(_facts(row, day))
     if code == "already_redeemed" or code == "held":
         replay = _replay(session, scan, digits)
         if replay is not None:
@@ -178,8 +202,7 @@ def redeem(session: Session, actor: Actor, scan: Scan) -> Result:
         raise DomainError(worst.rule, worst.explanation, rule=worst.rule)
     held = worst is not None and worst.outcome == "hold"
     status, new_state = ("held", "held") if held else ("accepted", "redeemed")
-    moved = cast(CursorResult[Any], session.execute(update(VOUCHERS).where(
-        _V.id == row.id, _V.state.in_(("active", "distributed"))).values(state=new_state, updated_at=now)))
+    moved = cast(CursorResult[Any], conn.execute(_TAKE_VOUCHER, {"vid": row.id, "new_state": new_state, "now": now}))
     if moved.rowcount != 1:
         raise _already_redeemed(session, row)
     target = ledger.suspense(row.programme_id) if held else ledger.payable(scan.structure_id)
@@ -187,17 +210,19 @@ def redeem(session: Session, actor: Actor, scan: Scan) -> Result:
                             ledger.move(row.face_value_cents, ledger.outstanding(row.programme_id, row.holder_id), target),
                             actor=actor, at=now)
     verdict_dicts = [v.as_dict() for v in verdicts]
-    redemption_id = session.execute(insert(REDEMPTIONS).values(
+    redemption_id = conn.execute(_NEW_REDEMPTION, dict(
         voucher_id=row.id, structure_id=scan.structure_id, programme_id=row.programme_id,
         book_id=row.book_id, beneficiary_id=row.beneficiary_id, prescriber_id=row.holder_id,
         user_id=actor.user_id, api_key_id=actor.api_key_id, scan_id=scan.scan_id, device=actor.device,
         status=status, face_value_cents=row.face_value_cents, scanned_at=at, recorded_at=now,
         theme=scan.theme, autonomy=scan.autonomy, prior_state=row.state, verdicts=verdict_dicts,
-        entry_id=entry_id).returning(_R.id)).scalar_one()
+        entry_id=entry_id, cancelled_at=None, cancelled_by=None, cancel_entry_id=None,
+        statement_id=None)).scalar_one()
     if held and worst is not None:
-        session.execute(insert(HOLDS).values(
+        conn.execute(_NEW_HOLD, dict(
             redemption_id=redemption_id, programme_id=row.programme_id, structure_id=scan.structure_id,
-            rule=worst.rule, evidence=worst.evidence, status="open", created_at=now))
+            rule=worst.rule, evidence=worst.evidence, status="open", created_at=now, decided_at=None,
+            decided_by=None, decision_entry_id=None, note=None))
     audit.record(session, actor, f"redemption.{status}", ("redemption", redemption_id),
                  organisation_id=scan.structure_id, voucher_id=row.id,
                  rules=[v.rule for v in verdicts])
