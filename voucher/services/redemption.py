@@ -83,7 +83,8 @@ def _acceptance_facts() -> list[Any]:
     orgs, labels = cast(Table, Organisation.__table__), cast(Table, Label.__table__)
     p_struct, p_label = cast(Table, ProgrammeStructure.__table__), cast(Table, ProgrammeLabel.__table__)
     p_zone, communes = cast(Table, ProgrammeZone.__table__), cast(Table, PilotZoneCommune.__table__)
-    sid, today = bindparam("sid"), bindparam("today", type_=Date())
+    sid: Any = bindparam("sid")
+    today: Any = bindparam("today", type_=Date())
     valid_today = and_(labels.c.valid_from <= today,
                        or_(labels.c.valid_until.is_(None), labels.c.valid_until >= today))
     commune = select(orgs.c.commune_insee).where(orgs.c.id == sid).scalar_subquery()
