@@ -224,6 +224,7 @@ def redeem(session: Session, actor: Actor, scan: Scan) -> Result:
             redemption_id=redemption_id, programme_id=row.programme_id, structure_id=scan.structure_id,
             rule=worst.rule, evidence=worst.evidence, status="open", created_at=now, decided_at=None,
             decided_by=None, decision_entry_id=None, note=None))
+    screening.recorded(session, ctx, redemption_id, status, verdicts)
     audit.record(session, actor, f"redemption.{status}", ("redemption", redemption_id),
                  organisation_id=scan.structure_id, voucher_id=row.id,
                  rules=[v.rule for v in verdicts])
@@ -243,6 +244,7 @@ def record_refusal(session: Session, actor: Actor, *, structure_id: int | None, 
         voucher_id=voucher_id))
     audit.record(session, actor, "redemption.refuse", ("voucher", voucher_id), outcome=reason,
                  organisation_id=structure_id, code_tail=digits[-4:])
+    screening.refused(session, screening.Refusal(actor, structure_id, voucher_id, reason, utcnow()))
 
 
 def cancel(session: Session, actor: Actor, redemption_id: int, *, structure_id: int | None,

@@ -1,8 +1,12 @@
 """Fraud screening hook called inside the redemption transaction.
 
 Core rule here: a voucher that was never handed out (programme policy flag, hold or
-refuse). The fraud-rules module adds its own rules to ``RULES``. Each rule returns
-``None`` or a :class:`Verdict`; the strongest outcome wins (refuse > hold > flag).
+refuse). The fraud-rules module (:mod:`voucher.services.fraud_rules`, imported at the
+end of this module so the catalogue is always on) adds its own rules to ``RULES``. Each
+rule returns ``None`` or a :class:`Verdict`; the strongest outcome wins (refuse > hold >
+flag). Rules only read: writes (counters, alerts) happen in ``RECORDERS``, called once the
+redemption row exists, and in ``REFUSAL_HOOKS``, called when a refused scan is logged (in
+the caller's separate transaction, since the refused scan itself changed nothing).
 """
 
 from __future__ import annotations
@@ -13,6 +17,8 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy.orm import Session
+
+from voucher.services.context import Actor
 
 OUTCOMES = ("flag", "hold", "refuse")
 
@@ -70,3 +76,34 @@ def screen(session: Session, ctx: ScanContext) -> list[Verdict]:
 
 def strongest(verdicts: list[Verdict]) -> Verdict | None:
     return max(verdicts, key=lambda v: OUTCOMES.index(v.outcome), default=None)
+
+
+@dataclass(frozen=True)
+class Refusal:
+    """A refused scan as logged by ``redemption.record_refusal``."""
+
+    actor: Actor
+    structure_id: int | None
+    voucher_id: int | None
+    reason: str
+    at: datetime
+
+
+Recorder = Callable[[Session, ScanContext, int, str, list[Verdict]], None]
+RefusalHook = Callable[[Session, Refusal], None]
+RECORDERS: list[Recorder] = []
+REFUSAL_HOOKS: list[RefusalHook] = []
+
+
+def recorded(session: Session, ctx: ScanContext, redemption_id: int, status: str,
+             verdicts: list[Verdict]) -> None:
+    for hook in RECORDERS:
+        hook(session, ctx, redemption_id, status, verdicts)
+
+
+def refused(session: Session, refusal: Refusal) -> None:
+    for hook in REFUSAL_HOOKS:
+        hook(session, refusal)
+
+
+from voucher.services import fraud_rules as _fraud_rules  # noqa: E402,F401  (registers the catalogue)

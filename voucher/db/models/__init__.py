@@ -9,11 +9,12 @@ from voucher.db.models.issuance import Batch, Beneficiary, Book, FundsReceived, 
 from voucher.db.models.ledger import Account, JournalEntry, JournalSeal, Posting
 from voucher.db.models.activity import AuditEvent, Hold, Redemption, RefusedScan
 from voucher.db.models.auth import ApiKey, RoleGrant, User
+from voucher.db.models.fraud import FraudFlag, StructureDayVolume
 
 __all__ = [
     "Account", "ApiKey", "AuditEvent", "BankAccount", "BankAccountEvent", "Base", "Batch",
-    "Beneficiary", "Book", "FundsReceived", "Hold", "JournalEntry", "JournalSeal", "Label",
+    "Beneficiary", "Book", "FraudFlag", "FundsReceived", "Hold", "JournalEntry", "JournalSeal", "Label",
     "Organisation", "PilotZone", "PilotZoneCommune", "Posting", "Programme", "ProgrammeFunder",
     "ProgrammeLabel", "ProgrammeStructure", "ProgrammeZone", "Redemption", "RefusedScan",
-    "RoleGrant", "User", "Voucher",
+    "RoleGrant", "StructureDayVolume", "User", "Voucher",
 ]
