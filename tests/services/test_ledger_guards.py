@@ -79,7 +79,7 @@ def test_changing_one_posting_in_sql_is_detected_and_named(fresh_engine, backend
     named = {p.entry_id for p in report.problems if p.check in ("entry_hash", "entry_balanced")}
     assert entry in named
     url = fresh_engine.url.render_as_string(hide_password=False)
-    run = subprocess.run([sys.executable, "-m", "voucher.web.cli", "audit"], capture_output=True,
+    run = subprocess.run([sys.executable, "-m", "voucher", "audit"], capture_output=True,
                          text=True, env={"DATABASE_URL": url, "PATH": "/usr/bin:/bin"}, timeout=120)
     assert run.returncode != 0
     assert f"écriture {entry}" in run.stderr + run.stdout

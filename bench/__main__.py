@@ -1,0 +1,81 @@
+"""``scripts/bench``: run the benchmarks, print one table, write JSON.
+
+    scripts/bench [--scale small|medium|full] [--only B1,B3,B6] [--rounds 3] [--out FILE]
+
+Each benchmark alternates baseline and candidate runs on the same database server and
+reports the median ratio (BENCH.md); each ends with `voucher audit` on its database.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from datetime import UTC, datetime
+from pathlib import Path
+
+from rich.console import Console
+from rich.table import Table
+
+from bench import common
+
+SCALES = {
+    "small": {"redeem_per_round": 400, "batch_size": 100, "pgbench_seconds": 3, "issue_vouchers": 20_000,
+              "sqlite_per_round": 300, "pdf_books": 20, "close_postings": 20_000, "export_redemptions": 5_000,
+              "http_seconds": 3},
+    "medium": {"redeem_per_round": 4_000, "batch_size": 100, "pgbench_seconds": 10, "issue_vouchers": 200_000,
+               "sqlite_per_round": 2_000, "pdf_books": 500, "close_postings": 500_000,
+               "export_redemptions": 100_000, "http_seconds": 10},
+    "full": {"redeem_per_round": 20_000, "batch_size": 500, "pgbench_seconds": 20, "issue_vouchers": 1_000_000,
+             "sqlite_per_round": 5_000, "pdf_books": 10_000, "close_postings": 5_000_000,
+             "export_redemptions": 1_000_000, "http_seconds": 20},
+}
+
+
+def suites() -> dict[str, object]:
+    from bench import issue, redeem, sqlite
+
+    found: dict[str, object] = {"B1": redeem, "B3": issue, "B6": sqlite}
+    for name, module in (("B2", "http"), ("B4", "close"), ("B5", "pdf"), ("B7", "export")):
+        try:
+            found[name] = __import__(f"bench.{module}", fromlist=["run"])
+        except ImportError:
+            continue
+    return found
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="scripts/bench", description=__doc__)
+    parser.add_argument("--scale", choices=sorted(SCALES), default="small")
+    parser.add_argument("--only", default="")
+    parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument("--out", default="bench-results/latest.json")
+    args = parser.parse_args(argv)
+    wanted = {x.strip().upper() for x in args.only.split(",") if x.strip()}
+    console = Console()
+    results = []
+    for name, module in suites().items():
+        if wanted and name not in wanted and not (name == "B1" and "B1B" in wanted):
+            continue
+        console.print(f"[bold]{name}[/] …")
+        results.extend(module.run(SCALES[args.scale], args.rounds))  # type: ignore[attr-defined]
+    facts = common.machine()
+    table = Table(title=f"Benchmarks ({args.scale}, {args.rounds} rounds, nproc={facts['nproc']}, "
+                        f"PostgreSQL {facts.get('postgresql')})")
+    for col in ("bench", "what", "baseline", "candidate", "ratio", "target", "scale", "clients", "audit"):
+        table.add_column(col)
+    for r in results:
+        table.add_row(r.name, r.what, f"{r.baseline:,.2f} {r.baseline_label}", f"{r.candidate:,.2f} {r.candidate_label}",
+                      f"[{'green' if r.meets else 'red'}]{r.ratio:.2f}[/]", f"≥ {r.target}", r.scale,
+                      str(r.clients), "ok" if r.audit_ok else "[red]BROKEN[/]")
+    console.print(table)
+    out = Path(args.out)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_text(json.dumps({"at": datetime.now(UTC).isoformat(), "scale": args.scale, "rounds": args.rounds,
+                               "machine": facts, "results": [r.as_dict() for r in results]}, indent=2))
+    console.print(f"Written {out}")
+    return 0 if all(r.audit_ok for r in results) else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

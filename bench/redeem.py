@@ -1,0 +1,102 @@
+"""B1 (single scans, 8 concurrent clients) and B1b (offline batches of scans) against
+pgbench's TPC-B-like script on the same PostgreSQL server."""
+
+from __future__ import annotations
+
+import multiprocessing
+import re
+import subprocess
+import time
+from typing import Any
+
+from bench.common import Result, alternate, audit, drop_pg, fresh_pg
+from bench.world import build
+
+CLIENTS = 8
+
+
+def pgbench_tps(url_name: str, seconds: int, clients: int = CLIENTS) -> float:
+    out = subprocess.run(["pgbench", "-n", "-c", str(clients), "-j", "2", "-T", str(seconds),
+                          "-h", "127.0.0.1", "-U", "postgres", url_name],
+                         capture_output=True, text=True, check=True).stdout
+    match = re.search(r"tps = ([0-9.]+) \(without initial connection time\)", out)
+    if not match:
+        raise RuntimeError(out)
+    return float(match.group(1))
+
+
+def _client(url: str, structure_id: int, codes: list[str], batch: int, start: Any, out: Any) -> None:
+    from voucher.db.engine import make_engine, unit_of_work
+    from voucher.domain.errors import DomainError
+    from voucher.services import redemption
+    from voucher.services.context import Actor
+
+    engine = make_engine(url, pool_size=2)
+    actor = Actor(label="bench", user_id=1)
+    done = 0
+    start.wait()
+    began = time.perf_counter()
+    for i in range(0, len(codes), batch):
+        with unit_of_work(engine) as s:
+            for code in codes[i:i + batch]:
+                try:
+                    if batch > 1:
+                        with s.begin_nested():
+                            redemption.redeem(s, actor, redemption.Scan(code=code, structure_id=structure_id,
+                                                                        scan_id=code[-12:]))
+                    else:
+                        redemption.redeem(s, actor, redemption.Scan(code=code, structure_id=structure_id,
+                                                                    scan_id=code[-12:]))
+                    done += 1
+                except DomainError:
+                    pass
+    out.put((done, time.perf_counter() - began))
+    engine.dispose()
+
+
+def redeem_rate(url: str, structure_id: int, codes: list[str], batch: int, clients: int = CLIENTS) -> float:
+    ctx = multiprocessing.get_context("spawn")
+    start, out = ctx.Event(), ctx.Queue()
+    share = len(codes) // clients
+    procs = [ctx.Process(target=_client, args=(url, structure_id, codes[i * share:(i + 1) * share], batch, start, out))
+             for i in range(clients)]
+    for p in procs:
+        p.start()
+    time.sleep(1.5)  # let every client import and connect before the clock starts
+    began = time.perf_counter()
+    start.set()
+    results = [out.get(timeout=600) for _ in procs]
+    elapsed = time.perf_counter() - began
+    for p in procs:
+        p.join()
+    return sum(d for d, _ in results) / elapsed
+
+
+def run(scale: dict[str, Any], rounds: int) -> list[Result]:
+    per_round = scale["redeem_per_round"]
+    batch_size = scale["batch_size"]
+    books = (per_round * rounds * 2) // 10 + CLIENTS
+    db_name, url = fresh_pg("redeem")
+    pgb_name, _ = fresh_pg("pgbench")
+    try:
+        subprocess.run(["pgbench", "-i", "-q", "-s", "1", "-h", "127.0.0.1", "-U", "postgres", pgb_name],
+                       check=True, capture_output=True)
+        structure_id, codes, _p, _pr = build(url, books)
+        chunks = [codes[i * per_round:(i + 1) * per_round] for i in range(rounds * 2)]
+        seconds = scale["pgbench_seconds"]
+        base, single, log1 = alternate(rounds, lambda i: pgbench_tps(pgb_name, seconds),
+                                       lambda i: redeem_rate(url, structure_id, chunks[i], 1))
+        base_b, batched, log2 = alternate(rounds, lambda i: pgbench_tps(pgb_name, seconds),
+                                          lambda i: redeem_rate(url, structure_id, chunks[rounds + i], batch_size))
+        ok = audit(url)
+        return [
+            Result("B1", "redeem-db: single scans through the service", "pgbench TPC-B tps",
+                   "redemptions/s", base, single, "per s", single / base, 1.0, f"{per_round} scans/round",
+                   CLIENTS, ok, rounds=log1),
+            Result("B1b", f"redeem-batch: {batch_size} scans per transaction", "pgbench TPC-B tps",
+                   "vouchers/s", base_b, batched, "per s", batched / base_b, 3.0,
+                   f"{per_round} scans/round", CLIENTS, ok, rounds=log2),
+        ]
+    finally:
+        drop_pg(db_name)
+        drop_pg(pgb_name)

@@ -1,0 +1,34 @@
+"""Benchmark data built through the real services (one programme, one prescriber, one
+structure, activated books)."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from sqlalchemy import select
+
+from tests import factories as f
+from voucher.db.engine import make_engine, unit_of_work
+from voucher.db.migrate import upgrade
+from voucher.db.models import Book, Voucher
+from voucher.services import issuance
+
+
+def build(url: str, books: int) -> tuple[int, list[str], int, int]:
+    """Returns (structure id, codes, programme id, prescriber id)."""
+    engine = make_engine(url)
+    upgrade(engine)
+    with unit_of_work(engine) as s:
+        w = f.world(s, books=1)
+        batch = issuance.issue_batch(s, f.ACTOR, programme_id=w.programme.id, prescriber_id=w.prescriber.id,
+                                     books=books)
+        total = books * 10 * 1000
+        for funder in (w.funder_a, w.funder_b):
+            issuance.record_funds_received(s, f.ACTOR, programme_id=w.programme.id, funder_id=funder.id,
+                                           amount_cents=total, received_on=date(2026, 1, 1))
+        issuance.activate_batch(s, f.ACTOR, batch.id)
+        codes = list(s.scalars(select(Voucher.code).join(Book).where(Book.batch_id == batch.id)
+                               .order_by(Voucher.id)))
+        result = (w.structure.id, codes, w.programme.id, w.prescriber.id)
+    engine.dispose()
+    return result
