@@ -172,6 +172,8 @@ def _second_scan(session: Session, refusal: screening.Refusal) -> None:
     raw = session.scalar(select(Programme.fraud_thresholds).where(Programme.id == first.programme_id))
     p = fraud.effective(raw or {}, "already_redeemed")
     elsewhere = first.structure_id != refusal.structure_id
+    if not p["active"]:
+        return
     if not elsewhere and refusal.at - first.scanned_at <= timedelta(minutes=p["same_desk_minutes"]):
         return
     raise_flag(session, "already_redeemed", "refuse", fraud.severity("already_redeemed", "refuse", elsewhere=elsewhere),

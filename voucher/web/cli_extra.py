@@ -6,4 +6,5 @@ import click
 
 
 def register(main: click.Group) -> None:
-    pass
+    from voucher.web import cli_holds  # voucher holds list|release|reject (#6)
+    main.add_command(cli_holds.holds)

@@ -13,6 +13,7 @@ STATUS = {
     "already_redeemed": 409, "held": 409, "duplicate": 409, "already_cancelled": 409,
     "already_paid": 409, "already_acknowledged": 409, "batch_already_active": 409,
     "scan_id_reused": 422, "idempotency_key_reused": 422,
+    "too_many_attempts": 429, "locked": 429, "same_person_review": 403, "hold_already_decided": 409,
 }
 
 HTTP_MESSAGES = {

@@ -7,4 +7,5 @@ from flask import Flask
 
 
 def register(app: Flask) -> None:
-    pass
+    from voucher.web import review  # fraud review queue and alerts (#6)
+    review.register(app)

@@ -1,0 +1,1 @@
+"""Output adapters: bytes and streams (PDFs, bank files, exports, charts)."""
