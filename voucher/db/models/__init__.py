@@ -10,10 +10,11 @@ from voucher.db.models.ledger import Account, JournalEntry, JournalSeal, Posting
 from voucher.db.models.activity import AuditEvent, Hold, Redemption, RefusedScan
 from voucher.db.models.auth import ApiKey, RoleGrant, User
 from voucher.db.models.fraud import FraudFlag, StructureDayVolume
+from voucher.db.models.api import IdempotencyRecord
 
 __all__ = [
     "Account", "ApiKey", "AuditEvent", "BankAccount", "BankAccountEvent", "Base", "Batch",
-    "Beneficiary", "Book", "FraudFlag", "FundsReceived", "Hold", "JournalEntry", "JournalSeal", "Label",
+    "Beneficiary", "Book", "FraudFlag", "FundsReceived", "Hold", "IdempotencyRecord", "JournalEntry", "JournalSeal", "Label",
     "Organisation", "PilotZone", "PilotZoneCommune", "Posting", "Programme", "ProgrammeFunder",
     "ProgrammeLabel", "ProgrammeStructure", "ProgrammeZone", "Redemption", "RefusedScan",
     "RoleGrant", "StructureDayVolume", "User", "Voucher",

@@ -1,20 +1,41 @@
-"""JSON API: idempotency (issue #5) — placeholder kept in the chain so that each feature adds its tables here.
+"""JSON API (issue #5): idempotency records (one stored answer per organisation, scope and key).
 
 Revision ID: 0003_api
 Revises: 0002_print
 """
-from alembic import op  # noqa: F401
-import sqlalchemy as sa  # noqa: F401
+from alembic import op
+import sqlalchemy as sa
+import voucher.db.types
 
 revision = "0003_api"
 down_revision = "0002_print"
 branch_labels = None
 depends_on = None
 
+_ID = sa.BigInteger().with_variant(sa.Integer(), "sqlite")
+
 
 def upgrade() -> None:
-    pass
+    op.create_table(
+        "api_idempotency",
+        sa.Column("id", _ID, autoincrement=True, nullable=False),
+        sa.Column("organisation_id", _ID, nullable=False),
+        sa.Column("api_key_id", _ID, nullable=True),
+        sa.Column("scope", sa.String(length=40), nullable=False),
+        sa.Column("key", sa.String(length=100), nullable=False),
+        sa.Column("fingerprint", sa.String(length=64), nullable=False),
+        sa.Column("status", sa.Integer(), nullable=True),
+        sa.Column("body", sa.Text(), nullable=True),
+        sa.Column("created_at", voucher.db.types.UTCDateTime(), nullable=False),
+        sa.Column("completed_at", voucher.db.types.UTCDateTime(), nullable=True),
+        sa.ForeignKeyConstraint(["organisation_id"], ["organisation.id"],
+                                name=op.f("fk_api_idempotency_organisation_id_organisation")),
+        sa.ForeignKeyConstraint(["api_key_id"], ["api_key.id"],
+                                name=op.f("fk_api_idempotency_api_key_id_api_key")),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_api_idempotency")),
+        sa.UniqueConstraint("organisation_id", "scope", "key", name="uq_api_idempotency_key"),
+    )
 
 
 def downgrade() -> None:
-    pass
+    op.drop_table("api_idempotency")
