@@ -17,15 +17,18 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any, cast
 
-from sqlalchemy import Table, bindparam, func, select
+from sqlalchemy import Date, Table, bindparam, func, literal_column, null, select, union_all
+from sqlalchemy import cast as cast_
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
 from voucher.db.models import Book, Programme, Redemption, StructureDayVolume, Voucher
+from voucher.db.types import UTCDateTime
 from voucher.domain import fraud
 from voucher.domain.calendar import end_of_paris_day_utc, paris_date
 from voucher.services import fraud_checks, screening
@@ -37,18 +40,31 @@ _R = cast(Table, Redemption.__table__).c
 _V = cast(Table, Voucher.__table__).c
 _B = cast(Table, Book.__table__).c
 VOLUME = cast(Table, StructureDayVolume.__table__)
+#: fixed SQL, no expanding parameter to render on every execution of the hot path
+_IS_LIVE = _R.status.in_([literal_column("'accepted'"), literal_column("'held'")])
 
-_BOOK_LIVE = select(_R.id, _R.scanned_at, _R.structure_id).where(
-    _R.book_id == bindparam("book"), _R.status.in_(LIVE))
+
+def _facts_statement() -> Any:
+    """One round trip for every scan rule: the book's live scans (≤ 50 rows), the
+    beneficiary's scans of the day, and the structure's daily counters of the trailing
+    window (primary-key range). Kinds: b = book, p = person, v = volume."""
+    no_day, no_at = cast_(null(), Date()), cast_(null(), UTCDateTime())
+    book = select(literal_column("'b'").label("kind"), _R.id.label("id"), _R.scanned_at.label("at"),
+                  _R.structure_id.label("num"), no_day.label("day")).where(
+        _R.book_id == bindparam("book"), _IS_LIVE)
+    person = select(literal_column("'p'"), _R.id, _R.scanned_at, _R.structure_id, no_day).where(
+        _R.beneficiary_id == bindparam("ben"), _IS_LIVE,
+        _R.scanned_at >= bindparam("start", type_=UTCDateTime()), _R.scanned_at < bindparam("end", type_=UTCDateTime()))
+    volume = select(literal_column("'v'"), VOLUME.c.structure_id, no_at, VOLUME.c.scans, VOLUME.c.day).where(
+        VOLUME.c.structure_id == bindparam("sid"), VOLUME.c.day >= bindparam("since", type_=Date()),
+        VOLUME.c.day <= bindparam("today", type_=Date()))
+    return union_all(book, person, volume)
+
+
+_FACTS = _facts_statement()
 _BOOK_SIZE = select(func.count()).select_from(cast(Table, Voucher.__table__)).where(_V.book_id == bindparam("book"))
-_BENEFICIARY_DAY = select(_R.id).where(
-    _R.beneficiary_id == bindparam("ben"), _R.status.in_(LIVE),
-    _R.scanned_at >= bindparam("start"), _R.scanned_at < bindparam("end"))
-_VOLUMES = select(VOLUME.c.day, VOLUME.c.scans).where(
-    VOLUME.c.structure_id == bindparam("sid"), VOLUME.c.day >= bindparam("since"),
-    VOLUME.c.day <= bindparam("today"))
 _FIRST_LIVE = select(_R.id, _R.structure_id, _R.scanned_at, _R.programme_id).where(
-    _R.voucher_id == bindparam("vid"), _R.status.in_(LIVE))
+    _R.voucher_id == bindparam("vid"), _IS_LIVE)
 _VOUCHER_BOOK = (select(_B.serial, _B.status, _B.reported_at, _V.programme_id)
                  .select_from(cast(Table, Voucher.__table__).join(cast(Table, Book.__table__), _B.id == _V.book_id))
                  .where(_V.id == bindparam("vid")))
@@ -56,7 +72,7 @@ _VOUCHER_BOOK = (select(_B.serial, _B.status, _B.reported_at, _V.programme_id)
 
 def _bump(dialect: str) -> Any:
     ins = (pg_insert if dialect == "postgresql" else sqlite_insert)(VOLUME).values(
-        structure_id=bindparam("sid"), day=bindparam("day"), scans=1, value_cents=0)
+        structure_id=bindparam("sid"), day=bindparam("day"), scans=1)
     return ins.on_conflict_do_update(index_elements=["structure_id", "day"],
                                      set_={"scans": VOLUME.c.scans + 1})
 
@@ -75,14 +91,30 @@ def _verdict(name: str, p: dict[str, Any], evidence: dict[str, Any]) -> Verdict:
     return Verdict(name, p.get("outcome", rule.outcome), rule.explanation, evidence)
 
 
-def _book_rows(session: Session, ctx: ScanContext) -> list[Any]:
-    """The book's live redemptions (≤ 50 rows), read once per scan for both book rules."""
-    memo = session.info.get("fraud_book_rows")
+@dataclass(frozen=True)
+class Facts:
+    book: list[Any]  # rows (id, at, num = structure id) of the book's live scans
+    person_today: list[int]  # ids of the beneficiary's live scans that day
+    volumes: dict[date, int]  # the structure's scans per day, trailing window and today
+
+
+def _facts(session: Session, ctx: ScanContext) -> Facts:
+    """Read once per scan (memo on the session, keyed by the context object itself)."""
+    memo = session.info.get("fraud_facts")
     if memo is not None and memo[0] is ctx:
-        return cast(list[Any], memo[1])
-    rows = list(session.connection().execute(_BOOK_LIVE, {"book": ctx.book_id}).all())
-    session.info["fraud_book_rows"] = (ctx, rows)
-    return rows
+        return cast(Facts, memo[1])
+    start, end = day_bounds(ctx.scanned_at)
+    today = paris_date(ctx.scanned_at)
+    trailing = fraud.effective(ctx.thresholds, "structure_volume")["trailing_days"]
+    rows = session.connection().execute(_FACTS, {
+        "book": ctx.book_id, "ben": ctx.beneficiary_id if ctx.beneficiary_id is not None else -1,
+        "start": start, "end": end, "sid": ctx.structure_id,
+        "since": today - timedelta(days=trailing), "today": today}).all()
+    facts = Facts(book=[r for r in rows if r.kind == "b"],
+                  person_today=sorted(int(r.id) for r in rows if r.kind == "p"),
+                  volumes={r.day: int(r.num) for r in rows if r.kind == "v"})
+    session.info["fraud_facts"] = (ctx, facts)
+    return facts
 
 
 def book_per_day(session: Session, ctx: ScanContext) -> Verdict | None:
@@ -90,7 +122,7 @@ def book_per_day(session: Session, ctx: ScanContext) -> Verdict | None:
     if not p["active"]:
         return None
     start, end = day_bounds(ctx.scanned_at)
-    today = sorted(r.id for r in _book_rows(session, ctx) if start <= r.scanned_at < end)
+    today = sorted(int(r.id) for r in _facts(session, ctx).book if start <= r.at < end)
     if not fraud.over_daily_limit(len(today), p["max"]):
         return None
     return _verdict("book_per_day", p, {"book_id": ctx.book_id, "count_today": len(today) + 1,
@@ -103,9 +135,7 @@ def beneficiary_per_day(session: Session, ctx: ScanContext) -> Verdict | None:
     p = fraud.effective(ctx.thresholds, "beneficiary_per_day")
     if not p["active"]:
         return None
-    start, end = day_bounds(ctx.scanned_at)
-    today = sorted(session.connection().execute(
-        _BENEFICIARY_DAY, {"ben": ctx.beneficiary_id, "start": start, "end": end}).scalars())
+    today = _facts(session, ctx).person_today
     if not fraud.over_daily_limit(len(today), p["max"]):
         return None
     return _verdict("beneficiary_per_day", p, {"beneficiary_id": ctx.beneficiary_id,
@@ -118,9 +148,7 @@ def structure_volume(session: Session, ctx: ScanContext) -> Verdict | None:
     if not p["active"]:
         return None
     today = paris_date(ctx.scanned_at)
-    since = today - timedelta(days=p["trailing_days"])
-    counts: dict[date, int] = dict(session.connection().execute(
-        _VOLUMES, {"sid": ctx.structure_id, "since": since, "today": today}).all())
+    counts = _facts(session, ctx).volumes
     history = [n for d, n in counts.items() if d != today]
     limit = fraud.volume_limit(history, p)
     already = counts.get(today, 0)
@@ -135,19 +163,18 @@ def whole_book(session: Session, ctx: ScanContext) -> Verdict | None:
     p = fraud.effective(ctx.thresholds, "whole_book")
     if not p["active"]:
         return None
-    rows = _book_rows(session, ctx)
-    if len(rows) + 1 < p["min_book_size"] or any(r.structure_id != ctx.structure_id for r in rows):
+    rows = _facts(session, ctx).book
+    if len(rows) + 1 < p["min_book_size"] or any(r.num != ctx.structure_id for r in rows):
         return None
-    times = [r.scanned_at for r in rows]
+    times = [r.at for r in rows]
     if ctx.scanned_at - min(times) > timedelta(minutes=p["window_minutes"]):
         return None
     size = int(session.connection().execute(_BOOK_SIZE, {"book": ctx.book_id}).scalar_one())
-    if not fraud.whole_book(times, [r.structure_id for r in rows], ctx.structure_id, size,
-                            ctx.scanned_at, p):
+    if not fraud.whole_book(times, [r.num for r in rows], ctx.structure_id, size, ctx.scanned_at, p):
         return None
     return _verdict("whole_book", p, {"book_id": ctx.book_id, "book_size": size,
                                       "first_at": min(times).isoformat(),
-                                      "redemption_ids": sorted(r.id for r in rows)})
+                                      "redemption_ids": sorted(int(r.id) for r in rows)})
 
 
 SCAN_RULES = (book_per_day, beneficiary_per_day, structure_volume, whole_book)

@@ -12,7 +12,7 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import JSON, BigInteger, CheckConstraint, ForeignKey, Index, String
+from sqlalchemy import JSON, CheckConstraint, ForeignKey, Index, String
 from sqlalchemy.orm import Mapped, mapped_column
 
 from voucher.db.models.activity import Redemption, RefusedScan
@@ -50,7 +50,6 @@ class StructureDayVolume(Base):
     structure_id: Mapped[int] = mapped_column(ForeignKey("organisation.id"), primary_key=True)
     day: Mapped[date] = mapped_column(primary_key=True)
     scans: Mapped[int] = mapped_column(default=0)
-    value_cents: Mapped[int] = mapped_column(BigInteger, default=0)
 
 
 # Look-ups the rules make on core tables (created by migration 0004_fraud).

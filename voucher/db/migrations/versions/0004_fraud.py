@@ -46,7 +46,6 @@ def upgrade() -> None:
         sa.Column("structure_id", _ID, nullable=False),
         sa.Column("day", sa.Date(), nullable=False),
         sa.Column("scans", sa.Integer(), nullable=False),
-        sa.Column("value_cents", sa.BigInteger(), nullable=False),
         sa.ForeignKeyConstraint(["structure_id"], ["organisation.id"],
                                 name=op.f("fk_structure_day_volume_structure_id_organisation")),
         sa.PrimaryKeyConstraint("structure_id", "day", name=op.f("pk_structure_day_volume")),
