@@ -249,8 +249,8 @@ def record_refusal(session: Session, actor: Actor, *, structure_id: int | None, 
 
 def cancel(session: Session, actor: Actor, redemption_id: int, *, structure_id: int | None,
            as_finance: bool = False) -> Redemption:
-    """Undo a scan with a reversing entry. Reception: own scans, within the programme's
-    window. Finance: any scan not yet in a statement."""
+    """Undo a scan with a reversing entry. Reception: own scans (same person, or same API
+    key), within the programme's window. Finance: any scan not yet in a statement."""
     stmt = select(Redemption).where(Redemption.id == redemption_id)
     if session.get_bind().dialect.name == "postgresql":
         stmt = stmt.with_for_update()
@@ -263,7 +263,9 @@ def cancel(session: Session, actor: Actor, redemption_id: int, *, structure_id: 
         raise DomainError("already_paid")
     now = utcnow()
     if not as_finance:
-        if red.user_id is None or red.user_id != actor.user_id:
+        by_same_person = actor.user_id is not None and red.user_id == actor.user_id
+        by_same_key = actor.api_key_id is not None and red.api_key_id == actor.api_key_id
+        if not (by_same_person or by_same_key):
             raise DomainError("not_your_scan")
         window = session.scalar(select(Programme.cancel_window_minutes).where(Programme.id == red.programme_id))
         if now - red.recorded_at > timedelta(minutes=window or 0):
