@@ -10,6 +10,10 @@ from voucher.db.models.ledger import Account, JournalEntry, JournalSeal, Posting
 from voucher.db.models.activity import AuditEvent, Hold, Redemption, RefusedScan
 from voucher.db.models.auth import ApiKey, RoleGrant, User
 from voucher.db.models.fraud import FraudFlag, StructureDayVolume
+from voucher.db.models.finance import (  # month close and payments (#7)
+    BankImport, CreditNote, DocumentSequence, FinanceLock, MonthClose, PaymentApproval, PaymentRun,
+    PaymentTransfer, Statement, StatementProgramme,
+)
 from voucher.db.models.api import IdempotencyRecord
 
 __all__ = [
@@ -19,3 +23,5 @@ __all__ = [
     "ProgrammeLabel", "ProgrammeStructure", "ProgrammeZone", "Redemption", "RefusedScan",
     "RoleGrant", "StructureDayVolume", "User", "Voucher",
 ]
+__all__ += ["BankImport", "CreditNote", "DocumentSequence", "FinanceLock", "MonthClose", "PaymentApproval",
+            "PaymentRun", "PaymentTransfer", "Statement", "StatementProgramme"]

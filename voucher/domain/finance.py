@@ -1,0 +1,267 @@
+"""Month close, statements, payment runs and bank settlement: the pure rules.
+
+Rules kept here (the services enforce them against the database, which repeats the
+important ones as constraints):
+
+* a period is a Europe/Paris calendar month written ``AAAA-MM``; only a month that is over
+  can be closed;
+* statement numbers are ``AAAA-NNNNNN``, one gap-free sequence per year (the year of the
+  closed month); credit notes are ``AV-AAAA-NNNN`` on their own sequence;
+* an EndToEndId is the statement number plus the attempt (``REL-2026-000012-1``): unique
+  per transfer, at most 35 characters from the SEPA-safe alphabet, and it is what the bank
+  echoes back in camt.053/054;
+* a structure is paid only to validated bank details and a structured address; otherwise it
+  is *blocked*, with a reason, and picked up by a later close;
+* a bank line settles a transfer first by EndToEndId, then by amount + IBAN + date
+  (exactly one candidate, booked within the window); a debit booked is *paid*, a credit
+  carrying return information or a reversal is *rejected* (or *returned* when the transfer
+  was already paid); anything else is listed as unmatched.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+
+from voucher.domain.calendar import PARIS, month_bounds
+from voucher.domain.errors import DomainError, register
+from voucher.domain.money import split_by_shares
+
+MONTHS_FR = ("janvier", "février", "mars", "avril", "mai", "juin", "juillet", "août",
+             "septembre", "octobre", "novembre", "décembre")
+PAIN_VERSIONS = ("pain.001.001.03", "pain.001.001.09")
+STATEMENT_STATUSES = ("open", "in_payment", "paid", "rejected")
+TRANSFER_STATUSES = ("sent", "paid", "rejected", "returned")
+STATEMENT_STATUS_FR = {"open": "à payer", "in_payment": "virement envoyé", "paid": "payé",
+                       "rejected": "virement rejeté, à relancer"}
+TRANSFER_STATUS_FR = {"sent": "envoyé", "paid": "payé", "rejected": "rejeté", "returned": "retourné"}
+BLOCKED_FR = {
+    "no_bank_details": "aucune coordonnée bancaire enregistrée",
+    "bank_details_pending": "coordonnées bancaires en attente de validation",
+    "bank_details_rejected": "coordonnées bancaires refusées",
+    "address_incomplete": "adresse incomplète (numéro, rue, code postal, ville, pays)",
+}
+WITHHELD_FR = {
+    "second_approval_needed": "IBAN modifié récemment : deux personnes doivent approuver ce paiement",
+    "bank_details_not_validated": "coordonnées bancaires non validées",
+}
+#: a bank line matched on amount + IBAN must be booked within this window around execution
+MATCH_WINDOW_BEFORE = timedelta(days=3)
+MATCH_WINDOW_AFTER = timedelta(days=45)
+E2E_SAFE = re.compile(r"^[A-Za-z0-9/\-?:().,'+ ]{1,35}$")
+
+register("invalid_period", "Mois invalide : utilisez la forme AAAA-MM (par exemple 2026-10).")
+register("month_not_over", "Ce mois n'est pas terminé : seul un mois échu peut être clôturé.")
+register("close_conflict", "Des scans ont changé pendant la clôture : rien n'a été enregistré, "
+                           "relancez la clôture.")
+register("invalid_sepa_version", "Version de virement non prise en charge : pain.001.001.03 ou "
+                                 "pain.001.001.09.")
+register("invalid_debtor", "Coordonnées bancaires de l'opérateur invalides (nom, IBAN, BIC, adresse) : "
+                           "vérifiez la configuration.")
+register("sepa_invalid", "Le fichier de virements ne respecte pas le schéma SEPA : rien n'a été "
+                         "enregistré.")
+register("approval_not_needed", "Ce paiement n'attend pas de seconde approbation.")
+register("second_approval_same_person", "Vous avez déjà approuvé ce paiement : une autre personne "
+                                        "doit donner la seconde approbation.")
+register("statement_not_payable", "Ce relevé n'est pas en attente de paiement.")
+register("transfer_already_settled", "Ce virement est déjà réglé : rien n'a été changé.")
+register("bank_file_empty", "Le fichier bancaire est vide.")
+register("bank_file_too_large", "Le fichier bancaire est trop volumineux (10 Mo au plus).")
+register("bank_file_unsafe", "Le fichier bancaire contient des déclarations interdites (DTD, entités) : "
+                             "refusé par sécurité, rien n'a été changé.")
+register("bank_file_malformed", "Le fichier bancaire n'est pas un XML lisible (encodage ou structure "
+                                "incorrects) : rien n'a été changé.")
+register("bank_file_not_camt", "Ce fichier n'est pas un relevé bancaire camt.053 ou camt.054 : rien "
+                               "n'a été changé.")
+register("import_already_applied", "Ce relevé bancaire a déjà été pris en compte.")
+register("programme_not_expired", "Le dispositif n'a pas encore expiré : lancez d'abord l'expiration.")
+register("journal_scope", "Le journal couvre tous les dispositifs : son export est réservé à la "
+                          "finance de l'opérateur.")
+register("invalid_fec_mapping", "Table de correspondance comptable invalide (voir docs/finance.md).")
+
+
+@dataclass(frozen=True, order=True)
+class Period:
+    year: int
+    month: int
+
+    @classmethod
+    def parse(cls, text: str) -> Period:
+        m = re.fullmatch(r"\s*(\d{4})-(\d{1,2})\s*", text or "")
+        if not m or not 1 <= int(m.group(2)) <= 12 or not 2000 <= int(m.group(1)) <= 2999:
+            raise DomainError("invalid_period", value=text)
+        return cls(int(m.group(1)), int(m.group(2)))
+
+    @classmethod
+    def of(cls, moment: datetime) -> Period:
+        local = moment.astimezone(PARIS)
+        return cls(local.year, local.month)
+
+    def __str__(self) -> str:
+        return f"{self.year:04d}-{self.month:02d}"
+
+    @property
+    def label(self) -> str:
+        return f"{MONTHS_FR[self.month - 1]} {self.year}"
+
+    def bounds(self) -> tuple[datetime, datetime]:
+        """[start, end) in UTC."""
+        return month_bounds(self.year, self.month)
+
+    def previous(self) -> Period:
+        return Period(self.year - (self.month == 1), (self.month - 2) % 12 + 1)
+
+    def next(self) -> Period:
+        return Period(self.year + (self.month == 12), self.month % 12 + 1)
+
+
+def require_over(period: Period, now: datetime) -> None:
+    if period.bounds()[1] > now:
+        raise DomainError("month_not_over", period=str(period))
+
+
+def statement_number(year: int, seq: int) -> str:
+    return f"{year:04d}-{seq:06d}"
+
+
+def credit_note_number(year: int, seq: int) -> str:
+    return f"AV-{year:04d}-{seq:04d}"
+
+
+def end_to_end_id(number: str, attempt: int) -> str:
+    value = f"REL-{number}-{attempt}"
+    if not E2E_SAFE.match(value):
+        raise ValueError(value)
+    return value
+
+
+def remittance(number: str, period_label: str) -> str:
+    return f"Releve {number} pass numeriques {period_label}"[:140]
+
+
+def blocked_reason(bank_status: str | None, address_complete: bool) -> str | None:
+    """Why a structure cannot be stated this time (``None``: it can)."""
+    if bank_status is None:
+        return "no_bank_details"
+    if bank_status != "validated":
+        return "bank_details_rejected" if bank_status == "rejected" else "bank_details_pending"
+    if not address_complete:
+        return "address_incomplete"
+    return None
+
+
+def funder_totals(per_programme: Sequence[tuple[int, int]],
+                  shares: dict[int, list[tuple[int, int]]]) -> dict[int, int]:
+    """Split each programme's total between its funders (basis points, largest remainder)
+    and add up per funder: the parts always sum to the statement's total."""
+    out: dict[int, int] = {}
+    for programme_id, total in per_programme:
+        parts = split_by_shares(total, [(str(f), bp) for f, bp in shares[programme_id]])
+        for key, cents in parts.items():
+            out[int(key)] = out.get(int(key), 0) + cents
+    return out
+
+
+# --- bank settlement -----------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class BankLine:
+    """One transaction read from a camt.053/054 file (amounts in cents, always positive)."""
+
+    index: int
+    amount_cents: int
+    currency: str
+    direction: str  # DBIT (money left our account) or CRDT
+    booked: bool
+    reversal: bool
+    booking_date: date | None
+    end_to_end_id: str | None
+    ibans: tuple[str, ...]
+    return_reason: str | None
+    reference: str | None
+    info: str | None
+
+    @property
+    def is_return(self) -> bool:
+        return self.direction == "CRDT" and (self.reversal or self.return_reason is not None)
+
+
+@dataclass(frozen=True)
+class OpenTransfer:
+    id: int
+    end_to_end_id: str
+    amount_cents: int
+    iban: str
+    execution_date: date
+    status: str  # sent or paid
+
+
+@dataclass(frozen=True)
+class Match:
+    line: BankLine
+    transfer_id: int | None
+    outcome: str  # paid, rejected, returned, already_settled, unmatched
+    matched_by: str | None = None  # end_to_end_id, amount_iban_date
+    note: str | None = None
+
+
+def _by_amount(line: BankLine, transfers: Sequence[OpenTransfer]) -> list[OpenTransfer]:
+    if line.booking_date is None:
+        return []
+    return [t for t in transfers if t.amount_cents == line.amount_cents and t.iban in line.ibans
+            and t.execution_date - MATCH_WINDOW_BEFORE <= line.booking_date
+            <= t.execution_date + MATCH_WINDOW_AFTER]
+
+
+def _outcome(line: BankLine, status: str) -> str:
+    if line.is_return:
+        return {"sent": "rejected", "paid": "returned"}.get(status, "already_settled")
+    return "paid" if status == "sent" else "already_settled"
+
+
+def _find(line: BankLine, transfers: Sequence[OpenTransfer], state: dict[int, str],
+          by_e2e: dict[str, OpenTransfer]) -> tuple[OpenTransfer | None, str, str | None]:
+    found = by_e2e.get(line.end_to_end_id or "")
+    if found is not None:
+        return found, "end_to_end_id", None
+    wanted = ("sent", "paid") if line.is_return else ("sent",)
+    pool = [t for t in _by_amount(line, transfers) if state[t.id] in wanted]
+    if len(pool) > 1:
+        return None, "", "plusieurs virements possibles"
+    if not pool:
+        return None, "", "aucun virement correspondant"
+    return pool[0], "amount_iban_date", None
+
+
+def match_lines(lines: Sequence[BankLine], transfers: Sequence[OpenTransfer]) -> list[Match]:
+    """Match each bank line to at most one transfer, in file order: a debit then its return
+    in the same file give *paid* then *returned*; a line seen twice is *already_settled*."""
+    by_e2e = {t.end_to_end_id: t for t in transfers}
+    state = {t.id: t.status for t in transfers}
+    out: list[Match] = []
+    for line in lines:
+        if not line.booked or line.currency != "EUR":
+            out.append(Match(line, None, "unmatched", note="écriture non comptabilisée ou hors euro"))
+            continue
+        if not line.is_return and line.direction != "DBIT":
+            out.append(Match(line, None, "unmatched", note="crédit sans lien avec un virement"))
+            continue
+        found, how, note = _find(line, transfers, state, by_e2e)
+        if found is None:
+            out.append(Match(line, None, "unmatched", note=note))
+            continue
+        if found.amount_cents != line.amount_cents:
+            out.append(Match(line, found.id, "unmatched", how, note="montant différent du virement"))
+            continue
+        outcome = _outcome(line, state[found.id])
+        if outcome != "already_settled":
+            state[found.id] = outcome
+        out.append(Match(line, found.id, outcome, how))
+    return out
+
+
+MATCH_FR = {"paid": "payé", "rejected": "rejeté par la banque", "returned": "retourné après paiement",
+            "already_settled": "déjà pris en compte", "unmatched": "non rapproché"}
