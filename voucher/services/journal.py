@@ -1,10 +1,11 @@
 """Posting entries to the journal: the only writer of ``journal_entry``, ``posting`` and
 account balances.
 
-Hot path: one ``UPDATE account ... RETURNING id`` per posting both finds the account and
-moves its balance (accounts are created on first use with ``INSERT ... ON CONFLICT DO
-NOTHING``); balances are updated in account-code order so that concurrent transactions
-never deadlock on them; statements are built once and run on the session's connection.
+Accounts are created on first use (``INSERT ... ON CONFLICT DO NOTHING``). Balances are
+moved in account-code order so that concurrent transactions never deadlock on them, and
+hot paths move them last (:func:`write_entry` then :func:`move_balances`) so the shared
+account rows are locked only for the very end of the transaction. Statements are built
+once and run on the session's connection.
 """
 
 from __future__ import annotations
@@ -41,33 +42,58 @@ def _create_accounts(session: Session, codes: Sequence[str]) -> None:
                                  .on_conflict_do_nothing(index_elements=["code"]))
 
 
+_IDS = select(ACCOUNTS.c.code, ACCOUNTS.c.id).where(ACCOUNTS.c.code.in_(bindparam("codes", expanding=True)))
+
+
 def account_ids(session: Session, codes: Sequence[str]) -> dict[str, int]:
-    """Ids of accounts by code, creating the missing ones."""
-    _create_accounts(session, codes)
-    return dict(session.connection().execute(
-        select(ACCOUNTS.c.code, ACCOUNTS.c.id).where(ACCOUNTS.c.code.in_(sorted(set(codes))))).all())
-
-
-def post(session: Session, kind: str, postings: Sequence[ledger.Posting], *,
-         actor: Actor | None = None, memo: str | None = None, at: datetime | None = None) -> int:
-    """Write one balanced entry; returns its id. Raises ``unbalanced_entry`` before writing."""
-    lines = ledger.balanced(postings)  # sorted by account code
+    """Ids of accounts by code, creating the missing ones (no lock taken)."""
+    wanted = sorted(set(codes))
     conn = session.connection()
-    ids: dict[str, int] = {}
-    for p in lines:
-        found = conn.execute(_MOVE_BALANCE, {"acc": p.account, "delta": p.amount}).scalar()
-        if found is None:
-            _create_accounts(session, [p.account])
-            found = conn.execute(_MOVE_BALANCE, {"acc": p.account, "delta": p.amount}).scalar_one()
-        ids[p.account] = int(found)
+    found = dict(conn.execute(_IDS, {"codes": wanted}).all())
+    if len(found) < len(wanted):
+        _create_accounts(session, [c for c in wanted if c not in found])
+        found = dict(conn.execute(_IDS, {"codes": wanted}).all())
+    return {str(k): int(v) for k, v in found.items()}
+
+
+def write_entry(session: Session, kind: str, postings: Sequence[ledger.Posting], *,
+                actor: Actor | None = None, memo: str | None = None,
+                at: datetime | None = None) -> tuple[int, list[ledger.Posting]]:
+    """Write the entry and its postings, without touching balances yet. The caller must
+    call :func:`move_balances` with the returned lines before its transaction ends (the
+    audit finds any entry whose balances were not moved). Hot paths do this last, so the
+    account rows stay locked only for the end of the transaction."""
+    lines = ledger.balanced(postings)  # sorted by account code
+    ids = account_ids(session, [p.account for p in lines])
     at = at or utcnow()
     ref = secrets.token_hex(16)
     digest = ledger.entry_hash(ref, kind, at.isoformat(), [(p.account, p.amount) for p in lines])
+    conn = session.connection()
     entry_id = int(conn.execute(_NEW_ENTRY, {
         "ref": ref, "kind": kind, "at": at, "posting_count": len(lines), "hash": digest,
         "memo": memo, "actor_user_id": actor.user_id if actor else None}).scalar_one())
     conn.execute(_NEW_POSTING, [{"entry_id": entry_id, "account_id": ids[p.account], "amount": p.amount}
                                 for p in lines])
+    return entry_id, lines
+
+
+def move_balances(session: Session, lines: Sequence[ledger.Posting]) -> None:
+    """Apply balance deltas in account-code order (no deadlock between transactions)."""
+    merged: dict[str, int] = {}
+    for p in lines:
+        merged[p.account] = merged.get(p.account, 0) + p.amount
+    conn = session.connection()
+    for account in sorted(merged):
+        if merged[account]:
+            conn.execute(_MOVE_BALANCE, {"acc": account, "delta": merged[account]}).scalar_one()
+
+
+def post(session: Session, kind: str, postings: Sequence[ledger.Posting], *,
+         actor: Actor | None = None, memo: str | None = None, at: datetime | None = None) -> int:
+    """Write one balanced entry and move the balances; returns the entry id. Raises
+    ``unbalanced_entry`` before writing anything."""
+    entry_id, lines = write_entry(session, kind, postings, actor=actor, memo=memo, at=at)
+    move_balances(session, lines)
     return entry_id
 
 

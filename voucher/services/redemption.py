@@ -207,9 +207,10 @@ def redeem(session: Session, actor: Actor, scan: Scan) -> Result:
     if moved.rowcount != 1:
         raise _already_redeemed(session, row)
     target = ledger.suspense(row.programme_id) if held else ledger.payable(scan.structure_id)
-    entry_id = journal.post(session, f"redemption.{status}",
-                            ledger.move(row.face_value_cents, ledger.outstanding(row.programme_id, row.holder_id), target),
-                            actor=actor, at=now)
+    entry_id, lines = journal.write_entry(
+        session, f"redemption.{status}",
+        ledger.move(row.face_value_cents, ledger.outstanding(row.programme_id, row.holder_id), target),
+        actor=actor, at=now)
     verdict_dicts = [v.as_dict() for v in verdicts]
     redemption_id = conn.execute(_NEW_REDEMPTION, dict(
         voucher_id=row.id, structure_id=scan.structure_id, programme_id=row.programme_id,
@@ -228,6 +229,7 @@ def redeem(session: Session, actor: Actor, scan: Scan) -> Result:
     audit.record(session, actor, f"redemption.{status}", ("redemption", redemption_id),
                  organisation_id=scan.structure_id, voucher_id=row.id,
                  rules=[v.rule for v in verdicts])
+    journal.move_balances(session, lines)  # last: shared account rows locked only until commit
     return _result(row, redemption_id, status, at, scan.theme, verdict_dicts)
 
 
