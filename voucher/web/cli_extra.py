@@ -8,3 +8,5 @@ import click
 def register(main: click.Group) -> None:
     from voucher.web import cli_holds  # voucher holds list|release|reject (#6)
     main.add_command(cli_holds.holds)
+    from voucher.web import cli_apikey  # voucher apikey create|list|revoke (#5)
+    main.add_command(cli_apikey.apikey)

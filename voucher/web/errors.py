@@ -3,6 +3,9 @@ never a stack trace."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import Any
+
 from flask import Flask, render_template, request
 from werkzeug.exceptions import HTTPException
 
@@ -14,6 +17,7 @@ STATUS = {
     "already_paid": 409, "already_acknowledged": 409, "batch_already_active": 409,
     "scan_id_reused": 422, "idempotency_key_reused": 422,
     "too_many_attempts": 429, "locked": 429, "same_person_review": 403, "hold_already_decided": 409,
+    "not_your_scan": 403, "busy": 409, "unauthenticated": 401, "invalid_api_key": 401, "rate_limited": 429,
 }
 
 HTTP_MESSAGES = {
@@ -22,6 +26,18 @@ HTTP_MESSAGES = {
     429: "Trop de tentatives : patientez un moment avant de réessayer.",
     500: "Erreur interne : l'équipe technique a été prévenue. Rien n'a été enregistré.",
 }
+
+
+#: path prefix -> renderer answering every error under it in its own format (the JSON API
+#: registers "/api/" -> problem+json); pages keep the answers below
+RENDERERS: dict[str, Callable[[Exception], Any]] = {}
+
+
+def _own_renderer(err: Exception) -> Any:
+    for prefix, render in RENDERERS.items():
+        if request.path.startswith(prefix):
+            return render(err)
+    return None
 
 
 def status_for(code: str) -> int:
@@ -35,6 +51,8 @@ def wants_json() -> bool:
 def init_app(app: Flask) -> None:
     @app.errorhandler(DomainError)
     def _domain(err: DomainError):  # type: ignore[no-untyped-def]
+        if (own := _own_renderer(err)) is not None:
+            return own
         status = status_for(err.code)
         if wants_json():
             return {"code": err.code, "title": err.message, "status": status}, status
@@ -42,6 +60,8 @@ def init_app(app: Flask) -> None:
 
     @app.errorhandler(HTTPException)
     def _http(err: HTTPException):  # type: ignore[no-untyped-def]
+        if (own := _own_renderer(err)) is not None:
+            return own
         status = err.code or 500
         message = HTTP_MESSAGES.get(status, err.description or "Erreur.")
         if wants_json():
@@ -51,6 +71,8 @@ def init_app(app: Flask) -> None:
     @app.errorhandler(Exception)
     def _crash(err: Exception):  # type: ignore[no-untyped-def]
         app.logger.exception("unhandled error", exc_info=err)
+        if (own := _own_renderer(err)) is not None:
+            return own
         message = HTTP_MESSAGES[500]
         if wants_json():
             return {"code": "internal_error", "title": message, "status": 500}, 500

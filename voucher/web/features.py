@@ -9,3 +9,5 @@ from flask import Flask
 def register(app: Flask) -> None:
     from voucher.web import review  # fraud review queue and alerts (#6)
     review.register(app)
+    from voucher.web import api  # JSON API /api/v1, OpenAPI, API keys, idempotent scans (#5)
+    api.register(app)

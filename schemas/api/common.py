@@ -1,0 +1,52 @@
+"""Shared API shapes: problems (RFC 9457), pagination, references to other objects."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from marshmallow import Schema, fields, validate
+
+MAX_PAGE_SIZE = 200
+
+
+class ProblemSchema(Schema):
+    """An error: ``code`` is stable, ``title``/``detail`` are French."""
+
+    type = fields.String(required=True, metadata={"description": "lien vers la documentation du code"})
+    title = fields.String(required=True)
+    status = fields.Integer(required=True)
+    detail = fields.String(required=True)
+    code = fields.String(required=True, metadata={"description": "code stable (docs/error-codes.md)"})
+    errors = fields.Dict(metadata={"description": "champ -> messages, pour les erreurs de validation"})
+    retry_after = fields.Integer()
+    locked_until = fields.String()
+    first_redeemed_at = fields.String()
+    field = fields.String()
+    rule = fields.String()
+    object = fields.String()
+
+
+class PageArgsSchema(Schema):
+    page = fields.Integer(load_default=1, validate=validate.Range(min=1, max=1_000_000))
+    page_size = fields.Integer(load_default=50, validate=validate.Range(min=1, max=MAX_PAGE_SIZE))
+
+
+class PageSchema(Schema):
+    page = fields.Integer(required=True)
+    page_size = fields.Integer(required=True)
+    total = fields.Integer(required=True)
+
+
+def page_of(item: type[Schema], name: str) -> type[Schema]:
+    """A page envelope ``{"items": [...], "page", "page_size", "total"}`` for ``item``."""
+    attrs: dict[str, Any] = {"items": fields.List(fields.Nested(item), required=True)}
+    return type(name, (PageSchema,), attrs)
+
+
+class RefSchema(Schema):
+    id = fields.Integer(required=True)
+    name = fields.String(required=True)
+
+
+class PingSchema(Schema):
+    status = fields.String(required=True)

@@ -1,0 +1,91 @@
+"""Programmes, structures, holds and the ledger check, as the API shows them."""
+
+from __future__ import annotations
+
+from marshmallow import Schema, fields, validate
+
+from schemas.api.common import PageArgsSchema, RefSchema, page_of
+
+
+class FunderShareSchema(Schema):
+    id = fields.Integer(required=True)
+    name = fields.String(required=True)
+    share_bp = fields.Integer(required=True, metadata={"description": "part en points de base (5000 = 50 %)"})
+
+
+class ProgrammeSchema(Schema):
+    id = fields.Integer(required=True)
+    name = fields.String(required=True)
+    face_value_cents = fields.Integer(required=True)
+    vouchers_per_book = fields.Integer(required=True)
+    valid_from = fields.Date(required=True)
+    valid_until = fields.Date(required=True)
+    grace_days = fields.Integer(required=True)
+    cancel_window_minutes = fields.Integer(required=True)
+    handout_policy = fields.String(required=True)
+    status = fields.String(required=True)
+    funders = fields.List(fields.Nested(FunderShareSchema), required=True)
+
+
+ProgrammePageSchema = page_of(ProgrammeSchema, "ProgrammePageSchema")
+
+
+class LabelSchema(Schema):
+    name = fields.String(required=True)
+    valid_from = fields.Date(required=True)
+    valid_until = fields.Date(required=True, allow_none=True)
+
+
+class StructureSchema(Schema):
+    id = fields.Integer(required=True)
+    name = fields.String(required=True)
+    siret = fields.String(required=True, allow_none=True)
+    postcode = fields.String(required=True, allow_none=True)
+    town = fields.String(required=True, allow_none=True)
+    commune_insee = fields.String(required=True, allow_none=True)
+    zone_kind = fields.String(required=True, allow_none=True)
+    labels = fields.List(fields.Nested(LabelSchema), required=True)
+
+
+StructurePageSchema = page_of(StructureSchema, "StructurePageSchema")
+
+
+class HoldSchema(Schema):
+    id = fields.Integer(required=True)
+    status = fields.String(required=True)
+    rule = fields.String(required=True)
+    evidence = fields.Dict(required=True)
+    created_at = fields.AwareDateTime(required=True)
+    programme = fields.Nested(RefSchema, required=True)
+    structure = fields.Nested(RefSchema, required=True)
+    redemption_id = fields.Integer(required=True)
+    scanned_at = fields.AwareDateTime(required=True)
+    face_value_cents = fields.Integer(required=True)
+    book_serial = fields.Integer(required=True)
+    position = fields.Integer(required=True)
+    decided_at = fields.AwareDateTime(required=True, allow_none=True)
+    note = fields.String(required=True, allow_none=True)
+
+
+class HoldListArgsSchema(PageArgsSchema):
+    status = fields.String(load_default="open",
+                           validate=validate.OneOf(["open", "released", "rejected", "cancelled"]))
+
+
+HoldPageSchema = page_of(HoldSchema, "HoldPageSchema")
+
+
+class AuditProblemSchema(Schema):
+    check = fields.String(required=True)
+    message = fields.String(required=True)
+    entry_id = fields.Integer(allow_none=True)
+    account = fields.String(allow_none=True)
+
+
+class AuditReportSchema(Schema):
+    ok = fields.Boolean(required=True)
+    entries = fields.Integer(required=True)
+    postings = fields.Integer(required=True)
+    accounts = fields.Integer(required=True)
+    sealed_entries = fields.Integer(required=True)
+    problems = fields.List(fields.Nested(AuditProblemSchema), required=True)

@@ -1,0 +1,28 @@
+"""``GET /api/v1/audit/check``: the whole-ledger check (``voucher audit``) for finance and
+admin keys. Read-only: it never seals."""
+
+from __future__ import annotations
+
+from flask import Response
+from flask_smorest import Blueprint
+
+from schemas.api.reference import AuditReportSchema
+from voucher.services import ledger_audit
+from voucher.web.api import replies, security
+from voucher.web.db import db
+
+blp = Blueprint("api_audit", __name__, url_prefix="/api/v1", description="Contrôle du journal")
+REPORT = AuditReportSchema()
+
+
+@blp.route("/audit/check", methods=["GET"])
+@security.key_required("finance", "admin")
+@blp.doc(summary="Recalcule tout le journal et dit ce qui ne va pas (clé finance ou admin)")
+@blp.response(200, AuditReportSchema)
+def check() -> Response:
+    report = ledger_audit.verify(db())
+    return replies.ok(REPORT.dump({
+        "ok": report.ok, "entries": report.entries, "postings": report.postings, "accounts": report.accounts,
+        "sealed_entries": report.sealed_entries,
+        "problems": [{"check": p.check, "message": p.message, "entry_id": p.entry_id, "account": p.account}
+                     for p in report.problems]}))

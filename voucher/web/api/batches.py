@@ -1,0 +1,114 @@
+"""Batches: issue (funder), read, activate (funder), acknowledge (prescriber), export the
+codes (funder).
+
+Rules kept: a funder key acts only on programmes its organisation funds, a prescriber key
+only on batches addressed to it; anything else is 404. Issuing accepts an optional
+``Idempotency-Key`` (a lost answer must never issue a second batch). The codes export is a
+CSV streamed row by row (``serial,position,code,state``), for the funder only.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections.abc import Iterator
+from typing import Any
+
+from flask import Response, request, stream_with_context
+from flask_smorest import Blueprint
+
+from schemas.api.common import PageArgsSchema
+from schemas.api.issuance import BatchInSchema, BatchPageSchema, BatchSchema
+from schemas.api.scans import OptionalIdempotencyHeaderSchema
+from voucher.domain.idempotency import fingerprint
+from voucher.services import api_reads, issuance
+from voucher.web.api import idempotency, replies, security
+from voucher.web.db import db
+
+blp = Blueprint("api_batches", __name__, url_prefix="/api/v1", description="Lots de carnets")
+BATCH = BatchSchema()
+
+
+def _viewer() -> api_reads.Viewer:
+    return api_reads.viewer_for(db(), security.actor())
+
+
+@blp.route("/batches", methods=["POST"])
+@security.key_required("funder")
+@blp.doc(summary="Émettre un lot de carnets pour un prescripteur (clé funder ; Idempotency-Key conseillé)")
+@blp.arguments(OptionalIdempotencyHeaderSchema, location="headers")
+@blp.arguments(BatchInSchema)
+@blp.response(201, BatchSchema)
+def issue(headers: dict[str, Any], body: dict[str, Any]) -> Response:
+    actor, session = security.actor(), db()
+
+    def work() -> tuple[int, dict[str, Any]]:
+        api_reads.programme(session, _viewer(), body["programme_id"])
+        batch = issuance.issue_batch(session, actor, programme_id=body["programme_id"],
+                                     prescriber_id=body["prescriber_id"], books=body["books"])
+        return 201, BATCH.dump(batch)
+
+    key = headers.get("idempotency_key")
+    if key is None:
+        status, payload = work()
+        return replies.ok(payload, status)
+    return idempotency.run(actor, "batch.issue", key, fingerprint(request.get_json()), work)
+
+
+@blp.route("/batches", methods=["GET"])
+@security.key_required("funder", "finance", "prescriber")
+@blp.doc(summary="Les lots visibles par la clé")
+@blp.arguments(PageArgsSchema, location="query")
+@blp.response(200, BatchPageSchema)
+def list_batches(args: dict[str, Any]) -> Response:
+    return replies.page(api_reads.batches(db(), _viewer(), args["page"], args["page_size"]), BATCH.dump)
+
+
+@blp.route("/batches/<int:batch_id>", methods=["GET"])
+@security.key_required("funder", "finance", "prescriber")
+@blp.doc(summary="Un lot")
+@blp.response(200, BatchSchema)
+def get_batch(batch_id: int) -> Response:
+    return replies.ok(BATCH.dump(api_reads.batch(db(), _viewer(), batch_id)))
+
+
+@blp.route("/batches/<int:batch_id>/activate", methods=["POST"])
+@security.key_required("funder")
+@blp.doc(summary="Activer un lot dont les fonds sont reçus (clé funder)")
+@blp.response(200, BatchSchema)
+def activate(batch_id: int) -> Response:
+    api_reads.batch(db(), _viewer(), batch_id)
+    return replies.ok(BATCH.dump(issuance.activate_batch(db(), security.actor(), batch_id)))
+
+
+@blp.route("/batches/<int:batch_id>/acknowledge", methods=["POST"])
+@security.key_required("prescriber")
+@blp.doc(summary="Confirmer la réception des carnets d'un lot (clé prescriber)")
+@blp.response(200, BatchSchema)
+def acknowledge(batch_id: int) -> Response:
+    actor = security.actor()
+    api_reads.batch(db(), _viewer(), batch_id)
+    return replies.ok(BATCH.dump(issuance.acknowledge_batch(db(), actor, batch_id, int(actor.organisation_id or 0))))
+
+
+@blp.route("/batches/<int:batch_id>/codes.csv", methods=["GET"])
+@security.key_required("funder")
+@blp.doc(summary="Les codes des chèques d'un lot, en CSV (clé funder)")
+@blp.response(200, content_type="text/csv")
+def codes_csv(batch_id: int) -> Response:
+    rows = api_reads.batch_codes(db(), _viewer(), batch_id)
+    return Response(stream_with_context(_csv(rows)), mimetype="text/csv",
+                    headers={"Content-Disposition": f'attachment; filename="lot-{batch_id}-codes.csv"'})
+
+
+def _csv(rows: Any) -> Iterator[str]:
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\n")
+    writer.writerow(("serial", "position", "code", "state"))
+    for row in rows:
+        writer.writerow(tuple(row))
+        if buffer.tell() > 64_000:
+            yield buffer.getvalue()
+            buffer.seek(0)
+            buffer.truncate()
+    yield buffer.getvalue()

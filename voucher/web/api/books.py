@@ -1,0 +1,83 @@
+"""Books: read, move to another prescriber, hand out to a beneficiary, report lost or stolen.
+
+Rules kept: funder keys act on their programmes' books, prescriber keys on the books they
+hold; anything else is 404. Handing out takes a pseudonymous profile (the prescriber's own
+reference is hashed with the instance's key and never stored as such); no answer ever
+carries the beneficiary.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Response, current_app
+from flask_smorest import Blueprint
+
+from schemas.api.issuance import BookSchema, HandOutSchema, MoveSchema, ReportSchema
+from voucher.db.models import Book
+from voucher.services import api_reads, handout, issuance
+from voucher.web.api import replies, security
+from voucher.web.db import db
+
+blp = Blueprint("api_books", __name__, url_prefix="/api/v1", description="Carnets")
+BOOK = BookSchema()
+
+
+def view(book: Book) -> dict[str, Any]:
+    return BOOK.dump({"serial": book.serial, "batch_id": book.batch_id, "programme_id": book.programme_id,
+                      "holder_id": book.holder_id, "status": book.status,
+                      "handed_out": book.beneficiary_id is not None, "handed_out_at": book.handed_out_at,
+                      "reported_at": book.reported_at, "vouchers": api_reads.book_states(db(), book.id)})
+
+
+def _visible(serial: int) -> Book:
+    return api_reads.book(db(), api_reads.viewer_for(db(), security.actor()), serial)
+
+
+def _reread(serial: int) -> Response:
+    db().flush()
+    db().expire_all()
+    return replies.ok(view(_visible(serial)))
+
+
+@blp.route("/books/<int:serial>", methods=["GET"])
+@security.key_required("funder", "finance", "prescriber")
+@blp.doc(summary="Un carnet (sans son bénéficiaire)")
+@blp.response(200, BookSchema)
+def get_book(serial: int) -> Response:
+    return replies.ok(view(_visible(serial)))
+
+
+@blp.route("/books/<int:serial>/move", methods=["POST"])
+@security.key_required("funder", "prescriber")
+@blp.doc(summary="Confier un carnet non remis à un autre prescripteur")
+@blp.arguments(MoveSchema)
+@blp.response(200, BookSchema)
+def move(body: dict[str, Any], serial: int) -> Response:
+    _visible(serial)
+    issuance.move_book(db(), security.actor(), serial, body["to_prescriber_id"])
+    return _reread(serial)
+
+
+@blp.route("/books/<int:serial>/hand-out", methods=["POST"])
+@security.key_required("prescriber")
+@blp.doc(summary="Remettre un carnet à un bénéficiaire (profil pseudonyme ; clé prescriber)")
+@blp.arguments(HandOutSchema)
+@blp.response(200, BookSchema)
+def hand_out(body: dict[str, Any], serial: int) -> Response:
+    actor = security.actor()
+    _visible(serial)
+    handout.hand_out(db(), actor, serial=serial, prescriber_id=int(actor.organisation_id or 0),
+                     profile=handout.Profile(**body), key=current_app.config["PSEUDONYM_KEY"])
+    return _reread(serial)
+
+
+@blp.route("/books/<int:serial>/report", methods=["POST"])
+@security.key_required("funder", "prescriber")
+@blp.doc(summary="Déclarer un carnet perdu ou volé (ses chèques non utilisés sont annulés)")
+@blp.arguments(ReportSchema)
+@blp.response(200, BookSchema)
+def report(body: dict[str, Any], serial: int) -> Response:
+    _visible(serial)
+    issuance.report_book(db(), security.actor(), serial, reason=body["reason"])
+    return _reread(serial)

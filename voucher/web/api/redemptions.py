@@ -1,0 +1,117 @@
+"""Scans through the API: one (``POST /redemptions``, with ``Idempotency-Key``), an offline
+batch (``POST /redemptions/batch``), the list and one scan, and cancelling a scan.
+
+Rules kept:
+
+* only ``reception`` keys scan, always for their own structure (the key's organisation);
+* a single scan needs an ``Idempotency-Key`` (the scanner's scan id, stored as the scan's
+  ``scan_id``): see :mod:`voucher.web.api.idempotency`; a batch names each scan by its
+  ``scan_id``: see :mod:`voucher.web.api.offline`;
+* code guessing is checked before a new scan (429 ``too_many_attempts`` / ``locked``,
+  never stored); every refused scan is logged (refused-scan log, fraud alerts);
+* cancelling: a reception key undoes its own scans within the programme's window; a
+  ``finance`` key undoes any scan of its programmes not yet in a statement.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Response, request
+from flask_smorest import Blueprint
+
+from schemas.api.scans import (
+    BatchResultSchema, BatchScansSchema, IdempotencyHeaderSchema, RedemptionSchema, ScanListArgsSchema,
+    ScanPageSchema, ScanRowSchema, ScanSchema,
+)
+from voucher.domain.errors import DomainError
+from voucher.domain.idempotency import fingerprint
+from voucher.services import api_reads, fraud_checks, redemption
+from voucher.web.api import idempotency, offline, replies, scan_views, security
+from voucher.web.db import db
+
+blp = Blueprint("api_redemptions", __name__, url_prefix="/api/v1",
+                description="Encaissements : scans, lots hors ligne, annulations")
+ROW = ScanRowSchema()
+
+
+def row_view(found: Any) -> dict[str, Any]:
+    red, code, serial, position = found
+    return ROW.dump({**{c: getattr(red, c) for c in (
+        "id", "status", "structure_id", "programme_id", "face_value_cents", "scan_id", "scanned_at",
+        "recorded_at", "theme", "autonomy", "cancelled_at")}, "code": code, "book_serial": serial,
+        "position": position})
+
+
+@blp.route("/redemptions", methods=["POST"])
+@security.per_key("API_REDEEM_LIMIT")
+@security.per_address()
+@security.key_required("reception")
+@blp.doc(summary="Encaisser un chèque (clé reception ; en-tête Idempotency-Key obligatoire)")
+@blp.arguments(IdempotencyHeaderSchema, location="headers")
+@blp.arguments(ScanSchema)
+@blp.response(201, RedemptionSchema)
+def redeem_one(headers: dict[str, Any], scan: dict[str, Any]) -> Response:
+    actor, session = security.actor(), db()
+    key = headers["idempotency_key"]
+    structure_id = int(actor.organisation_id or 0)
+
+    def work() -> tuple[int, dict[str, Any]]:
+        result = redemption.redeem(session, actor, scan_views.scan_of(scan, structure_id, key))
+        return 201, scan_views.answer(result, key)
+
+    def refused(err: DomainError) -> None:
+        redemption.record_refusal(session, actor, structure_id=structure_id, raw_code=scan["code"],
+                                  reason=err.code)
+
+    return idempotency.run(actor, offline.SCOPE, key, fingerprint(request.get_json()), work,
+                           before=lambda: fraud_checks.refuse_if_guessing(session, actor), on_refusal=refused)
+
+
+@blp.route("/redemptions/batch", methods=["POST"])
+@security.per_key("API_BATCH_LIMIT")
+@security.per_address()
+@security.key_required("reception")
+@blp.doc(summary="Envoyer jusqu'à 1 000 scans faits hors ligne, chacun avec son scan_id (clé reception)")
+@blp.arguments(BatchScansSchema)
+@blp.response(200, BatchResultSchema)
+def redeem_batch(body: dict[str, Any]) -> Response:
+    raw = request.get_json()["scans"]
+    results = offline.Batch(db(), security.actor()).process(body["scans"], raw)
+    return replies.ok(offline.summary(results))
+
+
+@blp.route("/redemptions", methods=["GET"])
+@security.key_required("reception", "funder", "finance")
+@blp.doc(summary="Les scans visibles par la clé (son lieu, ou ses dispositifs), du plus ancien au plus récent")
+@blp.arguments(ScanListArgsSchema, location="query")
+@blp.response(200, ScanPageSchema)
+def list_scans(args: dict[str, Any]) -> Response:
+    viewer = api_reads.viewer_for(db(), security.actor())
+    found = api_reads.scans(db(), viewer, args["page"], args["page_size"], status=args.get("status"))
+    return replies.page(found, row_view)
+
+
+@blp.route("/redemptions/<int:redemption_id>", methods=["GET"])
+@security.key_required("reception", "funder", "finance")
+@blp.doc(summary="Un scan")
+@blp.response(200, ScanRowSchema)
+def get_scan(redemption_id: int) -> Response:
+    viewer = api_reads.viewer_for(db(), security.actor())
+    return replies.ok(row_view(api_reads.scan(db(), viewer, redemption_id)))
+
+
+@blp.route("/redemptions/<int:redemption_id>/cancel", methods=["POST"])
+@security.key_required("reception", "finance")
+@blp.doc(summary="Annuler un scan (reception : ses propres scans dans le délai ; finance : avant paiement)")
+@blp.response(200, ScanRowSchema)
+def cancel(redemption_id: int) -> Response:
+    actor, session = security.actor(), db()
+    viewer = api_reads.viewer_for(session, actor)
+    api_reads.scan(session, viewer, redemption_id)
+    as_finance = actor.role == "finance"
+    redemption.cancel(session, actor, redemption_id, structure_id=None if as_finance else actor.organisation_id,
+                      as_finance=as_finance)
+    session.flush()
+    session.expire_all()
+    return replies.ok(row_view(api_reads.scan(session, viewer, redemption_id)))

@@ -1,0 +1,113 @@
+"""Bearer API keys and rate limits for the JSON API.
+
+Rules kept:
+
+* ``Authorization: Bearer <key>``; no header → 401 ``unauthenticated``; unknown or revoked
+  key → 401 ``invalid_api_key``; a key whose role is not allowed → 403 ``forbidden``;
+* the acting :class:`~voucher.services.context.Actor` is the key: its organisation and role,
+  never a person; its last use is committed on its own (at most once a minute), before the
+  request's own transaction starts;
+* rate limits (Flask-Limiter, storage from ``RATELIMIT_STORAGE_URI``; ``memory://`` counts
+  per worker, use ``redis://`` with several workers) apply per key and per address; their
+  values come from the app config (``API_*_LIMIT``), overridable from the environment.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable
+from functools import wraps
+from typing import Any, TypeVar
+
+from flask import Flask, current_app, g, request
+
+from voucher.domain.errors import DomainError
+from voucher.services import api_access
+from voucher.services.context import Actor
+from voucher.web.db import commit_now, db
+from voucher.web.limits import limiter
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+LIMITS = {  # config name -> (environment variable, default)
+    "API_LOOKUP_LIMIT": ("VOUCHER_API_LOOKUP_LIMIT", "120 per minute"),
+    "API_REDEEM_LIMIT": ("VOUCHER_API_REDEEM_LIMIT", "120 per minute"),
+    "API_BATCH_LIMIT": ("VOUCHER_API_BATCH_LIMIT", "30 per minute"),
+    "API_ADDRESS_LIMIT": ("VOUCHER_API_ADDRESS_LIMIT", "600 per minute"),
+}
+
+
+def configure(app: Flask) -> None:
+    for name, (env, default) in LIMITS.items():
+        app.config.setdefault(name, os.environ.get(env, default))
+
+
+def bearer() -> str | None:
+    header = request.headers.get("Authorization", "")
+    scheme, _, token = header.partition(" ")
+    if scheme.lower() != "bearer" or not token.strip():
+        return None
+    return token.strip()
+
+
+def client_address() -> str:
+    return request.headers.get("X-Forwarded-For", request.remote_addr or "?").split(",")[0].strip()
+
+
+def key_bucket() -> str:
+    """Rate-limit bucket of the key (its public prefix), or of the address without a key."""
+    token = bearer()
+    return "key:" + token.split(".", 1)[0][:20] if token else "addr:" + client_address()
+
+
+def address_bucket() -> str:
+    return "addr:" + client_address()
+
+
+def _limit(name: str) -> Callable[[], str]:
+    return lambda: str(current_app.config[name])
+
+
+def per_key(name: str) -> Any:
+    return limiter.limit(_limit(name), key_func=key_bucket, scope=f"api-key-{name}")
+
+
+def per_address() -> Any:
+    return limiter.limit(_limit("API_ADDRESS_LIMIT"), key_func=address_bucket, scope="api-address")
+
+
+def authenticate(*roles: str) -> Actor:
+    token = bearer()
+    if token is None:
+        raise DomainError("unauthenticated")
+    key = api_access.authenticate(db(), token)
+    if key is None:
+        raise DomainError("invalid_api_key")
+    if api_access.touch(db(), key):
+        commit_now()
+    if roles and key.role not in roles:
+        raise DomainError("forbidden")
+    actor = Actor(label=f"clé d'API « {key.name} » ({key.prefix})", api_key_id=key.id,
+                  organisation_id=key.organisation_id, role=key.role, ip=client_address(),
+                  device=(request.headers.get("User-Agent") or key.prefix)[:100])
+    g.api_actor = actor
+    return actor
+
+
+def key_required(*roles: str) -> Callable[[F], F]:
+    """The view runs only for a valid key with one of ``roles`` (any role if none given)."""
+
+    def wrap(view: F) -> F:
+        @wraps(view)
+        def inner(*args: Any, **kwargs: Any) -> Any:
+            authenticate(*roles)
+            return view(*args, **kwargs)
+
+        return inner  # type: ignore[return-value]
+
+    return wrap
+
+
+def actor() -> Actor:
+    actor_: Actor = g.api_actor
+    return actor_

@@ -1,0 +1,55 @@
+"""``GET /api/v1/vouchers/{code}``: would this code be accepted at my structure, now?
+
+Reception keys only; the structure is the key's organisation. Mistyped (422) and unknown
+(404) codes are logged as refused scans in their own commit (the look-up itself writes
+nothing), so that guessing codes through look-ups slows the key down and then locks it,
+exactly as guessing through scans does.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Response
+from flask_smorest import Blueprint
+
+from schemas.api.scans import VoucherCheckSchema
+from voucher.domain.errors import DomainError
+from voucher.domain.fraud import GUESS_REASONS
+from voucher.services import fraud_checks, redemption, voucher_check
+from voucher.web.api import replies, security
+from voucher.web.db import commit_now, db
+
+blp = Blueprint("api_vouchers", __name__, url_prefix="/api/v1", description="Chèques : vérifier un code")
+CHECK = VoucherCheckSchema()
+
+
+def view(found: voucher_check.VoucherCheck) -> dict[str, Any]:
+    return CHECK.dump({
+        "code": found.code, "status": found.state, "face_value_cents": found.face_value_cents,
+        "programme": {"id": found.programme_id, "name": found.programme_name},
+        "valid_until": found.valid_until, "last_day": found.last_day, "book_serial": found.book_serial,
+        "position": found.position, "vouchers_per_book": found.vouchers_per_book,
+        "acceptable": found.acceptable, "reason": found.reason})
+
+
+@blp.route("/vouchers/<string:code>", methods=["GET"])
+@security.per_key("API_LOOKUP_LIMIT")
+@security.per_address()
+@security.key_required("reception")
+@blp.doc(summary="Ce chèque serait-il accepté ici, maintenant ? (clé reception)")
+@blp.response(200, VoucherCheckSchema)
+def lookup(code: str) -> Response:
+    actor = security.actor()
+    session = db()
+    fraud_checks.refuse_if_guessing(session, actor)
+    try:
+        found = voucher_check.check(session, actor, code, int(actor.organisation_id or 0))
+    except DomainError as err:
+        if err.code in GUESS_REASONS:
+            session.rollback()
+            redemption.record_refusal(session, actor, structure_id=actor.organisation_id, raw_code=code,
+                                      reason=err.code)
+            commit_now()
+        raise
+    return replies.ok(view(found))
