@@ -94,7 +94,7 @@ def print_logins(logins: list[tuple[str, str, str]]) -> None:
         table.add_column(col)
     for row in logins:
         table.add_row(*row)
-    console.print(table)
+    Console(width=max(console.width, 110)).print(table)  # never truncate a login
 
 
 @main.command(help="Sert l'application avec gunicorn (serveur WSGI de production).")
