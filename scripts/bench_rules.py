@@ -1,7 +1,7 @@
 """What the fraud rules cost on the redemption path: rules off vs on, in the same run.
 
     .venv/bin/python scripts/bench_rules.py [--db sqlite,postgresql] [--scans 200] [--rounds 3]
-                                            [--clients 1] [--out bench-rules.json]
+                                            [--clients 1] [--out bench-results/bench-rules.json]
 
 Each database gets a fresh migrated copy with one programme (default thresholds), books
 handed out to beneficiaries (so every rule runs its look-ups) and 28 days of counter
@@ -155,7 +155,7 @@ def main() -> None:
     ap.add_argument("--scans", type=int, default=200, help="scans per side and round")
     ap.add_argument("--rounds", type=int, default=3, help="at most 5 (one voucher per book per side)")
     ap.add_argument("--clients", type=int, default=1)
-    ap.add_argument("--out", default="bench-rules.json")
+    ap.add_argument("--out", default="bench-results/bench-rules.json")
     args = ap.parse_args()
     if not 1 <= args.rounds <= 5:
         ap.error("--rounds must be between 1 and 5")
@@ -173,6 +173,7 @@ def main() -> None:
     console.print(table)
     report = {"machine": {"nproc": os.cpu_count(), "python": platform.python_version(),
                           "platform": platform.platform()}, "results": results}
+    Path(args.out).parent.mkdir(parents=True, exist_ok=True)
     Path(args.out).write_text(json.dumps(report, indent=2, default=str), encoding="utf-8")
     console.print(f"Chiffres écrits dans {args.out}")
     if not all(r["audit_ok"] for r in results):

@@ -157,3 +157,14 @@ def test_severity_is_loudest_for_probable_fraud():
     assert fraud.severity("code_guessing", "refuse") == "high"
     assert fraud.severity("book_per_day", "hold") == "medium"
     assert fraud.severity("never_handed_out", "flag") == "low"
+
+
+def test_the_documentation_lists_every_rule_and_every_tunable_default():
+    from pathlib import Path
+
+    doc = (Path(__file__).resolve().parents[2] / "docs" / "fraud-rules.md").read_text(encoding="utf-8")
+    for rule in fraud.CATALOGUE:
+        assert f"| `{rule.name}` |" in doc and rule.explanation in doc, rule.name
+        if rule.per_programme:
+            for p in rule.params:
+                assert f"| `{rule.name}` | `{p.name}` | {p.default} | {p.minimum} – {p.maximum} |" in doc
