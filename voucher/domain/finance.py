@@ -265,3 +265,18 @@ def match_lines(lines: Sequence[BankLine], transfers: Sequence[OpenTransfer]) ->
 
 MATCH_FR = {"paid": "payé", "rejected": "rejeté par la banque", "returned": "retourné après paiement",
             "already_settled": "déjà pris en compte", "unmatched": "non rapproché"}
+#: ISO 20022 return reasons banks commonly give for a rejected transfer
+RETURN_REASONS_FR = {
+    "AC01": "IBAN incorrect", "AC04": "compte clôturé", "AC06": "compte bloqué",
+    "AG01": "opération interdite sur ce compte", "AG02": "code opération invalide",
+    "AM05": "virement en double", "BE04": "adresse du bénéficiaire manquante",
+    "MD07": "titulaire décédé", "MS02": "refus du bénéficiaire", "MS03": "motif non précisé",
+    "RC01": "BIC incorrect", "RR01": "identification du titulaire manquante",
+    "RR03": "nom ou adresse du bénéficiaire manquant", "FOCR": "retour après demande d'annulation",
+}
+
+
+def reason_fr(code: str | None) -> str:
+    if not code:
+        return "motif non précisé"
+    return f"{RETURN_REASONS_FR.get(code.upper(), 'motif bancaire')} ({code.upper()})"

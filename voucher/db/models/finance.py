@@ -195,3 +195,6 @@ class CreditNote(Base):
 Index("ix_redemption_to_state", Redemption.structure_id, Redemption.scanned_at,
       postgresql_where=text("status = 'accepted' AND statement_id IS NULL"),
       sqlite_where=text("status = 'accepted' AND statement_id IS NULL"))
+# A statement's lines (PDF, settlement) and the close's own checks read by statement.
+Index("ix_redemption_statement", Redemption.statement_id,
+      postgresql_where=text("statement_id IS NOT NULL"), sqlite_where=text("statement_id IS NOT NULL"))

@@ -51,6 +51,9 @@ def upgrade() -> None:
         batch_op.create_index("ix_redemption_to_state", ["structure_id", "scanned_at"], unique=False,
                               postgresql_where=sa.text("status = 'accepted' AND statement_id IS NULL"),
                               sqlite_where=sa.text("status = 'accepted' AND statement_id IS NULL"))
+        batch_op.create_index("ix_redemption_statement", ["statement_id"], unique=False,
+                              postgresql_where=sa.text("statement_id IS NOT NULL"),
+                              sqlite_where=sa.text("statement_id IS NOT NULL"))
 
 
 def _statements() -> None:
@@ -174,6 +177,7 @@ def _bank_and_credit_notes() -> None:
 
 def downgrade() -> None:
     with op.batch_alter_table("redemption", schema=None) as batch_op:
+        batch_op.drop_index("ix_redemption_statement")
         batch_op.drop_index("ix_redemption_to_state")
     for table in ("credit_note", "bank_import", "payment_approval", "payment_transfer", "payment_run",
                   "statement_programme", "statement", "month_close", "document_sequence", "finance_lock"):

@@ -1,0 +1,84 @@
+"""Builders for the finance tests: structures with validated bank details, scans at chosen
+Paris moments, finance people with real grants, and a month closed end to end."""
+
+from __future__ import annotations
+
+import itertools
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+
+from schwifty import IBAN
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from tests import factories as f
+from voucher.db.models import Book, Organisation, Voucher
+from voucher.domain import calendar
+from voucher.domain.calendar import PARIS
+from voucher.services import accounts, redemption, reference
+from voucher.services.context import Actor
+
+RECEPTION = Actor(label="accueil", user_id=501)
+_n = itertools.count(1)
+
+
+def iban(n: int | None = None) -> str:
+    return str(IBAN.generate("FR", bank_code="30006", branch_code="00001",
+                             account_code=f"{n or next(_n) + 1000:011d}"))
+
+
+def bank(session: Session, org: Organisation, *, validate: bool = True, iban_value: str | None = None) -> int:
+    acc = reference.set_bank_details(session, f.ACTOR, org.id, holder_name=org.name, iban=iban_value or iban())
+    if validate:
+        reference.decide_bank_details(session, f.ACTOR, acc.id, validate=True)
+    return acc.id
+
+
+@dataclass
+class FinanceWorld:
+    w: f.World
+    structures: list[Organisation]
+    codes: list[str] = field(default_factory=list)
+
+    @property
+    def programme_id(self) -> int:
+        return self.w.programme.id
+
+
+def world(session: Session, *, structures: int = 2, books: int = 4, banked: int | None = None,
+          **overrides: object) -> FinanceWorld:
+    """A funded programme (two funders, 50/50), ``structures`` labelled places of which the
+    first ``banked`` (default all) have validated bank details."""
+    with calendar.at(datetime(2026, 1, 5, 9, tzinfo=UTC)):
+        w = f.world(session, books=books, **overrides)
+        places = [w.structure] + [f.structure(session, f"Lieu {i + 2}") for i in range(structures - 1)]
+        for org in places[: structures if banked is None else banked]:
+            bank(session, org)
+    codes = list(session.scalars(select(Voucher.code).join(Book, Book.id == Voucher.book_id)
+                                 .where(Voucher.programme_id == w.programme.id)
+                                 .order_by(Book.serial, Voucher.position)))
+    return FinanceWorld(w, places, codes)
+
+
+def paris(y: int, m: int, d: int, hh: int = 12, mm: int = 0) -> datetime:
+    return datetime(y, m, d, hh, mm, tzinfo=PARIS).astimezone(UTC)
+
+
+def scan(session: Session, fw: FinanceWorld, moment: datetime, *, structure: int = 0,
+         actor: Actor = RECEPTION) -> redemption.Result:
+    code = fw.codes.pop(0)
+    with calendar.at(moment):
+        return redemption.redeem(session, actor, redemption.Scan(
+            code=code, structure_id=fw.structures[structure].id, theme="email"))
+
+
+def person(session: Session, org_id: int, role: str = "finance") -> Actor:
+    n = next(_n)
+    user = accounts.create_user(session, f.ACTOR, email=f"finance{n}@exemple.test", name=f"Finance {n}",
+                                password="motdepasse-de-test", grants=[(org_id, role)])
+    return Actor(label=user.email, user_id=user.id, organisation_id=org_id, role=role)
+
+
+def operator(session: Session) -> int:
+    return reference.create_organisation(session, f.ACTOR, name="Opérateur du registre", siret=None,
+                                         roles={"operator"}).id

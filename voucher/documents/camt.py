@@ -1,0 +1,147 @@
+"""A small, safe reader of bank statements: camt.053 (statement) and camt.054
+(debit/credit notification), any version.
+
+Rules kept:
+
+* nothing a bank file declares is trusted: parsed by defusedxml with DTDs, entity
+  declarations and external references forbidden (no billion laughs, no XXE), after a size
+  limit; an empty, oversized, unsafe, malformed or wrongly-encoded file, or a file whose
+  root is not a camt.053/054 ``Document`` (by namespace), is refused with a stable code;
+* element names are read by their local name, so every published version
+  (``camt.053.001.02`` to ``.13``) reads the same;
+* amounts are parsed as decimal text into integer cents (never floats); one line per
+  transaction detail (``TxDtls``), or per entry when it has none.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
+
+from defusedxml import DefusedXmlException
+from defusedxml.ElementTree import fromstring
+
+from voucher.domain.errors import DomainError
+from voucher.domain.finance import BankLine
+
+MAX_BYTES = 10 * 1024 * 1024
+MAX_LINES = 100_000
+NAMESPACE = re.compile(r"^urn:iso:std:iso:20022:tech:xsd:(camt\.05[34])\.\d{3}\.\d{2}$")
+AMOUNT = re.compile(r"^\s*(\d{1,13})(?:\.(\d{1,2}))?\s*$")
+
+
+@dataclass(frozen=True)
+class BankFile:
+    kind: str  # camt.053 or camt.054
+    version: str
+    account_iban: str | None
+    lines: list[BankLine]
+
+
+def _local(tag: Any) -> str:
+    return tag.rsplit("}", 1)[-1] if isinstance(tag, str) else ""
+
+
+def _kids(node: Any, name: str) -> list[Any]:
+    return [c for c in node if _local(c.tag) == name]
+
+
+def _kid(node: Any, *path: str) -> Any:
+    for name in path:
+        if node is None:
+            return None
+        found = _kids(node, name)
+        node = found[0] if found else None
+    return node
+
+
+def _text(node: Any, *path: str) -> str | None:
+    found = _kid(node, *path)
+    value = (found.text or "").strip() if found is not None else ""
+    return value or None
+
+
+def _all(node: Any, name: str) -> list[Any]:
+    return [n for n in node.iter() if _local(n.tag) == name]
+
+
+def _cents(node: Any) -> tuple[int, str] | None:
+    if node is None:
+        return None
+    m = AMOUNT.match(node.text or "")
+    if not m:
+        raise DomainError("bank_file_malformed", detail="montant illisible")
+    return int(m.group(1)) * 100 + int((m.group(2) or "0").ljust(2, "0")), node.get("Ccy", "EUR")
+
+
+def _date(node: Any) -> date | None:
+    raw = _text(node, "Dt") or (_text(node, "DtTm") or "")[:10]
+    try:
+        return date.fromisoformat(raw) if raw else None
+    except ValueError:
+        raise DomainError("bank_file_malformed", detail="date illisible") from None
+
+
+def _parse(data: bytes) -> Any:
+    if not data or not data.strip():
+        raise DomainError("bank_file_empty")
+    if len(data) > MAX_BYTES:
+        raise DomainError("bank_file_too_large")
+    try:
+        return fromstring(data, forbid_dtd=True, forbid_entities=True, forbid_external=True)
+    except DefusedXmlException:
+        raise DomainError("bank_file_unsafe") from None
+    except (SyntaxError, ValueError, LookupError, UnicodeError):  # ParseError is a SyntaxError
+        raise DomainError("bank_file_malformed") from None
+
+
+def _tx_amount(tx: Any) -> tuple[int, str] | None:
+    return (_cents(_kid(tx, "Amt")) or _cents(_kid(tx, "AmtDtls", "TxAmt", "Amt"))
+            or _cents(_kid(tx, "AmtDtls", "InstdAmt", "Amt")))
+
+
+def _lines_of(entry: Any, start: int) -> list[BankLine]:
+    amount, currency = _cents(_kid(entry, "Amt")) or (0, "EUR")
+    direction = (_text(entry, "CdtDbtInd") or "").upper()
+    status = (_text(entry, "Sts", "Cd") or _text(entry, "Sts") or "BOOK").upper()
+    common = dict(direction=direction, booked=status == "BOOK",
+                  reversal=(_text(entry, "RvslInd") or "").lower() == "true",
+                  booking_date=_date(_kid(entry, "BookgDt")) or _date(_kid(entry, "ValDt")))
+    details = [tx for d in _kids(entry, "NtryDtls") for tx in _all(d, "TxDtls")] or [None]
+    out = []
+    for n, tx in enumerate(details):
+        own = _tx_amount(tx) if tx is not None else None
+        tx_amount, tx_ccy = own or ((amount, currency) if len(details) == 1 else (0, currency))
+        e2e = _text(tx, "Refs", "EndToEndId") if tx is not None else None
+        ibans = tuple(sorted({(i.text or "").replace(" ", "").upper() for i in _all(tx, "IBAN")})) if tx is not None else ()
+        out.append(BankLine(
+            index=start + n, amount_cents=tx_amount, currency=tx_ccy, end_to_end_id=None if e2e == "NOTPROVIDED" else e2e,
+            ibans=ibans, return_reason=_text(tx, "RtrInf", "Rsn", "Cd") if tx is not None else None,
+            reference=_text(entry, "AcctSvcrRef") or _text(entry, "NtryRef"),
+            info=(_text(tx, "RmtInf", "Ustrd") if tx is not None else None) or _text(entry, "AddtlNtryInf"),
+            **common))
+    return out
+
+
+def read(data: bytes) -> BankFile:
+    """Parse a camt.053/054 file or raise a ``bank_file_*`` refusal."""
+    root = _parse(data)
+    ns = root.tag[1:].split("}", 1)[0] if isinstance(root.tag, str) and root.tag.startswith("{") else ""
+    m = NAMESPACE.match(ns)
+    if _local(root.tag) != "Document" or not m:
+        raise DomainError("bank_file_not_camt")
+    container = _kid(root, "BkToCstmrStmt") if m.group(1) == "camt.053" else _kid(root, "BkToCstmrDbtCdtNtfctn")
+    if container is None:
+        raise DomainError("bank_file_not_camt")
+    reports = _kids(container, "Stmt") + _kids(container, "Ntfctn")
+    lines: list[BankLine] = []
+    account = None
+    for report in reports:
+        account = account or _text(report, "Acct", "Id", "IBAN")
+        for entry in _kids(report, "Ntry"):
+            lines += _lines_of(entry, len(lines))
+            if len(lines) > MAX_LINES:
+                raise DomainError("bank_file_too_large")
+    return BankFile(m.group(1), ns.rsplit(":", 1)[-1], account, lines)
