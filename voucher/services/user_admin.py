@@ -1,0 +1,61 @@
+"""Administering accounts beyond their creation (:mod:`voucher.services.accounts`):
+deactivate and reactivate, add and remove a role, reset a password. Nothing is deleted:
+a deactivated account keeps its history (its audit events name it). Every change is
+audited with the acting administrator."""
+
+from __future__ import annotations
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from voucher.db.models import RoleGrant, User
+from voucher.domain.errors import DomainError
+from voucher.services import accounts, audit
+from voucher.services.context import Actor
+
+
+def _user(session: Session, user_id: int) -> User:
+    user = session.get(User, user_id)
+    if user is None:
+        raise DomainError("not_found", object="user")
+    return user
+
+
+def set_active(session: Session, actor: Actor, user_id: int, *, active: bool) -> User:
+    user = _user(session, user_id)
+    if not active and actor.user_id == user.id:
+        raise DomainError("cannot_deactivate_self")
+    if user.active != active:
+        user.active = active
+        session.flush()
+        audit.record(session, actor, "user.activate" if active else "user.deactivate", ("user", user.id))
+    return user
+
+
+def add_grant(session: Session, actor: Actor, user_id: int, organisation_id: int, role: str) -> RoleGrant:
+    _user(session, user_id)
+    exists = session.scalar(select(RoleGrant.id).where(
+        RoleGrant.user_id == user_id, RoleGrant.organisation_id == organisation_id, RoleGrant.role == role))
+    if exists:
+        raise DomainError("duplicate", field="role")
+    return accounts.grant(session, actor, user_id, organisation_id, role)
+
+
+def revoke_grant(session: Session, actor: Actor, grant_id: int) -> None:
+    found = session.get(RoleGrant, grant_id)
+    if found is None:
+        raise DomainError("not_found", object="grant")
+    audit.record(session, actor, "user.revoke", ("user", found.user_id),
+                 organisation_id=found.organisation_id, role=found.role)
+    session.delete(found)
+    session.flush()
+
+
+def reset_password(session: Session, actor: Actor, user_id: int, password: str) -> None:
+    user = _user(session, user_id)
+    if len(password) < accounts.MIN_PASSWORD:
+        raise DomainError("invalid_value", field="password",
+                          message=f"Le mot de passe doit compter au moins {accounts.MIN_PASSWORD} caractères.")
+    user.password_hash = accounts.hash_password(password)
+    session.flush()
+    audit.record(session, actor, "user.password_reset", ("user", user.id))
