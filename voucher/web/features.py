@@ -11,3 +11,6 @@ def register(app: Flask) -> None:
     review.register(app)
     from voucher.web import api  # JSON API /api/v1, OpenAPI, API keys, idempotent scans (#5)
     api.register(app)
+    from voucher.web import workspaces, admin, funder, prescriber, desk, help  # web workspaces (#4)
+    for feature in (workspaces, admin, funder, prescriber, desk, help):
+        feature.register(app)
