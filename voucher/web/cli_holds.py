@@ -8,6 +8,8 @@ grant; the same rules as the web queue apply, in one transaction per command.
 from __future__ import annotations
 
 import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
 
 import click
 from rich.table import Table
@@ -16,12 +18,27 @@ from sqlalchemy.orm import Session
 
 from voucher.db.engine import unit_of_work
 from voucher.db.models import User
+from voucher.domain.errors import DomainError
 from voucher.domain.money import format_eur
 from voucher.services import holds as holds_service
 from voucher.services import review_queue
 from voucher.services.context import Actor
 from voucher.services.review_scope import Scope, scope_for
-from voucher.web.cli import console, engine, err_console, transaction
+from voucher.web.cli import console, engine, err_console
+
+
+@contextmanager
+def transaction() -> Iterator[Session]:
+    """One transaction; a refusal prints its code and French message and exits 1."""
+    eng = engine()
+    try:
+        with unit_of_work(eng) as session:
+            yield session
+    except DomainError as exc:
+        err_console.print(f"[bold red]Refusé[/] ({exc.code}) : {exc.message}")
+        sys.exit(1)
+    finally:
+        eng.dispose()
 
 
 def _reviewer(session: Session, email: str) -> Actor:
@@ -43,10 +60,10 @@ def holds() -> None:
 @click.option("--programme", "programme_id", type=int, default=None)
 @click.option("--as", "email", default=None, help="Limiter à ce que voit ce relecteur.")
 def list_holds(status: str, programme_id: int | None, email: str | None) -> None:
-    with unit_of_work(engine()) as session:
+    with transaction() as session:
         scope = scope_for(session, _reviewer(session, email)) if email else Scope(everything=True)
         rows = review_queue.list_holds(session, scope, status=status, programme_id=programme_id)
-    table = Table(title=f"Passages {review_queue.STATUS_FR[status]} : {len(rows)}")
+    table = Table(title=f"Passages retenus ({review_queue.STATUS_FR[status]}) : {len(rows)}")
     for col in ("n°", "scanné le (UTC)", "lieu", "dispositif", "règle", "montant"):
         table.add_column(col)
     for h in rows:
