@@ -109,18 +109,34 @@ class Dimension:
     family: str
     #: national vocabulary for the codes, when there is one
     vocabulary: dict[str, str] | None = None
+    #: name of the row-key column in exports (defaults to ``code``)
+    key: str = ""
+    key_description: str = ""
+
+    @property
+    def key_column(self) -> str:
+        return self.key or self.code
 
 
 DIMENSIONS: tuple[Dimension, ...] = (
-    Dimension("dispositif", "par_dispositif", "Par dispositif", BOOKS),
-    Dimension("financeur", "par_financeur", "Par financeur (activité entière des dispositifs cofinancés)", BOOKS),
-    Dimension("zone_pilote", "par_zone_pilote", "Par zone pilote", BOOKS),
-    Dimension("population", "par_population", "Par public prioritaire", BOOKS, vocab.POPULATIONS),
-    Dimension("tranche_age", "par_tranche_age", "Par tranche d'âge", BOOKS, vocab.AGE_BANDS),
-    Dimension("statut_social", "par_statut_social", "Par statut social", BOOKS, vocab.STATUSES),
-    Dimension("thematique", "par_thematique", "Par thème de séance", SESSIONS, vocab.THEMES),
-    Dimension("lieu", "par_lieu", "Par lieu (SIRET, clé « pivot » du schéma national)", SESSIONS),
-    Dimension("mois", "par_mois", "Par mois (heure de Paris)", SESSIONS),
+    Dimension("dispositif", "par_dispositif", "Par dispositif", BOOKS, key="dispositif_id",
+              key_description="Identifiant du dispositif dans ce registre."),
+    Dimension("financeur", "par_financeur", "Par financeur (activité entière des dispositifs cofinancés)", BOOKS,
+              key="financeur_siret", key_description="SIRET du financeur."),
+    Dimension("zone_pilote", "par_zone_pilote", "Par zone pilote", BOOKS, key="zone_pilote_id",
+              key_description="Identifiant de la zone pilote (ensemble de communes) ; hors_zone_pilote sinon."),
+    Dimension("population", "par_population", "Par public prioritaire", BOOKS, vocab.POPULATIONS,
+              key_description="Public prioritaire (codes du registre) ; non_remis pour les carnets en stock."),
+    Dimension("tranche_age", "par_tranche_age", "Par tranche d'âge", BOOKS, vocab.AGE_BANDS,
+              key_description="Tranche d'âge (codes nationaux de La Coop de la médiation numérique)."),
+    Dimension("statut_social", "par_statut_social", "Par statut social", BOOKS, vocab.STATUSES,
+              key_description="Statut social (codes nationaux de La Coop de la médiation numérique)."),
+    Dimension("thematique", "par_thematique", "Par thème de séance", SESSIONS, vocab.THEMES,
+              key_description="Thème de la séance (codes nationaux) ; non_renseigne si non noté."),
+    Dimension("lieu", "par_lieu", "Par lieu", SESSIONS, key="pivot",
+              key_description="SIRET du lieu (clé « pivot » du schéma national des lieux de médiation numérique)."),
+    Dimension("mois", "par_mois", "Par mois (heure de Paris)", SESSIONS,
+              key_description="Mois civil de la séance, heure de Paris (AAAA-MM)."),
 )
 DIMENSION_BY_TABLE = {d.table: d for d in DIMENSIONS}
 KEY_FIGURES_TABLE = "synthese"

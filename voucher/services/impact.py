@@ -103,7 +103,7 @@ class RawFigures:
     tables: dict[str, RawTable]
 
 
-def _years(session: Session, programme_ids: list[int]) -> range:
+def years_for(session: Session, programme_ids: list[int]) -> range:
     if not programme_ids:
         return range(2000, 2000)
     first, last = session.execute(select(func.min(Programme.valid_from), func.max(Programme.valid_until))
@@ -161,7 +161,7 @@ def compute(session: Session, scope: Scope) -> RawFigures:
     """Every table's raw counts for the programmes in ``scope`` (never published as is)."""
     programmes = programmes_in(session, scope)
     ids = [i for i, _ in programmes]
-    t = impact_sql.ParisTime(session.get_bind().dialect.name, _years(session, ids))
+    t = impact_sql.ParisTime(session.get_bind().dialect.name, years_for(session, ids))
     only = None if scope.programmes is None else ids
     tables = {d.table: RawTable(d, [], {}, {}) for d in dom.DIMENSIONS}
     _fill(tables, dom.BOOKS, impact_sql.book_rows(session, t, only))

@@ -10,3 +10,5 @@ def register(main: click.Group) -> None:
     main.add_command(cli_holds.holds)
     from voucher.web import cli_apikey  # voucher apikey create|list|revoke (#5)
     main.add_command(cli_apikey.apikey)
+    from voucher.web import cli_impact  # voucher export impact|research|grant-research (#8)
+    cli_impact.register(main)

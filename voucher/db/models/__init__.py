@@ -15,6 +15,7 @@ from voucher.db.models.finance import (  # month close and payments (#7)
     PaymentTransfer, Statement, StatementProgramme,
 )
 from voucher.db.models.api import IdempotencyRecord
+from voucher.db.models.impact import ResearchGrant  # research extracts (#8)
 
 __all__ = [
     "Account", "ApiKey", "AuditEvent", "BankAccount", "BankAccountEvent", "Base", "Batch",
@@ -25,3 +26,4 @@ __all__ = [
 ]
 __all__ += ["BankImport", "CreditNote", "DocumentSequence", "FinanceLock", "MonthClose", "PaymentApproval",
             "PaymentRun", "PaymentTransfer", "Statement", "StatementProgramme"]
+__all__ += ["ResearchGrant"]
