@@ -90,7 +90,10 @@ class Report:
 
     def total(self, family: str, zone: str, measure: str) -> Value:
         table = next(t for t in self.tables if t.dimension.family == family)
-        row = next(r for r in table.rows if r.code == TOTAL and r.zone == zone)
+        row = next((r for r in table.rows if r.code == TOTAL and r.zone == zone), None)
+        if row is None:  # nothing in that zone: counts are zero, ratios undefined
+            kind = dom.measure(family, measure).kind
+            return 0 if kind in ("people", "count", "cents") else None
         return row.values.get(measure)
 
 

@@ -12,6 +12,7 @@ from werkzeug.exceptions import HTTPException
 from voucher.domain.errors import DomainError
 
 STATUS = {
+    "research_not_granted": 403,  # impact (#8)
     "mistyped_code": 422, "unknown_code": 404, "not_found": 404, "forbidden": 403,
     "already_redeemed": 409, "held": 409, "duplicate": 409, "already_cancelled": 409,
     "already_paid": 409, "already_acknowledged": 409, "batch_already_active": 409,

@@ -14,3 +14,5 @@ def register(app: Flask) -> None:
     from voucher.web import workspaces, admin, funder, prescriber, desk, help  # web workspaces (#4)
     for feature in (workspaces, admin, funder, prescriber, desk, help):
         feature.register(app)
+    from voucher.web import impact  # evaluator workspace: indicators, charts, exports (#8)
+    impact.register(app)
