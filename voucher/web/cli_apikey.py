@@ -12,7 +12,7 @@ from rich.table import Table
 from voucher.db.models.auth import ROLES
 from voucher.services import accounts, api_access
 from voucher.services.context import cli_actor
-from voucher.web.cli import console, transaction
+from voucher.web.cli import console, err_console, transaction
 
 
 @click.group(help="Clés d'API des organisations.")
@@ -29,9 +29,9 @@ def create(organisation_id: int, role: str, name: str) -> None:
         new = api_access.create_key(session, cli_actor("apikey"), organisation_id=organisation_id, role=role,
                                     name=name)
         key_id = new.key.id
-    console.print(f"Clé {key_id} créée ({role}, organisation {organisation_id}). "
-                  "Copiez-la maintenant : elle ne sera plus jamais affichée.")
-    click.echo(new.secret)
+    err_console.print(f"Clé {key_id} créée ({role}, organisation {organisation_id}). "
+                      "Copiez-la maintenant : elle ne sera plus jamais affichée.")
+    click.echo(new.secret)  # alone on standard output: KEY=$(voucher apikey create ...)
 
 
 @apikey.command("list", help="Liste les clés (jamais leur secret).")
@@ -40,11 +40,11 @@ def list_keys(organisation_id: int | None) -> None:
     with transaction() as session:
         keys = api_access.list_keys(session, organisation_id)
     table = Table(title="Clés d'API")
-    for col in ("id", "préfixe", "nom", "rôle", "organisation", "créée le", "dernier usage", "révoquée le"):
-        table.add_column(col)
+    for col in ("id", "préfixe", "nom", "rôle", "organisation", "dernier usage", "révoquée le"):
+        table.add_column(col, no_wrap=col == "préfixe")
     for k in keys:
         table.add_row(str(k.id), k.prefix, k.name, k.role, f"{k.organisation_name} ({k.organisation_id})",
-                      f"{k.created_at:%Y-%m-%d %H:%M}", f"{k.last_used_at:%Y-%m-%d %H:%M}" if k.last_used_at else "—",
+                      f"{k.last_used_at:%Y-%m-%d %H:%M}" if k.last_used_at else "—",
                       f"{k.revoked_at:%Y-%m-%d %H:%M}" if k.revoked_at else "—")
     console.print(table)
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from stdnum import damm
+
 from tests.web.api.conftest import counts, ledger_ok, problem
 
 
@@ -45,7 +47,7 @@ def test_a_replay_after_a_lost_answer_gets_the_answer_it_never_read(as_key, worl
 def test_the_same_body_with_other_spacing_or_key_order_is_the_same_request(as_key, world, client):
     api = as_key("reception")
     first = scan(api, world.codes[0], "k-1", theme="email")
-    raw = '{ "theme" : "email",\n "code": "%s" }' % world.codes[0]
+    raw = '{ "theme" : "email",\n "code": "' + world.codes[0] + '" }'
     again = client.post("/api/v1/redemptions", data=raw, content_type="application/json",
                         headers={"Authorization": f"Bearer {world.keys['reception']}", "Idempotency-Key": "k-1"})
     assert again.get_data() == first.get_data()
@@ -108,7 +110,7 @@ def test_mistyped_and_unknown_codes_are_refused_with_their_codes(as_key, world):
     api = as_key("reception")
     wrong = world.codes[0][:-1] + str((int(world.codes[0][-1]) + 1) % 10)
     problem(scan(api, wrong, "m-1"), 422, "mistyped_code")
-    unknown = "00000000000000000000000" + __import__("stdnum.damm", fromlist=["x"]).calc_check_digit("0" * 23)
+    unknown = "0" * 23 + damm.calc_check_digit("0" * 23)
     problem(scan(api, unknown, "u-1"), 404, "unknown_code")
 
 

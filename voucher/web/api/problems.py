@@ -144,7 +144,7 @@ _EXACT = {
     "Invalid JSON body.": "JSON illisible.",
     "String does not match expected pattern.": "Format invalide.",
     "Special numeric values (nan or infinity) are not permitted.": "Nombre fini attendu.",
-    "Not a valid datetime: timezone required.": "Le fuseau horaire est obligatoire (ex. +01:00 ou Z).",
+    "Not a valid aware datetime.": "Date et heure avec fuseau attendues (ex. 2026-03-14T10:30:00+01:00 ou Z).",
 }
 _PATTERNS = [
     (re.compile(r"^Must be one of: (.*)\.$"), r"Valeur attendue parmi : \1."),
@@ -173,5 +173,9 @@ def french(messages: Any) -> Any:
     return text if _looks_french(text) else "Valeur invalide."
 
 
+_ENGLISH = re.compile(r"\b(Not|Must|Invalid|Unknown|Missing|Shorter|Longer|Length|String|Number|field|Field|"
+                      r"must|should|valid|type|is|be|the|of|or|and)\b")
+
+
 def _looks_french(text: str) -> bool:
-    return any(ch in text for ch in "éèàçêù«") or text in MESSAGES.values()
+    return text in MESSAGES.values() or not _ENGLISH.search(text)
