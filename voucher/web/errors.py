@@ -13,6 +13,8 @@ from voucher.domain.errors import DomainError
 
 STATUS = {
     "research_not_granted": 403,  # impact (#8)
+    "proof_not_approved": 409, "proof_missing": 409, "proof_already_approved": 409,  # printing (#3)
+    "book_already_replaced": 409, "nothing_to_replace": 409, "not_a_replacement": 409,  # printing (#3)
     "mistyped_code": 422, "unknown_code": 404, "not_found": 404, "forbidden": 403,
     "already_redeemed": 409, "held": 409, "duplicate": 409, "already_cancelled": 409,
     "already_paid": 409, "already_acknowledged": 409, "batch_already_active": 409,

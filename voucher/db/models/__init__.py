@@ -10,6 +10,7 @@ from voucher.db.models.ledger import Account, JournalEntry, JournalSeal, Posting
 from voucher.db.models.activity import AuditEvent, Hold, Redemption, RefusedScan
 from voucher.db.models.auth import ApiKey, RoleGrant, User
 from voucher.db.models.fraud import FraudFlag, StructureDayVolume
+from voucher.db.models.printing import BookReplacement, PrintFile, VoucherReplacement  # carnets (#3)
 from voucher.db.models.finance import (  # month close and payments (#7)
     BankImport, CreditNote, DocumentSequence, FinanceLock, MonthClose, PaymentApproval, PaymentRun,
     PaymentTransfer, Statement, StatementProgramme,
@@ -26,4 +27,5 @@ __all__ = [
 ]
 __all__ += ["BankImport", "CreditNote", "DocumentSequence", "FinanceLock", "MonthClose", "PaymentApproval",
             "PaymentRun", "PaymentTransfer", "Statement", "StatementProgramme"]
+__all__ += ["BookReplacement", "PrintFile", "VoucherReplacement"]
 __all__ += ["ResearchGrant"]

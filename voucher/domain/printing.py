@@ -1,0 +1,126 @@
+"""Printed carnets: what a beneficiary and a reception desk read on paper, and the rules of
+the print workflow.
+
+Rules kept:
+
+* a batch is printed in two steps: a proof (*épreuve*, BAT) whose codes are specimens that
+  can never be valid (:func:`voucher.domain.codes.specimen`), approved by the funder; only
+  then the production file, whose SHA-256 is recorded;
+* the paper speaks plain French: short sentences, one idea each (DOMAIN.md); dates are
+  written out ("31 décembre 2026"), money with :func:`voucher.domain.money.format_eur`;
+* a voucher's human serial reads "chèque 3/10 — carnet 004217": book serials have at least
+  six digits;
+* the last day a voucher is accepted is its validity plus the programme's grace; the
+  cover says both dates, the voucher the validity date.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date
+
+from voucher.domain.errors import register
+from voucher.domain.money import format_eur
+
+register("proof_not_approved", "L'épreuve (BAT) de ce lot n'est pas encore validée par le financeur : "
+         "le fichier de production ne peut pas être produit.")
+register("proof_missing", "Aucune épreuve n'a encore été produite pour ce lot : produisez-la et "
+         "relisez-la avant de la valider.")
+register("proof_already_approved", "L'épreuve de ce lot est déjà validée.")
+register("book_already_replaced", "Ce carnet a déjà été remplacé : utilisez le nouveau carnet.")
+register("nothing_to_replace", "Aucun chèque de ce carnet n'est encore utilisable : il n'y a rien "
+         "à réimprimer.")
+register("not_a_replacement", "Ce carnet ne remplace aucun autre carnet : imprimez-le avec le "
+         "fichier de production de son lot.")
+
+MONTHS = ("janvier", "février", "mars", "avril", "mai", "juin", "juillet", "août", "septembre",
+          "octobre", "novembre", "décembre")
+SPECIMEN_MARK = "SPECIMEN — ÉPREUVE"
+SPECIMEN_BANNER = ("ÉPREUVE (BAT) — SPECIMEN : codes non valables, ne pas distribuer. "
+                   "Vérifiez les textes, les dates et les montants avant de valider.")
+ACCEPTED_ONLY = "Accepté uniquement dans les lieux labellisés"
+
+
+def long_date(day: date) -> str:
+    """``date(2026, 12, 31)`` -> ``"31 décembre 2026"`` (``"1er"`` for the first)."""
+    first = "1er" if day.day == 1 else str(day.day)
+    return f"{first} {MONTHS[day.month - 1]} {day.year}"
+
+
+def short_date(day: date) -> str:
+    return f"{day.day:02d}/{day.month:02d}/{day.year}"
+
+
+def book_label(serial: int) -> str:
+    return f"{serial:06d}"
+
+
+def voucher_label(position: int, per_book: int, serial: int) -> str:
+    return f"chèque {position}/{per_book} — carnet {book_label(serial)}"
+
+
+def join_names(names: Sequence[str]) -> str:
+    """``["A", "B", "C"]`` -> ``"A, B et C"``."""
+    names = [n for n in names if n]
+    if len(names) <= 1:
+        return "".join(names)
+    return ", ".join(names[:-1]) + " et " + names[-1]
+
+
+@dataclass(frozen=True)
+class CarnetInfo:
+    """What every book of one batch shares on paper."""
+
+    programme: str
+    funders: tuple[str, ...]
+    face_value_cents: int
+    vouchers_per_book: int
+    valid_until: date
+    accepted_until: date
+    places: tuple[str, ...] = ()
+
+    @property
+    def face_value(self) -> str:
+        return format_eur(self.face_value_cents)
+
+    @property
+    def funded_by(self) -> str:
+        return "Financé par " + join_names(self.funders) if self.funders else ""
+
+
+@dataclass(frozen=True)
+class Section:
+    title: str
+    lines: tuple[str, ...]
+    numbered: bool = False
+
+
+def cover_sections(info: CarnetInfo) -> list[Section]:
+    """The cover page's text, in the order a beneficiary needs it."""
+    where = [*(f"• {p}" for p in info.places),
+             "Demandez la liste des lieux à la personne qui vous a donné ce carnet.",
+             "Les chèques sont acceptés uniquement dans les lieux labellisés."]
+    until = [f"Utilisez vos chèques avant le {long_date(info.valid_until)}."]
+    if info.accepted_until > info.valid_until:
+        until.append(f"Ils sont encore acceptés jusqu'au {long_date(info.accepted_until)}.")
+    until.append("Après, ils ne valent plus rien.")
+    return [
+        Section("À quoi sert ce carnet ?", (
+            "Chaque chèque paie une séance pour apprendre le numérique.",
+            "Une séance dure environ 2 heures.",
+            "Par exemple : utiliser un ordinateur ou un téléphone, faire une démarche en ligne, "
+            "chercher un emploi.",
+            f"Chaque chèque vaut {info.face_value}. C'est gratuit pour vous.")),
+        Section("Comment l'utiliser ?", (
+            "Allez dans un lieu labellisé.",
+            "À l'accueil, donnez un chèque pour une séance.",
+            "L'accueil scanne le chèque. Un chèque sert une seule fois."), numbered=True),
+        Section("Où aller ?", tuple(where)),
+        Section("Jusqu'à quand ?", tuple(until)),
+        Section("Qui paie ?", (f"Ce carnet est offert par {join_names(info.funders)}.",)
+                if info.funders else ("Ce carnet est offert par le financeur du dispositif.",)),
+        Section("Un problème ?", (
+            "Chèque abîmé : l'accueil peut taper le code écrit en chiffres.",
+            "Carnet perdu ou volé : prévenez vite la personne qui vous l'a donné.")),
+    ]
