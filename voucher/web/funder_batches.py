@@ -10,7 +10,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Response, abort, flash, redirect, render_template, request, stream_with_context, url_for
+from flask import Response, abort, flash, redirect, render_template, request, url_for
+
+from werkzeug.wsgi import wrap_file
 
 from voucher.db import funder_queries as q
 from voucher.db.models import Batch
@@ -59,9 +61,9 @@ def batch(batch_id: int) -> str:
 
 
 def _download(download: printing_bridge.Download) -> Response:
-    body = download.body if isinstance(download.body, bytes) else stream_with_context(iter(download.body))
-    return Response(body, mimetype=download.mimetype, headers={
-        "Content-Disposition": f'attachment; filename="{download.filename}"', "Cache-Control": "no-store"})
+    headers = {"Content-Disposition": f'attachment; filename="{download.filename}"', "Cache-Control": "no-store"}
+    return Response(wrap_file(request.environ, download.body), mimetype=download.mimetype,
+                    direct_passthrough=True, headers=headers)
 
 
 def _print_step(batch_id: int, make: Any) -> Any:

@@ -1,15 +1,24 @@
-"""The one place the funder's desk calls the printing service (issue #3): proof PDF,
-proof approval, production PDF and the printer's CSV. If the printing service is not
-installed, every call answers ``printing_unavailable`` (a French message on the batch
-page), so the rest of the desk works without it."""
+"""The one place the funder's desk calls the printing service (:mod:`voucher.services.printing`,
+issue #3): proof PDF, proof approval, production file and the printer's CSV.
+
+The service checks access and approval when the job is made (a refusal is a French page,
+not a broken download), then produces the file as a stream of chunks and records it (with
+its SHA-256, audited) once the last chunk is out. Here the chunks go to a spooled
+temporary file (memory up to :data:`SPOOL_BYTES`, then disk: memory stays flat whatever
+the batch), inside the request, so the record is committed by the request wrapper with
+nothing else; only then is the file streamed to the browser. The database transaction
+never waits on the network: a slow or stalled download holds no lock (on SQLite a held
+transaction would stop every scan).
+If the printing service is not installed, every call answers ``printing_unavailable``.
+"""
 
 from __future__ import annotations
 
 import importlib
-from collections.abc import Iterable
+import tempfile
 from dataclasses import dataclass
 from types import ModuleType
-from typing import Any
+from typing import IO, Any
 
 from sqlalchemy.orm import Session
 
@@ -17,11 +26,13 @@ from voucher.domain.errors import DomainError
 from voucher.services.context import Actor
 
 SERVICE = "voucher.services.printing"
+JOBS = {"proof": "proof", "production": "production", "csv": "printer_csv"}
+SPOOL_BYTES = 8 * 1024 * 1024
 
 
 @dataclass(frozen=True)
 class Download:
-    body: bytes | Iterable[bytes]
+    body: IO[bytes]
     filename: str
     mimetype: str
 
@@ -48,8 +59,21 @@ def available() -> bool:
     return True
 
 
+def _download(kind: str, session: Session, actor: Actor, batch_id: int) -> Download:
+    job = _call(JOBS[kind], session, actor, batch_id)  # refusals are raised here, before any byte
+    spool = tempfile.SpooledTemporaryFile(max_size=SPOOL_BYTES)  # noqa: SIM115 - closed by the response
+    try:
+        for chunk in job.chunks():
+            spool.write(chunk)
+    except BaseException:
+        spool.close()
+        raise
+    spool.seek(0)
+    return Download(spool, job.filename, job.media_type)
+
+
 def proof(session: Session, actor: Actor, batch_id: int) -> Download:
-    return Download(_call("proof_pdf", session, actor, batch_id), f"lot-{batch_id}-epreuve.pdf", "application/pdf")
+    return _download("proof", session, actor, batch_id)
 
 
 def approve(session: Session, actor: Actor, batch_id: int) -> None:
@@ -57,10 +81,8 @@ def approve(session: Session, actor: Actor, batch_id: int) -> None:
 
 
 def production(session: Session, actor: Actor, batch_id: int) -> Download:
-    return Download(_call("production_pdf", session, actor, batch_id), f"lot-{batch_id}-production.pdf",
-                    "application/pdf")
+    return _download("production", session, actor, batch_id)
 
 
 def printer_file(session: Session, actor: Actor, batch_id: int) -> Download:
-    return Download(_call("printer_csv", session, actor, batch_id), f"lot-{batch_id}-imprimeur.csv",
-                    "text/csv")
+    return _download("csv", session, actor, batch_id)
