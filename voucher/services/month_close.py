@@ -122,7 +122,7 @@ def _payee_facts(session: Session, ids: list[int]) -> dict[int, tuple[str, str |
     return facts
 
 
-def _record(session: Session, period: finance.Period) -> MonthClose | None:
+def record_of(session: Session, period: finance.Period) -> MonthClose | None:
     return session.scalars(select(MonthClose).where(MonthClose.period == str(period))
                            .execution_options(populate_existing=True)).first()
 
@@ -211,7 +211,7 @@ def close_month(session: Session, actor: Actor, period: finance.Period, *, scope
             blocked.append(Blocked(c.structure_id, name, reason or "no_bank_details", c.count, c.total))
         else:
             eligible.append((c, account))
-    record = _record(session, period)
+    record = record_of(session, period)
     if record is None:
         record = MonthClose(period=str(period), first_closed_at=now, last_run_at=now, closed_by=actor.user_id,
                             runs=0, statements_count=0, total_cents=0, blocked=[], journal_hash="")

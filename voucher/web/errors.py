@@ -7,11 +7,14 @@ from collections.abc import Callable
 from typing import Any
 
 from flask import Flask, render_template, request
+from sqlalchemy.exc import OperationalError
 from werkzeug.exceptions import HTTPException
 
 from voucher.domain.errors import DomainError
 
 STATUS = {
+    "journal_scope": 403, "month_not_over": 409, "close_conflict": 409, "import_already_applied": 409,  # finance (#7)
+    "transfer_already_settled": 409, "second_approval_same_person": 403, "programme_not_expired": 409,  # finance (#7)
     "research_not_granted": 403,  # impact (#8)
     "proof_not_approved": 409, "proof_missing": 409, "proof_already_approved": 409,  # printing (#3)
     "book_already_replaced": 409, "nothing_to_replace": 409, "not_a_replacement": 409,  # printing (#3)
@@ -70,6 +73,16 @@ def init_app(app: Flask) -> None:
         if wants_json():
             return {"code": f"http_{status}", "title": message, "status": status}, status
         return render_template("error.html", code=f"http_{status}", message=message, status=status), status
+
+    @app.errorhandler(OperationalError)
+    def _database_down(err: OperationalError):  # type: ignore[no-untyped-def]
+        # connection lost or database restarting: nothing was committed, the client may retry
+        app.logger.warning("database unavailable: %s", err.__class__.__name__)
+        message = "Service momentanément indisponible : rien n'a été enregistré, réessayez dans un instant."
+        if wants_json():
+            body = {"type": "about:blank", "code": "database_unavailable", "title": message, "status": 503}
+            return body, 503, {"Retry-After": "2", "Content-Type": "application/problem+json"}
+        return render_template("error.html", code="database_unavailable", message=message, status=503), 503
 
     @app.errorhandler(Exception)
     def _crash(err: Exception):  # type: ignore[no-untyped-def]

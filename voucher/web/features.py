@@ -16,3 +16,5 @@ def register(app: Flask) -> None:
         feature.register(app)
     from voucher.web import impact  # evaluator workspace: indicators, charts, exports (#8)
     impact.register(app)
+    from voucher.web import finance  # finance workspace: close, statements, payments, bank, FEC (#7)
+    finance.register(app)
