@@ -1,0 +1,142 @@
+"""The scan desk in a real browser, typed into as a USB scanner does (keys, then Enter):
+accepted, then already redeemed, a typo caught in the page without any request, the focus
+always back in the field, the theme kept, a double Enter harmless, a scan cancelled; the
+page's code check agrees with the server's; the vendored polyfill decodes a barcode with
+its self-hosted wasm; no serious accessibility violation."""
+
+from __future__ import annotations
+
+import base64
+import io
+import random
+
+import pytest
+from sqlalchemy import func, select
+
+from tests.web.browser.conftest import needs_chromium, screenshot, serious_violations, sign_in
+from voucher.db.engine import unit_of_work
+from voucher.db.models import Redemption, Voucher
+from voucher.domain import codes
+
+pytestmark = [pytest.mark.browser, needs_chromium]
+
+
+def scans_sent(live) -> int:
+    return sum(1 for r in live.requests if r.endswith("/accueil/scan"))
+
+
+def redemptions_of(live, code: str) -> int:
+    with unit_of_work(live.app.extensions["voucher.engine"]) as s:
+        return s.scalar(select(func.count()).select_from(Redemption).join(Voucher, Voucher.id == Redemption.voucher_id)
+                        .where(Voucher.code == code, Redemption.status.in_(("accepted", "held"))))
+
+
+def focused(page) -> str:
+    return page.evaluate("document.activeElement && document.activeElement.id")
+
+
+def scan_by_keyboard(page, code: str, *, kind: str) -> None:
+    page.keyboard.type(code, delay=5)
+    page.keyboard.press("Enter")
+    page.wait_for_selector(f"#outcome .outcome.{kind}")
+
+
+def test_a_reception_scans_by_keyboard_and_sees_each_outcome(page, live):
+    sign_in(page, live, "reception_a")
+    page.goto(live.url + "/accueil/")
+    assert focused(page) == "code"
+    page.select_option("#theme", "email")
+    assert focused(page) == "code"  # choosing the theme gives the field its focus back
+    first = live.world.codes_a[0]
+    scan_by_keyboard(page, first, kind="accepted")
+    outcome = page.inner_text("#outcome")
+    assert "Accepté" in outcome and "10,00" in outcome
+    assert f"chèque 1/10 — carnet {live.world.first_serial_a:06d}" in outcome
+    assert focused(page) == "code" and page.input_value("#code") == ""
+    assert page.input_value("#theme") == "email"
+    screenshot(page, "accueil-accepte")
+    scan_by_keyboard(page, first, kind="refused")
+    outcome = page.inner_text("#outcome")
+    assert "Déjà utilisé le" in outcome and "ne pas accepter" in outcome
+    assert focused(page) == "code" and scans_sent(live) == 2
+    screenshot(page, "accueil-deja-encaisse")
+    typo = first[:7] + str((int(first[7]) + 3) % 10) + first[8:]
+    page.keyboard.type(typo)
+    page.keyboard.press("Enter")
+    assert "Code mal saisi" in page.inner_text("#outcome")
+    assert scans_sent(live) == 2  # caught in the page: no request at all
+    assert focused(page) == "code"
+    screenshot(page, "accueil-code-mal-saisi")
+    assert serious_violations(page) == []
+    assert redemptions_of(live, first) == 1
+
+
+def test_a_scanner_on_a_us_layout_and_a_double_enter_redeem_once(page, live):
+    sign_in(page, live, "reception_a")
+    page.goto(live.url + "/accueil/")
+    shifted = live.world.codes_a[1].translate(str.maketrans("1234567890", "&é\"'(-è_çà"))
+    scan_by_keyboard(page, shifted, kind="accepted")
+    code = live.world.codes_a[2]
+    page.keyboard.type(code)
+    page.keyboard.press("Enter")
+    page.keyboard.press("Enter")
+    page.wait_for_selector("#outcome .outcome.accepted")
+    page.wait_for_timeout(300)
+    assert "chèque 3/10" in page.inner_text("#outcome")
+    assert redemptions_of(live, code) == 1 and redemptions_of(live, live.world.codes_a[1]) == 1
+
+
+def test_a_reception_cancels_its_own_scan(page, live):
+    sign_in(page, live, "reception_a")
+    page.goto(live.url + "/accueil/")
+    code = live.world.codes_a[3]
+    scan_by_keyboard(page, code, kind="accepted")
+    page.get_by_role("button", name=f"Annuler le scan du chèque 4 du carnet {live.world.first_serial_a}").click()
+    page.wait_for_selector("text=Scan annulé")
+    assert focused(page) == "code"
+    assert redemptions_of(live, code) == 0
+    screenshot(page, "accueil-scan-annule")
+    scan_by_keyboard(page, code, kind="accepted")
+
+
+def test_the_page_checks_codes_exactly_as_the_server_does(page, live):
+    sign_in(page, live, "reception_a")
+    page.goto(live.url + "/accueil/")
+    rng = random.Random(4)
+    samples = [codes.generate() for _ in range(40)]
+    samples += [c[:i] + str((int(c[i]) + 1) % 10) + c[i + 1:] for c in samples[:10] for i in (0, 11, 23)]
+    samples += [c[:i] + c[i + 1] + c[i] + c[i + 2:] for c in samples[:10] for i in (0, 9, 22)]
+    samples += [codes.format_code(c) for c in samples[:5]] + [c.replace("0", "O").replace("1", "l") for c in samples[:5]]
+    samples += [c.translate(str.maketrans("1234567890", "&é\"'(-è_çà")) for c in samples[:5]]
+    samples += ["", "  ", "12-34", "abc", "é" * 24, "-" + samples[0], samples[0] + "0"]
+    samples += ["".join(rng.choice("0123456789 -.&éèçà_('\"OIL") for _ in range(rng.randint(1, 30)))
+                for _ in range(60)]
+    in_page = page.evaluate("s => s.map(x => [VoucherCodes.normalise(x), VoucherCodes.isValid(VoucherCodes.normalise(x))])",
+                            samples)
+    on_server = [[codes.normalise(x), codes.is_valid(codes.normalise(x))] for x in samples]
+    assert in_page == on_server
+    assert sum(valid for _, valid in on_server) >= 55
+
+
+def test_the_vendored_polyfill_decodes_a_barcode_with_its_self_hosted_wasm(page, live):
+    import barcode
+    from barcode.writer import ImageWriter
+
+    sign_in(page, live, "reception_a")
+    page.goto(live.url + "/accueil/")
+    image = io.BytesIO()
+    barcode.get("code128", live.world.codes_a[9], writer=ImageWriter()).write(image)
+    data_url = "data:image/png;base64," + base64.b64encode(image.getvalue()).decode()
+    decoded = page.evaluate("""async (src) => {
+        const camera = document.getElementById("camera");
+        await new Promise((ok, ko) => { const s = document.createElement("script");
+            s.src = camera.dataset.script; s.onload = ok; s.onerror = ko; document.head.appendChild(s); });
+        const api = window.BarcodeDetectionAPI;
+        api.prepareZXingModule({overrides: {locateFile: (p, prefix) => p.endsWith(".wasm") ? camera.dataset.wasm : prefix + p}});
+        const detector = new api.BarcodeDetector({formats: ["code_128"]});
+        const blob = await (await fetch(src)).blob();
+        const found = await detector.detect(await createImageBitmap(blob));
+        return found.map(b => b.rawValue);
+    }""", data_url)
+    assert decoded == [live.world.codes_a[9]]
+    assert any(r.endswith("/static/vendor/barcode-detector/zxing_reader.wasm") for r in live.requests)
