@@ -106,9 +106,8 @@ def _lines_of(entry: Any, start: int) -> list[BankLine]:
     amount, currency = _cents(_kid(entry, "Amt")) or (0, "EUR")
     direction = (_text(entry, "CdtDbtInd") or "").upper()
     status = (_text(entry, "Sts", "Cd") or _text(entry, "Sts") or "BOOK").upper()
-    common = dict(direction=direction, booked=status == "BOOK",
-                  reversal=(_text(entry, "RvslInd") or "").lower() == "true",
-                  booking_date=_date(_kid(entry, "BookgDt")) or _date(_kid(entry, "ValDt")))
+    reversal = (_text(entry, "RvslInd") or "").lower() == "true"
+    booked = _date(_kid(entry, "BookgDt")) or _date(_kid(entry, "ValDt"))
     details = [tx for d in _kids(entry, "NtryDtls") for tx in _all(d, "TxDtls")] or [None]
     out = []
     for n, tx in enumerate(details):
@@ -121,7 +120,7 @@ def _lines_of(entry: Any, start: int) -> list[BankLine]:
             ibans=ibans, return_reason=_text(tx, "RtrInf", "Rsn", "Cd") if tx is not None else None,
             reference=_text(entry, "AcctSvcrRef") or _text(entry, "NtryRef"),
             info=(_text(tx, "RmtInf", "Ustrd") if tx is not None else None) or _text(entry, "AddtlNtryInf"),
-            **common))
+            direction=direction, booked=status == "BOOK", reversal=reversal, booking_date=booked))
     return out
 
 

@@ -76,7 +76,7 @@ def validate(xml: bytes, version: str) -> list[str]:
 def _transfer_class() -> type:
     from sepaxml import SepaTransfer
 
-    class PinnedTransfer(SepaTransfer):  # type: ignore[misc]
+    class PinnedTransfer(SepaTransfer):
         """sepaxml with our message id and creation time in the group header."""
 
         def __init__(self, config: dict[str, Any], schema: str, msg_id: str, created_at: datetime) -> None:

@@ -11,6 +11,7 @@ the funder's share. Every page repeats the number; amounts come from integer cen
 from __future__ import annotations
 
 import io
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
 
@@ -86,7 +87,7 @@ def _styles() -> dict[str, ParagraphStyle]:
     }
 
 
-def _table(rows: list[list[object]], widths: list[float], *, header: bool = True,
+def _table(rows: Sequence[Sequence[object]], widths: list[float], *, header: bool = True,
            right: tuple[int, ...] = ()) -> Table:
     from voucher.documents.fonts import SANS, SANS_BOLD
 

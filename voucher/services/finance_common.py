@@ -49,10 +49,10 @@ def take_numbers(session: Session, kind: str, year: int, n: int) -> list[int]:
                         .on_conflict_do_nothing())
         last = session.execute(select(DocumentSequence.last_number).where(key).with_for_update()).scalar_one()
     else:
-        last = session.execute(select(DocumentSequence.last_number).where(key)).scalar()
-        if last is None:
+        found = session.execute(select(DocumentSequence.last_number).where(key)).scalar()
+        if found is None:
             session.execute(insert(DocumentSequence).values(kind=kind, year=year, last_number=0))
-            last = 0
+        last = int(found or 0)
     session.execute(update(DocumentSequence).where(key).values(last_number=last + n))
     return list(range(last + 1, last + n + 1))
 

@@ -66,7 +66,9 @@ def list_statements(session: Session, scope: Scope, *, structure_id: int | None 
         stmt = stmt.where(Statement.period == period)
     if status:
         stmt = stmt.where(Statement.status == status)
-    return [StatementItem(*row) for row in session.execute(stmt)]
+    return [StatementItem(id=int(r[0]), number=r[1], period=r[2], structure_id=int(r[3]), structure_name=r[4],
+                          line_count=int(r[5]), total_cents=int(r[6]), status=r[7], created_at=r[8], paid_at=r[9])
+            for r in session.execute(stmt)]
 
 
 def find(session: Session, scope: Scope, statement_id: int, *, structure_id: int | None = None) -> Statement:

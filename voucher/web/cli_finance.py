@@ -48,11 +48,13 @@ def _actor(session: Session, email: str | None, name: str) -> Actor:
     if not email:
         return cli_actor(name)
     user = session.scalars(select(User).where(User.email == email.strip().lower())).first()
-    grant = user and session.scalars(select(RoleGrant).where(RoleGrant.user_id == user.id,
-                                                            RoleGrant.role == "finance")).first()
-    if user is None or not user.active or grant is None:
+    grant = None
+    if user is not None and user.active:
+        grant = session.scalars(select(RoleGrant).where(RoleGrant.user_id == user.id,
+                                                        RoleGrant.role == "finance")).first()
+    if user is None or grant is None:
         _refuse(DomainError("forbidden", "Aucun compte actif avec un rôle finance à cette adresse."))
-    assert user is not None and grant is not None
+        raise SystemExit(1)
     return Actor(label=f"{user.email} (ligne de commande)", user_id=user.id,
                  organisation_id=grant.organisation_id, role="finance")
 
