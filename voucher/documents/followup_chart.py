@@ -23,6 +23,11 @@ def month_label(key: str) -> str:
     return f"{MONTHS_FR[int(month) - 1]} {year}"
 
 
+def short_month(key: str) -> str:
+    year, month = key.split("-")
+    return f"{MONTHS_FR[int(month) - 1]} {year[2:]}"
+
+
 def followup_svg(months: Sequence[str], series: Mapping[str, Sequence[int]], *, title: str) -> str:
     from matplotlib import rc_context
     from matplotlib.figure import Figure
@@ -36,12 +41,12 @@ def followup_svg(months: Sequence[str], series: Mapping[str, Sequence[int]], *, 
         for key, label, colour, style in SERIES:
             ax.plot(xs, list(series.get(key, [])), label=label, color=colour, linestyle=style,
                     linewidth=2, marker="o", markersize=3)
-        step = max(1, len(months) // 8)
-        ax.set_xticks(xs[::step], [month_label(m) for m in months][::step])
+        step = max(1, -(-len(months) // 7))  # at most 7 labels: they stay readable
+        ax.set_xticks(xs[::step], [short_month(m) for m in months][::step])
         ax.yaxis.set_major_locator(MaxNLocator(integer=True))
         ax.spines[["top", "right"]].set_visible(False)
         ax.legend(frameon=False, fontsize=8, loc="upper left")
-        fig.tight_layout()
+        fig.subplots_adjust(left=0.07, right=0.98, top=0.96, bottom=0.12)  # fixed: tight_layout costs 0.15 s
         buf = io.StringIO()
         fig.savefig(buf, format="svg", metadata={"Date": None, "Creator": None})
     svg = buf.getvalue()

@@ -128,3 +128,29 @@ def test_a_photo_of_the_barcode_is_decoded_on_the_server(app, client, world):
                                                 "csrf_token": token(page)}, content_type="multipart/form-data")
     assert blank.status_code == 422 and "Aucun code-barres lisible" in text(blank)
     assert counts(app) == (1, 0)
+
+
+def test_a_held_scan_says_it_waits_for_verification(app, client, world):
+    from voucher.services import programme_edit
+    from tests import factories as f
+
+    with unit_of_work(app.extensions["voucher.engine"]) as s:
+        programme_edit.update_programme(s, f.ACTOR, world.programme_a,
+                                        programme_edit.ProgrammeChanges(handout_policy="hold"))
+    login(client, world.emails["reception_a"])
+    page = scan(client, world.codes_a[7], fetch=True)
+    data = page.get_json()
+    assert page.status_code == 200 and data["kind"] == "held"
+    assert "En attente de vérification" in data["outcome"] and "le financeur vérifiera" in data["outcome"]
+    again = scan(client, world.codes_a[7], scan_id="scan-held-again", fetch=True).get_json()
+    assert again["code"] == "held" and "accepter une seconde fois" in again["outcome"]
+
+
+def test_repeated_unknown_codes_slow_the_desk_down(app, client, world):
+    from voucher.domain import codes as voucher_codes
+
+    login(client, world.emails["reception_a"])
+    answers = [scan(client, voucher_codes.generate(), scan_id=f"guess-{n:010d}", fetch=True).get_json()["code"]
+               for n in range(6)]
+    assert answers == ["unknown_code"] * 5 + ["too_many_attempts"]
+    assert counts(app) == (0, 5)  # the slow-down itself is not counted as another failure
