@@ -141,3 +141,18 @@ def test_an_export_is_audited(session, world):
     impact_export.export(session, f.ACTOR, impact.EVERYTHING, "json", io.BytesIO())
     event = session.scalars(select(AuditEvent).where(AuditEvent.action == "impact.export")).one()
     assert event.details["format"] == "json" and event.details["threshold"] == 11
+
+
+def test_sqlite_summer_time_periods_match_zoneinfo_hour_by_hour():
+    from datetime import UTC, datetime, timedelta
+
+    from voucher.domain.calendar import PARIS
+    from voucher.services.impact_sql import summer_periods
+
+    periods = summer_periods(range(2025, 2028))
+    hour = datetime(2025, 1, 1, tzinfo=UTC)
+    while hour.year < 2028:
+        summer = any(start <= hour < end for start, end in periods)
+        assert summer == (hour.astimezone(PARIS).utcoffset() == timedelta(hours=2)), hour
+        hour += timedelta(hours=1)
+    assert len(periods) == 3

@@ -16,13 +16,12 @@ from __future__ import annotations
 
 from collections import defaultdict
 from dataclasses import dataclass, field
-from datetime import timedelta
 from typing import Any
 
 from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 
-from voucher.db.models import Organisation, PilotZone, Programme, ProgrammeFunder, RoleGrant
+from voucher.db.models import Book, Organisation, PilotZone, Programme, ProgrammeFunder, Redemption, RoleGrant
 from voucher.domain import impact as dom
 from voucher.domain.errors import DomainError
 from voucher.domain.suppression import TOTAL
@@ -103,12 +102,19 @@ class RawFigures:
     tables: dict[str, RawTable]
 
 
-def years_for(session: Session, programme_ids: list[int]) -> range:
-    if not programme_ids:
-        return range(2000, 2000)
-    first, last = session.execute(select(func.min(Programme.valid_from), func.max(Programme.valid_until))
-                                  .where(Programme.id.in_(programme_ids))).one()
-    return range(first.year - 1, (last + timedelta(days=400)).year + 1)
+def years_for(session: Session, programme_ids: list[int] | None) -> range:
+    """Calendar years holding a hand-out or a scan (SQLite needs them for Paris time)."""
+    if session.get_bind().dialect.name == "postgresql":
+        return range(0)
+    books = select(func.min(Book.handed_out_at), func.max(Book.handed_out_at))
+    scans = select(func.min(Redemption.scanned_at), func.max(Redemption.scanned_at))
+    if programme_ids is not None:
+        books = books.where(Book.programme_id.in_(programme_ids))
+        scans = scans.where(Redemption.programme_id.in_(programme_ids))
+    found = [d for d in (*session.execute(books).one(), *session.execute(scans).one()) if d is not None]
+    if not found:
+        return range(0)
+    return range(min(found).year - 1, max(found).year + 2)
 
 
 def _names(session: Session, programmes: list[tuple[int, str]]) -> dict[str, tuple[dict[str, str], dict[str, str]]]:
@@ -161,8 +167,8 @@ def compute(session: Session, scope: Scope) -> RawFigures:
     """Every table's raw counts for the programmes in ``scope`` (never published as is)."""
     programmes = programmes_in(session, scope)
     ids = [i for i, _ in programmes]
-    t = impact_sql.ParisTime(session.get_bind().dialect.name, years_for(session, ids))
     only = None if scope.programmes is None else ids
+    t = impact_sql.ParisTime(session.get_bind().dialect.name, years_for(session, only))
     tables = {d.table: RawTable(d, [], {}, {}) for d in dom.DIMENSIONS}
     _fill(tables, dom.BOOKS, impact_sql.book_rows(session, t, only))
     _fill(tables, dom.BOOKS, impact_sql.book_structures(session, t, only), "lieux_actifs")

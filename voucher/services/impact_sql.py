@@ -20,6 +20,7 @@ Rules kept:
 from __future__ import annotations
 
 from collections.abc import Sequence
+from functools import lru_cache
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -43,20 +44,35 @@ from voucher.domain.vocab import AUTONOMY_RANK
 # --- Paris time in SQL -----------------------------------------------------------------
 
 
+def _offset(moment: datetime) -> timedelta:
+    return moment.astimezone(PARIS).utcoffset() or timedelta(0)
+
+
+def _change_after(start: datetime) -> datetime:
+    """The first UTC hour within the day after ``start`` whose Paris offset differs."""
+    hour, before = start, _offset(start)
+    while _offset(hour) == before:
+        hour += timedelta(hours=1)
+    return hour
+
+
+@lru_cache(maxsize=32)
 def summer_periods(years: range) -> list[tuple[datetime, datetime]]:
-    """[start, end) in UTC of each period where Paris is at UTC+2."""
-    periods = []
+    """[start, end) in UTC of each period where Paris is at UTC+2 (day steps, then hours
+    around each change, so a century costs a few thousand conversions)."""
+    periods, start = [], None
     for year in years:
-        hour = datetime(year, 1, 1, tzinfo=UTC)
-        start = None
-        while hour.year == year:
-            summer = hour.astimezone(PARIS).utcoffset() == timedelta(hours=2)
-            if summer and start is None:
-                start = hour
-            elif not summer and start is not None:
-                periods.append((start, hour))
-                start = None
-            hour += timedelta(hours=1)
+        day = datetime(year, 1, 1, tzinfo=UTC)
+        while day.year == year:
+            nxt = day + timedelta(days=1)
+            if _offset(nxt) != _offset(day):
+                change = _change_after(day)
+                if _offset(change) == timedelta(hours=2):
+                    start = change
+                elif start is not None:
+                    periods.append((start, change))
+                    start = None
+            day = nxt
     return periods
 
 

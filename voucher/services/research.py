@@ -108,9 +108,8 @@ class Extract:
 
 
 def _rows(session: Session, programme_id: int | None, key: bytes, counter: Extract) -> Iterator[list[Any]]:
-    scope = [programme_id] if programme_id is not None else None
-    ids = scope or [int(i) for i in session.scalars(select(Redemption.programme_id).distinct())]
-    t = impact_sql.ParisTime(session.get_bind().dialect.name, years_for(session, ids))
+    only = [programme_id] if programme_id is not None else None
+    t = impact_sql.ParisTime(session.get_bind().dialect.name, years_for(session, only))
     R, B, BEN = Redemption, Book, Beneficiary
     query = (select(R.beneficiary_id, R.book_id, R.programme_id, BEN.population, BEN.age_band, BEN.social_status,
                     BEN.zone_kind, t.month(R.scanned_at),
