@@ -18,7 +18,7 @@ def render() -> str:
     import voucher
 
     for mod in pkgutil.walk_packages(voucher.__path__, "voucher."):
-        if ".migrations" in mod.name or mod.name.endswith(".wsgi"):
+        if ".migrations" in mod.name or mod.name.endswith((".wsgi", ".__main__")):
             continue
         importlib.import_module(mod.name)
     from voucher.domain.errors import MESSAGES
