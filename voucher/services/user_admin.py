@@ -8,10 +8,28 @@ from __future__ import annotations
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from voucher.db.models import RoleGrant, User
+from voucher.db.models import Organisation, RoleGrant, User
 from voucher.domain.errors import DomainError
 from voucher.services import accounts, audit
 from voucher.services.context import Actor
+
+
+#: which kind of organisation each role acts for (evaluator and admin: any organisation)
+ROLE_NEEDS = {"funder": ("is_funder",), "prescriber": ("is_prescriber",), "reception": ("is_structure",),
+              "finance": ("is_funder", "is_operator")}
+ROLE_NEEDS_FR = {"funder": "un financeur", "prescriber": "un prescripteur", "reception": "un lieu labellisé",
+                 "finance": "un financeur ou l'opérateur"}
+
+
+def check_role_fits(session: Session, organisation_id: int, role: str) -> None:
+    """A reception role on a funder (say) could never act: refuse it when it is granted."""
+    org = session.get(Organisation, organisation_id)
+    if org is None:
+        raise DomainError("not_found", object="organisation")
+    needs = ROLE_NEEDS.get(role)
+    if needs and not any(getattr(org, flag) for flag in needs):
+        raise DomainError("invalid_value", f"Ce rôle demande une organisation qui est {ROLE_NEEDS_FR[role]}.",
+                          field="role")
 
 
 def _user(session: Session, user_id: int) -> User:
@@ -38,6 +56,7 @@ def add_grant(session: Session, actor: Actor, user_id: int, organisation_id: int
         RoleGrant.user_id == user_id, RoleGrant.organisation_id == organisation_id, RoleGrant.role == role))
     if exists:
         raise DomainError("duplicate", field="role")
+    check_role_fits(session, organisation_id, role)
     return accounts.grant(session, actor, user_id, organisation_id, role)
 
 

@@ -68,6 +68,7 @@ def create_user() -> Any:
         org_id = forms.need_int("organisation_id")
         _org_in_scope(org_id)
         role = forms.text("role", max_len=20)
+        user_admin.check_role_fits(db(), org_id, role)
         user = accounts.create_user(db(), current_actor(), email=forms.text("email"), name=forms.text("name"),
                                     password=forms.text("password", max_len=200), grants=[(org_id, role)])
     except DomainError as exc:

@@ -119,3 +119,18 @@ def test_an_organisation_admin_only_sees_and_manages_its_own_organisation(app, c
     assert other.status_code == 404
     assert post(client, "/admin/organisations", {"name": "Z", "role_funder": "1"},
                 form_page="/admin/organisations").status_code == 403
+
+
+def test_a_role_must_fit_the_kind_of_organisation(app, client, world):
+    login(client, world.emails["admin"])
+    page = post(client, "/admin/utilisateurs", {"name": "Z", "email": "z@exemple.test", "password": "un-mot-de-passe-long",
+                                                "organisation_id": world.funder_a, "role": "reception"})
+    assert page.status_code == 422 and "un lieu labellisé" in text(page)
+    uid = world.user_ids["funder_b"]
+    grant = post(client, f"/admin/utilisateurs/{uid}/roles", {"organisation_id": world.prescriber_a, "role": "funder"},
+                 form_page=f"/admin/utilisateurs/{uid}")
+    assert grant.status_code == 422 and "un financeur" in text(grant)
+    with unit_of_work(app.extensions["voucher.engine"]) as s:
+        assert s.scalar(select(User.id).where(User.email == "z@exemple.test")) is None
+        assert s.scalar(select(RoleGrant.id).where(RoleGrant.user_id == uid,
+                                                   RoleGrant.organisation_id == world.prescriber_a)) is None
