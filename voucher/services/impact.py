@@ -139,7 +139,7 @@ def _order(dimension: dom.Dimension, found: set[str], labels: dict[str, str]) ->
     elif dimension.code == "mois":
         ordered = sorted(plain)
     else:
-        ordered = sorted(plain, key=lambda k: (labels.get(k, k).casefold(), k))
+        ordered = sorted(plain, key=lambda k: ((labels.get(k) or k).casefold(), k))
     return ordered + special
 
 

@@ -33,7 +33,7 @@ def _total(report: Report, zone: str, code: str) -> Any:
 def _monthly(report: Report, fmt: str) -> bytes:
     table = report.table("par_mois")
     months = sorted({r.code for r in table.rows if r.code != TOTAL})
-    series: dict[str, list[int | None]] = {}
+    series: dict[str, list[Any]] = {}
     for zone, label in (("rural", "Rural"), ("urbain", "Urbain"), (dom.NOT_GIVEN, "Non renseigné")):
         cells = {r.code: r.values.get("cheques_encaisses") for r in table.rows if r.zone == zone}
         if zone == dom.NOT_GIVEN and not any(cells.values()):

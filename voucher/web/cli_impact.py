@@ -19,6 +19,7 @@ from typing import IO
 
 import click
 from sqlalchemy import func, select
+from sqlalchemy.orm import Session
 
 from voucher.documents.impact.writers import FORMATS, write
 from voucher.domain.errors import DomainError
@@ -82,7 +83,7 @@ def impact_cmd(fmt: str, out_path: str, programme_id: int | None, threshold: int
     console.print(report.note)
 
 
-def _user_actor(session, email: str) -> Actor:  # type: ignore[no-untyped-def]
+def _user_actor(session: Session, email: str) -> Actor:
     from voucher.db.models import User
 
     user = session.scalars(select(User).where(User.email == email.strip().lower())).first()

@@ -12,8 +12,9 @@ Rules kept:
 from __future__ import annotations
 
 import io
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 RURAL, URBAN, OTHER, NEUTRAL = "#0b5d6b", "#c2620c", "#7a7a7a", "#33415c"
 COLOURS = {"Rural": RURAL, "Urbain": URBAN, "Non renseigné": OTHER, "Ensemble": NEUTRAL}
@@ -38,14 +39,14 @@ class Share:
     high: float | None
 
 
-def _figure(width: float = 7.2, height: float = 3.4):  # type: ignore[no-untyped-def]
+def _figure(width: float = 7.2, height: float = 3.4) -> tuple[Any, Any]:
     from matplotlib.figure import Figure
 
     fig = Figure(figsize=(width, height), dpi=100)
     return fig, fig.add_subplot()
 
 
-def _save(fig, fmt: str) -> bytes:  # type: ignore[no-untyped-def]
+def _save(fig: Any, fmt: str) -> bytes:
     from matplotlib import rc_context
 
     buf = io.BytesIO()
@@ -58,13 +59,13 @@ def _save(fig, fmt: str) -> bytes:  # type: ignore[no-untyped-def]
     return buf.getvalue()
 
 
-def _style(ax, ylabel: str) -> None:  # type: ignore[no-untyped-def]
+def _style(ax: Any, ylabel: str) -> None:
     ax.set_ylabel(ylabel)
     ax.spines[["top", "right"]].set_visible(False)
     ax.grid(axis="y", alpha=0.3)
 
 
-def monthly_by_zone(months: Sequence[str], series: dict[str, Sequence[int | None]], fmt: str = "png") -> bytes:
+def monthly_by_zone(months: Sequence[str], series: Mapping[str, Sequence[float | None]], fmt: str = "png") -> bytes:
     """Vouchers redeemed per Paris month, one bar group per zone kind."""
     fig, ax = _figure()
     width = 0.8 / max(1, len(series))

@@ -11,6 +11,7 @@ from __future__ import annotations
 import io
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 SANS, BOLD = "ImpactSans", "ImpactSans-Bold"
 
@@ -43,7 +44,7 @@ def _fonts() -> None:
     pdfmetrics.registerFontFamily(SANS, normal=SANS, bold=BOLD, italic=SANS, boldItalic=BOLD)
 
 
-def _styles():  # type: ignore[no-untyped-def]
+def _styles() -> dict[str, Any]:
     from reportlab.lib.colors import HexColor
     from reportlab.lib.styles import ParagraphStyle
 
@@ -63,7 +64,7 @@ def _esc(text: str) -> str:
     return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
 
 
-def _table(rows: list[list[str]], widths: list[float], st, header: bool = True):  # type: ignore[no-untyped-def]
+def _table(rows: list[list[str]], widths: list[float], st: dict[str, Any], header: bool = True) -> Any:
     from reportlab.lib.colors import HexColor
     from reportlab.platypus import Paragraph, Table, TableStyle
 
@@ -80,7 +81,7 @@ def _table(rows: list[list[str]], widths: list[float], st, header: bool = True):
     return t
 
 
-def _footer(canvas, doc) -> None:  # type: ignore[no-untyped-def]
+def _footer(canvas: Any, doc: Any) -> None:
     canvas.saveState()
     canvas.setFont(SANS, 8)
     canvas.drawString(doc.leftMargin, 12 * 2.8346, "Données agrégées — secret statistique appliqué — aucune donnée personnelle.")
