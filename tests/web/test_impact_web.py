@@ -144,3 +144,8 @@ def test_the_export_command_writes_each_format_and_refuses_a_low_threshold(impac
     assert granted.exit_code == 0, granted.output
     extract = runner.invoke(main, ["export", "research", "--as", "eval@test.fr", "--out", str(tmp_path / "r.zip")])
     assert extract.exit_code == 0, extract.output and (tmp_path / "r.zip").exists()
+
+
+def test_the_navigation_offers_the_impact_workspace_to_evaluators(impact_app, client):
+    login(client, "eval@test.fr")
+    assert 'href="/impact"' in client.get("/impact").get_data(as_text=True)

@@ -126,4 +126,7 @@ def research_extract() -> Response:
 
 
 def register(app: Any) -> None:
+    from voucher.web import workspaces
+
     app.register_blueprint(bp)
+    workspaces.add("impact.index", "Impact", ROLES)
