@@ -46,11 +46,15 @@ class _Code128(Code128):
 def code128_modules(text: str) -> str:
     """The symbol as a string of ``1`` (bar) and ``0`` (space) modules, start, check
     character and stop included (code set C for digits)."""
+    symbol = _Code128(text)
+    encoded = symbol._build()
     if text.isdigit() and len(text) % 2 == 0:
         pairs = [int(text[i:i + 2]) for i in range(0, len(text), 2)]
-        if _Code128(text).encoded != [tables.START_CODES["C"], *pairs]:
+        if encoded != [tables.START_CODES["C"], *pairs]:
             raise ValueError(f"Code 128 encoding of {text!r} is wrong")
-    return str(_Code128(text).build()[0])
+    # what python-barcode's build() does, without encoding the text a second time
+    values = [*encoded, symbol._calculate_checksum(encoded)]
+    return "".join(tables.CODES[v] for v in values) + tables.STOP + "11"
 
 
 def bar_runs(modules: str) -> list[tuple[int, int]]:
@@ -66,25 +70,29 @@ def bar_runs(modules: str) -> list[tuple[int, int]]:
     return runs
 
 
+def symbol_width(modules: str, module: float = MODULE, *, quiet: bool = True) -> float:
+    """Width in points of a symbol, quiet zones included unless ``quiet`` is false."""
+    return (len(modules) + (2 * QUIET_MODULES if quiet else 0)) * module
+
+
 def code128_width(text: str, module: float = MODULE, *, quiet: bool = True) -> float:
-    """Width in points, quiet zones included unless ``quiet`` is false."""
-    return (len(code128_modules(text)) + (2 * QUIET_MODULES if quiet else 0)) * module
+    return symbol_width(code128_modules(text), module, quiet=quiet)
 
 
 def draw_code128(canvas: Canvas, text: str, x: float, y: float, *, module: float = MODULE,
-                 height: float = BAR_HEIGHT) -> float:
+                 height: float = BAR_HEIGHT, modules: str | None = None) -> float:
     """Draw the symbol with its left quiet zone starting at ``x``; return the total width
-    (quiet zones included). Only the bars are painted: the page behind must be white."""
-    modules = code128_modules(text)
-    left = x + QUIET_MODULES * module
-    path = canvas.beginPath()
-    for start, width in bar_runs(modules):
-        path.rect(left + start * module, y, width * module, height)
+    (quiet zones included). Only the bars are painted: the page behind must be white.
+
+    The bars are written in module units under a scaling transform (``n 0 w 1 re``), so
+    every edge falls exactly on a multiple of the module, whatever the decimals."""
+    modules = modules or code128_modules(text)
     canvas.saveState()
     canvas.setFillColorRGB(0, 0, 0)
-    canvas.drawPath(path, stroke=0, fill=1)
+    canvas.transform(module, 0, 0, height, x + QUIET_MODULES * module, y)
+    canvas.addLiteral(" ".join(f"{start} 0 {width} 1 re" for start, width in bar_runs(modules)) + " f")
     canvas.restoreState()
-    return (len(modules) + 2 * QUIET_MODULES) * module
+    return symbol_width(modules, module)
 
 
 def draw_qr(canvas: Canvas, text: str, x: float, y: float, size: float) -> None:

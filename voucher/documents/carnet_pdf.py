@@ -22,14 +22,19 @@ The writer draws what it is given, one book at a time; memory is bounded by one 
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import BinaryIO
+
+from reportlab import rl_config
 
 from reportlab.lib.colors import Color, black, white
 from reportlab.lib.enums import TA_LEFT
 from reportlab.lib.pagesizes import A4
 from reportlab.lib.styles import ParagraphStyle
 from reportlab.lib.units import mm
+from reportlab.lib.utils import simpleSplit
 from reportlab.pdfbase.pdfmetrics import stringWidth
 from reportlab.pdfgen.canvas import Canvas
 from reportlab.platypus import Flowable, Frame, ListFlowable, ListItem, Paragraph, Spacer
@@ -51,7 +56,7 @@ CELL_H = (PAGE_H - 2 * MARGIN_Y) / ROWS
 PAD = 5 * mm
 QR_SIZE = 22 * mm
 BAR_HEIGHT = 14 * mm
-BAR_BOTTOM = PAD + 22  # above the two footer lines
+BAR_BOTTOM = PAD + 29  # above the footer: two lines of funders and the acceptance line
 CODE_SIZE = 13
 ACCENT = Color(0.043, 0.365, 0.42)
 GREY = Color(0.55, 0.55, 0.55)
@@ -68,6 +73,19 @@ class BookSheet:
     replaces: int | None = None
 
 
+@contextmanager
+def binary_streams() -> Iterator[None]:
+    """Deflate streams without reportlab's default ASCII85 layer (a quarter larger, and
+    slow in pure Python). reportlab reads this global when forms end and when the file is
+    written, so it is set only around those two moments and restored."""
+    saved = rl_config.useA85
+    rl_config.useA85 = 0
+    try:
+        yield
+    finally:
+        rl_config.useA85 = saved
+
+
 def fit_text(text: str, font: str, size: float, width: float, *, smallest: float = 6) -> tuple[str, float]:
     """Shrink ``text`` down to ``smallest`` points to fit ``width``, then cut it with "…"."""
     while size > smallest and stringWidth(text, font, size) > width:
@@ -77,6 +95,21 @@ def fit_text(text: str, font: str, size: float, width: float, *, smallest: float
     while text and stringWidth(text + "…", font, size) > width:
         text = text[:-1]
     return text.rstrip() + "…", size
+
+
+def fit_lines(text: str, font: str, size: float, width: float, *, lines: int = 2,
+              smallest: float = 6) -> tuple[list[str], float]:
+    """Wrap ``text`` on at most ``lines`` lines, shrinking down to ``smallest`` points; the
+    last line is cut with "…" only if even that is not enough."""
+    while True:
+        wrapped = simpleSplit(text, font, size, width) or [""]
+        if len(wrapped) <= lines or size <= smallest:
+            break
+        size -= 0.5
+    if len(wrapped) > lines:
+        last, _ = fit_text(" ".join(wrapped[lines - 1:]), font, size, width, smallest=size)
+        wrapped = [*wrapped[:lines - 1], last]
+    return [fit_text(line, font, size, width, smallest=size)[0] for line in wrapped], size  # unbreakable words
 
 
 def cell_origin(slot: int) -> tuple[float, float]:
@@ -97,7 +130,8 @@ class CarnetWriter:
         self.c.setTitle(title)
         self.c.setAuthor("Registre ouvert des pass numériques")
         self.c.setSubject(info.programme)
-        self._define_forms()
+        with binary_streams():
+            self._define_forms()
 
     # -- shared parts, drawn once per PDF --------------------------------------------
     def _define_forms(self) -> None:
@@ -142,23 +176,35 @@ class CarnetWriter:
         return width - QR_SIZE - 2 * mm if self.qr and top_rows else width
 
     def _cell_static(self) -> None:
+        """The voucher's fixed texts. The programme and the funders may take two lines each:
+        a funder's name is never cut unless it cannot fit in two lines at 6 pt."""
         c, info = self.c, self.info
         top = CELL_H - PAD
         c.setFillColor(ACCENT)
         c.rect(PAD, CELL_H - 2.2 * mm, CELL_W - 2 * PAD, 1.2 * mm, stroke=0, fill=1)
-        name, size = fit_text(info.programme, SANS_BOLD, 10, self._text_width(True))
+        lines, size = self._programme_lines()
         c.setFont(SANS_BOLD, size)
-        c.drawString(PAD, top - 10, name)
+        for i, line in enumerate(lines):
+            c.drawString(PAD, top - 9 - i * (size + 0.5), line)
         c.setFillColor(black)
-        c.setFont(SANS_BOLD, 22)
-        c.drawString(PAD, top - 36, info.face_value)
+        c.setFont(SANS_BOLD, 20)
+        c.drawString(PAD, top - 39, info.face_value)
         c.setFont(SANS, 8.5)
-        c.drawString(PAD, top - 50, f"Valable jusqu'au {short_date(info.valid_until)}")
-        funders, size = fit_text(info.funded_by, SANS, 7.5, self._text_width(False))
+        c.drawString(PAD, top - 52, f"Valable jusqu'au {short_date(info.valid_until)}")
+        lines, size = fit_lines(info.funded_by, SANS, 7.5, self._text_width(False))
         c.setFont(SANS, size)
-        c.drawString(PAD, PAD + 11, funders)
+        for i, line in enumerate(reversed(lines)):
+            c.drawString(PAD, PAD + 11 + i * (size + 1), line)
         c.setFont(SANS, 7.5)
         c.drawString(PAD, PAD + 2, ACCEPTED_ONLY)
+
+    def _programme_lines(self) -> tuple[list[str], float]:
+        """One line from 10 down to 8.5 pt, else two lines from 8.5 down to 7 pt."""
+        name, width = self.info.programme, self._text_width(True)
+        one, size = fit_lines(name, SANS_BOLD, 10, width, lines=1, smallest=8.5)
+        if not one[0].endswith("…") or name.endswith("…"):
+            return one, size
+        return fit_lines(name, SANS_BOLD, 8.5, width, smallest=7)
 
     def _cover_static(self) -> None:
         c, info = self.c, self.info
@@ -245,15 +291,17 @@ class CarnetWriter:
         c.setFont(MONO, CODE_SIZE)
         c.drawString(PAD, top - 82, codes.format_code(code))
         quiet = barcodes.QUIET_MODULES * barcodes.MODULE
+        modules = barcodes.code128_modules(code)
         c.setFillColor(white)  # the quiet zones must stay white, whatever is behind
-        c.rect(PAD - quiet, BAR_BOTTOM, barcodes.code128_width(code), BAR_HEIGHT, stroke=0, fill=1)
-        barcodes.draw_code128(c, code, PAD - quiet, BAR_BOTTOM, height=BAR_HEIGHT)
+        c.rect(PAD - quiet, BAR_BOTTOM, barcodes.symbol_width(modules), BAR_HEIGHT, stroke=0, fill=1)
+        barcodes.draw_code128(c, code, PAD - quiet, BAR_BOTTOM, height=BAR_HEIGHT, modules=modules)
         if self.qr:
             barcodes.draw_qr(c, code, CELL_W - PAD - QR_SIZE, top - QR_SIZE + 2, QR_SIZE)
         c.restoreState()
 
     def close(self) -> None:
-        self.c.save()
+        with binary_streams():
+            self.c.save()
 
 
 def _cover_flowables(info: CarnetInfo, size: float) -> list[Flowable]:
