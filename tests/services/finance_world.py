@@ -5,17 +5,18 @@ from __future__ import annotations
 
 import itertools
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime, timedelta
 
 from schwifty import IBAN
-from sqlalchemy import select
+from sqlalchemy import Engine, select
 from sqlalchemy.orm import Session
 
 from tests import factories as f
+from voucher.db.engine import unit_of_work
 from voucher.db.models import Book, Organisation, Voucher
 from voucher.domain import calendar
 from voucher.domain.calendar import PARIS
-from voucher.services import accounts, redemption, reference
+from voucher.services import accounts, fraud_rules, issuance, ledger_audit, redemption, reference
 from voucher.services.context import Actor
 
 RECEPTION = Actor(label="accueil", user_id=501)
@@ -82,3 +83,31 @@ def person(session: Session, org_id: int, role: str = "finance") -> Actor:
 def operator(session: Session) -> int:
     return reference.create_organisation(session, f.ACTOR, name="Opérateur du registre", siret=None,
                                          roles={"operator"}).id
+
+
+def busy_march(engine: Engine, scans: int, structures: int) -> int:
+    """Commit a world with ``scans`` accepted scans in March 2026 spread over ``structures``
+    banked places (rules off while seeding), the journal sealed up to February, as after a
+    previous close. Used by the drills and by ``scripts/bench_close.py``."""
+    scans = max(structures, scans)
+    with unit_of_work(engine) as s, calendar.at(datetime(2026, 1, 5, 9, tzinfo=UTC)):
+        fw = world(s, structures=structures, books=1)
+        batch = issuance.issue_batch(s, f.ACTOR, programme_id=fw.programme_id, prescriber_id=fw.w.prescriber.id,
+                                     books=scans // 10 + 1)
+        for funder in (fw.w.funder_a, fw.w.funder_b):
+            issuance.record_funds_received(s, f.ACTOR, programme_id=fw.programme_id, funder_id=funder.id,
+                                           amount_cents=(scans + 10) * 1000, received_on=date(2026, 1, 5))
+        issuance.activate_batch(s, f.ACTOR, batch.id)
+        ledger_audit.seal(s)
+        places = [p.id for p in fw.structures]
+        codes = list(s.scalars(select(Voucher.code).join(Book, Book.id == Voucher.book_id)
+                               .where(Book.batch_id == batch.id).order_by(Voucher.id)))[:scans]
+    actor = Actor(label="seed", user_id=900)
+    start = datetime(2026, 3, 2, 8, tzinfo=UTC)
+    with fraud_rules.switched_off():
+        for first in range(0, len(codes), 250):
+            with unit_of_work(engine) as s:
+                for k, code in enumerate(codes[first:first + 250], first):
+                    with calendar.at(start + timedelta(seconds=k * 60)):
+                        redemption.redeem(s, actor, redemption.Scan(code=code, structure_id=places[k % len(places)]))
+    return len(codes)

@@ -1,0 +1,163 @@
+"""B4 (BENCH.md): closing a month against a plain scan of the postings, same database, same run.
+
+    .venv/bin/python scripts/bench_close.py [--db sqlite,postgresql] [--postings 20000]
+                                            [--structures 50] [--rounds 3]
+                                            [--out bench-results/bench-close.json]
+
+Each database gets a fresh migrated copy: one programme, ``structures`` labelled places with
+validated bank details, and about ``postings / 2`` accepted scans in March 2026 made through
+the redemption service (fraud rules switched off while seeding, so nothing is held); the
+journal up to February is sealed, as after a previous close. Rounds alternate the baseline
+``SELECT count(*), sum(amount) FROM posting`` and the close of March (``month_close``: every
+statement numbered, scans claimed and re-counted, journal sealed), the close being rolled back
+after it is timed so every round closes the same month (PostgreSQL: ``VACUUM`` after the
+rollback, untimed). Reported: t_scan ÷ t_close (target ≥ 0.8), medians, and the ledger audit.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import statistics
+import sys
+import tempfile
+import time
+import uuid
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+import psycopg  # noqa: E402
+from rich.console import Console  # noqa: E402
+from rich.table import Table  # noqa: E402
+from sqlalchemy import Engine, func, select, text  # noqa: E402
+from sqlalchemy.orm import Session  # noqa: E402
+
+from tests.services import finance_world as fw  # noqa: E402
+from voucher.db.engine import make_engine, unit_of_work  # noqa: E402
+from voucher.db.migrate import upgrade  # noqa: E402
+from voucher.db.models import Posting  # noqa: E402
+from voucher.domain import calendar  # noqa: E402
+from voucher.domain.finance import Period  # noqa: E402
+from voucher.services import ledger_audit, month_close  # noqa: E402
+from voucher.services.context import SYSTEM  # noqa: E402
+
+PG_ADMIN = os.environ.get("BENCH_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/postgres")
+console = Console(width=120)
+
+
+def seed(engine: Engine, postings: int, structures: int) -> int:
+    """Returns the number of scans made (about ``postings / 2``)."""
+    return fw.busy_march(engine, postings // 2, structures)
+
+
+def _scan(engine: Engine) -> float:
+    with engine.connect() as conn:
+        began = time.perf_counter()
+        conn.execute(select(func.count(), func.sum(Posting.amount))).one()
+        elapsed = time.perf_counter() - began
+        conn.rollback()
+    return elapsed
+
+
+def _close(engine: Engine) -> tuple[float, int]:
+    with Session(engine) as s, s.begin(), calendar.at(datetime(2026, 4, 2, 8, tzinfo=UTC)):
+        began = time.perf_counter()
+        result = month_close.close_month(s, SYSTEM, Period(2026, 3))
+        s.flush()
+        elapsed = time.perf_counter() - began
+        s.rollback()
+    if engine.dialect.name == "postgresql":
+        with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
+            conn.execute(text("VACUUM ANALYZE redemption, statement, statement_programme, month_close, journal_seal"))
+    return elapsed, len(result.created)
+
+
+def bench(url: str, label: str, postings: int, structures: int, rounds: int) -> dict[str, Any]:
+    engine = make_engine(url)
+    upgrade(engine)
+    began = time.perf_counter()
+    scans = seed(engine, postings, structures)
+    seeded_in = time.perf_counter() - began
+    with unit_of_work(engine) as s:
+        total_postings = int(s.scalar(select(func.count()).select_from(Posting)) or 0)
+    scan_t, close_t, log = [], [], []
+    statements = 0
+    for r in range(rounds):
+        order = ("scan", "close") if r % 2 == 0 else ("close", "scan")
+        times: dict[str, float] = {}
+        for side in order:
+            if side == "scan":
+                times["scan"] = _scan(engine)
+            else:
+                times["close"], statements = _close(engine)
+        scan_t.append(times["scan"])
+        close_t.append(times["close"])
+        log.append({"scan_s": round(times["scan"], 4), "close_s": round(times["close"], 4),
+                    "ratio": round(times["scan"] / times["close"], 3)})
+    with unit_of_work(engine) as s:
+        audit_ok = ledger_audit.verify(s).ok
+        server = s.connection().exec_driver_sql(
+            "SHOW server_version" if engine.dialect.name == "postgresql" else "SELECT sqlite_version()").scalar()
+    engine.dispose()
+    return {"db": label, "server_version": server, "postings": total_postings, "scans": scans,
+            "structures": structures, "statements": statements, "rounds": rounds, "seeded_s": round(seeded_in, 1),
+            "scan_s": statistics.median(scan_t), "close_s": statistics.median(close_t),
+            "ratio": statistics.median([x["ratio"] for x in log]), "target": 0.8, "audit_ok": audit_ok,
+            "per_round": log}
+
+
+def on_postgres(postings: int, structures: int, rounds: int) -> dict[str, Any]:
+    name = f"bench_close_{uuid.uuid4().hex[:6]}"
+    with psycopg.connect(PG_ADMIN, autocommit=True) as conn:
+        conn.execute(f"CREATE DATABASE {name}")
+    try:
+        return bench(PG_ADMIN.rsplit("/", 1)[0] + "/" + name, "postgresql", postings, structures, rounds)
+    finally:
+        with psycopg.connect(PG_ADMIN, autocommit=True) as conn:
+            conn.execute(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
+
+
+def on_sqlite(postings: int, structures: int, rounds: int) -> dict[str, Any]:
+    with tempfile.TemporaryDirectory() as tmp:
+        return bench(f"sqlite:///{tmp}/bench.sqlite3", "sqlite", postings, structures, rounds)
+
+
+RUNNERS = {"sqlite": on_sqlite, "postgresql": on_postgres}
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=(__doc__ or "").splitlines()[0])
+    ap.add_argument("--db", default="sqlite,postgresql")
+    ap.add_argument("--postings", type=int, default=20_000, help="about twice the scans seeded")
+    ap.add_argument("--structures", type=int, default=50)
+    ap.add_argument("--rounds", type=int, default=3)
+    ap.add_argument("--out", default="bench-results/bench-close.json")
+    args = ap.parse_args()
+    results = []
+    for db in args.db.split(","):
+        console.print(f"[bold]{db}[/] : ~{args.postings:,} lignes, {args.structures} lieux, {args.rounds} tours…")
+        results.append(RUNNERS[db](args.postings, args.structures, args.rounds))
+    table = Table(title="B4 — clôture d'un mois contre un simple parcours des lignes (médianes)")
+    for col in ("base", "lignes", "relevés", "parcours (s)", "clôture (s)", "ratio", "cible", "journal"):
+        table.add_column(col)
+    for r in results:
+        table.add_row(r["db"], f"{r['postings']:,}", str(r["statements"]), f"{r['scan_s']:.4f}",
+                      f"{r['close_s']:.4f}", f"{r['ratio']:.2f}", "≥ 0.80", "cohérent" if r["audit_ok"] else "INCOHÉRENT")
+    console.print(table)
+    report = {"machine": {"nproc": os.cpu_count(), "python": platform.python_version(), "platform": platform.platform()},
+              "results": results}
+    Path(args.out).parent.mkdir(parents=True, exist_ok=True)
+    Path(args.out).write_text(json.dumps(report, indent=2, default=str), encoding="utf-8")
+    console.print(f"Chiffres écrits dans {args.out}")
+    if not all(r["audit_ok"] for r in results):
+        sys.exit(2)
+
+
+if __name__ == "__main__":
+    main()
