@@ -25,6 +25,7 @@ _KEY = re.compile(KEY_PATTERN)
 
 register("idempotency_key_reused",
          "Cette clé d'idempotence a déjà servi pour une autre requête : choisissez-en une nouvelle.")
+register("busy", "Conflit momentané avec un autre envoi : renvoyez la même requête.")
 
 
 def is_valid_key(key: str) -> bool:

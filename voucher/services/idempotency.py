@@ -6,8 +6,9 @@ Rules kept:
   work it names, in the same transaction, and completed with the answer before commit: a
   committed record always carries its answer;
 * two transactions claiming the same key: the unique constraint makes the second wait for
-  the first and then fail (``IntegrityError``, raised to the caller, who rolls back — or
-  back to its savepoint — and reads the winner's answer with :func:`find`);
+  the first (``INSERT ... ON CONFLICT DO NOTHING``); once the first commits, the second
+  claims nothing (:func:`claim` returns None) and reads the winner's answer with
+  :func:`find`; if the first rolls back, the second claims the key;
 * like every service, nothing here commits.
 """
 
@@ -16,7 +17,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any, cast
 
-from sqlalchemy import Table, bindparam, insert, select, update
+from sqlalchemy import Table, bindparam, select, update
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
 from voucher.db.models import IdempotencyRecord
@@ -26,7 +29,8 @@ RECORDS = cast(Table, IdempotencyRecord.__table__)
 _C = RECORDS.c
 _FIND = select(_C.id, _C.fingerprint, _C.status, _C.body).where(
     _C.organisation_id == bindparam("org"), _C.scope == bindparam("scope"), _C.key == bindparam("key"))
-_CLAIM = insert(RECORDS).returning(_C.id)
+_CLAIM = {name: make(RECORDS).on_conflict_do_nothing(index_elements=["organisation_id", "scope", "key"])
+          .returning(_C.id) for name, make in (("postgresql", pg_insert), ("sqlite", sqlite_insert))}
 _COMPLETE = update(RECORDS).where(_C.id == bindparam("rid")).values(
     status=bindparam("status"), body=bindparam("body"), completed_at=bindparam("now"))
 
@@ -47,12 +51,15 @@ def find(session: Session, organisation_id: int, scope: str, key: str) -> Stored
 
 
 def claim(session: Session, *, organisation_id: int, api_key_id: int | None, scope: str, key: str,
-          fingerprint: str) -> int:
-    """Insert the record (no answer yet); ``IntegrityError`` if the key is taken."""
+          fingerprint: str) -> int | None:
+    """Insert the record (no answer yet) and return its id; None if the key is taken
+    (after waiting for the transaction that took it, if it is still running)."""
     params: dict[str, Any] = dict(organisation_id=organisation_id, api_key_id=api_key_id, scope=scope,
                                   key=key, fingerprint=fingerprint, status=None, body=None,
                                   created_at=utcnow(), completed_at=None)
-    return int(session.connection().execute(_CLAIM, params).scalar_one())
+    conn = session.connection()
+    found = conn.execute(_CLAIM[conn.dialect.name], params).scalar()
+    return None if found is None else int(found)
 
 
 def complete(session: Session, record_id: int, status: int, body: str) -> None:

@@ -9,6 +9,7 @@ from tests import factories as f
 from tests.web.api.conftest import problem
 from voucher.db.engine import unit_of_work
 from voucher.db.models import ApiKey, AuditEvent
+from voucher.web import cli
 from voucher.web.cli import main
 
 
@@ -16,6 +17,7 @@ def test_create_list_revoke_a_key_from_the_command_line(app, client, monkeypatch
     engine = app.extensions["voucher.engine"]
     monkeypatch.setenv("DATABASE_URL", engine.url.render_as_string(hide_password=False))
     monkeypatch.setenv("VOUCHER_INSTANCE", str(tmp_path))
+    monkeypatch.setattr(cli, "engine", lambda: engine)  # one engine, disposed with the app (no stray connections)
     with unit_of_work(engine) as s:
         structure = f.structure(s).id
         funder = f.funder(s).id

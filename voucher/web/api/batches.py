@@ -64,7 +64,7 @@ def list_batches(args: dict[str, Any]) -> Response:
     return replies.page(api_reads.batches(db(), _viewer(), args["page"], args["page_size"]), BATCH.dump)
 
 
-@blp.route("/batches/<int:batch_id>", methods=["GET"])
+@blp.route("/batches/<int(min=1, max=9007199254740991):batch_id>", methods=["GET"])
 @security.key_required("funder", "finance", "prescriber")
 @blp.doc(summary="Un lot")
 @blp.response(200, BatchSchema)
@@ -72,7 +72,7 @@ def get_batch(batch_id: int) -> Response:
     return replies.ok(BATCH.dump(api_reads.batch(db(), _viewer(), batch_id)))
 
 
-@blp.route("/batches/<int:batch_id>/activate", methods=["POST"])
+@blp.route("/batches/<int(min=1, max=9007199254740991):batch_id>/activate", methods=["POST"])
 @security.key_required("funder")
 @blp.doc(summary="Activer un lot dont les fonds sont reçus (clé funder)")
 @blp.response(200, BatchSchema)
@@ -81,7 +81,7 @@ def activate(batch_id: int) -> Response:
     return replies.ok(BATCH.dump(issuance.activate_batch(db(), security.actor(), batch_id)))
 
 
-@blp.route("/batches/<int:batch_id>/acknowledge", methods=["POST"])
+@blp.route("/batches/<int(min=1, max=9007199254740991):batch_id>/acknowledge", methods=["POST"])
 @security.key_required("prescriber")
 @blp.doc(summary="Confirmer la réception des carnets d'un lot (clé prescriber)")
 @blp.response(200, BatchSchema)
@@ -91,7 +91,7 @@ def acknowledge(batch_id: int) -> Response:
     return replies.ok(BATCH.dump(issuance.acknowledge_batch(db(), actor, batch_id, int(actor.organisation_id or 0))))
 
 
-@blp.route("/batches/<int:batch_id>/codes.csv", methods=["GET"])
+@blp.route("/batches/<int(min=1, max=9007199254740991):batch_id>/codes.csv", methods=["GET"])
 @security.key_required("funder")
 @blp.doc(summary="Les codes des chèques d'un lot, en CSV (clé funder)")
 @blp.response(200, content_type="text/csv")

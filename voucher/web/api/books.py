@@ -40,7 +40,7 @@ def _reread(serial: int) -> Response:
     return replies.ok(view(_visible(serial)))
 
 
-@blp.route("/books/<int:serial>", methods=["GET"])
+@blp.route("/books/<int(min=1, max=9007199254740991):serial>", methods=["GET"])
 @security.key_required("funder", "finance", "prescriber")
 @blp.doc(summary="Un carnet (sans son bénéficiaire)")
 @blp.response(200, BookSchema)
@@ -48,7 +48,7 @@ def get_book(serial: int) -> Response:
     return replies.ok(view(_visible(serial)))
 
 
-@blp.route("/books/<int:serial>/move", methods=["POST"])
+@blp.route("/books/<int(min=1, max=9007199254740991):serial>/move", methods=["POST"])
 @security.key_required("funder", "prescriber")
 @blp.doc(summary="Confier un carnet non remis à un autre prescripteur")
 @blp.arguments(MoveSchema)
@@ -59,7 +59,7 @@ def move(body: dict[str, Any], serial: int) -> Response:
     return _reread(serial)
 
 
-@blp.route("/books/<int:serial>/hand-out", methods=["POST"])
+@blp.route("/books/<int(min=1, max=9007199254740991):serial>/hand-out", methods=["POST"])
 @security.key_required("prescriber")
 @blp.doc(summary="Remettre un carnet à un bénéficiaire (profil pseudonyme ; clé prescriber)")
 @blp.arguments(HandOutSchema)
@@ -72,7 +72,7 @@ def hand_out(body: dict[str, Any], serial: int) -> Response:
     return _reread(serial)
 
 
-@blp.route("/books/<int:serial>/report", methods=["POST"])
+@blp.route("/books/<int(min=1, max=9007199254740991):serial>/report", methods=["POST"])
 @security.key_required("funder", "prescriber")
 @blp.doc(summary="Déclarer un carnet perdu ou volé (ses chèques non utilisés sont annulés)")
 @blp.arguments(ReportSchema)

@@ -44,7 +44,7 @@ def list_holds(args: dict[str, Any]) -> Response:
     return replies.page(found, view)
 
 
-@blp.route("/holds/<int:hold_id>", methods=["GET"])
+@blp.route("/holds/<int(min=1, max=9007199254740991):hold_id>", methods=["GET"])
 @security.key_required("funder", "finance")
 @blp.doc(summary="Un passage en attente")
 @blp.response(200, HoldSchema)

@@ -2,17 +2,21 @@
 
 Rules kept (see :mod:`voucher.domain.idempotency` and :mod:`voucher.services.idempotency`):
 
-* a stored key with the same fingerprint replays the stored status and body byte for byte
-  (header ``Idempotent-Replayed: true``) and changes nothing; with another fingerprint it
-  is refused with 422 ``idempotency_key_reused``;
-* otherwise the key is claimed, then the work runs inside a savepoint. Success: the answer
-  is stored with the effect, both committed by the request wrapper. Refusal (a
-  :class:`DomainError`): the work's savepoint is rolled back (the refusal changed nothing),
-  ``on_refusal`` logs it (refused-scan log, fraud counters), the refusal is stored as the
-  key's answer and all of that is committed now — so a resend replays the same refusal;
-* throttling answers (``TRANSIENT``) are never stored: the key stays free for a later try;
-* two identical requests at once: the loser's claim waits for the winner's commit, fails
-  on the unique constraint, and the loser answers with the winner's stored response.
+* the key is claimed first, in the request's transaction; a key already stored with the
+  same fingerprint replays the stored status and body byte for byte (header
+  ``Idempotent-Replayed: true``) and changes nothing; with another fingerprint it is
+  refused with 422 ``idempotency_key_reused``;
+* success: the answer is stored with the effect, both committed together by the request
+  wrapper (a crash before commit leaves neither);
+* refusal (a :class:`DomainError` from the work): the whole transaction is rolled back (the
+  refusal changed nothing), then a short new one claims the key again, logs the refusal
+  (``on_refusal``: refused-scan log, fraud counters), stores it as the key's answer and
+  commits — so a resend replays the same refusal. If another request stored an answer for
+  the key in between, that answer is returned instead;
+* throttling answers (``TRANSIENT``, raised by ``before``) are never stored: the key stays
+  free for a later try;
+* two identical requests at once: the second's claim waits for the first's commit, then
+  finds the key taken and answers with the first's stored response.
 """
 
 from __future__ import annotations
@@ -22,7 +26,6 @@ from collections.abc import Callable
 from typing import Any
 
 from flask import Response
-from sqlalchemy.exc import IntegrityError
 
 from voucher.domain.errors import DomainError
 from voucher.services import idempotency as store
@@ -46,49 +49,49 @@ def answer(status: int, text: str, *, replayed: bool = False) -> Response:
     return out
 
 
-def replay(stored: store.Stored, fingerprint: str) -> Response:
+def replay(actor: Actor, scope: str, key: str, fingerprint: str) -> Response:
+    stored = store.find(db(), int(actor.organisation_id or 0), scope, key)
+    if stored is None or stored.status is None or stored.body is None:
+        raise DomainError("busy")  # only if the winner's row vanished: let the client resend
     if stored.fingerprint != fingerprint:
         raise DomainError("idempotency_key_reused")
-    if stored.status is None or stored.body is None:  # only visible inside its own transaction
-        raise DomainError("idempotency_key_reused")
     return answer(stored.status, stored.body, replayed=True)
+
+
+def _claim(actor: Actor, scope: str, key: str, fingerprint: str) -> int | None:
+    return store.claim(db(), organisation_id=int(actor.organisation_id or 0), api_key_id=actor.api_key_id,
+                       scope=scope, key=key, fingerprint=fingerprint)
 
 
 def run(actor: Actor, scope: str, key: str, fingerprint: str, work: Work, *,
         before: Callable[[], None] | None = None,
         on_refusal: Callable[[DomainError], None] | None = None) -> Response:
-    session = db()
-    org = int(actor.organisation_id or 0)
-    stored = store.find(session, org, scope, key)
-    if stored is not None:
-        return replay(stored, fingerprint)
-    if before is not None:
-        before()
+    record = _claim(actor, scope, key, fingerprint)
+    if record is None:
+        return replay(actor, scope, key, fingerprint)
     try:
-        record = store.claim(session, organisation_id=org, api_key_id=actor.api_key_id, scope=scope,
-                             key=key, fingerprint=fingerprint)
-    except IntegrityError:
-        session.rollback()
-        stored = store.find(session, org, scope, key)
-        if stored is None:
-            raise
-        return replay(stored, fingerprint)
-    savepoint = session.begin_nested()
-    try:
+        if before is not None:
+            before()
         status, payload = work()
-        savepoint.commit()
     except DomainError as err:
-        savepoint.rollback()
+        db().rollback()
         if err.code in TRANSIENT:
-            session.rollback()
             raise
-        if on_refusal is not None:
-            on_refusal(err)
-        problem = problems.of_domain(err)
-        text = problems.dumps(problem)
-        store.complete(session, record, int(problem["status"]), text)
-        commit_now()
-        return answer(int(problem["status"]), text)
+        return _store_refusal(actor, scope, key, fingerprint, err, on_refusal)
     text = dumps(payload)
-    store.complete(session, record, status, text)
+    store.complete(db(), record, status, text)
     return answer(status, text)
+
+
+def _store_refusal(actor: Actor, scope: str, key: str, fingerprint: str, err: DomainError,
+                   on_refusal: Callable[[DomainError], None] | None) -> Response:
+    record = _claim(actor, scope, key, fingerprint)
+    if record is None:
+        return replay(actor, scope, key, fingerprint)
+    if on_refusal is not None:
+        on_refusal(err)
+    problem = problems.of_domain(err)
+    text = problems.dumps(problem)
+    store.complete(db(), record, int(problem["status"]), text)
+    commit_now()
+    return answer(int(problem["status"]), text)

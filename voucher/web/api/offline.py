@@ -22,11 +22,11 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from sqlalchemy.exc import DBAPIError, IntegrityError
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session
 
 from voucher.domain import fraud
-from voucher.domain.errors import MESSAGES, DomainError, register
+from voucher.domain.errors import MESSAGES, DomainError
 from voucher.domain.idempotency import fingerprint
 from voucher.services import fraud_checks, redemption
 from voucher.services import idempotency as store
@@ -34,7 +34,6 @@ from voucher.services.context import Actor
 from voucher.web.api import problems, scan_views
 
 SCOPE = "scan"
-register("busy", "Conflit momentané avec un autre envoi : renvoyez ce scan.")
 
 
 def _item(scan_id: str, status: str, *, redemption_id: int | None = None, reason: str | None = None,
@@ -84,10 +83,6 @@ class Batch:
             result = self._fresh(scan, scan_id, fp)
             outer.commit()
             return result
-        except IntegrityError:
-            outer.rollback()
-            stored = store.find(self.session, self.org, SCOPE, scan_id)
-            return _stored(scan_id, stored, fp) if stored else _refused_now(scan_id, "busy")
         except DBAPIError:
             outer.rollback()
             return _refused_now(scan_id, "busy")
@@ -95,6 +90,9 @@ class Batch:
     def _fresh(self, scan: dict[str, Any], scan_id: str, fp: str) -> dict[str, Any]:
         record = store.claim(self.session, organisation_id=self.org, api_key_id=self.actor.api_key_id,
                              scope=SCOPE, key=scan_id, fingerprint=fp)
+        if record is None:  # taken meanwhile by a concurrent request, now committed
+            stored = store.find(self.session, self.org, SCOPE, scan_id)
+            return _stored(scan_id, stored, fp) if stored else _refused_now(scan_id, "busy")
         inner = self.session.begin_nested()
         try:
             result = redemption.redeem(self.session, self.actor, scan_views.scan_of(scan, self.org, scan_id))

@@ -34,7 +34,7 @@ def list_programmes(args: dict[str, Any]) -> Response:
     return replies.page(api_reads.programmes(db(), viewer, args["page"], args["page_size"]), view)
 
 
-@blp.route("/programmes/<int:programme_id>", methods=["GET"])
+@blp.route("/programmes/<int(min=1, max=9007199254740991):programme_id>", methods=["GET"])
 @security.key_required("funder", "finance")
 @blp.doc(summary="Un dispositif")
 @blp.response(200, ProgrammeSchema)

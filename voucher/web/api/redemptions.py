@@ -92,7 +92,7 @@ def list_scans(args: dict[str, Any]) -> Response:
     return replies.page(found, row_view)
 
 
-@blp.route("/redemptions/<int:redemption_id>", methods=["GET"])
+@blp.route("/redemptions/<int(min=1, max=9007199254740991):redemption_id>", methods=["GET"])
 @security.key_required("reception", "funder", "finance")
 @blp.doc(summary="Un scan")
 @blp.response(200, ScanRowSchema)
@@ -101,7 +101,7 @@ def get_scan(redemption_id: int) -> Response:
     return replies.ok(row_view(api_reads.scan(db(), viewer, redemption_id)))
 
 
-@blp.route("/redemptions/<int:redemption_id>/cancel", methods=["POST"])
+@blp.route("/redemptions/<int(min=1, max=9007199254740991):redemption_id>/cancel", methods=["POST"])
 @security.key_required("reception", "finance")
 @blp.doc(summary="Annuler un scan (reception : ses propres scans dans le délai ; finance : avant paiement)")
 @blp.response(200, ScanRowSchema)

@@ -36,7 +36,7 @@ def list_structures(args: dict[str, Any]) -> Response:
     return replies.page(found, lambda o: view(o, labels[o.id]))
 
 
-@blp.route("/structures/<int:structure_id>", methods=["GET"])
+@blp.route("/structures/<int(min=1, max=9007199254740991):structure_id>", methods=["GET"])
 @security.key_required()
 @blp.doc(summary="Un lieu")
 @blp.response(200, StructureSchema)

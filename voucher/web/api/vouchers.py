@@ -33,7 +33,7 @@ def view(found: voucher_check.VoucherCheck) -> dict[str, Any]:
         "acceptable": found.acceptable, "reason": found.reason})
 
 
-@blp.route("/vouchers/<string:code>", methods=["GET"])
+@blp.route("/vouchers/<string(maxlength=64):code>", methods=["GET"])
 @security.per_key("API_LOOKUP_LIMIT")
 @security.per_address()
 @security.key_required("reception")
