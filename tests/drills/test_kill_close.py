@@ -15,7 +15,7 @@ from pathlib import Path
 import psycopg
 from sqlalchemy import func, select
 
-from tests.services.finance_world import busy_march
+from tests.services.finance_world import busy_months
 from voucher.db.engine import unit_of_work
 from voucher.db.models import JournalEntry, MonthClose, PaymentRun, PaymentTransfer, Redemption, Statement
 from voucher.services import ledger_audit
@@ -77,7 +77,7 @@ def _rerun(url: str, *args: str) -> None:
 
 
 def test_killing_a_close_and_a_payment_run_midway_leaves_nothing_and_reruns_complete_once(fresh_engine):
-    busy_march(fresh_engine, scans=3_000, structures=300)
+    busy_months(fresh_engine, scans=3_000, structures=300)
     url = fresh_engine.url.render_as_string(hide_password=False)
     before = _counts(fresh_engine)
     _kill_midway(url, "close", "--month", "2026-03", after=0.15)

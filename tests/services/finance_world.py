@@ -16,8 +16,9 @@ from voucher.db.engine import unit_of_work
 from voucher.db.models import Book, Organisation, Voucher
 from voucher.domain import calendar
 from voucher.domain.calendar import PARIS
-from voucher.services import accounts, fraud_rules, issuance, ledger_audit, redemption, reference
-from voucher.services.context import Actor
+from voucher.domain.finance import Period
+from voucher.services import accounts, fraud_rules, issuance, ledger_audit, month_close, redemption, reference
+from voucher.services.context import SYSTEM, Actor
 
 RECEPTION = Actor(label="accueil", user_id=501)
 _n = itertools.count(1)
@@ -85,10 +86,11 @@ def operator(session: Session) -> int:
                                          roles={"operator"}).id
 
 
-def busy_march(engine: Engine, scans: int, structures: int) -> int:
-    """Commit a world with ``scans`` accepted scans in March 2026 spread over ``structures``
-    banked places (rules off while seeding), the journal sealed up to February, as after a
-    previous close. Used by the drills and by ``scripts/bench_close.py``."""
+def busy_months(engine: Engine, scans: int, structures: int, months: int = 1) -> tuple[int, Period]:
+    """Commit a world with ``scans`` accepted scans spread over ``months`` Paris months from
+    March 2026 and ``structures`` banked places (rules off while seeding); every month but
+    the last is closed, and the journal sealed, as in a running year. Returns the scans made
+    and the month left to close. Used by the drills and by ``scripts/bench_close.py``."""
     scans = max(structures, scans)
     with unit_of_work(engine) as s, calendar.at(datetime(2026, 1, 5, 9, tzinfo=UTC)):
         fw = world(s, structures=structures, books=1)
@@ -103,11 +105,19 @@ def busy_march(engine: Engine, scans: int, structures: int) -> int:
         codes = list(s.scalars(select(Voucher.code).join(Book, Book.id == Voucher.book_id)
                                .where(Book.batch_id == batch.id).order_by(Voucher.id)))[:scans]
     actor = Actor(label="seed", user_id=900)
-    start = datetime(2026, 3, 2, 8, tzinfo=UTC)
-    with fraud_rules.switched_off():
-        for first in range(0, len(codes), 250):
-            with unit_of_work(engine) as s:
-                for k, code in enumerate(codes[first:first + 250], first):
-                    with calendar.at(start + timedelta(seconds=k * 60)):
-                        redemption.redeem(s, actor, redemption.Scan(code=code, structure_id=places[k % len(places)]))
-    return len(codes)
+    period = Period(2026, 3)
+    per_month = -(-len(codes) // months)
+    for m in range(months):
+        start = period.bounds()[0] + timedelta(hours=8)
+        with fraud_rules.switched_off():
+            for first in range(m * per_month, min(len(codes), (m + 1) * per_month), 250):
+                with unit_of_work(engine) as s:
+                    for k, code in enumerate(codes[first:min(first + 250, (m + 1) * per_month)], first):
+                        with calendar.at(start + timedelta(seconds=(k % per_month) * 60)):
+                            redemption.redeem(s, actor, redemption.Scan(code=code,
+                                                                        structure_id=places[k % len(places)]))
+        if m < months - 1:
+            with unit_of_work(engine) as s, calendar.at(period.next().bounds()[0] + timedelta(days=1)):
+                month_close.close_month(s, SYSTEM, period)
+            period = period.next()
+    return len(codes), period
