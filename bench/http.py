@@ -1,0 +1,172 @@
+"""B2 redeem-http: ``POST /api/v1/redemptions`` through the real HTTP server (gunicorn, one
+worker per core, 8 connections) against the bare ``GET /api/v1/ping`` of the same app, same
+server, same settings. Ratio = redemptions/s ÷ ping req/s (target ≥ 0.5).
+
+Each client is its own process (no GIL sharing) opening one connection per request
+(gunicorn's sync workers close it after each answer); every redemption carries its own
+``Idempotency-Key`` and a fresh code. The run ends with ``voucher audit`` and a check that
+the database holds exactly as many redemptions as 201 answers were counted.
+"""
+
+from __future__ import annotations
+
+import http.client
+import json
+import multiprocessing
+import os
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+from typing import Any
+
+from bench.common import ROOT, Result, alternate, audit, drop_pg, fresh_pg
+
+CLIENTS = 8
+HIGH_LIMIT = "100000000 per minute"
+
+
+def _request(port: int, method: str, path: str, body: bytes | None, headers: dict[str, str]) -> int:
+    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+    try:
+        conn.request(method, path, body=body, headers=headers)
+        response = conn.getresponse()
+        response.read()
+        return response.status
+    finally:
+        conn.close()
+
+
+def _client(port: int, kind: str, secret: str, codes: list[str], seconds: float, ready: Any, start: Any,
+            out: Any) -> None:
+    auth = {"Authorization": f"Bearer {secret}", "Content-Type": "application/json", "Connection": "close"}
+    done, bad, i = 0, 0, 0
+    ready.put(1)
+    start.wait()
+    deadline = time.perf_counter() + seconds
+    while time.perf_counter() < deadline:
+        if kind == "ping":
+            status = _request(port, "GET", "/api/v1/ping", None, {"Connection": "close"})
+            ok = status == 200
+        else:
+            if i >= len(codes):
+                break
+            code = codes[i]
+            i += 1
+            body = json.dumps({"code": code, "theme": "email"}).encode()
+            status = _request(port, "POST", "/api/v1/redemptions", body, {**auth, "Idempotency-Key": f"b2-{code}"})
+            ok = status == 201
+        done += ok
+        bad += not ok
+    out.put((done, bad, i))
+
+
+def rate(port: int, kind: str, secret: str, codes: list[str], seconds: float) -> tuple[float, int, int]:
+    """(requests/s, successes, failures) over ``seconds`` with CLIENTS processes."""
+    ctx = multiprocessing.get_context("spawn")
+    ready, start, out = ctx.Queue(), ctx.Event(), ctx.Queue()
+    share = len(codes) // CLIENTS if codes else 0
+    procs = [ctx.Process(target=_client, args=(port, kind, secret, codes[n * share:(n + 1) * share], seconds,
+                                               ready, start, out)) for n in range(CLIENTS)]
+    for p in procs:
+        p.start()
+    for _ in procs:  # every client imported and waiting: the clock starts for all at once
+        ready.get(timeout=120)
+    began = time.perf_counter()
+    start.set()
+    results = [out.get(timeout=seconds + 120) for _ in procs]
+    elapsed = time.perf_counter() - began
+    for p in procs:
+        p.join()
+    done = sum(r[0] for r in results)
+    return done / elapsed, done, sum(r[1] for r in results)
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def serve(url: str, workers: int) -> tuple[subprocess.Popen[bytes], int]:
+    port = _free_port()
+    instance = tempfile.mkdtemp(prefix="bench-http-")
+    env = {**os.environ, "DATABASE_URL": url, "VOUCHER_INSTANCE": instance, "PYTHONPATH": str(ROOT),
+           "VOUCHER_API_REDEEM_LIMIT": HIGH_LIMIT, "VOUCHER_API_ADDRESS_LIMIT": HIGH_LIMIT,
+           "VOUCHER_API_LOOKUP_LIMIT": HIGH_LIMIT, "VOUCHER_API_BATCH_LIMIT": HIGH_LIMIT}
+    server = subprocess.Popen([sys.executable, "-m", "gunicorn", "--workers", str(workers), "--bind",
+                               f"127.0.0.1:{port}", "--log-level", "warning", "voucher.web.wsgi:app"],
+                              env=env, cwd=ROOT)
+    for _ in range(300):
+        try:
+            if _request(port, "GET", "/api/v1/ping", None, {}) == 200:
+                return server, port
+        except OSError:
+            time.sleep(0.1)
+    server.kill()
+    raise RuntimeError("gunicorn did not start")
+
+
+def _key(url: str, structure_id: int) -> str:
+    from tests import factories as f
+    from voucher.db.engine import make_engine, unit_of_work
+    from voucher.services import api_access
+
+    engine = make_engine(url)
+    with unit_of_work(engine) as s:
+        secret = api_access.create_key(s, f.ACTOR, organisation_id=structure_id, role="reception",
+                                       name="banc B2").secret
+    engine.dispose()
+    return secret
+
+
+def _redemptions(url: str) -> int:
+    from sqlalchemy import func, select
+
+    from voucher.db.engine import make_engine, unit_of_work
+    from voucher.db.models import Redemption
+
+    engine = make_engine(url)
+    with unit_of_work(engine) as s:
+        n = int(s.scalar(select(func.count()).select_from(Redemption)) or 0)
+    engine.dispose()
+    return n
+
+
+def run(scale: dict[str, Any], rounds: int) -> list[Result]:
+    from bench.world import build
+
+    seconds = float(scale.get("http_seconds", 3))
+    per_round = int(scale.get("http_codes_per_round", 2500 * seconds))
+    workers = os.cpu_count() or 2
+    db_name, url = fresh_pg("http")
+    server = None
+    try:
+        structure_id, codes, _p, _pr = build(url, (per_round * rounds) // 10 + CLIENTS)
+        secret = _key(url, structure_id)
+        server, port = serve(url, workers)
+        chunks = [codes[i * per_round:(i + 1) * per_round] for i in range(rounds)]
+        accepted, failures = [0], [0]
+
+        def candidate(i: int) -> float:
+            per_s, done, bad = rate(port, "redeem", secret, chunks[i], seconds)
+            accepted[0] += done
+            failures[0] += bad
+            return per_s
+
+        base, cand, log = alternate(rounds, lambda i: rate(port, "ping", secret, [], seconds)[0], candidate)
+        server.terminate()
+        server.wait(timeout=30)
+        server = None
+        consistent = _redemptions(url) == accepted[0] and failures[0] == 0
+        ok = audit(url) and consistent
+        note = (f"gunicorn sync, {workers} workers; {accepted[0]} redemptions, {failures[0]} non-201 answers; "
+                f"one connection per request")
+        return [Result("B2", "redeem-http: POST /api/v1/redemptions through gunicorn", "GET /api/v1/ping req/s",
+                       "redemptions/s", base, cand, "per s", cand / base, 0.5, f"{seconds:g} s/round", CLIENTS, ok,
+                       notes=note, rounds=log)]
+    finally:
+        if server is not None:
+            server.kill()
+        drop_pg(db_name)
