@@ -28,6 +28,7 @@ def endpoints(w):
         ("POST", f"/api/v1/batches/{w.batch_id}/activate", None, {"funder"}),
         ("POST", f"/api/v1/batches/{w.batch_id}/acknowledge", None, {"prescriber"}),
         ("GET", f"/api/v1/batches/{w.batch_id}/codes.csv", None, {"funder"}),
+        ("GET", f"/api/v1/batches/{w.batch_id}/print.pdf", None, {"funder"}),
         ("GET", f"/api/v1/books/{w.first_serial}", None, {"funder", "finance", "prescriber"}),
         ("POST", f"/api/v1/books/{w.first_serial}/move", {}, {"funder", "prescriber"}),
         ("POST", f"/api/v1/books/{w.first_serial}/hand-out", {}, {"prescriber"}),

@@ -5,6 +5,12 @@ Rules kept: a funder key acts only on programmes its organisation funds, a presc
 only on batches addressed to it; anything else is 404. Issuing accepts an optional
 ``Idempotency-Key`` (a lost answer must never issue a second batch). The codes export is a
 CSV streamed row by row (``serial,position,code,state``), for the funder only.
+
+``GET /batches/{id}/print.pdf`` is the production print file (issue #3's printing service:
+only once the proof is approved; a ZIP of PDFs for large batches). Producing it records the
+file's SHA-256 and an audit event: that record is committed before the first byte is sent
+(the one GET of the API that writes, as the issue's interface asks; the funder's desk uses
+a POST for the same download).
 """
 
 from __future__ import annotations
@@ -22,8 +28,9 @@ from schemas.api.issuance import BatchInSchema, BatchPageSchema, BatchSchema
 from schemas.api.scans import OptionalIdempotencyHeaderSchema
 from voucher.domain.idempotency import fingerprint
 from voucher.services import api_reads, issuance
+from voucher.web import printing_bridge
 from voucher.web.api import idempotency, replies, security
-from voucher.web.db import db
+from voucher.web.db import commit_now, db
 
 blp = Blueprint("api_batches", __name__, url_prefix="/api/v1", description="Lots de carnets")
 BATCH = BatchSchema()
@@ -112,3 +119,23 @@ def _csv(rows: Any) -> Iterator[str]:
             buffer.seek(0)
             buffer.truncate()
     yield buffer.getvalue()
+
+
+@blp.route("/batches/<int(min=1, max=9007199254740991):batch_id>/print.pdf", methods=["GET"])
+@security.key_required("funder")
+@blp.doc(summary="Le fichier d'impression de production du lot (BAT validé ; clé funder)")
+@blp.response(200, content_type="application/pdf")
+def print_file(batch_id: int) -> Response:
+    api_reads.batch(db(), _viewer(), batch_id)
+    download = printing_bridge.production(db(), security.actor(), batch_id)
+    commit_now()
+    return Response(_chunks(download.body), mimetype=download.mimetype,
+                    headers={"Content-Disposition": f'attachment; filename="{download.filename}"'})
+
+
+def _chunks(body: Any) -> Iterator[bytes]:
+    try:
+        while chunk := body.read(64 * 1024):
+            yield chunk
+    finally:
+        body.close()
