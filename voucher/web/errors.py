@@ -78,6 +78,8 @@ def init_app(app: Flask) -> None:
     def _database_down(err: OperationalError):  # type: ignore[no-untyped-def]
         # connection lost or database restarting: nothing was committed, the client may retry
         app.logger.warning("database unavailable: %s", err.__class__.__name__)
+        if (own := _own_renderer(err)) is not None:
+            return own
         message = "Service momentanément indisponible : rien n'a été enregistré, réessayez dans un instant."
         if wants_json():
             body = {"type": "about:blank", "code": "database_unavailable", "title": message, "status": 503}

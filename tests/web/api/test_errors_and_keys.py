@@ -95,3 +95,17 @@ def test_the_api_does_not_need_a_csrf_token(as_key, world, app):
 def test_ping_is_a_bare_json_answer(client, path):
     r = client.get(path)
     assert r.status_code == 200 and r.get_json() == {"status": "ok"}
+
+
+def test_a_lost_database_is_a_503_problem_to_retry(as_key, world, monkeypatch):
+    from sqlalchemy.exc import OperationalError
+
+    from voucher.services import api_reads
+
+    def down(*_a, **_k):
+        raise OperationalError("SELECT 1", {}, Exception("server closed the connection unexpectedly"))
+
+    monkeypatch.setattr(api_reads, "structures", down)
+    r = as_key("reception").get("/api/v1/structures")
+    problem(r, 503, "database_unavailable")
+    assert r.headers["Retry-After"] == "2" and "SELECT" not in r.get_data(as_text=True)

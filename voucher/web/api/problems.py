@@ -14,6 +14,7 @@ import re
 from typing import Any
 
 from flask import Response, current_app, request
+from sqlalchemy.exc import OperationalError
 from werkzeug.exceptions import HTTPException
 
 from voucher.domain.errors import MESSAGES, DomainError, register
@@ -39,6 +40,7 @@ for _code, _message in {
     "invalid_request": "La requête contient des champs absents ou invalides.",
     "rate_limited": "Trop de requêtes : patientez un moment avant de réessayer.",
     "internal_error": "Erreur interne : l'équipe technique a été prévenue. Rien n'a été enregistré.",
+    "database_unavailable": "Service momentanément indisponible : rien n'a été enregistré, réessayez dans un instant.",
 }.items():
     register(_code, _message)
 
@@ -46,7 +48,7 @@ for _code, _message in {
 API_STATUS = {"unauthenticated": 401, "invalid_api_key": 401, "invalid_request": 422, "invalid_json": 400,
               "rate_limited": 429, "bad_request": 400, "payload_too_large": 413,
               "unsupported_media_type": 415, "method_not_allowed": 405, "not_acceptable": 406,
-              "internal_error": 500}
+              "internal_error": 500, "database_unavailable": 503}
 #: refusal details that may be shown to the caller
 SAFE_DETAILS = ("field", "retry_after", "locked_until", "first_redeemed_at", "rule", "object")
 
@@ -94,6 +96,8 @@ def render(err: Exception) -> Response:
         return response(payload, _retry_headers(payload))
     if isinstance(err, HTTPException):
         return _http(err)
+    if isinstance(err, OperationalError):  # connection lost, database restarting: nothing was committed
+        return response(body("database_unavailable", 503), {"Retry-After": "2"})
     current_app.logger.error("API %s %s failed", request.method, request.path)
     return response(body("internal_error", 500))
 
