@@ -18,7 +18,7 @@ from voucher.domain import accounting, calendar, ledger
 from voucher.domain.accounting import parse_fec_amount
 from voucher.domain.finance import Period
 from voucher.services import accounting as exports
-from voucher.services import holds, journal, ledger_audit, month_close, payments, redemption, settlement
+from voucher.services import finance_audit, holds, journal, ledger_audit, month_close, payments, redemption, settlement
 from voucher.services.context import SYSTEM
 
 
@@ -99,3 +99,4 @@ def test_october_from_scans_to_bank_to_fec(session):
     balance = exports.trial_balance(session, exports.Span(date(2026, 1, 1), date(2026, 12, 31)), accounting.Mapping())
     t = exports.totals(balance)
     assert t["debit"] == t["credit"]
+    assert finance_audit.verify(session).ok

@@ -160,3 +160,18 @@ def test_a_hostile_or_broken_bank_file_is_refused_and_changes_nothing(session, d
     assert session.scalar(select(func.count()).select_from(BankImport)) == 0
     session.refresh(t)
     assert t.status == "sent"
+
+
+def test_the_finance_check_passes_after_settlement_and_names_a_tampered_statement(session):
+    from sqlalchemy import text
+
+    from voucher.services import finance_audit
+
+    a, b = sent(session, structures=2)
+    settle(session, cf.camt053([cf.Line(a.amount_cents, e2e=a.end_to_end_id, iban=a.iban)]))
+    assert finance_audit.verify(session).ok
+    session.execute(text("UPDATE statement SET total_cents = total_cents + 1 WHERE id = :i"), {"i": b.statement_id})
+    problems = finance_audit.verify(session).problems
+    number = session.get(Statement, b.statement_id).number
+    assert {p.check for p in problems} == {"statement_total", "transfer_amount"}
+    assert any(number in p.message for p in problems)

@@ -69,3 +69,4 @@ def test_close_pay_settle_and_export_from_the_command_line(fresh_engine, tmp_pat
     assert run.invoke(main, ["statements", "pdf", "2026-000001", "-o", str(pdf)]).exit_code == 0
     assert pdf.read_bytes().startswith(b"%PDF")
     assert run.invoke(main, ["credit-notes", "alerts"]).exit_code == 0
+    assert "Relevés cohérents" in run.invoke(main, ["statements", "check"]).output

@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import hashlib
 from dataclasses import dataclass, field
+from datetime import timedelta
 from typing import Any, cast
 
 from sqlalchemy import CursorResult, select, update
@@ -36,6 +37,8 @@ from voucher.services.finance_common import finance_scope, is_postgres, lock, st
 from voucher.services.review_scope import Scope
 
 SETTLING = ("paid", "rejected", "returned")
+#: a paid transfer can still come back (a return) for this long
+RETURN_WINDOW = timedelta(days=120)
 EXPECTED = {"paid": "sent", "rejected": "sent", "returned": "paid"}
 
 
@@ -54,7 +57,9 @@ def _open_transfers(session: Session, scope: Scope) -> list[finance.OpenTransfer
                PaymentTransfer.iban, PaymentRun.execution_date, PaymentTransfer.status)
         .join(PaymentRun, PaymentRun.id == PaymentTransfer.run_id)
         .join(Statement, Statement.id == PaymentTransfer.statement_id)
-        .where(PaymentTransfer.status.in_(("sent", "paid")), statement_in_scope(scope)))
+        .where((PaymentTransfer.status == "sent")
+               | ((PaymentTransfer.status == "paid") & (PaymentTransfer.settled_at > utcnow() - RETURN_WINDOW)),
+               statement_in_scope(scope)))
     return [finance.OpenTransfer(int(i), e, int(a), iban, d, s) for i, e, a, iban, d, s in rows]
 
 

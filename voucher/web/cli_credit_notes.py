@@ -1,9 +1,12 @@
 """``voucher credit-notes alerts|create|list|pdf``: expiry settlement from the command line
-(``create`` is a dry run without ``--confirm``)."""
+(``create`` is a dry run without ``--confirm``); and ``voucher statements check``, the
+finance invariants (numbering, totals, transfers)."""
 
 from __future__ import annotations
 
 from pathlib import Path
+
+import sys
 
 import click
 from sqlalchemy import select
@@ -14,8 +17,8 @@ from voucher.documents.statement_pdf import credit_note_pdf
 from voucher.domain.money import format_eur
 from voucher.services import credit_notes
 from voucher.services.finance_common import finance_scope
-from voucher.web.cli import console
-from voucher.web.cli_finance import AS, CONFIRM, _actor, _run, _said, _table
+from voucher.web.cli import console, err_console
+from voucher.web.cli_finance import AS, CONFIRM, _actor, _run, _said, _table, statements_group
 
 
 @click.group("credit-notes", help="Fin de validité : alertes et avoirs aux financeurs.")
@@ -73,3 +76,16 @@ def pdf(number: str, output: Path | None, email: str | None) -> None:
     target = output or Path(f"avoir-{number}.pdf")
     target.write_bytes(_run(False, job))
     console.print(f"Avoir {number} écrit dans {target}.")
+
+
+@statements_group.command("check", help="Vérifie les relevés, virements et avoirs ; code de sortie non nul sinon.")
+def check() -> None:
+    from voucher.services import finance_audit
+
+    report = _run(False, finance_audit.verify)
+    if report.ok:
+        console.print("[bold green]Relevés cohérents[/] : numérotation, totaux et virements vérifiés.")
+        return
+    for p in report.problems:
+        err_console.print(f"[bold red]{p.check}[/] {p.message}")
+    sys.exit(2)
