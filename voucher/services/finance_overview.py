@@ -3,7 +3,7 @@ split by where it stands now.
 
 Categories (value in cents and number of vouchers, scans of the month, programmes in scope):
 ``held`` (waiting for review), ``to_state`` (accepted, not in a statement yet), ``blocked``
-(accepted, not stated, its structure blocked at the last close of that month), ``open``
+(accepted, not stated, its structure blocked at the first close covering that month), ``open``
 (stated, not yet in a payment run), ``in_payment``, ``paid``, ``rejected`` (sent back by the
 bank, to pay again). Cancelled and rejected scans are not money owed and are left out.
 """
@@ -47,7 +47,10 @@ class MonthStatus:
 def month_status(session: Session, scope: Scope, period: finance.Period) -> MonthStatus:
     start, end = period.bounds()
     record = session.scalars(select(MonthClose).where(MonthClose.period == str(period))).first()
-    blocked_ids = {int(b["structure_id"]) for b in (record.blocked if record else [])}
+    # the first close at or after this month says which structures are still blocked
+    covering = session.scalars(select(MonthClose).where(MonthClose.period >= str(period))
+                               .order_by(MonthClose.period).limit(1)).first()
+    blocked_ids = {int(b["structure_id"]) for b in (covering.blocked if covering else [])}
     status = MonthStatus(period, record.first_closed_at if record else None)
     rows = session.execute(
         select(Redemption.status, Statement.status, Redemption.structure_id, func.count(),
