@@ -158,6 +158,27 @@ def test_reception_can_cancel_its_own_scan_within_the_window_only(session):
     assert ledger_audit.verify(session).ok
 
 
+def test_a_cancelled_scan_follows_what_happened_to_its_book_since(session):
+    """Scanned while the book sat with the prescriber, then the book was handed out: the
+    cancelled scan's voucher is the beneficiary's again. A book reported lost since: the
+    voucher ends cancelled like its siblings, value to breakage, and the audit agrees."""
+    w = f.world(session)
+    code = first_code(session, w.batch.id)
+    res = redemption.redeem(session, RECEPTION, scan(w, code))
+    handout.hand_out(session, f.ACTOR, serial=w.batch.first_serial, prescriber_id=w.prescriber.id,
+                     profile=f.profile(), key=f.KEY)
+    redemption.cancel(session, RECEPTION, res.redemption_id, structure_id=w.structure.id)
+    assert session.scalar(select(Voucher.state).where(Voucher.code == code)) == "distributed"
+
+    lost = first_code(session, w.batch.id, serial_offset=1)
+    res = redemption.redeem(session, RECEPTION, scan(w, lost))
+    issuance.report_book(session, f.ACTOR, w.batch.first_serial + 1, reason="lost")
+    redemption.cancel(session, RECEPTION, res.redemption_id, structure_id=w.structure.id)
+    assert session.scalar(select(Voucher.state).where(Voucher.code == lost)) == "cancelled"
+    report = ledger_audit.verify(session)
+    assert report.ok, report.problems
+
+
 def test_another_structure_cannot_cancel_a_scan(session):
     w = f.world(session)
     res = redemption.redeem(session, RECEPTION, scan(w, first_code(session, w.batch.id)))

@@ -120,7 +120,8 @@ def make_machine(engine):
             code = sorted(self.live)[i % len(self.live)]
             redemption.cancel(self.s, DESK, self.live.pop(code), structure_id=self.w.structure.id)
             serial = self.book_of[code]
-            self.states[code] = "distributed" if self.book_status[serial] == "handed_out" else "active"
+            self.states[code] = {"handed_out": "distributed", "lost": "cancelled"}.get(
+                self.book_status[serial], "active")
 
         @rule(i=st.integers(0, 50))
         def move(self, i):

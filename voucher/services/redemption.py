@@ -249,6 +249,19 @@ def record_refusal(session: Session, actor: Actor, *, structure_id: int | None, 
     screening.refused(session, screening.Refusal(actor, structure_id, voucher_id, reason, utcnow()))
 
 
+def _state_after_cancel(book_status: str) -> tuple[str, Any]:
+    """Where a cancelled scan sends its voucher: back to the book's current life (handed
+    out since the scan → ``distributed``), or, when the book was reported lost/stolen or
+    expired meanwhile, straight to the end state its unused siblings took, value to breakage."""
+    if book_status == "handed_out":
+        return "distributed", None
+    if book_status in ("lost", "stolen"):
+        return "cancelled", ledger.breakage
+    if book_status == "expired":
+        return "expired", ledger.breakage
+    return "active", None
+
+
 def cancel(session: Session, actor: Actor, redemption_id: int, *, structure_id: int | None,
            as_finance: bool = False) -> Redemption:
     """Undo a scan with a reversing entry. Reception: own scans (same person, or same API
@@ -273,13 +286,16 @@ def cancel(session: Session, actor: Actor, redemption_id: int, *, structure_id: 
         if now - red.recorded_at > timedelta(minutes=window or 0):
             raise DomainError("cancel_window_passed")
     source = ledger.suspense(red.programme_id) if red.status == "held" else ledger.payable(red.structure_id)
-    holder = session.scalar(select(_B.holder_id).where(_B.id == red.book_id))
+    book = session.execute(select(_B.holder_id, _B.status).where(_B.id == red.book_id)).one()
+    restored, target = _state_after_cancel(book.status)
+    if target is None:
+        target = ledger.outstanding(red.programme_id, int(book.holder_id or red.prescriber_id))
+    else:
+        target = target(red.programme_id)
     red.cancel_entry_id = journal.post(
-        session, "redemption.cancel",
-        ledger.move(red.face_value_cents, source, ledger.outstanding(red.programme_id, int(holder or red.prescriber_id))),
-        actor=actor, at=now)
+        session, "redemption.cancel", ledger.move(red.face_value_cents, source, target), actor=actor, at=now)
     moved = cast(CursorResult[Any], session.execute(update(VOUCHERS).where(
-        _V.id == red.voucher_id, _V.state.in_(("redeemed", "held"))).values(state=red.prior_state, updated_at=now)))
+        _V.id == red.voucher_id, _V.state.in_(("redeemed", "held"))).values(state=restored, updated_at=now)))
     if moved.rowcount != 1:
         raise DomainError("already_paid")
     if red.status == "held":
