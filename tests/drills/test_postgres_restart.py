@@ -51,15 +51,21 @@ def test_postgresql_restart_under_load_loses_and_doubles_nothing():
 
         def client(mine: list[str], who: int) -> None:
             for code in mine:
-                for _attempt in range(60):
+                give_up = time.monotonic() + 180  # a loaded machine may take long to restart the server
+                while True:
+                    if time.monotonic() > give_up:
+                        with lock:
+                            errors.append(f"gave up on {code}")
+                        break
                     try:
                         with unit_of_work(engine) as s:
                             res = redemption.redeem(s, Actor(label=f"c{who}", user_id=who),
                                                     redemption.Scan(code=code, structure_id=structure_id,
                                                                     scan_id=f"scan-{code[-10:]}"))
-                        with lock:
-                            accepted[code] = 1  # a replay after a lost reply is the same, single redemption
-                            assert res.status == "accepted"
+                        with lock:  # a replay after a lost reply is the same, single redemption
+                            accepted[code] = 1
+                            if res.status != "accepted":
+                                errors.append(f"status {res.status}")
                         break
                     except DBAPIError as exc:  # connection lost: a clear error, then retry
                         with lock:
@@ -78,6 +84,8 @@ def test_postgresql_restart_under_load_loses_and_doubles_nothing():
         for t in threads:
             t.join(timeout=300)
         assert all(not t.is_alive() for t in threads)
+        unexpected = [e for e in errors if e not in {"OperationalError", "AdminShutdown", "InterfaceError"}]
+        assert not unexpected, unexpected
         with unit_of_work(engine) as s:
             live = s.scalars(select(Redemption.voucher_id).where(Redemption.status == "accepted")).all()
             assert len(live) == len(set(live)) == len(codes), "every voucher redeemed exactly once"
@@ -85,7 +93,6 @@ def test_postgresql_restart_under_load_loses_and_doubles_nothing():
             assert ledger_audit.verify(s).ok
         assert sum(accepted.values()) == len(codes)
         assert errors, "the restart was not felt by any client: the drill proved nothing"
-        assert not [e for e in errors if e not in {"OperationalError", "AdminShutdown", "InterfaceError"}], errors
     finally:
         engine.dispose()
         _pg_admin(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
