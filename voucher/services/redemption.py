@@ -105,7 +105,11 @@ def _acceptance_facts() -> list[Any]:
     ]
 
 
-_SCAN_ROW = select(*_ROW_COLUMNS, *_acceptance_facts()).select_from(_ROW_FROM).where(_V.code == bindparam("code"))
+#: was this scan id already answered at this structure? (replays need the full look-up)
+_PRIOR_ID = (select(_R.id).where(_R.structure_id == bindparam("sid"), _R.scan_id == bindparam("scan_id"))
+             .scalar_subquery().label("prior_scan"))
+_SCAN_ROW = (select(*_ROW_COLUMNS, *_acceptance_facts(), _PRIOR_ID).select_from(_ROW_FROM)
+             .where(_V.code == bindparam("code")))
 _SCAN_ROW_LOCKED = _SCAN_ROW.with_for_update(of=VOUCHERS)
 _ROW_BY_ID = _VOUCHER_ROW.where(_V.id == bindparam("vid"))
 _PRIOR_SCAN = select(_R.id, _R.voucher_id, _R.status, _R.scanned_at, _R.theme, _R.verdicts).where(
@@ -174,18 +178,22 @@ def redeem(session: Session, actor: Actor, scan: Scan) -> Result:
     vocab.check(vocab.AUTONOMY, scan.autonomy, optional=True)
     now = utcnow()
     at = _scan_time(scan, now)
-    replay = _replay(session, scan, digits)
-    if replay is not None:
-        return replay
     conn = session.connection()
     locked = _SCAN_ROW_LOCKED if conn.dialect.name == "postgresql" else _SCAN_ROW
     day = paris_date(at)
-    row = conn.execute(locked, {"code": digits, "sid": scan.structure_id, "today": day}).first()
+    row = conn.execute(locked, {"code": digits, "sid": scan.structure_id, "today": day,
+                                "scan_id": scan.scan_id}).first()
+    if row is None or row.prior_scan is not None:  # a replay (or a scan id reused): one more look-up
+        replay = _replay(session, scan, digits)
+        if replay is not None:
+            return replay
     if row is None:
         raise DomainError("unknown_code")
     code = refusal(_facts(row, day))
     if code == "already_redeemed" or code == "held":
-        replay = _replay(session, scan, digits)
+        # a concurrent twin of this very scan may have committed while we waited for the row
+        # lock: the subquery above used the older snapshot, a new statement sees it
+        replay = _replay(session, scan, digits) if row.prior_scan is None else None
         if replay is not None:
             return replay
         raise _already_redeemed(session, row) if code == "already_redeemed" else DomainError(code)

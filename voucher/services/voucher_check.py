@@ -48,7 +48,8 @@ def check(session: Session, actor: Actor, raw_code: str, structure_id: int) -> V
     digits = codes.parse(raw_code)
     now = utcnow()
     day = paris_date(now)
-    row = session.connection().execute(_SCAN_ROW, {"code": digits, "sid": structure_id, "today": day}).first()
+    row = session.connection().execute(_SCAN_ROW, {"code": digits, "sid": structure_id, "today": day,
+                                                        "scan_id": None}).first()
     if row is None:
         raise DomainError("unknown_code")
     reason = refusal(_facts(row, day))
