@@ -54,7 +54,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--out", default="bench-results/latest.json")
     args = parser.parse_args(argv)
     wanted = {x.strip().upper() for x in args.only.split(",") if x.strip()}
-    console = Console()
+    console = Console(width=200)
     results = []
     for name, module in suites().items():
         if wanted and name not in wanted and not (name == "B1" and "B1B" in wanted):

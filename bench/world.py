@@ -37,3 +37,12 @@ def build(url: str, books: int, *, hand_out: bool = True) -> tuple[int, list[str
         result = (w.structure.id, codes, w.programme.id, w.prescriber.id)
     engine.dispose()
     return result
+
+
+def more_structures(url: str, count: int) -> list[int]:
+    """``count`` more labelled places: concurrent desks are usually at different places."""
+    engine = make_engine(url)
+    with unit_of_work(engine) as s:
+        ids = [f.structure(s, f"Lieu {n}").id for n in range(count)]
+    engine.dispose()
+    return ids

@@ -196,3 +196,30 @@ def test_refused_scans_are_recorded_without_the_full_code(session):
                               reason="unknown_code")
     row = session.scalars(select(RefusedScan)).one()
     assert row.code_tail == raw[-4:] and row.reason == "unknown_code" and row.user_id == 77
+
+
+def test_deferred_balances_move_once_and_skip_scans_rolled_back(session):
+    """An offline batch defers the balance updates to its end: scans rolled back in their
+    savepoint move nothing, the others move exactly their value, and the audit agrees."""
+    from voucher.domain import ledger
+    from voucher.services import journal
+
+    w = f.world(session)
+    payable = ledger.payable(w.structure.id)
+    before = journal.balance(session, payable)
+    kept = [first_code(session, w.batch.id, position=p) for p in (1, 2, 3)]
+    dropped = first_code(session, w.batch.id, position=4)
+    with journal.deferred_balances(session):
+        for code in kept[:2]:
+            with session.begin_nested():
+                redemption.redeem(session, RECEPTION, scan(w, code))
+        nested = session.begin_nested()
+        redemption.redeem(session, RECEPTION, scan(w, dropped))
+        nested.rollback()
+        with session.begin_nested():
+            redemption.redeem(session, RECEPTION, scan(w, kept[2]))
+        assert journal.balance(session, payable) == before  # nothing moved yet
+    assert journal.balance(session, payable) == before - 3 * 1000
+    assert session.scalar(select(Voucher.state).where(Voucher.code == dropped)) == "active"
+    report = ledger_audit.verify(session)
+    assert report.ok, report.problems

@@ -11,7 +11,8 @@ once and run on the session's connection.
 from __future__ import annotations
 
 import secrets
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from datetime import datetime
 from typing import cast
 
@@ -74,11 +75,17 @@ def write_entry(session: Session, kind: str, postings: Sequence[ledger.Posting],
         "memo": memo, "actor_user_id": actor.user_id if actor else None}).scalar_one())
     conn.execute(_NEW_POSTING, [{"entry_id": entry_id, "account_id": ids[p.account], "amount": p.amount}
                                 for p in lines])
+    deferred = session.info.get(_DEFERRED)
+    if deferred is not None:
+        deferred.add(entry_id)
     return entry_id, lines
 
 
 def move_balances(session: Session, lines: Sequence[ledger.Posting]) -> None:
-    """Apply balance deltas in account-code order (no deadlock between transactions)."""
+    """Apply balance deltas in account-code order (no deadlock between transactions); inside
+    :func:`deferred_balances`, nothing yet: they are applied once at its end."""
+    if session.info.get(_DEFERRED) is not None:
+        return
     merged: dict[str, int] = {}
     for p in lines:
         merged[p.account] = merged.get(p.account, 0) + p.amount
@@ -86,6 +93,36 @@ def move_balances(session: Session, lines: Sequence[ledger.Posting]) -> None:
     for account in sorted(merged):
         if merged[account]:
             conn.execute(_MOVE_BALANCE, {"acc": account, "delta": merged[account]}).scalar_one()
+
+
+_DEFERRED = "journal.deferred_entries"
+_SURVIVING_DELTAS = (select(ACCOUNTS.c.code, func.sum(POSTINGS.c.amount))
+                     .select_from(POSTINGS.join(ACCOUNTS, ACCOUNTS.c.id == POSTINGS.c.account_id))
+                     .where(POSTINGS.c.entry_id.in_(bindparam("ids", expanding=True)))
+                     .group_by(ACCOUNTS.c.code))
+
+
+@contextmanager
+def deferred_balances(session: Session) -> Iterator[None]:
+    """Many entries in one transaction (an offline batch of scans): balances are moved once,
+    at the end, from the postings of the entries that survived (an entry written inside a
+    savepoint that was rolled back is gone from ``posting``, so it moves nothing). The
+    shared account rows are then locked only for the end of the transaction instead of
+    from the first scan on, and each scan saves its balance updates."""
+    if session.info.get(_DEFERRED) is not None:  # already deferred by an outer caller
+        yield
+        return
+    session.info[_DEFERRED] = set()
+    try:
+        yield
+    finally:
+        ids = sorted(session.info.pop(_DEFERRED))
+    if not ids:
+        return
+    conn = session.connection()
+    for account, delta in sorted(conn.execute(_SURVIVING_DELTAS, {"ids": ids}).all()):
+        if delta:
+            conn.execute(_MOVE_BALANCE, {"acc": account, "delta": int(delta)}).scalar_one()
 
 
 def post(session: Session, kind: str, postings: Sequence[ledger.Posting], *,

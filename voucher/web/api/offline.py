@@ -28,7 +28,7 @@ from sqlalchemy.orm import Session
 from voucher.domain import fraud
 from voucher.domain.errors import MESSAGES, DomainError
 from voucher.domain.idempotency import fingerprint
-from voucher.services import fraud_checks, redemption
+from voucher.services import fraud_checks, journal, redemption
 from voucher.services import idempotency as store
 from voucher.services.context import Actor
 from voucher.web.api import problems, scan_views
@@ -68,8 +68,9 @@ class Batch:
         self.guessing = fraud_checks.guessing_state(session, actor)
 
     def process(self, scans: list[dict[str, Any]], raw: list[dict[str, Any]]) -> list[dict[str, Any]]:
-        return [self.one(scan, {k: v for k, v in body.items() if k != "scan_id"})
-                for scan, body in zip(scans, raw, strict=True)]
+        with journal.deferred_balances(self.session):  # balances moved once, at the end of the batch
+            return [self.one(scan, {k: v for k, v in body.items() if k != "scan_id"})
+                    for scan, body in zip(scans, raw, strict=True)]
 
     def one(self, scan: dict[str, Any], content: dict[str, Any]) -> dict[str, Any]:
         scan_id, fp = scan["scan_id"], fingerprint(content)
