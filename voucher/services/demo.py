@@ -9,11 +9,11 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 from stdnum import luhn
 
-from voucher.db.models import Book, Voucher
+from voucher.db.models import Book, Redemption, Voucher
 from voucher.domain import vocab
 from voucher.domain.calendar import at, utcnow
 from voucher.domain.errors import DomainError
@@ -63,6 +63,7 @@ class DemoSummary:
     handed_out: int = 0
     redemptions: int = 0
     refusals: int = 0
+    held: int = 0
     logins: list[tuple[str, str, str]] = field(default_factory=list)
 
 
@@ -141,6 +142,7 @@ def build(session: Session, *, seed: int = 42, today: date | None = None,
             issuance.activate_batch(session, ACTOR, batch.id)
             issuance.acknowledge_batch(session, ACTOR, batch.id, batch.prescriber_id)
     _activity(session, rng, prog.id, batches, structures, users, summary, start, today, say)
+    _suspicious(session, structures, users, summary, today, say)
     say("Scellement du journal")
     ledger_audit.seal(session)
     return summary
@@ -202,3 +204,44 @@ def _activity(session: Session, rng: random.Random, programme_id: int, batches: 
                 redemption.record_refusal(session, ACTOR, structure_id=structure_id, raw_code=raw,
                                           reason=refusal.code)
                 summary.refusals += 1
+
+
+def _untouched_books(session: Session, count: int) -> list[list[str]]:
+    """Codes of the first ``count`` handed-out books none of whose vouchers was scanned."""
+    full = (select(Voucher.book_id).join(Book, Book.id == Voucher.book_id)
+            .where(Book.status == "handed_out", Voucher.state == "distributed")
+            .group_by(Voucher.book_id).having(func.count() == 10).order_by(Voucher.book_id).limit(count))
+    return [list(session.scalars(select(Voucher.code).where(Voucher.book_id == book_id).order_by(Voucher.position)))
+            for book_id in session.scalars(full)]
+
+
+def _suspicious(session: Session, structures: list, users: dict, summary: DemoSummary, today: date,
+                say: Callable[[str], None]) -> None:
+    """What the review queue and the alerts are for: at two places, three vouchers of one
+    book scanned the same morning (the third is held by ``book_per_day``), and a voucher
+    already redeemed in town presented again at the rural café (a ``high`` alert)."""
+    say("Scans suspects : retenues et alertes")
+    desks = [(users["accueil"], structures[0], today - timedelta(days=2)),
+             (users["accueil-rural"], structures[3], today - timedelta(days=1))]
+    for (user, place, day), codes in zip(desks, _untouched_books(session, len(desks)), strict=False):
+        desk = Actor(label="démo", user_id=user.id)
+        for n, code in enumerate(codes[:3]):
+            with at(datetime(day.year, day.month, day.day, 9, 10 + 20 * n, tzinfo=UTC)):
+                result = redemption.redeem(session, desk, redemption.Scan(
+                    code=code, structure_id=place.id, theme="aide_aux_demarches_administratives",
+                    autonomy="entierement_accompagne"))
+            summary.redemptions += 1
+            summary.held += result.status == "held"
+    first = session.scalar(select(Voucher.code).join(Redemption, Redemption.voucher_id == Voucher.id)
+                           .where(Redemption.structure_id == structures[0].id, Redemption.status == "accepted")
+                           .order_by(Redemption.id).limit(1))
+    if first is None:
+        return
+    rural_desk = Actor(label="démo", user_id=users["accueil-rural"].id)
+    with at(datetime(today.year, today.month, today.day, 7, 45, tzinfo=UTC)):
+        try:
+            redemption.redeem(session, rural_desk, redemption.Scan(code=first, structure_id=structures[3].id))
+        except DomainError as refusal:
+            redemption.record_refusal(session, rural_desk, structure_id=structures[3].id, raw_code=first,
+                                      reason=refusal.code)
+            summary.refusals += 1

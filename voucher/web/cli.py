@@ -82,7 +82,7 @@ def demo(seed: int) -> None:
         summary = demo_service.build(session, seed=seed, progress=lambda m: status.update(m + "…"))
     console.print(f"[bold]{demo_service.NOTICE}[/]")
     console.print(f"{summary.books} carnets, {summary.handed_out} remis, {summary.redemptions} séances, "
-                  f"{summary.refusals} scans refusés.")
+                  f"{summary.refusals} scans refusés, {summary.held} en attente de vérification (/revue).")
     print_logins(summary.logins)
 
 
