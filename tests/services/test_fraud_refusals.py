@@ -93,21 +93,39 @@ def test_ten_failed_codes_within_the_window_lock_the_source_and_raise_one_alert(
     assert fraud_checks.guessing_state(session, fw.RECEPTION, last + timedelta(minutes=61)).status == "ok"
 
 
+def test_desks_behind_one_address_do_not_lock_each_other_out(session):
+    """Several desks behind one NAT: their typos add up per address, which therefore has
+    higher thresholds (20 to slow down, 40 to lock) than one person or one key (5, 10)."""
+    w = fw.world(session)
+    desks = [Actor(label=f"p{i}", user_id=900 + i, ip="198.51.100.7") for i in range(10)]
+    for i, desk in enumerate(desks):  # ten desks, one typo each, within three minutes
+        _fail(session, w, 1, actor=desk, start=T0 + timedelta(seconds=20 * i))
+    newcomer = Actor(label="nouveau", user_id=999, ip="198.51.100.7")
+    assert fraud_checks.guessing_state(session, newcomer, T0 + timedelta(minutes=3, seconds=1)).status == "ok"
+    for i, desk in enumerate(desks):  # ten more: the address reaches 20 and is slowed down
+        _fail(session, w, 1, actor=desk, start=T0 + timedelta(minutes=4, seconds=5 * i))
+    assert fraud_checks.guessing_state(session, newcomer, T0 + timedelta(minutes=5)).status == "slow"
+    assert fw.flags(session, "code_guessing") == []
+
+
 def test_guessing_is_counted_per_address_and_per_api_key_too(session):
     w = fw.world(session)
     people = [Actor(label=f"p{i}", user_id=900 + i, ip="198.51.100.7") for i in range(10)]
-    for i, person in enumerate(people):
-        _fail(session, w, 1, actor=person, start=T0 + timedelta(seconds=20 * i))
+    for i, person in enumerate(people):  # 4 failures each (below one person's limits): 40 for the address
+        _fail(session, w, 4, actor=person, start=T0 + timedelta(seconds=20 * i), step=timedelta(seconds=5))
     newcomer = Actor(label="nouveau", user_id=999, ip="198.51.100.7")
     assert fraud_checks.guessing_state(session, newcomer, T0 + timedelta(minutes=5)).status == "locked"
     assert fraud_checks.guessing_state(session, Actor(label="ailleurs", user_id=998, ip="203.0.113.1"),
                                        T0 + timedelta(minutes=5)).status == "ok"
+    assert fraud_checks.guessing_state(session, Actor(label="p0 ailleurs", user_id=900, ip="203.0.113.1"),
+                                       T0 + timedelta(minutes=5)).status == "ok"
     machine = Actor(label="clé", api_key_id=41)
     _fail(session, w, 5, actor=machine, start=T0 + timedelta(minutes=10))
     assert fraud_checks.guessing_state(session, machine, T0 + timedelta(minutes=12, seconds=50)).status == "slow"
+    last = T0 + timedelta(seconds=180 + 15)  # the tenth person's fourth failure
     assert fw.flags(session, "code_guessing")[0].details == {
-        "source": "ip", "key": "198.51.100.7", "failures": 10,
-        "locked_until": (T0 + timedelta(seconds=180, minutes=60)).isoformat()}
+        "source": "ip", "key": "198.51.100.7", "failures": 40,
+        "locked_until": (last + timedelta(minutes=60)).isoformat()}
 
 
 def test_a_recent_iban_change_makes_the_next_payment_need_a_second_approval(session):

@@ -86,7 +86,11 @@ CATALOGUE: tuple[Rule, ...] = (
                  Param("slow_after", 5, 1, 1000, "échecs dans la fenêtre avant de ralentir"),
                  Param("delay_seconds", 30, 1, 3600, "attente imposée entre deux essais une fois ralenti"),
                  Param("lock_after", 10, 2, 1000, "échecs dans la fenêtre qui bloquent"),
-                 Param("lock_minutes", 60, 1, 10080, "durée du blocage après le dernier échec bloquant"))),
+                 Param("lock_minutes", 60, 1, 10080, "durée du blocage après le dernier échec bloquant"),
+                 Param("address_slow_after", 20, 1, 4000,
+                       "pour une adresse (plusieurs postes derrière une même box) : échecs avant de ralentir"),
+                 Param("address_lock_after", 40, 2, 4000,
+                       "pour une adresse (plusieurs postes derrière une même box) : échecs qui bloquent"))),
     Rule("book_per_day", "Trop de chèques d'un carnet le même jour",
          "Plusieurs chèques du même carnet encaissés le même jour : une séance vaut un chèque, "
          "le passage attend une vérification.",
@@ -240,6 +244,15 @@ class GuessingState:
     @property
     def allowed(self) -> bool:
         return self.status == "ok"
+
+
+def for_source(p: Mapping[str, Any], source: str) -> dict[str, Any]:
+    """The code-guessing thresholds for one kind of source: an address (``ip``) may stand
+    for several desks behind one NAT, so it slows and locks at ``address_slow_after`` /
+    ``address_lock_after`` instead of the per-user and per-key ``slow_after`` / ``lock_after``."""
+    if source != "ip":
+        return dict(p)
+    return {**p, "slow_after": p["address_slow_after"], "lock_after": p["address_lock_after"]}
 
 
 def guessing(failures: Sequence[datetime], now: datetime, p: Mapping[str, Any]) -> GuessingState:

@@ -3,7 +3,8 @@
 * :func:`guessing_state` / :func:`refuse_if_guessing`: the scan desk and the API call one
   of them **before** ``redemption.redeem``. Failures are the refused scans logged with
   ``mistyped_code`` or ``unknown_code`` (``refused_scan``), counted per user, per API key
-  and per address (indexed by source and time); the strictest source decides. Slowed:
+  and per address (indexed by source and time), an address with its own higher thresholds
+  (several desks may share one NAT); the strictest source decides. Slowed:
   ``too_many_attempts``; locked: ``locked``; both carry ``retry_after`` (seconds).
 * :func:`needs_second_approval`: month close asks it for each structure before paying; a
   structure whose bank details were replaced within ``recent_iban_change.days`` before the
@@ -58,8 +59,8 @@ def guessing_state(session: Session, actor: Actor, at: datetime | None = None,
     now = at or utcnow()
     p = {**fraud.RULES["code_guessing"].defaults(), **(thresholds or {})}
     worst = fraud.GuessingState("ok")
-    for _name, key, column in _sources(actor):
-        state = fraud.guessing(_failures(session, column, key, _horizon(p, now)), now, p)
+    for name, key, column in _sources(actor):
+        state = fraud.guessing(_failures(session, column, key, _horizon(p, now)), now, fraud.for_source(p, name))
         if (_RANK[state.status], state.retry_after) > (_RANK[worst.status], worst.retry_after):
             worst = state
     return worst
@@ -80,8 +81,9 @@ def lock_started(session: Session, actor: Actor, at: datetime) -> tuple[dict[str
     p = fraud.RULES["code_guessing"].defaults()
     for name, key, column in _sources(actor):
         times = _failures(session, column, key, _horizon(p, at))
-        after = fraud.guessing(times, at, p)
-        if after.status == "locked" and fraud.guessing(times[:-1], at, p).status != "locked":
+        mine = fraud.for_source(p, name)
+        after = fraud.guessing(times, at, mine)
+        if after.status == "locked" and fraud.guessing(times[:-1], at, mine).status != "locked":
             return {"source": name, "key": key}, after
     return None
 
