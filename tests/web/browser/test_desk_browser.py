@@ -1,5 +1,6 @@
 """The scan desk in a real browser, typed into as a USB scanner does (keys, then Enter):
-accepted, then already redeemed, a typo caught in the page without any request, the focus
+accepted, then already redeemed, a typo caught in the page without any request (shown as
+soon as a hand-typed code is complete, before Enter), the focus
 always back in the field, the theme kept, a double Enter harmless, a scan cancelled; the
 page's code check agrees with the server's; the vendored polyfill decodes a barcode with
 its self-hosted wasm; no serious accessibility violation."""
@@ -71,6 +72,23 @@ def test_a_reception_scans_by_keyboard_and_sees_each_outcome(page, live):
     assert redemptions_of(live, first) == 1
 
 
+def test_a_typo_typed_by_hand_is_shown_at_once_before_enter_and_cleared_when_corrected(page, live):
+    sign_in(page, live, "reception_a")
+    page.goto(live.url + "/accueil/")
+    code = live.world.codes_a[4]
+    typo = code[:23] + str((int(code[23]) + 1) % 10)
+    page.keyboard.type(code[:12] + " " + code[12:23], delay=5)  # a code typed by hand, not finished yet
+    assert page.inner_text("#outcome").startswith("Prêt")
+    page.keyboard.type(typo[23])
+    page.wait_for_selector("#outcome .outcome.refused")
+    assert "Code mal saisi" in page.inner_text("#outcome")  # no Enter pressed
+    screenshot(page, "accueil-code-mal-saisi-en-tapant")
+    page.keyboard.press("Backspace")
+    page.wait_for_selector("#outcome .outcome.idle")
+    scan_by_keyboard(page, code[23], kind="accepted")
+    assert scans_sent(live) == 1 and redemptions_of(live, code) == 1
+
+
 def test_a_scanner_on_a_us_layout_and_a_double_enter_redeem_once(page, live):
     sign_in(page, live, "reception_a")
     page.goto(live.url + "/accueil/")
@@ -140,3 +158,18 @@ def test_the_vendored_polyfill_decodes_a_barcode_with_its_self_hosted_wasm(page,
     }""", data_url)
     assert decoded == [live.world.codes_a[9]]
     assert any(r.endswith("/static/vendor/barcode-detector/zxing_reader.wasm") for r in live.requests)
+
+
+def test_the_desk_page_is_small_and_fetches_the_camera_code_only_when_asked(page, live):
+    """A slow rural connection: the desk page with everything it loads stays small; the
+    polyfill and its wasm (hundreds of kB) are fetched only when the camera is asked for."""
+    sign_in(page, live, "reception_a")
+    page.goto(live.url + "/accueil/", wait_until="load")
+    names = page.evaluate("""() => performance.getEntries()
+        .filter(e => e.entryType === "navigation" || e.entryType === "resource").map(e => e.name)""")
+    loaded = {name: len(page.request.get(name).body()) for name in names}  # full sizes, whatever the cache did
+    assert live.url + "/accueil/" in loaded and any(n.endswith("desk.js") for n in loaded)
+    assert any(n.endswith(".css") for n in loaded)
+    assert sum(loaded.values()) < 40_000, loaded
+    assert not any("vendor/barcode-detector" in name for name in loaded)
+    assert not any("vendor/barcode-detector" in r for r in live.requests)

@@ -1,6 +1,6 @@
 /* Voucher codes in the browser: the same normalisation and Damm check as
    voucher/domain/codes.py, so a mistyped code is caught before any request.
-   Kept in step by tests/web/test_browser_desk.py (runs both on the same inputs). */
+   Kept in step by tests/web/browser/test_desk_browser.py (runs both on the same inputs). */
 (function (global) {
   "use strict";
   var TABLE = [

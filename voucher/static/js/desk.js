@@ -34,13 +34,32 @@
 
   scanId.value = newScanId();
 
+  /* "Code mal saisi" at once: as soon as a code typed by hand has all its characters and
+     its check digit is wrong, before Enter; correcting it brings the previous outcome back.
+     A scanner's keystrokes are shorter than a code until the last one, so they never trip it. */
+  var beforeTypo = null;
+  function showMistyped() {
+    if (beforeTypo === null) { beforeTypo = outcome.innerHTML; }
+    fromTemplate("mistyped-template");
+  }
+  input.addEventListener("input", function () {
+    var digits = window.VoucherCodes.normalise(input.value);
+    var wrong = digits.length >= window.VoucherCodes.CODE_LENGTH && !window.VoucherCodes.isValid(digits);
+    if (wrong) {
+      if (beforeTypo === null) { showMistyped(); }
+    } else if (beforeTypo !== null) {
+      outcome.innerHTML = beforeTypo;
+      beforeTypo = null;
+    }
+  });
+
   form.addEventListener("submit", function (event) {
     event.preventDefault();
     if (busy) { return; }                      /* double Enter while the first is on its way */
     var digits = window.VoucherCodes.normalise(input.value);
     if (!digits) { focusCode(); return; }
     if (!window.VoucherCodes.isValid(digits)) { /* caught here: no request at all */
-      fromTemplate("mistyped-template");
+      showMistyped();
       input.select();
       return;
     }
@@ -67,6 +86,7 @@
           refreshToken();
           return;
         }
+        beforeTypo = null;
         outcome.innerHTML = data.outcome;
         today.innerHTML = data.today;
         setCsrf(data.csrf);
