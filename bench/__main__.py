@@ -21,18 +21,52 @@ from bench import common
 
 SCALES = {
     # "ci": only to catch crashes in the test suite; its ratios mean nothing (too short)
-    "ci": {"redeem_per_round": 60, "batch_size": 30, "pgbench_seconds": 1, "issue_vouchers": 2_000,
-           "sqlite_per_round": 60, "pdf_books": 4, "close_postings": 2_000, "close_structures": 5,
-           "export_redemptions": 600, "http_seconds": 1, "http_codes_per_round": 300},
-    "small": {"redeem_per_round": 400, "batch_size": 100, "pgbench_seconds": 3, "issue_vouchers": 20_000,
-              "sqlite_per_round": 300, "pdf_books": 20, "close_postings": 20_000, "export_redemptions": 5_000,
-              "http_seconds": 3},
-    "medium": {"redeem_per_round": 4_000, "batch_size": 100, "pgbench_seconds": 10, "issue_vouchers": 200_000,
-               "sqlite_per_round": 2_000, "pdf_books": 500, "close_postings": 500_000,
-               "export_redemptions": 100_000, "http_seconds": 10},
-    "full": {"redeem_per_round": 20_000, "batch_size": 500, "pgbench_seconds": 20, "issue_vouchers": 1_000_000,
-             "sqlite_per_round": 5_000, "pdf_books": 10_000, "close_postings": 5_000_000,
-             "export_redemptions": 1_000_000, "http_seconds": 20},
+    "ci": {
+        "redeem_per_round": 60,
+        "batch_size": 30,
+        "pgbench_seconds": 1,
+        "issue_vouchers": 2_000,
+        "sqlite_per_round": 60,
+        "pdf_books": 4,
+        "close_postings": 2_000,
+        "close_structures": 5,
+        "export_redemptions": 600,
+        "http_seconds": 1,
+        "http_codes_per_round": 300,
+    },
+    "small": {
+        "redeem_per_round": 400,
+        "batch_size": 100,
+        "pgbench_seconds": 3,
+        "issue_vouchers": 20_000,
+        "sqlite_per_round": 300,
+        "pdf_books": 20,
+        "close_postings": 20_000,
+        "export_redemptions": 5_000,
+        "http_seconds": 3,
+    },
+    "medium": {
+        "redeem_per_round": 4_000,
+        "batch_size": 100,
+        "pgbench_seconds": 10,
+        "issue_vouchers": 200_000,
+        "sqlite_per_round": 2_000,
+        "pdf_books": 500,
+        "close_postings": 500_000,
+        "export_redemptions": 100_000,
+        "http_seconds": 10,
+    },
+    "full": {
+        "redeem_per_round": 20_000,
+        "batch_size": 500,
+        "pgbench_seconds": 20,
+        "issue_vouchers": 1_000_000,
+        "sqlite_per_round": 5_000,
+        "pdf_books": 10_000,
+        "close_postings": 5_000_000,
+        "export_redemptions": 1_000_000,
+        "http_seconds": 20,
+    },
 }
 
 
@@ -62,19 +96,49 @@ def main(argv: list[str] | None = None) -> int:
         console.print(f"[bold]{name}[/] …")
         results.extend(module.run(SCALES[args.scale], args.rounds))  # type: ignore[attr-defined]
     facts = common.machine()
-    table = Table(title=f"Benchmarks ({args.scale}, {args.rounds} rounds, nproc={facts['nproc']}, "
-                        f"PostgreSQL {facts.get('postgresql')})")
-    for col in ("bench", "what", "baseline", "candidate", "ratio", "target", "scale", "clients", "audit"):
+    table = Table(
+        title=f"Benchmarks ({args.scale}, {args.rounds} rounds, nproc={facts['nproc']}, "
+        f"PostgreSQL {facts.get('postgresql')})"
+    )
+    for col in (
+        "bench",
+        "what",
+        "baseline",
+        "candidate",
+        "ratio",
+        "target",
+        "scale",
+        "clients",
+        "audit",
+    ):
         table.add_column(col)
     for r in results:
-        table.add_row(r.name, r.what, f"{r.baseline:,.2f} {r.baseline_label}", f"{r.candidate:,.2f} {r.candidate_label}",
-                      f"[{'green' if r.meets else 'red'}]{r.ratio:.2f}[/]", f"≥ {r.target}", r.scale,
-                      str(r.clients), "ok" if r.audit_ok else "[red]BROKEN[/]")
+        table.add_row(
+            r.name,
+            r.what,
+            f"{r.baseline:,.2f} {r.baseline_label}",
+            f"{r.candidate:,.2f} {r.candidate_label}",
+            f"[{'green' if r.meets else 'red'}]{r.ratio:.2f}[/]",
+            f"≥ {r.target}",
+            r.scale,
+            str(r.clients),
+            "ok" if r.audit_ok else "[red]BROKEN[/]",
+        )
     console.print(table)
     out = Path(args.out)
     out.parent.mkdir(parents=True, exist_ok=True)
-    out.write_text(json.dumps({"at": datetime.now(UTC).isoformat(), "scale": args.scale, "rounds": args.rounds,
-                               "machine": facts, "results": [r.as_dict() for r in results]}, indent=2))
+    out.write_text(
+        json.dumps(
+            {
+                "at": datetime.now(UTC).isoformat(),
+                "scale": args.scale,
+                "rounds": args.rounds,
+                "machine": facts,
+                "results": [r.as_dict() for r in results],
+            },
+            indent=2,
+        )
+    )
     console.print(f"Written {out}")
     return 0 if all(r.audit_ok for r in results) else 1
 

@@ -67,7 +67,9 @@ def drop_pg(name: str) -> None:
     admin(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
 
 
-def alternate(rounds: int, baseline: Callable[[int], float], candidate: Callable[[int], float]) -> tuple[float, float, list[dict[str, float]]]:
+def alternate(
+    rounds: int, baseline: Callable[[int], float], candidate: Callable[[int], float]
+) -> tuple[float, float, list[dict[str, float]]]:
     """Run A, B, A, B... and return the medians (BENCH.md: ratios in one run)."""
     a, b, log = [], [], []
     for i in range(rounds):
@@ -84,12 +86,21 @@ def timed(fn: Callable[[], Any]) -> float:
 
 
 def machine() -> dict[str, Any]:
-    facts: dict[str, Any] = {"nproc": os.cpu_count(), "python": platform.python_version(),
-                             "platform": platform.platform()}
+    facts: dict[str, Any] = {
+        "nproc": os.cpu_count(),
+        "python": platform.python_version(),
+        "platform": platform.platform(),
+    }
     try:
         with psycopg.connect(PG_ADMIN) as conn:
             facts["postgresql"] = conn.execute("SHOW server_version").fetchone()[0]
-            for setting in ("shared_buffers", "synchronous_commit", "fsync", "max_connections", "wal_level"):
+            for setting in (
+                "shared_buffers",
+                "synchronous_commit",
+                "fsync",
+                "max_connections",
+                "wal_level",
+            ):
                 facts[f"pg.{setting}"] = conn.execute(f"SHOW {setting}").fetchone()[0]
     except psycopg.Error as exc:
         facts["postgresql"] = f"unreachable ({exc.__class__.__name__})"
@@ -99,8 +110,13 @@ def machine() -> dict[str, Any]:
 def audit(url: str) -> bool:
     """`voucher audit` on the benchmark database: a fast run that breaks an invariant fails."""
     env = {**os.environ, "DATABASE_URL": url}
-    run = subprocess.run([sys.executable, "-m", "voucher", "audit"], env=env,
-                         capture_output=True, text=True, cwd=ROOT)
+    run = subprocess.run(
+        [sys.executable, "-m", "voucher", "audit"],
+        env=env,
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+    )
     if run.returncode != 0:
         print(run.stdout, run.stderr, file=sys.stderr)
     return run.returncode == 0

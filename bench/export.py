@@ -44,46 +44,107 @@ def build(engine: Engine, redemptions: int, seed: int = 7) -> None:
     books = max(20, redemptions // 5)
     with unit_of_work(engine) as s, at(datetime(2026, 1, 5, 9, tzinfo=UTC)):
         w = f.world(s, books=1)
-        rural = reference.create_organisation(s, f.ACTOR, name="Lieu rural bench", siret=f.siret(),
-                                              address=f.address(), commune_insee="86165", density_class=3,
-                                              roles={"structure"})
-        zone = reference.create_zone(s, f.ACTOR, name="Zone bench", kind="rural", communes=[("86165", "M", 3)])
+        rural = reference.create_organisation(
+            s,
+            f.ACTOR,
+            name="Lieu rural bench",
+            siret=f.siret(),
+            address=f.address(),
+            commune_insee="86165",
+            density_class=3,
+            roles={"structure"},
+        )
+        zone = reference.create_zone(
+            s, f.ACTOR, name="Zone bench", kind="rural", communes=[("86165", "M", 3)]
+        )
         reference.set_acceptance(s, w.programme.id, [zone.id], [], [])
-        batch = issuance.issue_batch(s, f.ACTOR, programme_id=w.programme.id, prescriber_id=w.prescriber.id,
-                                     books=books)
+        batch = issuance.issue_batch(
+            s, f.ACTOR, programme_id=w.programme.id, prescriber_id=w.prescriber.id, books=books
+        )
         for funder in (w.funder_a, w.funder_b):
-            issuance.record_funds_received(s, f.ACTOR, programme_id=w.programme.id, funder_id=funder.id,
-                                           amount_cents=books * 10_000, received_on=datetime(2026, 1, 5).date())
+            issuance.record_funds_received(
+                s,
+                f.ACTOR,
+                programme_id=w.programme.id,
+                funder_id=funder.id,
+                amount_cents=books * 10_000,
+                received_on=datetime(2026, 1, 5).date(),
+            )
         issuance.activate_batch(s, f.ACTOR, batch.id)
         _people(s, rng, w, batch.id, Beneficiary, Book, Voucher)
         _scans(s, rng, w, rural.id, batch.id, redemptions, Redemption, Book, Voucher, journal)
 
 
-def _people(s: Session, rng: random.Random, w: Any, batch_id: int, Beneficiary: Any, Book: Any, Voucher: Any) -> None:
+def _people(
+    s: Session, rng: random.Random, w: Any, batch_id: int, Beneficiary: Any, Book: Any, Voucher: Any
+) -> None:
     book_ids = list(s.scalars(select(Book.id).where(Book.batch_id == batch_id).order_by(Book.id)))
     now = datetime(2026, 1, 10, tzinfo=UTC)
     people = []
     for _ in book_ids:
         dens = rng.choice([1, 2, 3, 3])
-        people.append({"prescriber_id": w.prescriber.id, "pseudonym": secrets.token_hex(32),
-                       "population": rng.choice(list(vocab.POPULATIONS)), "age_band": rng.choice(AGES),
-                       "social_status": rng.choice(list(vocab.STATUSES)), "commune_insee": "86165" if dens == 3 else "86194",
-                       "density_class": dens, "zone_kind": vocab.DENSITY_TO_KIND[dens], "consent": True, "created_at": now})
+        people.append(
+            {
+                "prescriber_id": w.prescriber.id,
+                "pseudonym": secrets.token_hex(32),
+                "population": rng.choice(list(vocab.POPULATIONS)),
+                "age_band": rng.choice(AGES),
+                "social_status": rng.choice(list(vocab.STATUSES)),
+                "commune_insee": "86165" if dens == 3 else "86194",
+                "density_class": dens,
+                "zone_kind": vocab.DENSITY_TO_KIND[dens],
+                "consent": True,
+                "created_at": now,
+            }
+        )
     s.execute(insert(Beneficiary), people)
-    ids = list(s.scalars(select(Beneficiary.id).where(Beneficiary.prescriber_id == w.prescriber.id)
-                         .order_by(Beneficiary.id)))[-len(book_ids):]
-    s.execute(update(Book), [{"id": b, "beneficiary_id": p, "status": "handed_out",
-                              "handed_out_at": now + timedelta(days=rng.randint(0, 120), hours=rng.randint(8, 17))}
-                             for b, p in zip(book_ids, ids, strict=True)])
-    s.execute(update(Voucher).where(Voucher.book_id.in_(select(Book.id).where(Book.batch_id == batch_id)))
-              .values(state="distributed"))
+    ids = list(
+        s.scalars(
+            select(Beneficiary.id)
+            .where(Beneficiary.prescriber_id == w.prescriber.id)
+            .order_by(Beneficiary.id)
+        )
+    )[-len(book_ids) :]
+    s.execute(
+        update(Book),
+        [
+            {
+                "id": b,
+                "beneficiary_id": p,
+                "status": "handed_out",
+                "handed_out_at": now
+                + timedelta(days=rng.randint(0, 120), hours=rng.randint(8, 17)),
+            }
+            for b, p in zip(book_ids, ids, strict=True)
+        ],
+    )
+    s.execute(
+        update(Voucher)
+        .where(Voucher.book_id.in_(select(Book.id).where(Book.batch_id == batch_id)))
+        .values(state="distributed")
+    )
 
 
-def _scans(s: Session, rng: random.Random, w: Any, rural_id: int, batch_id: int, target: int,
-           Redemption: Any, Book: Any, Voucher: Any, journal: Any) -> None:
-    rows = s.execute(select(Voucher.id, Voucher.book_id, Voucher.position, Book.beneficiary_id, Book.handed_out_at)
-                     .join(Book, Book.id == Voucher.book_id).where(Book.batch_id == batch_id)
-                     .order_by(Voucher.book_id, Voucher.position)).all()
+def _scans(
+    s: Session,
+    rng: random.Random,
+    w: Any,
+    rural_id: int,
+    batch_id: int,
+    target: int,
+    Redemption: Any,
+    Book: Any,
+    Voucher: Any,
+    journal: Any,
+) -> None:
+    rows = s.execute(
+        select(
+            Voucher.id, Voucher.book_id, Voucher.position, Book.beneficiary_id, Book.handed_out_at
+        )
+        .join(Book, Book.id == Voucher.book_id)
+        .where(Book.batch_id == batch_id)
+        .order_by(Voucher.book_id, Voucher.position)
+    ).all()
     per_book = target / max(1, len({r.book_id for r in rows}))
     uses = {}
     chosen = []
@@ -97,44 +158,89 @@ def _scans(s: Session, rng: random.Random, w: Any, rural_id: int, batch_id: int,
         sid = rng.choice(list(structures))
         structures[sid] += 1000
         plan.append((r, sid))
-    entries = {sid: journal.post(s, "redemption.bench", ledger.move(value, ledger.outstanding(w.programme.id, w.prescriber.id),
-                                                                    ledger.payable(sid)))
-               for sid, value in structures.items() if value}
+    entries = {
+        sid: journal.post(
+            s,
+            "redemption.bench",
+            ledger.move(
+                value, ledger.outstanding(w.programme.id, w.prescriber.id), ledger.payable(sid)
+            ),
+        )
+        for sid, value in structures.items()
+        if value
+    }
     themes, levels = list(vocab.THEMES)[:8], list(vocab.AUTONOMY)
     batch = []
     for r, sid in plan:
-        when = r.handed_out_at + timedelta(days=3 + 7 * r.position + rng.randint(0, 5), hours=rng.randint(0, 6))
-        batch.append({"voucher_id": r.id, "structure_id": sid, "programme_id": w.programme.id, "book_id": r.book_id,
-                      "beneficiary_id": r.beneficiary_id, "prescriber_id": w.prescriber.id, "status": "accepted",
-                      "face_value_cents": 1000, "scanned_at": when, "recorded_at": when, "theme": rng.choice(themes),
-                      "autonomy": levels[min(2, r.position // 4 + rng.randint(0, 1))], "prior_state": "distributed",
-                      "verdicts": [], "entry_id": entries[sid]})
+        when = r.handed_out_at + timedelta(
+            days=3 + 7 * r.position + rng.randint(0, 5), hours=rng.randint(0, 6)
+        )
+        batch.append(
+            {
+                "voucher_id": r.id,
+                "structure_id": sid,
+                "programme_id": w.programme.id,
+                "book_id": r.book_id,
+                "beneficiary_id": r.beneficiary_id,
+                "prescriber_id": w.prescriber.id,
+                "status": "accepted",
+                "face_value_cents": 1000,
+                "scanned_at": when,
+                "recorded_at": when,
+                "theme": rng.choice(themes),
+                "autonomy": levels[min(2, r.position // 4 + rng.randint(0, 1))],
+                "prior_state": "distributed",
+                "verdicts": [],
+                "entry_id": entries[sid],
+            }
+        )
         if len(batch) == 20_000:
             s.execute(insert(Redemption), batch)
             batch = []
     if batch:
         s.execute(insert(Redemption), batch)
-    s.execute(update(Voucher).where(Voucher.id.in_(select(Redemption.voucher_id))).values(state="redeemed"))
+    s.execute(
+        update(Voucher)
+        .where(Voucher.id.in_(select(Redemption.voucher_id)))
+        .values(state="redeemed")
+    )
 
 
 def group_by_all(engine: Engine) -> None:
     """The baseline: one plain GROUP BY per dimension of the export."""
     from voucher.db.models import Beneficiary as BEN
-    from voucher.db.models import PilotZoneCommune, ProgrammeFunder, Redemption as R
+    from voucher.db.models import PilotZoneCommune, ProgrammeFunder
+    from voucher.db.models import Redemption as R
     from voucher.services.impact import years_for
     from voucher.services.impact_sql import ParisTime
 
     with Session(engine) as s:
         t = ParisTime(engine.dialect.name, years_for(s, None))
         zone = func.coalesce(BEN.zone_kind, "non_renseigne")
-        keys = {"dispositif": (cast(R.programme_id, String), None), "financeur": (cast(ProgrammeFunder.funder_id, String), ProgrammeFunder),
-                "zone_pilote": (cast(PilotZoneCommune.zone_id, String), PilotZoneCommune),
-                "population": (BEN.population, None), "tranche_age": (BEN.age_band, None),
-                "statut_social": (BEN.social_status, None), "thematique": (R.theme, None),
-                "lieu": (cast(R.structure_id, String), None), "mois": (t.month(R.scanned_at), None)}
+        keys = {
+            "dispositif": (cast(R.programme_id, String), None),
+            "financeur": (cast(ProgrammeFunder.funder_id, String), ProgrammeFunder),
+            "zone_pilote": (cast(PilotZoneCommune.zone_id, String), PilotZoneCommune),
+            "population": (BEN.population, None),
+            "tranche_age": (BEN.age_band, None),
+            "statut_social": (BEN.social_status, None),
+            "thematique": (R.theme, None),
+            "lieu": (cast(R.structure_id, String), None),
+            "mois": (t.month(R.scanned_at), None),
+        }
         for key, joined in keys.values():
-            q = (select(key, zone, func.count(), func.count(distinct(R.beneficiary_id)), func.sum(R.face_value_cents))
-                 .select_from(R).outerjoin(BEN, BEN.id == R.beneficiary_id).where(R.status == "accepted"))
+            q = (
+                select(
+                    key,
+                    zone,
+                    func.count(),
+                    func.count(distinct(R.beneficiary_id)),
+                    func.sum(R.face_value_cents),
+                )
+                .select_from(R)
+                .outerjoin(BEN, BEN.id == R.beneficiary_id)
+                .where(R.status == "accepted")
+            )
             if joined is ProgrammeFunder:
                 q = q.join(ProgrammeFunder, ProgrammeFunder.programme_id == R.programme_id)
             elif joined is PilotZoneCommune:
@@ -156,13 +262,28 @@ def measure(url: str, redemptions: int, rounds: int, label: str) -> Result:
     upgrade(engine)
     build(engine, redemptions)
     export_all(engine)  # warm caches and imports once, untimed
-    t_base, t_export, log = alternate(rounds, lambda _i: timed(lambda: group_by_all(engine)),
-                                      lambda _i: timed(lambda: export_all(engine)))
+    t_base, t_export, log = alternate(
+        rounds,
+        lambda _i: timed(lambda: group_by_all(engine)),
+        lambda _i: timed(lambda: export_all(engine)),
+    )
     engine.dispose()
     ok = audit(url)
-    return Result("B7", f"impact export ({label}) vs plain GROUP BY of its 9 dimensions", "GROUP BY s",
-                  "export s", t_base, t_export, "s", t_base / t_export, 0.5,
-                  f"{redemptions} redemptions", 1, ok, rounds=log)
+    return Result(
+        "B7",
+        f"impact export ({label}) vs plain GROUP BY of its 9 dimensions",
+        "GROUP BY s",
+        "export s",
+        t_base,
+        t_export,
+        "s",
+        t_base / t_export,
+        0.5,
+        f"{redemptions} redemptions",
+        1,
+        ok,
+        rounds=log,
+    )
 
 
 def run(scale: dict[str, Any], rounds: int) -> list[Result]:

@@ -38,9 +38,21 @@ def _request(port: int, method: str, path: str, body: bytes | None, headers: dic
         conn.close()
 
 
-def _client(port: int, kind: str, secret: str, codes: list[str], seconds: float, ready: Any, start: Any,
-            out: Any) -> None:
-    auth = {"Authorization": f"Bearer {secret}", "Content-Type": "application/json", "Connection": "close"}
+def _client(
+    port: int,
+    kind: str,
+    secret: str,
+    codes: list[str],
+    seconds: float,
+    ready: Any,
+    start: Any,
+    out: Any,
+) -> None:
+    auth = {
+        "Authorization": f"Bearer {secret}",
+        "Content-Type": "application/json",
+        "Connection": "close",
+    }
     done, bad, i = 0, 0, 0
     ready.put(1)
     start.wait()
@@ -55,20 +67,38 @@ def _client(port: int, kind: str, secret: str, codes: list[str], seconds: float,
             code = codes[i]
             i += 1
             body = json.dumps({"code": code, "theme": "email"}).encode()
-            status = _request(port, "POST", "/api/v1/redemptions", body, {**auth, "Idempotency-Key": f"b2-{code}"})
+            status = _request(
+                port, "POST", "/api/v1/redemptions", body, {**auth, "Idempotency-Key": f"b2-{code}"}
+            )
             ok = status == 201
         done += ok
         bad += not ok
     out.put((done, bad, i))
 
 
-def rate(port: int, kind: str, secret: str, codes: list[str], seconds: float) -> tuple[float, int, int]:
+def rate(
+    port: int, kind: str, secret: str, codes: list[str], seconds: float
+) -> tuple[float, int, int]:
     """(requests/s, successes, failures) over ``seconds`` with CLIENTS processes."""
     ctx = multiprocessing.get_context("spawn")
     ready, start, out = ctx.Queue(), ctx.Event(), ctx.Queue()
     share = len(codes) // CLIENTS if codes else 0
-    procs = [ctx.Process(target=_client, args=(port, kind, secret, codes[n * share:(n + 1) * share], seconds,
-                                               ready, start, out)) for n in range(CLIENTS)]
+    procs = [
+        ctx.Process(
+            target=_client,
+            args=(
+                port,
+                kind,
+                secret,
+                codes[n * share : (n + 1) * share],
+                seconds,
+                ready,
+                start,
+                out,
+            ),
+        )
+        for n in range(CLIENTS)
+    ]
     for p in procs:
         p.start()
     for _ in procs:  # every client imported and waiting: the clock starts for all at once
@@ -92,12 +122,32 @@ def _free_port() -> int:
 def serve(url: str, workers: int) -> tuple[subprocess.Popen[bytes], int]:
     port = _free_port()
     instance = tempfile.mkdtemp(prefix="bench-http-")
-    env = {**os.environ, "DATABASE_URL": url, "VOUCHER_INSTANCE": instance, "PYTHONPATH": str(ROOT),
-           "VOUCHER_API_REDEEM_LIMIT": HIGH_LIMIT, "VOUCHER_API_ADDRESS_LIMIT": HIGH_LIMIT,
-           "VOUCHER_API_LOOKUP_LIMIT": HIGH_LIMIT, "VOUCHER_API_BATCH_LIMIT": HIGH_LIMIT}
-    server = subprocess.Popen([sys.executable, "-m", "gunicorn", "--workers", str(workers), "--bind",
-                               f"127.0.0.1:{port}", "--log-level", "warning", "voucher.web.wsgi:app"],
-                              env=env, cwd=ROOT)
+    env = {
+        **os.environ,
+        "DATABASE_URL": url,
+        "VOUCHER_INSTANCE": instance,
+        "PYTHONPATH": str(ROOT),
+        "VOUCHER_API_REDEEM_LIMIT": HIGH_LIMIT,
+        "VOUCHER_API_ADDRESS_LIMIT": HIGH_LIMIT,
+        "VOUCHER_API_LOOKUP_LIMIT": HIGH_LIMIT,
+        "VOUCHER_API_BATCH_LIMIT": HIGH_LIMIT,
+    }
+    server = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "gunicorn",
+            "--workers",
+            str(workers),
+            "--bind",
+            f"127.0.0.1:{port}",
+            "--log-level",
+            "warning",
+            "voucher.web.wsgi:app",
+        ],
+        env=env,
+        cwd=ROOT,
+    )
     for _ in range(300):
         try:
             if _request(port, "GET", "/api/v1/ping", None, {}) == 200:
@@ -115,8 +165,9 @@ def _key(url: str, structure_id: int) -> str:
 
     engine = make_engine(url)
     with unit_of_work(engine) as s:
-        secret = api_access.create_key(s, f.ACTOR, organisation_id=structure_id, role="reception",
-                                       name="banc B2").secret
+        secret = api_access.create_key(
+            s, f.ACTOR, organisation_id=structure_id, role="reception", name="banc B2"
+        ).secret
     engine.dispose()
     return secret
 
@@ -146,7 +197,7 @@ def run(scale: dict[str, Any], rounds: int) -> list[Result]:
         structure_id, codes, _p, _pr = build(url, (per_round * rounds) // 10 + CLIENTS)
         secret = _key(url, structure_id)
         server, port = serve(url, workers)
-        chunks = [codes[i * per_round:(i + 1) * per_round] for i in range(rounds)]
+        chunks = [codes[i * per_round : (i + 1) * per_round] for i in range(rounds)]
         accepted, failures = [0], [0]
 
         def candidate(i: int) -> float:
@@ -155,17 +206,36 @@ def run(scale: dict[str, Any], rounds: int) -> list[Result]:
             failures[0] += bad
             return per_s
 
-        base, cand, log = alternate(rounds, lambda i: rate(port, "ping", secret, [], seconds)[0], candidate)
+        base, cand, log = alternate(
+            rounds, lambda i: rate(port, "ping", secret, [], seconds)[0], candidate
+        )
         server.terminate()
         server.wait(timeout=30)
         server = None
         consistent = _redemptions(url) == accepted[0] and failures[0] == 0
         ok = audit(url) and consistent
-        note = (f"gunicorn sync, {workers} workers; {accepted[0]} redemptions, {failures[0]} non-201 answers; "
-                f"one connection per request")
-        return [Result("B2", "redeem-http: POST /api/v1/redemptions through gunicorn", "GET /api/v1/ping req/s",
-                       "redemptions/s", base, cand, "per s", cand / base, 0.5, f"{seconds:g} s/round", CLIENTS, ok,
-                       notes=note, rounds=log)]
+        note = (
+            f"gunicorn sync, {workers} workers; {accepted[0]} redemptions, {failures[0]} non-201 answers; "
+            f"one connection per request"
+        )
+        return [
+            Result(
+                "B2",
+                "redeem-http: POST /api/v1/redemptions through gunicorn",
+                "GET /api/v1/ping req/s",
+                "redemptions/s",
+                base,
+                cand,
+                "per s",
+                cand / base,
+                0.5,
+                f"{seconds:g} s/round",
+                CLIENTS,
+                ok,
+                notes=note,
+                rounds=log,
+            )
+        ]
     finally:
         if server is not None:
             server.kill()

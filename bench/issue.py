@@ -31,15 +31,27 @@ def run(scale: dict[str, Any], rounds: int) -> list[Result]:
             conn.execute("CREATE TABLE bench_copy (LIKE voucher INCLUDING ALL)")
 
         def baseline(_i: int) -> float:
-            rows = [(f"{secrets.randbelow(10**24):024d}", book_id + n // 10, ids[0], 1 + n % 10, 1000, "issued")
-                    for n in range(vouchers)]
+            rows = [
+                (
+                    f"{secrets.randbelow(10**24):024d}",
+                    book_id + n // 10,
+                    ids[0],
+                    1 + n % 10,
+                    1000,
+                    "issued",
+                )
+                for n in range(vouchers)
+            ]
 
             def go() -> None:
                 with psycopg.connect(url.replace("+psycopg", "")) as conn, conn.cursor() as cur:
-                    with cur.copy("COPY bench_copy (code, book_id, programme_id, position, face_value_cents, state, updated_at) FROM STDIN") as copy:
+                    with cur.copy(
+                        "COPY bench_copy (code, book_id, programme_id, position, face_value_cents, state, updated_at) FROM STDIN"
+                    ) as copy:
                         for r in rows:
                             copy.write_row((*r, "2026-01-01 00:00:00"))
                     conn.commit()
+
             t = timed(go)
             with psycopg.connect(url.replace("+psycopg", ""), autocommit=True) as conn:
                 conn.execute("TRUNCATE bench_copy")
@@ -48,14 +60,31 @@ def run(scale: dict[str, Any], rounds: int) -> list[Result]:
         def candidate(_i: int) -> float:
             def go() -> None:
                 with unit_of_work(engine) as s:
-                    issuance.issue_batch(s, f.ACTOR, programme_id=ids[0], prescriber_id=ids[1], books=books)
+                    issuance.issue_batch(
+                        s, f.ACTOR, programme_id=ids[0], prescriber_id=ids[1], books=books
+                    )
+
             return timed(go)
 
         t_copy, t_issue, log = alternate(rounds, baseline, candidate)
         engine.dispose()
         ok = audit(url)
-        return [Result("B3", f"issue: one batch of {vouchers:,} vouchers with its ledger entry",
-                       "COPY s", "issue s", t_copy, t_issue, "s", t_copy / t_issue, 0.5,
-                       f"{vouchers} vouchers", 1, ok, rounds=log)]
+        return [
+            Result(
+                "B3",
+                f"issue: one batch of {vouchers:,} vouchers with its ledger entry",
+                "COPY s",
+                "issue s",
+                t_copy,
+                t_issue,
+                "s",
+                t_copy / t_issue,
+                0.5,
+                f"{vouchers} vouchers",
+                1,
+                ok,
+                rounds=log,
+            )
+        ]
     finally:
         drop_pg(name)

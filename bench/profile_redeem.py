@@ -34,11 +34,15 @@ def profile(url: str, scans: int, tree: bool) -> None:
     counts: collections.Counter[str] = collections.Counter()
 
     @event.listens_for(engine, "before_cursor_execute")
-    def _before(conn: Any, cursor: Any, statement: str, params: Any, context: Any, many: bool) -> None:
+    def _before(
+        conn: Any, cursor: Any, statement: str, params: Any, context: Any, many: bool
+    ) -> None:
         conn.info["t0"] = time.perf_counter()
 
     @event.listens_for(engine, "after_cursor_execute")
-    def _after(conn: Any, cursor: Any, statement: str, params: Any, context: Any, many: bool) -> None:
+    def _after(
+        conn: Any, cursor: Any, statement: str, params: Any, context: Any, many: bool
+    ) -> None:
         key = " ".join(statement.split()[:3])[:60]
         waits[key] += time.perf_counter() - conn.info["t0"]
         counts[key] += 1
@@ -46,8 +50,11 @@ def profile(url: str, scans: int, tree: bool) -> None:
     def go(batch: list[str]) -> None:
         for code in batch:
             with unit_of_work(engine) as s:
-                redemption.redeem(s, actor, redemption.Scan(code=code, structure_id=structure_id,
-                                                            scan_id=code[-12:]))
+                redemption.redeem(
+                    s,
+                    actor,
+                    redemption.Scan(code=code, structure_id=structure_id, scan_id=code[-12:]),
+                )
 
     go(codes[:100])
     waits.clear()
@@ -59,14 +66,16 @@ def profile(url: str, scans: int, tree: bool) -> None:
         profiler = Profiler(interval=0.0005)
         profiler.start()
     wall, cpu = time.perf_counter(), time.process_time()
-    go(codes[100:100 + scans])
+    go(codes[100 : 100 + scans])
     wall, cpu = time.perf_counter() - wall, time.process_time() - cpu
     if profiler is not None:
         profiler.stop()
     db = sum(waits.values())
-    print(f"{engine.dialect.name}: {scans / wall:.0f} scans/s on one client; per scan: wall {wall / scans * 1e3:.2f} ms, "
-          f"statements {sum(counts.values()) / scans:.1f} (+ commit), waiting on them {db / scans * 1e3:.2f} ms, "
-          f"client CPU {cpu / scans * 1e3:.2f} ms")
+    print(
+        f"{engine.dialect.name}: {scans / wall:.0f} scans/s on one client; per scan: wall {wall / scans * 1e3:.2f} ms, "
+        f"statements {sum(counts.values()) / scans:.1f} (+ commit), waiting on them {db / scans * 1e3:.2f} ms, "
+        f"client CPU {cpu / scans * 1e3:.2f} ms"
+    )
     for key, spent in sorted(waits.items(), key=lambda kv: -kv[1]):
         print(f"  {spent / scans * 1e3:6.3f} ms  x{counts[key] / scans:.1f}  {key}")
     if profiler is not None:
@@ -75,7 +84,9 @@ def profile(url: str, scans: int, tree: bool) -> None:
 
 
 def main(argv: list[str] | None = None) -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--db", choices=("postgresql", "sqlite"), default="postgresql")
     parser.add_argument("--scans", type=int, default=1000)
     parser.add_argument("--pyinstrument", action="store_true")

@@ -16,16 +16,35 @@ CLIENTS = 8
 
 
 def pgbench_tps(url_name: str, seconds: int, clients: int = CLIENTS) -> float:
-    out = subprocess.run(["pgbench", "-n", "-c", str(clients), "-j", "2", "-T", str(seconds),
-                          "-h", "127.0.0.1", "-U", "postgres", url_name],
-                         capture_output=True, text=True, check=True).stdout
+    out = subprocess.run(
+        [
+            "pgbench",
+            "-n",
+            "-c",
+            str(clients),
+            "-j",
+            "2",
+            "-T",
+            str(seconds),
+            "-h",
+            "127.0.0.1",
+            "-U",
+            "postgres",
+            url_name,
+        ],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
     match = re.search(r"tps = ([0-9.]+) \(without initial connection time\)", out)
     if not match:
         raise RuntimeError(out)
     return float(match.group(1))
 
 
-def _client(url: str, structure_id: int, codes: list[str], batch: int, ready: Any, start: Any, out: Any) -> None:
+def _client(
+    url: str, structure_id: int, codes: list[str], batch: int, ready: Any, start: Any, out: Any
+) -> None:
     from voucher.db.engine import make_engine, unit_of_work
     from voucher.domain.errors import DomainError
     from voucher.services import journal, redemption
@@ -37,21 +56,33 @@ def _client(url: str, structure_id: int, codes: list[str], batch: int, ready: An
     warm, codes = codes[:2], codes[2:]  # compile the statements and connect before the clock starts
     for code in warm:
         with unit_of_work(engine) as s:
-            redemption.redeem(s, actor, redemption.Scan(code=code, structure_id=structure_id, scan_id=code[-12:]))
+            redemption.redeem(
+                s, actor, redemption.Scan(code=code, structure_id=structure_id, scan_id=code[-12:])
+            )
     ready.put(1)
     start.wait()
     began = time.perf_counter()
     for i in range(0, len(codes), batch):
         with unit_of_work(engine) as s, journal.deferred_balances(s):  # as the batch API does
-            for code in codes[i:i + batch]:
+            for code in codes[i : i + batch]:
                 try:
                     if batch > 1:
                         with s.begin_nested():
-                            redemption.redeem(s, actor, redemption.Scan(code=code, structure_id=structure_id,
-                                                                        scan_id=code[-12:]))
+                            redemption.redeem(
+                                s,
+                                actor,
+                                redemption.Scan(
+                                    code=code, structure_id=structure_id, scan_id=code[-12:]
+                                ),
+                            )
                     else:
-                        redemption.redeem(s, actor, redemption.Scan(code=code, structure_id=structure_id,
-                                                                    scan_id=code[-12:]))
+                        redemption.redeem(
+                            s,
+                            actor,
+                            redemption.Scan(
+                                code=code, structure_id=structure_id, scan_id=code[-12:]
+                            ),
+                        )
                     done += 1
                 except DomainError:
                     pass
@@ -59,13 +90,27 @@ def _client(url: str, structure_id: int, codes: list[str], batch: int, ready: An
     engine.dispose()
 
 
-def redeem_rate(url: str, structures: list[int], codes: list[str], batch: int, clients: int = CLIENTS) -> float:
+def redeem_rate(
+    url: str, structures: list[int], codes: list[str], batch: int, clients: int = CLIENTS
+) -> float:
     ctx = multiprocessing.get_context("spawn")
     ready, start, out = ctx.Queue(), ctx.Event(), ctx.Queue()
     share = len(codes) // clients
-    procs = [ctx.Process(target=_client, args=(url, structures[i % len(structures)], codes[i * share:(i + 1) * share],
-                                               batch, ready, start, out))
-             for i in range(clients)]
+    procs = [
+        ctx.Process(
+            target=_client,
+            args=(
+                url,
+                structures[i % len(structures)],
+                codes[i * share : (i + 1) * share],
+                batch,
+                ready,
+                start,
+                out,
+            ),
+        )
+        for i in range(clients)
+    ]
     for p in procs:
         p.start()
     for _ in procs:  # every client imported, connected and warmed up: the clock starts for all
@@ -86,26 +131,59 @@ def run(scale: dict[str, Any], rounds: int) -> list[Result]:
     db_name, url = fresh_pg("redeem")
     pgb_name, _ = fresh_pg("pgbench")
     try:
-        subprocess.run(["pgbench", "-i", "-q", "-s", "1", "-h", "127.0.0.1", "-U", "postgres", pgb_name],
-                       check=True, capture_output=True)
+        subprocess.run(
+            ["pgbench", "-i", "-q", "-s", "1", "-h", "127.0.0.1", "-U", "postgres", pgb_name],
+            check=True,
+            capture_output=True,
+        )
         structure_id, codes, _p, _pr = build(url, books)
         # eight desks, as eight places would be (one shared place serialises on its own rows:
         # the day's volume counter and its payable account)
         structures = [structure_id, *more_structures(url, CLIENTS - 1)]
-        chunks = [codes[i * per_round:(i + 1) * per_round] for i in range(rounds * 2)]
+        chunks = [codes[i * per_round : (i + 1) * per_round] for i in range(rounds * 2)]
         seconds = scale["pgbench_seconds"]
-        base, single, log1 = alternate(rounds, lambda i: pgbench_tps(pgb_name, seconds),
-                                       lambda i: redeem_rate(url, structures, chunks[i], 1))
-        base_b, batched, log2 = alternate(rounds, lambda i: pgbench_tps(pgb_name, seconds),
-                                          lambda i: redeem_rate(url, structures, chunks[rounds + i], batch_size))
+        base, single, log1 = alternate(
+            rounds,
+            lambda i: pgbench_tps(pgb_name, seconds),
+            lambda i: redeem_rate(url, structures, chunks[i], 1),
+        )
+        base_b, batched, log2 = alternate(
+            rounds,
+            lambda i: pgbench_tps(pgb_name, seconds),
+            lambda i: redeem_rate(url, structures, chunks[rounds + i], batch_size),
+        )
         ok = audit(url)
         return [
-            Result("B1", "redeem-db: single scans through the service", "pgbench TPC-B tps",
-                   "redemptions/s", base, single, "per s", single / base, 1.0, f"{per_round} scans/round",
-                   CLIENTS, ok, rounds=log1),
-            Result("B1b", f"redeem-batch: {batch_size} scans per transaction", "pgbench TPC-B tps",
-                   "vouchers/s", base_b, batched, "per s", batched / base_b, 3.0,
-                   f"{per_round} scans/round", CLIENTS, ok, rounds=log2),
+            Result(
+                "B1",
+                "redeem-db: single scans through the service",
+                "pgbench TPC-B tps",
+                "redemptions/s",
+                base,
+                single,
+                "per s",
+                single / base,
+                1.0,
+                f"{per_round} scans/round",
+                CLIENTS,
+                ok,
+                rounds=log1,
+            ),
+            Result(
+                "B1b",
+                f"redeem-batch: {batch_size} scans per transaction",
+                "pgbench TPC-B tps",
+                "vouchers/s",
+                base_b,
+                batched,
+                "per s",
+                batched / base_b,
+                3.0,
+                f"{per_round} scans/round",
+                CLIENTS,
+                ok,
+                rounds=log2,
+            ),
         ]
     finally:
         drop_pg(db_name)

@@ -41,17 +41,28 @@ from bench.common import audit, drop_pg, fresh_pg, machine
 from bench.http import _key, _redemptions, serve
 
 #: a typo is answered 422 mistyped_code until the guessing rule slows then locks that desk: 429
-EXPECTED = {"scan": {201}, "resend": {201}, "rescan": {409}, "typo": {422, 429}, "lookup": {200}, "batch": {200}}
+EXPECTED = {
+    "scan": {201},
+    "resend": {201},
+    "rescan": {409},
+    "typo": {422, 429},
+    "lookup": {200},
+    "batch": {200},
+}
 DESK = {"scan": 55, "resend": 10, "rescan": 5, "lookup": 25, "batch": 5}
 TYPO_DESK = {"typo": 100}
 KINDS = ("scan", "resend", "rescan", "typo", "lookup", "batch")
 BATCH = 20
 
 
-def _call(source: str, port: int, method: str, path: str, body: Any, headers: dict[str, str]) -> tuple[int, Any]:
+def _call(
+    source: str, port: int, method: str, path: str, body: Any, headers: dict[str, str]
+) -> tuple[int, Any]:
     conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30, source_address=(source, 0))
     try:
-        conn.request(method, path, body=None if body is None else json.dumps(body).encode(), headers=headers)
+        conn.request(
+            method, path, body=None if body is None else json.dumps(body).encode(), headers=headers
+        )
         response = conn.getresponse()
         raw = response.read()
         return response.status, (json.loads(raw) if raw else None)
@@ -61,17 +72,29 @@ def _call(source: str, port: int, method: str, path: str, body: Any, headers: di
 
 def _typo(code: str, rng: random.Random) -> str:
     i = rng.randrange(len(code))
-    return code[:i] + str((int(code[i]) + rng.randrange(1, 10)) % 10) + code[i + 1:]
+    return code[:i] + str((int(code[i]) + rng.randrange(1, 10)) % 10) + code[i + 1 :]
 
 
-def _client(n: int, port: int, secret: str, codes: list[str], seconds: float, ready: Any, start: Any,
-            out: Any) -> None:
+def _client(
+    n: int,
+    port: int,
+    secret: str,
+    codes: list[str],
+    seconds: float,
+    ready: Any,
+    start: Any,
+    out: Any,
+) -> None:
     """Desk ``n``: its own API key and its own loopback address (127.0.1.n), as separate desks
     are. Desk 0 is the clumsy one: it mistypes, so the guessing rule slows then locks it
     (and only it), while the other desks go on."""
     rng = random.Random(n)
     source = f"127.0.1.{n + 1}"
-    auth = {"Authorization": f"Bearer {secret}", "Content-Type": "application/json", "Connection": "close"}
+    auth = {
+        "Authorization": f"Bearer {secret}",
+        "Content-Type": "application/json",
+        "Connection": "close",
+    }
     mix = TYPO_DESK if n == 0 else DESK
     kinds, weights = list(mix), list(mix.values())
     fresh = list(codes)
@@ -112,9 +135,13 @@ def _client(n: int, port: int, secret: str, codes: list[str], seconds: float, re
             method, path = "GET", f"/api/v1/vouchers/{rng.choice(codes)}"
         else:
             now = datetime.now(UTC).isoformat()
-            scans = [{"scan_id": f"soak-{n}-{seq}-{i}", "code": fresh.pop(), "scanned_at": now}
-                     for i in range(BATCH - len(synced[:2]))]
-            again = rng.sample(synced, min(2, len(synced)))  # a tablet resending what it already synced
+            scans = [
+                {"scan_id": f"soak-{n}-{seq}-{i}", "code": fresh.pop(), "scanned_at": now}
+                for i in range(BATCH - len(synced[:2]))
+            ]
+            again = rng.sample(
+                synced, min(2, len(synced))
+            )  # a tablet resending what it already synced
             path, body = "/api/v1/redemptions/batch", {"scans": scans + again}
         began = time.perf_counter()
         try:
@@ -125,9 +152,15 @@ def _client(n: int, port: int, secret: str, codes: list[str], seconds: float, re
         samples[kind].append(time.perf_counter() - began)
         statuses[kind][status] = statuses[kind].get(status, 0) + 1
         if status not in EXPECTED[kind]:
-            errors.append(f"{kind}: HTTP {status} {answer if status >= 500 else (answer or {}).get('code')}")
+            errors.append(
+                f"{kind}: HTTP {status} {answer if status >= 500 else (answer or {}).get('code')}"
+            )
             continue
-        if kind == "typo" and answer["code"] not in ("mistyped_code", "too_many_attempts", "locked"):
+        if kind == "typo" and answer["code"] not in (
+            "mistyped_code",
+            "too_many_attempts",
+            "locked",
+        ):
             errors.append(f"typo: {answer['code']}")
         if kind == "scan":
             sent.append((headers["Idempotency-Key"], body))
@@ -137,13 +170,20 @@ def _client(n: int, port: int, secret: str, codes: list[str], seconds: float, re
         elif kind == "batch":
             for scan, result in zip(body["scans"], answer["results"], strict=True):
                 is_new = scan not in again
-                if result["status"] not in ("accepted", "held") or result.get("replayed", False) == is_new:
-                    errors.append(f"batch: {scan['scan_id']} {result['status']} {result.get('reason')} "
-                                  f"replayed={result.get('replayed')}")
+                if (
+                    result["status"] not in ("accepted", "held")
+                    or result.get("replayed", False) == is_new
+                ):
+                    errors.append(
+                        f"batch: {scan['scan_id']} {result['status']} {result.get('reason')} "
+                        f"replayed={result.get('replayed')}"
+                    )
                 elif is_new:
                     accepted.add(scan["code"])
                     synced.append(scan)
-    out.put({"samples": samples, "statuses": statuses, "errors": errors, "accepted": sorted(accepted)})
+    out.put(
+        {"samples": samples, "statuses": statuses, "errors": errors, "accepted": sorted(accepted)}
+    )
 
 
 def _pct(values: list[float], q: float) -> float:
@@ -153,12 +193,28 @@ def _pct(values: list[float], q: float) -> float:
     return ordered[min(len(ordered) - 1, int(q * len(ordered)))] * 1000
 
 
-def traffic(port: int, secrets: list[str], codes: list[str], seconds: float, clients: int) -> dict[str, Any]:
+def traffic(
+    port: int, secrets: list[str], codes: list[str], seconds: float, clients: int
+) -> dict[str, Any]:
     ctx = multiprocessing.get_context("spawn")
     ready, start, out = ctx.Queue(), ctx.Event(), ctx.Queue()
     share = len(codes) // clients
-    procs = [ctx.Process(target=_client, args=(n, port, secrets[n], codes[n * share:(n + 1) * share], seconds,
-                                               ready, start, out)) for n in range(clients)]
+    procs = [
+        ctx.Process(
+            target=_client,
+            args=(
+                n,
+                port,
+                secrets[n],
+                codes[n * share : (n + 1) * share],
+                seconds,
+                ready,
+                start,
+                out,
+            ),
+        )
+        for n in range(clients)
+    ]
     for p in procs:
         p.start()
     for _ in procs:
@@ -178,12 +234,28 @@ def traffic(port: int, secrets: list[str], codes: list[str], seconds: float, cli
             for status, count in counted.items():
                 statuses[kind][str(status)] = statuses[kind].get(str(status), 0) + count
     every = [v for values in samples.values() for v in values]
-    rows = {kind: {"requests": len(v), "p50_ms": _pct(v, 0.50), "p95_ms": _pct(v, 0.95), "p99_ms": _pct(v, 0.99),
-                   "mean_ms": statistics.fmean(v) * 1000 if v else 0.0} for kind, v in {**samples, "all": every}.items()}
+    rows = {
+        kind: {
+            "requests": len(v),
+            "p50_ms": _pct(v, 0.50),
+            "p95_ms": _pct(v, 0.95),
+            "p99_ms": _pct(v, 0.99),
+            "mean_ms": statistics.fmean(v) * 1000 if v else 0.0,
+        }
+        for kind, v in {**samples, "all": every}.items()
+    }
     accepted = set().union(*(set(r["accepted"]) for r in results))
     errors = [e for r in results for e in r["errors"]]
-    return {"seconds": elapsed, "requests": len(every), "per_second": len(every) / elapsed, "by_kind": rows,
-            "statuses": statuses, "errors": len(errors), "error_samples": errors[:20], "accepted_codes": len(accepted)}
+    return {
+        "seconds": elapsed,
+        "requests": len(every),
+        "per_second": len(every) / elapsed,
+        "by_kind": rows,
+        "statuses": statuses,
+        "errors": len(errors),
+        "error_samples": errors[:20],
+        "accepted_codes": len(accepted),
+    }
 
 
 def run(seconds: float, clients: int, workers: int) -> dict[str, Any]:
@@ -202,9 +274,17 @@ def run(seconds: float, clients: int, workers: int) -> dict[str, Any]:
         server.wait(timeout=30)
         server = None
         stored = _redemptions(url)
-        report.update({"clients": clients, "workers": workers, "stored_redemptions": stored,
-                       "counts_agree": stored == report["accepted_codes"], "audit_ok": audit(url),
-                       "machine": machine(), "at": datetime.now(UTC).isoformat()})
+        report.update(
+            {
+                "clients": clients,
+                "workers": workers,
+                "stored_redemptions": stored,
+                "counts_agree": stored == report["accepted_codes"],
+                "audit_ok": audit(url),
+                "machine": machine(),
+                "at": datetime.now(UTC).isoformat(),
+            }
+        )
         return report
     finally:
         if server is not None:
@@ -216,28 +296,44 @@ def main(argv: list[str] | None = None) -> int:
     from rich.console import Console
     from rich.table import Table
 
-    parser = argparse.ArgumentParser(prog="scripts/soak", description=__doc__,
-                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        prog="scripts/soak",
+        description=__doc__,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
     parser.add_argument("--seconds", type=float, default=180)
     parser.add_argument("--clients", type=int, default=8)
     parser.add_argument("--workers", type=int, default=os.cpu_count() or 2)
     parser.add_argument("--out", default="bench-results/soak.json")
     args = parser.parse_args(argv)
     console = Console()
-    console.print(f"Soak: {args.seconds:g} s, {args.clients} clients, gunicorn {args.workers} workers, loopback…")
+    console.print(
+        f"Soak: {args.seconds:g} s, {args.clients} clients, gunicorn {args.workers} workers, loopback…"
+    )
     report = run(args.seconds, args.clients, args.workers)
-    table = Table(title=f"Soak — {report['requests']:,} requests in {report['seconds']:.0f} s "
-                        f"({report['per_second']:.0f}/s), nproc={report['machine']['nproc']}")
+    table = Table(
+        title=f"Soak — {report['requests']:,} requests in {report['seconds']:.0f} s "
+        f"({report['per_second']:.0f}/s), nproc={report['machine']['nproc']}"
+    )
     for col in ("kind", "requests", "p50 ms", "p95 ms", "p99 ms", "mean ms", "answers"):
         table.add_column(col, justify="right")
     for kind, row in report["by_kind"].items():
         answers = " ".join(f"{k}×{v}" for k, v in sorted(report["statuses"].get(kind, {}).items()))
-        table.add_row(kind, f"{row['requests']:,}", f"{row['p50_ms']:.1f}", f"{row['p95_ms']:.1f}",
-                      f"{row['p99_ms']:.1f}", f"{row['mean_ms']:.1f}", answers)
+        table.add_row(
+            kind,
+            f"{row['requests']:,}",
+            f"{row['p50_ms']:.1f}",
+            f"{row['p95_ms']:.1f}",
+            f"{row['p99_ms']:.1f}",
+            f"{row['mean_ms']:.1f}",
+            answers,
+        )
     console.print(table)
     console.print(f"errors: {report['errors']}  {report['error_samples'][:5]}")
-    console.print(f"redemptions stored {report['stored_redemptions']:,} / codes accepted by clients "
-                  f"{report['accepted_codes']:,}: {'agree' if report['counts_agree'] else '[red]DIFFER[/]'}")
+    console.print(
+        f"redemptions stored {report['stored_redemptions']:,} / codes accepted by clients "
+        f"{report['accepted_codes']:,}: {'agree' if report['counts_agree'] else '[red]DIFFER[/]'}"
+    )
     console.print(f"ledger audit: {'ok' if report['audit_ok'] else '[red]BROKEN[/]'}")
     out = Path(args.out)
     out.parent.mkdir(parents=True, exist_ok=True)
@@ -248,4 +344,3 @@ def main(argv: list[str] | None = None) -> int:
 
 if __name__ == "__main__":
     sys.exit(main())
-

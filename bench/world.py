@@ -21,19 +21,38 @@ def build(url: str, books: int, *, hand_out: bool = True) -> tuple[int, list[str
     upgrade(engine)
     with unit_of_work(engine) as s:
         w = f.world(s, books=1)
-        batch = issuance.issue_batch(s, f.ACTOR, programme_id=w.programme.id, prescriber_id=w.prescriber.id,
-                                     books=books)
+        batch = issuance.issue_batch(
+            s, f.ACTOR, programme_id=w.programme.id, prescriber_id=w.prescriber.id, books=books
+        )
         total = books * 10 * 1000
         for funder in (w.funder_a, w.funder_b):
-            issuance.record_funds_received(s, f.ACTOR, programme_id=w.programme.id, funder_id=funder.id,
-                                           amount_cents=total, received_on=date(2026, 1, 1))
+            issuance.record_funds_received(
+                s,
+                f.ACTOR,
+                programme_id=w.programme.id,
+                funder_id=funder.id,
+                amount_cents=total,
+                received_on=date(2026, 1, 1),
+            )
         issuance.activate_batch(s, f.ACTOR, batch.id)
         if hand_out:
             for serial in range(batch.first_serial, batch.first_serial + books):
-                handout.hand_out(s, f.ACTOR, serial=serial, prescriber_id=w.prescriber.id,
-                                 profile=f.profile(f"bench-{serial}"), key=f.KEY)
-        codes = list(s.scalars(select(Voucher.code).join(Book).where(Book.batch_id == batch.id)
-                               .order_by(Voucher.id)))
+                handout.hand_out(
+                    s,
+                    f.ACTOR,
+                    serial=serial,
+                    prescriber_id=w.prescriber.id,
+                    profile=f.profile(f"bench-{serial}"),
+                    key=f.KEY,
+                )
+        codes = list(
+            s.scalars(
+                select(Voucher.code)
+                .join(Book)
+                .where(Book.batch_id == batch.id)
+                .order_by(Voucher.id)
+            )
+        )
         result = (w.structure.id, codes, w.programme.id, w.prescriber.id)
     engine.dispose()
     return result

@@ -26,9 +26,11 @@ def main() -> int:
     parser.add_argument("--out", default="bench-results/b2.json")
     args = parser.parse_args()
     result = http.run({"http_seconds": args.seconds}, args.rounds)[0]
-    print(f"B2 {result.candidate:,.1f} redemptions/s ÷ {result.baseline:,.1f} ping req/s = {result.ratio:.2f} "
-          f"(target ≥ {result.target}; {result.clients} connections; audit {'ok' if result.audit_ok else 'BROKEN'}) "
-          f"— {result.notes}")
+    print(
+        f"B2 {result.candidate:,.1f} redemptions/s ÷ {result.baseline:,.1f} ping req/s = {result.ratio:.2f} "
+        f"(target ≥ {result.target}; {result.clients} connections; audit {'ok' if result.audit_ok else 'BROKEN'}) "
+        f"— {result.notes}"
+    )
     out = Path(args.out)
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_text(json.dumps({"machine": common.machine(), "result": result.as_dict()}, indent=2))

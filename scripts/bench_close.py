@@ -67,7 +67,11 @@ def _scan(engine: Engine) -> float:
 
 
 def _close(engine: Engine, period: Period) -> tuple[float, int]:
-    with Session(engine) as s, s.begin(), calendar.at(period.next().bounds()[0] + timedelta(days=1)):
+    with (
+        Session(engine) as s,
+        s.begin(),
+        calendar.at(period.next().bounds()[0] + timedelta(days=1)),
+    ):
         began = time.perf_counter()
         result = month_close.close_month(s, SYSTEM, period)
         s.flush()
@@ -75,11 +79,17 @@ def _close(engine: Engine, period: Period) -> tuple[float, int]:
         s.rollback()
     if engine.dialect.name == "postgresql":
         with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
-            conn.execute(text("VACUUM ANALYZE redemption, statement, statement_programme, month_close, journal_seal"))
+            conn.execute(
+                text(
+                    "VACUUM ANALYZE redemption, statement, statement_programme, month_close, journal_seal"
+                )
+            )
     return elapsed, len(result.created)
 
 
-def bench(url: str, label: str, postings: int, structures: int, rounds: int, months: int) -> dict[str, Any]:
+def bench(
+    url: str, label: str, postings: int, structures: int, rounds: int, months: int
+) -> dict[str, Any]:
     engine = make_engine(url)
     upgrade(engine)
     began = time.perf_counter()
@@ -100,18 +110,43 @@ def bench(url: str, label: str, postings: int, structures: int, rounds: int, mon
                 times["close"], statements = _close(engine, period)
         scan_t.append(times["scan"])
         close_t.append(times["close"])
-        log.append({"scan_s": round(times["scan"], 4), "close_s": round(times["close"], 4),
-                    "ratio": round(times["scan"] / times["close"], 3)})
+        log.append(
+            {
+                "scan_s": round(times["scan"], 4),
+                "close_s": round(times["close"], 4),
+                "ratio": round(times["scan"] / times["close"], 3),
+            }
+        )
     with unit_of_work(engine) as s:
         audit_ok = ledger_audit.verify(s).ok
-        server = s.connection().exec_driver_sql(
-            "SHOW server_version" if engine.dialect.name == "postgresql" else "SELECT sqlite_version()").scalar()
+        server = (
+            s.connection()
+            .exec_driver_sql(
+                "SHOW server_version"
+                if engine.dialect.name == "postgresql"
+                else "SELECT sqlite_version()"
+            )
+            .scalar()
+        )
     engine.dispose()
-    return {"db": label, "server_version": server, "postings": total_postings, "scans": scans,
-            "months": months, "closed_month_scans": -(-scans // months), "structures": structures, "statements": statements, "rounds": rounds, "seeded_s": round(seeded_in, 1),
-            "scan_s": statistics.median(scan_t), "close_s": statistics.median(close_t),
-            "ratio": statistics.median([x["ratio"] for x in log]), "target": 0.8, "audit_ok": audit_ok,
-            "per_round": log}
+    return {
+        "db": label,
+        "server_version": server,
+        "postings": total_postings,
+        "scans": scans,
+        "months": months,
+        "closed_month_scans": -(-scans // months),
+        "structures": structures,
+        "statements": statements,
+        "rounds": rounds,
+        "seeded_s": round(seeded_in, 1),
+        "scan_s": statistics.median(scan_t),
+        "close_s": statistics.median(close_t),
+        "ratio": statistics.median([x["ratio"] for x in log]),
+        "target": 0.8,
+        "audit_ok": audit_ok,
+        "per_round": log,
+    }
 
 
 def on_postgres(postings: int, structures: int, rounds: int, months: int) -> dict[str, Any]:
@@ -119,7 +154,14 @@ def on_postgres(postings: int, structures: int, rounds: int, months: int) -> dic
     with psycopg.connect(PG_ADMIN, autocommit=True) as conn:
         conn.execute(f"CREATE DATABASE {name}")
     try:
-        return bench(PG_ADMIN.rsplit("/", 1)[0] + "/" + name, "postgresql", postings, structures, rounds, months)
+        return bench(
+            PG_ADMIN.rsplit("/", 1)[0] + "/" + name,
+            "postgresql",
+            postings,
+            structures,
+            rounds,
+            months,
+        )
     finally:
         with psycopg.connect(PG_ADMIN, autocommit=True) as conn:
             conn.execute(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
@@ -127,7 +169,9 @@ def on_postgres(postings: int, structures: int, rounds: int, months: int) -> dic
 
 def on_sqlite(postings: int, structures: int, rounds: int, months: int) -> dict[str, Any]:
     with tempfile.TemporaryDirectory() as tmp:
-        return bench(f"sqlite:///{tmp}/bench.sqlite3", "sqlite", postings, structures, rounds, months)
+        return bench(
+            f"sqlite:///{tmp}/bench.sqlite3", "sqlite", postings, structures, rounds, months
+        )
 
 
 RUNNERS = {"sqlite": on_sqlite, "postgresql": on_postgres}
@@ -139,23 +183,55 @@ def main() -> None:
     ap.add_argument("--postings", type=int, default=20_000, help="about twice the scans seeded")
     ap.add_argument("--structures", type=int, default=50)
     ap.add_argument("--rounds", type=int, default=3)
-    ap.add_argument("--months", type=int, default=6, help="scans spread over this many months; the last is closed")
+    ap.add_argument(
+        "--months",
+        type=int,
+        default=6,
+        help="scans spread over this many months; the last is closed",
+    )
     ap.add_argument("--out", default="bench-results/bench-close.json")
     args = ap.parse_args()
     results = []
     for db in args.db.split(","):
-        console.print(f"[bold]{db}[/] : ~{args.postings:,} lignes sur {args.months} mois, {args.structures} lieux, "
-                      f"{args.rounds} tours…")
+        console.print(
+            f"[bold]{db}[/] : ~{args.postings:,} lignes sur {args.months} mois, {args.structures} lieux, "
+            f"{args.rounds} tours…"
+        )
         results.append(RUNNERS[db](args.postings, args.structures, args.rounds, args.months))
     table = Table(title="B4 — clôture d'un mois contre un simple parcours des lignes (médianes)")
-    for col in ("base", "lignes", "scans du mois", "relevés", "parcours (s)", "clôture (s)", "ratio", "cible", "journal"):
+    for col in (
+        "base",
+        "lignes",
+        "scans du mois",
+        "relevés",
+        "parcours (s)",
+        "clôture (s)",
+        "ratio",
+        "cible",
+        "journal",
+    ):
         table.add_column(col)
     for r in results:
-        table.add_row(r["db"], f"{r['postings']:,}", f"{r['closed_month_scans']:,}", str(r["statements"]), f"{r['scan_s']:.4f}",
-                      f"{r['close_s']:.4f}", f"{r['ratio']:.2f}", "≥ 0.80", "cohérent" if r["audit_ok"] else "INCOHÉRENT")
+        table.add_row(
+            r["db"],
+            f"{r['postings']:,}",
+            f"{r['closed_month_scans']:,}",
+            str(r["statements"]),
+            f"{r['scan_s']:.4f}",
+            f"{r['close_s']:.4f}",
+            f"{r['ratio']:.2f}",
+            "≥ 0.80",
+            "cohérent" if r["audit_ok"] else "INCOHÉRENT",
+        )
     console.print(table)
-    report = {"machine": {"nproc": os.cpu_count(), "python": platform.python_version(), "platform": platform.platform()},
-              "results": results}
+    report = {
+        "machine": {
+            "nproc": os.cpu_count(),
+            "python": platform.python_version(),
+            "platform": platform.platform(),
+        },
+        "results": results,
+    }
     Path(args.out).parent.mkdir(parents=True, exist_ok=True)
     Path(args.out).write_text(json.dumps(report, indent=2, default=str), encoding="utf-8")
     console.print(f"Chiffres écrits dans {args.out}")

@@ -28,7 +28,9 @@ from bench.export import measure  # noqa: E402
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--db", default="postgresql,sqlite")
     parser.add_argument("--redemptions", type=int, default=20_000)
     parser.add_argument("--rounds", type=int, default=3)
@@ -44,19 +46,40 @@ def main(argv: list[str] | None = None) -> int:
                 common.drop_pg(name)
         else:
             with tempfile.TemporaryDirectory() as tmp:
-                results.append(measure(f"sqlite:///{tmp}/bench.sqlite3", args.redemptions, args.rounds, "SQLite"))
+                results.append(
+                    measure(
+                        f"sqlite:///{tmp}/bench.sqlite3", args.redemptions, args.rounds, "SQLite"
+                    )
+                )
     facts = common.machine()
-    table = Table(title=f"B7 export ({args.rounds} rounds, nproc={facts['nproc']}, PostgreSQL {facts.get('postgresql')})")
+    table = Table(
+        title=f"B7 export ({args.rounds} rounds, nproc={facts['nproc']}, PostgreSQL {facts.get('postgresql')})"
+    )
     for col in ("what", "GROUP BY (s)", "export (s)", "ratio", "target", "scale", "audit"):
         table.add_column(col)
     for r in results:
-        table.add_row(r.what, f"{r.baseline:.3f}", f"{r.candidate:.3f}", f"{r.ratio:.2f}", f"≥ {r.target}", r.scale,
-                      "ok" if r.audit_ok else "BROKEN")
+        table.add_row(
+            r.what,
+            f"{r.baseline:.3f}",
+            f"{r.candidate:.3f}",
+            f"{r.ratio:.2f}",
+            f"≥ {r.target}",
+            r.scale,
+            "ok" if r.audit_ok else "BROKEN",
+        )
     Console().print(table)
     out = Path(args.out)
     out.parent.mkdir(parents=True, exist_ok=True)
-    out.write_text(json.dumps({"at": datetime.now(UTC).isoformat(), "machine": facts,
-                               "results": [r.as_dict() for r in results]}, indent=2))
+    out.write_text(
+        json.dumps(
+            {
+                "at": datetime.now(UTC).isoformat(),
+                "machine": facts,
+                "results": [r.as_dict() for r in results],
+            },
+            indent=2,
+        )
+    )
     print(f"Written {out}")
     return 0 if all(r.audit_ok for r in results) else 1
 

@@ -64,10 +64,11 @@ def _peak_mb() -> float:
 
 # -- children (one process per measured run) ------------------------------------------------
 def child_candidate(url: str, batch_id: int, funder_id: int, part_books: int) -> dict[str, float]:
+    from sqlalchemy.orm import Session
+
     from voucher.db.engine import make_engine
     from voucher.services import printing
     from voucher.services.context import Actor
-    from sqlalchemy.orm import Session
 
     engine = make_engine(url)
     actor = Actor(label="bench", role="funder", organisation_id=funder_id)
@@ -100,13 +101,22 @@ def child_baseline(books: int) -> dict[str, float]:
             canvas.setFont(SANS_BOLD, 24)
             canvas.drawString(62, 750, "Votre carnet de pass numériques")
             canvas.setFont(SANS, 14)
-            for i, line in enumerate(("À quoi sert ce carnet ?", "Comment l'utiliser ?", "Où aller ?",
-                                      "Jusqu'à quand ?", "Qui paie ?", "Un problème ?") * 3):
+            for i, line in enumerate(
+                (
+                    "À quoi sert ce carnet ?",
+                    "Comment l'utiliser ?",
+                    "Où aller ?",
+                    "Jusqu'à quand ?",
+                    "Qui paie ?",
+                    "Un problème ?",
+                )
+                * 3
+            ):
                 canvas.drawString(62, 650 - 24 * i, line)
             canvas.drawString(80, 680, f"Carnet n° {b + 1:06d} — 10 chèques de 10,00 €")
             canvas.showPage()
             for page in range(0, 10, L.PER_PAGE):
-                for slot, code in enumerate(all_codes[b][page:page + L.PER_PAGE]):
+                for slot, code in enumerate(all_codes[b][page : page + L.PER_PAGE]):
                     x, y = L.cell_origin(slot)
                     top = y + L.CELL_H - L.PAD
                     canvas.setFont(SANS_BOLD, 10)
@@ -116,13 +126,18 @@ def child_baseline(books: int) -> dict[str, float]:
                     canvas.setFont(SANS, 8.5)
                     canvas.drawString(x + L.PAD, top - 50, "Valable jusqu'au 31/12/2026")
                     canvas.setFont(SANS_BOLD, 9)
-                    canvas.drawString(x + L.PAD, top - 64, voucher_label(page + slot + 1, 10, b + 1))
+                    canvas.drawString(
+                        x + L.PAD, top - 64, voucher_label(page + slot + 1, 10, b + 1)
+                    )
                     canvas.setFont(MONO, 13)
                     canvas.drawString(x + L.PAD, top - 82, codes.format_code(code))
-                    Code128(code, barWidth=L.barcodes.MODULE, barHeight=L.BAR_HEIGHT,
-                            humanReadable=0).drawOn(canvas, x + L.PAD, y + L.BAR_BOTTOM)
+                    Code128(
+                        code, barWidth=L.barcodes.MODULE, barHeight=L.BAR_HEIGHT, humanReadable=0
+                    ).drawOn(canvas, x + L.PAD, y + L.BAR_BOTTOM)
                     canvas.setFont(SANS, 7.5)
-                    canvas.drawString(x + L.PAD, y + L.PAD + 11, "Financé par Fondation A et Département B")
+                    canvas.drawString(
+                        x + L.PAD, y + L.PAD + 11, "Financé par Fondation A et Département B"
+                    )
                     canvas.drawString(x + L.PAD, y + L.PAD + 2, ACCEPTED_ONLY)
                 canvas.showPage()
         canvas.save()
@@ -130,8 +145,13 @@ def child_baseline(books: int) -> dict[str, float]:
 
 
 def _child(args: list[str]) -> dict[str, float]:
-    out = subprocess.run([sys.executable, __file__, "--child", *args], capture_output=True, text=True,
-                         cwd=ROOT, check=False)
+    out = subprocess.run(
+        [sys.executable, __file__, "--child", *args],
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+        check=False,
+    )
     if out.returncode != 0:
         raise RuntimeError(out.stderr)
     return dict(json.loads(out.stdout.strip().splitlines()[-1]))
@@ -151,6 +171,7 @@ def _database(postgres: bool) -> tuple[str, Any]:
     def drop() -> None:
         with psycopg.connect(PG_ADMIN, autocommit=True) as conn:
             conn.execute(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
+
     return PG_ADMIN.rsplit("/", 1)[0] + "/" + name, drop
 
 
@@ -169,8 +190,9 @@ def setup(url: str, books: list[int]) -> tuple[dict[int, int], int]:
         w = f.world(s, books=1, activate=False)
         funder = Actor(label="bench", role="funder", organisation_id=w.funder_a.id)
         for n in sorted(set(books)):
-            batch = issuance.issue_batch(s, f.ACTOR, programme_id=w.programme.id, prescriber_id=w.prescriber.id,
-                                         books=n)
+            batch = issuance.issue_batch(
+                s, f.ACTOR, programme_id=w.programme.id, prescriber_id=w.prescriber.id, books=n
+            )
             printing.proof(s, funder, batch.id).write_to(CountingSink())  # type: ignore[arg-type]
             printing.approve_proof(s, funder, batch.id)
             batches[n] = batch.id
@@ -192,7 +214,9 @@ def audit_ok(url: str) -> bool:
     return ok
 
 
-def measure(books: int, rounds: int, postgres: bool, memory: list[int], single_pdf: list[int]) -> dict[str, Any]:
+def measure(
+    books: int, rounds: int, postgres: bool, memory: list[int], single_pdf: list[int]
+) -> dict[str, Any]:
     url, cleanup = _database(postgres)
     try:
         batches, funder = setup(url, [books, *memory, *single_pdf])
@@ -203,52 +227,92 @@ def measure(books: int, rounds: int, postgres: bool, memory: list[int], single_p
             runs.append({"baseline": base, "candidate": cand})
         t_base = statistics.median(r["baseline"]["seconds"] for r in runs)
         t_print = statistics.median(r["candidate"]["seconds"] for r in runs)
-        flat = {n: _child(["candidate", url, str(batches[n]), str(funder), str(PART_BOOKS)]) for n in memory}
-        single = {n: _child(["candidate", url, str(batches[n]), str(funder), str(10**9)]) for n in single_pdf}
-        return {"name": "B5", "books": books, "vouchers": books * 10, "rounds": rounds,
-                "database": "postgresql" if postgres else "sqlite", "t_baseline_s": t_base, "t_print_s": t_print,
-                "ratio": t_base / t_print, "target": 0.7,
-                "peak_mb": {"baseline": max(r["baseline"]["peak_mb"] for r in runs),
-                            "candidate": max(r["candidate"]["peak_mb"] for r in runs)},
-                "memory_by_books": {str(n): m["peak_mb"] for n, m in flat.items()},
-                "seconds_by_books": {str(n): m["seconds"] for n, m in flat.items()},
-                "single_pdf_memory_by_books": {str(n): m["peak_mb"] for n, m in single.items()},
-                "bytes": {"baseline": runs[0]["baseline"]["bytes"], "candidate": runs[0]["candidate"]["bytes"]},
-                "nproc": os.cpu_count(), "audit_ok": audit_ok(url), "runs": runs}
+        flat = {
+            n: _child(["candidate", url, str(batches[n]), str(funder), str(PART_BOOKS)])
+            for n in memory
+        }
+        single = {
+            n: _child(["candidate", url, str(batches[n]), str(funder), str(10**9)])
+            for n in single_pdf
+        }
+        return {
+            "name": "B5",
+            "books": books,
+            "vouchers": books * 10,
+            "rounds": rounds,
+            "database": "postgresql" if postgres else "sqlite",
+            "t_baseline_s": t_base,
+            "t_print_s": t_print,
+            "ratio": t_base / t_print,
+            "target": 0.7,
+            "peak_mb": {
+                "baseline": max(r["baseline"]["peak_mb"] for r in runs),
+                "candidate": max(r["candidate"]["peak_mb"] for r in runs),
+            },
+            "memory_by_books": {str(n): m["peak_mb"] for n, m in flat.items()},
+            "seconds_by_books": {str(n): m["seconds"] for n, m in flat.items()},
+            "single_pdf_memory_by_books": {str(n): m["peak_mb"] for n, m in single.items()},
+            "bytes": {
+                "baseline": runs[0]["baseline"]["bytes"],
+                "candidate": runs[0]["candidate"]["bytes"],
+            },
+            "nproc": os.cpu_count(),
+            "audit_ok": audit_ok(url),
+            "runs": runs,
+        }
     finally:
         cleanup()
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--books", type=int, default=200)
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--postgres", action="store_true")
-    parser.add_argument("--memory", default="", help="batch sizes whose peak RSS to report, e.g. 100,1000")
-    parser.add_argument("--single-pdf", default="", help="batch sizes to print as ONE PDF (no parts), "
-                        "to show why parts are needed, e.g. 100,1000")
+    parser.add_argument(
+        "--memory", default="", help="batch sizes whose peak RSS to report, e.g. 100,1000"
+    )
+    parser.add_argument(
+        "--single-pdf",
+        default="",
+        help="batch sizes to print as ONE PDF (no parts), "
+        "to show why parts are needed, e.g. 100,1000",
+    )
     parser.add_argument("--out", default="bench-results/pdf.json")
     parser.add_argument("--child", nargs="+", help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     if args.child:
         kind, *rest = args.child
-        result = child_baseline(int(rest[0])) if kind == "baseline" else \
-            child_candidate(rest[0], int(rest[1]), int(rest[2]), int(rest[3]))
+        result = (
+            child_baseline(int(rest[0]))
+            if kind == "baseline"
+            else child_candidate(rest[0], int(rest[1]), int(rest[2]), int(rest[3]))
+        )
         print(json.dumps(result))
         return 0
     memory = [int(x) for x in args.memory.split(",") if x.strip()]
     single_pdf = [int(x) for x in args.single_pdf.split(",") if x.strip()]
     result = measure(args.books, args.rounds, args.postgres, memory, single_pdf)
-    print(f"B5 pdf — {args.books} books ({args.books * 10} vouchers), {args.rounds} rounds, "
-          f"{result['database']}, nproc={result['nproc']}")
-    print(f"  baseline (bare reportlab + its Code128 widget): {result['t_baseline_s']:.2f} s, "
-          f"peak {result['peak_mb']['baseline']:.0f} MB")
-    print(f"  print (service, database, streamed):             {result['t_print_s']:.2f} s, "
-          f"peak {result['peak_mb']['candidate']:.0f} MB")
+    print(
+        f"B5 pdf — {args.books} books ({args.books * 10} vouchers), {args.rounds} rounds, "
+        f"{result['database']}, nproc={result['nproc']}"
+    )
+    print(
+        f"  baseline (bare reportlab + its Code128 widget): {result['t_baseline_s']:.2f} s, "
+        f"peak {result['peak_mb']['baseline']:.0f} MB"
+    )
+    print(
+        f"  print (service, database, streamed):             {result['t_print_s']:.2f} s, "
+        f"peak {result['peak_mb']['candidate']:.0f} MB"
+    )
     print(f"  ratio t_baseline / t_print = {result['ratio']:.2f} (target ≥ 0.7)")
     for n, mb in result["memory_by_books"].items():
-        print(f"  peak RSS printing {int(n):>6} books: {mb:.0f} MB "
-              f"({result['seconds_by_books'][n]:.1f} s, parts of {PART_BOOKS} books)")
+        print(
+            f"  peak RSS printing {int(n):>6} books: {mb:.0f} MB "
+            f"({result['seconds_by_books'][n]:.1f} s, parts of {PART_BOOKS} books)"
+        )
     for n, mb in result["single_pdf_memory_by_books"].items():
         print(f"  peak RSS printing {int(n):>6} books as one single PDF: {mb:.0f} MB")
     print(f"  ledger audit: {'ok' if result['audit_ok'] else 'BROKEN'}")

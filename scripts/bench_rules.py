@@ -53,28 +53,55 @@ def build(engine: Engine, books: int) -> tuple[int, list[list[str]]]:
     """Structure id and, per book, its codes in position order."""
     with unit_of_work(engine) as s, calendar.at(DAY0 - timedelta(days=40)):
         w = f.world(s, books=1, fraud_thresholds={})
-        batch = issuance.issue_batch(s, f.ACTOR, programme_id=w.programme.id, prescriber_id=w.prescriber.id,
-                                     books=books)
+        batch = issuance.issue_batch(
+            s, f.ACTOR, programme_id=w.programme.id, prescriber_id=w.prescriber.id, books=books
+        )
         for funder in (w.funder_a, w.funder_b):
-            issuance.record_funds_received(s, f.ACTOR, programme_id=w.programme.id, funder_id=funder.id,
-                                           amount_cents=books * 10_000, received_on=date(2026, 1, 1))
+            issuance.record_funds_received(
+                s,
+                f.ACTOR,
+                programme_id=w.programme.id,
+                funder_id=funder.id,
+                amount_cents=books * 10_000,
+                received_on=date(2026, 1, 1),
+            )
         issuance.activate_batch(s, f.ACTOR, batch.id)
         for n in range(books):
-            handout.hand_out(s, f.ACTOR, serial=batch.first_serial + n, prescriber_id=w.prescriber.id,
-                             profile=f.profile(f"bench-{n}"), key=f.KEY)
+            handout.hand_out(
+                s,
+                f.ACTOR,
+                serial=batch.first_serial + n,
+                prescriber_id=w.prescriber.id,
+                profile=f.profile(f"bench-{n}"),
+                key=f.KEY,
+            )
         # 28 days of ordinary activity, so the volume rule has a median to compare with
-        s.execute(insert(StructureDayVolume), [
-            {"structure_id": w.structure.id, "day": (DAY0 - timedelta(days=d)).date(), "scans": 5_000}
-            for d in range(1, 29)])
-        rows = s.execute(select(Book.serial, Voucher.code).join(Voucher, Voucher.book_id == Book.id)
-                         .where(Book.batch_id == batch.id).order_by(Book.serial, Voucher.position)).all()
+        s.execute(
+            insert(StructureDayVolume),
+            [
+                {
+                    "structure_id": w.structure.id,
+                    "day": (DAY0 - timedelta(days=d)).date(),
+                    "scans": 5_000,
+                }
+                for d in range(1, 29)
+            ],
+        )
+        rows = s.execute(
+            select(Book.serial, Voucher.code)
+            .join(Voucher, Voucher.book_id == Book.id)
+            .where(Book.batch_id == batch.id)
+            .order_by(Book.serial, Voucher.position)
+        ).all()
         by_book: dict[int, list[str]] = {}
         for serial, code in rows:
             by_book.setdefault(serial, []).append(code)
         return w.structure.id, list(by_book.values())
 
 
-def run_side(engine: Engine, structure_id: int, codes: list[str], day: datetime, clients: int) -> float:
+def run_side(
+    engine: Engine, structure_id: int, codes: list[str], day: datetime, clients: int
+) -> float:
     """Scans per second for ``codes`` (one transaction each), split over ``clients`` threads."""
     share = [codes[i::clients] for i in range(clients)]
     done = [0] * clients
@@ -85,7 +112,9 @@ def run_side(engine: Engine, structure_id: int, codes: list[str], day: datetime,
             with calendar.at(day + timedelta(seconds=k)):
                 try:
                     with unit_of_work(engine) as s:
-                        redemption.redeem(s, actor, redemption.Scan(code=code, structure_id=structure_id))
+                        redemption.redeem(
+                            s, actor, redemption.Scan(code=code, structure_id=structure_id)
+                        )
                     done[i] += 1
                 except DomainError:
                     pass
@@ -118,19 +147,41 @@ def bench(url: str, label: str, scans: int, rounds: int, clients: int) -> dict[s
                 rates[side] = run_side(engine, structure_id, codes, day, clients)
         off.append(rates["off"])
         on.append(rates["on"])
-        log.append({"off": round(rates["off"], 1), "on": round(rates["on"], 1),
-                    "ratio": round(rates["on"] / rates["off"], 3)})
+        log.append(
+            {
+                "off": round(rates["off"], 1),
+                "on": round(rates["on"], 1),
+                "ratio": round(rates["on"] / rates["off"], 3),
+            }
+        )
     with unit_of_work(engine) as s:
         audit_ok = ledger_audit.verify(s).ok
         holds = int(s.scalar(select(func.count()).select_from(Hold)) or 0)
-        server = s.connection().exec_driver_sql(
-            "SHOW server_version" if engine.dialect.name == "postgresql" else "SELECT sqlite_version()").scalar()
+        server = (
+            s.connection()
+            .exec_driver_sql(
+                "SHOW server_version"
+                if engine.dialect.name == "postgresql"
+                else "SELECT sqlite_version()"
+            )
+            .scalar()
+        )
     engine.dispose()
     ratios = [x["ratio"] for x in log]
-    return {"db": label, "server_version": server, "scans_per_side": scans, "rounds": rounds,
-            "clients": clients, "rules_off_per_s": statistics.median(off), "rules_on_per_s": statistics.median(on),
-            "ratio": statistics.median(ratios), "target": 0.5, "holds": holds, "audit_ok": audit_ok,
-            "per_round": log}
+    return {
+        "db": label,
+        "server_version": server,
+        "scans_per_side": scans,
+        "rounds": rounds,
+        "clients": clients,
+        "rules_off_per_s": statistics.median(off),
+        "rules_on_per_s": statistics.median(on),
+        "ratio": statistics.median(ratios),
+        "target": 0.5,
+        "holds": holds,
+        "audit_ok": audit_ok,
+        "per_round": log,
+    }
 
 
 def _pg(scans: int, rounds: int, clients: int) -> dict[str, object]:
@@ -153,7 +204,9 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--db", default="sqlite,postgresql")
     ap.add_argument("--scans", type=int, default=200, help="scans per side and round")
-    ap.add_argument("--rounds", type=int, default=3, help="at most 5 (one voucher per book per side)")
+    ap.add_argument(
+        "--rounds", type=int, default=3, help="at most 5 (one voucher per book per side)"
+    )
     ap.add_argument("--clients", type=int, default=1)
     ap.add_argument("--out", default="bench-results/bench-rules.json")
     args = ap.parse_args()
@@ -162,17 +215,32 @@ def main() -> None:
     runners = {"sqlite": _sqlite, "postgresql": _pg}
     results = []
     for db in args.db.split(","):
-        console.print(f"[bold]{db}[/] : {args.rounds} rounds × 2 × {args.scans} scans, {args.clients} client(s)…")
+        console.print(
+            f"[bold]{db}[/] : {args.rounds} rounds × 2 × {args.scans} scans, {args.clients} client(s)…"
+        )
         results.append(runners[db](args.scans, args.rounds, args.clients))
     table = Table(title="Coût des règles anti-fraude (scans/s, médianes)")
     for col in ("base", "règles off", "règles on", "ratio on/off", "cible", "retenues", "journal"):
         table.add_column(col)
     for r in results:
-        table.add_row(str(r["db"]), f"{r['rules_off_per_s']:.0f}", f"{r['rules_on_per_s']:.0f}",
-                      f"{r['ratio']:.2f}", "≥ 0.50", str(r["holds"]), "cohérent" if r["audit_ok"] else "INCOHÉRENT")
+        table.add_row(
+            str(r["db"]),
+            f"{r['rules_off_per_s']:.0f}",
+            f"{r['rules_on_per_s']:.0f}",
+            f"{r['ratio']:.2f}",
+            "≥ 0.50",
+            str(r["holds"]),
+            "cohérent" if r["audit_ok"] else "INCOHÉRENT",
+        )
     console.print(table)
-    report = {"machine": {"nproc": os.cpu_count(), "python": platform.python_version(),
-                          "platform": platform.platform()}, "results": results}
+    report = {
+        "machine": {
+            "nproc": os.cpu_count(),
+            "python": platform.python_version(),
+            "platform": platform.platform(),
+        },
+        "results": results,
+    }
     Path(args.out).parent.mkdir(parents=True, exist_ok=True)
     Path(args.out).write_text(json.dumps(report, indent=2, default=str), encoding="utf-8")
     console.print(f"Chiffres écrits dans {args.out}")

@@ -81,7 +81,9 @@ class Databases:
 
 
 @pytest.fixture(scope="session", params=BACKENDS)
-def databases(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Databases]:
+def databases(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[Databases]:
     dbs = Databases(request.param, tmp_path_factory.mktemp(request.param))
     yield dbs
     dbs.close()
@@ -102,8 +104,9 @@ def fresh_engine(databases: Databases) -> Engine:
 def session(engine: Engine) -> Iterator[Session]:
     with engine.connect() as connection:
         transaction = connection.begin()
-        with Session(bind=connection, join_transaction_mode="create_savepoint",
-                     expire_on_commit=False) as s:
+        with Session(
+            bind=connection, join_transaction_mode="create_savepoint", expire_on_commit=False
+        ) as s:
             yield s
         transaction.rollback()
 

@@ -16,6 +16,7 @@ ACTOR = Actor(label="test", user_id=1)
 KEY = b"test-pseudonym-key-not-secret"
 _seq = itertools.count(1)
 
+
 def siret() -> str:
     """A fresh valid SIRET: Luhn-valid SIREN, then Luhn over the 14 digits."""
     from stdnum import luhn
@@ -28,26 +29,45 @@ def siret() -> str:
 
 
 def address() -> reference.Address:
-    return reference.Address(street_number="12", street="rue de la République", postcode="86000",
-                             town="Poitiers")
+    return reference.Address(
+        street_number="12", street="rue de la République", postcode="86000", town="Poitiers"
+    )
 
 
 def funder(session: Session, name: str = "Fondation Test") -> Organisation:
-    return reference.create_organisation(session, ACTOR, name=name, siret=siret(),
-                                         roles={"funder"})
+    return reference.create_organisation(session, ACTOR, name=name, siret=siret(), roles={"funder"})
 
 
 def prescriber(session: Session, name: str = "Mission Locale Test") -> Organisation:
-    return reference.create_organisation(session, ACTOR, name=name, siret=siret(),
-                                         address=address(), commune_insee="86194",
-                                         roles={"prescriber"})
+    return reference.create_organisation(
+        session,
+        ACTOR,
+        name=name,
+        siret=siret(),
+        address=address(),
+        commune_insee="86194",
+        roles={"prescriber"},
+    )
 
 
-def structure(session: Session, name: str = "EPN Test", *, commune: str = "86194",
-              label: str | None = "Pass numérique", since: date = date(2020, 1, 1)) -> Organisation:
-    org = reference.create_organisation(session, ACTOR, name=name, siret=siret(), address=address(),
-                                        commune_insee=commune, density_class=1,
-                                        roles={"structure"})
+def structure(
+    session: Session,
+    name: str = "EPN Test",
+    *,
+    commune: str = "86194",
+    label: str | None = "Pass numérique",
+    since: date = date(2020, 1, 1),
+) -> Organisation:
+    org = reference.create_organisation(
+        session,
+        ACTOR,
+        name=name,
+        siret=siret(),
+        address=address(),
+        commune_insee=commune,
+        density_class=1,
+        roles={"structure"},
+    )
     if label:
         reference.add_label(session, ACTOR, org.id, label, since)
     return org
@@ -56,16 +76,25 @@ def structure(session: Session, name: str = "EPN Test", *, commune: str = "86194
 #: Tests about something else (concurrency, the stateful model, drills, benchmarks) scan
 #: whole books at one structure within seconds, which the fraud rules rightly hold. Their
 #: programmes switch those rules off; the fraud tests pass ``fraud_thresholds={}`` (defaults).
-QUIET_RULES = {"book_per_day": {"active": False}, "beneficiary_per_day": {"active": False},
-               "whole_book": {"active": False}}
+QUIET_RULES = {
+    "book_per_day": {"active": False},
+    "beneficiary_per_day": {"active": False},
+    "whole_book": {"active": False},
+}
 
 
-def programme(session: Session, funders: list[tuple[Organisation, int]], **overrides: object) -> Programme:
+def programme(
+    session: Session, funders: list[tuple[Organisation, int]], **overrides: object
+) -> Programme:
     overrides.setdefault("fraud_thresholds", {k: dict(v) for k, v in QUIET_RULES.items()})
     spec = reference.ProgrammeSpec(
-        name=str(overrides.pop("name", "Pass numérique test")), face_value_cents=1000,
-        vouchers_per_book=10, valid_from=date(2020, 1, 1), valid_until=date(2099, 12, 31),
-        funders=[(f.id, bp) for f, bp in funders])
+        name=str(overrides.pop("name", "Pass numérique test")),
+        face_value_cents=1000,
+        vouchers_per_book=10,
+        valid_from=date(2020, 1, 1),
+        valid_until=date(2099, 12, 31),
+        funders=[(f.id, bp) for f, bp in funders],
+    )
     for k, v in overrides.items():
         setattr(spec, k, v)
     return reference.create_programme(session, ACTOR, spec)
@@ -81,23 +110,40 @@ class World:
     batch: Batch
 
 
-def world(session: Session, *, books: int = 3, activate: bool = True, **programme_overrides: object) -> World:
+def world(
+    session: Session, *, books: int = 3, activate: bool = True, **programme_overrides: object
+) -> World:
     fa, fb = funder(session, "Fondation A"), funder(session, "Département B")
     prog = programme(session, [(fa, 5000), (fb, 5000)], **programme_overrides)
     presc = prescriber(session)
     struct = structure(session)
-    batch = issuance.issue_batch(session, ACTOR, programme_id=prog.id, prescriber_id=presc.id, books=books)
+    batch = issuance.issue_batch(
+        session, ACTOR, programme_id=prog.id, prescriber_id=presc.id, books=books
+    )
     if activate:
         total = books * prog.vouchers_per_book * prog.face_value_cents
         for f in (fa, fb):
-            issuance.record_funds_received(session, ACTOR, programme_id=prog.id, funder_id=f.id,
-                                           amount_cents=total, received_on=date(2026, 1, 5))
+            issuance.record_funds_received(
+                session,
+                ACTOR,
+                programme_id=prog.id,
+                funder_id=f.id,
+                amount_cents=total,
+                received_on=date(2026, 1, 5),
+            )
         issuance.activate_batch(session, ACTOR, batch.id)
     return World(fa, fb, prog, presc, struct, batch)
 
 
 def profile(ref: str = "dossier-1", **kw: object) -> handout.Profile:
-    base = dict(local_reference=ref, population="seniors", age_band="soixante_dix_plus",
-                social_status="retraite", commune_insee="86194", density_class=3, consent=True)
+    base = dict(
+        local_reference=ref,
+        population="seniors",
+        age_band="soixante_dix_plus",
+        social_status="retraite",
+        commune_insee="86194",
+        density_class=3,
+        consent=True,
+    )
     base.update(kw)
     return handout.Profile(**base)  # type: ignore[arg-type]

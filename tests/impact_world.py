@@ -38,20 +38,39 @@ class SmallWorld:
 
 def _codes(session, serial: int) -> list[str]:
     book_id = session.scalar(select(Book.id).where(Book.serial == serial))
-    return list(session.scalars(select(Voucher.code).where(Voucher.book_id == book_id).order_by(Voucher.position)))
+    return list(
+        session.scalars(
+            select(Voucher.code).where(Voucher.book_id == book_id).order_by(Voucher.position)
+        )
+    )
 
 
 def _hand(session, w: f.World, serial: int, when: datetime, ref: str, **profile: object) -> None:
     with at(when):
-        handout.hand_out(session, f.ACTOR, serial=serial, prescriber_id=w.prescriber.id,
-                         profile=f.profile(ref, **profile), key=f.KEY)
+        handout.hand_out(
+            session,
+            f.ACTOR,
+            serial=serial,
+            prescriber_id=w.prescriber.id,
+            profile=f.profile(ref, **profile),
+            key=f.KEY,
+        )
 
 
-def _scan(session, code: str, structure_id: int, when: datetime, theme: str = "email",
-          autonomy: str | None = None) -> redemption.Result:
+def _scan(
+    session,
+    code: str,
+    structure_id: int,
+    when: datetime,
+    theme: str = "email",
+    autonomy: str | None = None,
+) -> redemption.Result:
     with at(when):
-        return redemption.redeem(session, RECEPTION, redemption.Scan(code=code, structure_id=structure_id,
-                                                                      theme=theme, autonomy=autonomy))
+        return redemption.redeem(
+            session,
+            RECEPTION,
+            redemption.Scan(code=code, structure_id=structure_id, theme=theme, autonomy=autonomy),
+        )
 
 
 def small_world(session) -> SmallWorld:
@@ -63,15 +82,32 @@ def small_world(session) -> SmallWorld:
     # book 1: rural senior, three sessions 3, 10 and 18 days after 2 March; autonomy rises
     _hand(session, w, serials[0], utc(2026, 3, 2, 10), refs[0])
     codes = _codes(session, serials[0])
-    for i, (day, level) in enumerate(((5, "entierement_accompagne"), (12, "partiellement_autonome"),
-                                      (20, "autonome"))):
-        _scan(session, codes[i], w.structure.id, utc(2026, 3, day, 14), "aide_aux_demarches_administratives", level)
+    for i, (day, level) in enumerate(
+        ((5, "entierement_accompagne"), (12, "partiellement_autonome"), (20, "autonome"))
+    ):
+        _scan(
+            session,
+            codes[i],
+            w.structure.id,
+            utc(2026, 3, day, 14),
+            "aide_aux_demarches_administratives",
+            level,
+        )
     mistaken = _scan(session, codes[3], w.structure.id, utc(2026, 3, 20, 14, 5))
     with at(utc(2026, 3, 20, 14, 6)):
         redemption.cancel(session, RECEPTION, mistaken.redemption_id, structure_id=w.structure.id)
     # book 2: urban young person, the whole book, one session a day from 11 March; autonomy falls
-    _hand(session, w, serials[1], utc(2026, 3, 10, 9), refs[1], population="jeunes_insertion",
-          age_band="dix_huit_vingt_quatre", social_status="sans_emploi", density_class=1)
+    _hand(
+        session,
+        w,
+        serials[1],
+        utc(2026, 3, 10, 9),
+        refs[1],
+        population="jeunes_insertion",
+        age_band="dix_huit_vingt_quatre",
+        social_status="sans_emploi",
+        density_class=1,
+    )
     for i, code in enumerate(_codes(session, serials[1])):
         level = "autonome" if i == 0 else "partiellement_autonome"
         _scan(session, code, other.id, utc(2026, 3, 11 + i, 10), "insertion_professionnelle", level)
@@ -94,9 +130,16 @@ def crowd(session, *, rural: int = 24, urban: int = 20, tiny: int = 3) -> SmallW
     people = rural + urban + tiny
     with at(utc(2026, 2, 1, 9)):
         w = f.world(session, books=people + 2)
-        other = reference.create_organisation(session, f.ACTOR, name="Lieu urbain test", siret=f.siret(),
-                                              address=f.address(), commune_insee="86194", density_class=1,
-                                              roles={"structure"})
+        other = reference.create_organisation(
+            session,
+            f.ACTOR,
+            name="Lieu urbain test",
+            siret=f.siret(),
+            address=f.address(),
+            commune_insee="86194",
+            density_class=1,
+            roles={"structure"},
+        )
         reference.add_label(session, f.ACTOR, other.id, "Pass numérique", utc(2020, 1, 1).date())
     refs: list[str] = []
     serial = w.batch.first_serial
@@ -105,13 +148,21 @@ def crowd(session, *, rural: int = 24, urban: int = 20, tiny: int = 3) -> SmallW
         urban_person = k >= rural
         ref = f"dossier-crowd-{k:03d}"
         refs.append(ref)
-        extra = {"density_class": 1 if urban_person else 3,
-                 "age_band": "soixante_dix_plus" if k >= rural + urban else AGES[k % 3]}
+        extra = {
+            "density_class": 1 if urban_person else 3,
+            "age_band": "soixante_dix_plus" if k >= rural + urban else AGES[k % 3],
+        }
         start = utc(2026, 3, 2, 9) + timedelta(days=k % 9)
         _hand(session, w, serial + k, start, ref, **extra)
         where = other.id if urban_person else w.structure.id
         for i, code in enumerate(_codes(session, serial + k)[: k % 5 + 1]):
             level = levels[min(2, (i * (k % 3)) // 2)]
-            _scan(session, code, where, start + timedelta(days=2 + (k % 4) + 7 * i, hours=3),
-                  ["email", "sante", "insertion_professionnelle"][k % 3], level)
+            _scan(
+                session,
+                code,
+                where,
+                start + timedelta(days=2 + (k % 4) + 7 * i, hours=3),
+                ["email", "sante", "insertion_professionnelle"][k % 3],
+                level,
+            )
     return SmallWorld(w, other.id, list(range(serial, serial + people)), refs)

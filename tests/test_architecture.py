@@ -36,8 +36,17 @@ def test_the_walk_sees_the_whole_package():
 def test_domain_imports_neither_flask_nor_sqlalchemy_nor_outer_layers():
     for path in modules("domain"):
         for name in imports_of(path):
-            assert top(name) not in {"flask", "flask_login", "flask_wtf", "flask_smorest", "sqlalchemy", "werkzeug"}, (path, name)
-            assert not name.startswith(("voucher.db", "voucher.services", "voucher.web", "voucher.documents")), (path, name)
+            assert top(name) not in {
+                "flask",
+                "flask_login",
+                "flask_wtf",
+                "flask_smorest",
+                "sqlalchemy",
+                "werkzeug",
+            }, (path, name)
+            assert not name.startswith(
+                ("voucher.db", "voucher.services", "voucher.web", "voucher.documents")
+            ), (path, name)
 
 
 def test_only_web_imports_flask():

@@ -13,8 +13,9 @@ def test_error_code_page_lists_every_code():
     gen = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(gen)
     expected = gen.render()
-    assert (ROOT / "docs" / "error-codes.md").read_text(encoding="utf-8") == expected, \
+    assert (ROOT / "docs" / "error-codes.md").read_text(encoding="utf-8") == expected, (
         "run: .venv/bin/python scripts/gen_error_docs.py"
+    )
 
 
 def test_readme_opens_with_the_two_commands():

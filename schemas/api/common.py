@@ -12,12 +12,18 @@ MAX_PAGE_SIZE = 200
 class ProblemSchema(Schema):
     """An error: ``code`` is stable, ``title``/``detail`` are French."""
 
-    type = fields.String(required=True, metadata={"description": "lien vers la documentation du code"})
+    type = fields.String(
+        required=True, metadata={"description": "lien vers la documentation du code"}
+    )
     title = fields.String(required=True)
     status = fields.Integer(required=True)
     detail = fields.String(required=True)
-    code = fields.String(required=True, metadata={"description": "code stable (docs/error-codes.md)"})
-    errors = fields.Dict(metadata={"description": "champ -> messages, pour les erreurs de validation"})
+    code = fields.String(
+        required=True, metadata={"description": "code stable (docs/error-codes.md)"}
+    )
+    errors = fields.Dict(
+        metadata={"description": "champ -> messages, pour les erreurs de validation"}
+    )
     retry_after = fields.Integer()
     locked_until = fields.String()
     first_redeemed_at = fields.String()

@@ -47,13 +47,19 @@ class BookSchema(Schema):
     serial = fields.Integer(required=True)
     batch_id = fields.Integer(required=True)
     programme_id = fields.Integer(required=True)
-    holder_id = fields.Integer(required=True, metadata={"description": "prescripteur qui détient le carnet"})
+    holder_id = fields.Integer(
+        required=True, metadata={"description": "prescripteur qui détient le carnet"}
+    )
     status = fields.String(required=True)
     handed_out = fields.Boolean(required=True)
     handed_out_at = fields.AwareDateTime(required=True, allow_none=True)
     reported_at = fields.AwareDateTime(required=True, allow_none=True)
-    vouchers = fields.Dict(keys=fields.String(), values=fields.Integer(), required=True,
-                           metadata={"description": "nombre de chèques par état"})
+    vouchers = fields.Dict(
+        keys=fields.String(),
+        values=fields.Integer(),
+        required=True,
+        metadata={"description": "nombre de chèques par état"},
+    )
 
 
 class MoveSchema(Schema):
@@ -68,8 +74,13 @@ class HandOutSchema(Schema):
     population = fields.String(required=True, validate=validate.OneOf(sorted(POPULATIONS)))
     age_band = fields.String(required=True, validate=validate.OneOf(sorted(AGE_BANDS)))
     social_status = fields.String(required=True, validate=validate.OneOf(sorted(STATUSES)))
-    commune_insee = fields.String(allow_none=True, validate=validate.Regexp(
-        r"^(\d{5}|2[AB]\d{3})$", error="Code commune INSEE : 5 caractères, par exemple 01001 ou 2A004."))
+    commune_insee = fields.String(
+        allow_none=True,
+        validate=validate.Regexp(
+            r"^(\d{5}|2[AB]\d{3})$",
+            error="Code commune INSEE : 5 caractères, par exemple 01001 ou 2A004.",
+        ),
+    )
     density_class = fields.Integer(allow_none=True, validate=validate.Range(min=1, max=3))
     consent = fields.Boolean(load_default=False)
 

@@ -10,7 +10,9 @@ from schemas.api.common import PageArgsSchema, RefSchema, page_of
 class FunderShareSchema(Schema):
     id = fields.Integer(required=True)
     name = fields.String(required=True)
-    share_bp = fields.Integer(required=True, metadata={"description": "part en points de base (5000 = 50 %)"})
+    share_bp = fields.Integer(
+        required=True, metadata={"description": "part en points de base (5000 = 50 %)"}
+    )
 
 
 class ProgrammeSchema(Schema):
@@ -68,8 +70,9 @@ class HoldSchema(Schema):
 
 
 class HoldListArgsSchema(PageArgsSchema):
-    status = fields.String(load_default="open",
-                           validate=validate.OneOf(["open", "released", "rejected", "cancelled"]))
+    status = fields.String(
+        load_default="open", validate=validate.OneOf(["open", "released", "rejected", "cancelled"])
+    )
 
 
 HoldPageSchema = page_of(HoldSchema, "HoldPageSchema")

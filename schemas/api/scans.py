@@ -13,23 +13,35 @@ _KEY_HELP = "1 à 100 caractères ASCII visibles ; l'identifiant du scan donné 
 
 
 def _key(**kw: object) -> fields.String:
-    return fields.String(validate=validate.Regexp(KEY_PATTERN, error="1 à 100 caractères ASCII visibles."),
-                         metadata={"description": _KEY_HELP}, **kw)  # type: ignore[arg-type]
+    return fields.String(
+        validate=validate.Regexp(KEY_PATTERN, error="1 à 100 caractères ASCII visibles."),
+        metadata={"description": _KEY_HELP},
+        **kw,
+    )  # type: ignore[arg-type]
 
 
 def _code() -> fields.String:
-    return fields.String(required=True, validate=validate.Length(1, 64),
-                         metadata={"description": "code du chèque tel que lu ou tapé (espaces, tirets tolérés)"})
+    return fields.String(
+        required=True,
+        validate=validate.Length(1, 64),
+        metadata={"description": "code du chèque tel que lu ou tapé (espaces, tirets tolérés)"},
+    )
 
 
 def _theme() -> fields.String:
-    return fields.String(allow_none=True, validate=validate.OneOf(sorted(THEMES)),
-                         metadata={"description": "thème de la séance (référentiel national)"})
+    return fields.String(
+        allow_none=True,
+        validate=validate.OneOf(sorted(THEMES)),
+        metadata={"description": "thème de la séance (référentiel national)"},
+    )
 
 
 def _autonomy() -> fields.String:
-    return fields.String(allow_none=True, validate=validate.OneOf(sorted(AUTONOMY)),
-                         metadata={"description": "autonomie observée (référentiel national)"})
+    return fields.String(
+        allow_none=True,
+        validate=validate.OneOf(sorted(AUTONOMY)),
+        metadata={"description": "autonomie observée (référentiel national)"},
+    )
 
 
 class IdempotencyHeaderSchema(Schema):
@@ -44,7 +56,9 @@ class VoucherSchema(Schema):
     """What is printed on the voucher, its state and its programme: never its beneficiary."""
 
     code = fields.String(required=True)
-    status = fields.String(required=True, metadata={"description": "état du chèque (docs/states.md)"})
+    status = fields.String(
+        required=True, metadata={"description": "état du chèque (docs/states.md)"}
+    )
     face_value_cents = fields.Integer(required=True)
     programme = fields.Nested(RefSchema, required=True)
     valid_until = fields.Date(required=True)
@@ -54,18 +68,26 @@ class VoucherSchema(Schema):
 
 
 class VoucherCheckSchema(VoucherSchema):
-    last_day = fields.Date(required=True, metadata={"description": "dernier jour d'encaissement (délai de grâce compris)"})
+    last_day = fields.Date(
+        required=True,
+        metadata={"description": "dernier jour d'encaissement (délai de grâce compris)"},
+    )
     acceptable = fields.Boolean(required=True)
-    reason = fields.String(required=True, allow_none=True,
-                           metadata={"description": "code du refus si le chèque ne serait pas accepté ici"})
+    reason = fields.String(
+        required=True,
+        allow_none=True,
+        metadata={"description": "code du refus si le chèque ne serait pas accepté ici"},
+    )
 
 
 class ScanSchema(Schema):
     code = _code()
     theme = _theme()
     autonomy = _autonomy()
-    scanned_at = fields.AwareDateTime(allow_none=True, metadata={
-        "description": "heure du scan (hors ligne) ; absente : maintenant"})
+    scanned_at = fields.AwareDateTime(
+        allow_none=True,
+        metadata={"description": "heure du scan (hors ligne) ; absente : maintenant"},
+    )
 
 
 class RedemptionSchema(Schema):
@@ -78,21 +100,30 @@ class RedemptionSchema(Schema):
 
 class BatchScanSchema(ScanSchema):
     scan_id = _key(required=True)
-    scanned_at = fields.AwareDateTime(required=True, metadata={"description": "heure du scan hors ligne"})
+    scanned_at = fields.AwareDateTime(
+        required=True, metadata={"description": "heure du scan hors ligne"}
+    )
 
 
 class BatchScansSchema(Schema):
-    scans = fields.List(fields.Nested(BatchScanSchema), required=True,
-                        validate=validate.Length(1, BATCH_MAX, error=f"Entre 1 et {BATCH_MAX} scans par envoi."))
+    scans = fields.List(
+        fields.Nested(BatchScanSchema),
+        required=True,
+        validate=validate.Length(1, BATCH_MAX, error=f"Entre 1 et {BATCH_MAX} scans par envoi."),
+    )
 
 
 class BatchItemResultSchema(Schema):
     scan_id = fields.String(required=True)
     status = fields.String(required=True, validate=validate.OneOf(["accepted", "held", "refused"]))
     redemption_id = fields.Integer(required=True, allow_none=True)
-    reason = fields.String(required=True, allow_none=True, metadata={"description": "code du refus"})
+    reason = fields.String(
+        required=True, allow_none=True, metadata={"description": "code du refus"}
+    )
     detail = fields.String(required=True, allow_none=True)
-    replayed = fields.Boolean(required=True, metadata={"description": "résultat d'un envoi précédent"})
+    replayed = fields.Boolean(
+        required=True, metadata={"description": "résultat d'un envoi précédent"}
+    )
     voucher = fields.Nested(VoucherSchema, required=True, allow_none=True)
 
 

@@ -14,13 +14,21 @@ import pytest
 from tests.conftest import BACKENDS
 
 ROOT = Path(__file__).resolve().parents[2]
-pytestmark = [pytest.mark.slow,
-              pytest.mark.skipif("postgresql" not in BACKENDS, reason="the benchmarks run on PostgreSQL")]
+pytestmark = [
+    pytest.mark.slow,
+    pytest.mark.skipif("postgresql" not in BACKENDS, reason="the benchmarks run on PostgreSQL"),
+]
 
 
 def _run(args: list[str], timeout: int) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([sys.executable, "-m", *args], cwd=ROOT, capture_output=True, text=True,
-                          timeout=timeout, check=False)
+    return subprocess.run(
+        [sys.executable, "-m", *args],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        check=False,
+    )
 
 
 def test_every_benchmark_runs_and_ends_with_a_passing_audit(tmp_path):

@@ -69,7 +69,14 @@ def test_closing_two_months_at_once_skips_and_duplicates_no_number(fresh_engine)
     with unit_of_work(fresh_engine) as s:
         seqs = list(s.scalars(select(Statement.seq).order_by(Statement.seq)))
         assert seqs == list(range(1, len(seqs) + 1)) and len(seqs) in (6, 12)
-        assert s.scalar(select(func.count()).select_from(Redemption).where(Redemption.statement_id.is_(None))) == 0
+        assert (
+            s.scalar(
+                select(func.count())
+                .select_from(Redemption)
+                .where(Redemption.statement_id.is_(None))
+            )
+            == 0
+        )
         stated = s.scalar(select(func.sum(Statement.line_count)))
         assert stated == 12
 

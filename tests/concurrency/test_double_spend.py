@@ -28,8 +28,11 @@ def _setup(engine, books=1):
 def _attempt(engine, structure_id: int, code: str, who: int) -> str:
     try:
         with unit_of_work(engine) as s:
-            res = redemption.redeem(s, Actor(label=f"t{who}", user_id=who),
-                                    redemption.Scan(code=code, structure_id=structure_id))
+            res = redemption.redeem(
+                s,
+                Actor(label=f"t{who}", user_id=who),
+                redemption.Scan(code=code, structure_id=structure_id),
+            )
             return res.status
     except DomainError as exc:
         return exc.code
@@ -75,8 +78,10 @@ def test_several_processes_scanning_one_voucher_exactly_one_wins(fresh_engine):
     url = fresh_engine.url.render_as_string(hide_password=False)
     ctx = multiprocessing.get_context("spawn")
     start, out = ctx.Event(), ctx.Queue()
-    procs = [ctx.Process(target=_process_worker, args=(url, structure_id, codes[0], i, start, out))
-             for i in range(6)]
+    procs = [
+        ctx.Process(target=_process_worker, args=(url, structure_id, codes[0], i, start, out))
+        for i in range(6)
+    ]
     for p in procs:
         p.start()
     start.set()

@@ -29,42 +29,56 @@ def _amount(cents: int) -> str:
 def _details(line: Line, modern: bool) -> str:
     if line.e2e is None and line.iban is None and line.return_reason is None:
         return ""
-    amount = (f'<Amt Ccy="EUR">{_amount(line.amount_cents)}</Amt>' if modern else
-              f'<AmtDtls><TxAmt><Amt Ccy="EUR">{_amount(line.amount_cents)}</Amt></TxAmt></AmtDtls>')
+    amount = (
+        f'<Amt Ccy="EUR">{_amount(line.amount_cents)}</Amt>'
+        if modern
+        else f'<AmtDtls><TxAmt><Amt Ccy="EUR">{_amount(line.amount_cents)}</Amt></TxAmt></AmtDtls>'
+    )
     refs = f"<Refs><EndToEndId>{escape(line.e2e)}</EndToEndId></Refs>" if line.e2e else ""
-    parties = (f"<RltdPties><CdtrAcct><Id><IBAN>{line.iban}</IBAN></Id></CdtrAcct></RltdPties>"
-               if line.iban else "")
+    parties = (
+        f"<RltdPties><CdtrAcct><Id><IBAN>{line.iban}</IBAN></Id></CdtrAcct></RltdPties>"
+        if line.iban
+        else ""
+    )
     ret = f"<RtrInf><Rsn><Cd>{line.return_reason}</Cd></Rsn></RtrInf>" if line.return_reason else ""
-    return (f"<NtryDtls><TxDtls>{refs}{amount}{parties}<RmtInf><Ustrd>{escape(line.info)}</Ustrd></RmtInf>"
-            f"{ret}</TxDtls></NtryDtls>")
+    return (
+        f"<NtryDtls><TxDtls>{refs}{amount}{parties}<RmtInf><Ustrd>{escape(line.info)}</Ustrd></RmtInf>"
+        f"{ret}</TxDtls></NtryDtls>"
+    )
 
 
 def _entry(n: int, line: Line, modern: bool) -> str:
     status = f"<Sts><Cd>{line.status}</Cd></Sts>" if modern else f"<Sts>{line.status}</Sts>"
-    return (f'<Ntry><NtryRef>{n}</NtryRef><Amt Ccy="EUR">{_amount(line.amount_cents)}</Amt>'
-            f"<CdtDbtInd>{line.direction}</CdtDbtInd>{status}<BookgDt><Dt>{line.booked.isoformat()}</Dt></BookgDt>"
-            f"<ValDt><Dt>{line.booked.isoformat()}</Dt></ValDt><AcctSvcrRef>BQ{n:06d}</AcctSvcrRef>"
-            f"<BkTxCd/>{_details(line, modern)}</Ntry>")
+    return (
+        f'<Ntry><NtryRef>{n}</NtryRef><Amt Ccy="EUR">{_amount(line.amount_cents)}</Amt>'
+        f"<CdtDbtInd>{line.direction}</CdtDbtInd>{status}<BookgDt><Dt>{line.booked.isoformat()}</Dt></BookgDt>"
+        f"<ValDt><Dt>{line.booked.isoformat()}</Dt></ValDt><AcctSvcrRef>BQ{n:06d}</AcctSvcrRef>"
+        f"<BkTxCd/>{_details(line, modern)}</Ntry>"
+    )
 
 
 def camt053(lines: list[Line], version: str = "001.02") -> bytes:
     modern = version >= "001.08"
     entries = "".join(_entry(i + 1, ln, modern) for i, ln in enumerate(lines))
-    return (f'<?xml version="1.0" encoding="UTF-8"?>\n'
-            f'<Document xmlns="urn:iso:std:iso:20022:tech:xsd:camt.053.{version}">'
-            f"<BkToCstmrStmt><GrpHdr><MsgId>STMT1</MsgId><CreDtTm>2026-06-05T06:00:00</CreDtTm></GrpHdr>"
-            f"<Stmt><Id>S1</Id><CreDtTm>2026-06-05T06:00:00</CreDtTm>"
-            f"<Acct><Id><IBAN>{OUR_IBAN}</IBAN></Id></Acct>{entries}</Stmt></BkToCstmrStmt></Document>").encode()
+    return (
+        f'<?xml version="1.0" encoding="UTF-8"?>\n'
+        f'<Document xmlns="urn:iso:std:iso:20022:tech:xsd:camt.053.{version}">'
+        f"<BkToCstmrStmt><GrpHdr><MsgId>STMT1</MsgId><CreDtTm>2026-06-05T06:00:00</CreDtTm></GrpHdr>"
+        f"<Stmt><Id>S1</Id><CreDtTm>2026-06-05T06:00:00</CreDtTm>"
+        f"<Acct><Id><IBAN>{OUR_IBAN}</IBAN></Id></Acct>{entries}</Stmt></BkToCstmrStmt></Document>"
+    ).encode()
 
 
 def camt054(lines: list[Line], version: str = "001.08") -> bytes:
     modern = version >= "001.08"
     entries = "".join(_entry(i + 1, ln, modern) for i, ln in enumerate(lines))
-    return (f'<?xml version="1.0" encoding="UTF-8"?>'
-            f'<Document xmlns="urn:iso:std:iso:20022:tech:xsd:camt.054.{version}">'
-            f"<BkToCstmrDbtCdtNtfctn><GrpHdr><MsgId>N1</MsgId><CreDtTm>2026-06-05T06:00:00</CreDtTm></GrpHdr>"
-            f"<Ntfctn><Id>N1</Id><CreDtTm>2026-06-05T06:00:00</CreDtTm><Acct><Id><IBAN>{OUR_IBAN}</IBAN></Id></Acct>"
-            f"{entries}</Ntfctn></BkToCstmrDbtCdtNtfctn></Document>").encode()
+    return (
+        f'<?xml version="1.0" encoding="UTF-8"?>'
+        f'<Document xmlns="urn:iso:std:iso:20022:tech:xsd:camt.054.{version}">'
+        f"<BkToCstmrDbtCdtNtfctn><GrpHdr><MsgId>N1</MsgId><CreDtTm>2026-06-05T06:00:00</CreDtTm></GrpHdr>"
+        f"<Ntfctn><Id>N1</Id><CreDtTm>2026-06-05T06:00:00</CreDtTm><Acct><Id><IBAN>{OUR_IBAN}</IBAN></Id></Acct>"
+        f"{entries}</Ntfctn></BkToCstmrDbtCdtNtfctn></Document>"
+    ).encode()
 
 
 def batch_debit(parts: list[tuple[int, str, str]], booked: date = date(2026, 6, 4)) -> bytes:
@@ -72,9 +86,13 @@ def batch_debit(parts: list[tuple[int, str, str]], booked: date = date(2026, 6, 
     total = sum(a for a, _, _ in parts)
     details = "".join(
         f'<TxDtls><Refs><EndToEndId>{e}</EndToEndId></Refs><Amt Ccy="EUR">{_amount(a)}</Amt>'
-        f"<RltdPties><CdtrAcct><Id><IBAN>{i}</IBAN></Id></CdtrAcct></RltdPties></TxDtls>" for a, e, i in parts)
-    return (f'<?xml version="1.0" encoding="UTF-8"?><Document xmlns="urn:iso:std:iso:20022:tech:xsd:camt.053.001.08">'
-            f"<BkToCstmrStmt><GrpHdr><MsgId>B1</MsgId><CreDtTm>2026-06-05T06:00:00</CreDtTm></GrpHdr><Stmt><Id>S</Id>"
-            f'<Ntry><Amt Ccy="EUR">{_amount(total)}</Amt><CdtDbtInd>DBIT</CdtDbtInd><Sts><Cd>BOOK</Cd></Sts>'
-            f"<BookgDt><Dt>{booked.isoformat()}</Dt></BookgDt><NtryDtls><Btch><NbOfTxs>{len(parts)}</NbOfTxs></Btch>"
-            f"{details}</NtryDtls></Ntry></Stmt></BkToCstmrStmt></Document>").encode()
+        f"<RltdPties><CdtrAcct><Id><IBAN>{i}</IBAN></Id></CdtrAcct></RltdPties></TxDtls>"
+        for a, e, i in parts
+    )
+    return (
+        f'<?xml version="1.0" encoding="UTF-8"?><Document xmlns="urn:iso:std:iso:20022:tech:xsd:camt.053.001.08">'
+        f"<BkToCstmrStmt><GrpHdr><MsgId>B1</MsgId><CreDtTm>2026-06-05T06:00:00</CreDtTm></GrpHdr><Stmt><Id>S</Id>"
+        f'<Ntry><Amt Ccy="EUR">{_amount(total)}</Amt><CdtDbtInd>DBIT</CdtDbtInd><Sts><Cd>BOOK</Cd></Sts>'
+        f"<BookgDt><Dt>{booked.isoformat()}</Dt></BookgDt><NtryDtls><Btch><NbOfTxs>{len(parts)}</NbOfTxs></Btch>"
+        f"{details}</NtryDtls></Ntry></Stmt></BkToCstmrStmt></Document>"
+    ).encode()

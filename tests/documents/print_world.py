@@ -38,7 +38,12 @@ class Printing:
 
 
 def funder_actor(world: f.World) -> Actor:
-    return Actor(label="Camille (Fondation A)", user_id=None, organisation_id=world.funder_a.id, role="funder")
+    return Actor(
+        label="Camille (Fondation A)",
+        user_id=None,
+        organisation_id=world.funder_a.id,
+        role="funder",
+    )
 
 
 def world(session: Session, *, books: int = 3, **overrides: object) -> Printing:
@@ -54,15 +59,23 @@ def approve(session: Session, p: Printing, *, qr: bool = False) -> bytes:
 
 
 def batch_codes(session: Session, batch_id: int) -> list[str]:
-    return list(session.scalars(select(Voucher.code).join(Book, Book.id == Voucher.book_id)
-                                .where(Book.batch_id == batch_id).order_by(Book.serial, Voucher.position)))
+    return list(
+        session.scalars(
+            select(Voucher.code)
+            .join(Book, Book.id == Voucher.book_id)
+            .where(Book.batch_id == batch_id)
+            .order_by(Book.serial, Voucher.position)
+        )
+    )
 
 
 def pdf_pages(data: bytes) -> int:
     return len(pdfium.PdfDocument(data))
 
 
-def decode_pages(data: bytes, fmt: zxingcpp.BarcodeFormat = zxingcpp.BarcodeFormat.Code128) -> list[str]:
+def decode_pages(
+    data: bytes, fmt: zxingcpp.BarcodeFormat = zxingcpp.BarcodeFormat.Code128
+) -> list[str]:
     """Every barcode of the given format, page by page, in reading order of the voucher
     grid (row by row, left to right)."""
     doc = pdfium.PdfDocument(data)

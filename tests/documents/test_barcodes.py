@@ -13,8 +13,14 @@ from reportlab.pdfgen.canvas import Canvas
 from voucher.documents import barcodes
 from voucher.domain import codes
 
-EDGE_CODES = ["99" + codes.generate()[2:], "9" * 24, "0" * 24, "00" + codes.generate()[2:],
-              codes.specimen(1), "991234"]
+EDGE_CODES = [
+    "99" + codes.generate()[2:],
+    "9" * 24,
+    "0" * 24,
+    "00" + codes.generate()[2:],
+    codes.specimen(1),
+    "991234",
+]
 
 
 def _page_with(texts: list[str], *, qr: bool = False) -> bytes:

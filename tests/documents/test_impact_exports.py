@@ -26,8 +26,16 @@ from voucher.domain.errors import DomainError
 from voucher.services import accounts, impact, impact_export, research
 
 ARTEFACTS = Path(__file__).resolve().parents[2] / "build" / "test-artefacts"
-PEOPLE_COLUMNS = {"beneficiaires", "carnets_remis", "carnets_commences", "carnets_termines",
-                  "autonomie_evaluables", "autonomie_progression", "rural_effectif", "urbain_effectif"}
+PEOPLE_COLUMNS = {
+    "beneficiaires",
+    "carnets_remis",
+    "carnets_commences",
+    "carnets_termines",
+    "autonomie_evaluables",
+    "autonomie_progression",
+    "rural_effectif",
+    "urbain_effectif",
+}
 FORMATS = ("csv", "csv-fr", "xlsx", "parquet", "json", "pdf")
 
 
@@ -55,9 +63,15 @@ def exports(crowd_db):
 
 def csv_tables(blob: bytes, french: bool) -> dict[str, list[dict[str, str]]]:
     with zipfile.ZipFile(io.BytesIO(blob)) as z:
-        return {name[:-4]: list(csv.DictReader(io.StringIO(z.read(name).decode("utf-8-sig")),
-                                               delimiter=";" if french else ","))
-                for name in z.namelist() if name.endswith(".csv")}
+        return {
+            name[:-4]: list(
+                csv.DictReader(
+                    io.StringIO(z.read(name).decode("utf-8-sig")), delimiter=";" if french else ","
+                )
+            )
+            for name in z.namelist()
+            if name.endswith(".csv")
+        }
 
 
 def number(text: str | None) -> float | None:
@@ -73,7 +87,9 @@ def all_text(fmt: str, blob: bytes) -> str:
     if fmt == "parquet":
         table = pq.read_table(io.BytesIO(blob))
         meta = {k.decode(): v.decode() for k, v in (table.schema.metadata or {}).items()}
-        return json.dumps(table.to_pylist(), ensure_ascii=False) + json.dumps(meta, ensure_ascii=False)
+        return json.dumps(table.to_pylist(), ensure_ascii=False) + json.dumps(
+            meta, ensure_ascii=False
+        )
     if fmt == "pdf":
         import pypdfium2 as pdfium
 
@@ -93,7 +109,9 @@ def people_rows(fmt: str, blob: bytes) -> list[dict[str, object]]:
     rows = []
     for ws in book.worksheets[1:]:
         values = list(ws.iter_rows(values_only=True))
-        rows += [dict(zip_longest(values[0], v)) for v in values[1:]]  # trailing empty cells are dropped
+        rows += [
+            dict(zip_longest(values[0], v)) for v in values[1:]
+        ]  # trailing empty cells are dropped
     return rows
 
 
@@ -127,7 +145,9 @@ def test_no_count_of_people_below_the_threshold_in_any_format(exports, fmt):
 
 def test_the_tiny_group_of_urban_seniors_is_masked_with_its_complements(exports):
     ages = csv_tables(exports["csv"], french=False)["par_tranche_age"]
-    tiny = [r for r in ages if r["tranche_age"] == "soixante_dix_plus" and r["type_zone"] == "urbain"]
+    tiny = [
+        r for r in ages if r["tranche_age"] == "soixante_dix_plus" and r["type_zone"] == "urbain"
+    ]
     assert tiny and tiny[0]["masque"] == "oui" and tiny[0]["beneficiaires"] == ""
     masked = [r for r in ages if r["masque"] == "oui"]
     assert len(masked) >= 4  # the small cell plus enough others that no total reveals it
@@ -152,8 +172,12 @@ def test_french_excel_csv_has_bom_semicolons_and_decimal_commas(exports):
 def test_xlsx_opens_with_a_readme_sheet_describing_columns_and_the_rule(exports):
     book = load_workbook(io.BytesIO(exports["xlsx"]), read_only=True)
     assert book.sheetnames[0] == "LISEZMOI"
-    assert {"synthese", "comparaison", "par_tranche_age", "par_mois", "par_lieu"} <= set(book.sheetnames)
-    readme = "\n".join(str(c) for row in book["LISEZMOI"].iter_rows(values_only=True) for c in row if c)
+    assert {"synthese", "comparaison", "par_tranche_age", "par_mois", "par_lieu"} <= set(
+        book.sheetnames
+    )
+    readme = "\n".join(
+        str(c) for row in book["LISEZMOI"].iter_rows(values_only=True) for c in row if c
+    )
     assert "Secret statistique" in readme and "de 1 à 10 personnes" in readme
     assert "part_progression_autonomie" in readme and "Wilson" in readme
     header = next(book["par_tranche_age"].iter_rows(values_only=True))
@@ -174,7 +198,10 @@ def test_json_carries_the_note_and_the_comparison(exports):
     doc = json.loads(exports["json"])
     assert doc["note"].startswith("Secret statistique")
     comparison = next(t for t in doc["tableaux"] if t["nom"] == "comparaison")
-    assert {r["indicateur"] for r in comparison["lignes"]} >= {"carnets_commences", "delai_premiere_seance"}
+    assert {r["indicateur"] for r in comparison["lignes"]} >= {
+        "carnets_commences",
+        "delai_premiere_seance",
+    }
 
 
 def test_pdf_renders_in_french_and_pages_are_kept_as_artefacts(exports):
@@ -188,7 +215,12 @@ def test_pdf_renders_in_french_and_pages_are_kept_as_artefacts(exports):
         assert image.getbbox() is not None
         image.save(ARTEFACTS / f"impact-report-page{i + 1}.png")
     text = all_text("pdf", exports["pdf"])
-    assert "Chiffres clés" in text and "Rural et urbain" in text and "Méthode" in text and "Limites" in text
+    assert (
+        "Chiffres clés" in text
+        and "Rural et urbain" in text
+        and "Méthode" in text
+        and "Limites" in text
+    )
 
 
 def test_a_threshold_below_eleven_is_refused_for_every_export(crowd_db):
@@ -207,14 +239,26 @@ def test_research_extract_needs_the_role_and_a_grant_and_rekeys_every_time(crowd
 
         from voucher.services.context import Actor
 
-        evaluator = accounts.create_user(s, f.ACTOR, email="chercheuse@test.fr", name="C", password="x" * 12,
-                                         grants=[(world.world.prescriber.id, "evaluator")])
+        evaluator = accounts.create_user(
+            s,
+            f.ACTOR,
+            email="chercheuse@test.fr",
+            name="C",
+            password="x" * 12,
+            grants=[(world.world.prescriber.id, "evaluator")],
+        )
         actor = Actor(label="chercheuse", user_id=evaluator.id, role="evaluator")
         with pytest.raises(DomainError) as exc:
             research.extract(s, actor, impact.EVERYTHING, None)
         assert exc.value.code == "research_not_granted"
-        research.grant(s, f.ACTOR, email="chercheuse@test.fr", programme_id=world.world.programme.id,
-                       valid_until=date(2099, 1, 1), reason="Convention d'évaluation n° 12")
+        research.grant(
+            s,
+            f.ACTOR,
+            email="chercheuse@test.fr",
+            programme_id=world.world.programme.id,
+            valid_until=date(2099, 1, 1),
+            reason="Convention d'évaluation n° 12",
+        )
         with pytest.raises(DomainError):  # the grant covers one programme, not all
             research.extract(s, actor, impact.EVERYTHING, None)
         keys = []

@@ -18,9 +18,13 @@ from voucher.services import printing
 
 
 @pytest.mark.parametrize("qr", [False, True], ids=["barcode", "barcode+qr"])
-def test_every_barcode_of_the_production_pdf_is_exactly_the_batch_codes_in_order(session, printing_world, qr):
+def test_every_barcode_of_the_production_pdf_is_exactly_the_batch_codes_in_order(
+    session, printing_world, qr
+):
     pw.approve(session, printing_world, qr=qr)
-    data = b"".join(printing.production(session, printing_world.funder, printing_world.batch_id).chunks())
+    data = b"".join(
+        printing.production(session, printing_world.funder, printing_world.batch_id).chunks()
+    )
     expected = pw.batch_codes(session, printing_world.batch_id)
     assert len(expected) == 30
     assert pw.pdf_pages(data) == 3 * (1 + 2)  # per book: a cover and two pages of vouchers
@@ -33,13 +37,21 @@ def test_every_barcode_of_the_production_pdf_is_exactly_the_batch_codes_in_order
 
 def test_the_code_printed_in_digits_is_the_one_in_the_barcode(session, printing_world):
     pw.approve(session, printing_world)
-    data = b"".join(printing.production(session, printing_world.funder, printing_world.batch_id).chunks())
-    assert pw.printed_codes(data) == pw.decode_pages(data) == pw.batch_codes(session, printing_world.batch_id)
+    data = b"".join(
+        printing.production(session, printing_world.funder, printing_world.batch_id).chunks()
+    )
+    assert (
+        pw.printed_codes(data)
+        == pw.decode_pages(data)
+        == pw.batch_codes(session, printing_world.batch_id)
+    )
 
 
 def test_each_voucher_says_what_it_is_where_it_is_accepted_and_until_when(session, printing_world):
     pw.approve(session, printing_world)
-    data = b"".join(printing.production(session, printing_world.funder, printing_world.batch_id).chunks())
+    data = b"".join(
+        printing.production(session, printing_world.funder, printing_world.batch_id).chunks()
+    )
     texts = pw.page_texts(data)
     serial = f"{printing_world.world.batch.first_serial:06d}"
     cover, vouchers = texts[0], texts[1]
@@ -51,13 +63,18 @@ def test_each_voucher_says_what_it_is_where_it_is_accepted_and_until_when(sessio
     assert vouchers.count("Accepté uniquement dans les lieux labellisés") == 8
     assert vouchers.count("10,00 €") == 8 and "Valable jusqu'au 31/12/2099" in vouchers
     assert "Financé par Fondation A et Département B" in vouchers
-    assert f"chèque 3/10 — carnet {serial}" in vouchers and f"chèque 10/10 — carnet {serial}" in texts[2]
+    assert (
+        f"chèque 3/10 — carnet {serial}" in vouchers
+        and f"chèque 10/10 — carnet {serial}" in texts[2]
+    )
     assert "SPECIMEN" not in "".join(texts)
 
 
 def test_the_fonts_are_embedded(session, printing_world):
     pw.approve(session, printing_world)
-    data = b"".join(printing.production(session, printing_world.funder, printing_world.batch_id).chunks())
+    data = b"".join(
+        printing.production(session, printing_world.funder, printing_world.batch_id).chunks()
+    )
     embedded = set(re.findall(rb"/BaseFont /[A-Z]{6}\+(DejaVu[A-Za-z-]*)", data))
     assert embedded == {b"DejaVuSans", b"DejaVuSans-Bold", b"DejaVuSansMono"}
     assert data.count(b"/FontFile2") >= 3  # the TrueType programs themselves
@@ -70,15 +87,30 @@ def test_the_sha256_recorded_on_the_batch_and_in_the_audit_is_the_files(session,
     data = b"".join(job.chunks())
     digest = hashlib.sha256(data).hexdigest()
     batch = session.get(Batch, printing_world.batch_id)
-    assert job.result is not None and job.result.sha256 == digest and job.result.size_bytes == len(data)
+    assert (
+        job.result is not None
+        and job.result.sha256 == digest
+        and job.result.size_bytes == len(data)
+    )
     assert batch.print_sha256 == digest and batch.printed_at is not None
     event = session.scalars(select(AuditEvent).where(AuditEvent.action == "print.production")).one()
-    assert event.details["sha256"] == digest and event.object_id == batch.id and event.details["first_print"]
+    assert (
+        event.details["sha256"] == digest
+        and event.object_id == batch.id
+        and event.details["first_print"]
+    )
     # the same batch prints to the same bytes: the recorded hash can be checked again later
     first_time = batch.printed_at
-    again = b"".join(printing.production(session, printing_world.funder, printing_world.batch_id).chunks())
+    again = b"".join(
+        printing.production(session, printing_world.funder, printing_world.batch_id).chunks()
+    )
     assert again == data and batch.printed_at == first_time
-    assert session.scalar(select(func.count()).select_from(PrintFile).where(PrintFile.kind == "production")) == 2
+    assert (
+        session.scalar(
+            select(func.count()).select_from(PrintFile).where(PrintFile.kind == "production")
+        )
+        == 2
+    )
 
 
 def test_production_is_refused_before_the_proof_is_approved(session, printing_world):
@@ -91,8 +123,14 @@ def test_production_is_refused_before_the_proof_is_approved(session, printing_wo
     assert exc.value.code == "proof_not_approved"
     batch = session.get(Batch, printing_world.batch_id)
     assert batch.print_sha256 is None and batch.printed_at is None
-    assert session.scalar(select(func.count()).select_from(AuditEvent)
-                          .where(AuditEvent.action == "print.production")) == 0
+    assert (
+        session.scalar(
+            select(func.count())
+            .select_from(AuditEvent)
+            .where(AuditEvent.action == "print.production")
+        )
+        == 0
+    )
 
 
 def test_a_file_not_produced_to_the_end_is_not_recorded(session, printing_world):
@@ -109,14 +147,19 @@ def test_a_large_batch_streams_as_a_zip_of_pdf_parts(session):
     job = printing.production(session, p.funder, p.batch_id, part_books=2)
     chunks = list(job.chunks())
     data = b"".join(chunks)
-    assert job.media_type == "application/zip" and job.filename.endswith(".zip") and len(chunks) >= 3
+    assert (
+        job.media_type == "application/zip" and job.filename.endswith(".zip") and len(chunks) >= 3
+    )
     first = p.world.batch.first_serial
     parts = pw.zip_parts(data)
     assert [name for name, _ in parts] == [
         f"lot-{p.batch_id}-carnets-{first:06d}-{first + 1:06d}.pdf",
         f"lot-{p.batch_id}-carnets-{first + 2:06d}-{first + 3:06d}.pdf",
-        f"lot-{p.batch_id}-carnets-{first + 4:06d}-{first + 4:06d}.pdf"]
-    assert [c for _, part in parts for c in pw.decode_pages(part)] == pw.batch_codes(session, p.batch_id)
+        f"lot-{p.batch_id}-carnets-{first + 4:06d}-{first + 4:06d}.pdf",
+    ]
+    assert [c for _, part in parts for c in pw.decode_pages(part)] == pw.batch_codes(
+        session, p.batch_id
+    )
     assert session.get(Batch, p.batch_id).print_sha256 == hashlib.sha256(data).hexdigest()
 
 
@@ -127,16 +170,25 @@ def test_only_the_programmes_funder_staff_print(session, printing_world):
     pw.approve(session, printing_world)
     other = f.funder(session, "Fondation C")
     w = printing_world.world
-    strangers = [Actor(label="autre financeur", organisation_id=other.id, role="funder"),
-                 Actor(label="prescripteur", organisation_id=w.prescriber.id, role="prescriber"),
-                 Actor(label="finance", organisation_id=w.funder_a.id, role="finance"),
-                 f.ACTOR]
+    strangers = [
+        Actor(label="autre financeur", organisation_id=other.id, role="funder"),
+        Actor(label="prescripteur", organisation_id=w.prescriber.id, role="prescriber"),
+        Actor(label="finance", organisation_id=w.funder_a.id, role="finance"),
+        f.ACTOR,
+    ]
     for actor in strangers:
-        for start in (printing.production, printing.proof, printing.approve_proof, printing.printer_csv):
+        for start in (
+            printing.production,
+            printing.proof,
+            printing.approve_proof,
+            printing.printer_csv,
+        ):
             with pytest.raises(DomainError) as exc:
                 start(session, actor, printing_world.batch_id)
             assert exc.value.code == "forbidden", (actor.label, start.__name__)
-    co_funder = Actor(label="Dominique (Département B)", organisation_id=w.funder_b.id, role="funder")
+    co_funder = Actor(
+        label="Dominique (Département B)", organisation_id=w.funder_b.id, role="funder"
+    )
     assert b"".join(printing.production(session, co_funder, printing_world.batch_id).chunks())
 
 
@@ -144,8 +196,9 @@ def test_the_cover_names_labelled_places_of_the_programmes_zones(session):
     from tests import factories as f
     from voucher.services import reference
 
-    zone = reference.create_zone(session, f.ACTOR, name="Vienne Nord", kind="rural",
-                                 communes=[("86194", "Poitiers", 1)])
+    zone = reference.create_zone(
+        session, f.ACTOR, name="Vienne Nord", kind="rural", communes=[("86194", "Poitiers", 1)]
+    )
     p = pw.world(session, books=1, zone_ids=[zone.id])  # its structure is in 86194, labelled
     f.structure(session, "Médiathèque sans label", label=None)
     f.structure(session, "EPN ailleurs", commune="75056")
@@ -154,6 +207,8 @@ def test_the_cover_names_labelled_places_of_the_programmes_zones(session):
     assert "• EPN Test — Poitiers" in cover
     assert "sans label" not in cover and "ailleurs" not in cover
     other = f.structure(session, "Café numérique de Lussac", commune="86140")
-    reference.set_acceptance(session, p.world.programme.id, [zone.id], [other.id], [])  # its own list wins
+    reference.set_acceptance(
+        session, p.world.programme.id, [zone.id], [other.id], []
+    )  # its own list wins
     cover = pw.page_texts(b"".join(printing.production(session, p.funder, p.batch_id).chunks()))[0]
     assert "• Café numérique de Lussac — Poitiers" in cover and "EPN Test" not in cover

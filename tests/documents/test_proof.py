@@ -15,7 +15,9 @@ from voucher.services import printing, redemption
 
 
 def test_the_proof_scans_to_specimen_codes_that_are_never_valid(session, printing_world):
-    data = b"".join(printing.proof(session, printing_world.funder, printing_world.batch_id, qr=True).chunks())
+    data = b"".join(
+        printing.proof(session, printing_world.funder, printing_world.batch_id, qr=True).chunks()
+    )
     scanned = pw.decode_pages(data)
     assert scanned == [codes.specimen(i) for i in range(1, 11)]
     assert pw.decode_pages(data, zxingcpp.BarcodeFormat.QRCode) == scanned
@@ -29,15 +31,24 @@ def test_the_proof_scans_to_specimen_codes_that_are_never_valid(session, printin
 
 
 def test_a_specimen_code_is_refused_at_the_reception_desk(session, printing_world):
-    data = b"".join(printing.proof(session, printing_world.funder, printing_world.batch_id).chunks())
+    data = b"".join(
+        printing.proof(session, printing_world.funder, printing_world.batch_id).chunks()
+    )
     with pytest.raises(DomainError) as exc:
-        redemption.redeem(session, printing_world.funder, redemption.Scan(
-            code=pw.decode_pages(data)[0], structure_id=printing_world.world.structure.id))
+        redemption.redeem(
+            session,
+            printing_world.funder,
+            redemption.Scan(
+                code=pw.decode_pages(data)[0], structure_id=printing_world.world.structure.id
+            ),
+        )
     assert exc.value.code == "mistyped_code"
 
 
 def test_every_page_of_the_proof_says_specimen_and_epreuve(session, printing_world):
-    data = b"".join(printing.proof(session, printing_world.funder, printing_world.batch_id, books=2).chunks())
+    data = b"".join(
+        printing.proof(session, printing_world.funder, printing_world.batch_id, books=2).chunks()
+    )
     texts = pw.page_texts(data)
     assert len(texts) == 2 * 3
     for text in texts:
@@ -56,12 +67,16 @@ def test_the_funder_approves_the_latest_proof_once(session, printing_world):
     assert batch.proof_approved_at is not None
     approved = session.scalars(select(PrintFile).where(PrintFile.approved_at.is_not(None))).one()
     assert approved.id == job.result.print_file_id and approved.qr
-    event = session.scalars(select(AuditEvent).where(AuditEvent.action == "print.proof_approve")).one()
+    event = session.scalars(
+        select(AuditEvent).where(AuditEvent.action == "print.proof_approve")
+    ).one()
     assert event.details["proof_sha256"] == job.result.sha256
     with pytest.raises(DomainError) as exc:
         printing.approve_proof(session, printing_world.funder, printing_world.batch_id)
     assert exc.value.code == "proof_already_approved"
     # production follows the approved design: with the QR code
-    production = b"".join(printing.production(session, printing_world.funder, printing_world.batch_id).chunks())
+    production = b"".join(
+        printing.production(session, printing_world.funder, printing_world.batch_id).chunks()
+    )
     assert len(pw.decode_pages(production, zxingcpp.BarcodeFormat.QRCode)) == 30
     assert session.get(Batch, printing_world.batch_id).print_sha256 is not None

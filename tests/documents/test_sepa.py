@@ -13,23 +13,48 @@ import xmlschema
 from voucher.documents import sepa
 from voucher.domain.errors import DomainError
 
-DEBTOR = sepa.Party("Opérateur du registre", "FR7630004000010001234567830", "BNPAFRPP", "place de la Mairie", "1",
-                    "86000", "Poitiers")
-CREDITOR = sepa.Party("Médiathèque de l'Été", "FR7630006000010000000012374", None, "rue de la République", "12",
-                      "86000", "Poitiers")
+DEBTOR = sepa.Party(
+    "Opérateur du registre",
+    "FR7630004000010001234567830",
+    "BNPAFRPP",
+    "place de la Mairie",
+    "1",
+    "86000",
+    "Poitiers",
+)
+CREDITOR = sepa.Party(
+    "Médiathèque de l'Été",
+    "FR7630006000010000000012374",
+    None,
+    "rue de la République",
+    "12",
+    "86000",
+    "Poitiers",
+)
 
 
 def build(version: str, transfers=None) -> bytes:
-    transfers = transfers or [sepa.Transfer("REL-2026-000001-1", 123456, CREDITOR, "Releve 2026-000001"),
-                              sepa.Transfer("REL-2026-000002-1", 5, CREDITOR, "Releve 2026-000002")]
-    return sepa.build(version, DEBTOR, transfers, msg_id="PN20261102TEST", created_at=datetime(2026, 11, 2, 8, tzinfo=UTC),
-                      execution_date=date(2026, 11, 3))
+    transfers = transfers or [
+        sepa.Transfer("REL-2026-000001-1", 123456, CREDITOR, "Releve 2026-000001"),
+        sepa.Transfer("REL-2026-000002-1", 5, CREDITOR, "Releve 2026-000002"),
+    ]
+    return sepa.build(
+        version,
+        DEBTOR,
+        transfers,
+        msg_id="PN20261102TEST",
+        created_at=datetime(2026, 11, 2, 8, tzinfo=UTC),
+        execution_date=date(2026, 11, 3),
+    )
 
 
 def fields(xml: bytes) -> list[dict[str, str]]:
     local = lambda tag: tag.rsplit("}", 1)[-1]  # noqa: E731
-    return [{local(e.tag): (e.text or "") for e in tx.iter()}
-            for tx in ET.fromstring(xml).iter() if local(tx.tag) == "CdtTrfTxInf"]
+    return [
+        {local(e.tag): (e.text or "") for e in tx.iter()}
+        for tx in ET.fromstring(xml).iter()
+        if local(tx.tag) == "CdtTrfTxInf"
+    ]
 
 
 @pytest.mark.parametrize("version", ["pain.001.001.03", "pain.001.001.09"])
@@ -37,10 +62,15 @@ def test_the_file_validates_against_the_official_xsd(version):
     xml = build(version)
     schema = xmlschema.XMLSchema(str(sepa.schema_path(version)))
     assert schema.is_valid(xml.decode())
-    assert sepa.schema_path(version).read_text().count("urn:iso:std:iso:20022:tech:xsd:" + version) >= 1
+    assert (
+        sepa.schema_path(version).read_text().count("urn:iso:std:iso:20022:tech:xsd:" + version)
+        >= 1
+    )
     header = ET.fromstring(xml)
     text = xml.decode()
-    assert "<MsgId>PN20261102TEST</MsgId>" in text and "<CreDtTm>2026-11-02T08:00:00</CreDtTm>" in text
+    assert (
+        "<MsgId>PN20261102TEST</MsgId>" in text and "<CreDtTm>2026-11-02T08:00:00</CreDtTm>" in text
+    )
     assert "<NbOfTxs>2</NbOfTxs>" in text and "<CtrlSum>1234.61</CtrlSum>" in text
     assert header.tag.endswith("Document")
 
@@ -48,9 +78,18 @@ def test_the_file_validates_against_the_official_xsd(version):
 @pytest.mark.parametrize("version", ["pain.001.001.03", "pain.001.001.09"])
 def test_each_transfer_has_its_end_to_end_id_amount_and_structured_address(version):
     first, second = fields(build(version))
-    assert (first["EndToEndId"], first["InstdAmt"], second["InstdAmt"]) == ("REL-2026-000001-1", "1234.56", "0.05")
+    assert (first["EndToEndId"], first["InstdAmt"], second["InstdAmt"]) == (
+        "REL-2026-000001-1",
+        "1234.56",
+        "0.05",
+    )
     assert (first["StrtNm"], first["BldgNb"], first["PstCd"], first["TwnNm"], first["Ctry"]) == (
-        "rue de la Republique", "12", "86000", "Poitiers", "FR")
+        "rue de la Republique",
+        "12",
+        "86000",
+        "Poitiers",
+        "FR",
+    )
     assert first["Nm"] == "Mediatheque de l'Ete" and first["Ustrd"] == "Releve 2026-000001"
     assert "AdrLine" not in first
 
@@ -60,12 +99,26 @@ def test_a_broken_file_is_caught_by_the_xsd():
     assert sepa.validate(xml, "pain.001.001.09")
 
 
-@pytest.mark.parametrize("bad", [
-    sepa.Transfer("REL-1", 100, sepa.Party("X", "FR76 pas un IBAN", None, "rue", "1", "86000", "Poitiers"), "R"),
-    sepa.Transfer("REL-1", 100, sepa.Party("X", "FR7630006000010000000012374", None, "rue", "1", "86000", "Poitiers",
-                                           "France"), "R"),
-    sepa.Transfer("E" * 36, 100, CREDITOR, "R"),
-])
+@pytest.mark.parametrize(
+    "bad",
+    [
+        sepa.Transfer(
+            "REL-1",
+            100,
+            sepa.Party("X", "FR76 pas un IBAN", None, "rue", "1", "86000", "Poitiers"),
+            "R",
+        ),
+        sepa.Transfer(
+            "REL-1",
+            100,
+            sepa.Party(
+                "X", "FR7630006000010000000012374", None, "rue", "1", "86000", "Poitiers", "France"
+            ),
+            "R",
+        ),
+        sepa.Transfer("E" * 36, 100, CREDITOR, "R"),
+    ],
+)
 def test_bad_input_gives_no_file(bad):
     with pytest.raises(DomainError) as refused:
         build("pain.001.001.09", [bad])

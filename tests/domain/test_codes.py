@@ -65,13 +65,13 @@ def test_every_single_error_and_adjacent_swap_of_real_codes_is_mistyped(seed):
     for i in range(len(code)):
         for d in DIGITS:
             if d != code[i]:
-                wrong = code[:i] + d + code[i + 1:]
+                wrong = code[:i] + d + code[i + 1 :]
                 with pytest.raises(DomainError) as exc:
                     codes.parse(wrong)
                 assert exc.value.code == "mistyped_code"
     for i in range(len(code) - 1):
         if code[i] != code[i + 1]:
-            swapped = code[:i] + code[i + 1] + code[i] + code[i + 2:]
+            swapped = code[:i] + code[i + 1] + code[i] + code[i + 2 :]
             assert not codes.is_valid(swapped)
 
 
@@ -94,8 +94,16 @@ def test_azerty_shifted_digits_from_a_us_layout_scanner_are_mapped_back():
 
 
 def test_garbage_wrong_length_and_proof_codes_are_mistyped():
-    for raw in ["", "   ", "abc", "1234", codes.generate() + "1", "12345678901234567890123X",
-                codes.specimen(1), codes.specimen(99)]:
+    for raw in [
+        "",
+        "   ",
+        "abc",
+        "1234",
+        codes.generate() + "1",
+        "12345678901234567890123X",
+        codes.specimen(1),
+        codes.specimen(99),
+    ]:
         with pytest.raises(DomainError) as exc:
             codes.parse(raw)
         assert exc.value.code == "mistyped_code"

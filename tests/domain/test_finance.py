@@ -17,9 +17,14 @@ from voucher.domain.finance import BankLine, OpenTransfer, Period
 def test_periods_are_paris_months_written_aaaa_mm():
     p = Period.parse("2026-3")
     assert str(p) == "2026-03" and p.label == "mars 2026"
-    assert p.bounds() == (datetime(2026, 2, 28, 23, tzinfo=UTC), datetime(2026, 3, 31, 22, tzinfo=UTC))
+    assert p.bounds() == (
+        datetime(2026, 2, 28, 23, tzinfo=UTC),
+        datetime(2026, 3, 31, 22, tzinfo=UTC),
+    )
     assert Period.parse("2026-10").bounds()[1] == datetime(2026, 10, 31, 23, tzinfo=UTC)
-    assert Period(2026, 1).previous() == Period(2025, 12) and Period(2026, 12).next() == Period(2027, 1)
+    assert Period(2026, 1).previous() == Period(2025, 12) and Period(2026, 12).next() == Period(
+        2027, 1
+    )
     assert Period.of(datetime(2026, 3, 31, 22, 30, tzinfo=UTC)) == Period(2026, 4)
     for bad in ("2026-13", "26-10", "octobre", "", "2026-00"):
         with pytest.raises(DomainError) as refused:
@@ -44,9 +49,20 @@ def test_funder_totals_always_add_up_to_the_cent(total, cuts):
     assert all(abs(split[f] - total * bp / 10_000) < 1 for f, bp in shares)
 
 
-def line(amount=1000, direction="DBIT", e2e=None, ibans=("FR76A",), booked=True, day=date(2026, 6, 4),
-         reason=None, reversal=False, index=0):
-    return BankLine(index, amount, "EUR", direction, booked, reversal, day, e2e, ibans, reason, None, None)
+def line(
+    amount=1000,
+    direction="DBIT",
+    e2e=None,
+    ibans=("FR76A",),
+    booked=True,
+    day=date(2026, 6, 4),
+    reason=None,
+    reversal=False,
+    index=0,
+):
+    return BankLine(
+        index, amount, "EUR", direction, booked, reversal, day, e2e, ibans, reason, None, None
+    )
 
 
 T1 = OpenTransfer(1, "REL-2026-000001-1", 1000, "FR76A", date(2026, 6, 3), "sent")
@@ -67,14 +83,24 @@ def test_amount_iban_date_needs_exactly_one_candidate():
 
 
 def test_a_debit_then_its_return_in_one_file_give_paid_then_returned():
-    lines = [line(e2e=T1.end_to_end_id), line(direction="CRDT", e2e=T1.end_to_end_id, reason="AC04", index=1),
-             line(e2e=T1.end_to_end_id, index=2)]
-    assert [m.outcome for m in finance.match_lines(lines, [T1])] == ["paid", "returned", "already_settled"]
+    lines = [
+        line(e2e=T1.end_to_end_id),
+        line(direction="CRDT", e2e=T1.end_to_end_id, reason="AC04", index=1),
+        line(e2e=T1.end_to_end_id, index=2),
+    ]
+    assert [m.outcome for m in finance.match_lines(lines, [T1])] == [
+        "paid",
+        "returned",
+        "already_settled",
+    ]
 
 
 def test_pending_lines_other_currencies_plain_credits_and_wrong_amounts_stay_unmatched():
-    lines = [line(booked=False, e2e=T1.end_to_end_id), line(direction="CRDT"),
-             line(amount=999, e2e=T1.end_to_end_id)]
+    lines = [
+        line(booked=False, e2e=T1.end_to_end_id),
+        line(direction="CRDT"),
+        line(amount=999, e2e=T1.end_to_end_id),
+    ]
     assert [m.outcome for m in finance.match_lines(lines, [T1])] == ["unmatched"] * 3
 
 
@@ -92,8 +118,12 @@ def test_blocked_reasons_name_what_is_missing():
 
 
 def test_the_accounting_mapping_is_configurable_and_checked():
-    m = accounting.mapping_from({"accounts": {"payable": ["467500", "Lieux à payer"]},
-                                 "journals": {"payment": ["BQ2", "Banque 2"]}})
+    m = accounting.mapping_from(
+        {
+            "accounts": {"payable": ["467500", "Lieux à payer"]},
+            "journals": {"payment": ["BQ2", "Banque 2"]},
+        }
+    )
     assert m.account("payable:12") == ("467500", "Lieux à payer")
     assert m.account("bank") == accounting.DEFAULT_ACCOUNTS["bank"]
     assert m.journal("payment.send") == ("BQ2", "Banque 2")
@@ -112,7 +142,10 @@ def test_fec_formats():
     assert accounting.parse_fec_amount("1234,56") == 123456
     assert accounting.fec_date(date(2026, 3, 1)) == "20260301"
     assert accounting.file_name("123 456 789", date(2026, 12, 31)) == "123456789FEC20261231"
-    assert accounting.auxiliary("payable:12") == "S000012" and accounting.auxiliary("funder_funds:3:7") == "F000003"
+    assert (
+        accounting.auxiliary("payable:12") == "S000012"
+        and accounting.auxiliary("funder_funds:3:7") == "F000003"
+    )
     assert accounting.auxiliary("bank") is None
     assert accounting.clean("a|b\tc\r\nd") == "a/b c d"
     assert len(accounting.FEC_COLUMNS) == 18

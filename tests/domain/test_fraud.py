@@ -18,7 +18,12 @@ GUESS = fraud.RULES["code_guessing"].defaults()
 def test_every_rule_has_a_stable_name_a_french_explanation_an_outcome_and_sane_defaults():
     assert len({r.name for r in fraud.CATALOGUE}) == len(fraud.CATALOGUE)
     for rule in fraud.CATALOGUE:
-        assert rule.outcome in fraud.OUTCOMES and rule.stage in ("scan", "refusal", "before_scan", "payment")
+        assert rule.outcome in fraud.OUTCOMES and rule.stage in (
+            "scan",
+            "refusal",
+            "before_scan",
+            "payment",
+        )
         assert rule.explanation.endswith(".") and len(rule.explanation) > 40
         for p in rule.params:
             assert p.minimum <= p.default <= p.maximum, (rule.name, p.name)
@@ -26,9 +31,19 @@ def test_every_rule_has_a_stable_name_a_french_explanation_an_outcome_and_sane_d
 
 def test_the_rules_the_domain_asks_for_are_all_there():
     assert set(fraud.RULES) >= {
-        "already_redeemed", "replayed_scan", "code_guessing", "book_per_day", "beneficiary_per_day",
-        "structure_volume", "whole_book", "not_accepted_here", "structure_not_labelled",
-        "lost_or_stolen_book", "never_handed_out", "recent_iban_change"}
+        "already_redeemed",
+        "replayed_scan",
+        "code_guessing",
+        "book_per_day",
+        "beneficiary_per_day",
+        "structure_volume",
+        "whole_book",
+        "not_accepted_here",
+        "structure_not_labelled",
+        "lost_or_stolen_book",
+        "never_handed_out",
+        "recent_iban_change",
+    }
 
 
 VALID = [
@@ -86,9 +101,17 @@ def test_an_integer_threshold_is_accepted_exactly_within_its_bounds(rule_param, 
         assert ok
 
 
-@given(st.dictionaries(st.sampled_from(sorted(fraud.RULES) + ["x"]),
-                       st.dictionaries(st.text(max_size=15), st.none() | st.booleans() | st.integers() | st.text(max_size=5),
-                                       max_size=4), max_size=4))
+@given(
+    st.dictionaries(
+        st.sampled_from(sorted(fraud.RULES) + ["x"]),
+        st.dictionaries(
+            st.text(max_size=15),
+            st.none() | st.booleans() | st.integers() | st.text(max_size=5),
+            max_size=4,
+        ),
+        max_size=4,
+    )
+)
 def test_at_scan_time_any_stored_json_gives_thresholds_within_bounds(raw):
     for rule in fraud.CATALOGUE:
         values = fraud.effective(raw, rule.name)
@@ -111,7 +134,9 @@ def test_volume_limit_is_a_multiple_of_the_median_active_day_never_below_the_flo
     assert fraud.volume_limit([1, 2, 1], VOLUME) == 10  # the floor
     assert fraud.volume_limit([0, 0, 8, 9], VOLUME) is None  # two active days: too little to judge
     assert fraud.volume_limit([3, 4], {**VOLUME, "min_active_days": 2, "factor_pct": 250}) == 10
-    assert fraud.volume_limit([7, 8], {**VOLUME, "min_active_days": 2, "factor_pct": 250}) == 18  # 7.5 x 2.5
+    assert (
+        fraud.volume_limit([7, 8], {**VOLUME, "min_active_days": 2, "factor_pct": 250}) == 18
+    )  # 7.5 x 2.5
 
 
 WHOLE = {"window_minutes": 60, "min_book_size": 3}
@@ -123,7 +148,9 @@ def test_whole_book_needs_every_other_voucher_at_this_place_within_the_window():
     assert not fraud.whole_book(times, [5, 6], 5, 3, T0, WHOLE)
     assert not fraud.whole_book([T0 - timedelta(minutes=61), T0], [5, 5], 5, 3, T0, WHOLE)
     assert not fraud.whole_book(times[:1], [5], 5, 3, T0, WHOLE), "not the last voucher"
-    assert not fraud.whole_book(times[:1], [5], 5, 2, T0, WHOLE), "books of two are too small to judge"
+    assert not fraud.whole_book(times[:1], [5], 5, 2, T0, WHOLE), (
+        "books of two are too small to judge"
+    )
 
 
 def test_guessing_slows_at_five_failures_and_locks_at_ten_within_the_window():
@@ -162,9 +189,14 @@ def test_severity_is_loudest_for_probable_fraud():
 def test_the_documentation_lists_every_rule_and_every_tunable_default():
     from pathlib import Path
 
-    doc = (Path(__file__).resolve().parents[2] / "docs" / "fraud-rules.md").read_text(encoding="utf-8")
+    doc = (Path(__file__).resolve().parents[2] / "docs" / "fraud-rules.md").read_text(
+        encoding="utf-8"
+    )
     for rule in fraud.CATALOGUE:
         assert f"| `{rule.name}` |" in doc and rule.explanation in doc, rule.name
         if rule.per_programme:
             for p in rule.params:
-                assert f"| `{rule.name}` | `{p.name}` | {p.default} | {p.minimum} – {p.maximum} |" in doc
+                assert (
+                    f"| `{rule.name}` | `{p.name}` | {p.default} | {p.minimum} – {p.maximum} |"
+                    in doc
+                )

@@ -8,9 +8,11 @@ from voucher.domain.errors import DomainError
 
 def test_siret_iban_and_insee_codes_are_validated():
     assert identity.siret("732 829 320 00074") == "73282932000074"
-    for bad, fn, code in [("73282932000075", identity.siret, "invalid_siret"),
-                          ("FR7630006000011234567890180", identity.iban, "invalid_iban"),
-                          ("1234", identity.insee_commune, "invalid_insee_code")]:
+    for bad, fn, code in [
+        ("73282932000075", identity.siret, "invalid_siret"),
+        ("FR7630006000011234567890180", identity.iban, "invalid_iban"),
+        ("1234", identity.insee_commune, "invalid_insee_code"),
+    ]:
         with pytest.raises(DomainError) as exc:
             fn(bad)
         assert exc.value.code == code

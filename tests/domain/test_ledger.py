@@ -32,12 +32,18 @@ def test_amounts_must_be_integer_cents():
 def test_redemption_moves_value_from_outstanding_to_payable():
     # worked example: a 10 EUR voucher accepted at structure 7 (prescriber 3, programme 1)
     lines = ledger.balanced(ledger.move(1000, ledger.outstanding(1, 3), ledger.payable(7)))
-    assert {(p.account, p.amount) for p in lines} == {("outstanding:1:3", 1000), ("payable:7", -1000)}
+    assert {(p.account, p.amount) for p in lines} == {
+        ("outstanding:1:3", 1000),
+        ("payable:7", -1000),
+    }
 
 
 def test_funds_received_grow_bank_and_funder_funds():
     lines = ledger.balanced(ledger.move(50_000, ledger.bank(), ledger.funder_funds(2, 1)))
-    assert {(p.account, p.amount) for p in lines} == {("bank", 50_000), ("funder_funds:2:1", -50_000)}
+    assert {(p.account, p.amount) for p in lines} == {
+        ("bank", 50_000),
+        ("funder_funds:2:1", -50_000),
+    }
 
 
 def test_entry_hash_changes_when_any_amount_changes():
@@ -55,7 +61,10 @@ def test_shares_always_sum_to_the_total(total, bp):
 
 
 def test_fifty_fifty_split_of_an_odd_amount():
-    assert split_by_shares(1001, [("fondation", 5000), ("departement", 5000)]) == {"fondation": 501, "departement": 500}
+    assert split_by_shares(1001, [("fondation", 5000), ("departement", 5000)]) == {
+        "fondation": 501,
+        "departement": 500,
+    }
 
 
 def test_money_is_formatted_the_french_way_and_parsed_back():

@@ -16,13 +16,23 @@ from statsmodels.stats.proportion import confint_proportions_2indep, proportion_
 from voucher.domain import stats
 
 # Newcombe (1998), Stat Med 17:857-872, table I, method 3 (Wilson score, no correction)
-WILSON_PUBLISHED = [((81, 263), (0.2553, 0.3662)), ((15, 148), (0.0624, 0.1605)),
-                    ((0, 20), (0.0, 0.1611)), ((1, 29), (0.0061, 0.1718))]
+WILSON_PUBLISHED = [
+    ((81, 263), (0.2553, 0.3662)),
+    ((15, 148), (0.0624, 0.1605)),
+    ((0, 20), (0.0, 0.1611)),
+    ((1, 29), (0.0061, 0.1718)),
+]
 # Newcombe (1998), Stat Med 17:873-890, table II, method 10 (hybrid score)
-NEWCOMBE_PUBLISHED = [((56, 70, 48, 80), (0.0524, 0.3339)), ((9, 10, 3, 10), (0.1705, 0.8090)),
-                      ((6, 7, 2, 7), (0.0582, 0.8062)), ((5, 56, 0, 29), (-0.0381, 0.1926)),
-                      ((0, 10, 0, 20), (-0.1611, 0.2775)), ((0, 10, 0, 10), (-0.2775, 0.2775)),
-                      ((10, 10, 0, 20), (0.6791, 1.0)), ((10, 10, 0, 10), (0.6075, 1.0))]
+NEWCOMBE_PUBLISHED = [
+    ((56, 70, 48, 80), (0.0524, 0.3339)),
+    ((9, 10, 3, 10), (0.1705, 0.8090)),
+    ((6, 7, 2, 7), (0.0582, 0.8062)),
+    ((5, 56, 0, 29), (-0.0381, 0.1926)),
+    ((0, 10, 0, 20), (-0.1611, 0.2775)),
+    ((0, 10, 0, 10), (-0.2775, 0.2775)),
+    ((10, 10, 0, 20), (0.6791, 1.0)),
+    ((10, 10, 0, 10), (0.6075, 1.0)),
+]
 
 
 @pytest.mark.parametrize(("counts", "published"), WILSON_PUBLISHED)
@@ -47,8 +57,10 @@ def test_wilson_agrees_with_statsmodels(pair):
 
 
 @settings(max_examples=300, deadline=None)
-@given(st.integers(1, 500).flatmap(lambda n: st.tuples(st.integers(0, n), st.just(n))),
-       st.integers(1, 500).flatmap(lambda n: st.tuples(st.integers(0, n), st.just(n))))
+@given(
+    st.integers(1, 500).flatmap(lambda n: st.tuples(st.integers(0, n), st.just(n))),
+    st.integers(1, 500).flatmap(lambda n: st.tuples(st.integers(0, n), st.just(n))),
+)
 def test_newcombe_agrees_with_statsmodels(a, b):
     low, high = confint_proportions_2indep(a[0], a[1], b[0], b[1], method="newcomb", compare="diff")
     d = stats.newcombe_difference(a[0], a[1], b[0], b[1])
@@ -69,7 +81,9 @@ def test_quartiles_from_a_histogram_equal_numpy_and_statistics(values):
     assert [q.q1, q.median, q.q3] == pytest.approx(list(np.percentile(values, [25, 50, 75])))
     assert q.median == pytest.approx(statistics.median(values))
     if len(values) > 1:
-        assert [q.q1, q.median, q.q3] == pytest.approx(statistics.quantiles(values, n=4, method="inclusive"))
+        assert [q.q1, q.median, q.q3] == pytest.approx(
+            statistics.quantiles(values, n=4, method="inclusive")
+        )
 
 
 def test_merged_histograms_describe_the_union():
@@ -80,8 +94,9 @@ def test_bootstrap_is_reproducible_with_its_seed():
     hist = stats.histogram(random.Random(1).choices(range(60), k=200))
     first = stats.bootstrap_median(hist, seed=7)
     assert stats.bootstrap_median(hist, seed=7) == first
-    assert stats.bootstrap_median_difference(hist, hist[::-1], seed=3) == \
-        stats.bootstrap_median_difference(hist, hist[::-1], seed=3)
+    assert stats.bootstrap_median_difference(
+        hist, hist[::-1], seed=3
+    ) == stats.bootstrap_median_difference(hist, hist[::-1], seed=3)
     assert first.low <= first.estimate <= first.high
 
 
@@ -105,8 +120,13 @@ def test_bootstrap_interval_is_close_to_scipys_percentile_bootstrap():
     scipy_stats = pytest.importorskip("scipy.stats")
     values = random.Random(5).choices(range(0, 90), k=301)
     ours = stats.bootstrap_median(stats.histogram(values), seed=11, replicates=8000)
-    theirs = scipy_stats.bootstrap((np.array(values),), np.median, method="percentile", n_resamples=8000,
-                                   random_state=np.random.default_rng(11)).confidence_interval
+    theirs = scipy_stats.bootstrap(
+        (np.array(values),),
+        np.median,
+        method="percentile",
+        n_resamples=8000,
+        random_state=np.random.default_rng(11),
+    ).confidence_interval
     assert abs(ours.low - theirs.low) <= 2 and abs(ours.high - theirs.high) <= 2
 
 
@@ -120,4 +140,6 @@ def test_conclusions_say_what_can_and_cannot_be_concluded():
     fragile = stats.compare_proportions("Part", 5, 12, 6, 14)
     assert "Prudence" in fragile.conclusion
     slower = stats.compare_medians("Délai", [(20, 50), (30, 50)], [(2, 50), (4, 50)], seed=1)
-    assert slower.significant and "zone rurale" in slower.conclusion and "jours" in slower.conclusion
+    assert (
+        slower.significant and "zone rurale" in slower.conclusion and "jours" in slower.conclusion
+    )

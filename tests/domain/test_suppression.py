@@ -11,7 +11,13 @@ from hypothesis import strategies as st
 
 from voucher.domain.errors import DomainError
 from voucher.domain.suppression import (
-    TOTAL, Grid, checked_threshold, exposed_cells, note, suppress, suppress_linked,
+    TOTAL,
+    Grid,
+    checked_threshold,
+    exposed_cells,
+    note,
+    suppress,
+    suppress_linked,
 )
 
 
@@ -77,8 +83,16 @@ def determined_cells(grid: Grid, masked: frozenset) -> set:
 
 
 def test_a_small_cell_is_masked_with_a_rectangle_of_complements():
-    g = table({("a", "rural"): 5, ("a", "urbain"): 40, ("b", "rural"): 30, ("b", "urbain"): 25,
-               ("c", "rural"): 20, ("c", "urbain"): 50})
+    g = table(
+        {
+            ("a", "rural"): 5,
+            ("a", "urbain"): 40,
+            ("b", "rural"): 30,
+            ("b", "urbain"): 25,
+            ("c", "rural"): 20,
+            ("c", "urbain"): 50,
+        }
+    )
     s = suppress(g)
     assert s.primary == {("a", "rural")}
     assert s.secondary == {("a", "urbain"), ("b", "rural"), ("b", "urbain")}
@@ -92,11 +106,25 @@ def test_without_secondary_suppression_the_totals_would_reveal_the_cell():
 
 
 def test_zero_cells_stay_visible_and_a_complement_can_be_small_too():
-    g = Grid(("a",), ("rural",), {("a", "rural"): 0, ("a", TOTAL): 0, (TOTAL, "rural"): 0, (TOTAL, TOTAL): 0})
+    g = Grid(
+        ("a",),
+        ("rural",),
+        {("a", "rural"): 0, ("a", TOTAL): 0, (TOTAL, "rural"): 0, (TOTAL, TOTAL): 0},
+    )
     assert suppress(g).masked == frozenset()
-    started = Grid(("a", "b"), ("rural",), {("a", "rural"): 30, ("b", "rural"): 40, ("a", TOTAL): 30,
-                                              ("b", TOTAL): 40, (TOTAL, "rural"): 70, (TOTAL, TOTAL): 70},
-                   complements={("a", "rural"): 4})  # 4 people did not start: would be revealed
+    started = Grid(
+        ("a", "b"),
+        ("rural",),
+        {
+            ("a", "rural"): 30,
+            ("b", "rural"): 40,
+            ("a", TOTAL): 30,
+            ("b", TOTAL): 40,
+            (TOTAL, "rural"): 70,
+            (TOTAL, TOTAL): 70,
+        },
+        complements={("a", "rural"): 4},
+    )  # 4 people did not start: would be revealed
     assert ("a", "rural") in suppress(started).primary
 
 

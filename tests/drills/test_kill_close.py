@@ -17,7 +17,14 @@ from sqlalchemy import func, select
 
 from tests.services.finance_world import busy_months
 from voucher.db.engine import unit_of_work
-from voucher.db.models import JournalEntry, MonthClose, PaymentRun, PaymentTransfer, Redemption, Statement
+from voucher.db.models import (
+    JournalEntry,
+    MonthClose,
+    PaymentRun,
+    PaymentTransfer,
+    Redemption,
+    Statement,
+)
 from voucher.services import ledger_audit
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -26,16 +33,30 @@ APP = "voucher-drill"
 
 def _counts(engine) -> tuple[int, ...]:
     with unit_of_work(engine) as s:
-        claimed = s.scalar(select(func.count()).select_from(Redemption).where(Redemption.statement_id.isnot(None)))
-        return (claimed, *(s.scalar(select(func.count()).select_from(m))
-                           for m in (Statement, MonthClose, PaymentRun, PaymentTransfer, JournalEntry)))
+        claimed = s.scalar(
+            select(func.count()).select_from(Redemption).where(Redemption.statement_id.isnot(None))
+        )
+        return (
+            claimed,
+            *(
+                s.scalar(select(func.count()).select_from(m))
+                for m in (Statement, MonthClose, PaymentRun, PaymentTransfer, JournalEntry)
+            ),
+        )
 
 
 def _start(url: str, *args: str) -> subprocess.Popen:
-    instance = str(Path(url.split("///")[-1]).parent) if url.startswith("sqlite") else "/tmp/voucher-drill"
+    instance = (
+        str(Path(url.split("///")[-1]).parent) if url.startswith("sqlite") else "/tmp/voucher-drill"
+    )
     env = {**os.environ, "DATABASE_URL": url, "VOUCHER_INSTANCE": instance, "PGAPPNAME": APP}
-    return subprocess.Popen([sys.executable, "-m", "voucher", *args, "--confirm"], env=env, cwd=ROOT,
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    return subprocess.Popen(
+        [sys.executable, "-m", "voucher", *args, "--confirm"],
+        env=env,
+        cwd=ROOT,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+    )
 
 
 def _in_transaction(url: str) -> bool:
@@ -52,8 +73,11 @@ def _in_transaction(url: str) -> bool:
         finally:
             conn.close()
     with psycopg.connect(url.replace("+psycopg", ""), autocommit=True) as conn:
-        row = conn.execute("SELECT count(*) FROM pg_stat_activity WHERE application_name = %s "
-                           "AND xact_start IS NOT NULL", (APP,)).fetchone()
+        row = conn.execute(
+            "SELECT count(*) FROM pg_stat_activity WHERE application_name = %s "
+            "AND xact_start IS NOT NULL",
+            (APP,),
+        ).fetchone()
     return bool(row and row[0])
 
 
@@ -65,7 +89,9 @@ def _kill_midway(url: str, *args: str, after: float) -> None:
     time.sleep(after)
     if proc.poll() is not None:
         out, err = proc.communicate()
-        raise AssertionError(f"{args[0]} ended before the kill ({proc.returncode}): {err.decode()[-300:]}")
+        raise AssertionError(
+            f"{args[0]} ended before the kill ({proc.returncode}): {err.decode()[-300:]}"
+        )
     proc.send_signal(signal.SIGKILL)
     proc.communicate(timeout=30)
 
@@ -76,7 +102,9 @@ def _rerun(url: str, *args: str) -> None:
     assert done.returncode == 0, err.decode()[-500:]
 
 
-def test_killing_a_close_and_a_payment_run_midway_leaves_nothing_and_reruns_complete_once(fresh_engine):
+def test_killing_a_close_and_a_payment_run_midway_leaves_nothing_and_reruns_complete_once(
+    fresh_engine,
+):
     busy_months(fresh_engine, scans=3_000, structures=300)
     url = fresh_engine.url.render_as_string(hide_password=False)
     before = _counts(fresh_engine)
@@ -94,8 +122,15 @@ def test_killing_a_close_and_a_payment_run_midway_leaves_nothing_and_reruns_comp
 
     _kill_midway(url, "payrun", "create", after=0.3)
     assert _counts(fresh_engine) == closed
-    _rerun(url, "payrun", "create", "--output", str(Path(url.split("///")[-1]).parent / "run.xml")
-           if url.startswith("sqlite") else "/tmp/voucher-drill-run.xml")
+    _rerun(
+        url,
+        "payrun",
+        "create",
+        "--output",
+        str(Path(url.split("///")[-1]).parent / "run.xml")
+        if url.startswith("sqlite")
+        else "/tmp/voucher-drill-run.xml",
+    )
     paid = _counts(fresh_engine)
     assert paid[3:5] == (1, 300) and paid[5] == closed[5] + 300
     with unit_of_work(fresh_engine) as s:

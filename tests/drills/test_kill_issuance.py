@@ -24,15 +24,38 @@ BOOKS = 20_000  # 200,000 vouchers
 
 def _counts(engine):
     with unit_of_work(engine) as s:
-        return tuple(s.scalar(select(func.count()).select_from(m)) for m in (Batch, Book, Voucher, JournalEntry))
+        return tuple(
+            s.scalar(select(func.count()).select_from(m))
+            for m in (Batch, Book, Voucher, JournalEntry)
+        )
 
 
 def _issue(url: str, programme_id: int, prescriber_id: int) -> subprocess.Popen:
-    env = {**os.environ, "DATABASE_URL": url, "VOUCHER_INSTANCE": str(Path(url.split("///")[-1]).parent)
-           if url.startswith("sqlite") else "/tmp/voucher-drill"}
-    return subprocess.Popen([sys.executable, "-m", "voucher", "issue", "--programme", str(programme_id),
-                             "--prescriber", str(prescriber_id), "--books", str(BOOKS)],
-                            env=env, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    env = {
+        **os.environ,
+        "DATABASE_URL": url,
+        "VOUCHER_INSTANCE": str(Path(url.split("///")[-1]).parent)
+        if url.startswith("sqlite")
+        else "/tmp/voucher-drill",
+    }
+    return subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "voucher",
+            "issue",
+            "--programme",
+            str(programme_id),
+            "--prescriber",
+            str(prescriber_id),
+            "--books",
+            str(BOOKS),
+        ],
+        env=env,
+        cwd=ROOT,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+    )
 
 
 def test_killing_a_200k_voucher_issuance_leaves_nothing_and_a_rerun_completes_once(fresh_engine):
@@ -49,7 +72,9 @@ def test_killing_a_200k_voucher_issuance_leaves_nothing_and_a_rerun_completes_on
     time.sleep(0.5)
     if proc.poll() is not None:
         out, err = proc.communicate()
-        raise AssertionError(f"issuance ended before the kill ({proc.returncode}): {err.decode()[-500:]}")
+        raise AssertionError(
+            f"issuance ended before the kill ({proc.returncode}): {err.decode()[-500:]}"
+        )
     proc.send_signal(signal.SIGKILL)
     proc.communicate(timeout=30)
     assert _counts(fresh_engine) == before
@@ -73,6 +98,8 @@ def _writing(url: str) -> bool:
     import psycopg
 
     with psycopg.connect(url.replace("+psycopg", ""), autocommit=True) as conn:
-        row = conn.execute("SELECT count(*) FROM pg_stat_activity WHERE query LIKE 'COPY voucher%'"
-                           " AND state = 'active'").fetchone()
+        row = conn.execute(
+            "SELECT count(*) FROM pg_stat_activity WHERE query LIKE 'COPY voucher%'"
+            " AND state = 'active'"
+        ).fetchone()
     return bool(row and row[0])

@@ -29,12 +29,17 @@ CLUSTER = sorted(Path("/etc/postgresql").glob("*"))
 
 def _restart() -> None:
     version = CLUSTER[-1].name
-    subprocess.run(["pg_ctlcluster", "--skip-systemctl-redirect", version, "main", "restart", "-m", "fast"],
-                   check=True, timeout=120)
+    subprocess.run(
+        ["pg_ctlcluster", "--skip-systemctl-redirect", version, "main", "restart", "-m", "fast"],
+        check=True,
+        timeout=120,
+    )
 
 
-@pytest.mark.skipif(not CLUSTER or shutil.which("pg_ctlcluster") is None,
-                    reason="needs the local PostgreSQL cluster (pg_ctlcluster)")
+@pytest.mark.skipif(
+    not CLUSTER or shutil.which("pg_ctlcluster") is None,
+    reason="needs the local PostgreSQL cluster (pg_ctlcluster)",
+)
 def test_postgresql_restart_under_load_loses_and_doubles_nothing():
     name = f"vt_drill_{uuid.uuid4().hex[:8]}"
     _pg_admin(f"CREATE DATABASE {name}")
@@ -43,7 +48,9 @@ def test_postgresql_restart_under_load_loses_and_doubles_nothing():
         upgrade(engine)
         with unit_of_work(engine) as s:
             w = f.world(s, books=20)
-            codes = list(s.scalars(select(Voucher.code).join(Book).where(Book.batch_id == w.batch.id)))
+            codes = list(
+                s.scalars(select(Voucher.code).join(Book).where(Book.batch_id == w.batch.id))
+            )
             structure_id = w.structure.id
         accepted: dict[str, int] = {}
         errors: list[str] = []
@@ -51,7 +58,9 @@ def test_postgresql_restart_under_load_loses_and_doubles_nothing():
 
         def client(mine: list[str], who: int) -> None:
             for code in mine:
-                give_up = time.monotonic() + 180  # a loaded machine may take long to restart the server
+                give_up = (
+                    time.monotonic() + 180
+                )  # a loaded machine may take long to restart the server
                 while True:
                     if time.monotonic() > give_up:
                         with lock:
@@ -59,9 +68,15 @@ def test_postgresql_restart_under_load_loses_and_doubles_nothing():
                         break
                     try:
                         with unit_of_work(engine) as s:
-                            res = redemption.redeem(s, Actor(label=f"c{who}", user_id=who),
-                                                    redemption.Scan(code=code, structure_id=structure_id,
-                                                                    scan_id=f"scan-{code[-10:]}"))
+                            res = redemption.redeem(
+                                s,
+                                Actor(label=f"c{who}", user_id=who),
+                                redemption.Scan(
+                                    code=code,
+                                    structure_id=structure_id,
+                                    scan_id=f"scan-{code[-10:]}",
+                                ),
+                            )
                         with lock:  # a replay after a lost reply is the same, single redemption
                             accepted[code] = 1
                             if res.status != "accepted":
@@ -69,7 +84,9 @@ def test_postgresql_restart_under_load_loses_and_doubles_nothing():
                         break
                     except DBAPIError as exc:  # connection lost: a clear error, then retry
                         with lock:
-                            errors.append(type(exc.orig).__name__ if exc.orig else type(exc).__name__)
+                            errors.append(
+                                type(exc.orig).__name__ if exc.orig else type(exc).__name__
+                            )
                         time.sleep(0.25)
                     except DomainError as exc:
                         with lock:
@@ -84,10 +101,14 @@ def test_postgresql_restart_under_load_loses_and_doubles_nothing():
         for t in threads:
             t.join(timeout=300)
         assert all(not t.is_alive() for t in threads)
-        unexpected = [e for e in errors if e not in {"OperationalError", "AdminShutdown", "InterfaceError"}]
+        unexpected = [
+            e for e in errors if e not in {"OperationalError", "AdminShutdown", "InterfaceError"}
+        ]
         assert not unexpected, unexpected
         with unit_of_work(engine) as s:
-            live = s.scalars(select(Redemption.voucher_id).where(Redemption.status == "accepted")).all()
+            live = s.scalars(
+                select(Redemption.voucher_id).where(Redemption.status == "accepted")
+            ).all()
             assert len(live) == len(set(live)) == len(codes), "every voucher redeemed exactly once"
             assert s.scalar(select(func.count()).select_from(Redemption)) == len(codes)
             assert ledger_audit.verify(s).ok

@@ -19,8 +19,9 @@ RECEPTION = Actor(label="accueil", user_id=77, ip="192.0.2.10")
 _people = itertools.count(1)
 
 
-def world(session: Session, *, books: int = 3, fraud_thresholds: dict | None = None,
-          **overrides: object) -> f.World:
+def world(
+    session: Session, *, books: int = 3, fraud_thresholds: dict | None = None, **overrides: object
+) -> f.World:
     """A funded world whose programme uses the catalogue's defaults unless told otherwise."""
     return f.world(session, books=books, fraud_thresholds=fraud_thresholds or {}, **overrides)
 
@@ -30,24 +31,55 @@ def serial(w: f.World, n: int = 0) -> int:
 
 
 def codes(session: Session, book_serial: int) -> list[str]:
-    return list(session.scalars(select(Voucher.code).join(Book, Book.id == Voucher.book_id)
-                                .where(Book.serial == book_serial).order_by(Voucher.position)))
+    return list(
+        session.scalars(
+            select(Voucher.code)
+            .join(Book, Book.id == Voucher.book_id)
+            .where(Book.serial == book_serial)
+            .order_by(Voucher.position)
+        )
+    )
 
 
 def hand_out(session: Session, w: f.World, book_serial: int, ref: str = "dossier-1") -> None:
-    handout.hand_out(session, f.ACTOR, serial=book_serial, prescriber_id=w.prescriber.id,
-                     profile=f.profile(ref), key=f.KEY)
+    handout.hand_out(
+        session,
+        f.ACTOR,
+        serial=book_serial,
+        prescriber_id=w.prescriber.id,
+        profile=f.profile(ref),
+        key=f.KEY,
+    )
 
 
-def scan(session: Session, w: f.World, code: str, *, actor: Actor = RECEPTION,
-         structure_id: int | None = None, at: datetime | None = None,
-         scan_id: str | None = None) -> redemption.Result:
-    return redemption.redeem(session, actor, redemption.Scan(
-        code=code, structure_id=structure_id or w.structure.id, scanned_at=at, scan_id=scan_id))
+def scan(
+    session: Session,
+    w: f.World,
+    code: str,
+    *,
+    actor: Actor = RECEPTION,
+    structure_id: int | None = None,
+    at: datetime | None = None,
+    scan_id: str | None = None,
+) -> redemption.Result:
+    return redemption.redeem(
+        session,
+        actor,
+        redemption.Scan(
+            code=code, structure_id=structure_id or w.structure.id, scanned_at=at, scan_id=scan_id
+        ),
+    )
 
 
-def refused_scan(session: Session, w: f.World, code: str, *, actor: Actor = RECEPTION,
-                 structure_id: int | None = None, at: datetime | None = None) -> str:
+def refused_scan(
+    session: Session,
+    w: f.World,
+    code: str,
+    *,
+    actor: Actor = RECEPTION,
+    structure_id: int | None = None,
+    at: datetime | None = None,
+) -> str:
     """Scan, expect a refusal, and log it the way the desk does (its own transaction)."""
     sid = structure_id or w.structure.id
     with calendar.at(at or calendar.utcnow()):
@@ -55,26 +87,39 @@ def refused_scan(session: Session, w: f.World, code: str, *, actor: Actor = RECE
             redemption.redeem(session, actor, redemption.Scan(code=code, structure_id=sid))
         except Exception as exc:  # noqa: BLE001 - the refusal code is what we return
             reason = getattr(exc, "code", "error")
-            redemption.record_refusal(session, actor, structure_id=sid, raw_code=code, reason=reason)
+            redemption.record_refusal(
+                session, actor, structure_id=sid, raw_code=code, reason=reason
+            )
             return reason
     raise AssertionError("the scan was accepted")
 
 
 def person(session: Session, org_id: int, role: str, *extra: tuple[int, str]) -> Actor:
     n = next(_people)
-    user = accounts.create_user(session, f.ACTOR, email=f"relecteur{n}@exemple.test", name=f"Relecteur {n}",
-                                password="motdepasse-de-test", grants=[(org_id, role), *extra])
+    user = accounts.create_user(
+        session,
+        f.ACTOR,
+        email=f"relecteur{n}@exemple.test",
+        name=f"Relecteur {n}",
+        password="motdepasse-de-test",
+        grants=[(org_id, role), *extra],
+    )
     return Actor(label=user.email, user_id=user.id)
 
 
 def operator(session: Session) -> int:
-    return reference.create_organisation(session, f.ACTOR, name="Opérateur du registre", siret=None,
-                                         roles={"operator"}).id
+    return reference.create_organisation(
+        session, f.ACTOR, name="Opérateur du registre", siret=None, roles={"operator"}
+    ).id
 
 
 def flags(session: Session, rule: str) -> list[FraudFlag]:
-    return list(session.scalars(select(FraudFlag).where(FraudFlag.rule == rule).order_by(FraudFlag.id)))
+    return list(
+        session.scalars(select(FraudFlag).where(FraudFlag.rule == rule).order_by(FraudFlag.id))
+    )
 
 
 def open_holds(session: Session) -> int:
-    return int(session.scalar(select(func.count()).select_from(Hold).where(Hold.status == "open")) or 0)
+    return int(
+        session.scalar(select(func.count()).select_from(Hold).where(Hold.status == "open")) or 0
+    )

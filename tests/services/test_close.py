@@ -33,12 +33,20 @@ def test_a_close_makes_one_statement_per_structure_numbered_without_gaps(session
         fw.scan(session, w, fw.paris(2026, 3, day), structure=i % 3)
     result = close(session, 2026, 3)
     assert [s.number for s in result.created] == ["2026-000001", "2026-000002", "2026-000003"]
-    assert sorted((s.structure_id, s.line_count, s.total_cents) for s in result.created) == sorted([
-        (w.structures[0].id, 2, 2000), (w.structures[1].id, 1, 1000), (w.structures[2].id, 1, 1000)])
-    unstated = session.scalar(select(func.count()).select_from(Redemption).where(Redemption.statement_id.is_(None)))
+    assert sorted((s.structure_id, s.line_count, s.total_cents) for s in result.created) == sorted(
+        [
+            (w.structures[0].id, 2, 2000),
+            (w.structures[1].id, 1, 1000),
+            (w.structures[2].id, 1, 1000),
+        ]
+    )
+    unstated = session.scalar(
+        select(func.count()).select_from(Redemption).where(Redemption.statement_id.is_(None))
+    )
     assert unstated == 0
-    assert result.journal_hash and all(s.journal_hash == result.journal_hash
-                                       for s in session.scalars(select(Statement)))
+    assert result.journal_hash and all(
+        s.journal_hash == result.journal_hash for s in session.scalars(select(Statement))
+    )
     assert ledger_audit.verify(session).ok
 
 
@@ -64,14 +72,17 @@ def test_closing_the_same_month_again_creates_nothing_and_returns_the_same_state
     assert numbers(session) == ["2026-000001", "2026-000002"]
 
 
-@pytest.mark.parametrize(("local", "month"), [
-    (fw.paris(2026, 3, 31, 23, 30), 3),    # summer time already (UTC+2): 21:30 UTC
-    (fw.paris(2026, 3, 31, 23, 59), 3),
-    (fw.paris(2026, 4, 1, 0, 30), 4),      # = 2026-03-31 22:30 UTC, but April in Paris
-    (fw.paris(2026, 10, 31, 23, 59), 10),  # winter time (UTC+1): 22:59 UTC
-    (fw.paris(2026, 11, 1, 0, 30), 11),    # = 2026-10-31 23:30 UTC
-    (fw.paris(2026, 10, 1, 0, 5), 10),     # = 2026-09-30 22:05 UTC, before the change
-])
+@pytest.mark.parametrize(
+    ("local", "month"),
+    [
+        (fw.paris(2026, 3, 31, 23, 30), 3),  # summer time already (UTC+2): 21:30 UTC
+        (fw.paris(2026, 3, 31, 23, 59), 3),
+        (fw.paris(2026, 4, 1, 0, 30), 4),  # = 2026-03-31 22:30 UTC, but April in Paris
+        (fw.paris(2026, 10, 31, 23, 59), 10),  # winter time (UTC+1): 22:59 UTC
+        (fw.paris(2026, 11, 1, 0, 30), 11),  # = 2026-10-31 23:30 UTC
+        (fw.paris(2026, 10, 1, 0, 5), 10),  # = 2026-09-30 22:05 UTC, before the change
+    ],
+)
 def test_a_scan_belongs_to_its_paris_month_across_clock_changes(session, local, month):
     w = fw.world(session)
     fw.scan(session, w, local)
@@ -124,7 +135,8 @@ def test_a_structure_without_validated_bank_details_is_blocked_then_stated_later
     march = close(session, 2026, 3)
     assert [s.structure_id for s in march.created] == [w.structures[0].id]
     assert [(b.structure_id, b.reason, b.total_cents) for b in march.blocked] == [
-        (w.structures[1].id, "no_bank_details", 1000)]
+        (w.structures[1].id, "no_bank_details", 1000)
+    ]
     assert march.blocked[0].reason_fr == "aucune coordonnée bancaire enregistrée"
     pending = fw.bank(session, w.structures[1], validate=False)
     assert close(session, 2026, 4).blocked[0].reason == "bank_details_pending"
@@ -140,7 +152,9 @@ def test_a_cancelled_scan_is_not_stated_and_a_stated_scan_can_no_longer_be_cance
     kept = fw.scan(session, w, fw.paris(2026, 3, 5))
     undone = fw.scan(session, w, fw.paris(2026, 3, 6))
     with calendar.at(fw.paris(2026, 3, 6, 12, 5)):
-        redemption.cancel(session, fw.RECEPTION, undone.redemption_id, structure_id=w.structures[0].id)
+        redemption.cancel(
+            session, fw.RECEPTION, undone.redemption_id, structure_id=w.structures[0].id
+        )
     stated = close(session, 2026, 3).created
     assert [(s.line_count, s.total_cents) for s in stated] == [(1, 1000)]
     with pytest.raises(DomainError) as refused:

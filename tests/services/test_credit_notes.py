@@ -22,24 +22,39 @@ AUGUST = fw.paris(2026, 8, 5)
 
 
 def short_world(session, **kw) -> fw.FinanceWorld:
-    return fw.world(session, books=3, valid_from=date(2026, 1, 1), valid_until=date(2026, 6, 30), grace_days=31,
-                    **kw)
+    return fw.world(
+        session,
+        books=3,
+        valid_from=date(2026, 1, 1),
+        valid_until=date(2026, 6, 30),
+        grace_days=31,
+        **kw,
+    )
 
 
 def test_alerts_list_programmes_ending_soon_then_due_then_to_credit(session):
     w = short_world(session)
-    assert [a.kind for a in credit_notes.alerts(session, EVERYTHING, today=date(2026, 5, 1))
-            if a.programme_id == w.programme_id] == []
-    ending = [a for a in credit_notes.alerts(session, EVERYTHING, today=date(2026, 6, 10))
-              if a.programme_id == w.programme_id]
+    assert [
+        a.kind
+        for a in credit_notes.alerts(session, EVERYTHING, today=date(2026, 5, 1))
+        if a.programme_id == w.programme_id
+    ] == []
+    ending = [
+        a
+        for a in credit_notes.alerts(session, EVERYTHING, today=date(2026, 6, 10))
+        if a.programme_id == w.programme_id
+    ]
     assert [(a.kind, a.unused_vouchers, a.unused_cents) for a in ending] == [("ending", 30, 30_000)]
     assert ending[0].kind_fr == "fin de validité proche"
     due = credit_notes.alerts(session, EVERYTHING, today=date(2026, 8, 1))
     assert [a.kind for a in due if a.programme_id == w.programme_id] == ["due"]
     with calendar.at(AUGUST):
         expiry.expire_programme(session, SYSTEM, w.programme_id)
-    owed = [a for a in credit_notes.alerts(session, EVERYTHING, today=date(2026, 8, 5))
-            if a.programme_id == w.programme_id]
+    owed = [
+        a
+        for a in credit_notes.alerts(session, EVERYTHING, today=date(2026, 8, 5))
+        if a.programme_id == w.programme_id
+    ]
     assert [(a.kind, a.unused_cents) for a in owed] == [("to_credit", 30_000)]
 
 
@@ -58,7 +73,9 @@ def test_each_funder_gets_a_numbered_credit_note_for_its_share_of_the_unused_val
     breakage = report.breakage_cents + 10 * 1000  # the lost book went to breakage when reported
     assert breakage == 27_000
     assert [(n.number, n.amount_cents, n.share_bp) for n in notes] == [
-        ("AV-2026-0001", 13_500, 5000), ("AV-2026-0002", 13_500, 5000)]
+        ("AV-2026-0001", 13_500, 5000),
+        ("AV-2026-0002", 13_500, 5000),
+    ]
     assert journal.balance(session, ledger.breakage(w.programme_id)) == 0
     for n in notes:
         listed = credit_notes.books(session, n)

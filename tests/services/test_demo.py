@@ -27,9 +27,14 @@ def test_the_demo_leaves_held_scans_to_review_and_alerts(fresh_engine):
         open_holds = review_queue.list_holds(s, scope)
         assert sorted(h.rule for h in open_holds) == ["book_per_day", "book_per_day"]
         assert len({h.structure_id for h in open_holds}) == 2
-        assert all(h.evidence["count_today"] == 3 and len(h.evidence["redemption_ids"]) == 2 for h in open_holds)
+        assert all(
+            h.evidence["count_today"] == 3 and len(h.evidence["redemption_ids"]) == 2
+            for h in open_holds
+        )
         assert all(h.scanner_user_id not in (None, funder.id) for h in open_holds)
-        high = flags.list_flags(s, scope, flags.FlagFilter(rule="already_redeemed", severity="high"))
+        high = flags.list_flags(
+            s, scope, flags.FlagFilter(rule="already_redeemed", severity="high")
+        )
         assert len(high) == 1
         holds.release(s, reviewer, open_holds[0].id)
         holds.reject(s, reviewer, open_holds[1].id, "carnet présenté par un tiers")

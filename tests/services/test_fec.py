@@ -31,9 +31,17 @@ def busy_year(session):
     run(session)
     (a, _, _), (b, _, _) = payments.transfers(session, EVERYTHING)
     with calendar.at(fw.paris(2026, 7, 1)):
-        imp = settlement.import_file(session, SYSTEM, cf.camt053([
-            cf.Line(a.amount_cents, e2e=a.end_to_end_id, iban=a.iban),
-            cf.Line(b.amount_cents, "CRDT", b.end_to_end_id, b.iban, return_reason="AC04")]), "r.xml")
+        imp = settlement.import_file(
+            session,
+            SYSTEM,
+            cf.camt053(
+                [
+                    cf.Line(a.amount_cents, e2e=a.end_to_end_id, iban=a.iban),
+                    cf.Line(b.amount_cents, "CRDT", b.end_to_end_id, b.iban, return_reason="AC04"),
+                ]
+            ),
+            "r.xml",
+        )
         settlement.apply_import(session, SYSTEM, imp.id)
     return w
 
@@ -53,7 +61,10 @@ def test_the_fec_parses_back_with_18_columns_in_order_and_balanced_entries(sessi
     rows = fec.read(text)
     per_entry: dict[str, int] = defaultdict(int)
     for r in rows:
-        assert re.fullmatch(r"2026\d{4}", r["EcritureDate"]) and r["PieceDate"] == r["ValidDate"] == r["EcritureDate"]
+        assert (
+            re.fullmatch(r"2026\d{4}", r["EcritureDate"])
+            and r["PieceDate"] == r["ValidDate"] == r["EcritureDate"]
+        )
         assert re.fullmatch(r"\d+,\d{2}", r["Debit"]) and re.fullmatch(r"\d+,\d{2}", r["Credit"])
         assert (parse_fec_amount(r["Debit"]) == 0) != (parse_fec_amount(r["Credit"]) == 0)
         per_entry[r["EcritureNum"]] += parse_fec_amount(r["Debit"]) - parse_fec_amount(r["Credit"])
@@ -100,7 +111,9 @@ def test_the_trial_balance_balances_and_matches_the_ledger(session):
     assert t["debit"] == t["credit"] > 0 and t["opening"] == 0 and t["closing"] == 0
     for line in lines:
         assert line.closing == journal.balance(session, line.account)
-    later = service.trial_balance(session, service.Span(date(2026, 7, 1), date(2026, 7, 31)), MAPPING)
+    later = service.trial_balance(
+        session, service.Span(date(2026, 7, 1), date(2026, 7, 31)), MAPPING
+    )
     assert service.totals(later)["opening"] == 0 and any(x.opening for x in later)
 
 
@@ -112,7 +125,10 @@ def test_the_xlsx_holds_the_journal_and_the_balance(session):
     busy_year(session)
     rows = list(service.fec_rows(session, YEAR, MAPPING))
     lines = service.trial_balance(session, YEAR, MAPPING)
-    data = fec.xlsx(rows, [(t.account, t.number, t.label, t.opening, t.debit, t.credit, t.closing) for t in lines])
+    data = fec.xlsx(
+        rows,
+        [(t.account, t.number, t.label, t.opening, t.debit, t.credit, t.closing) for t in lines],
+    )
     wb = load_workbook(io.BytesIO(data), read_only=True)
     journal = list(wb["Journal"].iter_rows(values_only=True))
     assert list(journal[0]) == list(FEC_COLUMNS) and len(journal) == len(rows) + 1

@@ -23,8 +23,15 @@ def test_a_months_value_is_split_by_where_it_stands(session):
         month_close.close_month(session, SYSTEM, Period(2026, 3))
     run(session)
     with calendar.at(fw.paris(2026, 4, 3)):  # an offline scan of March synchronised after the close
-        redemption.redeem(session, fw.RECEPTION, redemption.Scan(
-            code=w.codes.pop(0), structure_id=w.structures[0].id, scanned_at=fw.paris(2026, 3, 31, 23)))
+        redemption.redeem(
+            session,
+            fw.RECEPTION,
+            redemption.Scan(
+                code=w.codes.pop(0),
+                structure_id=w.structures[0].id,
+                scanned_at=fw.paris(2026, 3, 31, 23),
+            ),
+        )
     march = finance_overview.month_status(session, EVERYTHING, Period(2026, 3))
     assert march.cents["held"] == 1000 and march.cents["blocked"] == 1000
     assert march.cents["in_payment"] == 2000 and march.cents["to_state"] == 1000

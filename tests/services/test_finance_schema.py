@@ -13,16 +13,32 @@ from sqlalchemy.exc import IntegrityError
 from voucher.db.migrate import alembic_config, upgrade
 from voucher.db.models import Base
 
-FINANCE_TABLES = {"finance_lock", "document_sequence", "month_close", "statement", "statement_programme",
-                  "payment_run", "payment_transfer", "payment_approval", "bank_import", "credit_note"}
+FINANCE_TABLES = {
+    "finance_lock",
+    "document_sequence",
+    "month_close",
+    "statement",
+    "statement_programme",
+    "payment_run",
+    "payment_transfer",
+    "payment_approval",
+    "bank_import",
+    "credit_note",
+}
 
 
 def _finance_diffs(engine) -> list:
     with engine.connect() as conn:
         diffs = compare_metadata(MigrationContext.configure(conn), Base.metadata)
     flat = [d for group in diffs for d in (group if isinstance(group, list) else [group])]
-    return [d for d in flat if any(t in repr(d) for t in FINANCE_TABLES | {"ix_redemption_to_state",
-                                                                          "ix_redemption_statement"})]
+    return [
+        d
+        for d in flat
+        if any(
+            t in repr(d)
+            for t in FINANCE_TABLES | {"ix_redemption_to_state", "ix_redemption_statement"}
+        )
+    ]
 
 
 def test_the_migration_matches_the_models_and_goes_down_and_up(fresh_engine):
@@ -32,7 +48,11 @@ def test_the_migration_matches_the_models_and_goes_down_and_up(fresh_engine):
     upgrade(fresh_engine)
     assert set(inspect(fresh_engine).get_table_names()) >= FINANCE_TABLES
     with fresh_engine.connect() as conn:
-        assert {r[0] for r in conn.execute(text("SELECT name FROM finance_lock"))} >= {"close", "payment", "bank"}
+        assert {r[0] for r in conn.execute(text("SELECT name FROM finance_lock"))} >= {
+            "close",
+            "payment",
+            "bank",
+        }
 
 
 def test_the_database_refuses_a_statement_number_used_twice(session):
@@ -47,7 +67,11 @@ def test_the_database_refuses_a_statement_number_used_twice(session):
     with calendar.at(fw.paris(2026, 4, 2)):
         month_close.close_month(session, SYSTEM, Period(2026, 3))
     with pytest.raises(IntegrityError), session.begin_nested():
-        session.execute(text("INSERT INTO statement (number, year, seq, structure_id, close_id, period, first_scan_at, "
-                             "period_end, line_count, total_cents, bank_account_id, status, journal_hash, created_at) "
-                             "SELECT 'X-1', year, seq, structure_id, close_id, period, first_scan_at, period_end, "
-                             "line_count, total_cents, bank_account_id, status, journal_hash, created_at FROM statement"))
+        session.execute(
+            text(
+                "INSERT INTO statement (number, year, seq, structure_id, close_id, period, first_scan_at, "
+                "period_end, line_count, total_cents, bank_account_id, status, journal_hash, created_at) "
+                "SELECT 'X-1', year, seq, structure_id, close_id, period, first_scan_at, period_end, "
+                "line_count, total_cents, bank_account_id, status, journal_hash, created_at FROM statement"
+            )
+        )

@@ -18,7 +18,16 @@ from voucher.domain import accounting, calendar, ledger
 from voucher.domain.accounting import parse_fec_amount
 from voucher.domain.finance import Period
 from voucher.services import accounting as exports
-from voucher.services import finance_audit, holds, journal, ledger_audit, month_close, payments, redemption, settlement
+from voucher.services import (
+    finance_audit,
+    holds,
+    journal,
+    ledger_audit,
+    month_close,
+    payments,
+    redemption,
+    settlement,
+)
 from voucher.services.context import SYSTEM
 
 
@@ -52,27 +61,61 @@ def test_october_from_scans_to_bank_to_fec(session):
 
     reviewer = fw.person(session, strict.w.funder_a.id, "funder")
     with at(2026, 11, 3):
-        holds.release(session, reviewer, session.scalar(select(Hold.id).where(Hold.redemption_id == held.redemption_id)))
-        result = payments.create_run(session, SYSTEM, debtor=DEBTOR, version="pain.001.001.03",
-                                     execution_date=date(2026, 11, 4))
+        holds.release(
+            session,
+            reviewer,
+            session.scalar(select(Hold.id).where(Hold.redemption_id == held.redemption_id)),
+        )
+        result = payments.create_run(
+            session,
+            SYSTEM,
+            debtor=DEBTOR,
+            version="pain.001.001.03",
+            execution_date=date(2026, 11, 4),
+        )
     file = session.get(PaymentRun, result.run_id).file
     assert sepa.validate(file, "pain.001.001.03") == []
     assert b"<CtrlSum>40.00</CtrlSum>" in file and result.total_cents == 4000
     transfers = {t.statement_id: t for t in session.scalars(select(PaymentTransfer))}
-    ok = next(t for t in transfers.values() if session.get(Statement, t.statement_id).structure_id == epn.id)
+    ok = next(
+        t
+        for t in transfers.values()
+        if session.get(Statement, t.statement_id).structure_id == epn.id
+    )
     ko = next(t for t in transfers.values() if t is not ok)
 
     with at(2026, 11, 6):
-        imp = settlement.import_file(session, SYSTEM, cf.camt053([
-            cf.Line(ok.amount_cents, e2e=ok.end_to_end_id, iban=ok.iban, booked=date(2026, 11, 5)),
-            cf.Line(ko.amount_cents, "CRDT", ko.end_to_end_id, ko.iban, booked=date(2026, 11, 6),
-                    return_reason="AC04")]), "octobre.xml")
+        imp = settlement.import_file(
+            session,
+            SYSTEM,
+            cf.camt053(
+                [
+                    cf.Line(
+                        ok.amount_cents,
+                        e2e=ok.end_to_end_id,
+                        iban=ok.iban,
+                        booked=date(2026, 11, 5),
+                    ),
+                    cf.Line(
+                        ko.amount_cents,
+                        "CRDT",
+                        ko.end_to_end_id,
+                        ko.iban,
+                        booked=date(2026, 11, 6),
+                        return_reason="AC04",
+                    ),
+                ]
+            ),
+            "octobre.xml",
+        )
         done = settlement.apply_import(session, SYSTEM, imp.id)
     assert len(done.paid) == 1 and len(done.rejected) == 1
 
     # the ledger, to the cent
     assert journal.balance(session, ledger.in_payment(epn.id)) == 0  # paid
-    assert journal.balance(session, ledger.payable(epn.id)) == -2000  # released hold + November scan
+    assert (
+        journal.balance(session, ledger.payable(epn.id)) == -2000
+    )  # released hold + November scan
     assert journal.balance(session, ledger.payable(lieu2.id)) == -2000  # rejected: owed again
     assert journal.balance(session, ledger.payable(lieu3.id)) == -1000  # blocked
     assert ledger_audit.verify(session).ok
@@ -80,23 +123,42 @@ def test_october_from_scans_to_bank_to_fec(session):
     # November's close takes the released hold and the November scan at the EPN
     with at(2026, 12, 1):
         november = month_close.close_month(session, SYSTEM, Period(2026, 11))
-    assert {s.structure_id: (s.line_count, s.total_cents) for s in november.created} == {epn.id: (2, 2000)}
+    assert {s.structure_id: (s.line_count, s.total_cents) for s in november.created} == {
+        epn.id: (2, 2000)
+    }
     assert [s.number for s in session.scalars(select(Statement).order_by(Statement.seq))] == [
-        "2026-000001", "2026-000002", "2026-000003"]
+        "2026-000001",
+        "2026-000002",
+        "2026-000003",
+    ]
 
     # the FEC says the same: bank paid 20,00 to the EPN, 20,00 went back to Lieu 2
-    rows = fec.read("".join(fec.lines(exports.fec_rows(
-        session, exports.Span(date(2026, 1, 1), date(2026, 12, 31)), accounting.Mapping()))))
+    rows = fec.read(
+        "".join(
+            fec.lines(
+                exports.fec_rows(
+                    session,
+                    exports.Span(date(2026, 1, 1), date(2026, 12, 31)),
+                    accounting.Mapping(),
+                )
+            )
+        )
+    )
     per_label: dict[str, int] = defaultdict(int)
     for r in rows:
-        per_label[(r["EcritureLib"].split(" - ")[0], r["CompteNum"])] += (
-            parse_fec_amount(r["Debit"]) - parse_fec_amount(r["Credit"]))
+        per_label[(r["EcritureLib"].split(" - ")[0], r["CompteNum"])] += parse_fec_amount(
+            r["Debit"]
+        ) - parse_fec_amount(r["Credit"])
     assert per_label[("Virement confirmé par la banque", "512000")] == -2000
     assert per_label[("Virement émis", "467300")] == -4000
     assert per_label[("Virement rejeté", "401000")] == -2000
-    assert per_label[("Chèque encaissé", "401000")] == -7000  # 7 accepted scans (incl. the cancelled one)
+    assert (
+        per_label[("Chèque encaissé", "401000")] == -7000
+    )  # 7 accepted scans (incl. the cancelled one)
     assert per_label[("Scan annulé", "401000")] == 1000
-    balance = exports.trial_balance(session, exports.Span(date(2026, 1, 1), date(2026, 12, 31)), accounting.Mapping())
+    balance = exports.trial_balance(
+        session, exports.Span(date(2026, 1, 1), date(2026, 12, 31)), accounting.Mapping()
+    )
     t = exports.totals(balance)
     assert t["debit"] == t["credit"]
     assert finance_audit.verify(session).ok

@@ -39,8 +39,14 @@ def test_a_funder_reviewer_releases_a_hold_and_the_structure_becomes_payable(ses
     assert journal.balance(session, ledger.payable(w.structure.id)) == -1_000
     assert (hold.status, hold.decided_by) == ("released", reviewer.user_id)
     assert session.get(JournalEntry, hold.decision_entry_id).kind == "hold.release"
-    assert session.scalar(select(AuditEvent.actor_user_id).where(
-        AuditEvent.action == "hold.release", AuditEvent.object_id == hold.id)) == reviewer.user_id
+    assert (
+        session.scalar(
+            select(AuditEvent.actor_user_id).where(
+                AuditEvent.action == "hold.release", AuditEvent.object_id == hold.id
+            )
+        )
+        == reviewer.user_id
+    )
     assert ledger_audit.verify(session).ok
 
 
@@ -61,11 +67,15 @@ def test_a_finance_reviewer_rejects_a_hold_the_voucher_is_cancelled_and_nothing_
 
 def test_the_person_who_scanned_cannot_review_their_own_scan(session):
     w = fw.world(session, handout_policy="hold")
-    desk_and_finance = fw.person(session, w.structure.id, "reception", (fw.operator(session), "finance"))
+    desk_and_finance = fw.person(
+        session, w.structure.id, "reception", (fw.operator(session), "finance")
+    )
     res = fw.scan(session, w, fw.codes(session, fw.serial(w))[0], actor=desk_and_finance)
     hold_id = session.scalar(select(Hold.id).where(Hold.redemption_id == res.redemption_id))
-    for decide in (lambda: holds.release(session, desk_and_finance, hold_id),
-                   lambda: holds.reject(session, desk_and_finance, hold_id, "motif")):
+    for decide in (
+        lambda: holds.release(session, desk_and_finance, hold_id),
+        lambda: holds.reject(session, desk_and_finance, hold_id, "motif"),
+    ):
         with pytest.raises(DomainError) as exc:
             decide()
         assert exc.value.code == "same_person_review"
@@ -76,9 +86,13 @@ def test_the_person_who_scanned_cannot_review_their_own_scan(session):
 def test_people_outside_the_programme_do_not_even_see_the_hold(session, who):
     w, res, hold = held(session)
     actor = {
-        "other_funder": lambda: fw.person(session, f.funder(session, "Autre fondation").id, "funder"),
+        "other_funder": lambda: fw.person(
+            session, f.funder(session, "Autre fondation").id, "funder"
+        ),
         "reception": lambda: fw.person(session, w.structure.id, "reception"),
-        "api_key": lambda: Actor(label="clé", api_key_id=3, organisation_id=w.funder_a.id, role="funder"),
+        "api_key": lambda: Actor(
+            label="clé", api_key_id=3, organisation_id=w.funder_a.id, role="funder"
+        ),
         "prescriber_funder_role": lambda: fw.person(session, w.prescriber.id, "funder"),
     }[who]()
     with pytest.raises(DomainError) as exc:

@@ -6,7 +6,13 @@ from __future__ import annotations
 
 from hypothesis import HealthCheck, settings
 from hypothesis import strategies as st
-from hypothesis.stateful import RuleBasedStateMachine, initialize, invariant, rule, run_state_machine_as_test
+from hypothesis.stateful import (
+    RuleBasedStateMachine,
+    initialize,
+    invariant,
+    rule,
+    run_state_machine_as_test,
+)
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
@@ -27,7 +33,9 @@ def make_machine(engine):
             self.trans = self.conn.begin()
             self.s = Session(bind=self.conn, join_transaction_mode="create_savepoint")
             self.w = fw.world(self.s, books=2, handout_policy="hold", vouchers_per_book=4)
-            self.codes = fw.codes(self.s, fw.serial(self.w)) + fw.codes(self.s, fw.serial(self.w, 1))
+            self.codes = fw.codes(self.s, fw.serial(self.w)) + fw.codes(
+                self.s, fw.serial(self.w, 1)
+            )
             self.reviewer = fw.person(self.s, self.w.funder_a.id, "funder")
             self.state = {c: "active" for c in self.codes}
             self.hold_of: dict[str, tuple[int, int]] = {}  # code -> (hold id, redemption id)
@@ -43,7 +51,12 @@ def make_machine(engine):
             try:
                 res = fw.scan(self.s, self.w, code)
             except DomainError as exc:
-                assert exc.code == {"held": "held", "redeemed": "already_redeemed", "cancelled": "cancelled"}[self.state[code]]
+                assert (
+                    exc.code
+                    == {"held": "held", "redeemed": "already_redeemed", "cancelled": "cancelled"}[
+                        self.state[code]
+                    ]
+                )
                 return
             assert self.state[code] == "active" and res.status == "held"
             self.state[code] = "held"
@@ -72,15 +85,21 @@ def make_machine(engine):
         def cancel_at_desk(self, i):
             code = self._open(i)
             if code:
-                redemption.cancel(self.s, fw.RECEPTION, self.hold_of[code][1], structure_id=self.w.structure.id)
+                redemption.cancel(
+                    self.s, fw.RECEPTION, self.hold_of[code][1], structure_id=self.w.structure.id
+                )
                 self.state[code] = "active"
 
         @invariant()
         def suspense_is_the_value_of_open_holds(self):
             open_holds = fw.open_holds(self.s)
             assert open_holds == sum(1 for s in self.state.values() if s == "held")
-            assert journal.balance(self.s, ledger.suspense(self.w.programme.id)) == -FACE * open_holds
-            held_vouchers = self.s.scalar(select(func.count()).select_from(Voucher).where(Voucher.state == "held"))
+            assert (
+                journal.balance(self.s, ledger.suspense(self.w.programme.id)) == -FACE * open_holds
+            )
+            held_vouchers = self.s.scalar(
+                select(func.count()).select_from(Voucher).where(Voucher.state == "held")
+            )
             assert held_vouchers == open_holds
 
         @invariant()
@@ -91,6 +110,12 @@ def make_machine(engine):
 
 
 def test_holds_releases_and_rejections_keep_suspense_equal_to_open_holds(engine):
-    run_state_machine_as_test(make_machine(engine), settings=settings(
-        max_examples=12, stateful_step_count=20, deadline=None,
-        suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture]))
+    run_state_machine_as_test(
+        make_machine(engine),
+        settings=settings(
+            max_examples=12,
+            stateful_step_count=20,
+            deadline=None,
+            suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture],
+        ),
+    )

@@ -33,7 +33,11 @@ def test_a_code_redeemed_elsewhere_is_refused_and_the_pair_is_flagged(session):
     other = f.structure(session, "Café numérique")
     assert fw.refused_scan(session, w, code, structure_id=other.id) == "already_redeemed"
     (flag,) = fw.flags(session, "already_redeemed")
-    assert (flag.outcome, flag.severity, flag.redemption_id) == ("refuse", "high", first.redemption_id)
+    assert (flag.outcome, flag.severity, flag.redemption_id) == (
+        "refuse",
+        "high",
+        first.redemption_id,
+    )
     assert flag.details["first_structure_id"] == w.structure.id
     assert flag.details["second_structure_id"] == other.id
     assert flag.details["first_at"] == T0.isoformat()
@@ -55,32 +59,48 @@ def test_a_voucher_of_a_stolen_book_is_refused_and_the_structure_flagged(session
     issuance.report_book(session, f.ACTOR, fw.serial(w), reason="stolen")
     assert fw.refused_scan(session, w, code) == "cancelled"
     (flag,) = fw.flags(session, "lost_or_stolen_book")
-    assert (flag.structure_id, flag.severity, flag.details["book_status"]) == (w.structure.id, "high", "stolen")
+    assert (flag.structure_id, flag.severity, flag.details["book_status"]) == (
+        w.structure.id,
+        "high",
+        "stolen",
+    )
 
 
 def _fail(session, w, n, actor=fw.RECEPTION, start=T0, step=timedelta(seconds=40)):
     for i in range(n):
-        assert fw.refused_scan(session, w, codes.generate(), actor=actor, at=start + i * step) == "unknown_code"
+        assert (
+            fw.refused_scan(session, w, codes.generate(), actor=actor, at=start + i * step)
+            == "unknown_code"
+        )
     return start + (n - 1) * step
 
 
 def test_four_failed_codes_leave_the_desk_alone_the_fifth_slows_it_down(session):
     w = fw.world(session)
     last = _fail(session, w, 4)
-    assert fraud_checks.guessing_state(session, fw.RECEPTION, last + timedelta(seconds=1)).status == "ok"
+    assert (
+        fraud_checks.guessing_state(session, fw.RECEPTION, last + timedelta(seconds=1)).status
+        == "ok"
+    )
     last = _fail(session, w, 1, start=last + timedelta(seconds=40))
     state = fraud_checks.guessing_state(session, fw.RECEPTION, last + timedelta(seconds=10))
     assert (state.status, state.retry_after) == ("slow", 20)
     with pytest.raises(DomainError) as exc:
         fraud_checks.refuse_if_guessing(session, fw.RECEPTION, last + timedelta(seconds=10))
     assert exc.value.code == "too_many_attempts" and exc.value.details["retry_after"] == 20
-    assert fraud_checks.guessing_state(session, fw.RECEPTION, last + timedelta(seconds=31)).status == "ok"
+    assert (
+        fraud_checks.guessing_state(session, fw.RECEPTION, last + timedelta(seconds=31)).status
+        == "ok"
+    )
 
 
 def test_ten_failed_codes_within_the_window_lock_the_source_and_raise_one_alert(session):
     w = fw.world(session)
     last = _fail(session, w, 9)
-    assert fraud_checks.guessing_state(session, fw.RECEPTION, last + timedelta(seconds=31)).status == "ok"
+    assert (
+        fraud_checks.guessing_state(session, fw.RECEPTION, last + timedelta(seconds=31)).status
+        == "ok"
+    )
     assert fw.flags(session, "code_guessing") == []
     last = _fail(session, w, 1, start=last + timedelta(seconds=40))
     state = fraud_checks.guessing_state(session, fw.RECEPTION, last + timedelta(minutes=5))
@@ -90,7 +110,10 @@ def test_ten_failed_codes_within_the_window_lock_the_source_and_raise_one_alert(
     assert exc.value.code == "locked"
     (alert,) = fw.flags(session, "code_guessing")
     assert alert.severity == "high" and alert.details["failures"] == 10
-    assert fraud_checks.guessing_state(session, fw.RECEPTION, last + timedelta(minutes=61)).status == "ok"
+    assert (
+        fraud_checks.guessing_state(session, fw.RECEPTION, last + timedelta(minutes=61)).status
+        == "ok"
+    )
 
 
 def test_desks_behind_one_address_do_not_lock_each_other_out(session):
@@ -101,39 +124,79 @@ def test_desks_behind_one_address_do_not_lock_each_other_out(session):
     for i, desk in enumerate(desks):  # ten desks, one typo each, within three minutes
         _fail(session, w, 1, actor=desk, start=T0 + timedelta(seconds=20 * i))
     newcomer = Actor(label="nouveau", user_id=999, ip="198.51.100.7")
-    assert fraud_checks.guessing_state(session, newcomer, T0 + timedelta(minutes=3, seconds=1)).status == "ok"
+    assert (
+        fraud_checks.guessing_state(session, newcomer, T0 + timedelta(minutes=3, seconds=1)).status
+        == "ok"
+    )
     for i, desk in enumerate(desks):  # ten more: the address reaches 20 and is slowed down
         _fail(session, w, 1, actor=desk, start=T0 + timedelta(minutes=4, seconds=5 * i))
-    assert fraud_checks.guessing_state(session, newcomer, T0 + timedelta(minutes=5)).status == "slow"
+    assert (
+        fraud_checks.guessing_state(session, newcomer, T0 + timedelta(minutes=5)).status == "slow"
+    )
     assert fw.flags(session, "code_guessing") == []
 
 
 def test_guessing_is_counted_per_address_and_per_api_key_too(session):
     w = fw.world(session)
     people = [Actor(label=f"p{i}", user_id=900 + i, ip="198.51.100.7") for i in range(10)]
-    for i, person in enumerate(people):  # 4 failures each (below one person's limits): 40 for the address
-        _fail(session, w, 4, actor=person, start=T0 + timedelta(seconds=20 * i), step=timedelta(seconds=5))
+    for i, person in enumerate(
+        people
+    ):  # 4 failures each (below one person's limits): 40 for the address
+        _fail(
+            session,
+            w,
+            4,
+            actor=person,
+            start=T0 + timedelta(seconds=20 * i),
+            step=timedelta(seconds=5),
+        )
     newcomer = Actor(label="nouveau", user_id=999, ip="198.51.100.7")
-    assert fraud_checks.guessing_state(session, newcomer, T0 + timedelta(minutes=5)).status == "locked"
-    assert fraud_checks.guessing_state(session, Actor(label="ailleurs", user_id=998, ip="203.0.113.1"),
-                                       T0 + timedelta(minutes=5)).status == "ok"
-    assert fraud_checks.guessing_state(session, Actor(label="p0 ailleurs", user_id=900, ip="203.0.113.1"),
-                                       T0 + timedelta(minutes=5)).status == "ok"
+    assert (
+        fraud_checks.guessing_state(session, newcomer, T0 + timedelta(minutes=5)).status == "locked"
+    )
+    assert (
+        fraud_checks.guessing_state(
+            session,
+            Actor(label="ailleurs", user_id=998, ip="203.0.113.1"),
+            T0 + timedelta(minutes=5),
+        ).status
+        == "ok"
+    )
+    assert (
+        fraud_checks.guessing_state(
+            session,
+            Actor(label="p0 ailleurs", user_id=900, ip="203.0.113.1"),
+            T0 + timedelta(minutes=5),
+        ).status
+        == "ok"
+    )
     machine = Actor(label="clé", api_key_id=41)
     _fail(session, w, 5, actor=machine, start=T0 + timedelta(minutes=10))
-    assert fraud_checks.guessing_state(session, machine, T0 + timedelta(minutes=12, seconds=50)).status == "slow"
+    assert (
+        fraud_checks.guessing_state(session, machine, T0 + timedelta(minutes=12, seconds=50)).status
+        == "slow"
+    )
     last = T0 + timedelta(seconds=180 + 15)  # the tenth person's fourth failure
     assert fw.flags(session, "code_guessing")[0].details == {
-        "source": "ip", "key": "198.51.100.7", "failures": 40,
-        "locked_until": (last + timedelta(minutes=60)).isoformat()}
+        "source": "ip",
+        "key": "198.51.100.7",
+        "failures": 40,
+        "locked_until": (last + timedelta(minutes=60)).isoformat(),
+    }
 
 
 def test_a_recent_iban_change_makes_the_next_payment_need_a_second_approval(session):
     s = f.structure(session)
-    reference.set_bank_details(session, f.ACTOR, s.id, holder_name="EPN", iban="FR7630006000011234567890189")
-    assert not fraud_checks.needs_second_approval(session, s.id, T0 + timedelta(days=1)), "a first IBAN is no change"
+    reference.set_bank_details(
+        session, f.ACTOR, s.id, holder_name="EPN", iban="FR7630006000011234567890189"
+    )
+    assert not fraud_checks.needs_second_approval(session, s.id, T0 + timedelta(days=1)), (
+        "a first IBAN is no change"
+    )
     with calendar.at(T0 + timedelta(days=5)):
-        reference.set_bank_details(session, f.ACTOR, s.id, holder_name="EPN", iban="FR7610107001011234567890129")
+        reference.set_bank_details(
+            session, f.ACTOR, s.id, holder_name="EPN", iban="FR7610107001011234567890129"
+        )
     check = fraud_checks.needs_second_approval(session, s.id, T0 + timedelta(days=64))
     assert check and check.changed_at == T0 + timedelta(days=5)
     assert not fraud_checks.needs_second_approval(session, s.id, T0 + timedelta(days=65))
@@ -142,11 +205,20 @@ def test_a_recent_iban_change_makes_the_next_payment_need_a_second_approval(sess
 
 def test_valid_thresholds_are_stored_and_audited_invalid_ones_change_nothing(session):
     w = fw.world(session)
-    stored = fraud_checks.set_thresholds(session, f.ACTOR, w.programme.id, {"book_per_day": {"max": 3}})
+    stored = fraud_checks.set_thresholds(
+        session, f.ACTOR, w.programme.id, {"book_per_day": {"max": 3}}
+    )
     assert stored == {"book_per_day": {"max": 3}}
     with pytest.raises(DomainError) as exc:
         fraud_checks.set_thresholds(session, f.ACTOR, w.programme.id, {"book_per_day": {"max": 0}})
     assert exc.value.code == "invalid_fraud_thresholds" and "book_per_day.max" in exc.value.message
-    assert session.scalar(select(Programme.fraud_thresholds).where(Programme.id == w.programme.id)) == stored
-    assert session.scalar(select(AuditEvent.details).where(
-        AuditEvent.action == "programme.fraud_thresholds"))["after"] == stored
+    assert (
+        session.scalar(select(Programme.fraud_thresholds).where(Programme.id == w.programme.id))
+        == stored
+    )
+    assert (
+        session.scalar(
+            select(AuditEvent.details).where(AuditEvent.action == "programme.fraud_thresholds")
+        )["after"]
+        == stored
+    )

@@ -54,20 +54,29 @@ def test_vouchers_of_one_book_on_different_days_are_not_held(session):
 
 
 def test_a_programme_can_raise_the_daily_limits(session):
-    w = fw.world(session, fraud_thresholds={"book_per_day": {"max": 3}, "beneficiary_per_day": {"max": 3}})
+    w = fw.world(
+        session, fraud_thresholds={"book_per_day": {"max": 3}, "beneficiary_per_day": {"max": 3}}
+    )
     fw.hand_out(session, w, fw.serial(w))
     c = fw.codes(session, fw.serial(w))
     assert [fw.scan(session, w, code).status for code in c[:4]] == ["accepted"] * 3 + ["held"]
 
 
 def test_a_programme_can_turn_a_hold_rule_into_a_flag(session):
-    w = fw.world(session, fraud_thresholds={"book_per_day": {"outcome": "flag"},
-                                            "beneficiary_per_day": {"active": False}})
+    w = fw.world(
+        session,
+        fraud_thresholds={
+            "book_per_day": {"outcome": "flag"},
+            "beneficiary_per_day": {"active": False},
+        },
+    )
     fw.hand_out(session, w, fw.serial(w))
     c = fw.codes(session, fw.serial(w))
     results = [fw.scan(session, w, code) for code in c[:3]]
     assert results[2].status == "accepted" and results[2].verdicts[0]["outcome"] == "flag"
-    assert [(fl.outcome, fl.severity) for fl in fw.flags(session, "book_per_day")] == [("flag", "low")]
+    assert [(fl.outcome, fl.severity) for fl in fw.flags(session, "book_per_day")] == [
+        ("flag", "low")
+    ]
 
 
 def test_a_third_voucher_of_one_beneficiary_on_one_day_is_held_across_books(session):
@@ -86,12 +95,22 @@ def test_two_beneficiaries_on_one_day_are_not_held(session):
     fw.hand_out(session, w, fw.serial(w), ref="personne-a")
     fw.hand_out(session, w, fw.serial(w, 1), ref="personne-b")
     a, b = fw.codes(session, fw.serial(w)), fw.codes(session, fw.serial(w, 1))
-    assert [fw.scan(session, w, code).status for code in (a[0], a[1], b[0], b[1])] == ["accepted"] * 4
+    assert [fw.scan(session, w, code).status for code in (a[0], a[1], b[0], b[1])] == [
+        "accepted"
+    ] * 4
 
 
-VOLUME = {"structure_volume": {"trailing_days": 7, "min_active_days": 3, "factor_pct": 200, "min_count": 1},
-          "book_per_day": {"active": False}, "beneficiary_per_day": {"active": False},
-          "whole_book": {"active": False}}
+VOLUME = {
+    "structure_volume": {
+        "trailing_days": 7,
+        "min_active_days": 3,
+        "factor_pct": 200,
+        "min_count": 1,
+    },
+    "book_per_day": {"active": False},
+    "beneficiary_per_day": {"active": False},
+    "whole_book": {"active": False},
+}
 
 
 def _history(session, w, codes, days=3, per_day=2):
@@ -99,7 +118,10 @@ def _history(session, w, codes, days=3, per_day=2):
     used = 0
     for d in range(1, days + 1):
         for k in range(per_day):
-            assert fw.scan(session, w, codes[used], at=T0 - timedelta(days=d, minutes=k)).status == "accepted"
+            assert (
+                fw.scan(session, w, codes[used], at=T0 - timedelta(days=d, minutes=k)).status
+                == "accepted"
+            )
             used += 1
     return codes[used:]
 
@@ -154,8 +176,9 @@ def test_a_voucher_never_handed_out_is_flagged_by_default(session):
     w = fw.world(session)
     res = fw.scan(session, w, fw.codes(session, fw.serial(w))[0])
     assert res.status == "accepted"
-    assert [(fl.outcome, fl.severity, fl.redemption_id) for fl in fw.flags(session, "never_handed_out")] == \
-        [("flag", "low", res.redemption_id)]
+    assert [
+        (fl.outcome, fl.severity, fl.redemption_id) for fl in fw.flags(session, "never_handed_out")
+    ] == [("flag", "low", res.redemption_id)]
 
 
 def test_a_replayed_scan_id_returns_the_first_verdicts_and_records_nothing_new(session):

@@ -47,17 +47,32 @@ def test_redemptions_exclude_the_cancelled_scan_and_give_cost_per_beneficiary(ra
     assert everything["lieux_actifs"] == 2
     report = impact_protect.protect(raw)
     assert report.total("carnets", "ensemble", "taux_utilisation") is None  # masked: 3 people only
-    derived = impact_protect._derived(everything, raw.tables["par_dispositif"].delays[(TOTAL, TOTAL)], 11)
+    derived = impact_protect._derived(
+        everything, raw.tables["par_dispositif"].delays[(TOTAL, TOTAL)], 11
+    )
     assert derived["cout_par_beneficiaire_centimes"] == 5_000
     assert derived["taux_utilisation"] == 0.5
     assert derived["cheques_par_beneficiaire"] == 5.0
 
 
 def test_rural_and_urban_come_from_the_beneficiary_and_stock_from_the_prescriber(raw):
-    rural, urban = cell(raw, "par_dispositif", TOTAL, "rural"), cell(raw, "par_dispositif", TOTAL, "urban")
-    assert (rural["carnets_remis"], rural["cheques_encaisses"], rural["carnets_termines"]) == (2, 5, 0)
-    assert (urban["carnets_remis"], urban["cheques_encaisses"], urban["carnets_termines"]) == (1, 10, 1)
-    stock = cell(raw, "par_dispositif", TOTAL, "non_renseigne")  # the prescriber has no density class
+    rural, urban = (
+        cell(raw, "par_dispositif", TOTAL, "rural"),
+        cell(raw, "par_dispositif", TOTAL, "urban"),
+    )
+    assert (rural["carnets_remis"], rural["cheques_encaisses"], rural["carnets_termines"]) == (
+        2,
+        5,
+        0,
+    )
+    assert (urban["carnets_remis"], urban["cheques_encaisses"], urban["carnets_termines"]) == (
+        1,
+        10,
+        1,
+    )
+    stock = cell(
+        raw, "par_dispositif", TOTAL, "non_renseigne"
+    )  # the prescriber has no density class
     assert (stock["carnets_emis"], stock["carnets_remis"]) == (1, 0)
 
 
@@ -66,8 +81,11 @@ def test_days_to_first_session_are_paris_calendar_days(raw):
     hist = raw.tables["par_dispositif"].delays[(TOTAL, TOTAL)]
     assert hist == [(0.0, 1), (1.0, 1), (3.0, 1)]
     derived = impact_protect._derived(cell(raw, "par_dispositif", TOTAL, TOTAL), hist, 3)
-    assert (derived["delai_premiere_seance_q1_jours"], derived["delai_premiere_seance_mediane_jours"],
-            derived["delai_premiere_seance_q3_jours"]) == (0.5, 1.0, 2.0)
+    assert (
+        derived["delai_premiere_seance_q1_jours"],
+        derived["delai_premiere_seance_mediane_jours"],
+        derived["delai_premiere_seance_q3_jours"],
+    ) == (0.5, 1.0, 2.0)
 
 
 def test_months_are_paris_months(raw):
@@ -95,7 +113,10 @@ def test_beneficiary_dimensions_themes_and_structures(raw, world):
     assert themes[("aide_aux_demarches_administratives", TOTAL)]["beneficiaires"] == 1
     places = raw.tables["par_lieu"]
     assert places.cells[(str(world.other_structure), "urban")]["cheques_encaisses"] == 10
-    assert places.codes[str(world.other_structure)].isdigit() and len(places.codes[str(world.other_structure)]) == 14
+    assert (
+        places.codes[str(world.other_structure)].isdigit()
+        and len(places.codes[str(world.other_structure)]) == 14
+    )
     funders = raw.tables["par_financeur"].cells
     assert funders[(str(world.world.funder_a.id), TOTAL)]["carnets_remis"] == 3
     assert funders[(str(world.world.funder_b.id), TOTAL)]["carnets_remis"] == 3
@@ -105,7 +126,9 @@ def test_with_three_people_everything_about_people_is_masked(raw):
     report = impact_protect.protect(raw)
     assert report.total("carnets", "ensemble", "beneficiaires") is None
     assert report.total("carnets", "ensemble", "carnets_emis") is None
-    assert all(c.rural.estimate is None and c.difference.estimate is None for c in report.comparisons)
+    assert all(
+        c.rural.estimate is None and c.difference.estimate is None for c in report.comparisons
+    )
     assert report.primary > 0
 
 
@@ -118,16 +141,34 @@ def test_a_threshold_below_eleven_is_refused(raw):
 def test_a_funder_sees_only_its_programmes_and_an_evaluator_everything(session, world):
     other_funder = f.funder(session, "Autre fondation")
     f.programme(session, [(other_funder, 10_000)], name="Autre dispositif")
-    user = accounts.create_user(session, f.ACTOR, email="f@test.fr", name="F", password="x" * 12,
-                                grants=[(world.world.funder_a.id, "funder")])
+    user = accounts.create_user(
+        session,
+        f.ACTOR,
+        email="f@test.fr",
+        name="F",
+        password="x" * 12,
+        grants=[(world.world.funder_a.id, "funder")],
+    )
     scope = impact.scope_for(session, Actor(label="f", user_id=user.id))
     assert scope.programmes == frozenset({world.world.programme.id})
     operator = f.funder(session, "Opérateur")  # an evaluator of a funder sees its programmes only
-    evaluator = accounts.create_user(session, f.ACTOR, email="e@test.fr", name="E", password="x" * 12,
-                                     grants=[(world.world.prescriber.id, "evaluator")])
+    evaluator = accounts.create_user(
+        session,
+        f.ACTOR,
+        email="e@test.fr",
+        name="E",
+        password="x" * 12,
+        grants=[(world.world.prescriber.id, "evaluator")],
+    )
     assert impact.scope_for(session, Actor(label="e", user_id=evaluator.id)).programmes is None
-    scoped = accounts.create_user(session, f.ACTOR, email="g@test.fr", name="G", password="x" * 12,
-                                  grants=[(operator.id, "evaluator")])
+    scoped = accounts.create_user(
+        session,
+        f.ACTOR,
+        email="g@test.fr",
+        name="G",
+        password="x" * 12,
+        grants=[(operator.id, "evaluator")],
+    )
     assert impact.scope_for(session, Actor(label="g", user_id=scoped.id)).programmes == frozenset()
     with pytest.raises(DomainError):
         scope.narrowed(99_999)

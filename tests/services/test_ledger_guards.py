@@ -21,10 +21,14 @@ from voucher.services import ledger_audit
 
 def _raw_entry(session: Session, amounts: list[int]) -> None:
     acc = session.scalar(select(Account.id).limit(1))
-    entry = session.execute(insert(JournalEntry).values(
-        ref="x" * 32, kind="manual", at=utcnow(), posting_count=len(amounts), hash="0" * 64)
-        .returning(JournalEntry.id)).scalar_one()
-    session.execute(insert(Posting), [{"entry_id": entry, "account_id": acc, "amount": a} for a in amounts])
+    entry = session.execute(
+        insert(JournalEntry)
+        .values(ref="x" * 32, kind="manual", at=utcnow(), posting_count=len(amounts), hash="0" * 64)
+        .returning(JournalEntry.id)
+    ).scalar_one()
+    session.execute(
+        insert(Posting), [{"entry_id": entry, "account_id": acc, "amount": a} for a in amounts]
+    )
 
 
 def test_an_unbalanced_entry_cannot_be_committed(fresh_engine):
@@ -47,8 +51,12 @@ def test_a_zero_posting_is_refused(fresh_engine):
 def test_journal_and_audit_rows_are_append_only(fresh_engine):
     with unit_of_work(fresh_engine) as s:
         f.world(s, books=1)
-    for statement in ("UPDATE posting SET amount = amount + 1", "DELETE FROM journal_entry",
-                      "DELETE FROM audit_event", "UPDATE audit_event SET action = 'x'"):
+    for statement in (
+        "UPDATE posting SET amount = amount + 1",
+        "DELETE FROM journal_entry",
+        "DELETE FROM audit_event",
+        "UPDATE audit_event SET action = 'x'",
+    ):
         with pytest.raises(DBAPIError) as exc:
             with unit_of_work(fresh_engine) as s:
                 s.execute(text(statement))
@@ -59,11 +67,18 @@ def _tamper(engine, backend: str) -> int:
     with unit_of_work(engine) as s:
         target = s.scalar(select(Posting.entry_id).order_by(Posting.id.desc()).limit(1))
         if backend == "postgresql":
-            s.execute(text("SET LOCAL session_replication_role = replica"))  # bypass triggers, as an intruder with superuser rights would
+            s.execute(
+                text("SET LOCAL session_replication_role = replica")
+            )  # bypass triggers, as an intruder with superuser rights would
         else:
             s.execute(text("DROP TRIGGER posting_append_only_update"))
-        s.execute(text("UPDATE posting SET amount = amount + 500 WHERE id = "
-                       "(SELECT min(id) FROM posting WHERE entry_id = :e)"), {"e": target})
+        s.execute(
+            text(
+                "UPDATE posting SET amount = amount + 500 WHERE id = "
+                "(SELECT min(id) FROM posting WHERE entry_id = :e)"
+            ),
+            {"e": target},
+        )
     return int(target)
 
 
@@ -79,7 +94,12 @@ def test_changing_one_posting_in_sql_is_detected_and_named(fresh_engine, backend
     named = {p.entry_id for p in report.problems if p.check in ("entry_hash", "entry_balanced")}
     assert entry in named
     url = fresh_engine.url.render_as_string(hide_password=False)
-    run = subprocess.run([sys.executable, "-m", "voucher", "audit"], capture_output=True,
-                         text=True, env={"DATABASE_URL": url, "PATH": "/usr/bin:/bin"}, timeout=120)
+    run = subprocess.run(
+        [sys.executable, "-m", "voucher", "audit"],
+        capture_output=True,
+        text=True,
+        env={"DATABASE_URL": url, "PATH": "/usr/bin:/bin"},
+        timeout=120,
+    )
     assert run.returncode != 0
     assert f"écriture {entry}" in run.stderr + run.stdout

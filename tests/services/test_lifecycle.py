@@ -34,19 +34,27 @@ def test_funds_issue_activate_redeem_and_expire_balance_at_every_step(session):
         issuance.activate_batch(session, f.ACTOR, w.batch.id)
     assert exc.value.code == "insufficient_funds"
     for funder in (w.funder_a, w.funder_b):
-        issuance.record_funds_received(session, f.ACTOR, programme_id=pid, funder_id=funder.id,
-                                       amount_cents=10_000, received_on=date(2026, 2, 1))
+        issuance.record_funds_received(
+            session,
+            f.ACTOR,
+            programme_id=pid,
+            funder_id=funder.id,
+            amount_cents=10_000,
+            received_on=date(2026, 2, 1),
+        )
     assert journal.balance(session, "bank") == 20_000
     issuance.activate_batch(session, f.ACTOR, w.batch.id)
     assert journal.balance(session, ledger.issued(pid, presc)) == 0
     assert journal.balance(session, ledger.outstanding(pid, presc)) == -20_000
     assert journal.balance(session, ledger.funder_funds(w.funder_a.id, pid)) == 0
     first_serial = w.batch.first_serial
-    handout.hand_out(session, f.ACTOR, serial=first_serial, prescriber_id=presc,
-                     profile=f.profile(), key=f.KEY)
+    handout.hand_out(
+        session, f.ACTOR, serial=first_serial, prescriber_id=presc, profile=f.profile(), key=f.KEY
+    )
     code = codes_of(session, w.batch.id, "distributed")[0]
-    result = redemption.redeem(session, f.ACTOR, redemption.Scan(code=code, structure_id=w.structure.id,
-                                                                 theme="email"))
+    result = redemption.redeem(
+        session, f.ACTOR, redemption.Scan(code=code, structure_id=w.structure.id, theme="email")
+    )
     assert result.status == "accepted"
     assert journal.balance(session, ledger.payable(w.structure.id)) == -1_000
     assert journal.balance(session, ledger.outstanding(pid, presc)) == -19_000
@@ -54,13 +62,20 @@ def test_funds_issue_activate_redeem_and_expire_balance_at_every_step(session):
     assert journal.balance(session, ledger.breakage(pid)) == -10_000
     report = ledger_audit.verify(session)
     assert report.ok, report.problems
-    assert session.scalar(select(func.count()).select_from(AuditEvent)
-                          .where(AuditEvent.action == "redemption.accepted")) == 1
+    assert (
+        session.scalar(
+            select(func.count())
+            .select_from(AuditEvent)
+            .where(AuditEvent.action == "redemption.accepted")
+        )
+        == 1
+    )
 
 
 def test_expiry_books_breakage_for_every_unused_voucher(session):
-    w = f.world(session, books=1, valid_until=date(2025, 12, 31), grace_days=31,
-                valid_from=date(2025, 1, 1))
+    w = f.world(
+        session, books=1, valid_until=date(2025, 12, 31), grace_days=31, valid_from=date(2025, 1, 1)
+    )
     with time_machine.travel("2026-01-31 22:00:00Z"):  # still 31 January in Paris
         with pytest.raises(DomainError) as exc:
             expiry.expire_programme(session, f.ACTOR, w.programme.id)

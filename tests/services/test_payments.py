@@ -20,8 +20,15 @@ from voucher.domain.finance import Period
 from voucher.services import journal, ledger_audit, month_close, payments
 from voucher.services.context import SYSTEM
 
-DEBTOR = sepa.Party(name="Opérateur du registre (démo)", iban="FR7630006000011234567890189", bic="AGRIFRPP",
-                    street="place de la Mairie", building="1", postcode="86000", town="Poitiers")
+DEBTOR = sepa.Party(
+    name="Opérateur du registre (démo)",
+    iban="FR7630006000011234567890189",
+    bic="AGRIFRPP",
+    street="place de la Mairie",
+    building="1",
+    postcode="86000",
+    town="Poitiers",
+)
 JUNE = fw.paris(2026, 6, 2)
 
 
@@ -37,8 +44,9 @@ def closed_march(session, structures: int = 2) -> fw.FinanceWorld:
 
 def run(session, version: str = "pain.001.001.09", actor=SYSTEM):
     with calendar.at(JUNE):
-        return payments.create_run(session, actor, debtor=DEBTOR, version=version,
-                                   execution_date=date(2026, 6, 3))
+        return payments.create_run(
+            session, actor, debtor=DEBTOR, version=version, execution_date=date(2026, 6, 3)
+        )
 
 
 def local(tag: str) -> str:
@@ -68,9 +76,15 @@ def test_a_run_pays_each_statement_once_in_a_file_valid_against_the_official_xsd
         st = statements[number]
         assert tx["EndToEndId"] == f"REL-{number}-1"
         assert tx["InstdAmt"] == f"{st.total_cents // 100}.{st.total_cents % 100:02d}"
-        assert tx["StrtNm"] == "rue de la Republique" and tx["TwnNm"] == "Poitiers" and tx["Ctry"] == "FR"
+        assert (
+            tx["StrtNm"] == "rue de la Republique"
+            and tx["TwnNm"] == "Poitiers"
+            and tx["Ctry"] == "FR"
+        )
         assert tx["PstCd"] == "86000" and tx["BldgNb"] == "12"
-        iban = session.scalar(select(PaymentTransfer.iban).where(PaymentTransfer.statement_id == st.id))
+        iban = session.scalar(
+            select(PaymentTransfer.iban).where(PaymentTransfer.statement_id == st.id)
+        )
         assert tx["IBAN"] == iban
     assert len({tx["EndToEndId"] for tx in txs}) == 2
     for place in w.structures:
@@ -116,7 +130,9 @@ def test_a_recent_iban_change_needs_two_different_approvers_before_payment(sessi
     first, second = fw.person(session, operator), fw.person(session, operator)
     result = run(session)
     assert [p.structure_id for p in result.included] == [w.structures[0].id]
-    assert [(p.structure_id, p.withheld) for p in result.withheld] == [(changed.id, "second_approval_needed")]
+    assert [(p.structure_id, p.withheld) for p in result.withheld] == [
+        (changed.id, "second_approval_needed")
+    ]
     assert "deux personnes" in result.withheld[0].withheld_fr
     waiting = result.withheld[0].statement_id
     with calendar.at(JUNE):
@@ -129,9 +145,16 @@ def test_a_recent_iban_change_needs_two_different_approvers_before_payment(sessi
         assert payments.approve(session, second, waiting) == 2
     paid = run(session)
     assert [p.statement_id for p in paid.included] == [waiting]
-    transfer = session.scalars(select(PaymentTransfer).where(PaymentTransfer.statement_id == waiting)).one()
-    assert transfer.iban.startswith("FR76") and transfer.iban != session.scalars(
-        select(PaymentTransfer.iban).where(PaymentTransfer.statement_id != waiting)).first()
+    transfer = session.scalars(
+        select(PaymentTransfer).where(PaymentTransfer.statement_id == waiting)
+    ).one()
+    assert (
+        transfer.iban.startswith("FR76")
+        and transfer.iban
+        != session.scalars(
+            select(PaymentTransfer.iban).where(PaymentTransfer.statement_id != waiting)
+        ).first()
+    )
     assert ledger_audit.verify(session).ok
 
 

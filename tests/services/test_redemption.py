@@ -19,14 +19,21 @@ RECEPTION = Actor(label="accueil", user_id=77)
 
 
 def first_code(session, batch_id, position=1, serial_offset=0):
-    return session.scalar(select(Voucher.code).join(Book, Book.id == Voucher.book_id).where(
-        Book.batch_id == batch_id, Voucher.position == position)
-        .order_by(Book.serial).offset(serial_offset).limit(1))
+    return session.scalar(
+        select(Voucher.code)
+        .join(Book, Book.id == Voucher.book_id)
+        .where(Book.batch_id == batch_id, Voucher.position == position)
+        .order_by(Book.serial)
+        .offset(serial_offset)
+        .limit(1)
+    )
 
 
 def counts(session):
-    return (session.scalar(select(func.count()).select_from(JournalEntry)),
-            session.scalar(select(func.count()).select_from(Redemption)))
+    return (
+        session.scalar(select(func.count()).select_from(JournalEntry)),
+        session.scalar(select(func.count()).select_from(Redemption)),
+    )
 
 
 def refused(session, scan, actor=RECEPTION):
@@ -82,7 +89,9 @@ def test_structure_without_a_valid_label_or_outside_the_programme(session):
     w = f.world(session)
     code = first_code(session, w.batch.id)
     lapsed = f.structure(session, "Lieu au label échu", label=None)
-    reference.add_label(session, f.ACTOR, lapsed.id, "Pass numérique", date(2020, 1, 1), date(2021, 1, 1))
+    reference.add_label(
+        session, f.ACTOR, lapsed.id, "Pass numérique", date(2020, 1, 1), date(2021, 1, 1)
+    )
     assert refused(session, scan(w, code, structure_id=lapsed.id)).code == "structure_not_labelled"
     w2 = f.world(session, label_names=["Label du département"])
     assert refused(session, scan(w2, first_code(session, w2.batch.id))).code == "not_accepted_here"
@@ -90,13 +99,21 @@ def test_structure_without_a_valid_label_or_outside_the_programme(session):
 
 
 def test_a_structure_outside_the_pilot_zones_is_refused(session):
-    zone = reference.create_zone(session, f.ACTOR, name="Zone test rurale", kind="rural",
-                                 communes=[("86165", "Montmorillon", 3)])
+    zone = reference.create_zone(
+        session,
+        f.ACTOR,
+        name="Zone test rurale",
+        kind="rural",
+        communes=[("86165", "Montmorillon", 3)],
+    )
     w = f.world(session, zone_ids=[zone.id])
     code = first_code(session, w.batch.id)
     assert refused(session, scan(w, code)).code == "not_accepted_here"  # structure is in 86194
     inside = f.structure(session, "Café de Montmorillon", commune="86165")
-    assert redemption.redeem(session, RECEPTION, scan(w, code, structure_id=inside.id)).status == "accepted"
+    assert (
+        redemption.redeem(session, RECEPTION, scan(w, code, structure_id=inside.id)).status
+        == "accepted"
+    )
 
 
 def test_a_held_voucher_refuses_a_second_scan(session):
@@ -136,13 +153,23 @@ def test_a_replayed_scan_id_returns_the_first_result_and_changes_nothing(session
 
 def test_reception_can_cancel_its_own_scan_within_the_window_only(session):
     w = f.world(session)
-    handout.hand_out(session, f.ACTOR, serial=w.batch.first_serial, prescriber_id=w.prescriber.id,
-                     profile=f.profile(), key=f.KEY)
+    handout.hand_out(
+        session,
+        f.ACTOR,
+        serial=w.batch.first_serial,
+        prescriber_id=w.prescriber.id,
+        profile=f.profile(),
+        key=f.KEY,
+    )
     code = first_code(session, w.batch.id)
     res = redemption.redeem(session, RECEPTION, scan(w, code))
     with pytest.raises(DomainError) as exc:
-        redemption.cancel(session, Actor(label="autre", user_id=78), res.redemption_id,
-                          structure_id=w.structure.id)
+        redemption.cancel(
+            session,
+            Actor(label="autre", user_id=78),
+            res.redemption_id,
+            structure_id=w.structure.id,
+        )
     assert exc.value.code == "not_your_scan"
     with time_machine.travel(datetime.now(UTC) + timedelta(minutes=16)):
         with pytest.raises(DomainError) as exc:
@@ -165,8 +192,14 @@ def test_a_cancelled_scan_follows_what_happened_to_its_book_since(session):
     w = f.world(session)
     code = first_code(session, w.batch.id)
     res = redemption.redeem(session, RECEPTION, scan(w, code))
-    handout.hand_out(session, f.ACTOR, serial=w.batch.first_serial, prescriber_id=w.prescriber.id,
-                     profile=f.profile(), key=f.KEY)
+    handout.hand_out(
+        session,
+        f.ACTOR,
+        serial=w.batch.first_serial,
+        prescriber_id=w.prescriber.id,
+        profile=f.profile(),
+        key=f.KEY,
+    )
     redemption.cancel(session, RECEPTION, res.redemption_id, structure_id=w.structure.id)
     assert session.scalar(select(Voucher.state).where(Voucher.code == code)) == "distributed"
 
@@ -192,8 +225,9 @@ def test_refused_scans_are_recorded_without_the_full_code(session):
 
     w = f.world(session)
     raw = codes.generate()
-    redemption.record_refusal(session, RECEPTION, structure_id=w.structure.id, raw_code=raw,
-                              reason="unknown_code")
+    redemption.record_refusal(
+        session, RECEPTION, structure_id=w.structure.id, raw_code=raw, reason="unknown_code"
+    )
     row = session.scalars(select(RefusedScan)).one()
     assert row.code_tail == raw[-4:] and row.reason == "unknown_code" and row.user_id == 77
 

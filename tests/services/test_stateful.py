@@ -8,7 +8,13 @@ from datetime import date
 
 from hypothesis import HealthCheck, settings
 from hypothesis import strategies as st
-from hypothesis.stateful import RuleBasedStateMachine, initialize, invariant, rule, run_state_machine_as_test
+from hypothesis.stateful import (
+    RuleBasedStateMachine,
+    initialize,
+    invariant,
+    rule,
+    run_state_machine_as_test,
+)
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -43,8 +49,9 @@ def make_machine(engine):
             self._load_batch(self.w.batch.id, self.w.prescriber.id)
 
         def _load_batch(self, batch_id, holder):
-            for code, serial in self.s.execute(select(Voucher.code, Book.serial).join(Book)
-                                               .where(Book.batch_id == batch_id)).all():
+            for code, serial in self.s.execute(
+                select(Voucher.code, Book.serial).join(Book).where(Book.batch_id == batch_id)
+            ).all():
                 self.states[code], self.holder[code], self.book_of[code] = "issued", holder, serial
                 self.book_status[serial] = "in_stock"
 
@@ -55,16 +62,27 @@ def make_machine(engine):
 
         @rule(books=st.integers(1, 2))
         def issue(self, books):
-            b = issuance.issue_batch(self.s, f.ACTOR, programme_id=self.w.programme.id,
-                                     prescriber_id=self.w.prescriber.id, books=books)
+            b = issuance.issue_batch(
+                self.s,
+                f.ACTOR,
+                programme_id=self.w.programme.id,
+                prescriber_id=self.w.prescriber.id,
+                books=books,
+            )
             self.batches.append((b.id, False))
             self._load_batch(b.id, self.w.prescriber.id)
 
-        @rule(amount=st.integers(1, 5) .map(lambda n: n * FACE * PER_BOOK))
+        @rule(amount=st.integers(1, 5).map(lambda n: n * FACE * PER_BOOK))
         def fund(self, amount):
             for funder in (self.w.funder_a, self.w.funder_b):
-                issuance.record_funds_received(self.s, f.ACTOR, programme_id=self.w.programme.id,
-                                               funder_id=funder.id, amount_cents=amount, received_on=date(2026, 1, 1))
+                issuance.record_funds_received(
+                    self.s,
+                    f.ACTOR,
+                    programme_id=self.w.programme.id,
+                    funder_id=funder.id,
+                    amount_cents=amount,
+                    received_on=date(2026, 1, 1),
+                )
             self.funded += 2 * amount
 
         @rule(i=st.integers(0, 10))
@@ -88,8 +106,14 @@ def make_machine(engine):
             serial = serials[i % len(serials)]
             codes = [c for c, s in self.book_of.items() if s == serial]
             try:
-                handout.hand_out(self.s, f.ACTOR, serial=serial, prescriber_id=self.holder[codes[0]],
-                                 profile=f.profile(f"ref-{i}"), key=f.KEY)
+                handout.hand_out(
+                    self.s,
+                    f.ACTOR,
+                    serial=serial,
+                    prescriber_id=self.holder[codes[0]],
+                    profile=f.profile(f"ref-{i}"),
+                    key=f.KEY,
+                )
             except DomainError as exc:
                 assert exc.code in ("book_already_handed_out", "book_unusable", "not_active")
                 return
@@ -103,10 +127,15 @@ def make_machine(engine):
             code = sorted(self.states)[i % len(self.states)]
             before = self.states[code]
             try:
-                res = redemption.redeem(self.s, DESK, redemption.Scan(code=code, structure_id=self.w.structure.id))
+                res = redemption.redeem(
+                    self.s, DESK, redemption.Scan(code=code, structure_id=self.w.structure.id)
+                )
             except DomainError as exc:
-                expected = {"issued": "not_active", "redeemed": "already_redeemed",
-                            "cancelled": "cancelled"}[before]
+                expected = {
+                    "issued": "not_active",
+                    "redeemed": "already_redeemed",
+                    "cancelled": "cancelled",
+                }[before]
                 assert exc.code == expected
                 return
             assert before in ("active", "distributed") and res.status == "accepted"
@@ -121,13 +150,16 @@ def make_machine(engine):
             redemption.cancel(self.s, DESK, self.live.pop(code), structure_id=self.w.structure.id)
             serial = self.book_of[code]
             self.states[code] = {"handed_out": "distributed", "lost": "cancelled"}.get(
-                self.book_status[serial], "active")
+                self.book_status[serial], "active"
+            )
 
         @rule(i=st.integers(0, 50))
         def move(self, i):
             serial = sorted(self.book_status)[i % len(self.book_status)]
             codes = [c for c, s in self.book_of.items() if s == serial]
-            target = self.other.id if self.holder[codes[0]] != self.other.id else self.w.prescriber.id
+            target = (
+                self.other.id if self.holder[codes[0]] != self.other.id else self.w.prescriber.id
+            )
             try:
                 issuance.move_book(self.s, f.ACTOR, serial, target)
             except DomainError as exc:
@@ -154,15 +186,23 @@ def make_machine(engine):
         def matches_model(self):
             if not hasattr(self, "s"):
                 return
-            db_states = dict(self.s.execute(select(Voucher.code, Voucher.state)
-                                            .where(Voucher.code.in_(list(self.states)))).all())
+            db_states = dict(
+                self.s.execute(
+                    select(Voucher.code, Voucher.state).where(Voucher.code.in_(list(self.states)))
+                ).all()
+            )
             assert db_states == self.states
             pid = self.w.programme.id
             for presc in (self.w.prescriber.id, self.other.id):
-                out = sum(FACE for c, st_ in self.states.items()
-                          if st_ in ("active", "distributed") and self.holder[c] == presc)
+                out = sum(
+                    FACE
+                    for c, st_ in self.states.items()
+                    if st_ in ("active", "distributed") and self.holder[c] == presc
+                )
                 assert journal.balance(self.s, ledger.outstanding(pid, presc)) == -out
-            assert journal.balance(self.s, ledger.payable(self.w.structure.id)) == -FACE * len(self.live)
+            assert journal.balance(self.s, ledger.payable(self.w.structure.id)) == -FACE * len(
+                self.live
+            )
             assert journal.balance(self.s, "bank") == self.funded
             report = ledger_audit.verify(self.s)
             assert report.ok, report.problems
@@ -173,5 +213,10 @@ def make_machine(engine):
 def test_random_operation_sequences_keep_every_invariant(engine):
     run_state_machine_as_test(
         make_machine(engine),
-        settings=settings(max_examples=25, stateful_step_count=25, deadline=None,
-                          suppress_health_check=list(HealthCheck)))
+        settings=settings(
+            max_examples=25,
+            stateful_step_count=25,
+            deadline=None,
+            suppress_health_check=list(HealthCheck),
+        ),
+    )

@@ -41,7 +41,9 @@ def test_close_pay_settle_and_export_from_the_command_line(fresh_engine, tmp_pat
 
     out = tmp_path / "virements.xml"
     assert run.invoke(main, ["payrun", "create", "--version", "pain.001.001.03"]).exit_code == 0
-    made = run.invoke(main, ["payrun", "create", "--version", "pain.001.001.03", "--confirm", "-o", str(out)])
+    made = run.invoke(
+        main, ["payrun", "create", "--version", "pain.001.001.03", "--confirm", "-o", str(out)]
+    )
     assert made.exit_code == 0, made.output
     assert sepa.validate(out.read_bytes(), "pain.001.001.03") == []
     assert "Rien à payer" in run.invoke(main, ["payrun", "create", "--confirm"]).output
@@ -58,11 +60,25 @@ def test_close_pay_settle_and_export_from_the_command_line(fresh_engine, tmp_pat
     with unit_of_work(fresh_engine) as s:
         assert s.scalars(select(Statement.status)).one() == "paid"
 
-    exported = run.invoke(main, ["fec", "--from", "2026-01-01", "--to", "2026-12-31", "--output-dir",
-                                 str(tmp_path), "--xlsx"])
+    exported = run.invoke(
+        main,
+        [
+            "fec",
+            "--from",
+            "2026-01-01",
+            "--to",
+            "2026-12-31",
+            "--output-dir",
+            str(tmp_path),
+            "--xlsx",
+        ],
+    )
     assert exported.exit_code == 0, exported.output
     (text_file,) = tmp_path.glob("*FEC20261231.txt")
-    assert fec.read(text_file.read_text(encoding="utf-8")) and (tmp_path / (text_file.stem + ".xlsx")).exists()
+    assert (
+        fec.read(text_file.read_text(encoding="utf-8"))
+        and (tmp_path / (text_file.stem + ".xlsx")).exists()
+    )
     balance = run.invoke(main, ["trial-balance", "--from", "2026-01-01", "--to", "2026-12-31"])
     assert balance.exit_code == 0 and "Total" in balance.output
     pdf = tmp_path / "releve.pdf"

@@ -11,7 +11,9 @@ from voucher.db.models import Hold, User
 from voucher.web.cli import main
 
 
-def test_holds_are_listed_and_decided_by_someone_else_than_the_scanner(fresh_engine, tmp_path, monkeypatch):
+def test_holds_are_listed_and_decided_by_someone_else_than_the_scanner(
+    fresh_engine, tmp_path, monkeypatch
+):
     monkeypatch.setenv("DATABASE_URL", fresh_engine.url.render_as_string(hide_password=False))
     monkeypatch.setenv("VOUCHER_INSTANCE", str(tmp_path))
     with unit_of_work(fresh_engine) as s:
@@ -26,9 +28,22 @@ def test_holds_are_listed_and_decided_by_someone_else_than_the_scanner(fresh_eng
     assert listed.exit_code == 0 and "Passages retenus (à vérifier) : 1" in listed.output
     own = runner.invoke(main, ["holds", "release", str(hold_id), "--as", emails[scanner.user_id]])
     assert own.exit_code == 1 and "same_person_review" in own.output
-    done = runner.invoke(main, ["holds", "reject", str(hold_id), "--as", emails[reviewer.user_id],
-                                "--note", "Carnet jamais remis."])
+    done = runner.invoke(
+        main,
+        [
+            "holds",
+            "reject",
+            str(hold_id),
+            "--as",
+            emails[reviewer.user_id],
+            "--note",
+            "Carnet jamais remis.",
+        ],
+    )
     assert done.exit_code == 0, done.output
     with unit_of_work(fresh_engine) as s:
         assert s.get(Hold, hold_id).status == "rejected"
-    assert "Passages retenus (rejeté) : 1" in runner.invoke(main, ["holds", "list", "--status", "rejected"]).output
+    assert (
+        "Passages retenus (rejeté) : 1"
+        in runner.invoke(main, ["holds", "list", "--status", "rejected"]).output
+    )

@@ -23,8 +23,14 @@ def _setup(fresh_engine, tmp_path, monkeypatch) -> tuple[int, int]:
     monkeypatch.setattr(cli, "engine", lambda: fresh_engine)  # one engine, disposed by the fixture
     with unit_of_work(fresh_engine) as s:
         w = f.world(s, books=2)
-        accounts.create_user(s, f.ACTOR, email=EMAIL, name="Camille", password="un mot de passe assez long",
-                             grants=[(w.funder_a.id, "funder")])
+        accounts.create_user(
+            s,
+            f.ACTOR,
+            email=EMAIL,
+            name="Camille",
+            password="un mot de passe assez long",
+            grants=[(w.funder_a.id, "funder")],
+        )
         return w.batch.id, w.batch.first_serial
 
 
@@ -39,7 +45,9 @@ def test_the_print_workflow_from_the_command_line(fresh_engine, tmp_path, monkey
     assert refused.exit_code == 1 and "proof_not_approved" in refused.output
     assert list(tmp_path.iterdir()) == []  # no file, no partial file
 
-    assert _run("proof", "--batch", str(batch_id), "--out", str(tmp_path / "bat.pdf")).exit_code == 0
+    assert (
+        _run("proof", "--batch", str(batch_id), "--out", str(tmp_path / "bat.pdf")).exit_code == 0
+    )
     assert _run("approve", "--batch", str(batch_id)).exit_code == 0
     wrong_name = _run("production", "--batch", str(batch_id), "--out", str(tmp_path / "lot.zip"))
     assert wrong_name.exit_code == 1 and not (tmp_path / "lot.zip").exists()

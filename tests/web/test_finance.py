@@ -40,11 +40,13 @@ def scene(app) -> Scene:
             fw.scan(s, w, fw.paris(2026, 9, 3 + i), structure=i)
         op = fw.operator(s)
         return Scene(
-            operator_finance=fw.person(s, op).user_id, funder_finance=fw.person(s, w.w.funder_a.id).user_id,
+            operator_finance=fw.person(s, op).user_id,
+            funder_finance=fw.person(s, w.w.funder_a.id).user_id,
             stranger_finance=fw.person(s, f.funder(s, "Autre fondation").id).user_id,
             reception=fw.person(s, w.structures[0].id, "reception").user_id,
             other_reception=fw.person(s, w.structures[1].id, "reception").user_id,
-            structure_name=w.structures[0].name)
+            structure_name=w.structures[0].name,
+        )
 
 
 def sign_in(client, user_id: int) -> None:
@@ -55,7 +57,9 @@ def sign_in(client, user_id: int) -> None:
 
 
 def token(client, path: str = "/finance") -> str:
-    return re.search(r'name="csrf_token" value="([^"]+)"', client.get(path).get_data(as_text=True)).group(1)
+    return re.search(
+        r'name="csrf_token" value="([^"]+)"', client.get(path).get_data(as_text=True)
+    ).group(1)
 
 
 def count(app, model) -> int:
@@ -66,7 +70,9 @@ def count(app, model) -> int:
 
 def close_september(client) -> None:
     with calendar.at(fw.paris(2026, 10, 2)):
-        answer = client.post("/finance/cloture", data={"mois": "2026-09", "csrf_token": token(client)})
+        answer = client.post(
+            "/finance/cloture", data={"mois": "2026-09", "csrf_token": token(client)}
+        )
     assert answer.status_code == 303
 
 
@@ -77,11 +83,17 @@ def test_finance_closes_a_month_and_downloads_a_statement_pdf(app, client, scene
     assert page.status_code == 200 and "Clôturer ce mois" in body and '<svg role="img"' in body
     close_september(client)
     month = client.get("/finance/mois/2026-09").get_data(as_text=True)
-    assert "2 relevé(s)" in month and scene.structure_name in month and "Empreinte du journal" in month
+    assert (
+        "2 relevé(s)" in month and scene.structure_name in month and "Empreinte du journal" in month
+    )
     listing = client.get("/finance/releves?mois=2026-09").get_data(as_text=True)
     sid = re.search(r"/finance/releves/(\d+)\.pdf", listing).group(1)
     pdf = client.get(f"/finance/releves/{sid}.pdf")
-    assert pdf.status_code == 200 and pdf.mimetype == "application/pdf" and pdf.data.startswith(b"%PDF")
+    assert (
+        pdf.status_code == 200
+        and pdf.mimetype == "application/pdf"
+        and pdf.data.startswith(b"%PDF")
+    )
     close_september(client)  # again: nothing new
     assert count(app, Statement) == 2
 
@@ -116,24 +128,42 @@ def test_another_funders_accountant_sees_nothing_and_gets_404(app, client, scene
 def test_payment_run_sepa_download_then_camt_upload_settles(app, client, scene):
     sign_in(client, scene.operator_finance)
     close_september(client)
-    answer = client.post("/finance/paiements", data={"version": "pain.001.001.03",
-                                                     "csrf_token": token(client, "/finance/paiements")})
+    answer = client.post(
+        "/finance/paiements",
+        data={"version": "pain.001.001.03", "csrf_token": token(client, "/finance/paiements")},
+    )
     assert answer.status_code == 303
     with unit_of_work(app.extensions["voucher.engine"]) as s:
         run_id = s.scalar(select(PaymentRun.id))
-        transfers = [(t.amount_cents, t.end_to_end_id, t.iban) for t in s.scalars(select(PaymentTransfer))]
+        transfers = [
+            (t.amount_cents, t.end_to_end_id, t.iban) for t in s.scalars(select(PaymentTransfer))
+        ]
     xml = client.get(f"/finance/paiements/{run_id}.xml")
     assert xml.status_code == 200 and sepa.validate(xml.data, "pain.001.001.03") == []
     assert "attachment" in xml.headers["Content-Disposition"]
     (a, e1, i1), (b, e2, i2) = transfers
-    data = cf.camt053([cf.Line(a, e2e=e1, iban=i1), cf.Line(b, "CRDT", e2, i2, return_reason="AC04")])
-    upload = client.post("/finance/banque", data={"releve": (io.BytesIO(data), "releve.xml"),
-                                                  "csrf_token": token(client, "/finance/banque")},
-                         content_type="multipart/form-data")
+    data = cf.camt053(
+        [cf.Line(a, e2e=e1, iban=i1), cf.Line(b, "CRDT", e2, i2, return_reason="AC04")]
+    )
+    upload = client.post(
+        "/finance/banque",
+        data={
+            "releve": (io.BytesIO(data), "releve.xml"),
+            "csrf_token": token(client, "/finance/banque"),
+        },
+        content_type="multipart/form-data",
+    )
     assert upload.status_code == 303
     preview = client.get(upload.headers["Location"]).get_data(as_text=True)
-    assert "payé" in preview and "rejeté par la banque" in preview and "Valider ce rapprochement" in preview
-    applied = client.post(upload.headers["Location"] + "/appliquer", data={"csrf_token": token(client, "/finance/banque")})
+    assert (
+        "payé" in preview
+        and "rejeté par la banque" in preview
+        and "Valider ce rapprochement" in preview
+    )
+    applied = client.post(
+        upload.headers["Location"] + "/appliquer",
+        data={"csrf_token": token(client, "/finance/banque")},
+    )
     assert applied.status_code == 303
     with unit_of_work(app.extensions["voucher.engine"]) as s:
         assert sorted(s.scalars(select(Statement.status))) == ["paid", "rejected"]
@@ -143,9 +173,15 @@ def test_payment_run_sepa_download_then_camt_upload_settles(app, client, scene):
 def test_a_hostile_bank_file_is_refused_in_french_and_changes_nothing(app, client, scene):
     sign_in(client, scene.operator_finance)
     evil = b'<?xml version="1.0"?><!DOCTYPE d [<!ENTITY x SYSTEM "file:///etc/passwd">]><d>&x;</d>'
-    answer = client.post("/finance/banque", data={"releve": (io.BytesIO(evil), "x.xml"),
-                                                  "csrf_token": token(client, "/finance/banque")},
-                         content_type="multipart/form-data", follow_redirects=True)
+    answer = client.post(
+        "/finance/banque",
+        data={
+            "releve": (io.BytesIO(evil), "x.xml"),
+            "csrf_token": token(client, "/finance/banque"),
+        },
+        content_type="multipart/form-data",
+        follow_redirects=True,
+    )
     body = answer.get_data(as_text=True)
     assert "refusé par sécurité" in body and "Traceback" not in body and "passwd" not in body
     assert count(app, BankImport) == 0
@@ -172,8 +208,11 @@ def test_fec_and_trial_balance_download_for_the_operator(app, client, scene):
 def test_closing_a_month_not_over_or_without_csrf_changes_nothing(app, client, scene):
     sign_in(client, scene.operator_finance)
     with calendar.at(fw.paris(2026, 9, 20)):
-        refused = client.post("/finance/cloture", data={"mois": "2026-09", "csrf_token": token(client)},
-                              follow_redirects=True)
+        refused = client.post(
+            "/finance/cloture",
+            data={"mois": "2026-09", "csrf_token": token(client)},
+            follow_redirects=True,
+        )
     assert "seul un mois échu" in refused.get_data(as_text=True)
     assert client.post("/finance/cloture", data={"mois": "2026-09"}).status_code == 400
     assert count(app, Statement) == 0
@@ -182,9 +221,13 @@ def test_closing_a_month_not_over_or_without_csrf_changes_nothing(app, client, s
 def test_pages_of_the_workspace_answer_in_french(app, client, scene):
     sign_in(client, scene.operator_finance)
     close_september(client)
-    for path, words in (("/finance/paiements", "Relevés à payer"), ("/finance/banque", "Déposer un relevé"),
-                        ("/finance/comptabilite", "Fichier des Écritures Comptables"),
-                        ("/finance/avoirs", "Avoirs émis"), ("/finance/releves", "Relevés de remboursement")):
+    for path, words in (
+        ("/finance/paiements", "Relevés à payer"),
+        ("/finance/banque", "Déposer un relevé"),
+        ("/finance/comptabilite", "Fichier des Écritures Comptables"),
+        ("/finance/avoirs", "Avoirs émis"),
+        ("/finance/releves", "Relevés de remboursement"),
+    ):
         page = client.get(path)
         assert page.status_code == 200 and words in page.get_data(as_text=True), path
     assert client.get("/finance/mois/pas-un-mois").status_code == 404

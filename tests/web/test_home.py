@@ -24,6 +24,8 @@ def test_login_with_wrong_password_is_refused(client):
     import re
 
     token = re.search(r'name="csrf_token" value="([^"]+)"', page.get_data(as_text=True)).group(1)
-    bad = client.post("/connexion", data={"email": "x@y.test", "password": "nope", "csrf_token": token})
+    bad = client.post(
+        "/connexion", data={"email": "x@y.test", "password": "nope", "csrf_token": token}
+    )
     assert bad.status_code == 401
     assert "incorrect" in bad.get_data(as_text=True)

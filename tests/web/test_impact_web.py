@@ -29,9 +29,14 @@ def impact_app(app):
         other_funder = f.funder(s, "Fondation voisine")
         other = f.programme(s, [(other_funder, 10_000)], name="Dispositif voisin")
         operator = f.prescriber(s, "Laboratoire d'évaluation")
-        for email, org, role in (("eval@test.fr", operator.id, "evaluator"), ("fonda@test.fr", w.funder_a.id, "funder"),
-                                 ("accueil@test.fr", w.structure.id, "reception")):
-            accounts.create_user(s, f.ACTOR, email=email, name=email, password=PASSWORD, grants=[(org, role)])
+        for email, org, role in (
+            ("eval@test.fr", operator.id, "evaluator"),
+            ("fonda@test.fr", w.funder_a.id, "funder"),
+            ("accueil@test.fr", w.structure.id, "reception"),
+        ):
+            accounts.create_user(
+                s, f.ACTOR, email=email, name=email, password=PASSWORD, grants=[(org, role)]
+            )
         ids = {"programme": w.programme.id, "other": other.id}
     return app, ids
 
@@ -39,12 +44,19 @@ def impact_app(app):
 def login(client, email):
     page = client.get("/connexion")
     token = re.search(r'name="csrf_token" value="([^"]+)"', page.get_data(as_text=True)).group(1)
-    assert client.post("/connexion", data={"email": email, "password": PASSWORD, "csrf_token": token}).status_code == 302
+    assert (
+        client.post(
+            "/connexion", data={"email": email, "password": PASSWORD, "csrf_token": token}
+        ).status_code
+        == 302
+    )
     return token
 
 
 def csrf(client, url="/impact"):
-    return re.search(r'name="csrf_token" value="([^"]+)"', client.get(url).get_data(as_text=True)).group(1)
+    return re.search(
+        r'name="csrf_token" value="([^"]+)"', client.get(url).get_data(as_text=True)
+    ).group(1)
 
 
 def test_an_evaluator_sees_indicators_comparison_charts_and_downloads(impact_app, client):
@@ -68,13 +80,20 @@ def test_downloads_are_post_forms_and_audited(impact_app, client):
     app, _ids = impact_app
     login(client, "eval@test.fr")
     token = csrf(client)
-    for fmt, mime in (("csv-fr", "application/zip"), ("xlsx", "spreadsheetml"), ("pdf", "application/pdf")):
+    for fmt, mime in (
+        ("csv-fr", "application/zip"),
+        ("xlsx", "spreadsheetml"),
+        ("pdf", "application/pdf"),
+    ):
         answer = client.post(f"/impact/export/{fmt}", data={"csrf_token": token})
         assert answer.status_code == 200 and mime in answer.mimetype
         assert "attachment" in answer.headers["Content-Disposition"]
     assert client.post("/impact/export/csv").status_code == 400  # no CSRF token
     with unit_of_work(app.extensions["voucher.engine"]) as s:
-        formats = [e.details["format"] for e in s.scalars(select(AuditEvent).where(AuditEvent.action == "impact.export"))]
+        formats = [
+            e.details["format"]
+            for e in s.scalars(select(AuditEvent).where(AuditEvent.action == "impact.export"))
+        ]
     assert sorted(formats) == ["csv-fr", "pdf", "xlsx"]
 
 
@@ -86,7 +105,12 @@ def test_a_funder_sees_only_its_own_programmes(impact_app, client):
     assert client.get(f"/impact?programme={ids['programme']}").status_code == 200
     assert client.get(f"/impact?programme={ids['other']}").status_code == 404
     assert client.get(f"/impact/graphique/mois.png?programme={ids['other']}").status_code == 404
-    assert client.post(f"/impact/export/csv?programme={ids['other']}", data={"csrf_token": csrf(client)}).status_code == 404
+    assert (
+        client.post(
+            f"/impact/export/csv?programme={ids['other']}", data={"csrf_token": csrf(client)}
+        ).status_code
+        == 404
+    )
 
 
 def test_other_roles_and_anonymous_people_cannot_enter(impact_app, client):
@@ -103,8 +127,14 @@ def test_research_extract_is_refused_without_a_grant_then_given_with_one(impact_
     refused = client.post("/impact/extrait-recherche", data={"csrf_token": token, "format": "csv"})
     assert refused.status_code == 403 and "autorisation" in refused.get_data(as_text=True)
     with unit_of_work(app.extensions["voucher.engine"]) as s:
-        research.grant(s, f.ACTOR, email="eval@test.fr", programme_id=None, valid_until=date(2099, 1, 1),
-                       reason="Convention d'évaluation test")
+        research.grant(
+            s,
+            f.ACTOR,
+            email="eval@test.fr",
+            programme_id=None,
+            valid_until=date(2099, 1, 1),
+            reason="Convention d'évaluation test",
+        )
     assert "Extrait de recherche" in client.get("/impact").get_data(as_text=True)
     given = client.post("/impact/extrait-recherche", data={"csrf_token": token, "format": "csv"})
     assert given.status_code == 200
@@ -112,37 +142,84 @@ def test_research_extract_is_refused_without_a_grant_then_given_with_one(impact_
         rows = z.read("seances.csv").decode().splitlines()
     assert rows[0].startswith("beneficiaire,carnet,") and len(rows) == 1 + 15
     with unit_of_work(app.extensions["voucher.engine"]) as s:
-        outcomes = [e.outcome for e in s.scalars(select(AuditEvent).where(AuditEvent.action == "research.extract")
-                                                 .order_by(AuditEvent.id))]
+        outcomes = [
+            e.outcome
+            for e in s.scalars(
+                select(AuditEvent)
+                .where(AuditEvent.action == "research.extract")
+                .order_by(AuditEvent.id)
+            )
+        ]
     assert outcomes == ["refused", "ok"]
 
 
-def test_the_export_command_writes_each_format_and_refuses_a_low_threshold(impact_app, tmp_path, monkeypatch):
+def test_the_export_command_writes_each_format_and_refuses_a_low_threshold(
+    impact_app, tmp_path, monkeypatch
+):
     app, ids = impact_app
     monkeypatch.setenv("DATABASE_URL", app.config["DATABASE_URL"])
     from voucher.web import cli
     from voucher.web.cli import main
 
-    shared = app.extensions["voucher.engine"]  # one engine, disposed with the app (no leaked connections)
+    shared = app.extensions[
+        "voucher.engine"
+    ]  # one engine, disposed with the app (no leaked connections)
     monkeypatch.setattr(cli, "engine", lambda: shared)
 
     runner = CliRunner()
     for fmt in ("csv", "json", "parquet"):
         out = tmp_path / f"impact.{fmt}"
-        result = runner.invoke(main, ["export", "impact", "--format", fmt, "--out", str(out),
-                                      "--programme", str(ids["programme"])])
+        result = runner.invoke(
+            main,
+            [
+                "export",
+                "impact",
+                "--format",
+                fmt,
+                "--out",
+                str(out),
+                "--programme",
+                str(ids["programme"]),
+            ],
+        )
         assert result.exit_code == 0, result.output
         assert out.stat().st_size > 0 and "Secret statistique" in result.output
-    low = runner.invoke(main, ["export", "impact", "--format", "csv", "--out", str(tmp_path / "x.zip"),
-                               "--threshold", "5"])
+    low = runner.invoke(
+        main,
+        [
+            "export",
+            "impact",
+            "--format",
+            "csv",
+            "--out",
+            str(tmp_path / "x.zip"),
+            "--threshold",
+            "5",
+        ],
+    )
     assert low.exit_code == 1 and "threshold_too_low" in low.output
     assert not (tmp_path / "x.zip").exists()
-    denied = runner.invoke(main, ["export", "research", "--as", "eval@test.fr", "--out", str(tmp_path / "r.zip")])
+    denied = runner.invoke(
+        main, ["export", "research", "--as", "eval@test.fr", "--out", str(tmp_path / "r.zip")]
+    )
     assert denied.exit_code == 1 and "research_not_granted" in denied.output
-    granted = runner.invoke(main, ["export", "grant-research", "--user", "eval@test.fr", "--until", "2099-12-31",
-                                   "--reason", "Convention test"])
+    granted = runner.invoke(
+        main,
+        [
+            "export",
+            "grant-research",
+            "--user",
+            "eval@test.fr",
+            "--until",
+            "2099-12-31",
+            "--reason",
+            "Convention test",
+        ],
+    )
     assert granted.exit_code == 0, granted.output
-    extract = runner.invoke(main, ["export", "research", "--as", "eval@test.fr", "--out", str(tmp_path / "r.zip")])
+    extract = runner.invoke(
+        main, ["export", "research", "--as", "eval@test.fr", "--out", str(tmp_path / "r.zip")]
+    )
     assert extract.exit_code == 0, extract.output and (tmp_path / "r.zip").exists()
 
 

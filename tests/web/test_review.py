@@ -39,7 +39,8 @@ def scene(app) -> Scene:
             funder=fw.person(s, w.funder_a.id, "funder").user_id,
             other_funder=fw.person(s, other.id, "funder").user_id,
             finance=fw.person(s, fw.operator(s), "finance").user_id,
-            scanner=scanner.user_id)
+            scanner=scanner.user_id,
+        )
 
 
 def sign_in(client, user_id: int) -> None:
@@ -78,7 +79,10 @@ def test_another_funder_gets_404_for_the_hold_and_cannot_decide_it(app, client, 
     assert scene.structure_name not in client.get("/revue").get_data(as_text=True)
     assert client.get(f"/revue/{scene.hold_id}").status_code == 404
     token = csrf(client.get("/revue"))
-    assert client.post(f"/revue/{scene.hold_id}/liberer", data={"csrf_token": token}).status_code == 404
+    assert (
+        client.post(f"/revue/{scene.hold_id}/liberer", data={"csrf_token": token}).status_code
+        == 404
+    )
     assert hold_status(app, scene.hold_id) == "open"
 
 
@@ -94,7 +98,9 @@ def test_reception_staff_are_refused_and_anonymous_visitors_sent_to_sign_in(app,
 def test_a_funder_releases_a_hold_with_the_form(app, client, scene):
     sign_in(client, scene.funder)
     token = csrf(client.get(f"/revue/{scene.hold_id}"))
-    assert client.post(f"/revue/{scene.hold_id}/liberer").status_code == 400, "no CSRF token, no decision"
+    assert client.post(f"/revue/{scene.hold_id}/liberer").status_code == 400, (
+        "no CSRF token, no decision"
+    )
     done = client.post(f"/revue/{scene.hold_id}/liberer", data={"csrf_token": token})
     assert done.status_code == 303 and done.headers["Location"].endswith("/revue")
     assert hold_status(app, scene.hold_id) == "released"
@@ -105,10 +111,14 @@ def test_finance_rejects_with_a_reason_and_an_empty_reason_changes_nothing(app, 
     sign_in(client, scene.finance)
     token = csrf(client.get(f"/revue/{scene.hold_id}"))
     empty = client.post(f"/revue/{scene.hold_id}/rejeter", data={"csrf_token": token, "note": " "})
-    assert empty.status_code == 303 and empty.headers["Location"].endswith(f"/revue/{scene.hold_id}")
+    assert empty.status_code == 303 and empty.headers["Location"].endswith(
+        f"/revue/{scene.hold_id}"
+    )
     assert "motif du rejet" in client.get(f"/revue/{scene.hold_id}").get_data(as_text=True)
     assert hold_status(app, scene.hold_id) == "open"
-    client.post(f"/revue/{scene.hold_id}/rejeter", data={"csrf_token": token, "note": "Scan douteux."})
+    client.post(
+        f"/revue/{scene.hold_id}/rejeter", data={"csrf_token": token, "note": "Scan douteux."}
+    )
     assert hold_status(app, scene.hold_id) == "rejected"
 
 
@@ -117,7 +127,9 @@ def test_the_scanner_cannot_review_their_own_scan_on_the_web(app, client, scene)
     page = client.get(f"/revue/{scene.hold_id}")
     assert "une autre personne doit prendre la décision" in page.get_data(as_text=True)
     client.post(f"/revue/{scene.hold_id}/liberer", data={"csrf_token": csrf(page)})
-    assert "une autre personne doit vérifier" in client.get(f"/revue/{scene.hold_id}").get_data(as_text=True)
+    assert "une autre personne doit vérifier" in client.get(f"/revue/{scene.hold_id}").get_data(
+        as_text=True
+    )
     assert hold_status(app, scene.hold_id) == "open"
 
 

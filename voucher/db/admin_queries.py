@@ -35,10 +35,17 @@ def organisations(session: Session, sc: AdminScope) -> list[Organisation]:
 
 def users(session: Session, sc: AdminScope) -> list[tuple[User, list[tuple[int, str, str, int]]]]:
     """Each user with its grants as (grant id, organisation name, role, organisation id)."""
-    grants = session.execute(select(RoleGrant.id, RoleGrant.user_id, Organisation.name, RoleGrant.role,
-                                    RoleGrant.organisation_id)
-                             .join(Organisation, Organisation.id == RoleGrant.organisation_id)
-                             .order_by(RoleGrant.id)).all()
+    grants = session.execute(
+        select(
+            RoleGrant.id,
+            RoleGrant.user_id,
+            Organisation.name,
+            RoleGrant.role,
+            RoleGrant.organisation_id,
+        )
+        .join(Organisation, Organisation.id == RoleGrant.organisation_id)
+        .order_by(RoleGrant.id)
+    ).all()
     by_user: dict[int, list[tuple[int, str, str, int]]] = {}
     for gid, uid, org, role, oid in grants:
         by_user.setdefault(int(uid), []).append((int(gid), str(org), str(role), int(oid)))
@@ -56,18 +63,28 @@ def user_visible(session: Session, sc: AdminScope, user_id: int) -> User | None:
         return None
     if sc.everything:
         return user
-    own = session.scalar(select(RoleGrant.id).where(RoleGrant.user_id == user_id,
-                                                    RoleGrant.organisation_id == sc.org_id))
+    own = session.scalar(
+        select(RoleGrant.id).where(
+            RoleGrant.user_id == user_id, RoleGrant.organisation_id == sc.org_id
+        )
+    )
     return user if own else None
 
 
 def api_keys(session: Session, sc: AdminScope) -> list[tuple[ApiKey, str]]:
-    stmt = (select(ApiKey, Organisation.name).join(Organisation, Organisation.id == ApiKey.organisation_id)
-            .order_by(ApiKey.id.desc()))
+    stmt = (
+        select(ApiKey, Organisation.name)
+        .join(Organisation, Organisation.id == ApiKey.organisation_id)
+        .order_by(ApiKey.id.desc())
+    )
     if not sc.everything:
         stmt = stmt.where(ApiKey.organisation_id == sc.org_id)
     return [(k, str(n)) for k, n in session.execute(stmt).all()]
 
 
 def labels(session: Session, org_id: int) -> list[Label]:
-    return list(session.scalars(select(Label).where(Label.organisation_id == org_id).order_by(Label.valid_from)))
+    return list(
+        session.scalars(
+            select(Label).where(Label.organisation_id == org_id).order_by(Label.valid_from)
+        )
+    )

@@ -13,7 +13,15 @@ from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 
 from voucher.db.models import (
-    Batch, Book, FundsReceived, Organisation, PilotZone, Programme, ProgrammeFunder, Redemption, Voucher,
+    Batch,
+    Book,
+    FundsReceived,
+    Organisation,
+    PilotZone,
+    Programme,
+    ProgrammeFunder,
+    Redemption,
+    Voucher,
 )
 from voucher.domain.calendar import paris_date
 
@@ -22,19 +30,30 @@ LIVE = ("accepted", "held")
 
 def funded_programme_ids(session: Session, org_id: int) -> set[int]:
     co = select(ProgrammeFunder.programme_id).where(ProgrammeFunder.funder_id == org_id)
-    return set(session.scalars(select(Programme.id).where(
-        or_(Programme.lead_funder_id == org_id, Programme.id.in_(co)))))
+    return set(
+        session.scalars(
+            select(Programme.id).where(
+                or_(Programme.lead_funder_id == org_id, Programme.id.in_(co))
+            )
+        )
+    )
 
 
 def programmes(session: Session, ids: Iterable[int]) -> list[Programme]:
-    return list(session.scalars(select(Programme).where(Programme.id.in_(sorted(ids))).order_by(Programme.id.desc())))
+    return list(
+        session.scalars(
+            select(Programme).where(Programme.id.in_(sorted(ids))).order_by(Programme.id.desc())
+        )
+    )
 
 
 def funders(session: Session, programme_id: int) -> list[tuple[int, str, int]]:
-    rows = session.execute(select(ProgrammeFunder.funder_id, Organisation.name, ProgrammeFunder.share_bp)
-                           .join(Organisation, Organisation.id == ProgrammeFunder.funder_id)
-                           .where(ProgrammeFunder.programme_id == programme_id)
-                           .order_by(ProgrammeFunder.share_bp.desc(), Organisation.name)).all()
+    rows = session.execute(
+        select(ProgrammeFunder.funder_id, Organisation.name, ProgrammeFunder.share_bp)
+        .join(Organisation, Organisation.id == ProgrammeFunder.funder_id)
+        .where(ProgrammeFunder.programme_id == programme_id)
+        .order_by(ProgrammeFunder.share_bp.desc(), Organisation.name)
+    ).all()
     return [(int(i), str(n), int(bp)) for i, n, bp in rows]
 
 
@@ -62,36 +81,69 @@ class BatchRow:
 
 
 def batches(session: Session, programme_id: int) -> list[BatchRow]:
-    rows = session.execute(select(Batch, Organisation.name).join(Organisation, Organisation.id == Batch.prescriber_id)
-                           .where(Batch.programme_id == programme_id).order_by(Batch.id.desc())).all()
-    return [BatchRow(b.id, name, b.books_count, b.vouchers_per_book, b.face_value_cents, b.first_serial, b.status,
-                     b.created_at, b.acknowledged_at, b.proof_approved_at, b.printed_at) for b, name in rows]
+    rows = session.execute(
+        select(Batch, Organisation.name)
+        .join(Organisation, Organisation.id == Batch.prescriber_id)
+        .where(Batch.programme_id == programme_id)
+        .order_by(Batch.id.desc())
+    ).all()
+    return [
+        BatchRow(
+            b.id,
+            name,
+            b.books_count,
+            b.vouchers_per_book,
+            b.face_value_cents,
+            b.first_serial,
+            b.status,
+            b.created_at,
+            b.acknowledged_at,
+            b.proof_approved_at,
+            b.printed_at,
+        )
+        for b, name in rows
+    ]
 
 
 def funds_received(session: Session, programme_id: int) -> list[tuple[str, int, date, str | None]]:
-    rows = session.execute(select(Organisation.name, FundsReceived.amount_cents, FundsReceived.received_on,
-                                  FundsReceived.reference)
-                           .join(Organisation, Organisation.id == FundsReceived.funder_id)
-                           .where(FundsReceived.programme_id == programme_id)
-                           .order_by(FundsReceived.received_on.desc(), FundsReceived.id.desc())).all()
+    rows = session.execute(
+        select(
+            Organisation.name,
+            FundsReceived.amount_cents,
+            FundsReceived.received_on,
+            FundsReceived.reference,
+        )
+        .join(Organisation, Organisation.id == FundsReceived.funder_id)
+        .where(FundsReceived.programme_id == programme_id)
+        .order_by(FundsReceived.received_on.desc(), FundsReceived.id.desc())
+    ).all()
     return [(str(n), int(a), d, r) for n, a, d, r in rows]
 
 
 def prescribers(session: Session) -> list[tuple[int, str]]:
-    rows = session.execute(select(Organisation.id, Organisation.name).where(Organisation.is_prescriber)
-                           .order_by(Organisation.name)).all()
+    rows = session.execute(
+        select(Organisation.id, Organisation.name)
+        .where(Organisation.is_prescriber)
+        .order_by(Organisation.name)
+    ).all()
     return [(int(i), str(n)) for i, n in rows]
 
 
 def structures(session: Session) -> list[tuple[int, str]]:
-    rows = session.execute(select(Organisation.id, Organisation.name).where(Organisation.is_structure)
-                           .order_by(Organisation.name)).all()
+    rows = session.execute(
+        select(Organisation.id, Organisation.name)
+        .where(Organisation.is_structure)
+        .order_by(Organisation.name)
+    ).all()
     return [(int(i), str(n)) for i, n in rows]
 
 
 def funder_orgs(session: Session) -> list[tuple[int, str]]:
-    rows = session.execute(select(Organisation.id, Organisation.name).where(Organisation.is_funder)
-                           .order_by(Organisation.name)).all()
+    rows = session.execute(
+        select(Organisation.id, Organisation.name)
+        .where(Organisation.is_funder)
+        .order_by(Organisation.name)
+    ).all()
     return [(int(i), str(n)) for i, n in rows]
 
 
@@ -125,23 +177,45 @@ def followup(session: Session, programme: Programme) -> FollowUp:
     """Where the programme's books and money stand, and how it got there month by month."""
     pid, face = programme.id, programme.face_value_cents
     out = FollowUp()
-    books = dict(session.execute(select(Book.status, func.count()).where(Book.programme_id == pid)
-                                 .group_by(Book.status)).all())
+    books = dict(
+        session.execute(
+            select(Book.status, func.count()).where(Book.programme_id == pid).group_by(Book.status)
+        ).all()
+    )
     out.books_issued = sum(books.values())
     out.books_lost = books.get("lost", 0) + books.get("stolen", 0)
-    out.books_handed_out = _count(session, select(func.count()).select_from(Book).where(
-        Book.programme_id == pid, Book.handed_out_at.is_not(None)))
-    active_books = select(Book.id).join(Batch, Batch.id == Book.batch_id).where(
-        Book.programme_id == pid, Batch.status == "active")
+    out.books_handed_out = _count(
+        session,
+        select(func.count())
+        .select_from(Book)
+        .where(Book.programme_id == pid, Book.handed_out_at.is_not(None)),
+    )
+    active_books = (
+        select(Book.id)
+        .join(Batch, Batch.id == Book.batch_id)
+        .where(Book.programme_id == pid, Batch.status == "active")
+    )
     out.books_activated = _count(session, select(func.count()).select_from(active_books.subquery()))
-    out.books_with_prescribers = _count(session, select(func.count()).select_from(
-        active_books.where(Book.status == "in_stock").subquery()))
-    per_book = dict(session.execute(select(Redemption.book_id, func.count()).where(
-        Redemption.programme_id == pid, Redemption.status.in_(LIVE)).group_by(Redemption.book_id)).all())
+    out.books_with_prescribers = _count(
+        session,
+        select(func.count()).select_from(active_books.where(Book.status == "in_stock").subquery()),
+    )
+    per_book = dict(
+        session.execute(
+            select(Redemption.book_id, func.count())
+            .where(Redemption.programme_id == pid, Redemption.status.in_(LIVE))
+            .group_by(Redemption.book_id)
+        ).all()
+    )
     out.books_started = len(per_book)
     out.books_finished = sum(1 for n in per_book.values() if n >= programme.vouchers_per_book)
-    states = dict(session.execute(select(Voucher.state, func.count()).where(Voucher.programme_id == pid)
-                                  .group_by(Voucher.state)).all())
+    states = dict(
+        session.execute(
+            select(Voucher.state, func.count())
+            .where(Voucher.programme_id == pid)
+            .group_by(Voucher.state)
+        ).all()
+    )
     out.vouchers = sum(states.values())
     out.vouchers_redeemed = sum(per_book.values())
     out.committed_cents = out.books_activated * programme.vouchers_per_book * face
@@ -159,19 +233,38 @@ def _monthly(session: Session, programme: Programme, out: FollowUp) -> None:
     pid = programme.id
     issued: Counter[str] = Counter()
     activated: Counter[str] = Counter()
-    for created, activated_at, n in session.execute(select(Batch.created_at, Batch.activated_at, Batch.books_count)
-                                                    .where(Batch.programme_id == pid)):
+    for created, activated_at, n in session.execute(
+        select(Batch.created_at, Batch.activated_at, Batch.books_count).where(
+            Batch.programme_id == pid
+        )
+    ):
         issued[_month(created) or ""] += n
         if activated_at:
             activated[_month(activated_at) or ""] += n
-    handed = Counter(_month(t) for t in session.scalars(select(Book.handed_out_at).where(
-        Book.programme_id == pid, Book.handed_out_at.is_not(None))))
-    redeemed = Counter(_month(t) for t in session.scalars(select(Redemption.scanned_at).where(
-        Redemption.programme_id == pid, Redemption.status.in_(LIVE))))
+    handed = Counter(
+        _month(t)
+        for t in session.scalars(
+            select(Book.handed_out_at).where(
+                Book.programme_id == pid, Book.handed_out_at.is_not(None)
+            )
+        )
+    )
+    redeemed = Counter(
+        _month(t)
+        for t in session.scalars(
+            select(Redemption.scanned_at).where(
+                Redemption.programme_id == pid, Redemption.status.in_(LIVE)
+            )
+        )
+    )
     months = sorted({m for c in (issued, activated, handed, redeemed) for m in c if m})
     out.months = months
-    for name, counter in (("books_issued", issued), ("books_activated", activated),
-                          ("books_handed_out", handed), ("vouchers_redeemed", redeemed)):
+    for name, counter in (
+        ("books_issued", issued),
+        ("books_activated", activated),
+        ("books_handed_out", handed),
+        ("vouchers_redeemed", redeemed),
+    ):
         total, running = 0, []
         for m in months:
             total += counter.get(m, 0)

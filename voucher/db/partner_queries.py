@@ -22,13 +22,20 @@ def directory(session: Session, search: str = "", limit: int = 500) -> list[Orga
 
 
 def bank_history(session: Session, org_id: int) -> list[tuple[BankAccount, list[BankEvent]]]:
-    accounts = list(session.scalars(select(BankAccount).where(BankAccount.organisation_id == org_id)
-                                    .order_by(BankAccount.id.desc())))
+    accounts = list(
+        session.scalars(
+            select(BankAccount)
+            .where(BankAccount.organisation_id == org_id)
+            .order_by(BankAccount.id.desc())
+        )
+    )
     out = []
     for acc in accounts:
-        events = session.execute(select(BankAccountEvent.status, BankAccountEvent.at, User.name, BankAccountEvent.note)
-                                 .outerjoin(User, User.id == BankAccountEvent.actor_user_id)
-                                 .where(BankAccountEvent.bank_account_id == acc.id)
-                                 .order_by(BankAccountEvent.id)).all()
+        events = session.execute(
+            select(BankAccountEvent.status, BankAccountEvent.at, User.name, BankAccountEvent.note)
+            .outerjoin(User, User.id == BankAccountEvent.actor_user_id)
+            .where(BankAccountEvent.bank_account_id == acc.id)
+            .order_by(BankAccountEvent.id)
+        ).all()
         out.append((acc, [(str(s), a, str(n) if n else None, note) for s, a, n, note in events]))
     return out

@@ -31,16 +31,27 @@ class ReceivedBatch:
 
 
 def batches(session: Session, org_id: int) -> list[ReceivedBatch]:
-    rows = session.execute(select(Batch, Programme.name).join(Programme, Programme.id == Batch.programme_id)
-                           .where(Batch.prescriber_id == org_id).order_by(Batch.id.desc())).all()
-    return [ReceivedBatch(b.id, n, b.books_count, b.first_serial, b.status, b.created_at, b.acknowledged_at)
-            for b, n in rows]
+    rows = session.execute(
+        select(Batch, Programme.name)
+        .join(Programme, Programme.id == Batch.programme_id)
+        .where(Batch.prescriber_id == org_id)
+        .order_by(Batch.id.desc())
+    ).all()
+    return [
+        ReceivedBatch(
+            b.id, n, b.books_count, b.first_serial, b.status, b.created_at, b.acknowledged_at
+        )
+        for b, n in rows
+    ]
 
 
 def stock(session: Session, org_id: int) -> tuple[int, list[int]]:
     """Books this organisation can hand out now: how many, and the first serials."""
-    base = (select(Book.serial).join(Batch, Batch.id == Book.batch_id)
-            .where(Book.holder_id == org_id, Book.status == "in_stock", Batch.status == "active"))
+    base = (
+        select(Book.serial)
+        .join(Batch, Batch.id == Book.batch_id)
+        .where(Book.holder_id == org_id, Book.status == "in_stock", Batch.status == "active")
+    )
     count = int(session.scalar(select(func.count()).select_from(base.subquery())) or 0)
     first = [int(s) for s in session.scalars(base.order_by(Book.serial).limit(10))]
     return count, first
@@ -60,15 +71,36 @@ class HandedOut:
 
 
 def handed_out(session: Session, org_id: int, limit: int = 200) -> list[HandedOut]:
-    used = (select(Redemption.book_id, func.count().label("n"), func.max(Redemption.scanned_at).label("last"))
-            .where(Redemption.status.in_(LIVE)).group_by(Redemption.book_id).subquery())
+    used = (
+        select(
+            Redemption.book_id,
+            func.count().label("n"),
+            func.max(Redemption.scanned_at).label("last"),
+        )
+        .where(Redemption.status.in_(LIVE))
+        .group_by(Redemption.book_id)
+        .subquery()
+    )
     rows = session.execute(
-        select(Book.serial, Programme.name, Book.handed_out_at, Beneficiary.population, Beneficiary.age_band,
-               used.c.n, used.c.last, Programme.vouchers_per_book, Book.status)
+        select(
+            Book.serial,
+            Programme.name,
+            Book.handed_out_at,
+            Beneficiary.population,
+            Beneficiary.age_band,
+            used.c.n,
+            used.c.last,
+            Programme.vouchers_per_book,
+            Book.status,
+        )
         .join(Programme, Programme.id == Book.programme_id)
         .join(Beneficiary, Beneficiary.id == Book.beneficiary_id)
         .outerjoin(used, used.c.book_id == Book.id)
         .where(Book.holder_id == org_id, Book.handed_out_at.is_not(None))
-        .order_by(Book.handed_out_at.desc()).limit(limit)).all()
-    return [HandedOut(int(s), str(p), h, str(pop), str(age), int(n or 0), int(per), last, str(st))
-            for s, p, h, pop, age, n, last, per, st in rows]
+        .order_by(Book.handed_out_at.desc())
+        .limit(limit)
+    ).all()
+    return [
+        HandedOut(int(s), str(p), h, str(pop), str(age), int(n or 0), int(per), last, str(st))
+        for s, p, h, pop, age, n, last, per, st in rows
+    ]

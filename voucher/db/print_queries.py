@@ -14,8 +14,16 @@ from sqlalchemy import Select, or_, select
 from sqlalchemy.orm import Session
 
 from voucher.db.models import (
-    Book, Label, Organisation, PilotZoneCommune, Programme, ProgrammeFunder, ProgrammeLabel,
-    ProgrammeStructure, ProgrammeZone, Voucher,
+    Book,
+    Label,
+    Organisation,
+    PilotZoneCommune,
+    Programme,
+    ProgrammeFunder,
+    ProgrammeLabel,
+    ProgrammeStructure,
+    ProgrammeZone,
+    Voucher,
 )
 
 CHUNK = 5_000
@@ -25,8 +33,11 @@ VoucherRow = tuple[int, int, str]  # serial, position, code
 
 
 def funder_ids(session: Session, programme: Programme) -> set[int]:
-    ids = set(session.scalars(select(ProgrammeFunder.funder_id)
-                              .where(ProgrammeFunder.programme_id == programme.id)))
+    ids = set(
+        session.scalars(
+            select(ProgrammeFunder.funder_id).where(ProgrammeFunder.programme_id == programme.id)
+        )
+    )
     return ids | {programme.lead_funder_id}
 
 
@@ -35,7 +46,8 @@ def funder_names(session: Session, programme: Programme) -> tuple[str, ...]:
     rows = session.execute(
         select(Organisation.id, Organisation.name, ProgrammeFunder.share_bp)
         .join(ProgrammeFunder, ProgrammeFunder.funder_id == Organisation.id)
-        .where(ProgrammeFunder.programme_id == programme.id)).all()
+        .where(ProgrammeFunder.programme_id == programme.id)
+    ).all()
     ordered = sorted(rows, key=lambda r: (r.id != programme.lead_funder_id, -r.share_bp, r.name))
     return tuple(r.name for r in ordered)
 
@@ -44,36 +56,48 @@ def places(session: Session, programme_id: int, today: date) -> tuple[str, ...]:
     """A few places where the vouchers are accepted, for the cover: the programme's own list
     of structures if it has one, else structures holding a valid (accepted) label in its
     pilot zones. At most :data:`MAX_PLACES`, by name."""
-    explicit = (select(Organisation.name, Organisation.town)
-                .join(ProgrammeStructure, ProgrammeStructure.structure_id == Organisation.id)
-                .where(ProgrammeStructure.programme_id == programme_id))
+    explicit = (
+        select(Organisation.name, Organisation.town)
+        .join(ProgrammeStructure, ProgrammeStructure.structure_id == Organisation.id)
+        .where(ProgrammeStructure.programme_id == programme_id)
+    )
     rows = session.execute(explicit.order_by(Organisation.name).limit(MAX_PLACES)).all()
     if not rows:
-        rows = session.execute(_labelled_in_zones(programme_id, today)
-                               .order_by(Organisation.name).limit(MAX_PLACES)).all()
+        rows = session.execute(
+            _labelled_in_zones(programme_id, today).order_by(Organisation.name).limit(MAX_PLACES)
+        ).all()
     return tuple(f"{name} — {town}" if town else name for name, town in rows)
 
 
 def _labelled_in_zones(programme_id: int, today: date) -> Select[str, str | None]:
-    communes = (select(PilotZoneCommune.insee_code)
-                .join(ProgrammeZone, ProgrammeZone.zone_id == PilotZoneCommune.zone_id)
-                .where(ProgrammeZone.programme_id == programme_id))
+    communes = (
+        select(PilotZoneCommune.insee_code)
+        .join(ProgrammeZone, ProgrammeZone.zone_id == PilotZoneCommune.zone_id)
+        .where(ProgrammeZone.programme_id == programme_id)
+    )
     labels = select(Label.organisation_id).where(
-        Label.valid_from <= today, or_(Label.valid_until.is_(None), Label.valid_until >= today))
+        Label.valid_from <= today, or_(Label.valid_until.is_(None), Label.valid_until >= today)
+    )
     accepted = select(ProgrammeLabel.label_name).where(ProgrammeLabel.programme_id == programme_id)
     labels = labels.where(or_(~accepted.exists(), Label.name.in_(accepted)))
-    return (select(Organisation.name, Organisation.town)
-            .where(Organisation.is_structure.is_(True), Organisation.commune_insee.in_(communes),
-                   Organisation.id.in_(labels)))
+    return select(Organisation.name, Organisation.town).where(
+        Organisation.is_structure.is_(True),
+        Organisation.commune_insee.in_(communes),
+        Organisation.id.in_(labels),
+    )
 
 
-def voucher_rows(session: Session, batch_id: int, first_serial: int, last_serial: int) -> Iterator[VoucherRow]:
+def voucher_rows(
+    session: Session, batch_id: int, first_serial: int, last_serial: int
+) -> Iterator[VoucherRow]:
     """Every voucher of the batch's books ``first_serial..last_serial``, in print order."""
-    stmt = (select(Book.serial, Voucher.position, Voucher.code)
-            .join(Voucher, Voucher.book_id == Book.id)
-            .where(Book.batch_id == batch_id, Book.serial >= first_serial, Book.serial <= last_serial)
-            .order_by(Book.serial, Voucher.position)
-            .execution_options(yield_per=CHUNK))
+    stmt = (
+        select(Book.serial, Voucher.position, Voucher.code)
+        .join(Voucher, Voucher.book_id == Book.id)
+        .where(Book.batch_id == batch_id, Book.serial >= first_serial, Book.serial <= last_serial)
+        .order_by(Book.serial, Voucher.position)
+        .execution_options(yield_per=CHUNK)
+    )
     for row in session.execute(stmt):
         yield int(row.serial), int(row.position), str(row.code)
 
@@ -85,6 +109,9 @@ def books_of(rows: Iterator[VoucherRow]) -> Iterator[tuple[int, tuple[tuple[int,
 
 
 def book_vouchers(session: Session, book_id: int) -> tuple[tuple[int, str], ...]:
-    rows = session.execute(select(Voucher.position, Voucher.code).where(Voucher.book_id == book_id)
-                           .order_by(Voucher.position)).all()
+    rows = session.execute(
+        select(Voucher.position, Voucher.code)
+        .where(Voucher.book_id == book_id)
+        .order_by(Voucher.position)
+    ).all()
     return tuple((int(p), str(c)) for p, c in rows)

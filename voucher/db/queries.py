@@ -27,20 +27,46 @@ class ProgrammeFigures:
 def programme_figures(session: Session) -> list[ProgrammeFigures]:
     out = []
     for p in session.scalars(select(Programme).order_by(Programme.id)):
-        books = session.scalar(select(func.count()).select_from(Book).where(Book.programme_id == p.id)) or 0
-        handed = session.scalar(select(func.count()).select_from(Book).where(
-            Book.programme_id == p.id, Book.beneficiary_id.is_not(None))) or 0
-        states = dict(session.execute(select(Voucher.state, func.count()).where(
-            Voucher.programme_id == p.id).group_by(Voucher.state)).all())
+        books = (
+            session.scalar(select(func.count()).select_from(Book).where(Book.programme_id == p.id))
+            or 0
+        )
+        handed = (
+            session.scalar(
+                select(func.count())
+                .select_from(Book)
+                .where(Book.programme_id == p.id, Book.beneficiary_id.is_not(None))
+            )
+            or 0
+        )
+        states = dict(
+            session.execute(
+                select(Voucher.state, func.count())
+                .where(Voucher.programme_id == p.id)
+                .group_by(Voucher.state)
+            ).all()
+        )
         live = (Redemption.programme_id == p.id, Redemption.status == "accepted")
-        redeemed_cents = session.scalar(select(func.coalesce(func.sum(Redemption.face_value_cents), 0)).where(*live))
-        structures = session.scalar(select(func.count(func.distinct(Redemption.structure_id))).where(*live))
-        out.append(ProgrammeFigures(
-            programme_id=p.id, name=p.name, face_value_cents=p.face_value_cents, books=books,
-            books_handed_out=handed, vouchers=sum(states.values()),
-            vouchers_active=states.get("active", 0) + states.get("distributed", 0),
-            vouchers_redeemed=states.get("redeemed", 0) + states.get("reimbursed", 0),
-            redeemed_cents=int(redeemed_cents or 0), structures_active=int(structures or 0)))
+        redeemed_cents = session.scalar(
+            select(func.coalesce(func.sum(Redemption.face_value_cents), 0)).where(*live)
+        )
+        structures = session.scalar(
+            select(func.count(func.distinct(Redemption.structure_id))).where(*live)
+        )
+        out.append(
+            ProgrammeFigures(
+                programme_id=p.id,
+                name=p.name,
+                face_value_cents=p.face_value_cents,
+                books=books,
+                books_handed_out=handed,
+                vouchers=sum(states.values()),
+                vouchers_active=states.get("active", 0) + states.get("distributed", 0),
+                vouchers_redeemed=states.get("redeemed", 0) + states.get("reimbursed", 0),
+                redeemed_cents=int(redeemed_cents or 0),
+                structures_active=int(structures or 0),
+            )
+        )
     return out
 
 

@@ -22,5 +22,10 @@ def read_codes(data: bytes) -> list[str]:
     except (UnidentifiedImageError, OSError, ValueError, Image.DecompressionBombError):
         return []
     image.thumbnail((MAX_SIDE, MAX_SIDE))
-    found = zxingcpp.read_barcodes(image, formats=zxingcpp.BarcodeFormats([zxingcpp.BarcodeFormat.Code128, zxingcpp.BarcodeFormat.QRCode]))
+    found = zxingcpp.read_barcodes(
+        image,
+        formats=zxingcpp.BarcodeFormats(
+            [zxingcpp.BarcodeFormat.Code128, zxingcpp.BarcodeFormat.QRCode]
+        ),
+    )
     return [r.text for r in found if r.valid and r.text]

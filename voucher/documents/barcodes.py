@@ -49,7 +49,7 @@ def code128_modules(text: str) -> str:
     symbol = _Code128(text)
     encoded = symbol._build()
     if text.isdigit() and len(text) % 2 == 0:
-        pairs = [int(text[i:i + 2]) for i in range(0, len(text), 2)]
+        pairs = [int(text[i : i + 2]) for i in range(0, len(text), 2)]
         if encoded != [tables.START_CODES["C"], *pairs]:
             raise ValueError(f"Code 128 encoding of {text!r} is wrong")
     # what python-barcode's build() does, without encoding the text a second time
@@ -79,8 +79,16 @@ def code128_width(text: str, module: float = MODULE, *, quiet: bool = True) -> f
     return symbol_width(code128_modules(text), module, quiet=quiet)
 
 
-def draw_code128(canvas: Canvas, text: str, x: float, y: float, *, module: float = MODULE,
-                 height: float = BAR_HEIGHT, modules: str | None = None) -> float:
+def draw_code128(
+    canvas: Canvas,
+    text: str,
+    x: float,
+    y: float,
+    *,
+    module: float = MODULE,
+    height: float = BAR_HEIGHT,
+    modules: str | None = None,
+) -> float:
     """Draw the symbol with its left quiet zone starting at ``x``; return the total width
     (quiet zones included). Only the bars are painted: the page behind must be white.
 
@@ -90,7 +98,9 @@ def draw_code128(canvas: Canvas, text: str, x: float, y: float, *, module: float
     canvas.saveState()
     canvas.setFillColorRGB(0, 0, 0)
     canvas.transform(module, 0, 0, height, x + QUIET_MODULES * module, y)
-    canvas.addLiteral(" ".join(f"{start} 0 {width} 1 re" for start, width in bar_runs(modules)) + " f")
+    canvas.addLiteral(
+        " ".join(f"{start} 0 {width} 1 re" for start, width in bar_runs(modules)) + " f"
+    )
     canvas.restoreState()
     return symbol_width(modules, module)
 

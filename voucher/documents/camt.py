@@ -98,8 +98,11 @@ def _parse(data: bytes) -> Any:
 
 
 def _tx_amount(tx: Any) -> tuple[int, str] | None:
-    return (_cents(_kid(tx, "Amt")) or _cents(_kid(tx, "AmtDtls", "TxAmt", "Amt"))
-            or _cents(_kid(tx, "AmtDtls", "InstdAmt", "Amt")))
+    return (
+        _cents(_kid(tx, "Amt"))
+        or _cents(_kid(tx, "AmtDtls", "TxAmt", "Amt"))
+        or _cents(_kid(tx, "AmtDtls", "InstdAmt", "Amt"))
+    )
 
 
 def _lines_of(entry: Any, start: int) -> list[BankLine]:
@@ -114,24 +117,47 @@ def _lines_of(entry: Any, start: int) -> list[BankLine]:
         own = _tx_amount(tx) if tx is not None else None
         tx_amount, tx_ccy = own or ((amount, currency) if len(details) == 1 else (0, currency))
         e2e = _text(tx, "Refs", "EndToEndId") if tx is not None else None
-        ibans = tuple(sorted({(i.text or "").replace(" ", "").upper() for i in _all(tx, "IBAN")})) if tx is not None else ()
-        out.append(BankLine(
-            index=start + n, amount_cents=tx_amount, currency=tx_ccy, end_to_end_id=None if e2e == "NOTPROVIDED" else e2e,
-            ibans=ibans, return_reason=_text(tx, "RtrInf", "Rsn", "Cd") if tx is not None else None,
-            reference=_text(entry, "AcctSvcrRef") or _text(entry, "NtryRef"),
-            info=(_text(tx, "RmtInf", "Ustrd") if tx is not None else None) or _text(entry, "AddtlNtryInf"),
-            direction=direction, booked=status == "BOOK", reversal=reversal, booking_date=booked))
+        ibans = (
+            tuple(sorted({(i.text or "").replace(" ", "").upper() for i in _all(tx, "IBAN")}))
+            if tx is not None
+            else ()
+        )
+        out.append(
+            BankLine(
+                index=start + n,
+                amount_cents=tx_amount,
+                currency=tx_ccy,
+                end_to_end_id=None if e2e == "NOTPROVIDED" else e2e,
+                ibans=ibans,
+                return_reason=_text(tx, "RtrInf", "Rsn", "Cd") if tx is not None else None,
+                reference=_text(entry, "AcctSvcrRef") or _text(entry, "NtryRef"),
+                info=(_text(tx, "RmtInf", "Ustrd") if tx is not None else None)
+                or _text(entry, "AddtlNtryInf"),
+                direction=direction,
+                booked=status == "BOOK",
+                reversal=reversal,
+                booking_date=booked,
+            )
+        )
     return out
 
 
 def read(data: bytes) -> BankFile:
     """Parse a camt.053/054 file or raise a ``bank_file_*`` refusal."""
     root = _parse(data)
-    ns = root.tag[1:].split("}", 1)[0] if isinstance(root.tag, str) and root.tag.startswith("{") else ""
+    ns = (
+        root.tag[1:].split("}", 1)[0]
+        if isinstance(root.tag, str) and root.tag.startswith("{")
+        else ""
+    )
     m = NAMESPACE.match(ns)
     if _local(root.tag) != "Document" or not m:
         raise DomainError("bank_file_not_camt")
-    container = _kid(root, "BkToCstmrStmt") if m.group(1) == "camt.053" else _kid(root, "BkToCstmrDbtCdtNtfctn")
+    container = (
+        _kid(root, "BkToCstmrStmt")
+        if m.group(1) == "camt.053"
+        else _kid(root, "BkToCstmrDbtCdtNtfctn")
+    )
     if container is None:
         raise DomainError("bank_file_not_camt")
     reports = _kids(container, "Stmt") + _kids(container, "Ntfctn")

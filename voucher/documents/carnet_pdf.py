@@ -28,7 +28,6 @@ from dataclasses import dataclass
 from typing import BinaryIO
 
 from reportlab import rl_config
-
 from reportlab.lib.colors import Color, black, white
 from reportlab.lib.enums import TA_LEFT
 from reportlab.lib.pagesizes import A4
@@ -39,13 +38,19 @@ from reportlab.pdfbase.pdfmetrics import stringWidth
 from reportlab.pdfgen.canvas import Canvas
 from reportlab.platypus import Flowable, Frame, ListFlowable, ListItem, Paragraph, Spacer
 
-from voucher.domain import codes
-from voucher.domain.printing import (
-    ACCEPTED_ONLY, SPECIMEN_BANNER, SPECIMEN_MARK, CarnetInfo, book_label, cover_sections,
-    short_date, voucher_label,
-)
 from voucher.documents import barcodes
 from voucher.documents.fonts import MONO, SANS, SANS_BOLD, ensure_fonts
+from voucher.domain import codes
+from voucher.domain.printing import (
+    ACCEPTED_ONLY,
+    SPECIMEN_BANNER,
+    SPECIMEN_MARK,
+    CarnetInfo,
+    book_label,
+    cover_sections,
+    short_date,
+    voucher_label,
+)
 
 PAGE_W, PAGE_H = A4
 COLUMNS, ROWS = 2, 4
@@ -86,7 +91,9 @@ def binary_streams() -> Iterator[None]:
         rl_config.useA85 = saved
 
 
-def fit_text(text: str, font: str, size: float, width: float, *, smallest: float = 6) -> tuple[str, float]:
+def fit_text(
+    text: str, font: str, size: float, width: float, *, smallest: float = 6
+) -> tuple[str, float]:
     """Shrink ``text`` down to ``smallest`` points to fit ``width``, then cut it with "…"."""
     while size > smallest and stringWidth(text, font, size) > width:
         size -= 0.5
@@ -97,8 +104,9 @@ def fit_text(text: str, font: str, size: float, width: float, *, smallest: float
     return text.rstrip() + "…", size
 
 
-def fit_lines(text: str, font: str, size: float, width: float, *, lines: int = 2,
-              smallest: float = 6) -> tuple[list[str], float]:
+def fit_lines(
+    text: str, font: str, size: float, width: float, *, lines: int = 2, smallest: float = 6
+) -> tuple[list[str], float]:
     """Wrap ``text`` on at most ``lines`` lines, shrinking down to ``smallest`` points; the
     last line is cut with "…" only if even that is not enough."""
     while True:
@@ -107,9 +115,11 @@ def fit_lines(text: str, font: str, size: float, width: float, *, lines: int = 2
             break
         size -= 0.5
     if len(wrapped) > lines:
-        last, _ = fit_text(" ".join(wrapped[lines - 1:]), font, size, width, smallest=size)
-        wrapped = [*wrapped[:lines - 1], last]
-    return [fit_text(line, font, size, width, smallest=size)[0] for line in wrapped], size  # unbreakable words
+        last, _ = fit_text(" ".join(wrapped[lines - 1 :]), font, size, width, smallest=size)
+        wrapped = [*wrapped[: lines - 1], last]
+    return [
+        fit_text(line, font, size, width, smallest=size)[0] for line in wrapped
+    ], size  # unbreakable words
 
 
 def cell_origin(slot: int) -> tuple[float, float]:
@@ -121,8 +131,15 @@ def cell_origin(slot: int) -> tuple[float, float]:
 class CarnetWriter:
     """Writes books to one PDF. ``close()`` writes the file to ``out``."""
 
-    def __init__(self, out: BinaryIO, info: CarnetInfo, *, specimen: bool = False,
-                 qr: bool = False, title: str = "Carnets") -> None:
+    def __init__(
+        self,
+        out: BinaryIO,
+        info: CarnetInfo,
+        *,
+        specimen: bool = False,
+        qr: bool = False,
+        title: str = "Carnets",
+    ) -> None:
         ensure_fonts()
         self.info, self.specimen, self.qr = info, specimen, qr
         self.pages = 0
@@ -221,8 +238,17 @@ class CarnetWriter:
         c.setLineWidth(1.5)
         c.roundRect(left, PAGE_H - 70 * mm, width, 23 * mm, 3 * mm, stroke=1, fill=0)
         height = PAGE_H - COVER_TEXT_TOP - 14 * mm
-        frame = Frame(left, 14 * mm, width, height, leftPadding=0, rightPadding=0,
-                      topPadding=0, bottomPadding=0, showBoundary=0)
+        frame = Frame(
+            left,
+            14 * mm,
+            width,
+            height,
+            leftPadding=0,
+            rightPadding=0,
+            topPadding=0,
+            bottomPadding=0,
+            showBoundary=0,
+        )
         frame.addFromList(_fit_cover(c, info, width, height), c)
 
     def _specimen_static(self) -> None:
@@ -237,7 +263,9 @@ class CarnetWriter:
         c.setFont(SANS_BOLD, 7)
         width = stringWidth(SPECIMEN_BANNER, SANS_BOLD, 7)
         c.setFillColor(white)  # over the crop marks
-        c.rect((PAGE_W - width) / 2 - 2, PAGE_H - MARGIN_Y + 2.5 * mm, width + 4, 9, stroke=0, fill=1)
+        c.rect(
+            (PAGE_W - width) / 2 - 2, PAGE_H - MARGIN_Y + 2.5 * mm, width + 4, 9, stroke=0, fill=1
+        )
         c.setFillColor(Color(0.75, 0.05, 0.05))
         c.drawCentredString(PAGE_W / 2, PAGE_H - MARGIN_Y + 3.5 * mm, SPECIMEN_BANNER)
         c.setFillColor(black)
@@ -247,7 +275,7 @@ class CarnetWriter:
         self._cover(book)
         for start in range(0, len(book.vouchers), PER_PAGE):
             self._page_start(marks=True)
-            for slot, (position, code) in enumerate(book.vouchers[start:start + PER_PAGE]):
+            for slot, (position, code) in enumerate(book.vouchers[start : start + PER_PAGE]):
                 self._voucher(slot, book.serial, position, code)
             self._page_end()
 
@@ -269,13 +297,20 @@ class CarnetWriter:
         c.setFont(SANS_BOLD, 20)
         c.drawString(28 * mm, PAGE_H - 57 * mm, f"Carnet n° {book_label(book.serial)}")
         c.setFont(SANS, 14)
-        c.drawString(28 * mm, PAGE_H - 66 * mm, f"{len(book.vouchers)} chèques de {self.info.face_value}")
+        c.drawString(
+            28 * mm, PAGE_H - 66 * mm, f"{len(book.vouchers)} chèques de {self.info.face_value}"
+        )
         if book.replaces is not None:
             c.setFont(SANS_BOLD, 10)
             c.setFillColor(ACCENT)
-            c.drawString(22 * mm, PAGE_H - 76 * mm,
-                         f"Ce carnet remplace le carnet n° {book_label(book.replaces)}, abîmé.")
-            c.drawString(22 * mm, PAGE_H - 81 * mm, "Les chèques de l'ancien carnet ne sont plus valables.")
+            c.drawString(
+                22 * mm,
+                PAGE_H - 76 * mm,
+                f"Ce carnet remplace le carnet n° {book_label(book.replaces)}, abîmé.",
+            )
+            c.drawString(
+                22 * mm, PAGE_H - 81 * mm, "Les chèques de l'ancien carnet ne sont plus valables."
+            )
             c.setFillColor(black)
         self._page_end()
 
@@ -293,7 +328,9 @@ class CarnetWriter:
         quiet = barcodes.QUIET_MODULES * barcodes.MODULE
         modules = barcodes.code128_modules(code)
         c.setFillColor(white)  # the quiet zones must stay white, whatever is behind
-        c.rect(PAD - quiet, BAR_BOTTOM, barcodes.symbol_width(modules), BAR_HEIGHT, stroke=0, fill=1)
+        c.rect(
+            PAD - quiet, BAR_BOTTOM, barcodes.symbol_width(modules), BAR_HEIGHT, stroke=0, fill=1
+        )
         barcodes.draw_code128(c, code, PAD - quiet, BAR_BOTTOM, height=BAR_HEIGHT, modules=modules)
         if self.qr:
             barcodes.draw_qr(c, code, CELL_W - PAD - QR_SIZE, top - QR_SIZE + 2, QR_SIZE)
@@ -305,17 +342,33 @@ class CarnetWriter:
 
 
 def _cover_flowables(info: CarnetInfo, size: float) -> list[Flowable]:
-    body = ParagraphStyle("body", fontName=SANS, fontSize=size, leading=size * 1.3, alignment=TA_LEFT)
-    head = ParagraphStyle("head", parent=body, fontName=SANS_BOLD, fontSize=size + 3,
-                          leading=(size + 3) * 1.3, textColor=ACCENT, spaceBefore=size * 0.9,
-                          spaceAfter=size * 0.25)
+    body = ParagraphStyle(
+        "body", fontName=SANS, fontSize=size, leading=size * 1.3, alignment=TA_LEFT
+    )
+    head = ParagraphStyle(
+        "head",
+        parent=body,
+        fontName=SANS_BOLD,
+        fontSize=size + 3,
+        leading=(size + 3) * 1.3,
+        textColor=ACCENT,
+        spaceBefore=size * 0.9,
+        spaceAfter=size * 0.25,
+    )
     out: list[Flowable] = []
     for section in cover_sections(info):
         out.append(Paragraph(section.title, head))
         paragraphs = [Paragraph(_escape(line), body) for line in section.lines]
         if section.numbered:
-            out.append(ListFlowable([ListItem(p) for p in paragraphs], bulletType="1",
-                                    bulletFontName=SANS_BOLD, bulletFontSize=size, leftIndent=size * 1.4))
+            out.append(
+                ListFlowable(
+                    [ListItem(p) for p in paragraphs],
+                    bulletType="1",
+                    bulletFontName=SANS_BOLD,
+                    bulletFontSize=size,
+                    leftIndent=size * 1.4,
+                )
+            )
         else:
             out.extend(paragraphs)
     out.append(Spacer(1, 1))
@@ -327,7 +380,10 @@ def _fit_cover(canvas: Canvas, info: CarnetInfo, width: float, height: float) ->
     size = 15.0
     while True:
         flowables = _cover_flowables(info, size)
-        needed = sum(f.wrapOn(canvas, width, height)[1] + f.getSpaceBefore() + f.getSpaceAfter() for f in flowables)
+        needed = sum(
+            f.wrapOn(canvas, width, height)[1] + f.getSpaceBefore() + f.getSpaceAfter()
+            for f in flowables
+        )
         if needed <= height or size <= 9:
             return flowables
         size -= 0.5

@@ -50,7 +50,9 @@ def _euros(text: str) -> Decimal:
     return Decimal(parse_fec_amount(text)) / 100
 
 
-def xlsx(rows: Iterable[tuple[str, ...]], balance: Iterable[tuple[str, str, str, int, int, int, int]]) -> bytes:
+def xlsx(
+    rows: Iterable[tuple[str, ...]], balance: Iterable[tuple[str, str, str, int, int, int, int]]
+) -> bytes:
     """Journal and trial balance as a workbook (write-only: streamed, flat memory)."""
     from openpyxl import Workbook
     from openpyxl.cell import WriteOnlyCell
@@ -67,8 +69,17 @@ def xlsx(rows: Iterable[tuple[str, ...]], balance: Iterable[tuple[str, str, str,
             cells[i] = cell
         journal.append(cells)
     sheet = wb.create_sheet("Balance")
-    sheet.append(["Compte interne", "CompteNum", "CompteLib", "Solde d'ouverture", "Débit", "Crédit",
-                  "Solde de clôture"])
+    sheet.append(
+        [
+            "Compte interne",
+            "CompteNum",
+            "CompteLib",
+            "Solde d'ouverture",
+            "Débit",
+            "Crédit",
+            "Solde de clôture",
+        ]
+    )
     for account, number, label, *amounts in balance:
         values: list[object] = [account, number, label]
         for cents in amounts:

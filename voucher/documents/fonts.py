@@ -25,4 +25,6 @@ def ensure_fonts() -> None:
         if name not in known:
             pdfmetrics.registerFont(TTFont(name, str(FONT_DIR / filename)))
     # lets Paragraph markup <b> pick the bold face
-    pdfmetrics.registerFontFamily(SANS, normal=SANS, bold=SANS_BOLD, italic=SANS, boldItalic=SANS_BOLD)
+    pdfmetrics.registerFontFamily(
+        SANS, normal=SANS, bold=SANS_BOLD, italic=SANS, boldItalic=SANS_BOLD
+    )

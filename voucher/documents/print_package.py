@@ -22,8 +22,8 @@ import zipfile
 from collections.abc import Callable, Iterable, Iterator
 from itertools import islice
 
-from voucher.domain.printing import CarnetInfo
 from voucher.documents.carnet_pdf import BookSheet, CarnetWriter
+from voucher.domain.printing import CarnetInfo
 
 PART_BOOKS = 500
 PDF = "application/pdf"
@@ -61,8 +61,15 @@ class _Sink:
         return data
 
 
-def render_pdf(books: Iterable[BookSheet], info: CarnetInfo, *, specimen: bool = False, qr: bool = False,
-               title: str = "Carnets", on_book: Callable[[BookSheet], None] | None = None) -> bytes:
+def render_pdf(
+    books: Iterable[BookSheet],
+    info: CarnetInfo,
+    *,
+    specimen: bool = False,
+    qr: bool = False,
+    title: str = "Carnets",
+    on_book: Callable[[BookSheet], None] | None = None,
+) -> bytes:
     buffer = io.BytesIO()
     writer = CarnetWriter(buffer, info, specimen=specimen, qr=qr, title=title)
     for book in books:
@@ -79,10 +86,18 @@ def _parts(books: Iterable[BookSheet], size: int) -> Iterator[list[BookSheet]]:
         yield part
 
 
-def stream_books(books: Iterable[BookSheet], info: CarnetInfo, *, total_books: int,
-                 part_books: int = PART_BOOKS, specimen: bool = False, qr: bool = False,
-                 name: str = "carnets", title: str = "Carnets",
-                 on_book: Callable[[BookSheet], None] | None = None) -> Iterator[bytes]:
+def stream_books(
+    books: Iterable[BookSheet],
+    info: CarnetInfo,
+    *,
+    total_books: int,
+    part_books: int = PART_BOOKS,
+    specimen: bool = False,
+    qr: bool = False,
+    name: str = "carnets",
+    title: str = "Carnets",
+    on_book: Callable[[BookSheet], None] | None = None,
+) -> Iterator[bytes]:
     """Yield the print file's bytes: one PDF, or a ZIP of parts (see the module rules)."""
     if media_type(total_books, part_books) == PDF:
         yield render_pdf(books, info, specimen=specimen, qr=qr, title=title, on_book=on_book)
@@ -91,8 +106,9 @@ def stream_books(books: Iterable[BookSheet], info: CarnetInfo, *, total_books: i
     with zipfile.ZipFile(sink, "w", compression=zipfile.ZIP_STORED) as archive:
         for part in _parts(books, part_books):
             label = f"{name}-{part[0].serial:06d}-{part[-1].serial:06d}"
-            pdf = render_pdf(part, info, specimen=specimen, qr=qr, title=f"{title} ({label})",
-                             on_book=on_book)
+            pdf = render_pdf(
+                part, info, specimen=specimen, qr=qr, title=f"{title} ({label})", on_book=on_book
+            )
             entry = zipfile.ZipInfo(label + ".pdf", date_time=_FIXED_TIME)
             entry.external_attr = 0o644 << 16
             archive.writestr(entry, pdf)

@@ -21,8 +21,17 @@ from voucher.domain.codes import format_code
 from voucher.domain.money import format_eur
 from voucher.domain.printing import book_label
 
-HEADER = ("carnet", "position", "cheques_par_carnet", "code", "code_groupes", "valeur_centimes",
-          "valeur", "valable_jusqu_au", "accepte_jusqu_au")
+HEADER = (
+    "carnet",
+    "position",
+    "cheques_par_carnet",
+    "code",
+    "code_groupes",
+    "valeur_centimes",
+    "valeur",
+    "valable_jusqu_au",
+    "accepte_jusqu_au",
+)
 
 
 @dataclass(frozen=True)
@@ -32,17 +41,37 @@ class CsvLine:
     code: str
 
 
-def stream_csv(lines: Iterable[CsvLine], *, per_book: int, face_value_cents: int, valid_until: date,
-               accepted_until: date, chunk_lines: int = 2_000) -> Iterator[bytes]:
+def stream_csv(
+    lines: Iterable[CsvLine],
+    *,
+    per_book: int,
+    face_value_cents: int,
+    valid_until: date,
+    accepted_until: date,
+    chunk_lines: int = 2_000,
+) -> Iterator[bytes]:
     """Yield the file's bytes in chunks of about ``chunk_lines`` lines."""
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\r\n")
     writer.writerow(HEADER)
-    fixed = (face_value_cents, format_eur(face_value_cents), valid_until.isoformat(), accepted_until.isoformat())
+    fixed = (
+        face_value_cents,
+        format_eur(face_value_cents),
+        valid_until.isoformat(),
+        accepted_until.isoformat(),
+    )
     pending = 0
     for line in lines:
-        writer.writerow((book_label(line.serial), line.position, per_book, line.code,
-                         format_code(line.code), *fixed))
+        writer.writerow(
+            (
+                book_label(line.serial),
+                line.position,
+                per_book,
+                line.code,
+                format_code(line.code),
+                *fixed,
+            )
+        )
         pending += 1
         if pending >= chunk_lines:
             yield buffer.getvalue().encode("utf-8")

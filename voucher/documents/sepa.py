@@ -36,8 +36,13 @@ class Party:
     country: str = "FR"
 
     def address(self) -> dict[str, str]:
-        fields = {"street_name": (self.street, 70), "building_number": (self.building, 16),
-                  "postcode": (self.postcode, 16), "town": (self.town, 35), "country": (self.country, 2)}
+        fields = {
+            "street_name": (self.street, 70),
+            "building_number": (self.building, 16),
+            "postcode": (self.postcode, 16),
+            "town": (self.town, 35),
+            "country": (self.country, 2),
+        }
         return {k: _latin(v)[:n] for k, (v, n) in fields.items() if v and v.strip()}
 
 
@@ -79,7 +84,9 @@ def _transfer_class() -> type:
     class PinnedTransfer(SepaTransfer):
         """sepaxml with our message id and creation time in the group header."""
 
-        def __init__(self, config: dict[str, Any], schema: str, msg_id: str, created_at: datetime) -> None:
+        def __init__(
+            self, config: dict[str, Any], schema: str, msg_id: str, created_at: datetime
+        ) -> None:
             self._pinned = (msg_id, created_at)
             super().__init__(config, schema=schema, clean=True)
 
@@ -92,21 +99,38 @@ def _transfer_class() -> type:
     return PinnedTransfer
 
 
-def build(version: str, debtor: Party, transfers: list[Transfer], *, msg_id: str, created_at: datetime,
-          execution_date: date) -> bytes:
+def build(
+    version: str,
+    debtor: Party,
+    transfers: list[Transfer],
+    *,
+    msg_id: str,
+    created_at: datetime,
+    execution_date: date,
+) -> bytes:
     """The pain.001 file, validated; raises ``sepa_invalid`` rather than offer a bad file."""
     if version not in PAIN_VERSIONS:
         raise DomainError("invalid_sepa_version")
-    config: dict[str, Any] = {"name": _latin(debtor.name)[:70], "IBAN": debtor.iban, "batch": True,
-                              "currency": "EUR", "address": debtor.address()}
+    config: dict[str, Any] = {
+        "name": _latin(debtor.name)[:70],
+        "IBAN": debtor.iban,
+        "batch": True,
+        "currency": "EUR",
+        "address": debtor.address(),
+    }
     if debtor.bic:
         config["BIC"] = debtor.bic
     sepa = _transfer_class()(config, version, msg_id, created_at)
     for t in transfers:
         payment: dict[str, Any] = {
-            "name": _latin(t.creditor.name)[:70], "IBAN": t.creditor.iban, "amount": t.amount_cents,
-            "execution_date": execution_date, "description": _latin(t.remittance)[:140],
-            "endtoend_id": t.end_to_end_id, "address": t.creditor.address()}
+            "name": _latin(t.creditor.name)[:70],
+            "IBAN": t.creditor.iban,
+            "amount": t.amount_cents,
+            "execution_date": execution_date,
+            "description": _latin(t.remittance)[:140],
+            "endtoend_id": t.end_to_end_id,
+            "address": t.creditor.address(),
+        }
         if t.creditor.bic:
             payment["BIC"] = t.creditor.bic
         sepa.add_payment(payment)

@@ -17,14 +17,24 @@ ACCENT = "#0b5d6b"
 HIGHLIGHT = "#a1151f"
 
 
-def daily_volume_svg(days: Sequence[tuple[date, int]], *, highlight: date | None = None,
-                     label: str = "Scans par jour") -> str:
+def daily_volume_svg(
+    days: Sequence[tuple[date, int]],
+    *,
+    highlight: date | None = None,
+    label: str = "Scans par jour",
+) -> str:
     from matplotlib import rc_context
     from matplotlib.figure import Figure
     from matplotlib.ticker import MaxNLocator
 
-    with rc_context({"svg.fonttype": "none", "svg.hashsalt": "voucher-volume",
-                     "font.family": "DejaVu Sans", "font.size": 9}):
+    with rc_context(
+        {
+            "svg.fonttype": "none",
+            "svg.hashsalt": "voucher-volume",
+            "font.family": "DejaVu Sans",
+            "font.size": 9,
+        }
+    ):
         fig = Figure(figsize=(7.2, 2.4), dpi=96)
         ax = fig.add_subplot()
         xs = list(range(len(days)))
@@ -39,8 +49,10 @@ def daily_volume_svg(days: Sequence[tuple[date, int]], *, highlight: date | None
         buf = io.StringIO()
         fig.savefig(buf, format="svg", metadata={"Date": None, "Creator": None})
     svg = buf.getvalue()
-    svg = re.sub(r'\s(width|height)="[^"]*pt"', "", svg[svg.index("<svg"):], count=2)
+    svg = re.sub(r'\s(width|height)="[^"]*pt"', "", svg[svg.index("<svg") :], count=2)
     total = sum(n for _, n in days)
-    summary = html.escape(f"{label} : {total} scans sur {len(days)} jours, au plus {max((n for _, n in days), default=0)} par jour",
-                          quote=True)
+    summary = html.escape(
+        f"{label} : {total} scans sur {len(days)} jours, au plus {max((n for _, n in days), default=0)} par jour",
+        quote=True,
+    )
     return svg.replace("<svg", f'<svg role="img" aria-label="{summary}" focusable="false"', 1)

@@ -24,9 +24,26 @@ from typing import Any
 
 from voucher.domain.errors import DomainError
 
-FEC_COLUMNS = ("JournalCode", "JournalLib", "EcritureNum", "EcritureDate", "CompteNum", "CompteLib",
-               "CompAuxNum", "CompAuxLib", "PieceRef", "PieceDate", "EcritureLib", "Debit", "Credit",
-               "EcritureLet", "DateLet", "ValidDate", "Montantdevise", "Idevise")
+FEC_COLUMNS = (
+    "JournalCode",
+    "JournalLib",
+    "EcritureNum",
+    "EcritureDate",
+    "CompteNum",
+    "CompteLib",
+    "CompAuxNum",
+    "CompAuxLib",
+    "PieceRef",
+    "PieceDate",
+    "EcritureLib",
+    "Debit",
+    "Credit",
+    "EcritureLet",
+    "DateLet",
+    "ValidDate",
+    "Montantdevise",
+    "Idevise",
+)
 
 DEFAULT_ACCOUNTS: dict[str, tuple[str, str]] = {
     "bank": ("512000", "Banque - fonds des dispositifs"),
@@ -51,14 +68,23 @@ DEFAULT_JOURNALS: dict[str, tuple[str, str]] = {
 }
 DEFAULT_JOURNAL = ("OD", "Opérations diverses")
 ENTRY_LABELS = {
-    "funds.received": "Versement reçu d'un financeur", "batch.issue": "Lot émis (engagement)",
-    "batch.activate": "Lot activé", "book.move": "Carnet transféré", "book.lost": "Carnet perdu",
-    "book.stolen": "Carnet volé", "redemption.accepted": "Chèque encaissé",
-    "redemption.held": "Chèque retenu pour vérification", "redemption.cancel": "Scan annulé",
-    "hold.release": "Passage libéré", "hold.reject": "Passage rejeté",
-    "programme.expire": "Fin de validité du dispositif", "payment.send": "Virement émis",
-    "payment.settle": "Virement confirmé par la banque", "payment.reject": "Virement rejeté",
-    "payment.return": "Virement retourné", "credit_note.issue": "Avoir au financeur",
+    "funds.received": "Versement reçu d'un financeur",
+    "batch.issue": "Lot émis (engagement)",
+    "batch.activate": "Lot activé",
+    "book.move": "Carnet transféré",
+    "book.lost": "Carnet perdu",
+    "book.stolen": "Carnet volé",
+    "redemption.accepted": "Chèque encaissé",
+    "redemption.held": "Chèque retenu pour vérification",
+    "redemption.cancel": "Scan annulé",
+    "hold.release": "Passage libéré",
+    "hold.reject": "Passage rejeté",
+    "programme.expire": "Fin de validité du dispositif",
+    "payment.send": "Virement émis",
+    "payment.settle": "Virement confirmé par la banque",
+    "payment.reject": "Virement rejeté",
+    "payment.return": "Virement retourné",
+    "credit_note.issue": "Avoir au financeur",
     "credit_note.refund": "Remboursement au financeur",
 }
 
@@ -83,8 +109,11 @@ class Mapping:
 
 
 def _pair(value: Any, what: str) -> tuple[str, str]:
-    if (not isinstance(value, list | tuple) or len(value) != 2
-            or not all(isinstance(v, str) and v.strip() for v in value)):
+    if (
+        not isinstance(value, list | tuple)
+        or len(value) != 2
+        or not all(isinstance(v, str) and v.strip() for v in value)
+    ):
         raise DomainError("invalid_fec_mapping", entry=what)
     return clean(value[0]), clean(value[1])
 
@@ -100,7 +129,11 @@ def mapping_from(data: AnyMapping[str, Any]) -> Mapping:
         accounts[str(kind)] = _pair(pair, f"accounts.{kind}")
     for kind, pair in dict(data.get("journals") or {}).items():
         journals[str(kind)] = _pair(pair, f"journals.{kind}")
-    default = _pair(data["default_journal"], "default_journal") if "default_journal" in data else DEFAULT_JOURNAL
+    default = (
+        _pair(data["default_journal"], "default_journal")
+        if "default_journal" in data
+        else DEFAULT_JOURNAL
+    )
     return Mapping(accounts, journals, default)
 
 

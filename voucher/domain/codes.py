@@ -24,15 +24,25 @@ RANDOM_DIGITS = 23
 CODE_LENGTH = RANDOM_DIGITS + 1
 GROUP = 4
 
-AZERTY_DIGITS = {"&": "1", "é": "2", '"': "3", "'": "4", "(": "5", "-": "6",
-                 "è": "7", "_": "8", "ç": "9", "à": "0"}
+AZERTY_DIGITS = {
+    "&": "1",
+    "é": "2",
+    '"': "3",
+    "'": "4",
+    "(": "5",
+    "-": "6",
+    "è": "7",
+    "_": "8",
+    "ç": "9",
+    "à": "0",
+}
 LOOKALIKES = {"O": "0", "I": "1", "L": "1"}
 SEPARATORS = " \t\u00a0\u202f.-/"
 
 
 def generate() -> str:
     """A fresh code (digits only, no separators)."""
-    body = f"{secrets.randbelow(10 ** RANDOM_DIGITS):0{RANDOM_DIGITS}d}"
+    body = f"{secrets.randbelow(10**RANDOM_DIGITS):0{RANDOM_DIGITS}d}"
     return body + damm.calc_check_digit(body)
 
 
@@ -53,7 +63,12 @@ def normalise(raw: str) -> str:
 
 
 def is_valid(digits: str) -> bool:
-    return len(digits) == CODE_LENGTH and digits.isascii() and digits.isdigit() and damm.is_valid(digits)
+    return (
+        len(digits) == CODE_LENGTH
+        and digits.isascii()
+        and digits.isdigit()
+        and damm.is_valid(digits)
+    )
 
 
 def parse(raw: str) -> str:

@@ -79,7 +79,10 @@ def register(code: str, message: str) -> None:
         raise ValueError(f"error code {code!r} already registered with another message")
     MESSAGES[code] = message
 
-MESSAGES.update({
-    "scan_id_reused": "Cet identifiant de scan a déjà servi pour un autre chèque.",
-    "invalid_scan_time": "L'heure du scan est impossible (dans le futur ou trop ancienne).",
-})
+
+MESSAGES.update(
+    {
+        "scan_id_reused": "Cet identifiant de scan a déjà servi pour un autre chèque.",
+        "invalid_scan_time": "L'heure du scan est impossible (dans le futur ou trop ancienne).",
+    }
+)

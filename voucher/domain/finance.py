@@ -29,14 +29,35 @@ from voucher.domain.calendar import PARIS, month_bounds
 from voucher.domain.errors import DomainError, register
 from voucher.domain.money import split_by_shares
 
-MONTHS_FR = ("janvier", "février", "mars", "avril", "mai", "juin", "juillet", "août",
-             "septembre", "octobre", "novembre", "décembre")
+MONTHS_FR = (
+    "janvier",
+    "février",
+    "mars",
+    "avril",
+    "mai",
+    "juin",
+    "juillet",
+    "août",
+    "septembre",
+    "octobre",
+    "novembre",
+    "décembre",
+)
 PAIN_VERSIONS = ("pain.001.001.03", "pain.001.001.09")
 STATEMENT_STATUSES = ("open", "in_payment", "paid", "rejected")
 TRANSFER_STATUSES = ("sent", "paid", "rejected", "returned")
-STATEMENT_STATUS_FR = {"open": "à payer", "in_payment": "virement envoyé", "paid": "payé",
-                       "rejected": "virement rejeté, à relancer"}
-TRANSFER_STATUS_FR = {"sent": "envoyé", "paid": "payé", "rejected": "rejeté", "returned": "retourné"}
+STATEMENT_STATUS_FR = {
+    "open": "à payer",
+    "in_payment": "virement envoyé",
+    "paid": "payé",
+    "rejected": "virement rejeté, à relancer",
+}
+TRANSFER_STATUS_FR = {
+    "sent": "envoyé",
+    "paid": "payé",
+    "rejected": "rejeté",
+    "returned": "retourné",
+}
 BLOCKED_FR = {
     "no_bank_details": "aucune coordonnée bancaire enregistrée",
     "bank_details_pending": "coordonnées bancaires en attente de validation",
@@ -54,32 +75,57 @@ E2E_SAFE = re.compile(r"^[A-Za-z0-9/\-?:().,'+ ]{1,35}$")
 
 register("invalid_period", "Mois invalide : utilisez la forme AAAA-MM (par exemple 2026-10).")
 register("month_not_over", "Ce mois n'est pas terminé : seul un mois échu peut être clôturé.")
-register("close_conflict", "Des scans ont changé pendant la clôture : rien n'a été enregistré, "
-                           "relancez la clôture.")
-register("invalid_sepa_version", "Version de virement non prise en charge : pain.001.001.03 ou "
-                                 "pain.001.001.09.")
-register("invalid_debtor", "Coordonnées bancaires de l'opérateur invalides (nom, IBAN, BIC, adresse) : "
-                           "vérifiez la configuration.")
-register("sepa_invalid", "Le fichier de virements ne respecte pas le schéma SEPA : rien n'a été "
-                         "enregistré.")
+register(
+    "close_conflict",
+    "Des scans ont changé pendant la clôture : rien n'a été enregistré, relancez la clôture.",
+)
+register(
+    "invalid_sepa_version",
+    "Version de virement non prise en charge : pain.001.001.03 ou pain.001.001.09.",
+)
+register(
+    "invalid_debtor",
+    "Coordonnées bancaires de l'opérateur invalides (nom, IBAN, BIC, adresse) : "
+    "vérifiez la configuration.",
+)
+register(
+    "sepa_invalid",
+    "Le fichier de virements ne respecte pas le schéma SEPA : rien n'a été enregistré.",
+)
 register("approval_not_needed", "Ce paiement n'attend pas de seconde approbation.")
-register("second_approval_same_person", "Vous avez déjà approuvé ce paiement : une autre personne "
-                                        "doit donner la seconde approbation.")
+register(
+    "second_approval_same_person",
+    "Vous avez déjà approuvé ce paiement : une autre personne doit donner la seconde approbation.",
+)
 register("statement_not_payable", "Ce relevé n'est pas en attente de paiement.")
 register("transfer_already_settled", "Ce virement est déjà réglé : rien n'a été changé.")
 register("bank_file_empty", "Le fichier bancaire est vide.")
 register("bank_file_too_large", "Le fichier bancaire est trop volumineux (10 Mo au plus).")
-register("bank_file_unsafe", "Le fichier bancaire contient des déclarations interdites (DTD, entités) : "
-                             "refusé par sécurité, rien n'a été changé.")
-register("bank_file_malformed", "Le fichier bancaire n'est pas un XML lisible (encodage ou structure "
-                                "incorrects) : rien n'a été changé.")
-register("bank_file_not_camt", "Ce fichier n'est pas un relevé bancaire camt.053 ou camt.054 : rien "
-                               "n'a été changé.")
+register(
+    "bank_file_unsafe",
+    "Le fichier bancaire contient des déclarations interdites (DTD, entités) : "
+    "refusé par sécurité, rien n'a été changé.",
+)
+register(
+    "bank_file_malformed",
+    "Le fichier bancaire n'est pas un XML lisible (encodage ou structure "
+    "incorrects) : rien n'a été changé.",
+)
+register(
+    "bank_file_not_camt",
+    "Ce fichier n'est pas un relevé bancaire camt.053 ou camt.054 : rien n'a été changé.",
+)
 register("import_already_applied", "Ce relevé bancaire a déjà été pris en compte.")
-register("programme_not_expired", "Le dispositif n'a pas encore expiré : lancez d'abord l'expiration.")
-register("journal_scope", "Le journal couvre tous les dispositifs : son export est réservé à la "
-                          "finance de l'opérateur.")
-register("invalid_fec_mapping", "Table de correspondance comptable invalide (voir docs/finance.md).")
+register(
+    "programme_not_expired", "Le dispositif n'a pas encore expiré : lancez d'abord l'expiration."
+)
+register(
+    "journal_scope",
+    "Le journal couvre tous les dispositifs : son export est réservé à la finance de l'opérateur.",
+)
+register(
+    "invalid_fec_mapping", "Table de correspondance comptable invalide (voir docs/finance.md)."
+)
 
 
 @dataclass(frozen=True, order=True)
@@ -152,8 +198,9 @@ def blocked_reason(bank_status: str | None, address_complete: bool) -> str | Non
     return None
 
 
-def funder_totals(per_programme: Sequence[tuple[int, int]],
-                  shares: dict[int, list[tuple[int, int]]]) -> dict[int, int]:
+def funder_totals(
+    per_programme: Sequence[tuple[int, int]], shares: dict[int, list[tuple[int, int]]]
+) -> dict[int, int]:
     """Split each programme's total between its funders (basis points, largest remainder)
     and add up per funder: the parts always sum to the statement's total."""
     out: dict[int, int] = {}
@@ -211,9 +258,15 @@ class Match:
 def _by_amount(line: BankLine, transfers: Sequence[OpenTransfer]) -> list[OpenTransfer]:
     if line.booking_date is None:
         return []
-    return [t for t in transfers if t.amount_cents == line.amount_cents and t.iban in line.ibans
-            and t.execution_date - MATCH_WINDOW_BEFORE <= line.booking_date
-            <= t.execution_date + MATCH_WINDOW_AFTER]
+    return [
+        t
+        for t in transfers
+        if t.amount_cents == line.amount_cents
+        and t.iban in line.ibans
+        and t.execution_date - MATCH_WINDOW_BEFORE
+        <= line.booking_date
+        <= t.execution_date + MATCH_WINDOW_AFTER
+    ]
 
 
 def _outcome(line: BankLine, status: str) -> str:
@@ -222,8 +275,12 @@ def _outcome(line: BankLine, status: str) -> str:
     return "paid" if status == "sent" else "already_settled"
 
 
-def _find(line: BankLine, transfers: Sequence[OpenTransfer], state: dict[int, str],
-          by_e2e: dict[str, OpenTransfer]) -> tuple[OpenTransfer | None, str, str | None]:
+def _find(
+    line: BankLine,
+    transfers: Sequence[OpenTransfer],
+    state: dict[int, str],
+    by_e2e: dict[str, OpenTransfer],
+) -> tuple[OpenTransfer | None, str, str | None]:
     found = by_e2e.get(line.end_to_end_id or "")
     if found is not None:
         return found, "end_to_end_id", None
@@ -244,7 +301,9 @@ def match_lines(lines: Sequence[BankLine], transfers: Sequence[OpenTransfer]) ->
     out: list[Match] = []
     for line in lines:
         if not line.booked or line.currency != "EUR":
-            out.append(Match(line, None, "unmatched", note="écriture non comptabilisée ou hors euro"))
+            out.append(
+                Match(line, None, "unmatched", note="écriture non comptabilisée ou hors euro")
+            )
             continue
         if not line.is_return and line.direction != "DBIT":
             out.append(Match(line, None, "unmatched", note="crédit sans lien avec un virement"))
@@ -254,7 +313,9 @@ def match_lines(lines: Sequence[BankLine], transfers: Sequence[OpenTransfer]) ->
             out.append(Match(line, None, "unmatched", note=note))
             continue
         if found.amount_cents != line.amount_cents:
-            out.append(Match(line, found.id, "unmatched", how, note="montant différent du virement"))
+            out.append(
+                Match(line, found.id, "unmatched", how, note="montant différent du virement")
+            )
             continue
         outcome = _outcome(line, state[found.id])
         if outcome != "already_settled":
@@ -263,16 +324,29 @@ def match_lines(lines: Sequence[BankLine], transfers: Sequence[OpenTransfer]) ->
     return out
 
 
-MATCH_FR = {"paid": "payé", "rejected": "rejeté par la banque", "returned": "retourné après paiement",
-            "already_settled": "déjà pris en compte", "unmatched": "non rapproché"}
+MATCH_FR = {
+    "paid": "payé",
+    "rejected": "rejeté par la banque",
+    "returned": "retourné après paiement",
+    "already_settled": "déjà pris en compte",
+    "unmatched": "non rapproché",
+}
 #: ISO 20022 return reasons banks commonly give for a rejected transfer
 RETURN_REASONS_FR = {
-    "AC01": "IBAN incorrect", "AC04": "compte clôturé", "AC06": "compte bloqué",
-    "AG01": "opération interdite sur ce compte", "AG02": "code opération invalide",
-    "AM05": "virement en double", "BE04": "adresse du bénéficiaire manquante",
-    "MD07": "titulaire décédé", "MS02": "refus du bénéficiaire", "MS03": "motif non précisé",
-    "RC01": "BIC incorrect", "RR01": "identification du titulaire manquante",
-    "RR03": "nom ou adresse du bénéficiaire manquant", "FOCR": "retour après demande d'annulation",
+    "AC01": "IBAN incorrect",
+    "AC04": "compte clôturé",
+    "AC06": "compte bloqué",
+    "AG01": "opération interdite sur ce compte",
+    "AG02": "code opération invalide",
+    "AM05": "virement en double",
+    "BE04": "adresse du bénéficiaire manquante",
+    "MD07": "titulaire décédé",
+    "MS02": "refus du bénéficiaire",
+    "MS03": "motif non précisé",
+    "RC01": "BIC incorrect",
+    "RR01": "identification du titulaire manquante",
+    "RR03": "nom ou adresse du bénéficiaire manquant",
+    "FOCR": "retour après demande d'annulation",
 }
 
 

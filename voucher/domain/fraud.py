@@ -68,86 +68,191 @@ class Rule:
 
 
 CATALOGUE: tuple[Rule, ...] = (
-    Rule("already_redeemed", "Chèque déjà encaissé",
-         "Ce chèque a déjà été encaissé : le second passage est refusé, et signalé avec le premier "
-         "(lieu et heure) s'il vient d'un autre lieu ou plus tard.",
-         "refuse", "refusal", "core", True,
-         (Param("same_desk_minutes", 10, 0, 1440,
-                "un second passage au même lieu dans ce délai est un double bip, non signalé"),)),
-    Rule("replayed_scan", "Scan rejoué",
-         "Le même identifiant de scan renvoyé rend le premier résultat sans rien changer ; "
-         "réutilisé pour un autre chèque, il est refusé (scan_id_reused).",
-         "refuse", "scan", "core"),
-    Rule("code_guessing", "Codes devinés",
-         "Trop de codes inconnus ou mal saisis depuis le même compte, la même clé d'API ou la même "
-         "adresse : les essais sont ralentis, puis bloqués, et une alerte est levée.",
-         "refuse", "before_scan",
-         params=(Param("window_minutes", 15, 1, 1440, "fenêtre où l'on compte les échecs"),
-                 Param("slow_after", 5, 1, 1000, "échecs dans la fenêtre avant de ralentir"),
-                 Param("delay_seconds", 30, 1, 3600, "attente imposée entre deux essais une fois ralenti"),
-                 Param("lock_after", 10, 2, 1000, "échecs dans la fenêtre qui bloquent"),
-                 Param("lock_minutes", 60, 1, 10080, "durée du blocage après le dernier échec bloquant"),
-                 Param("address_slow_after", 20, 1, 4000,
-                       "pour une adresse (plusieurs postes derrière une même box) : échecs avant de ralentir"),
-                 Param("address_lock_after", 40, 2, 4000,
-                       "pour une adresse (plusieurs postes derrière une même box) : échecs qui bloquent"))),
-    Rule("book_per_day", "Trop de chèques d'un carnet le même jour",
-         "Plusieurs chèques du même carnet encaissés le même jour : une séance vaut un chèque, "
-         "le passage attend une vérification.",
-         "hold", "scan", per_programme=True,
-         params=(Param("max", 2, 1, 50, "chèques d'un même carnet acceptés par jour"),)),
-    Rule("beneficiary_per_day", "Trop de chèques d'un bénéficiaire le même jour",
-         "Plusieurs chèques du même bénéficiaire encaissés le même jour : une séance vaut un chèque, "
-         "le passage attend une vérification.",
-         "hold", "scan", per_programme=True,
-         params=(Param("max", 2, 1, 50, "chèques d'un même bénéficiaire acceptés par jour"),)),
-    Rule("structure_volume", "Volume inhabituel du lieu",
-         "Ce lieu encaisse aujourd'hui bien plus que d'habitude (comparé à la médiane de ses jours "
-         "d'activité récents) : le passage attend une vérification.",
-         "hold", "scan", per_programme=True,
-         params=(Param("trailing_days", 28, 7, 365, "jours précédents examinés"),
-                 Param("min_active_days", 10, 1, 365, "jours d'activité nécessaires pour juger"),
-                 Param("factor_pct", 300, 150, 10000, "au-delà de ce pourcentage de la médiane"),
-                 Param("min_count", 10, 1, 100000, "jamais en dessous de ce nombre de scans du jour"))),
-    Rule("whole_book", "Carnet entier en quelques minutes",
-         "Tous les chèques du carnet encaissés au même lieu en quelques minutes : le passage "
-         "attend une vérification.",
-         "hold", "scan", per_programme=True,
-         params=(Param("window_minutes", 60, 1, 1440, "durée dans laquelle un carnet entier est suspect"),
-                 Param("min_book_size", 3, 2, 50, "taille de carnet à partir de laquelle la règle s'applique"))),
-    Rule("not_accepted_here", "Hors zone ou lieu non accepté",
-         "Le lieu n'est pas dans les zones, les labels ou la liste de lieux du dispositif : refusé.",
-         "refuse", "scan", "core"),
-    Rule("structure_not_labelled", "Label échu",
-         "Le lieu n'a plus de label valide ce jour-là : refusé.", "refuse", "scan", "core"),
-    Rule("lost_or_stolen_book", "Carnet perdu ou volé",
-         "Ce chèque vient d'un carnet déclaré perdu ou volé : refusé (cancelled), et le lieu est signalé.",
-         "refuse", "refusal", "core"),
-    Rule("never_handed_out", "Chèque jamais remis",
-         "Ce chèque n'a jamais été remis à un bénéficiaire par un prescripteur : signalé par défaut ; "
-         "le dispositif peut choisir de le retenir ou de le refuser (handout_policy).",
-         "flag", "scan", "core"),
-    Rule("recent_iban_change", "IBAN modifié récemment",
-         "Les coordonnées bancaires du lieu ont changé récemment : son prochain paiement attend "
-         "une seconde approbation.",
-         "hold", "payment",
-         params=(Param("days", 60, 1, 730, "un changement d'IBAN plus récent que ce nombre de jours"),)),
+    Rule(
+        "already_redeemed",
+        "Chèque déjà encaissé",
+        "Ce chèque a déjà été encaissé : le second passage est refusé, et signalé avec le premier "
+        "(lieu et heure) s'il vient d'un autre lieu ou plus tard.",
+        "refuse",
+        "refusal",
+        "core",
+        True,
+        (
+            Param(
+                "same_desk_minutes",
+                10,
+                0,
+                1440,
+                "un second passage au même lieu dans ce délai est un double bip, non signalé",
+            ),
+        ),
+    ),
+    Rule(
+        "replayed_scan",
+        "Scan rejoué",
+        "Le même identifiant de scan renvoyé rend le premier résultat sans rien changer ; "
+        "réutilisé pour un autre chèque, il est refusé (scan_id_reused).",
+        "refuse",
+        "scan",
+        "core",
+    ),
+    Rule(
+        "code_guessing",
+        "Codes devinés",
+        "Trop de codes inconnus ou mal saisis depuis le même compte, la même clé d'API ou la même "
+        "adresse : les essais sont ralentis, puis bloqués, et une alerte est levée.",
+        "refuse",
+        "before_scan",
+        params=(
+            Param("window_minutes", 15, 1, 1440, "fenêtre où l'on compte les échecs"),
+            Param("slow_after", 5, 1, 1000, "échecs dans la fenêtre avant de ralentir"),
+            Param(
+                "delay_seconds", 30, 1, 3600, "attente imposée entre deux essais une fois ralenti"
+            ),
+            Param("lock_after", 10, 2, 1000, "échecs dans la fenêtre qui bloquent"),
+            Param("lock_minutes", 60, 1, 10080, "durée du blocage après le dernier échec bloquant"),
+            Param(
+                "address_slow_after",
+                20,
+                1,
+                4000,
+                "pour une adresse (plusieurs postes derrière une même box) : échecs avant de ralentir",
+            ),
+            Param(
+                "address_lock_after",
+                40,
+                2,
+                4000,
+                "pour une adresse (plusieurs postes derrière une même box) : échecs qui bloquent",
+            ),
+        ),
+    ),
+    Rule(
+        "book_per_day",
+        "Trop de chèques d'un carnet le même jour",
+        "Plusieurs chèques du même carnet encaissés le même jour : une séance vaut un chèque, "
+        "le passage attend une vérification.",
+        "hold",
+        "scan",
+        per_programme=True,
+        params=(Param("max", 2, 1, 50, "chèques d'un même carnet acceptés par jour"),),
+    ),
+    Rule(
+        "beneficiary_per_day",
+        "Trop de chèques d'un bénéficiaire le même jour",
+        "Plusieurs chèques du même bénéficiaire encaissés le même jour : une séance vaut un chèque, "
+        "le passage attend une vérification.",
+        "hold",
+        "scan",
+        per_programme=True,
+        params=(Param("max", 2, 1, 50, "chèques d'un même bénéficiaire acceptés par jour"),),
+    ),
+    Rule(
+        "structure_volume",
+        "Volume inhabituel du lieu",
+        "Ce lieu encaisse aujourd'hui bien plus que d'habitude (comparé à la médiane de ses jours "
+        "d'activité récents) : le passage attend une vérification.",
+        "hold",
+        "scan",
+        per_programme=True,
+        params=(
+            Param("trailing_days", 28, 7, 365, "jours précédents examinés"),
+            Param("min_active_days", 10, 1, 365, "jours d'activité nécessaires pour juger"),
+            Param("factor_pct", 300, 150, 10000, "au-delà de ce pourcentage de la médiane"),
+            Param("min_count", 10, 1, 100000, "jamais en dessous de ce nombre de scans du jour"),
+        ),
+    ),
+    Rule(
+        "whole_book",
+        "Carnet entier en quelques minutes",
+        "Tous les chèques du carnet encaissés au même lieu en quelques minutes : le passage "
+        "attend une vérification.",
+        "hold",
+        "scan",
+        per_programme=True,
+        params=(
+            Param(
+                "window_minutes", 60, 1, 1440, "durée dans laquelle un carnet entier est suspect"
+            ),
+            Param(
+                "min_book_size",
+                3,
+                2,
+                50,
+                "taille de carnet à partir de laquelle la règle s'applique",
+            ),
+        ),
+    ),
+    Rule(
+        "not_accepted_here",
+        "Hors zone ou lieu non accepté",
+        "Le lieu n'est pas dans les zones, les labels ou la liste de lieux du dispositif : refusé.",
+        "refuse",
+        "scan",
+        "core",
+    ),
+    Rule(
+        "structure_not_labelled",
+        "Label échu",
+        "Le lieu n'a plus de label valide ce jour-là : refusé.",
+        "refuse",
+        "scan",
+        "core",
+    ),
+    Rule(
+        "lost_or_stolen_book",
+        "Carnet perdu ou volé",
+        "Ce chèque vient d'un carnet déclaré perdu ou volé : refusé (cancelled), et le lieu est signalé.",
+        "refuse",
+        "refusal",
+        "core",
+    ),
+    Rule(
+        "never_handed_out",
+        "Chèque jamais remis",
+        "Ce chèque n'a jamais été remis à un bénéficiaire par un prescripteur : signalé par défaut ; "
+        "le dispositif peut choisir de le retenir ou de le refuser (handout_policy).",
+        "flag",
+        "scan",
+        "core",
+    ),
+    Rule(
+        "recent_iban_change",
+        "IBAN modifié récemment",
+        "Les coordonnées bancaires du lieu ont changé récemment : son prochain paiement attend "
+        "une seconde approbation.",
+        "hold",
+        "payment",
+        params=(
+            Param("days", 60, 1, 730, "un changement d'IBAN plus récent que ce nombre de jours"),
+        ),
+    ),
 )
 
 RULES: dict[str, Rule] = {r.name: r for r in CATALOGUE}
 
-register("invalid_fraud_thresholds",
-         "Seuils anti-fraude invalides : règle, paramètre ou valeur non reconnus (voir docs/fraud-rules.md).")
-register("too_many_attempts",
-         "Trop de codes inconnus ou mal saisis : patientez quelques secondes avant de réessayer.")
-register("locked",
-         "Trop de codes inconnus ou mal saisis : les scans sont bloqués un moment. Un responsable a été prévenu.")
+register(
+    "invalid_fraud_thresholds",
+    "Seuils anti-fraude invalides : règle, paramètre ou valeur non reconnus (voir docs/fraud-rules.md).",
+)
+register(
+    "too_many_attempts",
+    "Trop de codes inconnus ou mal saisis : patientez quelques secondes avant de réessayer.",
+)
+register(
+    "locked",
+    "Trop de codes inconnus ou mal saisis : les scans sont bloqués un moment. Un responsable a été prévenu.",
+)
 
 
 def _bad(rule: str, param: str | None, why: str) -> DomainError:
     where = f"{rule}.{param}" if param else rule
-    return DomainError("invalid_fraud_thresholds",
-                       f"Seuils anti-fraude invalides ({where}) : {why}.", rule=rule, param=param)
+    return DomainError(
+        "invalid_fraud_thresholds",
+        f"Seuils anti-fraude invalides ({where}) : {why}.",
+        rule=rule,
+        param=param,
+    )
 
 
 def _check_value(rule: Rule, key: str, value: Any) -> Any:
@@ -223,8 +328,14 @@ def volume_limit(history: Sequence[int], p: Mapping[str, Any]) -> int | None:
     return max(math.floor(median * p["factor_pct"] / 100), p["min_count"])
 
 
-def whole_book(prior_times: Sequence[datetime], prior_structures: Sequence[int], structure_id: int,
-               book_size: int, at: datetime, p: Mapping[str, Any]) -> bool:
+def whole_book(
+    prior_times: Sequence[datetime],
+    prior_structures: Sequence[int],
+    structure_id: int,
+    book_size: int,
+    at: datetime,
+    p: Mapping[str, Any],
+) -> bool:
     """This scan completes the book, every earlier voucher of it went through the same
     structure, and the first of them is less than ``window_minutes`` old."""
     if book_size < p["min_book_size"] or len(prior_times) != book_size - 1:

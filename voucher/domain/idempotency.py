@@ -23,8 +23,10 @@ KEY_MAX = 100
 KEY_PATTERN = r"^[\x21-\x7e]{1,100}$"
 _KEY = re.compile(KEY_PATTERN)
 
-register("idempotency_key_reused",
-         "Cette clé d'idempotence a déjà servi pour une autre requête : choisissez-en une nouvelle.")
+register(
+    "idempotency_key_reused",
+    "Cette clé d'idempotence a déjà servi pour une autre requête : choisissez-en une nouvelle.",
+)
 register("busy", "Conflit momentané avec un autre envoi : renvoyez la même requête.")
 
 

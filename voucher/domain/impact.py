@@ -31,8 +31,12 @@ OUTSIDE_ZONES = "hors_zone_pilote"
 
 #: database zone code -> export code, in column order
 ZONES: dict[str, str] = {"rural": "rural", "urban": "urbain", NOT_GIVEN: NOT_GIVEN}
-ZONE_LABELS: dict[str, str] = {"rural": "Rural", "urban": "Urbain", NOT_GIVEN: "Non renseigné",
-                               TOTAL: "Ensemble"}
+ZONE_LABELS: dict[str, str] = {
+    "rural": "Rural",
+    "urban": "Urbain",
+    NOT_GIVEN: "Non renseigné",
+    TOTAL: "Ensemble",
+}
 ZONE_COLUMNS = (*ZONES, TOTAL)
 
 
@@ -48,57 +52,176 @@ class Measure:
     part_of: str | None = None
 
 
-def _m(code: str, label: str, description: str, kind: str, guard: str | None = None,
-       part_of: str | None = None) -> Measure:
+def _m(
+    code: str,
+    label: str,
+    description: str,
+    kind: str,
+    guard: str | None = None,
+    part_of: str | None = None,
+) -> Measure:
     return Measure(code, label, description, kind, guard, part_of)
 
 
 BOOK_MEASURES: tuple[Measure, ...] = (
-    _m("beneficiaires", "Bénéficiaires", "Personnes distinctes ayant reçu au moins un carnet.", "people"),
-    _m("carnets_emis", "Carnets émis", "Carnets imprimés et confiés aux prescripteurs (tous états).", "count"),
-    _m("carnets_actives", "Carnets activés", "Carnets dont le financeur a versé les fonds (chèques utilisables).", "count"),
+    _m(
+        "beneficiaires",
+        "Bénéficiaires",
+        "Personnes distinctes ayant reçu au moins un carnet.",
+        "people",
+    ),
+    _m(
+        "carnets_emis",
+        "Carnets émis",
+        "Carnets imprimés et confiés aux prescripteurs (tous états).",
+        "count",
+    ),
+    _m(
+        "carnets_actives",
+        "Carnets activés",
+        "Carnets dont le financeur a versé les fonds (chèques utilisables).",
+        "count",
+    ),
     _m("carnets_remis", "Carnets remis", "Carnets remis à un bénéficiaire.", "people"),
-    _m("carnets_commences", "Carnets commencés", "Carnets remis dont au moins un chèque a été encaissé.", "people",
-       guard="carnets_commences", part_of="carnets_remis"),
-    _m("carnets_termines", "Carnets terminés", "Carnets remis dont tous les chèques ont été encaissés.", "people",
-       guard="carnets_termines", part_of="carnets_remis"),
+    _m(
+        "carnets_commences",
+        "Carnets commencés",
+        "Carnets remis dont au moins un chèque a été encaissé.",
+        "people",
+        guard="carnets_commences",
+        part_of="carnets_remis",
+    ),
+    _m(
+        "carnets_termines",
+        "Carnets terminés",
+        "Carnets remis dont tous les chèques ont été encaissés.",
+        "people",
+        guard="carnets_termines",
+        part_of="carnets_remis",
+    ),
     _m("cheques_remis", "Chèques remis", "Chèques des carnets remis.", "count"),
-    _m("cheques_encaisses", "Chèques encaissés", "Séances payées par un chèque (scans acceptés, annulations déduites).", "count"),
+    _m(
+        "cheques_encaisses",
+        "Chèques encaissés",
+        "Séances payées par un chèque (scans acceptés, annulations déduites).",
+        "count",
+    ),
     _m("taux_utilisation", "Taux d'utilisation", "Chèques encaissés ÷ chèques remis.", "share"),
-    _m("cheques_par_beneficiaire", "Chèques par bénéficiaire", "Chèques encaissés ÷ bénéficiaires.", "ratio"),
-    _m("delai_premiere_seance_q1_jours", "Délai 1re séance, 1er quartile (jours)",
-       "Jours calendaires (heure de Paris) entre la remise du carnet et la première séance : premier quartile.",
-       "days", guard="delai"),
-    _m("delai_premiere_seance_mediane_jours", "Délai 1re séance, médiane (jours)",
-       "Même délai : médiane.", "days", guard="delai"),
-    _m("delai_premiere_seance_q3_jours", "Délai 1re séance, 3e quartile (jours)",
-       "Même délai : troisième quartile.", "days", guard="delai"),
-    _m("valeur_encaissee_centimes", "Valeur encaissée (centimes)", "Valeur faciale des chèques encaissés, en centimes d'euro.", "cents"),
-    _m("cout_par_beneficiaire_centimes", "Coût par bénéficiaire (centimes)",
-       "Valeur encaissée ÷ bénéficiaires, arrondie au centime.", "cents"),
-    _m("valeur_non_utilisee_centimes", "Valeur non utilisée (centimes)",
-       "Valeur des chèques expirés ou annulés (carnets perdus, volés, fin de validité), rendue au financeur.", "cents"),
-    _m("lieux_actifs", "Lieux actifs", "Lieux distincts ayant encaissé au moins un chèque de ces carnets.", "count"),
-    _m("autonomie_evaluables", "Carnets avec autonomie suivie",
-       "Carnets avec au moins deux séances où le niveau d'autonomie a été noté.", "people",
-       guard="autonomie_evaluables"),
-    _m("autonomie_progression", "Autonomie en progrès",
-       "Parmi eux, carnets dont le niveau d'autonomie de la dernière séance dépasse celui de la première.",
-       "people", guard="autonomie_progression", part_of="autonomie_evaluables"),
-    _m("part_progression_autonomie", "Part en progrès d'autonomie",
-       "Autonomie en progrès ÷ carnets avec autonomie suivie.", "share", guard="autonomie_progression"),
+    _m(
+        "cheques_par_beneficiaire",
+        "Chèques par bénéficiaire",
+        "Chèques encaissés ÷ bénéficiaires.",
+        "ratio",
+    ),
+    _m(
+        "delai_premiere_seance_q1_jours",
+        "Délai 1re séance, 1er quartile (jours)",
+        "Jours calendaires (heure de Paris) entre la remise du carnet et la première séance : premier quartile.",
+        "days",
+        guard="delai",
+    ),
+    _m(
+        "delai_premiere_seance_mediane_jours",
+        "Délai 1re séance, médiane (jours)",
+        "Même délai : médiane.",
+        "days",
+        guard="delai",
+    ),
+    _m(
+        "delai_premiere_seance_q3_jours",
+        "Délai 1re séance, 3e quartile (jours)",
+        "Même délai : troisième quartile.",
+        "days",
+        guard="delai",
+    ),
+    _m(
+        "valeur_encaissee_centimes",
+        "Valeur encaissée (centimes)",
+        "Valeur faciale des chèques encaissés, en centimes d'euro.",
+        "cents",
+    ),
+    _m(
+        "cout_par_beneficiaire_centimes",
+        "Coût par bénéficiaire (centimes)",
+        "Valeur encaissée ÷ bénéficiaires, arrondie au centime.",
+        "cents",
+    ),
+    _m(
+        "valeur_non_utilisee_centimes",
+        "Valeur non utilisée (centimes)",
+        "Valeur des chèques expirés ou annulés (carnets perdus, volés, fin de validité), rendue au financeur.",
+        "cents",
+    ),
+    _m(
+        "lieux_actifs",
+        "Lieux actifs",
+        "Lieux distincts ayant encaissé au moins un chèque de ces carnets.",
+        "count",
+    ),
+    _m(
+        "autonomie_evaluables",
+        "Carnets avec autonomie suivie",
+        "Carnets avec au moins deux séances où le niveau d'autonomie a été noté.",
+        "people",
+        guard="autonomie_evaluables",
+    ),
+    _m(
+        "autonomie_progression",
+        "Autonomie en progrès",
+        "Parmi eux, carnets dont le niveau d'autonomie de la dernière séance dépasse celui de la première.",
+        "people",
+        guard="autonomie_progression",
+        part_of="autonomie_evaluables",
+    ),
+    _m(
+        "part_progression_autonomie",
+        "Part en progrès d'autonomie",
+        "Autonomie en progrès ÷ carnets avec autonomie suivie.",
+        "share",
+        guard="autonomie_progression",
+    ),
 )
 
 SESSION_MEASURES: tuple[Measure, ...] = (
-    _m("beneficiaires", "Bénéficiaires", "Personnes distinctes ayant utilisé au moins un chèque.", "people"),
-    _m("cheques_encaisses", "Chèques encaissés", "Séances payées par un chèque (scans acceptés).", "count"),
-    _m("valeur_encaissee_centimes", "Valeur encaissée (centimes)", "Valeur faciale des chèques encaissés, en centimes d'euro.", "cents"),
-    _m("cheques_par_beneficiaire", "Chèques par bénéficiaire", "Chèques encaissés ÷ bénéficiaires.", "ratio"),
-    _m("lieux_actifs", "Lieux actifs", "Lieux distincts ayant encaissé au moins un chèque.", "count"),
+    _m(
+        "beneficiaires",
+        "Bénéficiaires",
+        "Personnes distinctes ayant utilisé au moins un chèque.",
+        "people",
+    ),
+    _m(
+        "cheques_encaisses",
+        "Chèques encaissés",
+        "Séances payées par un chèque (scans acceptés).",
+        "count",
+    ),
+    _m(
+        "valeur_encaissee_centimes",
+        "Valeur encaissée (centimes)",
+        "Valeur faciale des chèques encaissés, en centimes d'euro.",
+        "cents",
+    ),
+    _m(
+        "cheques_par_beneficiaire",
+        "Chèques par bénéficiaire",
+        "Chèques encaissés ÷ bénéficiaires.",
+        "ratio",
+    ),
+    _m(
+        "lieux_actifs",
+        "Lieux actifs",
+        "Lieux distincts ayant encaissé au moins un chèque.",
+        "count",
+    ),
 )
 
 #: people counts protected by their own secondary suppression, beyond the whole cell
-GUARDED_COUNTS = ("carnets_commences", "carnets_termines", "autonomie_evaluables", "autonomie_progression")
+GUARDED_COUNTS = (
+    "carnets_commences",
+    "carnets_termines",
+    "autonomie_evaluables",
+    "autonomie_progression",
+)
 
 
 @dataclass(frozen=True)
@@ -119,24 +242,77 @@ class Dimension:
 
 
 DIMENSIONS: tuple[Dimension, ...] = (
-    Dimension("dispositif", "par_dispositif", "Par dispositif", BOOKS, key="dispositif_id",
-              key_description="Identifiant du dispositif dans ce registre."),
-    Dimension("financeur", "par_financeur", "Par financeur (activité entière des dispositifs cofinancés)", BOOKS,
-              key="financeur_siret", key_description="SIRET du financeur."),
-    Dimension("zone_pilote", "par_zone_pilote", "Par zone pilote", BOOKS, key="zone_pilote_id",
-              key_description="Identifiant de la zone pilote (ensemble de communes) ; hors_zone_pilote sinon."),
-    Dimension("population", "par_population", "Par public prioritaire", BOOKS, vocab.POPULATIONS,
-              key_description="Public prioritaire (codes du registre) ; non_remis pour les carnets en stock."),
-    Dimension("tranche_age", "par_tranche_age", "Par tranche d'âge", BOOKS, vocab.AGE_BANDS,
-              key_description="Tranche d'âge (codes nationaux de La Coop de la médiation numérique)."),
-    Dimension("statut_social", "par_statut_social", "Par statut social", BOOKS, vocab.STATUSES,
-              key_description="Statut social (codes nationaux de La Coop de la médiation numérique)."),
-    Dimension("thematique", "par_thematique", "Par thème de séance", SESSIONS, vocab.THEMES,
-              key_description="Thème de la séance (codes nationaux) ; non_renseigne si non noté."),
-    Dimension("lieu", "par_lieu", "Par lieu", SESSIONS, key="pivot",
-              key_description="SIRET du lieu (clé « pivot » du schéma national des lieux de médiation numérique)."),
-    Dimension("mois", "par_mois", "Par mois (heure de Paris)", SESSIONS,
-              key_description="Mois civil de la séance, heure de Paris (AAAA-MM)."),
+    Dimension(
+        "dispositif",
+        "par_dispositif",
+        "Par dispositif",
+        BOOKS,
+        key="dispositif_id",
+        key_description="Identifiant du dispositif dans ce registre.",
+    ),
+    Dimension(
+        "financeur",
+        "par_financeur",
+        "Par financeur (activité entière des dispositifs cofinancés)",
+        BOOKS,
+        key="financeur_siret",
+        key_description="SIRET du financeur.",
+    ),
+    Dimension(
+        "zone_pilote",
+        "par_zone_pilote",
+        "Par zone pilote",
+        BOOKS,
+        key="zone_pilote_id",
+        key_description="Identifiant de la zone pilote (ensemble de communes) ; hors_zone_pilote sinon.",
+    ),
+    Dimension(
+        "population",
+        "par_population",
+        "Par public prioritaire",
+        BOOKS,
+        vocab.POPULATIONS,
+        key_description="Public prioritaire (codes du registre) ; non_remis pour les carnets en stock.",
+    ),
+    Dimension(
+        "tranche_age",
+        "par_tranche_age",
+        "Par tranche d'âge",
+        BOOKS,
+        vocab.AGE_BANDS,
+        key_description="Tranche d'âge (codes nationaux de La Coop de la médiation numérique).",
+    ),
+    Dimension(
+        "statut_social",
+        "par_statut_social",
+        "Par statut social",
+        BOOKS,
+        vocab.STATUSES,
+        key_description="Statut social (codes nationaux de La Coop de la médiation numérique).",
+    ),
+    Dimension(
+        "thematique",
+        "par_thematique",
+        "Par thème de séance",
+        SESSIONS,
+        vocab.THEMES,
+        key_description="Thème de la séance (codes nationaux) ; non_renseigne si non noté.",
+    ),
+    Dimension(
+        "lieu",
+        "par_lieu",
+        "Par lieu",
+        SESSIONS,
+        key="pivot",
+        key_description="SIRET du lieu (clé « pivot » du schéma national des lieux de médiation numérique).",
+    ),
+    Dimension(
+        "mois",
+        "par_mois",
+        "Par mois (heure de Paris)",
+        SESSIONS,
+        key_description="Mois civil de la séance, heure de Paris (AAAA-MM).",
+    ),
 )
 DIMENSION_BY_TABLE = {d.table: d for d in DIMENSIONS}
 KEY_FIGURES_TABLE = "synthese"
@@ -144,13 +320,23 @@ KEY_FIGURES_TABLE = "synthese"
 COMMON_COLUMNS: tuple[tuple[str, str], ...] = (
     ("modalite", "Code de la ligne (code national quand il existe ; « ensemble » pour le total)."),
     ("libelle", "Libellé de la ligne, en français."),
-    ("type_zone", "Type de zone : rural, urbain, non_renseigne (grille communale de densité de l'INSEE "
-                  "copiée à la remise du carnet) ou ensemble."),
-    ("masque", "« oui » quand la case est masquée (secret statistique) ; ses valeurs sont alors vides."),
+    (
+        "type_zone",
+        "Type de zone : rural, urbain, non_renseigne (grille communale de densité de l'INSEE "
+        "copiée à la remise du carnet) ou ensemble.",
+    ),
+    (
+        "masque",
+        "« oui » quand la case est masquée (secret statistique) ; ses valeurs sont alors vides.",
+    ),
 )
 
-SPECIAL_ROWS = {NOT_HANDED_OUT: "Carnets non remis", NOT_GIVEN: "Non renseigné",
-                OUTSIDE_ZONES: "Hors zone pilote", TOTAL: "Ensemble"}
+SPECIAL_ROWS = {
+    NOT_HANDED_OUT: "Carnets non remis",
+    NOT_GIVEN: "Non renseigné",
+    OUTSIDE_ZONES: "Hors zone pilote",
+    TOTAL: "Ensemble",
+}
 
 
 def measures_for(family: str) -> tuple[Measure, ...]:

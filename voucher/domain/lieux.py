@@ -36,14 +36,20 @@ RNA_RE = re.compile(r"^W\d{9}$")
 NUMBER_RE = re.compile(r"^\s*(\d+\s*(?:bis|ter|quater|[a-d])?)\b[\s,]*(.+)$", re.IGNORECASE)
 POSTCODE_RE = re.compile(r"^\d{5}$")
 
-register("import_unreadable",
-         "Fichier illisible : ce n'est ni un CSV ni un JSON du standard des lieux de médiation numérique.")
-register("import_encoding",
-         "Le fichier n'est pas encodé en UTF-8 : enregistrez-le en UTF-8 (CSV UTF-8) puis réessayez.")
+register(
+    "import_unreadable",
+    "Fichier illisible : ce n'est ni un CSV ni un JSON du standard des lieux de médiation numérique.",
+)
+register(
+    "import_encoding",
+    "Le fichier n'est pas encodé en UTF-8 : enregistrez-le en UTF-8 (CSV UTF-8) puis réessayez.",
+)
 register("import_empty", "Le fichier ne contient aucun lieu.")
 register("import_too_large", f"Le fichier contient trop de lieux (au plus {MAX_ROWS} par import).")
-register("import_missing_columns",
-         "Colonnes obligatoires absentes du fichier : id, nom, adresse, code_postal, commune, pivot, code_insee.")
+register(
+    "import_missing_columns",
+    "Colonnes obligatoires absentes du fichier : id, nom, adresse, code_postal, commune, pivot, code_insee.",
+)
 register("import_invalid", "Le fichier contient des lignes invalides : rien n'a été importé.")
 
 
@@ -80,7 +86,9 @@ def _json_records(text: str) -> list[Any]:
     except ValueError:
         raise DomainError("import_unreadable") from None
     if isinstance(doc, dict):
-        doc = next((doc[k] for k in ("data", "lieux", "items") if isinstance(doc.get(k), list)), None)
+        doc = next(
+            (doc[k] for k in ("data", "lieux", "items") if isinstance(doc.get(k), list)), None
+        )
     if not isinstance(doc, list) or not all(isinstance(r, dict) for r in doc):
         raise DomainError("import_unreadable")
     return doc
@@ -111,8 +119,7 @@ def records(data: bytes, filename: str = "") -> tuple[list[dict[str, Any]], bool
         raise DomainError("import_too_large")
     present = {str(k).strip() for k in rows[0]}
     if not set(REQUIRED) <= present:
-        raise DomainError("import_missing_columns",
-                          missing=sorted(set(REQUIRED) - present))
+        raise DomainError("import_missing_columns", missing=sorted(set(REQUIRED) - present))
     return rows, looks_json
 
 
@@ -153,10 +160,18 @@ def _lieu(line: int, row: dict[str, Any]) -> Lieu | str:
     except DomainError:
         return f"code INSEE invalide ({_text(row, 'code_insee')})"
     number, street = split_address(_text(row, "adresse"))
-    return Lieu(line=line, external_id=_text(row, "id")[:100], name=_text(row, "nom")[:200],
-                siret=siret, street_number=number[:20], street=street[:200], postcode=postcode,
-                town=_text(row, "commune")[:100], commune_insee=insee,
-                services=_text(row, "services")[:1000])
+    return Lieu(
+        line=line,
+        external_id=_text(row, "id")[:100],
+        name=_text(row, "nom")[:200],
+        siret=siret,
+        street_number=number[:20],
+        street=street[:200],
+        postcode=postcode,
+        town=_text(row, "commune")[:100],
+        commune_insee=insee,
+        services=_text(row, "services")[:1000],
+    )
 
 
 def parse(data: bytes, filename: str = "") -> ParsedFile:
@@ -170,7 +185,9 @@ def parse(data: bytes, filename: str = "") -> ParsedFile:
         if isinstance(found, str):
             errors.append(f"{where} {line} : {found}")
         elif not found.siret:
-            out.skipped.append((line, found.name, "sans SIRET : ne peut pas être remboursé par virement"))
+            out.skipped.append(
+                (line, found.name, "sans SIRET : ne peut pas être remboursé par virement")
+            )
         elif found.siret in seen:
             out.skipped.append((line, found.name, "SIRET en double dans le fichier"))
         else:
@@ -178,7 +195,14 @@ def parse(data: bytes, filename: str = "") -> ParsedFile:
             out.lieux.append(found)
     if errors:
         shown = " ; ".join(errors[:MAX_ERRORS_SHOWN])
-        more = f" (et {len(errors) - MAX_ERRORS_SHOWN} autres)" if len(errors) > MAX_ERRORS_SHOWN else ""
-        raise DomainError("import_invalid", f"Le fichier contient des lignes invalides, rien n'a été "
-                          f"importé : {shown}{more}.", lines=len(errors))
+        more = (
+            f" (et {len(errors) - MAX_ERRORS_SHOWN} autres)"
+            if len(errors) > MAX_ERRORS_SHOWN
+            else ""
+        )
+        raise DomainError(
+            "import_invalid",
+            f"Le fichier contient des lignes invalides, rien n'a été importé : {shown}{more}.",
+            lines=len(errors),
+        )
     return out

@@ -23,22 +23,47 @@ from datetime import date
 from voucher.domain.errors import register
 from voucher.domain.money import format_eur
 
-register("proof_not_approved", "L'épreuve (BAT) de ce lot n'est pas encore validée par le financeur : "
-         "le fichier de production ne peut pas être produit.")
-register("proof_missing", "Aucune épreuve n'a encore été produite pour ce lot : produisez-la et "
-         "relisez-la avant de la valider.")
+register(
+    "proof_not_approved",
+    "L'épreuve (BAT) de ce lot n'est pas encore validée par le financeur : "
+    "le fichier de production ne peut pas être produit.",
+)
+register(
+    "proof_missing",
+    "Aucune épreuve n'a encore été produite pour ce lot : produisez-la et "
+    "relisez-la avant de la valider.",
+)
 register("proof_already_approved", "L'épreuve de ce lot est déjà validée.")
 register("book_already_replaced", "Ce carnet a déjà été remplacé : utilisez le nouveau carnet.")
-register("nothing_to_replace", "Aucun chèque de ce carnet n'est encore utilisable : il n'y a rien "
-         "à réimprimer.")
-register("not_a_replacement", "Ce carnet ne remplace aucun autre carnet : imprimez-le avec le "
-         "fichier de production de son lot.")
+register(
+    "nothing_to_replace",
+    "Aucun chèque de ce carnet n'est encore utilisable : il n'y a rien à réimprimer.",
+)
+register(
+    "not_a_replacement",
+    "Ce carnet ne remplace aucun autre carnet : imprimez-le avec le "
+    "fichier de production de son lot.",
+)
 
-MONTHS = ("janvier", "février", "mars", "avril", "mai", "juin", "juillet", "août", "septembre",
-          "octobre", "novembre", "décembre")
+MONTHS = (
+    "janvier",
+    "février",
+    "mars",
+    "avril",
+    "mai",
+    "juin",
+    "juillet",
+    "août",
+    "septembre",
+    "octobre",
+    "novembre",
+    "décembre",
+)
 SPECIMEN_MARK = "SPECIMEN — ÉPREUVE"
-SPECIMEN_BANNER = ("ÉPREUVE (BAT) — SPECIMEN : codes non valables, ne pas distribuer. "
-                   "Vérifiez les textes, les dates et les montants avant de valider.")
+SPECIMEN_BANNER = (
+    "ÉPREUVE (BAT) — SPECIMEN : codes non valables, ne pas distribuer. "
+    "Vérifiez les textes, les dates et les montants avant de valider."
+)
 ACCEPTED_ONLY = "Accepté uniquement dans les lieux labellisés"
 
 
@@ -98,29 +123,48 @@ class Section:
 
 def cover_sections(info: CarnetInfo) -> list[Section]:
     """The cover page's text, in the order a beneficiary needs it."""
-    where = [*(f"• {p}" for p in info.places),
-             "Demandez la liste des lieux à la personne qui vous a donné ce carnet.",
-             "Les chèques sont acceptés uniquement dans les lieux labellisés."]
+    where = [
+        *(f"• {p}" for p in info.places),
+        "Demandez la liste des lieux à la personne qui vous a donné ce carnet.",
+        "Les chèques sont acceptés uniquement dans les lieux labellisés.",
+    ]
     until = [f"Utilisez vos chèques avant le {long_date(info.valid_until)}."]
     if info.accepted_until > info.valid_until:
         until.append(f"Ils sont encore acceptés jusqu'au {long_date(info.accepted_until)}.")
     until.append("Après, ils ne valent plus rien.")
     return [
-        Section("À quoi sert ce carnet ?", (
-            "Chaque chèque paie une séance pour apprendre le numérique.",
-            "Une séance dure environ 2 heures.",
-            "Par exemple : utiliser un ordinateur ou un téléphone, faire une démarche en ligne, "
-            "chercher un emploi.",
-            f"Chaque chèque vaut {info.face_value}. C'est gratuit pour vous.")),
-        Section("Comment l'utiliser ?", (
-            "Allez dans un lieu labellisé.",
-            "À l'accueil, donnez un chèque pour une séance.",
-            "L'accueil scanne le chèque. Un chèque sert une seule fois."), numbered=True),
+        Section(
+            "À quoi sert ce carnet ?",
+            (
+                "Chaque chèque paie une séance pour apprendre le numérique.",
+                "Une séance dure environ 2 heures.",
+                "Par exemple : utiliser un ordinateur ou un téléphone, faire une démarche en ligne, "
+                "chercher un emploi.",
+                f"Chaque chèque vaut {info.face_value}. C'est gratuit pour vous.",
+            ),
+        ),
+        Section(
+            "Comment l'utiliser ?",
+            (
+                "Allez dans un lieu labellisé.",
+                "À l'accueil, donnez un chèque pour une séance.",
+                "L'accueil scanne le chèque. Un chèque sert une seule fois.",
+            ),
+            numbered=True,
+        ),
         Section("Où aller ?", tuple(where)),
         Section("Jusqu'à quand ?", tuple(until)),
-        Section("Qui paie ?", (f"Ce carnet est offert par {join_names(info.funders)}.",)
-                if info.funders else ("Ce carnet est offert par le financeur du dispositif.",)),
-        Section("Un problème ?", (
-            "Chèque abîmé : l'accueil peut taper le code écrit en chiffres.",
-            "Carnet perdu ou volé : prévenez vite la personne qui vous l'a donné.")),
+        Section(
+            "Qui paie ?",
+            (f"Ce carnet est offert par {join_names(info.funders)}.",)
+            if info.funders
+            else ("Ce carnet est offert par le financeur du dispositif.",),
+        ),
+        Section(
+            "Un problème ?",
+            (
+                "Chèque abîmé : l'accueil peut taper le code écrit en chiffres.",
+                "Carnet perdu ou volé : prévenez vite la personne qui vous l'a donné.",
+            ),
+        ),
     ]

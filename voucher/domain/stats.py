@@ -160,8 +160,9 @@ def _percentile_interval(estimate: float, replicates: list[float], level: float)
     return Interval(estimate, quantile(hist, alpha), quantile(hist, 1 - alpha))
 
 
-def bootstrap_median(hist: Histogram, *, seed: int, replicates: int = 4000,
-                     level: float = 0.95) -> Interval:
+def bootstrap_median(
+    hist: Histogram, *, seed: int, replicates: int = 4000, level: float = 0.95
+) -> Interval:
     """Percentile bootstrap interval of the median; same data and seed, same interval."""
     data = _Sorted(hist)
     if data.n == 0:
@@ -171,8 +172,9 @@ def bootstrap_median(hist: Histogram, *, seed: int, replicates: int = 4000,
     return _percentile_interval(median(hist), draws, level)
 
 
-def bootstrap_median_difference(hist_a: Histogram, hist_b: Histogram, *, seed: int,
-                                replicates: int = 4000, level: float = 0.95) -> Interval:
+def bootstrap_median_difference(
+    hist_a: Histogram, hist_b: Histogram, *, seed: int, replicates: int = 4000, level: float = 0.95
+) -> Interval:
     """Percentile bootstrap interval of median(a) - median(b), groups resampled apart."""
     a, b = _Sorted(hist_a), _Sorted(hist_b)
     if a.n == 0 or b.n == 0:
@@ -222,33 +224,52 @@ class Comparison:
 
 def _verdict(significant: bool, fragile: bool, statement: str) -> str:
     if significant:
-        text = (f"L'écart est significatif au seuil de 5\u00a0% : {statement}. C'est une différence "
-                "observée, pas la preuve d'un effet du dispositif : les publics des deux zones ne "
-                "sont pas les mêmes.")
+        text = (
+            f"L'écart est significatif au seuil de 5\u00a0% : {statement}. C'est une différence "
+            "observée, pas la preuve d'un effet du dispositif : les publics des deux zones ne "
+            "sont pas les mêmes."
+        )
     else:
-        text = ("L'écart n'est pas significatif : ces données ne permettent pas de dire que les "
-                "deux zones diffèrent (ce qui ne prouve pas non plus qu'elles sont identiques).")
+        text = (
+            "L'écart n'est pas significatif : ces données ne permettent pas de dire que les "
+            "deux zones diffèrent (ce qui ne prouve pas non plus qu'elles sont identiques)."
+        )
     if fragile:
         text += f" Prudence : moins de {FRAGILE_N} personnes dans une des zones."
     return text
 
 
-def compare_proportions(label: str, x_a: int, n_a: int, x_b: int, n_b: int,
-                        names: tuple[str, str] = ("en zone rurale", "en zone urbaine")) -> Comparison:
+def compare_proportions(
+    label: str,
+    x_a: int,
+    n_a: int,
+    x_b: int,
+    n_b: int,
+    names: tuple[str, str] = ("en zone rurale", "en zone urbaine"),
+) -> Comparison:
     a, b = wilson(x_a, n_a), wilson(x_b, n_b)
     diff = newcombe_difference(x_a, n_a, x_b, n_b)
     significant = not diff.contains(0.0)
     higher = names[0] if diff.estimate > 0 else names[1]
-    words = (f"{label} : {fr_percent(a.estimate)} {names[0]} (intervalle de confiance à 95\u00a0% : "
-             f"{fr_percent(a.low)} à {fr_percent(a.high)}), {fr_percent(b.estimate)} {names[1]} "
-             f"({fr_percent(b.low)} à {fr_percent(b.high)}). Écart : {fr_points(diff.estimate)} "
-             f"(de {fr_points(diff.low)} à {fr_points(diff.high)}). ")
+    words = (
+        f"{label} : {fr_percent(a.estimate)} {names[0]} (intervalle de confiance à 95\u00a0% : "
+        f"{fr_percent(a.low)} à {fr_percent(a.high)}), {fr_percent(b.estimate)} {names[1]} "
+        f"({fr_percent(b.low)} à {fr_percent(b.high)}). Écart : {fr_points(diff.estimate)} "
+        f"(de {fr_points(diff.low)} à {fr_points(diff.high)}). "
+    )
     words += _verdict(significant, min(n_a, n_b) < FRAGILE_N, f"la part est plus élevée {higher}")
     return Comparison(label, "proportion", a, b, n_a, n_b, diff, significant, words)
 
 
-def compare_medians(label: str, hist_a: Histogram, hist_b: Histogram, *, seed: int, unit: str = "jours",
-                    names: tuple[str, str] = ("en zone rurale", "en zone urbaine")) -> Comparison:
+def compare_medians(
+    label: str,
+    hist_a: Histogram,
+    hist_b: Histogram,
+    *,
+    seed: int,
+    unit: str = "jours",
+    names: tuple[str, str] = ("en zone rurale", "en zone urbaine"),
+) -> Comparison:
     a = bootstrap_median(hist_a, seed=seed)
     b = bootstrap_median(hist_b, seed=seed + 1)
     diff = bootstrap_median_difference(hist_a, hist_b, seed=seed + 2)
@@ -260,9 +281,13 @@ def compare_medians(label: str, hist_a: Histogram, hist_b: Histogram, *, seed: i
         decimals = 0 if float(v).is_integer() else 1
         return fr_signed(v, decimals) if signed else fr_number(v, decimals)
 
-    words = (f"{label} : médiane de {num(a.estimate)} {unit} {names[0]} (intervalle de confiance à "
-             f"95\u00a0% : {num(a.low)} à {num(a.high)}), {num(b.estimate)} {unit} {names[1]} "
-             f"({num(b.low)} à {num(b.high)}). Écart des médianes : {num(diff.estimate, True)} {unit} "
-             f"(de {num(diff.low, True)} à {num(diff.high, True)} {unit}). ")
-    words += _verdict(significant, min(n_a, n_b) < FRAGILE_N, f"la médiane est plus élevée {higher}")
+    words = (
+        f"{label} : médiane de {num(a.estimate)} {unit} {names[0]} (intervalle de confiance à "
+        f"95\u00a0% : {num(a.low)} à {num(a.high)}), {num(b.estimate)} {unit} {names[1]} "
+        f"({num(b.low)} à {num(b.high)}). Écart des médianes : {num(diff.estimate, True)} {unit} "
+        f"(de {num(diff.low, True)} à {num(diff.high, True)} {unit}). "
+    )
+    words += _verdict(
+        significant, min(n_a, n_b) < FRAGILE_N, f"la médiane est plus élevée {higher}"
+    )
     return Comparison(label, "median", a, b, n_a, n_b, diff, significant, words)

@@ -35,8 +35,11 @@ TOTAL = "ensemble"
 
 Key = tuple[str, str]
 
-register("threshold_too_low", "Le seuil de secret statistique ne peut pas être inférieur à 11 "
-         "personnes : il peut seulement être relevé.")
+register(
+    "threshold_too_low",
+    "Le seuil de secret statistique ne peut pas être inférieur à 11 "
+    "personnes : il peut seulement être relevé.",
+)
 
 
 def checked_threshold(value: int | None) -> int:
@@ -85,8 +88,11 @@ def _small(value: int, threshold: int) -> bool:
 
 
 def primary_cells(grid: Grid, threshold: int) -> set[Key]:
-    return {k for k in grid.cells()
-            if _small(grid.value(k), threshold) or _small(int(grid.complements.get(k, 0)), threshold)}
+    return {
+        k
+        for k in grid.cells()
+        if _small(grid.value(k), threshold) or _small(int(grid.complements.get(k, 0)), threshold)
+    }
 
 
 def _vertices(key: Key) -> tuple[tuple[str, str], tuple[str, str]]:
@@ -193,8 +199,9 @@ def _complement_for(grid: Grid, masked: set[Key], bridge: Key) -> set[Key]:
     return set()
 
 
-def suppress(grid: Grid, threshold: int = DEFAULT_THRESHOLD,
-             forced: Iterable[Key] = ()) -> Suppression:
+def suppress(
+    grid: Grid, threshold: int = DEFAULT_THRESHOLD, forced: Iterable[Key] = ()
+) -> Suppression:
     """Primary then secondary suppression of one table; ``forced`` cells (masked in a
     linked table) are masked here too when they are not zero."""
     threshold = checked_threshold(threshold)
@@ -211,14 +218,19 @@ def suppress(grid: Grid, threshold: int = DEFAULT_THRESHOLD,
     return Suppression(threshold, frozenset(primary), frozenset(masked - primary))
 
 
-def suppress_linked(grids: Mapping[str, Grid], threshold: int = DEFAULT_THRESHOLD,
-                    forced: Mapping[str, Iterable[Key]] | None = None) -> dict[str, Suppression]:
+def suppress_linked(
+    grids: Mapping[str, Grid],
+    threshold: int = DEFAULT_THRESHOLD,
+    forced: Mapping[str, Iterable[Key]] | None = None,
+) -> dict[str, Suppression]:
     """Suppress tables sharing their ``TOTAL`` row, consistently across all of them;
     ``forced`` gives cells already masked per table (by another, coarser rule)."""
     given = {name: set((forced or {}).get(name, ())) for name in grids}
     shared: set[Key] = set()
     while True:
-        done = {name: suppress(grid, threshold, given[name] | shared) for name, grid in grids.items()}
+        done = {
+            name: suppress(grid, threshold, given[name] | shared) for name, grid in grids.items()
+        }
         found = {k for s in done.values() for k in s.masked if k[0] == TOTAL}
         if found <= shared:
             return done
@@ -227,14 +239,18 @@ def suppress_linked(grids: Mapping[str, Grid], threshold: int = DEFAULT_THRESHOL
 
 def note(threshold: int, primary: int, secondary: int, what: str = "personnes") -> str:
     """The French note every export carries."""
-    text = (f"Secret statistique : toute case décrivant de 1 à {threshold - 1} {what} est masquée "
-            f"(seuil : {threshold}), de même qu'une part dont le complément compte de 1 à "
-            f"{threshold - 1} {what}. ")
+    text = (
+        f"Secret statistique : toute case décrivant de 1 à {threshold - 1} {what} est masquée "
+        f"(seuil : {threshold}), de même qu'une part dont le complément compte de 1 à "
+        f"{threshold - 1} {what}. "
+    )
     if primary == 0 and secondary == 0:
         return text + "Aucune case n'a eu besoin d'être masquée dans cet export."
     text += f"{primary} case{'s' if primary > 1 else ''} {'ont' if primary > 1 else 'a'} été masquée{'s' if primary > 1 else ''} pour cette raison"
     if secondary:
-        text += (f", et {secondary} autre{'s' if secondary > 1 else ''} en complément (secret "
-                 "secondaire), pour qu'aucun total ni aucune différence de totaux ne permette de "
-                 "les retrouver")
+        text += (
+            f", et {secondary} autre{'s' if secondary > 1 else ''} en complément (secret "
+            "secondaire), pour qu'aucun total ni aucune différence de totaux ne permette de "
+            "les retrouver"
+        )
     return text + ". Une case masquée est laissée vide et signalée dans la colonne « masque »."

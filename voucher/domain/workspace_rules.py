@@ -23,17 +23,27 @@ LOCKED_AFTER_ISSUE = ("face_value_cents", "vouchers_per_book", "valid_from", "fu
 GROW_ONLY_AFTER_ISSUE = ("valid_until", "grace_days")
 MAX_CANCEL_WINDOW = 24 * 60
 
-register("programme_field_locked",
-         "Ce champ ne peut plus être modifié : des carnets de ce dispositif ont déjà été émis.")
-register("programme_cannot_shorten",
-         "La validité ne peut pas être raccourcie : des carnets imprimés portent déjà cette date.")
-register("same_person_bank",
-         "Les coordonnées bancaires doivent être validées par une autre personne que celle qui les a saisies.")
+register(
+    "programme_field_locked",
+    "Ce champ ne peut plus être modifié : des carnets de ce dispositif ont déjà été émis.",
+)
+register(
+    "programme_cannot_shorten",
+    "La validité ne peut pas être raccourcie : des carnets imprimés portent déjà cette date.",
+)
+register(
+    "same_person_bank",
+    "Les coordonnées bancaires doivent être validées par une autre personne que celle qui les a saisies.",
+)
 register("cannot_deactivate_self", "Vous ne pouvez pas désactiver votre propre compte.")
-register("printing_unavailable",
-         "L'impression des carnets n'est pas encore disponible sur ce serveur : contactez l'opérateur.")
-register("photo_unreadable",
-         "Aucun code-barres lisible sur cette photo : reprenez-la de plus près, bien à plat et éclairée.")
+register(
+    "printing_unavailable",
+    "L'impression des carnets n'est pas encore disponible sur ce serveur : contactez l'opérateur.",
+)
+register(
+    "photo_unreadable",
+    "Aucun code-barres lisible sur cette photo : reprenez-la de plus près, bien à plat et éclairée.",
+)
 
 
 def check_programme_change(field: str, old: object, new: object, *, issued: bool) -> None:

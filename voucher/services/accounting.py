@@ -45,9 +45,12 @@ class Span:
 
 
 def operator_siren(session: Session) -> str:
-    siret = session.scalar(select(Organisation.siret).where(Organisation.is_operator.is_(True),
-                                                            Organisation.siret.isnot(None))
-                           .order_by(Organisation.id).limit(1))
+    siret = session.scalar(
+        select(Organisation.siret)
+        .where(Organisation.is_operator.is_(True), Organisation.siret.isnot(None))
+        .order_by(Organisation.id)
+        .limit(1)
+    )
     return (siret or "000000000")[:9]
 
 
@@ -56,9 +59,11 @@ def _offsets(session: Session, span: Span, mapping: Mapping) -> Counter[tuple[st
     year_start = month_bounds(span.first.year, 1)[0]
     start, _ = span.utc()
     counts: Counter[tuple[str, int]] = Counter()
-    for kind, n in session.execute(select(JournalEntry.kind, func.count())
-                                   .where(JournalEntry.at >= year_start, JournalEntry.at < start)
-                                   .group_by(JournalEntry.kind)):
+    for kind, n in session.execute(
+        select(JournalEntry.kind, func.count())
+        .where(JournalEntry.at >= year_start, JournalEntry.at < start)
+        .group_by(JournalEntry.kind)
+    ):
         counts[(mapping.journal(kind)[0], span.first.year)] += int(n)
     return counts
 
@@ -78,33 +83,82 @@ def fec_rows(session: Session, span: Span, mapping: Mapping) -> Iterator[tuple[s
     start, end = span.utc()
     numbers = _offsets(session, span, mapping)
     names = _names(session)
-    q = (select(JournalEntry.id, JournalEntry.kind, JournalEntry.at, JournalEntry.memo, Account.code,
-                Posting.amount)
-         .join(Posting, Posting.entry_id == JournalEntry.id).join(Account, Account.id == Posting.account_id)
-         .where(JournalEntry.at >= start, JournalEntry.at < end)
-         .order_by(JournalEntry.at, JournalEntry.id, Account.code))
+    q = (
+        select(
+            JournalEntry.id,
+            JournalEntry.kind,
+            JournalEntry.at,
+            JournalEntry.memo,
+            Account.code,
+            Posting.amount,
+        )
+        .join(Posting, Posting.entry_id == JournalEntry.id)
+        .join(Account, Account.id == Posting.account_id)
+        .where(JournalEntry.at >= start, JournalEntry.at < end)
+        .order_by(JournalEntry.at, JournalEntry.id, Account.code)
+    )
     current, number = None, 0
-    for entry_id, kind, at, memo, code, amount in session.execute(q.execution_options(yield_per=5000)):
+    for entry_id, kind, at, memo, code, amount in session.execute(
+        q.execution_options(yield_per=5000)
+    ):
         jcode, jlabel = mapping.journal(kind)
         day = paris_date(at)
         if entry_id != current:
             current = entry_id
             numbers[(jcode, day.year)] += 1
             number = numbers[(jcode, day.year)]
-        yield _line(mapping, jcode, jlabel, number, day, code, int(amount), names,
-                    _piece(entry_id, memo), kind, memo)
+        yield _line(
+            mapping,
+            jcode,
+            jlabel,
+            number,
+            day,
+            code,
+            int(amount),
+            names,
+            _piece(entry_id, memo),
+            kind,
+            memo,
+        )
 
 
-def _line(mapping: Mapping, jcode: str, jlabel: str, number: int, day: date, code: str, amount: int,
-          names: dict[int, str], piece: str, kind: str, memo: str | None) -> tuple[str, ...]:
+def _line(
+    mapping: Mapping,
+    jcode: str,
+    jlabel: str,
+    number: int,
+    day: date,
+    code: str,
+    amount: int,
+    names: dict[int, str],
+    piece: str,
+    kind: str,
+    memo: str | None,
+) -> tuple[str, ...]:
     num, label = mapping.account(code)
     aux = accounting.auxiliary(code)
     aux_label = names.get(int(aux[1:]), "") if aux else ""
     text = accounting.ENTRY_LABELS.get(kind, kind) + (f" - {memo}" if memo else "")
-    return (jcode, clean(jlabel), f"{jcode}{day.year}-{number:06d}", fec_date(day), num, clean(label),
-            aux or "", clean(aux_label), clean(piece), fec_date(day), clean(text)[:200],
-            fec_amount(amount if amount > 0 else 0), fec_amount(-amount if amount < 0 else 0),
-            "", "", fec_date(day), "", "")
+    return (
+        jcode,
+        clean(jlabel),
+        f"{jcode}{day.year}-{number:06d}",
+        fec_date(day),
+        num,
+        clean(label),
+        aux or "",
+        clean(aux_label),
+        clean(piece),
+        fec_date(day),
+        clean(text)[:200],
+        fec_amount(amount if amount > 0 else 0),
+        fec_amount(-amount if amount < 0 else 0),
+        "",
+        "",
+        fec_date(day),
+        "",
+        "",
+    )
 
 
 @dataclass(frozen=True)
@@ -125,12 +179,22 @@ def trial_balance(session: Session, span: Span, mapping: Mapping) -> list[TrialL
     start, end = span.utc()
     before = JournalEntry.at < start
     rows = session.execute(
-        select(Account.code,
-               func.coalesce(func.sum(case((before, Posting.amount), else_=0)), 0),
-               func.coalesce(func.sum(case((~before & (Posting.amount > 0), Posting.amount), else_=0)), 0),
-               func.coalesce(func.sum(case((~before & (Posting.amount < 0), -Posting.amount), else_=0)), 0))
-        .join(Posting, Posting.account_id == Account.id).join(JournalEntry, JournalEntry.id == Posting.entry_id)
-        .where(JournalEntry.at < end).group_by(Account.code).order_by(Account.code))
+        select(
+            Account.code,
+            func.coalesce(func.sum(case((before, Posting.amount), else_=0)), 0),
+            func.coalesce(
+                func.sum(case((~before & (Posting.amount > 0), Posting.amount), else_=0)), 0
+            ),
+            func.coalesce(
+                func.sum(case((~before & (Posting.amount < 0), -Posting.amount), else_=0)), 0
+            ),
+        )
+        .join(Posting, Posting.account_id == Account.id)
+        .join(JournalEntry, JournalEntry.id == Posting.entry_id)
+        .where(JournalEntry.at < end)
+        .group_by(Account.code)
+        .order_by(Account.code)
+    )
     out = []
     for code, opening, debit, credit in rows:
         num, label = mapping.account(code)
@@ -139,5 +203,9 @@ def trial_balance(session: Session, span: Span, mapping: Mapping) -> list[TrialL
 
 
 def totals(lines: list[TrialLine]) -> dict[str, Any]:
-    return {"opening": sum(t.opening for t in lines), "debit": sum(t.debit for t in lines),
-            "credit": sum(t.credit for t in lines), "closing": sum(t.closing for t in lines)}
+    return {
+        "opening": sum(t.opening for t in lines),
+        "debit": sum(t.debit for t in lines),
+        "credit": sum(t.credit for t in lines),
+        "closing": sum(t.closing for t in lines),
+    }

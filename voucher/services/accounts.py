@@ -34,18 +34,33 @@ def check_password(user: User, password: str) -> bool:
         return False
 
 
-def create_user(session: Session, actor: Actor, *, email: str, name: str, password: str,
-                grants: list[tuple[int, str]]) -> User:
+def create_user(
+    session: Session,
+    actor: Actor,
+    *,
+    email: str,
+    name: str,
+    password: str,
+    grants: list[tuple[int, str]],
+) -> User:
     email = email.strip().lower()
     if "@" not in email:
         raise DomainError("invalid_value", field="email")
     if len(password) < MIN_PASSWORD:
-        raise DomainError("invalid_value", field="password",
-                          message=f"Le mot de passe doit compter au moins {MIN_PASSWORD} caractères.")
+        raise DomainError(
+            "invalid_value",
+            field="password",
+            message=f"Le mot de passe doit compter au moins {MIN_PASSWORD} caractères.",
+        )
     if session.scalar(select(User.id).where(User.email == email)):
         raise DomainError("duplicate", field="email")
-    user = User(email=email, name=name, password_hash=hash_password(password), active=True,
-                created_at=utcnow())
+    user = User(
+        email=email,
+        name=name,
+        password_hash=hash_password(password),
+        active=True,
+        created_at=utcnow(),
+    )
     session.add(user)
     session.flush()
     for org_id, role in grants:
@@ -54,14 +69,17 @@ def create_user(session: Session, actor: Actor, *, email: str, name: str, passwo
     return user
 
 
-def grant(session: Session, actor: Actor, user_id: int, organisation_id: int, role: str) -> RoleGrant:
+def grant(
+    session: Session, actor: Actor, user_id: int, organisation_id: int, role: str
+) -> RoleGrant:
     if role not in ROLES:
         raise DomainError("invalid_value", field="role")
     g = RoleGrant(user_id=user_id, organisation_id=organisation_id, role=role)
     session.add(g)
     session.flush()
-    audit.record(session, actor, "user.grant", ("user", user_id), organisation_id=organisation_id,
-                 role=role)
+    audit.record(
+        session, actor, "user.grant", ("user", user_id), organisation_id=organisation_id, role=role
+    )
     return g
 
 
@@ -76,17 +94,33 @@ def _digest(secret: str) -> str:
     return hashlib.sha256(secret.encode()).hexdigest()
 
 
-def create_api_key(session: Session, actor: Actor, *, organisation_id: int, role: str, name: str) -> NewKey:
+def create_api_key(
+    session: Session, actor: Actor, *, organisation_id: int, role: str, name: str
+) -> NewKey:
     if role not in ROLES:
         raise DomainError("invalid_value", field="role")
     prefix = "vk_" + secrets.token_hex(6)
     secret = f"{prefix}.{secrets.token_urlsafe(32)}"
-    key = ApiKey(organisation_id=organisation_id, role=role, name=name, prefix=prefix,
-                 key_hash=_digest(secret), created_at=utcnow(), created_by=actor.user_id)
+    key = ApiKey(
+        organisation_id=organisation_id,
+        role=role,
+        name=name,
+        prefix=prefix,
+        key_hash=_digest(secret),
+        created_at=utcnow(),
+        created_by=actor.user_id,
+    )
     session.add(key)
     session.flush()
-    audit.record(session, actor, "api_key.create", ("api_key", key.id), organisation_id=organisation_id,
-                 role=role, name=name)
+    audit.record(
+        session,
+        actor,
+        "api_key.create",
+        ("api_key", key.id),
+        organisation_id=organisation_id,
+        role=role,
+        name=name,
+    )
     return NewKey(key, secret)
 
 
@@ -106,6 +140,11 @@ def revoke_api_key(session: Session, actor: Actor, key_id: int) -> ApiKey:
         raise DomainError("not_found", object="api_key")
     if key.revoked_at is None:
         key.revoked_at = utcnow()
-        audit.record(session, actor, "api_key.revoke", ("api_key", key.id),
-                     organisation_id=key.organisation_id)
+        audit.record(
+            session,
+            actor,
+            "api_key.revoke",
+            ("api_key", key.id),
+            organisation_id=key.organisation_id,
+        )
     return key

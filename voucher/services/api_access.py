@@ -44,7 +44,9 @@ class KeyInfo:
     revoked_at: datetime | None
 
 
-def create_key(session: Session, actor: Actor, *, organisation_id: int, role: str, name: str) -> NewKey:
+def create_key(
+    session: Session, actor: Actor, *, organisation_id: int, role: str, name: str
+) -> NewKey:
     """A new key for an existing organisation, with a role that fits it (a ``reception``
     key belongs to a structure, ``prescriber`` to a prescriber, ``funder`` to a funder)."""
     org = session.get(Organisation, organisation_id)
@@ -54,9 +56,14 @@ def create_key(session: Session, actor: Actor, *, organisation_id: int, role: st
         raise DomainError("invalid_value", field="name")
     needed = ROLE_NEEDS.get(role)
     if needed and not getattr(org, needed):
-        raise DomainError("invalid_value", field="role",
-                          message="Ce rôle ne correspond pas à cette organisation (lieu, prescripteur ou financeur).")
-    return create_api_key(session, actor, organisation_id=organisation_id, role=role, name=name.strip())
+        raise DomainError(
+            "invalid_value",
+            field="role",
+            message="Ce rôle ne correspond pas à cette organisation (lieu, prescripteur ou financeur).",
+        )
+    return create_api_key(
+        session, actor, organisation_id=organisation_id, role=role, name=name.strip()
+    )
 
 
 def authenticate(session: Session, secret: str) -> ApiKey | None:
@@ -70,17 +77,40 @@ def touch(session: Session, key: ApiKey, now: datetime | None = None) -> bool:
     now = now or utcnow()
     if key.last_used_at is not None and now - key.last_used_at < TOUCH_EVERY:
         return False
-    moved = cast(CursorResult[object], session.execute(
-        update(ApiKey).where(ApiKey.id == key.id, or_(ApiKey.last_used_at.is_(None),
-                                                      ApiKey.last_used_at < now - TOUCH_EVERY))
-        .values(last_used_at=now).execution_options(synchronize_session=False)))
+    moved = cast(
+        CursorResult[object],
+        session.execute(
+            update(ApiKey)
+            .where(
+                ApiKey.id == key.id,
+                or_(ApiKey.last_used_at.is_(None), ApiKey.last_used_at < now - TOUCH_EVERY),
+            )
+            .values(last_used_at=now)
+            .execution_options(synchronize_session=False)
+        ),
+    )
     return moved.rowcount == 1
 
 
 def list_keys(session: Session, organisation_id: int | None = None) -> list[KeyInfo]:
-    q = (select(ApiKey, Organisation.name).join(Organisation, Organisation.id == ApiKey.organisation_id)
-         .order_by(ApiKey.id))
+    q = (
+        select(ApiKey, Organisation.name)
+        .join(Organisation, Organisation.id == ApiKey.organisation_id)
+        .order_by(ApiKey.id)
+    )
     if organisation_id is not None:
         q = q.where(ApiKey.organisation_id == organisation_id)
-    return [KeyInfo(k.id, k.prefix, k.name, k.role, k.organisation_id, name, k.created_at, k.last_used_at,
-                    k.revoked_at) for k, name in session.execute(q).all()]
+    return [
+        KeyInfo(
+            k.id,
+            k.prefix,
+            k.name,
+            k.role,
+            k.organisation_id,
+            name,
+            k.created_at,
+            k.last_used_at,
+            k.revoked_at,
+        )
+        for k, name in session.execute(q).all()
+    ]

@@ -39,7 +39,8 @@ def expire_programme(session: Session, actor: Actor, programme_id: int) -> Expir
         select(Book.holder_id, Voucher.state, func.count())
         .join(Book, Book.id == Voucher.book_id)
         .where(Voucher.programme_id == pid, Voucher.state.in_(("issued", "active", "distributed")))
-        .group_by(Book.holder_id, Voucher.state)).all()
+        .group_by(Book.holder_id, Voucher.state)
+    ).all()
     postings: list[ledger.Posting] = []
     breakage = unfunded = count = 0
     for holder, state, n in rows:
@@ -53,12 +54,24 @@ def expire_programme(session: Session, actor: Actor, programme_id: int) -> Expir
     if postings:
         journal.post(session, "programme.expire", postings, actor=actor, memo=programme.name)
     now = utcnow()
-    session.execute(update(Voucher).where(Voucher.programme_id == pid,
-                                          Voucher.state.in_(("issued", "active", "distributed")))
-                    .values(state="expired", updated_at=now))
-    session.execute(update(Book).where(Book.programme_id == pid, Book.status.in_(("in_stock", "handed_out")))
-                    .values(status="expired"))
+    session.execute(
+        update(Voucher)
+        .where(Voucher.programme_id == pid, Voucher.state.in_(("issued", "active", "distributed")))
+        .values(state="expired", updated_at=now)
+    )
+    session.execute(
+        update(Book)
+        .where(Book.programme_id == pid, Book.status.in_(("in_stock", "handed_out")))
+        .values(status="expired")
+    )
     programme.status, programme.expired_at = "expired", now
-    audit.record(session, actor, "programme.expire", ("programme", pid), vouchers=count,
-                 breakage_cents=breakage, unfunded_cents=unfunded)
+    audit.record(
+        session,
+        actor,
+        "programme.expire",
+        ("programme", pid),
+        vouchers=count,
+        breakage_cents=breakage,
+        unfunded_cents=unfunded,
+    )
     return ExpiryReport(pid, count, breakage, unfunded)

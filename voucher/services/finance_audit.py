@@ -19,7 +19,12 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from voucher.db.models import (
-    CreditNote, PaymentTransfer, Redemption, Statement, StatementProgramme, Voucher,
+    CreditNote,
+    PaymentTransfer,
+    Redemption,
+    Statement,
+    StatementProgramme,
+    Voucher,
 )
 from voucher.domain import ledger
 from voucher.services import journal
@@ -32,24 +37,47 @@ def _numbering(session: Session, report: Report, model: type, what: str) -> None
         seqs[int(year)].append(int(seq))
     for year, found in seqs.items():
         if found != list(range(1, len(found) + 1)):
-            report.add("numbering", f"{what} {year} : numéros {found[:5]}… non continus ou en double")
+            report.add(
+                "numbering", f"{what} {year} : numéros {found[:5]}… non continus ou en double"
+            )
 
 
 def _statements(session: Session, report: Report) -> dict[int, Statement]:
-    sums = {int(s or 0): (int(n), int(t)) for s, n, t in session.execute(
-        select(Redemption.statement_id, func.count(), func.sum(Redemption.face_value_cents))
-        .where(Redemption.statement_id.isnot(None)).group_by(Redemption.statement_id))}
-    parts = {int(s): (int(n), int(t)) for s, n, t in session.execute(
-        select(StatementProgramme.statement_id, func.sum(StatementProgramme.line_count),
-               func.sum(StatementProgramme.total_cents)).group_by(StatementProgramme.statement_id))}
-    statements = {st.id: st for st in session.scalars(select(Statement).execution_options(populate_existing=True))}
+    sums = {
+        int(s or 0): (int(n), int(t))
+        for s, n, t in session.execute(
+            select(Redemption.statement_id, func.count(), func.sum(Redemption.face_value_cents))
+            .where(Redemption.statement_id.isnot(None))
+            .group_by(Redemption.statement_id)
+        )
+    }
+    parts = {
+        int(s): (int(n), int(t))
+        for s, n, t in session.execute(
+            select(
+                StatementProgramme.statement_id,
+                func.sum(StatementProgramme.line_count),
+                func.sum(StatementProgramme.total_cents),
+            ).group_by(StatementProgramme.statement_id)
+        )
+    }
+    statements = {
+        st.id: st
+        for st in session.scalars(select(Statement).execution_options(populate_existing=True))
+    }
     for st in statements.values():
         expected = (st.line_count, st.total_cents)
         if sums.get(st.id) != expected or parts.get(st.id) != expected:
-            report.add("statement_total", f"relevé {st.number} : {expected} enregistré, scans {sums.get(st.id)}, "
-                       f"dispositifs {parts.get(st.id)}")
-    odd = session.scalar(select(func.count()).select_from(Redemption)
-                         .where(Redemption.statement_id.isnot(None), Redemption.status != "accepted"))
+            report.add(
+                "statement_total",
+                f"relevé {st.number} : {expected} enregistré, scans {sums.get(st.id)}, "
+                f"dispositifs {parts.get(st.id)}",
+            )
+    odd = session.scalar(
+        select(func.count())
+        .select_from(Redemption)
+        .where(Redemption.statement_id.isnot(None), Redemption.status != "accepted")
+    )
     if odd:
         report.add("statement_lines", f"{odd} scan(s) non accepté(s) dans un relevé")
     return statements
@@ -61,7 +89,10 @@ def _transfers(session: Session, report: Report, statements: dict[int, Statement
     for t in session.scalars(select(PaymentTransfer).execution_options(populate_existing=True)):
         st = statements[t.statement_id]
         if t.amount_cents != st.total_cents:
-            report.add("transfer_amount", f"virement {t.end_to_end_id} : {t.amount_cents} pour un relevé de {st.total_cents}")
+            report.add(
+                "transfer_amount",
+                f"virement {t.end_to_end_id} : {t.amount_cents} pour un relevé de {st.total_cents}",
+            )
         if t.status in ("sent", "paid"):
             live[st.id].append(t)
         if t.status == "sent":
@@ -72,16 +103,25 @@ def _transfers(session: Session, report: Report, statements: dict[int, Statement
         if states != wanted:
             report.add("statement_status", f"relevé {st.number} ({st.status}) : virements {states}")
         if st.status == "paid":
-            unpaid = session.scalar(select(func.count()).select_from(Redemption)
-                                    .join(Voucher, Voucher.id == Redemption.voucher_id)
-                                    .where(Redemption.statement_id == st.id, Voucher.state != "reimbursed"))
+            unpaid = session.scalar(
+                select(func.count())
+                .select_from(Redemption)
+                .join(Voucher, Voucher.id == Redemption.voucher_id)
+                .where(Redemption.statement_id == st.id, Voucher.state != "reimbursed")
+            )
             if unpaid:
-                report.add("statement_vouchers", f"relevé {st.number} payé mais {unpaid} chèque(s) non remboursé(s)")
+                report.add(
+                    "statement_vouchers",
+                    f"relevé {st.number} payé mais {unpaid} chèque(s) non remboursé(s)",
+                )
     for structure in {st.structure_id for st in statements.values()}:
         balance = journal.balance(session, ledger.in_payment(structure))
         if balance != -sent[structure]:
-            report.add("in_payment", f"lieu {structure} : en paiement {balance}, virements envoyés {sent[structure]}",
-                       account=ledger.in_payment(structure))
+            report.add(
+                "in_payment",
+                f"lieu {structure} : en paiement {balance}, virements envoyés {sent[structure]}",
+                account=ledger.in_payment(structure),
+            )
 
 
 def verify(session: Session) -> Report:

@@ -45,9 +45,14 @@ def take_numbers(session: Session, kind: str, year: int, n: int) -> list[int]:
         return []
     key = (DocumentSequence.kind == kind) & (DocumentSequence.year == year)
     if is_postgres(session):
-        session.execute(pg_insert(DocumentSequence).values(kind=kind, year=year, last_number=0)
-                        .on_conflict_do_nothing())
-        last = session.execute(select(DocumentSequence.last_number).where(key).with_for_update()).scalar_one()
+        session.execute(
+            pg_insert(DocumentSequence)
+            .values(kind=kind, year=year, last_number=0)
+            .on_conflict_do_nothing()
+        )
+        last = session.execute(
+            select(DocumentSequence.last_number).where(key).with_for_update()
+        ).scalar_one()
     else:
         found = session.execute(select(DocumentSequence.last_number).where(key)).scalar()
         if found is None:
@@ -68,6 +73,8 @@ def statement_in_scope(scope: Scope) -> Any:
     """SQL condition on ``statement``: every programme of the statement is in scope."""
     if scope.everything:
         return Statement.id.isnot(None)
-    outside = exists().where(StatementProgramme.statement_id == Statement.id,
-                             not_(scope.where(StatementProgramme.programme_id)))
+    outside = exists().where(
+        StatementProgramme.statement_id == Statement.id,
+        not_(scope.where(StatementProgramme.programme_id)),
+    )
     return not_(outside)

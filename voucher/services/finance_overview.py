@@ -22,9 +22,15 @@ from voucher.domain.calendar import utcnow
 from voucher.services.review_scope import Scope
 
 CATEGORIES = ("held", "to_state", "blocked", "open", "in_payment", "paid", "rejected")
-CATEGORY_FR = {"held": "en vérification", "to_state": "à relever", "blocked": "bloqué (coordonnées bancaires)",
-               "open": "relevé, à payer", "in_payment": "virement envoyé", "paid": "payé",
-               "rejected": "virement rejeté"}
+CATEGORY_FR = {
+    "held": "en vérification",
+    "to_state": "à relever",
+    "blocked": "bloqué (coordonnées bancaires)",
+    "open": "relevé, à payer",
+    "in_payment": "virement envoyé",
+    "paid": "payé",
+    "rejected": "virement rejeté",
+}
 
 
 @dataclass
@@ -48,17 +54,31 @@ def month_status(session: Session, scope: Scope, period: finance.Period) -> Mont
     start, end = period.bounds()
     record = session.scalars(select(MonthClose).where(MonthClose.period == str(period))).first()
     # the first close at or after this month says which structures are still blocked
-    covering = session.scalars(select(MonthClose).where(MonthClose.period >= str(period))
-                               .order_by(MonthClose.period).limit(1)).first()
+    covering = session.scalars(
+        select(MonthClose)
+        .where(MonthClose.period >= str(period))
+        .order_by(MonthClose.period)
+        .limit(1)
+    ).first()
     blocked_ids = {int(b["structure_id"]) for b in (covering.blocked if covering else [])}
     status = MonthStatus(period, record.first_closed_at if record else None)
     rows = session.execute(
-        select(Redemption.status, Statement.status, Redemption.structure_id, func.count(),
-               func.sum(Redemption.face_value_cents))
+        select(
+            Redemption.status,
+            Statement.status,
+            Redemption.structure_id,
+            func.count(),
+            func.sum(Redemption.face_value_cents),
+        )
         .outerjoin(Statement, Statement.id == Redemption.statement_id)
-        .where(Redemption.scanned_at >= start, Redemption.scanned_at < end,
-               Redemption.status.in_(("accepted", "held")), scope.where(Redemption.programme_id))
-        .group_by(Redemption.status, Statement.status, Redemption.structure_id))
+        .where(
+            Redemption.scanned_at >= start,
+            Redemption.scanned_at < end,
+            Redemption.status.in_(("accepted", "held")),
+            scope.where(Redemption.programme_id),
+        )
+        .group_by(Redemption.status, Statement.status, Redemption.structure_id)
+    )
     for red_status, st_status, structure_id, n, cents in rows:
         if red_status == "held":
             key = "held"
@@ -69,12 +89,18 @@ def month_status(session: Session, scope: Scope, period: finance.Period) -> Mont
         status.cents[key] += int(cents)
         status.vouchers[key] += int(n)
     if record is not None:
-        status.statements = int(session.scalar(select(func.count()).select_from(Statement)
-                                               .where(Statement.close_id == record.id)) or 0)
+        status.statements = int(
+            session.scalar(
+                select(func.count()).select_from(Statement).where(Statement.close_id == record.id)
+            )
+            or 0
+        )
     return status
 
 
-def recent(session: Session, scope: Scope, months: int = 12, now: datetime | None = None) -> list[MonthStatus]:
+def recent(
+    session: Session, scope: Scope, months: int = 12, now: datetime | None = None
+) -> list[MonthStatus]:
     """The last ``months`` Paris months, oldest first, ending with the current one."""
     period = finance.Period.of(now or utcnow())
     periods = [period]

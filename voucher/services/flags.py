@@ -32,14 +32,33 @@ SEVERITY_FR = {"low": "faible", "medium": "moyenne", "high": "haute"}
 OUTCOME_FR = {"flag": "signalé", "hold": "retenu", "refuse": "refusé"}
 
 
-def raise_flag(session: Session, rule: str, outcome: str, severity: str, *,
-               programme_id: int | None = None, structure_id: int | None = None,
-               redemption_id: int | None = None, voucher_id: int | None = None,
-               details: dict[str, Any] | None = None, at: datetime | None = None) -> None:
-    session.connection().execute(_NEW_FLAG, dict(
-        at=at or utcnow(), rule=rule, outcome=outcome, severity=severity, programme_id=programme_id,
-        structure_id=structure_id, redemption_id=redemption_id, voucher_id=voucher_id,
-        details=details or {}))
+def raise_flag(
+    session: Session,
+    rule: str,
+    outcome: str,
+    severity: str,
+    *,
+    programme_id: int | None = None,
+    structure_id: int | None = None,
+    redemption_id: int | None = None,
+    voucher_id: int | None = None,
+    details: dict[str, Any] | None = None,
+    at: datetime | None = None,
+) -> None:
+    session.connection().execute(
+        _NEW_FLAG,
+        dict(
+            at=at or utcnow(),
+            rule=rule,
+            outcome=outcome,
+            severity=severity,
+            programme_id=programme_id,
+            structure_id=structure_id,
+            redemption_id=redemption_id,
+            voucher_id=voucher_id,
+            details=details or {},
+        ),
+    )
 
 
 @dataclass(frozen=True)
@@ -80,15 +99,20 @@ class FlagRow:
         return rule.title if rule else self.rule
 
 
-def list_flags(session: Session, scope: Scope, filt: FlagFilter, *, limit: int = 1000) -> list[FlagRow]:
+def list_flags(
+    session: Session, scope: Scope, filt: FlagFilter, *, limit: int = 1000
+) -> list[FlagRow]:
     """Newest first, at most ``limit`` rows."""
     filt.check()
     structure = aliased(Organisation)
-    q = (select(FraudFlag, Programme.name, structure.name)
-         .outerjoin(Programme, Programme.id == FraudFlag.programme_id)
-         .outerjoin(structure, structure.id == FraudFlag.structure_id)
-         .where(scope.where(FraudFlag.programme_id))
-         .order_by(FraudFlag.at.desc(), FraudFlag.id.desc()).limit(limit))
+    q = (
+        select(FraudFlag, Programme.name, structure.name)
+        .outerjoin(Programme, Programme.id == FraudFlag.programme_id)
+        .outerjoin(structure, structure.id == FraudFlag.structure_id)
+        .where(scope.where(FraudFlag.programme_id))
+        .order_by(FraudFlag.at.desc(), FraudFlag.id.desc())
+        .limit(limit)
+    )
     if filt.programme_id is not None:
         q = q.where(FraudFlag.programme_id == filt.programme_id)
     if filt.structure_id is not None:
@@ -98,16 +122,43 @@ def list_flags(session: Session, scope: Scope, filt: FlagFilter, *, limit: int =
     if filt.severity:
         q = q.where(FraudFlag.severity == filt.severity)
     if filt.since:
-        q = q.where(FraudFlag.at >= end_of_paris_day_utc(date.fromordinal(filt.since.toordinal() - 1)))
+        q = q.where(
+            FraudFlag.at >= end_of_paris_day_utc(date.fromordinal(filt.since.toordinal() - 1))
+        )
     if filt.until:
         q = q.where(FraudFlag.at < end_of_paris_day_utc(filt.until))
-    return [FlagRow(f.id, f.at, f.rule, f.outcome, f.severity, f.programme_id, pname, f.structure_id,
-                    sname, f.redemption_id, dict(f.details or {}))
-            for f, pname, sname in session.execute(q)]
+    return [
+        FlagRow(
+            f.id,
+            f.at,
+            f.rule,
+            f.outcome,
+            f.severity,
+            f.programme_id,
+            pname,
+            f.structure_id,
+            sname,
+            f.redemption_id,
+            dict(f.details or {}),
+        )
+        for f, pname, sname in session.execute(q)
+    ]
 
 
-HEADER = ["id", "date", "regle", "intitule", "issue", "gravite", "dispositif_id", "dispositif",
-          "lieu_id", "lieu", "scan_id", "details"]
+HEADER = [
+    "id",
+    "date",
+    "regle",
+    "intitule",
+    "issue",
+    "gravite",
+    "dispositif_id",
+    "dispositif",
+    "lieu_id",
+    "lieu",
+    "scan_id",
+    "details",
+]
 
 
 def _cell(value: Any) -> str:
@@ -122,10 +173,24 @@ def export_csv(rows: list[FlagRow], dialect: str = "excel") -> bytes:
     writer = csv.writer(buf, delimiter=";" if dialect == "excel" else ",", lineterminator="\r\n")
     writer.writerow(HEADER)
     for r in rows:
-        writer.writerow([_cell(v) for v in (
-            r.id, r.at.astimezone(PARIS).strftime("%Y-%m-%d %H:%M"), r.rule, r.title,
-            OUTCOME_FR.get(r.outcome, r.outcome), SEVERITY_FR.get(r.severity, r.severity),
-            r.programme_id, r.programme_name, r.structure_id, r.structure_name, r.redemption_id,
-            json.dumps(r.details, ensure_ascii=False, sort_keys=True))])
+        writer.writerow(
+            [
+                _cell(v)
+                for v in (
+                    r.id,
+                    r.at.astimezone(PARIS).strftime("%Y-%m-%d %H:%M"),
+                    r.rule,
+                    r.title,
+                    OUTCOME_FR.get(r.outcome, r.outcome),
+                    SEVERITY_FR.get(r.severity, r.severity),
+                    r.programme_id,
+                    r.programme_name,
+                    r.structure_id,
+                    r.structure_name,
+                    r.redemption_id,
+                    json.dumps(r.details, ensure_ascii=False, sort_keys=True),
+                )
+            ]
+        )
     text = buf.getvalue()
     return ("\ufeff" + text if dialect == "excel" else text).encode("utf-8")

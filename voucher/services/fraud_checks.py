@@ -33,16 +33,25 @@ MAX_FAILURES_READ = 500
 
 
 def _sources(actor: Actor) -> list[tuple[str, Any, Any]]:
-    found = [("user_id", actor.user_id, RefusedScan.user_id),
-             ("api_key_id", actor.api_key_id, RefusedScan.api_key_id),
-             ("ip", actor.ip, RefusedScan.ip)]
+    found = [
+        ("user_id", actor.user_id, RefusedScan.user_id),
+        ("api_key_id", actor.api_key_id, RefusedScan.api_key_id),
+        ("ip", actor.ip, RefusedScan.ip),
+    ]
     return [s for s in found if s[1] is not None]
 
 
 def _failures(session: Session, column: Any, key: Any, since: datetime) -> list[datetime]:
-    rows = session.scalars(select(RefusedScan.at).where(
-        column == key, RefusedScan.at > since, RefusedScan.reason.in_(sorted(fraud.GUESS_REASONS)))
-        .order_by(RefusedScan.at.desc()).limit(MAX_FAILURES_READ))
+    rows = session.scalars(
+        select(RefusedScan.at)
+        .where(
+            column == key,
+            RefusedScan.at > since,
+            RefusedScan.reason.in_(sorted(fraud.GUESS_REASONS)),
+        )
+        .order_by(RefusedScan.at.desc())
+        .limit(MAX_FAILURES_READ)
+    )
     return sorted(rows)
 
 
@@ -53,14 +62,20 @@ def _horizon(p: dict[str, Any], now: datetime) -> datetime:
 _RANK = {"ok": 0, "slow": 1, "locked": 2}
 
 
-def guessing_state(session: Session, actor: Actor, at: datetime | None = None,
-                   thresholds: dict[str, Any] | None = None) -> fraud.GuessingState:
+def guessing_state(
+    session: Session,
+    actor: Actor,
+    at: datetime | None = None,
+    thresholds: dict[str, Any] | None = None,
+) -> fraud.GuessingState:
     """The strictest state over the actor's user, API key and address."""
     now = at or utcnow()
     p = {**fraud.RULES["code_guessing"].defaults(), **(thresholds or {})}
     worst = fraud.GuessingState("ok")
     for name, key, column in _sources(actor):
-        state = fraud.guessing(_failures(session, column, key, _horizon(p, now)), now, fraud.for_source(p, name))
+        state = fraud.guessing(
+            _failures(session, column, key, _horizon(p, now)), now, fraud.for_source(p, name)
+        )
         if (_RANK[state.status], state.retry_after) > (_RANK[worst.status], worst.retry_after):
             worst = state
     return worst
@@ -70,13 +85,18 @@ def refuse_if_guessing(session: Session, actor: Actor, at: datetime | None = Non
     """Raise ``too_many_attempts`` or ``locked`` (with ``retry_after``) before a scan."""
     state = guessing_state(session, actor, at)
     if state.status == "locked":
-        raise DomainError("locked", retry_after=state.retry_after,
-                          locked_until=state.locked_until.isoformat() if state.locked_until else None)
+        raise DomainError(
+            "locked",
+            retry_after=state.retry_after,
+            locked_until=state.locked_until.isoformat() if state.locked_until else None,
+        )
     if state.status == "slow":
         raise DomainError("too_many_attempts", retry_after=state.retry_after)
 
 
-def lock_started(session: Session, actor: Actor, at: datetime) -> tuple[dict[str, Any], fraud.GuessingState] | None:
+def lock_started(
+    session: Session, actor: Actor, at: datetime
+) -> tuple[dict[str, Any], fraud.GuessingState] | None:
     """Called right after a failure was logged: the source that this failure just locked."""
     p = fraud.RULES["code_guessing"].defaults()
     for name, key, column in _sources(actor):
@@ -98,18 +118,31 @@ class SecondApproval:
         return self.needed
 
 
-def needs_second_approval(session: Session, structure_id: int, at: datetime, *,
-                          since: datetime | None = None, days: int | None = None) -> SecondApproval:
+def needs_second_approval(
+    session: Session,
+    structure_id: int,
+    at: datetime,
+    *,
+    since: datetime | None = None,
+    days: int | None = None,
+) -> SecondApproval:
     """Does a payment to ``structure_id`` at ``at`` need a second approval?"""
     window = days if days is not None else fraud.RULES["recent_iban_change"].defaults()["days"]
     start = at - timedelta(days=window)
     if since is not None:
         start = min(start, since)
     changed = session.scalar(
-        select(BankAccountEvent.at).join(BankAccount, BankAccount.id == BankAccountEvent.bank_account_id)
-        .where(BankAccount.organisation_id == structure_id, BankAccountEvent.status == "replaced",
-               BankAccountEvent.at > start, BankAccountEvent.at <= at)
-        .order_by(BankAccountEvent.at.desc()).limit(1))
+        select(BankAccountEvent.at)
+        .join(BankAccount, BankAccount.id == BankAccountEvent.bank_account_id)
+        .where(
+            BankAccount.organisation_id == structure_id,
+            BankAccountEvent.status == "replaced",
+            BankAccountEvent.at > start,
+            BankAccountEvent.at <= at,
+        )
+        .order_by(BankAccountEvent.at.desc())
+        .limit(1)
+    )
     return SecondApproval(changed is not None, changed, window)
 
 
@@ -122,6 +155,12 @@ def set_thresholds(session: Session, actor: Actor, programme_id: int, raw: Any) 
     before = dict(programme.fraud_thresholds or {})
     programme.fraud_thresholds = clean
     session.flush()
-    audit.record(session, actor, "programme.fraud_thresholds", ("programme", programme_id),
-                 before=before, after=clean)
+    audit.record(
+        session,
+        actor,
+        "programme.fraud_thresholds",
+        ("programme", programme_id),
+        before=before,
+        after=clean,
+    )
     return clean

@@ -32,10 +32,14 @@ from voucher.services.review_scope import scope_for
 
 NOTE_MAX = 500
 
-register("same_person_review",
-         "Vous avez vous-même scanné ce chèque : une autre personne doit vérifier ce passage.")
-register("hold_already_decided",
-         "Cette vérification est déjà tranchée (passage libéré, rejeté ou annulé).")
+register(
+    "same_person_review",
+    "Vous avez vous-même scanné ce chèque : une autre personne doit vérifier ce passage.",
+)
+register(
+    "hold_already_decided",
+    "Cette vérification est déjà tranchée (passage libéré, rejeté ou annulé).",
+)
 register("note_required", "Indiquez en quelques mots le motif du rejet (500 caractères au plus).")
 
 
@@ -63,9 +67,14 @@ def _open_hold(session: Session, actor: Actor, hold_id: int) -> tuple[Hold, Rede
 
 
 def _move_voucher(session: Session, voucher_id: int, state: str) -> None:
-    moved = cast(CursorResult[Any], session.execute(
-        update(Voucher).where(Voucher.id == voucher_id, Voucher.state == "held")
-        .values(state=state, updated_at=utcnow())))
+    moved = cast(
+        CursorResult[Any],
+        session.execute(
+            update(Voucher)
+            .where(Voucher.id == voucher_id, Voucher.state == "held")
+            .values(state=state, updated_at=utcnow())
+        ),
+    )
     if moved.rowcount != 1:
         raise DomainError("hold_already_decided")
 
@@ -77,16 +86,31 @@ def _close(hold: Hold, actor: Actor, status: str, entry_id: int, note: str | Non
 
 def release(session: Session, actor: Actor, hold_id: int) -> Hold:
     hold, red = _open_hold(session, actor, hold_id)
-    entry_id = journal.post(session, "hold.release",
-                            ledger.move(red.face_value_cents, ledger.suspense(red.programme_id),
-                                        ledger.payable(red.structure_id)),
-                            actor=actor, memo=f"vérification {hold.id} libérée")
+    entry_id = journal.post(
+        session,
+        "hold.release",
+        ledger.move(
+            red.face_value_cents,
+            ledger.suspense(red.programme_id),
+            ledger.payable(red.structure_id),
+        ),
+        actor=actor,
+        memo=f"vérification {hold.id} libérée",
+    )
     _move_voucher(session, red.voucher_id, "redeemed")
     red.status = "accepted"
     _close(hold, actor, "released", entry_id)
     session.flush()
-    audit.record(session, actor, "hold.release", ("hold", hold.id), organisation_id=red.structure_id,
-                 redemption_id=red.id, rule=hold.rule, programme_id=red.programme_id)
+    audit.record(
+        session,
+        actor,
+        "hold.release",
+        ("hold", hold.id),
+        organisation_id=red.structure_id,
+        redemption_id=red.id,
+        rule=hold.rule,
+        programme_id=red.programme_id,
+    )
     return hold
 
 
@@ -95,14 +119,30 @@ def reject(session: Session, actor: Actor, hold_id: int, note: str) -> Hold:
     if not reason or len(reason) > NOTE_MAX:
         raise DomainError("note_required")
     hold, red = _open_hold(session, actor, hold_id)
-    entry_id = journal.post(session, "hold.reject",
-                            ledger.move(red.face_value_cents, ledger.suspense(red.programme_id),
-                                        ledger.breakage(red.programme_id)),
-                            actor=actor, memo=f"vérification {hold.id} rejetée")
+    entry_id = journal.post(
+        session,
+        "hold.reject",
+        ledger.move(
+            red.face_value_cents,
+            ledger.suspense(red.programme_id),
+            ledger.breakage(red.programme_id),
+        ),
+        actor=actor,
+        memo=f"vérification {hold.id} rejetée",
+    )
     _move_voucher(session, red.voucher_id, "cancelled")
     red.status = "rejected"
     _close(hold, actor, "rejected", entry_id, reason)
     session.flush()
-    audit.record(session, actor, "hold.reject", ("hold", hold.id), organisation_id=red.structure_id,
-                 redemption_id=red.id, rule=hold.rule, programme_id=red.programme_id, note=reason)
+    audit.record(
+        session,
+        actor,
+        "hold.reject",
+        ("hold", hold.id),
+        organisation_id=red.structure_id,
+        redemption_id=red.id,
+        rule=hold.rule,
+        programme_id=red.programme_id,
+        note=reason,
+    )
     return hold

@@ -28,11 +28,21 @@ from voucher.domain.calendar import utcnow
 RECORDS = cast(Table, IdempotencyRecord.__table__)
 _C = RECORDS.c
 _FIND = select(_C.id, _C.fingerprint, _C.status, _C.body).where(
-    _C.organisation_id == bindparam("org"), _C.scope == bindparam("scope"), _C.key == bindparam("key"))
-_CLAIM = {name: make(RECORDS).on_conflict_do_nothing(index_elements=["organisation_id", "scope", "key"])
-          .returning(_C.id) for name, make in (("postgresql", pg_insert), ("sqlite", sqlite_insert))}
-_COMPLETE = update(RECORDS).where(_C.id == bindparam("rid")).values(
-    status=bindparam("status"), body=bindparam("body"), completed_at=bindparam("now"))
+    _C.organisation_id == bindparam("org"),
+    _C.scope == bindparam("scope"),
+    _C.key == bindparam("key"),
+)
+_CLAIM = {
+    name: make(RECORDS)
+    .on_conflict_do_nothing(index_elements=["organisation_id", "scope", "key"])
+    .returning(_C.id)
+    for name, make in (("postgresql", pg_insert), ("sqlite", sqlite_insert))
+}
+_COMPLETE = (
+    update(RECORDS)
+    .where(_C.id == bindparam("rid"))
+    .values(status=bindparam("status"), body=bindparam("body"), completed_at=bindparam("now"))
+)
 
 
 @dataclass(frozen=True)
@@ -44,23 +54,44 @@ class Stored:
 
 
 def find(session: Session, organisation_id: int, scope: str, key: str) -> Stored | None:
-    row = session.connection().execute(_FIND, {"org": organisation_id, "scope": scope, "key": key}).first()
+    row = (
+        session.connection()
+        .execute(_FIND, {"org": organisation_id, "scope": scope, "key": key})
+        .first()
+    )
     if row is None:
         return None
     return Stored(int(row.id), str(row.fingerprint), row.status, row.body)
 
 
-def claim(session: Session, *, organisation_id: int, api_key_id: int | None, scope: str, key: str,
-          fingerprint: str) -> int | None:
+def claim(
+    session: Session,
+    *,
+    organisation_id: int,
+    api_key_id: int | None,
+    scope: str,
+    key: str,
+    fingerprint: str,
+) -> int | None:
     """Insert the record (no answer yet) and return its id; None if the key is taken
     (after waiting for the transaction that took it, if it is still running)."""
-    params: dict[str, Any] = dict(organisation_id=organisation_id, api_key_id=api_key_id, scope=scope,
-                                  key=key, fingerprint=fingerprint, status=None, body=None,
-                                  created_at=utcnow(), completed_at=None)
+    params: dict[str, Any] = dict(
+        organisation_id=organisation_id,
+        api_key_id=api_key_id,
+        scope=scope,
+        key=key,
+        fingerprint=fingerprint,
+        status=None,
+        body=None,
+        created_at=utcnow(),
+        completed_at=None,
+    )
     conn = session.connection()
     found = conn.execute(_CLAIM[conn.dialect.name], params).scalar()
     return None if found is None else int(found)
 
 
 def complete(session: Session, record_id: int, status: int, body: str) -> None:
-    session.connection().execute(_COMPLETE, {"rid": record_id, "status": status, "body": body, "now": utcnow()})
+    session.connection().execute(
+        _COMPLETE, {"rid": record_id, "status": status, "body": body, "now": utcnow()}
+    )

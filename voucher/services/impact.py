@@ -21,7 +21,15 @@ from typing import Any
 from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 
-from voucher.db.models import Book, Organisation, PilotZone, Programme, ProgrammeFunder, Redemption, RoleGrant
+from voucher.db.models import (
+    Book,
+    Organisation,
+    PilotZone,
+    Programme,
+    ProgrammeFunder,
+    Redemption,
+    RoleGrant,
+)
 from voucher.domain import impact as dom
 from voucher.domain.errors import DomainError
 from voucher.domain.suppression import TOTAL
@@ -53,9 +61,18 @@ EVERYTHING = Scope(None)
 
 
 def _funded_by(session: Session, org_ids: set[int]) -> frozenset[int]:
-    rows = session.scalars(select(Programme.id).where(or_(
-        Programme.lead_funder_id.in_(sorted(org_ids)),
-        Programme.id.in_(select(ProgrammeFunder.programme_id).where(ProgrammeFunder.funder_id.in_(sorted(org_ids)))))))
+    rows = session.scalars(
+        select(Programme.id).where(
+            or_(
+                Programme.lead_funder_id.in_(sorted(org_ids)),
+                Programme.id.in_(
+                    select(ProgrammeFunder.programme_id).where(
+                        ProgrammeFunder.funder_id.in_(sorted(org_ids))
+                    )
+                ),
+            )
+        )
+    )
     return frozenset(int(p) for p in rows)
 
 
@@ -64,15 +81,26 @@ def scope_for(session: Session, actor: Actor) -> Scope:
     if actor.organisation_id is not None and actor.role in IMPACT_ROLES:
         grants = [(actor.organisation_id, actor.role)]
     elif actor.user_id is not None:
-        grants = [(int(o), str(r)) for o, r in session.execute(select(RoleGrant.organisation_id, RoleGrant.role).where(
-            RoleGrant.user_id == actor.user_id, RoleGrant.role.in_(IMPACT_ROLES)))]
+        grants = [
+            (int(o), str(r))
+            for o, r in session.execute(
+                select(RoleGrant.organisation_id, RoleGrant.role).where(
+                    RoleGrant.user_id == actor.user_id, RoleGrant.role.in_(IMPACT_ROLES)
+                )
+            )
+        ]
     else:
         return Scope(frozenset())
     if not grants:
         return Scope(frozenset())
     orgs = {o for o, _ in grants}
-    funders = set(session.scalars(select(Organisation.id).where(Organisation.id.in_(sorted(orgs)),
-                                                                Organisation.is_funder.is_(True))))
+    funders = set(
+        session.scalars(
+            select(Organisation.id).where(
+                Organisation.id.in_(sorted(orgs)), Organisation.is_funder.is_(True)
+            )
+        )
+    )
     if any(role == "evaluator" and org not in funders for org, role in grants):
         return EVERYTHING
     return Scope(_funded_by(session, orgs))
@@ -111,31 +139,47 @@ def years_for(session: Session, programme_ids: list[int] | None) -> range:
     if programme_ids is not None:
         books = books.where(Book.programme_id.in_(programme_ids))
         scans = scans.where(Redemption.programme_id.in_(programme_ids))
-    found = [d for d in (*session.execute(books).one(), *session.execute(scans).one()) if d is not None]
+    found = [
+        d for d in (*session.execute(books).one(), *session.execute(scans).one()) if d is not None
+    ]
     if not found:
         return range(0)
     return range(min(found).year - 1, max(found).year + 2)
 
 
-def _names(session: Session, programmes: list[tuple[int, str]]) -> dict[str, tuple[dict[str, str], dict[str, str]]]:
+def _names(
+    session: Session, programmes: list[tuple[int, str]]
+) -> dict[str, tuple[dict[str, str], dict[str, str]]]:
     """Dimension -> (export codes, labels) for rows keyed by internal ids."""
-    orgs = {str(i): (siret, name) for i, siret, name in session.execute(
-        select(Organisation.id, Organisation.siret, Organisation.name))}
+    orgs = {
+        str(i): (siret, name)
+        for i, siret, name in session.execute(
+            select(Organisation.id, Organisation.siret, Organisation.name)
+        )
+    }
     zones = {str(i): name for i, name in session.execute(select(PilotZone.id, PilotZone.name))}
 
     def by_siret(prefix: str) -> tuple[dict[str, str], dict[str, str]]:
-        return ({k: s or f"{prefix}-{k}" for k, (s, _) in orgs.items()}, {k: n for k, (_, n) in orgs.items()})
+        return (
+            {k: s or f"{prefix}-{k}" for k, (s, _) in orgs.items()},
+            {k: n for k, (_, n) in orgs.items()},
+        )
 
-    return {"dispositif": ({str(i): str(i) for i, _ in programmes}, {str(i): n for i, n in programmes}),
-            "financeur": by_siret("financeur"), "lieu": by_siret("lieu"),
-            "zone_pilote": ({k: k for k in zones}, zones)}
+    return {
+        "dispositif": ({str(i): str(i) for i, _ in programmes}, {str(i): n for i, n in programmes}),
+        "financeur": by_siret("financeur"),
+        "lieu": by_siret("lieu"),
+        "zone_pilote": ({k: k for k in zones}, zones),
+    }
 
 
 def _order(dimension: dom.Dimension, found: set[str], labels: dict[str, str]) -> list[str]:
     special = [k for k in dom.SPECIAL_ROWS if k in found and k != TOTAL]
     plain = found - set(special) - {TOTAL}
     if dimension.vocabulary:
-        ordered = [k for k in dimension.vocabulary if k in plain] + sorted(plain - set(dimension.vocabulary))
+        ordered = [k for k in dimension.vocabulary if k in plain] + sorted(
+            plain - set(dimension.vocabulary)
+        )
     elif dimension.code == "mois":
         ordered = sorted(plain)
     else:
@@ -143,14 +187,19 @@ def _order(dimension: dom.Dimension, found: set[str], labels: dict[str, str]) ->
     return ordered + special
 
 
-def _fill(tables: dict[str, RawTable], family: str, rows: list[Any], measure: str | None = None) -> None:
+def _fill(
+    tables: dict[str, RawTable], family: str, rows: list[Any], measure: str | None = None
+) -> None:
     by_dim = {t.dimension.code: t for t in tables.values() if t.dimension.family == family}
     for row in rows:
-        values = {k: int(v or 0) for k, v in row._mapping.items() if k not in ("dim", "row", "zone")}
+        values = {
+            k: int(v or 0) for k, v in row._mapping.items() if k not in ("dim", "row", "zone")
+        }
         targets = list(by_dim.values()) if row.dim == "*" else [by_dim[row.dim]]
         for table in targets:
             table.cells.setdefault((row.row, row.zone), {}).update(
-                values if measure is None else {measure: values[measure]})
+                values if measure is None else {measure: values[measure]}
+            )
 
 
 def _fill_delays(tables: dict[str, RawTable], rows: list[Any]) -> None:
@@ -159,7 +208,7 @@ def _fill_delays(tables: dict[str, RawTable], rows: list[Any]) -> None:
     for dim, row, zone, days, books in rows:
         grouped[(dim, row, zone)].append((float(days), int(books)))
     for (dim, row, zone), hist in grouped.items():
-        for table in (by_dim.values() if dim == "*" else [by_dim[dim]]):
+        for table in by_dim.values() if dim == "*" else [by_dim[dim]]:
             table.delays[(row, zone)] = sorted(hist)
 
 

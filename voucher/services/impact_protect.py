@@ -27,7 +27,14 @@ from typing import Any
 from voucher.domain import impact as dom
 from voucher.domain import stats
 from voucher.domain.calendar import utcnow
-from voucher.domain.suppression import TOTAL, Grid, Suppression, checked_threshold, note, suppress_linked
+from voucher.domain.suppression import (
+    TOTAL,
+    Grid,
+    Suppression,
+    checked_threshold,
+    note,
+    suppress_linked,
+)
 from voucher.services.impact import RawFigures, RawTable
 
 DEFAULT_SEED = 20240611
@@ -97,7 +104,9 @@ class Report:
         return row.values.get(measure)
 
 
-def _grid(table: RawTable, measure: str, companion: str | None = None, part_of: str | None = None) -> Grid:
+def _grid(
+    table: RawTable, measure: str, companion: str | None = None, part_of: str | None = None
+) -> Grid:
     values, extra = {}, {}
     for (row, zone), cell in table.cells.items():
         values[(row, zone)] = cell.get(measure, 0)
@@ -113,15 +122,20 @@ def _masks(raw: RawFigures, threshold: int) -> dict[str, dict[str, Suppression]]
     out: dict[str, dict[str, Suppression]] = {}
     for family, companion in ((dom.BOOKS, "carnets_remis"), (dom.SESSIONS, None)):
         tables = {n: t for n, t in raw.tables.items() if t.dimension.family == family}
-        cells = suppress_linked({n: _grid(t, "beneficiaires", companion=companion) for n, t in tables.items()},
-                                threshold)
+        cells = suppress_linked(
+            {n: _grid(t, "beneficiaires", companion=companion) for n, t in tables.items()},
+            threshold,
+        )
         out.setdefault("cell", {}).update(cells)
         if family != dom.BOOKS:
             continue
         for measure in dom.GUARDED_COUNTS:
             part_of = dom.measure(family, measure).part_of
-            out[measure] = suppress_linked({n: _grid(t, measure, part_of=part_of) for n, t in tables.items()},
-                                           threshold, forced={n: cells[n].masked for n in tables})
+            out[measure] = suppress_linked(
+                {n: _grid(t, measure, part_of=part_of) for n, t in tables.items()},
+                threshold,
+                forced={n: cells[n].masked for n in tables},
+            )
     return out
 
 
@@ -129,14 +143,18 @@ def _ratio(num: int, den: int, digits: int = 4) -> float | None:
     return round(num / den, digits) if den else None
 
 
-def _derived(cell: Mapping[str, int], delays: list[tuple[float, int]], threshold: int) -> dict[str, Value]:
+def _derived(
+    cell: Mapping[str, int], delays: list[tuple[float, int]], threshold: int
+) -> dict[str, Value]:
     out: dict[str, Value] = dict(cell)
     ben = cell.get("beneficiaires", 0)
     out["taux_utilisation"] = _ratio(cell.get("cheques_encaisses", 0), cell.get("cheques_remis", 0))
     out["cheques_par_beneficiaire"] = _ratio(cell.get("cheques_encaisses", 0), ben, 2)
     value = cell.get("valeur_encaissee_centimes", 0)
     out["cout_par_beneficiaire_centimes"] = (2 * value + ben) // (2 * ben) if ben else None
-    out["part_progression_autonomie"] = _ratio(cell.get("autonomie_progression", 0), cell.get("autonomie_evaluables", 0))
+    out["part_progression_autonomie"] = _ratio(
+        cell.get("autonomie_progression", 0), cell.get("autonomie_evaluables", 0)
+    )
     q = stats.quartiles(delays) if sum(c for _, c in delays) >= threshold else None
     out["delai_premiere_seance_q1_jours"] = q.q1 if q else None
     out["delai_premiere_seance_mediane_jours"] = q.median if q else None
@@ -144,7 +162,9 @@ def _derived(cell: Mapping[str, int], delays: list[tuple[float, int]], threshold
     return out
 
 
-def _hidden(measure: dom.Measure, masks: dict[str, dict[str, Suppression]], table: str, key: tuple[str, str]) -> bool:
+def _hidden(
+    measure: dom.Measure, masks: dict[str, dict[str, Suppression]], table: str, key: tuple[str, str]
+) -> bool:
     guards = [measure.guard] if measure.guard and measure.guard != "delai" else []
     if measure.code == "part_progression_autonomie":
         guards.append("autonomie_evaluables")
@@ -161,22 +181,42 @@ def _table(raw: RawTable, masks: dict[str, dict[str, Suppression]], threshold: i
                 continue
             masked = masks["cell"][raw.dimension.table].is_masked(row, zone)
             values = _derived(cell, raw.delays.get((row, zone), []), threshold)
-            shown = {m.code: None if masked or _hidden(m, masks, raw.dimension.table, (row, zone)) else values.get(m.code)
-                     for m in measures}
-            rows.append(Row(raw.codes.get(row, row), raw.labels.get(row, dom.SPECIAL_ROWS.get(row, row)),
-                            dom.ZONES.get(zone, zone), masked, shown))
+            shown = {
+                m.code: None
+                if masked or _hidden(m, masks, raw.dimension.table, (row, zone))
+                else values.get(m.code)
+                for m in measures
+            }
+            rows.append(
+                Row(
+                    raw.codes.get(row, row),
+                    raw.labels.get(row, dom.SPECIAL_ROWS.get(row, row)),
+                    dom.ZONES.get(zone, zone),
+                    masked,
+                    shown,
+                )
+            )
     return Table(raw.dimension.table, raw.dimension.title, raw.dimension, measures, rows)
 
 
 COMPARED = (
-    ("carnets_commences", "carnets_remis", "Part des carnets remis qui ont servi au moins une fois"),
+    (
+        "carnets_commences",
+        "carnets_remis",
+        "Part des carnets remis qui ont servi au moins une fois",
+    ),
     ("carnets_termines", "carnets_remis", "Part des carnets remis entièrement utilisés"),
-    ("autonomie_progression", "autonomie_evaluables",
-     "Part des bénéficiaires dont l'autonomie a progressé (suivis sur au moins deux séances)"),
+    (
+        "autonomie_progression",
+        "autonomie_evaluables",
+        "Part des bénéficiaires dont l'autonomie a progressé (suivis sur au moins deux séances)",
+    ),
 )
 DELAY_LABEL = "Délai entre la remise du carnet et la première séance"
-NOT_PUBLISHED = ("Non publié : trop peu de personnes dans une des zones pour le publier sans risque "
-                 "de les identifier (secret statistique).")
+NOT_PUBLISHED = (
+    "Non publié : trop peu de personnes dans une des zones pour le publier sans risque "
+    "de les identifier (secret statistique)."
+)
 EMPTY = ZoneEstimate(None, None, None, None)
 
 
@@ -184,38 +224,65 @@ def _small(value: int, threshold: int) -> bool:
     return 0 < value < threshold
 
 
-def _proportion(raw: RawTable, masks: dict[str, dict[str, Suppression]], threshold: int,
-                part: str, whole: str, label: str) -> ComparisonRow:
+def _proportion(
+    raw: RawTable,
+    masks: dict[str, dict[str, Suppression]],
+    threshold: int,
+    part: str,
+    whole: str,
+    label: str,
+) -> ComparisonRow:
     counts, ok = {}, True
     for zone in ("rural", "urban"):
         cell = raw.cells.get((TOTAL, zone), {})
         x, n = cell.get(part, 0), cell.get(whole, 0)
         counts[zone] = (x, n)
         guards = ("cell", part, whole) if whole in masks else ("cell", part)
-        if n < threshold or _small(x, threshold) or _small(n - x, threshold) or \
-                any(masks[g][raw.dimension.table].is_masked(TOTAL, zone) for g in guards):
+        if (
+            n < threshold
+            or _small(x, threshold)
+            or _small(n - x, threshold)
+            or any(masks[g][raw.dimension.table].is_masked(TOTAL, zone) for g in guards)
+        ):
             ok = False
     if not ok:
         return ComparisonRow(part, label, "proportion", EMPTY, EMPTY, EMPTY, None, NOT_PUBLISHED)
     (xr, nr), (xu, nu) = counts["rural"], counts["urban"]
     c = stats.compare_proportions(label, xr, nr, xu, nu)
-    return ComparisonRow(part, label, "proportion", ZoneEstimate(nr, c.a.estimate, c.a.low, c.a.high),
-                         ZoneEstimate(nu, c.b.estimate, c.b.low, c.b.high),
-                         ZoneEstimate(None, c.difference.estimate, c.difference.low, c.difference.high),
-                         c.significant, c.conclusion)
+    return ComparisonRow(
+        part,
+        label,
+        "proportion",
+        ZoneEstimate(nr, c.a.estimate, c.a.low, c.a.high),
+        ZoneEstimate(nu, c.b.estimate, c.b.low, c.b.high),
+        ZoneEstimate(None, c.difference.estimate, c.difference.low, c.difference.high),
+        c.significant,
+        c.conclusion,
+    )
 
 
-def _delays(raw: RawTable, masks: dict[str, dict[str, Suppression]], threshold: int, seed: int) -> ComparisonRow:
+def _delays(
+    raw: RawTable, masks: dict[str, dict[str, Suppression]], threshold: int, seed: int
+) -> ComparisonRow:
     hists = {z: raw.delays.get((TOTAL, z), []) for z in ("rural", "urban")}
     sizes = {z: sum(c for _, c in h) for z, h in hists.items()}
-    if min(sizes.values()) < threshold or any(masks["cell"][raw.dimension.table].is_masked(TOTAL, z) for z in hists):
-        return ComparisonRow("delai_premiere_seance", DELAY_LABEL, "median", EMPTY, EMPTY, EMPTY, None, NOT_PUBLISHED)
+    if min(sizes.values()) < threshold or any(
+        masks["cell"][raw.dimension.table].is_masked(TOTAL, z) for z in hists
+    ):
+        return ComparisonRow(
+            "delai_premiere_seance", DELAY_LABEL, "median", EMPTY, EMPTY, EMPTY, None, NOT_PUBLISHED
+        )
     c = stats.compare_medians(DELAY_LABEL, hists["rural"], hists["urban"], seed=seed)
-    return ComparisonRow("delai_premiere_seance", DELAY_LABEL, "median",
-                         ZoneEstimate(sizes["rural"], c.a.estimate, c.a.low, c.a.high),
-                         ZoneEstimate(sizes["urban"], c.b.estimate, c.b.low, c.b.high),
-                         ZoneEstimate(None, c.difference.estimate, c.difference.low, c.difference.high),
-                         c.significant, c.conclusion)
+    return ComparisonRow(
+        "delai_premiere_seance",
+        DELAY_LABEL,
+        "median",
+        ZoneEstimate(sizes["rural"], c.a.estimate, c.a.low, c.a.high),
+        ZoneEstimate(sizes["urban"], c.b.estimate, c.b.low, c.b.high),
+        ZoneEstimate(None, c.difference.estimate, c.difference.low, c.difference.high),
+        c.significant,
+        c.conclusion,
+    )
 
 
 def _counts(masks: dict[str, dict[str, Suppression]]) -> tuple[int, int]:
@@ -234,17 +301,39 @@ def protect(raw: RawFigures, threshold: int | None = None, seed: int = DEFAULT_S
     masks = _masks(raw, threshold)
     tables = [_table(t, masks, threshold) for t in raw.tables.values()]
     books = next(t for t in raw.tables.values() if t.dimension.family == dom.BOOKS)
-    comparisons = [_proportion(books, masks, threshold, part, whole, label) for part, whole, label in COMPARED]
+    comparisons = [
+        _proportion(books, masks, threshold, part, whole, label) for part, whole, label in COMPARED
+    ]
     comparisons.insert(1, _delays(books, masks, threshold, seed))
     primary, secondary = _counts(masks)
-    return Report(utcnow(), raw.programmes, threshold, seed, tables, comparisons,
-                  note(threshold, primary, secondary), primary, secondary, masks)
+    return Report(
+        utcnow(),
+        raw.programmes,
+        threshold,
+        seed,
+        tables,
+        comparisons,
+        note(threshold, primary, secondary),
+        primary,
+        secondary,
+        masks,
+    )
 
 
 def key_figures(report: Report, zone: str = TOTAL) -> dict[str, Any]:
     """The headline numbers of one zone column (already protected)."""
-    wanted = ("beneficiaires", "carnets_emis", "carnets_remis", "carnets_commences", "carnets_termines",
-              "cheques_encaisses", "taux_utilisation", "cout_par_beneficiaire_centimes",
-              "delai_premiere_seance_mediane_jours", "part_progression_autonomie",
-              "valeur_non_utilisee_centimes", "lieux_actifs")
+    wanted = (
+        "beneficiaires",
+        "carnets_emis",
+        "carnets_remis",
+        "carnets_commences",
+        "carnets_termines",
+        "cheques_encaisses",
+        "taux_utilisation",
+        "cout_par_beneficiaire_centimes",
+        "delai_premiere_seance_mediane_jours",
+        "part_progression_autonomie",
+        "valeur_non_utilisee_centimes",
+        "lieux_actifs",
+    )
     return {code: report.total(dom.BOOKS, dom.ZONES.get(zone, zone), code) for code in wanted}

@@ -18,10 +18,12 @@ from voucher.domain.money import format_eur
 from voucher.domain.suppression import TOTAL
 from voucher.services.impact_protect import ComparisonRow, Report, ZoneEstimate
 
-CHARTS = {"mois": "Chèques encaissés par mois et type de zone",
-          "entonnoir": "Des carnets émis aux carnets terminés",
-          "delais": "Délai entre la remise du carnet et la première séance",
-          "autonomie": "Autonomie en progrès entre la première et la dernière séance"}
+CHARTS = {
+    "mois": "Chèques encaissés par mois et type de zone",
+    "entonnoir": "Des carnets émis aux carnets terminés",
+    "delais": "Délai entre la remise du carnet et la première séance",
+    "autonomie": "Autonomie en progrès entre la première et la dernière séance",
+}
 MASKED = "masqué (secret statistique)"
 ZONE_NAMES = (("rural", "Rural"), ("urbain", "Urbain"), (TOTAL, "Ensemble"))
 
@@ -43,15 +45,29 @@ def _monthly(report: Report, fmt: str) -> bytes:
 
 
 def _funnel(report: Report, fmt: str) -> bytes:
-    stages = [(dom.measure(dom.BOOKS, code).label, _total(report, TOTAL, code))
-              for code in ("carnets_emis", "carnets_actives", "carnets_remis", "carnets_commences", "carnets_termines")]
+    stages = [
+        (dom.measure(dom.BOOKS, code).label, _total(report, TOTAL, code))
+        for code in (
+            "carnets_emis",
+            "carnets_actives",
+            "carnets_remis",
+            "carnets_commences",
+            "carnets_termines",
+        )
+    ]
     return charts.funnel(stages, fmt)
 
 
 def _delays(report: Report, fmt: str) -> bytes:
-    groups = [charts.Spread(label, _total(report, zone, "delai_premiere_seance_q1_jours"),
-                            _total(report, zone, "delai_premiere_seance_mediane_jours"),
-                            _total(report, zone, "delai_premiere_seance_q3_jours")) for zone, label in ZONE_NAMES]
+    groups = [
+        charts.Spread(
+            label,
+            _total(report, zone, "delai_premiere_seance_q1_jours"),
+            _total(report, zone, "delai_premiere_seance_mediane_jours"),
+            _total(report, zone, "delai_premiere_seance_q3_jours"),
+        )
+        for zone, label in ZONE_NAMES
+    ]
     return charts.delays(groups, fmt)
 
 
@@ -67,8 +83,11 @@ def _autonomy(report: Report, fmt: str) -> bytes:
     for zone, label in ZONE_NAMES:
         part = _total(report, zone, "autonomie_progression")
         whole = _total(report, zone, "autonomie_evaluables")
-        shares.append(_share(label, part, whole) if _total(report, zone, "part_progression_autonomie") is not None
-                      else charts.Share(label, None, None, None))
+        shares.append(
+            _share(label, part, whole)
+            if _total(report, zone, "part_progression_autonomie") is not None
+            else charts.Share(label, None, None, None)
+        )
     return charts.autonomy(shares, fmt)
 
 
@@ -83,7 +102,9 @@ def chart(report: Report, name: str, fmt: str = "png") -> bytes:
 
 
 def _n(value: Any) -> str:
-    return MASKED if value is None else stats.fr_number(value, 0 if float(value).is_integer() else 1)
+    return (
+        MASKED if value is None else stats.fr_number(value, 0 if float(value).is_integer() else 1)
+    )
 
 
 def _pct(value: Any) -> str:
@@ -105,9 +126,16 @@ def key_lines(report: Report) -> list[tuple[str, str]]:
         ("Chèques encaissés (séances payées)", _n(t("cheques_encaisses"))),
         ("Taux d'utilisation des chèques remis", _pct(t("taux_utilisation"))),
         ("Coût par bénéficiaire (valeur encaissée)", _eur(t("cout_par_beneficiaire_centimes"))),
-        ("Délai médian entre remise et première séance", f"{_n(t('delai_premiere_seance_mediane_jours'))} jours"
-         if t("delai_premiere_seance_mediane_jours") is not None else MASKED),
-        ("Part des bénéficiaires dont l'autonomie a progressé", _pct(t("part_progression_autonomie"))),
+        (
+            "Délai médian entre remise et première séance",
+            f"{_n(t('delai_premiere_seance_mediane_jours'))} jours"
+            if t("delai_premiere_seance_mediane_jours") is not None
+            else MASKED,
+        ),
+        (
+            "Part des bénéficiaires dont l'autonomie a progressé",
+            _pct(t("part_progression_autonomie")),
+        ),
         ("Valeur non utilisée (expirée ou annulée)", _eur(t("valeur_non_utilisee_centimes"))),
         ("Lieux ayant accueilli des séances", _n(t("lieux_actifs"))),
     ]
@@ -159,17 +187,33 @@ LIMITS = [
 def document(report: Report) -> ReportDoc:
     names = ", ".join(n for _, n in report.programmes) or "aucun dispositif"
     when = report.generated_at.astimezone(PARIS)
-    comparisons = [(c.label, _zone_text(c, c.rural), _zone_text(c, c.urban), _gap_text(c), c.conclusion)
-                   for c in report.comparisons]
-    figures = [(CHARTS[name], chart(report, name, "png"), caption) for name, caption in (
-        ("mois", "Séances payées chaque mois (heure de Paris), selon la zone du bénéficiaire."),
-        ("entonnoir", "Chaque étape compte les carnets qui l'ont atteinte."),
-        ("delais", "La boîte va du premier au troisième quartile ; le trait épais est la médiane."),
-        ("autonomie", "Barres : part en progrès ; traits : intervalle de confiance à 95 %."))]
-    return ReportDoc(title="Mesure d'impact des pass numériques", subtitle=f"Dispositifs : {names}",
-                     generated=f"Rapport produit le {when:%d/%m/%Y à %H:%M} (heure de Paris).",
-                     key_figures=key_lines(report), comparisons=comparisons, charts=figures,
-                     method=METHOD, limits=LIMITS, note=report.note)
+    comparisons = [
+        (c.label, _zone_text(c, c.rural), _zone_text(c, c.urban), _gap_text(c), c.conclusion)
+        for c in report.comparisons
+    ]
+    figures = [
+        (CHARTS[name], chart(report, name, "png"), caption)
+        for name, caption in (
+            ("mois", "Séances payées chaque mois (heure de Paris), selon la zone du bénéficiaire."),
+            ("entonnoir", "Chaque étape compte les carnets qui l'ont atteinte."),
+            (
+                "delais",
+                "La boîte va du premier au troisième quartile ; le trait épais est la médiane.",
+            ),
+            ("autonomie", "Barres : part en progrès ; traits : intervalle de confiance à 95 %."),
+        )
+    ]
+    return ReportDoc(
+        title="Mesure d'impact des pass numériques",
+        subtitle=f"Dispositifs : {names}",
+        generated=f"Rapport produit le {when:%d/%m/%Y à %H:%M} (heure de Paris).",
+        key_figures=key_lines(report),
+        comparisons=comparisons,
+        charts=figures,
+        method=METHOD,
+        limits=LIMITS,
+        note=report.note,
+    )
 
 
 def pdf(report: Report) -> bytes:

@@ -20,20 +20,39 @@ Rules kept:
 from __future__ import annotations
 
 from collections.abc import Sequence
-from functools import lru_cache
 from datetime import UTC, datetime, timedelta
+from functools import lru_cache
 from typing import Any
 
 from sqlalchemy import (
-    BigInteger, Date, Integer, String, and_, bindparam, case, cast, distinct, func, literal,
-    literal_column, select, union_all,
+    BigInteger,
+    Date,
+    Integer,
+    String,
+    and_,
+    bindparam,
+    case,
+    cast,
+    distinct,
+    func,
+    literal,
+    literal_column,
+    select,
+    union_all,
 )
 from sqlalchemy.orm import Session
 from sqlalchemy.sql.elements import ColumnElement
 
 from voucher.db.models import (
-    Batch, Beneficiary, Book, Organisation, PilotZoneCommune, ProgrammeFunder, ProgrammeZone,
-    Redemption, Voucher,
+    Batch,
+    Beneficiary,
+    Book,
+    Organisation,
+    PilotZoneCommune,
+    ProgrammeFunder,
+    ProgrammeZone,
+    Redemption,
+    Voucher,
 )
 from voucher.db.types import UTCDateTime
 from voucher.domain import impact as dom
@@ -86,8 +105,16 @@ class ParisTime:
     def local(self, col: Any) -> ColumnElement[Any]:
         if self.postgres:
             return func.timezone("Europe/Paris", func.timezone("UTC", col))
-        whens = [(and_(col >= bindparam(None, s, UTCDateTime()), col < bindparam(None, e, UTCDateTime())),
-                  literal("+2 hours")) for s, e in self.periods]
+        whens = [
+            (
+                and_(
+                    col >= bindparam(None, s, UTCDateTime()),
+                    col < bindparam(None, e, UTCDateTime()),
+                ),
+                literal("+2 hours"),
+            )
+            for s, e in self.periods
+        ]
         shift = case(*whens, else_=literal("+1 hours")) if whens else literal("+1 hours")
         return func.datetime(col, shift)
 
@@ -110,7 +137,12 @@ class ParisTime:
 
 # --- per-book facts --------------------------------------------------------------------
 
-R, B, V, BEN = Redemption.__table__.c, Book.__table__.c, Voucher.__table__.c, Beneficiary.__table__.c
+R, B, V, BEN = (
+    Redemption.__table__.c,
+    Book.__table__.c,
+    Voucher.__table__.c,
+    Beneficiary.__table__.c,
+)
 
 
 def _in_scope(col: Any, programmes: Sequence[int] | None) -> Any:
@@ -118,46 +150,78 @@ def _in_scope(col: Any, programmes: Sequence[int] | None) -> Any:
 
 
 def _rank_expr() -> Any:
-    return case(*[(R.autonomy == code, rank + 1) for code, rank in AUTONOMY_RANK.items()], else_=None)
+    return case(
+        *[(R.autonomy == code, rank + 1) for code, rank in AUTONOMY_RANK.items()], else_=None
+    )
 
 
 def book_facts(t: ParisTime, programmes: Sequence[int] | None) -> Any:
     key = t.epoch(R.scanned_at) * 4 + _rank_expr()
-    scans = (select(R.book_id, func.count().label("n"), func.sum(R.face_value_cents).label("value"),
-                    func.min(R.scanned_at).label("first_at"), func.count(R.autonomy).label("n_aut"),
-                    func.min(key).label("kmin"), func.max(key).label("kmax"))
-             .where(R.status == "accepted", _in_scope(R.programme_id, programmes))
-             .group_by(R.book_id).subquery("scans"))
-    lost = (select(V.book_id, func.sum(V.face_value_cents).label("lost"))
-            .where(V.state.in_(("expired", "cancelled")), _in_scope(V.programme_id, programmes))
-            .group_by(V.book_id).subquery("lost"))
+    scans = (
+        select(
+            R.book_id,
+            func.count().label("n"),
+            func.sum(R.face_value_cents).label("value"),
+            func.min(R.scanned_at).label("first_at"),
+            func.count(R.autonomy).label("n_aut"),
+            func.min(key).label("kmin"),
+            func.max(key).label("kmax"),
+        )
+        .where(R.status == "accepted", _in_scope(R.programme_id, programmes))
+        .group_by(R.book_id)
+        .subquery("scans")
+    )
+    lost = (
+        select(V.book_id, func.sum(V.face_value_cents).label("lost"))
+        .where(V.state.in_(("expired", "cancelled")), _in_scope(V.programme_id, programmes))
+        .group_by(V.book_id)
+        .subquery("lost")
+    )
     holder = Organisation.__table__.alias("holder")
     batch = Batch.__table__.c
     handed = B.beneficiary_id.is_not(None)
-    zone = case((handed, func.coalesce(BEN.zone_kind, dom.NOT_GIVEN)),
-                else_=func.coalesce(holder.c.zone_kind, dom.NOT_GIVEN))
+    zone = case(
+        (handed, func.coalesce(BEN.zone_kind, dom.NOT_GIVEN)),
+        else_=func.coalesce(holder.c.zone_kind, dom.NOT_GIVEN),
+    )
     n = func.coalesce(scans.c.n, 0)
-    delay = case((scans.c.first_at.is_not(None),
-                  t.day_number(scans.c.first_at) - t.day_number(B.handed_out_at)), else_=None)
-    facts = (select(
-        B.id.label("book_id"), B.programme_id, B.beneficiary_id,
-        case((handed, 1), else_=0).label("handed"),
-        case((batch.activated_at.is_not(None), 1), else_=0).label("activated"),
-        batch.vouchers_per_book.label("per_book"), zone.label("zone"),
-        func.coalesce(BEN.population, dom.NOT_HANDED_OUT).label("population"),
-        func.coalesce(BEN.age_band, dom.NOT_HANDED_OUT).label("tranche_age"),
-        func.coalesce(BEN.social_status, dom.NOT_HANDED_OUT).label("statut_social"),
-        func.coalesce(BEN.commune_insee, holder.c.commune_insee).label("commune"),
-        n.label("n"), func.coalesce(scans.c.value, 0).label("value"), delay.label("delay"),
-        func.coalesce(scans.c.n_aut, 0).label("n_aut"),
-        (scans.c.kmin % 4).label("first_rank"), (scans.c.kmax % 4).label("last_rank"),
-        func.coalesce(lost.c.lost, 0).label("lost"))
-        .select_from(Book.__table__.join(Batch.__table__, batch.id == B.batch_id)
-                     .outerjoin(Beneficiary.__table__, BEN.id == B.beneficiary_id)
-                     .outerjoin(holder, holder.c.id == B.holder_id)
-                     .outerjoin(scans, scans.c.book_id == B.id)
-                     .outerjoin(lost, lost.c.book_id == B.id))
-        .where(_in_scope(B.programme_id, programmes)))
+    delay = case(
+        (
+            scans.c.first_at.is_not(None),
+            t.day_number(scans.c.first_at) - t.day_number(B.handed_out_at),
+        ),
+        else_=None,
+    )
+    facts = (
+        select(
+            B.id.label("book_id"),
+            B.programme_id,
+            B.beneficiary_id,
+            case((handed, 1), else_=0).label("handed"),
+            case((batch.activated_at.is_not(None), 1), else_=0).label("activated"),
+            batch.vouchers_per_book.label("per_book"),
+            zone.label("zone"),
+            func.coalesce(BEN.population, dom.NOT_HANDED_OUT).label("population"),
+            func.coalesce(BEN.age_band, dom.NOT_HANDED_OUT).label("tranche_age"),
+            func.coalesce(BEN.social_status, dom.NOT_HANDED_OUT).label("statut_social"),
+            func.coalesce(BEN.commune_insee, holder.c.commune_insee).label("commune"),
+            n.label("n"),
+            func.coalesce(scans.c.value, 0).label("value"),
+            delay.label("delay"),
+            func.coalesce(scans.c.n_aut, 0).label("n_aut"),
+            (scans.c.kmin % 4).label("first_rank"),
+            (scans.c.kmax % 4).label("last_rank"),
+            func.coalesce(lost.c.lost, 0).label("lost"),
+        )
+        .select_from(
+            Book.__table__.join(Batch.__table__, batch.id == B.batch_id)
+            .outerjoin(Beneficiary.__table__, BEN.id == B.beneficiary_id)
+            .outerjoin(holder, holder.c.id == B.holder_id)
+            .outerjoin(scans, scans.c.book_id == B.id)
+            .outerjoin(lost, lost.c.book_id == B.id)
+        )
+        .where(_in_scope(B.programme_id, programmes))
+    )
     return facts.cte("bf").prefix_with("MATERIALIZED")
 
 
@@ -165,15 +229,24 @@ def _book_sources(bf: Any) -> dict[str, tuple[Any, Any]]:
     """Dimension -> (key expression, FROM clause) over the book facts."""
     pf, pz = ProgrammeFunder.__table__.c, ProgrammeZone.__table__.c
     pzc = PilotZoneCommune.__table__.c
-    zones = (select(pz.programme_id, pzc.zone_id, pzc.insee_code)
-             .join(PilotZoneCommune.__table__, pzc.zone_id == pz.zone_id).subquery("zones"))
+    zones = (
+        select(pz.programme_id, pzc.zone_id, pzc.insee_code)
+        .join(PilotZoneCommune.__table__, pzc.zone_id == pz.zone_id)
+        .subquery("zones")
+    )
     return {
         "dispositif": (cast(bf.c.programme_id, String), bf),
-        "financeur": (cast(pf.funder_id, String),
-                      bf.join(ProgrammeFunder.__table__, pf.programme_id == bf.c.programme_id)),
-        "zone_pilote": (func.coalesce(cast(zones.c.zone_id, String), dom.OUTSIDE_ZONES),
-                        bf.outerjoin(zones, and_(zones.c.programme_id == bf.c.programme_id,
-                                                 zones.c.insee_code == bf.c.commune))),
+        "financeur": (
+            cast(pf.funder_id, String),
+            bf.join(ProgrammeFunder.__table__, pf.programme_id == bf.c.programme_id),
+        ),
+        "zone_pilote": (
+            func.coalesce(cast(zones.c.zone_id, String), dom.OUTSIDE_ZONES),
+            bf.outerjoin(
+                zones,
+                and_(zones.c.programme_id == bf.c.programme_id, zones.c.insee_code == bf.c.commune),
+            ),
+        ),
         "population": (bf.c.population, bf),
         "tranche_age": (bf.c.tranche_age, bf),
         "statut_social": (bf.c.statut_social, bf),
@@ -189,26 +262,43 @@ def _book_measures(bf: Any) -> list[Any]:
         func.sum(c.activated).label("carnets_actives"),
         func.sum(c.handed).label("carnets_remis"),
         func.sum(case((and_(c.handed == 1, c.n > 0), one), else_=0)).label("carnets_commences"),
-        func.sum(case((and_(c.handed == 1, c.n >= c.per_book), one), else_=0)).label("carnets_termines"),
+        func.sum(case((and_(c.handed == 1, c.n >= c.per_book), one), else_=0)).label(
+            "carnets_termines"
+        ),
         func.sum(c.handed * c.per_book).label("cheques_remis"),
         func.sum(c.n).label("cheques_encaisses"),
         func.sum(c.value).label("valeur_encaissee_centimes"),
         func.sum(c.lost).label("valeur_non_utilisee_centimes"),
-        func.sum(case((and_(c.handed == 1, c.n_aut >= 2), one), else_=0)).label("autonomie_evaluables"),
-        func.sum(case((and_(c.handed == 1, c.n_aut >= 2, c.last_rank > c.first_rank), one), else_=0)).label("autonomie_progression"),
+        func.sum(case((and_(c.handed == 1, c.n_aut >= 2), one), else_=0)).label(
+            "autonomie_evaluables"
+        ),
+        func.sum(
+            case((and_(c.handed == 1, c.n_aut >= 2, c.last_rank > c.first_rank), one), else_=0)
+        ).label("autonomie_progression"),
     ]
 
 
-def _groupings(sources: dict[str, tuple[Any, Any]], zone: Any, measures: list[Any],
-               base: Any, extra: Sequence[Any] = (), where: Any = None) -> Any:
+def _groupings(
+    sources: dict[str, tuple[Any, Any]],
+    zone: Any,
+    measures: list[Any],
+    base: Any,
+    extra: Sequence[Any] = (),
+    where: Any = None,
+) -> Any:
     """UNION ALL of: per (row, zone), per row, per zone, everything; ``extra`` columns are
     grouped too (the histogram's day)."""
     branches = []
     cond = literal(True) if where is None else where
 
     def branch(dim: str, key: Any, z: Any, frm: Any, group: list[Any]) -> Any:
-        cols = [literal(dim).label("dim"), cast(key, String).label("row"), cast(z, String).label("zone"),
-                *[e.label(f"x{i}") for i, e in enumerate(extra)], *measures]
+        cols = [
+            literal(dim).label("dim"),
+            cast(key, String).label("row"),
+            cast(z, String).label("zone"),
+            *[e.label(f"x{i}") for i, e in enumerate(extra)],
+            *measures,
+        ]
         return select(*cols).select_from(frm).where(cond).group_by(*group, *extra)
 
     for dim, (key, frm) in sources.items():
@@ -226,36 +316,75 @@ def book_rows(session: Session, t: ParisTime, programmes: Sequence[int] | None) 
 
 def book_structures(session: Session, t: ParisTime, programmes: Sequence[int] | None) -> list[Any]:
     bf = book_facts(t, programmes)
-    pairs = (select(R.book_id, R.structure_id).where(R.status == "accepted", _in_scope(R.programme_id, programmes))
-             .distinct().subquery("pairs"))
-    sources = {dim: (key, frm.join(pairs, pairs.c.book_id == bf.c.book_id))
-               for dim, (key, frm) in _book_sources(bf).items()}
+    pairs = (
+        select(R.book_id, R.structure_id)
+        .where(R.status == "accepted", _in_scope(R.programme_id, programmes))
+        .distinct()
+        .subquery("pairs")
+    )
+    sources = {
+        dim: (key, frm.join(pairs, pairs.c.book_id == bf.c.book_id))
+        for dim, (key, frm) in _book_sources(bf).items()
+    }
     base = bf.join(pairs, pairs.c.book_id == bf.c.book_id)
-    return list(session.execute(_groupings(sources, bf.c.zone, [func.count(distinct(pairs.c.structure_id)).label("lieux_actifs")],
-                                           base)))
+    return list(
+        session.execute(
+            _groupings(
+                sources,
+                bf.c.zone,
+                [func.count(distinct(pairs.c.structure_id)).label("lieux_actifs")],
+                base,
+            )
+        )
+    )
 
 
 def book_delays(session: Session, t: ParisTime, programmes: Sequence[int] | None) -> list[Any]:
     """Histogram rows: (dim, row, zone, days, books)."""
     bf = book_facts(t, programmes)
-    return list(session.execute(_groupings(_book_sources(bf), bf.c.zone, [func.count().label("books")], bf,
-                                           extra=[bf.c.delay], where=bf.c.delay.is_not(None))))
+    return list(
+        session.execute(
+            _groupings(
+                _book_sources(bf),
+                bf.c.zone,
+                [func.count().label("books")],
+                bf,
+                extra=[bf.c.delay],
+                where=bf.c.delay.is_not(None),
+            )
+        )
+    )
 
 
 # --- sessions --------------------------------------------------------------------------
 
 
 def session_rows(session: Session, t: ParisTime, programmes: Sequence[int] | None) -> list[Any]:
-    rs = (select(func.coalesce(R.theme, dom.NOT_GIVEN).label("theme"), R.structure_id,
-                 t.month(R.scanned_at).label("month"), R.beneficiary_id, R.face_value_cents,
-                 func.coalesce(BEN.zone_kind, dom.NOT_GIVEN).label("zone"))
-          .select_from(Redemption.__table__.outerjoin(Beneficiary.__table__, BEN.id == R.beneficiary_id))
-          .where(R.status == "accepted", _in_scope(R.programme_id, programmes))
-          .cte("rs").prefix_with("MATERIALIZED"))
-    measures = [func.count(distinct(rs.c.beneficiary_id)).label("beneficiaires"),
-                func.count().label("cheques_encaisses"),
-                func.sum(rs.c.face_value_cents).label("valeur_encaissee_centimes"),
-                func.count(distinct(rs.c.structure_id)).label("lieux_actifs")]
-    sources = {"thematique": (rs.c.theme, rs), "lieu": (cast(rs.c.structure_id, String), rs),
-               "mois": (rs.c.month, rs)}
+    rs = (
+        select(
+            func.coalesce(R.theme, dom.NOT_GIVEN).label("theme"),
+            R.structure_id,
+            t.month(R.scanned_at).label("month"),
+            R.beneficiary_id,
+            R.face_value_cents,
+            func.coalesce(BEN.zone_kind, dom.NOT_GIVEN).label("zone"),
+        )
+        .select_from(
+            Redemption.__table__.outerjoin(Beneficiary.__table__, BEN.id == R.beneficiary_id)
+        )
+        .where(R.status == "accepted", _in_scope(R.programme_id, programmes))
+        .cte("rs")
+        .prefix_with("MATERIALIZED")
+    )
+    measures = [
+        func.count(distinct(rs.c.beneficiary_id)).label("beneficiaires"),
+        func.count().label("cheques_encaisses"),
+        func.sum(rs.c.face_value_cents).label("valeur_encaissee_centimes"),
+        func.count(distinct(rs.c.structure_id)).label("lieux_actifs"),
+    ]
+    sources = {
+        "thematique": (rs.c.theme, rs),
+        "lieu": (cast(rs.c.structure_id, String), rs),
+        "mois": (rs.c.month, rs),
+    }
     return list(session.execute(_groupings(sources, rs.c.zone, measures, rs)))

@@ -46,23 +46,48 @@ def _organisation(session: Session, org_id: int) -> Organisation:
     return org
 
 
-def record_funds_received(session: Session, actor: Actor, *, programme_id: int, funder_id: int,
-                          amount_cents: int, received_on: date, reference: str | None = None) -> FundsReceived:
+def record_funds_received(
+    session: Session,
+    actor: Actor,
+    *,
+    programme_id: int,
+    funder_id: int,
+    amount_cents: int,
+    received_on: date,
+    reference: str | None = None,
+) -> FundsReceived:
     if not isinstance(amount_cents, int) or amount_cents <= 0:
         raise DomainError("invalid_amount")
     _programme(session, programme_id)
     if funder_id not in dict(programme_funders(session, programme_id)):
         raise DomainError("invalid_value", field="funder")
-    entry = journal.post(session, "funds.received",
-                         ledger.move(amount_cents, ledger.bank(), ledger.funder_funds(funder_id, programme_id)),
-                         actor=actor, memo=reference)
-    funds = FundsReceived(programme_id=programme_id, funder_id=funder_id, amount_cents=amount_cents,
-                          received_on=received_on, reference=reference, entry_id=entry,
-                          created_at=utcnow())
+    entry = journal.post(
+        session,
+        "funds.received",
+        ledger.move(amount_cents, ledger.bank(), ledger.funder_funds(funder_id, programme_id)),
+        actor=actor,
+        memo=reference,
+    )
+    funds = FundsReceived(
+        programme_id=programme_id,
+        funder_id=funder_id,
+        amount_cents=amount_cents,
+        received_on=received_on,
+        reference=reference,
+        entry_id=entry,
+        created_at=utcnow(),
+    )
     session.add(funds)
     session.flush()
-    audit.record(session, actor, "funds.received", ("programme", programme_id),
-                 funder_id=funder_id, amount_cents=amount_cents, reference=reference)
+    audit.record(
+        session,
+        actor,
+        "funds.received",
+        ("programme", programme_id),
+        funder_id=funder_id,
+        amount_cents=amount_cents,
+        reference=reference,
+    )
     return funds
 
 
@@ -73,8 +98,15 @@ def _next_serial(session: Session, count: int) -> int:
     return int(last) + 1
 
 
-def issue_batch(session: Session, actor: Actor, *, programme_id: int, prescriber_id: int,
-                books: int, progress: Progress | None = None) -> Batch:
+def issue_batch(
+    session: Session,
+    actor: Actor,
+    *,
+    programme_id: int,
+    prescriber_id: int,
+    books: int,
+    progress: Progress | None = None,
+) -> Batch:
     """Create ``books`` books of the programme's size for a prescriber, all or nothing."""
     if not isinstance(books, int) or not 1 <= books <= MAX_BOOKS:
         raise DomainError("invalid_quantity")
@@ -86,25 +118,54 @@ def issue_batch(session: Session, actor: Actor, *, programme_id: int, prescriber
     per_book, face = programme.vouchers_per_book, programme.face_value_cents
     first = _next_serial(session, books)
     now = utcnow()
-    batch = Batch(programme_id=programme_id, prescriber_id=prescriber_id, books_count=books,
-                  vouchers_per_book=per_book, face_value_cents=face, first_serial=first,
-                  status="issued", created_at=now, created_by=actor.user_id)
+    batch = Batch(
+        programme_id=programme_id,
+        prescriber_id=prescriber_id,
+        books_count=books,
+        vouchers_per_book=per_book,
+        face_value_cents=face,
+        first_serial=first,
+        status="issued",
+        created_at=now,
+        created_by=actor.user_id,
+    )
     session.add(batch)
     session.flush()
     _write_books_and_vouchers(session, batch, first, books, per_book, face, now, progress)
     total = books * per_book * face
     batch.issue_entry_id = journal.post(
-        session, "batch.issue",
-        ledger.move(total, ledger.issued(programme_id, prescriber_id), ledger.commitment(programme_id)),
-        actor=actor, memo=f"lot {batch.id}")
-    audit.record(session, actor, "batch.issue", ("batch", batch.id), programme_id=programme_id,
-                 prescriber_id=prescriber_id, books=books, vouchers=books * per_book,
-                 value_cents=total)
+        session,
+        "batch.issue",
+        ledger.move(
+            total, ledger.issued(programme_id, prescriber_id), ledger.commitment(programme_id)
+        ),
+        actor=actor,
+        memo=f"lot {batch.id}",
+    )
+    audit.record(
+        session,
+        actor,
+        "batch.issue",
+        ("batch", batch.id),
+        programme_id=programme_id,
+        prescriber_id=prescriber_id,
+        books=books,
+        vouchers=books * per_book,
+        value_cents=total,
+    )
     return batch
 
 
-def _write_books_and_vouchers(session: Session, batch: Batch, first: int, books: int, per_book: int,
-                              face: int, now: datetime, progress: Progress | None) -> None:
+def _write_books_and_vouchers(
+    session: Session,
+    batch: Batch,
+    first: int,
+    books: int,
+    per_book: int,
+    face: int,
+    now: datetime,
+    progress: Progress | None,
+) -> None:
     """Chunks of books and their vouchers; ``COPY`` on PostgreSQL (psycopg 3), executemany
     on SQLite. Memory stays flat whatever the batch size."""
     conn = session.connection()
@@ -112,23 +173,69 @@ def _write_books_and_vouchers(session: Session, batch: Batch, first: int, books:
     stamp = now.astimezone(UTC).replace(tzinfo=None)
     for start in range(0, books, CHUNK):
         serials = range(first + start, first + min(books, start + CHUNK))
-        book_rows = [(batch.id, batch.programme_id, s, batch.prescriber_id, "in_stock") for s in serials]
+        book_rows = [
+            (batch.id, batch.programme_id, s, batch.prescriber_id, "in_stock") for s in serials
+        ]
         if copy:
             _copy(conn, "book (batch_id, programme_id, serial, holder_id, status)", book_rows)
         else:
-            session.execute(insert(Book), [dict(zip(("batch_id", "programme_id", "serial", "holder_id", "status"),
-                                                    r, strict=True)) for r in book_rows])
-        ids = conn.execute(select(Book.id).where(Book.batch_id == batch.id, Book.serial >= serials[0],
-                                                 Book.serial <= serials[-1]).order_by(Book.serial)).scalars().all()
-        voucher_rows = [(codes.generate(), book_id, batch.programme_id, pos, face, "issued", stamp)
-                        for book_id in ids for pos in range(1, per_book + 1)]
+            session.execute(
+                insert(Book),
+                [
+                    dict(
+                        zip(
+                            ("batch_id", "programme_id", "serial", "holder_id", "status"),
+                            r,
+                            strict=True,
+                        )
+                    )
+                    for r in book_rows
+                ],
+            )
+        ids = (
+            conn.execute(
+                select(Book.id)
+                .where(
+                    Book.batch_id == batch.id, Book.serial >= serials[0], Book.serial <= serials[-1]
+                )
+                .order_by(Book.serial)
+            )
+            .scalars()
+            .all()
+        )
+        voucher_rows = [
+            (codes.generate(), book_id, batch.programme_id, pos, face, "issued", stamp)
+            for book_id in ids
+            for pos in range(1, per_book + 1)
+        ]
         if copy:
-            _copy(conn, "voucher (code, book_id, programme_id, position, face_value_cents, state, updated_at)",
-                  voucher_rows)
+            _copy(
+                conn,
+                "voucher (code, book_id, programme_id, position, face_value_cents, state, updated_at)",
+                voucher_rows,
+            )
         else:
-            session.execute(insert(Voucher), [dict(zip(
-                ("code", "book_id", "programme_id", "position", "face_value_cents", "state", "updated_at"),
-                (*r[:6], now), strict=True)) for r in voucher_rows])
+            session.execute(
+                insert(Voucher),
+                [
+                    dict(
+                        zip(
+                            (
+                                "code",
+                                "book_id",
+                                "programme_id",
+                                "position",
+                                "face_value_cents",
+                                "state",
+                                "updated_at",
+                            ),
+                            (*r[:6], now),
+                            strict=True,
+                        )
+                    )
+                    for r in voucher_rows
+                ],
+            )
         if progress:
             progress(len(serials))
 
@@ -159,7 +266,8 @@ def _issued_value(session: Session, batch: Batch) -> BatchValue:
         select(Book.holder_id, func.count(Voucher.id))
         .join(Voucher, Voucher.book_id == Book.id)
         .where(Book.batch_id == batch.id, Voucher.state == "issued")
-        .group_by(Book.holder_id)).all()
+        .group_by(Book.holder_id)
+    ).all()
     by_holder = {h: n * batch.face_value_cents for h, n in rows}
     return BatchValue(sum(by_holder.values()), by_holder)
 
@@ -178,19 +286,27 @@ def activate_batch(session: Session, actor: Actor, batch_id: int) -> Batch:
         need = parts[str(funder_id)]
         available = -journal.balance(session, ledger.funder_funds(funder_id, pid))
         if available < need:
-            raise DomainError("insufficient_funds", funder_id=funder_id, needed_cents=need,
-                              available_cents=available)
+            raise DomainError(
+                "insufficient_funds",
+                funder_id=funder_id,
+                needed_cents=need,
+                available_cents=available,
+            )
         postings.append(ledger.Posting(ledger.funder_funds(funder_id, pid), need))
     for holder, amount in value.issued_by_holder.items():
         postings += ledger.move(amount, ledger.commitment(pid), ledger.issued(pid, holder))
         postings.append(ledger.Posting(ledger.outstanding(pid, holder), -amount))
     if value.total:  # a batch whose books were all lost before funding moves no money
-        batch.activate_entry_id = journal.post(session, "batch.activate", postings, actor=actor,
-                                               memo=f"lot {batch.id}")
+        batch.activate_entry_id = journal.post(
+            session, "batch.activate", postings, actor=actor, memo=f"lot {batch.id}"
+        )
     now = utcnow()
     book_ids = select(Book.id).where(Book.batch_id == batch.id).scalar_subquery()
-    session.execute(update(Voucher).where(Voucher.book_id.in_(book_ids), Voucher.state == "issued")
-                    .values(state="active", updated_at=now))
+    session.execute(
+        update(Voucher)
+        .where(Voucher.book_id.in_(book_ids), Voucher.state == "issued")
+        .values(state="active", updated_at=now)
+    )
     batch.status, batch.activated_at = "active", now
     audit.record(session, actor, "batch.activate", ("batch", batch.id), value_cents=value.total)
     return batch
@@ -203,8 +319,9 @@ def acknowledge_batch(session: Session, actor: Actor, batch_id: int, prescriber_
     if batch.acknowledged_at is not None:
         raise DomainError("already_acknowledged")
     batch.acknowledged_at, batch.acknowledged_by = utcnow(), actor.user_id
-    audit.record(session, actor, "batch.acknowledge", ("batch", batch.id),
-                 organisation_id=prescriber_id)
+    audit.record(
+        session, actor, "batch.acknowledge", ("batch", batch.id), organisation_id=prescriber_id
+    )
     return batch
 
 
@@ -217,9 +334,11 @@ def get_book(session: Session, serial: int, *, lock: bool = False) -> Book:
 
 
 def _unused_by_state(session: Session, book_id: int) -> dict[str, int]:
-    rows = session.execute(select(Voucher.state, func.count()).where(
-        Voucher.book_id == book_id, Voucher.state.in_(("issued", "active", "distributed")))
-        .group_by(Voucher.state)).all()
+    rows = session.execute(
+        select(Voucher.state, func.count())
+        .where(Voucher.book_id == book_id, Voucher.state.in_(("issued", "active", "distributed")))
+        .group_by(Voucher.state)
+    ).all()
     return {str(k): int(v) for k, v in rows}
 
 
@@ -236,14 +355,19 @@ def move_book(session: Session, actor: Actor, serial: int, to_prescriber_id: int
     counts = _unused_by_state(session, book.id)
     postings: list[ledger.Posting] = []
     if counts.get("issued"):
-        postings += ledger.move(counts["issued"] * face, ledger.issued(pid, dst), ledger.issued(pid, src))
+        postings += ledger.move(
+            counts["issued"] * face, ledger.issued(pid, dst), ledger.issued(pid, src)
+        )
     if counts.get("active"):
-        postings += ledger.move(counts["active"] * face, ledger.outstanding(pid, src),
-                                ledger.outstanding(pid, dst))
+        postings += ledger.move(
+            counts["active"] * face, ledger.outstanding(pid, src), ledger.outstanding(pid, dst)
+        )
     if postings:
         journal.post(session, "book.move", postings, actor=actor, memo=f"carnet {serial}")
     book.holder_id = dst
-    audit.record(session, actor, "book.move", ("book", book.id), serial=serial, from_id=src, to_id=dst)
+    audit.record(
+        session, actor, "book.move", ("book", book.id), serial=serial, from_id=src, to_id=dst
+    )
     return book
 
 
@@ -260,16 +384,28 @@ def report_book(session: Session, actor: Actor, serial: int, *, reason: str) -> 
     counts = _unused_by_state(session, book.id)
     postings: list[ledger.Posting] = []
     if counts.get("issued"):
-        postings += ledger.move(counts["issued"] * face, ledger.commitment(pid), ledger.issued(pid, holder))
+        postings += ledger.move(
+            counts["issued"] * face, ledger.commitment(pid), ledger.issued(pid, holder)
+        )
     funded = counts.get("active", 0) + counts.get("distributed", 0)
     if funded:
-        postings += ledger.move(funded * face, ledger.outstanding(pid, holder), ledger.breakage(pid))
+        postings += ledger.move(
+            funded * face, ledger.outstanding(pid, holder), ledger.breakage(pid)
+        )
     if postings:
         journal.post(session, f"book.{reason}", postings, actor=actor, memo=f"carnet {serial}")
-    session.execute(update(Voucher).where(Voucher.book_id == book.id,
-                                          Voucher.state.in_(("issued", "active", "distributed")))
-                    .values(state="cancelled", updated_at=utcnow()))
+    session.execute(
+        update(Voucher)
+        .where(Voucher.book_id == book.id, Voucher.state.in_(("issued", "active", "distributed")))
+        .values(state="cancelled", updated_at=utcnow())
+    )
     book.status, book.reported_at = reason, utcnow()
-    audit.record(session, actor, f"book.{reason}", ("book", book.id), serial=serial,
-                 cancelled=sum(counts.values()))
+    audit.record(
+        session,
+        actor,
+        f"book.{reason}",
+        ("book", book.id),
+        serial=serial,
+        cancelled=sum(counts.values()),
+    )
     return book

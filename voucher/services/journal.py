@@ -30,8 +30,12 @@ ACCOUNTS = cast(Table, Account.__table__)
 ENTRIES = cast(Table, JournalEntry.__table__)
 POSTINGS = cast(Table, Posting.__table__)
 
-_MOVE_BALANCE = (update(ACCOUNTS).where(ACCOUNTS.c.code == bindparam("acc"))
-                 .values(balance=ACCOUNTS.c.balance + bindparam("delta")).returning(ACCOUNTS.c.id))
+_MOVE_BALANCE = (
+    update(ACCOUNTS)
+    .where(ACCOUNTS.c.code == bindparam("acc"))
+    .values(balance=ACCOUNTS.c.balance + bindparam("delta"))
+    .returning(ACCOUNTS.c.id)
+)
 _NEW_ENTRY = insert(ENTRIES).returning(ENTRIES.c.id)
 _NEW_POSTING = insert(POSTINGS)
 
@@ -39,11 +43,14 @@ _NEW_POSTING = insert(POSTINGS)
 def _create_accounts(session: Session, codes: Sequence[str]) -> None:
     dialect_insert = pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
     rows = [{"code": c, "kind": ledger.kind_of(c), "balance": 0} for c in sorted(set(codes))]
-    session.connection().execute(dialect_insert(ACCOUNTS).values(rows)
-                                 .on_conflict_do_nothing(index_elements=["code"]))
+    session.connection().execute(
+        dialect_insert(ACCOUNTS).values(rows).on_conflict_do_nothing(index_elements=["code"])
+    )
 
 
-_IDS = select(ACCOUNTS.c.code, ACCOUNTS.c.id).where(ACCOUNTS.c.code.in_(bindparam("codes", expanding=True)))
+_IDS = select(ACCOUNTS.c.code, ACCOUNTS.c.id).where(
+    ACCOUNTS.c.code.in_(bindparam("codes", expanding=True))
+)
 
 
 def account_ids(session: Session, codes: Sequence[str]) -> dict[str, int]:
@@ -57,9 +64,15 @@ def account_ids(session: Session, codes: Sequence[str]) -> dict[str, int]:
     return {str(k): int(v) for k, v in found.items()}
 
 
-def write_entry(session: Session, kind: str, postings: Sequence[ledger.Posting], *,
-                actor: Actor | None = None, memo: str | None = None,
-                at: datetime | None = None) -> tuple[int, list[ledger.Posting]]:
+def write_entry(
+    session: Session,
+    kind: str,
+    postings: Sequence[ledger.Posting],
+    *,
+    actor: Actor | None = None,
+    memo: str | None = None,
+    at: datetime | None = None,
+) -> tuple[int, list[ledger.Posting]]:
     """Write the entry and its postings, without touching balances yet. The caller must
     call :func:`move_balances` with the returned lines before its transaction ends (the
     audit finds any entry whose balances were not moved). Hot paths do this last, so the
@@ -70,11 +83,24 @@ def write_entry(session: Session, kind: str, postings: Sequence[ledger.Posting],
     ref = secrets.token_hex(16)
     digest = ledger.entry_hash(ref, kind, at.isoformat(), [(p.account, p.amount) for p in lines])
     conn = session.connection()
-    entry_id = int(conn.execute(_NEW_ENTRY, {
-        "ref": ref, "kind": kind, "at": at, "posting_count": len(lines), "hash": digest,
-        "memo": memo, "actor_user_id": actor.user_id if actor else None}).scalar_one())
-    conn.execute(_NEW_POSTING, [{"entry_id": entry_id, "account_id": ids[p.account], "amount": p.amount}
-                                for p in lines])
+    entry_id = int(
+        conn.execute(
+            _NEW_ENTRY,
+            {
+                "ref": ref,
+                "kind": kind,
+                "at": at,
+                "posting_count": len(lines),
+                "hash": digest,
+                "memo": memo,
+                "actor_user_id": actor.user_id if actor else None,
+            },
+        ).scalar_one()
+    )
+    conn.execute(
+        _NEW_POSTING,
+        [{"entry_id": entry_id, "account_id": ids[p.account], "amount": p.amount} for p in lines],
+    )
     deferred = session.info.get(_DEFERRED)
     if deferred is not None:
         deferred.add(entry_id)
@@ -96,10 +122,12 @@ def move_balances(session: Session, lines: Sequence[ledger.Posting]) -> None:
 
 
 _DEFERRED = "journal.deferred_entries"
-_SURVIVING_DELTAS = (select(ACCOUNTS.c.code, func.sum(POSTINGS.c.amount))
-                     .select_from(POSTINGS.join(ACCOUNTS, ACCOUNTS.c.id == POSTINGS.c.account_id))
-                     .where(POSTINGS.c.entry_id.in_(bindparam("ids", expanding=True)))
-                     .group_by(ACCOUNTS.c.code))
+_SURVIVING_DELTAS = (
+    select(ACCOUNTS.c.code, func.sum(POSTINGS.c.amount))
+    .select_from(POSTINGS.join(ACCOUNTS, ACCOUNTS.c.id == POSTINGS.c.account_id))
+    .where(POSTINGS.c.entry_id.in_(bindparam("ids", expanding=True)))
+    .group_by(ACCOUNTS.c.code)
+)
 
 
 @contextmanager
@@ -125,8 +153,15 @@ def deferred_balances(session: Session) -> Iterator[None]:
             conn.execute(_MOVE_BALANCE, {"acc": account, "delta": int(delta)}).scalar_one()
 
 
-def post(session: Session, kind: str, postings: Sequence[ledger.Posting], *,
-         actor: Actor | None = None, memo: str | None = None, at: datetime | None = None) -> int:
+def post(
+    session: Session,
+    kind: str,
+    postings: Sequence[ledger.Posting],
+    *,
+    actor: Actor | None = None,
+    memo: str | None = None,
+    at: datetime | None = None,
+) -> int:
     """Write one balanced entry and move the balances; returns the entry id. Raises
     ``unbalanced_entry`` before writing anything."""
     entry_id, lines = write_entry(session, kind, postings, actor=actor, memo=memo, at=at)
@@ -135,10 +170,21 @@ def post(session: Session, kind: str, postings: Sequence[ledger.Posting], *,
 
 
 def balance(session: Session, code: str) -> int:
-    return int(session.connection().execute(
-        select(ACCOUNTS.c.balance).where(ACCOUNTS.c.code == code)).scalar() or 0)
+    return int(
+        session.connection()
+        .execute(select(ACCOUNTS.c.balance).where(ACCOUNTS.c.code == code))
+        .scalar()
+        or 0
+    )
 
 
 def balances_like(session: Session, prefix: str) -> int:
-    return int(session.connection().execute(select(func.coalesce(func.sum(ACCOUNTS.c.balance), 0))
-                                            .where(ACCOUNTS.c.code.like(prefix + "%"))).scalar_one())
+    return int(
+        session.connection()
+        .execute(
+            select(func.coalesce(func.sum(ACCOUNTS.c.balance), 0)).where(
+                ACCOUNTS.c.code.like(prefix + "%")
+            )
+        )
+        .scalar_one()
+    )

@@ -52,12 +52,22 @@ class Report:
 
 
 def _entries_with_postings(session: Session) -> Iterator[tuple[Any, list[tuple[str, int]]]]:
-    q = (select(JournalEntry.id, JournalEntry.ref, JournalEntry.kind, JournalEntry.at,
-                JournalEntry.posting_count, JournalEntry.hash, Account.code, Posting.amount)
-         .select_from(JournalEntry)
-         .outerjoin(Posting, Posting.entry_id == JournalEntry.id)
-         .outerjoin(Account, Account.id == Posting.account_id)
-         .order_by(JournalEntry.id))
+    q = (
+        select(
+            JournalEntry.id,
+            JournalEntry.ref,
+            JournalEntry.kind,
+            JournalEntry.at,
+            JournalEntry.posting_count,
+            JournalEntry.hash,
+            Account.code,
+            Posting.amount,
+        )
+        .select_from(JournalEntry)
+        .outerjoin(Posting, Posting.entry_id == JournalEntry.id)
+        .outerjoin(Account, Account.id == Posting.account_id)
+        .order_by(JournalEntry.id)
+    )
     current, lines = None, []
     for row in session.execute(q.execution_options(yield_per=10_000)):
         if current is not None and row.id != current.id:
@@ -79,11 +89,18 @@ def check_entries(session: Session, report: Report) -> dict[int, str]:
         total = sum(a for _, a in lines)
         grand += total
         if total != 0 or len(lines) != e.posting_count or len(lines) < 2:
-            report.add("entry_balanced", f"écriture {e.id} ({e.kind}) : somme {total}, "
-                       f"{len(lines)} lignes sur {e.posting_count}", entry_id=e.id)
+            report.add(
+                "entry_balanced",
+                f"écriture {e.id} ({e.kind}) : somme {total}, "
+                f"{len(lines)} lignes sur {e.posting_count}",
+                entry_id=e.id,
+            )
         if ledger.entry_hash(e.ref, e.kind, e.at.isoformat(), lines) != e.hash:
-            report.add("entry_hash", f"écriture {e.id} ({e.kind}) : contenu modifié "
-                       "(l'empreinte ne correspond plus)", entry_id=e.id)
+            report.add(
+                "entry_hash",
+                f"écriture {e.id} ({e.kind}) : contenu modifié (l'empreinte ne correspond plus)",
+                entry_id=e.id,
+            )
         hashes[e.id] = e.hash
     if grand != 0:
         report.add("journal_sum", f"le journal ne s'équilibre pas (somme {grand})")
@@ -91,15 +108,21 @@ def check_entries(session: Session, report: Report) -> dict[int, str]:
 
 
 def check_balances(session: Session, report: Report) -> dict[str, int]:
-    sums = dict(session.execute(select(Posting.account_id, func.sum(Posting.amount))
-                                .group_by(Posting.account_id)).all())
+    sums = dict(
+        session.execute(
+            select(Posting.account_id, func.sum(Posting.amount)).group_by(Posting.account_id)
+        ).all()
+    )
     balances: dict[str, int] = {}
     for acc_id, code, bal in session.execute(select(Account.id, Account.code, Account.balance)):
         report.accounts += 1
         balances[code] = int(bal)
         if int(sums.get(acc_id, 0)) != int(bal):
-            report.add("account_balance", f"compte {code} : solde {bal} mais lignes {sums.get(acc_id, 0)}",
-                       account=code)
+            report.add(
+                "account_balance",
+                f"compte {code} : solde {bal} mais lignes {sums.get(acc_id, 0)}",
+                account=code,
+            )
     return balances
 
 
@@ -110,11 +133,13 @@ def _prefixed(balances: dict[str, int], kind: str) -> dict[str, int]:
 def check_states(session: Session, report: Report, balances: dict[str, int]) -> None:
     expected: dict[str, int] = defaultdict(int)
     rows = session.execute(
-        select(Voucher.programme_id, Book.holder_id, Voucher.state,
-               func.sum(Voucher.face_value_cents))
+        select(
+            Voucher.programme_id, Book.holder_id, Voucher.state, func.sum(Voucher.face_value_cents)
+        )
         .join(Book, Book.id == Voucher.book_id)
         .where(Voucher.state.in_(("issued", "active", "distributed", "held")))
-        .group_by(Voucher.programme_id, Book.holder_id, Voucher.state))
+        .group_by(Voucher.programme_id, Book.holder_id, Voucher.state)
+    )
     for pid, holder, state, value in rows:
         if state == "issued":
             expected[ledger.issued(pid, holder)] += int(value)
@@ -126,34 +151,49 @@ def check_states(session: Session, report: Report, balances: dict[str, int]) -> 
         select(Redemption.structure_id, func.sum(Redemption.face_value_cents))
         .join(Voucher, Voucher.id == Redemption.voucher_id)
         .where(Redemption.status == "accepted", Voucher.state == "redeemed")
-        .group_by(Redemption.structure_id))
+        .group_by(Redemption.structure_id)
+    )
     owed: dict[int, int] = {int(s): -int(v) for s, v in unpaid}
     for kind in ("issued", "outstanding", "suspense"):
         actual = _prefixed(balances, kind)
         wanted = {k: v for k, v in expected.items() if k.startswith(kind + ":") and v}
         for acc in sorted(set(actual) | set(wanted)):
             if actual.get(acc, 0) != wanted.get(acc, 0):
-                report.add("account_vs_vouchers", f"compte {acc} : solde {actual.get(acc, 0)}, "
-                           f"attendu {wanted.get(acc, 0)} d'après l'état des chèques", account=acc)
+                report.add(
+                    "account_vs_vouchers",
+                    f"compte {acc} : solde {actual.get(acc, 0)}, "
+                    f"attendu {wanted.get(acc, 0)} d'après l'état des chèques",
+                    account=acc,
+                )
     per_structure: dict[int, int] = defaultdict(int)
     for kind in ("payable", "in_payment"):
         for acc, v in _prefixed(balances, kind).items():
             per_structure[int(acc.split(":")[1])] += v
     for sid in sorted(set(per_structure) | set(owed)):
         if per_structure.get(sid, 0) != owed.get(sid, 0):
-            report.add("payable_vs_redemptions", f"structure {sid} : à payer {per_structure.get(sid, 0)}, "
-                       f"attendu {owed.get(sid, 0)} d'après les scans acceptés", account=ledger.payable(sid))
+            report.add(
+                "payable_vs_redemptions",
+                f"structure {sid} : à payer {per_structure.get(sid, 0)}, "
+                f"attendu {owed.get(sid, 0)} d'après les scans acceptés",
+                account=ledger.payable(sid),
+            )
 
 
 def check_redemptions(session: Session, report: Report) -> None:
-    live = (select(Redemption.voucher_id, func.count().label("n"))
-            .where(Redemption.status.in_(("accepted", "held"))).group_by(Redemption.voucher_id).subquery())
+    live = (
+        select(Redemption.voucher_id, func.count().label("n"))
+        .where(Redemption.status.in_(("accepted", "held")))
+        .group_by(Redemption.voucher_id)
+        .subquery()
+    )
     for vid, n in session.execute(select(live.c.voucher_id, live.c.n).where(live.c.n > 1)):
         report.add("double_redemption", f"chèque {vid} encaissé {n} fois")
     orphans = session.execute(
-        select(Voucher.id, Voucher.state).outerjoin(live, live.c.voucher_id == Voucher.id)
+        select(Voucher.id, Voucher.state)
+        .outerjoin(live, live.c.voucher_id == Voucher.id)
         .where(Voucher.state.in_(("redeemed", "held", "reimbursed")), live.c.voucher_id.is_(None))
-        .limit(20))
+        .limit(20)
+    )
     for vid, state in orphans:
         report.add("voucher_state", f"chèque {vid} à l'état {state} sans scan valide")
 
@@ -162,11 +202,17 @@ def check_seals(session: Session, report: Report, hashes: dict[int, str]) -> Non
     previous = ledger.GENESIS
     for seal in session.scalars(select(JournalSeal).order_by(JournalSeal.id)):
         ids = sorted(i for i in hashes if seal.first_entry_id <= i <= seal.last_entry_id)
-        if seal.prev_hash != previous or len(ids) != seal.entry_count or \
-                ledger.seal_hash(previous, (hashes[i] for i in ids)) != seal.hash:
-            report.add("seal_chain", f"bloc scellé {seal.id} (écritures {seal.first_entry_id} à "
-                       f"{seal.last_entry_id}) : la chaîne d'empreintes ne se recalcule pas",
-                       entry_id=seal.first_entry_id)
+        if (
+            seal.prev_hash != previous
+            or len(ids) != seal.entry_count
+            or ledger.seal_hash(previous, (hashes[i] for i in ids)) != seal.hash
+        ):
+            report.add(
+                "seal_chain",
+                f"bloc scellé {seal.id} (écritures {seal.first_entry_id} à "
+                f"{seal.last_entry_id}) : la chaîne d'empreintes ne se recalcule pas",
+                entry_id=seal.first_entry_id,
+            )
         previous = seal.hash
         report.sealed_entries += len(ids)
 
@@ -187,15 +233,30 @@ def seal(session: Session) -> JournalSeal | None:
         session.execute(text("LOCK TABLE journal_entry IN SHARE MODE"))
     last = session.scalars(select(JournalSeal).order_by(JournalSeal.id.desc()).limit(1)).first()
     after = last.last_entry_id if last else 0
-    rows = session.execute(select(JournalEntry.id, JournalEntry.hash)
-                           .where(JournalEntry.id > after).order_by(JournalEntry.id)).all()
+    rows = session.execute(
+        select(JournalEntry.id, JournalEntry.hash)
+        .where(JournalEntry.id > after)
+        .order_by(JournalEntry.id)
+    ).all()
     if not rows:
         return None
     previous = last.hash if last else ledger.GENESIS
-    block = JournalSeal(first_entry_id=rows[0][0], last_entry_id=rows[-1][0], entry_count=len(rows),
-                        prev_hash=previous, hash=ledger.seal_hash(previous, (h for _, h in rows)),
-                        at=utcnow())
-    session.execute(insert(JournalSeal).values(
-        first_entry_id=block.first_entry_id, last_entry_id=block.last_entry_id,
-        entry_count=block.entry_count, prev_hash=block.prev_hash, hash=block.hash, at=block.at))
+    block = JournalSeal(
+        first_entry_id=rows[0][0],
+        last_entry_id=rows[-1][0],
+        entry_count=len(rows),
+        prev_hash=previous,
+        hash=ledger.seal_hash(previous, (h for _, h in rows)),
+        at=utcnow(),
+    )
+    session.execute(
+        insert(JournalSeal).values(
+            first_entry_id=block.first_entry_id,
+            last_entry_id=block.last_entry_id,
+            entry_count=block.entry_count,
+            prev_hash=block.prev_hash,
+            hash=block.hash,
+            at=block.at,
+        )
+    )
     return block

@@ -28,7 +28,12 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from voucher.db.models import (
-    BankAccount, Organisation, PaymentApproval, PaymentRun, PaymentTransfer, Statement,
+    BankAccount,
+    Organisation,
+    PaymentApproval,
+    PaymentRun,
+    PaymentTransfer,
+    Statement,
 )
 from voucher.documents import sepa
 from voucher.domain import finance, ledger
@@ -73,39 +78,62 @@ class RunResult:
         return sum(p.total_cents for p in self.included)
 
 
-def needs_second_approval(session: Session, structure_id: int, at: datetime) -> fraud_checks.SecondApproval:
+def needs_second_approval(
+    session: Session, structure_id: int, at: datetime
+) -> fraud_checks.SecondApproval:
     """The fraud rule, asked with the time of the structure's last confirmed payment."""
     last_paid = session.scalar(
-        select(func.max(PaymentTransfer.settled_at)).join(Statement, Statement.id == PaymentTransfer.statement_id)
-        .where(Statement.structure_id == structure_id, PaymentTransfer.status == "paid"))
+        select(func.max(PaymentTransfer.settled_at))
+        .join(Statement, Statement.id == PaymentTransfer.statement_id)
+        .where(Statement.structure_id == structure_id, PaymentTransfer.status == "paid")
+    )
     return fraud_checks.needs_second_approval(session, structure_id, at, since=last_paid)
 
 
 def _accounts(session: Session, structure_ids: list[int]) -> dict[int, BankAccount]:
-    found = session.scalars(select(BankAccount).where(BankAccount.organisation_id.in_(structure_ids),
-                                                      BankAccount.status == "validated")
-                            .order_by(BankAccount.id))
+    found = session.scalars(
+        select(BankAccount)
+        .where(BankAccount.organisation_id.in_(structure_ids), BankAccount.status == "validated")
+        .order_by(BankAccount.id)
+    )
     return {a.organisation_id: a for a in found}
 
 
 def _approvers(session: Session, statement_id: int, account_id: int) -> list[int]:
-    return sorted(int(u) for u in session.scalars(select(PaymentApproval.user_id).where(
-        PaymentApproval.statement_id == statement_id, PaymentApproval.bank_account_id == account_id)))
+    return sorted(
+        int(u)
+        for u in session.scalars(
+            select(PaymentApproval.user_id).where(
+                PaymentApproval.statement_id == statement_id,
+                PaymentApproval.bank_account_id == account_id,
+            )
+        )
+    )
 
 
 def ready(session: Session, scope: Scope, *, at: datetime | None = None) -> list[Payable]:
     """Statements waiting for payment, each marked with why it would be withheld (if so)."""
     now = at or utcnow()
     rows = session.execute(
-        select(Statement.id, Statement.number, Statement.period, Statement.structure_id, Organisation.name,
-               Statement.total_cents, Statement.status)
+        select(
+            Statement.id,
+            Statement.number,
+            Statement.period,
+            Statement.structure_id,
+            Organisation.name,
+            Statement.total_cents,
+            Statement.status,
+        )
         .join(Organisation, Organisation.id == Statement.structure_id)
         .where(Statement.status.in_(("open", "rejected")), statement_in_scope(scope))
-        .order_by(Statement.year, Statement.seq)).all()
+        .order_by(Statement.year, Statement.seq)
+    ).all()
     accounts = _accounts(session, sorted({int(r[3]) for r in rows}))
     out: list[Payable] = []
     for sid, number, period, structure_id, name, total, status in rows:
-        item = Payable(sid, number, period, structure_id, name, total, status, accounts.get(structure_id))
+        item = Payable(
+            sid, number, period, structure_id, name, total, status, accounts.get(structure_id)
+        )
         if item.account is None:
             item.withheld = "bank_details_not_validated"
         else:
@@ -117,7 +145,9 @@ def ready(session: Session, scope: Scope, *, at: datetime | None = None) -> list
     return out
 
 
-def approve(session: Session, actor: Actor, statement_id: int, *, scope: Scope | None = None) -> int:
+def approve(
+    session: Session, actor: Actor, statement_id: int, *, scope: Scope | None = None
+) -> int:
     """Record ``actor``'s approval of a withheld payment; returns the distinct approvers so far."""
     if actor.user_id is None:
         raise DomainError("forbidden")
@@ -129,29 +159,58 @@ def approve(session: Session, actor: Actor, statement_id: int, *, scope: Scope |
         raise DomainError("approval_not_needed")
     if actor.user_id in item.approvers:
         raise DomainError("second_approval_same_person")
-    session.add(PaymentApproval(statement_id=statement_id, bank_account_id=item.account.id,
-                                user_id=actor.user_id, at=utcnow()))
+    session.add(
+        PaymentApproval(
+            statement_id=statement_id,
+            bank_account_id=item.account.id,
+            user_id=actor.user_id,
+            at=utcnow(),
+        )
+    )
     session.flush()
-    audit.record(session, actor, "payment.approve", ("statement", statement_id),
-                 organisation_id=item.structure_id, bank_account_id=item.account.id,
-                 approvals=len(item.approvers) + 1)
+    audit.record(
+        session,
+        actor,
+        "payment.approve",
+        ("statement", statement_id),
+        organisation_id=item.structure_id,
+        bank_account_id=item.account.id,
+        approvals=len(item.approvers) + 1,
+    )
     return len(item.approvers) + 1
 
 
 def _party(org: Organisation, account: BankAccount) -> sepa.Party:
-    return sepa.Party(name=account.holder_name or org.name, iban=account.iban, bic=account.bic,
-                      street=org.street or "", building=org.street_number or "", postcode=org.postcode or "",
-                      town=org.town or "", country=org.country or "FR")
+    return sepa.Party(
+        name=account.holder_name or org.name,
+        iban=account.iban,
+        bic=account.bic,
+        street=org.street or "",
+        building=org.street_number or "",
+        postcode=org.postcode or "",
+        town=org.town or "",
+        country=org.country or "FR",
+    )
 
 
 def _attempt(session: Session, statement_id: int) -> int:
-    done = session.scalar(select(func.count()).select_from(PaymentTransfer)
-                          .where(PaymentTransfer.statement_id == statement_id))
+    done = session.scalar(
+        select(func.count())
+        .select_from(PaymentTransfer)
+        .where(PaymentTransfer.statement_id == statement_id)
+    )
     return int(done or 0) + 1
 
 
-def create_run(session: Session, actor: Actor, *, debtor: sepa.Party, version: str,
-               execution_date: date | None = None, scope: Scope | None = None) -> RunResult:
+def create_run(
+    session: Session,
+    actor: Actor,
+    *,
+    debtor: sepa.Party,
+    version: str,
+    execution_date: date | None = None,
+    scope: Scope | None = None,
+) -> RunResult:
     """Build, validate and record one payment run (see the module docstring)."""
     if version not in finance.PAIN_VERSIONS:
         raise DomainError("invalid_sepa_version")
@@ -163,7 +222,9 @@ def create_run(session: Session, actor: Actor, *, debtor: sepa.Party, version: s
     included = [p for p in items if p.withheld is None]
     withheld = [p for p in items if p.withheld is not None]
     if not included:
-        audit.record(session, actor, "payment.run", None, outcome="nothing_ready", withheld=len(withheld))
+        audit.record(
+            session, actor, "payment.run", None, outcome="nothing_ready", withheld=len(withheld)
+        )
         return RunResult(None, None, [], withheld)
     reference = f"PN{now:%Y%m%d%H%M%S}{secrets.token_hex(4).upper()}"
     plan: list[tuple[Payable, int, sepa.Transfer]] = []
@@ -172,32 +233,82 @@ def create_run(session: Session, actor: Actor, *, debtor: sepa.Party, version: s
         org = session.get(Organisation, p.structure_id)
         assert org is not None
         attempt = _attempt(session, p.statement_id)
-        plan.append((p, attempt, sepa.Transfer(
-            finance.end_to_end_id(p.number, attempt), p.total_cents, _party(org, p.account),
-            finance.remittance(p.number, finance.Period.parse(p.period).label))))
-    xml = sepa.build(version, debtor, [t for _, _, t in plan], msg_id=reference, created_at=now,
-                     execution_date=execution)
-    run = PaymentRun(reference=reference, pain_version=version, execution_date=execution, created_at=now,
-                     created_by=actor.user_id, transfer_count=len(plan), total_cents=sum(p.total_cents for p in included),
-                     file=xml, sha256=hashlib.sha256(xml).hexdigest())
+        plan.append(
+            (
+                p,
+                attempt,
+                sepa.Transfer(
+                    finance.end_to_end_id(p.number, attempt),
+                    p.total_cents,
+                    _party(org, p.account),
+                    finance.remittance(p.number, finance.Period.parse(p.period).label),
+                ),
+            )
+        )
+    xml = sepa.build(
+        version,
+        debtor,
+        [t for _, _, t in plan],
+        msg_id=reference,
+        created_at=now,
+        execution_date=execution,
+    )
+    run = PaymentRun(
+        reference=reference,
+        pain_version=version,
+        execution_date=execution,
+        created_at=now,
+        created_by=actor.user_id,
+        transfer_count=len(plan),
+        total_cents=sum(p.total_cents for p in included),
+        file=xml,
+        sha256=hashlib.sha256(xml).hexdigest(),
+    )
     session.add(run)
     session.flush()
     for p, attempt, t in plan:
         _send(session, actor, run, p, attempt, t)
-    audit.record(session, actor, "payment.run", ("payment_run", run.id), transfers=len(plan),
-                 total_cents=run.total_cents, version=version, withheld=len(withheld))
+    audit.record(
+        session,
+        actor,
+        "payment.run",
+        ("payment_run", run.id),
+        transfers=len(plan),
+        total_cents=run.total_cents,
+        version=version,
+        withheld=len(withheld),
+    )
     return RunResult(run.id, reference, included, withheld)
 
 
-def _send(session: Session, actor: Actor, run: PaymentRun, p: Payable, attempt: int, t: sepa.Transfer) -> None:
+def _send(
+    session: Session, actor: Actor, run: PaymentRun, p: Payable, attempt: int, t: sepa.Transfer
+) -> None:
     assert p.account is not None
-    entry = journal.post(session, "payment.send",
-                         ledger.move(p.total_cents, ledger.payable(p.structure_id), ledger.in_payment(p.structure_id)),
-                         actor=actor, memo=f"relevé {p.number}")
-    session.add(PaymentTransfer(
-        run_id=run.id, statement_id=p.statement_id, attempt=attempt, end_to_end_id=t.end_to_end_id,
-        amount_cents=p.total_cents, creditor_name=t.creditor.name[:140], iban=p.account.iban, bic=p.account.bic,
-        bank_account_id=p.account.id, status="sent", send_entry_id=entry))
+    entry = journal.post(
+        session,
+        "payment.send",
+        ledger.move(
+            p.total_cents, ledger.payable(p.structure_id), ledger.in_payment(p.structure_id)
+        ),
+        actor=actor,
+        memo=f"relevé {p.number}",
+    )
+    session.add(
+        PaymentTransfer(
+            run_id=run.id,
+            statement_id=p.statement_id,
+            attempt=attempt,
+            end_to_end_id=t.end_to_end_id,
+            amount_cents=p.total_cents,
+            creditor_name=t.creditor.name[:140],
+            iban=p.account.iban,
+            bic=p.account.bic,
+            bank_account_id=p.account.id,
+            status="sent",
+            send_entry_id=entry,
+        )
+    )
     statement = session.get(Statement, p.statement_id)
     assert statement is not None and statement.status in ("open", "rejected")
     statement.status = "in_payment"
@@ -205,31 +316,43 @@ def _send(session: Session, actor: Actor, run: PaymentRun, p: Payable, attempt: 
 
 
 def _visible(scope: Scope) -> Any:
-    outside = (select(PaymentTransfer.run_id).join(Statement, Statement.id == PaymentTransfer.statement_id)
-               .where(~statement_in_scope(scope)))
+    outside = (
+        select(PaymentTransfer.run_id)
+        .join(Statement, Statement.id == PaymentTransfer.statement_id)
+        .where(~statement_in_scope(scope))
+    )
     return PaymentRun.id.not_in(outside)
 
 
 def runs(session: Session, scope: Scope, limit: int = 100) -> list[PaymentRun]:
     """Runs whose every statement is in scope, newest first."""
-    return list(session.scalars(select(PaymentRun).where(_visible(scope))
-                                .order_by(PaymentRun.id.desc()).limit(limit)))
+    return list(
+        session.scalars(
+            select(PaymentRun).where(_visible(scope)).order_by(PaymentRun.id.desc()).limit(limit)
+        )
+    )
 
 
 def get_run(session: Session, scope: Scope, run_id: int) -> PaymentRun:
-    found = session.scalars(select(PaymentRun).where(PaymentRun.id == run_id, _visible(scope))).first()
+    found = session.scalars(
+        select(PaymentRun).where(PaymentRun.id == run_id, _visible(scope))
+    ).first()
     if found is None:
         raise DomainError("not_found", object="payment_run")
     return found
 
 
-def transfers(session: Session, scope: Scope, *, run_id: int | None = None,
-              status: str | None = None) -> list[tuple[PaymentTransfer, str, str]]:
+def transfers(
+    session: Session, scope: Scope, *, run_id: int | None = None, status: str | None = None
+) -> list[tuple[PaymentTransfer, str, str]]:
     """(transfer, statement number, structure name) in scope."""
-    stmt = (select(PaymentTransfer, Statement.number, Organisation.name)
-            .join(Statement, Statement.id == PaymentTransfer.statement_id)
-            .join(Organisation, Organisation.id == Statement.structure_id)
-            .where(statement_in_scope(scope)).order_by(PaymentTransfer.id))
+    stmt = (
+        select(PaymentTransfer, Statement.number, Organisation.name)
+        .join(Statement, Statement.id == PaymentTransfer.statement_id)
+        .join(Organisation, Organisation.id == Statement.structure_id)
+        .where(statement_in_scope(scope))
+        .order_by(PaymentTransfer.id)
+    )
     if run_id is not None:
         stmt = stmt.where(PaymentTransfer.run_id == run_id)
     if status is not None:

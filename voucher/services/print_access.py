@@ -25,9 +25,16 @@ def is_funder_staff(session: Session, actor: Actor, programme: Programme) -> boo
     if actor.user_id is None:
         return False
     granted = session.scalar(
-        select(RoleGrant.id).join(User, User.id == RoleGrant.user_id)
-        .where(RoleGrant.user_id == actor.user_id, RoleGrant.role == "funder",
-               RoleGrant.organisation_id.in_(sorted(funders)), User.active.is_(True)).limit(1))
+        select(RoleGrant.id)
+        .join(User, User.id == RoleGrant.user_id)
+        .where(
+            RoleGrant.user_id == actor.user_id,
+            RoleGrant.role == "funder",
+            RoleGrant.organisation_id.in_(sorted(funders)),
+            User.active.is_(True),
+        )
+        .limit(1)
+    )
     return granted is not None
 
 

@@ -65,9 +65,16 @@ class PrintJob:
     """A file being produced. Iterate :meth:`chunks` (or call :meth:`write_to`); once the
     last chunk is out, the file is recorded in the session and :attr:`result` is set."""
 
-    def __init__(self, *, media_type: str, filename: str, books: int, vouchers: int,
-                 produce: Callable[[], Iterator[bytes]],
-                 record: Callable[[str, int], PrintResult]) -> None:
+    def __init__(
+        self,
+        *,
+        media_type: str,
+        filename: str,
+        books: int,
+        vouchers: int,
+        produce: Callable[[], Iterator[bytes]],
+        record: Callable[[str, int], PrintResult],
+    ) -> None:
         self.media_type, self.filename = media_type, filename
         self.books, self.vouchers = books, vouchers
         self._produce, self._record = produce, record
@@ -89,7 +96,9 @@ class PrintJob:
         return self.result
 
 
-def _load(session: Session, actor: Actor, batch_id: int, *, lock: bool = False) -> tuple[Batch, Programme]:
+def _load(
+    session: Session, actor: Actor, batch_id: int, *, lock: bool = False
+) -> tuple[Batch, Programme]:
     batch = get_batch(session, batch_id, lock=lock)
     programme = session.get(Programme, batch.programme_id)
     if programme is None:
@@ -100,26 +109,63 @@ def _load(session: Session, actor: Actor, batch_id: int, *, lock: bool = False) 
 
 def carnet_info(session: Session, batch: Batch, programme: Programme) -> CarnetInfo:
     return CarnetInfo(
-        programme=programme.name, funders=print_queries.funder_names(session, programme),
-        face_value_cents=batch.face_value_cents, vouchers_per_book=batch.vouchers_per_book,
+        programme=programme.name,
+        funders=print_queries.funder_names(session, programme),
+        face_value_cents=batch.face_value_cents,
+        vouchers_per_book=batch.vouchers_per_book,
         valid_until=programme.valid_until,
         accepted_until=last_valid_day(programme.valid_until, programme.grace_days),
-        places=print_queries.places(session, programme.id, paris_date(utcnow())))
+        places=print_queries.places(session, programme.id, paris_date(utcnow())),
+    )
 
 
-def file_recorder(session: Session, actor: Actor, batch: Batch, *, kind: str, media_type: str,
-                   filename: str, books: int, vouchers: int, qr: bool = False,
-                   book_id: int | None = None, **details: Any) -> Callable[[str, int], PrintResult]:
+def file_recorder(
+    session: Session,
+    actor: Actor,
+    batch: Batch,
+    *,
+    kind: str,
+    media_type: str,
+    filename: str,
+    books: int,
+    vouchers: int,
+    qr: bool = False,
+    book_id: int | None = None,
+    **details: Any,
+) -> Callable[[str, int], PrintResult]:
     def record(sha256: str, size: int) -> PrintResult:
-        row = PrintFile(batch_id=batch.id, book_id=book_id, kind=kind, media_type=media_type,
-                        sha256=sha256, size_bytes=size, books=books, vouchers=vouchers, qr=qr,
-                        created_at=utcnow(), created_by=actor.user_id)
+        row = PrintFile(
+            batch_id=batch.id,
+            book_id=book_id,
+            kind=kind,
+            media_type=media_type,
+            sha256=sha256,
+            size_bytes=size,
+            books=books,
+            vouchers=vouchers,
+            qr=qr,
+            created_at=utcnow(),
+            created_by=actor.user_id,
+        )
         session.add(row)
         session.flush()
-        audit.record(session, actor, f"print.{kind}", ("batch", batch.id), sha256=sha256,
-                     size_bytes=size, books=books, vouchers=vouchers, media_type=media_type,
-                     print_file_id=row.id, **details)
-        return PrintResult(kind, batch.id, media_type, filename, sha256, size, books, vouchers, row.id)
+        audit.record(
+            session,
+            actor,
+            f"print.{kind}",
+            ("batch", batch.id),
+            sha256=sha256,
+            size_bytes=size,
+            books=books,
+            vouchers=vouchers,
+            media_type=media_type,
+            print_file_id=row.id,
+            **details,
+        )
+        return PrintResult(
+            kind, batch.id, media_type, filename, sha256, size, books, vouchers, row.id
+        )
+
     return record
 
 
@@ -127,24 +173,56 @@ def _on_book(progress: Progress | None) -> Callable[[BookSheet], None] | None:
     return (lambda _book: progress(1)) if progress else None
 
 
-def proof(session: Session, actor: Actor, batch_id: int, *, qr: bool = False,
-          books: int = PROOF_BOOKS, progress: Progress | None = None) -> PrintJob:
+def proof(
+    session: Session,
+    actor: Actor,
+    batch_id: int,
+    *,
+    qr: bool = False,
+    books: int = PROOF_BOOKS,
+    progress: Progress | None = None,
+) -> PrintJob:
     """The proof PDF: the first ``books`` books of the batch with specimen codes."""
     batch, programme = _load(session, actor, batch_id)
     info = carnet_info(session, batch, programme)
     count, per_book = max(1, min(books, batch.books_count)), batch.vouchers_per_book
-    sheets = [BookSheet(batch.first_serial + k,
-                        tuple((p, codes.specimen(k * per_book + p)) for p in range(1, per_book + 1)))
-              for k in range(count)]
+    sheets = [
+        BookSheet(
+            batch.first_serial + k,
+            tuple((p, codes.specimen(k * per_book + p)) for p in range(1, per_book + 1)),
+        )
+        for k in range(count)
+    ]
     filename = f"lot-{batch.id}-epreuve.pdf"
 
     def produce() -> Iterator[bytes]:
-        yield print_package.render_pdf(sheets, info, specimen=True, qr=qr, title=f"Épreuve — lot {batch.id}",
-                                       on_book=_on_book(progress))
-    return PrintJob(media_type=print_package.PDF, filename=filename, books=count, vouchers=count * per_book,
-                    produce=produce,
-                    record=file_recorder(session, actor, batch, kind="proof", media_type=print_package.PDF,
-                                          filename=filename, books=count, vouchers=count * per_book, qr=qr))
+        yield print_package.render_pdf(
+            sheets,
+            info,
+            specimen=True,
+            qr=qr,
+            title=f"Épreuve — lot {batch.id}",
+            on_book=_on_book(progress),
+        )
+
+    return PrintJob(
+        media_type=print_package.PDF,
+        filename=filename,
+        books=count,
+        vouchers=count * per_book,
+        produce=produce,
+        record=file_recorder(
+            session,
+            actor,
+            batch,
+            kind="proof",
+            media_type=print_package.PDF,
+            filename=filename,
+            books=count,
+            vouchers=count * per_book,
+            qr=qr,
+        ),
+    )
 
 
 def latest_proof(session: Session, batch_id: int, *, approved: bool = False) -> PrintFile | None:
@@ -165,8 +243,15 @@ def approve_proof(session: Session, actor: Actor, batch_id: int) -> Batch:
     now = utcnow()
     proof_file.approved_at, proof_file.approved_by = now, actor.user_id
     batch.proof_approved_at, batch.proof_approved_by = now, actor.user_id
-    audit.record(session, actor, "print.proof_approve", ("batch", batch.id), proof_sha256=proof_file.sha256,
-                 print_file_id=proof_file.id, qr=proof_file.qr)
+    audit.record(
+        session,
+        actor,
+        "print.proof_approve",
+        ("batch", batch.id),
+        proof_sha256=proof_file.sha256,
+        print_file_id=proof_file.id,
+        qr=proof_file.qr,
+    )
     return batch
 
 
@@ -177,8 +262,14 @@ def approved_qr(session: Session, batch: Batch) -> bool:
     return bool(approved and approved.qr)
 
 
-def production(session: Session, actor: Actor, batch_id: int, *, progress: Progress | None = None,
-               part_books: int = print_package.PART_BOOKS) -> PrintJob:
+def production(
+    session: Session,
+    actor: Actor,
+    batch_id: int,
+    *,
+    progress: Progress | None = None,
+    part_books: int = print_package.PART_BOOKS,
+) -> PrintJob:
     """The production file: one PDF, or a ZIP of PDFs above ``part_books`` books."""
     batch, programme = _load(session, actor, batch_id)
     qr = approved_qr(session, batch)
@@ -192,23 +283,48 @@ def production(session: Session, actor: Actor, batch_id: int, *, progress: Progr
         rows = print_queries.voucher_rows(session, batch.id, first, last)
         sheets = (BookSheet(serial, vouchers) for serial, vouchers in print_queries.books_of(rows))
         yield from print_package.stream_books(
-            sheets, info, total_books=batch.books_count, part_books=part_books, qr=qr,
-            name=f"lot-{batch.id}-carnets", title=f"Carnets — lot {batch.id}", on_book=_on_book(progress))
+            sheets,
+            info,
+            total_books=batch.books_count,
+            part_books=part_books,
+            qr=qr,
+            name=f"lot-{batch.id}-carnets",
+            title=f"Carnets — lot {batch.id}",
+            on_book=_on_book(progress),
+        )
 
-    record = file_recorder(session, actor, batch, kind="production", media_type=media_type, filename=filename,
-                            books=batch.books_count, vouchers=vouchers, qr=qr,
-                            first_print=batch.print_sha256 is None)
+    record = file_recorder(
+        session,
+        actor,
+        batch,
+        kind="production",
+        media_type=media_type,
+        filename=filename,
+        books=batch.books_count,
+        vouchers=vouchers,
+        qr=qr,
+        first_print=batch.print_sha256 is None,
+    )
 
     def record_on_batch(sha256: str, size: int) -> PrintResult:
         result = record(sha256, size)
         if batch.print_sha256 is None:
             batch.print_sha256, batch.printed_at = sha256, utcnow()
         return result
-    return PrintJob(media_type=media_type, filename=filename, books=batch.books_count, vouchers=vouchers,
-                    produce=produce, record=record_on_batch)
+
+    return PrintJob(
+        media_type=media_type,
+        filename=filename,
+        books=batch.books_count,
+        vouchers=vouchers,
+        produce=produce,
+        record=record_on_batch,
+    )
 
 
-def printer_csv(session: Session, actor: Actor, batch_id: int, *, progress: Progress | None = None) -> PrintJob:
+def printer_csv(
+    session: Session, actor: Actor, batch_id: int, *, progress: Progress | None = None
+) -> PrintJob:
     """The variable-data CSV of the batch's original books (see docs/printing.md)."""
     batch, programme = _load(session, actor, batch_id)
     first, last = batch.first_serial, batch.first_serial + batch.books_count - 1
@@ -218,15 +334,36 @@ def printer_csv(session: Session, actor: Actor, batch_id: int, *, progress: Prog
     def produce() -> Iterator[bytes]:
         def lines() -> Iterator[CsvLine]:
             previous = None
-            for serial, position, code in print_queries.voucher_rows(session, batch.id, first, last):
+            for serial, position, code in print_queries.voucher_rows(
+                session, batch.id, first, last
+            ):
                 if progress and serial != previous:
                     progress(1)
                 previous = serial
                 yield CsvLine(serial, position, code)
-        yield from stream_csv(lines(), per_book=batch.vouchers_per_book, face_value_cents=batch.face_value_cents,
-                              valid_until=programme.valid_until,
-                              accepted_until=last_valid_day(programme.valid_until, programme.grace_days))
-    return PrintJob(media_type=CSV_TYPE, filename=filename, books=batch.books_count, vouchers=vouchers,
-                    produce=produce,
-                    record=file_recorder(session, actor, batch, kind="csv", media_type=CSV_TYPE,
-                                          filename=filename, books=batch.books_count, vouchers=vouchers))
+
+        yield from stream_csv(
+            lines(),
+            per_book=batch.vouchers_per_book,
+            face_value_cents=batch.face_value_cents,
+            valid_until=programme.valid_until,
+            accepted_until=last_valid_day(programme.valid_until, programme.grace_days),
+        )
+
+    return PrintJob(
+        media_type=CSV_TYPE,
+        filename=filename,
+        books=batch.books_count,
+        vouchers=vouchers,
+        produce=produce,
+        record=file_recorder(
+            session,
+            actor,
+            batch,
+            kind="csv",
+            media_type=CSV_TYPE,
+            filename=filename,
+            books=batch.books_count,
+            vouchers=vouchers,
+        ),
+    )

@@ -13,7 +13,13 @@ from sqlalchemy import delete, func, insert, select
 from sqlalchemy.orm import Session
 
 from voucher.db.models import (
-    Batch, Organisation, Programme, ProgrammeFunder, ProgrammeLabel, ProgrammeStructure, ProgrammeZone,
+    Batch,
+    Organisation,
+    Programme,
+    ProgrammeFunder,
+    ProgrammeLabel,
+    ProgrammeStructure,
+    ProgrammeZone,
 )
 from voucher.domain.errors import DomainError
 from voucher.domain.workspace_rules import check_cancel_window, check_programme_change
@@ -44,7 +50,11 @@ class Acceptance:
 
 
 def has_batches(session: Session, programme_id: int) -> bool:
-    return bool(session.scalar(select(func.count()).select_from(Batch).where(Batch.programme_id == programme_id)))
+    return bool(
+        session.scalar(
+            select(func.count()).select_from(Batch).where(Batch.programme_id == programme_id)
+        )
+    )
 
 
 def _open_programme(session: Session, programme_id: int) -> Programme:
@@ -69,7 +79,11 @@ def _check_values(programme: Programme, changes: ProgrammeChanges) -> None:
         raise DomainError("invalid_dates")
     if changes.cancel_window_minutes is not None:
         check_cancel_window(changes.cancel_window_minutes)
-    if changes.handout_policy is not None and changes.handout_policy not in ("flag", "hold", "refuse"):
+    if changes.handout_policy is not None and changes.handout_policy not in (
+        "flag",
+        "hold",
+        "refuse",
+    ):
         raise DomainError("invalid_value", field="handout_policy")
 
 
@@ -77,12 +91,16 @@ def _check_funders(session: Session, funders: list[tuple[int, int]]) -> None:
     if not funders or sum(bp for _, bp in funders) != 10_000 or any(bp <= 0 for _, bp in funders):
         raise DomainError("invalid_shares")
     ids = [f for f, _ in funders]
-    found = session.scalars(select(Organisation.id).where(Organisation.id.in_(ids), Organisation.is_funder)).all()
+    found = session.scalars(
+        select(Organisation.id).where(Organisation.id.in_(ids), Organisation.is_funder)
+    ).all()
     if len(set(found)) != len(set(ids)) or len(set(ids)) != len(ids):
         raise DomainError("invalid_value", field="funders")
 
 
-def update_programme(session: Session, actor: Actor, programme_id: int, changes: ProgrammeChanges) -> Programme:
+def update_programme(
+    session: Session, actor: Actor, programme_id: int, changes: ProgrammeChanges
+) -> Programme:
     programme = _open_programme(session, programme_id)
     issued = has_batches(session, programme_id)
     _check_values(programme, changes)
@@ -101,16 +119,29 @@ def update_programme(session: Session, actor: Actor, programme_id: int, changes:
     if "funders" in touched:
         _check_funders(session, touched["funders"])
         session.execute(delete(ProgrammeFunder).where(ProgrammeFunder.programme_id == programme_id))
-        session.execute(insert(ProgrammeFunder), [
-            {"programme_id": programme_id, "funder_id": f, "share_bp": bp} for f, bp in touched["funders"]])
-        programme.lead_funder_id = changes.funders[0][0] if changes.funders else programme.lead_funder_id
+        session.execute(
+            insert(ProgrammeFunder),
+            [
+                {"programme_id": programme_id, "funder_id": f, "share_bp": bp}
+                for f, bp in touched["funders"]
+            ],
+        )
+        programme.lead_funder_id = (
+            changes.funders[0][0] if changes.funders else programme.lead_funder_id
+        )
     for name, value in touched.items():
         if name != "funders":
             setattr(programme, name, value.strip() if isinstance(value, str) else value)
     session.flush()
     if touched:
-        audit.record(session, actor, "programme.update", ("programme", programme_id),
-                     changed=sorted(touched), **{k: _plain(v) for k, v in touched.items()})
+        audit.record(
+            session,
+            actor,
+            "programme.update",
+            ("programme", programme_id),
+            changed=sorted(touched),
+            **{k: _plain(v) for k, v in touched.items()},
+        )
     return programme
 
 
@@ -120,11 +151,24 @@ def _plain(value: Any) -> Any:
 
 def acceptance(session: Session, programme_id: int) -> Acceptance:
     return Acceptance(
-        zone_ids=list(session.scalars(select(ProgrammeZone.zone_id).where(ProgrammeZone.programme_id == programme_id))),
-        structure_ids=list(session.scalars(select(ProgrammeStructure.structure_id)
-                                           .where(ProgrammeStructure.programme_id == programme_id))),
-        label_names=list(session.scalars(select(ProgrammeLabel.label_name)
-                                         .where(ProgrammeLabel.programme_id == programme_id))))
+        zone_ids=list(
+            session.scalars(
+                select(ProgrammeZone.zone_id).where(ProgrammeZone.programme_id == programme_id)
+            )
+        ),
+        structure_ids=list(
+            session.scalars(
+                select(ProgrammeStructure.structure_id).where(
+                    ProgrammeStructure.programme_id == programme_id
+                )
+            )
+        ),
+        label_names=list(
+            session.scalars(
+                select(ProgrammeLabel.label_name).where(ProgrammeLabel.programme_id == programme_id)
+            )
+        ),
+    )
 
 
 def set_acceptance(session: Session, actor: Actor, programme_id: int, wanted: Acceptance) -> None:
@@ -132,17 +176,31 @@ def set_acceptance(session: Session, actor: Actor, programme_id: int, wanted: Ac
     _open_programme(session, programme_id)
     structures = set(wanted.structure_ids)
     if structures:
-        ok = set(session.scalars(select(Organisation.id).where(Organisation.id.in_(sorted(structures)),
-                                                               Organisation.is_structure)))
+        ok = set(
+            session.scalars(
+                select(Organisation.id).where(
+                    Organisation.id.in_(sorted(structures)), Organisation.is_structure
+                )
+            )
+        )
         if ok != structures:
             raise DomainError("invalid_value", field="structures")
     labels = sorted({n.strip() for n in wanted.label_names if n.strip()})
     reference.set_acceptance(session, programme_id, wanted.zone_ids, sorted(structures), labels)
     session.flush()
-    audit.record(session, actor, "programme.acceptance", ("programme", programme_id),
-                 zones=sorted(set(wanted.zone_ids)), structures=sorted(structures), labels=labels)
+    audit.record(
+        session,
+        actor,
+        "programme.acceptance",
+        ("programme", programme_id),
+        zones=sorted(set(wanted.zone_ids)),
+        structures=sorted(structures),
+        labels=labels,
+    )
 
 
-def set_fraud_thresholds(session: Session, actor: Actor, programme_id: int, raw: Any) -> dict[str, Any]:
+def set_fraud_thresholds(
+    session: Session, actor: Actor, programme_id: int, raw: Any
+) -> dict[str, Any]:
     _open_programme(session, programme_id)
     return fraud_checks.set_thresholds(session, actor, programme_id, raw)

@@ -64,35 +64,82 @@ def replace_book(session: Session, actor: Actor, serial: int, *, reason: str) ->
         raise DomainError("book_unusable")
     if get_batch(session, book.batch_id).proof_approved_at is None:
         raise DomainError("proof_not_approved")
-    old = session.execute(select(Voucher.id, Voucher.position, Voucher.state, Voucher.face_value_cents)
-                          .where(Voucher.book_id == book.id, Voucher.state.in_(UNUSED))
-                          .order_by(Voucher.position).with_for_update()).all()
+    old = session.execute(
+        select(Voucher.id, Voucher.position, Voucher.state, Voucher.face_value_cents)
+        .where(Voucher.book_id == book.id, Voucher.state.in_(UNUSED))
+        .order_by(Voucher.position)
+        .with_for_update()
+    ).all()
     if not old:
         raise DomainError("nothing_to_replace")
     now = utcnow()
-    new_book = Book(batch_id=book.batch_id, programme_id=book.programme_id, serial=_next_serial(session, 1),
-                    holder_id=book.holder_id, beneficiary_id=book.beneficiary_id,
-                    handed_out_at=book.handed_out_at, status=book.status)
+    new_book = Book(
+        batch_id=book.batch_id,
+        programme_id=book.programme_id,
+        serial=_next_serial(session, 1),
+        holder_id=book.holder_id,
+        beneficiary_id=book.beneficiary_id,
+        handed_out_at=book.handed_out_at,
+        status=book.status,
+    )
     session.add(new_book)
     session.flush()
-    session.execute(insert(Voucher), [dict(code=codes.generate(), book_id=new_book.id, programme_id=book.programme_id,
-                                           position=v.position, face_value_cents=v.face_value_cents,
-                                           state=v.state, updated_at=now) for v in old])
-    cancelled = session.connection().execute(update(Voucher).where(Voucher.id.in_([v.id for v in old]),
-                                                      Voucher.state.in_(UNUSED))
-                                .values(state="cancelled", updated_at=now))
+    session.execute(
+        insert(Voucher),
+        [
+            dict(
+                code=codes.generate(),
+                book_id=new_book.id,
+                programme_id=book.programme_id,
+                position=v.position,
+                face_value_cents=v.face_value_cents,
+                state=v.state,
+                updated_at=now,
+            )
+            for v in old
+        ],
+    )
+    cancelled = session.connection().execute(
+        update(Voucher)
+        .where(Voucher.id.in_([v.id for v in old]), Voucher.state.in_(UNUSED))
+        .values(state="cancelled", updated_at=now)
+    )
     if cancelled.rowcount != len(old):  # a scan slipped in: let the caller retry
         raise DomainError("invalid_value", field="book")
     book.status = "replaced"
-    link = BookReplacement(old_book_id=book.id, new_book_id=new_book.id, reason=reason, vouchers=len(old),
-                           created_at=now, created_by=actor.user_id)
+    link = BookReplacement(
+        old_book_id=book.id,
+        new_book_id=new_book.id,
+        reason=reason,
+        vouchers=len(old),
+        created_at=now,
+        created_by=actor.user_id,
+    )
     session.add(link)
     session.flush()
-    new_ids = dict(session.execute(select(Voucher.position, Voucher.id).where(Voucher.book_id == new_book.id)).all())
-    session.execute(insert(VoucherReplacement), [dict(old_voucher_id=v.id, new_voucher_id=new_ids[v.position],
-                                                      replacement_id=link.id) for v in old])
-    audit.record(session, actor, "book.replace", ("book", book.id), serial=serial, new_serial=new_book.serial,
-                 new_book_id=new_book.id, vouchers=len(old), reason=reason)
+    new_ids = dict(
+        session.execute(
+            select(Voucher.position, Voucher.id).where(Voucher.book_id == new_book.id)
+        ).all()
+    )
+    session.execute(
+        insert(VoucherReplacement),
+        [
+            dict(old_voucher_id=v.id, new_voucher_id=new_ids[v.position], replacement_id=link.id)
+            for v in old
+        ],
+    )
+    audit.record(
+        session,
+        actor,
+        "book.replace",
+        ("book", book.id),
+        serial=serial,
+        new_serial=new_book.serial,
+        new_book_id=new_book.id,
+        vouchers=len(old),
+        reason=reason,
+    )
     return link
 
 
@@ -100,12 +147,15 @@ def new_serial(session: Session, link: BookReplacement) -> int:
     return int(session.scalar(select(Book.serial).where(Book.id == link.new_book_id)) or 0)
 
 
-def replacement_print(session: Session, actor: Actor, new_serial: int,
-                      progress: printing.Progress | None = None) -> printing.PrintJob:
+def replacement_print(
+    session: Session, actor: Actor, new_serial: int, progress: printing.Progress | None = None
+) -> printing.PrintJob:
     """The PDF of one replacement book (cover saying which book it replaces)."""
     book = get_book(session, new_serial)
     programme = _programme(session, actor, book)
-    link = session.scalars(select(BookReplacement).where(BookReplacement.new_book_id == book.id)).first()
+    link = session.scalars(
+        select(BookReplacement).where(BookReplacement.new_book_id == book.id)
+    ).first()
     if link is None:
         raise DomainError("not_a_replacement")
     old = session.get(Book, link.old_book_id)
@@ -113,14 +163,39 @@ def replacement_print(session: Session, actor: Actor, new_serial: int,
     batch = get_batch(session, book.batch_id)
     qr = printing.approved_qr(session, batch)
     info = printing.carnet_info(session, batch, programme)
-    sheet = BookSheet(book.serial, print_queries.book_vouchers(session, book.id), replaces=old.serial)
+    sheet = BookSheet(
+        book.serial, print_queries.book_vouchers(session, book.id), replaces=old.serial
+    )
     filename = f"carnet-{book.serial:06d}-remplacement.pdf"
 
     def produce() -> Iterator[bytes]:
-        yield print_package.render_pdf([sheet], info, qr=qr, title=f"Carnet {book.serial:06d} (remplacement)",
-                                       on_book=(lambda _b: progress(1)) if progress else None)
-    record = printing.file_recorder(session, actor, batch, kind="replacement", media_type=print_package.PDF,
-                                     filename=filename, books=1, vouchers=len(sheet.vouchers), qr=qr,
-                                     book_id=book.id, serial=book.serial, replaces=old.serial)
-    return printing.PrintJob(media_type=print_package.PDF, filename=filename, books=1,
-                             vouchers=len(sheet.vouchers), produce=produce, record=record)
+        yield print_package.render_pdf(
+            [sheet],
+            info,
+            qr=qr,
+            title=f"Carnet {book.serial:06d} (remplacement)",
+            on_book=(lambda _b: progress(1)) if progress else None,
+        )
+
+    record = printing.file_recorder(
+        session,
+        actor,
+        batch,
+        kind="replacement",
+        media_type=print_package.PDF,
+        filename=filename,
+        books=1,
+        vouchers=len(sheet.vouchers),
+        qr=qr,
+        book_id=book.id,
+        serial=book.serial,
+        replaces=old.serial,
+    )
+    return printing.PrintJob(
+        media_type=print_package.PDF,
+        filename=filename,
+        books=1,
+        vouchers=len(sheet.vouchers),
+        produce=produce,
+        record=record,
+    )

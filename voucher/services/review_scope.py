@@ -52,8 +52,11 @@ def _grants(session: Session, actor: Actor) -> list[tuple[int, str]]:
         return [(actor.organisation_id, actor.role)]
     if actor.user_id is None:
         return []
-    rows = session.execute(select(RoleGrant.organisation_id, RoleGrant.role).where(
-        RoleGrant.user_id == actor.user_id, RoleGrant.role.in_(REVIEW_ROLES))).all()
+    rows = session.execute(
+        select(RoleGrant.organisation_id, RoleGrant.role).where(
+            RoleGrant.user_id == actor.user_id, RoleGrant.role.in_(REVIEW_ROLES)
+        )
+    ).all()
     return [(int(o), str(r)) for o, r in rows]
 
 
@@ -62,11 +65,21 @@ def scope_for(session: Session, actor: Actor) -> Scope:
     if not grants:
         return Scope()
     orgs = {o for o, _ in grants}
-    operators = set(session.scalars(select(Organisation.id).where(
-        Organisation.id.in_(sorted(orgs)), Organisation.is_operator.is_(True))))
+    operators = set(
+        session.scalars(
+            select(Organisation.id).where(
+                Organisation.id.in_(sorted(orgs)), Organisation.is_operator.is_(True)
+            )
+        )
+    )
     if any(role == "finance" and org in operators for org, role in grants):
         return Scope(everything=True)
-    funded = set(session.scalars(select(ProgrammeFunder.programme_id).where(
-        ProgrammeFunder.funder_id.in_(sorted(orgs)))))
-    funded |= set(session.scalars(select(Programme.id).where(Programme.lead_funder_id.in_(sorted(orgs)))))
+    funded = set(
+        session.scalars(
+            select(ProgrammeFunder.programme_id).where(ProgrammeFunder.funder_id.in_(sorted(orgs)))
+        )
+    )
+    funded |= set(
+        session.scalars(select(Programme.id).where(Programme.lead_funder_id.in_(sorted(orgs))))
+    )
     return Scope(programme_ids=frozenset(int(p) for p in funded))

@@ -31,8 +31,12 @@ class Verdict:
     evidence: dict[str, Any] = field(default_factory=dict)
 
     def as_dict(self) -> dict[str, Any]:
-        return {"rule": self.rule, "outcome": self.outcome, "explanation": self.explanation,
-                "evidence": self.evidence}
+        return {
+            "rule": self.rule,
+            "outcome": self.outcome,
+            "explanation": self.explanation,
+            "evidence": self.evidence,
+        }
 
 
 @dataclass(frozen=True)
@@ -57,9 +61,12 @@ Rule = Callable[[Session, ScanContext], Verdict | None]
 def never_handed_out(_session: Session, ctx: ScanContext) -> Verdict | None:
     if ctx.state != "active":
         return None
-    return Verdict("never_handed_out", ctx.handout_policy,
-                   "Ce chèque n'a jamais été remis à un bénéficiaire par un prescripteur.",
-                   {"book_id": ctx.book_id})
+    return Verdict(
+        "never_handed_out",
+        ctx.handout_policy,
+        "Ce chèque n'a jamais été remis à un bénéficiaire par un prescripteur.",
+        {"book_id": ctx.book_id},
+    )
 
 
 RULES: list[Rule] = [never_handed_out]
@@ -95,8 +102,9 @@ RECORDERS: list[Recorder] = []
 REFUSAL_HOOKS: list[RefusalHook] = []
 
 
-def recorded(session: Session, ctx: ScanContext, redemption_id: int, status: str,
-             verdicts: list[Verdict]) -> None:
+def recorded(
+    session: Session, ctx: ScanContext, redemption_id: int, status: str, verdicts: list[Verdict]
+) -> None:
     for hook in RECORDERS:
         hook(session, ctx, redemption_id, status, verdicts)
 

@@ -13,12 +13,19 @@ from voucher.domain.errors import DomainError
 from voucher.services import accounts, audit
 from voucher.services.context import Actor
 
-
 #: which kind of organisation each role acts for (evaluator and admin: any organisation)
-ROLE_NEEDS = {"funder": ("is_funder",), "prescriber": ("is_prescriber",), "reception": ("is_structure",),
-              "finance": ("is_funder", "is_operator")}
-ROLE_NEEDS_FR = {"funder": "un financeur", "prescriber": "un prescripteur", "reception": "un lieu labellisé",
-                 "finance": "un financeur ou l'opérateur"}
+ROLE_NEEDS = {
+    "funder": ("is_funder",),
+    "prescriber": ("is_prescriber",),
+    "reception": ("is_structure",),
+    "finance": ("is_funder", "is_operator"),
+}
+ROLE_NEEDS_FR = {
+    "funder": "un financeur",
+    "prescriber": "un prescripteur",
+    "reception": "un lieu labellisé",
+    "finance": "un financeur ou l'opérateur",
+}
 
 
 def check_role_fits(session: Session, organisation_id: int, role: str) -> None:
@@ -28,8 +35,11 @@ def check_role_fits(session: Session, organisation_id: int, role: str) -> None:
         raise DomainError("not_found", object="organisation")
     needs = ROLE_NEEDS.get(role)
     if needs and not any(getattr(org, flag) for flag in needs):
-        raise DomainError("invalid_value", f"Ce rôle demande une organisation qui est {ROLE_NEEDS_FR[role]}.",
-                          field="role")
+        raise DomainError(
+            "invalid_value",
+            f"Ce rôle demande une organisation qui est {ROLE_NEEDS_FR[role]}.",
+            field="role",
+        )
 
 
 def _user(session: Session, user_id: int) -> User:
@@ -46,14 +56,23 @@ def set_active(session: Session, actor: Actor, user_id: int, *, active: bool) ->
     if user.active != active:
         user.active = active
         session.flush()
-        audit.record(session, actor, "user.activate" if active else "user.deactivate", ("user", user.id))
+        audit.record(
+            session, actor, "user.activate" if active else "user.deactivate", ("user", user.id)
+        )
     return user
 
 
-def add_grant(session: Session, actor: Actor, user_id: int, organisation_id: int, role: str) -> RoleGrant:
+def add_grant(
+    session: Session, actor: Actor, user_id: int, organisation_id: int, role: str
+) -> RoleGrant:
     _user(session, user_id)
-    exists = session.scalar(select(RoleGrant.id).where(
-        RoleGrant.user_id == user_id, RoleGrant.organisation_id == organisation_id, RoleGrant.role == role))
+    exists = session.scalar(
+        select(RoleGrant.id).where(
+            RoleGrant.user_id == user_id,
+            RoleGrant.organisation_id == organisation_id,
+            RoleGrant.role == role,
+        )
+    )
     if exists:
         raise DomainError("duplicate", field="role")
     check_role_fits(session, organisation_id, role)
@@ -64,8 +83,14 @@ def revoke_grant(session: Session, actor: Actor, grant_id: int) -> None:
     found = session.get(RoleGrant, grant_id)
     if found is None:
         raise DomainError("not_found", object="grant")
-    audit.record(session, actor, "user.revoke", ("user", found.user_id),
-                 organisation_id=found.organisation_id, role=found.role)
+    audit.record(
+        session,
+        actor,
+        "user.revoke",
+        ("user", found.user_id),
+        organisation_id=found.organisation_id,
+        role=found.role,
+    )
     session.delete(found)
     session.flush()
 
@@ -73,8 +98,11 @@ def revoke_grant(session: Session, actor: Actor, grant_id: int) -> None:
 def reset_password(session: Session, actor: Actor, user_id: int, password: str) -> None:
     user = _user(session, user_id)
     if len(password) < accounts.MIN_PASSWORD:
-        raise DomainError("invalid_value", field="password",
-                          message=f"Le mot de passe doit compter au moins {accounts.MIN_PASSWORD} caractères.")
+        raise DomainError(
+            "invalid_value",
+            field="password",
+            message=f"Le mot de passe doit compter au moins {accounts.MIN_PASSWORD} caractères.",
+        )
     user.password_hash = accounts.hash_password(password)
     session.flush()
     audit.record(session, actor, "user.password_reset", ("user", user.id))

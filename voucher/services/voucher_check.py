@@ -48,22 +48,43 @@ def check(session: Session, actor: Actor, raw_code: str, structure_id: int) -> V
     digits = codes.parse(raw_code)
     now = utcnow()
     day = paris_date(now)
-    row = session.connection().execute(_SCAN_ROW, {"code": digits, "sid": structure_id, "today": day,
-                                                        "scan_id": None}).first()
+    row = (
+        session.connection()
+        .execute(_SCAN_ROW, {"code": digits, "sid": structure_id, "today": day, "scan_id": None})
+        .first()
+    )
     if row is None:
         raise DomainError("unknown_code")
     reason = refusal(_facts(row, day))
     if reason is None:
         ctx = screening.ScanContext(
-            voucher_id=row.id, state=row.state, book_id=row.book_id, book_status=row.book_status,
-            beneficiary_id=row.beneficiary_id, programme_id=row.programme_id,
-            handout_policy=row.handout_policy, thresholds=row.fraud_thresholds or {},
-            structure_id=structure_id, user_id=actor.user_id, api_key_id=actor.api_key_id, scanned_at=now)
+            voucher_id=row.id,
+            state=row.state,
+            book_id=row.book_id,
+            book_status=row.book_status,
+            beneficiary_id=row.beneficiary_id,
+            programme_id=row.programme_id,
+            handout_policy=row.handout_policy,
+            thresholds=row.fraud_thresholds or {},
+            structure_id=structure_id,
+            user_id=actor.user_id,
+            api_key_id=actor.api_key_id,
+            scanned_at=now,
+        )
         worst = screening.strongest(screening.screen(session, ctx))
         if worst is not None and worst.outcome == "refuse":
             reason = worst.rule
-    return VoucherCheck(code=row.code, state=row.state, face_value_cents=row.face_value_cents,
-                        programme_id=row.programme_id, programme_name=row.programme_name,
-                        valid_until=row.valid_until, last_day=last_valid_day(row.valid_until, row.grace_days),
-                        book_serial=row.serial, position=row.position, vouchers_per_book=row.vouchers_per_book,
-                        acceptable=reason is None, reason=reason)
+    return VoucherCheck(
+        code=row.code,
+        state=row.state,
+        face_value_cents=row.face_value_cents,
+        programme_id=row.programme_id,
+        programme_name=row.programme_name,
+        valid_until=row.valid_until,
+        last_day=last_valid_day(row.valid_until, row.grace_days),
+        book_serial=row.serial,
+        position=row.position,
+        vouchers_per_book=row.vouchers_per_book,
+        acceptable=reason is None,
+        reason=reason,
+    )

@@ -25,10 +25,20 @@ from voucher.web.auth import current_actor, current_org_id, role_required
 from voucher.web.db import db
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
-ROLE_FR = {"funder": "Financeur", "prescriber": "Prescripteur", "reception": "Accueil d'un lieu",
-           "finance": "Finance", "evaluator": "Évaluation", "admin": "Administration"}
-ORG_ROLES_FR = {"funder": "financeur", "prescriber": "prescripteur", "structure": "lieu labellisé",
-                "operator": "opérateur"}
+ROLE_FR = {
+    "funder": "Financeur",
+    "prescriber": "Prescripteur",
+    "reception": "Accueil d'un lieu",
+    "finance": "Finance",
+    "evaluator": "Évaluation",
+    "admin": "Administration",
+}
+ORG_ROLES_FR = {
+    "funder": "financeur",
+    "prescriber": "prescripteur",
+    "structure": "lieu labellisé",
+    "operator": "opérateur",
+}
 
 
 def _scope() -> q.AdminScope:
@@ -45,8 +55,14 @@ def _org_in_scope(org_id: int) -> Organisation:
 def _common() -> dict[str, Any]:
     sc = _scope()
     orgs = q.organisations(db(), sc)
-    return {"scope": sc, "roles": ROLES, "role_fr": ROLE_FR, "org_roles_fr": ORG_ROLES_FR,
-            "organisations": orgs, "org_options": [(o.id, o.name) for o in orgs]}
+    return {
+        "scope": sc,
+        "roles": ROLES,
+        "role_fr": ROLE_FR,
+        "org_roles_fr": ORG_ROLES_FR,
+        "organisations": orgs,
+        "org_options": [(o.id, o.name) for o in orgs],
+    }
 
 
 @bp.get("/")
@@ -69,8 +85,14 @@ def create_user() -> Any:
         _org_in_scope(org_id)
         role = forms.text("role", max_len=20)
         user_admin.check_role_fits(db(), org_id, role)
-        user = accounts.create_user(db(), current_actor(), email=forms.text("email"), name=forms.text("name"),
-                                    password=forms.text("password", max_len=200), grants=[(org_id, role)])
+        user = accounts.create_user(
+            db(),
+            current_actor(),
+            email=forms.text("email"),
+            name=forms.text("name"),
+            password=forms.text("password", max_len=200),
+            grants=[(org_id, role)],
+        )
     except DomainError as exc:
         return forms.refuse(exc, "admin/users.html", users=q.users(db(), _scope()), **_common())
     flash(f"Compte créé pour {user.name}.", "success")
@@ -110,6 +132,7 @@ def add_grant(user_id: int) -> Any:
         org_id = forms.need_int("organisation_id")
         _org_in_scope(org_id)
         user_admin.add_grant(db(), current_actor(), user_id, org_id, forms.text("role", max_len=20))
+
     return _user_action(user_id, act, "Rôle ajouté.")
 
 
@@ -120,28 +143,41 @@ def revoke_grant(user_id: int, grant_id: int) -> Any:
     grants = next((g for u, g in q.users(db(), sc) if u.id == user_id), [])
     if grant_id not in {g[0] for g in grants}:
         abort(404)
-    return _user_action(user_id, lambda: user_admin.revoke_grant(db(), current_actor(), grant_id), "Rôle retiré.")
+    return _user_action(
+        user_id, lambda: user_admin.revoke_grant(db(), current_actor(), grant_id), "Rôle retiré."
+    )
 
 
 @bp.post("/utilisateurs/<int:user_id>/desactiver")
 @role_required("admin")
 def deactivate(user_id: int) -> Any:
-    return _user_action(user_id, lambda: user_admin.set_active(db(), current_actor(), user_id, active=False),
-                        "Compte désactivé : la personne ne peut plus se connecter.")
+    return _user_action(
+        user_id,
+        lambda: user_admin.set_active(db(), current_actor(), user_id, active=False),
+        "Compte désactivé : la personne ne peut plus se connecter.",
+    )
 
 
 @bp.post("/utilisateurs/<int:user_id>/reactiver")
 @role_required("admin")
 def reactivate(user_id: int) -> Any:
-    return _user_action(user_id, lambda: user_admin.set_active(db(), current_actor(), user_id, active=True),
-                        "Compte réactivé.")
+    return _user_action(
+        user_id,
+        lambda: user_admin.set_active(db(), current_actor(), user_id, active=True),
+        "Compte réactivé.",
+    )
 
 
 @bp.post("/utilisateurs/<int:user_id>/mot-de-passe")
 @role_required("admin")
 def reset_password(user_id: int) -> Any:
-    return _user_action(user_id, lambda: user_admin.reset_password(
-        db(), current_actor(), user_id, forms.text("password", max_len=200)), "Mot de passe remplacé.")
+    return _user_action(
+        user_id,
+        lambda: user_admin.reset_password(
+            db(), current_actor(), user_id, forms.text("password", max_len=200)
+        ),
+        "Mot de passe remplacé.",
+    )
 
 
 @bp.get("/organisations")
@@ -153,9 +189,13 @@ def organisations() -> str:
 def address_from_form() -> reference.Address | None:
     if not any(forms.optional(k) for k in ("street", "postcode", "town")):
         return None
-    return reference.Address(street_number=forms.optional("street_number", 20) or "",
-                             street=forms.text("street"), postcode=forms.text("postcode", max_len=10),
-                             town=forms.text("town", max_len=100), country=forms.optional("country", 2) or "FR")
+    return reference.Address(
+        street_number=forms.optional("street_number", 20) or "",
+        street=forms.text("street"),
+        postcode=forms.text("postcode", max_len=10),
+        town=forms.text("town", max_len=100),
+        country=forms.optional("country", 2) or "FR",
+    )
 
 
 @bp.post("/organisations")
@@ -166,11 +206,19 @@ def create_organisation() -> Any:
     try:
         roles = {r for r in ORG_ROLES_FR if forms.optional(f"role_{r}")}
         if not roles:
-            raise DomainError("invalid_value", "Choisissez au moins un rôle pour l'organisation.", field="roles")
+            raise DomainError(
+                "invalid_value", "Choisissez au moins un rôle pour l'organisation.", field="roles"
+            )
         org = reference.create_organisation(
-            db(), current_actor(), name=forms.text("name"), siret=forms.optional("siret", 20),
-            address=address_from_form(), commune_insee=forms.optional("commune_insee", 5), roles=roles,
-            email=forms.optional("email"))
+            db(),
+            current_actor(),
+            name=forms.text("name"),
+            siret=forms.optional("siret", 20),
+            address=address_from_form(),
+            commune_insee=forms.optional("commune_insee", 5),
+            roles=roles,
+            email=forms.optional("email"),
+        )
     except DomainError as exc:
         return forms.refuse(exc, "admin/organisations.html", **_common())
     flash(f"Organisation « {org.name} » créée.", "success")
@@ -181,7 +229,9 @@ def create_organisation() -> Any:
 @role_required("admin")
 def organisation(org_id: int) -> str:
     org = _org_in_scope(org_id)
-    return render_template("admin/organisation.html", org=org, labels=q.labels(db(), org_id), **_common())
+    return render_template(
+        "admin/organisation.html", org=org, labels=q.labels(db(), org_id), **_common()
+    )
 
 
 @bp.post("/organisations/<int:org_id>/labels")
@@ -189,10 +239,18 @@ def organisation(org_id: int) -> str:
 def add_label(org_id: int) -> Any:
     org = _org_in_scope(org_id)
     try:
-        reference.add_label(db(), current_actor(), org_id, forms.text("label", max_len=100),
-                            forms.need_day("valid_from"), forms.day("valid_until", required=False))
+        reference.add_label(
+            db(),
+            current_actor(),
+            org_id,
+            forms.text("label", max_len=100),
+            forms.need_day("valid_from"),
+            forms.day("valid_until", required=False),
+        )
     except DomainError as exc:
-        return forms.refuse(exc, "admin/organisation.html", org=org, labels=q.labels(db(), org_id), **_common())
+        return forms.refuse(
+            exc, "admin/organisation.html", org=org, labels=q.labels(db(), org_id), **_common()
+        )
     flash("Label ajouté.", "success")
     return redirect(url_for("admin.organisation", org_id=org_id), code=303)
 
@@ -200,7 +258,9 @@ def add_label(org_id: int) -> Any:
 @bp.get("/cles")
 @role_required("admin")
 def api_keys() -> str:
-    return render_template("admin/keys.html", keys=q.api_keys(db(), _scope()), secret=None, **_common())
+    return render_template(
+        "admin/keys.html", keys=q.api_keys(db(), _scope()), secret=None, **_common()
+    )
 
 
 @bp.post("/cles")
@@ -209,13 +269,25 @@ def create_api_key() -> Any:
     try:
         org_id = forms.need_int("organisation_id")
         _org_in_scope(org_id)
-        new = accounts.create_api_key(db(), current_actor(), organisation_id=org_id,
-                                      role=forms.text("role", max_len=20), name=forms.text("name", max_len=100))
+        new = accounts.create_api_key(
+            db(),
+            current_actor(),
+            organisation_id=org_id,
+            role=forms.text("role", max_len=20),
+            name=forms.text("name", max_len=100),
+        )
     except DomainError as exc:
-        return forms.refuse(exc, "admin/keys.html", keys=q.api_keys(db(), _scope()), secret=None, **_common())
+        return forms.refuse(
+            exc, "admin/keys.html", keys=q.api_keys(db(), _scope()), secret=None, **_common()
+        )
     db().flush()
-    page = render_template("admin/keys.html", keys=q.api_keys(db(), _scope()), secret=new.secret,
-                           new_key=new.key, **_common())
+    page = render_template(
+        "admin/keys.html",
+        keys=q.api_keys(db(), _scope()),
+        secret=new.secret,
+        new_key=new.key,
+        **_common(),
+    )
     return Response(page, status=201, headers={"Cache-Control": "no-store"})
 
 

@@ -14,9 +14,13 @@ STATIC = Path(__file__).resolve().parent.parent / "static"
 
 
 def create_app(overrides: dict[str, Any] | None = None) -> Flask:
-    app = Flask("voucher", template_folder=str(Path(templates_package.__file__).parent),
-                static_folder=str(STATIC), static_url_path="/static",
-                instance_path=str(config.load(overrides)["INSTANCE_PATH"]))
+    app = Flask(
+        "voucher",
+        template_folder=str(Path(templates_package.__file__).parent),
+        static_folder=str(STATIC),
+        static_url_path="/static",
+        instance_path=str(config.load(overrides)["INSTANCE_PATH"]),
+    )
     app.config.update(config.load(overrides))
     db.init_app(app)
     errors.init_app(app)

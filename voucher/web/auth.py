@@ -11,7 +11,18 @@ from collections.abc import Callable
 from functools import wraps
 from typing import Any, TypeVar
 
-from flask import Blueprint, Flask, abort, flash, g, redirect, render_template, request, session, url_for
+from flask import (
+    Blueprint,
+    Flask,
+    abort,
+    flash,
+    g,
+    redirect,
+    render_template,
+    request,
+    session,
+    url_for,
+)
 from flask_login import LoginManager, UserMixin, current_user, login_user, logout_user
 from flask_wtf import CSRFProtect
 from sqlalchemy import select
@@ -58,8 +69,13 @@ def _load(user_id: str) -> SessionUser | None:
     user = db().get(User, int(user_id))
     if user is None or not user.active:
         return None
-    grants = list(db().execute(select(RoleGrant.organisation_id, RoleGrant.role)
-                               .where(RoleGrant.user_id == user.id)).all())
+    grants = list(
+        db()
+        .execute(
+            select(RoleGrant.organisation_id, RoleGrant.role).where(RoleGrant.user_id == user.id)
+        )
+        .all()
+    )
     return SessionUser(user, [(int(o), str(r)) for o, r in grants])
 
 
@@ -86,7 +102,10 @@ def role_required(*roles: str) -> Callable[[F], F]:
             org_id = current_user.org_for(*roles)
             if org_id is None:
                 abort(403)
-            g.org_id, g.role = org_id, next(r for o, r in current_user.grants if o == org_id and r in roles)
+            g.org_id, g.role = (
+                org_id,
+                next(r for o, r in current_user.grants if o == org_id and r in roles),
+            )
             return view(*args, **kwargs)
 
         return inner  # type: ignore[return-value]
@@ -99,11 +118,19 @@ def current_org_id() -> int:
 
 
 def current_actor() -> Actor:
-    ip = request.headers.get("X-Forwarded-For", request.remote_addr or "").split(",")[0].strip() or None
+    ip = (
+        request.headers.get("X-Forwarded-For", request.remote_addr or "").split(",")[0].strip()
+        or None
+    )
     if current_user.is_authenticated:
-        return Actor(label=current_user.email, user_id=current_user.user_id,
-                     organisation_id=g.get("org_id"), role=g.get("role"), ip=ip,
-                     device=request.headers.get("User-Agent", "")[:100] or None)
+        return Actor(
+            label=current_user.email,
+            user_id=current_user.user_id,
+            organisation_id=g.get("org_id"),
+            role=g.get("role"),
+            ip=ip,
+            device=request.headers.get("User-Agent", "")[:100] or None,
+        )
     return Actor(label="anonyme", ip=ip)
 
 
@@ -115,8 +142,12 @@ def login() -> Any:
         password = request.form.get("password") or ""
         user = db().scalars(select(User).where(User.email == email)).first()
         if user is None or not user.active or not accounts.check_password(user, password):
-            audit.record(db(), Actor(label=email[:200] or "anonyme", ip=request.remote_addr),
-                         "user.login", outcome="bad_credentials")
+            audit.record(
+                db(),
+                Actor(label=email[:200] or "anonyme", ip=request.remote_addr),
+                "user.login",
+                outcome="bad_credentials",
+            )
             db().commit()
             flash("Identifiant ou mot de passe incorrect.", "error")
             return render_template("auth/login.html", email=email), 401
@@ -125,7 +156,9 @@ def login() -> Any:
         assert loaded is not None
         session.clear()
         login_user(loaded)
-        audit.record(db(), Actor(label=user.email, user_id=user.id, ip=request.remote_addr), "user.login")
+        audit.record(
+            db(), Actor(label=user.email, user_id=user.id, ip=request.remote_addr), "user.login"
+        )
         target = request.args.get("next") or ""
         if not target.startswith("/") or target.startswith("//"):
             target = url_for("home.index")

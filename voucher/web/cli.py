@@ -43,8 +43,13 @@ def transaction() -> Iterator[Session]:
 
 
 def progress_bar() -> Progress:
-    return Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
-                    TimeRemainingColumn(), console=err_console)
+    return Progress(
+        TextColumn("{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeRemainingColumn(),
+        console=err_console,
+    )
 
 
 @click.group(help="Registre ouvert des pass numériques.")
@@ -78,11 +83,16 @@ def demo(seed: int) -> None:
         if s.scalar(select(func.count()).select_from(Programme)):
             console.print("La base contient déjà des données : démonstration non rechargée.")
             return
-    with err_console.status("Construction de la démonstration…") as status, transaction() as session:
+    with (
+        err_console.status("Construction de la démonstration…") as status,
+        transaction() as session,
+    ):
         summary = demo_service.build(session, seed=seed, progress=lambda m: status.update(m + "…"))
     console.print(f"[bold]{demo_service.NOTICE}[/]")
-    console.print(f"{summary.books} carnets, {summary.handed_out} remis, {summary.redemptions} séances, "
-                  f"{summary.refusals} scans refusés, {summary.held} en attente de vérification (/revue).")
+    console.print(
+        f"{summary.books} carnets, {summary.handed_out} remis, {summary.redemptions} séances, "
+        f"{summary.refusals} scans refusés, {summary.held} en attente de vérification (/revue)."
+    )
     print_logins(summary.logins)
 
 
@@ -104,9 +114,21 @@ def print_logins(logins: list[tuple[str, str, str]]) -> None:
 def serve(host: str, port: int, workers: int) -> None:
     upgrade(engine())
     console.print(f"Application disponible sur http://{host}:{port}/")
-    os.execvp(sys.executable, [sys.executable, "-m", "gunicorn", "--workers", str(workers),
-                               "--bind", f"{host}:{port}", "--access-logfile", "-",
-                               "voucher.web.wsgi:app"])
+    os.execvp(
+        sys.executable,
+        [
+            sys.executable,
+            "-m",
+            "gunicorn",
+            "--workers",
+            str(workers),
+            "--bind",
+            f"{host}:{port}",
+            "--access-logfile",
+            "-",
+            "voucher.web.wsgi:app",
+        ],
+    )
 
 
 @main.command(help="Émet un lot de carnets pour un prescripteur.")
@@ -118,11 +140,18 @@ def issue(programme_id: int, prescriber_id: int, books: int) -> None:
 
     with progress_bar() as bar, transaction() as session:
         task = bar.add_task("Émission des carnets", total=books)
-        batch = issuance.issue_batch(session, cli_actor("issue"), programme_id=programme_id,
-                                     prescriber_id=prescriber_id, books=books,
-                                     progress=lambda n: bar.advance(task, n))
-    console.print(f"Lot {batch.id} émis : {books} carnets, numéros {batch.first_serial} "
-                  f"à {batch.first_serial + books - 1}.")
+        batch = issuance.issue_batch(
+            session,
+            cli_actor("issue"),
+            programme_id=programme_id,
+            prescriber_id=prescriber_id,
+            books=books,
+            progress=lambda n: bar.advance(task, n),
+        )
+    console.print(
+        f"Lot {batch.id} émis : {books} carnets, numéros {batch.first_serial} "
+        f"à {batch.first_serial + books - 1}."
+    )
 
 
 @main.command(help="Enregistre un versement d'un financeur (montant en euros, ex. 1500,00).")
@@ -139,9 +168,15 @@ def funds(programme_id: int, funder_id: int, amount: str, reference: str | None)
         err_console.print("[bold red]Refusé[/] (invalid_amount) : montant illisible.")
         sys.exit(1)
     with transaction() as session:
-        issuance.record_funds_received(session, cli_actor("funds"), programme_id=programme_id,
-                                       funder_id=funder_id, amount_cents=cents,
-                                       received_on=date.today(), reference=reference)
+        issuance.record_funds_received(
+            session,
+            cli_actor("funds"),
+            programme_id=programme_id,
+            funder_id=funder_id,
+            amount_cents=cents,
+            received_on=date.today(),
+            reference=reference,
+        )
     console.print(f"Versement de {format_eur(cents)} enregistré.")
 
 
@@ -163,11 +198,16 @@ def redeem(structure_id: int, theme: str | None, code: str) -> None:
     from voucher.services import redemption
 
     with transaction() as session:
-        result = redemption.redeem(session, cli_actor("redeem"),
-                                   redemption.Scan(code=code, structure_id=structure_id, theme=theme))
+        result = redemption.redeem(
+            session,
+            cli_actor("redeem"),
+            redemption.Scan(code=code, structure_id=structure_id, theme=theme),
+        )
     word = "accepté" if result.status == "accepted" else "en attente de vérification"
-    console.print(f"Chèque {result.position}/{result.vouchers_per_book} du carnet {result.book_serial:06d} "
-                  f"{word} ({format_eur(result.face_value_cents)}).")
+    console.print(
+        f"Chèque {result.position}/{result.vouchers_per_book} du carnet {result.book_serial:06d} "
+        f"{word} ({format_eur(result.face_value_cents)})."
+    )
 
 
 @main.command(help="Fait expirer un dispositif terminé (simulation sans --confirm).")
@@ -185,7 +225,9 @@ def expire(programme_id: int, confirm: bool) -> None:
         if not confirm:
             session.rollback()
     verb = "ont expiré" if confirm else "expireraient (simulation : relancez avec --confirm)"
-    console.print(f"{report.vouchers} chèques {verb} ; valeur non utilisée {format_eur(report.breakage_cents)}.")
+    console.print(
+        f"{report.vouchers} chèques {verb} ; valeur non utilisée {format_eur(report.breakage_cents)}."
+    )
 
 
 @main.command(help="Vérifie tout le journal ; code de sortie non nul si une règle est violée.")
@@ -197,11 +239,15 @@ def audit(seal: bool) -> None:
         with transaction() as session:
             block = ledger_audit.seal(session)
         if block:
-            console.print(f"Bloc scellé : écritures {block.first_entry_id} à {block.last_entry_id}.")
+            console.print(
+                f"Bloc scellé : écritures {block.first_entry_id} à {block.last_entry_id}."
+            )
     with unit_of_work(engine()) as session:
         report = ledger_audit.verify(session)
-    console.print(f"{report.entries} écritures, {report.postings} lignes, {report.accounts} comptes, "
-                  f"{report.sealed_entries} écritures scellées.")
+    console.print(
+        f"{report.entries} écritures, {report.postings} lignes, {report.accounts} comptes, "
+        f"{report.sealed_entries} écritures scellées."
+    )
     if report.ok:
         console.print("[bold green]Journal cohérent[/] : toutes les vérifications passent.")
         return
@@ -225,11 +271,15 @@ def user_create(email: str, name: str, organisation_id: int, role: str, password
     from voucher.services import accounts
 
     with transaction() as session:
-        accounts.create_user(session, cli_actor("user"), email=email, name=name, password=password,
-                             grants=[(organisation_id, role)])
+        accounts.create_user(
+            session,
+            cli_actor("user"),
+            email=email,
+            name=name,
+            password=password,
+            grants=[(organisation_id, role)],
+        )
     console.print(f"Compte {email} créé ({role}).")
-
-
 
 
 def _load_extensions() -> None:
@@ -239,4 +289,3 @@ def _load_extensions() -> None:
 
 
 _load_extensions()
-

@@ -26,11 +26,14 @@ def apikey() -> None:
 @click.option("--name", required=True, help="nom lisible (ex. « tablette accueil »)")
 def create(organisation_id: int, role: str, name: str) -> None:
     with transaction() as session:
-        new = api_access.create_key(session, cli_actor("apikey"), organisation_id=organisation_id, role=role,
-                                    name=name)
+        new = api_access.create_key(
+            session, cli_actor("apikey"), organisation_id=organisation_id, role=role, name=name
+        )
         key_id = new.key.id
-    err_console.print(f"Clé {key_id} créée ({role}, organisation {organisation_id}). "
-                      "Copiez-la maintenant : elle ne sera plus jamais affichée.")
+    err_console.print(
+        f"Clé {key_id} créée ({role}, organisation {organisation_id}). "
+        "Copiez-la maintenant : elle ne sera plus jamais affichée."
+    )
     click.echo(new.secret)  # alone on standard output: KEY=$(voucher apikey create ...)
 
 
@@ -43,9 +46,15 @@ def list_keys(organisation_id: int | None) -> None:
     for col in ("id", "préfixe", "nom", "rôle", "organisation", "dernier usage", "révoquée le"):
         table.add_column(col, no_wrap=col == "préfixe")
     for k in keys:
-        table.add_row(str(k.id), k.prefix, k.name, k.role, f"{k.organisation_name} ({k.organisation_id})",
-                      f"{k.last_used_at:%Y-%m-%d %H:%M}" if k.last_used_at else "—",
-                      f"{k.revoked_at:%Y-%m-%d %H:%M}" if k.revoked_at else "—")
+        table.add_row(
+            str(k.id),
+            k.prefix,
+            k.name,
+            k.role,
+            f"{k.organisation_name} ({k.organisation_id})",
+            f"{k.last_used_at:%Y-%m-%d %H:%M}" if k.last_used_at else "—",
+            f"{k.revoked_at:%Y-%m-%d %H:%M}" if k.revoked_at else "—",
+        )
     console.print(table)
 
 

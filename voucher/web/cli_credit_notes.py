@@ -4,9 +4,8 @@ finance invariants (numbering, totals, transfers)."""
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import sys
+from pathlib import Path
 
 import click
 from sqlalchemy import select
@@ -26,19 +25,45 @@ def credit_notes_group() -> None:
     pass
 
 
-@credit_notes_group.command("alerts", help="Dispositifs qui se terminent, à faire expirer, ou avec avoirs à émettre.")
+@credit_notes_group.command(
+    "alerts", help="Dispositifs qui se terminent, à faire expirer, ou avec avoirs à émettre."
+)
 @click.option("--days", default=30, show_default=True)
 @AS
 def alerts(days: int, email: str | None) -> None:
-    rows = _run(False, lambda s: credit_notes.alerts(s, finance_scope(s, _actor(s, email, "credit-notes")),
-                                                     days=days))
-    _table(f"{len(rows)} alerte(s)", ["dispositif", "fin de validité", "fin du délai de grâce", "alerte",
-                                      "chèques non utilisés", "montant"],
-           [[a.name, a.valid_until.isoformat(), a.grace_end.isoformat(), a.kind_fr, str(a.unused_vouchers),
-             format_eur(a.unused_cents)] for a in rows])
+    rows = _run(
+        False,
+        lambda s: credit_notes.alerts(
+            s, finance_scope(s, _actor(s, email, "credit-notes")), days=days
+        ),
+    )
+    _table(
+        f"{len(rows)} alerte(s)",
+        [
+            "dispositif",
+            "fin de validité",
+            "fin du délai de grâce",
+            "alerte",
+            "chèques non utilisés",
+            "montant",
+        ],
+        [
+            [
+                a.name,
+                a.valid_until.isoformat(),
+                a.grace_end.isoformat(),
+                a.kind_fr,
+                str(a.unused_vouchers),
+                format_eur(a.unused_cents),
+            ]
+            for a in rows
+        ],
+    )
 
 
-@credit_notes_group.command("create", help="Émet les avoirs d'un dispositif expiré ; simulation sans --confirm.")
+@credit_notes_group.command(
+    "create", help="Émet les avoirs d'un dispositif expiré ; simulation sans --confirm."
+)
 @click.option("--programme", "programme_id", type=int, required=True)
 @CONFIRM
 @AS
@@ -58,9 +83,15 @@ def create(programme_id: int, confirm: bool, email: str | None) -> None:
 @credit_notes_group.command("list", help="Liste les avoirs.")
 @AS
 def list_notes(email: str | None) -> None:
-    rows = _run(False, lambda s: credit_notes.list_notes(s, finance_scope(s, _actor(s, email, "credit-notes"))))
-    _table("Avoirs", ["n°", "dispositif", "financeur", "montant"],
-           [[n.number, p, fname, format_eur(n.amount_cents)] for n, p, fname in rows])
+    rows = _run(
+        False,
+        lambda s: credit_notes.list_notes(s, finance_scope(s, _actor(s, email, "credit-notes"))),
+    )
+    _table(
+        "Avoirs",
+        ["n°", "dispositif", "financeur", "montant"],
+        [[n.number, p, fname, format_eur(n.amount_cents)] for n, p, fname in rows],
+    )
 
 
 @credit_notes_group.command("pdf", help="Écrit le PDF d'un avoir.")
@@ -70,7 +101,9 @@ def list_notes(email: str | None) -> None:
 def pdf(number: str, output: Path | None, email: str | None) -> None:
     def job(s: Session) -> bytes:
         found = s.scalar(select(CreditNote.id).where(CreditNote.number == number))
-        note = credit_notes.find(s, finance_scope(s, _actor(s, email, "credit-notes")), int(found or 0))
+        note = credit_notes.find(
+            s, finance_scope(s, _actor(s, email, "credit-notes")), int(found or 0)
+        )
         return credit_note_pdf(credit_notes.document(s, note))
 
     target = output or Path(f"avoir-{number}.pdf")
@@ -78,13 +111,17 @@ def pdf(number: str, output: Path | None, email: str | None) -> None:
     console.print(f"Avoir {number} écrit dans {target}.")
 
 
-@statements_group.command("check", help="Vérifie les relevés, virements et avoirs ; code de sortie non nul sinon.")
+@statements_group.command(
+    "check", help="Vérifie les relevés, virements et avoirs ; code de sortie non nul sinon."
+)
 def check() -> None:
     from voucher.services import finance_audit
 
     report = _run(False, finance_audit.verify)
     if report.ok:
-        console.print("[bold green]Relevés cohérents[/] : numérotation, totaux et virements vérifiés.")
+        console.print(
+            "[bold green]Relevés cohérents[/] : numérotation, totaux et virements vérifiés."
+        )
         return
     for p in report.problems:
         err_console.print(f"[bold red]{p.check}[/] {p.message}")

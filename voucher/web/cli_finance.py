@@ -35,8 +35,12 @@ from voucher.web import finance_settings
 from voucher.web.cli import console, engine, err_console, progress_bar
 
 T = TypeVar("T")
-CONFIRM = click.option("--confirm", is_flag=True, help="Enregistre réellement (sinon : simulation).")
-AS = click.option("--as", "email", default=None, help="Agir en tant que cette personne (rôle finance).")
+CONFIRM = click.option(
+    "--confirm", is_flag=True, help="Enregistre réellement (sinon : simulation)."
+)
+AS = click.option(
+    "--as", "email", default=None, help="Agir en tant que cette personne (rôle finance)."
+)
 
 
 def _refuse(exc: DomainError) -> None:
@@ -50,13 +54,20 @@ def _actor(session: Session, email: str | None, name: str) -> Actor:
     user = session.scalars(select(User).where(User.email == email.strip().lower())).first()
     grant = None
     if user is not None and user.active:
-        grant = session.scalars(select(RoleGrant).where(RoleGrant.user_id == user.id,
-                                                        RoleGrant.role == "finance")).first()
+        grant = session.scalars(
+            select(RoleGrant).where(RoleGrant.user_id == user.id, RoleGrant.role == "finance")
+        ).first()
     if user is None or grant is None:
-        _refuse(DomainError("forbidden", "Aucun compte actif avec un rôle finance à cette adresse."))
+        _refuse(
+            DomainError("forbidden", "Aucun compte actif avec un rôle finance à cette adresse.")
+        )
         raise SystemExit(1)
-    return Actor(label=f"{user.email} (ligne de commande)", user_id=user.id,
-                 organisation_id=grant.organisation_id, role="finance")
+    return Actor(
+        label=f"{user.email} (ligne de commande)",
+        user_id=user.id,
+        organisation_id=grant.organisation_id,
+        role="finance",
+    )
 
 
 @contextmanager
@@ -115,22 +126,44 @@ def _close(month: str, confirm: bool, email: str | None) -> None:
         task = bar.add_task(f"Clôture de {period.label}", total=len(month_close.STEPS))
 
         def job(s: Session) -> month_close.CloseResult:
-            return month_close.close_month(s, _actor(s, email, "close"), period,
-                                           progress=lambda step: bar.update(task, advance=1, description=step))
+            return month_close.close_month(
+                s,
+                _actor(s, email, "close"),
+                period,
+                progress=lambda step: bar.update(task, advance=1, description=step),
+            )
 
         result = _run(confirm, job)
         bar.update(task, completed=len(month_close.STEPS))
-    _table(f"Relevés de {period.label} : {len(result.created)} nouveau(x), {len(result.statements)} au total",
-           ["n°", "lieu", "chèques", "montant", "état"],
-           [[s.number, s.structure_name, str(s.line_count), format_eur(s.total_cents),
-             finance.STATEMENT_STATUS_FR[s.status]] for s in result.statements])
+    _table(
+        f"Relevés de {period.label} : {len(result.created)} nouveau(x), {len(result.statements)} au total",
+        ["n°", "lieu", "chèques", "montant", "état"],
+        [
+            [
+                s.number,
+                s.structure_name,
+                str(s.line_count),
+                format_eur(s.total_cents),
+                finance.STATEMENT_STATUS_FR[s.status],
+            ]
+            for s in result.statements
+        ],
+    )
     if result.blocked:
-        _table("Lieux bloqués (repris à une prochaine clôture)", ["lieu", "motif", "chèques", "montant"],
-               [[b.name, b.reason_fr, str(b.count), format_eur(b.total_cents)] for b in result.blocked])
+        _table(
+            "Lieux bloqués (repris à une prochaine clôture)",
+            ["lieu", "motif", "chèques", "montant"],
+            [
+                [b.name, b.reason_fr, str(b.count), format_eur(b.total_cents)]
+                for b in result.blocked
+            ],
+        )
     console.print(f"Empreinte du journal : {result.journal_hash}" + _said(confirm))
 
 
-@click.command("close", help="Clôture un mois (relevés numérotés sans trou) ; simulation sans --confirm.")
+@click.command(
+    "close", help="Clôture un mois (relevés numérotés sans trou) ; simulation sans --confirm."
+)
 @click.option("--month", required=True, help="Mois à clôturer, AAAA-MM (heure de Paris).")
 @CONFIRM
 @AS
@@ -138,7 +171,9 @@ def close(month: str, confirm: bool, email: str | None) -> None:
     _close(month, confirm, email)
 
 
-@click.command("close-month", help="Comme « close --month » : voucher close-month 2026-10 [--confirm].")
+@click.command(
+    "close-month", help="Comme « close --month » : voucher close-month 2026-10 [--confirm]."
+)
 @click.argument("month")
 @CONFIRM
 @AS
@@ -159,11 +194,27 @@ def statements_group() -> None:
 @click.option("--status", default=None, type=click.Choice(list(finance.STATEMENT_STATUSES)))
 @AS
 def statements_list(month: str | None, status: str | None, email: str | None) -> None:
-    rows = _run(False, lambda s: statements.list_statements(
-        s, finance_scope(s, _actor(s, email, "statements")), period=month, status=status))
-    _table(f"{len(rows)} relevé(s)", ["n°", "mois", "lieu", "chèques", "montant", "état"],
-           [[r.number, r.period, r.structure_name, str(r.line_count), format_eur(r.total_cents), r.status_fr]
-            for r in rows])
+    rows = _run(
+        False,
+        lambda s: statements.list_statements(
+            s, finance_scope(s, _actor(s, email, "statements")), period=month, status=status
+        ),
+    )
+    _table(
+        f"{len(rows)} relevé(s)",
+        ["n°", "mois", "lieu", "chèques", "montant", "état"],
+        [
+            [
+                r.number,
+                r.period,
+                r.structure_name,
+                str(r.line_count),
+                format_eur(r.total_cents),
+                r.status_fr,
+            ]
+            for r in rows
+        ],
+    )
 
 
 @statements_group.command("pdf", help="Écrit le PDF d'un relevé.")
@@ -195,13 +246,23 @@ def payrun() -> None:
 @click.option("--output", "-o", type=click.Path(dir_okay=False, path_type=Path), default=None)
 @CONFIRM
 @AS
-def payrun_create(version: str | None, execution_date: str | None, output: Path | None, confirm: bool,
-                  email: str | None) -> None:
+def payrun_create(
+    version: str | None,
+    execution_date: str | None,
+    output: Path | None,
+    confirm: bool,
+    email: str | None,
+) -> None:
     when = date.fromisoformat(execution_date) if execution_date else None
 
     def job(s: Session) -> tuple[payments.RunResult, bytes | None]:
-        result = payments.create_run(s, _actor(s, email, "payrun"), debtor=finance_settings.debtor(),
-                                     version=version or finance_settings.pain_version(), execution_date=when)
+        result = payments.create_run(
+            s,
+            _actor(s, email, "payrun"),
+            debtor=finance_settings.debtor(),
+            version=version or finance_settings.pain_version(),
+            execution_date=when,
+        )
         run = s.get(PaymentRun, result.run_id) if result.run_id else None
         return result, run.file if run else None
 
@@ -210,12 +271,20 @@ def payrun_create(version: str | None, execution_date: str | None, output: Path 
     except DomainError as exc:
         _refuse(exc)
         return
-    _table(f"Virements inclus : {len(result.included)} ({format_eur(result.total_cents)})",
-           ["relevé", "lieu", "montant"], [[p.number, p.structure_name, format_eur(p.total_cents)]
-                                           for p in result.included])
+    _table(
+        f"Virements inclus : {len(result.included)} ({format_eur(result.total_cents)})",
+        ["relevé", "lieu", "montant"],
+        [[p.number, p.structure_name, format_eur(p.total_cents)] for p in result.included],
+    )
     if result.withheld:
-        _table("Virements retenus", ["relevé", "lieu", "montant", "motif"],
-               [[p.number, p.structure_name, format_eur(p.total_cents), p.withheld_fr] for p in result.withheld])
+        _table(
+            "Virements retenus",
+            ["relevé", "lieu", "montant", "motif"],
+            [
+                [p.number, p.structure_name, format_eur(p.total_cents), p.withheld_fr]
+                for p in result.withheld
+            ],
+        )
     if xml and confirm:
         target = output or Path(f"{result.reference}.xml")
         target.write_bytes(xml)
@@ -228,7 +297,9 @@ def payrun_create(version: str | None, execution_date: str | None, output: Path 
 
 @payrun.command("approve", help="Approuve le paiement d'un relevé retenu (IBAN modifié récemment).")
 @click.argument("number")
-@click.option("--as", "email", required=True, help="Adresse de la personne qui approuve (rôle finance).")
+@click.option(
+    "--as", "email", required=True, help="Adresse de la personne qui approuve (rôle finance)."
+)
 @CONFIRM
 def payrun_approve(number: str, email: str, confirm: bool) -> None:
     def job(s: Session) -> int:
@@ -236,16 +307,31 @@ def payrun_approve(number: str, email: str, confirm: bool) -> None:
         return payments.approve(s, _actor(s, email, "payrun"), int(found or 0))
 
     count = _run(confirm, job)
-    console.print(f"Relevé {number} : {count} approbation(s) sur {payments.APPROVALS_NEEDED}." + _said(confirm))
+    console.print(
+        f"Relevé {number} : {count} approbation(s) sur {payments.APPROVALS_NEEDED}."
+        + _said(confirm)
+    )
 
 
 @payrun.command("list", help="Liste les ordres de virement.")
 @AS
 def payrun_list(email: str | None) -> None:
     rows = _run(False, lambda s: payments.runs(s, finance_scope(s, _actor(s, email, "payrun"))))
-    _table("Ordres de virement", ["n°", "référence", "version", "exécution", "virements", "montant"],
-           [[str(r.id), r.reference, r.pain_version, r.execution_date.isoformat(), str(r.transfer_count),
-             format_eur(r.total_cents)] for r in rows])
+    _table(
+        "Ordres de virement",
+        ["n°", "référence", "version", "exécution", "virements", "montant"],
+        [
+            [
+                str(r.id),
+                r.reference,
+                r.pain_version,
+                r.execution_date.isoformat(),
+                str(r.transfer_count),
+                format_eur(r.total_cents),
+            ]
+            for r in rows
+        ],
+    )
 
 
 @payrun.command("file", help="Réécrit le fichier SEPA d'un ordre de virement.")
@@ -253,7 +339,9 @@ def payrun_list(email: str | None) -> None:
 @click.option("--output", "-o", type=click.Path(dir_okay=False, path_type=Path), default=None)
 @AS
 def payrun_file(run_id: int, output: Path | None, email: str | None) -> None:
-    run = _run(False, lambda s: payments.get_run(s, finance_scope(s, _actor(s, email, "payrun")), run_id))
+    run = _run(
+        False, lambda s: payments.get_run(s, finance_scope(s, _actor(s, email, "payrun")), run_id)
+    )
     target = output or Path(f"{run.reference}.xml")
     target.write_bytes(run.file)
     console.print(f"Fichier écrit dans {target} (SHA-256 {run.sha256}).")
@@ -278,20 +366,37 @@ def camt_import(path: Path, confirm: bool, email: str | None) -> None:
         actor = _actor(s, email, "camt")
         imp = settlement.import_file(s, actor, data, path.name)
         lines = list(imp.lines)
-        return lines, (settlement.apply_import(s, actor, imp.id) if imp.status == "pending" else None)
+        return lines, (
+            settlement.apply_import(s, actor, imp.id) if imp.status == "pending" else None
+        )
 
     lines, done = _run(confirm, job)
-    _table(f"{len(lines)} ligne(s) lue(s)", ["ligne", "date", "montant", "référence", "relevé", "résultat"],
-           [[str(r["index"] + 1), r["booking_date"] or "", format_eur(r["amount_cents"]), r["end_to_end_id"] or "",
-             r["statement"] or "", finance.MATCH_FR[r["outcome"]] + (f" ({r['note']})" if r.get("note") else "")]
-            for r in lines])
+    _table(
+        f"{len(lines)} ligne(s) lue(s)",
+        ["ligne", "date", "montant", "référence", "relevé", "résultat"],
+        [
+            [
+                str(r["index"] + 1),
+                r["booking_date"] or "",
+                format_eur(r["amount_cents"]),
+                r["end_to_end_id"] or "",
+                r["statement"] or "",
+                finance.MATCH_FR[r["outcome"]] + (f" ({r['note']})" if r.get("note") else ""),
+            ]
+            for r in lines
+        ],
+    )
     if done is None:
         console.print("Ce relevé a déjà été pris en compte : rien n'a changé.")
         return
     for number, reason in done.rejected + done.returned:
-        err_console.print(f"[bold red]Virement rejeté[/] relevé {number} : {reason} — repassera au prochain ordre.")
-    console.print(f"{len(done.paid)} payé(s), {len(done.rejected)} rejeté(s), {len(done.returned)} retourné(s), "
-                  f"{len(done.unmatched)} ligne(s) non rapprochée(s)." + _said(confirm))
+        err_console.print(
+            f"[bold red]Virement rejeté[/] relevé {number} : {reason} — repassera au prochain ordre."
+        )
+    console.print(
+        f"{len(done.paid)} payé(s), {len(done.rejected)} rejeté(s), {len(done.returned)} retourné(s), "
+        f"{len(done.unmatched)} ligne(s) non rapprochée(s)." + _said(confirm)
+    )
 
 
 @camt_group.command("confirm", help="Confirme à la main un virement (payé ou rejeté).")
@@ -300,13 +405,19 @@ def camt_import(path: Path, confirm: bool, email: str | None) -> None:
 @click.option("--reason", default=None)
 @CONFIRM
 @AS
-def camt_confirm(end_to_end_id: str, outcome: str, reason: str | None, confirm: bool, email: str | None) -> None:
+def camt_confirm(
+    end_to_end_id: str, outcome: str, reason: str | None, confirm: bool, email: str | None
+) -> None:
     def job(s: Session) -> None:
-        tid = s.scalar(select(PaymentTransfer.id).where(PaymentTransfer.end_to_end_id == end_to_end_id))
+        tid = s.scalar(
+            select(PaymentTransfer.id).where(PaymentTransfer.end_to_end_id == end_to_end_id)
+        )
         settlement.confirm(s, _actor(s, email, "camt"), int(tid or 0), outcome, reason=reason)
 
     _run(confirm, job)
-    console.print(f"Virement {end_to_end_id} : {finance.TRANSFER_STATUS_FR[outcome]}." + _said(confirm))
+    console.print(
+        f"Virement {end_to_end_id} : {finance.TRANSFER_STATUS_FR[outcome]}." + _said(confirm)
+    )
 
 
 # --- accounting --------------------------------------------------------------------
@@ -333,28 +444,46 @@ def _operator_only(s: Session, email: str | None) -> None:
 @click.option("--output-dir", type=click.Path(file_okay=False, path_type=Path), default=Path("."))
 @click.option("--xlsx", is_flag=True, help="Écrit aussi le journal et la balance en XLSX.")
 @AS
-def fec(start: str | None, end: str | None, separator: str, output_dir: Path, xlsx: bool, email: str | None) -> None:
+def fec(
+    start: str | None,
+    end: str | None,
+    separator: str,
+    output_dir: Path,
+    xlsx: bool,
+    email: str | None,
+) -> None:
     span = _span(start, end)
     mapping = finance_settings.fec_mapping()
 
     def job(s: Session) -> tuple[str, int]:
         _operator_only(s, email)
-        name = accounting_rules.file_name(finance_settings.siren_override() or accounting.operator_siren(s), span.last)
+        name = accounting_rules.file_name(
+            finance_settings.siren_override() or accounting.operator_siren(s), span.last
+        )
         output_dir.mkdir(parents=True, exist_ok=True)
         count = 0
         with (output_dir / f"{name}.txt").open("w", encoding="utf-8", newline="") as out:
-            for line in fec_file.lines(accounting.fec_rows(s, span, mapping), fec_file.SEPARATORS[separator]):
+            for line in fec_file.lines(
+                accounting.fec_rows(s, span, mapping), fec_file.SEPARATORS[separator]
+            ):
                 out.write(line)
                 count += 1
         if xlsx:
-            balance = [(t.account, t.number, t.label, t.opening, t.debit, t.credit, t.closing)
-                       for t in accounting.trial_balance(s, span, mapping)]
-            (output_dir / f"{name}.xlsx").write_bytes(fec_file.xlsx(accounting.fec_rows(s, span, mapping), balance))
+            balance = [
+                (t.account, t.number, t.label, t.opening, t.debit, t.credit, t.closing)
+                for t in accounting.trial_balance(s, span, mapping)
+            ]
+            (output_dir / f"{name}.xlsx").write_bytes(
+                fec_file.xlsx(accounting.fec_rows(s, span, mapping), balance)
+            )
         return name, count - 1
 
     name, count = _run(False, job)
-    console.print(f"{count} ligne(s) écrite(s) dans {output_dir / (name + '.txt')}"
-                  + (f" et {name}.xlsx" if xlsx else "") + ".")
+    console.print(
+        f"{count} ligne(s) écrite(s) dans {output_dir / (name + '.txt')}"
+        + (f" et {name}.xlsx" if xlsx else "")
+        + "."
+    )
 
 
 @click.command("trial-balance", help="Balance des comptes sur une période (débits = crédits).")
@@ -371,12 +500,31 @@ def trial_balance(start: str | None, end: str | None, email: str | None) -> None
 
     lines = _run(False, job)
     t = accounting.totals(lines)
-    _table(f"Balance du {span.first:%d/%m/%Y} au {span.last:%d/%m/%Y}",
-           ["compte", "n°", "ouverture", "débit", "crédit", "clôture"],
-           [[x.account, x.number, format_eur(x.opening), format_eur(x.debit), format_eur(x.credit),
-             format_eur(x.closing)] for x in lines]
-           + [["Total", "", format_eur(t["opening"]), format_eur(t["debit"]), format_eur(t["credit"]),
-               format_eur(t["closing"])]])
+    _table(
+        f"Balance du {span.first:%d/%m/%Y} au {span.last:%d/%m/%Y}",
+        ["compte", "n°", "ouverture", "débit", "crédit", "clôture"],
+        [
+            [
+                x.account,
+                x.number,
+                format_eur(x.opening),
+                format_eur(x.debit),
+                format_eur(x.credit),
+                format_eur(x.closing),
+            ]
+            for x in lines
+        ]
+        + [
+            [
+                "Total",
+                "",
+                format_eur(t["opening"]),
+                format_eur(t["debit"]),
+                format_eur(t["credit"]),
+                format_eur(t["closing"]),
+            ]
+        ],
+    )
     if t["debit"] != t["credit"]:
         err_console.print("[bold red]Débits et crédits diffèrent : lancez voucher audit.[/]")
         sys.exit(2)
@@ -385,6 +533,14 @@ def trial_balance(start: str | None, end: str | None, email: str | None) -> None
 def register(main: click.Group) -> None:
     from voucher.web.cli_credit_notes import credit_notes_group
 
-    for command in (close, close_month_cmd, statements_group, payrun, camt_group, fec, trial_balance,
-                    credit_notes_group):
+    for command in (
+        close,
+        close_month_cmd,
+        statements_group,
+        payrun,
+        camt_group,
+        fec,
+        trial_balance,
+        credit_notes_group,
+    ):
         main.add_command(command)

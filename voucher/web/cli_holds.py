@@ -44,7 +44,9 @@ def transaction() -> Iterator[Session]:
 def _reviewer(session: Session, email: str) -> Actor:
     user = session.scalars(select(User).where(User.email == email.strip().lower())).first()
     if user is None or not user.active:
-        err_console.print("[bold red]Refusé[/] (not_found) : aucun compte actif avec cette adresse.")
+        err_console.print(
+            "[bold red]Refusé[/] (not_found) : aucun compte actif avec cette adresse."
+        )
         sys.exit(1)
     return Actor(label=f"{user.email} (ligne de commande)", user_id=user.id)
 
@@ -54,9 +56,15 @@ def holds() -> None:
     pass
 
 
-@holds.command("list", help="Liste les passages retenus (tous dispositifs, ou ceux d'un relecteur).")
-@click.option("--status", default="open", show_default=True,
-              type=click.Choice(list(review_queue.HOLD_STATUSES)))
+@holds.command(
+    "list", help="Liste les passages retenus (tous dispositifs, ou ceux d'un relecteur)."
+)
+@click.option(
+    "--status",
+    default="open",
+    show_default=True,
+    type=click.Choice(list(review_queue.HOLD_STATUSES)),
+)
 @click.option("--programme", "programme_id", type=int, default=None)
 @click.option("--as", "email", default=None, help="Limiter à ce que voit ce relecteur.")
 def list_holds(status: str, programme_id: int | None, email: str | None) -> None:
@@ -67,8 +75,14 @@ def list_holds(status: str, programme_id: int | None, email: str | None) -> None
     for col in ("n°", "scanné le (UTC)", "lieu", "dispositif", "règle", "montant"):
         table.add_column(col)
     for h in rows:
-        table.add_row(str(h.id), h.scanned_at.strftime("%Y-%m-%d %H:%M"), h.structure_name,
-                      h.programme_name, h.title, format_eur(h.face_value_cents))
+        table.add_row(
+            str(h.id),
+            h.scanned_at.strftime("%Y-%m-%d %H:%M"),
+            h.structure_name,
+            h.programme_name,
+            h.title,
+            format_eur(h.face_value_cents),
+        )
     console.print(table)
 
 
@@ -81,7 +95,9 @@ def release(hold_id: int, email: str) -> None:
     console.print(f"Passage {hold_id} libéré : il sera remboursé avec le prochain relevé.")
 
 
-@holds.command("reject", help="Rejette un passage retenu (chèque annulé, valeur rendue au financeur).")
+@holds.command(
+    "reject", help="Rejette un passage retenu (chèque annulé, valeur rendue au financeur)."
+)
 @click.argument("hold_id", type=int)
 @click.option("--as", "email", required=True, help="Adresse du relecteur (pas celui qui a scanné).")
 @click.option("--note", required=True, help="Motif du rejet.")

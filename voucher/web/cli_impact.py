@@ -53,18 +53,30 @@ def export_group() -> None:
     pass
 
 
-@export_group.command("impact", help="Exporte les indicateurs d'impact protégés par le secret statistique.")
-@click.option("--format", "fmt", type=click.Choice(IMPACT_FORMATS), required=True,
-              help="csv (ouvert, virgule, dans un zip), csv-fr (Excel : BOM, point-virgule, virgule décimale), "
-                   "xlsx, parquet, json ou pdf (rapport).")
+@export_group.command(
+    "impact", help="Exporte les indicateurs d'impact protégés par le secret statistique."
+)
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(IMPACT_FORMATS),
+    required=True,
+    help="csv (ouvert, virgule, dans un zip), csv-fr (Excel : BOM, point-virgule, virgule décimale), "
+    "xlsx, parquet, json ou pdf (rapport).",
+)
 @click.option("--out", "out_path", required=True, help="Fichier à écrire.")
 @click.option("--programme", "programme_id", type=int, default=None, help="Un seul dispositif.")
-@click.option("--threshold", type=int, default=None, help="Seuil de secret statistique (11 au moins).")
+@click.option(
+    "--threshold", type=int, default=None, help="Seuil de secret statistique (11 au moins)."
+)
 def impact_cmd(fmt: str, out_path: str, programme_id: int | None, threshold: int | None) -> None:
     from voucher.services import impact, impact_export
 
-    steps = ["Calcul des indicateurs (agrégats SQL)", "Secret statistique et comparaison rural / urbain",
-             f"Écriture ({fmt})"]
+    steps = [
+        "Calcul des indicateurs (agrégats SQL)",
+        "Secret statistique et comparaison rural / urbain",
+        f"Écriture ({fmt})",
+    ]
     with progress_bar() as bar, transaction() as session:
         task = bar.add_task("Export d'impact", total=len(steps) + 1)
 
@@ -74,12 +86,21 @@ def impact_cmd(fmt: str, out_path: str, programme_id: int | None, threshold: int
         try:
             scope = impact.EVERYTHING.narrowed(programme_id) if programme_id else impact.EVERYTHING
             with _atomic(out_path) as out:
-                report = impact_export.export(session, cli_actor("export impact"), scope, fmt, out,
-                                              threshold=threshold, progress=step)
+                report = impact_export.export(
+                    session,
+                    cli_actor("export impact"),
+                    scope,
+                    fmt,
+                    out,
+                    threshold=threshold,
+                    progress=step,
+                )
         except DomainError as exc:
             _refuse(exc)
         bar.update(task, description="Terminé", completed=len(steps) + 1)
-    console.print(f"Export écrit : {out_path} ({len(report.programmes)} dispositif(s), seuil {report.threshold}).")
+    console.print(
+        f"Export écrit : {out_path} ({len(report.programmes)} dispositif(s), seuil {report.threshold})."
+    )
     console.print(report.note)
 
 
@@ -92,7 +113,9 @@ def _user_actor(session: Session, email: str) -> Actor:
     return Actor(label=f"{user.email} (ligne de commande)", user_id=user.id, role="evaluator")
 
 
-@export_group.command("research", help="Extrait de recherche ligne à ligne (rôle évaluateur + autorisation).")
+@export_group.command(
+    "research", help="Extrait de recherche ligne à ligne (rôle évaluateur + autorisation)."
+)
 @click.option("--as", "email", required=True, help="Courriel de l'évaluateur autorisé.")
 @click.option("--format", "fmt", type=click.Choice(FORMATS), default="csv", show_default=True)
 @click.option("--out", "out_path", required=True)
@@ -122,14 +145,29 @@ def research_cmd(email: str, fmt: str, out_path: str, programme_id: int | None) 
             write(result.bundle, fmt, out, advance)
         bar.update(task, completed=result.rows)
         research.written(session, actor, result, fmt)
-    console.print(f"Extrait écrit : {out_path} ({result.rows} lignes, autorisation n° {result.grant_id}).")
+    console.print(
+        f"Extrait écrit : {out_path} ({result.rows} lignes, autorisation n° {result.grant_id})."
+    )
 
 
-@export_group.command("grant-research", help="Autorise un évaluateur à tirer des extraits de recherche.")
-@click.option("--user", "email", required=True, help="Courriel de l'évaluateur (il doit avoir le rôle evaluator).")
-@click.option("--until", "valid_until", required=True, help="Dernier jour de validité (AAAA-MM-JJ).")
-@click.option("--reason", required=True, help="Objet : la convention d'évaluation signée (référence).")
-@click.option("--programme", "programme_id", type=int, default=None, help="Un dispositif (tous sinon).")
+@export_group.command(
+    "grant-research", help="Autorise un évaluateur à tirer des extraits de recherche."
+)
+@click.option(
+    "--user",
+    "email",
+    required=True,
+    help="Courriel de l'évaluateur (il doit avoir le rôle evaluator).",
+)
+@click.option(
+    "--until", "valid_until", required=True, help="Dernier jour de validité (AAAA-MM-JJ)."
+)
+@click.option(
+    "--reason", required=True, help="Objet : la convention d'évaluation signée (référence)."
+)
+@click.option(
+    "--programme", "programme_id", type=int, default=None, help="Un dispositif (tous sinon)."
+)
 def grant_cmd(email: str, valid_until: str, reason: str, programme_id: int | None) -> None:
     from voucher.services import research
 
@@ -138,8 +176,14 @@ def grant_cmd(email: str, valid_until: str, reason: str, programme_id: int | Non
     except ValueError:
         _refuse(DomainError("invalid_dates"))
     with transaction() as session:
-        row = research.grant(session, cli_actor("export grant-research"), email=email,
-                             programme_id=programme_id, valid_until=until, reason=reason)
+        row = research.grant(
+            session,
+            cli_actor("export grant-research"),
+            email=email,
+            programme_id=programme_id,
+            valid_until=until,
+            reason=reason,
+        )
     console.print(f"Autorisation n° {row.id} accordée à {email} jusqu'au {until:%d/%m/%Y}.")
 
 

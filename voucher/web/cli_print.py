@@ -26,16 +26,25 @@ from voucher.services.context import Actor
 from voucher.services.printing import PrintJob, PrintResult
 from voucher.web.cli import console, err_console, progress_bar, transaction
 
-_AS = click.option("--as", "email", required=True, help="Adresse d'un compte financeur du dispositif.")
-_OUT = click.option("--out", "out", required=True, type=click.Path(dir_okay=False, path_type=Path),
-                    help="Fichier à écrire.")
+_AS = click.option(
+    "--as", "email", required=True, help="Adresse d'un compte financeur du dispositif."
+)
+_OUT = click.option(
+    "--out",
+    "out",
+    required=True,
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Fichier à écrire.",
+)
 _BATCH = click.option("--batch", "batch_id", type=int, required=True, help="Numéro du lot.")
 
 
 def _funder(session: Session, email: str) -> Actor:
     user = session.scalars(select(User).where(User.email == email.strip().lower())).first()
     if user is None or not user.active:
-        err_console.print("[bold red]Refusé[/] (not_found) : aucun compte actif avec cette adresse.")
+        err_console.print(
+            "[bold red]Refusé[/] (not_found) : aucun compte actif avec cette adresse."
+        )
         sys.exit(1)
     return Actor(label=f"{user.email} (ligne de commande)", user_id=user.id)
 
@@ -45,10 +54,14 @@ def _write(job: PrintJob, out: Path) -> tuple[Path, PrintResult]:
     expected = Path(job.filename).suffix
     if out.suffix.lower() != expected:
         kind = "une archive ZIP de fichiers PDF" if expected == ".zip" else f"un fichier {expected}"
-        err_console.print(f"[bold red]Refusé[/] : ce fichier est {kind} ; donnez un nom se terminant "
-                          f"par {expected} (par exemple {job.filename}).")
+        err_console.print(
+            f"[bold red]Refusé[/] : ce fichier est {kind} ; donnez un nom se terminant "
+            f"par {expected} (par exemple {job.filename})."
+        )
         sys.exit(1)
-    fd, name = tempfile.mkstemp(prefix=f".{out.name}.", suffix=".partiel", dir=out.parent or Path("."))
+    fd, name = tempfile.mkstemp(
+        prefix=f".{out.name}.", suffix=".partiel", dir=out.parent or Path(".")
+    )
     tmp = Path(name)
     try:
         os.chmod(tmp, 0o644)  # mkstemp creates 0600; a print file is meant to be shared
@@ -62,8 +75,13 @@ def _write(job: PrintJob, out: Path) -> tuple[Path, PrintResult]:
     return tmp, result
 
 
-def _produce(out: Path, email: str, label: str, start: Callable[[Session, Actor, Callable[[int], None]], PrintJob],
-             total: Callable[[PrintJob], int] = lambda job: job.books) -> PrintResult:
+def _produce(
+    out: Path,
+    email: str,
+    label: str,
+    start: Callable[[Session, Actor, Callable[[int], None]], PrintJob],
+    total: Callable[[PrintJob], int] = lambda job: job.books,
+) -> PrintResult:
     tmp: Path | None = None
     try:
         with progress_bar() as bar, transaction() as session:
@@ -82,27 +100,42 @@ def _produce(out: Path, email: str, label: str, start: Callable[[Session, Actor,
 
 def _summary(result: PrintResult, out: Path) -> None:
     size = f"{result.size_bytes:,}".replace(",", "\u202f")
-    console.print(f"{out} écrit : {result.books} carnet(s), {result.vouchers} chèques, {size} octets.")
+    console.print(
+        f"{out} écrit : {result.books} carnet(s), {result.vouchers} chèques, {size} octets."
+    )
     console.print(f"SHA-256 : {result.sha256}")
 
 
-@click.group("print", help="Impression des carnets : épreuve (BAT), validation, production, fichier imprimeur.")
+@click.group(
+    "print",
+    help="Impression des carnets : épreuve (BAT), validation, production, fichier imprimeur.",
+)
 def print_group() -> None:
     pass
 
 
-@print_group.command("proof", help="Produit l'épreuve (BAT) d'un lot : codes SPECIMEN, jamais valables.")
+@print_group.command(
+    "proof", help="Produit l'épreuve (BAT) d'un lot : codes SPECIMEN, jamais valables."
+)
 @_BATCH
 @_OUT
 @_AS
 @click.option("--qr", is_flag=True, help="Ajoute un QR code sur chaque chèque.")
-@click.option("--books", default=printing.PROOF_BOOKS, show_default=True, help="Nombre de carnets montrés.")
+@click.option(
+    "--books", default=printing.PROOF_BOOKS, show_default=True, help="Nombre de carnets montrés."
+)
 def proof(batch_id: int, out: Path, email: str, qr: bool, books: int) -> None:
-    result = _produce(out, email, "Épreuve", lambda s, a, p: printing.proof(s, a, batch_id, qr=qr, books=books,
-                                                                            progress=p))
+    result = _produce(
+        out,
+        email,
+        "Épreuve",
+        lambda s, a, p: printing.proof(s, a, batch_id, qr=qr, books=books, progress=p),
+    )
     _summary(result, out)
-    console.print("Relisez l'épreuve, puis validez-la : voucher print approve --batch "
-                  f"{batch_id} --as {email}")
+    console.print(
+        "Relisez l'épreuve, puis validez-la : voucher print approve --batch "
+        f"{batch_id} --as {email}"
+    )
 
 
 @print_group.command("approve", help="Valide l'épreuve d'un lot (le financeur signe le BAT).")
@@ -111,16 +144,24 @@ def proof(batch_id: int, out: Path, email: str, qr: bool, books: int) -> None:
 def approve(batch_id: int, email: str) -> None:
     with transaction() as session:
         printing.approve_proof(session, _funder(session, email), batch_id)
-    console.print(f"Épreuve du lot {batch_id} validée : le fichier de production peut être produit.")
+    console.print(
+        f"Épreuve du lot {batch_id} validée : le fichier de production peut être produit."
+    )
 
 
-@print_group.command("production", help="Produit le fichier de production d'un lot (après validation).")
+@print_group.command(
+    "production", help="Produit le fichier de production d'un lot (après validation)."
+)
 @_BATCH
 @_OUT
 @_AS
 def production(batch_id: int, out: Path, email: str) -> None:
-    result = _produce(out, email, "Impression des carnets",
-                      lambda s, a, p: printing.production(s, a, batch_id, progress=p))
+    result = _produce(
+        out,
+        email,
+        "Impression des carnets",
+        lambda s, a, p: printing.production(s, a, batch_id, progress=p),
+    )
     _summary(result, out)
 
 
@@ -129,12 +170,20 @@ def production(batch_id: int, out: Path, email: str) -> None:
 @_OUT
 @_AS
 def csv_file(batch_id: int, out: Path, email: str) -> None:
-    result = _produce(out, email, "Fichier imprimeur", lambda s, a, p: printing.printer_csv(s, a, batch_id, progress=p))
+    result = _produce(
+        out,
+        email,
+        "Fichier imprimeur",
+        lambda s, a, p: printing.printer_csv(s, a, batch_id, progress=p),
+    )
     _summary(result, out)
 
 
-@print_group.command("replace", help="Remplace un carnet abîmé : ses chèques inutilisés sont annulés et "
-                                     "réémis avec de nouveaux codes dans un nouveau carnet.")
+@print_group.command(
+    "replace",
+    help="Remplace un carnet abîmé : ses chèques inutilisés sont annulés et "
+    "réémis avec de nouveaux codes dans un nouveau carnet.",
+)
 @click.option("--book", "serial", type=int, required=True, help="Numéro du carnet abîmé.")
 @click.option("--reason", required=True, help="Motif (par exemple : carnet déchiré).")
 @_AS
@@ -142,10 +191,14 @@ def replace(serial: int, reason: str, email: str) -> None:
     with transaction() as session:
         link = reprint.replace_book(session, _funder(session, email), serial, reason=reason)
         new_serial = reprint.new_serial(session, link)
-    console.print(f"Carnet {book_label(serial)} remplacé par le carnet {book_label(new_serial)} "
-                  f"({link.vouchers} chèques réémis ; les anciens codes sont annulés).")
-    console.print(f"Imprimez-le : voucher print replacement --book {new_serial} --out "
-                  f"carnet-{book_label(new_serial)}.pdf --as {email}")
+    console.print(
+        f"Carnet {book_label(serial)} remplacé par le carnet {book_label(new_serial)} "
+        f"({link.vouchers} chèques réémis ; les anciens codes sont annulés)."
+    )
+    console.print(
+        f"Imprimez-le : voucher print replacement --book {new_serial} --out "
+        f"carnet-{book_label(new_serial)}.pdf --as {email}"
+    )
 
 
 @print_group.command("replacement", help="Imprime un carnet de remplacement.")
@@ -153,6 +206,10 @@ def replace(serial: int, reason: str, email: str) -> None:
 @_OUT
 @_AS
 def replacement(serial: int, out: Path, email: str) -> None:
-    result = _produce(out, email, "Carnet de remplacement",
-                      lambda s, a, p: reprint.replacement_print(s, a, serial, p))
+    result = _produce(
+        out,
+        email,
+        "Carnet de remplacement",
+        lambda s, a, p: reprint.replacement_print(s, a, serial, p),
+    )
     _summary(result, out)

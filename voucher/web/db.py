@@ -25,7 +25,11 @@ def init_app(app: Flask) -> None:
             from flask import request
 
             try:
-                if request.method in WRITE_METHODS and response.status_code < 400 and not g.get("rollback"):
+                if (
+                    request.method in WRITE_METHODS
+                    and response.status_code < 400
+                    and not g.get("rollback")
+                ):
                     session.commit()
                 else:
                     session.rollback()

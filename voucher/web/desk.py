@@ -47,7 +47,13 @@ from voucher.web.limits import limiter
 bp = Blueprint("desk", __name__, url_prefix="/accueil")
 RECEPTION = "reception"
 SCAN_LIMIT = "120 per minute"
-NOT_RECORDED = {"too_many_attempts", "locked", "invalid_value", "scan_id_reused", "invalid_scan_time"}
+NOT_RECORDED = {
+    "too_many_attempts",
+    "locked",
+    "invalid_value",
+    "scan_id_reused",
+    "invalid_scan_time",
+}
 SCAN_ID_RE = re.compile(r"^[A-Za-z0-9_-]{8,100}$")
 ADVICE = {
     "mistyped_code": "Retapez le code en vérifiant chaque chiffre, ou scannez-le de nouveau.",
@@ -84,35 +90,56 @@ def _at_paris(iso: str | None) -> str | None:
 
 def accepted(result: redemption.Result) -> dict[str, Any]:
     held = result.status == "held"
-    return {"kind": "held" if held else "accepted",
-            "title": "En attente de vérification" if held else "Accepté",
-            "amount": format_eur(result.face_value_cents),
-            "serial": f"chèque {result.position}/{result.vouchers_per_book} — carnet {result.book_serial:06d}",
-            "programme": result.programme_name, "theme": vocab.THEMES.get(result.theme or "", ""),
-            "advice": "Accueillez la personne : le financeur vérifiera ce passage avant de le rembourser."
-            if held else None, "replayed": result.replayed}
+    return {
+        "kind": "held" if held else "accepted",
+        "title": "En attente de vérification" if held else "Accepté",
+        "amount": format_eur(result.face_value_cents),
+        "serial": f"chèque {result.position}/{result.vouchers_per_book} — carnet {result.book_serial:06d}",
+        "programme": result.programme_name,
+        "theme": vocab.THEMES.get(result.theme or "", ""),
+        "advice": "Accueillez la personne : le financeur vérifiera ce passage avant de le rembourser."
+        if held
+        else None,
+        "replayed": result.replayed,
+    }
 
 
 def refused(exc: DomainError, structure_id: int) -> dict[str, Any]:
-    out = {"kind": "refused", "title": "Code mal saisi" if exc.code == "mistyped_code" else "Refusé",
-           "code": exc.code, "reason": exc.message, "advice": ADVICE.get(exc.code)}
+    out = {
+        "kind": "refused",
+        "title": "Code mal saisi" if exc.code == "mistyped_code" else "Refusé",
+        "code": exc.code,
+        "reason": exc.message,
+        "advice": ADVICE.get(exc.code),
+    }
     first = _at_paris(exc.details.get("first_redeemed_at"))
     if exc.code == "already_redeemed" and first:
-        where = "ici" if exc.details.get("first_structure_id") == structure_id else "dans un autre lieu"
+        where = (
+            "ici" if exc.details.get("first_structure_id") == structure_id else "dans un autre lieu"
+        )
         out["first"] = f"Déjà utilisé le {first} ({where}) — ne pas accepter."
     return out
 
 
-def _redeem(raw: str, theme: str | None, autonomy: str | None, scan_id: str | None) -> tuple[dict[str, Any], int]:
+def _redeem(
+    raw: str, theme: str | None, autonomy: str | None, scan_id: str | None
+) -> tuple[dict[str, Any], int]:
     actor, structure = current_actor(), current_org_id()
     try:
         fraud_checks.refuse_if_guessing(db(), actor)
-        result = redemption.redeem(db(), actor, redemption.Scan(
-            code=raw, structure_id=structure, theme=theme, autonomy=autonomy, scan_id=scan_id))
+        result = redemption.redeem(
+            db(),
+            actor,
+            redemption.Scan(
+                code=raw, structure_id=structure, theme=theme, autonomy=autonomy, scan_id=scan_id
+            ),
+        )
     except DomainError as exc:
         db().rollback()
         if exc.code not in NOT_RECORDED:
-            redemption.record_refusal(db(), actor, structure_id=structure, raw_code=raw, reason=exc.code)
+            redemption.record_refusal(
+                db(), actor, structure_id=structure, raw_code=raw, reason=exc.code
+            )
             commit_now()
         g.rollback = True
         return refused(exc, structure), status_for(exc.code)
@@ -122,20 +149,30 @@ def _redeem(raw: str, theme: str | None, autonomy: str | None, scan_id: str | No
 def _context(outcome: dict[str, Any] | None = None) -> dict[str, Any]:
     now = utcnow()
     me = current_actor().user_id
-    return {"outcome": outcome, "themes": vocab.THEMES, "autonomy": vocab.AUTONOMY,
-            "theme": session.get("desk_theme"), "scan_id": secrets.token_hex(16),
-            "scans": desk_queries.today(db(), current_org_id(), paris_date(now), user_id=me, now=now),
-            "refusals": desk_queries.refusals(db(), current_org_id(), paris_date(now)),
-            "reasons": ADVICE, "messages": MESSAGES}
+    return {
+        "outcome": outcome,
+        "themes": vocab.THEMES,
+        "autonomy": vocab.AUTONOMY,
+        "theme": session.get("desk_theme"),
+        "scan_id": secrets.token_hex(16),
+        "scans": desk_queries.today(db(), current_org_id(), paris_date(now), user_id=me, now=now),
+        "refusals": desk_queries.refusals(db(), current_org_id(), paris_date(now)),
+        "reasons": ADVICE,
+        "messages": MESSAGES,
+    }
 
 
 def _respond(outcome: dict[str, Any], status: int) -> Any:
     ctx = _context(outcome)
     if request.headers.get("X-Desk") == "fetch":
-        return {"kind": outcome["kind"], "code": outcome.get("code"), "csrf": generate_csrf(),
-                "scan_id": ctx["scan_id"],
-                "outcome": render_template("desk/_outcome.html", **ctx),
-                "today": render_template("desk/_today.html", **ctx)}, status
+        return {
+            "kind": outcome["kind"],
+            "code": outcome.get("code"),
+            "csrf": generate_csrf(),
+            "scan_id": ctx["scan_id"],
+            "outcome": render_template("desk/_outcome.html", **ctx),
+            "today": render_template("desk/_today.html", **ctx),
+        }, status
     return render_template("desk/index.html", **ctx), status
 
 

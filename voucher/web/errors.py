@@ -13,22 +13,51 @@ from werkzeug.exceptions import HTTPException
 from voucher.domain.errors import DomainError
 
 STATUS = {
-    "journal_scope": 403, "month_not_over": 409, "close_conflict": 409, "import_already_applied": 409,  # finance (#7)
-    "transfer_already_settled": 409, "second_approval_same_person": 403, "programme_not_expired": 409,  # finance (#7)
+    "journal_scope": 403,
+    "month_not_over": 409,
+    "close_conflict": 409,
+    "import_already_applied": 409,  # finance (#7)
+    "transfer_already_settled": 409,
+    "second_approval_same_person": 403,
+    "programme_not_expired": 409,  # finance (#7)
     "research_not_granted": 403,  # impact (#8)
-    "proof_not_approved": 409, "proof_missing": 409, "proof_already_approved": 409,  # printing (#3)
-    "book_already_replaced": 409, "nothing_to_replace": 409, "not_a_replacement": 409,  # printing (#3)
-    "mistyped_code": 422, "unknown_code": 404, "not_found": 404, "forbidden": 403,
-    "already_redeemed": 409, "held": 409, "duplicate": 409, "already_cancelled": 409,
-    "already_paid": 409, "already_acknowledged": 409, "batch_already_active": 409,
-    "scan_id_reused": 422, "idempotency_key_reused": 422,
-    "too_many_attempts": 429, "locked": 429, "same_person_review": 403, "hold_already_decided": 409,
-    "not_your_scan": 403, "busy": 409, "unauthenticated": 401, "invalid_api_key": 401, "rate_limited": 429,
+    "proof_not_approved": 409,
+    "proof_missing": 409,
+    "proof_already_approved": 409,  # printing (#3)
+    "book_already_replaced": 409,
+    "nothing_to_replace": 409,
+    "not_a_replacement": 409,  # printing (#3)
+    "mistyped_code": 422,
+    "unknown_code": 404,
+    "not_found": 404,
+    "forbidden": 403,
+    "already_redeemed": 409,
+    "held": 409,
+    "duplicate": 409,
+    "already_cancelled": 409,
+    "already_paid": 409,
+    "already_acknowledged": 409,
+    "batch_already_active": 409,
+    "scan_id_reused": 422,
+    "idempotency_key_reused": 422,
+    "too_many_attempts": 429,
+    "locked": 429,
+    "same_person_review": 403,
+    "hold_already_decided": 409,
+    "not_your_scan": 403,
+    "busy": 409,
+    "unauthenticated": 401,
+    "invalid_api_key": 401,
+    "rate_limited": 429,
 }
 
 HTTP_MESSAGES = {
-    400: "Requête incorrecte.", 401: "Connexion requise.", 403: "Accès refusé.",
-    404: "Page introuvable.", 405: "Méthode non autorisée.", 413: "Fichier trop volumineux.",
+    400: "Requête incorrecte.",
+    401: "Connexion requise.",
+    403: "Accès refusé.",
+    404: "Page introuvable.",
+    405: "Méthode non autorisée.",
+    413: "Fichier trop volumineux.",
     429: "Trop de tentatives : patientez un moment avant de réessayer.",
     500: "Erreur interne : l'équipe technique a été prévenue. Rien n'a été enregistré.",
 }
@@ -62,7 +91,9 @@ def init_app(app: Flask) -> None:
         status = status_for(err.code)
         if wants_json():
             return {"code": err.code, "title": err.message, "status": status}, status
-        return render_template("error.html", code=err.code, message=err.message, status=status), status
+        return render_template(
+            "error.html", code=err.code, message=err.message, status=status
+        ), status
 
     @app.errorhandler(HTTPException)
     def _http(err: HTTPException):  # type: ignore[no-untyped-def]
@@ -72,7 +103,9 @@ def init_app(app: Flask) -> None:
         message = HTTP_MESSAGES.get(status, err.description or "Erreur.")
         if wants_json():
             return {"code": f"http_{status}", "title": message, "status": status}, status
-        return render_template("error.html", code=f"http_{status}", message=message, status=status), status
+        return render_template(
+            "error.html", code=f"http_{status}", message=message, status=status
+        ), status
 
     @app.errorhandler(OperationalError)
     def _database_down(err: OperationalError):  # type: ignore[no-untyped-def]
@@ -82,9 +115,16 @@ def init_app(app: Flask) -> None:
             return own
         message = "Service momentanément indisponible : rien n'a été enregistré, réessayez dans un instant."
         if wants_json():
-            body = {"type": "about:blank", "code": "database_unavailable", "title": message, "status": 503}
+            body = {
+                "type": "about:blank",
+                "code": "database_unavailable",
+                "title": message,
+                "status": 503,
+            }
             return body, 503, {"Retry-After": "2", "Content-Type": "application/problem+json"}
-        return render_template("error.html", code="database_unavailable", message=message, status=503), 503
+        return render_template(
+            "error.html", code="database_unavailable", message=message, status=503
+        ), 503
 
     @app.errorhandler(Exception)
     def _crash(err: Exception):  # type: ignore[no-untyped-def]
@@ -94,4 +134,6 @@ def init_app(app: Flask) -> None:
         message = HTTP_MESSAGES[500]
         if wants_json():
             return {"code": "internal_error", "title": message, "status": 500}, 500
-        return render_template("error.html", code="internal_error", message=message, status=500), 500
+        return render_template(
+            "error.html", code="internal_error", message=message, status=500
+        ), 500

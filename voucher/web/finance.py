@@ -43,21 +43,38 @@ def refused(exc: DomainError, target: str, **values: Any) -> Any:
 
 
 def download(body: bytes, mimetype: str, name: str) -> Response:
-    return Response(body, mimetype=mimetype, headers={
-        "Content-Disposition": f'attachment; filename="{name}"', "Cache-Control": "no-store"})
+    return Response(
+        body,
+        mimetype=mimetype,
+        headers={
+            "Content-Disposition": f'attachment; filename="{name}"',
+            "Cache-Control": "no-store",
+        },
+    )
 
 
 @bp.get("/finance")
 @role_required(*FINANCE)
 def index() -> str:
     months = finance_overview.recent(db(), scope())
-    series = [(k, finance_overview.CATEGORY_FR[k], [m.cents[k] for m in months])
-              for k in ("paid", "in_payment", "open", "rejected", "blocked", "to_state", "held")]
-    chart = months_svg([f"{m.period.month:02d}/{m.period.year % 100:02d}" for m in months], series,
-                       "Valeur scannée par mois, selon où elle en est")
+    series = [
+        (k, finance_overview.CATEGORY_FR[k], [m.cents[k] for m in months])
+        for k in ("paid", "in_payment", "open", "rejected", "blocked", "to_state", "held")
+    ]
+    chart = months_svg(
+        [f"{m.period.month:02d}/{m.period.year % 100:02d}" for m in months],
+        series,
+        "Valeur scannée par mois, selon où elle en est",
+    )
     closable = [m.period for m in months[:-1]][::-1]
-    return render_template("finance/index.html", months=months, chart=chart, categories=finance_overview.CATEGORY_FR,
-                           closable=closable, alerts=credit_notes.alerts(db(), scope()))
+    return render_template(
+        "finance/index.html",
+        months=months,
+        chart=chart,
+        categories=finance_overview.CATEGORY_FR,
+        closable=closable,
+        alerts=credit_notes.alerts(db(), scope()),
+    )
 
 
 @bp.get("/finance/mois/<period>")
@@ -71,9 +88,16 @@ def month(period: str) -> str:
     record = month_close.record_of(db(), p)
     rows = month_close.statements_of(db(), record.id, scope()) if record else []
     blocked = month_close.blocked_fr(record.blocked) if record else []
-    return render_template("finance/month.html", status=status, period=p, record=record, statements=rows,
-                           blocked=blocked, categories=finance_overview.CATEGORY_FR,
-                           statuses=rules.STATEMENT_STATUS_FR)
+    return render_template(
+        "finance/month.html",
+        status=status,
+        period=p,
+        record=record,
+        statements=rows,
+        blocked=blocked,
+        categories=finance_overview.CATEGORY_FR,
+        statuses=rules.STATEMENT_STATUS_FR,
+    )
 
 
 @bp.post("/finance/cloture")
@@ -84,8 +108,11 @@ def close() -> Any:
         result = month_close.close_month(db(), current_actor(), p)
     except DomainError as exc:
         return refused(exc, "finance.index")
-    flash(f"{p.label.capitalize()} clôturé : {len(result.created)} nouveau(x) relevé(s), "
-          f"{len(result.blocked)} lieu(x) bloqué(s).", "success")
+    flash(
+        f"{p.label.capitalize()} clôturé : {len(result.created)} nouveau(x) relevé(s), "
+        f"{len(result.blocked)} lieu(x) bloqué(s).",
+        "success",
+    )
     return redirect(url_for("finance.month", period=str(p)), code=303)
 
 
@@ -93,10 +120,17 @@ def close() -> Any:
 @role_required(*FINANCE)
 def statement_list() -> str:
     period = (request.args.get("mois") or "").strip() or None
-    status = request.args.get("etat") if request.args.get("etat") in rules.STATEMENT_STATUSES else None
+    status = (
+        request.args.get("etat") if request.args.get("etat") in rules.STATEMENT_STATUSES else None
+    )
     rows = statements.list_statements(db(), scope(), period=period, status=status)
-    return render_template("finance/statements.html", rows=rows, period=period, status=status,
-                           statuses=rules.STATEMENT_STATUS_FR)
+    return render_template(
+        "finance/statements.html",
+        rows=rows,
+        period=period,
+        status=status,
+        statuses=rules.STATEMENT_STATUS_FR,
+    )
 
 
 @bp.get("/finance/releves/<int:statement_id>.pdf")
@@ -106,7 +140,9 @@ def statement_file(statement_id: int) -> Response:
         st = statements.find(db(), scope(), statement_id)
     except DomainError:
         abort(404)
-    return download(statement_pdf(statements.document(db(), st)), "application/pdf", f"releve-{st.number}.pdf")
+    return download(
+        statement_pdf(statements.document(db(), st)), "application/pdf", f"releve-{st.number}.pdf"
+    )
 
 
 @bp.get("/lieu/releves")
@@ -120,19 +156,29 @@ def structure_statements() -> str:
 @role_required("reception")
 def structure_statement_file(statement_id: int) -> Response:
     try:
-        st = statements.find(db(), Scope(everything=True), statement_id, structure_id=current_org_id())
+        st = statements.find(
+            db(), Scope(everything=True), statement_id, structure_id=current_org_id()
+        )
     except DomainError:
         abort(404)
-    return download(statement_pdf(statements.document(db(), st)), "application/pdf", f"releve-{st.number}.pdf")
+    return download(
+        statement_pdf(statements.document(db(), st)), "application/pdf", f"releve-{st.number}.pdf"
+    )
 
 
 @bp.get("/finance/paiements")
 @role_required(*FINANCE)
 def payment_page() -> str:
     sc = scope()
-    return render_template("finance/payments.html", ready=payments.ready(db(), sc), runs=payments.runs(db(), sc),
-                           sent=payments.transfers(db(), sc, status="sent"), me=current_actor().user_id,
-                           version=_version(), needed=payments.APPROVALS_NEEDED)
+    return render_template(
+        "finance/payments.html",
+        ready=payments.ready(db(), sc),
+        runs=payments.runs(db(), sc),
+        sent=payments.transfers(db(), sc, status="sent"),
+        me=current_actor().user_id,
+        version=_version(),
+        needed=payments.APPROVALS_NEEDED,
+    )
 
 
 def _version() -> str:
@@ -147,14 +193,19 @@ def _version() -> str:
 def create_run() -> Any:
     version = request.form.get("version") or _version()
     try:
-        result = payments.create_run(db(), current_actor(), debtor=finance_settings.debtor(), version=version)
+        result = payments.create_run(
+            db(), current_actor(), debtor=finance_settings.debtor(), version=version
+        )
     except DomainError as exc:
         return refused(exc, "finance.payment_page")
     if result.run_id is None:
         flash("Aucun relevé prêt à payer : rien n'a été créé.", "error")
     else:
-        flash(f"Ordre de virement créé : {len(result.included)} virement(s), validé contre le schéma "
-              f"{version}. Téléchargez le fichier pour votre banque.", "success")
+        flash(
+            f"Ordre de virement créé : {len(result.included)} virement(s), validé contre le schéma "
+            f"{version}. Téléchargez le fichier pour votre banque.",
+            "success",
+        )
     return redirect(url_for("finance.payment_page"), code=303)
 
 

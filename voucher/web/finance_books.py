@@ -32,8 +32,11 @@ MAX_BANK_FILE = 10 * 1024 * 1024
 @role_required(*FINANCE)
 def bank() -> str:
     sc = scope()
-    return render_template("finance/bank.html", imports=settlement.imports(db(), current_actor(), sc),
-                           sent=payments.transfers(db(), sc, status="sent"))
+    return render_template(
+        "finance/bank.html",
+        imports=settlement.imports(db(), current_actor(), sc),
+        sent=payments.transfers(db(), sc, status="sent"),
+    )
 
 
 @bp.post("/finance/banque")
@@ -42,7 +45,9 @@ def bank_upload() -> Any:
     upload = request.files.get("releve")
     data = upload.read(MAX_BANK_FILE + 1) if upload else b""
     try:
-        imp = settlement.import_file(db(), current_actor(), data, (upload.filename or "") if upload else "")
+        imp = settlement.import_file(
+            db(), current_actor(), data, (upload.filename or "") if upload else ""
+        )
     except DomainError as exc:
         return refused(exc, "finance.bank")
     return redirect(url_for("finance.bank_import", import_id=imp.id), code=303)
@@ -65,11 +70,16 @@ def bank_apply(import_id: int) -> Any:
         done = settlement.apply_import(db(), current_actor(), import_id)
     except DomainError as exc:
         return refused(exc, "finance.bank_import", import_id=import_id)
-    flash(f"{len(done.paid)} virement(s) payé(s), {len(done.rejected) + len(done.returned)} rejeté(s), "
-          f"{len(done.unmatched)} ligne(s) non rapprochée(s).", "success")
+    flash(
+        f"{len(done.paid)} virement(s) payé(s), {len(done.rejected) + len(done.returned)} rejeté(s), "
+        f"{len(done.unmatched)} ligne(s) non rapprochée(s).",
+        "success",
+    )
     for number, reason in done.rejected + done.returned:
-        flash(f"Virement du relevé {number} rejeté par la banque : {reason}. Il repassera au prochain ordre.",
-              "error")
+        flash(
+            f"Virement du relevé {number} rejeté par la banque : {reason}. Il repassera au prochain ordre.",
+            "error",
+        )
     return redirect(url_for("finance.bank_import", import_id=import_id), code=303)
 
 
@@ -78,11 +88,17 @@ def bank_apply(import_id: int) -> Any:
 def transfer_confirm(transfer_id: int) -> Any:
     outcome = request.form.get("issue", "")
     try:
-        settlement.confirm(db(), current_actor(), transfer_id, outcome, reason=request.form.get("motif"))
+        settlement.confirm(
+            db(), current_actor(), transfer_id, outcome, reason=request.form.get("motif")
+        )
     except DomainError as exc:
         return refused(exc, "finance.bank")
-    flash("Virement confirmé comme payé." if outcome == "paid" else "Virement marqué rejeté : il revient à payer.",
-          "success")
+    flash(
+        "Virement confirmé comme payé."
+        if outcome == "paid"
+        else "Virement marqué rejeté : il revient à payer.",
+        "success",
+    )
     return redirect(url_for("finance.bank"), code=303)
 
 
@@ -108,8 +124,12 @@ def _operator_only() -> None:
 @role_required(*FINANCE)
 def books() -> str:
     today = date.today()
-    return render_template("finance/accounting.html", first=date(today.year, 1, 1), last=today,
-                           allowed=scope().everything)
+    return render_template(
+        "finance/accounting.html",
+        first=date(today.year, 1, 1),
+        last=today,
+        allowed=scope().everything,
+    )
 
 
 @bp.get("/finance/comptabilite/fec")
@@ -118,7 +138,9 @@ def fec_file() -> Any:
     _operator_only()
     span, mapping = _span(), finance_settings.fec_mapping()
     separator = fec.SEPARATORS.get(request.args.get("separateur", "pipe"), "|")
-    name = rules.file_name(finance_settings.siren_override() or accounting.operator_siren(db()), span.last)
+    name = rules.file_name(
+        finance_settings.siren_override() or accounting.operator_siren(db()), span.last
+    )
     bind = engine()
 
     def stream() -> Iterator[bytes]:
@@ -127,8 +149,14 @@ def fec_file() -> Any:
             for line in fec.lines(accounting.fec_rows(session, span, mapping), separator):
                 yield line.encode()
 
-    return Response(stream(), mimetype="text/plain; charset=utf-8", headers={
-        "Content-Disposition": f'attachment; filename="{name}.txt"', "Cache-Control": "no-store"})
+    return Response(
+        stream(),
+        mimetype="text/plain; charset=utf-8",
+        headers={
+            "Content-Disposition": f'attachment; filename="{name}.txt"',
+            "Cache-Control": "no-store",
+        },
+    )
 
 
 @bp.get("/finance/comptabilite/journal.xlsx")
@@ -136,11 +164,16 @@ def fec_file() -> Any:
 def journal_xlsx() -> Any:
     _operator_only()
     span, mapping = _span(), finance_settings.fec_mapping()
-    balance = [(t.account, t.number, t.label, t.opening, t.debit, t.credit, t.closing)
-               for t in accounting.trial_balance(db(), span, mapping)]
+    balance = [
+        (t.account, t.number, t.label, t.opening, t.debit, t.credit, t.closing)
+        for t in accounting.trial_balance(db(), span, mapping)
+    ]
     body = fec.xlsx(accounting.fec_rows(db(), span, mapping), balance)
-    return download(body, "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-                    f"journal-{span.first:%Y%m%d}-{span.last:%Y%m%d}.xlsx")
+    return download(
+        body,
+        "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        f"journal-{span.first:%Y%m%d}-{span.last:%Y%m%d}.xlsx",
+    )
 
 
 @bp.get("/finance/comptabilite/balance")
@@ -154,12 +187,24 @@ def trial_balance() -> Any:
         return render_template("finance/balance.html", lines=lines, totals=totals, span=span)
     out = io.StringIO()
     writer = csv.writer(out, delimiter=";")
-    writer.writerow(["Compte interne", "CompteNum", "CompteLib", "Ouverture", "Débit", "Crédit", "Clôture"])
-    for t in lines + [accounting.TrialLine("Total", "", "", totals["opening"], totals["debit"], totals["credit"])]:
-        writer.writerow([t.account, t.number, t.label] + [format_eur(v).replace("\u00a0€", "").replace("\u202f", "")
-                                                          for v in (t.opening, t.debit, t.credit, t.closing)])
-    return download(("\ufeff" + out.getvalue()).encode(), "text/csv; charset=utf-8",
-                    f"balance-{span.first:%Y%m%d}-{span.last:%Y%m%d}.csv")
+    writer.writerow(
+        ["Compte interne", "CompteNum", "CompteLib", "Ouverture", "Débit", "Crédit", "Clôture"]
+    )
+    for t in lines + [
+        accounting.TrialLine("Total", "", "", totals["opening"], totals["debit"], totals["credit"])
+    ]:
+        writer.writerow(
+            [t.account, t.number, t.label]
+            + [
+                format_eur(v).replace("\u00a0€", "").replace("\u202f", "")
+                for v in (t.opening, t.debit, t.credit, t.closing)
+            ]
+        )
+    return download(
+        ("\ufeff" + out.getvalue()).encode(),
+        "text/csv; charset=utf-8",
+        f"balance-{span.first:%Y%m%d}-{span.last:%Y%m%d}.csv",
+    )
 
 
 # --- credit notes ------------------------------------------------------------------
@@ -170,8 +215,12 @@ def trial_balance() -> Any:
 def notes() -> str:
     sc = scope()
     days = request.args.get("jours", default=30, type=int)
-    return render_template("finance/credit_notes.html", alerts=credit_notes.alerts(db(), sc, days=max(1, min(days, 365))),
-                           notes=credit_notes.list_notes(db(), sc), days=days)
+    return render_template(
+        "finance/credit_notes.html",
+        alerts=credit_notes.alerts(db(), sc, days=max(1, min(days, 365))),
+        notes=credit_notes.list_notes(db(), sc),
+        days=days,
+    )
 
 
 @bp.post("/finance/avoirs/<int:programme_id>/expirer")
@@ -183,8 +232,10 @@ def expire(programme_id: int) -> Any:
         report = expiry.expire_programme(db(), current_actor(), programme_id)
     except DomainError as exc:
         return refused(exc, "finance.notes")
-    flash(f"{report.vouchers} chèque(s) expiré(s) ; valeur non utilisée {format_eur(report.breakage_cents)}.",
-          "success")
+    flash(
+        f"{report.vouchers} chèque(s) expiré(s) ; valeur non utilisée {format_eur(report.breakage_cents)}.",
+        "success",
+    )
     return redirect(url_for("finance.notes"), code=303)
 
 
@@ -195,8 +246,10 @@ def issue_notes(programme_id: int) -> Any:
         issued = credit_notes.issue(db(), current_actor(), programme_id)
     except DomainError as exc:
         return refused(exc, "finance.notes")
-    flash(f"{len(issued)} avoir(s) émis." if issued else "Rien à rendre : tout a déjà été reversé.",
-          "success" if issued else "error")
+    flash(
+        f"{len(issued)} avoir(s) émis." if issued else "Rien à rendre : tout a déjà été reversé.",
+        "success" if issued else "error",
+    )
     return redirect(url_for("finance.notes"), code=303)
 
 
@@ -207,4 +260,8 @@ def note_file(note_id: int) -> Any:
         note = credit_notes.find(db(), scope(), note_id)
     except DomainError:
         abort(404)
-    return download(credit_note_pdf(credit_notes.document(db(), note)), "application/pdf", f"avoir-{note.number}.pdf")
+    return download(
+        credit_note_pdf(credit_notes.document(db(), note)),
+        "application/pdf",
+        f"avoir-{note.number}.pdf",
+    )

@@ -21,9 +21,15 @@ from voucher.domain import accounting, identity
 from voucher.domain.errors import DomainError
 from voucher.domain.finance import PAIN_VERSIONS
 
-DEMO_DEBTOR = {"NAME": "Opérateur du registre (démo)", "IBAN": "FR7630004000010001234567830",
-               "STREET": "place de la Mairie", "BUILDING": "1", "POSTCODE": "86000", "TOWN": "Poitiers",
-               "COUNTRY": "FR"}
+DEMO_DEBTOR = {
+    "NAME": "Opérateur du registre (démo)",
+    "IBAN": "FR7630004000010001234567830",
+    "STREET": "place de la Mairie",
+    "BUILDING": "1",
+    "POSTCODE": "86000",
+    "TOWN": "Poitiers",
+    "COUNTRY": "FR",
+}
 
 
 def _env(name: str) -> str:
@@ -43,8 +49,16 @@ def debtor() -> Party:
         bic = identity.bic(_env("BIC")) if _env("BIC") else identity.bic_from_iban(iban)
     except DomainError:
         raise DomainError("invalid_debtor") from None
-    party = Party(name=_env("NAME"), iban=iban, bic=bic, street=_env("STREET"), building=_env("BUILDING"),
-                  postcode=_env("POSTCODE"), town=_env("TOWN"), country=_env("COUNTRY") or "FR")
+    party = Party(
+        name=_env("NAME"),
+        iban=iban,
+        bic=bic,
+        street=_env("STREET"),
+        building=_env("BUILDING"),
+        postcode=_env("POSTCODE"),
+        town=_env("TOWN"),
+        country=_env("COUNTRY") or "FR",
+    )
     if not all((party.name, party.street, party.postcode, party.town)):
         raise DomainError("invalid_debtor")
     return party

@@ -16,8 +16,12 @@ from voucher.domain.money import format_eur
 def init_app(app: Flask) -> None:
     app.jinja_env.filters["eur"] = format_eur
     app.jinja_env.filters["number"] = lambda n: format_decimal(n, locale="fr_FR")
-    app.jinja_env.filters["day"] = lambda d: format_date(d, "d MMMM y", locale="fr_FR") if isinstance(d, date) else ""
-    app.jinja_env.filters["moment"] = (
-        lambda d: format_datetime(d, "d MMM y 'à' HH:mm", tzinfo=PARIS, locale="fr_FR")
-        if isinstance(d, datetime) else "")
+    app.jinja_env.filters["day"] = lambda d: (
+        format_date(d, "d MMMM y", locale="fr_FR") if isinstance(d, date) else ""
+    )
+    app.jinja_env.filters["moment"] = lambda d: (
+        format_datetime(d, "d MMM y 'à' HH:mm", tzinfo=PARIS, locale="fr_FR")
+        if isinstance(d, datetime)
+        else ""
+    )
     app.jinja_env.filters["code"] = format_code

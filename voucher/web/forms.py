@@ -19,9 +19,13 @@ from voucher.web.errors import status_for
 def text(name: str, *, required: bool = True, max_len: int = 200) -> str:
     value = (request.form.get(name) or "").strip()
     if required and not value:
-        raise DomainError("invalid_value", f"Champ obligatoire : {LABELS.get(name, name)}.", field=name)
+        raise DomainError(
+            "invalid_value", f"Champ obligatoire : {LABELS.get(name, name)}.", field=name
+        )
     if len(value) > max_len:
-        raise DomainError("invalid_value", f"Texte trop long : {LABELS.get(name, name)}.", field=name)
+        raise DomainError(
+            "invalid_value", f"Texte trop long : {LABELS.get(name, name)}.", field=name
+        )
     return value
 
 
@@ -29,16 +33,21 @@ def optional(name: str, max_len: int = 200) -> str | None:
     return text(name, required=False, max_len=max_len) or None
 
 
-def integer(name: str, *, minimum: int | None = None, maximum: int | None = None,
-            required: bool = True) -> int | None:
+def integer(
+    name: str, *, minimum: int | None = None, maximum: int | None = None, required: bool = True
+) -> int | None:
     raw = (request.form.get(name) or "").strip().replace("\u202f", "").replace(" ", "")
     if not raw and not required:
         return None
     if not raw.lstrip("-").isdigit():
-        raise DomainError("invalid_value", f"Nombre entier attendu : {LABELS.get(name, name)}.", field=name)
+        raise DomainError(
+            "invalid_value", f"Nombre entier attendu : {LABELS.get(name, name)}.", field=name
+        )
     value = int(raw)
     if (minimum is not None and value < minimum) or (maximum is not None and value > maximum):
-        raise DomainError("invalid_value", f"Valeur hors limites : {LABELS.get(name, name)}.", field=name)
+        raise DomainError(
+            "invalid_value", f"Valeur hors limites : {LABELS.get(name, name)}.", field=name
+        )
     return value
 
 
@@ -52,8 +61,9 @@ def euros(name: str) -> int:
     try:
         cents = parse_eur(text(name, max_len=30))
     except ValueError:
-        raise DomainError("invalid_amount", "Montant invalide : écrivez par exemple 1500 ou 1 500,00.",
-                          field=name) from None
+        raise DomainError(
+            "invalid_amount", "Montant invalide : écrivez par exemple 1500 ou 1 500,00.", field=name
+        ) from None
     if cents <= 0:
         raise DomainError("invalid_amount")
     return cents
@@ -66,8 +76,9 @@ def day(name: str, *, required: bool = True) -> date | None:
     try:
         return date.fromisoformat(raw)
     except ValueError:
-        raise DomainError("invalid_dates", f"Date invalide : {LABELS.get(name, name)} (AAAA-MM-JJ).",
-                          field=name) from None
+        raise DomainError(
+            "invalid_dates", f"Date invalide : {LABELS.get(name, name)} (AAAA-MM-JJ).", field=name
+        ) from None
 
 
 def need_day(name: str) -> date:
@@ -115,11 +126,27 @@ def refuse(exc: DomainError, template: str, **context: Any) -> tuple[str, int]:
 
 
 LABELS = {
-    "email": "adresse électronique", "name": "nom", "password": "mot de passe", "siret": "SIRET",
-    "street": "rue", "postcode": "code postal", "town": "ville", "commune_insee": "code commune INSEE",
-    "books": "nombre de carnets", "amount": "montant", "received_on": "date de réception",
-    "valid_from": "début de validité", "valid_until": "fin de validité", "grace_days": "délai de grâce",
-    "face_value": "valeur faciale", "vouchers_per_book": "chèques par carnet", "serial": "numéro de carnet",
-    "local_reference": "référence locale", "label": "label", "holder_name": "titulaire du compte",
-    "iban": "IBAN", "cancel_window_minutes": "délai d'annulation", "communes": "communes",
+    "email": "adresse électronique",
+    "name": "nom",
+    "password": "mot de passe",
+    "siret": "SIRET",
+    "street": "rue",
+    "postcode": "code postal",
+    "town": "ville",
+    "commune_insee": "code commune INSEE",
+    "books": "nombre de carnets",
+    "amount": "montant",
+    "received_on": "date de réception",
+    "valid_from": "début de validité",
+    "valid_until": "fin de validité",
+    "grace_days": "délai de grâce",
+    "face_value": "valeur faciale",
+    "vouchers_per_book": "chèques par carnet",
+    "serial": "numéro de carnet",
+    "local_reference": "référence locale",
+    "label": "label",
+    "holder_name": "titulaire du compte",
+    "iban": "IBAN",
+    "cancel_window_minutes": "délai d'annulation",
+    "communes": "communes",
 }

@@ -28,7 +28,11 @@ from voucher.web.auth import current_actor, current_org_id, role_required
 from voucher.web.db import db
 
 bp = Blueprint("funder", __name__, url_prefix="/financeur")
-POLICY_FR = {"flag": "accepter et signaler", "hold": "mettre en attente de vérification", "refuse": "refuser"}
+POLICY_FR = {
+    "flag": "accepter et signaler",
+    "hold": "mettre en attente de vérification",
+    "refuse": "refuser",
+}
 FUNDER = "funder"
 
 
@@ -50,9 +54,14 @@ def index() -> str:
 
 
 def _form_context(**extra: Any) -> dict[str, Any]:
-    return {"funders": [(i, n) for i, n in q.funder_orgs(db()) if i != current_org_id()],
-            "zones": q.zones(db()), "structures": q.structures(db()), "policies": POLICY_FR,
-            "rules": fraud.CATALOGUE, **extra}
+    return {
+        "funders": [(i, n) for i, n in q.funder_orgs(db()) if i != current_org_id()],
+        "zones": q.zones(db()),
+        "structures": q.structures(db()),
+        "policies": POLICY_FR,
+        "rules": fraud.CATALOGUE,
+        **extra,
+    }
 
 
 def percent(bp: int) -> str:
@@ -61,11 +70,15 @@ def percent(bp: int) -> str:
 
 
 def _funders_from_form() -> list[tuple[int, int]]:
-    shares = [(current_org_id(), forms.share_bp(request.form.get("own_share") or "100", "own_share"))]
+    shares = [
+        (current_org_id(), forms.share_bp(request.form.get("own_share") or "100", "own_share"))
+    ]
     for n in (1, 2):
         other = forms.integer(f"cofunder_{n}", required=False)
         if other:
-            shares.append((other, forms.share_bp(request.form.get(f"share_{n}") or "", f"share_{n}")))
+            shares.append(
+                (other, forms.share_bp(request.form.get(f"share_{n}") or "", f"share_{n}"))
+            )
     return shares
 
 
@@ -76,8 +89,10 @@ def _thresholds_from_form() -> dict[str, Any]:
     try:
         parsed = json.loads(raw)
     except ValueError:
-        raise DomainError("invalid_fraud_thresholds",
-                          "Seuils anti-fraude : ce n'est pas du JSON valide (voir l'exemple sous le champ).") from None
+        raise DomainError(
+            "invalid_fraud_thresholds",
+            "Seuils anti-fraude : ce n'est pas du JSON valide (voir l'exemple sous le champ).",
+        ) from None
     return fraud.validate(parsed)
 
 
@@ -92,14 +107,20 @@ def new_programme() -> Any:
         return render_template("funder/programme_form.html", **_form_context())
     try:
         spec = reference.ProgrammeSpec(
-            name=forms.text("name"), face_value_cents=forms.euros("face_value"),
+            name=forms.text("name"),
+            face_value_cents=forms.euros("face_value"),
             vouchers_per_book=forms.need_int("vouchers_per_book", minimum=1, maximum=50),
-            valid_from=forms.need_day("valid_from"), valid_until=forms.need_day("valid_until"),
+            valid_from=forms.need_day("valid_from"),
+            valid_until=forms.need_day("valid_until"),
             grace_days=forms.need_int("grace_days", minimum=0, maximum=366),
             cancel_window_minutes=forms.need_int("cancel_window_minutes", minimum=0, maximum=1440),
-            handout_policy=forms.text("handout_policy", max_len=10), funders=_funders_from_form(),
-            zone_ids=forms.ids("zones"), structure_ids=forms.ids("structures"),
-            label_names=_labels_from_form(), fraud_thresholds=_thresholds_from_form())
+            handout_policy=forms.text("handout_policy", max_len=10),
+            funders=_funders_from_form(),
+            zone_ids=forms.ids("zones"),
+            structure_ids=forms.ids("structures"),
+            label_names=_labels_from_form(),
+            fraud_thresholds=_thresholds_from_form(),
+        )
         programme = reference.create_programme(db(), current_actor(), spec)
     except DomainError as exc:
         return forms.refuse(exc, "funder/programme_form.html", **_form_context())
@@ -111,12 +132,27 @@ def _page_context(programme: Programme) -> dict[str, Any]:
     session = db()
     follow = q.followup(session, programme)
     funders = q.funders(session, programme.id)
-    available = {fid: -journal.balance(session, funder_funds(fid, programme.id)) for fid, _, _ in funders}
-    chart = followup_svg(follow.months, follow.series, title=f"Suivi de {programme.name}") if follow.months else None
-    return {"programme": programme, "follow": follow, "chart": chart, "month_label": month_label,
-            "funders": funders, "available": available, "batches": q.batches(session, programme.id),
-            "funds": q.funds_received(session, programme.id), "prescribers": q.prescribers(session),
-            "policies": POLICY_FR, "percent": percent}
+    available = {
+        fid: -journal.balance(session, funder_funds(fid, programme.id)) for fid, _, _ in funders
+    }
+    chart = (
+        followup_svg(follow.months, follow.series, title=f"Suivi de {programme.name}")
+        if follow.months
+        else None
+    )
+    return {
+        "programme": programme,
+        "follow": follow,
+        "chart": chart,
+        "month_label": month_label,
+        "funders": funders,
+        "available": available,
+        "batches": q.batches(session, programme.id),
+        "funds": q.funds_received(session, programme.id),
+        "prescribers": q.prescribers(session),
+        "policies": POLICY_FR,
+        "percent": percent,
+    }
 
 
 @bp.get("/dispositifs/<int:programme_id>")
@@ -135,24 +171,32 @@ def _edit_context(programme: Programme) -> dict[str, Any]:
     accepted = programme_edit.acceptance(session, programme.id)
     shares = q.funders(session, programme.id)
     own = next((bp for fid, _, bp in shares if fid == current_org_id()), 10_000)
-    return _form_context(programme=programme, issued=programme_edit.has_batches(session, programme.id),
-                         accepted=accepted, own_share=percent(own),
-                         cofunders=[(fid, percent(bp)) for fid, _, bp in shares if fid != current_org_id()],
-                         thresholds=json.dumps(programme.fraud_thresholds or {}, indent=2, ensure_ascii=False))
+    return _form_context(
+        programme=programme,
+        issued=programme_edit.has_batches(session, programme.id),
+        accepted=accepted,
+        own_share=percent(own),
+        cofunders=[(fid, percent(bp)) for fid, _, bp in shares if fid != current_org_id()],
+        thresholds=json.dumps(programme.fraud_thresholds or {}, indent=2, ensure_ascii=False),
+    )
 
 
 @bp.get("/dispositifs/<int:programme_id>/modifier")
 @role_required(FUNDER)
 def edit_programme(programme_id: int) -> str:
-    return render_template("funder/programme_edit.html", **_edit_context(programme_or_404(programme_id)))
+    return render_template(
+        "funder/programme_edit.html", **_edit_context(programme_or_404(programme_id))
+    )
 
 
 def _changes_from_form(issued: bool) -> programme_edit.ProgrammeChanges:
     changes = programme_edit.ProgrammeChanges(
-        name=forms.text("name"), valid_until=forms.need_day("valid_until"),
+        name=forms.text("name"),
+        valid_until=forms.need_day("valid_until"),
         grace_days=forms.need_int("grace_days", minimum=0, maximum=366),
         cancel_window_minutes=forms.need_int("cancel_window_minutes", minimum=0, maximum=1440),
-        handout_policy=forms.text("handout_policy", max_len=10))
+        handout_policy=forms.text("handout_policy", max_len=10),
+    )
     if not issued:
         changes.face_value_cents = forms.euros("face_value")
         changes.vouchers_per_book = forms.need_int("vouchers_per_book", minimum=1, maximum=50)
@@ -167,7 +211,9 @@ def _edit(programme_id: int, action: Any, done: str) -> Any:
         action(programme)
     except DomainError as exc:
         status = forms.fail(exc)
-        return render_template("funder/programme_edit.html", **_edit_context(programme_or_404(programme_id))), status
+        return render_template(
+            "funder/programme_edit.html", **_edit_context(programme_or_404(programme_id))
+        ), status
     flash(done, "success")
     return redirect(url_for("funder.edit_programme", programme_id=programme_id), code=303)
 
@@ -178,8 +224,11 @@ def update_programme(programme_id: int) -> Any:
     def act(programme: Programme) -> None:
         changes = _changes_from_form(programme_edit.has_batches(db(), programme.id))
         if changes.funders is not None and current_org_id() not in {f for f, _ in changes.funders}:
-            raise DomainError("invalid_value", "Votre organisation doit rester parmi les financeurs.")
+            raise DomainError(
+                "invalid_value", "Votre organisation doit rester parmi les financeurs."
+            )
         programme_edit.update_programme(db(), current_actor(), programme.id, changes)
+
     return _edit(programme_id, act, "Dispositif mis à jour.")
 
 
@@ -187,8 +236,17 @@ def update_programme(programme_id: int) -> Any:
 @role_required(FUNDER)
 def update_acceptance(programme_id: int) -> Any:
     def act(programme: Programme) -> None:
-        programme_edit.set_acceptance(db(), current_actor(), programme.id, programme_edit.Acceptance(
-            zone_ids=forms.ids("zones"), structure_ids=forms.ids("structures"), label_names=_labels_from_form()))
+        programme_edit.set_acceptance(
+            db(),
+            current_actor(),
+            programme.id,
+            programme_edit.Acceptance(
+                zone_ids=forms.ids("zones"),
+                structure_ids=forms.ids("structures"),
+                label_names=_labels_from_form(),
+            ),
+        )
+
     return _edit(programme_id, act, "Lieux, zones et labels acceptés mis à jour.")
 
 
@@ -196,7 +254,10 @@ def update_acceptance(programme_id: int) -> Any:
 @role_required(FUNDER)
 def update_thresholds(programme_id: int) -> Any:
     def act(programme: Programme) -> None:
-        programme_edit.set_fraud_thresholds(db(), current_actor(), programme.id, _thresholds_from_form())
+        programme_edit.set_fraud_thresholds(
+            db(), current_actor(), programme.id, _thresholds_from_form()
+        )
+
     return _edit(programme_id, act, "Seuils anti-fraude mis à jour.")
 
 

@@ -11,7 +11,6 @@ from __future__ import annotations
 from typing import Any
 
 from flask import Response, abort, flash, redirect, render_template, request, url_for
-
 from werkzeug.wsgi import wrap_file
 
 from voucher.db import funder_queries as q
@@ -39,19 +38,31 @@ def batch_or_404(batch_id: int) -> Batch:
 def issue_batch(programme_id: int) -> Any:
     programme = programme_or_404(programme_id)
     try:
-        batch = issuance.issue_batch(db(), current_actor(), programme_id=programme_id,
-                                     prescriber_id=forms.need_int("prescriber_id"),
-                                     books=forms.need_int("books", minimum=1, maximum=issuance.MAX_BOOKS))
+        batch = issuance.issue_batch(
+            db(),
+            current_actor(),
+            programme_id=programme_id,
+            prescriber_id=forms.need_int("prescriber_id"),
+            books=forms.need_int("books", minimum=1, maximum=issuance.MAX_BOOKS),
+        )
     except DomainError as exc:
         return programme_page_refused(programme, exc)
-    flash(f"Lot n° {batch.id} émis : {batch.books_count} carnets. Relisez l'épreuve puis validez-la.", "success")
+    flash(
+        f"Lot n° {batch.id} émis : {batch.books_count} carnets. Relisez l'épreuve puis validez-la.",
+        "success",
+    )
     return redirect(url_for("funder.batch", batch_id=batch.id), code=303)
 
 
 def _batch_context(batch: Batch) -> dict[str, Any]:
     programme = programme_or_404(batch.programme_id)
     row = next(b for b in q.batches(db(), programme.id) if b.id == batch.id)
-    return {"batch": batch, "row": row, "programme": programme, "printing": printing_bridge.available()}
+    return {
+        "batch": batch,
+        "row": row,
+        "programme": programme,
+        "printing": printing_bridge.available(),
+    }
 
 
 @bp.get("/lots/<int:batch_id>")
@@ -61,9 +72,16 @@ def batch(batch_id: int) -> str:
 
 
 def _download(download: printing_bridge.Download) -> Response:
-    headers = {"Content-Disposition": f'attachment; filename="{download.filename}"', "Cache-Control": "no-store"}
-    return Response(wrap_file(request.environ, download.body), mimetype=download.mimetype,
-                    direct_passthrough=True, headers=headers)
+    headers = {
+        "Content-Disposition": f'attachment; filename="{download.filename}"',
+        "Cache-Control": "no-store",
+    }
+    return Response(
+        wrap_file(request.environ, download.body),
+        mimetype=download.mimetype,
+        direct_passthrough=True,
+        headers=headers,
+    )
 
 
 def _print_step(batch_id: int, make: Any) -> Any:
@@ -72,7 +90,9 @@ def _print_step(batch_id: int, make: Any) -> Any:
         return _download(make(db(), current_actor(), found.id))
     except DomainError as exc:
         status = forms.fail(exc)
-        return render_template("funder/batch.html", **_batch_context(batch_or_404(batch_id))), status
+        return render_template(
+            "funder/batch.html", **_batch_context(batch_or_404(batch_id))
+        ), status
 
 
 @bp.post("/lots/<int:batch_id>/epreuve")
@@ -99,7 +119,9 @@ def _batch_action(batch_id: int, action: Any, done: str) -> Any:
         action(found)
     except DomainError as exc:
         status = forms.fail(exc)
-        return render_template("funder/batch.html", **_batch_context(batch_or_404(batch_id))), status
+        return render_template(
+            "funder/batch.html", **_batch_context(batch_or_404(batch_id))
+        ), status
     flash(done, "success")
     return redirect(url_for("funder.batch", batch_id=batch_id), code=303)
 
@@ -107,15 +129,21 @@ def _batch_action(batch_id: int, action: Any, done: str) -> Any:
 @bp.post("/lots/<int:batch_id>/approuver")
 @role_required(FUNDER)
 def approve_proof(batch_id: int) -> Any:
-    return _batch_action(batch_id, lambda b: printing_bridge.approve(db(), current_actor(), b.id),
-                         "Épreuve validée : le fichier de production peut être téléchargé.")
+    return _batch_action(
+        batch_id,
+        lambda b: printing_bridge.approve(db(), current_actor(), b.id),
+        "Épreuve validée : le fichier de production peut être téléchargé.",
+    )
 
 
 @bp.post("/lots/<int:batch_id>/activer")
 @role_required(FUNDER)
 def activate(batch_id: int) -> Any:
-    return _batch_action(batch_id, lambda b: issuance.activate_batch(db(), current_actor(), b.id),
-                         "Lot activé : ses chèques peuvent être remis et encaissés.")
+    return _batch_action(
+        batch_id,
+        lambda b: issuance.activate_batch(db(), current_actor(), b.id),
+        "Lot activé : ses chèques peuvent être remis et encaissés.",
+    )
 
 
 @bp.post("/dispositifs/<int:programme_id>/versements")
@@ -124,15 +152,22 @@ def record_funds(programme_id: int) -> Any:
     programme = programme_or_404(programme_id)
     try:
         issuance.record_funds_received(
-            db(), current_actor(), programme_id=programme_id, funder_id=forms.need_int("funder_id"),
-            amount_cents=forms.euros("amount"), received_on=forms.day("received_on", required=False)
-            or utcnow().date(), reference=forms.optional("reference", 140))
+            db(),
+            current_actor(),
+            programme_id=programme_id,
+            funder_id=forms.need_int("funder_id"),
+            amount_cents=forms.euros("amount"),
+            received_on=forms.day("received_on", required=False) or utcnow().date(),
+            reference=forms.optional("reference", 140),
+        )
     except DomainError as exc:
         return programme_page_refused(programme, exc)
     waiting = [b for b in q.batches(db(), programme_id) if b.status == "issued"]
     hint = " Vous pouvez maintenant activer les lots en attente ci-dessous." if waiting else ""
     flash("Versement enregistré." + hint, "success")
-    return redirect(url_for("funder.programme", programme_id=programme_id, _anchor="lots"), code=303)
+    return redirect(
+        url_for("funder.programme", programme_id=programme_id, _anchor="lots"), code=303
+    )
 
 
 @bp.post("/dispositifs/<int:programme_id>/carnet-perdu")
@@ -142,11 +177,16 @@ def report_book(programme_id: int) -> Any:
     try:
         serial = forms.need_int("serial", minimum=1)
         if q.book_in(db(), serial, {programme_id}) is None:
-            raise DomainError("invalid_value", f"Aucun carnet n° {serial} dans ce dispositif.", field="serial")
+            raise DomainError(
+                "invalid_value", f"Aucun carnet n° {serial} dans ce dispositif.", field="serial"
+            )
         reason = request.form.get("reason", "")
         issuance.report_book(db(), current_actor(), serial, reason=reason)
     except DomainError as exc:
         return programme_page_refused(programme, exc)
-    flash(f"Carnet n° {serial} déclaré {REASONS_FR[reason]} : ses chèques non utilisés sont annulés "
-          "et seront refusés à l'accueil.", "success")
+    flash(
+        f"Carnet n° {serial} déclaré {REASONS_FR[reason]} : ses chèques non utilisés sont annulés "
+        "et seront refusés à l'accueil.",
+        "success",
+    )
     return redirect(url_for("funder.programme", programme_id=programme_id), code=303)

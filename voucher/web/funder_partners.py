@@ -28,12 +28,18 @@ from voucher.web.db import db
 from voucher.web.funder import FUNDER, bp
 
 KINDS_FR = {"rural": "rurale", "urban": "urbaine"}
-BANK_STATUS_FR = {"pending": "à valider", "validated": "validé", "rejected": "rejeté", "replaced": "remplacé"}
+BANK_STATUS_FR = {
+    "pending": "à valider",
+    "validated": "validé",
+    "rejected": "rejeté",
+    "replaced": "remplacé",
+}
 PARTNER_ROLES = {k: v for k, v in ORG_ROLES_FR.items() if k in ("prescriber", "structure")}
 MAX_IMPORT_BYTES = 5 * 1024 * 1024
 
 
 # ---- pilot zones ---------------------------------------------------------------------
+
 
 def _zones_page(status: int = 200) -> tuple[str, int]:
     return render_template("funder/zones.html", zones=fq.zones(db()), kinds=KINDS_FR), status
@@ -54,8 +60,18 @@ def parse_communes(text: str) -> list[tuple[str, str | None, int | None]]:
             continue
         density = parts[2] if len(parts) > 2 and parts[2] else None
         if density is not None and density not in ("1", "2", "3"):
-            raise DomainError("invalid_value", f"Ligne {number} : la densité doit valoir 1, 2 ou 3.", field="communes")
-        out.append((parts[0], (parts[1] if len(parts) > 1 else "") or None, int(density) if density else None))
+            raise DomainError(
+                "invalid_value",
+                f"Ligne {number} : la densité doit valoir 1, 2 ou 3.",
+                field="communes",
+            )
+        out.append(
+            (
+                parts[0],
+                (parts[1] if len(parts) > 1 else "") or None,
+                int(density) if density else None,
+            )
+        )
     if not out:
         raise DomainError("invalid_value", "Indiquez au moins une commune.", field="communes")
     return out
@@ -65,8 +81,13 @@ def parse_communes(text: str) -> list[tuple[str, str | None, int | None]]:
 @role_required(FUNDER)
 def create_zone() -> Any:
     try:
-        zone = reference.create_zone(db(), current_actor(), name=forms.text("name"), kind=forms.text("kind", max_len=5),
-                                     communes=parse_communes(request.form.get("communes") or ""))
+        zone = reference.create_zone(
+            db(),
+            current_actor(),
+            name=forms.text("name"),
+            kind=forms.text("kind", max_len=5),
+            communes=parse_communes(request.form.get("communes") or ""),
+        )
     except DomainError as exc:
         return _zones_page(forms.fail(exc))
     flash(f"Zone « {zone.name} » créée ({len(zone.communes)} communes).", "success")
@@ -75,11 +96,17 @@ def create_zone() -> Any:
 
 # ---- organisations -------------------------------------------------------------------
 
+
 def _orgs_page(status: int = 200, report: partners.ImportReport | None = None) -> tuple[str, int]:
     search = (request.args.get("q") or "").strip()[:100]
-    return render_template("funder/organisations.html", orgs=pq.directory(db(), search), search=search, report=report,
-                           org_roles_fr=PARTNER_ROLES,
-                           org_form_action=url_for("funder.create_organisation")), status
+    return render_template(
+        "funder/organisations.html",
+        orgs=pq.directory(db(), search),
+        search=search,
+        report=report,
+        org_roles_fr=PARTNER_ROLES,
+        org_form_action=url_for("funder.create_organisation"),
+    ), status
 
 
 @bp.get("/organisations")
@@ -94,11 +121,21 @@ def create_organisation() -> Any:
     try:
         roles = {r for r in PARTNER_ROLES if request.form.get(f"role_{r}")}
         if not roles:
-            raise DomainError("invalid_value", "Choisissez au moins un rôle : prescripteur ou lieu.", field="roles")
+            raise DomainError(
+                "invalid_value",
+                "Choisissez au moins un rôle : prescripteur ou lieu.",
+                field="roles",
+            )
         org = reference.create_organisation(
-            db(), current_actor(), name=forms.text("name"), siret=forms.optional("siret", 20),
-            address=address_from_form(), commune_insee=forms.optional("commune_insee", 5), roles=roles,
-            email=forms.optional("email"))
+            db(),
+            current_actor(),
+            name=forms.text("name"),
+            siret=forms.optional("siret", 20),
+            address=address_from_form(),
+            commune_insee=forms.optional("commune_insee", 5),
+            roles=roles,
+            email=forms.optional("email"),
+        )
     except DomainError as exc:
         return _orgs_page(forms.fail(exc))
     flash(f"Organisation « {org.name} » créée.", "success")
@@ -114,15 +151,25 @@ def import_organisations() -> Any:
             raise DomainError("import_empty", "Choisissez un fichier CSV ou JSON à importer.")
         data = upload.read(MAX_IMPORT_BYTES + 1)
         if len(data) > MAX_IMPORT_BYTES:
-            raise DomainError("import_too_large", "Fichier trop volumineux (5 Mo au plus par import).")
+            raise DomainError(
+                "import_too_large", "Fichier trop volumineux (5 Mo au plus par import)."
+            )
         roles = {r for r in PARTNER_ROLES if request.form.get(f"import_{r}")}
         if not roles:
-            raise DomainError("invalid_value", "Choisissez au moins un rôle pour les lieux importés.", field="roles")
-        report = partners.import_lieux(db(), current_actor(), lieux.parse(data, upload.filename or ""), roles)
+            raise DomainError(
+                "invalid_value",
+                "Choisissez au moins un rôle pour les lieux importés.",
+                field="roles",
+            )
+        report = partners.import_lieux(
+            db(), current_actor(), lieux.parse(data, upload.filename or ""), roles
+        )
     except DomainError as exc:
         return _orgs_page(forms.fail(exc))
-    flash(f"Import terminé : {len(report.created)} organisations créées, {len(report.skipped)} lignes ignorées.",
-          "success")
+    flash(
+        f"Import terminé : {len(report.created)} organisations créées, {len(report.skipped)} lignes ignorées.",
+        "success",
+    )
     return _orgs_page(200, report)
 
 
@@ -136,9 +183,16 @@ def org_or_404(org_id: int) -> Organisation:
 def _org_page(org: Organisation, status: int = 200) -> tuple[str, int]:
     bank = pq.bank_history(db(), org.id)
     authors = {acc.id: partners.entered_by(db(), acc.id) for acc, _ in bank}
-    return render_template("funder/organisation.html", org=org, labels=admin_queries.labels(db(), org.id), bank=bank,
-                           authors=authors, me=current_actor().user_id, bank_status=BANK_STATUS_FR,
-                           org_roles_fr=ORG_ROLES_FR), status
+    return render_template(
+        "funder/organisation.html",
+        org=org,
+        labels=admin_queries.labels(db(), org.id),
+        bank=bank,
+        authors=authors,
+        me=current_actor().user_id,
+        bank_status=BANK_STATUS_FR,
+        org_roles_fr=ORG_ROLES_FR,
+    ), status
 
 
 @bp.get("/organisations/<int:org_id>")
@@ -161,9 +215,18 @@ def _org_action(org_id: int, action: Any, done: str) -> Any:
 @bp.post("/organisations/<int:org_id>/labels")
 @role_required(FUNDER)
 def add_label(org_id: int) -> Any:
-    return _org_action(org_id, lambda org: reference.add_label(
-        db(), current_actor(), org.id, forms.text("label", max_len=100), forms.need_day("valid_from"),
-        forms.day("valid_until", required=False)), "Label ajouté.")
+    return _org_action(
+        org_id,
+        lambda org: reference.add_label(
+            db(),
+            current_actor(),
+            org.id,
+            forms.text("label", max_len=100),
+            forms.need_day("valid_from"),
+            forms.day("valid_until", required=False),
+        ),
+        "Label ajouté.",
+    )
 
 
 @bp.post("/organisations/<int:org_id>/rib")
@@ -172,19 +235,34 @@ def set_bank_details(org_id: int) -> Any:
     def act(org: Organisation) -> None:
         if not org.is_structure:
             raise DomainError("not_a_structure")
-        reference.set_bank_details(db(), current_actor(), org.id, holder_name=forms.text("holder_name", max_len=140),
-                                   iban=forms.text("iban", max_len=50), bic=forms.optional("bic", 15))
-    return _org_action(org_id, act, "Coordonnées bancaires enregistrées : une autre personne doit maintenant "
-                                    "les vérifier et les valider.")
+        reference.set_bank_details(
+            db(),
+            current_actor(),
+            org.id,
+            holder_name=forms.text("holder_name", max_len=140),
+            iban=forms.text("iban", max_len=50),
+            bic=forms.optional("bic", 15),
+        )
+
+    return _org_action(
+        org_id,
+        act,
+        "Coordonnées bancaires enregistrées : une autre personne doit maintenant "
+        "les vérifier et les valider.",
+    )
 
 
 def _decide(org_id: int, account_id: int, validate: bool) -> Any:
     account = db().get(BankAccount, account_id)
     if account is None or account.organisation_id != org_id:
         abort(404)
-    return _org_action(org_id, lambda org: partners.decide_bank_details(
-        db(), current_actor(), account_id, validate=validate, note=forms.optional("note", 500)),
-        "Coordonnées bancaires validées." if validate else "Coordonnées bancaires rejetées.")
+    return _org_action(
+        org_id,
+        lambda org: partners.decide_bank_details(
+            db(), current_actor(), account_id, validate=validate, note=forms.optional("note", 500)
+        ),
+        "Coordonnées bancaires validées." if validate else "Coordonnées bancaires rejetées.",
+    )
 
 
 @bp.post("/organisations/<int:org_id>/rib/<int:account_id>/valider")

@@ -12,9 +12,20 @@ from voucher.domain.errors import MESSAGES
 from voucher.web.desk import ADVICE
 
 bp = Blueprint("help", __name__, url_prefix="/aide")
-DESK_REFUSALS = ("mistyped_code", "unknown_code", "already_redeemed", "held", "not_active", "expired",
-                 "not_yet_valid", "cancelled", "structure_not_labelled", "not_accepted_here",
-                 "too_many_attempts", "locked")
+DESK_REFUSALS = (
+    "mistyped_code",
+    "unknown_code",
+    "already_redeemed",
+    "held",
+    "not_active",
+    "expired",
+    "not_yet_valid",
+    "cancelled",
+    "structure_not_labelled",
+    "not_accepted_here",
+    "too_many_attempts",
+    "locked",
+)
 
 
 @bp.get("/")
@@ -24,7 +35,9 @@ def index() -> str:
 
 @bp.get("/accueil")
 def desk() -> str:
-    refusals = [(code, MESSAGES[code], ADVICE.get(code, "")) for code in DESK_REFUSALS if code in MESSAGES]
+    refusals = [
+        (code, MESSAGES[code], ADVICE.get(code, "")) for code in DESK_REFUSALS if code in MESSAGES
+    ]
     holds = [r for r in fraud.CATALOGUE if r.outcome == "hold" and r.stage == "scan"]
     return render_template("help/desk.html", refusals=refusals, holds=holds)
 

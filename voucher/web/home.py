@@ -13,9 +13,12 @@ bp = Blueprint("home", __name__)
 @bp.get("/")
 def index() -> str:
     session = db()
-    return render_template("home/index.html", programmes=queries.programme_figures(session),
-                           orgs=queries.organisation_counts(session),
-                           demo=current_app.config.get("DEMO"))
+    return render_template(
+        "home/index.html",
+        programmes=queries.programme_figures(session),
+        orgs=queries.organisation_counts(session),
+        demo=current_app.config.get("DEMO"),
+    )
 
 
 @bp.get("/healthz")

@@ -26,8 +26,14 @@ from voucher.web.db import commit_now, db
 
 bp = Blueprint("impact", __name__)
 ROLES = ("evaluator", "funder")
-FORMATS = {"csv": "CSV données ouvertes (virgule, zip)", "csv-fr": "CSV pour Excel (point-virgule, zip)",
-           "xlsx": "Classeur Excel (XLSX)", "parquet": "Parquet", "json": "JSON", "pdf": "Rapport PDF"}
+FORMATS = {
+    "csv": "CSV données ouvertes (virgule, zip)",
+    "csv-fr": "CSV pour Excel (point-virgule, zip)",
+    "xlsx": "Classeur Excel (XLSX)",
+    "parquet": "Parquet",
+    "json": "JSON",
+    "pdf": "Rapport PDF",
+}
 RESEARCH_FORMATS = ("csv", "csv-fr", "parquet")
 
 
@@ -67,13 +73,25 @@ def index() -> str:
     if name not in dom.DIMENSION_BY_TABLE:
         abort(404)
     everything = impact.scope_for(db(), current_actor())
-    grant = research.active_grant(db(), current_actor().user_id, request.args.get("programme", type=int))
+    grant = research.active_grant(
+        db(), current_actor().user_id, request.args.get("programme", type=int)
+    )
     return render_template(
-        "impact/index.html", report=report, table=report.table(name), tables=dom.DIMENSIONS,
-        programmes=impact.programmes_in(db(), everything), programme_id=request.args.get("programme", type=int),
+        "impact/index.html",
+        report=report,
+        table=report.table(name),
+        tables=dom.DIMENSIONS,
+        programmes=impact.programmes_in(db(), everything),
+        programme_id=request.args.get("programme", type=int),
         key=impact_protect.key_figures(report),
-        measures={m.code: m for m in dom.BOOK_MEASURES}, fmt=_format, formats=FORMATS, charts=impact_report.CHARTS,
-        total=TOTAL, grant=grant if current_actor().role == "evaluator" else None, research_formats=RESEARCH_FORMATS)
+        measures={m.code: m for m in dom.BOOK_MEASURES},
+        fmt=_format,
+        formats=FORMATS,
+        charts=impact_report.CHARTS,
+        total=TOTAL,
+        grant=grant if current_actor().role == "evaluator" else None,
+        research_formats=RESEARCH_FORMATS,
+    )
 
 
 @bp.get("/impact/graphique/<name>.<fmt>")
@@ -82,14 +100,23 @@ def chart(name: str, fmt: str) -> Response:
     if name not in impact_report.CHARTS or fmt not in ("png", "svg"):
         abort(404)
     body = impact_report.chart(_report(_scope()), name, fmt)
-    return Response(body, mimetype="image/svg+xml" if fmt == "svg" else "image/png",
-                    headers={"Cache-Control": "private, no-store"})
+    return Response(
+        body,
+        mimetype="image/svg+xml" if fmt == "svg" else "image/png",
+        headers={"Cache-Control": "private, no-store"},
+    )
 
 
 def _attachment(body: bytes, fmt: str, stem: str) -> Response:
     name = f"{stem}-{date.today().isoformat()}.{EXTENSIONS[fmt]}"
-    return Response(body, mimetype=MEDIA_TYPES[fmt], headers={
-        "Content-Disposition": f'attachment; filename="{name}"', "Cache-Control": "no-store"})
+    return Response(
+        body,
+        mimetype=MEDIA_TYPES[fmt],
+        headers={
+            "Content-Disposition": f'attachment; filename="{name}"',
+            "Cache-Control": "no-store",
+        },
+    )
 
 
 @bp.post("/impact/export/<fmt>")
@@ -120,9 +147,14 @@ def research_extract() -> Response:
     write(result.bundle, fmt, out)
     research.written(db(), current_actor(), result, fmt)
     ext = "csv.zip" if fmt.startswith("csv") else fmt
-    return Response(out.getvalue(), mimetype=MEDIA_TYPES[fmt], headers={
-        "Content-Disposition": f'attachment; filename="extrait-recherche-{date.today().isoformat()}.{ext}"',
-        "Cache-Control": "no-store"})
+    return Response(
+        out.getvalue(),
+        mimetype=MEDIA_TYPES[fmt],
+        headers={
+            "Content-Disposition": f'attachment; filename="extrait-recherche-{date.today().isoformat()}.{ext}"',
+            "Cache-Control": "no-store",
+        },
+    )
 
 
 def register(app: Any) -> None:

@@ -31,8 +31,12 @@ NOT_IN_STOCK = {"not_found", "book_not_held"}
 def _home_context() -> dict[str, Any]:
     session, org = db(), current_org_id()
     count, first = q.stock(session, org)
-    return {"batches": q.batches(session, org), "stock_count": count, "stock_first": first,
-            "recent": q.handed_out(session, org, limit=10)}
+    return {
+        "batches": q.batches(session, org),
+        "stock_count": count,
+        "stock_first": first,
+        "recent": q.handed_out(session, org, limit=10),
+    }
 
 
 @bp.get("/")
@@ -58,8 +62,13 @@ def acknowledge(batch_id: int) -> Any:
 
 def _form_context() -> dict[str, Any]:
     count, first = q.stock(db(), current_org_id())
-    return {"populations": vocab.POPULATIONS, "age_bands": vocab.AGE_BANDS, "statuses": vocab.STATUSES,
-            "stock_count": count, "stock_first": first}
+    return {
+        "populations": vocab.POPULATIONS,
+        "age_bands": vocab.AGE_BANDS,
+        "statuses": vocab.STATUSES,
+        "stock_count": count,
+        "stock_first": first,
+    }
 
 
 @bp.get("/remettre")
@@ -72,9 +81,14 @@ def _profile() -> handout.Profile:
     commune = forms.optional("commune_insee", 5)
     density = partners.density_of(db(), commune) if commune else None
     return handout.Profile(
-        local_reference=forms.text("local_reference", max_len=100), population=forms.text("population", max_len=30),
-        age_band=forms.text("age_band", max_len=30), social_status=forms.text("social_status", max_len=20),
-        commune_insee=commune, density_class=density, consent=bool(request.form.get("consent")))
+        local_reference=forms.text("local_reference", max_len=100),
+        population=forms.text("population", max_len=30),
+        age_band=forms.text("age_band", max_len=30),
+        social_status=forms.text("social_status", max_len=20),
+        commune_insee=commune,
+        density_class=density,
+        consent=bool(request.form.get("consent")),
+    )
 
 
 @bp.post("/remettre")
@@ -82,21 +96,37 @@ def _profile() -> handout.Profile:
 def hand_out() -> Any:
     try:
         serial = forms.need_int("serial", minimum=1)
-        handout.hand_out(db(), current_actor(), serial=serial, prescriber_id=current_org_id(),
-                         profile=_profile(), key=current_app.config["PSEUDONYM_KEY"])
+        handout.hand_out(
+            db(),
+            current_actor(),
+            serial=serial,
+            prescriber_id=current_org_id(),
+            profile=_profile(),
+            key=current_app.config["PSEUDONYM_KEY"],
+        )
     except DomainError as exc:
         if exc.code in NOT_IN_STOCK:
-            exc = DomainError("book_not_held", "Ce numéro de carnet n'est pas dans le stock de votre organisation.")
+            exc = DomainError(
+                "book_not_held",
+                "Ce numéro de carnet n'est pas dans le stock de votre organisation.",
+            )
         return forms.refuse(exc, "prescriber/hand_out.html", **_form_context())
-    flash(f"Carnet n° {serial:06d} remis. Rappelez à la personne où l'utiliser : dans un lieu labellisé.", "success")
+    flash(
+        f"Carnet n° {serial:06d} remis. Rappelez à la personne où l'utiliser : dans un lieu labellisé.",
+        "success",
+    )
     return redirect(url_for("prescriber.handed_out"), code=303)
 
 
 @bp.get("/carnets")
 @role_required(PRESCRIBER)
 def handed_out() -> str:
-    return render_template("prescriber/books.html", books=q.handed_out(db(), current_org_id()),
-                           populations=vocab.POPULATIONS, age_bands=vocab.AGE_BANDS)
+    return render_template(
+        "prescriber/books.html",
+        books=q.handed_out(db(), current_org_id()),
+        populations=vocab.POPULATIONS,
+        age_bands=vocab.AGE_BANDS,
+    )
 
 
 def register(app: Any) -> None:

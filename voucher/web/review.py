@@ -28,14 +28,24 @@ from voucher.web.db import db
 bp = Blueprint("review", __name__)
 REVIEWERS = ("funder", "finance")
 EVIDENCE_FR = {
-    "book_id": "carnet (identifiant interne)", "beneficiary_id": "bénéficiaire (identifiant interne)",
-    "count_today": "chèques ce jour-là, celui-ci compris", "max": "maximum par jour",
-    "limit": "volume habituel maximal", "day": "jour", "active_days": "jours d'activité comparés",
-    "structure_id": "lieu (identifiant interne)", "book_size": "chèques dans le carnet",
-    "first_at": "premier scan du carnet", "status": "état du passage",
+    "book_id": "carnet (identifiant interne)",
+    "beneficiary_id": "bénéficiaire (identifiant interne)",
+    "count_today": "chèques ce jour-là, celui-ci compris",
+    "max": "maximum par jour",
+    "limit": "volume habituel maximal",
+    "day": "jour",
+    "active_days": "jours d'activité comparés",
+    "structure_id": "lieu (identifiant interne)",
+    "book_size": "chèques dans le carnet",
+    "first_at": "premier scan du carnet",
+    "status": "état du passage",
 }
-SCAN_STATUS_FR = {"accepted": "accepté", "held": "en attente de vérification", "cancelled": "annulé",
-                  "rejected": "rejeté"}
+SCAN_STATUS_FR = {
+    "accepted": "accepté",
+    "held": "en attente de vérification",
+    "cancelled": "annulé",
+    "rejected": "rejeté",
+}
 
 
 def _scope() -> Scope:
@@ -43,8 +53,15 @@ def _scope() -> Scope:
 
 
 def _programmes(scope: Scope) -> list[tuple[int, str]]:
-    rows = db().execute(select(Programme.id, Programme.name).where(scope.where(Programme.id))
-                        .order_by(Programme.name)).all()
+    rows = (
+        db()
+        .execute(
+            select(Programme.id, Programme.name)
+            .where(scope.where(Programme.id))
+            .order_by(Programme.name)
+        )
+        .all()
+    )
     return [(int(i), str(n)) for i, n in rows]
 
 
@@ -67,11 +84,17 @@ def _text_arg(name: str) -> str | None:
 def queue() -> str:
     scope = _scope()
     status = _text_arg("statut") or "open"
-    rows = review_queue.list_holds(db(), scope, status=status,
-                                   programme_id=request.args.get("programme", type=int))
-    return render_template("review/queue.html", holds=rows, status=status,
-                           statuses=review_queue.STATUS_FR, programmes=_programmes(scope),
-                           programme_id=request.args.get("programme", type=int))
+    rows = review_queue.list_holds(
+        db(), scope, status=status, programme_id=request.args.get("programme", type=int)
+    )
+    return render_template(
+        "review/queue.html",
+        holds=rows,
+        status=status,
+        statuses=review_queue.STATUS_FR,
+        programmes=_programmes(scope),
+        programme_id=request.args.get("programme", type=int),
+    )
 
 
 def _hold_page(hold_id: int, status: int = 200) -> tuple[str, int]:
@@ -82,12 +105,17 @@ def _hold_page(hold_id: int, status: int = 200) -> tuple[str, int]:
         abort(404)
     day = paris_date(hold.scanned_at)
     volume = review_queue.daily_volume(session, hold.structure_id, day)
-    chart = daily_volume_svg(volume, highlight=day,
-                             label=f"Scans par jour à {hold.structure_name}")
-    return render_template("review/hold.html", hold=hold, chart=chart, volume=volume,
-                           scans=review_queue.related_scans(session, hold),
-                           evidence_labels=EVIDENCE_FR, scan_status=SCAN_STATUS_FR,
-                           same_person=hold.scanner_user_id == current_actor().user_id), status
+    chart = daily_volume_svg(volume, highlight=day, label=f"Scans par jour à {hold.structure_name}")
+    return render_template(
+        "review/hold.html",
+        hold=hold,
+        chart=chart,
+        volume=volume,
+        scans=review_queue.related_scans(session, hold),
+        evidence_labels=EVIDENCE_FR,
+        scan_status=SCAN_STATUS_FR,
+        same_person=hold.scanner_user_id == current_actor().user_id,
+    ), status
 
 
 @bp.get("/revue/<int:hold_id>")
@@ -103,7 +131,10 @@ def _decide(hold_id: int, action: str) -> Any:
             flash("Passage libéré : il sera remboursé avec le prochain relevé.", "success")
         else:
             holds.reject(db(), current_actor(), hold_id, request.form.get("note", ""))
-            flash("Passage rejeté : le chèque est annulé et sa valeur revient au financeur.", "success")
+            flash(
+                "Passage rejeté : le chèque est annulé et sa valeur revient au financeur.",
+                "success",
+            )
     except DomainError as exc:
         g.rollback = True
         if exc.code == "not_found":
@@ -126,10 +157,14 @@ def reject(hold_id: int) -> Any:
 
 
 def _flag_filter() -> flags.FlagFilter:
-    return flags.FlagFilter(programme_id=request.args.get("programme", type=int),
-                            structure_id=request.args.get("lieu", type=int),
-                            rule=_text_arg("regle"), severity=_text_arg("gravite"),
-                            since=_day_arg("du"), until=_day_arg("au"))
+    return flags.FlagFilter(
+        programme_id=request.args.get("programme", type=int),
+        structure_id=request.args.get("lieu", type=int),
+        rule=_text_arg("regle"),
+        severity=_text_arg("gravite"),
+        since=_day_arg("du"),
+        until=_day_arg("au"),
+    )
 
 
 @bp.get("/alertes")
@@ -138,19 +173,34 @@ def alerts() -> str:
     scope = _scope()
     filt = _flag_filter()
     rows = flags.list_flags(db(), scope, filt, limit=500)
-    return render_template("review/alerts.html", flags=rows, filt=filt, programmes=_programmes(scope),
-                           rules=fraud.CATALOGUE, severities=flags.SEVERITY_FR,
-                           outcomes=flags.OUTCOME_FR, query=request.query_string.decode())
+    return render_template(
+        "review/alerts.html",
+        flags=rows,
+        filt=filt,
+        programmes=_programmes(scope),
+        rules=fraud.CATALOGUE,
+        severities=flags.SEVERITY_FR,
+        outcomes=flags.OUTCOME_FR,
+        query=request.query_string.decode(),
+    )
 
 
 @bp.get("/alertes.csv")
 @role_required(*REVIEWERS)
 def alerts_csv() -> Response:
     dialect = _text_arg("format") or "excel"
-    body = flags.export_csv(flags.list_flags(db(), _scope(), _flag_filter(), limit=100_000), dialect)
+    body = flags.export_csv(
+        flags.list_flags(db(), _scope(), _flag_filter(), limit=100_000), dialect
+    )
     name = f"alertes-{date.today().isoformat()}.csv"
-    return Response(body, mimetype="text/csv", headers={
-        "Content-Disposition": f'attachment; filename="{name}"', "Cache-Control": "no-store"})
+    return Response(
+        body,
+        mimetype="text/csv",
+        headers={
+            "Content-Disposition": f'attachment; filename="{name}"',
+            "Cache-Control": "no-store",
+        },
+    )
 
 
 def register(app: Any) -> None:

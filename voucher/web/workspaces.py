@@ -42,7 +42,9 @@ def links() -> list[tuple[str, str, bool]]:
     for endpoint, label, roles in ENTRIES:
         if endpoint in current_app.view_functions and mine & set(roles):
             url = url_for(endpoint)
-            out.append((url, label, request.path == url or request.path.startswith(url.rstrip("/") + "/")))
+            out.append(
+                (url, label, request.path == url or request.path.startswith(url.rstrip("/") + "/"))
+            )
     if "help.index" in current_app.view_functions:
         url = url_for("help.index")
         out.append((url, "Aide", request.path.startswith(url)))
@@ -55,8 +57,15 @@ def organisations() -> list[tuple[int, str]]:
     ids = sorted({o for o, _ in current_user.grants})
     if len(ids) < 2:
         return []
-    rows = db().execute(select(Organisation.id, Organisation.name).where(Organisation.id.in_(ids))
-                        .order_by(Organisation.name)).all()
+    rows = (
+        db()
+        .execute(
+            select(Organisation.id, Organisation.name)
+            .where(Organisation.id.in_(ids))
+            .order_by(Organisation.name)
+        )
+        .all()
+    )
     return [(int(i), str(n)) for i, n in rows]
 
 
@@ -75,6 +84,9 @@ def register(app: Flask) -> None:
 
     @app.context_processor
     def _nav() -> dict[str, Any]:
-        return {"workspace_links": links, "workspace_organisations": organisations,
-                "chosen_org_id": lambda: session.get("org_id"),
-                "has_endpoint": lambda name: name in current_app.view_functions}
+        return {
+            "workspace_links": links,
+            "workspace_organisations": organisations,
+            "chosen_org_id": lambda: session.get("org_id"),
+            "has_endpoint": lambda name: name in current_app.view_functions,
+        }

@@ -13,7 +13,15 @@ from sqlalchemy import func, select
 
 from tests import factories as f
 from voucher.db.engine import unit_of_work
-from voucher.db.models import AuditEvent, Book, IdempotencyRecord, JournalEntry, Redemption, RefusedScan, Voucher
+from voucher.db.models import (
+    AuditEvent,
+    Book,
+    IdempotencyRecord,
+    JournalEntry,
+    Redemption,
+    RefusedScan,
+    Voucher,
+)
 from voucher.services import accounts, api_access, issuance, ledger_audit, reference
 
 
@@ -39,30 +47,59 @@ class ApiWorld:
 
 
 def codes_of(session: Any, batch_id: int) -> list[str]:
-    return list(session.scalars(select(Voucher.code).join(Book, Book.id == Voucher.book_id)
-                                .where(Book.batch_id == batch_id).order_by(Book.serial, Voucher.position)))
+    return list(
+        session.scalars(
+            select(Voucher.code)
+            .join(Book, Book.id == Voucher.book_id)
+            .where(Book.batch_id == batch_id)
+            .order_by(Book.serial, Voucher.position)
+        )
+    )
 
 
 def build(app: Flask, *, books: int = 3, **programme: object) -> ApiWorld:
     with unit_of_work(app.extensions["voucher.engine"]) as s:
         w = f.world(s, books=books, **programme)
         o = f.world(s, books=1)
-        inactive = issuance.issue_batch(s, f.ACTOR, programme_id=w.programme.id, prescriber_id=w.prescriber.id,
-                                        books=1)
-        operator = reference.create_organisation(s, f.ACTOR, name="Opérateur", siret=None, roles={"operator"})
-        world = ApiWorld(w.programme.id, w.structure.id, w.prescriber.id, w.funder_a.id, w.batch.id,
-                         w.batch.first_serial, o.programme.id, o.structure.id, o.prescriber.id, o.batch.id,
-                         o.batch.first_serial, codes_of(s, w.batch.id), codes_of(s, o.batch.id),
-                         inactive.id, codes_of(s, inactive.id))
-        for name, org, role in (("reception", w.structure.id, "reception"), ("funder", w.funder_a.id, "funder"),
-                                ("prescriber", w.prescriber.id, "prescriber"), ("finance", operator.id, "finance"),
-                                ("admin", operator.id, "admin"), ("evaluator", operator.id, "evaluator"),
-                                ("other_reception", o.structure.id, "reception"),
-                                ("other_funder", o.funder_a.id, "funder"),
-                                ("other_prescriber", o.prescriber.id, "prescriber"),
-                                ("reception_2", w.structure.id, "reception"),
-                                ("revoked", w.structure.id, "reception")):
-            new = api_access.create_key(s, f.ACTOR, organisation_id=org, role=role, name=f"clé {name}")
+        inactive = issuance.issue_batch(
+            s, f.ACTOR, programme_id=w.programme.id, prescriber_id=w.prescriber.id, books=1
+        )
+        operator = reference.create_organisation(
+            s, f.ACTOR, name="Opérateur", siret=None, roles={"operator"}
+        )
+        world = ApiWorld(
+            w.programme.id,
+            w.structure.id,
+            w.prescriber.id,
+            w.funder_a.id,
+            w.batch.id,
+            w.batch.first_serial,
+            o.programme.id,
+            o.structure.id,
+            o.prescriber.id,
+            o.batch.id,
+            o.batch.first_serial,
+            codes_of(s, w.batch.id),
+            codes_of(s, o.batch.id),
+            inactive.id,
+            codes_of(s, inactive.id),
+        )
+        for name, org, role in (
+            ("reception", w.structure.id, "reception"),
+            ("funder", w.funder_a.id, "funder"),
+            ("prescriber", w.prescriber.id, "prescriber"),
+            ("finance", operator.id, "finance"),
+            ("admin", operator.id, "admin"),
+            ("evaluator", operator.id, "evaluator"),
+            ("other_reception", o.structure.id, "reception"),
+            ("other_funder", o.funder_a.id, "funder"),
+            ("other_prescriber", o.prescriber.id, "prescriber"),
+            ("reception_2", w.structure.id, "reception"),
+            ("revoked", w.structure.id, "reception"),
+        ):
+            new = api_access.create_key(
+                s, f.ACTOR, organisation_id=org, role=role, name=f"clé {name}"
+            )
             world.keys[name], world.key_ids[name] = new.secret, new.key.id
         accounts.revoke_api_key(s, f.ACTOR, world.key_ids["revoked"])
     return world
@@ -86,7 +123,9 @@ class Api:
     def get(self, path: str, headers: dict[str, str] | None = None, **kw: Any) -> Any:
         return self.client.get(path, headers=self._headers(headers), **kw)
 
-    def post(self, path: str, json: Any = None, headers: dict[str, str] | None = None, **kw: Any) -> Any:
+    def post(
+        self, path: str, json: Any = None, headers: dict[str, str] | None = None, **kw: Any
+    ) -> Any:
         return self.client.post(path, json=json, headers=self._headers(headers), **kw)
 
 
@@ -98,8 +137,10 @@ def as_key(client: Any, world: ApiWorld) -> Any:
 def counts(app: Flask) -> dict[str, int]:
     """What a replay must leave unchanged."""
     with unit_of_work(app.extensions["voucher.engine"]) as s:
-        return {model.__name__: int(s.scalar(select(func.count()).select_from(model)) or 0)
-                for model in (Redemption, JournalEntry, RefusedScan, IdempotencyRecord, AuditEvent)}
+        return {
+            model.__name__: int(s.scalar(select(func.count()).select_from(model)) or 0)
+            for model in (Redemption, JournalEntry, RefusedScan, IdempotencyRecord, AuditEvent)
+        }
 
 
 def ledger_ok(app: Flask) -> bool:

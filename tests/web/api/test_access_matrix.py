@@ -52,6 +52,10 @@ def test_every_endpoint_answers_each_role_as_documented(as_key, world, role):
         elif role == "revoked":
             problem(r, 401, "invalid_api_key")
         elif role in allowed:
-            assert r.status_code not in (401, 403) and r.status_code < 500, (method, path, r.get_data(as_text=True))
+            assert r.status_code not in (401, 403) and r.status_code < 500, (
+                method,
+                path,
+                r.get_data(as_text=True),
+            )
         else:
             problem(r, 403, "forbidden")

@@ -33,14 +33,21 @@ def test_a_thousand_scans_line_up_one_by_one_and_resending_changes_nothing(app, 
     api = Api(client, big.keys["reception"])
     elsewhere = Api(client, big.keys["other_reception"])
     for n, code in enumerate(big.codes[990:993]):
-        r = elsewhere.post("/api/v1/redemptions", json={"code": code}, headers={"Idempotency-Key": f"e-{n}"})
+        r = elsewhere.post(
+            "/api/v1/redemptions", json={"code": code}, headers={"Idempotency-Key": f"e-{n}"}
+        )
         assert r.status_code == 201
     earlier = utcnow() - timedelta(hours=3)
     scans = [item(f"s-{i}", code, earlier, theme="email") for i, code in enumerate(big.codes[:990])]
-    scans += [item(f"e-{n}", code, earlier) for n, code in enumerate(big.codes[990:993])]  # redeemed elsewhere
+    scans += [
+        item(f"e-{n}", code, earlier) for n, code in enumerate(big.codes[990:993])
+    ]  # redeemed elsewhere
     scans += [item(f"m-{n}", mistyped(code), earlier) for n, code in enumerate(big.codes[993:996])]
     scans += [scans[0], scans[1]]  # the tablet sent two scans twice
-    scans += [item("bip-1", big.codes[2], earlier), item("bip-2", big.codes[3], earlier)]  # double bips
+    scans += [
+        item("bip-1", big.codes[2], earlier),
+        item("bip-2", big.codes[3], earlier),
+    ]  # double bips
     assert len(scans) == 1000
 
     r = send(api, scans)
@@ -55,21 +62,27 @@ def test_a_thousand_scans_line_up_one_by_one_and_resending_changes_nothing(app, 
     assert results[996]["redemption_id"] == results[0]["redemption_id"]
     assert [x["reason"] for x in results[998:]] == ["already_redeemed"] * 2
     assert (body["accepted"], body["held"], body["refused"]) == (992, 0, 8)
-    assert results[5]["voucher"]["code"] == big.codes[5] and results[990]["detail"] == "Ce chèque a déjà été encaissé."
+    assert (
+        results[5]["voucher"]["code"] == big.codes[5]
+        and results[990]["detail"] == "Ce chèque a déjà été encaissé."
+    )
     assert ledger_ok(app)
 
     before = counts(app)
     again = send(api, scans).get_json()
     assert counts(app) == before
-    assert [(x["status"], x["reason"], x["redemption_id"]) for x in again["results"]] == \
-        [(x["status"], x["reason"], x["redemption_id"]) for x in results]
+    assert [(x["status"], x["reason"], x["redemption_id"]) for x in again["results"]] == [
+        (x["status"], x["reason"], x["redemption_id"]) for x in results
+    ]
     assert all(x["replayed"] for x in again["results"])
     assert before["Redemption"] == 993 and before["RefusedScan"] == 3 + 3 + 2
 
 
 def test_one_refusal_does_not_undo_the_scans_around_it(as_key, world, app):
-    r = send(as_key("reception"), [item("a", world.codes[0]), item("b", world.inactive_codes[0]),
-                                   item("c", world.codes[1])])
+    r = send(
+        as_key("reception"),
+        [item("a", world.codes[0]), item("b", world.inactive_codes[0]), item("c", world.codes[1])],
+    )
     assert [x["status"] for x in r.get_json()["results"]] == ["accepted", "refused", "accepted"]
     assert r.get_json()["results"][1]["reason"] == "not_active"
     assert counts(app)["Redemption"] == 2 and ledger_ok(app)
@@ -78,11 +91,21 @@ def test_one_refusal_does_not_undo_the_scans_around_it(as_key, world, app):
 def test_batch_and_single_scans_share_their_scan_ids(as_key, world, app):
     api = as_key("reception")
     at = utcnow().replace(microsecond=0).isoformat()
-    single = api.post("/api/v1/redemptions", json={"code": world.codes[0], "scanned_at": at},
-                      headers={"Idempotency-Key": "tab-1"}).get_json()
-    r = send(api, [{"scan_id": "tab-1", "code": world.codes[0], "scanned_at": at},
-                   {"scan_id": "tab-1", "code": world.codes[1], "scanned_at": at}]).get_json()
-    assert r["results"][0]["replayed"] and r["results"][0]["redemption_id"] == single["redemption_id"]
+    single = api.post(
+        "/api/v1/redemptions",
+        json={"code": world.codes[0], "scanned_at": at},
+        headers={"Idempotency-Key": "tab-1"},
+    ).get_json()
+    r = send(
+        api,
+        [
+            {"scan_id": "tab-1", "code": world.codes[0], "scanned_at": at},
+            {"scan_id": "tab-1", "code": world.codes[1], "scanned_at": at},
+        ],
+    ).get_json()
+    assert (
+        r["results"][0]["replayed"] and r["results"][0]["redemption_id"] == single["redemption_id"]
+    )
     assert r["results"][1]["reason"] == "idempotency_key_reused"
 
 
@@ -90,8 +113,11 @@ def test_a_batch_answer_replays_in_the_single_endpoint_too(as_key, world):
     api = as_key("reception")
     scan = item("tab-3", world.codes[3])
     first = send(api, [scan]).get_json()["results"][0]
-    single = api.post("/api/v1/redemptions", json={k: v for k, v in scan.items() if k != "scan_id"},
-                      headers={"Idempotency-Key": "tab-3"})
+    single = api.post(
+        "/api/v1/redemptions",
+        json={k: v for k, v in scan.items() if k != "scan_id"},
+        headers={"Idempotency-Key": "tab-3"},
+    )
     assert single.status_code == 201 and single.headers["Idempotent-Replayed"] == "true"
     assert single.get_json()["redemption_id"] == first["redemption_id"]
 
@@ -99,12 +125,19 @@ def test_a_batch_answer_replays_in_the_single_endpoint_too(as_key, world):
 def test_a_batch_is_between_one_and_a_thousand_well_formed_scans(as_key, world):
     api = as_key("reception")
     problem(send(api, []), 422, "invalid_request")
-    errors = problem(send(api, [item("x", world.codes[0])] * 1001), 422, "invalid_request")["errors"]
+    errors = problem(send(api, [item("x", world.codes[0])] * 1001), 422, "invalid_request")[
+        "errors"
+    ]
     assert errors["scans"] == ["Entre 1 et 1000 scans par envoi."]
-    errors = problem(send(api, [{"scan_id": "x", "code": world.codes[0]}]), 422, "invalid_request")["errors"]
+    errors = problem(send(api, [{"scan_id": "x", "code": world.codes[0]}]), 422, "invalid_request")[
+        "errors"
+    ]
     assert errors == {"scans": {"0": {"scanned_at": ["Champ obligatoire."]}}}
-    naive = problem(send(api, [{"scan_id": "x", "code": world.codes[0], "scanned_at": "2026-03-01T10:00:00"}]),
-                    422, "invalid_request")
+    naive = problem(
+        send(api, [{"scan_id": "x", "code": world.codes[0], "scanned_at": "2026-03-01T10:00:00"}]),
+        422,
+        "invalid_request",
+    )
     assert "scanned_at" in naive["errors"]["scans"]["0"]
 
 

@@ -12,7 +12,12 @@ from voucher.db.models import ApiKey
 
 
 def test_no_key_wrong_key_and_revoked_key_are_401(as_key, world):
-    for api in (as_key(None), as_key("vk_000000000000.nope"), as_key("revoked"), as_key("pas-une-cle")):
+    for api in (
+        as_key(None),
+        as_key("vk_000000000000.nope"),
+        as_key("revoked"),
+        as_key("pas-une-cle"),
+    ):
         r = api.get("/api/v1/structures")
         problem(r, 401, "unauthenticated" if api.secret is None else "invalid_api_key")
         assert r.headers["WWW-Authenticate"].startswith("Bearer")
@@ -40,17 +45,27 @@ def test_unknown_routes_and_wrong_methods_are_problems(as_key, world):
 
 def test_bodies_must_be_json(as_key, world):
     api = as_key("reception")
-    r = api.client.post("/api/v1/redemptions", data="code=1", content_type="application/x-www-form-urlencoded",
-                        headers={"Authorization": f"Bearer {api.secret}", "Idempotency-Key": "f-1"})
+    r = api.client.post(
+        "/api/v1/redemptions",
+        data="code=1",
+        content_type="application/x-www-form-urlencoded",
+        headers={"Authorization": f"Bearer {api.secret}", "Idempotency-Key": "f-1"},
+    )
     problem(r, 415, "unsupported_media_type")
-    r = api.client.post("/api/v1/redemptions", data="{pas du json", content_type="application/json",
-                        headers={"Authorization": f"Bearer {api.secret}", "Idempotency-Key": "f-2"})
+    r = api.client.post(
+        "/api/v1/redemptions",
+        data="{pas du json",
+        content_type="application/json",
+        headers={"Authorization": f"Bearer {api.secret}", "Idempotency-Key": "f-2"},
+    )
     problem(r, 400, "invalid_json")
 
 
 def test_oversized_bodies_are_refused_before_reading(as_key, world, app):
     app.config["API_MAX_BODY"] = 2000
-    r = as_key("reception").post("/api/v1/redemptions/batch", json={"scans": [{"code": "1" * 60}] * 100})
+    r = as_key("reception").post(
+        "/api/v1/redemptions/batch", json={"scans": [{"code": "1" * 60}] * 100}
+    )
     problem(r, 413, "payload_too_large")
 
 
@@ -80,14 +95,19 @@ def test_the_openapi_document_and_the_docs_page_are_served_without_cdn(client):
     assert "application/problem+json" in error
     page = client.get("/api/v1/docs")
     html = page.get_data(as_text=True)
-    assert page.status_code == 200 and "POST /api/v1/redemptions" in html and 'id="code-already_redeemed"' in html
+    assert (
+        page.status_code == 200
+        and "POST /api/v1/redemptions" in html
+        and 'id="code-already_redeemed"' in html
+    )
     assert "http://" not in html and "https://" not in html and "<script" not in html
 
 
 def test_the_api_does_not_need_a_csrf_token(as_key, world, app):
     app.config["WTF_CSRF_ENABLED"] = True
-    r = as_key("reception").post("/api/v1/redemptions", json={"code": world.codes[0]},
-                                 headers={"Idempotency-Key": "csrf-1"})
+    r = as_key("reception").post(
+        "/api/v1/redemptions", json={"code": world.codes[0]}, headers={"Idempotency-Key": "csrf-1"}
+    )
     assert r.status_code == 201
 
 
@@ -103,7 +123,9 @@ def test_a_lost_database_is_a_503_problem_to_retry(as_key, world, monkeypatch):
     from voucher.services import api_reads
 
     def down(*_a, **_k):
-        raise OperationalError("SELECT 1", {}, Exception("server closed the connection unexpectedly"))
+        raise OperationalError(
+            "SELECT 1", {}, Exception("server closed the connection unexpectedly")
+        )
 
     monkeypatch.setattr(api_reads, "structures", down)
     r = as_key("reception").get("/api/v1/structures")

@@ -10,8 +10,10 @@ from tests.web.api.conftest import counts, ledger_ok, problem
 
 
 def test_a_funder_issues_a_batch_for_its_programme(as_key, world, app):
-    r = as_key("funder").post("/api/v1/batches", json={"programme_id": world.programme_id,
-                                                       "prescriber_id": world.prescriber_id, "books": 2})
+    r = as_key("funder").post(
+        "/api/v1/batches",
+        json={"programme_id": world.programme_id, "prescriber_id": world.prescriber_id, "books": 2},
+    )
     assert r.status_code == 201
     body = r.get_json()
     assert body["books_count"] == 2 and body["status"] == "issued" and body["value_cents"] == 20_000
@@ -26,16 +28,25 @@ def test_issuing_with_an_idempotency_key_never_issues_twice(as_key, world, app):
     before = counts(app)
     again = api.post("/api/v1/batches", json=spec, headers={"Idempotency-Key": "commande-17"})
     assert again.get_data() == first.get_data() and counts(app) == before
-    problem(api.post("/api/v1/batches", json={**spec, "books": 5}, headers={"Idempotency-Key": "commande-17"}),
-            422, "idempotency_key_reused")
+    problem(
+        api.post(
+            "/api/v1/batches", json={**spec, "books": 5}, headers={"Idempotency-Key": "commande-17"}
+        ),
+        422,
+        "idempotency_key_reused",
+    )
 
 
 def test_a_funder_cannot_issue_on_another_funders_programme(as_key, world):
-    r = as_key("other_funder").post("/api/v1/batches", json={"programme_id": world.programme_id,
-                                                             "prescriber_id": world.prescriber_id, "books": 1})
+    r = as_key("other_funder").post(
+        "/api/v1/batches",
+        json={"programme_id": world.programme_id, "prescriber_id": world.prescriber_id, "books": 1},
+    )
     problem(r, 404, "not_found")
-    r = as_key("funder").post("/api/v1/batches", json={"programme_id": world.programme_id,
-                                                       "prescriber_id": world.structure_id, "books": 1})
+    r = as_key("funder").post(
+        "/api/v1/batches",
+        json={"programme_id": world.programme_id, "prescriber_id": world.structure_id, "books": 1},
+    )
     problem(r, 422, "not_a_prescriber")
     problem(as_key("prescriber").post("/api/v1/batches", json={}), 403, "forbidden")
 
@@ -58,9 +69,15 @@ def test_a_funder_activates_a_funded_batch_once(as_key, world, app):
     problem(as_key("other_funder").post(path), 404, "not_found")
     problem(as_key("prescriber").post(path), 403, "forbidden")
     r = as_key("funder").post(path)
-    assert r.status_code == 200 and r.get_json()["status"] == "active" and r.get_json()["activated_at"]
+    assert (
+        r.status_code == 200 and r.get_json()["status"] == "active" and r.get_json()["activated_at"]
+    )
     problem(as_key("funder").post(path), 409, "batch_already_active")
-    assert as_key("reception").get(f"/api/v1/vouchers/{world.inactive_codes[0]}").get_json()["acceptable"]
+    assert (
+        as_key("reception")
+        .get(f"/api/v1/vouchers/{world.inactive_codes[0]}")
+        .get_json()["acceptable"]
+    )
     assert ledger_ok(app)
 
 
@@ -85,9 +102,14 @@ def test_the_codes_export_is_for_the_funder_only(as_key, world):
 
 def test_a_prescriber_hands_a_book_out_and_nothing_about_the_person_comes_back(as_key, world, app):
     path = f"/api/v1/books/{world.first_serial}/hand-out"
-    profile = {"local_reference": "ML-2026-0042", "population": "jeunes_insertion",
-               "age_band": "dix_huit_vingt_quatre", "social_status": "sans_emploi", "commune_insee": "86194",
-               "consent": True}
+    profile = {
+        "local_reference": "ML-2026-0042",
+        "population": "jeunes_insertion",
+        "age_band": "dix_huit_vingt_quatre",
+        "social_status": "sans_emploi",
+        "commune_insee": "86194",
+        "consent": True,
+    }
     problem(as_key("other_prescriber").post(path, json=profile), 404, "not_found")
     r = as_key("prescriber").post(path, json=profile)
     assert r.status_code == 200
@@ -97,24 +119,43 @@ def test_a_prescriber_hands_a_book_out_and_nothing_about_the_person_comes_back(a
     text = r.get_data(as_text=True)
     assert "ML-2026" not in text and "jeunes" not in text and "beneficiary" not in text
     problem(as_key("prescriber").post(path, json=profile), 422, "book_already_handed_out")
-    bad = problem(as_key("prescriber").post(path, json={**profile, "age_band": "quarante"}), 422, "invalid_request")
+    bad = problem(
+        as_key("prescriber").post(path, json={**profile, "age_band": "quarante"}),
+        422,
+        "invalid_request",
+    )
     assert list(bad["errors"]) == ["age_band"]
 
 
 def test_books_move_between_prescribers_and_are_reported_lost(as_key, world, app):
     serial = world.first_serial + 1
-    problem(as_key("other_funder").post(f"/api/v1/books/{serial}/move",
-                                        json={"to_prescriber_id": world.other_prescriber_id}), 404, "not_found")
-    r = as_key("funder").post(f"/api/v1/books/{serial}/move", json={"to_prescriber_id": world.other_prescriber_id})
+    problem(
+        as_key("other_funder").post(
+            f"/api/v1/books/{serial}/move", json={"to_prescriber_id": world.other_prescriber_id}
+        ),
+        404,
+        "not_found",
+    )
+    r = as_key("funder").post(
+        f"/api/v1/books/{serial}/move", json={"to_prescriber_id": world.other_prescriber_id}
+    )
     assert r.status_code == 200 and r.get_json()["holder_id"] == world.other_prescriber_id
     problem(as_key("prescriber").get(f"/api/v1/books/{serial}"), 404, "not_found")  # no longer held
     assert as_key("other_prescriber").get(f"/api/v1/books/{serial}").status_code == 200
-    lost = as_key("other_prescriber").post(f"/api/v1/books/{serial}/report", json={"reason": "lost"})
+    lost = as_key("other_prescriber").post(
+        f"/api/v1/books/{serial}/report", json={"reason": "lost"}
+    )
     assert lost.get_json()["status"] == "lost" and lost.get_json()["vouchers"] == {"cancelled": 10}
-    problem(as_key("funder").post(f"/api/v1/books/{serial}/report", json={"reason": "stolen"}), 422,
-            "book_unusable")
-    problem(as_key("funder").post(f"/api/v1/books/{serial}/report", json={"reason": "brûlé"}), 422,
-            "invalid_request")
+    problem(
+        as_key("funder").post(f"/api/v1/books/{serial}/report", json={"reason": "stolen"}),
+        422,
+        "book_unusable",
+    )
+    problem(
+        as_key("funder").post(f"/api/v1/books/{serial}/report", json={"reason": "brûlé"}),
+        422,
+        "invalid_request",
+    )
     assert ledger_ok(app)
 
 
@@ -133,7 +174,11 @@ def test_the_production_print_file_needs_an_approved_proof_and_the_funders_key(a
     problem(as_key("other_funder").get(path), 404, "not_found")
     problem(as_key("prescriber").get(path), 403, "forbidden")
     pdf = as_key("funder").get(path)
-    assert pdf.status_code == 200 and pdf.mimetype == "application/pdf" and pdf.get_data().startswith(b"%PDF")
+    assert (
+        pdf.status_code == 200
+        and pdf.mimetype == "application/pdf"
+        and pdf.get_data().startswith(b"%PDF")
+    )
     with unit_of_work(app.extensions["voucher.engine"]) as s:
         from voucher.db.models import Batch
 

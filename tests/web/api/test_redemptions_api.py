@@ -8,7 +8,9 @@ from tests.web.api.conftest import counts, ledger_ok, problem
 
 
 def scan(api, code, key, **body):
-    return api.post("/api/v1/redemptions", json={"code": code, **body}, headers={"Idempotency-Key": key})
+    return api.post(
+        "/api/v1/redemptions", json={"code": code, **body}, headers={"Idempotency-Key": key}
+    )
 
 
 def test_a_scan_is_accepted_with_the_documented_shape(as_key, world, app):
@@ -18,9 +20,15 @@ def test_a_scan_is_accepted_with_the_documented_shape(as_key, world, app):
     assert set(body) == {"redemption_id", "status", "scan_id", "scanned_at", "voucher"}
     assert body["status"] == "accepted" and body["scan_id"] == "scan-0001"
     assert body["voucher"] == {
-        "code": world.codes[0], "status": "redeemed", "face_value_cents": 1000,
-        "programme": {"id": world.programme_id, "name": "Pass numérique test"}, "valid_until": "2099-12-31",
-        "book_serial": world.first_serial, "position": 1, "vouchers_per_book": 10}
+        "code": world.codes[0],
+        "status": "redeemed",
+        "face_value_cents": 1000,
+        "programme": {"id": world.programme_id, "name": "Pass numérique test"},
+        "valid_until": "2099-12-31",
+        "book_serial": world.first_serial,
+        "position": 1,
+        "vouchers_per_book": 10,
+    }
     assert ledger_ok(app)
 
 
@@ -48,8 +56,12 @@ def test_the_same_body_with_other_spacing_or_key_order_is_the_same_request(as_ke
     api = as_key("reception")
     first = scan(api, world.codes[0], "k-1", theme="email")
     raw = '{ "theme" : "email",\n "code": "' + world.codes[0] + '" }'
-    again = client.post("/api/v1/redemptions", data=raw, content_type="application/json",
-                        headers={"Authorization": f"Bearer {world.keys['reception']}", "Idempotency-Key": "k-1"})
+    again = client.post(
+        "/api/v1/redemptions",
+        data=raw,
+        content_type="application/json",
+        headers={"Authorization": f"Bearer {world.keys['reception']}", "Idempotency-Key": "k-1"},
+    )
     assert again.get_data() == first.get_data()
 
 
@@ -77,7 +89,11 @@ def test_a_refused_first_attempt_replays_the_same_refusal_and_logs_it_once(as_ke
     first = scan(api, world.codes[0], "b")
     before = counts(app)
     again = scan(api, world.codes[0], "b")
-    assert (again.status_code, again.get_data()) == (first.status_code, first.get_data()) == (409, first.get_data())
+    assert (
+        (again.status_code, again.get_data())
+        == (first.status_code, first.get_data())
+        == (409, first.get_data())
+    )
     assert again.headers["Idempotent-Replayed"] == "true"
     assert counts(app) == before
 
@@ -88,7 +104,10 @@ def test_a_refused_scan_is_logged_even_though_it_changed_nothing(as_key, world, 
     problem(scan(api, world.inactive_codes[0], "pas-encore"), 422, "not_active")
     after = counts(app)
     assert after["RefusedScan"] == before["RefusedScan"] + 1
-    assert after["Redemption"] == before["Redemption"] and after["JournalEntry"] == before["JournalEntry"]
+    assert (
+        after["Redemption"] == before["Redemption"]
+        and after["JournalEntry"] == before["JournalEntry"]
+    )
     assert after["IdempotencyRecord"] == before["IdempotencyRecord"] + 1
 
 
@@ -137,9 +156,13 @@ def test_an_offline_scan_time_is_kept_and_checked(as_key, world):
 def test_a_structure_key_scans_only_for_its_own_structure(as_key, world):
     theirs = scan(as_key("other_reception"), world.codes[0], "x-1").get_json()
     path = f"/api/v1/redemptions/{theirs['redemption_id']}"
-    assert as_key("other_reception").get(path).get_json()["structure_id"] == world.other_structure_id
+    assert (
+        as_key("other_reception").get(path).get_json()["structure_id"] == world.other_structure_id
+    )
     problem(as_key("reception").get(path), 404, "not_found")
-    problem(scan(as_key("reception"), world.codes[0], "x-1"), 409, "already_redeemed")  # keys are per organisation
+    problem(
+        scan(as_key("reception"), world.codes[0], "x-1"), 409, "already_redeemed"
+    )  # keys are per organisation
 
 
 def test_other_roles_cannot_scan(as_key, world):
@@ -162,7 +185,11 @@ def test_finance_cancels_any_unpaid_scan_of_its_programmes(as_key, world, app):
     first = scan(as_key("reception"), world.codes[0], "c-1").get_json()
     done = as_key("finance").post(f"/api/v1/redemptions/{first['redemption_id']}/cancel")
     assert done.status_code == 200 and done.get_json()["cancelled_at"]
-    problem(as_key("funder").post(f"/api/v1/redemptions/{first['redemption_id']}/cancel"), 403, "forbidden")
+    problem(
+        as_key("funder").post(f"/api/v1/redemptions/{first['redemption_id']}/cancel"),
+        403,
+        "forbidden",
+    )
     assert ledger_ok(app)
 
 
@@ -175,6 +202,10 @@ def test_scans_are_listed_for_their_structure_and_their_funders_only(as_key, wor
     assert as_key("other_reception").get("/api/v1/redemptions").get_json()["total"] == 0
     assert as_key("other_funder").get("/api/v1/redemptions").get_json()["total"] == 0
     rid = mine["items"][0]["id"]
-    assert as_key("reception").get(f"/api/v1/redemptions/{rid}").get_json()["code"] == world.codes[0]
+    assert (
+        as_key("reception").get(f"/api/v1/redemptions/{rid}").get_json()["code"] == world.codes[0]
+    )
     problem(as_key("other_funder").get(f"/api/v1/redemptions/{rid}"), 404, "not_found")
-    assert "beneficiary" not in as_key("funder").get(f"/api/v1/redemptions/{rid}").get_data(as_text=True)
+    assert "beneficiary" not in as_key("funder").get(f"/api/v1/redemptions/{rid}").get_data(
+        as_text=True
+    )

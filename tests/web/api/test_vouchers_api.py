@@ -27,7 +27,15 @@ def test_an_active_voucher_is_acceptable_with_the_documented_shape(as_key, world
     r = as_key("reception").get(f"/api/v1/vouchers/{world.codes[0]}")
     assert r.status_code == 200
     body = r.get_json()
-    assert {"code", "status", "face_value_cents", "programme", "valid_until", "acceptable", "reason"} <= set(body)
+    assert {
+        "code",
+        "status",
+        "face_value_cents",
+        "programme",
+        "valid_until",
+        "acceptable",
+        "reason",
+    } <= set(body)
     assert body["acceptable"] is True and body["reason"] is None and body["status"] == "active"
     assert body["programme"] == {"id": world.programme_id, "name": "Pass numérique test"}
     assert body["face_value_cents"] == 1000 and body["valid_until"] == "2099-12-31"
@@ -35,9 +43,9 @@ def test_an_active_voucher_is_acceptable_with_the_documented_shape(as_key, world
 
 def test_a_code_typed_with_spaces_dashes_and_an_azerty_scanner_is_understood(as_key, world):
     code = world.codes[0]
-    spaced = " ".join(code[i:i + 4] for i in range(0, 24, 4))
+    spaced = " ".join(code[i : i + 4] for i in range(0, 24, 4))
     azerty = code.translate(str.maketrans("1234567890", "&é\"'(-è_çà"))
-    for typed in (spaced, "-".join(code[i:i + 4] for i in range(0, 24, 4)), azerty):
+    for typed in (spaced, "-".join(code[i : i + 4] for i in range(0, 24, 4)), azerty):
         r = as_key("reception").get("/api/v1/vouchers/" + typed)
         assert r.status_code == 200 and r.get_json()["code"] == code
 
@@ -46,22 +54,37 @@ def test_a_voucher_that_would_be_refused_says_why(as_key, world):
     api = as_key("reception")
     inactive = api.get(f"/api/v1/vouchers/{world.inactive_codes[0]}").get_json()
     assert inactive["acceptable"] is False and inactive["reason"] == "not_active"
-    api.post("/api/v1/redemptions", json={"code": world.codes[0]}, headers={"Idempotency-Key": "v-1"})
+    api.post(
+        "/api/v1/redemptions", json={"code": world.codes[0]}, headers={"Idempotency-Key": "v-1"}
+    )
     used = api.get(f"/api/v1/vouchers/{world.codes[0]}").get_json()
-    assert used["acceptable"] is False and used["reason"] == "already_redeemed" and used["status"] == "redeemed"
+    assert (
+        used["acceptable"] is False
+        and used["reason"] == "already_redeemed"
+        and used["status"] == "redeemed"
+    )
 
 
 def test_unknown_and_mistyped_codes_answer_404_and_422(as_key, world):
     api = as_key("reception")
     problem(api.get(f"/api/v1/vouchers/{UNKNOWN}"), 404, "unknown_code")
-    problem(api.get(f"/api/v1/vouchers/{world.codes[0][:-1]}{(int(world.codes[0][-1]) + 3) % 10}"), 422,
-            "mistyped_code")
+    problem(
+        api.get(f"/api/v1/vouchers/{world.codes[0][:-1]}{(int(world.codes[0][-1]) + 3) % 10}"),
+        422,
+        "mistyped_code",
+    )
 
 
 def test_a_look_up_never_reveals_the_beneficiary(as_key, world, app):
     with unit_of_work(app.extensions["voucher.engine"]) as s:
-        handout.hand_out(s, f.ACTOR, serial=world.first_serial, prescriber_id=world.prescriber_id,
-                         profile=f.profile("dossier-secret-42"), key=app.config["PSEUDONYM_KEY"])
+        handout.hand_out(
+            s,
+            f.ACTOR,
+            serial=world.first_serial,
+            prescriber_id=world.prescriber_id,
+            profile=f.profile("dossier-secret-42"),
+            key=app.config["PSEUDONYM_KEY"],
+        )
     r = as_key("reception").get(f"/api/v1/vouchers/{world.codes[0]}")
     text = r.get_data(as_text=True)
     assert r.get_json()["status"] == "distributed"
@@ -82,7 +105,10 @@ def test_a_look_up_writes_nothing_but_unknown_codes_are_logged(as_key, world, ap
     assert counts(app) == before
     api.get(f"/api/v1/vouchers/{UNKNOWN}")
     after = counts(app)
-    assert after["RefusedScan"] == before["RefusedScan"] + 1 and after["Redemption"] == before["Redemption"]
+    assert (
+        after["RefusedScan"] == before["RefusedScan"] + 1
+        and after["Redemption"] == before["Redemption"]
+    )
 
 
 def test_guessing_codes_slows_the_key_down_then_locks_it_and_raises_an_alert(as_key, world, app):
@@ -93,7 +119,9 @@ def test_guessing_codes_slows_the_key_down_then_locks_it_and_raises_an_alert(as_
         slowed = problem(api.get(f"/api/v1/vouchers/{unknown(99)}"), 429, "too_many_attempts")
         assert slowed["retry_after"] > 0
         # a slowed key cannot scan either; the throttling answer is not stored for its key
-        r = api.post("/api/v1/redemptions", json={"code": world.codes[0]}, headers={"Idempotency-Key": "g-1"})
+        r = api.post(
+            "/api/v1/redemptions", json={"code": world.codes[0]}, headers={"Idempotency-Key": "g-1"}
+        )
         assert problem(r, 429, "too_many_attempts") and r.headers["Retry-After"]
         for n in range(5):
             clock.shift(timedelta(seconds=31))
@@ -102,10 +130,14 @@ def test_guessing_codes_slows_the_key_down_then_locks_it_and_raises_an_alert(as_
         problem(api.get(f"/api/v1/vouchers/{world.codes[0]}"), 429, "locked")
         # another structure's key, from another address, is not slowed by this one
         other = as_key("other_reception")
-        r = other.get(f"/api/v1/vouchers/{world.other_codes[0]}", environ_base={"REMOTE_ADDR": "192.0.2.99"})
+        r = other.get(
+            f"/api/v1/vouchers/{world.other_codes[0]}", environ_base={"REMOTE_ADDR": "192.0.2.99"}
+        )
         assert r.status_code == 200
     with unit_of_work(app.extensions["voucher.engine"]) as s:
         alerts = s.scalars(select(FraudFlag).where(FraudFlag.rule == "code_guessing")).all()
         assert len(alerts) == 1 and alerts[0].details["source"] in ("api_key_id", "ip")
-    r = api.post("/api/v1/redemptions", json={"code": world.codes[0]}, headers={"Idempotency-Key": "g-1"})
+    r = api.post(
+        "/api/v1/redemptions", json={"code": world.codes[0]}, headers={"Idempotency-Key": "g-1"}
+    )
     problem(r, 429, "locked")

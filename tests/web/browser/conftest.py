@@ -25,12 +25,22 @@ from voucher.web.app import create_app
 from voucher.web.limits import limiter
 
 CHROMIUM = Path("/usr/bin/chromium")
-ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-        "--disable-component-update", "--disable-sync"]
+ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
 ROOT = Path(__file__).resolve().parents[3]
-ARTEFACTS = Path(os.environ.get("VOUCHER_TEST_ARTEFACTS", ROOT / "build" / "test-artefacts")) / "browser"
+ARTEFACTS = (
+    Path(os.environ.get("VOUCHER_TEST_ARTEFACTS", ROOT / "build" / "test-artefacts")) / "browser"
+)
 
-needs_chromium = pytest.mark.skipif(not CHROMIUM.exists(), reason="Debian's chromium is not installed (/usr/bin/chromium)")
+needs_chromium = pytest.mark.skipif(
+    not CHROMIUM.exists(), reason="Debian's chromium is not installed (/usr/bin/chromium)"
+)
 
 
 @dataclass
@@ -50,11 +60,20 @@ def live(tmp_path_factory) -> Iterator[Live]:
     with pytest.MonkeyPatch.context() as mp:
         from argon2 import PasswordHasher
 
-        mp.setattr(accounts, "_hasher", PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1))
+        mp.setattr(
+            accounts, "_hasher", PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1)
+        )
         world = build_world(engine)
     engine.dispose()
-    app = create_app({"DATABASE_URL": url, "INSTANCE_PATH": folder, "SECRET_KEY": "browser-tests",
-                      "PSEUDONYM_KEY": b"browser-key", "SESSION_COOKIE_SECURE": False})
+    app = create_app(
+        {
+            "DATABASE_URL": url,
+            "INSTANCE_PATH": folder,
+            "SECRET_KEY": "browser-tests",
+            "PSEUDONYM_KEY": b"browser-key",
+            "SESSION_COOKIE_SECURE": False,
+        }
+    )
     server = make_server("127.0.0.1", 0, app, threaded=True)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
@@ -85,8 +104,10 @@ def page(browser, live):
     tab.on("request", lambda request: live.requests.append(request.url))
     yield tab
     context.close()
-    assert all(r.startswith(live.url) or r.startswith("data:") or r.startswith("blob:") for r in live.requests), \
-        [r for r in live.requests if not r.startswith(live.url)]
+    assert all(
+        r.startswith(live.url) or r.startswith("data:") or r.startswith("blob:")
+        for r in live.requests
+    ), [r for r in live.requests if not r.startswith(live.url)]
 
 
 def sign_in(page, live: Live, who: str) -> None:
@@ -109,5 +130,8 @@ def serious_violations(page) -> list[str]:
     from axe_playwright_python.sync_playwright import Axe
 
     results = Axe().run(page)
-    return [f"{v['id']} ({v['impact']}): {v['help']} — {[n['target'] for n in v['nodes']][:3]}"
-            for v in results.response["violations"] if v["impact"] in ("serious", "critical")]
+    return [
+        f"{v['id']} ({v['impact']}): {v['help']} — {[n['target'] for n in v['nodes']][:3]}"
+        for v in results.response["violations"]
+        if v["impact"] in ("serious", "critical")
+    ]

@@ -28,8 +28,12 @@ def scans_sent(live) -> int:
 
 def redemptions_of(live, code: str) -> int:
     with unit_of_work(live.app.extensions["voucher.engine"]) as s:
-        return s.scalar(select(func.count()).select_from(Redemption).join(Voucher, Voucher.id == Redemption.voucher_id)
-                        .where(Voucher.code == code, Redemption.status.in_(("accepted", "held"))))
+        return s.scalar(
+            select(func.count())
+            .select_from(Redemption)
+            .join(Voucher, Voucher.id == Redemption.voucher_id)
+            .where(Voucher.code == code, Redemption.status.in_(("accepted", "held")))
+        )
 
 
 def focused(page) -> str:
@@ -77,7 +81,9 @@ def test_a_typo_typed_by_hand_is_shown_at_once_before_enter_and_cleared_when_cor
     page.goto(live.url + "/accueil/")
     code = live.world.codes_a[4]
     typo = code[:23] + str((int(code[23]) + 1) % 10)
-    page.keyboard.type(code[:12] + " " + code[12:23], delay=5)  # a code typed by hand, not finished yet
+    page.keyboard.type(
+        code[:12] + " " + code[12:23], delay=5
+    )  # a code typed by hand, not finished yet
     assert page.inner_text("#outcome").startswith("Prêt")
     page.keyboard.type(typo[23])
     page.wait_for_selector("#outcome .outcome.refused")
@@ -109,7 +115,9 @@ def test_a_reception_cancels_its_own_scan(page, live):
     page.goto(live.url + "/accueil/")
     code = live.world.codes_a[3]
     scan_by_keyboard(page, code, kind="accepted")
-    page.get_by_role("button", name=f"Annuler le scan du chèque 4 du carnet {live.world.first_serial_a}").click()
+    page.get_by_role(
+        "button", name=f"Annuler le scan du chèque 4 du carnet {live.world.first_serial_a}"
+    ).click()
     page.wait_for_selector("text=Scan annulé")
     assert focused(page) == "code"
     assert redemptions_of(live, code) == 0
@@ -122,15 +130,23 @@ def test_the_page_checks_codes_exactly_as_the_server_does(page, live):
     page.goto(live.url + "/accueil/")
     rng = random.Random(4)
     samples = [codes.generate() for _ in range(40)]
-    samples += [c[:i] + str((int(c[i]) + 1) % 10) + c[i + 1:] for c in samples[:10] for i in (0, 11, 23)]
-    samples += [c[:i] + c[i + 1] + c[i] + c[i + 2:] for c in samples[:10] for i in (0, 9, 22)]
-    samples += [codes.format_code(c) for c in samples[:5]] + [c.replace("0", "O").replace("1", "l") for c in samples[:5]]
+    samples += [
+        c[:i] + str((int(c[i]) + 1) % 10) + c[i + 1 :] for c in samples[:10] for i in (0, 11, 23)
+    ]
+    samples += [c[:i] + c[i + 1] + c[i] + c[i + 2 :] for c in samples[:10] for i in (0, 9, 22)]
+    samples += [codes.format_code(c) for c in samples[:5]] + [
+        c.replace("0", "O").replace("1", "l") for c in samples[:5]
+    ]
     samples += [c.translate(str.maketrans("1234567890", "&é\"'(-è_çà")) for c in samples[:5]]
     samples += ["", "  ", "12-34", "abc", "é" * 24, "-" + samples[0], samples[0] + "0"]
-    samples += ["".join(rng.choice("0123456789 -.&éèçà_('\"OIL") for _ in range(rng.randint(1, 30)))
-                for _ in range(60)]
-    in_page = page.evaluate("s => s.map(x => [VoucherCodes.normalise(x), VoucherCodes.isValid(VoucherCodes.normalise(x))])",
-                            samples)
+    samples += [
+        "".join(rng.choice("0123456789 -.&éèçà_('\"OIL") for _ in range(rng.randint(1, 30)))
+        for _ in range(60)
+    ]
+    in_page = page.evaluate(
+        "s => s.map(x => [VoucherCodes.normalise(x), VoucherCodes.isValid(VoucherCodes.normalise(x))])",
+        samples,
+    )
     on_server = [[codes.normalise(x), codes.is_valid(codes.normalise(x))] for x in samples]
     assert in_page == on_server
     assert sum(valid for _, valid in on_server) >= 55
@@ -145,7 +161,8 @@ def test_the_vendored_polyfill_decodes_a_barcode_with_its_self_hosted_wasm(page,
     image = io.BytesIO()
     barcode.get("code128", live.world.codes_a[9], writer=ImageWriter()).write(image)
     data_url = "data:image/png;base64," + base64.b64encode(image.getvalue()).decode()
-    decoded = page.evaluate("""async (src) => {
+    decoded = page.evaluate(
+        """async (src) => {
         const camera = document.getElementById("camera");
         await new Promise((ok, ko) => { const s = document.createElement("script");
             s.src = camera.dataset.script; s.onload = ok; s.onerror = ko; document.head.appendChild(s); });
@@ -155,9 +172,13 @@ def test_the_vendored_polyfill_decodes_a_barcode_with_its_self_hosted_wasm(page,
         const blob = await (await fetch(src)).blob();
         const found = await detector.detect(await createImageBitmap(blob));
         return found.map(b => b.rawValue);
-    }""", data_url)
+    }""",
+        data_url,
+    )
     assert decoded == [live.world.codes_a[9]]
-    assert any(r.endswith("/static/vendor/barcode-detector/zxing_reader.wasm") for r in live.requests)
+    assert any(
+        r.endswith("/static/vendor/barcode-detector/zxing_reader.wasm") for r in live.requests
+    )
 
 
 def test_the_desk_page_is_small_and_fetches_the_camera_code_only_when_asked(page, live):
@@ -167,7 +188,9 @@ def test_the_desk_page_is_small_and_fetches_the_camera_code_only_when_asked(page
     page.goto(live.url + "/accueil/", wait_until="load")
     names = page.evaluate("""() => performance.getEntries()
         .filter(e => e.entryType === "navigation" || e.entryType === "resource").map(e => e.name)""")
-    loaded = {name: len(page.request.get(name).body()) for name in names}  # full sizes, whatever the cache did
+    loaded = {
+        name: len(page.request.get(name).body()) for name in names
+    }  # full sizes, whatever the cache did
     assert live.url + "/accueil/" in loaded and any(n.endswith("desk.js") for n in loaded)
     assert any(n.endswith(".css") for n in loaded)
     assert sum(loaded.values()) < 40_000, loaded

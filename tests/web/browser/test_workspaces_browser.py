@@ -12,15 +12,22 @@ from tests.web.browser.conftest import needs_chromium, screenshot, serious_viola
 
 pytestmark = [pytest.mark.browser, needs_chromium]
 
-WORKSPACES = [("admin", "Administration", "/admin/"), ("funder_a", "Financeur", "/financeur/"),
-              ("prescriber_a", "Prescripteur", "/prescripteur/"), ("reception_a", "Accueil (scan)", "/accueil/"),
-              ("finance", "Revue", "/revue"), ("evaluator", "Aide", "/aide/")]
+WORKSPACES = [
+    ("admin", "Administration", "/admin/"),
+    ("funder_a", "Financeur", "/financeur/"),
+    ("prescriber_a", "Prescripteur", "/prescripteur/"),
+    ("reception_a", "Accueil (scan)", "/accueil/"),
+    ("finance", "Revue", "/revue"),
+    ("evaluator", "Aide", "/aide/"),
+]
 
 
 @pytest.mark.parametrize(("who", "link", "path"), WORKSPACES)
 def test_each_role_signs_in_and_opens_its_workspace(page, live, who, link, path):
     sign_in(page, live, who)
-    page.get_by_role("navigation", name="Navigation principale").get_by_role("link", name=link, exact=True).click()
+    page.get_by_role("navigation", name="Navigation principale").get_by_role(
+        "link", name=link, exact=True
+    ).click()
     page.wait_for_url(live.url + path)
     assert page.locator("h1").count() == 1
     screenshot(page, f"espace-{who}")
@@ -39,10 +46,17 @@ def test_main_pages_have_no_serious_accessibility_violation(page, live, who):
     sign_in(page, live, who)
     pages = list(MAIN_PAGES[who])
     if who == "funder_a":
-        pages += [f"/financeur/dispositifs/{live.world.programme_a}", f"/financeur/dispositifs/{live.world.programme_a}/modifier",
-                  f"/financeur/lots/{live.world.batch_a}", f"/financeur/organisations/{live.world.structure_a}"]
+        pages += [
+            f"/financeur/dispositifs/{live.world.programme_a}",
+            f"/financeur/dispositifs/{live.world.programme_a}/modifier",
+            f"/financeur/lots/{live.world.batch_a}",
+            f"/financeur/organisations/{live.world.structure_a}",
+        ]
     if who == "admin":
-        pages += [f"/admin/utilisateurs/{live.world.user_ids['reception_a']}", f"/admin/organisations/{live.world.structure_a}"]
+        pages += [
+            f"/admin/utilisateurs/{live.world.user_ids['reception_a']}",
+            f"/admin/organisations/{live.world.structure_a}",
+        ]
     found = {}
     for path in pages + ["/aide/", "/aide/accueil", "/aide/lecteur"]:
         page.goto(live.url + path)
@@ -56,7 +70,9 @@ def test_main_pages_have_no_serious_accessibility_violation(page, live, who):
 def test_a_prescriber_hands_a_carnet_out(page, live):
     sign_in(page, live, "prescriber_a")
     page.goto(live.url + "/prescripteur/")
-    page.get_by_role("button", name=f"Confirmer la réception du lot n° {live.world.batch_a}").click()
+    page.get_by_role(
+        "button", name=f"Confirmer la réception du lot n° {live.world.batch_a}"
+    ).click()
     page.wait_for_selector("text=Réception du lot")
     page.get_by_role("link", name="Remettre un carnet").click()
     serial = live.world.first_serial_a + 2
@@ -79,7 +95,9 @@ def test_a_funder_issues_a_batch_and_downloads_its_files(page, live):
     pytest.importorskip("voucher.services.printing")
     sign_in(page, live, "funder_a")
     page.goto(live.url + f"/financeur/dispositifs/{live.world.programme_a}")
-    page.get_by_label("Prescripteur qui recevra les carnets").select_option(str(live.world.prescriber_a))
+    page.get_by_label("Prescripteur qui recevra les carnets").select_option(
+        str(live.world.prescriber_a)
+    )
     page.get_by_label("Nombre de carnets").fill("2")
     page.get_by_role("button", name="Émettre le lot").click()
     page.wait_for_selector("text=Relisez l'épreuve puis validez-la")

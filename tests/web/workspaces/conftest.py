@@ -45,24 +45,40 @@ class World:
 
 def _person(s, w: World, key: str, org: int, role: str) -> None:
     email = f"{key}@exemple.test"
-    user = accounts.create_user(s, f.ACTOR, email=email, name=key.replace("_", " ").title(),
-                                password=PASSWORD, grants=[(org, role)])
+    user = accounts.create_user(
+        s,
+        f.ACTOR,
+        email=email,
+        name=key.replace("_", " ").title(),
+        password=PASSWORD,
+        grants=[(org, role)],
+    )
     w.emails[key], w.user_ids[key] = email, user.id
 
 
 def _funded_batch(s, programme, prescriber, funders, books: int = 3):
-    batch = issuance.issue_batch(s, f.ACTOR, programme_id=programme.id, prescriber_id=prescriber.id, books=books)
+    batch = issuance.issue_batch(
+        s, f.ACTOR, programme_id=programme.id, prescriber_id=prescriber.id, books=books
+    )
     total = books * programme.vouchers_per_book * programme.face_value_cents
     for funder in funders:
-        issuance.record_funds_received(s, f.ACTOR, programme_id=programme.id, funder_id=funder.id,
-                                       amount_cents=total, received_on=date(2026, 1, 5))
+        issuance.record_funds_received(
+            s,
+            f.ACTOR,
+            programme_id=programme.id,
+            funder_id=funder.id,
+            amount_cents=total,
+            received_on=date(2026, 1, 5),
+        )
     issuance.activate_batch(s, f.ACTOR, batch.id)
     return batch
 
 
 def build_world(engine) -> World:
     with unit_of_work(engine) as s:
-        operator = reference.create_organisation(s, f.ACTOR, name="Opérateur", siret=None, roles={"operator"})
+        operator = reference.create_organisation(
+            s, f.ACTOR, name="Opérateur", siret=None, roles={"operator"}
+        )
         fa, fb = f.funder(s, "Fondation A"), f.funder(s, "Département B")
         pa = f.programme(s, [(fa, 10_000)], name="Pass A")
         pb = f.programme(s, [(fb, 10_000)], name="Pass B")
@@ -71,15 +87,40 @@ def build_world(engine) -> World:
         ba = _funded_batch(s, pa, xa, [fa])
         bb = _funded_batch(s, pb, xb, [fb])
         book = s.scalar(select(Book.id).where(Book.serial == ba.first_serial))
-        codes = list(s.scalars(select(Voucher.code).where(Voucher.book_id == book).order_by(Voucher.position)))
-        w = World(operator.id, fa.id, fb.id, pa.id, pb.id, xa.id, xb.id, sa.id, sb.id, ba.id, bb.id,
-                  ba.first_serial, bb.first_serial, codes)
-        for key, org, role in (("admin", operator.id, "admin"), ("admin_a", xa.id, "admin"),
-                               ("funder_a", fa.id, "funder"), ("funder_a2", fa.id, "funder"),
-                               ("funder_b", fb.id, "funder"), ("prescriber_a", xa.id, "prescriber"),
-                               ("prescriber_b", xb.id, "prescriber"), ("reception_a", sa.id, "reception"),
-                               ("reception_b", sb.id, "reception"), ("finance", operator.id, "finance"),
-                               ("evaluator", operator.id, "evaluator")):
+        codes = list(
+            s.scalars(
+                select(Voucher.code).where(Voucher.book_id == book).order_by(Voucher.position)
+            )
+        )
+        w = World(
+            operator.id,
+            fa.id,
+            fb.id,
+            pa.id,
+            pb.id,
+            xa.id,
+            xb.id,
+            sa.id,
+            sb.id,
+            ba.id,
+            bb.id,
+            ba.first_serial,
+            bb.first_serial,
+            codes,
+        )
+        for key, org, role in (
+            ("admin", operator.id, "admin"),
+            ("admin_a", xa.id, "admin"),
+            ("funder_a", fa.id, "funder"),
+            ("funder_a2", fa.id, "funder"),
+            ("funder_b", fb.id, "funder"),
+            ("prescriber_a", xa.id, "prescriber"),
+            ("prescriber_b", xb.id, "prescriber"),
+            ("reception_a", sa.id, "reception"),
+            ("reception_b", sb.id, "reception"),
+            ("finance", operator.id, "finance"),
+            ("evaluator", operator.id, "evaluator"),
+        ):
             _person(s, w, key, org, role)
         return w
 
@@ -90,7 +131,9 @@ def cheap_argon2(monkeypatch):
     and these tests create and sign in many people."""
     from argon2 import PasswordHasher
 
-    monkeypatch.setattr(accounts, "_hasher", PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1))
+    monkeypatch.setattr(
+        accounts, "_hasher", PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1)
+    )
 
 
 @pytest.fixture
@@ -110,7 +153,9 @@ def login(client, email: str, password: str = PASSWORD) -> None:
     limiter.reset()
     client.post("/deconnexion", data={"csrf_token": token(client.get("/connexion"))})
     page = client.get("/connexion")
-    done = client.post("/connexion", data={"email": email, "password": password, "csrf_token": token(page)})
+    done = client.post(
+        "/connexion", data={"email": email, "password": password, "csrf_token": token(page)}
+    )
     assert done.status_code == 302, done.get_data(as_text=True)[:500]
 
 

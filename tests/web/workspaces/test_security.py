@@ -25,12 +25,21 @@ def test_forms_posted_without_their_token_are_refused_and_change_nothing(app, cl
     forged = client.post("/accueil/scan", data={"code": world.codes_a[0], "csrf_token": "forged"})
     assert forged.status_code == 400
     login(client, world.emails["funder_a"])
-    programme = client.post("/financeur/dispositifs/nouveau", data={"name": "Sans jeton", "face_value": "10"})
+    programme = client.post(
+        "/financeur/dispositifs/nouveau", data={"name": "Sans jeton", "face_value": "10"}
+    )
     assert programme.status_code == 400
     login(client, world.emails["admin"])
-    person = client.post("/admin/utilisateurs", data={"name": "X", "email": "x@exemple.test",
-                                                      "password": "un-mot-de-passe-long",
-                                                      "organisation_id": world.operator, "role": "admin"})
+    person = client.post(
+        "/admin/utilisateurs",
+        data={
+            "name": "X",
+            "email": "x@exemple.test",
+            "password": "un-mot-de-passe-long",
+            "organisation_id": world.operator,
+            "role": "admin",
+        },
+    )
     assert person.status_code == 400
     assert count(app, Redemption) == 0 and count(app, Programme) == 2
     with unit_of_work(app.extensions["voucher.engine"]) as s:
@@ -42,11 +51,18 @@ def test_forms_posted_without_their_token_are_refused_and_change_nothing(app, cl
 def test_sign_in_is_limited_to_ten_attempts_a_minute(app, client, world):
     limiter.reset()
     csrf = token(client.get("/connexion"))
-    answers = [client.post("/connexion", data={"email": world.emails["funder_a"], "password": "mauvais",
-                                               "csrf_token": csrf}).status_code for _ in range(11)]
+    answers = [
+        client.post(
+            "/connexion",
+            data={"email": world.emails["funder_a"], "password": "mauvais", "csrf_token": csrf},
+        ).status_code
+        for _ in range(11)
+    ]
     assert answers == [401] * 10 + [429]
-    blocked = client.post("/connexion", data={"email": world.emails["funder_a"], "password": PASSWORD,
-                                              "csrf_token": csrf})
+    blocked = client.post(
+        "/connexion",
+        data={"email": world.emails["funder_a"], "password": PASSWORD, "csrf_token": csrf},
+    )
     assert blocked.status_code == 429 and "Trop de tentatives" in text(blocked)
     limiter.reset()
 
@@ -56,16 +72,30 @@ def test_the_session_cookie_is_secure_httponly_and_samesite(fresh_engine, tmp_pa
 
     monkeypatch.delenv("VOUCHER_INSECURE_COOKIES", raising=False)
     url = fresh_engine.url.render_as_string(hide_password=False)
-    app = create_app({"DATABASE_URL": url, "INSTANCE_PATH": tmp_path, "SECRET_KEY": "test",
-                      "PSEUDONYM_KEY": b"test-key", "TESTING": True})
+    app = create_app(
+        {
+            "DATABASE_URL": url,
+            "INSTANCE_PATH": tmp_path,
+            "SECRET_KEY": "test",
+            "PSEUDONYM_KEY": b"test-key",
+            "TESTING": True,
+        }
+    )
     try:
         world = build_world(app.extensions["voucher.engine"])
         client = app.test_client()
         limiter.reset()
         page = client.get("/connexion", base_url="https://registre.exemple")
-        done = client.post("/connexion", base_url="https://registre.exemple", data={
-            "email": world.emails["reception_a"], "password": PASSWORD, "csrf_token": token(page)},
-            headers={"Referer": "https://registre.exemple/connexion"})  # CSRF checks the referrer on HTTPS
+        done = client.post(
+            "/connexion",
+            base_url="https://registre.exemple",
+            data={
+                "email": world.emails["reception_a"],
+                "password": PASSWORD,
+                "csrf_token": token(page),
+            },
+            headers={"Referer": "https://registre.exemple/connexion"},
+        )  # CSRF checks the referrer on HTTPS
         assert done.status_code == 302
         cookie = next(h for h in done.headers.getlist("Set-Cookie") if h.startswith("session="))
         flags = {part.strip().split("=")[0].lower() for part in cookie.split(";")}

@@ -78,8 +78,13 @@ SQLITE_UP = [
     for op in ("UPDATE", "DELETE")
 ]
 
-SQLITE_DOWN = ["DROP TRIGGER IF EXISTS posting_overflow", "DROP TRIGGER IF EXISTS posting_balanced"] + [
-    f"DROP TRIGGER IF EXISTS {t}_append_only_{op}" for t in APPEND_ONLY for op in ("update", "delete")
+SQLITE_DOWN = [
+    "DROP TRIGGER IF EXISTS posting_overflow",
+    "DROP TRIGGER IF EXISTS posting_balanced",
+] + [
+    f"DROP TRIGGER IF EXISTS {t}_append_only_{op}"
+    for t in APPEND_ONLY
+    for op in ("update", "delete")
 ]
 
 

@@ -1,31 +1,88 @@
 """Typed models. Money columns are integer cents; times are UTC (see :mod:`voucher.db.types`)."""
 
+from voucher.db.models.activity import AuditEvent, Hold, Redemption, RefusedScan
+from voucher.db.models.api import IdempotencyRecord
+from voucher.db.models.auth import ApiKey, RoleGrant, User
 from voucher.db.models.base import Base
-from voucher.db.models.reference import (
-    BankAccount, BankAccountEvent, Label, Organisation, PilotZone, PilotZoneCommune,
-    Programme, ProgrammeFunder, ProgrammeLabel, ProgrammeStructure, ProgrammeZone,
+from voucher.db.models.finance import (  # month close and payments (#7)
+    BankImport,
+    CreditNote,
+    DocumentSequence,
+    FinanceLock,
+    MonthClose,
+    PaymentApproval,
+    PaymentRun,
+    PaymentTransfer,
+    Statement,
+    StatementProgramme,
 )
+from voucher.db.models.fraud import FraudFlag, StructureDayVolume
+from voucher.db.models.impact import ResearchGrant  # research extracts (#8)
 from voucher.db.models.issuance import Batch, Beneficiary, Book, FundsReceived, Voucher
 from voucher.db.models.ledger import Account, JournalEntry, JournalSeal, Posting
-from voucher.db.models.activity import AuditEvent, Hold, Redemption, RefusedScan
-from voucher.db.models.auth import ApiKey, RoleGrant, User
-from voucher.db.models.fraud import FraudFlag, StructureDayVolume
-from voucher.db.models.printing import BookReplacement, PrintFile, VoucherReplacement  # carnets (#3)
-from voucher.db.models.finance import (  # month close and payments (#7)
-    BankImport, CreditNote, DocumentSequence, FinanceLock, MonthClose, PaymentApproval, PaymentRun,
-    PaymentTransfer, Statement, StatementProgramme,
+from voucher.db.models.printing import (  # carnets (#3)
+    BookReplacement,
+    PrintFile,
+    VoucherReplacement,
 )
-from voucher.db.models.api import IdempotencyRecord
-from voucher.db.models.impact import ResearchGrant  # research extracts (#8)
+from voucher.db.models.reference import (
+    BankAccount,
+    BankAccountEvent,
+    Label,
+    Organisation,
+    PilotZone,
+    PilotZoneCommune,
+    Programme,
+    ProgrammeFunder,
+    ProgrammeLabel,
+    ProgrammeStructure,
+    ProgrammeZone,
+)
 
 __all__ = [
-    "Account", "ApiKey", "AuditEvent", "BankAccount", "BankAccountEvent", "Base", "Batch",
-    "Beneficiary", "Book", "FraudFlag", "FundsReceived", "Hold", "IdempotencyRecord", "JournalEntry", "JournalSeal", "Label",
-    "Organisation", "PilotZone", "PilotZoneCommune", "Posting", "Programme", "ProgrammeFunder",
-    "ProgrammeLabel", "ProgrammeStructure", "ProgrammeZone", "Redemption", "RefusedScan",
-    "RoleGrant", "StructureDayVolume", "User", "Voucher",
+    "Account",
+    "ApiKey",
+    "AuditEvent",
+    "BankAccount",
+    "BankAccountEvent",
+    "Base",
+    "Batch",
+    "Beneficiary",
+    "Book",
+    "FraudFlag",
+    "FundsReceived",
+    "Hold",
+    "IdempotencyRecord",
+    "JournalEntry",
+    "JournalSeal",
+    "Label",
+    "Organisation",
+    "PilotZone",
+    "PilotZoneCommune",
+    "Posting",
+    "Programme",
+    "ProgrammeFunder",
+    "ProgrammeLabel",
+    "ProgrammeStructure",
+    "ProgrammeZone",
+    "Redemption",
+    "RefusedScan",
+    "RoleGrant",
+    "StructureDayVolume",
+    "User",
+    "Voucher",
 ]
-__all__ += ["BankImport", "CreditNote", "DocumentSequence", "FinanceLock", "MonthClose", "PaymentApproval",
-            "PaymentRun", "PaymentTransfer", "Statement", "StatementProgramme"]
+__all__ += [
+    "BankImport",
+    "CreditNote",
+    "DocumentSequence",
+    "FinanceLock",
+    "MonthClose",
+    "PaymentApproval",
+    "PaymentRun",
+    "PaymentTransfer",
+    "Statement",
+    "StatementProgramme",
+]
 __all__ += ["BookReplacement", "PrintFile", "VoucherReplacement"]
 __all__ += ["ResearchGrant"]

@@ -19,12 +19,21 @@ class Redemption(Base):
     __tablename__ = "redemption"
     __table_args__ = (
         CheckConstraint("status IN ('accepted','held','cancelled','rejected')", name="status"),
-        Index("uq_redemption_live_voucher", "voucher_id", unique=True,
-              postgresql_where=text("status IN ('accepted','held')"),
-              sqlite_where=text("status IN ('accepted','held')")),
-        Index("uq_redemption_scan_id", "structure_id", "scan_id", unique=True,
-              postgresql_where=text("scan_id IS NOT NULL"),
-              sqlite_where=text("scan_id IS NOT NULL")),
+        Index(
+            "uq_redemption_live_voucher",
+            "voucher_id",
+            unique=True,
+            postgresql_where=text("status IN ('accepted','held')"),
+            sqlite_where=text("status IN ('accepted','held')"),
+        ),
+        Index(
+            "uq_redemption_scan_id",
+            "structure_id",
+            "scan_id",
+            unique=True,
+            postgresql_where=text("scan_id IS NOT NULL"),
+            sqlite_where=text("scan_id IS NOT NULL"),
+        ),
         Index("ix_redemption_structure_time", "structure_id", "scanned_at"),
         Index("ix_redemption_book_time", "book_id", "scanned_at"),
         Index("ix_redemption_unstated", "structure_id", "statement_id", "status"),

@@ -21,7 +21,9 @@ from voucher.db.models.base import Base, pk
 
 class IdempotencyRecord(Base):
     __tablename__ = "api_idempotency"
-    __table_args__ = (UniqueConstraint("organisation_id", "scope", "key", name="uq_api_idempotency_key"),)
+    __table_args__ = (
+        UniqueConstraint("organisation_id", "scope", "key", name="uq_api_idempotency_key"),
+    )
     id: Mapped[int] = pk()
     organisation_id: Mapped[int] = mapped_column(ForeignKey("organisation.id"))
     api_key_id: Mapped[int | None] = mapped_column(ForeignKey("api_key.id"))

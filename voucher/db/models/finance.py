@@ -12,7 +12,15 @@ from datetime import date, datetime
 from typing import Any
 
 from sqlalchemy import (
-    JSON, BigInteger, CheckConstraint, ForeignKey, Index, LargeBinary, String, UniqueConstraint, text,
+    JSON,
+    BigInteger,
+    CheckConstraint,
+    ForeignKey,
+    Index,
+    LargeBinary,
+    String,
+    UniqueConstraint,
+    text,
 )
 from sqlalchemy.orm import Mapped, mapped_column
 
@@ -89,7 +97,9 @@ class StatementProgramme(Base):
 
     __tablename__ = "statement_programme"
     statement_id: Mapped[int] = mapped_column(ForeignKey("statement.id"), primary_key=True)
-    programme_id: Mapped[int] = mapped_column(ForeignKey("programme.id"), primary_key=True, index=True)
+    programme_id: Mapped[int] = mapped_column(
+        ForeignKey("programme.id"), primary_key=True, index=True
+    )
     line_count: Mapped[int]
     total_cents: Mapped[int] = mapped_column(BigInteger)
 
@@ -118,9 +128,13 @@ class PaymentTransfer(Base):
         UniqueConstraint("statement_id", "attempt"),
         CheckConstraint("status IN ('sent','paid','rejected','returned')", name="status"),
         CheckConstraint("amount_cents > 0", name="amount"),
-        Index("uq_payment_transfer_live", "statement_id", unique=True,
-              postgresql_where=text("status IN ('sent','paid')"),
-              sqlite_where=text("status IN ('sent','paid')")),
+        Index(
+            "uq_payment_transfer_live",
+            "statement_id",
+            unique=True,
+            postgresql_where=text("status IN ('sent','paid')"),
+            sqlite_where=text("status IN ('sent','paid')"),
+        ),
     )
     id: Mapped[int] = pk()
     run_id: Mapped[int] = mapped_column(ForeignKey("payment_run.id"), index=True)
@@ -174,7 +188,10 @@ class CreditNote(Base):
     """An *avoir*: a funder's share of a programme's unused value, returned to it."""
 
     __tablename__ = "credit_note"
-    __table_args__ = (UniqueConstraint("year", "seq"), CheckConstraint("amount_cents > 0", name="amount"))
+    __table_args__ = (
+        UniqueConstraint("year", "seq"),
+        CheckConstraint("amount_cents > 0", name="amount"),
+    )
     id: Mapped[int] = pk()
     number: Mapped[str] = mapped_column(String(20), unique=True)
     year: Mapped[int]
@@ -192,9 +209,17 @@ class CreditNote(Base):
 
 
 # The close reads accepted scans not yet stated, per structure, up to a month's end.
-Index("ix_redemption_to_state", Redemption.structure_id, Redemption.scanned_at,
-      postgresql_where=text("status = 'accepted' AND statement_id IS NULL"),
-      sqlite_where=text("status = 'accepted' AND statement_id IS NULL"))
+Index(
+    "ix_redemption_to_state",
+    Redemption.structure_id,
+    Redemption.scanned_at,
+    postgresql_where=text("status = 'accepted' AND statement_id IS NULL"),
+    sqlite_where=text("status = 'accepted' AND statement_id IS NULL"),
+)
 # A statement's lines (PDF, settlement) and the close's own checks read by statement.
-Index("ix_redemption_statement", Redemption.statement_id,
-      postgresql_where=text("statement_id IS NOT NULL"), sqlite_where=text("statement_id IS NOT NULL"))
+Index(
+    "ix_redemption_statement",
+    Redemption.statement_id,
+    postgresql_where=text("statement_id IS NOT NULL"),
+    sqlite_where=text("statement_id IS NOT NULL"),
+)

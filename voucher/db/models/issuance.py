@@ -10,7 +10,9 @@ from sqlalchemy.orm import Mapped, mapped_column
 from voucher.db.models.base import Base, pk
 from voucher.db.types import BigId
 
-VOUCHER_STATES = "('issued','active','distributed','held','redeemed','reimbursed','cancelled','expired')"
+VOUCHER_STATES = (
+    "('issued','active','distributed','held','redeemed','reimbursed','cancelled','expired')"
+)
 
 
 class FundsReceived(Base):

@@ -42,7 +42,9 @@ class Organisation(Base):
 
 class Label(Base):
     __tablename__ = "label"
-    __table_args__ = (CheckConstraint("valid_until IS NULL OR valid_until >= valid_from", name="dates"),)
+    __table_args__ = (
+        CheckConstraint("valid_until IS NULL OR valid_until >= valid_from", name="dates"),
+    )
     id: Mapped[int] = pk()
     organisation_id: Mapped[int] = mapped_column(ForeignKey("organisation.id"), index=True)
     name: Mapped[str] = mapped_column(String(100))

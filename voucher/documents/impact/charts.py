@@ -65,7 +65,9 @@ def _style(ax: Any, ylabel: str) -> None:
     ax.grid(axis="y", alpha=0.3)
 
 
-def monthly_by_zone(months: Sequence[str], series: Mapping[str, Sequence[float | None]], fmt: str = "png") -> bytes:
+def monthly_by_zone(
+    months: Sequence[str], series: Mapping[str, Sequence[float | None]], fmt: str = "png"
+) -> bytes:
     """Vouchers redeemed per Paris month, one bar group per zone kind."""
     fig, ax = _figure()
     width = 0.8 / max(1, len(series))
@@ -74,8 +76,11 @@ def monthly_by_zone(months: Sequence[str], series: Mapping[str, Sequence[float |
         xs = [x + i * width for x in range(len(months))]
         ax.bar(xs, [v or 0 for v in values], width, label=label, color=COLOURS.get(label, NEUTRAL))
         masked |= any(v is None for v in values)
-    ax.set_xticks([x + width * (len(series) - 1) / 2 for x in range(len(months))],
-                  [f"{m[5:]}/{m[2:4]}" for m in months], rotation=45 if len(months) > 8 else 0)
+    ax.set_xticks(
+        [x + width * (len(series) - 1) / 2 for x in range(len(months))],
+        [f"{m[5:]}/{m[2:4]}" for m in months],
+        rotation=45 if len(months) > 8 else 0,
+    )
     _style(ax, "chèques encaissés")
     ax.set_title("Chèques encaissés par mois et type de zone")
     ax.legend(frameon=False)
@@ -93,7 +98,13 @@ def funnel(stages: Sequence[tuple[str, int | None]], fmt: str = "png") -> bytes:
     top = max((v or 0 for v in values), default=0) or 1
     for bar, v in zip(bars, values, strict=True):
         text = "masqué" if v is None else f"{v:,}".replace(",", "\u202f")
-        ax.text(bar.get_width() + top * 0.01, bar.get_y() + bar.get_height() / 2, text, va="center", fontsize=9)
+        ax.text(
+            bar.get_width() + top * 0.01,
+            bar.get_y() + bar.get_height() / 2,
+            text,
+            va="center",
+            fontsize=9,
+        )
     ax.set_xlim(0, top * 1.15)
     ax.spines[["top", "right"]].set_visible(False)
     ax.set_xlabel("carnets")
@@ -132,8 +143,14 @@ def autonomy(shares: Sequence[Share], fmt: str = "png") -> bytes:
         colour = COLOURS.get(s.label, NEUTRAL)
         ax.bar(x, s.estimate, 0.6, color=colour)
         if s.low is not None and s.high is not None:
-            ax.errorbar(x, s.estimate, yerr=[[s.estimate - s.low], [s.high - s.estimate]], color="black",
-                        capsize=6, linewidth=1.2)
+            ax.errorbar(
+                x,
+                s.estimate,
+                yerr=[[s.estimate - s.low], [s.high - s.estimate]],
+                color="black",
+                capsize=6,
+                linewidth=1.2,
+            )
         ax.text(x + 0.32, s.estimate, f"{100 * s.estimate:.0f} %", va="center", fontsize=9)
     ax.set_xticks(range(len(shares)), [s.label for s in shares])
     ax.set_ylim(0, 1)

@@ -38,9 +38,19 @@ class Bundle:
     metadata: dict[str, str] = field(default_factory=dict)
 
     def readme_text(self) -> str:
-        lines = [self.title, "=" * len(self.title), "",
-                 f"Produit le {self.generated_at:%d/%m/%Y à %H:%M} (UTC).", "", *self.about, "",
-                 self.note, "", "Colonnes", "--------"]
+        lines = [
+            self.title,
+            "=" * len(self.title),
+            "",
+            f"Produit le {self.generated_at:%d/%m/%Y à %H:%M} (UTC).",
+            "",
+            *self.about,
+            "",
+            self.note,
+            "",
+            "Colonnes",
+            "--------",
+        ]
         seen: set[tuple[str, str]] = set()
         for sheet in self.sheets:
             lines += ["", f"{sheet.name} : {sheet.title}"]

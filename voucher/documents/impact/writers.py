@@ -28,12 +28,22 @@ from typing import IO, Any
 from voucher.documents.impact.model import Bundle, Column, Sheet
 
 FORMATS = ("csv", "csv-fr", "xlsx", "parquet", "json")
-MEDIA_TYPES = {"csv": "application/zip", "csv-fr": "application/zip",
-               "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-               "parquet": "application/vnd.apache.parquet", "json": "application/json",
-               "pdf": "application/pdf"}
-EXTENSIONS = {"csv": "csv.zip", "csv-fr": "csv-excel.zip", "xlsx": "xlsx", "parquet": "parquet",
-              "json": "json", "pdf": "pdf"}
+MEDIA_TYPES = {
+    "csv": "application/zip",
+    "csv-fr": "application/zip",
+    "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    "parquet": "application/vnd.apache.parquet",
+    "json": "application/json",
+    "pdf": "application/pdf",
+}
+EXTENSIONS = {
+    "csv": "csv.zip",
+    "csv-fr": "csv-excel.zip",
+    "xlsx": "xlsx",
+    "parquet": "parquet",
+    "json": "json",
+    "pdf": "pdf",
+}
 BATCH = 10_000
 
 
@@ -47,15 +57,24 @@ def _open_cell(value: Any) -> Any:
     return "" if value is None else value
 
 
-def write_csv_zip(bundle: Bundle, out: IO[bytes], *, french: bool = False,
-                  progress: Callable[[int], None] | None = None) -> None:
+def write_csv_zip(
+    bundle: Bundle,
+    out: IO[bytes],
+    *,
+    french: bool = False,
+    progress: Callable[[int], None] | None = None,
+) -> None:
     encoding, delimiter = ("utf-8-sig", ";") if french else ("utf-8", ",")
     cell = _fr_cell if french else _open_cell
     with zipfile.ZipFile(out, "w", compression=zipfile.ZIP_DEFLATED) as archive:
-        archive.writestr("LISEZMOI.txt", bundle.readme_text().encode("utf-8-sig" if french else "utf-8"))
+        archive.writestr(
+            "LISEZMOI.txt", bundle.readme_text().encode("utf-8-sig" if french else "utf-8")
+        )
         for sheet in bundle.sheets:
-            with archive.open(f"{sheet.name}.csv", "w", force_zip64=True) as raw, \
-                    io.TextIOWrapper(raw, encoding=encoding, newline="") as text:
+            with (
+                archive.open(f"{sheet.name}.csv", "w", force_zip64=True) as raw,
+                io.TextIOWrapper(raw, encoding=encoding, newline="") as text,
+            ):
                 writer = csv.writer(text, delimiter=delimiter, lineterminator="\r\n")
                 writer.writerow([c.code for c in sheet.columns])
                 for n, row in enumerate(sheet.rows, 1):
@@ -64,7 +83,9 @@ def write_csv_zip(bundle: Bundle, out: IO[bytes], *, french: bool = False,
                         progress(BATCH)
 
 
-def write_xlsx(bundle: Bundle, out: IO[bytes], progress: Callable[[int], None] | None = None) -> None:
+def write_xlsx(
+    bundle: Bundle, out: IO[bytes], progress: Callable[[int], None] | None = None
+) -> None:
     from openpyxl import Workbook
     from openpyxl.cell import WriteOnlyCell
     from openpyxl.styles import Alignment, Font
@@ -135,37 +156,56 @@ def _chunks(sheets: Sequence[Sheet], columns: list[Column]) -> Iterator[dict[str
         yield chunk
 
 
-def write_parquet(bundle: Bundle, out: IO[bytes], progress: Callable[[int], None] | None = None) -> None:
+def write_parquet(
+    bundle: Bundle, out: IO[bytes], progress: Callable[[int], None] | None = None
+) -> None:
     import pyarrow as pa
     import pyarrow.parquet as pq
 
     columns = _union(bundle.sheets)
-    meta = {"note": bundle.note, "lisezmoi": bundle.readme_text(), "titre": bundle.title,
-            **bundle.metadata}
-    fields = [pa.field(c.code, _arrow_type(c), metadata={"description": c.description}) for c in columns]
+    meta = {
+        "note": bundle.note,
+        "lisezmoi": bundle.readme_text(),
+        "titre": bundle.title,
+        **bundle.metadata,
+    }
+    fields = [
+        pa.field(c.code, _arrow_type(c), metadata={"description": c.description}) for c in columns
+    ]
     schema = pa.schema(fields, metadata={k: v.encode("utf-8") for k, v in meta.items()})
     with pq.ParquetWriter(out, schema) as writer:
         for chunk in _chunks(bundle.sheets, columns):
-            writer.write_batch(pa.record_batch([pa.array(chunk[c.code], _arrow_type(c)) for c in columns],
-                                               schema=schema))
+            writer.write_batch(
+                pa.record_batch(
+                    [pa.array(chunk[c.code], _arrow_type(c)) for c in columns], schema=schema
+                )
+            )
             if progress:
                 progress(len(chunk["tableau"]))
 
 
-def write_json(bundle: Bundle, out: IO[bytes], progress: Callable[[int], None] | None = None) -> None:
+def write_json(
+    bundle: Bundle, out: IO[bytes], progress: Callable[[int], None] | None = None
+) -> None:
     def put(text: str) -> None:
         out.write(text.encode("utf-8"))
 
     dump = json.dumps
-    put("{" + f'"titre": {dump(bundle.title, ensure_ascii=False)}, '
+    put(
+        "{" + f'"titre": {dump(bundle.title, ensure_ascii=False)}, '
         f'"produit_le": {dump(bundle.generated_at.isoformat())}, '
         f'"note": {dump(bundle.note, ensure_ascii=False)}, '
         f'"lisezmoi": {dump(bundle.about, ensure_ascii=False)}, '
-        f'"metadonnees": {dump(bundle.metadata, ensure_ascii=False)}, "tableaux": [')
+        f'"metadonnees": {dump(bundle.metadata, ensure_ascii=False)}, "tableaux": ['
+    )
     for i, sheet in enumerate(bundle.sheets):
         cols = {c.code: c.description for c in sheet.columns}
-        put(("," if i else "") + "{" + f'"nom": {dump(sheet.name)}, "titre": {dump(sheet.title, ensure_ascii=False)}, '
-            f'"colonnes": {dump(cols, ensure_ascii=False)}, "lignes": [')
+        put(
+            ("," if i else "")
+            + "{"
+            + f'"nom": {dump(sheet.name)}, "titre": {dump(sheet.title, ensure_ascii=False)}, '
+            f'"colonnes": {dump(cols, ensure_ascii=False)}, "lignes": ['
+        )
         codes = list(cols)
         for n, row in enumerate(sheet.rows):
             put(("," if n else "") + dump(dict(zip(codes, row, strict=True)), ensure_ascii=False))
@@ -175,7 +215,9 @@ def write_json(bundle: Bundle, out: IO[bytes], progress: Callable[[int], None] |
     put("]}")
 
 
-def write(bundle: Bundle, fmt: str, out: IO[bytes], progress: Callable[[int], None] | None = None) -> None:
+def write(
+    bundle: Bundle, fmt: str, out: IO[bytes], progress: Callable[[int], None] | None = None
+) -> None:
     if fmt == "csv":
         write_csv_zip(bundle, out, progress=progress)
     elif fmt == "csv-fr":

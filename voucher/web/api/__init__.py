@@ -49,9 +49,14 @@ class VoucherApi(Api):
             if status >= 400:
                 response["content"] = {problems.PROBLEM_JSON: {"schema": ProblemSchema}}
             self.spec.components.response(status.name, response, lazy=True)
-        self.spec.components.response("DEFAULT_ERROR", {
-            "description": "Erreur (problem+json, RFC 9457)",
-            "content": {problems.PROBLEM_JSON: {"schema": ProblemSchema}}}, lazy=True)
+        self.spec.components.response(
+            "DEFAULT_ERROR",
+            {
+                "description": "Erreur (problem+json, RFC 9457)",
+                "content": {problems.PROBLEM_JSON: {"schema": ProblemSchema}},
+            },
+            lazy=True,
+        )
 
 
 def _config(app: Flask) -> None:
@@ -61,12 +66,22 @@ def _config(app: Flask) -> None:
     app.config.setdefault("OPENAPI_URL_PREFIX", "/api/v1")
     app.config.setdefault("OPENAPI_JSON_PATH", "openapi.json")
     app.config.setdefault("API_MAX_BODY", 1024 * 1024)
-    app.config.setdefault("API_SPEC_OPTIONS", {
-        "info": {"description": DESCRIPTION},
-        "security": [{"bearerAuth": []}],
-        "components": {"securitySchemes": {"bearerAuth": {
-            "type": "http", "scheme": "bearer", "description": "clé d'API de l'organisation"}}},
-    })
+    app.config.setdefault(
+        "API_SPEC_OPTIONS",
+        {
+            "info": {"description": DESCRIPTION},
+            "security": [{"bearerAuth": []}],
+            "components": {
+                "securitySchemes": {
+                    "bearerAuth": {
+                        "type": "http",
+                        "scheme": "bearer",
+                        "description": "clé d'API de l'organisation",
+                    }
+                }
+            },
+        },
+    )
     security.configure(app)
 
 
@@ -80,13 +95,33 @@ def _guard() -> None:
 
 
 def register(app: Flask) -> None:
-    from voucher.web.api import audit, batches, books, holds, meta, programmes, redemptions, structures, vouchers
+    from voucher.web.api import (
+        audit,
+        batches,
+        books,
+        holds,
+        meta,
+        programmes,
+        redemptions,
+        structures,
+        vouchers,
+    )
     from voucher.web.auth import csrf
 
     _config(app)
     api = VoucherApi(app)
     app.extensions["voucher.api"] = api
-    for module in (meta, vouchers, redemptions, programmes, batches, books, structures, holds, audit):
+    for module in (
+        meta,
+        vouchers,
+        redemptions,
+        programmes,
+        batches,
+        books,
+        structures,
+        holds,
+        audit,
+    ):
         api.register_blueprint(module.blp)
         csrf.exempt(module.blp)
     csrf.exempt(app.blueprints["api-docs"])

@@ -21,8 +21,23 @@ REPORT = AuditReportSchema()
 @blp.response(200, AuditReportSchema)
 def check() -> Response:
     report = ledger_audit.verify(db())
-    return replies.ok(REPORT.dump({
-        "ok": report.ok, "entries": report.entries, "postings": report.postings, "accounts": report.accounts,
-        "sealed_entries": report.sealed_entries,
-        "problems": [{"check": p.check, "message": p.message, "entry_id": p.entry_id, "account": p.account}
-                     for p in report.problems]}))
+    return replies.ok(
+        REPORT.dump(
+            {
+                "ok": report.ok,
+                "entries": report.entries,
+                "postings": report.postings,
+                "accounts": report.accounts,
+                "sealed_entries": report.sealed_entries,
+                "problems": [
+                    {
+                        "check": p.check,
+                        "message": p.message,
+                        "entry_id": p.entry_id,
+                        "account": p.account,
+                    }
+                    for p in report.problems
+                ],
+            }
+        )
+    )

@@ -42,7 +42,9 @@ def _viewer() -> api_reads.Viewer:
 
 @blp.route("/batches", methods=["POST"])
 @security.key_required("funder")
-@blp.doc(summary="Émettre un lot de carnets pour un prescripteur (clé funder ; Idempotency-Key conseillé)")
+@blp.doc(
+    summary="Émettre un lot de carnets pour un prescripteur (clé funder ; Idempotency-Key conseillé)"
+)
 @blp.arguments(OptionalIdempotencyHeaderSchema, location="headers")
 @blp.arguments(BatchInSchema)
 @blp.response(201, BatchSchema)
@@ -51,8 +53,13 @@ def issue(headers: dict[str, Any], body: dict[str, Any]) -> Response:
 
     def work() -> tuple[int, dict[str, Any]]:
         api_reads.programme(session, _viewer(), body["programme_id"])
-        batch = issuance.issue_batch(session, actor, programme_id=body["programme_id"],
-                                     prescriber_id=body["prescriber_id"], books=body["books"])
+        batch = issuance.issue_batch(
+            session,
+            actor,
+            programme_id=body["programme_id"],
+            prescriber_id=body["prescriber_id"],
+            books=body["books"],
+        )
         return 201, BATCH.dump(batch)
 
     key = headers.get("idempotency_key")
@@ -68,7 +75,9 @@ def issue(headers: dict[str, Any], body: dict[str, Any]) -> Response:
 @blp.arguments(PageArgsSchema, location="query")
 @blp.response(200, BatchPageSchema)
 def list_batches(args: dict[str, Any]) -> Response:
-    return replies.page(api_reads.batches(db(), _viewer(), args["page"], args["page_size"]), BATCH.dump)
+    return replies.page(
+        api_reads.batches(db(), _viewer(), args["page"], args["page_size"]), BATCH.dump
+    )
 
 
 @blp.route("/batches/<int(min=1, max=9007199254740991):batch_id>", methods=["GET"])
@@ -95,7 +104,11 @@ def activate(batch_id: int) -> Response:
 def acknowledge(batch_id: int) -> Response:
     actor = security.actor()
     api_reads.batch(db(), _viewer(), batch_id)
-    return replies.ok(BATCH.dump(issuance.acknowledge_batch(db(), actor, batch_id, int(actor.organisation_id or 0))))
+    return replies.ok(
+        BATCH.dump(
+            issuance.acknowledge_batch(db(), actor, batch_id, int(actor.organisation_id or 0))
+        )
+    )
 
 
 @blp.route("/batches/<int(min=1, max=9007199254740991):batch_id>/codes.csv", methods=["GET"])
@@ -104,8 +117,11 @@ def acknowledge(batch_id: int) -> Response:
 @blp.response(200, content_type="text/csv")
 def codes_csv(batch_id: int) -> Response:
     rows = api_reads.batch_codes(db(), _viewer(), batch_id)
-    return Response(stream_with_context(_csv(rows)), mimetype="text/csv",
-                    headers={"Content-Disposition": f'attachment; filename="lot-{batch_id}-codes.csv"'})
+    return Response(
+        stream_with_context(_csv(rows)),
+        mimetype="text/csv",
+        headers={"Content-Disposition": f'attachment; filename="lot-{batch_id}-codes.csv"'},
+    )
 
 
 def _csv(rows: Any) -> Iterator[str]:
@@ -129,8 +145,11 @@ def print_file(batch_id: int) -> Response:
     api_reads.batch(db(), _viewer(), batch_id)
     download = printing_bridge.production(db(), security.actor(), batch_id)
     commit_now()
-    return Response(_chunks(download.body), mimetype=download.mimetype,
-                    headers={"Content-Disposition": f'attachment; filename="{download.filename}"'})
+    return Response(
+        _chunks(download.body),
+        mimetype=download.mimetype,
+        headers={"Content-Disposition": f'attachment; filename="{download.filename}"'},
+    )
 
 
 def _chunks(body: Any) -> Iterator[bytes]:

@@ -24,10 +24,19 @@ BOOK = BookSchema()
 
 
 def view(book: Book) -> dict[str, Any]:
-    return BOOK.dump({"serial": book.serial, "batch_id": book.batch_id, "programme_id": book.programme_id,
-                      "holder_id": book.holder_id, "status": book.status,
-                      "handed_out": book.beneficiary_id is not None, "handed_out_at": book.handed_out_at,
-                      "reported_at": book.reported_at, "vouchers": api_reads.book_states(db(), book.id)})
+    return BOOK.dump(
+        {
+            "serial": book.serial,
+            "batch_id": book.batch_id,
+            "programme_id": book.programme_id,
+            "holder_id": book.holder_id,
+            "status": book.status,
+            "handed_out": book.beneficiary_id is not None,
+            "handed_out_at": book.handed_out_at,
+            "reported_at": book.reported_at,
+            "vouchers": api_reads.book_states(db(), book.id),
+        }
+    )
 
 
 def _visible(serial: int) -> Book:
@@ -67,8 +76,14 @@ def move(body: dict[str, Any], serial: int) -> Response:
 def hand_out(body: dict[str, Any], serial: int) -> Response:
     actor = security.actor()
     _visible(serial)
-    handout.hand_out(db(), actor, serial=serial, prescriber_id=int(actor.organisation_id or 0),
-                     profile=handout.Profile(**body), key=current_app.config["PSEUDONYM_KEY"])
+    handout.hand_out(
+        db(),
+        actor,
+        serial=serial,
+        prescriber_id=int(actor.organisation_id or 0),
+        profile=handout.Profile(**body),
+        key=current_app.config["PSEUDONYM_KEY"],
+    )
     return _reread(serial)
 
 

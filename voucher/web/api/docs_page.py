@@ -30,7 +30,12 @@ class Operation:
 
     @property
     def anchor(self) -> str:
-        return f"{self.method}-{self.path}".replace("/", "-").replace("{", "").replace("}", "").strip("-")
+        return (
+            f"{self.method}-{self.path}".replace("/", "-")
+            .replace("{", "")
+            .replace("}", "")
+            .strip("-")
+        )
 
 
 @dataclass
@@ -65,17 +70,30 @@ def _type(spec: dict[str, Any], prop: dict[str, Any]) -> str:
 def _fields(spec: dict[str, Any], schema: dict[str, Any]) -> list[Field]:
     schema = _schema(spec, schema)
     required = set(schema.get("required", []))
-    return [Field(name, _type(spec, prop), name in required, str(prop.get("description", "")))
-            for name, prop in schema.get("properties", {}).items()]
+    return [
+        Field(name, _type(spec, prop), name in required, str(prop.get("description", "")))
+        for name, prop in schema.get("properties", {}).items()
+    ]
 
 
 def _operation(spec: dict[str, Any], method: str, path: str, op: dict[str, Any]) -> Operation:
     text = str(op.get("description", "")).strip()
-    out = Operation(method.upper(), path, str(op.get("summary") or text.split("\n")[0]), text,
-                    public=op.get("security") == [])
+    out = Operation(
+        method.upper(),
+        path,
+        str(op.get("summary") or text.split("\n")[0]),
+        text,
+        public=op.get("security") == [],
+    )
     for p in op.get("parameters", []):
-        out.parameters.append(Field(f"{p['name']} ({p['in']})", _type(spec, p.get("schema", {})),
-                                    bool(p.get("required")), str(p.get("description", ""))))
+        out.parameters.append(
+            Field(
+                f"{p['name']} ({p['in']})",
+                _type(spec, p.get("schema", {})),
+                bool(p.get("required")),
+                str(p.get("description", "")),
+            )
+        )
     body = op.get("requestBody", {}).get("content", {}).get("application/json", {}).get("schema")
     if body:
         out.body = _fields(spec, body)

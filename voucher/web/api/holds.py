@@ -14,20 +14,33 @@ from voucher.services.review_queue import HoldRow
 from voucher.web.api import replies, security
 from voucher.web.db import db
 
-blp = Blueprint("api_holds", __name__, url_prefix="/api/v1", description="Vérifications (passages en attente)")
+blp = Blueprint(
+    "api_holds", __name__, url_prefix="/api/v1", description="Vérifications (passages en attente)"
+)
 HOLD = HoldSchema()
 #: evidence keys that would point at a person
 PRIVATE_EVIDENCE = ("beneficiary_id",)
 
 
 def view(h: HoldRow) -> dict[str, Any]:
-    return HOLD.dump({
-        "id": h.id, "status": h.status, "rule": h.rule, "created_at": h.created_at,
-        "evidence": {k: v for k, v in h.evidence.items() if k not in PRIVATE_EVIDENCE},
-        "programme": {"id": h.programme_id, "name": h.programme_name},
-        "structure": {"id": h.structure_id, "name": h.structure_name}, "redemption_id": h.redemption_id,
-        "scanned_at": h.scanned_at, "face_value_cents": h.face_value_cents, "book_serial": h.book_serial,
-        "position": h.position, "decided_at": h.decided_at, "note": h.note})
+    return HOLD.dump(
+        {
+            "id": h.id,
+            "status": h.status,
+            "rule": h.rule,
+            "created_at": h.created_at,
+            "evidence": {k: v for k, v in h.evidence.items() if k not in PRIVATE_EVIDENCE},
+            "programme": {"id": h.programme_id, "name": h.programme_name},
+            "structure": {"id": h.structure_id, "name": h.structure_name},
+            "redemption_id": h.redemption_id,
+            "scanned_at": h.scanned_at,
+            "face_value_cents": h.face_value_cents,
+            "book_serial": h.book_serial,
+            "position": h.position,
+            "decided_at": h.decided_at,
+            "note": h.note,
+        }
+    )
 
 
 @blp.route("/holds", methods=["GET"])
@@ -40,7 +53,7 @@ def list_holds(args: dict[str, Any]) -> Response:
     size, number = args["page_size"], args["page"]
     rows = review_queue.list_holds(db(), viewer.scope, status=args["status"], limit=size * number)
     total = api_reads.holds_count(db(), viewer, args["status"])
-    found = api_reads.Page(rows[(number - 1) * size:], total, number, size)
+    found = api_reads.Page(rows[(number - 1) * size :], total, number, size)
     return replies.page(found, view)
 
 

@@ -59,13 +59,26 @@ def replay(actor: Actor, scope: str, key: str, fingerprint: str) -> Response:
 
 
 def _claim(actor: Actor, scope: str, key: str, fingerprint: str) -> int | None:
-    return store.claim(db(), organisation_id=int(actor.organisation_id or 0), api_key_id=actor.api_key_id,
-                       scope=scope, key=key, fingerprint=fingerprint)
+    return store.claim(
+        db(),
+        organisation_id=int(actor.organisation_id or 0),
+        api_key_id=actor.api_key_id,
+        scope=scope,
+        key=key,
+        fingerprint=fingerprint,
+    )
 
 
-def run(actor: Actor, scope: str, key: str, fingerprint: str, work: Work, *,
-        before: Callable[[], None] | None = None,
-        on_refusal: Callable[[DomainError], None] | None = None) -> Response:
+def run(
+    actor: Actor,
+    scope: str,
+    key: str,
+    fingerprint: str,
+    work: Work,
+    *,
+    before: Callable[[], None] | None = None,
+    on_refusal: Callable[[DomainError], None] | None = None,
+) -> Response:
     record = _claim(actor, scope, key, fingerprint)
     if record is None:
         return replay(actor, scope, key, fingerprint)
@@ -83,8 +96,14 @@ def run(actor: Actor, scope: str, key: str, fingerprint: str, work: Work, *,
     return answer(status, text)
 
 
-def _store_refusal(actor: Actor, scope: str, key: str, fingerprint: str, err: DomainError,
-                   on_refusal: Callable[[DomainError], None] | None) -> Response:
+def _store_refusal(
+    actor: Actor,
+    scope: str,
+    key: str,
+    fingerprint: str,
+    err: DomainError,
+    on_refusal: Callable[[DomainError], None] | None,
+) -> Response:
     record = _claim(actor, scope, key, fingerprint)
     if record is None:
         return replay(actor, scope, key, fingerprint)

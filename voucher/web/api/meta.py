@@ -27,5 +27,7 @@ def ping() -> Response:
 @blp.response(200, content_type="text/html")
 def docs() -> Response:
     spec = current_app.extensions["voucher.api"].spec.to_dict()
-    html = render_template("api/docs.html", doc=docs_page.build(spec), codes=sorted(MESSAGES.items()))
+    html = render_template(
+        "api/docs.html", doc=docs_page.build(spec), codes=sorted(MESSAGES.items())
+    )
     return Response(html, mimetype="text/html")

@@ -36,24 +36,48 @@ from voucher.web.api import problems, scan_views
 SCOPE = "scan"
 
 
-def _item(scan_id: str, status: str, *, redemption_id: int | None = None, reason: str | None = None,
-          detail: str | None = None, voucher: dict[str, Any] | None = None, replayed: bool = False) -> dict[str, Any]:
-    return {"scan_id": scan_id, "status": status, "redemption_id": redemption_id, "reason": reason,
-            "detail": detail, "replayed": replayed, "voucher": voucher}
+def _item(
+    scan_id: str,
+    status: str,
+    *,
+    redemption_id: int | None = None,
+    reason: str | None = None,
+    detail: str | None = None,
+    voucher: dict[str, Any] | None = None,
+    replayed: bool = False,
+) -> dict[str, Any]:
+    return {
+        "scan_id": scan_id,
+        "status": status,
+        "redemption_id": redemption_id,
+        "reason": reason,
+        "detail": detail,
+        "replayed": replayed,
+        "voucher": voucher,
+    }
 
 
 def from_answer(scan_id: str, status: int, text: str, *, replayed: bool) -> dict[str, Any]:
     body = json.loads(text)
     if status < 400:
-        return _item(scan_id, body["status"], redemption_id=body["redemption_id"], voucher=body["voucher"],
-                     replayed=replayed)
+        return _item(
+            scan_id,
+            body["status"],
+            redemption_id=body["redemption_id"],
+            voucher=body["voucher"],
+            replayed=replayed,
+        )
     return _item(scan_id, "refused", reason=body["code"], detail=body["detail"], replayed=replayed)
 
 
 def _stored(scan_id: str, stored: store.Stored, fp: str) -> dict[str, Any]:
     if stored.fingerprint != fp or stored.status is None or stored.body is None:
-        return _item(scan_id, "refused", reason="idempotency_key_reused",
-                     detail=MESSAGES["idempotency_key_reused"])
+        return _item(
+            scan_id,
+            "refused",
+            reason="idempotency_key_reused",
+            detail=MESSAGES["idempotency_key_reused"],
+        )
     return from_answer(scan_id, stored.status, stored.body, replayed=True)
 
 
@@ -67,10 +91,16 @@ class Batch:
         self.org = int(actor.organisation_id or 0)
         self.guessing = fraud_checks.guessing_state(session, actor)
 
-    def process(self, scans: list[dict[str, Any]], raw: list[dict[str, Any]]) -> list[dict[str, Any]]:
-        with journal.deferred_balances(self.session):  # balances moved once, at the end of the batch
-            return [self.one(scan, {k: v for k, v in body.items() if k != "scan_id"})
-                    for scan, body in zip(scans, raw, strict=True)]
+    def process(
+        self, scans: list[dict[str, Any]], raw: list[dict[str, Any]]
+    ) -> list[dict[str, Any]]:
+        with journal.deferred_balances(
+            self.session
+        ):  # balances moved once, at the end of the batch
+            return [
+                self.one(scan, {k: v for k, v in body.items() if k != "scan_id"})
+                for scan, body in zip(scans, raw, strict=True)
+            ]
 
     def one(self, scan: dict[str, Any], content: dict[str, Any]) -> dict[str, Any]:
         scan_id, fp = scan["scan_id"], fingerprint(content)
@@ -78,7 +108,9 @@ class Batch:
         if stored is not None:
             return _stored(scan_id, stored, fp)
         if self.guessing.status != "ok":
-            return _refused_now(scan_id, "locked" if self.guessing.status == "locked" else "too_many_attempts")
+            return _refused_now(
+                scan_id, "locked" if self.guessing.status == "locked" else "too_many_attempts"
+            )
         outer = self.session.begin_nested()
         try:
             result = self._fresh(scan, scan_id, fp)
@@ -89,20 +121,33 @@ class Batch:
             return _refused_now(scan_id, "busy")
 
     def _fresh(self, scan: dict[str, Any], scan_id: str, fp: str) -> dict[str, Any]:
-        record = store.claim(self.session, organisation_id=self.org, api_key_id=self.actor.api_key_id,
-                             scope=SCOPE, key=scan_id, fingerprint=fp)
+        record = store.claim(
+            self.session,
+            organisation_id=self.org,
+            api_key_id=self.actor.api_key_id,
+            scope=SCOPE,
+            key=scan_id,
+            fingerprint=fp,
+        )
         if record is None:  # taken meanwhile by a concurrent request, now committed
             stored = store.find(self.session, self.org, SCOPE, scan_id)
             return _stored(scan_id, stored, fp) if stored else _refused_now(scan_id, "busy")
         inner = self.session.begin_nested()
         try:
-            result = redemption.redeem(self.session, self.actor, scan_views.scan_of(scan, self.org, scan_id))
+            result = redemption.redeem(
+                self.session, self.actor, scan_views.scan_of(scan, self.org, scan_id)
+            )
             inner.commit()
             status, text = 201, problems.dumps(scan_views.answer(result, scan_id))
         except DomainError as err:
             inner.rollback()
-            redemption.record_refusal(self.session, self.actor, structure_id=self.org, raw_code=scan["code"],
-                                      reason=err.code)
+            redemption.record_refusal(
+                self.session,
+                self.actor,
+                structure_id=self.org,
+                raw_code=scan["code"],
+                reason=err.code,
+            )
             problem = problems.of_domain(err)
             status, text = int(problem["status"]), problems.dumps(problem)
             if err.code in fraud.GUESS_REASONS:

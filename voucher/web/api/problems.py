@@ -24,9 +24,17 @@ PROBLEM_JSON = "application/problem+json"
 DOCS = "/api/v1/docs"
 
 HTTP_CODES = {
-    400: "bad_request", 401: "unauthenticated", 403: "forbidden", 404: "not_found",
-    405: "method_not_allowed", 406: "not_acceptable", 413: "payload_too_large",
-    415: "unsupported_media_type", 422: "invalid_request", 429: "rate_limited", 500: "internal_error",
+    400: "bad_request",
+    401: "unauthenticated",
+    403: "forbidden",
+    404: "not_found",
+    405: "method_not_allowed",
+    406: "not_acceptable",
+    413: "payload_too_large",
+    415: "unsupported_media_type",
+    422: "invalid_request",
+    429: "rate_limited",
+    500: "internal_error",
 }
 for _code, _message in {
     "bad_request": "Requête incorrecte.",
@@ -45,10 +53,20 @@ for _code, _message in {
     register(_code, _message)
 
 #: statuses of codes the web shell's table (voucher.web.errors.STATUS) does not know
-API_STATUS = {"unauthenticated": 401, "invalid_api_key": 401, "invalid_request": 422, "invalid_json": 400,
-              "rate_limited": 429, "bad_request": 400, "payload_too_large": 413,
-              "unsupported_media_type": 415, "method_not_allowed": 405, "not_acceptable": 406,
-              "internal_error": 500, "database_unavailable": 503}
+API_STATUS = {
+    "unauthenticated": 401,
+    "invalid_api_key": 401,
+    "invalid_request": 422,
+    "invalid_json": 400,
+    "rate_limited": 429,
+    "bad_request": 400,
+    "payload_too_large": 413,
+    "unsupported_media_type": 415,
+    "method_not_allowed": 405,
+    "not_acceptable": 406,
+    "internal_error": 500,
+    "database_unavailable": 503,
+}
 #: refusal details that may be shown to the caller
 SAFE_DETAILS = ("field", "retry_after", "locked_until", "first_redeemed_at", "rule", "object")
 
@@ -59,8 +77,14 @@ def status_of(code: str) -> int:
 
 def body(code: str, status: int, detail: str | None = None, **extra: Any) -> dict[str, Any]:
     title = MESSAGES.get(code, errors.HTTP_MESSAGES.get(status, "Erreur."))
-    return {"type": f"{DOCS}#code-{code}", "title": title, "status": status, "detail": detail or title,
-            "code": code, **extra}
+    return {
+        "type": f"{DOCS}#code-{code}",
+        "title": title,
+        "status": status,
+        "detail": detail or title,
+        "code": code,
+        **extra,
+    }
 
 
 def dumps(payload: dict[str, Any]) -> str:
@@ -96,7 +120,9 @@ def render(err: Exception) -> Response:
         return response(payload, _retry_headers(payload))
     if isinstance(err, HTTPException):
         return _http(err)
-    if isinstance(err, OperationalError):  # connection lost, database restarting: nothing was committed
+    if isinstance(
+        err, OperationalError
+    ):  # connection lost, database restarting: nothing was committed
         return response(body("database_unavailable", 503), {"Retry-After": "2"})
     current_app.logger.error("API %s %s failed", request.method, request.path)
     return response(body("internal_error", 500))
@@ -121,8 +147,22 @@ def _http(err: HTTPException) -> Response:
 
 def _flatten_locations(messages: Any) -> Any:
     """webargs nests errors by location (json, query, headers...): merge them."""
-    if isinstance(messages, dict) and messages and set(messages) <= {"json", "query", "headers", "path", "view_args",
-                                                                      "form", "files", "cookies", "querystring"}:
+    if (
+        isinstance(messages, dict)
+        and messages
+        and set(messages)
+        <= {
+            "json",
+            "query",
+            "headers",
+            "path",
+            "view_args",
+            "form",
+            "files",
+            "cookies",
+            "querystring",
+        }
+    ):
         merged: dict[str, Any] = {}
         for part in messages.values():
             merged.update(part if isinstance(part, dict) else {"_body": part})
@@ -152,11 +192,16 @@ _EXACT = {
 }
 _PATTERNS = [
     (re.compile(r"^Must be one of: (.*)\.$"), r"Valeur attendue parmi : \1."),
-    (re.compile(r"^Length must be between (\d+) and (\d+)\.$"), r"Longueur attendue entre \1 et \2."),
+    (
+        re.compile(r"^Length must be between (\d+) and (\d+)\.$"),
+        r"Longueur attendue entre \1 et \2.",
+    ),
     (re.compile(r"^Shorter than minimum length (\d+)\.$"), r"Longueur minimale : \1."),
     (re.compile(r"^Longer than maximum length (\d+)\.$"), r"Longueur maximale : \1."),
-    (re.compile(r"^Must be greater than or equal to (\S+) and less than or equal to (\S+)\.$"),
-     r"Valeur attendue entre \1 et \2."),
+    (
+        re.compile(r"^Must be greater than or equal to (\S+) and less than or equal to (\S+)\.$"),
+        r"Valeur attendue entre \1 et \2.",
+    ),
     (re.compile(r"^Must be greater than or equal to (\S+)\.$"), r"Valeur minimale : \1."),
     (re.compile(r"^Must be less than or equal to (\S+)\.$"), r"Valeur maximale : \1."),
 ]
@@ -177,8 +222,10 @@ def french(messages: Any) -> Any:
     return text if _looks_french(text) else "Valeur invalide."
 
 
-_ENGLISH = re.compile(r"\b(Not|Must|Invalid|Unknown|Missing|Shorter|Longer|Length|String|Number|field|Field|"
-                      r"must|should|valid|type|is|be|the|of|or|and)\b")
+_ENGLISH = re.compile(
+    r"\b(Not|Must|Invalid|Unknown|Missing|Shorter|Longer|Length|String|Number|field|Field|"
+    r"must|should|valid|type|is|be|the|of|or|and)\b"
+)
 
 
 def _looks_french(text: str) -> bool:

@@ -16,12 +16,24 @@ from voucher.web.db import db
 
 blp = Blueprint("api_programmes", __name__, url_prefix="/api/v1", description="Dispositifs")
 PROGRAMME = ProgrammeSchema()
-_COLUMNS = ("id", "name", "face_value_cents", "vouchers_per_book", "valid_from", "valid_until", "grace_days",
-            "cancel_window_minutes", "handout_policy", "status")
+_COLUMNS = (
+    "id",
+    "name",
+    "face_value_cents",
+    "vouchers_per_book",
+    "valid_from",
+    "valid_until",
+    "grace_days",
+    "cancel_window_minutes",
+    "handout_policy",
+    "status",
+)
 
 
 def view(p: Programme) -> dict[str, Any]:
-    return PROGRAMME.dump({**{c: getattr(p, c) for c in _COLUMNS}, "funders": api_reads.funders_of(db(), p.id)})
+    return PROGRAMME.dump(
+        {**{c: getattr(p, c) for c in _COLUMNS}, "funders": api_reads.funders_of(db(), p.id)}
+    )
 
 
 @blp.route("/programmes", methods=["GET"])

@@ -21,8 +21,14 @@ from flask import Response, request
 from flask_smorest import Blueprint
 
 from schemas.api.scans import (
-    BatchResultSchema, BatchScansSchema, IdempotencyHeaderSchema, RedemptionSchema, ScanListArgsSchema,
-    ScanPageSchema, ScanRowSchema, ScanSchema,
+    BatchResultSchema,
+    BatchScansSchema,
+    IdempotencyHeaderSchema,
+    RedemptionSchema,
+    ScanListArgsSchema,
+    ScanPageSchema,
+    ScanRowSchema,
+    ScanSchema,
 )
 from voucher.domain.errors import DomainError
 from voucher.domain.idempotency import fingerprint
@@ -30,17 +36,40 @@ from voucher.services import api_reads, fraud_checks, redemption
 from voucher.web.api import idempotency, offline, replies, scan_views, security
 from voucher.web.db import db
 
-blp = Blueprint("api_redemptions", __name__, url_prefix="/api/v1",
-                description="Encaissements : scans, lots hors ligne, annulations")
+blp = Blueprint(
+    "api_redemptions",
+    __name__,
+    url_prefix="/api/v1",
+    description="Encaissements : scans, lots hors ligne, annulations",
+)
 ROW = ScanRowSchema()
 
 
 def row_view(found: Any) -> dict[str, Any]:
     red, code, serial, position = found
-    return ROW.dump({**{c: getattr(red, c) for c in (
-        "id", "status", "structure_id", "programme_id", "face_value_cents", "scan_id", "scanned_at",
-        "recorded_at", "theme", "autonomy", "cancelled_at")}, "code": code, "book_serial": serial,
-        "position": position})
+    return ROW.dump(
+        {
+            **{
+                c: getattr(red, c)
+                for c in (
+                    "id",
+                    "status",
+                    "structure_id",
+                    "programme_id",
+                    "face_value_cents",
+                    "scan_id",
+                    "scanned_at",
+                    "recorded_at",
+                    "theme",
+                    "autonomy",
+                    "cancelled_at",
+                )
+            },
+            "code": code,
+            "book_serial": serial,
+            "position": position,
+        }
+    )
 
 
 @blp.route("/redemptions", methods=["POST"])
@@ -61,18 +90,28 @@ def redeem_one(headers: dict[str, Any], scan: dict[str, Any]) -> Response:
         return 201, scan_views.answer(result, key)
 
     def refused(err: DomainError) -> None:
-        redemption.record_refusal(session, actor, structure_id=structure_id, raw_code=scan["code"],
-                                  reason=err.code)
+        redemption.record_refusal(
+            session, actor, structure_id=structure_id, raw_code=scan["code"], reason=err.code
+        )
 
-    return idempotency.run(actor, offline.SCOPE, key, fingerprint(request.get_json()), work,
-                           before=lambda: fraud_checks.refuse_if_guessing(session, actor), on_refusal=refused)
+    return idempotency.run(
+        actor,
+        offline.SCOPE,
+        key,
+        fingerprint(request.get_json()),
+        work,
+        before=lambda: fraud_checks.refuse_if_guessing(session, actor),
+        on_refusal=refused,
+    )
 
 
 @blp.route("/redemptions/batch", methods=["POST"])
 @security.per_key("API_BATCH_LIMIT")
 @security.per_address()
 @security.key_required("reception")
-@blp.doc(summary="Envoyer jusqu'à 1 000 scans faits hors ligne, chacun avec son scan_id (clé reception)")
+@blp.doc(
+    summary="Envoyer jusqu'à 1 000 scans faits hors ligne, chacun avec son scan_id (clé reception)"
+)
 @blp.arguments(BatchScansSchema)
 @blp.response(200, BatchResultSchema)
 def redeem_batch(body: dict[str, Any]) -> Response:
@@ -83,12 +122,16 @@ def redeem_batch(body: dict[str, Any]) -> Response:
 
 @blp.route("/redemptions", methods=["GET"])
 @security.key_required("reception", "funder", "finance")
-@blp.doc(summary="Les scans visibles par la clé (son lieu, ou ses dispositifs), du plus ancien au plus récent")
+@blp.doc(
+    summary="Les scans visibles par la clé (son lieu, ou ses dispositifs), du plus ancien au plus récent"
+)
 @blp.arguments(ScanListArgsSchema, location="query")
 @blp.response(200, ScanPageSchema)
 def list_scans(args: dict[str, Any]) -> Response:
     viewer = api_reads.viewer_for(db(), security.actor())
-    found = api_reads.scans(db(), viewer, args["page"], args["page_size"], status=args.get("status"))
+    found = api_reads.scans(
+        db(), viewer, args["page"], args["page_size"], status=args.get("status")
+    )
     return replies.page(found, row_view)
 
 
@@ -103,15 +146,22 @@ def get_scan(redemption_id: int) -> Response:
 
 @blp.route("/redemptions/<int(min=1, max=9007199254740991):redemption_id>/cancel", methods=["POST"])
 @security.key_required("reception", "finance")
-@blp.doc(summary="Annuler un scan (reception : ses propres scans dans le délai ; finance : avant paiement)")
+@blp.doc(
+    summary="Annuler un scan (reception : ses propres scans dans le délai ; finance : avant paiement)"
+)
 @blp.response(200, ScanRowSchema)
 def cancel(redemption_id: int) -> Response:
     actor, session = security.actor(), db()
     viewer = api_reads.viewer_for(session, actor)
     api_reads.scan(session, viewer, redemption_id)
     as_finance = actor.role == "finance"
-    redemption.cancel(session, actor, redemption_id, structure_id=None if as_finance else actor.organisation_id,
-                      as_finance=as_finance)
+    redemption.cancel(
+        session,
+        actor,
+        redemption_id,
+        structure_id=None if as_finance else actor.organisation_id,
+        as_finance=as_finance,
+    )
     session.flush()
     session.expire_all()
     return replies.ok(row_view(api_reads.scan(session, viewer, redemption_id)))

@@ -20,5 +20,11 @@ def ok(payload: Any, status: int = 200) -> Response:
 
 
 def page(result: Page, dump: Callable[[Any], dict[str, Any]]) -> Response:
-    return ok({"items": [dump(item) for item in result.items], "page": result.page,
-               "page_size": result.page_size, "total": result.total})
+    return ok(
+        {
+            "items": [dump(item) for item in result.items],
+            "page": result.page,
+            "page_size": result.page_size,
+            "total": result.total,
+        }
+    )

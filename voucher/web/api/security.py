@@ -87,9 +87,14 @@ def authenticate(*roles: str) -> Actor:
         commit_now()
     if roles and key.role not in roles:
         raise DomainError("forbidden")
-    actor = Actor(label=f"clé d'API « {key.name} » ({key.prefix})", api_key_id=key.id,
-                  organisation_id=key.organisation_id, role=key.role, ip=client_address(),
-                  device=(request.headers.get("User-Agent") or key.prefix)[:100])
+    actor = Actor(
+        label=f"clé d'API « {key.name} » ({key.prefix})",
+        api_key_id=key.id,
+        organisation_id=key.organisation_id,
+        role=key.role,
+        ip=client_address(),
+        device=(request.headers.get("User-Agent") or key.prefix)[:100],
+    )
     g.api_actor = actor
     return actor
 

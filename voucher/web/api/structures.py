@@ -15,14 +15,23 @@ from voucher.services import api_reads
 from voucher.web.api import replies, security
 from voucher.web.db import db
 
-blp = Blueprint("api_structures", __name__, url_prefix="/api/v1", description="Lieux qui encaissent")
+blp = Blueprint(
+    "api_structures", __name__, url_prefix="/api/v1", description="Lieux qui encaissent"
+)
 STRUCTURE = StructureSchema()
 _COLUMNS = ("id", "name", "siret", "postcode", "town", "commune_insee", "zone_kind")
 
 
 def view(org: Organisation, labels: list[Label]) -> dict[str, Any]:
-    return STRUCTURE.dump({**{c: getattr(org, c) for c in _COLUMNS}, "labels": [
-        {"name": lb.name, "valid_from": lb.valid_from, "valid_until": lb.valid_until} for lb in labels]})
+    return STRUCTURE.dump(
+        {
+            **{c: getattr(org, c) for c in _COLUMNS},
+            "labels": [
+                {"name": lb.name, "valid_from": lb.valid_from, "valid_until": lb.valid_until}
+                for lb in labels
+            ],
+        }
+    )
 
 
 @blp.route("/structures", methods=["GET"])

@@ -20,17 +20,28 @@ from voucher.services import fraud_checks, redemption, voucher_check
 from voucher.web.api import replies, security
 from voucher.web.db import commit_now, db
 
-blp = Blueprint("api_vouchers", __name__, url_prefix="/api/v1", description="Chèques : vérifier un code")
+blp = Blueprint(
+    "api_vouchers", __name__, url_prefix="/api/v1", description="Chèques : vérifier un code"
+)
 CHECK = VoucherCheckSchema()
 
 
 def view(found: voucher_check.VoucherCheck) -> dict[str, Any]:
-    return CHECK.dump({
-        "code": found.code, "status": found.state, "face_value_cents": found.face_value_cents,
-        "programme": {"id": found.programme_id, "name": found.programme_name},
-        "valid_until": found.valid_until, "last_day": found.last_day, "book_serial": found.book_serial,
-        "position": found.position, "vouchers_per_book": found.vouchers_per_book,
-        "acceptable": found.acceptable, "reason": found.reason})
+    return CHECK.dump(
+        {
+            "code": found.code,
+            "status": found.state,
+            "face_value_cents": found.face_value_cents,
+            "programme": {"id": found.programme_id, "name": found.programme_name},
+            "valid_until": found.valid_until,
+            "last_day": found.last_day,
+            "book_serial": found.book_serial,
+            "position": found.position,
+            "vouchers_per_book": found.vouchers_per_book,
+            "acceptable": found.acceptable,
+            "reason": found.reason,
+        }
+    )
 
 
 @blp.route("/vouchers/<string(maxlength=64):code>", methods=["GET"])
@@ -48,8 +59,9 @@ def lookup(code: str) -> Response:
     except DomainError as err:
         if err.code in GUESS_REASONS:
             session.rollback()
-            redemption.record_refusal(session, actor, structure_id=actor.organisation_id, raw_code=code,
-                                      reason=err.code)
+            redemption.record_refusal(
+                session, actor, structure_id=actor.organisation_id, raw_code=code, reason=err.code
+            )
             commit_now()
         raise
     return replies.ok(view(found))

@@ -3,8 +3,10 @@
 Revision ID: 0002_print
 Revises: 0001_core
 """
-from alembic import op
+
 import sqlalchemy as sa
+from alembic import op
+
 import voucher.db.types
 
 revision = "0002_print"
@@ -33,8 +35,12 @@ def upgrade() -> None:
         sa.Column("approved_by", _ID, nullable=True),
         sa.Column("created_at", _AT, nullable=False),
         sa.Column("created_by", _ID, nullable=True),
-        sa.CheckConstraint("kind IN ('proof','production','replacement','csv')", name=op.f("ck_print_file_kind")),
-        sa.ForeignKeyConstraint(["batch_id"], ["batch.id"], name=op.f("fk_print_file_batch_id_batch")),
+        sa.CheckConstraint(
+            "kind IN ('proof','production','replacement','csv')", name=op.f("ck_print_file_kind")
+        ),
+        sa.ForeignKeyConstraint(
+            ["batch_id"], ["batch.id"], name=op.f("fk_print_file_batch_id_batch")
+        ),
         sa.ForeignKeyConstraint(["book_id"], ["book.id"], name=op.f("fk_print_file_book_id_book")),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_print_file")),
     )
@@ -50,8 +56,12 @@ def upgrade() -> None:
         sa.Column("vouchers", sa.Integer(), nullable=False),
         sa.Column("created_at", _AT, nullable=False),
         sa.Column("created_by", _ID, nullable=True),
-        sa.ForeignKeyConstraint(["old_book_id"], ["book.id"], name=op.f("fk_book_replacement_old_book_id_book")),
-        sa.ForeignKeyConstraint(["new_book_id"], ["book.id"], name=op.f("fk_book_replacement_new_book_id_book")),
+        sa.ForeignKeyConstraint(
+            ["old_book_id"], ["book.id"], name=op.f("fk_book_replacement_old_book_id_book")
+        ),
+        sa.ForeignKeyConstraint(
+            ["new_book_id"], ["book.id"], name=op.f("fk_book_replacement_new_book_id_book")
+        ),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_book_replacement")),
         sa.UniqueConstraint("old_book_id", name=op.f("uq_book_replacement_old_book_id")),
         sa.UniqueConstraint("new_book_id", name=op.f("uq_book_replacement_new_book_id")),
@@ -62,14 +72,28 @@ def upgrade() -> None:
         sa.Column("old_voucher_id", _ID, nullable=False),
         sa.Column("new_voucher_id", _ID, nullable=False),
         sa.Column("replacement_id", _ID, nullable=False),
-        sa.ForeignKeyConstraint(["old_voucher_id"], ["voucher.id"], name=op.f("fk_voucher_replacement_old_voucher_id_voucher")),
-        sa.ForeignKeyConstraint(["new_voucher_id"], ["voucher.id"], name=op.f("fk_voucher_replacement_new_voucher_id_voucher")),
-        sa.ForeignKeyConstraint(["replacement_id"], ["book_replacement.id"], name=op.f("fk_voucher_replacement_replacement_id_book_replacement")),
+        sa.ForeignKeyConstraint(
+            ["old_voucher_id"],
+            ["voucher.id"],
+            name=op.f("fk_voucher_replacement_old_voucher_id_voucher"),
+        ),
+        sa.ForeignKeyConstraint(
+            ["new_voucher_id"],
+            ["voucher.id"],
+            name=op.f("fk_voucher_replacement_new_voucher_id_voucher"),
+        ),
+        sa.ForeignKeyConstraint(
+            ["replacement_id"],
+            ["book_replacement.id"],
+            name=op.f("fk_voucher_replacement_replacement_id_book_replacement"),
+        ),
         sa.PrimaryKeyConstraint("old_voucher_id", name=op.f("pk_voucher_replacement")),
         sa.UniqueConstraint("new_voucher_id", name=op.f("uq_voucher_replacement_new_voucher_id")),
     )
     with op.batch_alter_table("voucher_replacement", schema=None) as batch_op:
-        batch_op.create_index(batch_op.f("ix_voucher_replacement_replacement_id"), ["replacement_id"], unique=False)
+        batch_op.create_index(
+            batch_op.f("ix_voucher_replacement_replacement_id"), ["replacement_id"], unique=False
+        )
 
 
 def downgrade() -> None:

@@ -3,8 +3,10 @@
 Revision ID: 0003_api
 Revises: 0002_print
 """
-from alembic import op
+
 import sqlalchemy as sa
+from alembic import op
+
 import voucher.db.types
 
 revision = "0003_api"
@@ -28,10 +30,14 @@ def upgrade() -> None:
         sa.Column("body", sa.Text(), nullable=True),
         sa.Column("created_at", voucher.db.types.UTCDateTime(), nullable=False),
         sa.Column("completed_at", voucher.db.types.UTCDateTime(), nullable=True),
-        sa.ForeignKeyConstraint(["organisation_id"], ["organisation.id"],
-                                name=op.f("fk_api_idempotency_organisation_id_organisation")),
-        sa.ForeignKeyConstraint(["api_key_id"], ["api_key.id"],
-                                name=op.f("fk_api_idempotency_api_key_id_api_key")),
+        sa.ForeignKeyConstraint(
+            ["organisation_id"],
+            ["organisation.id"],
+            name=op.f("fk_api_idempotency_organisation_id_organisation"),
+        ),
+        sa.ForeignKeyConstraint(
+            ["api_key_id"], ["api_key.id"], name=op.f("fk_api_idempotency_api_key_id_api_key")
+        ),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_api_idempotency")),
         sa.UniqueConstraint("organisation_id", "scope", "key", name="uq_api_idempotency_key"),
     )

@@ -3,8 +3,10 @@
 Revision ID: 0004_fraud
 Revises: 0003_api
 """
-from alembic import op
+
 import sqlalchemy as sa
+from alembic import op
+
 import voucher.db.types
 
 revision = "0004_fraud"
@@ -28,11 +30,25 @@ def upgrade() -> None:
         sa.Column("redemption_id", _ID, nullable=True),
         sa.Column("voucher_id", _ID, nullable=True),
         sa.Column("details", sa.JSON(), nullable=False),
-        sa.CheckConstraint("severity IN ('low','medium','high')", name=op.f("ck_fraud_flag_severity")),
-        sa.CheckConstraint("outcome IN ('flag','hold','refuse')", name=op.f("ck_fraud_flag_outcome")),
-        sa.ForeignKeyConstraint(["programme_id"], ["programme.id"], name=op.f("fk_fraud_flag_programme_id_programme")),
-        sa.ForeignKeyConstraint(["structure_id"], ["organisation.id"], name=op.f("fk_fraud_flag_structure_id_organisation")),
-        sa.ForeignKeyConstraint(["redemption_id"], ["redemption.id"], name=op.f("fk_fraud_flag_redemption_id_redemption")),
+        sa.CheckConstraint(
+            "severity IN ('low','medium','high')", name=op.f("ck_fraud_flag_severity")
+        ),
+        sa.CheckConstraint(
+            "outcome IN ('flag','hold','refuse')", name=op.f("ck_fraud_flag_outcome")
+        ),
+        sa.ForeignKeyConstraint(
+            ["programme_id"], ["programme.id"], name=op.f("fk_fraud_flag_programme_id_programme")
+        ),
+        sa.ForeignKeyConstraint(
+            ["structure_id"],
+            ["organisation.id"],
+            name=op.f("fk_fraud_flag_structure_id_organisation"),
+        ),
+        sa.ForeignKeyConstraint(
+            ["redemption_id"],
+            ["redemption.id"],
+            name=op.f("fk_fraud_flag_redemption_id_redemption"),
+        ),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_fraud_flag")),
     )
     with op.batch_alter_table("fraud_flag", schema=None) as batch_op:
@@ -46,14 +62,19 @@ def upgrade() -> None:
         sa.Column("structure_id", _ID, nullable=False),
         sa.Column("day", sa.Date(), nullable=False),
         sa.Column("scans", sa.Integer(), nullable=False),
-        sa.ForeignKeyConstraint(["structure_id"], ["organisation.id"],
-                                name=op.f("fk_structure_day_volume_structure_id_organisation")),
+        sa.ForeignKeyConstraint(
+            ["structure_id"],
+            ["organisation.id"],
+            name=op.f("fk_structure_day_volume_structure_id_organisation"),
+        ),
         sa.PrimaryKeyConstraint("structure_id", "day", name=op.f("pk_structure_day_volume")),
     )
     with op.batch_alter_table("refused_scan", schema=None) as batch_op:
         batch_op.create_index("ix_refused_scan_key_time", ["api_key_id", "at"], unique=False)
     with op.batch_alter_table("redemption", schema=None) as batch_op:
-        batch_op.create_index("ix_redemption_beneficiary_time", ["beneficiary_id", "scanned_at"], unique=False)
+        batch_op.create_index(
+            "ix_redemption_beneficiary_time", ["beneficiary_id", "scanned_at"], unique=False
+        )
 
 
 def downgrade() -> None:

@@ -3,8 +3,10 @@
 Revision ID: 0006_impact
 Revises: 0005_finance
 """
-from alembic import op
+
 import sqlalchemy as sa
+from alembic import op
+
 import voucher.db.types
 
 revision = "0006_impact"
@@ -29,8 +31,14 @@ def upgrade() -> None:
         sa.Column("revoked_by", sa.String(length=200), nullable=True),
         sa.Column("granted_by_user_id", _ID, nullable=True),
         sa.CheckConstraint("length(reason) >= 3", name=op.f("ck_research_grant_reason")),
-        sa.ForeignKeyConstraint(["user_id"], ["app_user.id"], name=op.f("fk_research_grant_user_id_app_user")),
-        sa.ForeignKeyConstraint(["programme_id"], ["programme.id"], name=op.f("fk_research_grant_programme_id_programme")),
+        sa.ForeignKeyConstraint(
+            ["user_id"], ["app_user.id"], name=op.f("fk_research_grant_user_id_app_user")
+        ),
+        sa.ForeignKeyConstraint(
+            ["programme_id"],
+            ["programme.id"],
+            name=op.f("fk_research_grant_programme_id_programme"),
+        ),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_research_grant")),
     )
     with op.batch_alter_table("research_grant", schema=None) as batch_op:
