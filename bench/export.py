@@ -38,13 +38,15 @@ def build(engine: Engine, redemptions: int, seed: int = 7) -> None:
     from tests import factories as f
     from voucher.db.models import Beneficiary, Book, Redemption, Voucher
     from voucher.domain.calendar import at
-    from voucher.services import issuance, journal, reference
+    from voucher.services.finance import journal
+    from voucher.services.issuance import batches
+    from voucher.services.organisations import organisations
 
     rng = random.Random(seed)
     books = max(20, redemptions // 5)
     with unit_of_work(engine) as s, at(datetime(2026, 1, 5, 9, tzinfo=UTC)):
         w = f.world(s, books=1)
-        rural = reference.create_organisation(
+        rural = organisations.create_organisation(
             s,
             f.ACTOR,
             name="Lieu rural bench",
@@ -54,15 +56,15 @@ def build(engine: Engine, redemptions: int, seed: int = 7) -> None:
             density_class=3,
             roles={"structure"},
         )
-        zone = reference.create_zone(
+        zone = organisations.create_zone(
             s, f.ACTOR, name="Zone bench", kind="rural", communes=[("86165", "M", 3)]
         )
-        reference.set_acceptance(s, w.programme.id, [zone.id], [], [])
-        batch = issuance.issue_batch(
+        organisations.set_acceptance(s, w.programme.id, [zone.id], [], [])
+        batch = batches.issue_batch(
             s, f.ACTOR, programme_id=w.programme.id, prescriber_id=w.prescriber.id, books=books
         )
         for funder in (w.funder_a, w.funder_b):
-            issuance.record_funds_received(
+            batches.record_funds_received(
                 s,
                 f.ACTOR,
                 programme_id=w.programme.id,
@@ -70,7 +72,7 @@ def build(engine: Engine, redemptions: int, seed: int = 7) -> None:
                 amount_cents=books * 10_000,
                 received_on=datetime(2026, 1, 5).date(),
             )
-        issuance.activate_batch(s, f.ACTOR, batch.id)
+        batches.activate_batch(s, f.ACTOR, batch.id)
         _people(s, rng, w, batch.id, Beneficiary, Book, Voucher)
         _scans(s, rng, w, rural.id, batch.id, redemptions, Redemption, Book, Voucher, journal)
 
@@ -211,8 +213,8 @@ def group_by_all(engine: Engine) -> None:
     from voucher.db.models import Beneficiary as BEN
     from voucher.db.models import PilotZoneCommune, ProgrammeFunder
     from voucher.db.models import Redemption as R
-    from voucher.services.impact import years_for
-    from voucher.services.impact_sql import ParisTime
+    from voucher.services.impact.aggregates import ParisTime
+    from voucher.services.impact.counts import years_for
 
     with Session(engine) as s:
         t = ParisTime(engine.dialect.name, years_for(s, None))
@@ -250,10 +252,10 @@ def group_by_all(engine: Engine) -> None:
 
 def export_all(engine: Engine) -> None:
     from tests import factories as f
-    from voucher.services import impact, impact_export
+    from voucher.services.impact import counts, export
 
     with Session(engine) as s:
-        impact_export.export(s, f.ACTOR, impact.EVERYTHING, "csv", io.BytesIO())
+        export.export(s, f.ACTOR, counts.EVERYTHING, "csv", io.BytesIO())
         s.rollback()
 
 

@@ -161,11 +161,11 @@ def serve(url: str, workers: int) -> tuple[subprocess.Popen[bytes], int]:
 def _key(url: str, structure_id: int) -> str:
     from tests import factories as f
     from voucher.db.engine import make_engine, unit_of_work
-    from voucher.services import api_access
+    from voucher.services.access import api_keys
 
     engine = make_engine(url)
     with unit_of_work(engine) as s:
-        secret = api_access.create_key(
+        secret = api_keys.create_key(
             s, f.ACTOR, organisation_id=structure_id, role="reception", name="banc B2"
         ).secret
     engine.dispose()

@@ -21,7 +21,7 @@ def run(scale: dict[str, Any], rounds: int) -> list[Result]:
         engine = make_engine(url)
         upgrade(engine)
         from tests import factories as f
-        from voucher.services import issuance
+        from voucher.services.issuance import batches
 
         with unit_of_work(engine) as s:
             w = f.world(s, books=1)
@@ -60,7 +60,7 @@ def run(scale: dict[str, Any], rounds: int) -> list[Result]:
         def candidate(_i: int) -> float:
             def go() -> None:
                 with unit_of_work(engine) as s:
-                    issuance.issue_batch(
+                    batches.issue_batch(
                         s, f.ACTOR, programme_id=ids[0], prescriber_id=ids[1], books=books
                     )
 

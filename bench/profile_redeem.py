@@ -22,8 +22,8 @@ from sqlalchemy import event
 from bench.common import drop_pg, fresh_pg
 from bench.world import build
 from voucher.db.engine import make_engine, unit_of_work
-from voucher.services import redemption
 from voucher.services.context import Actor
+from voucher.services.redemption import redeem
 
 
 def profile(url: str, scans: int, tree: bool) -> None:
@@ -50,10 +50,10 @@ def profile(url: str, scans: int, tree: bool) -> None:
     def go(batch: list[str]) -> None:
         for code in batch:
             with unit_of_work(engine) as s:
-                redemption.redeem(
+                redeem.redeem(
                     s,
                     actor,
-                    redemption.Scan(code=code, structure_id=structure_id, scan_id=code[-12:]),
+                    redeem.Scan(code=code, structure_id=structure_id, scan_id=code[-12:]),
                 )
 
     go(codes[:100])

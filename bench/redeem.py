@@ -47,8 +47,9 @@ def _client(
 ) -> None:
     from voucher.db.engine import make_engine, unit_of_work
     from voucher.domain.errors import DomainError
-    from voucher.services import journal, redemption
     from voucher.services.context import Actor
+    from voucher.services.finance import journal
+    from voucher.services.redemption import redeem
 
     engine = make_engine(url, pool_size=2)
     actor = Actor(label="bench", user_id=1)
@@ -56,8 +57,8 @@ def _client(
     warm, codes = codes[:2], codes[2:]  # compile the statements and connect before the clock starts
     for code in warm:
         with unit_of_work(engine) as s:
-            redemption.redeem(
-                s, actor, redemption.Scan(code=code, structure_id=structure_id, scan_id=code[-12:])
+            redeem.redeem(
+                s, actor, redeem.Scan(code=code, structure_id=structure_id, scan_id=code[-12:])
             )
     ready.put(1)
     start.wait()
@@ -68,20 +69,18 @@ def _client(
                 try:
                     if batch > 1:
                         with s.begin_nested():
-                            redemption.redeem(
+                            redeem.redeem(
                                 s,
                                 actor,
-                                redemption.Scan(
+                                redeem.Scan(
                                     code=code, structure_id=structure_id, scan_id=code[-12:]
                                 ),
                             )
                     else:
-                        redemption.redeem(
+                        redeem.redeem(
                             s,
                             actor,
-                            redemption.Scan(
-                                code=code, structure_id=structure_id, scan_id=code[-12:]
-                            ),
+                            redeem.Scan(code=code, structure_id=structure_id, scan_id=code[-12:]),
                         )
                     done += 1
                 except DomainError:

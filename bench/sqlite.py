@@ -85,8 +85,8 @@ def run(scale: dict[str, Any], rounds: int) -> list[Result]:
         bare = Path(tmp) / "bare.sqlite3"  # the bare loop works on its own copy
         shutil.copy(path, bare)
         engine = make_engine(url)
-        from voucher.services import redemption
         from voucher.services.context import Actor
+        from voucher.services.redemption import redeem
 
         actor = Actor(label="bench", user_id=1)
 
@@ -96,9 +96,7 @@ def run(scale: dict[str, Any], rounds: int) -> list[Result]:
             def go() -> None:
                 for code in chunk:
                     with unit_of_work(engine) as s:
-                        redemption.redeem(
-                            s, actor, redemption.Scan(code=code, structure_id=structure_id)
-                        )
+                        redeem.redeem(s, actor, redeem.Scan(code=code, structure_id=structure_id))
 
             return n / timed(go)
 

@@ -12,7 +12,7 @@ from tests import factories as f
 from voucher.db.engine import make_engine, unit_of_work
 from voucher.db.migrate import upgrade
 from voucher.db.models import Book, Voucher
-from voucher.services import handout, issuance
+from voucher.services.issuance import batches, handout
 
 
 def build(url: str, books: int, *, hand_out: bool = True) -> tuple[int, list[str], int, int]:
@@ -21,12 +21,12 @@ def build(url: str, books: int, *, hand_out: bool = True) -> tuple[int, list[str
     upgrade(engine)
     with unit_of_work(engine) as s:
         w = f.world(s, books=1)
-        batch = issuance.issue_batch(
+        batch = batches.issue_batch(
             s, f.ACTOR, programme_id=w.programme.id, prescriber_id=w.prescriber.id, books=books
         )
         total = books * 10 * 1000
         for funder in (w.funder_a, w.funder_b):
-            issuance.record_funds_received(
+            batches.record_funds_received(
                 s,
                 f.ACTOR,
                 programme_id=w.programme.id,
@@ -34,7 +34,7 @@ def build(url: str, books: int, *, hand_out: bool = True) -> tuple[int, list[str
                 amount_cents=total,
                 received_on=date(2026, 1, 1),
             )
-        issuance.activate_batch(s, f.ACTOR, batch.id)
+        batches.activate_batch(s, f.ACTOR, batch.id)
         if hand_out:
             for serial in range(batch.first_serial, batch.first_serial + books):
                 handout.hand_out(

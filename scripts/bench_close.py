@@ -39,14 +39,14 @@ from rich.table import Table  # noqa: E402
 from sqlalchemy import Engine, func, select, text  # noqa: E402
 from sqlalchemy.orm import Session  # noqa: E402
 
-from tests.services import finance_world as fw  # noqa: E402
+from tests.services.finance import finance_world as fw  # noqa: E402
 from voucher.db.engine import make_engine, unit_of_work  # noqa: E402
 from voucher.db.migrate import upgrade  # noqa: E402
 from voucher.db.models import Posting  # noqa: E402
 from voucher.domain import calendar  # noqa: E402
 from voucher.domain.finance import Period  # noqa: E402
-from voucher.services import ledger_audit, month_close  # noqa: E402
 from voucher.services.context import SYSTEM  # noqa: E402
+from voucher.services.finance import close, ledger_audit  # noqa: E402
 
 PG_ADMIN = os.environ.get("BENCH_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/postgres")
 console = Console(width=120)
@@ -73,7 +73,7 @@ def _close(engine: Engine, period: Period) -> tuple[float, int]:
         calendar.at(period.next().bounds()[0] + timedelta(days=1)),
     ):
         began = time.perf_counter()
-        result = month_close.close_month(s, SYSTEM, period)
+        result = close.close_month(s, SYSTEM, period)
         s.flush()
         elapsed = time.perf_counter() - began
         s.rollback()

@@ -4,7 +4,7 @@ layout with reportlab's own Code 128 widget, without a database.
     .venv/bin/python scripts/bench_pdf.py [--books 200] [--rounds 3] [--postgres] [--memory 100,1000]
                                           [--single-pdf 100,1000] [--out bench-results/pdf.json]
 
-* candidate: ``voucher.services.printing.production`` on a batch of N books (10 vouchers
+* candidate: ``voucher.services.printing.production.production`` on a batch of N books (10 vouchers
   each) issued in a fresh database (SQLite file, or PostgreSQL with ``--postgres``): Core
   reads in chunks, python-barcode encoding, vector bars, shared PDF forms, parts of 500
   books in a ZIP above 500 books; the file goes to a byte-counting sink;
@@ -67,14 +67,14 @@ def child_candidate(url: str, batch_id: int, funder_id: int, part_books: int) ->
     from sqlalchemy.orm import Session
 
     from voucher.db.engine import make_engine
-    from voucher.services import printing
     from voucher.services.context import Actor
+    from voucher.services.printing import production
 
     engine = make_engine(url)
     actor = Actor(label="bench", role="funder", organisation_id=funder_id)
     start = time.perf_counter()
     with Session(engine) as session:
-        job = printing.production(session, actor, batch_id, part_books=part_books)
+        job = production.production(session, actor, batch_id, part_books=part_books)
         sink = CountingSink()
         for chunk in job.chunks():
             sink.write(chunk)
@@ -180,8 +180,9 @@ def setup(url: str, books: list[int]) -> tuple[dict[int, int], int]:
     from tests import factories as f
     from voucher.db.engine import make_engine, unit_of_work
     from voucher.db.migrate import upgrade
-    from voucher.services import issuance, printing
     from voucher.services.context import Actor
+    from voucher.services.issuance import batches as issuance
+    from voucher.services.printing import production
 
     engine = make_engine(url)
     upgrade(engine)
@@ -193,8 +194,8 @@ def setup(url: str, books: list[int]) -> tuple[dict[int, int], int]:
             batch = issuance.issue_batch(
                 s, f.ACTOR, programme_id=w.programme.id, prescriber_id=w.prescriber.id, books=n
             )
-            printing.proof(s, funder, batch.id).write_to(CountingSink())  # type: ignore[arg-type]
-            printing.approve_proof(s, funder, batch.id)
+            production.proof(s, funder, batch.id).write_to(CountingSink())  # type: ignore[arg-type]
+            production.approve_proof(s, funder, batch.id)
             batches[n] = batch.id
         funder_id = w.funder_a.id
     engine.dispose()
@@ -205,7 +206,7 @@ def audit_ok(url: str) -> bool:
     from sqlalchemy.orm import Session
 
     from voucher.db.engine import make_engine
-    from voucher.services import ledger_audit
+    from voucher.services.finance import ledger_audit
 
     engine = make_engine(url)
     with Session(engine) as s:

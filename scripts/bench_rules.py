@@ -41,8 +41,10 @@ from voucher.db.migrate import upgrade  # noqa: E402
 from voucher.db.models import Book, Hold, StructureDayVolume, Voucher  # noqa: E402
 from voucher.domain import calendar  # noqa: E402
 from voucher.domain.errors import DomainError  # noqa: E402
-from voucher.services import fraud_rules, handout, issuance, ledger_audit, redemption  # noqa: E402
 from voucher.services.context import Actor  # noqa: E402
+from voucher.services.finance import ledger_audit  # noqa: E402
+from voucher.services.issuance import batches, handout  # noqa: E402
+from voucher.services.redemption import redeem, rules  # noqa: E402
 
 PG_ADMIN = os.environ.get("BENCH_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/postgres")
 DAY0 = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
@@ -53,11 +55,11 @@ def build(engine: Engine, books: int) -> tuple[int, list[list[str]]]:
     """Structure id and, per book, its codes in position order."""
     with unit_of_work(engine) as s, calendar.at(DAY0 - timedelta(days=40)):
         w = f.world(s, books=1, fraud_thresholds={})
-        batch = issuance.issue_batch(
+        batch = batches.issue_batch(
             s, f.ACTOR, programme_id=w.programme.id, prescriber_id=w.prescriber.id, books=books
         )
         for funder in (w.funder_a, w.funder_b):
-            issuance.record_funds_received(
+            batches.record_funds_received(
                 s,
                 f.ACTOR,
                 programme_id=w.programme.id,
@@ -65,7 +67,7 @@ def build(engine: Engine, books: int) -> tuple[int, list[list[str]]]:
                 amount_cents=books * 10_000,
                 received_on=date(2026, 1, 1),
             )
-        issuance.activate_batch(s, f.ACTOR, batch.id)
+        batches.activate_batch(s, f.ACTOR, batch.id)
         for n in range(books):
             handout.hand_out(
                 s,
@@ -112,9 +114,7 @@ def run_side(
             with calendar.at(day + timedelta(seconds=k)):
                 try:
                     with unit_of_work(engine) as s:
-                        redemption.redeem(
-                            s, actor, redemption.Scan(code=code, structure_id=structure_id)
-                        )
+                        redeem.redeem(s, actor, redeem.Scan(code=code, structure_id=structure_id))
                     done[i] += 1
                 except DomainError:
                     pass
@@ -141,7 +141,7 @@ def bench(url: str, label: str, scans: int, rounds: int, clients: int) -> dict[s
             codes = [b[position] for b in books]
             day = DAY0 + timedelta(days=position)
             if side == "off":
-                with fraud_rules.switched_off():
+                with rules.switched_off():
                     rates[side] = run_side(engine, structure_id, codes, day, clients)
             else:
                 rates[side] = run_side(engine, structure_id, codes, day, clients)

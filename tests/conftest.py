@@ -14,11 +14,14 @@ from pathlib import Path
 
 import psycopg
 import pytest
+from flask import Flask
+from flask.testing import FlaskClient
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session
 
 from voucher.db.engine import make_engine
 from voucher.db.migrate import upgrade
+from voucher.web.app import create_app
 
 PG_ADMIN = os.environ.get("TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/postgres")
 BACKENDS = [b for b in os.environ.get("VOUCHER_TEST_DB", "sqlite,postgresql").split(",") if b]
@@ -114,3 +117,26 @@ def session(engine: Engine) -> Iterator[Session]:
 @pytest.fixture
 def backend(databases: Databases) -> str:
     return databases.backend
+
+
+@pytest.fixture
+def app(fresh_engine, tmp_path) -> Iterator[Flask]:
+    """A real app on a database of its own (migrated), committed like production."""
+    url = fresh_engine.url.render_as_string(hide_password=False)
+    app = create_app(
+        {
+            "DATABASE_URL": url,
+            "INSTANCE_PATH": tmp_path,
+            "SECRET_KEY": "test",
+            "PSEUDONYM_KEY": b"test-key",
+            "TESTING": True,
+            "SESSION_COOKIE_SECURE": False,
+        }
+    )
+    yield app
+    app.extensions["voucher.engine"].dispose()
+
+
+@pytest.fixture
+def client(app: Flask) -> FlaskClient:
+    return app.test_client()

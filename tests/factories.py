@@ -9,8 +9,9 @@ from datetime import date
 from sqlalchemy.orm import Session
 
 from voucher.db.models import Batch, Organisation, Programme
-from voucher.services import handout, issuance, reference
 from voucher.services.context import Actor
+from voucher.services.issuance import batches, handout
+from voucher.services.organisations import organisations
 
 ACTOR = Actor(label="test", user_id=1)
 KEY = b"test-pseudonym-key-not-secret"
@@ -28,18 +29,20 @@ def siret() -> str:
     return body + luhn.calc_check_digit(body)
 
 
-def address() -> reference.Address:
-    return reference.Address(
+def address() -> organisations.Address:
+    return organisations.Address(
         street_number="12", street="rue de la République", postcode="86000", town="Poitiers"
     )
 
 
 def funder(session: Session, name: str = "Fondation Test") -> Organisation:
-    return reference.create_organisation(session, ACTOR, name=name, siret=siret(), roles={"funder"})
+    return organisations.create_organisation(
+        session, ACTOR, name=name, siret=siret(), roles={"funder"}
+    )
 
 
 def prescriber(session: Session, name: str = "Mission Locale Test") -> Organisation:
-    return reference.create_organisation(
+    return organisations.create_organisation(
         session,
         ACTOR,
         name=name,
@@ -58,7 +61,7 @@ def structure(
     label: str | None = "Pass numérique",
     since: date = date(2020, 1, 1),
 ) -> Organisation:
-    org = reference.create_organisation(
+    org = organisations.create_organisation(
         session,
         ACTOR,
         name=name,
@@ -69,7 +72,7 @@ def structure(
         roles={"structure"},
     )
     if label:
-        reference.add_label(session, ACTOR, org.id, label, since)
+        organisations.add_label(session, ACTOR, org.id, label, since)
     return org
 
 
@@ -87,7 +90,7 @@ def programme(
     session: Session, funders: list[tuple[Organisation, int]], **overrides: object
 ) -> Programme:
     overrides.setdefault("fraud_thresholds", {k: dict(v) for k, v in QUIET_RULES.items()})
-    spec = reference.ProgrammeSpec(
+    spec = organisations.ProgrammeSpec(
         name=str(overrides.pop("name", "Pass numérique test")),
         face_value_cents=1000,
         vouchers_per_book=10,
@@ -97,7 +100,7 @@ def programme(
     )
     for k, v in overrides.items():
         setattr(spec, k, v)
-    return reference.create_programme(session, ACTOR, spec)
+    return organisations.create_programme(session, ACTOR, spec)
 
 
 @dataclass
@@ -117,13 +120,13 @@ def world(
     prog = programme(session, [(fa, 5000), (fb, 5000)], **programme_overrides)
     presc = prescriber(session)
     struct = structure(session)
-    batch = issuance.issue_batch(
+    batch = batches.issue_batch(
         session, ACTOR, programme_id=prog.id, prescriber_id=presc.id, books=books
     )
     if activate:
         total = books * prog.vouchers_per_book * prog.face_value_cents
         for f in (fa, fb):
-            issuance.record_funds_received(
+            batches.record_funds_received(
                 session,
                 ACTOR,
                 programme_id=prog.id,
@@ -131,7 +134,7 @@ def world(
                 amount_cents=total,
                 received_on=date(2026, 1, 5),
             )
-        issuance.activate_batch(session, ACTOR, batch.id)
+        batches.activate_batch(session, ACTOR, batch.id)
     return World(fa, fb, prog, presc, struct, batch)
 
 

@@ -18,8 +18,10 @@ from sqlalchemy import select
 from tests import factories as f
 from voucher.db.models import Book, Voucher
 from voucher.domain.calendar import at
-from voucher.services import handout, redemption, reference
 from voucher.services.context import Actor
+from voucher.services.issuance import handout
+from voucher.services.organisations import organisations
+from voucher.services.redemption import redeem
 
 RECEPTION = Actor(label="accueil test", user_id=77)
 
@@ -64,12 +66,12 @@ def _scan(
     when: datetime,
     theme: str = "email",
     autonomy: str | None = None,
-) -> redemption.Result:
+) -> redeem.Result:
     with at(when):
-        return redemption.redeem(
+        return redeem.redeem(
             session,
             RECEPTION,
-            redemption.Scan(code=code, structure_id=structure_id, theme=theme, autonomy=autonomy),
+            redeem.Scan(code=code, structure_id=structure_id, theme=theme, autonomy=autonomy),
         )
 
 
@@ -95,7 +97,7 @@ def small_world(session) -> SmallWorld:
         )
     mistaken = _scan(session, codes[3], w.structure.id, utc(2026, 3, 20, 14, 5))
     with at(utc(2026, 3, 20, 14, 6)):
-        redemption.cancel(session, RECEPTION, mistaken.redemption_id, structure_id=w.structure.id)
+        redeem.cancel(session, RECEPTION, mistaken.redemption_id, structure_id=w.structure.id)
     # book 2: urban young person, the whole book, one session a day from 11 March; autonomy falls
     _hand(
         session,
@@ -130,7 +132,7 @@ def crowd(session, *, rural: int = 24, urban: int = 20, tiny: int = 3) -> SmallW
     people = rural + urban + tiny
     with at(utc(2026, 2, 1, 9)):
         w = f.world(session, books=people + 2)
-        other = reference.create_organisation(
+        other = organisations.create_organisation(
             session,
             f.ACTOR,
             name="Lieu urbain test",
@@ -140,7 +142,9 @@ def crowd(session, *, rural: int = 24, urban: int = 20, tiny: int = 3) -> SmallW
             density_class=1,
             roles={"structure"},
         )
-        reference.add_label(session, f.ACTOR, other.id, "Pass numérique", utc(2020, 1, 1).date())
+        organisations.add_label(
+            session, f.ACTOR, other.id, "Pass numérique", utc(2020, 1, 1).date()
+        )
     refs: list[str] = []
     serial = w.batch.first_serial
     levels = ["entierement_accompagne", "partiellement_autonome", "autonome"]

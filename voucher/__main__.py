@@ -1,5 +1,5 @@
 """``python -m voucher`` is the ``voucher`` command."""
 
-from voucher.web.cli import main
+from voucher.cli.main import main
 
 main()

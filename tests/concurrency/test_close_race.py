@@ -10,14 +10,15 @@ from typing import Any
 
 from sqlalchemy import func, select
 
-from tests.services import finance_world as fw
-from tests.services.test_payments import DEBTOR
+from tests.services.finance import finance_world as fw
+from tests.services.finance.test_payments import DEBTOR
 from voucher.db.engine import unit_of_work
 from voucher.db.models import PaymentTransfer, Redemption, Statement
 from voucher.domain import calendar
 from voucher.domain.finance import Period
-from voucher.services import ledger_audit, month_close, payments
 from voucher.services.context import SYSTEM
+from voucher.services.finance import close as month_close
+from voucher.services.finance import ledger_audit, payments
 
 
 def race(engine, *jobs: Callable[[Any], Any]) -> list[Any]:

@@ -14,8 +14,9 @@ from tests import factories as f
 from voucher.db.engine import make_engine, unit_of_work
 from voucher.db.models import Book, Redemption, Voucher
 from voucher.domain.errors import DomainError
-from voucher.services import ledger_audit, redemption
 from voucher.services.context import Actor
+from voucher.services.finance import ledger_audit
+from voucher.services.redemption import redeem
 
 
 def _setup(engine, books=1):
@@ -28,10 +29,10 @@ def _setup(engine, books=1):
 def _attempt(engine, structure_id: int, code: str, who: int) -> str:
     try:
         with unit_of_work(engine) as s:
-            res = redemption.redeem(
+            res = redeem.redeem(
                 s,
                 Actor(label=f"t{who}", user_id=who),
-                redemption.Scan(code=code, structure_id=structure_id),
+                redeem.Scan(code=code, structure_id=structure_id),
             )
             return res.status
     except DomainError as exc:

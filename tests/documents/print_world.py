@@ -19,8 +19,8 @@ from sqlalchemy.orm import Session
 from tests import factories as f
 from voucher.db.models import Book, Voucher
 from voucher.documents.carnet_pdf import CELL_H
-from voucher.services import printing
 from voucher.services.context import Actor
+from voucher.services.printing import production
 
 ROOT = Path(__file__).resolve().parents[2]
 DPI = 200  # 2.6 pixels per 0.33 mm module: what a cheap office scanner would see
@@ -52,9 +52,9 @@ def world(session: Session, *, books: int = 3, **overrides: object) -> Printing:
 
 
 def approve(session: Session, p: Printing, *, qr: bool = False) -> bytes:
-    proof = printing.proof(session, p.funder, p.batch_id, qr=qr)
+    proof = production.proof(session, p.funder, p.batch_id, qr=qr)
     data = b"".join(proof.chunks())
-    printing.approve_proof(session, p.funder, p.batch_id)
+    production.approve_proof(session, p.funder, p.batch_id)
     return data
 
 

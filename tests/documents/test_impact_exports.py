@@ -23,7 +23,8 @@ from tests.impact_world import crowd
 from voucher.db.engine import unit_of_work
 from voucher.db.models import Beneficiary
 from voucher.domain.errors import DomainError
-from voucher.services import accounts, impact, impact_export, research
+from voucher.services.access import people
+from voucher.services.impact import counts, export, research
 
 ARTEFACTS = Path(__file__).resolve().parents[2] / "build" / "test-artefacts"
 PEOPLE_COLUMNS = {
@@ -55,7 +56,7 @@ def exports(crowd_db):
     with unit_of_work(engine) as s:
         for fmt in FORMATS:
             out = io.BytesIO()
-            impact_export.export(s, f.ACTOR, impact.EVERYTHING, fmt, out)
+            export.export(s, f.ACTOR, counts.EVERYTHING, fmt, out)
             files[fmt] = out.getvalue()
         s.rollback()
     return files
@@ -227,7 +228,7 @@ def test_a_threshold_below_eleven_is_refused_for_every_export(crowd_db):
     engine, _, _ = crowd_db
     with unit_of_work(engine) as s:
         with pytest.raises(DomainError) as exc:
-            impact_export.export(s, f.ACTOR, impact.EVERYTHING, "csv", io.BytesIO(), threshold=10)
+            export.export(s, f.ACTOR, counts.EVERYTHING, "csv", io.BytesIO(), threshold=10)
         assert exc.value.code == "threshold_too_low"
         s.rollback()
 
@@ -239,7 +240,7 @@ def test_research_extract_needs_the_role_and_a_grant_and_rekeys_every_time(crowd
 
         from voucher.services.context import Actor
 
-        evaluator = accounts.create_user(
+        evaluator = people.create_user(
             s,
             f.ACTOR,
             email="chercheuse@test.fr",
@@ -249,7 +250,7 @@ def test_research_extract_needs_the_role_and_a_grant_and_rekeys_every_time(crowd
         )
         actor = Actor(label="chercheuse", user_id=evaluator.id, role="evaluator")
         with pytest.raises(DomainError) as exc:
-            research.extract(s, actor, impact.EVERYTHING, None)
+            research.extract(s, actor, counts.EVERYTHING, None)
         assert exc.value.code == "research_not_granted"
         research.grant(
             s,
@@ -260,10 +261,10 @@ def test_research_extract_needs_the_role_and_a_grant_and_rekeys_every_time(crowd
             reason="Convention d'évaluation n° 12",
         )
         with pytest.raises(DomainError):  # the grant covers one programme, not all
-            research.extract(s, actor, impact.EVERYTHING, None)
+            research.extract(s, actor, counts.EVERYTHING, None)
         keys = []
         for _ in range(2):
-            result = research.extract(s, actor, impact.EVERYTHING, world.world.programme.id)
+            result = research.extract(s, actor, counts.EVERYTHING, world.world.programme.id)
             out = io.BytesIO()
             from voucher.documents.impact.writers import write
 

@@ -14,8 +14,9 @@ from tests.documents import print_world as pw
 from voucher.db.models import AuditEvent, PrintFile
 from voucher.domain import codes
 from voucher.domain.errors import DomainError
-from voucher.services import accounts, printing
+from voucher.services.access import people
 from voucher.services.context import Actor
+from voucher.services.printing import production
 
 
 def _rows(data: bytes) -> list[dict[str, str]]:
@@ -23,7 +24,7 @@ def _rows(data: bytes) -> list[dict[str, str]]:
 
 
 def test_the_csv_lists_every_voucher_of_the_batch_in_print_order(session, printing_world):
-    job = printing.printer_csv(session, printing_world.funder, printing_world.batch_id)
+    job = production.printer_csv(session, printing_world.funder, printing_world.batch_id)
     data = b"".join(job.chunks())
     rows = _rows(data)
     first = printing_world.world.batch.first_serial
@@ -63,14 +64,14 @@ def test_only_funder_staff_of_the_programme_download_the_csv(session, printing_w
     ]
     for actor in refused:
         with pytest.raises(DomainError) as exc:
-            printing.printer_csv(session, actor, printing_world.batch_id)
+            production.printer_csv(session, actor, printing_world.batch_id)
         assert exc.value.code == "forbidden"
     assert session.scalars(select(AuditEvent).where(AuditEvent.action == "print.csv")).all() == []
 
 
 def test_from_the_command_line_a_persons_funder_grant_counts(session, printing_world):
     w = printing_world.world
-    camille = accounts.create_user(
+    camille = people.create_user(
         session,
         f.ACTOR,
         email="camille@fondation-a.test",
@@ -78,7 +79,7 @@ def test_from_the_command_line_a_persons_funder_grant_counts(session, printing_w
         password="un mot de passe assez long",
         grants=[(w.funder_b.id, "funder")],
     )
-    sacha = accounts.create_user(
+    sacha = people.create_user(
         session,
         f.ACTOR,
         email="sacha@mission-locale.test",
@@ -88,14 +89,14 @@ def test_from_the_command_line_a_persons_funder_grant_counts(session, printing_w
     )
     as_camille = Actor(label="camille (ligne de commande)", user_id=camille.id)
     assert _rows(
-        b"".join(printing.printer_csv(session, as_camille, printing_world.batch_id).chunks())
+        b"".join(production.printer_csv(session, as_camille, printing_world.batch_id).chunks())
     )
     with pytest.raises(DomainError) as exc:
-        printing.printer_csv(
+        production.printer_csv(
             session, Actor(label="sacha", user_id=sacha.id), printing_world.batch_id
         )
     assert exc.value.code == "forbidden"
     camille.active = False
     with pytest.raises(DomainError) as exc:
-        printing.printer_csv(session, as_camille, printing_world.batch_id)
+        production.printer_csv(session, as_camille, printing_world.batch_id)
     assert exc.value.code == "forbidden"

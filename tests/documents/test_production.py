@@ -14,7 +14,7 @@ from sqlalchemy import func, select
 from tests.documents import print_world as pw
 from voucher.db.models import AuditEvent, Batch, PrintFile
 from voucher.domain.errors import DomainError
-from voucher.services import printing
+from voucher.services.printing import production
 
 
 @pytest.mark.parametrize("qr", [False, True], ids=["barcode", "barcode+qr"])
@@ -23,7 +23,7 @@ def test_every_barcode_of_the_production_pdf_is_exactly_the_batch_codes_in_order
 ):
     pw.approve(session, printing_world, qr=qr)
     data = b"".join(
-        printing.production(session, printing_world.funder, printing_world.batch_id).chunks()
+        production.production(session, printing_world.funder, printing_world.batch_id).chunks()
     )
     expected = pw.batch_codes(session, printing_world.batch_id)
     assert len(expected) == 30
@@ -38,7 +38,7 @@ def test_every_barcode_of_the_production_pdf_is_exactly_the_batch_codes_in_order
 def test_the_code_printed_in_digits_is_the_one_in_the_barcode(session, printing_world):
     pw.approve(session, printing_world)
     data = b"".join(
-        printing.production(session, printing_world.funder, printing_world.batch_id).chunks()
+        production.production(session, printing_world.funder, printing_world.batch_id).chunks()
     )
     assert (
         pw.printed_codes(data)
@@ -50,7 +50,7 @@ def test_the_code_printed_in_digits_is_the_one_in_the_barcode(session, printing_
 def test_each_voucher_says_what_it_is_where_it_is_accepted_and_until_when(session, printing_world):
     pw.approve(session, printing_world)
     data = b"".join(
-        printing.production(session, printing_world.funder, printing_world.batch_id).chunks()
+        production.production(session, printing_world.funder, printing_world.batch_id).chunks()
     )
     texts = pw.page_texts(data)
     serial = f"{printing_world.world.batch.first_serial:06d}"
@@ -73,7 +73,7 @@ def test_each_voucher_says_what_it_is_where_it_is_accepted_and_until_when(sessio
 def test_the_fonts_are_embedded(session, printing_world):
     pw.approve(session, printing_world)
     data = b"".join(
-        printing.production(session, printing_world.funder, printing_world.batch_id).chunks()
+        production.production(session, printing_world.funder, printing_world.batch_id).chunks()
     )
     embedded = set(re.findall(rb"/BaseFont /[A-Z]{6}\+(DejaVu[A-Za-z-]*)", data))
     assert embedded == {b"DejaVuSans", b"DejaVuSans-Bold", b"DejaVuSansMono"}
@@ -83,7 +83,7 @@ def test_the_fonts_are_embedded(session, printing_world):
 
 def test_the_sha256_recorded_on_the_batch_and_in_the_audit_is_the_files(session, printing_world):
     pw.approve(session, printing_world)
-    job = printing.production(session, printing_world.funder, printing_world.batch_id)
+    job = production.production(session, printing_world.funder, printing_world.batch_id)
     data = b"".join(job.chunks())
     digest = hashlib.sha256(data).hexdigest()
     batch = session.get(Batch, printing_world.batch_id)
@@ -102,7 +102,7 @@ def test_the_sha256_recorded_on_the_batch_and_in_the_audit_is_the_files(session,
     # the same batch prints to the same bytes: the recorded hash can be checked again later
     first_time = batch.printed_at
     again = b"".join(
-        printing.production(session, printing_world.funder, printing_world.batch_id).chunks()
+        production.production(session, printing_world.funder, printing_world.batch_id).chunks()
     )
     assert again == data and batch.printed_at == first_time
     assert (
@@ -115,11 +115,11 @@ def test_the_sha256_recorded_on_the_batch_and_in_the_audit_is_the_files(session,
 
 def test_production_is_refused_before_the_proof_is_approved(session, printing_world):
     with pytest.raises(DomainError) as exc:
-        printing.production(session, printing_world.funder, printing_world.batch_id)
+        production.production(session, printing_world.funder, printing_world.batch_id)
     assert exc.value.code == "proof_not_approved"
-    b"".join(printing.proof(session, printing_world.funder, printing_world.batch_id).chunks())
+    b"".join(production.proof(session, printing_world.funder, printing_world.batch_id).chunks())
     with pytest.raises(DomainError) as exc:
-        printing.production(session, printing_world.funder, printing_world.batch_id)
+        production.production(session, printing_world.funder, printing_world.batch_id)
     assert exc.value.code == "proof_not_approved"
     batch = session.get(Batch, printing_world.batch_id)
     assert batch.print_sha256 is None and batch.printed_at is None
@@ -135,7 +135,7 @@ def test_production_is_refused_before_the_proof_is_approved(session, printing_wo
 
 def test_a_file_not_produced_to_the_end_is_not_recorded(session, printing_world):
     pw.approve(session, printing_world)
-    job = printing.production(session, printing_world.funder, printing_world.batch_id)
+    job = production.production(session, printing_world.funder, printing_world.batch_id)
     next(iter(job.chunks()))  # the download stops after the first chunk
     assert job.result is None
     assert session.get(Batch, printing_world.batch_id).print_sha256 is None
@@ -144,7 +144,7 @@ def test_a_file_not_produced_to_the_end_is_not_recorded(session, printing_world)
 def test_a_large_batch_streams_as_a_zip_of_pdf_parts(session):
     p = pw.world(session, books=5)
     pw.approve(session, p)
-    job = printing.production(session, p.funder, p.batch_id, part_books=2)
+    job = production.production(session, p.funder, p.batch_id, part_books=2)
     chunks = list(job.chunks())
     data = b"".join(chunks)
     assert (
@@ -178,10 +178,10 @@ def test_only_the_programmes_funder_staff_print(session, printing_world):
     ]
     for actor in strangers:
         for start in (
-            printing.production,
-            printing.proof,
-            printing.approve_proof,
-            printing.printer_csv,
+            production.production,
+            production.proof,
+            production.approve_proof,
+            production.printer_csv,
         ):
             with pytest.raises(DomainError) as exc:
                 start(session, actor, printing_world.batch_id)
@@ -189,26 +189,30 @@ def test_only_the_programmes_funder_staff_print(session, printing_world):
     co_funder = Actor(
         label="Dominique (Département B)", organisation_id=w.funder_b.id, role="funder"
     )
-    assert b"".join(printing.production(session, co_funder, printing_world.batch_id).chunks())
+    assert b"".join(production.production(session, co_funder, printing_world.batch_id).chunks())
 
 
 def test_the_cover_names_labelled_places_of_the_programmes_zones(session):
     from tests import factories as f
-    from voucher.services import reference
+    from voucher.services.organisations import organisations
 
-    zone = reference.create_zone(
+    zone = organisations.create_zone(
         session, f.ACTOR, name="Vienne Nord", kind="rural", communes=[("86194", "Poitiers", 1)]
     )
     p = pw.world(session, books=1, zone_ids=[zone.id])  # its structure is in 86194, labelled
     f.structure(session, "Médiathèque sans label", label=None)
     f.structure(session, "EPN ailleurs", commune="75056")
     pw.approve(session, p)
-    cover = pw.page_texts(b"".join(printing.production(session, p.funder, p.batch_id).chunks()))[0]
+    cover = pw.page_texts(b"".join(production.production(session, p.funder, p.batch_id).chunks()))[
+        0
+    ]
     assert "• EPN Test — Poitiers" in cover
     assert "sans label" not in cover and "ailleurs" not in cover
     other = f.structure(session, "Café numérique de Lussac", commune="86140")
-    reference.set_acceptance(
+    organisations.set_acceptance(
         session, p.world.programme.id, [zone.id], [other.id], []
     )  # its own list wins
-    cover = pw.page_texts(b"".join(printing.production(session, p.funder, p.batch_id).chunks()))[0]
+    cover = pw.page_texts(b"".join(production.production(session, p.funder, p.batch_id).chunks()))[
+        0
+    ]
     assert "• Café numérique de Lussac — Poitiers" in cover and "EPN Test" not in cover

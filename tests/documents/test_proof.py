@@ -11,7 +11,8 @@ from tests.documents import print_world as pw
 from voucher.db.models import AuditEvent, Batch, PrintFile
 from voucher.domain import codes
 from voucher.domain.errors import DomainError
-from voucher.services import printing, redemption
+from voucher.services.printing import production as printing
+from voucher.services.redemption import redeem
 
 
 def test_the_proof_scans_to_specimen_codes_that_are_never_valid(session, printing_world):
@@ -35,10 +36,10 @@ def test_a_specimen_code_is_refused_at_the_reception_desk(session, printing_worl
         printing.proof(session, printing_world.funder, printing_world.batch_id).chunks()
     )
     with pytest.raises(DomainError) as exc:
-        redemption.redeem(
+        redeem.redeem(
             session,
             printing_world.funder,
-            redemption.Scan(
+            redeem.Scan(
                 code=pw.decode_pages(data)[0], structure_id=printing_world.world.structure.id
             ),
         )

@@ -15,7 +15,7 @@ from pathlib import Path
 import psycopg
 from sqlalchemy import func, select
 
-from tests.services.finance_world import busy_months
+from tests.services.finance.finance_world import busy_months
 from voucher.db.engine import unit_of_work
 from voucher.db.models import (
     JournalEntry,
@@ -25,7 +25,7 @@ from voucher.db.models import (
     Redemption,
     Statement,
 )
-from voucher.services import ledger_audit
+from voucher.services.finance import ledger_audit
 
 ROOT = Path(__file__).resolve().parents[2]
 APP = "voucher-drill"

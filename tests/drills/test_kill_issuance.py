@@ -16,7 +16,7 @@ from sqlalchemy import func, select
 from tests import factories as f
 from voucher.db.engine import unit_of_work
 from voucher.db.models import Batch, Book, JournalEntry, Voucher
-from voucher.services import ledger_audit
+from voucher.services.finance import ledger_audit
 
 ROOT = Path(__file__).resolve().parents[2]
 BOOKS = 20_000  # 200,000 vouchers

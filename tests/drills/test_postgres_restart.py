@@ -21,8 +21,9 @@ from voucher.db.engine import make_engine, unit_of_work
 from voucher.db.migrate import upgrade
 from voucher.db.models import Book, Redemption, Voucher
 from voucher.domain.errors import DomainError
-from voucher.services import ledger_audit, redemption
 from voucher.services.context import Actor
+from voucher.services.finance import ledger_audit
+from voucher.services.redemption import redeem
 
 CLUSTER = sorted(Path("/etc/postgresql").glob("*"))
 
@@ -68,10 +69,10 @@ def test_postgresql_restart_under_load_loses_and_doubles_nothing():
                         break
                     try:
                         with unit_of_work(engine) as s:
-                            res = redemption.redeem(
+                            res = redeem.redeem(
                                 s,
                                 Actor(label=f"c{who}", user_id=who),
-                                redemption.Scan(
+                                redeem.Scan(
                                     code=code,
                                     structure_id=structure_id,
                                     scan_id=f"scan-{code[-10:]}",

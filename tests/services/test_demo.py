@@ -10,8 +10,10 @@ from sqlalchemy import select
 
 from voucher.db.engine import unit_of_work
 from voucher.db.models import User
-from voucher.services import demo, flags, holds, ledger_audit, review_queue, review_scope
+from voucher.services import demo
 from voucher.services.context import Actor
+from voucher.services.finance import ledger_audit
+from voucher.services.redemption import alerts, holds, review, review_scope
 
 
 @pytest.mark.slow
@@ -24,7 +26,7 @@ def test_the_demo_leaves_held_scans_to_review_and_alerts(fresh_engine):
         funder = s.scalar(select(User).where(User.email == "financeur@demo.pass-numerique.test"))
         reviewer = Actor(label="Camille", user_id=funder.id)
         scope = review_scope.scope_for(s, reviewer)
-        open_holds = review_queue.list_holds(s, scope)
+        open_holds = review.list_holds(s, scope)
         assert sorted(h.rule for h in open_holds) == ["book_per_day", "book_per_day"]
         assert len({h.structure_id for h in open_holds}) == 2
         assert all(
@@ -32,8 +34,8 @@ def test_the_demo_leaves_held_scans_to_review_and_alerts(fresh_engine):
             for h in open_holds
         )
         assert all(h.scanner_user_id not in (None, funder.id) for h in open_holds)
-        high = flags.list_flags(
-            s, scope, flags.FlagFilter(rule="already_redeemed", severity="high")
+        high = alerts.list_flags(
+            s, scope, alerts.FlagFilter(rule="already_redeemed", severity="high")
         )
         assert len(high) == 1
         holds.release(s, reviewer, open_holds[0].id)

@@ -12,7 +12,9 @@ from tests import factories as f
 from voucher.db.models import AuditEvent, Voucher
 from voucher.domain import ledger
 from voucher.domain.errors import DomainError
-from voucher.services import expiry, handout, issuance, journal, ledger_audit, redemption
+from voucher.services.finance import journal, ledger_audit
+from voucher.services.issuance import batches, expiry, handout
+from voucher.services.redemption import redeem
 
 
 def codes_of(session, batch_id, state=None):
@@ -31,10 +33,10 @@ def test_funds_issue_activate_redeem_and_expire_balance_at_every_step(session):
     assert journal.balance(session, ledger.issued(pid, presc)) == 20_000
     assert journal.balance(session, ledger.commitment(pid)) == -20_000
     with pytest.raises(DomainError) as exc:
-        issuance.activate_batch(session, f.ACTOR, w.batch.id)
+        batches.activate_batch(session, f.ACTOR, w.batch.id)
     assert exc.value.code == "insufficient_funds"
     for funder in (w.funder_a, w.funder_b):
-        issuance.record_funds_received(
+        batches.record_funds_received(
             session,
             f.ACTOR,
             programme_id=pid,
@@ -43,7 +45,7 @@ def test_funds_issue_activate_redeem_and_expire_balance_at_every_step(session):
             received_on=date(2026, 2, 1),
         )
     assert journal.balance(session, "bank") == 20_000
-    issuance.activate_batch(session, f.ACTOR, w.batch.id)
+    batches.activate_batch(session, f.ACTOR, w.batch.id)
     assert journal.balance(session, ledger.issued(pid, presc)) == 0
     assert journal.balance(session, ledger.outstanding(pid, presc)) == -20_000
     assert journal.balance(session, ledger.funder_funds(w.funder_a.id, pid)) == 0
@@ -52,13 +54,13 @@ def test_funds_issue_activate_redeem_and_expire_balance_at_every_step(session):
         session, f.ACTOR, serial=first_serial, prescriber_id=presc, profile=f.profile(), key=f.KEY
     )
     code = codes_of(session, w.batch.id, "distributed")[0]
-    result = redemption.redeem(
-        session, f.ACTOR, redemption.Scan(code=code, structure_id=w.structure.id, theme="email")
+    result = redeem.redeem(
+        session, f.ACTOR, redeem.Scan(code=code, structure_id=w.structure.id, theme="email")
     )
     assert result.status == "accepted"
     assert journal.balance(session, ledger.payable(w.structure.id)) == -1_000
     assert journal.balance(session, ledger.outstanding(pid, presc)) == -19_000
-    issuance.report_book(session, f.ACTOR, first_serial + 1, reason="lost")
+    batches.report_book(session, f.ACTOR, first_serial + 1, reason="lost")
     assert journal.balance(session, ledger.breakage(pid)) == -10_000
     report = ledger_audit.verify(session)
     assert report.ok, report.problems

@@ -22,8 +22,10 @@ from tests import factories as f
 from voucher.db.models import Book, Voucher
 from voucher.domain import ledger
 from voucher.domain.errors import DomainError
-from voucher.services import handout, issuance, journal, ledger_audit, redemption
 from voucher.services.context import Actor
+from voucher.services.finance import journal, ledger_audit
+from voucher.services.issuance import batches, handout
+from voucher.services.redemption import redeem as redemption
 
 FACE = 1000
 PER_BOOK = 3
@@ -62,7 +64,7 @@ def make_machine(engine):
 
         @rule(books=st.integers(1, 2))
         def issue(self, books):
-            b = issuance.issue_batch(
+            b = batches.issue_batch(
                 self.s,
                 f.ACTOR,
                 programme_id=self.w.programme.id,
@@ -75,7 +77,7 @@ def make_machine(engine):
         @rule(amount=st.integers(1, 5).map(lambda n: n * FACE * PER_BOOK))
         def fund(self, amount):
             for funder in (self.w.funder_a, self.w.funder_b):
-                issuance.record_funds_received(
+                batches.record_funds_received(
                     self.s,
                     f.ACTOR,
                     programme_id=self.w.programme.id,
@@ -89,7 +91,7 @@ def make_machine(engine):
         def activate(self, i):
             batch_id, active = self.batches[i % len(self.batches)]
             try:
-                issuance.activate_batch(self.s, f.ACTOR, batch_id)
+                batches.activate_batch(self.s, f.ACTOR, batch_id)
             except DomainError as exc:
                 assert exc.code in ("insufficient_funds", "batch_already_active")
                 return
@@ -161,7 +163,7 @@ def make_machine(engine):
                 self.other.id if self.holder[codes[0]] != self.other.id else self.w.prescriber.id
             )
             try:
-                issuance.move_book(self.s, f.ACTOR, serial, target)
+                batches.move_book(self.s, f.ACTOR, serial, target)
             except DomainError as exc:
                 assert exc.code in ("book_already_handed_out",)
                 assert self.book_status[serial] != "in_stock"
@@ -173,7 +175,7 @@ def make_machine(engine):
         def lose(self, i):
             serial = sorted(self.book_status)[i % len(self.book_status)]
             try:
-                issuance.report_book(self.s, f.ACTOR, serial, reason="lost")
+                batches.report_book(self.s, f.ACTOR, serial, reason="lost")
             except DomainError as exc:
                 assert exc.code == "book_unusable" and self.book_status[serial] == "lost"
                 return

@@ -17,8 +17,13 @@ from voucher.db.models import Book, Redemption, Voucher
 from voucher.domain import vocab
 from voucher.domain.calendar import at, utcnow
 from voucher.domain.errors import DomainError
-from voucher.services import accounts, handout, issuance, ledger_audit, redemption, reference
+from voucher.services.access import people as accounts
 from voucher.services.context import Actor
+from voucher.services.finance import ledger_audit
+from voucher.services.issuance import batches as issuance
+from voucher.services.issuance import handout
+from voucher.services.organisations import organisations
+from voucher.services.redemption import redeem
 
 DEMO_PASSWORD = "demo-pass-numerique"  # noqa: S105 - printed on purpose, demo only
 NOTICE = "Données fictives de démonstration : aucune personne ni organisation réelle."
@@ -104,24 +109,24 @@ def build(
     start = date(today.year, 1, 5)
     with at(datetime.combine(start, datetime.min.time(), UTC)):
         say("Organisations, zones et dispositif")
-        foundation = reference.create_organisation(
+        foundation = organisations.create_organisation(
             session,
             ACTOR,
             name="Fondation Numérique Solidaire (fictive)",
             siret=_siret(1),
             roles={"funder"},
         )
-        departement = reference.create_organisation(
+        departement = organisations.create_organisation(
             session,
             ACTOR,
             name="Département de la Vienne (démo)",
             siret=_siret(2),
             roles={"funder"},
         )
-        operator = reference.create_organisation(
+        operator = organisations.create_organisation(
             session, ACTOR, name="Opérateur du registre (démo)", siret=_siret(3), roles={"operator"}
         )
-        urban = reference.create_zone(
+        urban = organisations.create_zone(
             session,
             ACTOR,
             name="Grand Poitiers et Châtellerault",
@@ -130,7 +135,7 @@ def build(
             kind_source="density_grid",
             cog_year=2025,
         )
-        rural = reference.create_zone(
+        rural = organisations.create_zone(
             session,
             ACTOR,
             name="Sud Vienne rural",
@@ -139,10 +144,10 @@ def build(
             kind_source="density_grid",
             cog_year=2025,
         )
-        prog = reference.create_programme(
+        prog = organisations.create_programme(
             session,
             ACTOR,
-            reference.ProgrammeSpec(
+            organisations.ProgrammeSpec(
                 name=f"Pass numérique Vienne {today.year}",
                 face_value_cents=1000,
                 vouchers_per_book=10,
@@ -154,13 +159,13 @@ def build(
                 label_names=["Pass numérique Vienne"],
             ),
         )
-        addr = reference.Address(
+        addr = organisations.Address(
             street_number="1", street="place de la Mairie", postcode="86000", town="Vienne"
         )
         prescribers = []
         for i, (name, commune, dens, _pop) in enumerate(PRESCRIBERS):
             prescribers.append(
-                reference.create_organisation(
+                organisations.create_organisation(
                     session,
                     ACTOR,
                     name=name,
@@ -174,7 +179,7 @@ def build(
             )
         structures = []
         for i, (name, commune, dens, iban) in enumerate(STRUCTURES):
-            org = reference.create_organisation(
+            org = organisations.create_organisation(
                 session,
                 ACTOR,
                 name=name,
@@ -185,14 +190,14 @@ def build(
                 density_year=2025,
                 roles={"structure"},
             )
-            reference.add_label(
+            organisations.add_label(
                 session, ACTOR, org.id, "Pass numérique Vienne", date(today.year - 1, 9, 1)
             )
             if iban:
-                acc = reference.set_bank_details(
+                acc = organisations.set_bank_details(
                     session, ACTOR, org.id, holder_name=name[:70], iban=iban
                 )
-                reference.decide_bank_details(session, ACTOR, acc.id, validate=True)
+                organisations.decide_bank_details(session, ACTOR, acc.id, validate=True)
             structures.append(org)
         say("Comptes de démonstration")
         summary = DemoSummary(programme_id=prog.id)
@@ -319,10 +324,10 @@ def _activity(
         rank = min(2, level.get(book_id, 0) + rng.choice([0, 0, 1]))
         level[book_id] = rank
         with at(_moment(when, rng)):
-            redemption.redeem(
+            redeem.redeem(
                 session,
                 Actor(label="démo", user_id=reception.id),
-                redemption.Scan(
+                redeem.Scan(
                     code=code,
                     structure_id=structure_id,
                     theme=rng.choice(list(vocab.THEMES)[:8]),
@@ -333,11 +338,9 @@ def _activity(
     for _when, code, structure_id, _book in pending[:: max(1, len(pending) // 8)]:
         for raw in (code, code[:-1] + str((int(code[-1]) + 1) % 10)):
             try:
-                redemption.redeem(
-                    session, ACTOR, redemption.Scan(code=raw, structure_id=structure_id)
-                )
+                redeem.redeem(session, ACTOR, redeem.Scan(code=raw, structure_id=structure_id))
             except DomainError as refusal:
-                redemption.record_refusal(
+                redeem.record_refusal(
                     session, ACTOR, structure_id=structure_id, raw_code=raw, reason=refusal.code
                 )
                 summary.refusals += 1
@@ -386,10 +389,10 @@ def _suspicious(
         desk = Actor(label="démo", user_id=user.id)
         for n, code in enumerate(codes[:3]):
             with at(datetime(day.year, day.month, day.day, 9, 10 + 20 * n, tzinfo=UTC)):
-                result = redemption.redeem(
+                result = redeem.redeem(
                     session,
                     desk,
-                    redemption.Scan(
+                    redeem.Scan(
                         code=code,
                         structure_id=place.id,
                         theme="aide_aux_demarches_administratives",
@@ -410,11 +413,11 @@ def _suspicious(
     rural_desk = Actor(label="démo", user_id=users["accueil-rural"].id)
     with at(datetime(today.year, today.month, today.day, 7, 45, tzinfo=UTC)):
         try:
-            redemption.redeem(
-                session, rural_desk, redemption.Scan(code=first, structure_id=structures[3].id)
+            redeem.redeem(
+                session, rural_desk, redeem.Scan(code=first, structure_id=structures[3].id)
             )
         except DomainError as refusal:
-            redemption.record_refusal(
+            redeem.record_refusal(
                 session,
                 rural_desk,
                 structure_id=structures[3].id,

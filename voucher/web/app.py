@@ -8,36 +8,46 @@ from typing import Any
 from flask import Flask
 
 import templates as templates_package
-from voucher.web import auth, config, db, errors, formats, limits
+from voucher import config
+from voucher.web import (
+    admin,
+    api,
+    auth,
+    db,
+    desk,
+    errors,
+    finance,
+    formats,
+    funder,
+    help,
+    home,
+    impact,
+    limits,
+    prescriber,
+    review,
+    workspaces,
+)
 
+#: every blueprint of the app: one package per workspace, the JSON API, the navigation
+WORKSPACES = (home, review, api, workspaces, admin, funder, prescriber, desk, help, impact, finance)
 STATIC = Path(__file__).resolve().parent.parent / "static"
 
 
 def create_app(overrides: dict[str, Any] | None = None) -> Flask:
+    settings = config.load(overrides)
     app = Flask(
         "voucher",
         template_folder=str(Path(templates_package.__file__).parent),
         static_folder=str(STATIC),
         static_url_path="/static",
-        instance_path=str(config.load(overrides)["INSTANCE_PATH"]),
+        instance_path=str(settings["INSTANCE_PATH"]),
     )
-    app.config.update(config.load(overrides))
+    app.config.update(settings)
     db.init_app(app)
     errors.init_app(app)
     formats.init_app(app)
     limits.init_app(app)
     auth.init_app(app)
-    from voucher.web import home
-
-    app.register_blueprint(home.bp)
-    for hook in app.config.get("EXTRA_BLUEPRINTS", []):
-        hook(app)
-    _register_optional(app)
+    for workspace in WORKSPACES:
+        workspace.register(app)
     return app
-
-
-def _register_optional(app: Flask) -> None:
-    """Workspaces and the API register themselves here as they are built."""
-    from voucher.web import features
-
-    features.register(app)

@@ -29,7 +29,8 @@ from sqlalchemy import select
 
 from voucher.db.models import RoleGrant, User
 from voucher.domain.calendar import utcnow
-from voucher.services import accounts, audit
+from voucher.services import audit
+from voucher.services.access import people
 from voucher.services.context import Actor
 from voucher.web.db import db
 from voucher.web.limits import limiter
@@ -141,7 +142,7 @@ def login() -> Any:
         email = (request.form.get("email") or "").strip().lower()
         password = request.form.get("password") or ""
         user = db().scalars(select(User).where(User.email == email)).first()
-        if user is None or not user.active or not accounts.check_password(user, password):
+        if user is None or not user.active or not people.check_password(user, password):
             audit.record(
                 db(),
                 Actor(label=email[:200] or "anonyme", ip=request.remote_addr),

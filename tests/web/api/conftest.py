@@ -22,7 +22,10 @@ from voucher.db.models import (
     RefusedScan,
     Voucher,
 )
-from voucher.services import accounts, api_access, issuance, ledger_audit, reference
+from voucher.services.access import api_keys, people
+from voucher.services.finance import ledger_audit
+from voucher.services.issuance import batches
+from voucher.services.organisations import organisations
 
 
 @dataclass
@@ -61,10 +64,10 @@ def build(app: Flask, *, books: int = 3, **programme: object) -> ApiWorld:
     with unit_of_work(app.extensions["voucher.engine"]) as s:
         w = f.world(s, books=books, **programme)
         o = f.world(s, books=1)
-        inactive = issuance.issue_batch(
+        inactive = batches.issue_batch(
             s, f.ACTOR, programme_id=w.programme.id, prescriber_id=w.prescriber.id, books=1
         )
-        operator = reference.create_organisation(
+        operator = organisations.create_organisation(
             s, f.ACTOR, name="Opérateur", siret=None, roles={"operator"}
         )
         world = ApiWorld(
@@ -97,11 +100,11 @@ def build(app: Flask, *, books: int = 3, **programme: object) -> ApiWorld:
             ("reception_2", w.structure.id, "reception"),
             ("revoked", w.structure.id, "reception"),
         ):
-            new = api_access.create_key(
+            new = api_keys.create_key(
                 s, f.ACTOR, organisation_id=org, role=role, name=f"clé {name}"
             )
             world.keys[name], world.key_ids[name] = new.secret, new.key.id
-        accounts.revoke_api_key(s, f.ACTOR, world.key_ids["revoked"])
+        people.revoke_api_key(s, f.ACTOR, world.key_ids["revoked"])
     return world
 
 

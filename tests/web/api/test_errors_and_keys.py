@@ -70,7 +70,7 @@ def test_oversized_bodies_are_refused_before_reading(as_key, world, app):
 
 
 def test_a_crash_is_a_500_problem_without_stack_trace(as_key, world, monkeypatch):
-    from voucher.services import api_reads
+    from voucher.services.access import api_reads
 
     def boom(*_a, **_k):
         raise RuntimeError("secret SQL text here")
@@ -120,7 +120,7 @@ def test_ping_is_a_bare_json_answer(client, path):
 def test_a_lost_database_is_a_503_problem_to_retry(as_key, world, monkeypatch):
     from sqlalchemy.exc import OperationalError
 
-    from voucher.services import api_reads
+    from voucher.services.access import api_reads
 
     def down(*_a, **_k):
         raise OperationalError(

@@ -13,7 +13,7 @@ from tests import factories as f
 from tests.web.api.conftest import counts, problem
 from voucher.db.engine import unit_of_work
 from voucher.db.models import FraudFlag
-from voucher.services import handout
+from voucher.services.issuance import handout
 
 UNKNOWN = "0" * 23 + damm.calc_check_digit("0" * 23)
 

@@ -17,10 +17,10 @@ from pathlib import Path
 import pytest
 from werkzeug.serving import make_server
 
-from tests.web.workspaces.conftest import PASSWORD, World, build_world
+from tests.web.workspace_world import PASSWORD, World, build_world
 from voucher.db.engine import make_engine
 from voucher.db.migrate import upgrade
-from voucher.services import accounts
+from voucher.services.access import people
 from voucher.web.app import create_app
 from voucher.web.limits import limiter
 
@@ -60,9 +60,7 @@ def live(tmp_path_factory) -> Iterator[Live]:
     with pytest.MonkeyPatch.context() as mp:
         from argon2 import PasswordHasher
 
-        mp.setattr(
-            accounts, "_hasher", PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1)
-        )
+        mp.setattr(people, "_hasher", PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1))
         world = build_world(engine)
     engine.dispose()
     app = create_app(

@@ -92,7 +92,7 @@ def test_a_prescriber_hands_a_carnet_out(page, live):
 
 
 def test_a_funder_issues_a_batch_and_downloads_its_files(page, live):
-    pytest.importorskip("voucher.services.printing")
+    pytest.importorskip("voucher.services.printing.production")
     sign_in(page, live, "funder_a")
     page.goto(live.url + f"/financeur/dispositifs/{live.world.programme_a}")
     page.get_by_label("Prescripteur qui recevra les carnets").select_option(

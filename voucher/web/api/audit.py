@@ -7,7 +7,7 @@ from flask import Response
 from flask_smorest import Blueprint
 
 from schemas.api.reference import AuditReportSchema
-from voucher.services import ledger_audit
+from voucher.services.finance import ledger_audit
 from voucher.web.api import replies, security
 from voucher.web.db import db
 

@@ -27,10 +27,11 @@ from schemas.api.common import PageArgsSchema
 from schemas.api.issuance import BatchInSchema, BatchPageSchema, BatchSchema
 from schemas.api.scans import OptionalIdempotencyHeaderSchema
 from voucher.domain.idempotency import fingerprint
-from voucher.services import api_reads, issuance
-from voucher.web import printing_bridge
+from voucher.services.access import api_reads
+from voucher.services.issuance import batches
 from voucher.web.api import idempotency, replies, security
 from voucher.web.db import commit_now, db
+from voucher.web.funder import printing
 
 blp = Blueprint("api_batches", __name__, url_prefix="/api/v1", description="Lots de carnets")
 BATCH = BatchSchema()
@@ -53,7 +54,7 @@ def issue(headers: dict[str, Any], body: dict[str, Any]) -> Response:
 
     def work() -> tuple[int, dict[str, Any]]:
         api_reads.programme(session, _viewer(), body["programme_id"])
-        batch = issuance.issue_batch(
+        batch = batches.issue_batch(
             session,
             actor,
             programme_id=body["programme_id"],
@@ -94,7 +95,7 @@ def get_batch(batch_id: int) -> Response:
 @blp.response(200, BatchSchema)
 def activate(batch_id: int) -> Response:
     api_reads.batch(db(), _viewer(), batch_id)
-    return replies.ok(BATCH.dump(issuance.activate_batch(db(), security.actor(), batch_id)))
+    return replies.ok(BATCH.dump(batches.activate_batch(db(), security.actor(), batch_id)))
 
 
 @blp.route("/batches/<int(min=1, max=9007199254740991):batch_id>/acknowledge", methods=["POST"])
@@ -106,7 +107,7 @@ def acknowledge(batch_id: int) -> Response:
     api_reads.batch(db(), _viewer(), batch_id)
     return replies.ok(
         BATCH.dump(
-            issuance.acknowledge_batch(db(), actor, batch_id, int(actor.organisation_id or 0))
+            batches.acknowledge_batch(db(), actor, batch_id, int(actor.organisation_id or 0))
         )
     )
 
@@ -143,7 +144,7 @@ def _csv(rows: Any) -> Iterator[str]:
 @blp.response(200, content_type="application/pdf")
 def print_file(batch_id: int) -> Response:
     api_reads.batch(db(), _viewer(), batch_id)
-    download = printing_bridge.production(db(), security.actor(), batch_id)
+    download = printing.production(db(), security.actor(), batch_id)
     commit_now()
     return Response(
         _chunks(download.body),

@@ -9,8 +9,9 @@ from flask import Response
 from flask_smorest import Blueprint
 
 from schemas.api.reference import HoldListArgsSchema, HoldPageSchema, HoldSchema
-from voucher.services import api_reads, review_queue
-from voucher.services.review_queue import HoldRow
+from voucher.services.access import api_reads
+from voucher.services.redemption import review
+from voucher.services.redemption.review import HoldRow
 from voucher.web.api import replies, security
 from voucher.web.db import db
 
@@ -51,7 +52,7 @@ def view(h: HoldRow) -> dict[str, Any]:
 def list_holds(args: dict[str, Any]) -> Response:
     viewer = api_reads.viewer_for(db(), security.actor())
     size, number = args["page_size"], args["page"]
-    rows = review_queue.list_holds(db(), viewer.scope, status=args["status"], limit=size * number)
+    rows = review.list_holds(db(), viewer.scope, status=args["status"], limit=size * number)
     total = api_reads.holds_count(db(), viewer, args["status"])
     found = api_reads.Page(rows[(number - 1) * size :], total, number, size)
     return replies.page(found, view)
@@ -63,4 +64,4 @@ def list_holds(args: dict[str, Any]) -> Response:
 @blp.response(200, HoldSchema)
 def get_hold(hold_id: int) -> Response:
     viewer = api_reads.viewer_for(db(), security.actor())
-    return replies.ok(view(review_queue.get_hold(db(), viewer.scope, hold_id)))
+    return replies.ok(view(review.get_hold(db(), viewer.scope, hold_id)))

@@ -28,9 +28,10 @@ from sqlalchemy.orm import Session
 from voucher.domain import fraud
 from voucher.domain.errors import MESSAGES, DomainError
 from voucher.domain.idempotency import fingerprint
-from voucher.services import fraud_checks, journal, redemption
 from voucher.services import idempotency as store
 from voucher.services.context import Actor
+from voucher.services.finance import journal
+from voucher.services.redemption import guessing, redeem
 from voucher.web.api import problems, scan_views
 
 SCOPE = "scan"
@@ -89,7 +90,7 @@ class Batch:
     def __init__(self, session: Session, actor: Actor) -> None:
         self.session, self.actor = session, actor
         self.org = int(actor.organisation_id or 0)
-        self.guessing = fraud_checks.guessing_state(session, actor)
+        self.guessing = guessing.guessing_state(session, actor)
 
     def process(
         self, scans: list[dict[str, Any]], raw: list[dict[str, Any]]
@@ -134,14 +135,14 @@ class Batch:
             return _stored(scan_id, stored, fp) if stored else _refused_now(scan_id, "busy")
         inner = self.session.begin_nested()
         try:
-            result = redemption.redeem(
+            result = redeem.redeem(
                 self.session, self.actor, scan_views.scan_of(scan, self.org, scan_id)
             )
             inner.commit()
             status, text = 201, problems.dumps(scan_views.answer(result, scan_id))
         except DomainError as err:
             inner.rollback()
-            redemption.record_refusal(
+            redeem.record_refusal(
                 self.session,
                 self.actor,
                 structure_id=self.org,
@@ -151,7 +152,7 @@ class Batch:
             problem = problems.of_domain(err)
             status, text = int(problem["status"]), problems.dumps(problem)
             if err.code in fraud.GUESS_REASONS:
-                self.guessing = fraud_checks.guessing_state(self.session, self.actor)
+                self.guessing = guessing.guessing_state(self.session, self.actor)
         store.complete(self.session, record, status, text)
         return from_answer(scan_id, status, text, replayed=False)
 

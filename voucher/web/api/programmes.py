@@ -10,7 +10,7 @@ from flask_smorest import Blueprint
 from schemas.api.common import PageArgsSchema
 from schemas.api.reference import ProgrammePageSchema, ProgrammeSchema
 from voucher.db.models import Programme
-from voucher.services import api_reads
+from voucher.services.access import api_reads
 from voucher.web.api import replies, security
 from voucher.web.db import db
 

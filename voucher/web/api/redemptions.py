@@ -32,7 +32,8 @@ from schemas.api.scans import (
 )
 from voucher.domain.errors import DomainError
 from voucher.domain.idempotency import fingerprint
-from voucher.services import api_reads, fraud_checks, redemption
+from voucher.services.access import api_reads
+from voucher.services.redemption import guessing, redeem
 from voucher.web.api import idempotency, offline, replies, scan_views, security
 from voucher.web.db import db
 
@@ -86,11 +87,11 @@ def redeem_one(headers: dict[str, Any], scan: dict[str, Any]) -> Response:
     structure_id = int(actor.organisation_id or 0)
 
     def work() -> tuple[int, dict[str, Any]]:
-        result = redemption.redeem(session, actor, scan_views.scan_of(scan, structure_id, key))
+        result = redeem.redeem(session, actor, scan_views.scan_of(scan, structure_id, key))
         return 201, scan_views.answer(result, key)
 
     def refused(err: DomainError) -> None:
-        redemption.record_refusal(
+        redeem.record_refusal(
             session, actor, structure_id=structure_id, raw_code=scan["code"], reason=err.code
         )
 
@@ -100,7 +101,7 @@ def redeem_one(headers: dict[str, Any], scan: dict[str, Any]) -> Response:
         key,
         fingerprint(request.get_json()),
         work,
-        before=lambda: fraud_checks.refuse_if_guessing(session, actor),
+        before=lambda: guessing.refuse_if_guessing(session, actor),
         on_refusal=refused,
     )
 
@@ -155,7 +156,7 @@ def cancel(redemption_id: int) -> Response:
     viewer = api_reads.viewer_for(session, actor)
     api_reads.scan(session, viewer, redemption_id)
     as_finance = actor.role == "finance"
-    redemption.cancel(
+    redeem.cancel(
         session,
         actor,
         redemption_id,

@@ -8,7 +8,7 @@ from typing import Any
 
 from flask import Response
 
-from voucher.services.api_reads import Page
+from voucher.services.access.api_reads import Page
 
 
 def dumps(payload: Any) -> str:

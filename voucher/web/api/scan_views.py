@@ -6,7 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 from schemas.api.scans import RedemptionSchema
-from voucher.services.redemption import Result, Scan
+from voucher.services.redemption.redeem import Result, Scan
 
 ANSWER = RedemptionSchema()
 STATE_AFTER = {"accepted": "redeemed", "held": "held"}

@@ -22,7 +22,7 @@ from typing import Any, TypeVar
 from flask import Flask, current_app, g, request
 
 from voucher.domain.errors import DomainError
-from voucher.services import api_access
+from voucher.services.access import api_keys
 from voucher.services.context import Actor
 from voucher.web.db import commit_now, db
 from voucher.web.limits import limiter
@@ -80,10 +80,10 @@ def authenticate(*roles: str) -> Actor:
     token = bearer()
     if token is None:
         raise DomainError("unauthenticated")
-    key = api_access.authenticate(db(), token)
+    key = api_keys.authenticate(db(), token)
     if key is None:
         raise DomainError("invalid_api_key")
-    if api_access.touch(db(), key):
+    if api_keys.touch(db(), key):
         commit_now()
     if roles and key.role not in roles:
         raise DomainError("forbidden")

@@ -11,7 +11,7 @@ from flask_smorest import Blueprint
 from schemas.api.common import PageArgsSchema
 from schemas.api.reference import StructurePageSchema, StructureSchema
 from voucher.db.models import Label, Organisation
-from voucher.services import api_reads
+from voucher.services.access import api_reads
 from voucher.web.api import replies, security
 from voucher.web.db import db
 

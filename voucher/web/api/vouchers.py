@@ -16,7 +16,8 @@ from flask_smorest import Blueprint
 from schemas.api.scans import VoucherCheckSchema
 from voucher.domain.errors import DomainError
 from voucher.domain.fraud import GUESS_REASONS
-from voucher.services import fraud_checks, redemption, voucher_check
+from voucher.services.redemption import guessing, redeem
+from voucher.services.redemption import lookup as voucher_check
 from voucher.web.api import replies, security
 from voucher.web.db import commit_now, db
 
@@ -53,13 +54,13 @@ def view(found: voucher_check.VoucherCheck) -> dict[str, Any]:
 def lookup(code: str) -> Response:
     actor = security.actor()
     session = db()
-    fraud_checks.refuse_if_guessing(session, actor)
+    guessing.refuse_if_guessing(session, actor)
     try:
         found = voucher_check.check(session, actor, code, int(actor.organisation_id or 0))
     except DomainError as err:
         if err.code in GUESS_REASONS:
             session.rollback()
-            redemption.record_refusal(
+            redeem.record_refusal(
                 session, actor, structure_id=actor.organisation_id, raw_code=code, reason=err.code
             )
             commit_now()

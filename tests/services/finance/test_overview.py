@@ -1,0 +1,43 @@
+"""The months at a glance: every euro scanned in a Paris month is in exactly one category."""
+
+from __future__ import annotations
+
+from tests.services.finance import finance_world as fw
+from tests.services.finance.test_payments import run
+from voucher.domain import calendar
+from voucher.domain.finance import Period
+from voucher.services.context import SYSTEM
+from voucher.services.finance import close, overview
+from voucher.services.finance.numbering import EVERYTHING
+from voucher.services.redemption import redeem
+
+
+def test_a_months_value_is_split_by_where_it_stands(session):
+    w = fw.world(session, structures=3, banked=2)
+    strict = fw.world(session, fraud_thresholds={}, handout_policy="hold")
+    strict.structures = w.structures
+    fw.scan(session, w, fw.paris(2026, 2, 27), structure=2)  # February, blocked too
+    for i in range(3):
+        fw.scan(session, w, fw.paris(2026, 3, 2 + i), structure=i)
+    fw.scan(session, strict, fw.paris(2026, 3, 9))  # held
+    with calendar.at(fw.paris(2026, 4, 2)):
+        close.close_month(session, SYSTEM, Period(2026, 3))
+    run(session)
+    with calendar.at(fw.paris(2026, 4, 3)):  # an offline scan of March synchronised after the close
+        redeem.redeem(
+            session,
+            fw.RECEPTION,
+            redeem.Scan(
+                code=w.codes.pop(0),
+                structure_id=w.structures[0].id,
+                scanned_at=fw.paris(2026, 3, 31, 23),
+            ),
+        )
+    march = overview.month_status(session, EVERYTHING, Period(2026, 3))
+    assert march.cents["held"] == 1000 and march.cents["blocked"] == 1000
+    assert march.cents["in_payment"] == 2000 and march.cents["to_state"] == 1000
+    assert march.redeemed_cents == sum(march.cents.values()) - march.cents["held"]
+    february = overview.month_status(session, EVERYTHING, Period(2026, 2))
+    assert february.cents["blocked"] == 1000 and february.closed_at is None
+    months = overview.recent(session, EVERYTHING, months=3, now=fw.paris(2026, 4, 10))
+    assert [str(m.period) for m in months] == ["2026-02", "2026-03", "2026-04"]

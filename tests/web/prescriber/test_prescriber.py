@@ -1,0 +1,152 @@
+"""The prescriber's desk: acknowledge a batch, hand a carnet out with national codes and a
+hashed local reference (never stored in clear), follow how far each carnet is used."""
+
+from __future__ import annotations
+
+from sqlalchemy import select
+from sqlalchemy import text as sql
+
+from tests.web.desk.test_desk import scan
+from tests.web.workspace_world import login, post, text
+from voucher.db.engine import unit_of_work
+from voucher.db.models import Batch, Beneficiary, Book
+
+PROFILE = {
+    "population": "seniors",
+    "age_band": "soixante_dix_plus",
+    "social_status": "retraite",
+    "commune_insee": "86194",
+    "consent": "1",
+}
+
+
+def db(app):
+    return unit_of_work(app.extensions["voucher.engine"])
+
+
+def test_a_prescriber_acknowledges_its_batch_but_not_anothers(app, client, world):
+    login(client, world.emails["prescriber_a"])
+    page = text(client.get("/prescripteur/"))
+    assert (
+        f"Confirmer la réception du lot n° {world.batch_a}" in page
+        and f"lot n° {world.batch_b}" not in page
+    )
+    assert (
+        post(
+            client,
+            f"/prescripteur/lots/{world.batch_a}/accuser-reception",
+            form_page="/prescripteur/",
+        ).status_code
+        == 303
+    )
+    assert (
+        post(
+            client,
+            f"/prescripteur/lots/{world.batch_b}/accuser-reception",
+            form_page="/prescripteur/",
+        ).status_code
+        == 404
+    )
+    again = post(
+        client, f"/prescripteur/lots/{world.batch_a}/accuser-reception", form_page="/prescripteur/"
+    )
+    assert again.status_code == 409 and "déjà confirmée" in text(again)
+    with db(app) as s:
+        assert s.get(Batch, world.batch_a).acknowledged_at is not None
+        assert s.get(Batch, world.batch_b).acknowledged_at is None
+
+
+def test_the_hand_out_form_says_the_reference_is_hashed_and_never_stored(app, client, world):
+    login(client, world.emails["prescriber_a"])
+    page = text(client.get("/prescripteur/remettre"))
+    assert "jamais enregistrée en clair" in page and "Ne saisissez ni nom" in page
+    assert 'for="population"' in page and 'for="age_band"' in page and 'for="social_status"' in page
+
+
+def test_a_carnet_is_handed_out_and_the_local_reference_is_stored_only_as_a_hash(
+    app, client, world, backend
+):
+    login(client, world.emails["prescriber_a"])
+    reference = "DOSSIER-ZX-4471"
+    done = post(
+        client,
+        "/prescripteur/remettre",
+        {"serial": str(world.first_serial_a), "local_reference": reference, **PROFILE},
+    )
+    assert done.status_code == 303
+    assert f"Carnet n° {world.first_serial_a:06d} remis" in text(
+        client.get(done.headers["Location"])
+    )
+    with db(app) as s:
+        person = s.scalars(select(Beneficiary)).one()
+        assert (person.population, person.age_band, person.commune_insee) == (
+            "seniors",
+            "soixante_dix_plus",
+            "86194",
+        )
+        assert reference.lower() not in person.pseudonym and len(person.pseudonym) == 64
+        book = s.scalars(select(Book).where(Book.serial == world.first_serial_a)).one()
+        assert book.beneficiary_id == person.id
+        dump = _whole_database_text(s, backend)
+        assert reference not in dump and reference.lower() not in dump
+
+
+def _whole_database_text(s, backend: str) -> str:
+    if backend == "postgresql":
+        tables = (
+            s.execute(sql("SELECT tablename FROM pg_tables WHERE schemaname = 'public'"))
+            .scalars()
+            .all()
+        )
+    else:
+        tables = (
+            s.execute(sql("SELECT name FROM sqlite_master WHERE type = 'table'")).scalars().all()
+        )
+    return "\n".join(
+        str(row) for t in tables for row in s.execute(sql(f'SELECT * FROM "{t}"')).all()
+    )
+
+
+def test_another_organisations_carnet_cannot_be_handed_out(app, client, world):
+    login(client, world.emails["prescriber_a"])
+    page = post(
+        client,
+        "/prescripteur/remettre",
+        {"serial": str(world.first_serial_b), "local_reference": "x-1", **PROFILE},
+    )
+    assert page.status_code == 422 and "pas dans le stock de votre organisation" in text(page)
+    with db(app) as s:
+        assert (
+            s.scalars(select(Book.status).where(Book.serial == world.first_serial_b)).one()
+            == "in_stock"
+        )
+
+
+def test_a_missing_national_code_is_refused_in_french(app, client, world):
+    login(client, world.emails["prescriber_a"])
+    page = post(
+        client,
+        "/prescripteur/remettre",
+        {
+            "serial": str(world.first_serial_a),
+            "local_reference": "x-2",
+            **{**PROFILE, "age_band": ""},
+        },
+    )
+    assert page.status_code == 422 and "Champ obligatoire" in text(page)
+
+
+def test_the_list_shows_how_far_each_carnet_is_used(app, client, world):
+    login(client, world.emails["prescriber_a"])
+    post(
+        client,
+        "/prescripteur/remettre",
+        {"serial": str(world.first_serial_a), "local_reference": "r-1", **PROFILE},
+    )
+    login(client, world.emails["reception_a"])
+    scan(client, world.codes_a[0], scan_id="scan-usage-0001")
+    scan(client, world.codes_a[1], scan_id="scan-usage-0002")
+    login(client, world.emails["prescriber_a"])
+    page = text(client.get("/prescripteur/carnets"))
+    assert f"n° {world.first_serial_a:06d}" in page and "2 / 10" in page and "Seniors" in page
+    assert 'aria-label="Chèques utilisés du carnet' in page

@@ -1,0 +1,207 @@
+"""``voucher export impact|research|grant-research|revoke-research`` (impact, #8).
+
+Files are written next to their destination under a temporary name and renamed only when
+complete: an error (full disk, refusal) never leaves a truncated file that looks done.
+Exports from the command line are made by the operator and cover what is asked (every
+programme by default); they are audited like those made on the web.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+import tempfile
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from datetime import date
+from pathlib import Path
+from typing import IO
+
+import click
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from voucher.cli.main import console, err_console, progress_bar, transaction
+from voucher.documents.impact.writers import FORMATS, write
+from voucher.domain.errors import DomainError
+from voucher.services.context import Actor, cli_actor
+
+IMPACT_FORMATS = (*FORMATS, "pdf")
+
+
+@contextmanager
+def _atomic(path: str) -> Iterator[IO[bytes]]:
+    target = Path(path).resolve()
+    target.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", dir=target.parent)
+    try:
+        with os.fdopen(fd, "wb") as out:
+            yield out
+        os.replace(tmp, target)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+def _refuse(exc: DomainError) -> None:
+    err_console.print(f"[bold red]Refusé[/] ({exc.code}) : {exc.message}")
+    sys.exit(1)
+
+
+@click.group("export", help="Exports : mesure d'impact (agrégats protégés), extraits de recherche.")
+def export_group() -> None:
+    pass
+
+
+@export_group.command(
+    "impact", help="Exporte les indicateurs d'impact protégés par le secret statistique."
+)
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(IMPACT_FORMATS),
+    required=True,
+    help="csv (ouvert, virgule, dans un zip), csv-fr (Excel : BOM, point-virgule, virgule décimale), "
+    "xlsx, parquet, json ou pdf (rapport).",
+)
+@click.option("--out", "out_path", required=True, help="Fichier à écrire.")
+@click.option("--programme", "programme_id", type=int, default=None, help="Un seul dispositif.")
+@click.option(
+    "--threshold", type=int, default=None, help="Seuil de secret statistique (11 au moins)."
+)
+def impact_cmd(fmt: str, out_path: str, programme_id: int | None, threshold: int | None) -> None:
+    from voucher.services.impact import counts, export
+
+    steps = [
+        "Calcul des indicateurs (agrégats SQL)",
+        "Secret statistique et comparaison rural / urbain",
+        f"Écriture ({fmt})",
+    ]
+    with progress_bar() as bar, transaction() as session:
+        task = bar.add_task("Export d'impact", total=len(steps) + 1)
+
+        def step(message: str) -> None:
+            bar.update(task, description=message, advance=1)
+
+        try:
+            scope = counts.EVERYTHING.narrowed(programme_id) if programme_id else counts.EVERYTHING
+            with _atomic(out_path) as out:
+                report = export.export(
+                    session,
+                    cli_actor("export impact"),
+                    scope,
+                    fmt,
+                    out,
+                    threshold=threshold,
+                    progress=step,
+                )
+        except DomainError as exc:
+            _refuse(exc)
+        bar.update(task, description="Terminé", completed=len(steps) + 1)
+    console.print(
+        f"Export écrit : {out_path} ({len(report.programmes)} dispositif(s), seuil {report.threshold})."
+    )
+    console.print(report.note)
+
+
+def _user_actor(session: Session, email: str) -> Actor:
+    from voucher.db.models import User
+
+    user = session.scalars(select(User).where(User.email == email.strip().lower())).first()
+    if user is None:
+        raise DomainError("not_found")
+    return Actor(label=f"{user.email} (ligne de commande)", user_id=user.id, role="evaluator")
+
+
+@export_group.command(
+    "research", help="Extrait de recherche ligne à ligne (rôle évaluateur + autorisation)."
+)
+@click.option("--as", "email", required=True, help="Courriel de l'évaluateur autorisé.")
+@click.option("--format", "fmt", type=click.Choice(FORMATS), default="csv", show_default=True)
+@click.option("--out", "out_path", required=True)
+@click.option("--programme", "programme_id", type=int, default=None)
+def research_cmd(email: str, fmt: str, out_path: str, programme_id: int | None) -> None:
+    from voucher.db.models import Redemption
+    from voucher.services.impact import counts, research
+
+    with transaction() as session:
+        actor = _user_actor(session, email)
+        if research.active_grant(session, actor.user_id, programme_id) is None:
+            research.refused(session, actor, programme_id)
+            refused = True
+        else:
+            refused = False
+    if refused:
+        _refuse(DomainError("research_not_granted"))
+    with progress_bar() as bar, transaction() as session:
+        actor = _user_actor(session, email)
+        result = research.extract(session, actor, counts.EVERYTHING, programme_id)
+        query = select(func.count()).select_from(Redemption).where(Redemption.status == "accepted")
+        if programme_id is not None:
+            query = query.where(Redemption.programme_id == programme_id)
+        task = bar.add_task("Extrait de recherche (lignes)", total=session.scalar(query) or 0)
+        advance: Callable[[int], None] = lambda n: bar.advance(task, n)  # noqa: E731
+        with _atomic(out_path) as out:
+            write(result.bundle, fmt, out, advance)
+        bar.update(task, completed=result.rows)
+        research.written(session, actor, result, fmt)
+    console.print(
+        f"Extrait écrit : {out_path} ({result.rows} lignes, autorisation n° {result.grant_id})."
+    )
+
+
+@export_group.command(
+    "grant-research", help="Autorise un évaluateur à tirer des extraits de recherche."
+)
+@click.option(
+    "--user",
+    "email",
+    required=True,
+    help="Courriel de l'évaluateur (il doit avoir le rôle evaluator).",
+)
+@click.option(
+    "--until", "valid_until", required=True, help="Dernier jour de validité (AAAA-MM-JJ)."
+)
+@click.option(
+    "--reason", required=True, help="Objet : la convention d'évaluation signée (référence)."
+)
+@click.option(
+    "--programme", "programme_id", type=int, default=None, help="Un dispositif (tous sinon)."
+)
+def grant_cmd(email: str, valid_until: str, reason: str, programme_id: int | None) -> None:
+    from voucher.services.impact import research
+
+    try:
+        until = date.fromisoformat(valid_until)
+    except ValueError:
+        _refuse(DomainError("invalid_dates"))
+    with transaction() as session:
+        row = research.grant(
+            session,
+            cli_actor("export grant-research"),
+            email=email,
+            programme_id=programme_id,
+            valid_until=until,
+            reason=reason,
+        )
+    console.print(f"Autorisation n° {row.id} accordée à {email} jusqu'au {until:%d/%m/%Y}.")
+
+
+@export_group.command("revoke-research", help="Retire une autorisation d'extrait de recherche.")
+@click.argument("grant_id", type=int)
+def revoke_cmd(grant_id: int) -> None:
+    from voucher.services.impact import research
+
+    with transaction() as session:
+        research.revoke(session, cli_actor("export revoke-research"), grant_id)
+    console.print(f"Autorisation n° {grant_id} retirée.")
+
+
+def register(main: click.Group) -> None:
+    """Add our commands to an ``export`` group, creating it unless another feature did."""
+    existing = main.commands.get("export")
+    if isinstance(existing, click.Group) and existing is not export_group:
+        for name, command in export_group.commands.items():
+            existing.add_command(command, name)
+    else:
+        main.add_command(export_group)

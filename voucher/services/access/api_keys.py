@@ -1,0 +1,116 @@
+"""Machines acting through the API: finding the key behind a bearer token, recording its
+last use, listing keys.
+
+Rules kept:
+
+* a key is found by its public prefix and checked against its SHA-256 hash in constant
+  time (:func:`voucher.services.access.people.find_api_key`); a revoked key finds nothing;
+* its last use is recorded at most once a minute (``TOUCH_EVERY``), with a conditional
+  ``UPDATE`` so that concurrent requests never fight over the row; the caller commits it on
+  its own, even when the request is refused or only reads;
+* listing never shows a secret (only the prefix, which identifies the key in logs).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import cast
+
+from sqlalchemy import CursorResult, or_, select, update
+from sqlalchemy.orm import Session
+
+from voucher.db.models import ApiKey, Organisation
+from voucher.domain.calendar import utcnow
+from voucher.domain.errors import DomainError
+from voucher.services.access.people import NewKey, create_api_key, find_api_key
+from voucher.services.context import Actor
+
+TOUCH_EVERY = timedelta(minutes=1)
+#: roles that only make sense for one kind of organisation
+ROLE_NEEDS = {"reception": "is_structure", "prescriber": "is_prescriber", "funder": "is_funder"}
+
+
+@dataclass(frozen=True)
+class KeyInfo:
+    id: int
+    prefix: str
+    name: str
+    role: str
+    organisation_id: int
+    organisation_name: str
+    created_at: datetime
+    last_used_at: datetime | None
+    revoked_at: datetime | None
+
+
+def create_key(
+    session: Session, actor: Actor, *, organisation_id: int, role: str, name: str
+) -> NewKey:
+    """A new key for an existing organisation, with a role that fits it (a ``reception``
+    key belongs to a structure, ``prescriber`` to a prescriber, ``funder`` to a funder)."""
+    org = session.get(Organisation, organisation_id)
+    if org is None:
+        raise DomainError("not_found", object="organisation")
+    if not name or not name.strip() or len(name) > 100:
+        raise DomainError("invalid_value", field="name")
+    needed = ROLE_NEEDS.get(role)
+    if needed and not getattr(org, needed):
+        raise DomainError(
+            "invalid_value",
+            field="role",
+            message="Ce rôle ne correspond pas à cette organisation (lieu, prescripteur ou financeur).",
+        )
+    return create_api_key(
+        session, actor, organisation_id=organisation_id, role=role, name=name.strip()
+    )
+
+
+def authenticate(session: Session, secret: str) -> ApiKey | None:
+    if not secret or len(secret) > 200:
+        return None
+    return find_api_key(session, secret)
+
+
+def touch(session: Session, key: ApiKey, now: datetime | None = None) -> bool:
+    """Record the key's use if the last one is older than ``TOUCH_EVERY``; True if written."""
+    now = now or utcnow()
+    if key.last_used_at is not None and now - key.last_used_at < TOUCH_EVERY:
+        return False
+    moved = cast(
+        CursorResult[object],
+        session.execute(
+            update(ApiKey)
+            .where(
+                ApiKey.id == key.id,
+                or_(ApiKey.last_used_at.is_(None), ApiKey.last_used_at < now - TOUCH_EVERY),
+            )
+            .values(last_used_at=now)
+            .execution_options(synchronize_session=False)
+        ),
+    )
+    return moved.rowcount == 1
+
+
+def list_keys(session: Session, organisation_id: int | None = None) -> list[KeyInfo]:
+    q = (
+        select(ApiKey, Organisation.name)
+        .join(Organisation, Organisation.id == ApiKey.organisation_id)
+        .order_by(ApiKey.id)
+    )
+    if organisation_id is not None:
+        q = q.where(ApiKey.organisation_id == organisation_id)
+    return [
+        KeyInfo(
+            k.id,
+            k.prefix,
+            k.name,
+            k.role,
+            k.organisation_id,
+            name,
+            k.created_at,
+            k.last_used_at,
+            k.revoked_at,
+        )
+        for k, name in session.execute(q).all()
+    ]

@@ -1,0 +1,109 @@
+"""Administering accounts beyond their creation (:mod:`voucher.services.access.people`):
+deactivate and reactivate, add and remove a role, reset a password. Nothing is deleted:
+a deactivated account keeps its history (its audit events name it). Every change is
+audited with the acting administrator."""
+
+from __future__ import annotations
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from voucher.db.models import Organisation, RoleGrant, User
+from voucher.domain.errors import DomainError
+from voucher.services import audit
+from voucher.services.access import people
+from voucher.services.context import Actor
+
+#: which kind of organisation each role acts for (evaluator and admin: any organisation)
+ROLE_NEEDS = {
+    "funder": ("is_funder",),
+    "prescriber": ("is_prescriber",),
+    "reception": ("is_structure",),
+    "finance": ("is_funder", "is_operator"),
+}
+ROLE_NEEDS_FR = {
+    "funder": "un financeur",
+    "prescriber": "un prescripteur",
+    "reception": "un lieu labellisé",
+    "finance": "un financeur ou l'opérateur",
+}
+
+
+def check_role_fits(session: Session, organisation_id: int, role: str) -> None:
+    """A reception role on a funder (say) could never act: refuse it when it is granted."""
+    org = session.get(Organisation, organisation_id)
+    if org is None:
+        raise DomainError("not_found", object="organisation")
+    needs = ROLE_NEEDS.get(role)
+    if needs and not any(getattr(org, flag) for flag in needs):
+        raise DomainError(
+            "invalid_value",
+            f"Ce rôle demande une organisation qui est {ROLE_NEEDS_FR[role]}.",
+            field="role",
+        )
+
+
+def _user(session: Session, user_id: int) -> User:
+    user = session.get(User, user_id)
+    if user is None:
+        raise DomainError("not_found", object="user")
+    return user
+
+
+def set_active(session: Session, actor: Actor, user_id: int, *, active: bool) -> User:
+    user = _user(session, user_id)
+    if not active and actor.user_id == user.id:
+        raise DomainError("cannot_deactivate_self")
+    if user.active != active:
+        user.active = active
+        session.flush()
+        audit.record(
+            session, actor, "user.activate" if active else "user.deactivate", ("user", user.id)
+        )
+    return user
+
+
+def add_grant(
+    session: Session, actor: Actor, user_id: int, organisation_id: int, role: str
+) -> RoleGrant:
+    _user(session, user_id)
+    exists = session.scalar(
+        select(RoleGrant.id).where(
+            RoleGrant.user_id == user_id,
+            RoleGrant.organisation_id == organisation_id,
+            RoleGrant.role == role,
+        )
+    )
+    if exists:
+        raise DomainError("duplicate", field="role")
+    check_role_fits(session, organisation_id, role)
+    return people.grant(session, actor, user_id, organisation_id, role)
+
+
+def revoke_grant(session: Session, actor: Actor, grant_id: int) -> None:
+    found = session.get(RoleGrant, grant_id)
+    if found is None:
+        raise DomainError("not_found", object="grant")
+    audit.record(
+        session,
+        actor,
+        "user.revoke",
+        ("user", found.user_id),
+        organisation_id=found.organisation_id,
+        role=found.role,
+    )
+    session.delete(found)
+    session.flush()
+
+
+def reset_password(session: Session, actor: Actor, user_id: int, password: str) -> None:
+    user = _user(session, user_id)
+    if len(password) < people.MIN_PASSWORD:
+        raise DomainError(
+            "invalid_value",
+            field="password",
+            message=f"Le mot de passe doit compter au moins {people.MIN_PASSWORD} caractères.",
+        )
+    user.password_hash = people.hash_password(password)
+    session.flush()
+    audit.record(session, actor, "user.password_reset", ("user", user.id))

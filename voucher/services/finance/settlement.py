@@ -1,0 +1,321 @@
+"""Bank settlement: the bank's camt.053/054 answer, or a person's confirmation, settles
+each transfer.
+
+Rules kept:
+
+* a file is read and matched **before** anything is written; a refused file changes
+  nothing; the same file (same SHA-256) is recorded once and applied once;
+* matching (pure, :func:`voucher.domain.finance.match_lines`) proposes, a person applies:
+  importing stores the proposals (``pending``), applying settles them; a transfer that
+  moved in between is skipped, never settled twice;
+* paid: ``in_payment`` -> ``bank``, the statement is ``paid`` and **exactly its vouchers**
+  go ``redeemed`` -> ``reimbursed`` (so ``payable + in_payment`` keeps matching the vouchers
+  still redeemed); rejected by the bank: ``in_payment`` -> ``payable``, the statement is
+  ``rejected`` and reported (a later run pays it again with a new EndToEndId); returned
+  after being paid: ``bank`` -> ``payable`` and its vouchers back to ``redeemed``;
+* unmatched lines are listed, never guessed; only transfers in the actor's scope match.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass, field
+from datetime import timedelta
+from typing import Any, cast
+
+from sqlalchemy import CursorResult, select, update
+from sqlalchemy.orm import Session
+
+from voucher.db.models import (
+    BankImport,
+    PaymentRun,
+    PaymentTransfer,
+    Redemption,
+    Statement,
+    Voucher,
+)
+from voucher.documents import camt
+from voucher.domain import finance, ledger
+from voucher.domain.calendar import utcnow
+from voucher.domain.errors import DomainError
+from voucher.services import audit
+from voucher.services.context import Actor
+from voucher.services.finance import journal
+from voucher.services.finance.numbering import finance_scope, is_postgres, lock, statement_in_scope
+from voucher.services.redemption.review_scope import Scope
+
+SETTLING = ("paid", "rejected", "returned")
+#: a paid transfer can still come back (a return) for this long
+RETURN_WINDOW = timedelta(days=120)
+EXPECTED = {"paid": "sent", "rejected": "sent", "returned": "paid"}
+
+
+@dataclass
+class Applied:
+    paid: list[str] = field(default_factory=list)
+    rejected: list[tuple[str, str]] = field(default_factory=list)  # (statement number, reason)
+    returned: list[tuple[str, str]] = field(default_factory=list)
+    skipped: list[str] = field(default_factory=list)
+    unmatched: list[dict[str, Any]] = field(default_factory=list)
+
+
+def _open_transfers(session: Session, scope: Scope) -> list[finance.OpenTransfer]:
+    rows = session.execute(
+        select(
+            PaymentTransfer.id,
+            PaymentTransfer.end_to_end_id,
+            PaymentTransfer.amount_cents,
+            PaymentTransfer.iban,
+            PaymentRun.execution_date,
+            PaymentTransfer.status,
+        )
+        .join(PaymentRun, PaymentRun.id == PaymentTransfer.run_id)
+        .join(Statement, Statement.id == PaymentTransfer.statement_id)
+        .where(
+            (PaymentTransfer.status == "sent")
+            | (
+                (PaymentTransfer.status == "paid")
+                & (PaymentTransfer.settled_at > utcnow() - RETURN_WINDOW)
+            ),
+            statement_in_scope(scope),
+        )
+    )
+    return [finance.OpenTransfer(int(i), e, int(a), iban, d, s) for i, e, a, iban, d, s in rows]
+
+
+def _row(m: finance.Match, numbers: dict[int, str]) -> dict[str, Any]:
+    line = m.line
+    return {
+        "index": line.index,
+        "amount_cents": line.amount_cents,
+        "direction": line.direction,
+        "booking_date": line.booking_date.isoformat() if line.booking_date else None,
+        "end_to_end_id": line.end_to_end_id,
+        "iban": ", ".join(line.ibans),
+        "reference": line.reference,
+        "info": line.info,
+        "return_reason": line.return_reason,
+        "transfer_id": m.transfer_id,
+        "statement": numbers.get(m.transfer_id or 0),
+        "outcome": m.outcome,
+        "matched_by": m.matched_by,
+        "note": m.note,
+    }
+
+
+def import_file(
+    session: Session, actor: Actor, data: bytes, filename: str, *, scope: Scope | None = None
+) -> BankImport:
+    """Read and match a camt file; store the proposals (idempotent per file content)."""
+    bank_file = camt.read(data)
+    digest = hashlib.sha256(data).hexdigest()
+    lock(session, "bank")
+    existing = session.scalars(select(BankImport).where(BankImport.sha256 == digest)).first()
+    if existing is not None:
+        return existing
+    scope = scope if scope is not None else finance_scope(session, actor)
+    transfers = _open_transfers(session, scope)
+    matches = finance.match_lines(bank_file.lines, transfers)
+    numbers = _numbers(session, [m.transfer_id for m in matches if m.transfer_id])
+    imp = BankImport(
+        sha256=digest,
+        filename=(filename or "relevé")[:200],
+        kind=bank_file.kind,
+        status="pending",
+        lines=[_row(m, numbers) for m in matches],
+        created_at=utcnow(),
+        created_by=actor.user_id,
+    )
+    session.add(imp)
+    session.flush()
+    audit.record(
+        session,
+        actor,
+        "bank.import",
+        ("bank_import", imp.id),
+        kind=bank_file.kind,
+        lines=len(matches),
+        matched=sum(m.outcome in SETTLING for m in matches),
+    )
+    return imp
+
+
+def _numbers(session: Session, transfer_ids: list[int]) -> dict[int, str]:
+    if not transfer_ids:
+        return {}
+    return {
+        int(t): str(n)
+        for t, n in session.execute(
+            select(PaymentTransfer.id, Statement.number)
+            .join(Statement, Statement.id == PaymentTransfer.statement_id)
+            .where(PaymentTransfer.id.in_(transfer_ids))
+        )
+    }
+
+
+def apply_import(
+    session: Session, actor: Actor, import_id: int, *, scope: Scope | None = None
+) -> Applied:
+    lock(session, "bank")
+    scope = scope if scope is not None else finance_scope(session, actor)
+    imp = session.get(BankImport, import_id, populate_existing=True)
+    if imp is None or (not scope.everything and imp.created_by != actor.user_id):
+        raise DomainError("not_found", object="bank_import")
+    if imp.status == "applied":
+        raise DomainError("import_already_applied")
+    visible = {t.id for t in _open_transfers(session, scope)}
+    done = Applied()
+    for row in imp.lines:
+        outcome, tid = row["outcome"], row["transfer_id"]
+        if outcome not in SETTLING:
+            if outcome == "unmatched":
+                done.unmatched.append(row)
+            continue
+        if tid not in visible or not _settle(
+            session, actor, tid, outcome, row.get("return_reason"), imp.id
+        ):
+            done.skipped.append(row["statement"] or "?")
+            continue
+        _note(done, outcome, row)
+    imp.status, imp.applied_at, imp.applied_by = "applied", utcnow(), actor.user_id
+    session.flush()
+    audit.record(
+        session,
+        actor,
+        "bank.apply",
+        ("bank_import", imp.id),
+        paid=len(done.paid),
+        rejected=len(done.rejected),
+        returned=len(done.returned),
+        unmatched=len(done.unmatched),
+    )
+    return done
+
+
+def _note(done: Applied, outcome: str, row: dict[str, Any]) -> None:
+    if outcome == "paid":
+        done.paid.append(row["statement"])
+    else:
+        target = done.rejected if outcome == "rejected" else done.returned
+        target.append((row["statement"], finance.reason_fr(row.get("return_reason"))))
+
+
+def confirm(
+    session: Session,
+    actor: Actor,
+    transfer_id: int,
+    outcome: str,
+    *,
+    reason: str | None = None,
+    scope: Scope | None = None,
+) -> PaymentTransfer:
+    """A person settles one transfer by hand (``paid`` or ``rejected``)."""
+    if outcome not in ("paid", "rejected"):
+        raise DomainError("invalid_value", field="outcome")
+    scope = scope if scope is not None else finance_scope(session, actor)
+    lock(session, "bank")
+    row = session.execute(
+        select(PaymentTransfer.id)
+        .join(Statement, Statement.id == PaymentTransfer.statement_id)
+        .where(PaymentTransfer.id == transfer_id, statement_in_scope(scope))
+    ).first()
+    if row is None:
+        raise DomainError("not_found", object="payment_transfer")
+    if not _settle(
+        session, actor, transfer_id, outcome, (reason or "").strip()[:200] or None, None
+    ):
+        raise DomainError("transfer_already_settled")
+    found = session.get(PaymentTransfer, transfer_id)
+    assert found is not None
+    return found
+
+
+def _locked(session: Session, model: Any, object_id: int) -> Any:
+    stmt = select(model).where(model.id == object_id).execution_options(populate_existing=True)
+    if is_postgres(session):
+        stmt = stmt.with_for_update()
+    return session.scalars(stmt).first()
+
+
+def _vouchers(session: Session, statement: Statement, before: str, after: str) -> None:
+    ids = select(Redemption.voucher_id).where(
+        Redemption.statement_id == statement.id, Redemption.status == "accepted"
+    )
+    moved = cast(
+        CursorResult[Any],
+        session.execute(
+            update(Voucher)
+            .where(Voucher.id.in_(ids), Voucher.state == before)
+            .values(state=after, updated_at=utcnow())
+            .execution_options(synchronize_session=False)
+        ),
+    )
+    if moved.rowcount != statement.line_count:
+        raise DomainError("ledger_invariant_broken", statement=statement.number)
+
+
+def _settle(
+    session: Session,
+    actor: Actor,
+    transfer_id: int,
+    outcome: str,
+    reason: str | None,
+    import_id: int | None,
+) -> bool:
+    """Apply one outcome if the transfer is still in the expected state; False otherwise."""
+    transfer: PaymentTransfer = _locked(session, PaymentTransfer, transfer_id)
+    if transfer is None or transfer.status != EXPECTED[outcome]:
+        return False
+    statement: Statement = _locked(session, Statement, transfer.statement_id)
+    s, amount = statement.structure_id, transfer.amount_cents
+    moves = {
+        "paid": (ledger.in_payment(s), ledger.bank()),
+        "rejected": (ledger.in_payment(s), ledger.payable(s)),
+        "returned": (ledger.bank(), ledger.payable(s)),
+    }[outcome]
+    kind = {"paid": "payment.settle", "rejected": "payment.reject", "returned": "payment.return"}[
+        outcome
+    ]
+    entry = journal.post(
+        session, kind, ledger.move(amount, *moves), actor=actor, memo=f"relevé {statement.number}"
+    )
+    now = utcnow()
+    if outcome == "paid":
+        _vouchers(session, statement, "redeemed", "reimbursed")
+        statement.status, statement.paid_at = "paid", now
+    else:
+        if outcome == "returned":
+            _vouchers(session, statement, "reimbursed", "redeemed")
+        statement.status, statement.paid_at = "rejected", None
+    transfer.status, transfer.settled_at, transfer.settled_by = outcome, now, actor.user_id
+    transfer.settle_entry_id, transfer.bank_import_id = entry, import_id
+    transfer.reason = reason if outcome != "paid" else None
+    session.flush()
+    audit.record(
+        session,
+        actor,
+        kind,
+        ("payment_transfer", transfer.id),
+        organisation_id=s,
+        statement=statement.number,
+        amount_cents=amount,
+        reason=reason,
+        bank_import_id=import_id,
+    )
+    return True
+
+
+def imports(session: Session, actor: Actor, scope: Scope, limit: int = 50) -> list[BankImport]:
+    """Bank files hold every line of the operator's account: finance staff of a funder see
+    only the files they imported themselves."""
+    stmt = select(BankImport).order_by(BankImport.id.desc()).limit(limit)
+    if not scope.everything:
+        stmt = stmt.where(BankImport.created_by == actor.user_id)
+    return list(session.scalars(stmt))
+
+
+def get_import(session: Session, actor: Actor, scope: Scope, import_id: int) -> BankImport:
+    found = session.get(BankImport, import_id)
+    if found is None or (not scope.everything and found.created_by != actor.user_id):
+        raise DomainError("not_found", object="bank_import")
+    return found

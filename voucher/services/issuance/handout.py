@@ -1,0 +1,94 @@
+"""Handing a book to a beneficiary, recorded pseudonymously (no name, ever)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlalchemy import select, update
+from sqlalchemy.orm import Session
+
+from voucher.db.models import Batch, Beneficiary, Book, Voucher
+from voucher.domain import identity, vocab
+from voucher.domain.calendar import utcnow
+from voucher.domain.errors import DomainError
+from voucher.services import audit
+from voucher.services.context import Actor
+from voucher.services.issuance.batches import get_book
+
+
+@dataclass(frozen=True)
+class Profile:
+    local_reference: str
+    population: str
+    age_band: str
+    social_status: str
+    commune_insee: str | None = None
+    density_class: int | None = None
+    consent: bool = False
+
+
+def find_or_create_beneficiary(
+    session: Session, prescriber_id: int, profile: Profile, key: bytes
+) -> Beneficiary:
+    if not profile.local_reference or not profile.local_reference.strip():
+        raise DomainError("invalid_value", field="local_reference")
+    vocab.check(vocab.POPULATIONS, profile.population)
+    vocab.check(vocab.AGE_BANDS, profile.age_band)
+    vocab.check(vocab.STATUSES, profile.social_status)
+    commune = identity.insee_commune(profile.commune_insee) if profile.commune_insee else None
+    pseudo = identity.pseudonym(key, prescriber_id, profile.local_reference)
+    found = session.scalars(
+        select(Beneficiary).where(
+            Beneficiary.prescriber_id == prescriber_id, Beneficiary.pseudonym == pseudo
+        )
+    ).first()
+    if found:
+        return found
+    person = Beneficiary(
+        prescriber_id=prescriber_id,
+        pseudonym=pseudo,
+        population=profile.population,
+        age_band=profile.age_band,
+        social_status=profile.social_status,
+        commune_insee=commune,
+        density_class=profile.density_class,
+        zone_kind=vocab.DENSITY_TO_KIND.get(profile.density_class or 0),
+        consent=profile.consent,
+        created_at=utcnow(),
+    )
+    session.add(person)
+    session.flush()
+    return person
+
+
+def hand_out(
+    session: Session, actor: Actor, *, serial: int, prescriber_id: int, profile: Profile, key: bytes
+) -> Book:
+    book = get_book(session, serial, lock=True)
+    if book.holder_id != prescriber_id:
+        raise DomainError("book_not_held")
+    if book.status != "in_stock":
+        raise DomainError(
+            "book_already_handed_out" if book.status == "handed_out" else "book_unusable"
+        )
+    batch_status = session.scalar(select(Batch.status).where(Batch.id == book.batch_id))
+    if batch_status != "active":
+        raise DomainError("not_active")
+    person = find_or_create_beneficiary(session, prescriber_id, profile, key)
+    now = utcnow()
+    session.execute(
+        update(Voucher)
+        .where(Voucher.book_id == book.id, Voucher.state == "active")
+        .values(state="distributed", updated_at=now)
+    )
+    book.status, book.beneficiary_id, book.handed_out_at = "handed_out", person.id, now
+    audit.record(
+        session,
+        actor,
+        "book.hand_out",
+        ("book", book.id),
+        organisation_id=prescriber_id,
+        serial=serial,
+        beneficiary_id=person.id,
+    )
+    return book

@@ -1,0 +1,132 @@
+"""Partners of a programme, as the funder's desk manages them: organisations imported
+from the national file of *lieux de médiation numérique*, and bank details validated by a
+second person.
+
+Rules kept: an import is all or nothing (the file is checked whole by
+:mod:`voucher.domain.lieux` before anything is written); a place whose SIRET is already
+known is skipped and reported, never overwritten; the density class of a place's commune
+is copied from a pilot zone that lists the commune (with the grid's year), else left
+empty. Bank details are validated or rejected by someone other than the person who
+entered them.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from voucher.db.models import (
+    BankAccount,
+    BankAccountEvent,
+    Organisation,
+    PilotZone,
+    PilotZoneCommune,
+)
+from voucher.domain import identity, lieux
+from voucher.domain.errors import DomainError
+from voucher.services import audit
+from voucher.services.context import Actor
+from voucher.services.organisations import organisations
+
+IMPORT_ROLES = ("structure", "prescriber")
+
+
+@dataclass
+class ImportReport:
+    created: list[tuple[int, str]] = field(default_factory=list)
+    skipped: list[tuple[int, str, str]] = field(default_factory=list)
+
+
+def _density(session: Session) -> dict[str, tuple[int, int | None]]:
+    rows = session.execute(
+        select(PilotZoneCommune.insee_code, PilotZoneCommune.density_class, PilotZone.cog_year)
+        .join(PilotZone, PilotZone.id == PilotZoneCommune.zone_id)
+        .where(PilotZoneCommune.density_class.is_not(None))
+    ).all()
+    return {str(code): (int(dens or 0), year) for code, dens, year in rows}
+
+
+def density_of(session: Session, insee: str) -> int | None:
+    """The density class a pilot zone records for this commune, if any."""
+    try:
+        code = identity.insee_commune(insee)
+    except DomainError:
+        return None  # the hand-out itself refuses the bad code with its own message
+    found = session.scalar(
+        select(PilotZoneCommune.density_class)
+        .where(PilotZoneCommune.insee_code == code, PilotZoneCommune.density_class.is_not(None))
+        .limit(1)
+    )
+    return int(found) if found is not None else None
+
+
+def import_lieux(
+    session: Session, actor: Actor, parsed: lieux.ParsedFile, roles: set[str]
+) -> ImportReport:
+    if not roles or not roles <= set(IMPORT_ROLES):
+        raise DomainError("invalid_value", field="roles")
+    report = ImportReport(skipped=list(parsed.skipped))
+    known = set(session.scalars(select(Organisation.siret).where(Organisation.siret.is_not(None))))
+    density = _density(session)
+    for lieu in parsed.lieux:
+        if lieu.siret in known:
+            report.skipped.append((lieu.line, lieu.name, "déjà enregistré (même SIRET)"))
+            continue
+        dens, year = density.get(lieu.commune_insee, (None, None))
+        org = organisations.create_organisation(
+            session,
+            actor,
+            name=lieu.name,
+            siret=lieu.siret,
+            commune_insee=lieu.commune_insee,
+            address=organisations.Address(
+                street_number=lieu.street_number,
+                street=lieu.street,
+                postcode=lieu.postcode,
+                town=lieu.town,
+            ),
+            density_class=dens,
+            density_year=year,
+            roles=roles,
+            external_id=lieu.external_id,
+        )
+        org.services = lieu.services or None
+        known.add(lieu.siret)
+        report.created.append((org.id, org.name))
+    session.flush()
+    audit.record(
+        session,
+        actor,
+        "organisation.import",
+        None,
+        created=len(report.created),
+        skipped=len(report.skipped),
+        roles=sorted(roles),
+    )
+    return report
+
+
+def entered_by(session: Session, bank_account_id: int) -> int | None:
+    return session.scalar(
+        select(BankAccountEvent.actor_user_id)
+        .where(
+            BankAccountEvent.bank_account_id == bank_account_id,
+            BankAccountEvent.status == "pending",
+        )
+        .order_by(BankAccountEvent.id)
+        .limit(1)
+    )
+
+
+def decide_bank_details(
+    session: Session, actor: Actor, bank_account_id: int, *, validate: bool, note: str | None = None
+) -> BankAccount:
+    """Four eyes: the person who entered the details cannot validate or reject them."""
+    author = entered_by(session, bank_account_id)
+    if author is not None and author == actor.user_id:
+        raise DomainError("same_person_bank")
+    return organisations.decide_bank_details(
+        session, actor, bank_account_id, validate=validate, note=note
+    )

@@ -1,0 +1,379 @@
+"""The fraud catalogue wired into the redemption transaction (see :mod:`voucher.domain.fraud`).
+
+Rules kept:
+
+* scan rules only read, with indexed look-ups bounded by a book (at most 50 rows), a
+  beneficiary's day, or a structure's last weeks of daily counters (primary key range):
+  no scan of the redemption history;
+* their verdicts are stored with the redemption (``redemption.verdicts``) by the core and,
+  here, one ``fraud_flag`` row per verdict; the structure's daily counter is bumped in the
+  same transaction (scans accepted or held, Europe/Paris day of the scan);
+* refused scans logged by ``redemption.record_refusal`` may raise an alert: a code already
+  redeemed (the pair of structures and times), a voucher of a lost or stolen book (the
+  structure), a source locked for guessing codes.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from typing import Any, cast
+
+from sqlalchemy import Date, Table, bindparam, func, literal_column, null, select, union_all
+from sqlalchemy import cast as cast_
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.orm import Session
+
+from voucher.db.models import Book, Programme, Redemption, StructureDayVolume, Voucher
+from voucher.db.types import UTCDateTime
+from voucher.domain import fraud
+from voucher.domain.calendar import end_of_paris_day_utc, paris_date
+from voucher.services.redemption import guessing, screening
+from voucher.services.redemption.alerts import raise_flag
+from voucher.services.redemption.screening import ScanContext, Verdict
+
+LIVE = ("accepted", "held")
+_R = cast(Table, Redemption.__table__).c
+_V = cast(Table, Voucher.__table__).c
+_B = cast(Table, Book.__table__).c
+VOLUME = cast(Table, StructureDayVolume.__table__)
+#: fixed SQL, no expanding parameter to render on every execution of the hot path
+_IS_LIVE = _R.status.in_([literal_column("'accepted'"), literal_column("'held'")])
+
+
+def _facts_statement() -> Any:
+    """One round trip for every scan rule: the book's live scans (≤ 50 rows), the
+    beneficiary's scans of the day, and the structure's daily counters of the trailing
+    window (primary-key range). Kinds: b = book, p = person, v = volume."""
+    no_day, no_at = cast_(null(), Date()), cast_(null(), UTCDateTime())
+    book = select(
+        literal_column("'b'").label("kind"),
+        _R.id.label("id"),
+        _R.scanned_at.label("at"),
+        _R.structure_id.label("num"),
+        no_day.label("day"),
+    ).where(_R.book_id == bindparam("book"), _IS_LIVE)
+    person = select(literal_column("'p'"), _R.id, _R.scanned_at, _R.structure_id, no_day).where(
+        _R.beneficiary_id == bindparam("ben"),
+        _IS_LIVE,
+        _R.scanned_at >= bindparam("start", type_=UTCDateTime()),
+        _R.scanned_at < bindparam("end", type_=UTCDateTime()),
+    )
+    volume = select(
+        literal_column("'v'"), VOLUME.c.structure_id, no_at, VOLUME.c.scans, VOLUME.c.day
+    ).where(
+        VOLUME.c.structure_id == bindparam("sid"),
+        VOLUME.c.day >= bindparam("since", type_=Date()),
+        VOLUME.c.day <= bindparam("today", type_=Date()),
+    )
+    return union_all(book, person, volume)
+
+
+_FACTS = _facts_statement()
+_BOOK_SIZE = (
+    select(func.count())
+    .select_from(cast(Table, Voucher.__table__))
+    .where(_V.book_id == bindparam("book"))
+)
+_FIRST_LIVE = select(_R.id, _R.structure_id, _R.scanned_at, _R.programme_id).where(
+    _R.voucher_id == bindparam("vid"), _IS_LIVE
+)
+_VOUCHER_BOOK = (
+    select(_B.serial, _B.status, _B.reported_at, _V.programme_id)
+    .select_from(
+        cast(Table, Voucher.__table__).join(cast(Table, Book.__table__), _B.id == _V.book_id)
+    )
+    .where(_V.id == bindparam("vid"))
+)
+
+
+def _bump(dialect: str) -> Any:
+    ins = (pg_insert if dialect == "postgresql" else sqlite_insert)(VOLUME).values(
+        structure_id=bindparam("sid"), day=bindparam("day"), scans=1
+    )
+    return ins.on_conflict_do_update(
+        index_elements=["structure_id", "day"], set_={"scans": VOLUME.c.scans + 1}
+    )
+
+
+_BUMP = {"postgresql": _bump("postgresql"), "sqlite": _bump("sqlite")}
+
+
+def day_bounds(at: datetime) -> tuple[datetime, datetime]:
+    """[start, end) in UTC of the Europe/Paris day of ``at``."""
+    day = paris_date(at)
+    return end_of_paris_day_utc(day - timedelta(days=1)), end_of_paris_day_utc(day)
+
+
+def _verdict(name: str, p: dict[str, Any], evidence: dict[str, Any]) -> Verdict:
+    rule = fraud.RULES[name]
+    return Verdict(name, p.get("outcome", rule.outcome), rule.explanation, evidence)
+
+
+@dataclass(frozen=True)
+class Facts:
+    book: list[Any]  # rows (id, at, num = structure id) of the book's live scans
+    person_today: list[int]  # ids of the beneficiary's live scans that day
+    volumes: dict[date, int]  # the structure's scans per day, trailing window and today
+
+
+def _facts(session: Session, ctx: ScanContext) -> Facts:
+    """Read once per scan (memo on the session, keyed by the context object itself)."""
+    memo = session.info.get("fraud_facts")
+    if memo is not None and memo[0] is ctx:
+        return cast(Facts, memo[1])
+    start, end = day_bounds(ctx.scanned_at)
+    today = paris_date(ctx.scanned_at)
+    trailing = fraud.effective(ctx.thresholds, "structure_volume")["trailing_days"]
+    rows = (
+        session.connection()
+        .execute(
+            _FACTS,
+            {
+                "book": ctx.book_id,
+                "ben": ctx.beneficiary_id if ctx.beneficiary_id is not None else -1,
+                "start": start,
+                "end": end,
+                "sid": ctx.structure_id,
+                "since": today - timedelta(days=trailing),
+                "today": today,
+            },
+        )
+        .all()
+    )
+    facts = Facts(
+        book=[r for r in rows if r.kind == "b"],
+        person_today=sorted(int(r.id) for r in rows if r.kind == "p"),
+        volumes={r.day: int(r.num) for r in rows if r.kind == "v"},
+    )
+    session.info["fraud_facts"] = (ctx, facts)
+    return facts
+
+
+def book_per_day(session: Session, ctx: ScanContext) -> Verdict | None:
+    p = fraud.effective(ctx.thresholds, "book_per_day")
+    if not p["active"]:
+        return None
+    start, end = day_bounds(ctx.scanned_at)
+    today = sorted(int(r.id) for r in _facts(session, ctx).book if start <= r.at < end)
+    if not fraud.over_daily_limit(len(today), p["max"]):
+        return None
+    return _verdict(
+        "book_per_day",
+        p,
+        {
+            "book_id": ctx.book_id,
+            "count_today": len(today) + 1,
+            "max": p["max"],
+            "redemption_ids": today,
+        },
+    )
+
+
+def beneficiary_per_day(session: Session, ctx: ScanContext) -> Verdict | None:
+    if ctx.beneficiary_id is None:
+        return None
+    p = fraud.effective(ctx.thresholds, "beneficiary_per_day")
+    if not p["active"]:
+        return None
+    today = _facts(session, ctx).person_today
+    if not fraud.over_daily_limit(len(today), p["max"]):
+        return None
+    return _verdict(
+        "beneficiary_per_day",
+        p,
+        {
+            "beneficiary_id": ctx.beneficiary_id,
+            "count_today": len(today) + 1,
+            "max": p["max"],
+            "redemption_ids": today,
+        },
+    )
+
+
+def structure_volume(session: Session, ctx: ScanContext) -> Verdict | None:
+    p = fraud.effective(ctx.thresholds, "structure_volume")
+    if not p["active"]:
+        return None
+    today = paris_date(ctx.scanned_at)
+    counts = _facts(session, ctx).volumes
+    history = [n for d, n in counts.items() if d != today]
+    limit = fraud.volume_limit(history, p)
+    already = counts.get(today, 0)
+    if limit is None or not fraud.over_daily_limit(already, limit):
+        return None
+    return _verdict(
+        "structure_volume",
+        p,
+        {
+            "structure_id": ctx.structure_id,
+            "day": today.isoformat(),
+            "count_today": already + 1,
+            "limit": limit,
+            "active_days": sum(1 for n in history if n > 0),
+        },
+    )
+
+
+def whole_book(session: Session, ctx: ScanContext) -> Verdict | None:
+    p = fraud.effective(ctx.thresholds, "whole_book")
+    if not p["active"]:
+        return None
+    rows = _facts(session, ctx).book
+    if len(rows) + 1 < p["min_book_size"] or any(r.num != ctx.structure_id for r in rows):
+        return None
+    times = [r.at for r in rows]
+    if ctx.scanned_at - min(times) > timedelta(minutes=p["window_minutes"]):
+        return None
+    size = int(session.connection().execute(_BOOK_SIZE, {"book": ctx.book_id}).scalar_one())
+    if not fraud.whole_book(
+        times, [r.num for r in rows], ctx.structure_id, size, ctx.scanned_at, p
+    ):
+        return None
+    return _verdict(
+        "whole_book",
+        p,
+        {
+            "book_id": ctx.book_id,
+            "book_size": size,
+            "first_at": min(times).isoformat(),
+            "redemption_ids": sorted(int(r.id) for r in rows),
+        },
+    )
+
+
+SCAN_RULES = (book_per_day, beneficiary_per_day, structure_volume, whole_book)
+
+
+def record_scan(
+    session: Session, ctx: ScanContext, redemption_id: int, status: str, verdicts: list[Verdict]
+) -> None:
+    conn = session.connection()
+    conn.execute(
+        _BUMP[conn.dialect.name], {"sid": ctx.structure_id, "day": paris_date(ctx.scanned_at)}
+    )
+    for v in verdicts:
+        raise_flag(
+            session,
+            v.rule,
+            v.outcome,
+            fraud.severity(v.rule, v.outcome),
+            programme_id=ctx.programme_id,
+            structure_id=ctx.structure_id,
+            redemption_id=redemption_id,
+            voucher_id=ctx.voucher_id,
+            details={**v.evidence, "status": status},
+        )
+
+
+def _second_scan(session: Session, refusal: screening.Refusal) -> None:
+    conn = session.connection()
+    first = conn.execute(_FIRST_LIVE, {"vid": refusal.voucher_id}).first()
+    if first is None:
+        return
+    raw = session.scalar(
+        select(Programme.fraud_thresholds).where(Programme.id == first.programme_id)
+    )
+    p = fraud.effective(raw or {}, "already_redeemed")
+    elsewhere = first.structure_id != refusal.structure_id
+    if not p["active"]:
+        return
+    if not elsewhere and refusal.at - first.scanned_at <= timedelta(minutes=p["same_desk_minutes"]):
+        return
+    raise_flag(
+        session,
+        "already_redeemed",
+        "refuse",
+        fraud.severity("already_redeemed", "refuse", elsewhere=elsewhere),
+        programme_id=first.programme_id,
+        structure_id=refusal.structure_id,
+        redemption_id=first.id,
+        voucher_id=refusal.voucher_id,
+        at=refusal.at,
+        details={
+            "first_structure_id": first.structure_id,
+            "first_at": first.scanned_at.isoformat(),
+            "second_structure_id": refusal.structure_id,
+            "second_at": refusal.at.isoformat(),
+        },
+    )
+
+
+def _lost_book(session: Session, refusal: screening.Refusal) -> None:
+    book = session.connection().execute(_VOUCHER_BOOK, {"vid": refusal.voucher_id}).first()
+    if book is None or book.status not in ("lost", "stolen"):
+        return
+    raise_flag(
+        session,
+        "lost_or_stolen_book",
+        "refuse",
+        fraud.severity("lost_or_stolen_book", "refuse"),
+        programme_id=book.programme_id,
+        structure_id=refusal.structure_id,
+        voucher_id=refusal.voucher_id,
+        at=refusal.at,
+        details={
+            "book_serial": book.serial,
+            "book_status": book.status,
+            "reported_at": book.reported_at.isoformat() if book.reported_at else None,
+        },
+    )
+
+
+def _guessing_lock(session: Session, refusal: screening.Refusal) -> None:
+    change = guessing.lock_started(session, refusal.actor, refusal.at)
+    if change is None:
+        return
+    source, state = change
+    raise_flag(
+        session,
+        "code_guessing",
+        "refuse",
+        fraud.severity("code_guessing", "refuse"),
+        structure_id=refusal.structure_id,
+        at=refusal.at,
+        details={
+            **source,
+            "failures": state.failures,
+            "locked_until": state.locked_until.isoformat() if state.locked_until else None,
+        },
+    )
+
+
+def on_refusal(session: Session, refusal: screening.Refusal) -> None:
+    if refusal.reason in fraud.GUESS_REASONS:
+        _guessing_lock(session, refusal)
+    elif refusal.voucher_id is not None and refusal.reason == "already_redeemed":
+        _second_scan(session, refusal)
+    elif refusal.voucher_id is not None and refusal.reason == "cancelled":
+        _lost_book(session, refusal)
+
+
+def _install() -> None:
+    screening.RULES.extend(r for r in SCAN_RULES if r not in screening.RULES)
+    if record_scan not in screening.RECORDERS:
+        screening.RECORDERS.append(record_scan)
+    if on_refusal not in screening.REFUSAL_HOOKS:
+        screening.REFUSAL_HOOKS.append(on_refusal)
+
+
+def _uninstall() -> None:
+    screening.RULES[:] = [r for r in screening.RULES if r not in SCAN_RULES]
+    screening.RECORDERS[:] = [h for h in screening.RECORDERS if h is not record_scan]
+    screening.REFUSAL_HOOKS[:] = [h for h in screening.REFUSAL_HOOKS if h is not on_refusal]
+
+
+@contextmanager
+def switched_off() -> Iterator[None]:
+    """Run with the core checks only (for the benchmark's baseline); restored afterwards."""
+    _uninstall()
+    try:
+        yield
+    finally:
+        _install()
+
+
+_install()

@@ -1,0 +1,134 @@
+"""The prescriber's desk: batches received (acknowledge receipt), hand a carnet to a
+beneficiary, and the carnets handed out with how far each has been used.
+
+Privacy: the hand-out form asks only national codes (population, age band, status,
+commune) and a local reference that is turned into a keyed hash (the key lives outside
+the database) and never stored in clear; lists show codes and counts, never the hash.
+Scope: a batch or carnet of another organisation answers 404 (typed serials: "not in
+your stock", without saying whether it exists).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
+
+from voucher.db.models import Batch
+from voucher.db.queries import prescriber as q
+from voucher.domain import vocab
+from voucher.domain.errors import DomainError
+from voucher.services.issuance import batches, handout
+from voucher.services.organisations import directory
+from voucher.web import forms
+from voucher.web.auth import current_actor, current_org_id, role_required
+from voucher.web.db import db
+
+bp = Blueprint("prescriber", __name__, url_prefix="/prescripteur")
+PRESCRIBER = "prescriber"
+NOT_IN_STOCK = {"not_found", "book_not_held"}
+
+
+def _home_context() -> dict[str, Any]:
+    session, org = db(), current_org_id()
+    count, first = q.stock(session, org)
+    return {
+        "batches": q.batches(session, org),
+        "stock_count": count,
+        "stock_first": first,
+        "recent": q.handed_out(session, org, limit=10),
+    }
+
+
+@bp.get("/")
+@role_required(PRESCRIBER)
+def index() -> str:
+    return render_template("prescriber/index.html", **_home_context())
+
+
+@bp.post("/lots/<int:batch_id>/accuser-reception")
+@role_required(PRESCRIBER)
+def acknowledge(batch_id: int) -> Any:
+    found = db().get(Batch, batch_id)
+    if found is None or found.prescriber_id != current_org_id():
+        abort(404)
+    try:
+        batches.acknowledge_batch(db(), current_actor(), batch_id, current_org_id())
+    except DomainError as exc:
+        status = forms.fail(exc)
+        return render_template("prescriber/index.html", **_home_context()), status
+    flash(f"Réception du lot n° {batch_id} confirmée.", "success")
+    return redirect(url_for("prescriber.index"), code=303)
+
+
+def _form_context() -> dict[str, Any]:
+    count, first = q.stock(db(), current_org_id())
+    return {
+        "populations": vocab.POPULATIONS,
+        "age_bands": vocab.AGE_BANDS,
+        "statuses": vocab.STATUSES,
+        "stock_count": count,
+        "stock_first": first,
+    }
+
+
+@bp.get("/remettre")
+@role_required(PRESCRIBER)
+def hand_out_form() -> str:
+    return render_template("prescriber/hand_out.html", **_form_context())
+
+
+def _profile() -> handout.Profile:
+    commune = forms.optional("commune_insee", 5)
+    density = directory.density_of(db(), commune) if commune else None
+    return handout.Profile(
+        local_reference=forms.text("local_reference", max_len=100),
+        population=forms.text("population", max_len=30),
+        age_band=forms.text("age_band", max_len=30),
+        social_status=forms.text("social_status", max_len=20),
+        commune_insee=commune,
+        density_class=density,
+        consent=bool(request.form.get("consent")),
+    )
+
+
+@bp.post("/remettre")
+@role_required(PRESCRIBER)
+def hand_out() -> Any:
+    try:
+        serial = forms.need_int("serial", minimum=1)
+        handout.hand_out(
+            db(),
+            current_actor(),
+            serial=serial,
+            prescriber_id=current_org_id(),
+            profile=_profile(),
+            key=current_app.config["PSEUDONYM_KEY"],
+        )
+    except DomainError as exc:
+        if exc.code in NOT_IN_STOCK:
+            exc = DomainError(
+                "book_not_held",
+                "Ce numéro de carnet n'est pas dans le stock de votre organisation.",
+            )
+        return forms.refuse(exc, "prescriber/hand_out.html", **_form_context())
+    flash(
+        f"Carnet n° {serial:06d} remis. Rappelez à la personne où l'utiliser : dans un lieu labellisé.",
+        "success",
+    )
+    return redirect(url_for("prescriber.handed_out"), code=303)
+
+
+@bp.get("/carnets")
+@role_required(PRESCRIBER)
+def handed_out() -> str:
+    return render_template(
+        "prescriber/books.html",
+        books=q.handed_out(db(), current_org_id()),
+        populations=vocab.POPULATIONS,
+        age_bands=vocab.AGE_BANDS,
+    )
+
+
+def register(app: Any) -> None:
+    app.register_blueprint(bp)

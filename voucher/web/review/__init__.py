@@ -1,0 +1,5 @@
+"""Review workspace for funder and finance staff: held scans and fraud alerts."""
+
+from voucher.web.review.views import register
+
+__all__ = ["register"]
