@@ -32,7 +32,7 @@ from voucher.domain.calendar import utcnow
 from voucher.services import audit
 from voucher.services.access import people
 from voucher.services.context import Actor
-from voucher.web.db import db
+from voucher.web.db import db, writes
 from voucher.web.limits import limiter
 
 bp = Blueprint("auth", __name__)
@@ -136,6 +136,7 @@ def current_actor() -> Actor:
 
 
 @bp.route("/connexion", methods=["GET", "POST"])
+@writes(keep_on_refusal=True)
 @limiter.limit("10 per minute; 50 per hour", methods=["POST"])
 def login() -> Any:
     if request.method == "POST":
@@ -149,7 +150,6 @@ def login() -> Any:
                 "user.login",
                 outcome="bad_credentials",
             )
-            db().commit()
             flash("Identifiant ou mot de passe incorrect.", "error")
             return render_template("auth/login.html", email=email), 401
         user.last_login_at = utcnow()
@@ -168,6 +168,7 @@ def login() -> Any:
 
 
 @bp.post("/deconnexion")
+@writes
 def logout() -> Any:
     logout_user()
     session.clear()

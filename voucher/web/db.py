@@ -1,35 +1,106 @@
 """One session per request; the request wrapper is the one place that commits.
 
-A GET or HEAD never writes: its session is always rolled back. Other methods commit when
-the response is a success (< 400) and roll back otherwise, so a refusal changes nothing.
+A view says what it may change, and the wrapper holds it to that:
+
+* ``@writes``: the view changes what the ledger holds. The wrapper commits once, after the
+  view, when the answer is a success (< 400) and rolls back otherwise, so a refusal changes
+  nothing. ``@writes(keep_on_refusal=True)``: the view undoes its own work when it refuses
+  (a savepoint, or a rollback) and what is left — the refusal's log, a stored idempotent
+  answer, a failed sign-in — is committed with the refusal;
+* ``@records("…")`` on a view, or :func:`recording` called while it runs: a read (a GET) that
+  must keep one fact — an API key's last use, a printed file's download, a refused guess.
+  Committed whatever the answer, except a server error;
+* any other view writes nothing: an INSERT, UPDATE or DELETE it issues is refused on the
+  spot (:class:`UndeclaredWrite`), the request fails and its session is rolled back.
+
+Side effects outside the database (files, mail) run after the commit.
 """
 
 from __future__ import annotations
 
-from flask import Flask, current_app, g
-from sqlalchemy import Engine
+import re
+from collections.abc import Callable
+from typing import Any, TypeVar
+
+from flask import Flask, Response, current_app, g, has_request_context, request
+from sqlalchemy import Engine, event
 from sqlalchemy.orm import Session
 
 from voucher.db.engine import make_engine
 
-WRITE_METHODS = {"POST", "PUT", "PATCH", "DELETE"}
+F = TypeVar("F", bound=Callable[..., Any])
+WRITES, KEEPS_REFUSALS, RECORDS = "writes", "writes, keeps refusals", "records"
+_DML = re.compile(r"^\s*(?:WITH\b.*?\)\s*)?(INSERT|UPDATE|DELETE)\b", re.IGNORECASE | re.DOTALL)
+
+
+class UndeclaredWrite(RuntimeError):
+    """A view wrote to the database without declaring it (``@writes`` or ``@records``)."""
+
+
+def writes(view: F | None = None, *, keep_on_refusal: bool = False) -> Any:
+    """Declare that a view changes the database (see the module's rules)."""
+
+    def mark(fn: F) -> F:
+        fn._voucher_writes = KEEPS_REFUSALS if keep_on_refusal else WRITES  # type: ignore[attr-defined]
+        return fn
+
+    return mark(view) if view is not None else mark
+
+
+def records(what: str) -> Callable[[F], F]:
+    """Declare that a read keeps one fact (``@records("a printed file's download")``)."""
+
+    def mark(fn: F) -> F:
+        fn._voucher_writes = RECORDS  # type: ignore[attr-defined]
+        fn._voucher_records = what  # type: ignore[attr-defined]
+        return fn
+
+    return mark
+
+
+def recording(what: str) -> None:
+    """Declare, while a view runs, that it keeps one fact whatever the view declared
+    itself (the API key check keeps the key's last use for every view)."""
+    g.db_records = [*g.get("db_records", []), what]
+
+
+def _declared() -> str | None:
+    view = current_app.view_functions.get(request.endpoint or "")
+    declared: str | None = getattr(view, "_voucher_writes", None)
+    if declared is None and g.get("db_records"):
+        return RECORDS
+    return declared
+
+
+def _refuse_undeclared(conn: Any, cursor: Any, statement: str, *args: Any) -> None:
+    if not has_request_context() or not _DML.match(statement):
+        return
+    if _declared() is None:
+        raise UndeclaredWrite(
+            f"{request.method} {request.path} writes without declaring it: {statement[:60]}"
+        )
+
+
+def _keep(status: int) -> bool:
+    declared = _declared()
+    if g.get("rollback") or declared is None or status >= 500:
+        return False
+    if declared == WRITES:
+        return status < 400
+    return True  # keeps refusals, or records
 
 
 def init_app(app: Flask) -> None:
-    app.extensions["voucher.engine"] = make_engine(app.config["DATABASE_URL"])
+    engine = make_engine(app.config["DATABASE_URL"])
+    app.extensions["voucher.engine"] = engine
+    event.listen(engine, "before_cursor_execute", _refuse_undeclared)
 
     @app.after_request
-    def _finish(response):  # type: ignore[no-untyped-def]
+    def _finish(response: Response) -> Response:
         session: Session | None = g.pop("db_session", None)
         if session is not None:
-            from flask import request
-
             try:
-                if (
-                    request.method in WRITE_METHODS
-                    and response.status_code < 400
-                    and not g.get("rollback")
-                ):
+                if _keep(response.status_code):
                     session.commit()
                 else:
                     session.rollback()
@@ -46,16 +117,12 @@ def init_app(app: Flask) -> None:
 
 
 def engine() -> Engine:
-    return current_app.extensions["voucher.engine"]  # type: ignore[no-any-return]
+    found: Engine = current_app.extensions["voucher.engine"]
+    return found
 
 
 def db() -> Session:
     if "db_session" not in g:
         g.db_session = Session(engine(), expire_on_commit=False)
-    return g.db_session  # type: ignore[no-any-return]
-
-
-def commit_now() -> None:
-    """For the rare view that must make a write durable before answering (e.g. a refusal
-    log kept even though the request itself is refused)."""
-    db().commit()
+    session: Session = g.db_session
+    return session

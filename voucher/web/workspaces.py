@@ -14,7 +14,7 @@ from flask_login import current_user, login_required
 from sqlalchemy import select
 
 from voucher.db.models import Organisation
-from voucher.web.db import db
+from voucher.web.db import db, writes
 
 bp = Blueprint("workspaces", __name__)
 
@@ -70,6 +70,7 @@ def organisations() -> list[tuple[int, str]]:
 
 
 @bp.post("/espace/organisation")
+@writes
 @login_required
 def choose_organisation() -> Any:
     raw = request.form.get("org_id", "")

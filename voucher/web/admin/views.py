@@ -23,7 +23,7 @@ from voucher.services.access import people, people_admin
 from voucher.services.organisations import organisations as reference
 from voucher.web import forms
 from voucher.web.auth import current_actor, current_org_id, role_required
-from voucher.web.db import db
+from voucher.web.db import db, writes
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
 ROLE_FR = {
@@ -79,6 +79,7 @@ def users() -> str:
 
 
 @bp.post("/utilisateurs")
+@writes
 @role_required("admin")
 def create_user() -> Any:
     try:
@@ -127,6 +128,7 @@ def _user_action(user_id: int, action: Any, done: str) -> Any:
 
 
 @bp.post("/utilisateurs/<int:user_id>/roles")
+@writes
 @role_required("admin")
 def add_grant(user_id: int) -> Any:
     def act() -> None:
@@ -140,6 +142,7 @@ def add_grant(user_id: int) -> Any:
 
 
 @bp.post("/utilisateurs/<int:user_id>/roles/<int:grant_id>/retirer")
+@writes
 @role_required("admin")
 def revoke_grant(user_id: int, grant_id: int) -> Any:
     sc = _scope()
@@ -152,6 +155,7 @@ def revoke_grant(user_id: int, grant_id: int) -> Any:
 
 
 @bp.post("/utilisateurs/<int:user_id>/desactiver")
+@writes
 @role_required("admin")
 def deactivate(user_id: int) -> Any:
     return _user_action(
@@ -162,6 +166,7 @@ def deactivate(user_id: int) -> Any:
 
 
 @bp.post("/utilisateurs/<int:user_id>/reactiver")
+@writes
 @role_required("admin")
 def reactivate(user_id: int) -> Any:
     return _user_action(
@@ -172,6 +177,7 @@ def reactivate(user_id: int) -> Any:
 
 
 @bp.post("/utilisateurs/<int:user_id>/mot-de-passe")
+@writes
 @role_required("admin")
 def reset_password(user_id: int) -> Any:
     return _user_action(
@@ -202,6 +208,7 @@ def address_from_form() -> reference.Address | None:
 
 
 @bp.post("/organisations")
+@writes
 @role_required("admin")
 def create_organisation() -> Any:
     if not _scope().everything:
@@ -238,6 +245,7 @@ def organisation(org_id: int) -> str:
 
 
 @bp.post("/organisations/<int:org_id>/labels")
+@writes
 @role_required("admin")
 def add_label(org_id: int) -> Any:
     org = _org_in_scope(org_id)
@@ -267,6 +275,7 @@ def api_keys() -> str:
 
 
 @bp.post("/cles")
+@writes
 @role_required("admin")
 def create_api_key() -> Any:
     try:
@@ -295,6 +304,7 @@ def create_api_key() -> Any:
 
 
 @bp.post("/cles/<int:key_id>/revoquer")
+@writes
 @role_required("admin")
 def revoke_api_key(key_id: int) -> Any:
     keys = {k.id for k, _ in q.api_keys(db(), _scope())}

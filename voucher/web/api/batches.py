@@ -30,7 +30,7 @@ from voucher.domain.idempotency import fingerprint
 from voucher.services.access import api_reads
 from voucher.services.issuance import batches
 from voucher.web.api import idempotency, replies, security
-from voucher.web.db import commit_now, db
+from voucher.web.db import db, records, writes
 from voucher.web.funder import printing
 
 blp = Blueprint("api_batches", __name__, url_prefix="/api/v1", description="Lots de carnets")
@@ -42,6 +42,7 @@ def _viewer() -> api_reads.Viewer:
 
 
 @blp.route("/batches", methods=["POST"])
+@writes(keep_on_refusal=True)
 @security.key_required("funder")
 @blp.doc(
     summary="Émettre un lot de carnets pour un prescripteur (clé funder ; Idempotency-Key conseillé)"
@@ -90,6 +91,7 @@ def get_batch(batch_id: int) -> Response:
 
 
 @blp.route("/batches/<int(min=1, max=9007199254740991):batch_id>/activate", methods=["POST"])
+@writes
 @security.key_required("funder")
 @blp.doc(summary="Activer un lot dont les fonds sont reçus (clé funder)")
 @blp.response(200, BatchSchema)
@@ -99,6 +101,7 @@ def activate(batch_id: int) -> Response:
 
 
 @blp.route("/batches/<int(min=1, max=9007199254740991):batch_id>/acknowledge", methods=["POST"])
+@writes
 @security.key_required("prescriber")
 @blp.doc(summary="Confirmer la réception des carnets d'un lot (clé prescriber)")
 @blp.response(200, BatchSchema)
@@ -139,13 +142,13 @@ def _csv(rows: Any) -> Iterator[str]:
 
 
 @blp.route("/batches/<int(min=1, max=9007199254740991):batch_id>/print.pdf", methods=["GET"])
+@records("the production file's download")
 @security.key_required("funder")
 @blp.doc(summary="Le fichier d'impression de production du lot (BAT validé ; clé funder)")
 @blp.response(200, content_type="application/pdf")
 def print_file(batch_id: int) -> Response:
     api_reads.batch(db(), _viewer(), batch_id)
     download = printing.production(db(), security.actor(), batch_id)
-    commit_now()
     return Response(
         _chunks(download.body),
         mimetype=download.mimetype,

@@ -18,7 +18,7 @@ from voucher.db.models import Book
 from voucher.services.access import api_reads
 from voucher.services.issuance import batches, handout
 from voucher.web.api import replies, security
-from voucher.web.db import db
+from voucher.web.db import db, writes
 
 blp = Blueprint("api_books", __name__, url_prefix="/api/v1", description="Carnets")
 BOOK = BookSchema()
@@ -59,6 +59,7 @@ def get_book(serial: int) -> Response:
 
 
 @blp.route("/books/<int(min=1, max=9007199254740991):serial>/move", methods=["POST"])
+@writes
 @security.key_required("funder", "prescriber")
 @blp.doc(summary="Confier un carnet non remis à un autre prescripteur")
 @blp.arguments(MoveSchema)
@@ -70,6 +71,7 @@ def move(body: dict[str, Any], serial: int) -> Response:
 
 
 @blp.route("/books/<int(min=1, max=9007199254740991):serial>/hand-out", methods=["POST"])
+@writes
 @security.key_required("prescriber")
 @blp.doc(summary="Remettre un carnet à un bénéficiaire (profil pseudonyme ; clé prescriber)")
 @blp.arguments(HandOutSchema)
@@ -89,6 +91,7 @@ def hand_out(body: dict[str, Any], serial: int) -> Response:
 
 
 @blp.route("/books/<int(min=1, max=9007199254740991):serial>/report", methods=["POST"])
+@writes
 @security.key_required("funder", "prescriber")
 @blp.doc(summary="Déclarer un carnet perdu ou volé (ses chèques non utilisés sont annulés)")
 @blp.arguments(ReportSchema)

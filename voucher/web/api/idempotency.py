@@ -9,9 +9,10 @@ Rules kept (see :mod:`voucher.domain.idempotency` and :mod:`voucher.services.ide
 * success: the answer is stored with the effect, both committed together by the request
   wrapper (a crash before commit leaves neither);
 * refusal (a :class:`DomainError` from the work): the whole transaction is rolled back (the
-  refusal changed nothing), then a short new one claims the key again, logs the refusal
-  (``on_refusal``: refused-scan log, fraud counters), stores it as the key's answer and
-  commits — so a resend replays the same refusal. If another request stored an answer for
+  refusal changed nothing), then the key is claimed again, the refusal logged
+  (``on_refusal``: refused-scan log, fraud counters) and stored as the key's answer, all
+  committed with the refusal by the request wrapper (views using this declare
+  ``@writes(keep_on_refusal=True)``) — so a resend replays the same refusal. If another request stored an answer for
   the key in between, that answer is returned instead;
 * throttling answers (``TRANSIENT``, raised by ``before``) are never stored: the key stays
   free for a later try;
@@ -31,7 +32,7 @@ from voucher.domain.errors import DomainError
 from voucher.services import idempotency as store
 from voucher.services.context import Actor
 from voucher.web.api import problems
-from voucher.web.db import commit_now, db
+from voucher.web.db import db
 
 TRANSIENT = frozenset({"too_many_attempts", "locked"})
 Work = Callable[[], tuple[int, dict[str, Any]]]
@@ -112,5 +113,4 @@ def _store_refusal(
     problem = problems.of_domain(err)
     text = problems.dumps(problem)
     store.complete(db(), record, int(problem["status"]), text)
-    commit_now()
     return answer(int(problem["status"]), text)

@@ -35,7 +35,7 @@ from voucher.domain.idempotency import fingerprint
 from voucher.services.access import api_reads
 from voucher.services.redemption import guessing, redeem
 from voucher.web.api import idempotency, offline, replies, scan_views, security
-from voucher.web.db import db
+from voucher.web.db import db, writes
 
 blp = Blueprint(
     "api_redemptions",
@@ -74,6 +74,7 @@ def row_view(found: Any) -> dict[str, Any]:
 
 
 @blp.route("/redemptions", methods=["POST"])
+@writes(keep_on_refusal=True)
 @security.per_key("API_REDEEM_LIMIT")
 @security.per_address()
 @security.key_required("reception")
@@ -107,6 +108,7 @@ def redeem_one(headers: dict[str, Any], scan: dict[str, Any]) -> Response:
 
 
 @blp.route("/redemptions/batch", methods=["POST"])
+@writes
 @security.per_key("API_BATCH_LIMIT")
 @security.per_address()
 @security.key_required("reception")
@@ -146,6 +148,7 @@ def get_scan(redemption_id: int) -> Response:
 
 
 @blp.route("/redemptions/<int(min=1, max=9007199254740991):redemption_id>/cancel", methods=["POST"])
+@writes
 @security.key_required("reception", "finance")
 @blp.doc(
     summary="Annuler un scan (reception : ses propres scans dans le délai ; finance : avant paiement)"

@@ -24,7 +24,7 @@ from flask import Flask, current_app, g, request
 from voucher.domain.errors import DomainError
 from voucher.services.access import api_keys
 from voucher.services.context import Actor
-from voucher.web.db import commit_now, db
+from voucher.web.db import db, recording
 from voucher.web.limits import limiter
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -83,8 +83,8 @@ def authenticate(*roles: str) -> Actor:
     key = api_keys.authenticate(db(), token)
     if key is None:
         raise DomainError("invalid_api_key")
-    if api_keys.touch(db(), key):
-        commit_now()
+    recording("api_key.last_used")
+    api_keys.touch(db(), key)
     if roles and key.role not in roles:
         raise DomainError("forbidden")
     actor = Actor(

@@ -19,7 +19,7 @@ from voucher.domain.fraud import GUESS_REASONS
 from voucher.services.redemption import guessing, redeem
 from voucher.services.redemption import lookup as voucher_check
 from voucher.web.api import replies, security
-from voucher.web.db import commit_now, db
+from voucher.web.db import db, records
 
 blp = Blueprint(
     "api_vouchers", __name__, url_prefix="/api/v1", description="Chèques : vérifier un code"
@@ -46,6 +46,7 @@ def view(found: voucher_check.VoucherCheck) -> dict[str, Any]:
 
 
 @blp.route("/vouchers/<string(maxlength=64):code>", methods=["GET"])
+@records("a refused guess")
 @security.per_key("API_LOOKUP_LIMIT")
 @security.per_address()
 @security.key_required("reception")
@@ -63,6 +64,5 @@ def lookup(code: str) -> Response:
             redeem.record_refusal(
                 session, actor, structure_id=actor.organisation_id, raw_code=code, reason=err.code
             )
-            commit_now()
         raise
     return replies.ok(view(found))

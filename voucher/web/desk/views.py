@@ -40,7 +40,7 @@ from voucher.domain.money import format_eur
 from voucher.services.redemption import guessing, redeem
 from voucher.web import forms
 from voucher.web.auth import current_actor, current_org_id, role_required
-from voucher.web.db import commit_now, db
+from voucher.web.db import db, writes
 from voucher.web.errors import status_for
 from voucher.web.limits import limiter
 
@@ -140,8 +140,6 @@ def _redeem(
             redeem.record_refusal(
                 db(), actor, structure_id=structure, raw_code=raw, reason=exc.code
             )
-            commit_now()
-        g.rollback = True
         return refused(exc, structure), status_for(exc.code)
     return accepted(result), 200
 
@@ -183,6 +181,7 @@ def index() -> str:
 
 
 @bp.post("/scan")
+@writes(keep_on_refusal=True)
 @role_required(RECEPTION)
 @limiter.limit(SCAN_LIMIT)
 def scan() -> Any:
@@ -195,6 +194,7 @@ def scan() -> Any:
 
 
 @bp.post("/photo")
+@writes(keep_on_refusal=True)
 @role_required(RECEPTION)
 @limiter.limit(SCAN_LIMIT)
 def photo() -> Any:
@@ -212,6 +212,7 @@ def photo() -> Any:
 
 
 @bp.post("/scans/<int:redemption_id>/annuler")
+@writes
 @role_required(RECEPTION)
 def cancel(redemption_id: int) -> Any:
     try:

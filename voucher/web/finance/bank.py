@@ -22,7 +22,7 @@ from voucher.domain.money import format_eur
 from voucher.services.finance import accounting, credit_notes, payments, settlement
 from voucher.services.issuance import expiry
 from voucher.web.auth import current_actor, role_required
-from voucher.web.db import db, engine
+from voucher.web.db import db, engine, writes
 from voucher.web.finance import settings
 from voucher.web.finance.months import FINANCE, bp, download, refused, scope
 
@@ -41,6 +41,7 @@ def bank() -> str:
 
 
 @bp.post("/finance/banque")
+@writes
 @role_required(*FINANCE)
 def bank_upload() -> Any:
     upload = request.files.get("releve")
@@ -65,6 +66,7 @@ def bank_import(import_id: int) -> str:
 
 
 @bp.post("/finance/banque/<int:import_id>/appliquer")
+@writes
 @role_required(*FINANCE)
 def bank_apply(import_id: int) -> Any:
     try:
@@ -85,6 +87,7 @@ def bank_apply(import_id: int) -> Any:
 
 
 @bp.post("/finance/virements/<int:transfer_id>/confirmer")
+@writes
 @role_required(*FINANCE)
 def transfer_confirm(transfer_id: int) -> Any:
     outcome = request.form.get("issue", "")
@@ -223,6 +226,7 @@ def notes() -> str:
 
 
 @bp.post("/finance/avoirs/<int:programme_id>/expirer")
+@writes
 @role_required(*FINANCE)
 def expire(programme_id: int) -> Any:
     if not scope().allows(programme_id):
@@ -239,6 +243,7 @@ def expire(programme_id: int) -> Any:
 
 
 @bp.post("/finance/avoirs/<int:programme_id>/emettre")
+@writes
 @role_required(*FINANCE)
 def issue_notes(programme_id: int) -> Any:
     try:

@@ -23,7 +23,7 @@ from voucher.services.finance import credit_notes, overview, payments, statement
 from voucher.services.finance.numbering import finance_scope
 from voucher.services.redemption.review_scope import Scope
 from voucher.web.auth import current_actor, current_org_id, role_required
-from voucher.web.db import db
+from voucher.web.db import db, writes
 from voucher.web.finance import settings
 
 bp = Blueprint("finance", __name__)
@@ -102,6 +102,7 @@ def month(period: str) -> str:
 
 
 @bp.post("/finance/cloture")
+@writes
 @role_required(*FINANCE)
 def close() -> Any:
     try:
@@ -190,6 +191,7 @@ def _version() -> str:
 
 
 @bp.post("/finance/paiements")
+@writes
 @role_required(*FINANCE)
 def create_run() -> Any:
     version = request.form.get("version") or _version()
@@ -211,6 +213,7 @@ def create_run() -> Any:
 
 
 @bp.post("/finance/releves/<int:statement_id>/approuver")
+@writes
 @role_required(*FINANCE)
 def approve(statement_id: int) -> Any:
     try:

@@ -20,7 +20,7 @@ from voucher.domain.errors import DomainError
 from voucher.services.issuance import batches
 from voucher.web import forms
 from voucher.web.auth import current_actor, role_required
-from voucher.web.db import db
+from voucher.web.db import db, writes
 from voucher.web.funder import printing
 from voucher.web.funder.programmes import (
     FUNDER,
@@ -41,6 +41,7 @@ def batch_or_404(batch_id: int) -> Batch:
 
 
 @bp.post("/dispositifs/<int:programme_id>/lots")
+@writes
 @role_required(FUNDER)
 def issue_batch(programme_id: int) -> Any:
     programme = programme_or_404(programme_id)
@@ -103,18 +104,21 @@ def _print_step(batch_id: int, make: Any) -> Any:
 
 
 @bp.post("/lots/<int:batch_id>/epreuve")
+@writes
 @role_required(FUNDER)
 def proof(batch_id: int) -> Any:
     return _print_step(batch_id, printing.proof)
 
 
 @bp.post("/lots/<int:batch_id>/production")
+@writes
 @role_required(FUNDER)
 def production(batch_id: int) -> Any:
     return _print_step(batch_id, printing.production)
 
 
 @bp.post("/lots/<int:batch_id>/imprimeur.csv")
+@writes
 @role_required(FUNDER)
 def printer_file(batch_id: int) -> Any:
     return _print_step(batch_id, printing.printer_file)
@@ -134,6 +138,7 @@ def _batch_action(batch_id: int, action: Any, done: str) -> Any:
 
 
 @bp.post("/lots/<int:batch_id>/approuver")
+@writes
 @role_required(FUNDER)
 def approve_proof(batch_id: int) -> Any:
     return _batch_action(
@@ -144,6 +149,7 @@ def approve_proof(batch_id: int) -> Any:
 
 
 @bp.post("/lots/<int:batch_id>/activer")
+@writes
 @role_required(FUNDER)
 def activate(batch_id: int) -> Any:
     return _batch_action(
@@ -154,6 +160,7 @@ def activate(batch_id: int) -> Any:
 
 
 @bp.post("/dispositifs/<int:programme_id>/versements")
+@writes
 @role_required(FUNDER)
 def record_funds(programme_id: int) -> Any:
     programme = programme_or_404(programme_id)
@@ -178,6 +185,7 @@ def record_funds(programme_id: int) -> Any:
 
 
 @bp.post("/dispositifs/<int:programme_id>/carnet-perdu")
+@writes
 @role_required(FUNDER)
 def report_book(programme_id: int) -> Any:
     programme = programme_or_404(programme_id)

@@ -25,7 +25,7 @@ from voucher.services.organisations import organisations as reference
 from voucher.web import forms
 from voucher.web.admin.views import ORG_ROLES_FR, address_from_form
 from voucher.web.auth import current_actor, role_required
-from voucher.web.db import db
+from voucher.web.db import db, writes
 from voucher.web.funder.programmes import FUNDER, bp
 
 KINDS_FR = {"rural": "rurale", "urban": "urbaine"}
@@ -79,6 +79,7 @@ def parse_communes(text: str) -> list[tuple[str, str | None, int | None]]:
 
 
 @bp.post("/zones")
+@writes
 @role_required(FUNDER)
 def create_zone() -> Any:
     try:
@@ -117,6 +118,7 @@ def organisations() -> Any:
 
 
 @bp.post("/organisations")
+@writes
 @role_required(FUNDER)
 def create_organisation() -> Any:
     try:
@@ -144,6 +146,7 @@ def create_organisation() -> Any:
 
 
 @bp.post("/organisations/import")
+@writes
 @role_required(FUNDER)
 def import_organisations() -> Any:
     upload = request.files.get("file")
@@ -214,6 +217,7 @@ def _org_action(org_id: int, action: Any, done: str) -> Any:
 
 
 @bp.post("/organisations/<int:org_id>/labels")
+@writes
 @role_required(FUNDER)
 def add_label(org_id: int) -> Any:
     return _org_action(
@@ -231,6 +235,7 @@ def add_label(org_id: int) -> Any:
 
 
 @bp.post("/organisations/<int:org_id>/rib")
+@writes
 @role_required(FUNDER)
 def set_bank_details(org_id: int) -> Any:
     def act(org: Organisation) -> None:
@@ -267,12 +272,14 @@ def _decide(org_id: int, account_id: int, validate: bool) -> Any:
 
 
 @bp.post("/organisations/<int:org_id>/rib/<int:account_id>/valider")
+@writes
 @role_required(FUNDER)
 def validate_bank_details(org_id: int, account_id: int) -> Any:
     return _decide(org_id, account_id, True)
 
 
 @bp.post("/organisations/<int:org_id>/rib/<int:account_id>/rejeter")
+@writes
 @role_required(FUNDER)
 def reject_bank_details(org_id: int, account_id: int) -> Any:
     return _decide(org_id, account_id, False)

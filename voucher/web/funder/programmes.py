@@ -27,7 +27,7 @@ from voucher.services.organisations import organisations
 from voucher.services.programmes import editing
 from voucher.web import forms
 from voucher.web.auth import current_actor, current_org_id, role_required
-from voucher.web.db import db
+from voucher.web.db import db, writes
 
 bp = Blueprint("funder", __name__, url_prefix="/financeur")
 POLICY_FR = {
@@ -103,6 +103,7 @@ def _labels_from_form() -> list[str]:
 
 
 @bp.route("/dispositifs/nouveau", methods=["GET", "POST"])
+@writes
 @role_required(FUNDER)
 def new_programme() -> Any:
     if request.method == "GET":
@@ -221,6 +222,7 @@ def _edit(programme_id: int, action: Any, done: str) -> Any:
 
 
 @bp.post("/dispositifs/<int:programme_id>/modifier")
+@writes
 @role_required(FUNDER)
 def update_programme(programme_id: int) -> Any:
     def act(programme: Programme) -> None:
@@ -235,6 +237,7 @@ def update_programme(programme_id: int) -> Any:
 
 
 @bp.post("/dispositifs/<int:programme_id>/acceptation")
+@writes
 @role_required(FUNDER)
 def update_acceptance(programme_id: int) -> Any:
     def act(programme: Programme) -> None:
@@ -253,6 +256,7 @@ def update_acceptance(programme_id: int) -> Any:
 
 
 @bp.post("/dispositifs/<int:programme_id>/seuils")
+@writes
 @role_required(FUNDER)
 def update_thresholds(programme_id: int) -> Any:
     def act(programme: Programme) -> None:

@@ -24,7 +24,7 @@ from voucher.services.impact import counts, protect, research
 from voucher.services.impact import export as impact_export
 from voucher.services.impact import report as impact_report
 from voucher.web.auth import current_actor, role_required
-from voucher.web.db import commit_now, db
+from voucher.web.db import db, writes
 
 bp = Blueprint("impact", __name__)
 ROLES = ("evaluator", "funder")
@@ -122,6 +122,7 @@ def _attachment(body: bytes, fmt: str, stem: str) -> Response:
 
 
 @bp.post("/impact/export/<fmt>")
+@writes
 @role_required(*ROLES)
 def export(fmt: str) -> Response:
     if fmt not in FORMATS:
@@ -132,6 +133,7 @@ def export(fmt: str) -> Response:
 
 
 @bp.post("/impact/extrait-recherche")
+@writes(keep_on_refusal=True)
 @role_required("evaluator")
 def research_extract() -> Response:
     fmt = request.form.get("format", "csv")
@@ -143,7 +145,6 @@ def research_extract() -> Response:
         result = research.extract(db(), current_actor(), scope, programme_id)
     except DomainError:
         research.refused(db(), current_actor(), programme_id)
-        commit_now()
         raise
     out = io.BytesIO()
     write(result.bundle, fmt, out)

@@ -22,7 +22,7 @@ from voucher.services.issuance import batches, handout
 from voucher.services.organisations import directory
 from voucher.web import forms
 from voucher.web.auth import current_actor, current_org_id, role_required
-from voucher.web.db import db
+from voucher.web.db import db, writes
 
 bp = Blueprint("prescriber", __name__, url_prefix="/prescripteur")
 PRESCRIBER = "prescriber"
@@ -47,6 +47,7 @@ def index() -> str:
 
 
 @bp.post("/lots/<int:batch_id>/accuser-reception")
+@writes
 @role_required(PRESCRIBER)
 def acknowledge(batch_id: int) -> Any:
     found = db().get(Batch, batch_id)
@@ -93,6 +94,7 @@ def _profile() -> handout.Profile:
 
 
 @bp.post("/remettre")
+@writes
 @role_required(PRESCRIBER)
 def hand_out() -> Any:
     try:

@@ -24,7 +24,7 @@ from voucher.services.redemption import alerts as flags
 from voucher.services.redemption import holds, review
 from voucher.services.redemption.review_scope import Scope, scope_for
 from voucher.web.auth import current_actor, role_required
-from voucher.web.db import db
+from voucher.web.db import db, writes
 
 bp = Blueprint("review", __name__)
 REVIEWERS = ("funder", "finance")
@@ -146,12 +146,14 @@ def _decide(hold_id: int, action: str) -> Any:
 
 
 @bp.post("/revue/<int:hold_id>/liberer")
+@writes
 @role_required(*REVIEWERS)
 def release(hold_id: int) -> Any:
     return _decide(hold_id, "release")
 
 
 @bp.post("/revue/<int:hold_id>/rejeter")
+@writes
 @role_required(*REVIEWERS)
 def reject(hold_id: int) -> Any:
     return _decide(hold_id, "reject")

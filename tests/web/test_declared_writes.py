@@ -1,0 +1,99 @@
+"""A view declares what it writes, and the request wrapper holds it to that: an undeclared
+write fails the request and leaves nothing; a declared read-that-records keeps its fact
+even when it answers a refusal; a declared write is undone by a refusal unless it keeps
+its refusal's log."""
+
+from __future__ import annotations
+
+from flask import Blueprint
+from sqlalchemy import func, select
+
+from voucher.db.engine import unit_of_work
+from voucher.db.models import AuditEvent
+from voucher.services import audit
+from voucher.services.context import Actor
+from voucher.web.db import db, records, writes
+
+probe = Blueprint("probe", __name__, url_prefix="/probe")
+
+
+def _note(what: str) -> None:
+    audit.record(db(), Actor(label="probe"), f"probe.{what}")
+
+
+@probe.get("/undeclared")
+def undeclared():
+    _note("undeclared")
+    return "written?"
+
+
+@probe.get("/records")
+@records("a probe's visit")
+def recorded():
+    _note("records")
+    return "not here", 404
+
+
+@probe.post("/writes")
+@writes
+def refused_write():
+    _note("writes")
+    return "refused", 422
+
+
+@probe.post("/keeps")
+@writes(keep_on_refusal=True)
+def refusal_kept():
+    _note("keeps")
+    return "refused, but logged", 422
+
+
+@probe.post("/silent")
+def silent_post():
+    _note("silent")
+    return "written?"
+
+
+def _notes(app, what: str) -> int:
+    with unit_of_work(app.extensions["voucher.engine"]) as s:
+        return s.scalar(
+            select(func.count()).select_from(AuditEvent).where(AuditEvent.action == f"probe.{what}")
+        )
+
+
+def _client(app):
+    app.register_blueprint(probe)
+    app.config["WTF_CSRF_ENABLED"] = False
+    return app.test_client()
+
+
+def test_a_get_that_writes_without_declaring_it_fails_and_leaves_nothing(app):
+    client = _client(app)
+    answer = client.get("/probe/undeclared")
+    assert answer.status_code == 500
+    assert "written?" not in answer.get_data(as_text=True)
+    assert _notes(app, "undeclared") == 0
+
+
+def test_a_post_that_writes_without_declaring_it_fails_too(app):
+    client = _client(app)
+    assert client.post("/probe/silent").status_code == 500
+    assert _notes(app, "silent") == 0
+
+
+def test_a_declared_record_is_kept_whatever_the_answer(app):
+    client = _client(app)
+    assert client.get("/probe/records").status_code == 404
+    assert _notes(app, "records") == 1
+
+
+def test_a_declared_write_is_undone_by_a_refusal(app):
+    client = _client(app)
+    assert client.post("/probe/writes").status_code == 422
+    assert _notes(app, "writes") == 0
+
+
+def test_a_write_that_keeps_its_refusal_commits_what_the_view_left(app):
+    client = _client(app)
+    assert client.post("/probe/keeps").status_code == 422
+    assert _notes(app, "keeps") == 1
