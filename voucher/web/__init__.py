@@ -1,5 +1,2 @@
-"""The only package that imports Flask: app factory, blueprints, API, auth, CLI."""
-
-from voucher.web.app import create_app
-
-__all__ = ["create_app"]
+"""The only package that imports Flask: the app factory (app.py), one blueprint package per
+workspace, the JSON API (api/), sign-in, the request wrapper (db.py) and error pages."""

@@ -1,5 +1,14 @@
-"""The funder's desk: programmes, batches and printing, partners and pilot zones."""
+"""The funder's desk: programmes, batches and printing, partners and pilot zones, all on
+one blueprint (:mod:`voucher.web.funder.blueprint`)."""
 
-from voucher.web.funder.programmes import register
+from flask import Flask
 
-__all__ = ["register"]
+from voucher.web.funder import batches, partners, programmes
+from voucher.web.funder.blueprint import bp
+
+#: the modules whose routes make up the blueprint
+PAGES = (programmes, batches, partners)
+
+
+def register(app: Flask) -> None:
+    app.register_blueprint(bp)

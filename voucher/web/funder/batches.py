@@ -22,13 +22,8 @@ from voucher.web import forms
 from voucher.web.auth import current_actor, role_required
 from voucher.web.db import db, writes
 from voucher.web.funder import printing
-from voucher.web.funder.programmes import (
-    FUNDER,
-    bp,
-    my_programmes,
-    programme_or_404,
-    programme_page_refused,
-)
+from voucher.web.funder.blueprint import FUNDER, bp, my_programmes, programme_or_404
+from voucher.web.funder.programmes import programme_page_refused
 
 REASONS_FR = {"lost": "perdu", "stolen": "volé"}
 

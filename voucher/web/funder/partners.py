@@ -26,7 +26,7 @@ from voucher.web import forms
 from voucher.web.admin.views import ORG_ROLES_FR, address_from_form
 from voucher.web.auth import current_actor, role_required
 from voucher.web.db import db, writes
-from voucher.web.funder.programmes import FUNDER, bp
+from voucher.web.funder.blueprint import FUNDER, bp
 
 KINDS_FR = {"rural": "rurale", "urban": "urbaine"}
 BANK_STATUS_FR = {

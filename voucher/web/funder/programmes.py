@@ -4,7 +4,8 @@ are in :mod:`voucher.web.funder.batches`; zones, organisations, labels and bank 
 :mod:`voucher.web.funder.partners` (same blueprint).
 
 Scope: a funder organisation sees the programmes it funds (lead or co-funder) and what
-hangs from them (batches, books); any other programme, batch or book answers 404. The
+hangs from them (batches, books); any other programme, batch or book answers 404
+(:mod:`voucher.web.funder.blueprint`). The
 directory of organisations and pilot zones is shared reference data (the national open
 data it comes from is public), see docs/roles.md.
 """
@@ -14,7 +15,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask import flash, redirect, render_template, request, url_for
 
 from voucher.db.models import Programme
 from voucher.db.queries import funder as q
@@ -28,25 +29,13 @@ from voucher.services.programmes import editing
 from voucher.web import forms
 from voucher.web.auth import current_actor, current_org_id, role_required
 from voucher.web.db import db, writes
+from voucher.web.funder.blueprint import FUNDER, bp, my_programmes, programme_or_404
 
-bp = Blueprint("funder", __name__, url_prefix="/financeur")
 POLICY_FR = {
     "flag": "accepter et signaler",
     "hold": "mettre en attente de vérification",
     "refuse": "refuser",
 }
-FUNDER = "funder"
-
-
-def my_programmes() -> set[int]:
-    return q.funded_programme_ids(db(), current_org_id())
-
-
-def programme_or_404(programme_id: int) -> Programme:
-    programme = db().get(Programme, programme_id)
-    if programme is None or programme_id not in my_programmes():
-        abort(404)
-    return programme
 
 
 @bp.get("/")
@@ -263,9 +252,3 @@ def update_thresholds(programme_id: int) -> Any:
         editing.set_fraud_thresholds(db(), current_actor(), programme.id, _thresholds_from_form())
 
     return _edit(programme_id, act, "Seuils anti-fraude mis à jour.")
-
-
-def register(app: Any) -> None:
-    from voucher.web.funder import batches, partners  # noqa: F401 - their routes join bp
-
-    app.register_blueprint(bp)
