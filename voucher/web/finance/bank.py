@@ -19,11 +19,10 @@ from voucher.domain import accounting as rules
 from voucher.domain import finance as finance_rules
 from voucher.domain.errors import DomainError
 from voucher.domain.money import format_eur
-from voucher.services.finance import accounting, credit_notes, payments, settlement
+from voucher.services.finance import accounting, credit_notes, payments, settings, settlement
 from voucher.services.issuance import expiry
 from voucher.web.auth import current_actor, role_required
 from voucher.web.db import db, engine, writes
-from voucher.web.finance import settings
 from voucher.web.finance.months import FINANCE, bp, download, refused, scope
 
 MAX_BANK_FILE = 10 * 1024 * 1024

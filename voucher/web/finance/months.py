@@ -19,12 +19,11 @@ from voucher.documents.statement_pdf import statement_pdf
 from voucher.domain import finance as rules
 from voucher.domain.errors import DomainError
 from voucher.services.finance import close as month_close
-from voucher.services.finance import credit_notes, overview, payments, statements
+from voucher.services.finance import credit_notes, overview, payments, settings, statements
 from voucher.services.finance.numbering import finance_scope
 from voucher.services.redemption.review_scope import Scope
 from voucher.web.auth import current_actor, current_org_id, role_required
 from voucher.web.db import db, writes
-from voucher.web.finance import settings
 
 bp = Blueprint("finance", __name__)
 FINANCE = ("finance",)
