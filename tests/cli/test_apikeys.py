@@ -7,7 +7,7 @@ from sqlalchemy import select
 
 from tests import factories as f
 from tests.web.api.conftest import problem
-from voucher.cli import main as cli
+from voucher.cli import common
 from voucher.cli.main import main
 from voucher.db.engine import unit_of_work
 from voucher.db.models import ApiKey, AuditEvent
@@ -18,7 +18,7 @@ def test_create_list_revoke_a_key_from_the_command_line(app, client, monkeypatch
     monkeypatch.setenv("DATABASE_URL", engine.url.render_as_string(hide_password=False))
     monkeypatch.setenv("VOUCHER_INSTANCE", str(tmp_path))
     monkeypatch.setattr(
-        cli, "engine", lambda: engine
+        common, "engine", lambda: engine
     )  # one engine, disposed with the app (no stray connections)
     with unit_of_work(engine) as s:
         structure = f.structure(s).id

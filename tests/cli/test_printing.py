@@ -9,7 +9,7 @@ from click.testing import CliRunner
 from sqlalchemy import select
 
 from tests import factories as f
-from voucher.cli import main as cli
+from voucher.cli import common
 from voucher.cli.main import main
 from voucher.db.engine import unit_of_work
 from voucher.db.models import Batch, Book
@@ -20,7 +20,9 @@ EMAIL = "camille@fondation-a.test"
 
 def _setup(fresh_engine, tmp_path, monkeypatch) -> tuple[int, int]:
     monkeypatch.setenv("VOUCHER_INSTANCE", str(tmp_path / "instance"))
-    monkeypatch.setattr(cli, "engine", lambda: fresh_engine)  # one engine, disposed by the fixture
+    monkeypatch.setattr(
+        common, "engine", lambda: fresh_engine
+    )  # one engine, disposed by the fixture
     with unit_of_work(fresh_engine) as s:
         w = f.world(s, books=2)
         people.create_user(

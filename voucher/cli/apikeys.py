@@ -9,9 +9,8 @@ from __future__ import annotations
 import click
 from rich.table import Table
 
-from voucher.cli.main import console, err_console, transaction
+from voucher.cli.common import console, err_console, transaction
 from voucher.db.models.auth import ROLES
-from voucher.services.access import api_keys, people
 from voucher.services.context import cli_actor
 
 
@@ -25,6 +24,8 @@ def apikey() -> None:
 @click.option("--role", type=click.Choice(ROLES), required=True)
 @click.option("--name", required=True, help="nom lisible (ex. « tablette accueil »)")
 def create(organisation_id: int, role: str, name: str) -> None:
+    from voucher.services.access import api_keys
+
     with transaction() as session:
         new = api_keys.create_key(
             session, cli_actor("apikey"), organisation_id=organisation_id, role=role, name=name
@@ -40,7 +41,9 @@ def create(organisation_id: int, role: str, name: str) -> None:
 @apikey.command("list", help="Liste les clés (jamais leur secret).")
 @click.option("--organisation", "organisation_id", type=int, default=None)
 def list_keys(organisation_id: int | None) -> None:
-    with transaction() as session:
+    from voucher.services.access import api_keys
+
+    with transaction(confirm=False) as session:
         keys = api_keys.list_keys(session, organisation_id)
     table = Table(title="Clés d'API")
     for col in ("id", "préfixe", "nom", "rôle", "organisation", "dernier usage", "révoquée le"):
@@ -61,6 +64,8 @@ def list_keys(organisation_id: int | None) -> None:
 @apikey.command("revoke", help="Révoque une clé : elle cesse aussitôt de fonctionner.")
 @click.argument("key_id", type=int)
 def revoke(key_id: int) -> None:
+    from voucher.services.access import people
+
     with transaction() as session:
         people.revoke_api_key(session, cli_actor("apikey"), key_id)
     console.print(f"Clé {key_id} révoquée.")

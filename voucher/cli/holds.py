@@ -7,48 +7,18 @@ grant; the same rules as the web queue apply, in one transaction per command.
 
 from __future__ import annotations
 
-import sys
-from collections.abc import Iterator
-from contextlib import contextmanager
-
 import click
 from rich.table import Table
-from sqlalchemy import select
-from sqlalchemy.orm import Session
 
-from voucher.cli.main import console, engine, err_console
-from voucher.db.engine import unit_of_work
-from voucher.db.models import User
-from voucher.domain.errors import DomainError
+from voucher.cli.common import actor, console, transaction
 from voucher.domain.money import format_eur
-from voucher.services.context import Actor
 from voucher.services.redemption import holds as holds_service
 from voucher.services.redemption import review
 from voucher.services.redemption.review_scope import Scope, scope_for
 
-
-@contextmanager
-def transaction() -> Iterator[Session]:
-    """One transaction; a refusal prints its code and French message and exits 1."""
-    eng = engine()
-    try:
-        with unit_of_work(eng) as session:
-            yield session
-    except DomainError as exc:
-        err_console.print(f"[bold red]Refusé[/] ({exc.code}) : {exc.message}")
-        sys.exit(1)
-    finally:
-        eng.dispose()
-
-
-def _reviewer(session: Session, email: str) -> Actor:
-    user = session.scalars(select(User).where(User.email == email.strip().lower())).first()
-    if user is None or not user.active:
-        err_console.print(
-            "[bold red]Refusé[/] (not_found) : aucun compte actif avec cette adresse."
-        )
-        sys.exit(1)
-    return Actor(label=f"{user.email} (ligne de commande)", user_id=user.id)
+REVIEWER = click.option(
+    "--as", "email", required=True, help="Adresse du relecteur (pas celui qui a scanné)."
+)
 
 
 @click.group(help="Passages retenus par les règles anti-fraude.")
@@ -68,8 +38,10 @@ def holds() -> None:
 @click.option("--programme", "programme_id", type=int, default=None)
 @click.option("--as", "email", default=None, help="Limiter à ce que voit ce relecteur.")
 def list_holds(status: str, programme_id: int | None, email: str | None) -> None:
-    with transaction() as session:
-        scope = scope_for(session, _reviewer(session, email)) if email else Scope(everything=True)
+    with transaction(confirm=False) as session:
+        scope = (
+            scope_for(session, actor(session, email, "holds")) if email else Scope(everything=True)
+        )
         rows = review.list_holds(session, scope, status=status, programme_id=programme_id)
     table = Table(title=f"Passages retenus ({review.STATUS_FR[status]}) : {len(rows)}")
     for col in ("n°", "scanné le (UTC)", "lieu", "dispositif", "règle", "montant"):
@@ -88,10 +60,10 @@ def list_holds(status: str, programme_id: int | None, email: str | None) -> None
 
 @holds.command("release", help="Libère un passage retenu (il sera remboursé).")
 @click.argument("hold_id", type=int)
-@click.option("--as", "email", required=True, help="Adresse du relecteur (pas celui qui a scanné).")
+@REVIEWER
 def release(hold_id: int, email: str) -> None:
     with transaction() as session:
-        holds_service.release(session, _reviewer(session, email), hold_id)
+        holds_service.release(session, actor(session, email, "holds"), hold_id)
     console.print(f"Passage {hold_id} libéré : il sera remboursé avec le prochain relevé.")
 
 
@@ -99,9 +71,9 @@ def release(hold_id: int, email: str) -> None:
     "reject", help="Rejette un passage retenu (chèque annulé, valeur rendue au financeur)."
 )
 @click.argument("hold_id", type=int)
-@click.option("--as", "email", required=True, help="Adresse du relecteur (pas celui qui a scanné).")
+@REVIEWER
 @click.option("--note", required=True, help="Motif du rejet.")
 def reject(hold_id: int, email: str, note: str) -> None:
     with transaction() as session:
-        holds_service.reject(session, _reviewer(session, email), hold_id, note)
+        holds_service.reject(session, actor(session, email, "holds"), hold_id, note)
     console.print(f"Passage {hold_id} rejeté : chèque annulé.")

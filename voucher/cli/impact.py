@@ -1,4 +1,4 @@
-"""``voucher export impact|research|grant-research|revoke-research`` (impact, #8).
+"""``voucher export impact|research|grant-research|revoke-research``: impact measures.
 
 Files are written next to their destination under a temporary name and renamed only when
 complete: an error (full disk, refusal) never leaves a truncated file that looks done.
@@ -8,23 +8,24 @@ programme by default); they are audited like those made on the web.
 
 from __future__ import annotations
 
+import dataclasses
 import os
-import sys
 import tempfile
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import date
 from pathlib import Path
-from typing import IO
+from typing import IO, TYPE_CHECKING
 
 import click
-from sqlalchemy import func, select
-from sqlalchemy.orm import Session
 
-from voucher.cli.main import console, err_console, progress_bar, transaction
+from voucher.cli.common import actor, console, progress_bar, refuse, transaction
 from voucher.documents.impact.writers import FORMATS, write
 from voucher.domain.errors import DomainError
 from voucher.services.context import Actor, cli_actor
+
+if TYPE_CHECKING:
+    from sqlalchemy.orm import Session
 
 IMPACT_FORMATS = (*FORMATS, "pdf")
 
@@ -41,11 +42,6 @@ def _atomic(path: str) -> Iterator[IO[bytes]]:
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise
-
-
-def _refuse(exc: DomainError) -> None:
-    err_console.print(f"[bold red]Refusé[/] ({exc.code}) : {exc.message}")
-    sys.exit(1)
 
 
 @click.group("export", help="Exports : mesure d'impact (agrégats protégés), extraits de recherche.")
@@ -83,20 +79,17 @@ def impact_cmd(fmt: str, out_path: str, programme_id: int | None, threshold: int
         def step(message: str) -> None:
             bar.update(task, description=message, advance=1)
 
-        try:
-            scope = counts.EVERYTHING.narrowed(programme_id) if programme_id else counts.EVERYTHING
-            with _atomic(out_path) as out:
-                report = export.export(
-                    session,
-                    cli_actor("export impact"),
-                    scope,
-                    fmt,
-                    out,
-                    threshold=threshold,
-                    progress=step,
-                )
-        except DomainError as exc:
-            _refuse(exc)
+        scope = counts.EVERYTHING.narrowed(programme_id) if programme_id else counts.EVERYTHING
+        with _atomic(out_path) as out:
+            report = export.export(
+                session,
+                cli_actor("export impact"),
+                scope,
+                fmt,
+                out,
+                threshold=threshold,
+                progress=step,
+            )
         bar.update(task, description="Terminé", completed=len(steps) + 1)
     console.print(
         f"Export écrit : {out_path} ({len(report.programmes)} dispositif(s), seuil {report.threshold})."
@@ -104,13 +97,22 @@ def impact_cmd(fmt: str, out_path: str, programme_id: int | None, threshold: int
     console.print(report.note)
 
 
-def _user_actor(session: Session, email: str) -> Actor:
-    from voucher.db.models import User
+def _evaluator(session: Session, email: str) -> Actor:
+    return dataclasses.replace(actor(session, email, "export research"), role="evaluator")
 
-    user = session.scalars(select(User).where(User.email == email.strip().lower())).first()
-    if user is None:
-        raise DomainError("not_found")
-    return Actor(label=f"{user.email} (ligne de commande)", user_id=user.id, role="evaluator")
+
+def _require_grant(email: str, programme_id: int | None) -> None:
+    """Refuse an evaluator without a grant in force; the refusal is committed to the audit
+    first, so attempts stay visible."""
+    from voucher.services.impact import research
+
+    with transaction() as session:
+        evaluator = _evaluator(session, email)
+        granted = research.active_grant(session, evaluator.user_id, programme_id) is not None
+        if not granted:
+            research.refused(session, evaluator, programme_id)
+    if not granted:
+        refuse(DomainError("research_not_granted"))
 
 
 @export_group.command(
@@ -121,21 +123,15 @@ def _user_actor(session: Session, email: str) -> Actor:
 @click.option("--out", "out_path", required=True)
 @click.option("--programme", "programme_id", type=int, default=None)
 def research_cmd(email: str, fmt: str, out_path: str, programme_id: int | None) -> None:
+    from sqlalchemy import func, select
+
     from voucher.db.models import Redemption
     from voucher.services.impact import counts, research
 
-    with transaction() as session:
-        actor = _user_actor(session, email)
-        if research.active_grant(session, actor.user_id, programme_id) is None:
-            research.refused(session, actor, programme_id)
-            refused = True
-        else:
-            refused = False
-    if refused:
-        _refuse(DomainError("research_not_granted"))
+    _require_grant(email, programme_id)
     with progress_bar() as bar, transaction() as session:
-        actor = _user_actor(session, email)
-        result = research.extract(session, actor, counts.EVERYTHING, programme_id)
+        evaluator = _evaluator(session, email)
+        result = research.extract(session, evaluator, counts.EVERYTHING, programme_id)
         query = select(func.count()).select_from(Redemption).where(Redemption.status == "accepted")
         if programme_id is not None:
             query = query.where(Redemption.programme_id == programme_id)
@@ -144,7 +140,7 @@ def research_cmd(email: str, fmt: str, out_path: str, programme_id: int | None) 
         with _atomic(out_path) as out:
             write(result.bundle, fmt, out, advance)
         bar.update(task, completed=result.rows)
-        research.written(session, actor, result, fmt)
+        research.written(session, evaluator, result, fmt)
     console.print(
         f"Extrait écrit : {out_path} ({result.rows} lignes, autorisation n° {result.grant_id})."
     )
@@ -174,7 +170,7 @@ def grant_cmd(email: str, valid_until: str, reason: str, programme_id: int | Non
     try:
         until = date.fromisoformat(valid_until)
     except ValueError:
-        _refuse(DomainError("invalid_dates"))
+        refuse(DomainError("invalid_dates"))
     with transaction() as session:
         row = research.grant(
             session,
@@ -195,13 +191,3 @@ def revoke_cmd(grant_id: int) -> None:
     with transaction() as session:
         research.revoke(session, cli_actor("export revoke-research"), grant_id)
     console.print(f"Autorisation n° {grant_id} retirée.")
-
-
-def register(main: click.Group) -> None:
-    """Add our commands to an ``export`` group, creating it unless another feature did."""
-    existing = main.commands.get("export")
-    if isinstance(existing, click.Group) and existing is not export_group:
-        for name, command in export_group.commands.items():
-            existing.add_command(command, name)
-    else:
-        main.add_command(export_group)

@@ -10,22 +10,24 @@ from __future__ import annotations
 
 import contextlib
 import os
-import sys
 import tempfile
 from collections.abc import Callable
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
-from sqlalchemy import select
-from sqlalchemy.orm import Session
 
-from voucher.cli.main import console, err_console, progress_bar, transaction
-from voucher.db.models import User
+from voucher.cli.common import actor, console, progress_bar, transaction
+from voucher.domain.errors import DomainError
 from voucher.domain.printing import book_label
 from voucher.services.context import Actor
 from voucher.services.printing import production as printing
 from voucher.services.printing import reprint
-from voucher.services.printing.production import PrintJob, PrintResult
+
+if TYPE_CHECKING:
+    from sqlalchemy.orm import Session
+
+    from voucher.services.printing.production import PrintJob, PrintResult
 
 _AS = click.option(
     "--as", "email", required=True, help="Adresse d'un compte financeur du dispositif."
@@ -40,26 +42,16 @@ _OUT = click.option(
 _BATCH = click.option("--batch", "batch_id", type=int, required=True, help="Numéro du lot.")
 
 
-def _funder(session: Session, email: str) -> Actor:
-    user = session.scalars(select(User).where(User.email == email.strip().lower())).first()
-    if user is None or not user.active:
-        err_console.print(
-            "[bold red]Refusé[/] (not_found) : aucun compte actif avec cette adresse."
-        )
-        sys.exit(1)
-    return Actor(label=f"{user.email} (ligne de commande)", user_id=user.id)
-
-
 def _write(job: PrintJob, out: Path) -> tuple[Path, PrintResult]:
     """Write the job to a temporary file beside ``out``; the caller renames it after commit."""
     expected = Path(job.filename).suffix
     if out.suffix.lower() != expected:
         kind = "une archive ZIP de fichiers PDF" if expected == ".zip" else f"un fichier {expected}"
-        err_console.print(
-            f"[bold red]Refusé[/] : ce fichier est {kind} ; donnez un nom se terminant "
-            f"par {expected} (par exemple {job.filename})."
+        raise DomainError(
+            "invalid_value",
+            f"ce fichier est {kind} ; donnez un nom se terminant "
+            f"par {expected} (par exemple {job.filename}).",
         )
-        sys.exit(1)
     fd, name = tempfile.mkstemp(
         prefix=f".{out.name}.", suffix=".partiel", dir=out.parent or Path(".")
     )
@@ -87,7 +79,7 @@ def _produce(
     try:
         with progress_bar() as bar, transaction() as session:
             task = bar.add_task(label, total=None)
-            job = start(session, _funder(session, email), lambda n: bar.advance(task, n))
+            job = start(session, actor(session, email, "print"), lambda n: bar.advance(task, n))
             bar.update(task, total=total(job))
             tmp, result = _write(job, out)
         os.replace(tmp, out)
@@ -144,7 +136,7 @@ def proof(batch_id: int, out: Path, email: str, qr: bool, books: int) -> None:
 @_AS
 def approve(batch_id: int, email: str) -> None:
     with transaction() as session:
-        printing.approve_proof(session, _funder(session, email), batch_id)
+        printing.approve_proof(session, actor(session, email, "print"), batch_id)
     console.print(
         f"Épreuve du lot {batch_id} validée : le fichier de production peut être produit."
     )
@@ -190,7 +182,7 @@ def csv_file(batch_id: int, out: Path, email: str) -> None:
 @_AS
 def replace(serial: int, reason: str, email: str) -> None:
     with transaction() as session:
-        link = reprint.replace_book(session, _funder(session, email), serial, reason=reason)
+        link = reprint.replace_book(session, actor(session, email, "print"), serial, reason=reason)
         new_serial = reprint.new_serial(session, link)
     console.print(
         f"Carnet {book_label(serial)} remplacé par le carnet {book_label(new_serial)} "

@@ -159,13 +159,13 @@ def test_the_export_command_writes_each_format_and_refuses_a_low_threshold(
 ):
     app, ids = impact_app
     monkeypatch.setenv("DATABASE_URL", app.config["DATABASE_URL"])
-    from voucher.cli import main as cli
+    from voucher.cli import common
     from voucher.cli.main import main
 
     shared = app.extensions[
         "voucher.engine"
     ]  # one engine, disposed with the app (no leaked connections)
-    monkeypatch.setattr(cli, "engine", lambda: shared)
+    monkeypatch.setattr(common, "engine", lambda: shared)
 
     runner = CliRunner()
     for fmt in ("csv", "json", "parquet"):

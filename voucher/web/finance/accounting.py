@@ -15,10 +15,9 @@ from voucher.documents import fec
 from voucher.domain import accounting as rules
 from voucher.domain.errors import DomainError
 from voucher.domain.money import format_eur
-from voucher.services.finance import accounting
+from voucher.services.finance import accounting, settings
 from voucher.web.auth import role_required
 from voucher.web.db import db, engine
-from voucher.web.finance import settings
 from voucher.web.finance.blueprint import FINANCE, bp, download, scope
 
 

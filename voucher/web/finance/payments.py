@@ -7,10 +7,9 @@ from typing import Any
 from flask import Response, abort, flash, redirect, render_template, request, url_for
 
 from voucher.domain.errors import DomainError
-from voucher.services.finance import payments
+from voucher.services.finance import payments, settings
 from voucher.web.auth import current_actor, role_required
 from voucher.web.db import db, writes
-from voucher.web.finance import settings
 from voucher.web.finance.blueprint import FINANCE, bp, download, refused, scope
 
 

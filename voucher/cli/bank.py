@@ -1,0 +1,108 @@
+"""``voucher camt import|confirm``: what the bank says was paid (camt.053 / camt.054).
+
+Both are dry runs unless ``--confirm`` is given. A bank file is applied once: importing it
+again changes nothing and says so. A rejected or returned transfer puts its statement back
+in line for the next payment run.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import click
+
+from voucher.cli.common import (
+    AS_FINANCE,
+    CONFIRM,
+    actor,
+    console,
+    dry_run_note,
+    err_console,
+    print_table,
+    transaction,
+)
+from voucher.domain import finance
+from voucher.domain.money import format_eur
+
+if TYPE_CHECKING:
+    from voucher.services.finance.settlement import Applied
+
+
+@click.group("camt", help="Relevés bancaires camt.053 / camt.054.")
+def camt_group() -> None:
+    pass
+
+
+@camt_group.command("import", help="Rapproche un relevé bancaire ; simulation sans --confirm.")
+@click.argument("path", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@CONFIRM
+@AS_FINANCE
+def camt_import(path: Path, confirm: bool, email: str | None) -> None:
+    from voucher.services.finance import settlement
+
+    data = path.read_bytes()
+    with transaction(confirm) as s:
+        who = actor(s, email, "camt", role="finance")
+        imp = settlement.import_file(s, who, data, path.name)
+        lines = list(imp.lines)
+        done = settlement.apply_import(s, who, imp.id) if imp.status == "pending" else None
+    _print_lines(lines)
+    if done is None:
+        console.print("Ce relevé a déjà été pris en compte : rien n'a changé.")
+        return
+    _print_applied(done, confirm)
+
+
+def _print_lines(lines: list[dict[str, Any]]) -> None:
+    print_table(
+        f"{len(lines)} ligne(s) lue(s)",
+        ["ligne", "date", "montant", "référence", "relevé", "résultat"],
+        [
+            [
+                str(r["index"] + 1),
+                r["booking_date"] or "",
+                format_eur(r["amount_cents"]),
+                r["end_to_end_id"] or "",
+                r["statement"] or "",
+                finance.MATCH_FR[r["outcome"]] + (f" ({r['note']})" if r.get("note") else ""),
+            ]
+            for r in lines
+        ],
+    )
+
+
+def _print_applied(done: Applied, confirm: bool) -> None:
+    for number, reason in done.rejected + done.returned:
+        err_console.print(
+            f"[bold red]Virement rejeté[/] relevé {number} : {reason} — repassera au prochain ordre."
+        )
+    console.print(
+        f"{len(done.paid)} payé(s), {len(done.rejected)} rejeté(s), {len(done.returned)} retourné(s), "
+        f"{len(done.unmatched)} ligne(s) non rapprochée(s)." + dry_run_note(confirm)
+    )
+
+
+@camt_group.command("confirm", help="Confirme à la main un virement (payé ou rejeté).")
+@click.argument("end_to_end_id")
+@click.option("--outcome", type=click.Choice(["paid", "rejected"]), required=True)
+@click.option("--reason", default=None)
+@CONFIRM
+@AS_FINANCE
+def camt_confirm(
+    end_to_end_id: str, outcome: str, reason: str | None, confirm: bool, email: str | None
+) -> None:
+    from sqlalchemy import select
+
+    from voucher.db.models import PaymentTransfer
+    from voucher.services.finance import settlement
+
+    with transaction(confirm) as s:
+        tid = s.scalar(
+            select(PaymentTransfer.id).where(PaymentTransfer.end_to_end_id == end_to_end_id)
+        )
+        who = actor(s, email, "camt", role="finance")
+        settlement.confirm(s, who, int(tid or 0), outcome, reason=reason)
+    console.print(
+        f"Virement {end_to_end_id} : {finance.TRANSFER_STATUS_FR[outcome]}." + dry_run_note(confirm)
+    )
