@@ -19,9 +19,10 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import func, insert, select, text
+from sqlalchemy import func, insert, select
 from sqlalchemy.orm import Session
 
+from voucher.db import dialect
 from voucher.db.models import Account, Book, JournalEntry, JournalSeal, Posting, Redemption, Voucher
 from voucher.domain import ledger
 from voucher.domain.calendar import utcnow
@@ -229,8 +230,7 @@ def verify(session: Session) -> Report:
 
 def seal(session: Session) -> JournalSeal | None:
     """Seal every entry not sealed yet into one block chained to the previous one."""
-    if session.get_bind().dialect.name == "postgresql":
-        session.execute(text("LOCK TABLE journal_entry IN SHARE MODE"))
+    dialect.lock_table_for_reading(session, "journal_entry")
     last = session.scalars(select(JournalSeal).order_by(JournalSeal.id.desc()).limit(1)).first()
     after = last.last_entry_id if last else 0
     rows = session.execute(

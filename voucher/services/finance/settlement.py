@@ -26,6 +26,7 @@ from typing import Any, cast
 from sqlalchemy import CursorResult, select, update
 from sqlalchemy.orm import Session
 
+from voucher.db import dialect
 from voucher.db.models import (
     BankImport,
     PaymentRun,
@@ -41,7 +42,7 @@ from voucher.domain.errors import DomainError
 from voucher.services import audit
 from voucher.services.context import Actor
 from voucher.services.finance import journal
-from voucher.services.finance.numbering import finance_scope, is_postgres, lock, statement_in_scope
+from voucher.services.finance.numbering import finance_scope, lock, statement_in_scope
 from voucher.services.redemption.review_scope import Scope
 
 SETTLING = ("paid", "rejected", "returned")
@@ -232,9 +233,7 @@ def confirm(
 
 def _locked(session: Session, model: Any, object_id: int) -> Any:
     stmt = select(model).where(model.id == object_id).execution_options(populate_existing=True)
-    if is_postgres(session):
-        stmt = stmt.with_for_update()
-    return session.scalars(stmt).first()
+    return session.scalars(dialect.for_update(stmt, session)).first()
 
 
 def _vouchers(session: Session, statement: Statement, before: str, after: str) -> None:

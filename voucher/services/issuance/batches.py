@@ -11,12 +11,13 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import UTC, date, datetime
-from typing import Any
+from datetime import date, datetime
+from typing import cast
 
-from sqlalchemy import func, insert, select, text, update
+from sqlalchemy import Table, func, select, update
 from sqlalchemy.orm import Session
 
+from voucher.db import dialect
 from voucher.db.models import Batch, Book, FundsReceived, Organisation, Programme, Voucher
 from voucher.domain import codes, ledger
 from voucher.domain.calendar import utcnow
@@ -28,6 +29,18 @@ from voucher.services.finance import journal
 from voucher.services.organisations.organisations import programme_funders
 
 MAX_BOOKS = 100_000
+BOOKS = cast(Table, Book.__table__)
+VOUCHERS = cast(Table, Voucher.__table__)
+BOOK_COLUMNS = ("batch_id", "programme_id", "serial", "holder_id", "status")
+VOUCHER_COLUMNS = (
+    "code",
+    "book_id",
+    "programme_id",
+    "position",
+    "face_value_cents",
+    "state",
+    "updated_at",
+)
 CHUNK = 5_000
 Progress = Callable[[int], None]
 
@@ -93,8 +106,7 @@ def record_funds_received(
 
 
 def _next_serial(session: Session, count: int) -> int:
-    if session.get_bind().dialect.name == "postgresql":
-        session.execute(text("SELECT pg_advisory_xact_lock(7301)"))  # book serials, per cluster
+    dialect.lock_operation(session, "book_serials")
     last = session.scalar(select(func.max(Book.serial))) or 0
     return int(last) + 1
 
@@ -167,32 +179,15 @@ def _write_books_and_vouchers(
     now: datetime,
     progress: Progress | None,
 ) -> None:
-    """Chunks of books and their vouchers; ``COPY`` on PostgreSQL (psycopg 3), executemany
-    on SQLite. Memory stays flat whatever the batch size."""
+    """Chunks of books and their vouchers, loaded in bulk: memory stays flat whatever the
+    batch size."""
     conn = session.connection()
-    copy = conn.dialect.name == "postgresql"
-    stamp = now.astimezone(UTC).replace(tzinfo=None)
     for start in range(0, books, CHUNK):
         serials = range(first + start, first + min(books, start + CHUNK))
         book_rows = [
             (batch.id, batch.programme_id, s, batch.prescriber_id, "in_stock") for s in serials
         ]
-        if copy:
-            _copy(conn, "book (batch_id, programme_id, serial, holder_id, status)", book_rows)
-        else:
-            session.execute(
-                insert(Book),
-                [
-                    dict(
-                        zip(
-                            ("batch_id", "programme_id", "serial", "holder_id", "status"),
-                            r,
-                            strict=True,
-                        )
-                    )
-                    for r in book_rows
-                ],
-            )
+        dialect.bulk_insert(session, BOOKS, BOOK_COLUMNS, book_rows)
         ids = (
             conn.execute(
                 select(Book.id)
@@ -205,47 +200,13 @@ def _write_books_and_vouchers(
             .all()
         )
         voucher_rows = [
-            (codes.generate(), book_id, batch.programme_id, pos, face, "issued", stamp)
+            (codes.generate(), book_id, batch.programme_id, pos, face, "issued", now)
             for book_id in ids
             for pos in range(1, per_book + 1)
         ]
-        if copy:
-            _copy(
-                conn,
-                "voucher (code, book_id, programme_id, position, face_value_cents, state, updated_at)",
-                voucher_rows,
-            )
-        else:
-            session.execute(
-                insert(Voucher),
-                [
-                    dict(
-                        zip(
-                            (
-                                "code",
-                                "book_id",
-                                "programme_id",
-                                "position",
-                                "face_value_cents",
-                                "state",
-                                "updated_at",
-                            ),
-                            (*r[:6], now),
-                            strict=True,
-                        )
-                    )
-                    for r in voucher_rows
-                ],
-            )
+        dialect.bulk_insert(session, VOUCHERS, VOUCHER_COLUMNS, voucher_rows)
         if progress:
             progress(len(serials))
-
-
-def _copy(conn: Any, target: str, rows: list[tuple[Any, ...]]) -> None:
-    raw = conn.connection.driver_connection
-    with raw.cursor() as cur, cur.copy(f"COPY {target} FROM STDIN") as out:
-        for row in rows:
-            out.write_row(row)
 
 
 def get_batch(session: Session, batch_id: int, *, lock: bool = False) -> Batch:
