@@ -18,7 +18,7 @@ from tests.web.workspace_world import World, login, token
 from voucher.db.engine import unit_of_work
 from voucher.db.models import Redemption, RoleGrant
 from voucher.services.access import people
-from voucher.services.organisations import organisations
+from voucher.services.organisations import bank_details
 
 PEOPLE = (
     "admin",
@@ -191,7 +191,7 @@ def extra(app, world) -> Extra:
         key = people.create_api_key(
             s, f.ACTOR, organisation_id=world.funder_a, role="funder", name="Matrice"
         )
-        bank = organisations.set_bank_details(
+        bank = bank_details.set_bank_details(
             s,
             f.ACTOR,
             world.structure_b,

@@ -30,7 +30,6 @@ from sqlalchemy import (
     Date,
     Engine,
     Integer,
-    Select,
     Table,
     and_,
     bindparam,
@@ -46,11 +45,13 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 from sqlalchemy.sql.elements import ColumnElement
+from sqlalchemy.sql.selectable import GenerativeSelect
 
 from voucher.db.types import UTCDateTime
 from voucher.domain.calendar import summer_periods
 
 T = TypeVar("T")
+Q = TypeVar("Q", bound=GenerativeSelect)
 
 Bind = Session | Connection | Engine
 
@@ -68,7 +69,7 @@ def is_postgres(bind: Bind) -> bool:
     return name_of(bind) == "postgresql"
 
 
-def for_update(stmt: Select[Any], bind: Bind, **options: Any) -> Select[Any]:
+def for_update(stmt: Q, bind: Bind, **options: Any) -> Q:
     """``stmt`` locking the rows it reads (PostgreSQL), or as it is (SQLite's writer lock)."""
     return stmt.with_for_update(**options) if is_postgres(bind) else stmt
 

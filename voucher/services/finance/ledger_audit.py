@@ -26,6 +26,8 @@ from voucher.db import dialect
 from voucher.db.models import Account, Book, JournalEntry, JournalSeal, Posting, Redemption, Voucher
 from voucher.domain import ledger
 from voucher.domain.calendar import utcnow
+from voucher.domain.states import SCANNED, UNUSED
+from voucher.domain.states import VoucherState as S
 
 
 @dataclass(frozen=True)
@@ -138,20 +140,20 @@ def check_states(session: Session, report: Report, balances: dict[str, int]) -> 
             Voucher.programme_id, Book.holder_id, Voucher.state, func.sum(Voucher.face_value_cents)
         )
         .join(Book, Book.id == Voucher.book_id)
-        .where(Voucher.state.in_(("issued", "active", "distributed", "held")))
+        .where(Voucher.state.in_(UNUSED | {S.HELD}))
         .group_by(Voucher.programme_id, Book.holder_id, Voucher.state)
     )
     for pid, holder, state, value in rows:
-        if state == "issued":
+        if state == S.ISSUED:
             expected[ledger.issued(pid, holder)] += int(value)
-        elif state == "held":
+        elif state == S.HELD:
             expected[ledger.suspense(pid)] -= int(value)
         else:
             expected[ledger.outstanding(pid, holder)] -= int(value)
     unpaid = session.execute(
         select(Redemption.structure_id, func.sum(Redemption.face_value_cents))
         .join(Voucher, Voucher.id == Redemption.voucher_id)
-        .where(Redemption.status == "accepted", Voucher.state == "redeemed")
+        .where(Redemption.status == "accepted", Voucher.state == S.REDEEMED)
         .group_by(Redemption.structure_id)
     )
     owed: dict[int, int] = {int(s): -int(v) for s, v in unpaid}
@@ -192,7 +194,7 @@ def check_redemptions(session: Session, report: Report) -> None:
     orphans = session.execute(
         select(Voucher.id, Voucher.state)
         .outerjoin(live, live.c.voucher_id == Voucher.id)
-        .where(Voucher.state.in_(("redeemed", "held", "reimbursed")), live.c.voucher_id.is_(None))
+        .where(Voucher.state.in_(SCANNED | {S.REIMBURSED}), live.c.voucher_id.is_(None))
         .limit(20)
     )
     for vid, state in orphans:
