@@ -46,6 +46,7 @@ from voucher.db.models import (
     Voucher,
 )
 from voucher.domain import impact as dom
+from voucher.domain.states import ENDED
 from voucher.domain.suppression import TOTAL
 from voucher.domain.vocab import AUTONOMY_RANK
 
@@ -87,7 +88,7 @@ def book_facts(t: ParisTime, programmes: Sequence[int] | None) -> Any:
     )
     lost = (
         select(V.book_id, func.sum(V.face_value_cents).label("lost"))
-        .where(V.state.in_(("expired", "cancelled")), _in_scope(V.programme_id, programmes))
+        .where(V.state.in_(ENDED), _in_scope(V.programme_id, programmes))
         .group_by(V.book_id)
         .subquery("lost")
     )
