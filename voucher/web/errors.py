@@ -17,17 +17,17 @@ STATUS = {
     "journal_scope": 403,
     "month_not_over": 409,
     "close_conflict": 409,
-    "import_already_applied": 409,  # finance (#7)
+    "import_already_applied": 409,  # finance
     "transfer_already_settled": 409,
     "second_approval_same_person": 403,
-    "programme_not_expired": 409,  # finance (#7)
-    "research_not_granted": 403,  # impact (#8)
+    "programme_not_expired": 409,  # finance
+    "research_not_granted": 403,  # impact
     "proof_not_approved": 409,
     "proof_missing": 409,
-    "proof_already_approved": 409,  # printing (#3)
+    "proof_already_approved": 409,  # printing
     "book_already_replaced": 409,
     "nothing_to_replace": 409,
-    "not_a_replacement": 409,  # printing (#3)
+    "not_a_replacement": 409,  # printing
     "mistyped_code": 422,
     "unknown_code": 404,
     "not_found": 404,

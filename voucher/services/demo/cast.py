@@ -49,13 +49,6 @@ STATUS_FOR = {
 }
 
 
-def _siret(n: int) -> str:
-    base = f"{90000000 + n:08d}"
-    siren = base + luhn.calc_check_digit(base)
-    body = siren + "0001"
-    return body + luhn.calc_check_digit(body)
-
-
 def siret(n: int) -> str:
     """A SIRET valid in form (Luhn) that belongs to nobody."""
     base = f"{90000000 + n:08d}"

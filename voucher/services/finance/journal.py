@@ -176,15 +176,3 @@ def balance(session: Session, code: str) -> int:
         .scalar()
         or 0
     )
-
-
-def balances_like(session: Session, prefix: str) -> int:
-    return int(
-        session.connection()
-        .execute(
-            select(func.coalesce(func.sum(ACCOUNTS.c.balance), 0)).where(
-                ACCOUNTS.c.code.like(prefix + "%")
-            )
-        )
-        .scalar_one()
-    )

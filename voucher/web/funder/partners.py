@@ -265,7 +265,7 @@ def _decide(org_id: int, account_id: int, validate: bool) -> Any:
         abort(404)
     return _org_action(
         org_id,
-        lambda org: bank_details.decide_bank_details(
+        lambda _org: bank_details.decide_bank_details(
             db(), current_actor(), account_id, validate=validate, note=forms.optional("note", 500)
         ),
         "Coordonnées bancaires validées." if validate else "Coordonnées bancaires rejetées.",
