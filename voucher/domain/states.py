@@ -79,7 +79,7 @@ LABELS_FR: dict[VoucherState, str] = {
 }
 
 
-#: states a lost, stolen or expired book, or a cancelled batch, leaves its vouchers in
+#: end states of a voucher never used (its book lost, stolen, replaced or expired)
 ENDED = frozenset({S.CANCELLED, S.EXPIRED})
 #: states whose scan is live (accepted or held), not reimbursed yet
 SCANNED = frozenset({S.REDEEMED, S.HELD})
