@@ -30,6 +30,8 @@ from bench.common import Result, alternate, audit, drop_pg, fresh_pg, timed
 from voucher.db.engine import make_engine, unit_of_work
 from voucher.db.migrate import upgrade
 from voucher.domain import ledger, vocab
+from voucher.services.issuance import funds
+from voucher.services.programmes import programmes, zones
 
 AGES = [a for a in vocab.AGE_BANDS if a != "non_communique"]
 
@@ -56,15 +58,15 @@ def build(engine: Engine, redemptions: int, seed: int = 7) -> None:
             density_class=3,
             roles={"structure"},
         )
-        zone = organisations.create_zone(
+        zone = zones.create_zone(
             s, f.ACTOR, name="Zone bench", kind="rural", communes=[("86165", "M", 3)]
         )
-        organisations.set_acceptance(s, w.programme.id, [zone.id], [], [])
+        programmes.write_acceptance(s, w.programme.id, [zone.id], [], [])
         batch = batches.issue_batch(
             s, f.ACTOR, programme_id=w.programme.id, prescriber_id=w.prescriber.id, books=books
         )
         for funder in (w.funder_a, w.funder_b):
-            batches.record_funds_received(
+            funds.record_funds_received(
                 s,
                 f.ACTOR,
                 programme_id=w.programme.id,

@@ -12,7 +12,7 @@ from tests import factories as f
 from voucher.db.engine import make_engine, unit_of_work
 from voucher.db.migrate import upgrade
 from voucher.db.models import Book, Voucher
-from voucher.services.issuance import batches, handout
+from voucher.services.issuance import batches, funds, handout
 
 
 def build(url: str, books: int, *, hand_out: bool = True) -> tuple[int, list[str], int, int]:
@@ -26,7 +26,7 @@ def build(url: str, books: int, *, hand_out: bool = True) -> tuple[int, list[str
         )
         total = books * 10 * 1000
         for funder in (w.funder_a, w.funder_b):
-            batches.record_funds_received(
+            funds.record_funds_received(
                 s,
                 f.ACTOR,
                 programme_id=w.programme.id,

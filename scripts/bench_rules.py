@@ -43,7 +43,7 @@ from voucher.domain import calendar  # noqa: E402
 from voucher.domain.errors import DomainError  # noqa: E402
 from voucher.services.context import Actor  # noqa: E402
 from voucher.services.finance import ledger_audit  # noqa: E402
-from voucher.services.issuance import batches, handout  # noqa: E402
+from voucher.services.issuance import batches, funds, handout  # noqa: E402
 from voucher.services.redemption import redeem, rules  # noqa: E402
 
 PG_ADMIN = os.environ.get("BENCH_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/postgres")
@@ -59,7 +59,7 @@ def build(engine: Engine, books: int) -> tuple[int, list[list[str]]]:
             s, f.ACTOR, programme_id=w.programme.id, prescriber_id=w.prescriber.id, books=books
         )
         for funder in (w.funder_a, w.funder_b):
-            batches.record_funds_received(
+            funds.record_funds_received(
                 s,
                 f.ACTOR,
                 programme_id=w.programme.id,

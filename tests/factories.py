@@ -10,10 +10,13 @@ from sqlalchemy.orm import Session
 
 from voucher.db.models import Batch, Organisation, Programme
 from voucher.services.context import Actor
-from voucher.services.issuance import batches, handout
+from voucher.services.issuance import batches, funds, handout
 from voucher.services.organisations import organisations
+from voucher.services.programmes import programmes
 
 ACTOR = Actor(label="test", user_id=1)
+#: a second person, for what four eyes must see (bank details validated by someone else)
+SECOND = Actor(label="second", user_id=2)
 KEY = b"test-pseudonym-key-not-secret"
 _seq = itertools.count(1)
 
@@ -90,7 +93,7 @@ def programme(
     session: Session, funders: list[tuple[Organisation, int]], **overrides: object
 ) -> Programme:
     overrides.setdefault("fraud_thresholds", {k: dict(v) for k, v in QUIET_RULES.items()})
-    spec = organisations.ProgrammeSpec(
+    spec = programmes.ProgrammeSpec(
         name=str(overrides.pop("name", "Pass numérique test")),
         face_value_cents=1000,
         vouchers_per_book=10,
@@ -100,7 +103,7 @@ def programme(
     )
     for k, v in overrides.items():
         setattr(spec, k, v)
-    return organisations.create_programme(session, ACTOR, spec)
+    return programmes.create_programme(session, ACTOR, spec)
 
 
 @dataclass
@@ -126,7 +129,7 @@ def world(
     if activate:
         total = books * prog.vouchers_per_book * prog.face_value_cents
         for f in (fa, fb):
-            batches.record_funds_received(
+            funds.record_funds_received(
                 session,
                 ACTOR,
                 programme_id=prog.id,

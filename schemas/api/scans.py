@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from marshmallow import Schema, fields, validate
 
 from schemas.api.common import PageArgsSchema, RefSchema, page_of
@@ -12,12 +14,12 @@ BATCH_MAX = 1000
 _KEY_HELP = "1 à 100 caractères ASCII visibles ; l'identifiant du scan donné par le scanner"
 
 
-def _key(**kw: object) -> fields.String:
+def _key(**kw: Any) -> fields.String:
     return fields.String(
         validate=validate.Regexp(KEY_PATTERN, error="1 à 100 caractères ASCII visibles."),
         metadata={"description": _KEY_HELP},
         **kw,
-    )  # type: ignore[arg-type]
+    )
 
 
 def _code() -> fields.String:

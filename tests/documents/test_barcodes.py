@@ -49,7 +49,7 @@ def test_random_and_edge_codes_scan_back_exactly():
 
 
 def test_a_code_starting_with_99_keeps_its_first_digits():
-    # python-barcode <= 0.16.1 turns "99…" into a start code and drops the pair (#251)
+    # python-barcode <= 0.16.1 turns "99…" into a start code and drops the pair (python-barcode#251)
     text = "99" + "1" * 22
     assert len(barcodes.code128_modules(text)) == len(barcodes.code128_modules("1" * 24)) == 167
     assert _decode(_page_with([text]), zxingcpp.BarcodeFormat.Code128) == [text]

@@ -15,6 +15,7 @@ from tests.documents import print_world as pw
 from voucher.db.models import AuditEvent, Batch, PrintFile
 from voucher.domain.errors import DomainError
 from voucher.services.printing import production
+from voucher.services.programmes import programmes, zones
 
 
 @pytest.mark.parametrize("qr", [False, True], ids=["barcode", "barcode+qr"])
@@ -194,9 +195,8 @@ def test_only_the_programmes_funder_staff_print(session, printing_world):
 
 def test_the_cover_names_labelled_places_of_the_programmes_zones(session):
     from tests import factories as f
-    from voucher.services.organisations import organisations
 
-    zone = organisations.create_zone(
+    zone = zones.create_zone(
         session, f.ACTOR, name="Vienne Nord", kind="rural", communes=[("86194", "Poitiers", 1)]
     )
     p = pw.world(session, books=1, zone_ids=[zone.id])  # its structure is in 86194, labelled
@@ -209,7 +209,7 @@ def test_the_cover_names_labelled_places_of_the_programmes_zones(session):
     assert "• EPN Test — Poitiers" in cover
     assert "sans label" not in cover and "ailleurs" not in cover
     other = f.structure(session, "Café numérique de Lussac", commune="86140")
-    organisations.set_acceptance(
+    programmes.write_acceptance(
         session, p.world.programme.id, [zone.id], [other.id], []
     )  # its own list wins
     cover = pw.page_texts(b"".join(production.production(session, p.funder, p.batch_id).chunks()))[

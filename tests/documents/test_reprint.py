@@ -13,7 +13,7 @@ from voucher.domain import ledger
 from voucher.domain.errors import DomainError
 from voucher.services.context import Actor
 from voucher.services.finance import journal, ledger_audit
-from voucher.services.issuance import batches, handout
+from voucher.services.issuance import batches, books, funds, handout
 from voucher.services.printing import reprint
 from voucher.services.redemption import redeem
 
@@ -46,7 +46,7 @@ def test_a_handed_out_book_half_used_is_replaced_without_creating_value(session,
         profile=f.profile(),
         key=f.KEY,
     )
-    old_book = batches.get_book(session, serial)
+    old_book = books.get_book(session, serial)
     old = _vouchers(session, old_book.id)
     for _, code, _ in old[:2]:
         _redeem(session, p, code)
@@ -100,7 +100,7 @@ def test_an_unfunded_book_is_replaced_in_the_memorandum_accounts(session):
     assert ledger_audit.verify(session).ok
     # activation later funds the replacement, not the cancelled vouchers
     for funder in (p.world.funder_a, p.world.funder_b):
-        batches.record_funds_received(
+        funds.record_funds_received(
             session,
             f.ACTOR,
             programme_id=p.world.programme.id,
@@ -135,7 +135,7 @@ def test_what_cannot_be_replaced(session, printing_world):
     with pytest.raises(DomainError) as exc:
         reprint.replace_book(session, p.funder, first, reason="abîmé")
     assert exc.value.code == "book_already_replaced"
-    batches.report_book(session, f.ACTOR, first + 1, reason="lost")
+    books.report_book(session, f.ACTOR, first + 1, reason="lost")
     with pytest.raises(DomainError) as exc:
         reprint.replace_book(session, p.funder, first + 1, reason="abîmé")
     assert exc.value.code == "book_unusable"
@@ -147,7 +147,7 @@ def test_what_cannot_be_replaced(session, printing_world):
         profile=f.profile(),
         key=f.KEY,
     )
-    for _, code, _ in _vouchers(session, batches.get_book(session, first + 2).id):
+    for _, code, _ in _vouchers(session, books.get_book(session, first + 2).id):
         _redeem(session, p, code)
     with pytest.raises(DomainError) as exc:
         reprint.replace_book(session, p.funder, first + 2, reason="abîmé")

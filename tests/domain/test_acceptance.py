@@ -8,7 +8,6 @@ from datetime import date
 import pytest
 
 from voucher.domain.acceptance import ScanFacts, refusal
-from voucher.domain.states import TRANSITIONS, VoucherState, can_move
 
 OK = ScanFacts(
     state="distributed",
@@ -62,10 +61,3 @@ def test_grace_period_counts_in_whole_paris_days():
 )
 def test_structure_rules(field, code):
     assert refusal(replace(OK, **{field: False})) == code
-
-
-def test_final_states_have_no_way_out():
-    for state in (VoucherState.REIMBURSED, VoucherState.CANCELLED, VoucherState.EXPIRED):
-        assert TRANSITIONS[state] == frozenset()
-    assert can_move(VoucherState.ACTIVE, VoucherState.REDEEMED)
-    assert not can_move(VoucherState.ISSUED, VoucherState.REDEEMED)

@@ -13,7 +13,7 @@ from voucher.db.models import AuditEvent, Voucher
 from voucher.domain import ledger
 from voucher.domain.errors import DomainError
 from voucher.services.finance import journal, ledger_audit
-from voucher.services.issuance import batches, expiry, handout
+from voucher.services.issuance import batches, books, expiry, funds, handout
 from voucher.services.redemption import redeem
 
 
@@ -36,7 +36,7 @@ def test_funds_issue_activate_redeem_and_expire_balance_at_every_step(session):
         batches.activate_batch(session, f.ACTOR, w.batch.id)
     assert exc.value.code == "insufficient_funds"
     for funder in (w.funder_a, w.funder_b):
-        batches.record_funds_received(
+        funds.record_funds_received(
             session,
             f.ACTOR,
             programme_id=pid,
@@ -60,7 +60,7 @@ def test_funds_issue_activate_redeem_and_expire_balance_at_every_step(session):
     assert result.status == "accepted"
     assert journal.balance(session, ledger.payable(w.structure.id)) == -1_000
     assert journal.balance(session, ledger.outstanding(pid, presc)) == -19_000
-    batches.report_book(session, f.ACTOR, first_serial + 1, reason="lost")
+    books.report_book(session, f.ACTOR, first_serial + 1, reason="lost")
     assert journal.balance(session, ledger.breakage(pid)) == -10_000
     report = ledger_audit.verify(session)
     assert report.ok, report.problems

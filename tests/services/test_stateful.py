@@ -1,11 +1,14 @@
 """Random sequences of every operation, checked against a plain Python model after each
 step (hypothesis stateful), on both databases: voucher states, balances and the full
-`ledger_audit.verify` must agree."""
+`ledger_audit.verify` must agree. The adversary's check: every voucher and book state the
+database holds after a step was reached by a move its state machine allows (a new voucher
+is born ``issued``, a new book ``in_stock``)."""
 
 from __future__ import annotations
 
 from datetime import date
 
+import pytest
 from hypothesis import HealthCheck, settings
 from hypothesis import strategies as st
 from hypothesis.stateful import (
@@ -20,11 +23,12 @@ from sqlalchemy.orm import Session
 
 from tests import factories as f
 from voucher.db.models import Book, Voucher
-from voucher.domain import ledger
+from voucher.domain import ledger, states
 from voucher.domain.errors import DomainError
+from voucher.domain.states import BookStatus, VoucherState
 from voucher.services.context import Actor
 from voucher.services.finance import journal, ledger_audit
-from voucher.services.issuance import batches, handout
+from voucher.services.issuance import batches, books, funds, handout
 from voucher.services.redemption import redeem as redemption
 
 FACE = 1000
@@ -48,6 +52,8 @@ def make_machine(engine):
             self.book_status: dict[int, str] = {}
             self.live: dict[str, int] = {}  # code -> redemption id
             self.funded = 0
+            self.seen_vouchers: dict[int, str] = {}
+            self.seen_books: dict[int, str] = {}
             self._load_batch(self.w.batch.id, self.w.prescriber.id)
 
         def _load_batch(self, batch_id, holder):
@@ -77,7 +83,7 @@ def make_machine(engine):
         @rule(amount=st.integers(1, 5).map(lambda n: n * FACE * PER_BOOK))
         def fund(self, amount):
             for funder in (self.w.funder_a, self.w.funder_b):
-                batches.record_funds_received(
+                funds.record_funds_received(
                     self.s,
                     f.ACTOR,
                     programme_id=self.w.programme.id,
@@ -163,7 +169,7 @@ def make_machine(engine):
                 self.other.id if self.holder[codes[0]] != self.other.id else self.w.prescriber.id
             )
             try:
-                batches.move_book(self.s, f.ACTOR, serial, target)
+                books.move_book(self.s, f.ACTOR, serial, target)
             except DomainError as exc:
                 assert exc.code in ("book_already_handed_out",)
                 assert self.book_status[serial] != "in_stock"
@@ -175,7 +181,7 @@ def make_machine(engine):
         def lose(self, i):
             serial = sorted(self.book_status)[i % len(self.book_status)]
             try:
-                batches.report_book(self.s, f.ACTOR, serial, reason="lost")
+                books.report_book(self.s, f.ACTOR, serial, reason="lost")
             except DomainError as exc:
                 assert exc.code == "book_unusable" and self.book_status[serial] == "lost"
                 return
@@ -183,6 +189,16 @@ def make_machine(engine):
             for c, s in self.book_of.items():
                 if s == serial and self.states[c] in ("issued", "active", "distributed"):
                     self.states[c] = "cancelled"
+
+        @invariant()
+        def every_state_change_is_allowed(self):
+            if not hasattr(self, "s"):
+                return
+            vouchers = dict(self.s.execute(select(Voucher.id, Voucher.state)).all())
+            books = dict(self.s.execute(select(Book.id, Book.status)).all())
+            _assert_moves(self.seen_vouchers, vouchers, VoucherState.ISSUED, states.can_move)
+            _assert_moves(self.seen_books, books, BookStatus.IN_STOCK, _book_can_move)
+            self.seen_vouchers, self.seen_books = vouchers, books
 
         @invariant()
         def matches_model(self):
@@ -212,6 +228,20 @@ def make_machine(engine):
     return Ledger
 
 
+def _book_can_move(src: BookStatus, dst: BookStatus) -> bool:
+    return dst in states.BOOK_TRANSITIONS[src]
+
+
+def _assert_moves(before: dict[int, str], after: dict[int, str], born, allowed) -> None:
+    kind = type(born)
+    for row_id, now in after.items():
+        then = before.get(row_id)
+        if then is None:
+            assert now == born, f"{kind.__name__} {row_id} born {now}"
+        elif then != now:
+            assert allowed(kind(then), kind(now)), f"{kind.__name__} {row_id}: {then} -> {now}"
+
+
 def test_random_operation_sequences_keep_every_invariant(engine):
     run_state_machine_as_test(
         make_machine(engine),
@@ -222,3 +252,10 @@ def test_random_operation_sequences_keep_every_invariant(engine):
             suppress_health_check=list(HealthCheck),
         ),
     )
+
+
+def test_the_adversary_check_catches_a_voucher_made_active_again_after_expiry():
+    with pytest.raises(AssertionError, match="expired -> active"):
+        _assert_moves({7: "expired"}, {7: "active"}, VoucherState.ISSUED, states.can_move)
+    with pytest.raises(AssertionError, match="born redeemed"):
+        _assert_moves({}, {8: "redeemed"}, VoucherState.ISSUED, states.can_move)

@@ -17,8 +17,8 @@ from tests.web.desk.test_desk import scan
 from tests.web.workspace_world import World, login, token
 from voucher.db.engine import unit_of_work
 from voucher.db.models import Redemption, RoleGrant
-from voucher.services.access import people
-from voucher.services.organisations import organisations
+from voucher.services.access import api_keys, people
+from voucher.services.organisations import bank_details
 
 PEOPLE = (
     "admin",
@@ -188,10 +188,10 @@ def extra(app, world) -> Extra:
     login(client, world.emails["reception_a"])
     scan(client, world.codes_a[0], scan_id="matrix-scan-0001")
     with unit_of_work(app.extensions["voucher.engine"]) as s:
-        key = people.create_api_key(
+        key = api_keys.create_api_key(
             s, f.ACTOR, organisation_id=world.funder_a, role="funder", name="Matrice"
         )
-        bank = organisations.set_bank_details(
+        bank = bank_details.set_bank_details(
             s,
             f.ACTOR,
             world.structure_b,

@@ -18,7 +18,7 @@ from tests import factories as f
 from voucher.db.engine import unit_of_work
 from voucher.db.models import Book, Voucher
 from voucher.services.access import people
-from voucher.services.issuance import batches
+from voucher.services.issuance import batches, funds
 from voucher.services.organisations import organisations
 from voucher.web.limits import limiter
 
@@ -64,7 +64,7 @@ def _funded_batch(s, programme, prescriber, funders, books: int = 3):
     )
     total = books * programme.vouchers_per_book * programme.face_value_cents
     for funder in funders:
-        batches.record_funds_received(
+        funds.record_funds_received(
             s,
             f.ACTOR,
             programme_id=programme.id,

@@ -1,4 +1,5 @@
-"""Where SQLite and PostgreSQL differ, in one place: locking, upserts, bulk loads.
+"""Where SQLite and PostgreSQL differ, in one place: locking, upserts, bulk loads, and
+Europe/Paris calendar days and months in SQL.
 
 The locking policy:
 
@@ -9,18 +10,48 @@ The locking policy:
   (:mod:`voucher.db.engine`), which takes the database's write lock before the first read,
   so ``FOR UPDATE`` and named locks are not needed and are left out.
 
-Services ask here ("lock this row", "lock this operation", "insert or ignore") and never
-look at the dialect's name themselves.
+Paris time in SQL: PostgreSQL converts with its time-zone database; SQLite has none, so
+the UTC offset (+1 h, or +2 h in summer time) is a ``CASE`` over the summer-time periods of
+the years concerned (:func:`voucher.domain.calendar.summer_periods`).
+
+Services ask here ("lock this row", "lock this operation", "insert or ignore", "load these
+rows", "the Paris month of this column") and never look at the dialect's name themselves.
 """
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Callable, Mapping, Sequence
+from datetime import UTC, datetime
+from typing import Any, TypeVar
 
-from sqlalchemy import Connection, Engine, Select, Table, text
+from sqlalchemy import (
+    BigInteger,
+    Connection,
+    Date,
+    Engine,
+    Integer,
+    Table,
+    and_,
+    bindparam,
+    case,
+    cast,
+    func,
+    literal,
+    literal_column,
+    text,
+)
+from sqlalchemy import insert as plain_insert
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
+from sqlalchemy.sql.elements import ColumnElement
+from sqlalchemy.sql.selectable import GenerativeSelect
+
+from voucher.db.types import UTCDateTime
+from voucher.domain.calendar import summer_periods
+
+T = TypeVar("T")
+Q = TypeVar("Q", bound=GenerativeSelect)
 
 Bind = Session | Connection | Engine
 
@@ -38,7 +69,7 @@ def is_postgres(bind: Bind) -> bool:
     return name_of(bind) == "postgresql"
 
 
-def for_update(stmt: Select[Any], bind: Bind, **options: Any) -> Select[Any]:
+def for_update(stmt: Q, bind: Bind, **options: Any) -> Q:
     """``stmt`` locking the rows it reads (PostgreSQL), or as it is (SQLite's writer lock)."""
     return stmt.with_for_update(**options) if is_postgres(bind) else stmt
 
@@ -64,3 +95,83 @@ def insert_per_dialect(table: Table) -> dict[str, Any]:
     """Both dialects' INSERT for a statement built once at import time (hot paths pick
     theirs by ``connection.dialect.name``)."""
     return {"postgresql": pg_insert(table), "sqlite": sqlite_insert(table)}
+
+
+def pick(per_dialect: Mapping[str, T], bind: Bind) -> T:
+    """The statement of ``per_dialect`` (keyed by dialect name) that fits ``bind``."""
+    return per_dialect[name_of(bind)]
+
+
+def bulk_insert(
+    session: Session, table: Table, columns: Sequence[str], rows: Sequence[tuple[Any, ...]]
+) -> None:
+    """Insert many rows: ``COPY`` on PostgreSQL (psycopg 3), executemany on SQLite.
+
+    COPY skips SQLAlchemy's types, so times are written as :class:`UTCDateTime` stores
+    them (naive UTC); rows give aware datetimes either way."""
+    if not rows:
+        return
+    if not is_postgres(session):
+        session.execute(plain_insert(table), [dict(zip(columns, r, strict=True)) for r in rows])
+        return
+    times = [i for i, c in enumerate(columns) if isinstance(table.c[c].type, UTCDateTime)]
+    raw = session.connection().connection.driver_connection
+    target = f"{table.name} ({', '.join(columns)})"
+    with raw.cursor() as cur, cur.copy(f"COPY {target} FROM STDIN") as out:  # type: ignore[union-attr]
+        for row in rows:
+            out.write_row(_naive_utc(row, times) if times else row)
+
+
+def _naive_utc(row: tuple[Any, ...], times: list[int]) -> list[Any]:
+    values = list(row)
+    for i in times:
+        if isinstance(values[i], datetime):
+            values[i] = values[i].astimezone(UTC).replace(tzinfo=None)
+    return values
+
+
+def paris_time(bind: Bind, years: Callable[[], range]) -> ParisTime:
+    """Paris calendar SQL for ``bind``; ``years`` (those the data spans) is asked only by
+    SQLite, which needs their summer-time periods."""
+    postgres = is_postgres(bind)
+    return ParisTime(name_of(bind), range(0) if postgres else years())
+
+
+class ParisTime:
+    """SQL expressions for Europe/Paris calendar days and months, per dialect."""
+
+    def __init__(self, dialect: str, years: range) -> None:
+        self.postgres = dialect == "postgresql"
+        self.periods = [] if self.postgres else summer_periods(years)
+
+    def local(self, col: Any) -> ColumnElement[Any]:
+        if self.postgres:
+            return func.timezone("Europe/Paris", func.timezone("UTC", col))
+        whens = [
+            (
+                and_(
+                    col >= bindparam(None, s, UTCDateTime()),
+                    col < bindparam(None, e, UTCDateTime()),
+                ),
+                literal("+2 hours"),
+            )
+            for s, e in self.periods
+        ]
+        shift = case(*whens, else_=literal("+1 hours")) if whens else literal("+1 hours")
+        return func.datetime(col, shift)
+
+    def day_number(self, col: Any) -> ColumnElement[Any]:
+        """Days since 1970-01-01 of the Paris calendar day."""
+        if self.postgres:
+            return cast(cast(self.local(col), Date) - literal_column("DATE '1970-01-01'"), Integer)
+        return cast(func.julianday(func.date(self.local(col))) - 2440587.5, Integer)
+
+    def epoch(self, col: Any) -> ColumnElement[Any]:
+        if self.postgres:
+            return cast(func.extract("epoch", col), BigInteger)
+        return cast(func.strftime("%s", col), BigInteger)
+
+    def month(self, col: Any) -> ColumnElement[Any]:
+        if self.postgres:
+            return func.to_char(self.local(col), "YYYY-MM")
+        return func.strftime("%Y-%m", self.local(col))

@@ -28,7 +28,6 @@ from reportlab.graphics.barcode.qr import QrCodeWidget
 from reportlab.graphics.shapes import Drawing
 from reportlab.lib.units import mm
 from reportlab.pdfgen.canvas import Canvas
-from reportlab.platypus import Flowable
 
 MODULE = 0.33 * mm
 BAR_HEIGHT = 12 * mm
@@ -112,19 +111,3 @@ def draw_qr(canvas: Canvas, text: str, x: float, y: float, size: float) -> None:
     drawing = Drawing(size, size, transform=[size / (x1 - x0), 0, 0, size / (y1 - y0), 0, 0])
     drawing.add(widget)
     renderPDF.draw(drawing, canvas, x, y)
-
-
-class Code128Flowable(Flowable):
-    """The same barcode as a platypus flowable, for documents laid out with frames."""
-
-    def __init__(self, text: str, *, module: float = MODULE, height: float = BAR_HEIGHT) -> None:
-        super().__init__()
-        self.text, self.module, self.bar_height = text, module, height
-        self.width = code128_width(text, module)
-        self.height = height
-
-    def wrap(self, availWidth: float, availHeight: float) -> tuple[float, float]:  # noqa: N803
-        return self.width, self.height
-
-    def draw(self) -> None:
-        draw_code128(self.canv, self.text, 0, 0, module=self.module, height=self.bar_height)

@@ -6,6 +6,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
 from datetime import UTC, date, datetime, time, timedelta
+from functools import lru_cache
 from zoneinfo import ZoneInfo
 
 PARIS = ZoneInfo("Europe/Paris")
@@ -50,3 +51,36 @@ def last_valid_day(valid_until: date, grace_days: int) -> date:
 def end_of_paris_day_utc(day: date) -> datetime:
     nxt = datetime.combine(day + timedelta(days=1), time(), PARIS)
     return nxt.astimezone(UTC)
+
+
+def _paris_offset(moment: datetime) -> timedelta:
+    return moment.astimezone(PARIS).utcoffset() or timedelta(0)
+
+
+def _change_after(start: datetime) -> datetime:
+    """The first UTC hour within the day after ``start`` whose Paris offset differs."""
+    hour, before = start, _paris_offset(start)
+    while _paris_offset(hour) == before:
+        hour += timedelta(hours=1)
+    return hour
+
+
+@lru_cache(maxsize=32)
+def summer_periods(years: range) -> list[tuple[datetime, datetime]]:
+    """[start, end) in UTC of each period where Paris is at UTC+2 (day steps, then hours
+    around each change, so a century costs a few thousand conversions). For databases
+    without a time-zone database (SQLite)."""
+    periods, start = [], None
+    for year in years:
+        day = datetime(year, 1, 1, tzinfo=UTC)
+        while day.year == year:
+            nxt = day + timedelta(days=1)
+            if _paris_offset(nxt) != _paris_offset(day):
+                change = _change_after(day)
+                if _paris_offset(change) == timedelta(hours=2):
+                    start = change
+                elif start is not None:
+                    periods.append((start, change))
+                    start = None
+            day = nxt
+    return periods

@@ -14,24 +14,18 @@ from __future__ import annotations
 
 import hashlib
 import json
-import re
 from typing import Any
 
 from voucher.domain.errors import register
 
 KEY_MAX = 100
 KEY_PATTERN = r"^[\x21-\x7e]{1,100}$"
-_KEY = re.compile(KEY_PATTERN)
 
 register(
     "idempotency_key_reused",
     "Cette clé d'idempotence a déjà servi pour une autre requête : choisissez-en une nouvelle.",
 )
 register("busy", "Conflit momentané avec un autre envoi : renvoyez la même requête.")
-
-
-def is_valid_key(key: str) -> bool:
-    return bool(_KEY.match(key))
 
 
 def canonical(payload: Any) -> bytes:

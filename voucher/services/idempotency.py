@@ -18,10 +18,9 @@ from dataclasses import dataclass
 from typing import Any, cast
 
 from sqlalchemy import Table, bindparam, select, update
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
+from voucher.db import dialect
 from voucher.db.models import IdempotencyRecord
 from voucher.domain.calendar import utcnow
 
@@ -33,10 +32,10 @@ _FIND = select(_C.id, _C.fingerprint, _C.status, _C.body).where(
     _C.key == bindparam("key"),
 )
 _CLAIM = {
-    name: make(RECORDS)
-    .on_conflict_do_nothing(index_elements=["organisation_id", "scope", "key"])
-    .returning(_C.id)
-    for name, make in (("postgresql", pg_insert), ("sqlite", sqlite_insert))
+    name: ins.on_conflict_do_nothing(index_elements=["organisation_id", "scope", "key"]).returning(
+        _C.id
+    )
+    for name, ins in dialect.insert_per_dialect(RECORDS).items()
 }
 _COMPLETE = (
     update(RECORDS)
@@ -87,7 +86,7 @@ def claim(
         completed_at=None,
     )
     conn = session.connection()
-    found = conn.execute(_CLAIM[conn.dialect.name], params).scalar()
+    found = conn.execute(dialect.pick(_CLAIM, conn), params).scalar()
     return None if found is None else int(found)
 
 

@@ -7,6 +7,7 @@ from collections.abc import Callable
 from typing import Any
 
 from flask import Flask, render_template, request
+from flask.typing import ResponseReturnValue
 from sqlalchemy.exc import OperationalError
 from werkzeug.exceptions import HTTPException
 
@@ -16,17 +17,17 @@ STATUS = {
     "journal_scope": 403,
     "month_not_over": 409,
     "close_conflict": 409,
-    "import_already_applied": 409,  # finance (#7)
+    "import_already_applied": 409,  # finance
     "transfer_already_settled": 409,
     "second_approval_same_person": 403,
-    "programme_not_expired": 409,  # finance (#7)
-    "research_not_granted": 403,  # impact (#8)
+    "programme_not_expired": 409,  # finance
+    "research_not_granted": 403,  # impact
     "proof_not_approved": 409,
     "proof_missing": 409,
-    "proof_already_approved": 409,  # printing (#3)
+    "proof_already_approved": 409,  # printing
     "book_already_replaced": 409,
     "nothing_to_replace": 409,
-    "not_a_replacement": 409,  # printing (#3)
+    "not_a_replacement": 409,  # printing
     "mistyped_code": 422,
     "unknown_code": 404,
     "not_found": 404,
@@ -85,7 +86,7 @@ def wants_json() -> bool:
 
 def init_app(app: Flask) -> None:
     @app.errorhandler(DomainError)
-    def _domain(err: DomainError):  # type: ignore[no-untyped-def]
+    def _domain(err: DomainError) -> ResponseReturnValue:
         if (own := _own_renderer(err)) is not None:
             return own
         status = status_for(err.code)
@@ -96,7 +97,7 @@ def init_app(app: Flask) -> None:
         ), status
 
     @app.errorhandler(HTTPException)
-    def _http(err: HTTPException):  # type: ignore[no-untyped-def]
+    def _http(err: HTTPException) -> ResponseReturnValue:
         if (own := _own_renderer(err)) is not None:
             return own
         status = err.code or 500
@@ -108,7 +109,7 @@ def init_app(app: Flask) -> None:
         ), status
 
     @app.errorhandler(OperationalError)
-    def _database_down(err: OperationalError):  # type: ignore[no-untyped-def]
+    def _database_down(err: OperationalError) -> ResponseReturnValue:
         # connection lost or database restarting: nothing was committed, the client may retry
         app.logger.warning("database unavailable: %s", err.__class__.__name__)
         if (own := _own_renderer(err)) is not None:
@@ -127,7 +128,7 @@ def init_app(app: Flask) -> None:
         ), 503
 
     @app.errorhandler(Exception)
-    def _crash(err: Exception):  # type: ignore[no-untyped-def]
+    def _crash(err: Exception) -> ResponseReturnValue:
         app.logger.exception("unhandled error", exc_info=err)
         if (own := _own_renderer(err)) is not None:
             return own

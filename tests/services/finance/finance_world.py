@@ -20,8 +20,8 @@ from voucher.domain.finance import Period
 from voucher.services.access import people
 from voucher.services.context import SYSTEM, Actor
 from voucher.services.finance import close, ledger_audit
-from voucher.services.issuance import batches
-from voucher.services.organisations import organisations
+from voucher.services.issuance import batches, funds
+from voucher.services.organisations import bank_details, organisations
 from voucher.services.redemption import redeem, rules
 
 RECEPTION = Actor(label="accueil", user_id=501)
@@ -42,11 +42,11 @@ def iban(n: int | None = None) -> str:
 def bank(
     session: Session, org: Organisation, *, validate: bool = True, iban_value: str | None = None
 ) -> int:
-    acc = organisations.set_bank_details(
+    acc = bank_details.set_bank_details(
         session, f.ACTOR, org.id, holder_name=org.name, iban=iban_value or iban()
     )
     if validate:
-        organisations.decide_bank_details(session, f.ACTOR, acc.id, validate=True)
+        bank_details.decide_bank_details(session, f.SECOND, acc.id, validate=True)
     return acc.id
 
 
@@ -145,7 +145,7 @@ def busy_months(engine: Engine, scans: int, structures: int, months: int = 1) ->
             books=scans // 10 + 1,
         )
         for funder in (fw.w.funder_a, fw.w.funder_b):
-            batches.record_funds_received(
+            funds.record_funds_received(
                 s,
                 f.ACTOR,
                 programme_id=fw.programme_id,

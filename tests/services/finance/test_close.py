@@ -15,7 +15,7 @@ from voucher.domain.finance import Period
 from voucher.services.context import SYSTEM
 from voucher.services.finance import close as month_close
 from voucher.services.finance import ledger_audit
-from voucher.services.organisations import organisations
+from voucher.services.organisations import bank_details
 from voucher.services.redemption import holds, redeem
 
 MAY = fw.paris(2026, 5, 3)
@@ -143,7 +143,7 @@ def test_a_structure_without_validated_bank_details_is_blocked_then_stated_later
     assert march.blocked[0].reason_fr == "aucune coordonnée bancaire enregistrée"
     pending = fw.bank(session, w.structures[1], validate=False)
     assert close(session, 2026, 4).blocked[0].reason == "bank_details_pending"
-    organisations.decide_bank_details(session, f.ACTOR, pending, validate=True)
+    bank_details.decide_bank_details(session, f.SECOND, pending, validate=True)
     may = close(session, 2026, 5, when=fw.paris(2026, 6, 2))
     assert [(s.structure_id, s.line_count) for s in may.created] == [(w.structures[1].id, 1)]
     assert may.blocked == []

@@ -17,7 +17,7 @@ from voucher.domain.errors import DomainError
 from voucher.services.context import SYSTEM
 from voucher.services.finance import credit_notes, journal, ledger_audit
 from voucher.services.finance.numbering import EVERYTHING
-from voucher.services.issuance import batches, expiry
+from voucher.services.issuance import books, expiry
 from voucher.services.redemption import holds
 
 AUGUST = fw.paris(2026, 8, 5)
@@ -65,7 +65,7 @@ def test_each_funder_gets_a_numbered_credit_note_for_its_share_of_the_unused_val
     for day in (2, 3, 4):
         fw.scan(session, w, fw.paris(2026, 3, day))
     with calendar.at(fw.paris(2026, 4, 1)):
-        batches.report_book(session, f.ACTOR, w.w.batch.first_serial + 2, reason="lost")
+        books.report_book(session, f.ACTOR, w.w.batch.first_serial + 2, reason="lost")
     with pytest.raises(DomainError) as early:
         credit_notes.issue(session, SYSTEM, w.programme_id)
     assert early.value.code == "programme_not_expired"

@@ -1,4 +1,4 @@
-"""The worked example of issue #7: a month with redemptions, a cancellation, a hold
+"""A worked finance month: redemptions, a cancellation, a hold
 released after the close, a blocked structure and a rejected transfer. Statements,
 journal, SEPA file, bank settlement and FEC all agree to the cent."""
 

@@ -186,8 +186,7 @@ def test_an_export_is_audited(session, world):
 def test_sqlite_summer_time_periods_match_zoneinfo_hour_by_hour():
     from datetime import UTC, datetime, timedelta
 
-    from voucher.domain.calendar import PARIS
-    from voucher.services.impact.aggregates import summer_periods
+    from voucher.domain.calendar import PARIS, summer_periods
 
     periods = summer_periods(range(2025, 2028))
     hour = datetime(2025, 1, 1, tzinfo=UTC)

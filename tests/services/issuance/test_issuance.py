@@ -12,7 +12,7 @@ from voucher.db.models import AuditEvent, Beneficiary, Book, JournalEntry, Vouch
 from voucher.domain import ledger
 from voucher.domain.errors import DomainError
 from voucher.services.finance import journal, ledger_audit
-from voucher.services.issuance import batches, handout
+from voucher.services.issuance import batches, books, funds, handout
 
 
 def test_a_batch_is_one_journal_entry_and_unique_valid_codes(session):
@@ -51,7 +51,7 @@ def test_only_a_prescriber_receives_books(session):
 
 def test_activation_needs_each_funder_share(session):
     w = f.world(session, books=1, activate=False)
-    batches.record_funds_received(
+    funds.record_funds_received(
         session,
         f.ACTOR,
         programme_id=w.programme.id,
@@ -64,7 +64,7 @@ def test_activation_needs_each_funder_share(session):
     assert (
         exc.value.code == "insufficient_funds" and exc.value.details["funder_id"] == w.funder_b.id
     )
-    batches.record_funds_received(
+    funds.record_funds_received(
         session,
         f.ACTOR,
         programme_id=w.programme.id,
@@ -82,7 +82,7 @@ def test_funds_must_be_positive_cents_from_a_programme_funder(session):
     w = f.world(session, books=1, activate=False)
     for amount in (0, -5, 10.5):
         with pytest.raises(DomainError) as exc:
-            batches.record_funds_received(
+            funds.record_funds_received(
                 session,
                 f.ACTOR,
                 programme_id=w.programme.id,
@@ -92,7 +92,7 @@ def test_funds_must_be_positive_cents_from_a_programme_funder(session):
             )
         assert exc.value.code == "invalid_amount"
     with pytest.raises(DomainError):
-        batches.record_funds_received(
+        funds.record_funds_received(
             session,
             f.ACTOR,
             programme_id=w.programme.id,
@@ -105,7 +105,7 @@ def test_funds_must_be_positive_cents_from_a_programme_funder(session):
 def test_moving_a_book_moves_its_outstanding_value(session):
     w = f.world(session, books=2)
     other = f.prescriber(session, "CCAS Test")
-    batches.move_book(session, f.ACTOR, w.batch.first_serial, other.id)
+    books.move_book(session, f.ACTOR, w.batch.first_serial, other.id)
     assert journal.balance(session, ledger.outstanding(w.programme.id, other.id)) == -10_000
     assert journal.balance(session, ledger.outstanding(w.programme.id, w.prescriber.id)) == -10_000
     assert ledger_audit.verify(session).ok

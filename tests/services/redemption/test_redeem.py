@@ -14,8 +14,9 @@ from voucher.domain import codes
 from voucher.domain.errors import DomainError
 from voucher.services.context import Actor
 from voucher.services.finance import ledger_audit
-from voucher.services.issuance import batches, handout
+from voucher.services.issuance import books, handout
 from voucher.services.organisations import organisations
+from voucher.services.programmes import zones
 from voucher.services.redemption import redeem
 
 RECEPTION = Actor(label="accueil", user_id=77)
@@ -84,7 +85,7 @@ def test_expired_and_not_yet_valid(session):
 
 def test_cancelled_voucher_of_a_lost_book(session):
     w = f.world(session)
-    batches.report_book(session, f.ACTOR, w.batch.first_serial, reason="stolen")
+    books.report_book(session, f.ACTOR, w.batch.first_serial, reason="stolen")
     assert refused(session, scan(w, first_code(session, w.batch.id))).code == "cancelled"
 
 
@@ -102,7 +103,7 @@ def test_structure_without_a_valid_label_or_outside_the_programme(session):
 
 
 def test_a_structure_outside_the_pilot_zones_is_refused(session):
-    zone = organisations.create_zone(
+    zone = zones.create_zone(
         session,
         f.ACTOR,
         name="Zone test rurale",
@@ -208,7 +209,7 @@ def test_a_cancelled_scan_follows_what_happened_to_its_book_since(session):
 
     lost = first_code(session, w.batch.id, serial_offset=1)
     res = redeem.redeem(session, RECEPTION, scan(w, lost))
-    batches.report_book(session, f.ACTOR, w.batch.first_serial + 1, reason="lost")
+    books.report_book(session, f.ACTOR, w.batch.first_serial + 1, reason="lost")
     redeem.cancel(session, RECEPTION, res.redemption_id, structure_id=w.structure.id)
     assert session.scalar(select(Voucher.state).where(Voucher.code == lost)) == "cancelled"
     report = ledger_audit.verify(session)

@@ -15,8 +15,8 @@ from voucher.db.models import AuditEvent, Programme
 from voucher.domain import calendar, codes
 from voucher.domain.errors import DomainError
 from voucher.services.context import Actor
-from voucher.services.issuance import batches
-from voucher.services.organisations import organisations
+from voucher.services.issuance import books
+from voucher.services.organisations import bank_details
 from voucher.services.redemption import guessing
 
 T0 = datetime(2026, 3, 10, 10, 0, tzinfo=UTC)
@@ -58,7 +58,7 @@ def test_a_double_beep_at_the_same_desk_is_refused_without_alert_but_later_it_is
 def test_a_voucher_of_a_stolen_book_is_refused_and_the_structure_flagged(session):
     w = fw.world(session)
     code = fw.codes(session, fw.serial(w))[0]
-    batches.report_book(session, f.ACTOR, fw.serial(w), reason="stolen")
+    books.report_book(session, f.ACTOR, fw.serial(w), reason="stolen")
     assert fw.refused_scan(session, w, code) == "cancelled"
     (flag,) = fw.flags(session, "lost_or_stolen_book")
     assert (flag.structure_id, flag.severity, flag.details["book_status"]) == (
@@ -181,14 +181,14 @@ def test_guessing_is_counted_per_address_and_per_api_key_too(session):
 
 def test_a_recent_iban_change_makes_the_next_payment_need_a_second_approval(session):
     s = f.structure(session)
-    organisations.set_bank_details(
+    bank_details.set_bank_details(
         session, f.ACTOR, s.id, holder_name="EPN", iban="FR7630006000011234567890189"
     )
     assert not guessing.needs_second_approval(session, s.id, T0 + timedelta(days=1)), (
         "a first IBAN is no change"
     )
     with calendar.at(T0 + timedelta(days=5)):
-        organisations.set_bank_details(
+        bank_details.set_bank_details(
             session, f.ACTOR, s.id, holder_name="EPN", iban="FR7610107001011234567890129"
         )
     check = guessing.needs_second_approval(session, s.id, T0 + timedelta(days=64))

@@ -11,7 +11,7 @@ from tests import factories as f
 from tests.web.workspace_world import login, post, text, token
 from voucher.db.engine import unit_of_work
 from voucher.db.models import ApiKey, AuditEvent, Label, Organisation, RoleGrant, User
-from voucher.services.access import people as accounts
+from voucher.services.access import api_keys
 
 
 def audited(app, action: str) -> list[AuditEvent]:
@@ -168,13 +168,13 @@ def test_an_api_key_is_shown_once_and_can_be_revoked(app, client, world):
     listing = text(client.get("/admin/cles"))
     assert secret not in listing and secret.split(".")[0] in listing
     with unit_of_work(app.extensions["voucher.engine"]) as s:
-        assert accounts.find_api_key(s, secret) is not None
+        assert api_keys.find_api_key(s, secret) is not None
         key_id = s.scalar(select(ApiKey.id))
     assert (
         post(client, f"/admin/cles/{key_id}/revoquer", form_page="/admin/cles").status_code == 303
     )
     with unit_of_work(app.extensions["voucher.engine"]) as s:
-        assert accounts.find_api_key(s, secret) is None
+        assert api_keys.find_api_key(s, secret) is None
     assert audited(app, "api_key.revoke")[0].actor_user_id == world.user_ids["admin"]
 
 

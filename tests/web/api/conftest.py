@@ -22,7 +22,7 @@ from voucher.db.models import (
     RefusedScan,
     Voucher,
 )
-from voucher.services.access import api_keys, people
+from voucher.services.access import api_keys
 from voucher.services.finance import ledger_audit
 from voucher.services.issuance import batches
 from voucher.services.organisations import organisations
@@ -104,7 +104,7 @@ def build(app: Flask, *, books: int = 3, **programme: object) -> ApiWorld:
                 s, f.ACTOR, organisation_id=org, role=role, name=f"clé {name}"
             )
             world.keys[name], world.key_ids[name] = new.secret, new.key.id
-        people.revoke_api_key(s, f.ACTOR, world.key_ids["revoked"])
+        api_keys.revoke_api_key(s, f.ACTOR, world.key_ids["revoked"])
     return world
 
 

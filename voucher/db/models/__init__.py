@@ -4,7 +4,7 @@ from voucher.db.models.activity import AuditEvent, Hold, Redemption, RefusedScan
 from voucher.db.models.api import IdempotencyRecord
 from voucher.db.models.auth import ApiKey, RoleGrant, User
 from voucher.db.models.base import Base
-from voucher.db.models.finance import (  # month close and payments (#7)
+from voucher.db.models.finance import (  # month close and payments
     BankImport,
     CreditNote,
     DocumentSequence,
@@ -17,10 +17,10 @@ from voucher.db.models.finance import (  # month close and payments (#7)
     StatementProgramme,
 )
 from voucher.db.models.fraud import FraudFlag, StructureDayVolume
-from voucher.db.models.impact import ResearchGrant  # research extracts (#8)
+from voucher.db.models.impact import ResearchGrant  # research extracts
 from voucher.db.models.issuance import Batch, Beneficiary, Book, FundsReceived, Voucher
 from voucher.db.models.ledger import Account, JournalEntry, JournalSeal, Posting
-from voucher.db.models.printing import (  # carnets (#3)
+from voucher.db.models.printing import (  # carnets
     BookReplacement,
     PrintFile,
     VoucherReplacement,

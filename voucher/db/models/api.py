@@ -1,4 +1,4 @@
-"""Idempotency records of the JSON API (issue #5).
+"""Idempotency records of the JSON API.
 
 One row per (organisation, scope, key): the first answer given to a write named by that
 key (its HTTP status and exact JSON body), with the fingerprint of the request it answered.

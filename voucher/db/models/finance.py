@@ -1,4 +1,4 @@
-"""Month close, statements, payment runs, bank imports and credit notes (issue #7).
+"""Month close, statements, payment runs, bank imports and credit notes.
 
 Constraints repeat the finance rules: a statement number is unique and its (year, seq)
 pair too (the gap-free sequence lives in ``document_sequence``, locked while numbering);

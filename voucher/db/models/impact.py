@@ -1,4 +1,4 @@
-"""Permissions for row-level research extracts (impact, #8).
+"""Permissions for row-level research extracts (impact).
 
 An extract of pseudonymous rows is never available by role alone: an evaluator also needs
 a grant naming the user, the programme (or every programme), an end date and the legal or

@@ -1,4 +1,4 @@
-"""Print files and replaced books (issue #3).
+"""Print files and replaced books.
 
 ``print_file`` lists every file produced for a batch: proofs (one is approved), the
 production file, the print of each replacement book, the printer's CSV; each with its

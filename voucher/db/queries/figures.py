@@ -8,6 +8,9 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from voucher.db.models import Book, Organisation, Programme, Redemption, Voucher
+from voucher.domain.states import OUTSTANDING, VoucherState
+
+PAID_OR_OWED = (VoucherState.REDEEMED, VoucherState.REIMBURSED)
 
 
 @dataclass(frozen=True)
@@ -61,8 +64,8 @@ def programme_figures(session: Session) -> list[ProgrammeFigures]:
                 books=books,
                 books_handed_out=handed,
                 vouchers=sum(states.values()),
-                vouchers_active=states.get("active", 0) + states.get("distributed", 0),
-                vouchers_redeemed=states.get("redeemed", 0) + states.get("reimbursed", 0),
+                vouchers_active=sum(states.get(s, 0) for s in OUTSTANDING),
+                vouchers_redeemed=sum(states.get(s, 0) for s in PAID_OR_OWED),
                 redeemed_cents=int(redeemed_cents or 0),
                 structures_active=int(structures or 0),
             )

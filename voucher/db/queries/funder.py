@@ -24,6 +24,7 @@ from voucher.db.models import (
     Voucher,
 )
 from voucher.domain.calendar import paris_date
+from voucher.domain.states import BOOK_REPORT_REASONS, BatchStatus, BookStatus, VoucherState
 
 LIVE = ("accepted", "held")
 
@@ -183,7 +184,7 @@ def followup(session: Session, programme: Programme) -> FollowUp:
         ).all()
     )
     out.books_issued = sum(books.values())
-    out.books_lost = books.get("lost", 0) + books.get("stolen", 0)
+    out.books_lost = sum(books.get(reason, 0) for reason in BOOK_REPORT_REASONS)
     out.books_handed_out = _count(
         session,
         select(func.count())
@@ -193,12 +194,14 @@ def followup(session: Session, programme: Programme) -> FollowUp:
     active_books = (
         select(Book.id)
         .join(Batch, Batch.id == Book.batch_id)
-        .where(Book.programme_id == pid, Batch.status == "active")
+        .where(Book.programme_id == pid, Batch.status == BatchStatus.ACTIVE)
     )
     out.books_activated = _count(session, select(func.count()).select_from(active_books.subquery()))
     out.books_with_prescribers = _count(
         session,
-        select(func.count()).select_from(active_books.where(Book.status == "in_stock").subquery()),
+        select(func.count()).select_from(
+            active_books.where(Book.status == BookStatus.IN_STOCK).subquery()
+        ),
     )
     per_book = dict(
         session.execute(
@@ -220,7 +223,7 @@ def followup(session: Session, programme: Programme) -> FollowUp:
     out.vouchers_redeemed = sum(per_book.values())
     out.committed_cents = out.books_activated * programme.vouchers_per_book * face
     out.redeemed_cents = out.vouchers_redeemed * face
-    out.paid_cents = states.get("reimbursed", 0) * face
+    out.paid_cents = states.get(VoucherState.REIMBURSED, 0) * face
     _monthly(session, programme, out)
     return out
 

@@ -11,6 +11,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from voucher.db.models import Batch, Beneficiary, Book, Programme, Redemption
+from voucher.domain.states import BatchStatus, BookStatus
 
 LIVE = ("accepted", "held")
 
@@ -50,7 +51,11 @@ def stock(session: Session, org_id: int) -> tuple[int, list[int]]:
     base = (
         select(Book.serial)
         .join(Batch, Batch.id == Book.batch_id)
-        .where(Book.holder_id == org_id, Book.status == "in_stock", Batch.status == "active")
+        .where(
+            Book.holder_id == org_id,
+            Book.status == BookStatus.IN_STOCK,
+            Batch.status == BatchStatus.ACTIVE,
+        )
     )
     count = int(session.scalar(select(func.count()).select_from(base.subquery())) or 0)
     first = [int(s) for s in session.scalars(base.order_by(Book.serial).limit(10))]

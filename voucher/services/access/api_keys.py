@@ -1,10 +1,12 @@
-"""Machines acting through the API: finding the key behind a bearer token, recording its
-last use, listing keys.
+"""Machines acting through the API: creating and revoking keys, finding the key behind a
+bearer token, recording its last use, listing keys.
 
 Rules kept:
 
+* a key carries 256 random bits and is stored hashed: only its public prefix is kept in
+  clear, and its secret is shown once, at creation;
 * a key is found by its public prefix and checked against its SHA-256 hash in constant
-  time (:func:`voucher.services.access.people.find_api_key`); a revoked key finds nothing;
+  time (:func:`find_api_key`); a revoked key finds nothing;
 * its last use is recorded at most once a minute (``TOUCH_EVERY``), with a conditional
   ``UPDATE`` so that concurrent requests never fight over the row; the caller commits it on
   its own, even when the request is refused or only reads;
@@ -13,6 +15,8 @@ Rules kept:
 
 from __future__ import annotations
 
+import hashlib
+import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import cast
@@ -21,14 +25,82 @@ from sqlalchemy import CursorResult, or_, select, update
 from sqlalchemy.orm import Session
 
 from voucher.db.models import ApiKey, Organisation
+from voucher.db.models.auth import ROLES
 from voucher.domain.calendar import utcnow
 from voucher.domain.errors import DomainError
-from voucher.services.access.people import NewKey, create_api_key, find_api_key
+from voucher.services import audit
 from voucher.services.context import Actor
 
 TOUCH_EVERY = timedelta(minutes=1)
 #: roles that only make sense for one kind of organisation
 ROLE_NEEDS = {"reception": "is_structure", "prescriber": "is_prescriber", "funder": "is_funder"}
+
+
+@dataclass(frozen=True)
+class NewKey:
+    key: ApiKey
+    secret: str  # shown once, never stored
+
+
+def _digest(secret: str) -> str:
+    # API keys carry 256 random bits: a fast keyed-free hash is enough (no dictionary to attack)
+    return hashlib.sha256(secret.encode()).hexdigest()
+
+
+def create_api_key(
+    session: Session, actor: Actor, *, organisation_id: int, role: str, name: str
+) -> NewKey:
+    if role not in ROLES:
+        raise DomainError("invalid_value", field="role")
+    prefix = "vk_" + secrets.token_hex(6)
+    secret = f"{prefix}.{secrets.token_urlsafe(32)}"
+    key = ApiKey(
+        organisation_id=organisation_id,
+        role=role,
+        name=name,
+        prefix=prefix,
+        key_hash=_digest(secret),
+        created_at=utcnow(),
+        created_by=actor.user_id,
+    )
+    session.add(key)
+    session.flush()
+    audit.record(
+        session,
+        actor,
+        "api_key.create",
+        ("api_key", key.id),
+        organisation_id=organisation_id,
+        role=role,
+        name=name,
+    )
+    return NewKey(key, secret)
+
+
+def find_api_key(session: Session, secret: str) -> ApiKey | None:
+    prefix = secret.split(".", 1)[0]
+    key = session.scalars(select(ApiKey).where(ApiKey.prefix == prefix)).first()
+    if key is None or key.revoked_at is not None:
+        return None
+    if not secrets.compare_digest(key.key_hash, _digest(secret)):
+        return None
+    return key
+
+
+def revoke_api_key(session: Session, actor: Actor, key_id: int) -> ApiKey:
+    key = session.get(ApiKey, key_id)
+    if key is None:
+        raise DomainError("not_found", object="api_key")
+    if key.revoked_at is None:
+        key.revoked_at = utcnow()
+        audit.record(
+            session,
+            actor,
+            "api_key.revoke",
+            ("api_key", key.id),
+            organisation_id=key.organisation_id,
+        )
+    return key
 
 
 @dataclass(frozen=True)

@@ -1,18 +1,21 @@
-"""People and machines who act: users with argon2-hashed passwords and roles scoped to an
-organisation; API keys stored hashed (only a prefix is kept to find them)."""
+"""People who act: users with argon2-hashed passwords and roles scoped to an organisation
+(machines act with API keys: :mod:`voucher.services.access.api_keys`).
+
+Rules kept: an e-mail is unique (compared in lower case); a password has at least
+``MIN_PASSWORD`` characters; a role fits the kind of organisation it acts for when an
+administrator grants it. Nothing is deleted: a deactivated account keeps its history (its
+audit events name it), and nobody deactivates themselves. Every change is audited with the
+acting person.
+"""
 
 from __future__ import annotations
-
-import hashlib
-import secrets
-from dataclasses import dataclass
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from voucher.db.models import ApiKey, RoleGrant, User
+from voucher.db.models import Organisation, RoleGrant, User
 from voucher.db.models.auth import ROLES
 from voucher.domain.calendar import utcnow
 from voucher.domain.errors import DomainError
@@ -83,68 +86,96 @@ def grant(
     return g
 
 
-@dataclass(frozen=True)
-class NewKey:
-    key: ApiKey
-    secret: str  # shown once, never stored
+#: which kind of organisation each role acts for (evaluator and admin: any organisation)
+ROLE_NEEDS = {
+    "funder": ("is_funder",),
+    "prescriber": ("is_prescriber",),
+    "reception": ("is_structure",),
+    "finance": ("is_funder", "is_operator"),
+}
+ROLE_NEEDS_FR = {
+    "funder": "un financeur",
+    "prescriber": "un prescripteur",
+    "reception": "un lieu labellisé",
+    "finance": "un financeur ou l'opérateur",
+}
 
 
-def _digest(secret: str) -> str:
-    # API keys carry 256 random bits: a fast keyed-free hash is enough (no dictionary to attack)
-    return hashlib.sha256(secret.encode()).hexdigest()
+def check_role_fits(session: Session, organisation_id: int, role: str) -> None:
+    """A reception role on a funder (say) could never act: refuse it when it is granted."""
+    org = session.get(Organisation, organisation_id)
+    if org is None:
+        raise DomainError("not_found", object="organisation")
+    needs = ROLE_NEEDS.get(role)
+    if needs and not any(getattr(org, flag) for flag in needs):
+        raise DomainError(
+            "invalid_value",
+            f"Ce rôle demande une organisation qui est {ROLE_NEEDS_FR[role]}.",
+            field="role",
+        )
 
 
-def create_api_key(
-    session: Session, actor: Actor, *, organisation_id: int, role: str, name: str
-) -> NewKey:
-    if role not in ROLES:
-        raise DomainError("invalid_value", field="role")
-    prefix = "vk_" + secrets.token_hex(6)
-    secret = f"{prefix}.{secrets.token_urlsafe(32)}"
-    key = ApiKey(
-        organisation_id=organisation_id,
-        role=role,
-        name=name,
-        prefix=prefix,
-        key_hash=_digest(secret),
-        created_at=utcnow(),
-        created_by=actor.user_id,
+def _user(session: Session, user_id: int) -> User:
+    user = session.get(User, user_id)
+    if user is None:
+        raise DomainError("not_found", object="user")
+    return user
+
+
+def set_active(session: Session, actor: Actor, user_id: int, *, active: bool) -> User:
+    user = _user(session, user_id)
+    if not active and actor.user_id == user.id:
+        raise DomainError("cannot_deactivate_self")
+    if user.active != active:
+        user.active = active
+        session.flush()
+        audit.record(
+            session, actor, "user.activate" if active else "user.deactivate", ("user", user.id)
+        )
+    return user
+
+
+def add_grant(
+    session: Session, actor: Actor, user_id: int, organisation_id: int, role: str
+) -> RoleGrant:
+    _user(session, user_id)
+    exists = session.scalar(
+        select(RoleGrant.id).where(
+            RoleGrant.user_id == user_id,
+            RoleGrant.organisation_id == organisation_id,
+            RoleGrant.role == role,
+        )
     )
-    session.add(key)
-    session.flush()
+    if exists:
+        raise DomainError("duplicate", field="role")
+    check_role_fits(session, organisation_id, role)
+    return grant(session, actor, user_id, organisation_id, role)
+
+
+def revoke_grant(session: Session, actor: Actor, grant_id: int) -> None:
+    found = session.get(RoleGrant, grant_id)
+    if found is None:
+        raise DomainError("not_found", object="grant")
     audit.record(
         session,
         actor,
-        "api_key.create",
-        ("api_key", key.id),
-        organisation_id=organisation_id,
-        role=role,
-        name=name,
+        "user.revoke",
+        ("user", found.user_id),
+        organisation_id=found.organisation_id,
+        role=found.role,
     )
-    return NewKey(key, secret)
+    session.delete(found)
+    session.flush()
 
 
-def find_api_key(session: Session, secret: str) -> ApiKey | None:
-    prefix = secret.split(".", 1)[0]
-    key = session.scalars(select(ApiKey).where(ApiKey.prefix == prefix)).first()
-    if key is None or key.revoked_at is not None:
-        return None
-    if not secrets.compare_digest(key.key_hash, _digest(secret)):
-        return None
-    return key
-
-
-def revoke_api_key(session: Session, actor: Actor, key_id: int) -> ApiKey:
-    key = session.get(ApiKey, key_id)
-    if key is None:
-        raise DomainError("not_found", object="api_key")
-    if key.revoked_at is None:
-        key.revoked_at = utcnow()
-        audit.record(
-            session,
-            actor,
-            "api_key.revoke",
-            ("api_key", key.id),
-            organisation_id=key.organisation_id,
+def reset_password(session: Session, actor: Actor, user_id: int, password: str) -> None:
+    user = _user(session, user_id)
+    if len(password) < MIN_PASSWORD:
+        raise DomainError(
+            "invalid_value",
+            field="password",
+            message=f"Le mot de passe doit compter au moins {MIN_PASSWORD} caractères.",
         )
-    return key
+    user.password_hash = hash_password(password)
+    session.flush()
+    audit.record(session, actor, "user.password_reset", ("user", user.id))

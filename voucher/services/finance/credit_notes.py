@@ -29,11 +29,12 @@ from voucher.domain import finance, ledger
 from voucher.domain.calendar import PARIS, last_valid_day, paris_date, utcnow
 from voucher.domain.errors import DomainError
 from voucher.domain.money import split_by_shares
+from voucher.domain.states import ENDED, OUTSTANDING, BatchStatus, ProgrammeStatus
 from voucher.services import audit
 from voucher.services.context import Actor
 from voucher.services.finance import journal
 from voucher.services.finance.numbering import finance_scope, lock, take_numbers
-from voucher.services.organisations import organisations
+from voucher.services.programmes import programmes
 from voucher.services.redemption.review_scope import Scope
 
 ALERT_FR = {
@@ -61,7 +62,7 @@ class Alert:
 def _unused(session: Session, programme_id: int) -> tuple[int, int]:
     n, v = session.execute(
         select(func.count(), func.coalesce(func.sum(Voucher.face_value_cents), 0)).where(
-            Voucher.programme_id == programme_id, Voucher.state.in_(("active", "distributed"))
+            Voucher.programme_id == programme_id, Voucher.state.in_(OUTSTANDING)
         )
     ).one()
     return int(n), int(v)
@@ -76,7 +77,7 @@ def alerts(
         select(Programme).where(scope.where(Programme.id)).order_by(Programme.valid_until)
     ):
         grace_end = last_valid_day(p.valid_until, p.grace_days)
-        if p.status == "expired":
+        if p.status == ProgrammeStatus.EXPIRED:
             owed = -journal.balance(session, ledger.breakage(p.id))
             if owed > 0:
                 out.append(Alert(p.id, p.name, p.valid_until, grace_end, "to_credit", 0, owed))
@@ -101,13 +102,13 @@ def issue(
     programme = session.get(Programme, programme_id)
     if programme is None or not scope.allows(programme_id):
         raise DomainError("not_found", object="programme")
-    if programme.status != "expired":
+    if programme.status != ProgrammeStatus.EXPIRED:
         raise DomainError("programme_not_expired")
     lock(session, "credit_note")
     owed = -journal.balance(session, ledger.breakage(programme_id))
     if owed <= 0:
         return []
-    shares = organisations.programme_funders(session, programme_id)
+    shares = programmes.programme_funders(session, programme_id)
     parts = split_by_shares(owed, [(str(f), bp) for f, bp in shares])
     since = session.scalar(
         select(func.max(CreditNote.created_at)).where(CreditNote.programme_id == programme_id)
@@ -176,8 +177,8 @@ def books(session: Session, note: CreditNote) -> list[tuple[int, int, int]]:
         .join(Batch, Batch.id == Book.batch_id)
         .where(
             Voucher.programme_id == note.programme_id,
-            Voucher.state.in_(("expired", "cancelled")),
-            Batch.status == "active",
+            Voucher.state.in_(ENDED),
+            Batch.status == BatchStatus.ACTIVE,
             Voucher.updated_at <= note.created_at,
         )
         .group_by(Book.serial)

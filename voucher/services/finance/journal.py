@@ -17,10 +17,9 @@ from datetime import datetime
 from typing import cast
 
 from sqlalchemy import Table, bindparam, func, insert, select, update
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
+from voucher.db import dialect
 from voucher.db.models import Account, JournalEntry, Posting
 from voucher.domain import ledger
 from voucher.domain.calendar import utcnow
@@ -41,10 +40,11 @@ _NEW_POSTING = insert(POSTINGS)
 
 
 def _create_accounts(session: Session, codes: Sequence[str]) -> None:
-    dialect_insert = pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
     rows = [{"code": c, "kind": ledger.kind_of(c), "balance": 0} for c in sorted(set(codes))]
     session.connection().execute(
-        dialect_insert(ACCOUNTS).values(rows).on_conflict_do_nothing(index_elements=["code"])
+        dialect.insert(ACCOUNTS, session)
+        .values(rows)
+        .on_conflict_do_nothing(index_elements=["code"])
     )
 
 
@@ -175,16 +175,4 @@ def balance(session: Session, code: str) -> int:
         .execute(select(ACCOUNTS.c.balance).where(ACCOUNTS.c.code == code))
         .scalar()
         or 0
-    )
-
-
-def balances_like(session: Session, prefix: str) -> int:
-    return int(
-        session.connection()
-        .execute(
-            select(func.coalesce(func.sum(ACCOUNTS.c.balance), 0)).where(
-                ACCOUNTS.c.code.like(prefix + "%")
-            )
-        )
-        .scalar_one()
     )

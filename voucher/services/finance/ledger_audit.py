@@ -19,12 +19,15 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import func, insert, select, text
+from sqlalchemy import func, insert, select
 from sqlalchemy.orm import Session
 
+from voucher.db import dialect
 from voucher.db.models import Account, Book, JournalEntry, JournalSeal, Posting, Redemption, Voucher
 from voucher.domain import ledger
 from voucher.domain.calendar import utcnow
+from voucher.domain.states import SCANNED, UNUSED
+from voucher.domain.states import VoucherState as S
 
 
 @dataclass(frozen=True)
@@ -137,20 +140,20 @@ def check_states(session: Session, report: Report, balances: dict[str, int]) -> 
             Voucher.programme_id, Book.holder_id, Voucher.state, func.sum(Voucher.face_value_cents)
         )
         .join(Book, Book.id == Voucher.book_id)
-        .where(Voucher.state.in_(("issued", "active", "distributed", "held")))
+        .where(Voucher.state.in_(UNUSED | {S.HELD}))
         .group_by(Voucher.programme_id, Book.holder_id, Voucher.state)
     )
     for pid, holder, state, value in rows:
-        if state == "issued":
+        if state == S.ISSUED:
             expected[ledger.issued(pid, holder)] += int(value)
-        elif state == "held":
+        elif state == S.HELD:
             expected[ledger.suspense(pid)] -= int(value)
         else:
             expected[ledger.outstanding(pid, holder)] -= int(value)
     unpaid = session.execute(
         select(Redemption.structure_id, func.sum(Redemption.face_value_cents))
         .join(Voucher, Voucher.id == Redemption.voucher_id)
-        .where(Redemption.status == "accepted", Voucher.state == "redeemed")
+        .where(Redemption.status == "accepted", Voucher.state == S.REDEEMED)
         .group_by(Redemption.structure_id)
     )
     owed: dict[int, int] = {int(s): -int(v) for s, v in unpaid}
@@ -191,7 +194,7 @@ def check_redemptions(session: Session, report: Report) -> None:
     orphans = session.execute(
         select(Voucher.id, Voucher.state)
         .outerjoin(live, live.c.voucher_id == Voucher.id)
-        .where(Voucher.state.in_(("redeemed", "held", "reimbursed")), live.c.voucher_id.is_(None))
+        .where(Voucher.state.in_(SCANNED | {S.REIMBURSED}), live.c.voucher_id.is_(None))
         .limit(20)
     )
     for vid, state in orphans:
@@ -229,8 +232,7 @@ def verify(session: Session) -> Report:
 
 def seal(session: Session) -> JournalSeal | None:
     """Seal every entry not sealed yet into one block chained to the previous one."""
-    if session.get_bind().dialect.name == "postgresql":
-        session.execute(text("LOCK TABLE journal_entry IN SHARE MODE"))
+    dialect.lock_table_for_reading(session, "journal_entry")
     last = session.scalars(select(JournalSeal).order_by(JournalSeal.id.desc()).limit(1)).first()
     after = last.last_entry_id if last else 0
     rows = session.execute(

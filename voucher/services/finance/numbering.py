@@ -17,9 +17,9 @@ from __future__ import annotations
 from typing import Any
 
 from sqlalchemy import exists, insert, not_, select, update
-from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.orm import Session
 
+from voucher.db import dialect
 from voucher.db.models import DocumentSequence, FinanceLock, Statement, StatementProgramme
 from voucher.services.context import Actor
 from voucher.services.redemption.review_scope import Scope, scope_for
@@ -27,14 +27,8 @@ from voucher.services.redemption.review_scope import Scope, scope_for
 EVERYTHING = Scope(everything=True)
 
 
-def is_postgres(session: Session) -> bool:
-    return session.get_bind().dialect.name == "postgresql"
-
-
 def lock(session: Session, name: str) -> None:
-    stmt = select(FinanceLock.name).where(FinanceLock.name == name)
-    if is_postgres(session):
-        stmt = stmt.with_for_update()
+    stmt = dialect.for_update(select(FinanceLock.name).where(FinanceLock.name == name), session)
     if session.execute(stmt).first() is None:  # a database older than this code
         session.execute(insert(FinanceLock).values(name=name))
 
@@ -44,20 +38,14 @@ def take_numbers(session: Session, kind: str, year: int, n: int) -> list[int]:
     if n <= 0:
         return []
     key = (DocumentSequence.kind == kind) & (DocumentSequence.year == year)
-    if is_postgres(session):
-        session.execute(
-            pg_insert(DocumentSequence)
-            .values(kind=kind, year=year, last_number=0)
-            .on_conflict_do_nothing()
-        )
-        last = session.execute(
-            select(DocumentSequence.last_number).where(key).with_for_update()
-        ).scalar_one()
-    else:
-        found = session.execute(select(DocumentSequence.last_number).where(key)).scalar()
-        if found is None:
-            session.execute(insert(DocumentSequence).values(kind=kind, year=year, last_number=0))
-        last = int(found or 0)
+    session.execute(
+        dialect.insert(DocumentSequence, session)
+        .values(kind=kind, year=year, last_number=0)
+        .on_conflict_do_nothing()
+    )
+    last = session.execute(
+        dialect.for_update(select(DocumentSequence.last_number).where(key), session)
+    ).scalar_one()
     session.execute(update(DocumentSequence).where(key).values(last_number=last + n))
     return list(range(last + 1, last + n + 1))
 

@@ -45,10 +45,6 @@ class MonthStatus:
     def redeemed_cents(self) -> int:
         return sum(self.cents.values()) - self.cents["held"]
 
-    @property
-    def redeemed_vouchers(self) -> int:
-        return sum(self.vouchers.values()) - self.vouchers["held"]
-
 
 def month_status(session: Session, scope: Scope, period: finance.Period) -> MonthStatus:
     start, end = period.bounds()

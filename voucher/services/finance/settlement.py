@@ -26,6 +26,7 @@ from typing import Any, cast
 from sqlalchemy import CursorResult, select, update
 from sqlalchemy.orm import Session
 
+from voucher.db import dialect
 from voucher.db.models import (
     BankImport,
     PaymentRun,
@@ -35,13 +36,14 @@ from voucher.db.models import (
     Voucher,
 )
 from voucher.documents import camt
-from voucher.domain import finance, ledger
+from voucher.domain import finance, ledger, states
 from voucher.domain.calendar import utcnow
 from voucher.domain.errors import DomainError
+from voucher.domain.states import VoucherState as S
 from voucher.services import audit
 from voucher.services.context import Actor
 from voucher.services.finance import journal
-from voucher.services.finance.numbering import finance_scope, is_postgres, lock, statement_in_scope
+from voucher.services.finance.numbering import finance_scope, lock, statement_in_scope
 from voucher.services.redemption.review_scope import Scope
 
 SETTLING = ("paid", "rejected", "returned")
@@ -232,9 +234,7 @@ def confirm(
 
 def _locked(session: Session, model: Any, object_id: int) -> Any:
     stmt = select(model).where(model.id == object_id).execution_options(populate_existing=True)
-    if is_postgres(session):
-        stmt = stmt.with_for_update()
-    return session.scalars(stmt).first()
+    return session.scalars(dialect.for_update(stmt, session)).first()
 
 
 def _vouchers(session: Session, statement: Statement, before: str, after: str) -> None:
@@ -245,7 +245,7 @@ def _vouchers(session: Session, statement: Statement, before: str, after: str) -
         CursorResult[Any],
         session.execute(
             update(Voucher)
-            .where(Voucher.id.in_(ids), Voucher.state == before)
+            .where(Voucher.id.in_(ids), Voucher.state.in_(states.check_move([before], after)))
             .values(state=after, updated_at=utcnow())
             .execution_options(synchronize_session=False)
         ),
@@ -281,11 +281,11 @@ def _settle(
     )
     now = utcnow()
     if outcome == "paid":
-        _vouchers(session, statement, "redeemed", "reimbursed")
+        _vouchers(session, statement, S.REDEEMED, S.REIMBURSED)
         statement.status, statement.paid_at = "paid", now
     else:
         if outcome == "returned":
-            _vouchers(session, statement, "reimbursed", "redeemed")
+            _vouchers(session, statement, S.REIMBURSED, S.REDEEMED)
         statement.status, statement.paid_at = "rejected", None
     transfer.status, transfer.settled_at, transfer.settled_by = outcome, now, actor.user_id
     transfer.settle_entry_id, transfer.bank_import_id = entry, import_id

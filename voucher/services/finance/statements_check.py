@@ -27,6 +27,7 @@ from voucher.db.models import (
     Voucher,
 )
 from voucher.domain import ledger
+from voucher.domain.states import VoucherState
 from voucher.services.finance import journal
 from voucher.services.finance.ledger_audit import Report
 
@@ -107,7 +108,7 @@ def _transfers(session: Session, report: Report, statements: dict[int, Statement
                 select(func.count())
                 .select_from(Redemption)
                 .join(Voucher, Voucher.id == Redemption.voucher_id)
-                .where(Redemption.statement_id == st.id, Voucher.state != "reimbursed")
+                .where(Redemption.statement_id == st.id, Voucher.state != VoucherState.REIMBURSED)
             )
             if unpaid:
                 report.add(

@@ -8,10 +8,8 @@ Rules kept:
   table is then a ``UNION ALL`` of ``GROUP BY`` over those facts, one branch per grouping
   (row x zone, row, zone, everything), so distinct counts in the margins are true distinct
   counts, not sums.
-- Days and months are Europe/Paris calendar days and months. PostgreSQL converts with its
-  time-zone database; SQLite has none, so the UTC offset (+1 h, or +2 h in summer time) is
-  a ``CASE`` over the summer-time periods of the years concerned, computed with
-  :mod:`zoneinfo` (``tests`` compare it with ``zoneinfo`` hour by hour).
+- Days and months are Europe/Paris calendar days and months, in SQL that
+  :class:`voucher.db.dialect.ParisTime` writes for each database.
 - Autonomy "first" and "last" per book come from one aggregate: ``min``/``max`` of
   (epoch seconds x 4 + rank), so the rank of the earliest and latest noted session falls
   out of the remainder without a window function or a second pass.
@@ -20,29 +18,22 @@ Rules kept:
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import UTC, datetime, timedelta
-from functools import lru_cache
 from typing import Any
 
 from sqlalchemy import (
-    BigInteger,
-    Date,
-    Integer,
     String,
     and_,
-    bindparam,
     case,
     cast,
     distinct,
     func,
     literal,
-    literal_column,
     select,
     union_all,
 )
 from sqlalchemy.orm import Session
-from sqlalchemy.sql.elements import ColumnElement
 
+from voucher.db.dialect import ParisTime
 from voucher.db.models import (
     Batch,
     Beneficiary,
@@ -54,86 +45,10 @@ from voucher.db.models import (
     Redemption,
     Voucher,
 )
-from voucher.db.types import UTCDateTime
 from voucher.domain import impact as dom
-from voucher.domain.calendar import PARIS
+from voucher.domain.states import ENDED
 from voucher.domain.suppression import TOTAL
 from voucher.domain.vocab import AUTONOMY_RANK
-
-# --- Paris time in SQL -----------------------------------------------------------------
-
-
-def _offset(moment: datetime) -> timedelta:
-    return moment.astimezone(PARIS).utcoffset() or timedelta(0)
-
-
-def _change_after(start: datetime) -> datetime:
-    """The first UTC hour within the day after ``start`` whose Paris offset differs."""
-    hour, before = start, _offset(start)
-    while _offset(hour) == before:
-        hour += timedelta(hours=1)
-    return hour
-
-
-@lru_cache(maxsize=32)
-def summer_periods(years: range) -> list[tuple[datetime, datetime]]:
-    """[start, end) in UTC of each period where Paris is at UTC+2 (day steps, then hours
-    around each change, so a century costs a few thousand conversions)."""
-    periods, start = [], None
-    for year in years:
-        day = datetime(year, 1, 1, tzinfo=UTC)
-        while day.year == year:
-            nxt = day + timedelta(days=1)
-            if _offset(nxt) != _offset(day):
-                change = _change_after(day)
-                if _offset(change) == timedelta(hours=2):
-                    start = change
-                elif start is not None:
-                    periods.append((start, change))
-                    start = None
-            day = nxt
-    return periods
-
-
-class ParisTime:
-    """SQL expressions for Paris calendar days and months, per dialect."""
-
-    def __init__(self, dialect: str, years: range) -> None:
-        self.postgres = dialect == "postgresql"
-        self.periods = [] if self.postgres else summer_periods(years)
-
-    def local(self, col: Any) -> ColumnElement[Any]:
-        if self.postgres:
-            return func.timezone("Europe/Paris", func.timezone("UTC", col))
-        whens = [
-            (
-                and_(
-                    col >= bindparam(None, s, UTCDateTime()),
-                    col < bindparam(None, e, UTCDateTime()),
-                ),
-                literal("+2 hours"),
-            )
-            for s, e in self.periods
-        ]
-        shift = case(*whens, else_=literal("+1 hours")) if whens else literal("+1 hours")
-        return func.datetime(col, shift)
-
-    def day_number(self, col: Any) -> ColumnElement[Any]:
-        """Days since 1970-01-01 of the Paris calendar day."""
-        if self.postgres:
-            return cast(cast(self.local(col), Date) - literal_column("DATE '1970-01-01'"), Integer)
-        return cast(func.julianday(func.date(self.local(col))) - 2440587.5, Integer)
-
-    def epoch(self, col: Any) -> ColumnElement[Any]:
-        if self.postgres:
-            return cast(func.extract("epoch", col), BigInteger)
-        return cast(func.strftime("%s", col), BigInteger)
-
-    def month(self, col: Any) -> ColumnElement[Any]:
-        if self.postgres:
-            return func.to_char(self.local(col), "YYYY-MM")
-        return func.strftime("%Y-%m", self.local(col))
-
 
 # --- per-book facts --------------------------------------------------------------------
 
@@ -173,7 +88,7 @@ def book_facts(t: ParisTime, programmes: Sequence[int] | None) -> Any:
     )
     lost = (
         select(V.book_id, func.sum(V.face_value_cents).label("lost"))
-        .where(V.state.in_(("expired", "cancelled")), _in_scope(V.programme_id, programmes))
+        .where(V.state.in_(ENDED), _in_scope(V.programme_id, programmes))
         .group_by(V.book_id)
         .subquery("lost")
     )

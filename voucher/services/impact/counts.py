@@ -21,6 +21,7 @@ from typing import Any
 from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 
+from voucher.db import dialect
 from voucher.db.models import (
     Book,
     Organisation,
@@ -132,8 +133,6 @@ class RawFigures:
 
 def years_for(session: Session, programme_ids: list[int] | None) -> range:
     """Calendar years holding a hand-out or a scan (SQLite needs them for Paris time)."""
-    if session.get_bind().dialect.name == "postgresql":
-        return range(0)
     books = select(func.min(Book.handed_out_at), func.max(Book.handed_out_at))
     scans = select(func.min(Redemption.scanned_at), func.max(Redemption.scanned_at))
     if programme_ids is not None:
@@ -217,7 +216,7 @@ def compute(session: Session, scope: Scope) -> RawFigures:
     programmes = programmes_in(session, scope)
     ids = [i for i, _ in programmes]
     only = None if scope.programmes is None else ids
-    t = aggregates.ParisTime(session.get_bind().dialect.name, years_for(session, only))
+    t = dialect.paris_time(session, lambda: years_for(session, only))
     tables = {d.table: RawTable(d, [], {}, {}) for d in dom.DIMENSIONS}
     _fill(tables, dom.BOOKS, aggregates.book_rows(session, t, only))
     _fill(tables, dom.BOOKS, aggregates.book_structures(session, t, only), "lieux_actifs")

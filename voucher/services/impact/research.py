@@ -29,13 +29,13 @@ from typing import Any
 from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 
+from voucher.db import dialect
 from voucher.db.models import Beneficiary, Book, Redemption, ResearchGrant, RoleGrant, User
 from voucher.documents.impact.model import Bundle, Column, Sheet
 from voucher.domain.calendar import paris_date, utcnow
 from voucher.domain.errors import DomainError, register
 from voucher.services import audit
 from voucher.services.context import Actor
-from voucher.services.impact import aggregates
 from voucher.services.impact.counts import Scope, years_for
 
 register(
@@ -162,7 +162,7 @@ def _rows(
     session: Session, programme_id: int | None, key: bytes, counter: Extract
 ) -> Iterator[list[Any]]:
     only = [programme_id] if programme_id is not None else None
-    t = aggregates.ParisTime(session.get_bind().dialect.name, years_for(session, only))
+    t = dialect.paris_time(session, lambda: years_for(session, only))
     R, B, BEN = Redemption, Book, Beneficiary
     query = (
         select(

@@ -8,12 +8,15 @@ from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from voucher.db.models import Batch, Beneficiary, Book, Voucher
-from voucher.domain import identity, vocab
+from voucher.domain import identity, states, vocab
 from voucher.domain.calendar import utcnow
 from voucher.domain.errors import DomainError
+from voucher.domain.states import BatchStatus
+from voucher.domain.states import BookStatus as B
+from voucher.domain.states import VoucherState as S
 from voucher.services import audit
 from voucher.services.context import Actor
-from voucher.services.issuance.batches import get_book
+from voucher.services.issuance.books import get_book
 
 
 @dataclass(frozen=True)
@@ -67,21 +70,25 @@ def hand_out(
     book = get_book(session, serial, lock=True)
     if book.holder_id != prescriber_id:
         raise DomainError("book_not_held")
-    if book.status != "in_stock":
+    if book.status != B.IN_STOCK:
         raise DomainError(
-            "book_already_handed_out" if book.status == "handed_out" else "book_unusable"
+            "book_already_handed_out" if book.status == B.HANDED_OUT else "book_unusable"
         )
     batch_status = session.scalar(select(Batch.status).where(Batch.id == book.batch_id))
-    if batch_status != "active":
+    if batch_status != BatchStatus.ACTIVE:
         raise DomainError("not_active")
     person = find_or_create_beneficiary(session, prescriber_id, profile, key)
     now = utcnow()
     session.execute(
         update(Voucher)
-        .where(Voucher.book_id == book.id, Voucher.state == "active")
-        .values(state="distributed", updated_at=now)
+        .where(
+            Voucher.book_id == book.id,
+            Voucher.state.in_(states.check_move([S.ACTIVE], S.DISTRIBUTED)),
+        )
+        .values(state=S.DISTRIBUTED, updated_at=now)
     )
-    book.status, book.beneficiary_id, book.handed_out_at = "handed_out", person.id, now
+    states.check_book_move([book.status], B.HANDED_OUT)
+    book.status, book.beneficiary_id, book.handed_out_at = B.HANDED_OUT, person.id, now
     audit.record(
         session,
         actor,

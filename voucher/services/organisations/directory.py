@@ -1,13 +1,11 @@
 """Partners of a programme, as the funder's desk manages them: organisations imported
-from the national file of *lieux de médiation numérique*, and bank details validated by a
-second person.
+from the national file of *lieux de médiation numérique*.
 
 Rules kept: an import is all or nothing (the file is checked whole by
 :mod:`voucher.domain.lieux` before anything is written); a place whose SIRET is already
 known is skipped and reported, never overwritten; the density class of a place's commune
 is copied from a pilot zone that lists the commune (with the grid's year), else left
-empty. Bank details are validated or rejected by someone other than the person who
-entered them.
+empty.
 """
 
 from __future__ import annotations
@@ -18,8 +16,6 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from voucher.db.models import (
-    BankAccount,
-    BankAccountEvent,
     Organisation,
     PilotZone,
     PilotZoneCommune,
@@ -106,27 +102,3 @@ def import_lieux(
         roles=sorted(roles),
     )
     return report
-
-
-def entered_by(session: Session, bank_account_id: int) -> int | None:
-    return session.scalar(
-        select(BankAccountEvent.actor_user_id)
-        .where(
-            BankAccountEvent.bank_account_id == bank_account_id,
-            BankAccountEvent.status == "pending",
-        )
-        .order_by(BankAccountEvent.id)
-        .limit(1)
-    )
-
-
-def decide_bank_details(
-    session: Session, actor: Actor, bank_account_id: int, *, validate: bool, note: str | None = None
-) -> BankAccount:
-    """Four eyes: the person who entered the details cannot validate or reject them."""
-    author = entered_by(session, bank_account_id)
-    if author is not None and author == actor.user_id:
-        raise DomainError("same_person_bank")
-    return organisations.decide_bank_details(
-        session, actor, bank_account_id, validate=validate, note=note
-    )

@@ -28,20 +28,23 @@ from collections.abc import Iterator
 from sqlalchemy import insert, select, update
 from sqlalchemy.orm import Session
 
+from voucher.db import dialect
 from voucher.db.models import Book, BookReplacement, Programme, Voucher, VoucherReplacement
 from voucher.db.queries import printing as print_queries
 from voucher.documents import print_package
 from voucher.documents.carnet_pdf import BookSheet
-from voucher.domain import codes
+from voucher.domain import codes, states
 from voucher.domain.calendar import utcnow
 from voucher.domain.errors import DomainError
+from voucher.domain.states import BOOK_IN_USE, UNUSED
+from voucher.domain.states import BookStatus as B
+from voucher.domain.states import VoucherState as S
 from voucher.services import audit
 from voucher.services.context import Actor
-from voucher.services.issuance.batches import _next_serial, get_batch, get_book
+from voucher.services.issuance.batches import get_batch
+from voucher.services.issuance.books import get_book, next_serial
 from voucher.services.printing import production
 from voucher.services.printing.access import require_funder_staff
-
-UNUSED = ("issued", "active", "distributed")
 
 
 def _programme(session: Session, actor: Actor, book: Book) -> Programme:
@@ -59,25 +62,25 @@ def replace_book(session: Session, actor: Actor, serial: int, *, reason: str) ->
         raise DomainError("invalid_value", field="reason")
     book = get_book(session, serial, lock=True)
     _programme(session, actor, book)
-    if book.status == "replaced":
+    if book.status == B.REPLACED:
         raise DomainError("book_already_replaced")
-    if book.status not in ("in_stock", "handed_out"):
+    if book.status not in BOOK_IN_USE:
         raise DomainError("book_unusable")
     if get_batch(session, book.batch_id).proof_approved_at is None:
         raise DomainError("proof_not_approved")
-    old = session.execute(
+    unused = (
         select(Voucher.id, Voucher.position, Voucher.state, Voucher.face_value_cents)
         .where(Voucher.book_id == book.id, Voucher.state.in_(UNUSED))
         .order_by(Voucher.position)
-        .with_for_update()
-    ).all()
+    )
+    old = session.execute(dialect.for_update(unused, session)).all()
     if not old:
         raise DomainError("nothing_to_replace")
     now = utcnow()
     new_book = Book(
         batch_id=book.batch_id,
         programme_id=book.programme_id,
-        serial=_next_serial(session, 1),
+        serial=next_serial(session),
         holder_id=book.holder_id,
         beneficiary_id=book.beneficiary_id,
         handed_out_at=book.handed_out_at,
@@ -102,12 +105,16 @@ def replace_book(session: Session, actor: Actor, serial: int, *, reason: str) ->
     )
     cancelled = session.connection().execute(
         update(Voucher)
-        .where(Voucher.id.in_([v.id for v in old]), Voucher.state.in_(UNUSED))
-        .values(state="cancelled", updated_at=now)
+        .where(
+            Voucher.id.in_([v.id for v in old]),
+            Voucher.state.in_(states.check_move(UNUSED, S.CANCELLED)),
+        )
+        .values(state=S.CANCELLED, updated_at=now)
     )
     if cancelled.rowcount != len(old):  # a scan slipped in: let the caller retry
         raise DomainError("invalid_value", field="book")
-    book.status = "replaced"
+    states.check_book_move([book.status], B.REPLACED)
+    book.status = B.REPLACED
     link = BookReplacement(
         old_book_id=book.id,
         new_book_id=new_book.id,

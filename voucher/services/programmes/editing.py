@@ -22,10 +22,12 @@ from voucher.db.models import (
     ProgrammeZone,
 )
 from voucher.domain.errors import DomainError
+from voucher.domain.states import ProgrammeStatus
 from voucher.domain.workspace_rules import check_cancel_window, check_programme_change
 from voucher.services import audit
 from voucher.services.context import Actor
-from voucher.services.organisations import organisations
+from voucher.services.programmes import programmes
+from voucher.services.programmes.programmes import HANDOUT_POLICIES
 from voucher.services.redemption import guessing
 
 
@@ -63,7 +65,7 @@ def _open_programme(session: Session, programme_id: int) -> Programme:
     programme = session.get(Programme, programme_id)
     if programme is None:
         raise DomainError("not_found", object="programme")
-    if programme.status != "open":
+    if programme.status != ProgrammeStatus.OPEN:
         raise DomainError("programme_closed")
     return programme
 
@@ -81,11 +83,7 @@ def _check_values(programme: Programme, changes: ProgrammeChanges) -> None:
         raise DomainError("invalid_dates")
     if changes.cancel_window_minutes is not None:
         check_cancel_window(changes.cancel_window_minutes)
-    if changes.handout_policy is not None and changes.handout_policy not in (
-        "flag",
-        "hold",
-        "refuse",
-    ):
+    if changes.handout_policy is not None and changes.handout_policy not in HANDOUT_POLICIES:
         raise DomainError("invalid_value", field="handout_policy")
 
 
@@ -106,7 +104,7 @@ def update_programme(
     programme = _open_programme(session, programme_id)
     issued = has_batches(session, programme_id)
     _check_values(programme, changes)
-    current_funders = organisations.programme_funders(session, programme_id)
+    current_funders = programmes.programme_funders(session, programme_id)
     touched: dict[str, Any] = {}
     for f in fields(changes):
         new = getattr(changes, f.name)
@@ -188,7 +186,7 @@ def set_acceptance(session: Session, actor: Actor, programme_id: int, wanted: Ac
         if ok != structures:
             raise DomainError("invalid_value", field="structures")
     labels = sorted({n.strip() for n in wanted.label_names if n.strip()})
-    organisations.set_acceptance(session, programme_id, wanted.zone_ids, sorted(structures), labels)
+    programmes.write_acceptance(session, programme_id, wanted.zone_ids, sorted(structures), labels)
     session.flush()
     audit.record(
         session,

@@ -19,7 +19,8 @@ from voucher.db.models import Organisation
 from voucher.db.models.auth import ROLES
 from voucher.db.queries import admin as q
 from voucher.domain.errors import DomainError
-from voucher.services.access import people, people_admin
+from voucher.services.access import api_keys as machine_keys
+from voucher.services.access import people
 from voucher.services.organisations import organisations as reference
 from voucher.web import forms
 from voucher.web.auth import current_actor, current_org_id, role_required
@@ -86,7 +87,7 @@ def create_user() -> Any:
         org_id = forms.need_int("organisation_id")
         _org_in_scope(org_id)
         role = forms.text("role", max_len=20)
-        people_admin.check_role_fits(db(), org_id, role)
+        people.check_role_fits(db(), org_id, role)
         user = people.create_user(
             db(),
             current_actor(),
@@ -134,9 +135,7 @@ def add_grant(user_id: int) -> Any:
     def act() -> None:
         org_id = forms.need_int("organisation_id")
         _org_in_scope(org_id)
-        people_admin.add_grant(
-            db(), current_actor(), user_id, org_id, forms.text("role", max_len=20)
-        )
+        people.add_grant(db(), current_actor(), user_id, org_id, forms.text("role", max_len=20))
 
     return _user_action(user_id, act, "Rôle ajouté.")
 
@@ -150,7 +149,7 @@ def revoke_grant(user_id: int, grant_id: int) -> Any:
     if grant_id not in {g[0] for g in grants}:
         abort(404)
     return _user_action(
-        user_id, lambda: people_admin.revoke_grant(db(), current_actor(), grant_id), "Rôle retiré."
+        user_id, lambda: people.revoke_grant(db(), current_actor(), grant_id), "Rôle retiré."
     )
 
 
@@ -160,7 +159,7 @@ def revoke_grant(user_id: int, grant_id: int) -> Any:
 def deactivate(user_id: int) -> Any:
     return _user_action(
         user_id,
-        lambda: people_admin.set_active(db(), current_actor(), user_id, active=False),
+        lambda: people.set_active(db(), current_actor(), user_id, active=False),
         "Compte désactivé : la personne ne peut plus se connecter.",
     )
 
@@ -171,7 +170,7 @@ def deactivate(user_id: int) -> Any:
 def reactivate(user_id: int) -> Any:
     return _user_action(
         user_id,
-        lambda: people_admin.set_active(db(), current_actor(), user_id, active=True),
+        lambda: people.set_active(db(), current_actor(), user_id, active=True),
         "Compte réactivé.",
     )
 
@@ -182,7 +181,7 @@ def reactivate(user_id: int) -> Any:
 def reset_password(user_id: int) -> Any:
     return _user_action(
         user_id,
-        lambda: people_admin.reset_password(
+        lambda: people.reset_password(
             db(), current_actor(), user_id, forms.text("password", max_len=200)
         ),
         "Mot de passe remplacé.",
@@ -281,7 +280,7 @@ def create_api_key() -> Any:
     try:
         org_id = forms.need_int("organisation_id")
         _org_in_scope(org_id)
-        new = people.create_api_key(
+        new = machine_keys.create_api_key(
             db(),
             current_actor(),
             organisation_id=org_id,
@@ -310,7 +309,7 @@ def revoke_api_key(key_id: int) -> Any:
     keys = {k.id for k, _ in q.api_keys(db(), _scope())}
     if key_id not in keys:
         abort(404)
-    people.revoke_api_key(db(), current_actor(), key_id)
+    machine_keys.revoke_api_key(db(), current_actor(), key_id)
     flash("Clé révoquée : elle ne permet plus aucun accès.", "success")
     return redirect(url_for("admin.api_keys"), code=303)
 

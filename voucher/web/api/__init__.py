@@ -1,4 +1,4 @@
-"""The JSON API, ``/api/v1`` (issue #5): flask-smorest blueprints, one module per resource.
+"""The JSON API, ``/api/v1``: flask-smorest blueprints, one module per resource.
 
 Rules kept:
 

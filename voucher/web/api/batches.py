@@ -6,7 +6,7 @@ only on batches addressed to it; anything else is 404. Issuing accepts an option
 ``Idempotency-Key`` (a lost answer must never issue a second batch). The codes export is a
 CSV streamed row by row (``serial,position,code,state``), for the funder only.
 
-``GET /batches/{id}/print.pdf`` is the production print file (issue #3's printing service:
+``GET /batches/{id}/print.pdf`` is the production print file (the printing service:
 only once the proof is approved; a ZIP of PDFs for large batches). Producing it records the
 file's SHA-256 and an audit event: that record is committed before the first byte is sent
 (the one GET of the API that writes, as the issue's interface asks; the funder's desk uses

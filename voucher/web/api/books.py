@@ -16,7 +16,7 @@ from flask_smorest import Blueprint
 from schemas.api.issuance import BookSchema, HandOutSchema, MoveSchema, ReportSchema
 from voucher.db.models import Book
 from voucher.services.access import api_reads
-from voucher.services.issuance import batches, handout
+from voucher.services.issuance import books, handout
 from voucher.web.api import replies, security
 from voucher.web.db import db, writes
 
@@ -66,7 +66,7 @@ def get_book(serial: int) -> Response:
 @blp.response(200, BookSchema)
 def move(body: dict[str, Any], serial: int) -> Response:
     _visible(serial)
-    batches.move_book(db(), security.actor(), serial, body["to_prescriber_id"])
+    books.move_book(db(), security.actor(), serial, body["to_prescriber_id"])
     return _reread(serial)
 
 
@@ -98,5 +98,5 @@ def hand_out(body: dict[str, Any], serial: int) -> Response:
 @blp.response(200, BookSchema)
 def report(body: dict[str, Any], serial: int) -> Response:
     _visible(serial)
-    batches.report_book(db(), security.actor(), serial, reason=body["reason"])
+    books.report_book(db(), security.actor(), serial, reason=body["reason"])
     return _reread(serial)

@@ -17,7 +17,7 @@ from voucher.db.models import Batch
 from voucher.db.queries import funder as q
 from voucher.domain.calendar import utcnow
 from voucher.domain.errors import DomainError
-from voucher.services.issuance import batches
+from voucher.services.issuance import batches, books, funds
 from voucher.web import forms
 from voucher.web.auth import current_actor, role_required
 from voucher.web.db import db, writes
@@ -160,7 +160,7 @@ def activate(batch_id: int) -> Any:
 def record_funds(programme_id: int) -> Any:
     programme = programme_or_404(programme_id)
     try:
-        batches.record_funds_received(
+        funds.record_funds_received(
             db(),
             current_actor(),
             programme_id=programme_id,
@@ -191,7 +191,7 @@ def report_book(programme_id: int) -> Any:
                 "invalid_value", f"Aucun carnet n° {serial} dans ce dispositif.", field="serial"
             )
         reason = request.form.get("reason", "")
-        batches.report_book(db(), current_actor(), serial, reason=reason)
+        books.report_book(db(), current_actor(), serial, reason=reason)
     except DomainError as exc:
         return programme_page_refused(programme, exc)
     flash(

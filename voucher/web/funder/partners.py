@@ -20,8 +20,9 @@ from voucher.db.queries import funder as fq
 from voucher.db.queries import partners as pq
 from voucher.domain import lieux
 from voucher.domain.errors import DomainError
-from voucher.services.organisations import directory
+from voucher.services.organisations import bank_details, directory
 from voucher.services.organisations import organisations as reference
+from voucher.services.programmes import zones as pilot_zones
 from voucher.web import forms
 from voucher.web.admin.views import ORG_ROLES_FR, address_from_form
 from voucher.web.auth import current_actor, role_required
@@ -83,7 +84,7 @@ def parse_communes(text: str) -> list[tuple[str, str | None, int | None]]:
 @role_required(FUNDER)
 def create_zone() -> Any:
     try:
-        zone = reference.create_zone(
+        zone = pilot_zones.create_zone(
             db(),
             current_actor(),
             name=forms.text("name"),
@@ -186,7 +187,7 @@ def org_or_404(org_id: int) -> Organisation:
 
 def _org_page(org: Organisation, status: int = 200) -> tuple[str, int]:
     bank = pq.bank_history(db(), org.id)
-    authors = {acc.id: directory.entered_by(db(), acc.id) for acc, _ in bank}
+    authors = {acc.id: bank_details.entered_by(db(), acc.id) for acc, _ in bank}
     return render_template(
         "funder/organisation.html",
         org=org,
@@ -241,7 +242,7 @@ def set_bank_details(org_id: int) -> Any:
     def act(org: Organisation) -> None:
         if not org.is_structure:
             raise DomainError("not_a_structure")
-        reference.set_bank_details(
+        bank_details.set_bank_details(
             db(),
             current_actor(),
             org.id,
@@ -264,7 +265,7 @@ def _decide(org_id: int, account_id: int, validate: bool) -> Any:
         abort(404)
     return _org_action(
         org_id,
-        lambda org: directory.decide_bank_details(
+        lambda _org: bank_details.decide_bank_details(
             db(), current_actor(), account_id, validate=validate, note=forms.optional("note", 500)
         ),
         "Coordonnées bancaires validées." if validate else "Coordonnées bancaires rejetées.",

@@ -1,5 +1,5 @@
-"""The one place the funder's desk calls the printing service (:mod:`voucher.services.printing.production`,
-issue #3): proof PDF, proof approval, production file and the printer's CSV.
+"""The one place the funder's desk calls the printing service
+(:mod:`voucher.services.printing.production`): proof PDF, proof approval, production file and the printer's CSV.
 
 The service checks access and approval when the job is made (a refusal is a French page,
 not a broken download), then produces the file as a stream of chunks and records it (with

@@ -24,8 +24,7 @@ from voucher.domain import fraud
 from voucher.domain.errors import DomainError
 from voucher.domain.ledger import funder_funds
 from voucher.services.finance import journal
-from voucher.services.organisations import organisations
-from voucher.services.programmes import editing
+from voucher.services.programmes import editing, programmes
 from voucher.web import forms
 from voucher.web.auth import current_actor, current_org_id, role_required
 from voucher.web.db import db, writes
@@ -98,7 +97,7 @@ def new_programme() -> Any:
     if request.method == "GET":
         return render_template("funder/programme_form.html", **_form_context())
     try:
-        spec = organisations.ProgrammeSpec(
+        spec = programmes.ProgrammeSpec(
             name=forms.text("name"),
             face_value_cents=forms.euros("face_value"),
             vouchers_per_book=forms.need_int("vouchers_per_book", minimum=1, maximum=50),
@@ -113,7 +112,7 @@ def new_programme() -> Any:
             label_names=_labels_from_form(),
             fraud_thresholds=_thresholds_from_form(),
         )
-        programme = organisations.create_programme(db(), current_actor(), spec)
+        programme = programmes.create_programme(db(), current_actor(), spec)
     except DomainError as exc:
         return forms.refuse(exc, "funder/programme_form.html", **_form_context())
     flash(f"Dispositif « {programme.name} » créé.", "success")

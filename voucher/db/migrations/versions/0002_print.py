@@ -1,4 +1,4 @@
-"""Printed carnets (issue #3): print files with their SHA-256, replaced books and vouchers.
+"""Printed carnets: print files with their SHA-256, replaced books and vouchers.
 
 Revision ID: 0002_print
 Revises: 0001_core

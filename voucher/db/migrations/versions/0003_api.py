@@ -1,4 +1,4 @@
-"""JSON API (issue #5): idempotency records (one stored answer per organisation, scope and key).
+"""JSON API: idempotency records (one stored answer per organisation, scope and key).
 
 Revision ID: 0003_api
 Revises: 0002_print

@@ -1,4 +1,4 @@
-"""Fraud rules and holds (issue #6): alerts, per-structure daily counters, look-up indexes.
+"""Fraud rules and holds: alerts, per-structure daily counters, look-up indexes.
 
 Revision ID: 0004_fraud
 Revises: 0003_api

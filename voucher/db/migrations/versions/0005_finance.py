@@ -1,4 +1,4 @@
-"""Month close and payments (issue #7): close records, gap-free statements, payment runs and
+"""Month close and payments: close records, gap-free statements, payment runs and
 transfers, second approvals, bank imports, credit notes, and the close's look-up index.
 
 Revision ID: 0005_finance

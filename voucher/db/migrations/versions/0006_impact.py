@@ -1,4 +1,4 @@
-"""Impact exports (issue #8): permissions for row-level research extracts.
+"""Impact exports: permissions for row-level research extracts.
 
 Revision ID: 0006_impact
 Revises: 0005_finance
