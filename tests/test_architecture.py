@@ -112,7 +112,13 @@ def test_domain_imports_neither_flask_nor_sqlalchemy_nor_outer_layers():
         for name in imports_of(path):
             assert top(name) not in {*FLASK, "sqlalchemy"}, (path, name)
             assert not name.startswith(
-                ("voucher.db", "voucher.services", "voucher.web", "voucher.cli", "voucher.documents")
+                (
+                    "voucher.db",
+                    "voucher.services",
+                    "voucher.web",
+                    "voucher.cli",
+                    "voucher.documents",
+                )
             ), (path, name)
 
 

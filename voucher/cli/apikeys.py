@@ -64,8 +64,8 @@ def list_keys(organisation_id: int | None) -> None:
 @apikey.command("revoke", help="Révoque une clé : elle cesse aussitôt de fonctionner.")
 @click.argument("key_id", type=int)
 def revoke(key_id: int) -> None:
-    from voucher.services.access import people
+    from voucher.services.access import api_keys
 
     with transaction() as session:
-        people.revoke_api_key(session, cli_actor("apikey"), key_id)
+        api_keys.revoke_api_key(session, cli_actor("apikey"), key_id)
     console.print(f"Clé {key_id} révoquée.")

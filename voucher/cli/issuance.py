@@ -23,14 +23,14 @@ from voucher.services.context import cli_actor
 @click.option("--amount", required=True)
 @click.option("--reference", default=None)
 def funds(programme_id: int, funder_id: int, amount: str, reference: str | None) -> None:
-    from voucher.services.issuance import batches
+    from voucher.services.issuance import funds as funds_service
 
     try:
         cents = parse_eur(amount)
     except ValueError:
         refuse(DomainError("invalid_amount", "montant illisible."))
     with transaction() as session:
-        batches.record_funds_received(
+        funds_service.record_funds_received(
             session,
             cli_actor("funds"),
             programme_id=programme_id,
