@@ -16,7 +16,6 @@ from stdnum import luhn
 from voucher.db.models import Book, Redemption, Voucher
 from voucher.domain import vocab
 from voucher.domain.calendar import at, utcnow
-from voucher.domain.errors import DomainError
 from voucher.services.access import people as accounts
 from voucher.services.context import Actor
 from voucher.services.finance import ledger_audit
@@ -24,6 +23,7 @@ from voucher.services.issuance import batches as issuance
 from voucher.services.issuance import handout
 from voucher.services.organisations import organisations
 from voucher.services.redemption import redeem
+from voucher.services.redemption import scan as scanning
 
 DEMO_PASSWORD = "demo-pass-numerique"  # noqa: S105 - printed on purpose, demo only
 NOTICE = "Données fictives de démonstration : aucune personne ni organisation réelle."
@@ -337,12 +337,8 @@ def _activity(
         summary.redemptions += 1
     for _when, code, structure_id, _book in pending[:: max(1, len(pending) // 8)]:
         for raw in (code, code[:-1] + str((int(code[-1]) + 1) % 10)):
-            try:
-                redeem.redeem(session, ACTOR, redeem.Scan(code=raw, structure_id=structure_id))
-            except DomainError as refusal:
-                redeem.record_refusal(
-                    session, ACTOR, structure_id=structure_id, raw_code=raw, reason=refusal.code
-                )
+            scanned = redeem.Scan(code=raw, structure_id=structure_id)
+            if scanning.attempt(session, ACTOR, scanned).refusal is not None:
                 summary.refusals += 1
 
 
@@ -412,16 +408,6 @@ def _suspicious(
         return
     rural_desk = Actor(label="démo", user_id=users["accueil-rural"].id)
     with at(datetime(today.year, today.month, today.day, 7, 45, tzinfo=UTC)):
-        try:
-            redeem.redeem(
-                session, rural_desk, redeem.Scan(code=first, structure_id=structures[3].id)
-            )
-        except DomainError as refusal:
-            redeem.record_refusal(
-                session,
-                rural_desk,
-                structure_id=structures[3].id,
-                raw_code=first,
-                reason=refusal.code,
-            )
+        scanned = redeem.Scan(code=first, structure_id=structures[3].id)
+        if scanning.attempt(session, rural_desk, scanned).refusal is not None:
             summary.refusals += 1

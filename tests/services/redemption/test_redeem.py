@@ -16,7 +16,8 @@ from voucher.services.context import Actor
 from voucher.services.finance import ledger_audit
 from voucher.services.issuance import batches, handout
 from voucher.services.organisations import organisations
-from voucher.services.redemption import redeem
+from voucher.services.redemption import cancel, redeem
+from voucher.services.redemption import scan as scanning
 
 RECEPTION = Actor(label="accueil", user_id=77)
 
@@ -167,7 +168,7 @@ def test_reception_can_cancel_its_own_scan_within_the_window_only(session):
     code = first_code(session, w.batch.id)
     res = redeem.redeem(session, RECEPTION, scan(w, code))
     with pytest.raises(DomainError) as exc:
-        redeem.cancel(
+        cancel.cancel(
             session,
             Actor(label="autre", user_id=78),
             res.redemption_id,
@@ -176,12 +177,12 @@ def test_reception_can_cancel_its_own_scan_within_the_window_only(session):
     assert exc.value.code == "not_your_scan"
     with time_machine.travel(datetime.now(UTC) + timedelta(minutes=16)):
         with pytest.raises(DomainError) as exc:
-            redeem.cancel(session, RECEPTION, res.redemption_id, structure_id=w.structure.id)
+            cancel.cancel(session, RECEPTION, res.redemption_id, structure_id=w.structure.id)
         assert exc.value.code == "cancel_window_passed"
-    redeem.cancel(session, RECEPTION, res.redemption_id, structure_id=w.structure.id)
+    cancel.cancel(session, RECEPTION, res.redemption_id, structure_id=w.structure.id)
     assert session.scalar(select(Voucher.state).where(Voucher.code == code)) == "distributed"
     with pytest.raises(DomainError) as exc:
-        redeem.cancel(session, RECEPTION, res.redemption_id, structure_id=w.structure.id)
+        cancel.cancel(session, RECEPTION, res.redemption_id, structure_id=w.structure.id)
     assert exc.value.code == "already_cancelled"
     again = redeem.redeem(session, RECEPTION, scan(w, code))  # may be scanned again
     assert again.status == "accepted"
@@ -203,13 +204,13 @@ def test_a_cancelled_scan_follows_what_happened_to_its_book_since(session):
         profile=f.profile(),
         key=f.KEY,
     )
-    redeem.cancel(session, RECEPTION, res.redemption_id, structure_id=w.structure.id)
+    cancel.cancel(session, RECEPTION, res.redemption_id, structure_id=w.structure.id)
     assert session.scalar(select(Voucher.state).where(Voucher.code == code)) == "distributed"
 
     lost = first_code(session, w.batch.id, serial_offset=1)
     res = redeem.redeem(session, RECEPTION, scan(w, lost))
     batches.report_book(session, f.ACTOR, w.batch.first_serial + 1, reason="lost")
-    redeem.cancel(session, RECEPTION, res.redemption_id, structure_id=w.structure.id)
+    cancel.cancel(session, RECEPTION, res.redemption_id, structure_id=w.structure.id)
     assert session.scalar(select(Voucher.state).where(Voucher.code == lost)) == "cancelled"
     report = ledger_audit.verify(session)
     assert report.ok, report.problems
@@ -219,7 +220,7 @@ def test_another_structure_cannot_cancel_a_scan(session):
     w = f.world(session)
     res = redeem.redeem(session, RECEPTION, scan(w, first_code(session, w.batch.id)))
     with pytest.raises(DomainError) as exc:
-        redeem.cancel(session, RECEPTION, res.redemption_id, structure_id=w.structure.id + 999)
+        cancel.cancel(session, RECEPTION, res.redemption_id, structure_id=w.structure.id + 999)
     assert exc.value.code == "not_found"
 
 
@@ -228,7 +229,7 @@ def test_refused_scans_are_recorded_without_the_full_code(session):
 
     w = f.world(session)
     raw = codes.generate()
-    redeem.record_refusal(
+    scanning.record_refusal(
         session, RECEPTION, structure_id=w.structure.id, raw_code=raw, reason="unknown_code"
     )
     row = session.scalars(select(RefusedScan)).one()
