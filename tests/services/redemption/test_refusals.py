@@ -1,6 +1,6 @@
 """Rules that act on refused scans and outside the redemption: a code redeemed twice, a
-lost or stolen book, code guessing (slow down, lock, alert), a recent IBAN change, and the
-programme thresholds themselves."""
+lost or stolen book, code guessing (slow down, lock, alert), and the programme thresholds
+themselves."""
 
 from __future__ import annotations
 
@@ -15,9 +15,7 @@ from voucher.db.models import AuditEvent, Programme
 from voucher.domain import calendar, codes
 from voucher.domain.errors import DomainError
 from voucher.services.context import Actor
-from voucher.services.finance import second_approval
 from voucher.services.issuance import batches
-from voucher.services.organisations import organisations
 from voucher.services.programmes import editing
 from voucher.services.redemption import guessing
 
@@ -178,24 +176,6 @@ def test_guessing_is_counted_per_address_and_per_api_key_too(session):
         "failures": 40,
         "locked_until": (last + timedelta(minutes=60)).isoformat(),
     }
-
-
-def test_a_recent_iban_change_makes_the_next_payment_need_a_second_approval(session):
-    s = f.structure(session)
-    organisations.set_bank_details(
-        session, f.ACTOR, s.id, holder_name="EPN", iban="FR7630006000011234567890189"
-    )
-    assert not second_approval.needs_second_approval(session, s.id, T0 + timedelta(days=1)), (
-        "a first IBAN is no change"
-    )
-    with calendar.at(T0 + timedelta(days=5)):
-        organisations.set_bank_details(
-            session, f.ACTOR, s.id, holder_name="EPN", iban="FR7610107001011234567890129"
-        )
-    check = second_approval.needs_second_approval(session, s.id, T0 + timedelta(days=64))
-    assert check and check.changed_at == T0 + timedelta(days=5)
-    assert not second_approval.needs_second_approval(session, s.id, T0 + timedelta(days=65))
-    assert second_approval.needs_second_approval(session, s.id, T0 + timedelta(days=200), since=T0)
 
 
 def test_valid_thresholds_are_stored_and_audited_invalid_ones_change_nothing(session):

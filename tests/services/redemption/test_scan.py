@@ -183,3 +183,17 @@ def test_a_look_up_asks_the_screening_it_is_given(session):
         session, fw.RECEPTION, code, w.structure.id, screening=Screening((rules.book_per_day,))
     ).get()
     assert without.acceptable and without.reason is None
+
+
+def test_refused_scans_are_recorded_without_the_full_code(session):
+    w = fw.world(session)
+    raw = codes.generate()
+    scanning.record_refusal(
+        session, fw.RECEPTION, structure_id=w.structure.id, raw_code=raw, reason="unknown_code"
+    )
+    row = session.scalars(select(RefusedScan)).one()
+    assert (
+        row.code_tail == raw[-4:]
+        and row.reason == "unknown_code"
+        and row.user_id == fw.RECEPTION.user_id
+    )

@@ -34,7 +34,7 @@ from schemas.api.scans import (
 from voucher.domain.idempotency import fingerprint
 from voucher.services.access import api_reads
 from voucher.services.redemption import cancel as cancelling
-from voucher.services.redemption import offline as batches
+from voucher.services.redemption import offline as offline_scans
 from voucher.services.redemption import scan as scanning
 from voucher.web.api import idempotency, offline, replies, scan_views, security
 from voucher.web.db import db, writes
@@ -94,7 +94,7 @@ def redeem_one(headers: dict[str, Any], scan: dict[str, Any]) -> Response:
             raise outcome.refusal  # a throttled scan's answer is never stored
         return scan_views.reply(scanned, outcome)
 
-    return idempotency.run(actor, batches.SCOPE, key, fingerprint(request.get_json()), work)
+    return idempotency.run(actor, offline_scans.SCOPE, key, fingerprint(request.get_json()), work)
 
 
 @blp.route("/redemptions/batch", methods=["POST"])
@@ -110,7 +110,7 @@ def redeem_one(headers: dict[str, Any], scan: dict[str, Any]) -> Response:
 def redeem_batch(body: dict[str, Any]) -> Response:
     actor = security.actor()
     sent = offline.sent(body["scans"], request.get_json()["scans"], int(actor.organisation_id or 0))
-    answers = batches.process(db(), actor, sent, scan_views.stored)
+    answers = offline_scans.process(db(), actor, sent, scan_views.stored)
     return replies.ok(offline.summary([offline.item(answer) for answer in answers]))
 
 
