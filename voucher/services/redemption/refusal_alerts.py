@@ -31,12 +31,13 @@ from voucher.domain.code_guessing import GUESS_REASONS
 from voucher.services.context import Actor
 from voucher.services.redemption import guessing
 from voucher.services.redemption.alerts import raise_flag
+from voucher.services.redemption.scan_statements import LIVE
 
 _R = cast(Table, Redemption.__table__).c
 _V = cast(Table, Voucher.__table__).c
 _B = cast(Table, Book.__table__).c
 _FIRST_LIVE = select(_R.id, _R.structure_id, _R.scanned_at, _R.programme_id).where(
-    _R.voucher_id == bindparam("vid"), _R.status.in_(("accepted", "held"))
+    _R.voucher_id == bindparam("vid"), _R.status.in_(LIVE)
 )
 _VOUCHER_BOOK = (
     select(_B.serial, _B.status, _B.reported_at, _V.programme_id)
