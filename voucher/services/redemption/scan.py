@@ -91,14 +91,12 @@ def attempt(
 ) -> Outcome[redeem.Result]:
     """Redeem in a savepoint and log the refusal, for a source that already passed the
     guessing check (an offline batch checks once for many scans, and after each failure)."""
-    return _guarded(
-        session,
-        actor,
-        scanned.structure_id,
-        scanned.code,
-        lambda: redeem.redeem(session, actor, scanned, screening),
-        screening,
-    )
+
+    def redeem_or_undo() -> redeem.Result:
+        with session.begin_nested():  # a refusal leaves nothing of the scan behind
+            return redeem.redeem(session, actor, scanned, screening)
+
+    return _logged(session, actor, scanned.structure_id, scanned.code, redeem_or_undo, screening)
 
 
 def look_up(
@@ -109,13 +107,13 @@ def look_up(
     *,
     screening: Screening = FULL,
 ) -> Outcome[lookup.VoucherCheck]:
-    """Would this code be accepted here, now? Checked and logged as a scan is; only a code
-    that is not ours (mistyped, unknown) is a refusal, a voucher that would be refused is
-    an answer (``acceptable`` false, with the reason)."""
+    """Would this code be accepted here, now? Checked and logged as a scan is (it only
+    reads: no savepoint); only a code that is not ours (mistyped, unknown) is a refusal, a
+    voucher that would be refused is an answer (``acceptable`` false, with the reason)."""
     throttled = guessing.throttle(session, actor)
     if throttled is not None:
         return Outcome(refusal=throttled)
-    return _guarded(
+    return _logged(
         session,
         actor,
         structure_id,
@@ -125,7 +123,7 @@ def look_up(
     )
 
 
-def _guarded(
+def _logged(
     session: Session,
     actor: Actor,
     structure_id: int,
@@ -133,9 +131,9 @@ def _guarded(
     work: Callable[[], T],
     screening: Screening,
 ) -> Outcome[T]:
+    """The outcome of ``work``; its refusal logged unless :data:`NOT_LOGGED`."""
     try:
-        with session.begin_nested():
-            return Outcome(work())
+        return Outcome(work())
     except DomainError as err:
         if err.code in NOT_LOGGED:
             return Outcome(refusal=err)
