@@ -6,7 +6,7 @@
 Each database gets a fresh migrated copy with one programme (default thresholds), books
 handed out to beneficiaries (so every rule runs its look-ups) and 28 days of counter
 history for the structure (so the volume rule computes a real median). Rounds alternate
-"core checks only" (``fraud_rules.switched_off()``) and "every rule on", ABAB / BABA, each
+"core checks only" (``screening.CORE_ONLY``) and "every rule on" (``screening.FULL``), ABAB / BABA, each
 on its own Paris day with one voucher per book, so no rule fires and both sides take the
 same path; the ratio is rules-on ÷ rules-off scans per second (issue #6: must stay ≥ 0.5).
 The run ends with the ledger audit. Prints one table, writes the figures as JSON.
@@ -44,7 +44,7 @@ from voucher.domain.errors import DomainError  # noqa: E402
 from voucher.services.context import Actor  # noqa: E402
 from voucher.services.finance import ledger_audit  # noqa: E402
 from voucher.services.issuance import batches, funds, handout  # noqa: E402
-from voucher.services.redemption import redeem, rules  # noqa: E402
+from voucher.services.redemption import redeem, screening  # noqa: E402
 
 PG_ADMIN = os.environ.get("BENCH_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/postgres")
 DAY0 = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
@@ -102,7 +102,12 @@ def build(engine: Engine, books: int) -> tuple[int, list[list[str]]]:
 
 
 def run_side(
-    engine: Engine, structure_id: int, codes: list[str], day: datetime, clients: int
+    engine: Engine,
+    structure_id: int,
+    codes: list[str],
+    day: datetime,
+    clients: int,
+    rules: screening.Screening,
 ) -> float:
     """Scans per second for ``codes`` (one transaction each), split over ``clients`` threads."""
     share = [codes[i::clients] for i in range(clients)]
@@ -114,7 +119,8 @@ def run_side(
             with calendar.at(day + timedelta(seconds=k)):
                 try:
                     with unit_of_work(engine) as s:
-                        redeem.redeem(s, actor, redeem.Scan(code=code, structure_id=structure_id))
+                        scan = redeem.Scan(code=code, structure_id=structure_id)
+                        redeem.redeem(s, actor, scan, rules)
                     done[i] += 1
                 except DomainError:
                     pass
@@ -140,11 +146,8 @@ def bench(url: str, label: str, scans: int, rounds: int, clients: int) -> dict[s
             position = 2 * r + k  # one voucher per book per day: no rule fires on either side
             codes = [b[position] for b in books]
             day = DAY0 + timedelta(days=position)
-            if side == "off":
-                with rules.switched_off():
-                    rates[side] = run_side(engine, structure_id, codes, day, clients)
-            else:
-                rates[side] = run_side(engine, structure_id, codes, day, clients)
+            rules = screening.CORE_ONLY if side == "off" else screening.FULL
+            rates[side] = run_side(engine, structure_id, codes, day, clients, rules)
         off.append(rates["off"])
         on.append(rates["on"])
         log.append(

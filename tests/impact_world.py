@@ -21,7 +21,7 @@ from voucher.domain.calendar import at
 from voucher.services.context import Actor
 from voucher.services.issuance import handout
 from voucher.services.organisations import organisations
-from voucher.services.redemption import redeem
+from voucher.services.redemption import cancel, redeem
 
 RECEPTION = Actor(label="accueil test", user_id=77)
 
@@ -97,7 +97,7 @@ def small_world(session) -> SmallWorld:
         )
     mistaken = _scan(session, codes[3], w.structure.id, utc(2026, 3, 20, 14, 5))
     with at(utc(2026, 3, 20, 14, 6)):
-        redeem.cancel(session, RECEPTION, mistaken.redemption_id, structure_id=w.structure.id)
+        cancel.cancel(session, RECEPTION, mistaken.redemption_id, structure_id=w.structure.id)
     # book 2: urban young person, the whole book, one session a day from 11 March; autonomy falls
     _hand(
         session,

@@ -8,7 +8,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from voucher.domain import fraud
+from voucher.domain import code_guessing, fraud
 from voucher.domain.errors import DomainError
 
 T0 = datetime(2026, 3, 10, 10, 0, tzinfo=UTC)
@@ -155,24 +155,24 @@ def test_whole_book_needs_every_other_voucher_at_this_place_within_the_window():
 
 def test_guessing_slows_at_five_failures_and_locks_at_ten_within_the_window():
     fails = [T0 + timedelta(seconds=30 * i) for i in range(10)]
-    assert fraud.guessing(fails[:4], fails[3], GUESS).status == "ok"
-    slow = fraud.guessing(fails[:5], fails[4] + timedelta(seconds=5), GUESS)
+    assert code_guessing.guessing(fails[:4], fails[3], GUESS).status == "ok"
+    slow = code_guessing.guessing(fails[:5], fails[4] + timedelta(seconds=5), GUESS)
     assert (slow.status, slow.retry_after) == ("slow", 25)
-    assert fraud.guessing(fails[:9], fails[8] + timedelta(seconds=30), GUESS).status == "ok"
-    locked = fraud.guessing(fails, fails[9], GUESS)
+    assert code_guessing.guessing(fails[:9], fails[8] + timedelta(seconds=30), GUESS).status == "ok"
+    locked = code_guessing.guessing(fails, fails[9], GUESS)
     assert locked.status == "locked" and locked.locked_until == fails[9] + timedelta(minutes=60)
-    assert fraud.guessing(fails, fails[9] + timedelta(minutes=60), GUESS).status == "ok"
+    assert code_guessing.guessing(fails, fails[9] + timedelta(minutes=60), GUESS).status == "ok"
 
 
 def test_ten_failures_spread_wider_than_the_window_do_not_lock():
     fails = [T0 + timedelta(minutes=2 * i) for i in range(10)]  # 18 minutes from first to last
-    assert fraud.guessing(fails, fails[-1] + timedelta(seconds=31), GUESS).status == "ok"
+    assert code_guessing.guessing(fails, fails[-1] + timedelta(seconds=31), GUESS).status == "ok"
 
 
 @given(st.lists(st.integers(0, 7200), max_size=40), st.integers(0, 9000))
 def test_guessing_never_locks_with_fewer_failures_than_the_lock_threshold(offsets, now):
     fails = [T0 + timedelta(seconds=s) for s in offsets]
-    state = fraud.guessing(fails, T0 + timedelta(seconds=now), GUESS)
+    state = code_guessing.guessing(fails, T0 + timedelta(seconds=now), GUESS)
     if len(fails) < GUESS["lock_after"]:
         assert state.status != "locked"
     assert state.retry_after >= 0 and (state.status == "ok") == (state.retry_after == 0)

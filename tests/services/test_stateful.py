@@ -29,6 +29,7 @@ from voucher.domain.states import BookStatus, VoucherState
 from voucher.services.context import Actor
 from voucher.services.finance import journal, ledger_audit
 from voucher.services.issuance import batches, books, funds, handout
+from voucher.services.redemption import cancel
 from voucher.services.redemption import redeem as redemption
 
 FACE = 1000
@@ -155,7 +156,7 @@ def make_machine(engine):
             if not self.live:
                 return
             code = sorted(self.live)[i % len(self.live)]
-            redemption.cancel(self.s, DESK, self.live.pop(code), structure_id=self.w.structure.id)
+            cancel.cancel(self.s, DESK, self.live.pop(code), structure_id=self.w.structure.id)
             serial = self.book_of[code]
             self.states[code] = {"handed_out": "distributed", "lost": "cancelled"}.get(
                 self.book_status[serial], "active"

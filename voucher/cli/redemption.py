@@ -1,7 +1,9 @@
 """``voucher redeem``: one voucher redeemed at a structure, typed or scanned.
 
-The same rules as the desk and the API apply (one redemption per voucher, fraud screening:
-a scan may be held for review); a refusal prints its code and exits 1.
+The same use case as the desk and the API (:func:`voucher.services.redemption.scan.scan`):
+the code-guessing check, one redemption per voucher, fraud screening (a scan may be held for
+review), and a refusal logged like any other (committed) before it is printed with its code
+and the command exits 1.
 """
 
 from __future__ import annotations
@@ -10,7 +12,7 @@ from typing import TYPE_CHECKING
 
 import click
 
-from voucher.cli.common import console, transaction
+from voucher.cli.common import console, refuse, transaction
 from voucher.domain.money import format_eur
 from voucher.services.context import cli_actor
 
@@ -18,17 +20,15 @@ if TYPE_CHECKING:
     from sqlalchemy.orm import Session
 
     from voucher.services.redemption.redeem import Result
+    from voucher.services.redemption.scan import Outcome
 
 
-def _scan(session: Session, structure_id: int, theme: str | None, code: str) -> Result:
+def _scan(session: Session, structure_id: int, theme: str | None, code: str) -> Outcome[Result]:
     """The one call into the redemption service."""
-    from voucher.services.redemption import redeem as redemption
+    from voucher.services.redemption import redeem, scan
 
-    return redemption.redeem(
-        session,
-        cli_actor("redeem"),
-        redemption.Scan(code=code, structure_id=structure_id, theme=theme),
-    )
+    scanned = redeem.Scan(code=code, structure_id=structure_id, theme=theme)
+    return scan.scan(session, cli_actor("redeem"), scanned)
 
 
 @click.command(help="Encaisse un chèque dans un lieu (code tapé ou scanné).")
@@ -37,7 +37,10 @@ def _scan(session: Session, structure_id: int, theme: str | None, code: str) -> 
 @click.argument("code")
 def redeem(structure_id: int, theme: str | None, code: str) -> None:
     with transaction() as session:
-        result = _scan(session, structure_id, theme, code)
+        outcome = _scan(session, structure_id, theme, code)
+    if outcome.refusal is not None:
+        refuse(outcome.refusal)
+    result = outcome.get()
     word = "accepté" if result.status == "accepted" else "en attente de vérification"
     console.print(
         f"Chèque {result.position}/{result.vouchers_per_book} du carnet {result.book_serial:06d} "

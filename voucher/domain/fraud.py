@@ -14,6 +14,9 @@ Rules kept here (no I/O; the services gather the facts with indexed look-ups):
   :func:`effective` (used at scan time) falls back to the default for any bad value, so a
   hand-edited row never disables a rule by accident;
 * the day of a scan is its Europe/Paris calendar day.
+
+The guessing maths live in :mod:`voucher.domain.code_guessing`, a rule's verdict on one
+scan in :mod:`voucher.domain.verdicts`.
 """
 
 from __future__ import annotations
@@ -29,8 +32,6 @@ from voucher.domain.errors import DomainError, register
 
 OUTCOMES = ("flag", "hold", "refuse")
 SEVERITIES = ("low", "medium", "high")
-#: refusals that count as guessing attempts (the code is not one of ours)
-GUESS_REASONS = frozenset({"mistyped_code", "unknown_code"})
 
 
 @dataclass(frozen=True)
@@ -343,52 +344,6 @@ def whole_book(
     if any(s != structure_id for s in prior_structures):
         return False
     return at - min(prior_times) <= timedelta(minutes=p["window_minutes"])
-
-
-@dataclass(frozen=True)
-class GuessingState:
-    status: str  # ok | slow | locked
-    retry_after: int = 0  # seconds
-    failures: int = 0
-    locked_until: datetime | None = None
-
-    @property
-    def allowed(self) -> bool:
-        return self.status == "ok"
-
-
-def for_source(p: Mapping[str, Any], source: str) -> dict[str, Any]:
-    """The code-guessing thresholds for one kind of source: an address (``ip``) may stand
-    for several desks behind one NAT, so it slows and locks at ``address_slow_after`` /
-    ``address_lock_after`` instead of the per-user and per-key ``slow_after`` / ``lock_after``."""
-    if source != "ip":
-        return dict(p)
-    return {**p, "slow_after": p["address_slow_after"], "lock_after": p["address_lock_after"]}
-
-
-def guessing(failures: Sequence[datetime], now: datetime, p: Mapping[str, Any]) -> GuessingState:
-    """From the times of one source's recent failed scans: locked while some window of
-    ``window_minutes`` held ``lock_after`` failures ending less than ``lock_minutes`` ago;
-    slowed (one try per ``delay_seconds``) once the current window holds ``slow_after``."""
-    times = sorted(failures)
-    window = timedelta(minutes=p["window_minutes"])
-    lock_n = p["lock_after"]
-    for i in range(len(times) - 1, lock_n - 2, -1):
-        if times[i] - times[i - lock_n + 1] <= window:
-            until = times[i] + timedelta(minutes=p["lock_minutes"])
-            if now < until:
-                return GuessingState("locked", _seconds(until - now), len(times), until)
-            break
-    recent = [t for t in times if now - t <= window]
-    if len(recent) >= p["slow_after"]:
-        wait = timedelta(seconds=p["delay_seconds"]) - (now - recent[-1])
-        if wait > timedelta(0):
-            return GuessingState("slow", _seconds(wait), len(recent))
-    return GuessingState("ok", 0, len(recent))
-
-
-def _seconds(delta: timedelta) -> int:
-    return max(1, math.ceil(delta.total_seconds()))
 
 
 def severity(rule: str, outcome: str, *, elsewhere: bool = False) -> str:

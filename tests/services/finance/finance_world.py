@@ -22,7 +22,7 @@ from voucher.services.context import SYSTEM, Actor
 from voucher.services.finance import close, ledger_audit
 from voucher.services.issuance import batches, funds
 from voucher.services.organisations import bank_details, organisations
-from voucher.services.redemption import redeem, rules
+from voucher.services.redemption import redeem, screening
 
 RECEPTION = Actor(label="accueil", user_id=501)
 _n = itertools.count(1)
@@ -169,18 +169,18 @@ def busy_months(engine: Engine, scans: int, structures: int, months: int = 1) ->
     per_month = -(-len(codes) // months)
     for m in range(months):
         start = period.bounds()[0] + timedelta(hours=8)
-        with rules.switched_off():
-            for first in range(m * per_month, min(len(codes), (m + 1) * per_month), 250):
-                with unit_of_work(engine) as s:
-                    for k, code in enumerate(
-                        codes[first : min(first + 250, (m + 1) * per_month)], first
-                    ):
-                        with calendar.at(start + timedelta(seconds=(k % per_month) * 60)):
-                            redeem.redeem(
-                                s,
-                                actor,
-                                redeem.Scan(code=code, structure_id=places[k % len(places)]),
-                            )
+        for first in range(m * per_month, min(len(codes), (m + 1) * per_month), 250):
+            with unit_of_work(engine) as s:
+                for k, code in enumerate(
+                    codes[first : min(first + 250, (m + 1) * per_month)], first
+                ):
+                    with calendar.at(start + timedelta(seconds=(k % per_month) * 60)):
+                        redeem.redeem(
+                            s,
+                            actor,
+                            redeem.Scan(code=code, structure_id=places[k % len(places)]),
+                            screening.CORE_ONLY,
+                        )
         if m < months - 1:
             with (
                 unit_of_work(engine) as s,

@@ -16,7 +16,7 @@ from voucher.services.context import SYSTEM
 from voucher.services.finance import close as month_close
 from voucher.services.finance import ledger_audit
 from voucher.services.organisations import bank_details
-from voucher.services.redemption import holds, redeem
+from voucher.services.redemption import cancel, holds
 
 MAY = fw.paris(2026, 5, 3)
 
@@ -155,11 +155,11 @@ def test_a_cancelled_scan_is_not_stated_and_a_stated_scan_can_no_longer_be_cance
     kept = fw.scan(session, w, fw.paris(2026, 3, 5))
     undone = fw.scan(session, w, fw.paris(2026, 3, 6))
     with calendar.at(fw.paris(2026, 3, 6, 12, 5)):
-        redeem.cancel(session, fw.RECEPTION, undone.redemption_id, structure_id=w.structures[0].id)
+        cancel.cancel(session, fw.RECEPTION, undone.redemption_id, structure_id=w.structures[0].id)
     stated = close(session, 2026, 3).created
     assert [(s.line_count, s.total_cents) for s in stated] == [(1, 1000)]
     with pytest.raises(DomainError) as refused:
-        redeem.cancel(session, f.ACTOR, kept.redemption_id, structure_id=None, as_finance=True)
+        cancel.cancel(session, f.ACTOR, kept.redemption_id, structure_id=None, as_finance=True)
     assert refused.value.code == "already_paid"
     assert ledger_audit.verify(session).ok
 

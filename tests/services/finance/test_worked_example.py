@@ -27,7 +27,7 @@ from voucher.services.finance import (
     settlement,
     statements_check,
 )
-from voucher.services.redemption import holds, redeem
+from voucher.services.redemption import cancel, holds
 
 
 def at(y, m, d):
@@ -44,7 +44,7 @@ def test_october_from_scans_to_bank_to_fec(session):
     fw.scan(session, quiet, fw.paris(2026, 10, 9))
     undone = fw.scan(session, quiet, fw.paris(2026, 10, 31, 23, 59))
     with calendar.at(fw.paris(2026, 10, 31, 23, 59)):
-        redeem.cancel(session, fw.RECEPTION, undone.redemption_id, structure_id=epn.id)
+        cancel.cancel(session, fw.RECEPTION, undone.redemption_id, structure_id=epn.id)
     fw.scan(session, quiet, fw.paris(2026, 10, 3), structure=1)
     fw.scan(session, quiet, fw.paris(2026, 10, 25, 2, 30), structure=1)  # the night clocks go back
     fw.scan(session, quiet, fw.paris(2026, 10, 15), structure=2)

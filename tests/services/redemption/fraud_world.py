@@ -17,6 +17,7 @@ from voucher.services.context import Actor
 from voucher.services.issuance import handout
 from voucher.services.organisations import organisations
 from voucher.services.redemption import redeem
+from voucher.services.redemption import scan as scanning
 
 RECEPTION = Actor(label="accueil", user_id=77, ip="192.0.2.10")
 _people = itertools.count(1)
@@ -83,16 +84,13 @@ def refused_scan(
     structure_id: int | None = None,
     at: datetime | None = None,
 ) -> str:
-    """Scan, expect a refusal, and log it the way the desk does (its own transaction)."""
+    """Scan past the guessing check, expect a refusal logged as every entry point logs it."""
     sid = structure_id or w.structure.id
     with calendar.at(at or calendar.utcnow()):
-        try:
-            redeem.redeem(session, actor, redeem.Scan(code=code, structure_id=sid))
-        except Exception as exc:  # noqa: BLE001 - the refusal code is what we return
-            reason = getattr(exc, "code", "error")
-            redeem.record_refusal(session, actor, structure_id=sid, raw_code=code, reason=reason)
-            return reason
-    raise AssertionError("the scan was accepted")
+        outcome = scanning.attempt(session, actor, redeem.Scan(code=code, structure_id=sid))
+    assert outcome.refusal is not None, "the scan was accepted"
+    assert outcome.logged
+    return outcome.refusal.code
 
 
 def person(session: Session, org_id: int, role: str, *extra: tuple[int, str]) -> Actor:

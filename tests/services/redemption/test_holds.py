@@ -13,7 +13,7 @@ from voucher.domain import ledger
 from voucher.domain.errors import DomainError
 from voucher.services.context import Actor
 from voucher.services.finance import journal, ledger_audit
-from voucher.services.redemption import holds, redeem
+from voucher.services.redemption import cancel, holds
 
 
 def held(session, **world):
@@ -114,7 +114,7 @@ def test_a_hold_is_decided_once(session):
 
 def test_a_hold_cancelled_at_the_desk_can_no_longer_be_released(session):
     w, res, hold = held(session)
-    redeem.cancel(session, fw.RECEPTION, res.redemption_id, structure_id=w.structure.id)
+    cancel.cancel(session, fw.RECEPTION, res.redemption_id, structure_id=w.structure.id)
     with pytest.raises(DomainError) as exc:
         holds.release(session, fw.person(session, w.funder_a.id, "funder"), hold.id)
     assert exc.value.code == "hold_already_decided"

@@ -21,7 +21,7 @@ from voucher.db.models import Hold, Voucher
 from voucher.domain import ledger
 from voucher.domain.errors import DomainError
 from voucher.services.finance import journal, ledger_audit
-from voucher.services.redemption import holds, redeem
+from voucher.services.redemption import cancel, holds
 
 FACE = 1000
 
@@ -86,7 +86,7 @@ def make_machine(engine):
         def cancel_at_desk(self, i):
             code = self._open(i)
             if code:
-                redeem.cancel(
+                cancel.cancel(
                     self.s, fw.RECEPTION, self.hold_of[code][1], structure_id=self.w.structure.id
                 )
                 self.state[code] = "active"

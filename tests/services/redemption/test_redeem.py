@@ -1,11 +1,11 @@
-"""Redemption: every refusal code, and a refusal writes nothing."""
+"""Redemption, the core of a scan: every refusal code, a refusal writes nothing, a replay
+returns the first result."""
 
 from __future__ import annotations
 
 from datetime import UTC, date, datetime, timedelta
 
 import pytest
-import time_machine
 from sqlalchemy import func, select
 
 from tests import factories as f
@@ -14,7 +14,7 @@ from voucher.domain import codes
 from voucher.domain.errors import DomainError
 from voucher.services.context import Actor
 from voucher.services.finance import ledger_audit
-from voucher.services.issuance import books, handout
+from voucher.services.issuance import books
 from voucher.services.organisations import organisations
 from voucher.services.programmes import zones
 from voucher.services.redemption import redeem
@@ -153,87 +153,6 @@ def test_a_replayed_scan_id_returns_the_first_result_and_changes_nothing(session
     assert counts(session) == before
     other = first_code(session, w.batch.id, position=2)
     assert refused(session, scan(w, other, scan_id="s-1")).code == "scan_id_reused"
-
-
-def test_reception_can_cancel_its_own_scan_within_the_window_only(session):
-    w = f.world(session)
-    handout.hand_out(
-        session,
-        f.ACTOR,
-        serial=w.batch.first_serial,
-        prescriber_id=w.prescriber.id,
-        profile=f.profile(),
-        key=f.KEY,
-    )
-    code = first_code(session, w.batch.id)
-    res = redeem.redeem(session, RECEPTION, scan(w, code))
-    with pytest.raises(DomainError) as exc:
-        redeem.cancel(
-            session,
-            Actor(label="autre", user_id=78),
-            res.redemption_id,
-            structure_id=w.structure.id,
-        )
-    assert exc.value.code == "not_your_scan"
-    with time_machine.travel(datetime.now(UTC) + timedelta(minutes=16)):
-        with pytest.raises(DomainError) as exc:
-            redeem.cancel(session, RECEPTION, res.redemption_id, structure_id=w.structure.id)
-        assert exc.value.code == "cancel_window_passed"
-    redeem.cancel(session, RECEPTION, res.redemption_id, structure_id=w.structure.id)
-    assert session.scalar(select(Voucher.state).where(Voucher.code == code)) == "distributed"
-    with pytest.raises(DomainError) as exc:
-        redeem.cancel(session, RECEPTION, res.redemption_id, structure_id=w.structure.id)
-    assert exc.value.code == "already_cancelled"
-    again = redeem.redeem(session, RECEPTION, scan(w, code))  # may be scanned again
-    assert again.status == "accepted"
-    assert ledger_audit.verify(session).ok
-
-
-def test_a_cancelled_scan_follows_what_happened_to_its_book_since(session):
-    """Scanned while the book sat with the prescriber, then the book was handed out: the
-    cancelled scan's voucher is the beneficiary's again. A book reported lost since: the
-    voucher ends cancelled like its siblings, value to breakage, and the audit agrees."""
-    w = f.world(session)
-    code = first_code(session, w.batch.id)
-    res = redeem.redeem(session, RECEPTION, scan(w, code))
-    handout.hand_out(
-        session,
-        f.ACTOR,
-        serial=w.batch.first_serial,
-        prescriber_id=w.prescriber.id,
-        profile=f.profile(),
-        key=f.KEY,
-    )
-    redeem.cancel(session, RECEPTION, res.redemption_id, structure_id=w.structure.id)
-    assert session.scalar(select(Voucher.state).where(Voucher.code == code)) == "distributed"
-
-    lost = first_code(session, w.batch.id, serial_offset=1)
-    res = redeem.redeem(session, RECEPTION, scan(w, lost))
-    books.report_book(session, f.ACTOR, w.batch.first_serial + 1, reason="lost")
-    redeem.cancel(session, RECEPTION, res.redemption_id, structure_id=w.structure.id)
-    assert session.scalar(select(Voucher.state).where(Voucher.code == lost)) == "cancelled"
-    report = ledger_audit.verify(session)
-    assert report.ok, report.problems
-
-
-def test_another_structure_cannot_cancel_a_scan(session):
-    w = f.world(session)
-    res = redeem.redeem(session, RECEPTION, scan(w, first_code(session, w.batch.id)))
-    with pytest.raises(DomainError) as exc:
-        redeem.cancel(session, RECEPTION, res.redemption_id, structure_id=w.structure.id + 999)
-    assert exc.value.code == "not_found"
-
-
-def test_refused_scans_are_recorded_without_the_full_code(session):
-    from voucher.db.models import RefusedScan
-
-    w = f.world(session)
-    raw = codes.generate()
-    redeem.record_refusal(
-        session, RECEPTION, structure_id=w.structure.id, raw_code=raw, reason="unknown_code"
-    )
-    row = session.scalars(select(RefusedScan)).one()
-    assert row.code_tail == raw[-4:] and row.reason == "unknown_code" and row.user_id == 77
 
 
 def test_deferred_balances_move_once_and_skip_scans_rolled_back(session):

@@ -1,6 +1,6 @@
 """Rules that act on refused scans and outside the redemption: a code redeemed twice, a
-lost or stolen book, code guessing (slow down, lock, alert), a recent IBAN change, and the
-programme thresholds themselves."""
+lost or stolen book, code guessing (slow down, lock, alert), and the programme thresholds
+themselves."""
 
 from __future__ import annotations
 
@@ -16,7 +16,7 @@ from voucher.domain import calendar, codes
 from voucher.domain.errors import DomainError
 from voucher.services.context import Actor
 from voucher.services.issuance import books
-from voucher.services.organisations import bank_details
+from voucher.services.programmes import editing
 from voucher.services.redemption import guessing
 
 T0 = datetime(2026, 3, 10, 10, 0, tzinfo=UTC)
@@ -86,9 +86,9 @@ def test_four_failed_codes_leave_the_desk_alone_the_fifth_slows_it_down(session)
     last = _fail(session, w, 1, start=last + timedelta(seconds=40))
     state = guessing.guessing_state(session, fw.RECEPTION, last + timedelta(seconds=10))
     assert (state.status, state.retry_after) == ("slow", 20)
-    with pytest.raises(DomainError) as exc:
-        guessing.refuse_if_guessing(session, fw.RECEPTION, last + timedelta(seconds=10))
-    assert exc.value.code == "too_many_attempts" and exc.value.details["retry_after"] == 20
+    refusal = guessing.throttle(session, fw.RECEPTION, last + timedelta(seconds=10))
+    assert refusal is not None
+    assert refusal.code == "too_many_attempts" and refusal.details["retry_after"] == 20
     assert (
         guessing.guessing_state(session, fw.RECEPTION, last + timedelta(seconds=31)).status == "ok"
     )
@@ -104,9 +104,8 @@ def test_ten_failed_codes_within_the_window_lock_the_source_and_raise_one_alert(
     last = _fail(session, w, 1, start=last + timedelta(seconds=40))
     state = guessing.guessing_state(session, fw.RECEPTION, last + timedelta(minutes=5))
     assert state.status == "locked" and state.retry_after == 55 * 60
-    with pytest.raises(DomainError) as exc:
-        guessing.refuse_if_guessing(session, fw.RECEPTION, last + timedelta(minutes=5))
-    assert exc.value.code == "locked"
+    refusal = guessing.throttle(session, fw.RECEPTION, last + timedelta(minutes=5))
+    assert refusal is not None and refusal.code == "locked"
     (alert,) = fw.flags(session, "code_guessing")
     assert alert.severity == "high" and alert.details["failures"] == 10
     assert (
@@ -179,30 +178,14 @@ def test_guessing_is_counted_per_address_and_per_api_key_too(session):
     }
 
 
-def test_a_recent_iban_change_makes_the_next_payment_need_a_second_approval(session):
-    s = f.structure(session)
-    bank_details.set_bank_details(
-        session, f.ACTOR, s.id, holder_name="EPN", iban="FR7630006000011234567890189"
-    )
-    assert not guessing.needs_second_approval(session, s.id, T0 + timedelta(days=1)), (
-        "a first IBAN is no change"
-    )
-    with calendar.at(T0 + timedelta(days=5)):
-        bank_details.set_bank_details(
-            session, f.ACTOR, s.id, holder_name="EPN", iban="FR7610107001011234567890129"
-        )
-    check = guessing.needs_second_approval(session, s.id, T0 + timedelta(days=64))
-    assert check and check.changed_at == T0 + timedelta(days=5)
-    assert not guessing.needs_second_approval(session, s.id, T0 + timedelta(days=65))
-    assert guessing.needs_second_approval(session, s.id, T0 + timedelta(days=200), since=T0)
-
-
 def test_valid_thresholds_are_stored_and_audited_invalid_ones_change_nothing(session):
     w = fw.world(session)
-    stored = guessing.set_thresholds(session, f.ACTOR, w.programme.id, {"book_per_day": {"max": 3}})
+    stored = editing.set_fraud_thresholds(
+        session, f.ACTOR, w.programme.id, {"book_per_day": {"max": 3}}
+    )
     assert stored == {"book_per_day": {"max": 3}}
     with pytest.raises(DomainError) as exc:
-        guessing.set_thresholds(session, f.ACTOR, w.programme.id, {"book_per_day": {"max": 0}})
+        editing.set_fraud_thresholds(session, f.ACTOR, w.programme.id, {"book_per_day": {"max": 0}})
     assert exc.value.code == "invalid_fraud_thresholds" and "book_per_day.max" in exc.value.message
     assert (
         session.scalar(select(Programme.fraud_thresholds).where(Programme.id == w.programme.id))

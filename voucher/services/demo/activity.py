@@ -13,13 +13,13 @@ from sqlalchemy.orm import Session
 from voucher.db.models import Batch, Book, Organisation, Redemption, User, Voucher
 from voucher.domain import vocab
 from voucher.domain.calendar import at
-from voucher.domain.errors import DomainError
 from voucher.domain.states import BookStatus, VoucherState
 from voucher.services.context import Actor
 from voucher.services.demo.cast import AGE_FOR, PRESCRIBERS, STATUS_FOR
 from voucher.services.demo.pilot import ACTOR, DemoSummary, Pilot
 from voucher.services.issuance import books, handout
 from voucher.services.redemption import redeem
+from voucher.services.redemption import scan as scanning
 
 
 def _moment(day: date, rng: random.Random) -> datetime:
@@ -144,12 +144,8 @@ def _present_wrong_codes(session: Session, sample: list[Pending]) -> int:
     refused = 0
     for _when, code, structure_id, _book in sample:
         for raw in (code, code[:-1] + str((int(code[-1]) + 1) % 10)):
-            try:
-                redeem.redeem(session, ACTOR, redeem.Scan(code=raw, structure_id=structure_id))
-            except DomainError as refusal:
-                redeem.record_refusal(
-                    session, ACTOR, structure_id=structure_id, raw_code=raw, reason=refusal.code
-                )
+            scanned = redeem.Scan(code=raw, structure_id=structure_id)
+            if scanning.attempt(session, ACTOR, scanned).refusal is not None:
                 refused += 1
     return refused
 
@@ -218,16 +214,6 @@ def suspicious_scans(
         return
     rural_desk = Actor(label="démo", user_id=users["accueil-rural"].id)
     with at(datetime(today.year, today.month, today.day, 7, 45, tzinfo=UTC)):
-        try:
-            redeem.redeem(
-                session, rural_desk, redeem.Scan(code=first, structure_id=structures[3].id)
-            )
-        except DomainError as refusal:
-            redeem.record_refusal(
-                session,
-                rural_desk,
-                structure_id=structures[3].id,
-                raw_code=first,
-                reason=refusal.code,
-            )
+        scanned = redeem.Scan(code=first, structure_id=structures[3].id)
+        if scanning.attempt(session, rural_desk, scanned).refusal is not None:
             summary.refusals += 1

@@ -41,9 +41,8 @@ from voucher.domain.calendar import paris_date, utcnow
 from voucher.domain.errors import DomainError
 from voucher.services import audit
 from voucher.services.context import Actor
-from voucher.services.finance import journal
+from voucher.services.finance import journal, second_approval
 from voucher.services.finance.numbering import finance_scope, lock, statement_in_scope
-from voucher.services.redemption import guessing
 from voucher.services.redemption.review_scope import Scope
 
 APPROVALS_NEEDED = 2
@@ -82,14 +81,14 @@ class RunResult:
 
 def needs_second_approval(
     session: Session, structure_id: int, at: datetime
-) -> guessing.SecondApproval:
+) -> second_approval.SecondApproval:
     """The fraud rule, asked with the time of the structure's last confirmed payment."""
     last_paid = session.scalar(
         select(func.max(PaymentTransfer.settled_at))
         .join(Statement, Statement.id == PaymentTransfer.statement_id)
         .where(Statement.structure_id == structure_id, PaymentTransfer.status == "paid")
     )
-    return guessing.needs_second_approval(session, structure_id, at, since=last_paid)
+    return second_approval.needs_second_approval(session, structure_id, at, since=last_paid)
 
 
 def _accounts(session: Session, structure_ids: list[int]) -> dict[int, BankAccount]:

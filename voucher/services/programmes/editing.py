@@ -1,7 +1,7 @@
 """Editing a programme after its creation, within the rules of
 :mod:`voucher.domain.workspace_rules` (what is locked, what may only grow once books are
-issued). Every change is audited with the fields it touched; fraud thresholds go through
-:func:`voucher.services.redemption.guessing.set_thresholds` (validated, audited there)."""
+issued). Every change is audited with the fields it touched; fraud thresholds are validated
+by :func:`voucher.domain.fraud.validate` and audited as ``programme.fraud_thresholds``."""
 
 from __future__ import annotations
 
@@ -21,6 +21,7 @@ from voucher.db.models import (
     ProgrammeStructure,
     ProgrammeZone,
 )
+from voucher.domain import fraud
 from voucher.domain.errors import DomainError
 from voucher.domain.states import ProgrammeStatus
 from voucher.domain.workspace_rules import check_cancel_window, check_programme_change
@@ -28,7 +29,6 @@ from voucher.services import audit
 from voucher.services.context import Actor
 from voucher.services.programmes import programmes
 from voucher.services.programmes.programmes import HANDOUT_POLICIES
-from voucher.services.redemption import guessing
 
 
 @dataclass
@@ -202,5 +202,18 @@ def set_acceptance(session: Session, actor: Actor, programme_id: int, wanted: Ac
 def set_fraud_thresholds(
     session: Session, actor: Actor, programme_id: int, raw: Any
 ) -> dict[str, Any]:
-    _open_programme(session, programme_id)
-    return guessing.set_thresholds(session, actor, programme_id, raw)
+    """Replace an open programme's fraud thresholds after validation; returns what was stored."""
+    programme = _open_programme(session, programme_id)
+    clean = fraud.validate(raw)
+    before = dict(programme.fraud_thresholds or {})
+    programme.fraud_thresholds = clean
+    session.flush()
+    audit.record(
+        session,
+        actor,
+        "programme.fraud_thresholds",
+        ("programme", programme_id),
+        before=before,
+        after=clean,
+    )
+    return clean

@@ -22,10 +22,12 @@ from typing import Any, cast
 from sqlalchemy import CursorResult, select, update
 from sqlalchemy.orm import Session
 
+from voucher.db import dialect
 from voucher.db.models import Hold, Redemption, Voucher
 from voucher.domain import ledger
 from voucher.domain.calendar import utcnow
 from voucher.domain.errors import DomainError, register
+from voucher.domain.states import VoucherState
 from voucher.services import audit
 from voucher.services.context import Actor
 from voucher.services.finance import journal
@@ -46,9 +48,7 @@ register("note_required", "Indiquez en quelques mots le motif du rejet (500 cara
 
 def _locked(session: Session, model: Any, object_id: int) -> Any:
     stmt = select(model).where(model.id == object_id).execution_options(populate_existing=True)
-    if session.get_bind().dialect.name == "postgresql":
-        stmt = stmt.with_for_update()
-    return session.scalars(stmt).first()
+    return session.scalars(dialect.for_update(stmt, session)).first()
 
 
 def _open_hold(session: Session, actor: Actor, hold_id: int) -> tuple[Hold, Redemption]:
@@ -67,12 +67,12 @@ def _open_hold(session: Session, actor: Actor, hold_id: int) -> tuple[Hold, Rede
     return hold, red
 
 
-def _move_voucher(session: Session, voucher_id: int, state: str) -> None:
+def _move_voucher(session: Session, voucher_id: int, state: VoucherState) -> None:
     moved = cast(
         CursorResult[Any],
         session.execute(
             update(Voucher)
-            .where(Voucher.id == voucher_id, Voucher.state == "held")
+            .where(Voucher.id == voucher_id, Voucher.state == VoucherState.HELD)
             .values(state=state, updated_at=utcnow())
         ),
     )
@@ -98,7 +98,7 @@ def release(session: Session, actor: Actor, hold_id: int) -> Hold:
         actor=actor,
         memo=f"vérification {hold.id} libérée",
     )
-    _move_voucher(session, red.voucher_id, "redeemed")
+    _move_voucher(session, red.voucher_id, VoucherState.REDEEMED)
     red.status = "accepted"
     _close(hold, actor, "released", entry_id)
     session.flush()
@@ -131,7 +131,7 @@ def reject(session: Session, actor: Actor, hold_id: int, note: str) -> Hold:
         actor=actor,
         memo=f"vérification {hold.id} rejetée",
     )
-    _move_voucher(session, red.voucher_id, "cancelled")
+    _move_voucher(session, red.voucher_id, VoucherState.CANCELLED)
     red.status = "rejected"
     _close(hold, actor, "rejected", entry_id, reason)
     session.flush()

@@ -4,10 +4,12 @@ Rules kept:
 
 * the same decision as :func:`voucher.services.redemption.redeem.redeem`, from the same single
   query (without the row lock) and the same pure check
-  (:func:`voucher.domain.acceptance.refusal`), then the fraud rules, which only read: a
-  rule that would refuse makes the code not acceptable, with the rule's name as reason; a
-  rule that would hold leaves it acceptable (the scan would be parked for review);
+  (:func:`voucher.domain.acceptance.refusal`), then the same screening's rules, which only
+  read: a rule that would refuse makes the code not acceptable, with the rule's name as
+  reason; a rule that would hold leaves it acceptable (the scan would be parked for review);
 * a mistyped code is refused before any look-up, an unknown code raises ``unknown_code``;
+  entry points call it through :func:`voucher.services.redemption.scan.look_up`, which
+  checks code guessing first and logs those refusals as a scan's are logged;
 * the answer says nothing about the beneficiary (not even whether there is one): only what
   is printed on the voucher, its state and the programme.
 """
@@ -23,9 +25,11 @@ from voucher.domain import codes
 from voucher.domain.acceptance import refusal
 from voucher.domain.calendar import last_valid_day, paris_date, utcnow
 from voucher.domain.errors import DomainError
+from voucher.domain.verdicts import strongest
 from voucher.services.context import Actor
-from voucher.services.redemption import screening
-from voucher.services.redemption.redeem import _SCAN_ROW, _facts  # the scan's own query, unlocked
+from voucher.services.redemption.redeem import acceptance_facts, context, screen
+from voucher.services.redemption.scan_statements import SCAN_ROW
+from voucher.services.redemption.screening import FULL, Screening
 
 
 @dataclass(frozen=True)
@@ -44,34 +48,23 @@ class VoucherCheck:
     reason: str | None
 
 
-def check(session: Session, actor: Actor, raw_code: str, structure_id: int) -> VoucherCheck:
+def check(
+    session: Session, actor: Actor, raw_code: str, structure_id: int, screening: Screening = FULL
+) -> VoucherCheck:
     digits = codes.parse(raw_code)
     now = utcnow()
     day = paris_date(now)
     row = (
         session.connection()
-        .execute(_SCAN_ROW, {"code": digits, "sid": structure_id, "today": day, "scan_id": None})
+        .execute(SCAN_ROW, {"code": digits, "sid": structure_id, "today": day, "scan_id": None})
         .first()
     )
     if row is None:
         raise DomainError("unknown_code")
-    reason = refusal(_facts(row, day))
+    reason = refusal(acceptance_facts(row, day))
     if reason is None:
-        ctx = screening.ScanContext(
-            voucher_id=row.id,
-            state=row.state,
-            book_id=row.book_id,
-            book_status=row.book_status,
-            beneficiary_id=row.beneficiary_id,
-            programme_id=row.programme_id,
-            handout_policy=row.handout_policy,
-            thresholds=row.fraud_thresholds or {},
-            structure_id=structure_id,
-            user_id=actor.user_id,
-            api_key_id=actor.api_key_id,
-            scanned_at=now,
-        )
-        worst = screening.strongest(screening.screen(session, ctx))
+        ctx = context(row, structure_id, actor, now)
+        worst = strongest(screen(session, ctx, screening))
         if worst is not None and worst.outcome == "refuse":
             reason = worst.rule
     return VoucherCheck(

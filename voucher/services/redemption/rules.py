@@ -1,44 +1,41 @@
-"""The fraud catalogue wired into the redemption transaction (see :mod:`voucher.domain.fraud`).
+"""The scan rules of the fraud catalogue (see :mod:`voucher.domain.fraud`), and what is
+written with their verdicts. Which of them run, and in which order, is stated in
+:mod:`voucher.services.redemption.screening`; nothing here registers itself.
 
 Rules kept:
 
 * scan rules only read, with indexed look-ups bounded by a book (at most 50 rows), a
   beneficiary's day, or a structure's last weeks of daily counters (primary key range):
-  no scan of the redemption history;
+  no scan of the redemption history; all their facts come from one round trip per scan;
+* a voucher never handed out is flagged, held or refused as its programme says
+  (``handout_policy``);
 * their verdicts are stored with the redemption (``redemption.verdicts``) by the core and,
-  here, one ``fraud_flag`` row per verdict; the structure's daily counter is bumped in the
-  same transaction (scans accepted or held, Europe/Paris day of the scan);
-* refused scans logged by ``redemption.record_refusal`` may raise an alert: a code already
-  redeemed (the pair of structures and times), a voucher of a lost or stolen book (the
-  structure), a source locked for guessing codes.
+  by :func:`record_scan`, as one ``fraud_flag`` row per verdict; the structure's daily
+  counter is bumped in the same transaction (scans accepted or held, Europe/Paris day of
+  the scan).
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any, cast
 
 from sqlalchemy import Date, Table, bindparam, func, literal_column, null, select, union_all
 from sqlalchemy import cast as cast_
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
-from voucher.db.models import Book, Programme, Redemption, StructureDayVolume, Voucher
+from voucher.db import dialect
+from voucher.db.models import Redemption, StructureDayVolume, Voucher
 from voucher.db.types import UTCDateTime
 from voucher.domain import fraud
 from voucher.domain.calendar import end_of_paris_day_utc, paris_date
-from voucher.services.redemption import guessing, screening
+from voucher.domain.states import VoucherState
+from voucher.domain.verdicts import ScanContext, Verdict
 from voucher.services.redemption.alerts import raise_flag
-from voucher.services.redemption.screening import ScanContext, Verdict
 
-LIVE = ("accepted", "held")
 _R = cast(Table, Redemption.__table__).c
 _V = cast(Table, Voucher.__table__).c
-_B = cast(Table, Book.__table__).c
 VOLUME = cast(Table, StructureDayVolume.__table__)
 #: fixed SQL, no expanding parameter to render on every execution of the hot path
 _IS_LIVE = _R.status.in_([literal_column("'accepted'"), literal_column("'held'")])
@@ -78,28 +75,15 @@ _BOOK_SIZE = (
     .select_from(cast(Table, Voucher.__table__))
     .where(_V.book_id == bindparam("book"))
 )
-_FIRST_LIVE = select(_R.id, _R.structure_id, _R.scanned_at, _R.programme_id).where(
-    _R.voucher_id == bindparam("vid"), _IS_LIVE
-)
-_VOUCHER_BOOK = (
-    select(_B.serial, _B.status, _B.reported_at, _V.programme_id)
-    .select_from(
-        cast(Table, Voucher.__table__).join(cast(Table, Book.__table__), _B.id == _V.book_id)
-    )
-    .where(_V.id == bindparam("vid"))
-)
-
-
-def _bump(dialect: str) -> Any:
-    ins = (pg_insert if dialect == "postgresql" else sqlite_insert)(VOLUME).values(
+#: the structure's counter of the day, one more (created at 1); one statement per dialect
+_BUMP = {
+    name: ins.values(
         structure_id=bindparam("sid"), day=bindparam("day"), scans=1
-    )
-    return ins.on_conflict_do_update(
+    ).on_conflict_do_update(
         index_elements=["structure_id", "day"], set_={"scans": VOLUME.c.scans + 1}
     )
-
-
-_BUMP = {"postgresql": _bump("postgresql"), "sqlite": _bump("sqlite")}
+    for name, ins in dialect.insert_per_dialect(VOLUME).items()
+}
 
 
 def day_bounds(at: datetime) -> tuple[datetime, datetime]:
@@ -151,6 +135,18 @@ def _facts(session: Session, ctx: ScanContext) -> Facts:
     )
     session.info["fraud_facts"] = (ctx, facts)
     return facts
+
+
+def never_handed_out(_session: Session, ctx: ScanContext) -> Verdict | None:
+    """A voucher scanned while its book still sits with the prescriber."""
+    if ctx.state != VoucherState.ACTIVE:
+        return None
+    return Verdict(
+        "never_handed_out",
+        ctx.handout_policy,
+        "Ce chèque n'a jamais été remis à un bénéficiaire par un prescripteur.",
+        {"book_id": ctx.book_id},
+    )
 
 
 def book_per_day(session: Session, ctx: ScanContext) -> Verdict | None:
@@ -245,9 +241,6 @@ def whole_book(session: Session, ctx: ScanContext) -> Verdict | None:
     )
 
 
-SCAN_RULES = (book_per_day, beneficiary_per_day, structure_volume, whole_book)
-
-
 def record_scan(
     session: Session, ctx: ScanContext, redemption_id: int, status: str, verdicts: list[Verdict]
 ) -> None:
@@ -267,113 +260,3 @@ def record_scan(
             voucher_id=ctx.voucher_id,
             details={**v.evidence, "status": status},
         )
-
-
-def _second_scan(session: Session, refusal: screening.Refusal) -> None:
-    conn = session.connection()
-    first = conn.execute(_FIRST_LIVE, {"vid": refusal.voucher_id}).first()
-    if first is None:
-        return
-    raw = session.scalar(
-        select(Programme.fraud_thresholds).where(Programme.id == first.programme_id)
-    )
-    p = fraud.effective(raw or {}, "already_redeemed")
-    elsewhere = first.structure_id != refusal.structure_id
-    if not p["active"]:
-        return
-    if not elsewhere and refusal.at - first.scanned_at <= timedelta(minutes=p["same_desk_minutes"]):
-        return
-    raise_flag(
-        session,
-        "already_redeemed",
-        "refuse",
-        fraud.severity("already_redeemed", "refuse", elsewhere=elsewhere),
-        programme_id=first.programme_id,
-        structure_id=refusal.structure_id,
-        redemption_id=first.id,
-        voucher_id=refusal.voucher_id,
-        at=refusal.at,
-        details={
-            "first_structure_id": first.structure_id,
-            "first_at": first.scanned_at.isoformat(),
-            "second_structure_id": refusal.structure_id,
-            "second_at": refusal.at.isoformat(),
-        },
-    )
-
-
-def _lost_book(session: Session, refusal: screening.Refusal) -> None:
-    book = session.connection().execute(_VOUCHER_BOOK, {"vid": refusal.voucher_id}).first()
-    if book is None or book.status not in ("lost", "stolen"):
-        return
-    raise_flag(
-        session,
-        "lost_or_stolen_book",
-        "refuse",
-        fraud.severity("lost_or_stolen_book", "refuse"),
-        programme_id=book.programme_id,
-        structure_id=refusal.structure_id,
-        voucher_id=refusal.voucher_id,
-        at=refusal.at,
-        details={
-            "book_serial": book.serial,
-            "book_status": book.status,
-            "reported_at": book.reported_at.isoformat() if book.reported_at else None,
-        },
-    )
-
-
-def _guessing_lock(session: Session, refusal: screening.Refusal) -> None:
-    change = guessing.lock_started(session, refusal.actor, refusal.at)
-    if change is None:
-        return
-    source, state = change
-    raise_flag(
-        session,
-        "code_guessing",
-        "refuse",
-        fraud.severity("code_guessing", "refuse"),
-        structure_id=refusal.structure_id,
-        at=refusal.at,
-        details={
-            **source,
-            "failures": state.failures,
-            "locked_until": state.locked_until.isoformat() if state.locked_until else None,
-        },
-    )
-
-
-def on_refusal(session: Session, refusal: screening.Refusal) -> None:
-    if refusal.reason in fraud.GUESS_REASONS:
-        _guessing_lock(session, refusal)
-    elif refusal.voucher_id is not None and refusal.reason == "already_redeemed":
-        _second_scan(session, refusal)
-    elif refusal.voucher_id is not None and refusal.reason == "cancelled":
-        _lost_book(session, refusal)
-
-
-def _install() -> None:
-    screening.RULES.extend(r for r in SCAN_RULES if r not in screening.RULES)
-    if record_scan not in screening.RECORDERS:
-        screening.RECORDERS.append(record_scan)
-    if on_refusal not in screening.REFUSAL_HOOKS:
-        screening.REFUSAL_HOOKS.append(on_refusal)
-
-
-def _uninstall() -> None:
-    screening.RULES[:] = [r for r in screening.RULES if r not in SCAN_RULES]
-    screening.RECORDERS[:] = [h for h in screening.RECORDERS if h is not record_scan]
-    screening.REFUSAL_HOOKS[:] = [h for h in screening.REFUSAL_HOOKS if h is not on_refusal]
-
-
-@contextmanager
-def switched_off() -> Iterator[None]:
-    """Run with the core checks only (for the benchmark's baseline); restored afterwards."""
-    _uninstall()
-    try:
-        yield
-    finally:
-        _install()
-
-
-_install()

@@ -1,117 +1,60 @@
-"""Fraud screening hook called inside the redemption transaction.
+"""Which fraud rules judge a scan, in which order, and what is written with their verdicts:
+stated here, once, where a reader sees it. Nothing adds itself to these lists at import
+and nothing changes them at run time.
 
-Core rule here: a voucher that was never handed out (programme policy flag, hold or
-refuse). The fraud-rules module (:mod:`voucher.services.redemption.rules`, imported at the
-end of this module so the catalogue is always on) adds its own rules to ``RULES``. Each
-rule returns ``None`` or a :class:`Verdict`; the strongest outcome wins (refuse > hold >
-flag). Rules only read: writes (counters, alerts) happen in ``RECORDERS``, called once the
-redemption row exists, and in ``REFUSAL_HOOKS``, called when a refused scan is logged (in
-the caller's separate transaction, since the refused scan itself changed nothing).
+Rules kept:
+
+* :data:`RULES` run inside the redemption transaction once the core checks passed
+  (:func:`voucher.domain.acceptance.refusal`), in this order; each only reads and answers
+  nothing or a verdict; the strongest verdict decides (refuse > hold > flag,
+  :func:`voucher.domain.verdicts.strongest`), and the look-up asks the same rules;
+* :data:`RECORDERS` write once the redemption row exists (the structure's daily counter,
+  one alert per verdict);
+* :data:`REFUSAL_HOOKS` write when a refused scan is logged (alerts on a second scan, a
+  lost or stolen book, a source locked for code guessing), in the caller's transaction;
+* every entry point runs :data:`FULL`; a test or a benchmark passes its own
+  :class:`Screening` instead, e.g. :data:`CORE_ONLY` (the benchmark's baseline: the core
+  checks and the never-handed-out policy, nothing written besides the scan itself).
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass, field
-from datetime import datetime
-from typing import Any
+from dataclasses import dataclass
 
 from sqlalchemy.orm import Session
 
-from voucher.services.context import Actor
-
-OUTCOMES = ("flag", "hold", "refuse")
-
-
-@dataclass(frozen=True)
-class Verdict:
-    rule: str
-    outcome: str  # flag | hold | refuse
-    explanation: str
-    evidence: dict[str, Any] = field(default_factory=dict)
-
-    def as_dict(self) -> dict[str, Any]:
-        return {
-            "rule": self.rule,
-            "outcome": self.outcome,
-            "explanation": self.explanation,
-            "evidence": self.evidence,
-        }
-
-
-@dataclass(frozen=True)
-class ScanContext:
-    voucher_id: int
-    state: str
-    book_id: int
-    book_status: str
-    beneficiary_id: int | None
-    programme_id: int
-    handout_policy: str
-    thresholds: dict[str, Any]
-    structure_id: int
-    user_id: int | None
-    api_key_id: int | None
-    scanned_at: datetime
-
+from voucher.domain.verdicts import ScanContext, Verdict
+from voucher.services.redemption import refusal_alerts, rules
+from voucher.services.redemption.refusal_alerts import Refusal
 
 Rule = Callable[[Session, ScanContext], Verdict | None]
-
-
-def never_handed_out(_session: Session, ctx: ScanContext) -> Verdict | None:
-    if ctx.state != "active":
-        return None
-    return Verdict(
-        "never_handed_out",
-        ctx.handout_policy,
-        "Ce chèque n'a jamais été remis à un bénéficiaire par un prescripteur.",
-        {"book_id": ctx.book_id},
-    )
-
-
-RULES: list[Rule] = [never_handed_out]
-
-
-def screen(session: Session, ctx: ScanContext) -> list[Verdict]:
-    verdicts = []
-    for rule in RULES:
-        verdict = rule(session, ctx)
-        if verdict is not None:
-            verdicts.append(verdict)
-    return verdicts
-
-
-def strongest(verdicts: list[Verdict]) -> Verdict | None:
-    return max(verdicts, key=lambda v: OUTCOMES.index(v.outcome), default=None)
+Recorder = Callable[[Session, ScanContext, int, str, list[Verdict]], None]
+RefusalHook = Callable[[Session, Refusal], None]
 
 
 @dataclass(frozen=True)
-class Refusal:
-    """A refused scan as logged by ``redemption.record_refusal``."""
+class Screening:
+    """The rules a scan runs, what is written with its verdicts, what a refusal raises."""
 
-    actor: Actor
-    structure_id: int | None
-    voucher_id: int | None
-    reason: str
-    at: datetime
+    rules: tuple[Rule, ...]
+    recorders: tuple[Recorder, ...] = ()
+    refusal_hooks: tuple[RefusalHook, ...] = ()
 
 
-Recorder = Callable[[Session, ScanContext, int, str, list[Verdict]], None]
-RefusalHook = Callable[[Session, Refusal], None]
-RECORDERS: list[Recorder] = []
-REFUSAL_HOOKS: list[RefusalHook] = []
+RULES: tuple[Rule, ...] = (
+    rules.never_handed_out,
+    rules.book_per_day,
+    rules.beneficiary_per_day,
+    rules.structure_volume,
+    rules.whole_book,
+)
+RECORDERS: tuple[Recorder, ...] = (rules.record_scan,)
+REFUSAL_HOOKS: tuple[RefusalHook, ...] = (
+    refusal_alerts.second_scan,
+    refusal_alerts.lost_or_stolen_book,
+    refusal_alerts.guessing_lock,
+)
 
-
-def recorded(
-    session: Session, ctx: ScanContext, redemption_id: int, status: str, verdicts: list[Verdict]
-) -> None:
-    for hook in RECORDERS:
-        hook(session, ctx, redemption_id, status, verdicts)
-
-
-def refused(session: Session, refusal: Refusal) -> None:
-    for hook in REFUSAL_HOOKS:
-        hook(session, refusal)
-
-
-from voucher.services.redemption import rules as _fraud_rules  # noqa: E402,F401  (registers the catalogue)
+FULL = Screening(RULES, RECORDERS, REFUSAL_HOOKS)
+CORE_ONLY = Screening((rules.never_handed_out,))

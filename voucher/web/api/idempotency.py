@@ -6,16 +6,17 @@ Rules kept (see :mod:`voucher.domain.idempotency` and :mod:`voucher.services.ide
   same fingerprint replays the stored status and body byte for byte (header
   ``Idempotent-Replayed: true``) and changes nothing; with another fingerprint it is
   refused with 422 ``idempotency_key_reused``;
-* success: the answer is stored with the effect, both committed together by the request
-  wrapper (a crash before commit leaves neither);
-* refusal (a :class:`DomainError` from the work): the whole transaction is rolled back (the
-  refusal changed nothing), then the key is claimed again, the refusal logged
-  (``on_refusal``: refused-scan log, fraud counters) and stored as the key's answer, all
-  committed with the refusal by the request wrapper (views using this declare
-  ``@writes(keep_on_refusal=True)``) — so a resend replays the same refusal. If another request stored an answer for
-  the key in between, that answer is returned instead;
-* throttling answers (``TRANSIENT``, raised by ``before``) are never stored: the key stays
-  free for a later try;
+* the work answers with a status and a body: a success, or a refusal it answered itself
+  (the scan use case answers its refusals, already logged in the transaction): the answer is
+  stored with what the work wrote, all committed together by the request wrapper (a crash
+  before commit leaves neither; views answering refusals declare
+  ``@writes(keep_on_refusal=True)``) — so a resend replays the same answer;
+* a refusal the work raises (a :class:`DomainError`): the whole transaction is rolled back
+  (the refusal changed nothing), then the key is claimed again and the refusal stored as
+  its answer. If another request stored an answer for the key in between, that answer is
+  returned instead;
+* throttling refusals (``too_many_attempts``, ``locked``: the scan use case's ``TRANSIENT``)
+  are raised and never stored: the key stays free for a later try;
 * two identical requests at once: the second's claim waits for the first's commit, then
   finds the key taken and answers with the first's stored response.
 """
@@ -31,10 +32,10 @@ from flask import Response
 from voucher.domain.errors import DomainError
 from voucher.services import idempotency as store
 from voucher.services.context import Actor
+from voucher.services.redemption.scan import TRANSIENT
 from voucher.web.api import problems
 from voucher.web.db import db
 
-TRANSIENT = frozenset({"too_many_attempts", "locked"})
 Work = Callable[[], tuple[int, dict[str, Any]]]
 
 
@@ -70,47 +71,31 @@ def _claim(actor: Actor, scope: str, key: str, fingerprint: str) -> int | None:
     )
 
 
-def run(
-    actor: Actor,
-    scope: str,
-    key: str,
-    fingerprint: str,
-    work: Work,
-    *,
-    before: Callable[[], None] | None = None,
-    on_refusal: Callable[[DomainError], None] | None = None,
-) -> Response:
+def run(actor: Actor, scope: str, key: str, fingerprint: str, work: Work) -> Response:
     record = _claim(actor, scope, key, fingerprint)
     if record is None:
         return replay(actor, scope, key, fingerprint)
     try:
-        if before is not None:
-            before()
         status, payload = work()
     except DomainError as err:
         db().rollback()
         if err.code in TRANSIENT:
             raise
-        return _store_refusal(actor, scope, key, fingerprint, err, on_refusal)
+        return _store_refusal(actor, scope, key, fingerprint, err)
+    return _store(record, status, payload)
+
+
+def _store(record: int, status: int, payload: dict[str, Any]) -> Response:
     text = dumps(payload)
     store.complete(db(), record, status, text)
     return answer(status, text)
 
 
 def _store_refusal(
-    actor: Actor,
-    scope: str,
-    key: str,
-    fingerprint: str,
-    err: DomainError,
-    on_refusal: Callable[[DomainError], None] | None,
+    actor: Actor, scope: str, key: str, fingerprint: str, err: DomainError
 ) -> Response:
     record = _claim(actor, scope, key, fingerprint)
     if record is None:
         return replay(actor, scope, key, fingerprint)
-    if on_refusal is not None:
-        on_refusal(err)
     problem = problems.of_domain(err)
-    text = problems.dumps(problem)
-    store.complete(db(), record, int(problem["status"]), text)
-    return answer(int(problem["status"]), text)
+    return _store(record, int(problem["status"]), problem)

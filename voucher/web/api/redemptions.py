@@ -6,9 +6,10 @@ Rules kept:
 * only ``reception`` keys scan, always for their own structure (the key's organisation);
 * a single scan needs an ``Idempotency-Key`` (the scanner's scan id, stored as the scan's
   ``scan_id``): see :mod:`voucher.web.api.idempotency`; a batch names each scan by its
-  ``scan_id``: see :mod:`voucher.web.api.offline`;
-* code guessing is checked before a new scan (429 ``too_many_attempts`` / ``locked``,
-  never stored); every refused scan is logged (refused-scan log, fraud alerts);
+  ``scan_id``: see :mod:`voucher.services.redemption.offline`;
+* both go through the one scan use case (:mod:`voucher.services.redemption.scan`: code
+  guessing checked first, 429 ``too_many_attempts`` / ``locked`` never stored; refusals
+  logged by its one rule) and only map its outcome to problem+json or a batch item;
 * cancelling: a reception key undoes its own scans within the programme's window; a
   ``finance`` key undoes any scan of its programmes not yet in a statement.
 """
@@ -30,10 +31,11 @@ from schemas.api.scans import (
     ScanRowSchema,
     ScanSchema,
 )
-from voucher.domain.errors import DomainError
 from voucher.domain.idempotency import fingerprint
 from voucher.services.access import api_reads
-from voucher.services.redemption import guessing, redeem
+from voucher.services.redemption import cancel as cancelling
+from voucher.services.redemption import offline as offline_scans
+from voucher.services.redemption import scan as scanning
 from voucher.web.api import idempotency, offline, replies, scan_views, security
 from voucher.web.db import db, writes
 
@@ -83,28 +85,16 @@ def row_view(found: Any) -> dict[str, Any]:
 @blp.arguments(ScanSchema)
 @blp.response(201, RedemptionSchema)
 def redeem_one(headers: dict[str, Any], scan: dict[str, Any]) -> Response:
-    actor, session = security.actor(), db()
-    key = headers["idempotency_key"]
-    structure_id = int(actor.organisation_id or 0)
+    actor, key = security.actor(), headers["idempotency_key"]
+    scanned = scan_views.scan_of(scan, int(actor.organisation_id or 0), key)
 
     def work() -> tuple[int, dict[str, Any]]:
-        result = redeem.redeem(session, actor, scan_views.scan_of(scan, structure_id, key))
-        return 201, scan_views.answer(result, key)
+        outcome = scanning.scan(db(), actor, scanned)
+        if outcome.refusal is not None and outcome.transient:
+            raise outcome.refusal  # a throttled scan's answer is never stored
+        return scan_views.reply(scanned, outcome)
 
-    def refused(err: DomainError) -> None:
-        redeem.record_refusal(
-            session, actor, structure_id=structure_id, raw_code=scan["code"], reason=err.code
-        )
-
-    return idempotency.run(
-        actor,
-        offline.SCOPE,
-        key,
-        fingerprint(request.get_json()),
-        work,
-        before=lambda: guessing.refuse_if_guessing(session, actor),
-        on_refusal=refused,
-    )
+    return idempotency.run(actor, offline_scans.SCOPE, key, fingerprint(request.get_json()), work)
 
 
 @blp.route("/redemptions/batch", methods=["POST"])
@@ -118,9 +108,10 @@ def redeem_one(headers: dict[str, Any], scan: dict[str, Any]) -> Response:
 @blp.arguments(BatchScansSchema)
 @blp.response(200, BatchResultSchema)
 def redeem_batch(body: dict[str, Any]) -> Response:
-    raw = request.get_json()["scans"]
-    results = offline.Batch(db(), security.actor()).process(body["scans"], raw)
-    return replies.ok(offline.summary(results))
+    actor = security.actor()
+    sent = offline.sent(body["scans"], request.get_json()["scans"], int(actor.organisation_id or 0))
+    answers = offline_scans.process(db(), actor, sent, scan_views.stored)
+    return replies.ok(offline.summary([offline.item(answer) for answer in answers]))
 
 
 @blp.route("/redemptions", methods=["GET"])
@@ -159,7 +150,7 @@ def cancel(redemption_id: int) -> Response:
     viewer = api_reads.viewer_for(session, actor)
     api_reads.scan(session, viewer, redemption_id)
     as_finance = actor.role == "finance"
-    redeem.cancel(
+    cancelling.cancel(
         session,
         actor,
         redemption_id,

@@ -1,5 +1,6 @@
-"""From validated scan input to the service's :class:`Scan`, and from its result to the
-answer body (the same body for the single endpoint and for each scan of a batch)."""
+"""From validated scan input to the service's :class:`Scan`, and from its outcome to the
+answer (the same answer, to the byte, for the single endpoint and for each scan of a batch:
+each replays the other's)."""
 
 from __future__ import annotations
 
@@ -7,6 +8,8 @@ from typing import Any
 
 from schemas.api.scans import RedemptionSchema
 from voucher.services.redemption.redeem import Result, Scan
+from voucher.services.redemption.scan import Outcome
+from voucher.web.api import problems
 
 ANSWER = RedemptionSchema()
 STATE_AFTER = {"accepted": "redeemed", "held": "held"}
@@ -42,3 +45,17 @@ def answer(result: Result, scan_id: str | None) -> dict[str, Any]:
             },
         }
     )
+
+
+def reply(scanned: Scan, outcome: Outcome[Result]) -> tuple[int, dict[str, Any]]:
+    """201 and the redemption, or the refusal as a problem (its status and body)."""
+    if outcome.refusal is not None:
+        problem = problems.of_domain(outcome.refusal)
+        return int(problem["status"]), problem
+    return 201, answer(outcome.get(), scanned.scan_id)
+
+
+def stored(scanned: Scan, outcome: Outcome[Result]) -> tuple[int, str]:
+    """The answer as it is stored for its scan id (and replayed)."""
+    status, payload = reply(scanned, outcome)
+    return status, problems.dumps(payload)

@@ -1,9 +1,10 @@
 """``GET /api/v1/vouchers/{code}``: would this code be accepted at my structure, now?
 
-Reception keys only; the structure is the key's organisation. Mistyped (422) and unknown
-(404) codes are logged as refused scans in their own commit (the look-up itself writes
-nothing), so that guessing codes through look-ups slows the key down and then locks it,
-exactly as guessing through scans does.
+Reception keys only; the structure is the key's organisation. The look-up goes through the
+scan use case (:func:`voucher.services.redemption.scan.look_up`): code guessing checked
+first, and its refusals (mistyped 422, unknown 404) logged as a scan's are, kept by the
+commit of ``@records`` (the look-up itself writes nothing), so that guessing codes through
+look-ups slows the key down and then locks it, exactly as guessing through scans does.
 """
 
 from __future__ import annotations
@@ -14,10 +15,8 @@ from flask import Response
 from flask_smorest import Blueprint
 
 from schemas.api.scans import VoucherCheckSchema
-from voucher.domain.errors import DomainError
-from voucher.domain.fraud import GUESS_REASONS
-from voucher.services.redemption import guessing, redeem
 from voucher.services.redemption import lookup as voucher_check
+from voucher.services.redemption import scan as scanning
 from voucher.web.api import replies, security
 from voucher.web.db import db, records
 
@@ -54,15 +53,5 @@ def view(found: voucher_check.VoucherCheck) -> dict[str, Any]:
 @blp.response(200, VoucherCheckSchema)
 def lookup(code: str) -> Response:
     actor = security.actor()
-    session = db()
-    guessing.refuse_if_guessing(session, actor)
-    try:
-        found = voucher_check.check(session, actor, code, int(actor.organisation_id or 0))
-    except DomainError as err:
-        if err.code in GUESS_REASONS:
-            session.rollback()
-            redeem.record_refusal(
-                session, actor, structure_id=actor.organisation_id, raw_code=code, reason=err.code
-            )
-        raise
-    return replies.ok(view(found))
+    outcome = scanning.look_up(db(), actor, code, int(actor.organisation_id or 0))
+    return replies.ok(view(outcome.get()))

@@ -5,14 +5,14 @@ Rules kept:
 * one large input, focused on load and after every scan; a USB scanner (code + Enter)
   needs no click; the page checks the Damm digit before sending (``static/js/codes.js``,
   the same normalisation as :mod:`voucher.domain.codes`) and the server checks again;
+* a scan (typed, scanned or photographed) goes through the one scan use case
+  (:func:`voucher.services.redemption.scan.scan`: code guessing checked first, the
+  redemption, the refusal logged by its one rule); the page only shows its outcome;
 * the page carries a scan id (made by the page, or by the server when scripts are off):
-  a double Enter, a retry after a timeout or a refreshed form replays the first answer
-  (:func:`voucher.services.redemption.redeem.redeem`), never a second redemption;
-* the source is checked for code guessing before the scan
-  (:func:`voucher.services.redemption.guessing.refuse_if_guessing`);
-* a refused scan changes nothing, and is logged with ``record_refusal`` in its own
-  committed transaction (guessing counters, the day's history) — except refusals that
-  are not about a code (too many attempts, a bad theme, a reused scan id);
+  a double Enter, a retry after a timeout or a refreshed form replays the first answer,
+  never a second redemption;
+* a refused scan changes nothing; its log (guessing counters, the day's history) is
+  committed with the refusal (``@writes(keep_on_refusal=True)``);
 * the theme chosen for the session is kept between scans (and in the sign-in session);
   the autonomy level is per person and starts empty each time;
 * cancelling: only one's own scans, within the programme's window, at one's own structure
@@ -37,7 +37,9 @@ from voucher.domain import codes, vocab
 from voucher.domain.calendar import PARIS, paris_date, utcnow
 from voucher.domain.errors import MESSAGES, DomainError
 from voucher.domain.money import format_eur
-from voucher.services.redemption import guessing, redeem
+from voucher.services.redemption import cancel as cancelling
+from voucher.services.redemption import scan as scanning
+from voucher.services.redemption.redeem import Result, Scan
 from voucher.web import forms
 from voucher.web.auth import current_actor, current_org_id, role_required
 from voucher.web.db import db, writes
@@ -47,13 +49,6 @@ from voucher.web.limits import limiter
 bp = Blueprint("desk", __name__, url_prefix="/accueil")
 RECEPTION = "reception"
 SCAN_LIMIT = "120 per minute"
-NOT_RECORDED = {
-    "too_many_attempts",
-    "locked",
-    "invalid_value",
-    "scan_id_reused",
-    "invalid_scan_time",
-}
 SCAN_ID_RE = re.compile(r"^[A-Za-z0-9_-]{8,100}$")
 ADVICE = {
     "mistyped_code": "Retapez le code en vérifiant chaque chiffre, ou scannez-le de nouveau.",
@@ -88,7 +83,7 @@ def _at_paris(iso: str | None) -> str | None:
     return moment.strftime("%d/%m/%Y à %H:%M")
 
 
-def accepted(result: redeem.Result) -> dict[str, Any]:
+def accepted(result: Result) -> dict[str, Any]:
     held = result.status == "held"
     return {
         "kind": "held" if held else "accepted",
@@ -124,24 +119,14 @@ def refused(exc: DomainError, structure_id: int) -> dict[str, Any]:
 def _redeem(
     raw: str, theme: str | None, autonomy: str | None, scan_id: str | None
 ) -> tuple[dict[str, Any], int]:
-    actor, structure = current_actor(), current_org_id()
-    try:
-        guessing.refuse_if_guessing(db(), actor)
-        result = redeem.redeem(
-            db(),
-            actor,
-            redeem.Scan(
-                code=raw, structure_id=structure, theme=theme, autonomy=autonomy, scan_id=scan_id
-            ),
-        )
-    except DomainError as exc:
-        db().rollback()
-        if exc.code not in NOT_RECORDED:
-            redeem.record_refusal(
-                db(), actor, structure_id=structure, raw_code=raw, reason=exc.code
-            )
-        return refused(exc, structure), status_for(exc.code)
-    return accepted(result), 200
+    structure = current_org_id()
+    scanned = Scan(
+        code=raw, structure_id=structure, theme=theme, autonomy=autonomy, scan_id=scan_id
+    )
+    outcome = scanning.scan(db(), current_actor(), scanned)
+    if outcome.refusal is not None:
+        return refused(outcome.refusal, structure), status_for(outcome.refusal.code)
+    return accepted(outcome.get()), 200
 
 
 def _context(outcome: dict[str, Any] | None = None) -> dict[str, Any]:
@@ -216,7 +201,7 @@ def photo() -> Any:
 @role_required(RECEPTION)
 def cancel(redemption_id: int) -> Any:
     try:
-        redeem.cancel(db(), current_actor(), redemption_id, structure_id=current_org_id())
+        cancelling.cancel(db(), current_actor(), redemption_id, structure_id=current_org_id())
     except DomainError as exc:
         status = forms.fail(exc)
         return render_template("desk/index.html", **_context()), status
