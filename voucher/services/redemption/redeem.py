@@ -120,7 +120,7 @@ _LOCKING: dict[str, Any] = {}
 
 
 def _locking(conn: Connection) -> Any:
-    name = conn.dialect.name
+    name = dialect.name_of(conn)
     if name not in _LOCKING:
         _LOCKING[name] = dialect.for_update(sql.SCAN_ROW, conn, of=sql.VOUCHERS)
     return _LOCKING[name]

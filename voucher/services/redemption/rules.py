@@ -246,7 +246,7 @@ def record_scan(
 ) -> None:
     conn = session.connection()
     conn.execute(
-        _BUMP[conn.dialect.name], {"sid": ctx.structure_id, "day": paris_date(ctx.scanned_at)}
+        dialect.pick(_BUMP, conn), {"sid": ctx.structure_id, "day": paris_date(ctx.scanned_at)}
     )
     for v in verdicts:
         raise_flag(
