@@ -17,6 +17,7 @@ from typing import Any
 from sqlalchemy import func, insert, select, text, update
 from sqlalchemy.orm import Session
 
+from voucher import faults
 from voucher.db.models import Batch, Book, FundsReceived, Organisation, Programme, Voucher
 from voucher.domain import codes, ledger
 from voucher.domain.calendar import utcnow
@@ -239,6 +240,7 @@ def _write_books_and_vouchers(
             )
         if progress:
             progress(len(serials))
+        faults.point("issue.books_written")
 
 
 def _copy(conn: Any, target: str, rows: list[tuple[Any, ...]]) -> None:
