@@ -86,6 +86,7 @@ def kill_at(point: str, url: str, folder: Path, *args: str) -> float:
         proc.send_signal(signal.SIGKILL)
         proc.wait(timeout=60)
     assert proc.returncode == -signal.SIGKILL
+    print(f"{point}: reached in {reached:.2f} s, killed")  # shown by pytest -rP
     return reached
 
 
