@@ -1,14 +1,19 @@
 """``scripts/bench``: run the benchmarks, print one table, write JSON.
 
     scripts/bench [--scale small|medium|full] [--only B1,B3,B6] [--rounds 3] [--out FILE]
+    scripts/bench NAME [options]     one benchmark alone, with its own options (--help):
+                                     close (B4), export (B7), http (B2), pdf (B5), rules
+                                     (fraud rules on/off), soak, profile_redeem
 
 Each benchmark alternates baseline and candidate runs on the same database server and
 reports the median ratio (BENCH.md); each ends with `voucher audit` on its database.
+``scripts/bench NAME`` is ``python -m bench.NAME``: the same module, the same code.
 """
 
 from __future__ import annotations
 
 import argparse
+import importlib
 import json
 import sys
 from datetime import UTC, datetime
@@ -80,8 +85,18 @@ def suites() -> dict[str, object]:
     return dict(sorted(found.items()))
 
 
+ALONE = ("close", "export", "http", "pdf", "rules", "soak", "profile_redeem")
+
+
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="scripts/bench", description=__doc__)
+    argv = sys.argv[1:] if argv is None else argv
+    if argv and argv[0] in ALONE:
+        return int(importlib.import_module(f"bench.{argv[0]}").main(argv[1:]) or 0)
+    parser = argparse.ArgumentParser(
+        prog="scripts/bench",
+        description=__doc__,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
     parser.add_argument("--scale", choices=sorted(SCALES), default="small")
     parser.add_argument("--only", default="")
     parser.add_argument("--rounds", type=int, default=3)

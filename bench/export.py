@@ -1,5 +1,12 @@
 """B7 (BENCH.md): the impact export against a plain ``GROUP BY`` of the same dimensions.
 
+    scripts/bench export [--db postgresql,sqlite] [--redemptions 20000] [--rounds 3]
+                         [--out bench-results/bench-export.json]
+
+Alone it runs on each database given and prints one table (ratio, both medians, scale,
+nproc, PostgreSQL version, ledger audit) and writes JSON; in ``scripts/bench`` it is B7
+(PostgreSQL, the scale's ``export_redemptions``).
+
 Data: one programme, ``n / 5`` books handed out to as many pseudonymous beneficiaries
 (rural and urban, every age band, status and population), about ``n`` accepted scans over
 ten Paris months at two structures, with themes and autonomy levels. Books and vouchers are
@@ -17,16 +24,23 @@ reported (target >= 0.5).
 
 from __future__ import annotations
 
+import argparse
 import io
+import json
 import random
 import secrets
+import sys
+import tempfile
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 from typing import Any
 
+from rich.console import Console
+from rich.table import Table
 from sqlalchemy import Engine, String, cast, distinct, func, insert, select, update
 from sqlalchemy.orm import Session
 
-from bench.common import Result, alternate, audit, drop_pg, fresh_pg, timed
+from bench.common import Result, alternate, audit, drop_pg, fresh_pg, machine, timed
 from voucher.db.engine import make_engine, unit_of_work
 from voucher.db.migrate import upgrade
 from voucher.domain import ledger, vocab
@@ -296,3 +310,60 @@ def run(scale: dict[str, Any], rounds: int) -> list[Result]:
         return [measure(url, scale["export_redemptions"], rounds, "PostgreSQL")]
     finally:
         drop_pg(name)
+
+
+def _measure_on(backend: str, redemptions: int, rounds: int) -> Result:
+    if backend == "postgresql":
+        return run({"export_redemptions": redemptions}, rounds)[0]
+    with tempfile.TemporaryDirectory() as tmp:
+        return measure(f"sqlite:///{tmp}/bench.sqlite3", redemptions, rounds, "SQLite")
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(
+        prog="scripts/bench export",
+        description=__doc__,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    parser.add_argument("--db", default="postgresql,sqlite")
+    parser.add_argument("--redemptions", type=int, default=20_000)
+    parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument("--out", default="bench-results/bench-export.json")
+    args = parser.parse_args(argv)
+    backends = [b.strip() for b in args.db.split(",") if b.strip()]
+    results = [_measure_on(b, args.redemptions, args.rounds) for b in backends]
+    facts = machine()
+    table = Table(
+        title=f"B7 export ({args.rounds} rounds, nproc={facts['nproc']}, PostgreSQL {facts.get('postgresql')})"
+    )
+    for col in ("what", "GROUP BY (s)", "export (s)", "ratio", "target", "scale", "audit"):
+        table.add_column(col)
+    for r in results:
+        table.add_row(
+            r.what,
+            f"{r.baseline:.3f}",
+            f"{r.candidate:.3f}",
+            f"{r.ratio:.2f}",
+            f"≥ {r.target}",
+            r.scale,
+            "ok" if r.audit_ok else "BROKEN",
+        )
+    Console().print(table)
+    out = Path(args.out)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_text(
+        json.dumps(
+            {
+                "at": datetime.now(UTC).isoformat(),
+                "machine": facts,
+                "results": [r.as_dict() for r in results],
+            },
+            indent=2,
+        )
+    )
+    print(f"Written {out}")
+    return 0 if all(r.audit_ok for r in results) else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -6,10 +6,15 @@ Each client is its own process (no GIL sharing) opening one connection per reque
 (gunicorn's sync workers close it after each answer); every redemption carries its own
 ``Idempotency-Key`` and a fresh code. The run ends with ``voucher audit`` and a check that
 the database holds exactly as many redemptions as 201 answers were counted.
+
+Alone (one line printed, JSON written), as in ``scripts/bench --only B2``:
+
+    scripts/bench http [--seconds 3] [--rounds 3] [--out bench-results/b2.json]
 """
 
 from __future__ import annotations
 
+import argparse
 import http.client
 import json
 import multiprocessing
@@ -19,9 +24,10 @@ import subprocess
 import sys
 import tempfile
 import time
+from pathlib import Path
 from typing import Any
 
-from bench.common import ROOT, Result, alternate, audit, drop_pg, fresh_pg
+from bench.common import ROOT, Result, alternate, audit, drop_pg, fresh_pg, machine
 
 CLIENTS = 8
 HIGH_LIMIT = "100000000 per minute"
@@ -240,3 +246,29 @@ def run(scale: dict[str, Any], rounds: int) -> list[Result]:
         if server is not None:
             server.kill()
         drop_pg(db_name)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(
+        prog="scripts/bench http",
+        description=__doc__,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    parser.add_argument("--seconds", type=float, default=3.0)
+    parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument("--out", default="bench-results/b2.json")
+    args = parser.parse_args(argv)
+    result = run({"http_seconds": args.seconds}, args.rounds)[0]
+    print(
+        f"B2 {result.candidate:,.1f} redemptions/s ÷ {result.baseline:,.1f} ping req/s = {result.ratio:.2f} "
+        f"(target ≥ {result.target}; {result.clients} connections; audit {'ok' if result.audit_ok else 'BROKEN'}) "
+        f"— {result.notes}"
+    )
+    out = Path(args.out)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_text(json.dumps({"machine": machine(), "result": result.as_dict()}, indent=2))
+    return 0 if result.audit_ok else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

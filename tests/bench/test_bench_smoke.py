@@ -1,4 +1,4 @@
-"""The benchmark suite and the soak at a tiny scale, so that CI catches a benchmark that
+"""The benchmark suite, each benchmark run alone and the soak at a tiny scale, so that CI catches a benchmark that
 crashes or a run that breaks the ledger (BENCH.md: not to judge speed; these figures are
 too short to mean anything)."""
 
@@ -44,6 +44,28 @@ def test_every_benchmark_runs_and_ends_with_a_passing_audit(tmp_path):
         assert r["ratio"] > 0 and r["target"] > 0, r
     assert report["machine"]["nproc"] >= 1 and "postgresql" in report["machine"]
     assert "B1b" in run.stdout and "ratio" in run.stdout  # the one table is printed
+
+
+ALONE = {  # name: (its options at a tiny scale, how many results it reports)
+    "close": ("--db sqlite,postgresql --postings 400 --structures 3 --months 2", 2),
+    "export": ("--db sqlite --redemptions 300", 1),
+    "http": ("--seconds 1", 1),
+    "pdf": ("--books 3 --memory 2 --single-pdf 2", 1),
+    "rules": ("--db sqlite,postgresql --scans 5", 2),
+}
+
+
+@pytest.mark.parametrize("name", sorted(ALONE))
+def test_each_benchmark_runs_alone_with_its_own_options(name, tmp_path):
+    options, expected = ALONE[name]
+    out = tmp_path / f"{name}.json"
+    run = _run(["bench", name, *options.split(), "--rounds", "1", "--out", str(out)], timeout=900)
+    assert run.returncode == 0, run.stdout[-3000:] + run.stderr[-3000:]
+    report = json.loads(out.read_text())
+    results = report.get("results") or [report.get("result", report)]
+    assert len(results) == expected
+    for r in results:
+        assert r["audit_ok"] and r["ratio"] > 0, r
 
 
 def test_soak_mixes_traffic_and_reports_percentiles_errors_and_audit(tmp_path):

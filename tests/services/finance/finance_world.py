@@ -133,7 +133,7 @@ def busy_months(engine: Engine, scans: int, structures: int, months: int = 1) ->
     """Commit a world with ``scans`` accepted scans spread over ``months`` Paris months from
     March 2026 and ``structures`` banked places (rules off while seeding); every month but
     the last is closed, and the journal sealed, as in a running year. Returns the scans made
-    and the month left to close. Used by the drills and by ``scripts/bench_close.py``."""
+    and the month left to close. Used by the drills and by ``bench/close.py``."""
     scans = max(structures, scans)
     with unit_of_work(engine) as s, calendar.at(datetime(2026, 1, 5, 9, tzinfo=UTC)):
         fw = world(s, structures=structures, books=1)

@@ -28,6 +28,7 @@ from typing import Any
 from sqlalchemy import func, insert, literal, select, update
 from sqlalchemy.orm import Session
 
+from voucher import faults
 from voucher.db.models import (
     BankAccount,
     JournalSeal,
@@ -347,6 +348,7 @@ def close_month(
         blocked=len(blocked),
         outcome="ok" if created else "nothing_new",
     )
+    faults.point("close.statements_written")
     return CloseResult(
         period,
         record.id,

@@ -27,6 +27,7 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from voucher import faults
 from voucher.db.models import (
     BankAccount,
     Organisation,
@@ -269,6 +270,7 @@ def create_run(
     session.flush()
     for p, attempt, t in plan:
         _send(session, actor, run, p, attempt, t)
+    faults.point("payrun.transfers_written")
     audit.record(
         session,
         actor,

@@ -20,6 +20,7 @@ from typing import cast
 from sqlalchemy import Table, func, select, update
 from sqlalchemy.orm import Session
 
+from voucher import faults
 from voucher.db import dialect
 from voucher.db.models import Batch, Book, Voucher
 from voucher.domain import codes, ledger, states
@@ -149,6 +150,7 @@ def _write_books_and_vouchers(
         dialect.bulk_insert(session, VOUCHERS, VOUCHER_COLUMNS, voucher_rows)
         if progress:
             progress(len(serials))
+        faults.point("issue.books_written")
 
 
 def get_batch(session: Session, batch_id: int, *, lock: bool = False) -> Batch:

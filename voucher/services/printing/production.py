@@ -29,6 +29,7 @@ from typing import Any, BinaryIO
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from voucher import faults
 from voucher.db.models import Batch, PrintFile, Programme
 from voucher.db.queries import printing as print_queries
 from voucher.documents import print_package
@@ -88,6 +89,7 @@ class PrintJob:
                 size += len(chunk)
                 yield chunk
         self.result = self._record(digest.hexdigest(), size)
+        faults.point("print.file_recorded")
 
     def write_to(self, out: BinaryIO) -> PrintResult:
         for chunk in self.chunks():

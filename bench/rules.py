@@ -1,14 +1,14 @@
 """What the fraud rules cost on the redemption path: rules off vs on, in the same run.
 
-    .venv/bin/python scripts/bench_rules.py [--db sqlite,postgresql] [--scans 200] [--rounds 3]
-                                            [--clients 1] [--out bench-results/bench-rules.json]
+    scripts/bench rules [--db sqlite,postgresql] [--scans 200] [--rounds 3] [--clients 1]
+                        [--out bench-results/bench-rules.json]
 
 Each database gets a fresh migrated copy with one programme (default thresholds), books
 handed out to beneficiaries (so every rule runs its look-ups) and 28 days of counter
 history for the structure (so the volume rule computes a real median). Rounds alternate
 "core checks only" (``screening.CORE_ONLY``) and "every rule on" (``screening.FULL``), ABAB / BABA, each
 on its own Paris day with one voucher per book, so no rule fires and both sides take the
-same path; the ratio is rules-on ÷ rules-off scans per second (issue #6: must stay ≥ 0.5).
+same path; the ratio is rules-on ÷ rules-off scans per second (target: at least 0.5).
 The run ends with the ledger audit. Prints one table, writes the figures as JSON.
 """
 
@@ -23,30 +23,25 @@ import sys
 import tempfile
 import threading
 import time
-import uuid
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
+from rich.console import Console
+from rich.table import Table
+from sqlalchemy import Engine, func, insert, select
 
-import psycopg  # noqa: E402
-from rich.console import Console  # noqa: E402
-from rich.table import Table  # noqa: E402
-from sqlalchemy import Engine, func, insert, select  # noqa: E402
+from bench.common import drop_pg, fresh_pg
+from tests import factories as f
+from voucher.db.engine import make_engine, unit_of_work
+from voucher.db.migrate import upgrade
+from voucher.db.models import Book, Hold, StructureDayVolume, Voucher
+from voucher.domain import calendar
+from voucher.domain.errors import DomainError
+from voucher.services.context import Actor
+from voucher.services.finance import ledger_audit
+from voucher.services.issuance import batches, funds, handout
+from voucher.services.redemption import redeem, screening
 
-from tests import factories as f  # noqa: E402
-from voucher.db.engine import make_engine, unit_of_work  # noqa: E402
-from voucher.db.migrate import upgrade  # noqa: E402
-from voucher.db.models import Book, Hold, StructureDayVolume, Voucher  # noqa: E402
-from voucher.domain import calendar  # noqa: E402
-from voucher.domain.errors import DomainError  # noqa: E402
-from voucher.services.context import Actor  # noqa: E402
-from voucher.services.finance import ledger_audit  # noqa: E402
-from voucher.services.issuance import batches, funds, handout  # noqa: E402
-from voucher.services.redemption import redeem, screening  # noqa: E402
-
-PG_ADMIN = os.environ.get("BENCH_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/postgres")
 DAY0 = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
 console = Console(width=120)
 
@@ -188,14 +183,11 @@ def bench(url: str, label: str, scans: int, rounds: int, clients: int) -> dict[s
 
 
 def _pg(scans: int, rounds: int, clients: int) -> dict[str, object]:
-    name = f"bench_rules_{uuid.uuid4().hex[:6]}"
-    with psycopg.connect(PG_ADMIN, autocommit=True) as conn:
-        conn.execute(f"CREATE DATABASE {name}")
+    name, url = fresh_pg("rules")
     try:
-        return bench(PG_ADMIN.rsplit("/", 1)[0] + "/" + name, "postgresql", scans, rounds, clients)
+        return bench(url, "postgresql", scans, rounds, clients)
     finally:
-        with psycopg.connect(PG_ADMIN, autocommit=True) as conn:
-            conn.execute(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
+        drop_pg(name)
 
 
 def _sqlite(scans: int, rounds: int, clients: int) -> dict[str, object]:
@@ -203,8 +195,12 @@ def _sqlite(scans: int, rounds: int, clients: int) -> dict[str, object]:
         return bench(f"sqlite:///{tmp}/bench.sqlite3", "sqlite", scans, rounds, clients)
 
 
-def main() -> None:
-    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(
+        prog="scripts/bench rules",
+        description=__doc__,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
     ap.add_argument("--db", default="sqlite,postgresql")
     ap.add_argument("--scans", type=int, default=200, help="scans per side and round")
     ap.add_argument(
@@ -212,7 +208,7 @@ def main() -> None:
     )
     ap.add_argument("--clients", type=int, default=1)
     ap.add_argument("--out", default="bench-results/bench-rules.json")
-    args = ap.parse_args()
+    args = ap.parse_args(argv)
     if not 1 <= args.rounds <= 5:
         ap.error("--rounds must be between 1 and 5")
     runners = {"sqlite": _sqlite, "postgresql": _pg}
@@ -247,9 +243,8 @@ def main() -> None:
     Path(args.out).parent.mkdir(parents=True, exist_ok=True)
     Path(args.out).write_text(json.dumps(report, indent=2, default=str), encoding="utf-8")
     console.print(f"Chiffres écrits dans {args.out}")
-    if not all(r["audit_ok"] for r in results):
-        sys.exit(2)
+    return 0 if all(r["audit_ok"] for r in results) else 2
 
 
 if __name__ == "__main__":
-    main()
+    sys.exit(main())

@@ -1,0 +1,113 @@
+"""Run the installed ``voucher`` command to a fault point (voucher/faults.py) and SIGKILL it
+there, inside its open transaction by construction: no sleep decides where the kill lands.
+
+Each helper starts ``python -m voucher`` with the test's database, an instance folder of
+its own and its output in files (a pipe nobody reads could fill up and stall the command).
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import sqlite3
+import subprocess
+import sys
+import time
+import uuid
+from dataclasses import dataclass
+from pathlib import Path
+
+import psycopg
+
+from voucher import faults
+
+REACH_DEADLINE = 300.0  # generous: two shared cores may be busy with other test runs
+APP = f"voucher-drill-{uuid.uuid4().hex[:8]}"
+
+
+def _env(url: str, folder: Path, **extra: str) -> dict[str, str]:
+    base = {k: v for k, v in os.environ.items() if k not in (faults.WAIT, faults.READY)}
+    return {
+        **base,
+        "DATABASE_URL": url,
+        "VOUCHER_INSTANCE": str(folder / "instance"),
+        "PGAPPNAME": APP,
+        **extra,
+    }
+
+
+@dataclass
+class Running:
+    proc: subprocess.Popen
+    out: Path
+    err: Path
+
+    def said(self) -> str:
+        return self.err.read_text(encoding="utf-8", errors="replace")[-800:]
+
+
+def _start(url: str, folder: Path, args: tuple[str, ...], **extra: str) -> Running:
+    tag = uuid.uuid4().hex[:6]
+    out, err = folder / f"{tag}.out", folder / f"{tag}.err"
+    with out.open("wb") as stdout, err.open("wb") as stderr:
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "voucher", *args],
+            env=_env(url, folder, **extra),
+            cwd=folder,
+            stdout=stdout,
+            stderr=stderr,
+        )
+    return Running(proc, out, err)
+
+
+def complete(url: str, folder: Path, *args: str) -> str:
+    """Run ``voucher <args>`` to its end; it must succeed. Returns what it printed."""
+    run = _start(url, folder, args)
+    assert run.proc.wait(timeout=900) == 0, run.said()
+    return run.out.read_text(encoding="utf-8")
+
+
+def kill_at(point: str, url: str, folder: Path, *args: str) -> float:
+    """Start ``voucher <args>``, wait until it blocks at ``point`` with its transaction open,
+    SIGKILL it; returns the seconds it took to reach the point."""
+    ready = folder / f"{point}.{uuid.uuid4().hex[:6]}.ready"
+    run = _start(url, folder, args, **{faults.WAIT: point, faults.READY: str(ready)})
+    proc = run.proc
+    began = time.monotonic()
+    try:
+        while not ready.exists():
+            assert proc.poll() is None, f"ended before {point} ({proc.returncode}): {run.said()}"
+            assert time.monotonic() - began < REACH_DEADLINE, f"{point} not reached"
+            time.sleep(0.01)
+        reached = time.monotonic() - began
+        assert ready.read_text(encoding="utf-8").split() == [str(proc.pid), point]
+        assert in_transaction(url), f"{point} must be reached before the commit"
+    finally:
+        proc.send_signal(signal.SIGKILL)
+        proc.wait(timeout=60)
+    assert proc.returncode == -signal.SIGKILL
+    print(f"{point}: reached in {reached:.2f} s, killed")  # shown by pytest -rP
+    return reached
+
+
+def in_transaction(url: str) -> bool:
+    """PostgreSQL: the command's backend has an open transaction. SQLite: the write lock
+    is held (every write transaction starts with BEGIN IMMEDIATE)."""
+    if url.startswith("sqlite"):
+        conn = sqlite3.connect(url.split("///", 1)[1], timeout=0, isolation_level=None)
+        try:
+            conn.execute("BEGIN IMMEDIATE")
+            conn.execute("ROLLBACK")
+            return False
+        except sqlite3.OperationalError:
+            return True
+        finally:
+            conn.close()
+    dsn = url.replace("+psycopg", "")
+    with psycopg.connect(dsn, autocommit=True) as conn:
+        row = conn.execute(
+            "SELECT count(*) FROM pg_stat_activity WHERE application_name = %s "
+            "AND datname = current_database() AND xact_start IS NOT NULL",
+            (APP,),
+        ).fetchone()
+    return bool(row and row[0])
