@@ -20,15 +20,11 @@ the close being rolled back after it is timed so every round closes the same mon
 from __future__ import annotations
 
 import argparse
-import json
-import os
-import platform
 import statistics
 import sys
 import tempfile
 import time
 from datetime import timedelta
-from pathlib import Path
 from typing import Any
 
 from rich.console import Console
@@ -36,6 +32,7 @@ from rich.table import Table
 from sqlalchemy import Engine, func, select, text
 from sqlalchemy.orm import Session
 
+from bench import common
 from bench.common import Result, drop_pg, fresh_pg
 from tests.services.finance import finance_world as fw
 from voucher.db.engine import make_engine, unit_of_work
@@ -215,18 +212,7 @@ def main(argv: list[str] | None = None) -> int:
             "cohérent" if r["audit_ok"] else "INCOHÉRENT",
         )
     console.print(table)
-    report = {
-        "machine": {
-            "nproc": os.cpu_count(),
-            "python": platform.python_version(),
-            "platform": platform.platform(),
-        },
-        "results": results,
-    }
-    Path(args.out).parent.mkdir(parents=True, exist_ok=True)
-    Path(args.out).write_text(json.dumps(report, indent=2, default=str), encoding="utf-8")
-    console.print(f"Chiffres écrits dans {args.out}")
-    return 0 if all(r["audit_ok"] for r in results) else 2
+    return common.write_report(args.out, results, console)
 
 
 def run(scale: dict[str, Any], rounds: int) -> list[Result]:

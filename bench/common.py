@@ -3,6 +3,7 @@ final ledger audit."""
 
 from __future__ import annotations
 
+import json
 import os
 import platform
 import statistics
@@ -120,3 +121,13 @@ def audit(url: str) -> bool:
     if run.returncode != 0:
         print(run.stdout, run.stderr, file=sys.stderr)
     return run.returncode == 0
+
+
+def write_report(out: str, results: list[dict[str, Any]], console: Any) -> int:
+    """Write the figures of a stand-alone run with the machine's facts; exit status 2 when
+    any run ended with a failed ledger audit."""
+    report = {"machine": machine(), "results": results}
+    Path(out).parent.mkdir(parents=True, exist_ok=True)
+    Path(out).write_text(json.dumps(report, indent=2, default=str), encoding="utf-8")
+    console.print(f"Chiffres écrits dans {out}")
+    return 0 if all(r["audit_ok"] for r in results) else 2

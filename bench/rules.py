@@ -15,21 +15,18 @@ The run ends with the ledger audit. Prints one table, writes the figures as JSON
 from __future__ import annotations
 
 import argparse
-import json
-import os
-import platform
 import statistics
 import sys
 import tempfile
 import threading
 import time
 from datetime import UTC, date, datetime, timedelta
-from pathlib import Path
 
 from rich.console import Console
 from rich.table import Table
 from sqlalchemy import Engine, func, insert, select
 
+from bench import common
 from bench.common import drop_pg, fresh_pg
 from tests import factories as f
 from voucher.db.engine import make_engine, unit_of_work
@@ -232,18 +229,7 @@ def main(argv: list[str] | None = None) -> int:
             "cohérent" if r["audit_ok"] else "INCOHÉRENT",
         )
     console.print(table)
-    report = {
-        "machine": {
-            "nproc": os.cpu_count(),
-            "python": platform.python_version(),
-            "platform": platform.platform(),
-        },
-        "results": results,
-    }
-    Path(args.out).parent.mkdir(parents=True, exist_ok=True)
-    Path(args.out).write_text(json.dumps(report, indent=2, default=str), encoding="utf-8")
-    console.print(f"Chiffres écrits dans {args.out}")
-    return 0 if all(r["audit_ok"] for r in results) else 2
+    return common.write_report(args.out, results, console)
 
 
 if __name__ == "__main__":

@@ -149,3 +149,12 @@ def test_views_never_commit_only_the_request_wrapper_does():
         if path == ROOT / "web" / "db.py":
             continue
         assert ".commit()" not in path.read_text(encoding="utf-8"), path
+
+
+def test_no_module_is_past_four_hundred_lines_once_formatted():
+    long = {
+        str(p.relative_to(ROOT)): n
+        for p in modules()
+        if (n := len(p.read_text(encoding="utf-8").splitlines())) > 400
+    }
+    assert long == {}

@@ -11,9 +11,10 @@ from sqlalchemy import select
 from voucher.db.engine import unit_of_work
 from voucher.db.models import User
 from voucher.services import demo
+from voucher.services.access import programme_scope
 from voucher.services.context import Actor
 from voucher.services.finance import ledger_audit
-from voucher.services.redemption import alerts, holds, review, review_scope
+from voucher.services.redemption import alerts, holds, review
 
 
 @pytest.mark.slow
@@ -25,7 +26,7 @@ def test_the_demo_leaves_held_scans_to_review_and_alerts(fresh_engine):
         assert ledger_audit.verify(s).ok
         funder = s.scalar(select(User).where(User.email == "financeur@demo.pass-numerique.test"))
         reviewer = Actor(label="Camille", user_id=funder.id)
-        scope = review_scope.scope_for(s, reviewer)
+        scope = programme_scope.scope_for(s, reviewer)
         open_holds = review.list_holds(s, scope)
         assert sorted(h.rule for h in open_holds) == ["book_per_day", "book_per_day"]
         assert len({h.structure_id for h in open_holds}) == 2

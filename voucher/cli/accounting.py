@@ -52,7 +52,7 @@ def _span(start: str | None, end: str | None) -> Span:
 
 
 def _operator_only(s: Session, email: str | None) -> None:
-    from voucher.services.finance.numbering import finance_scope
+    from voucher.services.finance.scope import finance_scope
 
     if not finance_scope(s, actor(s, email, "fec", role="finance")).everything:
         raise DomainError("journal_scope")

@@ -35,7 +35,7 @@ def credit_notes_group() -> None:
 @AS_FINANCE
 def alerts(days: int, email: str | None) -> None:
     from voucher.services.finance import credit_notes
-    from voucher.services.finance.numbering import finance_scope
+    from voucher.services.finance.scope import finance_scope
 
     with transaction(confirm=False) as s:
         scope = finance_scope(s, actor(s, email, "credit-notes", role="finance"))
@@ -89,7 +89,7 @@ def create(programme_id: int, confirm: bool, email: str | None) -> None:
 @AS_FINANCE
 def list_notes(email: str | None) -> None:
     from voucher.services.finance import credit_notes
-    from voucher.services.finance.numbering import finance_scope
+    from voucher.services.finance.scope import finance_scope
 
     with transaction(confirm=False) as s:
         scope = finance_scope(s, actor(s, email, "credit-notes", role="finance"))
@@ -111,7 +111,7 @@ def pdf(number: str, output: Path | None, email: str | None) -> None:
     from voucher.db.models import CreditNote
     from voucher.documents.statement_pdf import credit_note_pdf
     from voucher.services.finance import credit_notes
-    from voucher.services.finance.numbering import finance_scope
+    from voucher.services.finance.scope import finance_scope
 
     with transaction(confirm=False) as s:
         found = s.scalar(select(CreditNote.id).where(CreditNote.number == number))

@@ -12,9 +12,9 @@ from rich.table import Table
 
 from voucher.cli.common import actor, console, transaction
 from voucher.domain.money import format_eur
+from voucher.services.access.programme_scope import Scope, scope_for
 from voucher.services.redemption import holds as holds_service
 from voucher.services.redemption import review
-from voucher.services.redemption.review_scope import Scope, scope_for
 
 REVIEWER = click.option(
     "--as", "email", required=True, help="Adresse du relecteur (pas celui qui a scanné)."

@@ -118,7 +118,7 @@ def payrun_approve(number: str, email: str, confirm: bool) -> None:
 @AS_FINANCE
 def payrun_list(email: str | None) -> None:
     from voucher.services.finance import payments
-    from voucher.services.finance.numbering import finance_scope
+    from voucher.services.finance.scope import finance_scope
 
     with transaction(confirm=False) as s:
         rows = payments.runs(s, finance_scope(s, actor(s, email, "payrun", role="finance")))
@@ -145,7 +145,7 @@ def payrun_list(email: str | None) -> None:
 @AS_FINANCE
 def payrun_file(run_id: int, output: Path | None, email: str | None) -> None:
     from voucher.services.finance import payments
-    from voucher.services.finance.numbering import finance_scope
+    from voucher.services.finance.scope import finance_scope
 
     with transaction(confirm=False) as s:
         scope = finance_scope(s, actor(s, email, "payrun", role="finance"))

@@ -35,7 +35,7 @@ def statements_group() -> None:
 @AS_FINANCE
 def statements_list(month: str | None, status: str | None, email: str | None) -> None:
     from voucher.services.finance import statements
-    from voucher.services.finance.numbering import finance_scope
+    from voucher.services.finance.scope import finance_scope
 
     with transaction(confirm=False) as s:
         scope = finance_scope(s, actor(s, email, "statements", role="finance"))
@@ -67,7 +67,7 @@ def statements_pdf(number: str, output: Path | None, email: str | None) -> None:
     from voucher.db.models import Statement
     from voucher.documents.statement_pdf import statement_pdf
     from voucher.services.finance import statements
-    from voucher.services.finance.numbering import finance_scope
+    from voucher.services.finance.scope import finance_scope
 
     with transaction(confirm=False) as s:
         found = s.scalar(select(Statement.id).where(Statement.number == number))

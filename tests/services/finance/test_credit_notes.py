@@ -16,7 +16,7 @@ from voucher.domain import calendar, ledger
 from voucher.domain.errors import DomainError
 from voucher.services.context import SYSTEM
 from voucher.services.finance import credit_notes, journal, ledger_audit
-from voucher.services.finance.numbering import EVERYTHING
+from voucher.services.finance.scope import EVERYTHING
 from voucher.services.issuance import books, expiry
 from voucher.services.redemption import holds
 

@@ -20,7 +20,7 @@ from voucher.domain.accounting import FEC_COLUMNS, parse_fec_amount
 from voucher.services.context import SYSTEM
 from voucher.services.finance import accounting as service
 from voucher.services.finance import journal, payments, settlement
-from voucher.services.finance.numbering import EVERYTHING
+from voucher.services.finance.scope import EVERYTHING
 
 YEAR = service.Span(date(2026, 1, 1), date(2026, 12, 31))
 MAPPING = accounting.Mapping()

@@ -8,7 +8,7 @@ from voucher.domain import calendar
 from voucher.domain.finance import Period
 from voucher.services.context import SYSTEM
 from voucher.services.finance import close, overview
-from voucher.services.finance.numbering import EVERYTHING
+from voucher.services.finance.scope import EVERYTHING
 from voucher.services.redemption import redeem
 
 

@@ -4,7 +4,7 @@ Rules kept (TRUST.md, "access"):
 
 * ``funder`` and ``finance`` keys see the programmes their organisation funds (finance of
   an operator: every programme), and the batches, books, scans and holds of those
-  programmes (:mod:`voucher.services.redemption.review_scope`);
+  programmes (:mod:`voucher.services.access.programme_scope`);
 * a ``prescriber`` key sees the batches addressed to its organisation and the books it
   holds; a ``reception`` key sees its own structure's scans;
 * anything outside that answers ``not_found`` — the same answer as an id that does not
@@ -34,8 +34,8 @@ from voucher.db.models import (
     Voucher,
 )
 from voucher.domain.errors import DomainError
+from voucher.services.access.programme_scope import Scope, scope_for
 from voucher.services.context import Actor
-from voucher.services.redemption.review_scope import Scope, scope_for
 
 MAX_PAGE = 200
 

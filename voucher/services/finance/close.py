@@ -42,10 +42,11 @@ from voucher.domain import finance, ledger
 from voucher.domain.calendar import utcnow
 from voucher.domain.errors import DomainError
 from voucher.services import audit
+from voucher.services.access.programme_scope import Scope
 from voucher.services.context import Actor
 from voucher.services.finance import ledger_audit
-from voucher.services.finance.numbering import finance_scope, lock, statement_in_scope, take_numbers
-from voucher.services.redemption.review_scope import Scope
+from voucher.services.finance.numbering import lock, take_numbers
+from voucher.services.finance.scope import finance_scope, statement_in_scope
 
 Progress = Callable[[str], None]
 STEPS = (

@@ -31,11 +31,12 @@ from voucher.domain.errors import DomainError
 from voucher.domain.money import split_by_shares
 from voucher.domain.states import ENDED, OUTSTANDING, BatchStatus, ProgrammeStatus
 from voucher.services import audit
+from voucher.services.access.programme_scope import Scope
 from voucher.services.context import Actor
 from voucher.services.finance import journal
-from voucher.services.finance.numbering import finance_scope, lock, take_numbers
+from voucher.services.finance.numbering import lock, take_numbers
+from voucher.services.finance.scope import finance_scope
 from voucher.services.programmes import programmes
-from voucher.services.redemption.review_scope import Scope
 
 ALERT_FR = {
     "ending": "fin de validité proche",

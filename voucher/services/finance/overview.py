@@ -19,7 +19,7 @@ from sqlalchemy.orm import Session
 from voucher.db.models import MonthClose, Redemption, Statement
 from voucher.domain import finance
 from voucher.domain.calendar import utcnow
-from voucher.services.redemption.review_scope import Scope
+from voucher.services.access.programme_scope import Scope
 
 CATEGORIES = ("held", "to_state", "blocked", "open", "in_payment", "paid", "rejected")
 CATEGORY_FR = {

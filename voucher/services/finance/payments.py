@@ -41,10 +41,11 @@ from voucher.domain import finance, ledger
 from voucher.domain.calendar import paris_date, utcnow
 from voucher.domain.errors import DomainError
 from voucher.services import audit
+from voucher.services.access.programme_scope import Scope
 from voucher.services.context import Actor
 from voucher.services.finance import journal, second_approval
-from voucher.services.finance.numbering import finance_scope, lock, statement_in_scope
-from voucher.services.redemption.review_scope import Scope
+from voucher.services.finance.numbering import lock
+from voucher.services.finance.scope import finance_scope, statement_in_scope
 
 APPROVALS_NEEDED = 2
 

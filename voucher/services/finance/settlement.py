@@ -41,10 +41,11 @@ from voucher.domain.calendar import utcnow
 from voucher.domain.errors import DomainError
 from voucher.domain.states import VoucherState as S
 from voucher.services import audit
+from voucher.services.access.programme_scope import Scope
 from voucher.services.context import Actor
 from voucher.services.finance import journal
-from voucher.services.finance.numbering import finance_scope, lock, statement_in_scope
-from voucher.services.redemption.review_scope import Scope
+from voucher.services.finance.numbering import lock
+from voucher.services.finance.scope import finance_scope, statement_in_scope
 
 SETTLING = ("paid", "rejected", "returned")
 #: a paid transfer can still come back (a return) for this long

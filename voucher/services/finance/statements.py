@@ -31,8 +31,8 @@ from voucher.documents.statement_pdf import StatementDoc, StatementLine
 from voucher.domain import finance, vocab
 from voucher.domain.calendar import PARIS
 from voucher.domain.errors import DomainError
-from voucher.services.finance.numbering import statement_in_scope
-from voucher.services.redemption.review_scope import Scope
+from voucher.services.access.programme_scope import Scope
+from voucher.services.finance.scope import statement_in_scope
 
 COUNTRIES = {"FR": "France", "BE": "Belgique", "LU": "Luxembourg", "MC": "Monaco", "CH": "Suisse"}
 

@@ -24,7 +24,7 @@ from voucher.db.models import FraudFlag, Organisation, Programme
 from voucher.domain import fraud
 from voucher.domain.calendar import PARIS, end_of_paris_day_utc, utcnow
 from voucher.domain.errors import DomainError
-from voucher.services.redemption.review_scope import Scope
+from voucher.services.access.programme_scope import Scope
 
 FLAGS = cast(Table, FraudFlag.__table__)
 _NEW_FLAG = insert(FLAGS)

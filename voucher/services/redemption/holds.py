@@ -3,7 +3,7 @@
 Rules kept:
 
 * only ``funder`` staff of one of the programme's funders, or ``finance`` staff, decide
-  (:mod:`voucher.services.redemption.review_scope`); a hold outside the reviewer's scope is
+  (:mod:`voucher.services.access.programme_scope`); a hold outside the reviewer's scope is
   ``not_found``; an API key never decides (a person does);
 * the reviewer is never the person who scanned (``same_person_review``);
 * a hold is decided once: the redemption row is locked first (as ``redemption.cancel``
@@ -29,9 +29,9 @@ from voucher.domain.calendar import utcnow
 from voucher.domain.errors import DomainError, register
 from voucher.domain.states import VoucherState
 from voucher.services import audit
+from voucher.services.access.programme_scope import scope_for
 from voucher.services.context import Actor
 from voucher.services.finance import journal
-from voucher.services.redemption.review_scope import scope_for
 
 NOTE_MAX = 500
 

@@ -27,7 +27,7 @@ from voucher.db.models import (
 )
 from voucher.domain import fraud
 from voucher.domain.errors import DomainError
-from voucher.services.redemption.review_scope import Scope
+from voucher.services.access.programme_scope import Scope
 
 HOLD_STATUSES = ("open", "released", "rejected", "cancelled")
 STATUS_FR = {

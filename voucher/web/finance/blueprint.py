@@ -9,8 +9,8 @@ from typing import Any
 from flask import Blueprint, Response, abort, flash, g, redirect, url_for
 
 from voucher.domain.errors import DomainError
-from voucher.services.finance.numbering import finance_scope
-from voucher.services.redemption.review_scope import Scope
+from voucher.services.access.programme_scope import Scope
+from voucher.services.finance.scope import finance_scope
 from voucher.web.auth import current_actor
 from voucher.web.db import db
 

@@ -7,8 +7,8 @@ from flask import Response, abort, render_template, request
 from voucher.documents.statement_pdf import statement_pdf
 from voucher.domain import finance as rules
 from voucher.domain.errors import DomainError
+from voucher.services.access.programme_scope import Scope
 from voucher.services.finance import statements
-from voucher.services.redemption.review_scope import Scope
 from voucher.web.auth import current_org_id, role_required
 from voucher.web.db import db
 from voucher.web.finance.blueprint import FINANCE, bp, download, scope

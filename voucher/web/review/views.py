@@ -20,9 +20,9 @@ from voucher.documents.volume_chart import daily_volume_svg
 from voucher.domain import fraud
 from voucher.domain.calendar import paris_date
 from voucher.domain.errors import DomainError
+from voucher.services.access.programme_scope import Scope, scope_for
 from voucher.services.redemption import alerts as flags
 from voucher.services.redemption import holds, review
-from voucher.services.redemption.review_scope import Scope, scope_for
 from voucher.web.auth import current_actor, role_required
 from voucher.web.db import db, writes
 

@@ -1,4 +1,5 @@
-"""Who may review holds and read fraud alerts, and on which programmes.
+"""On which programmes a funder or finance person acts: the holds they review, the alerts
+and statements they read, the finance operations they run.
 
 Rules kept: only ``funder`` and ``finance`` staff review. Staff of a funder organisation
 (either role) see the programmes that organisation funds (lead or co-funder). Finance
