@@ -3,6 +3,7 @@ transfer (or one batch debit with its details), returns as credits with return r
 
 from __future__ import annotations
 
+import hashlib
 from dataclasses import dataclass
 from datetime import date
 from xml.sax.saxutils import escape
@@ -20,6 +21,17 @@ class Line:
     return_reason: str | None = None
     status: str = "BOOK"
     info: str = "VIR SEPA"
+    #: the bank's reference of the line; by default derived from what the line says, so the
+    #: same line reported in a camt.054 and again in a camt.053 carries the same reference
+    ref: str | None = None
+
+    @property
+    def reference(self) -> str:
+        if self.ref is not None:
+            return self.ref
+        said = repr((self.amount_cents, self.direction, self.e2e, self.iban, self.booked))
+        said += repr((self.return_reason, self.status, self.info))
+        return "BQ" + hashlib.sha256(said.encode()).hexdigest()[:14].upper()
 
 
 def _amount(cents: int) -> str:
@@ -52,12 +64,12 @@ def _entry(n: int, line: Line, modern: bool) -> str:
     return (
         f'<Ntry><NtryRef>{n}</NtryRef><Amt Ccy="EUR">{_amount(line.amount_cents)}</Amt>'
         f"<CdtDbtInd>{line.direction}</CdtDbtInd>{status}<BookgDt><Dt>{line.booked.isoformat()}</Dt></BookgDt>"
-        f"<ValDt><Dt>{line.booked.isoformat()}</Dt></ValDt><AcctSvcrRef>BQ{n:06d}</AcctSvcrRef>"
+        f"<ValDt><Dt>{line.booked.isoformat()}</Dt></ValDt><AcctSvcrRef>{line.reference}</AcctSvcrRef>"
         f"<BkTxCd/>{_details(line, modern)}</Ntry>"
     )
 
 
-def camt053(lines: list[Line], version: str = "001.02") -> bytes:
+def camt053(lines: list[Line], version: str = "001.02", account: str = OUR_IBAN) -> bytes:
     modern = version >= "001.08"
     entries = "".join(_entry(i + 1, ln, modern) for i, ln in enumerate(lines))
     return (
@@ -65,18 +77,18 @@ def camt053(lines: list[Line], version: str = "001.02") -> bytes:
         f'<Document xmlns="urn:iso:std:iso:20022:tech:xsd:camt.053.{version}">'
         f"<BkToCstmrStmt><GrpHdr><MsgId>STMT1</MsgId><CreDtTm>2026-06-05T06:00:00</CreDtTm></GrpHdr>"
         f"<Stmt><Id>S1</Id><CreDtTm>2026-06-05T06:00:00</CreDtTm>"
-        f"<Acct><Id><IBAN>{OUR_IBAN}</IBAN></Id></Acct>{entries}</Stmt></BkToCstmrStmt></Document>"
+        f"<Acct><Id><IBAN>{account}</IBAN></Id></Acct>{entries}</Stmt></BkToCstmrStmt></Document>"
     ).encode()
 
 
-def camt054(lines: list[Line], version: str = "001.08") -> bytes:
+def camt054(lines: list[Line], version: str = "001.08", account: str = OUR_IBAN) -> bytes:
     modern = version >= "001.08"
     entries = "".join(_entry(i + 1, ln, modern) for i, ln in enumerate(lines))
     return (
         f'<?xml version="1.0" encoding="UTF-8"?>'
         f'<Document xmlns="urn:iso:std:iso:20022:tech:xsd:camt.054.{version}">'
         f"<BkToCstmrDbtCdtNtfctn><GrpHdr><MsgId>N1</MsgId><CreDtTm>2026-06-05T06:00:00</CreDtTm></GrpHdr>"
-        f"<Ntfctn><Id>N1</Id><CreDtTm>2026-06-05T06:00:00</CreDtTm><Acct><Id><IBAN>{OUR_IBAN}</IBAN></Id></Acct>"
+        f"<Ntfctn><Id>N1</Id><CreDtTm>2026-06-05T06:00:00</CreDtTm><Acct><Id><IBAN>{account}</IBAN></Id></Acct>"
         f"{entries}</Ntfctn></BkToCstmrDbtCdtNtfctn></Document>"
     ).encode()
 

@@ -23,8 +23,8 @@ from typing import Any
 from defusedxml import DefusedXmlException
 from defusedxml.ElementTree import fromstring
 
+from voucher.domain.bank import BankLine
 from voucher.domain.errors import DomainError
-from voucher.domain.finance import BankLine
 
 MAX_BYTES = 10 * 1024 * 1024
 MAX_LINES = 100_000
@@ -105,6 +105,18 @@ def _tx_amount(tx: Any) -> tuple[int, str] | None:
     )
 
 
+def _counterparty(tx: Any, direction: str) -> str | None:
+    """The other party's name: the creditor of our debit, the debtor of a credit."""
+    if tx is None:
+        return None
+    first, second = ("Cdtr", "Dbtr") if direction == "DBIT" else ("Dbtr", "Cdtr")
+    for role in (first, second):
+        name = _text(tx, "RltdPties", role, "Nm") or _text(tx, "RltdPties", role, "Pty", "Nm")
+        if name:
+            return name[:140]
+    return None
+
+
 def _lines_of(entry: Any, start: int) -> list[BankLine]:
     amount, currency = _cents(_kid(entry, "Amt")) or (0, "EUR")
     direction = (_text(entry, "CdtDbtInd") or "").upper()
@@ -112,8 +124,12 @@ def _lines_of(entry: Any, start: int) -> list[BankLine]:
     reversal = (_text(entry, "RvslInd") or "").lower() == "true"
     booked = _date(_kid(entry, "BookgDt")) or _date(_kid(entry, "ValDt"))
     details = [tx for d in _kids(entry, "NtryDtls") for tx in _all(d, "TxDtls")] or [None]
+    entry_ref = _text(entry, "AcctSvcrRef") or _text(entry, "NtryRef")
     out = []
     for n, tx in enumerate(details):
+        reference = (_text(tx, "Refs", "AcctSvcrRef") if tx is not None else None) or (
+            entry_ref and (entry_ref if len(details) == 1 else f"{entry_ref}/{n + 1}")
+        )
         own = _tx_amount(tx) if tx is not None else None
         tx_amount, tx_ccy = own or ((amount, currency) if len(details) == 1 else (0, currency))
         e2e = _text(tx, "Refs", "EndToEndId") if tx is not None else None
@@ -130,13 +146,14 @@ def _lines_of(entry: Any, start: int) -> list[BankLine]:
                 end_to_end_id=None if e2e == "NOTPROVIDED" else e2e,
                 ibans=ibans,
                 return_reason=_text(tx, "RtrInf", "Rsn", "Cd") if tx is not None else None,
-                reference=_text(entry, "AcctSvcrRef") or _text(entry, "NtryRef"),
+                reference=reference[:140] if reference else None,
                 info=(_text(tx, "RmtInf", "Ustrd") if tx is not None else None)
                 or _text(entry, "AddtlNtryInf"),
                 direction=direction,
                 booked=status == "BOOK",
                 reversal=reversal,
                 booking_date=booked,
+                counterparty=_counterparty(tx, direction),
             )
         )
     return out
