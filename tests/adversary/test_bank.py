@@ -9,14 +9,16 @@ from __future__ import annotations
 from dataclasses import replace
 from datetime import date
 
+import pytest
 from sqlalchemy import func, select
 
 from tests import factories as f
 from tests.documents import camt_files as cf
 from tests.services.finance import finance_world as fw
 from tests.services.finance.test_payments import DEBTOR
-from voucher.db.models import BankMovement, JournalEntry, PaymentTransfer, Statement
+from voucher.db.models import BankImport, BankMovement, JournalEntry, PaymentTransfer, Statement
 from voucher.domain import calendar, ledger
+from voucher.domain.errors import DomainError
 from voucher.domain.finance import Period
 from voucher.services.access.programme_scope import Scope
 from voucher.services.context import SYSTEM
@@ -225,3 +227,59 @@ def test_an_ac04_return_blocks_the_next_transfer_until_new_details_are_validated
     (retry,) = pay_run(session, later, date(2026, 7, 22))
     assert retry.iban == new.iban != t1.iban and retry.statement_id == t1.statement_id
     assert ledger_audit.verify(session).ok and statements_check.verify(session).ok
+
+
+def everything(session) -> tuple[int, int, int, list[str]]:
+    count = lambda model: int(session.scalar(select(func.count()).select_from(model)) or 0)  # noqa: E731
+    return (
+        count(BankImport),
+        count(BankMovement),
+        count(JournalEntry),
+        sorted(str(s) for s in session.scalars(select(PaymentTransfer.status))),
+    )
+
+
+def test_a_file_for_another_account_is_refused_and_changes_nothing(session):
+    _, t1 = paid_then_resent(session)
+    before = everything(session)
+    debit = cf.Line(t1.amount_cents, e2e=t1.end_to_end_id, iban=t1.iban, booked=date(2026, 7, 3))
+    other = "FR7610107001011234567890129"
+    for data in (
+        cf.camt053([debit], account=other),
+        cf.camt054([debit], account=other),
+        cf.batch_debit([(t1.amount_cents, t1.end_to_end_id, t1.iban)], account=other),
+        # one statement of ours, one of another account, in the same file
+        cf.camt053([debit]).replace(
+            b"</Stmt>",
+            b"</Stmt><Stmt><Id>S2</Id><Acct><Id><IBAN>"
+            + other.encode()
+            + b"</IBAN></Id></Acct></Stmt>",
+        ),
+    ):
+        with pytest.raises(DomainError) as refused:
+            settle(session, data, "autre-compte.xml")
+        assert refused.value.code == "bank_file_other_account"
+        assert "autre compte" in refused.value.message
+    assert everything(session) == before
+
+
+@pytest.mark.parametrize(
+    "data, code",
+    [
+        (
+            cf.camt053([cf.Line(1000)]).replace(b">10.00<", b">-10.00<"),
+            "bank_file_negative_amount",
+        ),
+        (
+            b'<?xml version="1.0"?><Document xmlns="urn:iso:std:iso:20022:tech:xsd:camt.053.001.02">'
+            b"<BkToCstmrStmt><GrpHdr><MsgId>X</MsgId></GrpHdr></BkToCstmrStmt></Document>",
+            "bank_file_no_statement",
+        ),
+    ],
+)
+def test_a_broken_bank_file_gets_its_own_message_and_records_nothing(session, data, code):
+    before = everything(session)
+    with pytest.raises(DomainError) as refused:
+        settle(session, data, "casse.xml")
+    assert refused.value.code == code and "rien n'a été changé" in refused.value.message
+    assert everything(session) == before

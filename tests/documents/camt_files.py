@@ -8,7 +8,10 @@ from dataclasses import dataclass
 from datetime import date
 from xml.sax.saxutils import escape
 
-OUR_IBAN = "FR7630006000011234567890189"
+from voucher.services.finance.settings import DEMO_DEBTOR
+
+#: the operator's account (the configured debtor's: a file for another account is refused)
+OUR_IBAN = DEMO_DEBTOR["IBAN"]
 
 
 @dataclass(frozen=True)
@@ -93,7 +96,9 @@ def camt054(lines: list[Line], version: str = "001.08", account: str = OUR_IBAN)
     ).encode()
 
 
-def batch_debit(parts: list[tuple[int, str, str]], booked: date = date(2026, 6, 4)) -> bytes:
+def batch_debit(
+    parts: list[tuple[int, str, str]], booked: date = date(2026, 6, 4), account: str = OUR_IBAN
+) -> bytes:
     """One booked debit for a whole run, with one TxDtls per transfer (amount, e2e, iban)."""
     total = sum(a for a, _, _ in parts)
     details = "".join(
@@ -104,6 +109,7 @@ def batch_debit(parts: list[tuple[int, str, str]], booked: date = date(2026, 6, 
     return (
         f'<?xml version="1.0" encoding="UTF-8"?><Document xmlns="urn:iso:std:iso:20022:tech:xsd:camt.053.001.08">'
         f"<BkToCstmrStmt><GrpHdr><MsgId>B1</MsgId><CreDtTm>2026-06-05T06:00:00</CreDtTm></GrpHdr><Stmt><Id>S</Id>"
+        f"<Acct><Id><IBAN>{account}</IBAN></Id></Acct>"
         f'<Ntry><Amt Ccy="EUR">{_amount(total)}</Amt><CdtDbtInd>DBIT</CdtDbtInd><Sts><Cd>BOOK</Cd></Sts>'
         f"<BookgDt><Dt>{booked.isoformat()}</Dt></BookgDt><NtryDtls><Btch><NbOfTxs>{len(parts)}</NbOfTxs></Btch>"
         f"{details}</NtryDtls></Ntry></Stmt></BkToCstmrStmt></Document>"

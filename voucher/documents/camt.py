@@ -33,11 +33,26 @@ AMOUNT = re.compile(r"^\s*(\d{1,13})(?:\.(\d{1,2}))?\s*$")
 
 
 @dataclass(frozen=True)
+class Balances:
+    """A statement's (camt.053 ``Stmt``) number and balances, in signed cents (credit
+    positive); ``None`` when the file does not give them."""
+
+    number: str | None
+    opening: int | None
+    closing: int | None
+    closing_date: date | None
+
+
+@dataclass(frozen=True)
 class BankFile:
     kind: str  # camt.053 or camt.054
     version: str
     account_iban: str | None
     lines: list[BankLine]
+    #: every account the file reports on (IBAN, spaces removed, upper case; "" if absent)
+    accounts: tuple[str, ...] = ()
+    #: per report: (opening, closing) balances in signed cents (camt.053 OPBD / CLBD)
+    balances: tuple[Balances, ...] = ()
 
 
 def _local(tag: Any) -> str:
@@ -71,6 +86,8 @@ def _cents(node: Any) -> tuple[int, str] | None:
     if node is None:
         return None
     m = AMOUNT.match(node.text or "")
+    if not m and (node.text or "").strip().startswith("-"):
+        raise DomainError("bank_file_negative_amount", amount=(node.text or "").strip()[:20])
     if not m:
         raise DomainError("bank_file_malformed", detail="montant illisible")
     return int(m.group(1)) * 100 + int((m.group(2) or "0").ljust(2, "0")), node.get("Ccy", "EUR")
@@ -178,12 +195,41 @@ def read(data: bytes) -> BankFile:
     if container is None:
         raise DomainError("bank_file_not_camt")
     reports = _kids(container, "Stmt") + _kids(container, "Ntfctn")
+    if not reports:
+        raise DomainError("bank_file_no_statement")
     lines: list[BankLine] = []
-    account = None
+    accounts = tuple(
+        (_text(r, "Acct", "Id", "IBAN") or "").replace(" ", "").upper() for r in reports
+    )
     for report in reports:
-        account = account or _text(report, "Acct", "Id", "IBAN")
         for entry in _kids(report, "Ntry"):
             lines += _lines_of(entry, len(lines))
             if len(lines) > MAX_LINES:
                 raise DomainError("bank_file_too_large")
-    return BankFile(m.group(1), ns.rsplit(":", 1)[-1], account, lines)
+    balances = tuple(_balances(r) for r in _kids(container, "Stmt"))
+    account = next((a for a in accounts if a), None)
+    return BankFile(m.group(1), ns.rsplit(":", 1)[-1], account, lines, accounts, balances)
+
+
+def _balance(report: Any, code: str) -> tuple[int, date | None] | None:
+    for bal in _kids(report, "Bal"):
+        kind = _text(bal, "Tp", "CdOrPrtry", "Cd") or _text(bal, "Tp", "CdOrPrtry", "Prtry")
+        if (kind or "").upper() != code:
+            continue
+        found = _cents(_kid(bal, "Amt"))
+        if found is None:
+            return None
+        sign = -1 if (_text(bal, "CdtDbtInd") or "CRDT").upper() == "DBIT" else 1
+        return sign * found[0], _date(_kid(bal, "Dt"))
+    return None
+
+
+def _balances(report: Any) -> Balances:
+    opening = _balance(report, "OPBD") or _balance(report, "PRCD")
+    closing = _balance(report, "CLBD")
+    return Balances(
+        _text(report, "ElctrncSeqNb") or _text(report, "LglSeqNb") or _text(report, "Id"),
+        opening[0] if opening else None,
+        closing[0] if closing else None,
+        closing[1] if closing else None,
+    )

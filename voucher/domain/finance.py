@@ -120,6 +120,20 @@ register(
     "bank_file_not_camt",
     "Ce fichier n'est pas un relevé bancaire camt.053 ou camt.054 : rien n'a été changé.",
 )
+register(
+    "bank_file_negative_amount",
+    "Le fichier bancaire contient un montant négatif : en camt, un montant est toujours "
+    "positif et son sens est donné par CdtDbtInd (DBIT ou CRDT) : rien n'a été changé.",
+)
+register(
+    "bank_file_no_statement",
+    "Ce fichier camt ne contient aucun relevé (Stmt) ni avis (Ntfctn) : rien n'a été changé.",
+)
+register(
+    "bank_file_other_account",
+    "Ce relevé bancaire concerne un autre compte que celui de l'opérateur : "
+    "rien n'a été changé. Vérifiez le fichier téléchargé à la banque.",
+)
 register("import_already_applied", "Ce relevé bancaire a déjà été pris en compte.")
 register(
     "programme_not_expired", "Le dispositif n'a pas encore expiré : lancez d'abord l'expiration."

@@ -49,7 +49,7 @@ from voucher.domain.states import VoucherState as S
 from voucher.services import audit
 from voucher.services.access.programme_scope import Scope
 from voucher.services.context import Actor
-from voucher.services.finance import journal, movements
+from voucher.services.finance import journal, movements, settings
 from voucher.services.finance.numbering import lock
 from voucher.services.finance.scope import finance_scope, statement_in_scope
 from voucher.services.organisations import bank_details
@@ -117,17 +117,31 @@ def _row(m: finance.Match, numbers: dict[int, str]) -> dict[str, Any]:
 
 
 def import_file(
-    session: Session, actor: Actor, data: bytes, filename: str, *, scope: Scope | None = None
+    session: Session,
+    actor: Actor,
+    data: bytes,
+    filename: str,
+    *,
+    scope: Scope | None = None,
+    own_iban: str | None = None,
 ) -> BankImport:
-    """Read and match a camt file; store the proposals (idempotent per file content)."""
+    """Read and match a camt file; store the proposals (idempotent per file content).
+    A file reporting on any account but the operator's (``own_iban``, by default the
+    configured debtor's) is refused and changes nothing."""
     bank_file = camt.read(data)
+    own = (own_iban or settings.debtor().iban).replace(" ", "").upper()
+    others = sorted({a for a in bank_file.accounts if a != own})
+    if others:
+        raise DomainError(
+            "bank_file_other_account", account="…" + (others[0][-4:] or "?"), expected=own[-4:]
+        )
     digest = hashlib.sha256(data).hexdigest()
     lock(session, "bank")
     existing = session.scalars(select(BankImport).where(BankImport.sha256 == digest)).first()
     if existing is not None:
         return existing
     scope = scope if scope is not None else finance_scope(session, actor)
-    account = (bank_file.account_iban or "").replace(" ", "").upper()
+    account = own
     transfers = _open_transfers(session, scope)
     matches = finance.match_lines(
         bank_file.lines,
