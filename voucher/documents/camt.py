@@ -28,6 +28,8 @@ from voucher.domain.errors import DomainError
 
 MAX_BYTES = 10 * 1024 * 1024
 MAX_LINES = 100_000
+#: ISO bank transaction (sub-)family codes of the bank's own charges
+FEE_CODES = frozenset({"CHRG", "FEES", "COMM", "COMT", "INTR"})
 NAMESPACE = re.compile(r"^urn:iso:std:iso:20022:tech:xsd:(camt\.05[34])\.\d{3}\.\d{2}$")
 AMOUNT = re.compile(r"^\s*(\d{1,13})(?:\.(\d{1,2}))?\s*$")
 
@@ -122,6 +124,14 @@ def _tx_amount(tx: Any) -> tuple[int, str] | None:
     )
 
 
+def _is_fee(entry: Any) -> bool:
+    codes = {
+        (_text(entry, "BkTxCd", "Domn", "Fmly", "Cd") or "").upper(),
+        (_text(entry, "BkTxCd", "Domn", "Fmly", "SubFmlyCd") or "").upper(),
+    }
+    return bool(codes & FEE_CODES)
+
+
 def _counterparty(tx: Any, direction: str) -> str | None:
     """The other party's name: the creditor of our debit, the debtor of a credit."""
     if tx is None:
@@ -171,6 +181,7 @@ def _lines_of(entry: Any, start: int) -> list[BankLine]:
                 reversal=reversal,
                 booking_date=booked,
                 counterparty=_counterparty(tx, direction),
+                fee=_is_fee(entry),
             )
         )
     return out

@@ -14,7 +14,7 @@ Rules kept here (the service records each bank line once, by the bank's own refe
   never reopened by an amount match;
 * a debit booked is *paid*, a credit carrying return information or a reversal is
   *rejected* (or *returned* when the transfer was already paid); anything else is listed as
-  unmatched.
+  unmatched; a debit the bank codes as its own charges is a *fee*.
 """
 
 from __future__ import annotations
@@ -22,7 +22,9 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date, datetime, time, timedelta
+
+from voucher.domain.calendar import PARIS
 
 #: a bank line matched on amount + IBAN must be booked within this window around execution
 MATCH_WINDOW_BEFORE = timedelta(days=3)
@@ -52,6 +54,7 @@ class BankLine:
     reference: str | None
     info: str | None
     counterparty: str | None = None
+    fee: bool = False  # the bank's own charges (bank transaction code CHRG, FEES, COMM…)
 
     @property
     def is_return(self) -> bool:
@@ -148,6 +151,9 @@ def match_lines(
                 out.append(Match(line, None, "repeat", note="ligne déjà reçue (même référence)"))
                 continue
             refs.add(line.reference)
+        if line.fee and line.direction == "DBIT" and not line.end_to_end_id:
+            out.append(Match(line, None, "fee", note="frais bancaires"))
+            continue
         if not line.is_return and line.direction != "DBIT":
             out.append(Match(line, None, "unmatched", note="crédit sans lien avec un virement"))
             continue
@@ -194,6 +200,7 @@ MATCH_FR = {
     "returned": "retourné après paiement",
     "already_settled": "déjà pris en compte",
     "repeat": "ligne déjà reçue",
+    "fee": "frais bancaires",
     "unmatched": "non rapproché",
 }
 #: ISO 20022 return reasons banks commonly give for a rejected transfer
@@ -215,6 +222,14 @@ RETURN_REASONS_FR = {
 }
 #: returns that say the account itself cannot be paid: its bank details are suspended
 SUSPENDING_REASONS = frozenset({"AC01", "AC04", "AC06", "AG01", "MD07", "RC01", "BE04", "RR01"})
+
+
+def booking_moment(day: date | None, now: datetime) -> datetime:
+    """When a settlement entry is dated: noon (Paris) of the bank's booking day, never
+    later than now; now when the bank gave no date."""
+    if day is None:
+        return now
+    return min(datetime.combine(day, time(12), PARIS).astimezone(now.tzinfo), now)
 
 
 def reason_fr(code: str | None) -> str:

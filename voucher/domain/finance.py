@@ -134,6 +134,11 @@ register(
     "Ce relevé bancaire concerne un autre compte que celui de l'opérateur : "
     "rien n'a été changé. Vérifiez le fichier téléchargé à la banque.",
 )
+register(
+    "no_bank_balance",
+    "Aucun relevé bancaire donnant un solde de clôture n'a été pris en compte : "
+    "importez et validez un relevé camt.053.",
+)
 register("import_already_applied", "Ce relevé bancaire a déjà été pris en compte.")
 register(
     "programme_not_expired", "Le dispositif n'a pas encore expiré : lancez d'abord l'expiration."

@@ -185,6 +185,11 @@ class BankImport(Base):
     applied_by: Mapped[int | None] = mapped_column(BigId)
     #: the account the file reports on (always the operator's: other accounts are refused)
     account_iban: Mapped[str | None] = mapped_column(String(34))
+    #: the bank's statement number and balances (camt.053; signed cents, credit positive)
+    statement_ref: Mapped[str | None] = mapped_column(String(35))
+    opening_cents: Mapped[int | None] = mapped_column(BigInteger)
+    closing_cents: Mapped[int | None] = mapped_column(BigInteger)
+    closing_date: Mapped[date | None]
 
 
 class BankMovement(Base):

@@ -16,7 +16,31 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from voucher.db.models import BankImport, BankMovement, PaymentTransfer
+from voucher.domain import bank
 from voucher.domain.calendar import utcnow
+
+
+def row_of(m: bank.Match, numbers: dict[int, str]) -> dict[str, Any]:
+    """A match as stored on its import (JSON), shown to the person who applies it."""
+    line = m.line
+    return {
+        "index": line.index,
+        "amount_cents": line.amount_cents,
+        "direction": line.direction,
+        "booking_date": line.booking_date.isoformat() if line.booking_date else None,
+        "end_to_end_id": line.end_to_end_id,
+        "iban": ", ".join(line.ibans),
+        "reference": line.reference,
+        "info": line.info,
+        "counterparty": line.counterparty,
+        "recordable": line.recordable,
+        "return_reason": line.return_reason,
+        "transfer_id": m.transfer_id,
+        "statement": numbers.get(m.transfer_id or 0),
+        "outcome": m.outcome,
+        "matched_by": m.matched_by,
+        "note": m.note,
+    }
 
 
 def known_ids(session: Session) -> dict[str, tuple[int, str]]:

@@ -26,7 +26,7 @@ from __future__ import annotations
 
 import hashlib
 from dataclasses import dataclass, field
-from datetime import timedelta
+from datetime import date, timedelta
 from typing import Any, cast
 
 from sqlalchemy import CursorResult, select, update
@@ -94,28 +94,6 @@ def _open_transfers(session: Session, scope: Scope) -> list[finance.OpenTransfer
     return [finance.OpenTransfer(int(i), e, int(a), iban, d, s) for i, e, a, iban, d, s in rows]
 
 
-def _row(m: finance.Match, numbers: dict[int, str]) -> dict[str, Any]:
-    line = m.line
-    return {
-        "index": line.index,
-        "amount_cents": line.amount_cents,
-        "direction": line.direction,
-        "booking_date": line.booking_date.isoformat() if line.booking_date else None,
-        "end_to_end_id": line.end_to_end_id,
-        "iban": ", ".join(line.ibans),
-        "reference": line.reference,
-        "info": line.info,
-        "counterparty": line.counterparty,
-        "recordable": line.recordable,
-        "return_reason": line.return_reason,
-        "transfer_id": m.transfer_id,
-        "statement": numbers.get(m.transfer_id or 0),
-        "outcome": m.outcome,
-        "matched_by": m.matched_by,
-        "note": m.note,
-    }
-
-
 def import_file(
     session: Session,
     actor: Actor,
@@ -150,13 +128,18 @@ def import_file(
         seen=movements.seen(session, account),
     )
     numbers = _numbers(session, [m.transfer_id for m in matches if m.transfer_id], scope)
+    stated = [b for b in bank_file.balances if b.closing is not None]
     imp = BankImport(
         account_iban=account[:34] or None,
+        statement_ref=(stated[-1].number or "")[:35] or None if stated else None,
+        opening_cents=stated[0].opening if stated else None,
+        closing_cents=stated[-1].closing if stated else None,
+        closing_date=stated[-1].closing_date if stated else None,
         sha256=digest,
         filename=(filename or "relevé")[:200],
         kind=bank_file.kind,
         status="pending",
-        lines=[_row(m, numbers) for m in matches],
+        lines=[movements.row_of(m, numbers) for m in matches],
         created_at=utcnow(),
         created_by=actor.user_id,
     )
@@ -239,7 +222,13 @@ def _apply_row(
             done.unmatched.append(row)
         return str(outcome)
     if tid not in visible or not _settle(
-        session, actor, tid, outcome, row.get("return_reason"), import_id
+        session,
+        actor,
+        tid,
+        outcome,
+        row.get("return_reason"),
+        import_id,
+        booked=row.get("booking_date"),
     ):
         done.skipped.append(row["statement"] or "?")
         return "skipped"
@@ -314,8 +303,11 @@ def _settle(
     outcome: str,
     reason: str | None,
     import_id: int | None,
+    *,
+    booked: str | None = None,
 ) -> bool:
-    """Apply one outcome if the transfer is still in the expected state; False otherwise."""
+    """Apply one outcome if the transfer is still in the expected state; False otherwise.
+    The entry is dated on the bank's booking day (``booked``, ISO) when the bank gave it."""
     transfer: PaymentTransfer = _locked(session, PaymentTransfer, transfer_id)
     if transfer is None or transfer.status != EXPECTED[outcome]:
         return False
@@ -329,10 +321,15 @@ def _settle(
     kind = {"paid": "payment.settle", "rejected": "payment.reject", "returned": "payment.return"}[
         outcome
     ]
-    entry = journal.post(
-        session, kind, ledger.move(amount, *moves), actor=actor, memo=f"relevé {statement.number}"
-    )
     now = utcnow()
+    entry = journal.post(
+        session,
+        kind,
+        ledger.move(amount, *moves),
+        actor=actor,
+        memo=f"relevé {statement.number}",
+        at=bank.booking_moment(date.fromisoformat(booked) if booked else None, now),
+    )
     if outcome == "paid":
         _vouchers(session, statement, S.REDEEMED, S.REIMBURSED)
         statement.status, statement.paid_at = "paid", now

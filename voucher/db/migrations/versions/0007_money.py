@@ -21,6 +21,10 @@ _ID = sa.BigInteger().with_variant(sa.Integer(), "sqlite")
 def upgrade() -> None:
     with op.batch_alter_table("bank_import") as batch:
         batch.add_column(sa.Column("account_iban", sa.String(length=34), nullable=True))
+        batch.add_column(sa.Column("statement_ref", sa.String(length=35), nullable=True))
+        batch.add_column(sa.Column("opening_cents", sa.BigInteger(), nullable=True))
+        batch.add_column(sa.Column("closing_cents", sa.BigInteger(), nullable=True))
+        batch.add_column(sa.Column("closing_date", sa.Date(), nullable=True))
     op.create_table(
         "bank_movement",
         sa.Column("id", _ID, autoincrement=True, nullable=False),
@@ -62,4 +66,6 @@ def downgrade() -> None:
     op.drop_index(op.f("ix_bank_movement_bank_import_id"), table_name="bank_movement")
     op.drop_table("bank_movement")
     with op.batch_alter_table("bank_import") as batch:
+        for column in ("closing_date", "closing_cents", "opening_cents", "statement_ref"):
+            batch.drop_column(column)
         batch.drop_column("account_iban")
