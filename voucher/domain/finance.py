@@ -139,6 +139,11 @@ register(
     "Aucun relevé bancaire donnant un solde de clôture n'a été pris en compte : "
     "importez et validez un relevé camt.053.",
 )
+register(
+    "bank_scope",
+    "Le rapprochement bancaire couvre tout le compte de l'opérateur : "
+    "il est réservé à la finance de l'opérateur.",
+)
 register("import_already_applied", "Ce relevé bancaire a déjà été pris en compte.")
 register(
     "programme_not_expired", "Le dispositif n'a pas encore expiré : lancez d'abord l'expiration."
