@@ -86,3 +86,5 @@ def test_close_pay_settle_and_export_from_the_command_line(fresh_engine, tmp_pat
     assert pdf.read_bytes().startswith(b"%PDF")
     assert run.invoke(main, ["credit-notes", "alerts"]).exit_code == 0
     assert "Relevés cohérents" in run.invoke(main, ["statements", "check"]).output
+    no_balance = run.invoke(main, ["camt", "reconcile"])
+    assert no_balance.exit_code == 1 and "no_bank_balance" in no_balance.output

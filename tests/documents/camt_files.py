@@ -3,11 +3,15 @@ transfer (or one batch debit with its details), returns as credits with return r
 
 from __future__ import annotations
 
+import hashlib
 from dataclasses import dataclass
 from datetime import date
 from xml.sax.saxutils import escape
 
-OUR_IBAN = "FR7630006000011234567890189"
+from voucher.services.finance.settings import DEMO_DEBTOR
+
+#: the operator's account (the configured debtor's: a file for another account is refused)
+OUR_IBAN = DEMO_DEBTOR["IBAN"]
 
 
 @dataclass(frozen=True)
@@ -20,6 +24,18 @@ class Line:
     return_reason: str | None = None
     status: str = "BOOK"
     info: str = "VIR SEPA"
+    #: the bank's reference of the line; by default derived from what the line says, so the
+    #: same line reported in a camt.054 and again in a camt.053 carries the same reference
+    ref: str | None = None
+    fee: bool = False  # coded as the bank's charges
+
+    @property
+    def reference(self) -> str:
+        if self.ref is not None:
+            return self.ref
+        said = repr((self.amount_cents, self.direction, self.e2e, self.iban, self.booked))
+        said += repr((self.return_reason, self.status, self.info, self.fee))
+        return "BQ" + hashlib.sha256(said.encode()).hexdigest()[:14].upper()
 
 
 def _amount(cents: int) -> str:
@@ -47,41 +63,75 @@ def _details(line: Line, modern: bool) -> str:
     )
 
 
+def _code(line: Line) -> str:
+    if not line.fee:
+        return "<BkTxCd/>"
+    return (
+        "<BkTxCd><Domn><Cd>ACMT</Cd><Fmly><Cd>MDOP</Cd><SubFmlyCd>CHRG</SubFmlyCd></Fmly>"
+        "</Domn></BkTxCd>"
+    )
+
+
 def _entry(n: int, line: Line, modern: bool) -> str:
     status = f"<Sts><Cd>{line.status}</Cd></Sts>" if modern else f"<Sts>{line.status}</Sts>"
     return (
         f'<Ntry><NtryRef>{n}</NtryRef><Amt Ccy="EUR">{_amount(line.amount_cents)}</Amt>'
         f"<CdtDbtInd>{line.direction}</CdtDbtInd>{status}<BookgDt><Dt>{line.booked.isoformat()}</Dt></BookgDt>"
-        f"<ValDt><Dt>{line.booked.isoformat()}</Dt></ValDt><AcctSvcrRef>BQ{n:06d}</AcctSvcrRef>"
-        f"<BkTxCd/>{_details(line, modern)}</Ntry>"
+        f"<ValDt><Dt>{line.booked.isoformat()}</Dt></ValDt><AcctSvcrRef>{line.reference}</AcctSvcrRef>"
+        f"{_code(line)}{_details(line, modern)}</Ntry>"
     )
 
 
-def camt053(lines: list[Line], version: str = "001.02") -> bytes:
+def _balance(code: str, cents: int, day: date) -> str:
+    side = "CRDT" if cents >= 0 else "DBIT"
+    return (
+        f"<Bal><Tp><CdOrPrtry><Cd>{code}</Cd></CdOrPrtry></Tp>"
+        f'<Amt Ccy="EUR">{_amount(abs(cents))}</Amt><CdtDbtInd>{side}</CdtDbtInd>'
+        f"<Dt><Dt>{day.isoformat()}</Dt></Dt></Bal>"
+    )
+
+
+def camt053(
+    lines: list[Line],
+    version: str = "001.02",
+    account: str = OUR_IBAN,
+    *,
+    opening: int | None = None,
+    day: date | None = None,
+    number: str = "1",
+) -> bytes:
+    """A statement; with ``opening`` (signed cents) it states its opening balance and the
+    closing balance the lines lead to, on ``day`` (default: the last line's booking day)."""
     modern = version >= "001.08"
     entries = "".join(_entry(i + 1, ln, modern) for i, ln in enumerate(lines))
+    if opening is not None:
+        day = day or max((ln.booked for ln in lines), default=date(2026, 6, 4))
+        moved = sum(ln.amount_cents * (1 if ln.direction == "CRDT" else -1) for ln in lines)
+        entries = _balance("OPBD", opening, day) + _balance("CLBD", opening + moved, day) + entries
     return (
         f'<?xml version="1.0" encoding="UTF-8"?>\n'
         f'<Document xmlns="urn:iso:std:iso:20022:tech:xsd:camt.053.{version}">'
         f"<BkToCstmrStmt><GrpHdr><MsgId>STMT1</MsgId><CreDtTm>2026-06-05T06:00:00</CreDtTm></GrpHdr>"
-        f"<Stmt><Id>S1</Id><CreDtTm>2026-06-05T06:00:00</CreDtTm>"
-        f"<Acct><Id><IBAN>{OUR_IBAN}</IBAN></Id></Acct>{entries}</Stmt></BkToCstmrStmt></Document>"
+        f"<Stmt><Id>S{number}</Id><ElctrncSeqNb>{number}</ElctrncSeqNb><CreDtTm>2026-06-05T06:00:00</CreDtTm>"
+        f"<Acct><Id><IBAN>{account}</IBAN></Id></Acct>{entries}</Stmt></BkToCstmrStmt></Document>"
     ).encode()
 
 
-def camt054(lines: list[Line], version: str = "001.08") -> bytes:
+def camt054(lines: list[Line], version: str = "001.08", account: str = OUR_IBAN) -> bytes:
     modern = version >= "001.08"
     entries = "".join(_entry(i + 1, ln, modern) for i, ln in enumerate(lines))
     return (
         f'<?xml version="1.0" encoding="UTF-8"?>'
         f'<Document xmlns="urn:iso:std:iso:20022:tech:xsd:camt.054.{version}">'
         f"<BkToCstmrDbtCdtNtfctn><GrpHdr><MsgId>N1</MsgId><CreDtTm>2026-06-05T06:00:00</CreDtTm></GrpHdr>"
-        f"<Ntfctn><Id>N1</Id><CreDtTm>2026-06-05T06:00:00</CreDtTm><Acct><Id><IBAN>{OUR_IBAN}</IBAN></Id></Acct>"
+        f"<Ntfctn><Id>N1</Id><CreDtTm>2026-06-05T06:00:00</CreDtTm><Acct><Id><IBAN>{account}</IBAN></Id></Acct>"
         f"{entries}</Ntfctn></BkToCstmrDbtCdtNtfctn></Document>"
     ).encode()
 
 
-def batch_debit(parts: list[tuple[int, str, str]], booked: date = date(2026, 6, 4)) -> bytes:
+def batch_debit(
+    parts: list[tuple[int, str, str]], booked: date = date(2026, 6, 4), account: str = OUR_IBAN
+) -> bytes:
     """One booked debit for a whole run, with one TxDtls per transfer (amount, e2e, iban)."""
     total = sum(a for a, _, _ in parts)
     details = "".join(
@@ -92,6 +142,7 @@ def batch_debit(parts: list[tuple[int, str, str]], booked: date = date(2026, 6, 
     return (
         f'<?xml version="1.0" encoding="UTF-8"?><Document xmlns="urn:iso:std:iso:20022:tech:xsd:camt.053.001.08">'
         f"<BkToCstmrStmt><GrpHdr><MsgId>B1</MsgId><CreDtTm>2026-06-05T06:00:00</CreDtTm></GrpHdr><Stmt><Id>S</Id>"
+        f"<Acct><Id><IBAN>{account}</IBAN></Id></Acct>"
         f'<Ntry><Amt Ccy="EUR">{_amount(total)}</Amt><CdtDbtInd>DBIT</CdtDbtInd><Sts><Cd>BOOK</Cd></Sts>'
         f"<BookgDt><Dt>{booked.isoformat()}</Dt></BookgDt><NtryDtls><Btch><NbOfTxs>{len(parts)}</NbOfTxs></Btch>"
         f"{details}</NtryDtls></Ntry></Stmt></BkToCstmrStmt></Document>"

@@ -106,3 +106,51 @@ def camt_confirm(
     console.print(
         f"Virement {end_to_end_id} : {finance.TRANSFER_STATUS_FR[outcome]}." + dry_run_note(confirm)
     )
+
+
+@camt_group.command(
+    "reconcile", help="Rapprochement : solde de la banque, solde des livres, écart expliqué."
+)
+@click.option("--import", "import_id", type=int, default=None, help="Relevé (défaut : le dernier).")
+def camt_reconcile(import_id: int | None) -> None:
+    from voucher.services.finance import reconciliation
+
+    with transaction(False) as s:
+        rec = reconciliation.reconcile(s, import_id)
+        groups = [
+            ("Entrées non rapprochées", rec.unmatched_in),
+            ("Sorties non rapprochées", rec.unmatched_out),
+            ("Frais bancaires", rec.fees),
+            ("Lignes rapprochées de ce relevé", rec.matched),
+        ]
+        tables = [
+            (
+                f"{title} ({len(items)})",
+                [
+                    [
+                        m.booking_date.isoformat() if m.booking_date else "",
+                        "entrée" if m.direction == "CRDT" else "sortie",
+                        format_eur(m.amount_cents),
+                        m.reference or "",
+                        m.end_to_end_id or "",
+                        finance.MATCH_FR.get(m.outcome, m.outcome),
+                    ]
+                    for m in items
+                ],
+            )
+            for title, items in groups
+        ]
+    console.print(
+        f"Rapprochement au {rec.day.strftime('%d/%m/%Y')}, relevé {rec.statement_ref or rec.filename}"
+    )
+    console.print(f"Solde de la banque : {format_eur(rec.bank_cents)}")
+    console.print(f"Compte banque dans les livres : {format_eur(rec.books_cents)}")
+    console.print(f"Écart (banque − livres) : {format_eur(rec.difference)}")
+    console.print(f"Expliqué par les lignes absentes des livres : {format_eur(rec.explained)}")
+    console.print(f"Écart non expliqué : {format_eur(rec.unexplained)}")
+    for title, rows in tables:
+        print_table(
+            title,
+            ["date", "sens", "montant", "référence bancaire", "bout en bout", "résultat"],
+            rows,
+        )

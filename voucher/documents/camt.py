@@ -23,13 +23,26 @@ from typing import Any
 from defusedxml import DefusedXmlException
 from defusedxml.ElementTree import fromstring
 
+from voucher.domain.bank import BankLine
 from voucher.domain.errors import DomainError
-from voucher.domain.finance import BankLine
 
 MAX_BYTES = 10 * 1024 * 1024
 MAX_LINES = 100_000
+#: ISO bank transaction (sub-)family codes of the bank's own charges
+FEE_CODES = frozenset({"CHRG", "FEES", "COMM", "COMT", "INTR"})
 NAMESPACE = re.compile(r"^urn:iso:std:iso:20022:tech:xsd:(camt\.05[34])\.\d{3}\.\d{2}$")
 AMOUNT = re.compile(r"^\s*(\d{1,13})(?:\.(\d{1,2}))?\s*$")
+
+
+@dataclass(frozen=True)
+class Balances:
+    """A statement's (camt.053 ``Stmt``) number and balances, in signed cents (credit
+    positive); ``None`` when the file does not give them."""
+
+    number: str | None
+    opening: int | None
+    closing: int | None
+    closing_date: date | None
 
 
 @dataclass(frozen=True)
@@ -38,6 +51,10 @@ class BankFile:
     version: str
     account_iban: str | None
     lines: list[BankLine]
+    #: every account the file reports on (IBAN, spaces removed, upper case; "" if absent)
+    accounts: tuple[str, ...] = ()
+    #: per report: (opening, closing) balances in signed cents (camt.053 OPBD / CLBD)
+    balances: tuple[Balances, ...] = ()
 
 
 def _local(tag: Any) -> str:
@@ -71,6 +88,8 @@ def _cents(node: Any) -> tuple[int, str] | None:
     if node is None:
         return None
     m = AMOUNT.match(node.text or "")
+    if not m and (node.text or "").strip().startswith("-"):
+        raise DomainError("bank_file_negative_amount", amount=(node.text or "").strip()[:20])
     if not m:
         raise DomainError("bank_file_malformed", detail="montant illisible")
     return int(m.group(1)) * 100 + int((m.group(2) or "0").ljust(2, "0")), node.get("Ccy", "EUR")
@@ -105,6 +124,26 @@ def _tx_amount(tx: Any) -> tuple[int, str] | None:
     )
 
 
+def _is_fee(entry: Any) -> bool:
+    codes = {
+        (_text(entry, "BkTxCd", "Domn", "Fmly", "Cd") or "").upper(),
+        (_text(entry, "BkTxCd", "Domn", "Fmly", "SubFmlyCd") or "").upper(),
+    }
+    return bool(codes & FEE_CODES)
+
+
+def _counterparty(tx: Any, direction: str) -> str | None:
+    """The other party's name: the creditor of our debit, the debtor of a credit."""
+    if tx is None:
+        return None
+    first, second = ("Cdtr", "Dbtr") if direction == "DBIT" else ("Dbtr", "Cdtr")
+    for role in (first, second):
+        name = _text(tx, "RltdPties", role, "Nm") or _text(tx, "RltdPties", role, "Pty", "Nm")
+        if name:
+            return name[:140]
+    return None
+
+
 def _lines_of(entry: Any, start: int) -> list[BankLine]:
     amount, currency = _cents(_kid(entry, "Amt")) or (0, "EUR")
     direction = (_text(entry, "CdtDbtInd") or "").upper()
@@ -112,8 +151,12 @@ def _lines_of(entry: Any, start: int) -> list[BankLine]:
     reversal = (_text(entry, "RvslInd") or "").lower() == "true"
     booked = _date(_kid(entry, "BookgDt")) or _date(_kid(entry, "ValDt"))
     details = [tx for d in _kids(entry, "NtryDtls") for tx in _all(d, "TxDtls")] or [None]
+    entry_ref = _text(entry, "AcctSvcrRef") or _text(entry, "NtryRef")
     out = []
     for n, tx in enumerate(details):
+        reference = (_text(tx, "Refs", "AcctSvcrRef") if tx is not None else None) or (
+            entry_ref and (entry_ref if len(details) == 1 else f"{entry_ref}/{n + 1}")
+        )
         own = _tx_amount(tx) if tx is not None else None
         tx_amount, tx_ccy = own or ((amount, currency) if len(details) == 1 else (0, currency))
         e2e = _text(tx, "Refs", "EndToEndId") if tx is not None else None
@@ -130,13 +173,15 @@ def _lines_of(entry: Any, start: int) -> list[BankLine]:
                 end_to_end_id=None if e2e == "NOTPROVIDED" else e2e,
                 ibans=ibans,
                 return_reason=_text(tx, "RtrInf", "Rsn", "Cd") if tx is not None else None,
-                reference=_text(entry, "AcctSvcrRef") or _text(entry, "NtryRef"),
+                reference=reference[:140] if reference else None,
                 info=(_text(tx, "RmtInf", "Ustrd") if tx is not None else None)
                 or _text(entry, "AddtlNtryInf"),
                 direction=direction,
                 booked=status == "BOOK",
                 reversal=reversal,
                 booking_date=booked,
+                counterparty=_counterparty(tx, direction),
+                fee=_is_fee(entry),
             )
         )
     return out
@@ -161,12 +206,41 @@ def read(data: bytes) -> BankFile:
     if container is None:
         raise DomainError("bank_file_not_camt")
     reports = _kids(container, "Stmt") + _kids(container, "Ntfctn")
+    if not reports:
+        raise DomainError("bank_file_no_statement")
     lines: list[BankLine] = []
-    account = None
+    accounts = tuple(
+        (_text(r, "Acct", "Id", "IBAN") or "").replace(" ", "").upper() for r in reports
+    )
     for report in reports:
-        account = account or _text(report, "Acct", "Id", "IBAN")
         for entry in _kids(report, "Ntry"):
             lines += _lines_of(entry, len(lines))
             if len(lines) > MAX_LINES:
                 raise DomainError("bank_file_too_large")
-    return BankFile(m.group(1), ns.rsplit(":", 1)[-1], account, lines)
+    balances = tuple(_balances(r) for r in _kids(container, "Stmt"))
+    account = next((a for a in accounts if a), None)
+    return BankFile(m.group(1), ns.rsplit(":", 1)[-1], account, lines, accounts, balances)
+
+
+def _balance(report: Any, code: str) -> tuple[int, date | None] | None:
+    for bal in _kids(report, "Bal"):
+        kind = _text(bal, "Tp", "CdOrPrtry", "Cd") or _text(bal, "Tp", "CdOrPrtry", "Prtry")
+        if (kind or "").upper() != code:
+            continue
+        found = _cents(_kid(bal, "Amt"))
+        if found is None:
+            return None
+        sign = -1 if (_text(bal, "CdtDbtInd") or "CRDT").upper() == "DBIT" else 1
+        return sign * found[0], _date(_kid(bal, "Dt"))
+    return None
+
+
+def _balances(report: Any) -> Balances:
+    opening = _balance(report, "OPBD") or _balance(report, "PRCD")
+    closing = _balance(report, "CLBD")
+    return Balances(
+        _text(report, "ElctrncSeqNb") or _text(report, "LglSeqNb") or _text(report, "Id"),
+        opening[0] if opening else None,
+        closing[0] if closing else None,
+        closing[1] if closing else None,
+    )

@@ -12,10 +12,7 @@ important ones as constraints):
   echoes back in camt.053/054;
 * a structure is paid only to validated bank details and a structured address; otherwise it
   is *blocked*, with a reason, and picked up by a later close;
-* a bank line settles a transfer first by EndToEndId, then by amount + IBAN + date
-  (exactly one candidate, booked within the window); a debit booked is *paid*, a credit
-  carrying return information or a reversal is *rejected* (or *returned* when the transfer
-  was already paid); anything else is listed as unmatched.
+* bank lines are matched in :mod:`voucher.domain.bank` (its names are repeated here).
 """
 
 from __future__ import annotations
@@ -23,8 +20,15 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import datetime
 
+from voucher.domain.bank import MATCH_FR as MATCH_FR
+from voucher.domain.bank import RETURN_REASONS_FR as RETURN_REASONS_FR
+from voucher.domain.bank import BankLine as BankLine
+from voucher.domain.bank import Match as Match
+from voucher.domain.bank import OpenTransfer as OpenTransfer
+from voucher.domain.bank import match_lines as match_lines
+from voucher.domain.bank import reason_fr as reason_fr
 from voucher.domain.calendar import PARIS, month_bounds
 from voucher.domain.errors import DomainError, register
 from voucher.domain.money import split_by_shares
@@ -62,15 +66,16 @@ BLOCKED_FR = {
     "no_bank_details": "aucune coordonnée bancaire enregistrée",
     "bank_details_pending": "coordonnées bancaires en attente de validation",
     "bank_details_rejected": "coordonnées bancaires refusées",
+    "bank_details_suspended": "coordonnées bancaires suspendues après un retour de la banque : "
+    "enregistrez et faites valider de nouvelles coordonnées",
     "address_incomplete": "adresse incomplète (numéro, rue, code postal, ville, pays)",
 }
 WITHHELD_FR = {
     "second_approval_needed": "IBAN modifié récemment : deux personnes doivent approuver ce paiement",
     "bank_details_not_validated": "coordonnées bancaires non validées",
+    "bank_details_suspended": "coordonnées bancaires suspendues après un retour de la banque : "
+    "enregistrez et faites valider de nouvelles coordonnées",
 }
-#: a bank line matched on amount + IBAN must be booked within this window around execution
-MATCH_WINDOW_BEFORE = timedelta(days=3)
-MATCH_WINDOW_AFTER = timedelta(days=45)
 E2E_SAFE = re.compile(r"^[A-Za-z0-9/\-?:().,'+ ]{1,35}$")
 
 register("invalid_period", "Mois invalide : utilisez la forme AAAA-MM (par exemple 2026-10).")
@@ -114,6 +119,30 @@ register(
 register(
     "bank_file_not_camt",
     "Ce fichier n'est pas un relevé bancaire camt.053 ou camt.054 : rien n'a été changé.",
+)
+register(
+    "bank_file_negative_amount",
+    "Le fichier bancaire contient un montant négatif : en camt, un montant est toujours "
+    "positif et son sens est donné par CdtDbtInd (DBIT ou CRDT) : rien n'a été changé.",
+)
+register(
+    "bank_file_no_statement",
+    "Ce fichier camt ne contient aucun relevé (Stmt) ni avis (Ntfctn) : rien n'a été changé.",
+)
+register(
+    "bank_file_other_account",
+    "Ce relevé bancaire concerne un autre compte que celui de l'opérateur : "
+    "rien n'a été changé. Vérifiez le fichier téléchargé à la banque.",
+)
+register(
+    "no_bank_balance",
+    "Aucun relevé bancaire donnant un solde de clôture n'a été pris en compte : "
+    "importez et validez un relevé camt.053.",
+)
+register(
+    "bank_scope",
+    "Le rapprochement bancaire couvre tout le compte de l'opérateur : "
+    "il est réservé à la finance de l'opérateur.",
 )
 register("import_already_applied", "Ce relevé bancaire a déjà été pris en compte.")
 register(
@@ -192,7 +221,10 @@ def blocked_reason(bank_status: str | None, address_complete: bool) -> str | Non
     if bank_status is None:
         return "no_bank_details"
     if bank_status != "validated":
-        return "bank_details_rejected" if bank_status == "rejected" else "bank_details_pending"
+        return {
+            "rejected": "bank_details_rejected",
+            "suspended": "bank_details_suspended",
+        }.get(bank_status, "bank_details_pending")
     if not address_complete:
         return "address_incomplete"
     return None
@@ -209,148 +241,3 @@ def funder_totals(
         for key, cents in parts.items():
             out[int(key)] = out.get(int(key), 0) + cents
     return out
-
-
-# --- bank settlement -----------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class BankLine:
-    """One transaction read from a camt.053/054 file (amounts in cents, always positive)."""
-
-    index: int
-    amount_cents: int
-    currency: str
-    direction: str  # DBIT (money left our account) or CRDT
-    booked: bool
-    reversal: bool
-    booking_date: date | None
-    end_to_end_id: str | None
-    ibans: tuple[str, ...]
-    return_reason: str | None
-    reference: str | None
-    info: str | None
-
-    @property
-    def is_return(self) -> bool:
-        return self.direction == "CRDT" and (self.reversal or self.return_reason is not None)
-
-
-@dataclass(frozen=True)
-class OpenTransfer:
-    id: int
-    end_to_end_id: str
-    amount_cents: int
-    iban: str
-    execution_date: date
-    status: str  # sent or paid
-
-
-@dataclass(frozen=True)
-class Match:
-    line: BankLine
-    transfer_id: int | None
-    outcome: str  # paid, rejected, returned, already_settled, unmatched
-    matched_by: str | None = None  # end_to_end_id, amount_iban_date
-    note: str | None = None
-
-
-def _by_amount(line: BankLine, transfers: Sequence[OpenTransfer]) -> list[OpenTransfer]:
-    if line.booking_date is None:
-        return []
-    return [
-        t
-        for t in transfers
-        if t.amount_cents == line.amount_cents
-        and t.iban in line.ibans
-        and t.execution_date - MATCH_WINDOW_BEFORE
-        <= line.booking_date
-        <= t.execution_date + MATCH_WINDOW_AFTER
-    ]
-
-
-def _outcome(line: BankLine, status: str) -> str:
-    if line.is_return:
-        return {"sent": "rejected", "paid": "returned"}.get(status, "already_settled")
-    return "paid" if status == "sent" else "already_settled"
-
-
-def _find(
-    line: BankLine,
-    transfers: Sequence[OpenTransfer],
-    state: dict[int, str],
-    by_e2e: dict[str, OpenTransfer],
-) -> tuple[OpenTransfer | None, str, str | None]:
-    found = by_e2e.get(line.end_to_end_id or "")
-    if found is not None:
-        return found, "end_to_end_id", None
-    wanted = ("sent", "paid") if line.is_return else ("sent",)
-    pool = [t for t in _by_amount(line, transfers) if state[t.id] in wanted]
-    if len(pool) > 1:
-        return None, "", "plusieurs virements possibles"
-    if not pool:
-        return None, "", "aucun virement correspondant"
-    return pool[0], "amount_iban_date", None
-
-
-def match_lines(lines: Sequence[BankLine], transfers: Sequence[OpenTransfer]) -> list[Match]:
-    """Match each bank line to at most one transfer, in file order: a debit then its return
-    in the same file give *paid* then *returned*; a line seen twice is *already_settled*."""
-    by_e2e = {t.end_to_end_id: t for t in transfers}
-    state = {t.id: t.status for t in transfers}
-    out: list[Match] = []
-    for line in lines:
-        if not line.booked or line.currency != "EUR":
-            out.append(
-                Match(line, None, "unmatched", note="écriture non comptabilisée ou hors euro")
-            )
-            continue
-        if not line.is_return and line.direction != "DBIT":
-            out.append(Match(line, None, "unmatched", note="crédit sans lien avec un virement"))
-            continue
-        found, how, note = _find(line, transfers, state, by_e2e)
-        if found is None:
-            out.append(Match(line, None, "unmatched", note=note))
-            continue
-        if found.amount_cents != line.amount_cents:
-            out.append(
-                Match(line, found.id, "unmatched", how, note="montant différent du virement")
-            )
-            continue
-        outcome = _outcome(line, state[found.id])
-        if outcome != "already_settled":
-            state[found.id] = outcome
-        out.append(Match(line, found.id, outcome, how))
-    return out
-
-
-MATCH_FR = {
-    "paid": "payé",
-    "rejected": "rejeté par la banque",
-    "returned": "retourné après paiement",
-    "already_settled": "déjà pris en compte",
-    "unmatched": "non rapproché",
-}
-#: ISO 20022 return reasons banks commonly give for a rejected transfer
-RETURN_REASONS_FR = {
-    "AC01": "IBAN incorrect",
-    "AC04": "compte clôturé",
-    "AC06": "compte bloqué",
-    "AG01": "opération interdite sur ce compte",
-    "AG02": "code opération invalide",
-    "AM05": "virement en double",
-    "BE04": "adresse du bénéficiaire manquante",
-    "MD07": "titulaire décédé",
-    "MS02": "refus du bénéficiaire",
-    "MS03": "motif non précisé",
-    "RC01": "BIC incorrect",
-    "RR01": "identification du titulaire manquante",
-    "RR03": "nom ou adresse du bénéficiaire manquant",
-    "FOCR": "retour après demande d'annulation",
-}
-
-
-def reason_fr(code: str | None) -> str:
-    if not code:
-        return "motif non précisé"
-    return f"{RETURN_REASONS_FR.get(code.upper(), 'motif bancaire')} ({code.upper()})"

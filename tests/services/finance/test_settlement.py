@@ -88,7 +88,7 @@ def test_a_rejected_transfer_is_paid_again_by_the_next_run_with_a_new_end_to_end
     settle(
         session,
         cf.camt053(
-            [cf.Line(t.amount_cents, "CRDT", t.end_to_end_id, t.iban, return_reason="AC01")]
+            [cf.Line(t.amount_cents, "CRDT", t.end_to_end_id, t.iban, return_reason="MS03")]
         ),
     )
     again = run(session)

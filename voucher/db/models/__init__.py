@@ -6,6 +6,7 @@ from voucher.db.models.auth import ApiKey, RoleGrant, User
 from voucher.db.models.base import Base
 from voucher.db.models.finance import (  # month close and payments
     BankImport,
+    BankMovement,
     CreditNote,
     DocumentSequence,
     FinanceLock,
@@ -74,6 +75,7 @@ __all__ = [
 ]
 __all__ += [
     "BankImport",
+    "BankMovement",
     "CreditNote",
     "DocumentSequence",
     "FinanceLock",

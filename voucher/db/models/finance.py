@@ -3,7 +3,8 @@
 Constraints repeat the finance rules: a statement number is unique and its (year, seq)
 pair too (the gap-free sequence lives in ``document_sequence``, locked while numbering);
 a statement has at most one live transfer (sent or paid: partial unique index), so no
-redemption is paid twice; an EndToEndId is unique; a bank file is imported once (SHA-256).
+redemption is paid twice; an EndToEndId is unique; a bank file is imported once (SHA-256) and a bank line
+is recorded once (the bank's reference).
 """
 
 from __future__ import annotations
@@ -182,6 +183,39 @@ class BankImport(Base):
     created_by: Mapped[int | None] = mapped_column(BigId)
     applied_at: Mapped[datetime | None]
     applied_by: Mapped[int | None] = mapped_column(BigId)
+    #: the account the file reports on (always the operator's: other accounts are refused)
+    account_iban: Mapped[str | None] = mapped_column(String(34))
+    #: the bank's statement number and balances (camt.053; signed cents, credit positive)
+    statement_ref: Mapped[str | None] = mapped_column(String(35))
+    opening_cents: Mapped[int | None] = mapped_column(BigInteger)
+    closing_cents: Mapped[int | None] = mapped_column(BigInteger)
+    closing_date: Mapped[date | None]
+
+
+class BankMovement(Base):
+    """One line of our bank account, recorded once by the bank's own reference
+    (``AcctSvcrRef`` / ``NtryRef``) when its file is applied: the same line reported in a
+    camt.054 and again in a camt.053 is one movement. ``outcome`` is what it did."""
+
+    __tablename__ = "bank_movement"
+    __table_args__ = (
+        UniqueConstraint("account_iban", "reference"),
+        CheckConstraint("direction IN ('DBIT','CRDT')", name="direction"),
+        CheckConstraint("amount_cents >= 0", name="amount"),
+    )
+    id: Mapped[int] = pk()
+    account_iban: Mapped[str] = mapped_column(String(34))
+    reference: Mapped[str | None] = mapped_column(String(140))
+    bank_import_id: Mapped[int] = mapped_column(ForeignKey("bank_import.id"), index=True)
+    line_index: Mapped[int]
+    booking_date: Mapped[date | None]
+    direction: Mapped[str] = mapped_column(String(4))
+    amount_cents: Mapped[int] = mapped_column(BigInteger)
+    end_to_end_id: Mapped[str | None] = mapped_column(String(35))
+    return_reason: Mapped[str | None] = mapped_column(String(10))
+    transfer_id: Mapped[int | None] = mapped_column(ForeignKey("payment_transfer.id"), index=True)
+    outcome: Mapped[str] = mapped_column(String(20))
+    recorded_at: Mapped[datetime]
 
 
 class CreditNote(Base):

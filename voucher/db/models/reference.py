@@ -54,7 +54,8 @@ class Label(Base):
 
 
 class BankAccount(Base):
-    """A structure's bank details. ``status``: pending, validated, rejected, replaced."""
+    """A structure's bank details. ``status``: pending, validated, rejected, replaced,
+    suspended (the bank sent a transfer back: unusable until new details are validated)."""
 
     __tablename__ = "bank_account"
     id: Mapped[int] = pk()

@@ -136,7 +136,7 @@ def _payee_facts(
     for org in session.scalars(select(Organisation).where(Organisation.id.in_(ids))):
         complete = all((org.street, org.postcode, org.town, org.country))
         facts[org.id] = (org.name, None, None, complete)
-    rank = {"validated": 3, "pending": 2, "rejected": 1}
+    rank = {"validated": 4, "suspended": 3, "pending": 2, "rejected": 1}
     rows = session.execute(
         select(BankAccount.organisation_id, BankAccount.status, BankAccount.id)
         .where(BankAccount.organisation_id.in_(ids), BankAccount.status.in_(tuple(rank)))

@@ -46,6 +46,7 @@ from voucher.services.context import Actor
 from voucher.services.finance import journal, second_approval
 from voucher.services.finance.numbering import lock
 from voucher.services.finance.scope import finance_scope, statement_in_scope
+from voucher.services.organisations import bank_details
 
 APPROVALS_NEEDED = 2
 
@@ -63,10 +64,12 @@ class Payable:
     withheld: str | None = None
     changed_at: datetime | None = None
     approvers: list[int] = field(default_factory=list)
+    withheld_detail: str | None = None  # the bank's return that suspended the details
 
     @property
     def withheld_fr(self) -> str:
-        return finance.WITHHELD_FR.get(self.withheld or "", "")
+        text = finance.WITHHELD_FR.get(self.withheld or "", "")
+        return f"{text} ({self.withheld_detail})" if self.withheld_detail else text
 
 
 @dataclass
@@ -93,10 +96,12 @@ def needs_second_approval(
     return second_approval.needs_second_approval(session, structure_id, at, since=last_paid)
 
 
-def _accounts(session: Session, structure_ids: list[int]) -> dict[int, BankAccount]:
+def _accounts(
+    session: Session, structure_ids: list[int], status: str = "validated"
+) -> dict[int, BankAccount]:
     found = session.scalars(
         select(BankAccount)
-        .where(BankAccount.organisation_id.in_(structure_ids), BankAccount.status == "validated")
+        .where(BankAccount.organisation_id.in_(structure_ids), BankAccount.status == status)
         .order_by(BankAccount.id)
     )
     return {a.organisation_id: a for a in found}
@@ -132,12 +137,16 @@ def ready(session: Session, scope: Scope, *, at: datetime | None = None) -> list
         .order_by(Statement.year, Statement.seq)
     ).all()
     accounts = _accounts(session, sorted({int(r[3]) for r in rows}))
+    suspended = _accounts(session, sorted({int(r[3]) for r in rows}), "suspended")
     out: list[Payable] = []
     for sid, number, period, structure_id, name, total, status in rows:
         item = Payable(
             sid, number, period, structure_id, name, total, status, accounts.get(structure_id)
         )
-        if item.account is None:
+        if item.account is None and structure_id in suspended:
+            item.withheld = "bank_details_suspended"
+            item.withheld_detail = bank_details.suspension_note(session, suspended[structure_id].id)
+        elif item.account is None:
             item.withheld = "bank_details_not_validated"
         else:
             check = needs_second_approval(session, structure_id, now)

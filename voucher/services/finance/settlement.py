@@ -12,15 +12,21 @@ Rules kept:
   go ``redeemed`` -> ``reimbursed`` (so ``payable + in_payment`` keeps matching the vouchers
   still redeemed); rejected by the bank: ``in_payment`` -> ``payable``, the statement is
   ``rejected`` and reported (a later run pays it again with a new EndToEndId); returned
-  after being paid: ``bank`` -> ``payable`` and its vouchers back to ``redeemed``;
-* unmatched lines are listed, never guessed; only transfers in the actor's scope match.
+  after being paid: ``bank`` -> ``payable`` and its vouchers back to ``redeemed``; a return
+  saying the account cannot be paid (AC04 closed, AC01 wrong IBAN, MD07 deceased…)
+  suspends the bank details it was sent to, until new details are validated;
+* unmatched lines are listed, never guessed; only transfers in the actor's scope match;
+* each booked line is recorded once by the bank's reference (:mod:`.movements`): a line
+  reported again (camt.054 then camt.053, or twice in a file) is a *repeat* and changes
+  nothing; an EndToEndId of ours never falls back to amount matching, and an amount match
+  never reopens a settled transfer (:mod:`voucher.domain.bank`).
 """
 
 from __future__ import annotations
 
 import hashlib
 from dataclasses import dataclass, field
-from datetime import timedelta
+from datetime import date, timedelta
 from typing import Any, cast
 
 from sqlalchemy import CursorResult, select, update
@@ -36,16 +42,17 @@ from voucher.db.models import (
     Voucher,
 )
 from voucher.documents import camt
-from voucher.domain import finance, ledger, states
+from voucher.domain import bank, finance, ledger, states
 from voucher.domain.calendar import utcnow
 from voucher.domain.errors import DomainError
 from voucher.domain.states import VoucherState as S
 from voucher.services import audit
 from voucher.services.access.programme_scope import Scope
 from voucher.services.context import Actor
-from voucher.services.finance import journal
+from voucher.services.finance import journal, movements, settings
 from voucher.services.finance.numbering import lock
 from voucher.services.finance.scope import finance_scope, statement_in_scope
+from voucher.services.organisations import bank_details
 
 SETTLING = ("paid", "rejected", "returned")
 #: a paid transfer can still come back (a return) for this long
@@ -59,6 +66,7 @@ class Applied:
     rejected: list[tuple[str, str]] = field(default_factory=list)  # (statement number, reason)
     returned: list[tuple[str, str]] = field(default_factory=list)
     skipped: list[str] = field(default_factory=list)
+    repeats: list[str] = field(default_factory=list)  # bank references received before
     unmatched: list[dict[str, Any]] = field(default_factory=list)
 
 
@@ -86,46 +94,52 @@ def _open_transfers(session: Session, scope: Scope) -> list[finance.OpenTransfer
     return [finance.OpenTransfer(int(i), e, int(a), iban, d, s) for i, e, a, iban, d, s in rows]
 
 
-def _row(m: finance.Match, numbers: dict[int, str]) -> dict[str, Any]:
-    line = m.line
-    return {
-        "index": line.index,
-        "amount_cents": line.amount_cents,
-        "direction": line.direction,
-        "booking_date": line.booking_date.isoformat() if line.booking_date else None,
-        "end_to_end_id": line.end_to_end_id,
-        "iban": ", ".join(line.ibans),
-        "reference": line.reference,
-        "info": line.info,
-        "return_reason": line.return_reason,
-        "transfer_id": m.transfer_id,
-        "statement": numbers.get(m.transfer_id or 0),
-        "outcome": m.outcome,
-        "matched_by": m.matched_by,
-        "note": m.note,
-    }
-
-
 def import_file(
-    session: Session, actor: Actor, data: bytes, filename: str, *, scope: Scope | None = None
+    session: Session,
+    actor: Actor,
+    data: bytes,
+    filename: str,
+    *,
+    scope: Scope | None = None,
+    own_iban: str | None = None,
 ) -> BankImport:
-    """Read and match a camt file; store the proposals (idempotent per file content)."""
+    """Read and match a camt file; store the proposals (idempotent per file content).
+    A file reporting on any account but the operator's (``own_iban``, by default the
+    configured debtor's) is refused and changes nothing."""
     bank_file = camt.read(data)
+    own = (own_iban or settings.debtor().iban).replace(" ", "").upper()
+    others = sorted({a for a in bank_file.accounts if a != own})
+    if others:
+        raise DomainError(
+            "bank_file_other_account", account="…" + (others[0][-4:] or "?"), expected=own[-4:]
+        )
     digest = hashlib.sha256(data).hexdigest()
     lock(session, "bank")
     existing = session.scalars(select(BankImport).where(BankImport.sha256 == digest)).first()
     if existing is not None:
         return existing
     scope = scope if scope is not None else finance_scope(session, actor)
+    account = own
     transfers = _open_transfers(session, scope)
-    matches = finance.match_lines(bank_file.lines, transfers)
-    numbers = _numbers(session, [m.transfer_id for m in matches if m.transfer_id])
+    matches = finance.match_lines(
+        bank_file.lines,
+        transfers,
+        known=movements.known_ids(session),
+        seen=movements.seen(session, account),
+    )
+    numbers = _numbers(session, [m.transfer_id for m in matches if m.transfer_id], scope)
+    stated = [b for b in bank_file.balances if b.closing is not None]
     imp = BankImport(
+        account_iban=account[:34] or None,
+        statement_ref=(stated[-1].number or "")[:35] or None if stated else None,
+        opening_cents=stated[0].opening if stated else None,
+        closing_cents=stated[-1].closing if stated else None,
+        closing_date=stated[-1].closing_date if stated else None,
         sha256=digest,
         filename=(filename or "relevé")[:200],
         kind=bank_file.kind,
         status="pending",
-        lines=[_row(m, numbers) for m in matches],
+        lines=[movements.row_of(m, numbers) for m in matches],
         created_at=utcnow(),
         created_by=actor.user_id,
     )
@@ -143,7 +157,7 @@ def import_file(
     return imp
 
 
-def _numbers(session: Session, transfer_ids: list[int]) -> dict[int, str]:
+def _numbers(session: Session, transfer_ids: list[int], scope: Scope) -> dict[int, str]:
     if not transfer_ids:
         return {}
     return {
@@ -151,7 +165,7 @@ def _numbers(session: Session, transfer_ids: list[int]) -> dict[int, str]:
         for t, n in session.execute(
             select(PaymentTransfer.id, Statement.number)
             .join(Statement, Statement.id == PaymentTransfer.statement_id)
-            .where(PaymentTransfer.id.in_(transfer_ids))
+            .where(PaymentTransfer.id.in_(transfer_ids), statement_in_scope(scope))
         )
     }
 
@@ -168,18 +182,15 @@ def apply_import(
         raise DomainError("import_already_applied")
     visible = {t.id for t in _open_transfers(session, scope)}
     done = Applied()
+    account = imp.account_iban or ""
     for row in imp.lines:
         outcome, tid = row["outcome"], row["transfer_id"]
-        if outcome not in SETTLING:
-            if outcome == "unmatched":
-                done.unmatched.append(row)
+        if outcome == "repeat" or movements.already(session, account, row.get("reference")):
+            done.repeats.append(row.get("reference") or "?")
             continue
-        if tid not in visible or not _settle(
-            session, actor, tid, outcome, row.get("return_reason"), imp.id
-        ):
-            done.skipped.append(row["statement"] or "?")
-            continue
-        _note(done, outcome, row)
+        done_as = _apply_row(session, actor, imp.id, row, visible, done)
+        if row.get("recordable"):
+            movements.record(session, imp, row, done_as, tid if done_as != "unmatched" else None)
     imp.status, imp.applied_at, imp.applied_by = "applied", utcnow(), actor.user_id
     session.flush()
     audit.record(
@@ -190,9 +201,39 @@ def apply_import(
         paid=len(done.paid),
         rejected=len(done.rejected),
         returned=len(done.returned),
+        repeats=len(done.repeats),
         unmatched=len(done.unmatched),
     )
     return done
+
+
+def _apply_row(
+    session: Session,
+    actor: Actor,
+    import_id: int,
+    row: dict[str, Any],
+    visible: set[int],
+    done: Applied,
+) -> str:
+    """Settle one stored proposal; what the line did (``skipped`` if its transfer moved)."""
+    outcome, tid = row["outcome"], row["transfer_id"]
+    if outcome not in SETTLING:
+        if outcome == "unmatched":
+            done.unmatched.append(row)
+        return str(outcome)
+    if tid not in visible or not _settle(
+        session,
+        actor,
+        tid,
+        outcome,
+        row.get("return_reason"),
+        import_id,
+        booked=row.get("booking_date"),
+    ):
+        done.skipped.append(row["statement"] or "?")
+        return "skipped"
+    _note(done, outcome, row)
+    return str(outcome)
 
 
 def _note(done: Applied, outcome: str, row: dict[str, Any]) -> None:
@@ -262,8 +303,11 @@ def _settle(
     outcome: str,
     reason: str | None,
     import_id: int | None,
+    *,
+    booked: str | None = None,
 ) -> bool:
-    """Apply one outcome if the transfer is still in the expected state; False otherwise."""
+    """Apply one outcome if the transfer is still in the expected state; False otherwise.
+    The entry is dated on the bank's booking day (``booked``, ISO) when the bank gave it."""
     transfer: PaymentTransfer = _locked(session, PaymentTransfer, transfer_id)
     if transfer is None or transfer.status != EXPECTED[outcome]:
         return False
@@ -277,10 +321,15 @@ def _settle(
     kind = {"paid": "payment.settle", "rejected": "payment.reject", "returned": "payment.return"}[
         outcome
     ]
-    entry = journal.post(
-        session, kind, ledger.move(amount, *moves), actor=actor, memo=f"relevé {statement.number}"
-    )
     now = utcnow()
+    entry = journal.post(
+        session,
+        kind,
+        ledger.move(amount, *moves),
+        actor=actor,
+        memo=f"relevé {statement.number}",
+        at=bank.booking_moment(date.fromisoformat(booked) if booked else None, now),
+    )
     if outcome == "paid":
         _vouchers(session, statement, S.REDEEMED, S.REIMBURSED)
         statement.status, statement.paid_at = "paid", now
@@ -292,6 +341,14 @@ def _settle(
     transfer.settle_entry_id, transfer.bank_import_id = entry, import_id
     transfer.reason = reason if outcome != "paid" else None
     session.flush()
+    if outcome != "paid" and (reason or "").upper() in bank.SUSPENDING_REASONS:
+        bank_details.suspend(
+            session,
+            actor,
+            transfer.bank_account_id,
+            reason=(reason or "").upper(),
+            note=f"{bank.reason_fr(reason)} — virement {transfer.end_to_end_id}",
+        )
     audit.record(
         session,
         actor,

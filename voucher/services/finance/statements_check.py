@@ -6,7 +6,11 @@
 3. every transfer carries its statement's total; a statement has at most one live transfer;
    a ``paid`` statement has a paid transfer and all its vouchers ``reimbursed``; an
    ``in_payment`` one a sent transfer;
-4. per structure, ``in_payment`` equals minus the sum of its sent transfers.
+4. per structure, ``in_payment`` equals minus the sum of its sent transfers;
+5. the bank lines agree: a line naming one of our EndToEndIds settled that transfer and no
+   other, and per statement the bank's lines net to at most one payment (paid lines minus
+   returns, each counted for the transfer its EndToEndId names): a statement paid twice by
+   the bank is reported even when the books balance.
 
 Read-only; the ledger's own invariants are ``voucher audit``'s.
 """
@@ -19,6 +23,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from voucher.db.models import (
+    BankMovement,
     CreditNote,
     PaymentTransfer,
     Redemption,
@@ -125,10 +130,47 @@ def _transfers(session: Session, report: Report, statements: dict[int, Statement
             )
 
 
+def _bank_lines(session: Session, report: Report) -> None:
+    transfers = {
+        int(i): (str(e), int(s))
+        for i, e, s in session.execute(
+            select(PaymentTransfer.id, PaymentTransfer.end_to_end_id, PaymentTransfer.statement_id)
+        )
+    }
+    by_e2e = {e: i for i, (e, _) in transfers.items()}
+    numbers = {int(i): str(n) for i, n in session.execute(select(Statement.id, Statement.number))}
+    net: dict[int, int] = defaultdict(int)
+    for m in session.scalars(select(BankMovement).where(BankMovement.transfer_id.isnot(None))):
+        tid = int(m.transfer_id or 0)
+        named = by_e2e.get(m.end_to_end_id or "")
+        if named is not None and named != tid:
+            report.add(
+                "bank_line_transfer",
+                f"ligne bancaire {m.reference or m.id} : virement {m.end_to_end_id} "
+                f"attribuée au virement {transfers[tid][0]}",
+            )
+        if m.outcome in ("paid", "returned"):
+            net[transfers[named if named is not None else tid][1]] += (
+                1 if m.outcome == "paid" else -1
+            )
+    for statement_id, count in sorted(net.items()):
+        if count > 1:
+            report.add(
+                "statement_paid_twice",
+                f"relevé {numbers[statement_id]} payé {count} fois par la banque",
+            )
+        elif count < 0:
+            report.add(
+                "bank_line_return",
+                f"relevé {numbers[statement_id]} : retour sans paiement correspondant",
+            )
+
+
 def verify(session: Session) -> Report:
     report = Report()
     _numbering(session, report, Statement, "relevés")
     _numbering(session, report, CreditNote, "avoirs")
     statements = _statements(session, report)
     _transfers(session, report, statements)
+    _bank_lines(session, report)
     return report

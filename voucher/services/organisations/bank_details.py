@@ -1,7 +1,8 @@
 """A structure's bank details (where its statements are paid).
 
-Rules kept: new details start ``pending`` and the previous pending or validated ones become
-``replaced``; every status is kept in the history (a recent change is a fraud signal). Four
+Rules kept: new details start ``pending`` and the previous pending, validated or suspended
+ones become ``replaced``; details the bank refused (a return such as AC04 "account closed")
+are ``suspended`` until new details are entered and validated; every status is kept in the history (a recent change is a fraud signal). Four
 eyes: the details are validated or rejected by someone other than the person who entered
 them, and only while pending. Every change is audited (the IBAN by its last four
 characters).
@@ -37,7 +38,7 @@ def set_bank_details(
     old = session.scalars(
         select(BankAccount).where(
             BankAccount.organisation_id == organisation_id,
-            BankAccount.status.in_(("pending", "validated")),
+            BankAccount.status.in_(("pending", "validated", "suspended")),
         )
     ).all()
     for acc in old:
@@ -116,3 +117,46 @@ def decide_bank_details(
         bank_account_id=account.id,
     )
     return account
+
+
+def suspend(
+    session: Session, actor: Actor, bank_account_id: int, *, reason: str, note: str
+) -> bool:
+    """The bank sent a transfer back for a reason that says the account cannot be paid
+    (closed, wrong IBAN, holder deceased…): its details are no longer used until new ones
+    are validated by two people. False if they were no longer the current validated ones."""
+    account = session.get(BankAccount, bank_account_id)
+    if account is None or account.status != "validated":
+        return False
+    account.status = "suspended"
+    session.add(
+        BankAccountEvent(
+            bank_account_id=account.id,
+            status="suspended",
+            at=utcnow(),
+            actor_user_id=actor.user_id,
+            note=note[:500],
+        )
+    )
+    audit.record(
+        session,
+        actor,
+        "bank_account.suspended",
+        ("organisation", account.organisation_id),
+        bank_account_id=account.id,
+        reason=reason,
+    )
+    return True
+
+
+def suspension_note(session: Session, bank_account_id: int) -> str | None:
+    """Why these details were suspended (the bank's return), if they were."""
+    return session.scalar(
+        select(BankAccountEvent.note)
+        .where(
+            BankAccountEvent.bank_account_id == bank_account_id,
+            BankAccountEvent.status == "suspended",
+        )
+        .order_by(BankAccountEvent.id.desc())
+        .limit(1)
+    )

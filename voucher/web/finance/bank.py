@@ -9,7 +9,7 @@ from flask import abort, flash, redirect, render_template, request, url_for
 
 from voucher.domain import finance as finance_rules
 from voucher.domain.errors import DomainError
-from voucher.services.finance import payments, settlement
+from voucher.services.finance import payments, reconciliation, settlement
 from voucher.web.auth import current_actor, role_required
 from voucher.web.db import db, writes
 from voucher.web.finance.blueprint import FINANCE, bp, refused, scope
@@ -72,6 +72,18 @@ def bank_apply(import_id: int) -> Any:
             "error",
         )
     return redirect(url_for("finance.bank_import", import_id=import_id), code=303)
+
+
+@bp.get("/finance/banque/rapprochement")
+@role_required(*FINANCE)
+def bank_reconciliation() -> str:
+    """The bank's closing balance next to the books', the difference explained; the whole
+    account of the operator, so for its own finance only."""
+    if not scope().everything:
+        raise DomainError("bank_scope")
+    raw = request.args.get("releve", "")
+    rec = reconciliation.reconcile(db(), int(raw) if raw.isdigit() else None)
+    return render_template("finance/reconciliation.html", rec=rec, outcomes=finance_rules.MATCH_FR)
 
 
 @bp.post("/finance/virements/<int:transfer_id>/confirmer")

@@ -35,6 +35,7 @@ BANK_STATUS_FR = {
     "validated": "validé",
     "rejected": "rejeté",
     "replaced": "remplacé",
+    "suspended": "suspendu (retour de la banque)",
 }
 PARTNER_ROLES = {k: v for k, v in ORG_ROLES_FR.items() if k in ("prescriber", "structure")}
 MAX_IMPORT_BYTES = 5 * 1024 * 1024
