@@ -14,6 +14,7 @@ from voucher.cli import (
     apikeys,
     bank,
     close,
+    communes,
     credit_notes,
     database,
     holds,
@@ -56,6 +57,7 @@ COMMANDS: tuple[click.Command, ...] = (
     accounting.fec,
     accounting.trial_balance,
     credit_notes.credit_notes_group,
+    communes.communes_group,
 )
 
 for command in COMMANDS:

@@ -150,3 +150,36 @@ def test_the_list_shows_how_far_each_carnet_is_used(app, client, world):
     page = text(client.get("/prescripteur/carnets"))
     assert f"n° {world.first_serial_a:06d}" in page and "2 / 10" in page and "Seniors" in page
     assert 'aria-label="Chèques utilisés du carnet' in page
+
+
+def test_the_commune_is_found_by_name_or_postcode_without_javascript(app, client, world):
+    login(client, world.emails["prescriber_a"])
+    page = text(client.get("/prescripteur/remettre?q=montmorillon"))
+    assert '<option value="86165" selected>Montmorillon (86) — 86165</option>' in page
+    page = text(client.get("/prescripteur/remettre?q=86000"))
+    assert 'value="86194"' in page and "Poitiers" in page
+    found = client.get("/prescripteur/communes?q=chatellerault").get_json()
+    assert found[0] == {"code": "86066", "label": "Châtellerault (86) — 86066"}
+
+
+def test_a_postcode_typed_as_commune_is_refused_in_french(app, client, world):
+    login(client, world.emails["prescriber_a"])
+    page = post(
+        client,
+        "/prescripteur/remettre",
+        {
+            "serial": str(world.first_serial_a),
+            "local_reference": "x-2",
+            **PROFILE,
+            "commune_insee": "86000",
+        },
+    )
+    assert page.status_code == 422
+    assert "86000 est un code postal, pas un code commune INSEE" in text(page)
+    assert "Poitiers (86194)" in text(page)
+    with db(app) as s:
+        assert s.scalars(select(Beneficiary)).all() == []
+        assert (
+            s.scalars(select(Book.status).where(Book.serial == world.first_serial_a)).one()
+            == "in_stock"
+        )

@@ -8,7 +8,7 @@ from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from voucher.db.models import Batch, Beneficiary, Book, Voucher
-from voucher.domain import identity, states, vocab
+from voucher.domain import communes, identity, states, vocab
 from voucher.domain.calendar import utcnow
 from voucher.domain.errors import DomainError
 from voucher.domain.states import BatchStatus
@@ -38,7 +38,8 @@ def find_or_create_beneficiary(
     vocab.check(vocab.POPULATIONS, profile.population)
     vocab.check(vocab.AGE_BANDS, profile.age_band)
     vocab.check(vocab.STATUSES, profile.social_status)
-    commune = identity.insee_commune(profile.commune_insee) if profile.commune_insee else None
+    # a code the COG does not list (a postcode typed by mistake) would make a zone of one
+    commune = communes.check(profile.commune_insee) if profile.commune_insee else None
     pseudo = identity.pseudonym(key, prescriber_id, profile.local_reference)
     found = session.scalars(
         select(Beneficiary).where(

@@ -12,11 +12,21 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
+from flask import (
+    Blueprint,
+    abort,
+    current_app,
+    flash,
+    jsonify,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
 
 from voucher.db.models import Batch
 from voucher.db.queries import prescriber as q
-from voucher.domain import vocab
+from voucher.domain import communes, vocab
 from voucher.domain.errors import DomainError
 from voucher.services.issuance import batches, handout
 from voucher.services.organisations import directory
@@ -62,9 +72,27 @@ def acknowledge(batch_id: int) -> Any:
     return redirect(url_for("prescriber.index"), code=303)
 
 
+def _commune_choices() -> tuple[str, list[tuple[str, str]], str | None]:
+    """The commune search (GET ``q``, works without JavaScript) and the choices it offers;
+    a commune already chosen (form sent back after a refusal) stays offered."""
+    query = (request.args.get("q") or "").strip()[:60]
+    found = communes.search(query, limit=30)
+    chosen = (request.form.get("commune_insee") or "").strip() or None
+    known = communes.get(chosen)
+    if known and known not in found:
+        found.insert(0, known)
+    if len(found) == 1 and chosen is None:
+        chosen = found[0].code
+    return query, [(c.code, c.label) for c in found], chosen
+
+
 def _form_context() -> dict[str, Any]:
     count, first = q.stock(db(), current_org_id())
+    query, choices, chosen = _commune_choices()
     return {
+        "commune_query": query,
+        "commune_choices": choices,
+        "commune_chosen": chosen,
         "populations": vocab.POPULATIONS,
         "age_bands": vocab.AGE_BANDS,
         "statuses": vocab.STATUSES,
@@ -77,6 +105,14 @@ def _form_context() -> dict[str, Any]:
 @role_required(PRESCRIBER)
 def hand_out_form() -> str:
     return render_template("prescriber/hand_out.html", **_form_context())
+
+
+@bp.get("/communes")
+@role_required(PRESCRIBER)
+def commune_search() -> Any:
+    """Communes of the COG matching a name or a postcode (for the hand-out form's script)."""
+    found = communes.search((request.args.get("q") or "").strip()[:60], limit=30)
+    return jsonify([{"code": c.code, "label": c.label} for c in found])
 
 
 def _profile() -> handout.Profile:
