@@ -21,9 +21,11 @@ from typing import Any, TypeVar
 
 from flask import Flask, current_app, g, request
 
+from voucher.domain import text
 from voucher.domain.errors import DomainError
 from voucher.services.access import api_keys
 from voucher.services.context import Actor
+from voucher.web import limits
 from voucher.web.db import db, recording
 from voucher.web.limits import limiter
 
@@ -51,7 +53,7 @@ def bearer() -> str | None:
 
 
 def client_address() -> str:
-    return request.headers.get("X-Forwarded-For", request.remote_addr or "?").split(",")[0].strip()
+    return limits.client_address()
 
 
 def key_bucket() -> str:
@@ -92,8 +94,8 @@ def authenticate(*roles: str) -> Actor:
         api_key_id=key.id,
         organisation_id=key.organisation_id,
         role=key.role,
-        ip=client_address(),
-        device=(request.headers.get("User-Agent") or key.prefix)[:100],
+        ip=text.address(client_address()),
+        device=text.fit(request.headers.get("User-Agent"), 100) or key.prefix,
     )
     g.api_actor = actor
     return actor
