@@ -129,6 +129,7 @@ def unlimited(app: Flask) -> Flask:
         API_REDEEM_LIMIT="100000 per minute",
         API_BATCH_LIMIT="100000 per minute",
         API_ADDRESS_LIMIT="100000 per minute",
+        API_AUDIT_LIMIT="100000 per minute",
     )
     return app
 

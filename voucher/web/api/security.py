@@ -42,6 +42,7 @@ LIMITS = {  # config name -> (environment variable, default)
     "API_REDEEM_LIMIT": ("VOUCHER_API_REDEEM_LIMIT", "120 per minute"),
     "API_BATCH_LIMIT": ("VOUCHER_API_BATCH_LIMIT", "30 per minute"),
     "API_ADDRESS_LIMIT": ("VOUCHER_API_ADDRESS_LIMIT", "600 per minute"),
+    "API_AUDIT_LIMIT": ("VOUCHER_API_AUDIT_LIMIT", "6 per hour"),
 }
 
 
