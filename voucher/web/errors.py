@@ -57,6 +57,7 @@ STATUS = {
     "json_too_deep": 400,
     "invalid_json": 400,
     "payload_too_large": 413,
+    "bad_request": 400,
 }
 
 HTTP_MESSAGES = {

@@ -9,6 +9,7 @@ a stable code; nothing is read from the database or written before it):
 * a path, query value, form field or header holding a character no client text may hold
   (:func:`voucher.domain.text.defect`: lone surrogate, NUL, control character) → 400
   ``invalid_text``;
+* a body that breaks off or whose chunks are malformed → 400 ``bad_request``;
 * a JSON body: not UTF-8 → 400 ``invalid_encoding``; not JSON → 400 ``invalid_json``;
   nested deeper than :data:`MAX_DEPTH` → 400 ``json_too_deep``; a key or a string holding
   a refused character → 400 ``invalid_text``; bigger than the allowed size → 413
@@ -129,7 +130,12 @@ def _check_json() -> None:
         request.content_length or request.headers.get("Transfer-Encoding")
     ):
         return
-    raw = request.get_data(cache=True)
+    try:
+        raw = request.get_data(cache=True)
+    except HTTPException:
+        raise
+    except Exception:  # the body broke off or its chunks are malformed (the server's reader)
+        raise DomainError("bad_request", field="body") from None
     if not raw:
         return
     try:
