@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
-from marshmallow import Schema, fields, validate
+from marshmallow import Schema, ValidationError, fields, validate
+
+from voucher.domain import text
 
 MAX_PAGE_SIZE = 200
 
@@ -56,3 +59,48 @@ class RefSchema(Schema):
 
 class PingSchema(Schema):
     status = fields.String(required=True)
+
+
+def clean_text(value: str) -> None:
+    """Validator: no lone surrogate, NUL or control character (voucher.domain.text)."""
+    if text.defect(value):
+        raise ValidationError("Caractères interdits (nul, de contrôle ou Unicode invalide).")
+
+
+@dataclass(frozen=True)
+class Invalid:
+    """An item of an :class:`Items` list that did not load: what was sent, and why."""
+
+    raw: Any
+    errors: Any
+
+    @property
+    def code(self) -> str:
+        """``invalid_text`` when it holds refused characters, else ``invalid_request``."""
+        return "invalid_text" if _has_defect(self.raw) else "invalid_request"
+
+
+def _has_defect(value: Any) -> bool:
+    if isinstance(value, str):
+        return text.defect(value)
+    if isinstance(value, dict):
+        return any(_has_defect(k) or _has_defect(v) for k, v in value.items())
+    if isinstance(value, list):
+        return any(_has_defect(v) for v in value)
+    return False
+
+
+class Items(fields.List):
+    """A list whose items are loaded one by one: an item that does not load becomes an
+    :class:`Invalid` in its place (answered on its own), instead of refusing the list."""
+
+    def _deserialize(self, value: Any, attr: Any, data: Any, **kwargs: Any) -> list[Any]:
+        if not isinstance(value, list):
+            raise self.make_error("invalid")
+        out: list[Any] = []
+        for each in value:
+            try:
+                out.append(self.inner.deserialize(each, **kwargs))
+            except ValidationError as err:
+                out.append(Invalid(each, err.messages))
+        return out

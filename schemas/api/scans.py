@@ -6,7 +6,7 @@ from typing import Any
 
 from marshmallow import Schema, fields, validate
 
-from schemas.api.common import PageArgsSchema, RefSchema, page_of
+from schemas.api.common import Items, PageArgsSchema, RefSchema, clean_text, page_of
 from voucher.domain.idempotency import KEY_PATTERN
 from voucher.domain.vocab import AUTONOMY, THEMES
 
@@ -25,7 +25,7 @@ def _key(**kw: Any) -> fields.String:
 def _code() -> fields.String:
     return fields.String(
         required=True,
-        validate=validate.Length(1, 64),
+        validate=[validate.Length(1, 64), clean_text],
         metadata={"description": "code du chèque tel que lu ou tapé (espaces, tirets tolérés)"},
     )
 
@@ -108,7 +108,8 @@ class BatchScanSchema(ScanSchema):
 
 
 class BatchScansSchema(Schema):
-    scans = fields.List(
+    #: each scan loaded on its own: one that does not load is refused alone
+    scans = Items(
         fields.Nested(BatchScanSchema),
         required=True,
         validate=validate.Length(1, BATCH_MAX, error=f"Entre 1 et {BATCH_MAX} scans par envoi."),
@@ -127,6 +128,9 @@ class BatchItemResultSchema(Schema):
         required=True, metadata={"description": "résultat d'un envoi précédent"}
     )
     voucher = fields.Nested(VoucherSchema, required=True, allow_none=True)
+    errors = fields.Dict(
+        metadata={"description": "champ -> messages, pour un scan mal formé (refusé seul)"}
+    )
 
 
 class BatchResultSchema(Schema):

@@ -126,6 +126,13 @@ CATALOGUE: tuple[Rule, ...] = (
                 4000,
                 "pour une adresse (plusieurs postes derrière une même box) : échecs qui bloquent",
             ),
+            Param(
+                "offline_budget",
+                20,
+                1,
+                1000,
+                "échecs de scans datés (hors ligne) acceptés par 24 h d'envoi, par compte, clé ou adresse",
+            ),
         ),
     ),
     Rule(

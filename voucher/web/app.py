@@ -21,6 +21,7 @@ from voucher.web import (
     funder,
     help,
     home,
+    hygiene,
     impact,
     limits,
     prescriber,
@@ -50,4 +51,5 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
     auth.init_app(app)
     for workspace in WORKSPACES:
         workspace.register(app)
+    hygiene.init_app(app)  # after the API's own hook (it sets the body size allowed)
     return app

@@ -28,6 +28,7 @@ from flask_wtf import CSRFProtect
 from sqlalchemy import select
 
 from voucher.db.models import RoleGrant, User
+from voucher.domain import text
 from voucher.domain.calendar import utcnow
 from voucher.services import audit
 from voucher.services.access import people
@@ -119,10 +120,7 @@ def current_org_id() -> int:
 
 
 def current_actor() -> Actor:
-    ip = (
-        request.headers.get("X-Forwarded-For", request.remote_addr or "").split(",")[0].strip()
-        or None
-    )
+    ip = text.address(request.remote_addr)  # through the trusted proxies only (limits)
     if current_user.is_authenticated:
         return Actor(
             label=current_user.email,
@@ -130,7 +128,7 @@ def current_actor() -> Actor:
             organisation_id=g.get("org_id"),
             role=g.get("role"),
             ip=ip,
-            device=request.headers.get("User-Agent", "")[:100] or None,
+            device=text.fit(request.headers.get("User-Agent"), 100),
         )
     return Actor(label="anonyme", ip=ip)
 
@@ -146,7 +144,7 @@ def login() -> Any:
         if user is None or not user.active or not people.check_password(user, password):
             audit.record(
                 db(),
-                Actor(label=email[:200] or "anonyme", ip=request.remote_addr),
+                Actor(label=email[:200] or "anonyme", ip=text.address(request.remote_addr)),
                 "user.login",
                 outcome="bad_credentials",
             )
@@ -158,7 +156,9 @@ def login() -> Any:
         session.clear()
         login_user(loaded)
         audit.record(
-            db(), Actor(label=user.email, user_id=user.id, ip=request.remote_addr), "user.login"
+            db(),
+            Actor(label=user.email, user_id=user.id, ip=text.address(request.remote_addr)),
+            "user.login",
         )
         target = request.args.get("next") or ""
         if not target.startswith("/") or target.startswith("//"):

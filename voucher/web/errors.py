@@ -50,6 +50,14 @@ STATUS = {
     "unauthenticated": 401,
     "invalid_api_key": 401,
     "rate_limited": 429,
+    "uri_too_long": 414,  # input hygiene (voucher.web.hygiene)
+    "header_too_large": 431,
+    "invalid_text": 400,
+    "invalid_encoding": 400,
+    "json_too_deep": 400,
+    "invalid_json": 400,
+    "payload_too_large": 413,
+    "bad_request": 400,
 }
 
 HTTP_MESSAGES = {

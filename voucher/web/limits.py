@@ -1,19 +1,56 @@
-"""Flask-Limiter with explicit storage (RATELIMIT_STORAGE_URI; ``memory://`` is per worker,
-use ``redis://`` in production with several workers)."""
+"""Flask-Limiter with explicit storage (RATELIMIT_STORAGE_URI; ``memory://`` is per worker
+and per host, ``redis://`` shares the counts between workers and hosts).
+
+Rules kept:
+
+* the client address is the socket's peer, or what ``X-Forwarded-For`` says through the
+  configured number of trusted proxies only (``VOUCHER_TRUSTED_PROXIES``, default 0:
+  Werkzeug's ``ProxyFix``): a client cannot choose its address;
+* ``Retry-After`` is sent on 429 and 503 answers only, equal to the body's
+  ``retry_after`` (the limiter's own headers are off).
+"""
 
 from __future__ import annotations
 
-from flask import Flask, request
+import math
+import os
+import time
+
+from flask import Flask, Response, request
 from flask_limiter import Limiter
+from werkzeug.middleware.proxy_fix import ProxyFix
+
+from voucher.domain import text
 
 
-def _client_key() -> str:
-    return request.headers.get("X-Forwarded-For", request.remote_addr or "?").split(",")[0].strip()
+def client_address() -> str:
+    """The client's address (validated), ``?`` when the peer has none."""
+    return text.address(request.remote_addr) or "?"
 
 
-limiter = Limiter(key_func=_client_key, default_limits=[])
+limiter = Limiter(key_func=client_address, default_limits=[])
+
+
+def retry_after() -> int:
+    """Seconds until the limit just hit lets the next request through (at least 1)."""
+    current = limiter.current_limit
+    if current is None:
+        return 1
+    return max(1, math.ceil(current.reset_at - time.time()))
+
+
+def _retry_only_when_refused(response: Response) -> Response:
+    if response.status_code not in (429, 503):
+        response.headers.pop("Retry-After", None)
+    return response
 
 
 def init_app(app: Flask) -> None:
-    app.config.setdefault("RATELIMIT_HEADERS_ENABLED", True)
+    app.config.setdefault("RATELIMIT_HEADERS_ENABLED", False)
+    proxies = int(app.config.get("TRUSTED_PROXIES", os.environ.get("VOUCHER_TRUSTED_PROXIES", 0)))
+    if proxies > 0:
+        app.wsgi_app = ProxyFix(  # type: ignore[method-assign]
+            app.wsgi_app, x_for=proxies, x_proto=proxies, x_host=0, x_prefix=0
+        )
     limiter.init_app(app)
+    app.after_request(_retry_only_when_refused)

@@ -90,6 +90,7 @@ def test_the_api_holds_to_its_own_description(app, world):
         API_REDEEM_LIMIT="10000 per minute",
         API_BATCH_LIMIT="10000 per minute",
         API_ADDRESS_LIMIT="10000 per minute",
+        API_AUDIT_LIMIT="10000 per minute",
     )
     schema = schemathesis.openapi.from_wsgi("/api/v1/openapi.json", app)
     tried = {}

@@ -67,7 +67,8 @@ class Redemption(Base):
 
 class RefusedScan(Base):
     """A refused scan attempt, kept for the code-guessing rule and the desk's history.
-    Only the last four digits of what was typed are kept."""
+    Only the last four digits of what was typed are kept. ``at``: when it was answered;
+    ``scanned_at``: when it was scanned, for a scan sent later (offline), else None."""
 
     __tablename__ = "refused_scan"
     __table_args__ = (
@@ -85,6 +86,7 @@ class RefusedScan(Base):
     code_tail: Mapped[str | None] = mapped_column(String(4))
     reason: Mapped[str] = mapped_column(String(40))
     voucher_id: Mapped[int | None] = mapped_column(BigId)
+    scanned_at: Mapped[datetime | None]
 
 
 class Hold(Base):

@@ -241,3 +241,11 @@ def holds_count(session: Session, viewer: Viewer, status: str) -> int:
         )
         or 0
     )
+
+
+def require_operator(session: Session, actor: Actor) -> None:
+    """The whole ledger is the operator's to read: ``forbidden`` for any other organisation."""
+    if not session.scalar(
+        select(Organisation.is_operator).where(Organisation.id == actor.organisation_id)
+    ):
+        raise DomainError("forbidden")

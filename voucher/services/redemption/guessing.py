@@ -12,11 +12,14 @@ Rules kept (the maths are :mod:`voucher.domain.code_guessing`'s):
   refusal alerts raise one alert for it).
 
 :mod:`voucher.services.redemption.scan` calls :func:`throttle` before every scan and
-look-up; an offline batch reads :func:`guessing_state` once and again after each failure.
+look-up without a time; a dated scan (an offline batch, a scan sent with its time) is
+judged at its own time by :class:`AtScanTime`.
 """
 
 from __future__ import annotations
 
+import bisect
+import math
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -43,11 +46,30 @@ def _sources(actor: Actor) -> list[tuple[str, Any, Any]]:
 
 
 def _failures(session: Session, column: Any, key: Any, since: datetime) -> list[datetime]:
+    """The source's failures since ``since``, each at the time it was scanned (a scan
+    sent later, offline, counts when it was made; it was answered after that, so the
+    answer time bounds the read)."""
+    rows = session.execute(
+        select(RefusedScan.at, RefusedScan.scanned_at)
+        .where(
+            column == key,
+            RefusedScan.at > since,
+            RefusedScan.reason.in_(sorted(GUESS_REASONS)),
+        )
+        .order_by(RefusedScan.at.desc())
+        .limit(MAX_FAILURES_READ)
+    )
+    return sorted(t for at, scanned in rows if (t := scanned or at) > since)
+
+
+def _dated_failures(session: Session, column: Any, key: Any, since: datetime) -> list[datetime]:
+    """When the source's failed *dated* scans (offline) were answered, since ``since``."""
     rows = session.scalars(
         select(RefusedScan.at)
         .where(
             column == key,
             RefusedScan.at > since,
+            RefusedScan.scanned_at.is_not(None),
             RefusedScan.reason.in_(sorted(GUESS_REASONS)),
         )
         .order_by(RefusedScan.at.desc())
@@ -98,6 +120,57 @@ def refusal_for(state: GuessingState) -> DomainError | None:
 def throttle(session: Session, actor: Actor, at: datetime | None = None) -> DomainError | None:
     """The refusal a scan from this source gets before any look-up, if it is slowed or locked."""
     return refusal_for(guessing_state(session, actor, at))
+
+
+BUDGET_WINDOW = timedelta(hours=24)
+
+
+class AtScanTime:
+    """Code guessing for dated scans (an offline batch, a scan sent with its time): each
+    is judged at the time it was made, against the failures around that time (this
+    batch's included), so a desk offline for days with one typo a day is never slowed.
+
+    Two bounds keep forged times from opening a guessing channel: a source locked *now*
+    stays locked, and the dated failures answered in the last 24 hours are at most the
+    rule's ``offline_budget`` per source (the batch's budget is what is left of it)."""
+
+    def __init__(self, session: Session, actor: Actor, times: list[datetime]) -> None:
+        self.now = utcnow()
+        p = fraud.RULES["code_guessing"].defaults()
+        self.budget = int(p["offline_budget"])
+        earliest = min(times, default=self.now) - timedelta(
+            minutes=p["window_minutes"] + p["lock_minutes"]
+        )
+        self.sources = []
+        self.spent: list[datetime] = []
+        for name, key, column in _sources(actor):
+            failures = _failures(session, column, key, earliest)
+            self.sources.append((for_source(p, name), failures))
+            dated = _dated_failures(session, column, key, self.now - BUDGET_WINDOW)
+            self.spent = max(self.spent, dated, key=len)
+        self.locked_now = refusal_for(guessing_state(session, actor))
+        if self.locked_now is not None and self.locked_now.code != "locked":
+            self.locked_now = None  # slowed now: a dated scan was made before, unhurried
+
+    def refusal(self, at: datetime) -> DomainError | None:
+        """``locked`` / ``too_many_attempts`` for a scan made at ``at``, or None."""
+        if self.locked_now is not None:
+            return self.locked_now
+        if len(self.spent) >= self.budget:
+            oldest = self.spent[-self.budget]
+            wait = max(1, math.ceil((oldest + BUDGET_WINDOW - self.now).total_seconds()))
+            return DomainError("too_many_attempts", retry_after=wait)
+        for p, failures in self.sources:
+            state = guessing([t for t in failures if t <= at], at, p)
+            if state.status == "locked":
+                return refusal_for(state)
+        return None
+
+    def failed(self, at: datetime) -> None:
+        """A scan made at ``at`` was just refused as a guess (and logged)."""
+        self.spent.append(self.now)
+        for _, failures in self.sources:
+            bisect.insort(failures, at)
 
 
 def lock_started(

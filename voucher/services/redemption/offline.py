@@ -13,10 +13,11 @@ Rules kept:
 * the stored answer is what the single endpoint answers (the caller's ``render``, the same
   for both), so each replays the other's byte for byte; answers line up one by one with
   the scans sent, and resending the whole call is safe;
-* code guessing is checked before the first new scan and again after each refused code
-  that is not ours: once the source is slowed or locked, the remaining new scans are
-  refused with ``too_many_attempts`` / ``locked``, and those answers are *not* stored (a
-  later resend processes them);
+* code guessing judges each new scan at the time it was scanned
+  (:class:`voucher.services.redemption.guessing.AtScanTime`: a typo made on day 3 counts
+  on day 3, this batch's earlier failures included), within the source's budget of dated
+  failures; a scan refused ``too_many_attempts`` / ``locked`` is *not* stored (a later
+  resend processes it);
 * a scan that loses a database conflict (deadlock with another batch sending the same keys
   in another order) is answered ``busy`` and not stored either;
 * the balances move once, at the end of the batch (``journal.deferred_balances``).
@@ -26,6 +27,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from datetime import datetime
 
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session
@@ -77,7 +79,8 @@ def process(
     *,
     screening: Screening = FULL,
 ) -> list[Answer]:
-    batch = _Batch(session, actor, render, screening)
+    times = [item.scan.scanned_at for item in sent if item.scan.scanned_at is not None]
+    batch = _Batch(session, actor, render, screening, times)
     with journal.deferred_balances(session):
         return [batch.one(item) for item in sent]
 
@@ -90,17 +93,22 @@ def _replayed(scan_id: str, stored: store.Stored, fingerprint: str) -> Answer:
 
 class _Batch:
     def __init__(
-        self, session: Session, actor: Actor, render: Render, screening: Screening
+        self,
+        session: Session,
+        actor: Actor,
+        render: Render,
+        screening: Screening,
+        times: list[datetime],
     ) -> None:
         self.session, self.actor, self.render, self.screening = session, actor, render, screening
         self.org = int(actor.organisation_id or 0)
-        self.guessing = guessing.guessing_state(session, actor)
+        self.guessing = guessing.AtScanTime(session, actor, times)
 
     def one(self, sent: Sent) -> Answer:
         stored = store.find(self.session, self.org, SCOPE, sent.scan_id)
         if stored is not None:
             return _replayed(sent.scan_id, stored, sent.fingerprint)
-        throttled = guessing.refusal_for(self.guessing)
+        throttled = self.guessing.refusal(sent.scan.scanned_at or self.guessing.now)
         if throttled is not None:
             return Answer(sent.scan_id, unstored=throttled.code)
         try:
@@ -127,5 +135,5 @@ class _Batch:
         status, body = self.render(sent.scan, outcome)
         store.complete(self.session, record, status, body)
         if outcome.refusal is not None and outcome.refusal.code in GUESS_REASONS:
-            self.guessing = guessing.guessing_state(self.session, self.actor)
+            self.guessing.failed(sent.scan.scanned_at or self.guessing.now)
         return Answer(sent.scan_id, status, body)

@@ -30,6 +30,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Generic, TypeVar, cast
 
 from sqlalchemy import Table, insert, select
@@ -79,8 +80,14 @@ class Outcome(Generic[T]):
 def scan(
     session: Session, actor: Actor, scanned: redeem.Scan, *, screening: Screening = FULL
 ) -> Outcome[redeem.Result]:
-    """Check the source for code guessing, then redeem (see :func:`attempt`)."""
-    throttled = guessing.throttle(session, actor)
+    """Check the source for code guessing (a dated scan at its own time), then redeem (see
+    :func:`attempt`)."""
+    if scanned.scanned_at is not None:
+        throttled = guessing.AtScanTime(session, actor, [scanned.scanned_at]).refusal(
+            scanned.scanned_at
+        )
+    else:
+        throttled = guessing.throttle(session, actor)
     if throttled is not None:
         return Outcome(refusal=throttled)
     return attempt(session, actor, scanned, screening=screening)
@@ -96,7 +103,15 @@ def attempt(
         with session.begin_nested():  # a refusal leaves nothing of the scan behind
             return redeem.redeem(session, actor, scanned, screening)
 
-    return _logged(session, actor, scanned.structure_id, scanned.code, redeem_or_undo, screening)
+    return _logged(
+        session,
+        actor,
+        scanned.structure_id,
+        scanned.code,
+        redeem_or_undo,
+        screening,
+        scanned_at=scanned.scanned_at,
+    )
 
 
 def look_up(
@@ -130,6 +145,8 @@ def _logged(
     raw_code: str,
     work: Callable[[], T],
     screening: Screening,
+    *,
+    scanned_at: datetime | None = None,
 ) -> Outcome[T]:
     """The outcome of ``work``; its refusal logged unless :data:`NOT_LOGGED`."""
     try:
@@ -144,6 +161,7 @@ def _logged(
             raw_code=raw_code,
             reason=err.code,
             screening=screening,
+            scanned_at=scanned_at,
         )
         return Outcome(refusal=err, logged=True)
 
@@ -156,8 +174,10 @@ def record_refusal(
     raw_code: str,
     reason: str,
     screening: Screening = FULL,
+    scanned_at: datetime | None = None,
 ) -> None:
-    """Log one refused scan in the caller's transaction (the scan itself changed nothing)."""
+    """Log one refused scan in the caller's transaction (the scan itself changed nothing);
+    ``scanned_at``: when a dated (offline) scan was made."""
     digits = codes.normalise(raw_code or "")
     voucher_id = None
     if codes.is_valid(digits):
@@ -174,6 +194,7 @@ def record_refusal(
             code_tail=digits[-4:] or None,
             reason=reason[:40],
             voucher_id=voucher_id,
+            scanned_at=scanned_at,
         )
     )
     audit.record(

@@ -1,5 +1,7 @@
-"""``GET /api/v1/audit/check``: the whole-ledger check (``voucher audit``) for finance and
-admin keys. Read-only: it never seals."""
+"""``GET /api/v1/audit/check``: the whole-ledger check (``voucher audit``) for the
+operator's finance and admin keys only (any other organisation: 403 ``forbidden``),
+throttled per key (``API_AUDIT_LIMIT``, 6 per hour by default: it recomputes the whole
+ledger). Read-only: it never seals."""
 
 from __future__ import annotations
 
@@ -7,6 +9,7 @@ from flask import Response
 from flask_smorest import Blueprint
 
 from schemas.api.reference import AuditReportSchema
+from voucher.services.access import api_reads
 from voucher.services.finance import ledger_audit
 from voucher.web.api import replies, security
 from voucher.web.db import db
@@ -16,10 +19,14 @@ REPORT = AuditReportSchema()
 
 
 @blp.route("/audit/check", methods=["GET"])
+@security.per_key("API_AUDIT_LIMIT")
 @security.key_required("finance", "admin")
-@blp.doc(summary="Recalcule tout le journal et dit ce qui ne va pas (clé finance ou admin)")
+@blp.doc(
+    summary="Recalcule tout le journal et dit ce qui ne va pas (clé finance ou admin de l'opérateur)"
+)
 @blp.response(200, AuditReportSchema)
 def check() -> Response:
+    api_reads.require_operator(db(), security.actor())
     report = ledger_audit.verify(db())
     return replies.ok(
         REPORT.dump(

@@ -4,12 +4,15 @@ answer to its item (the batch logic itself is :mod:`voucher.services.redemption.
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from typing import Any
 
+from schemas.api.common import Invalid
+from voucher.domain import text
 from voucher.domain.errors import MESSAGES
 from voucher.domain.idempotency import fingerprint
 from voucher.services.redemption import offline
-from voucher.web.api import scan_views
+from voucher.web.api import problems, scan_views
 
 
 def sent(scans: list[dict[str, Any]], raw: list[dict[str, Any]], org: int) -> list[offline.Sent]:
@@ -64,6 +67,26 @@ def item(answer: offline.Answer) -> dict[str, Any]:
         detail=body["detail"],
         replayed=answer.replayed,
     )
+
+
+def refused(invalid: Invalid) -> dict[str, Any]:
+    """The answer to a scan that did not load (bad text, missing field): refused alone, not
+    stored (the corrected scan may be sent again under the same ``scan_id``)."""
+    raw = invalid.raw if isinstance(invalid.raw, dict) else {}
+    scan_id = raw.get("scan_id")
+    shown = text.fit(scan_id, 100) if isinstance(scan_id, str) else None
+    answer = _item(shown or "", "refused", reason=invalid.code, detail=MESSAGES[invalid.code])
+    return {**answer, "errors": problems.french(invalid.errors)}
+
+
+def answer_all(
+    scans: list[Any], raw: list[Any], org: int, process: Callable[[list[offline.Sent]], Any]
+) -> list[dict[str, Any]]:
+    """Every scan's item, in the order sent: the loaded ones through ``process`` (the batch
+    use case), the others refused one by one."""
+    loaded = [(s, r) for s, r in zip(scans, raw, strict=True) if not isinstance(s, Invalid)]
+    answers = iter(process(sent([s for s, _ in loaded], [r for _, r in loaded], org)))
+    return [refused(s) if isinstance(s, Invalid) else item(next(answers)) for s in scans]
 
 
 def summary(results: list[dict[str, Any]]) -> dict[str, Any]:

@@ -18,7 +18,7 @@ from sqlalchemy.exc import OperationalError
 from werkzeug.exceptions import HTTPException
 
 from voucher.domain.errors import MESSAGES, DomainError, register
-from voucher.web import errors
+from voucher.web import errors, limits
 
 PROBLEM_JSON = "application/problem+json"
 DOCS = "/api/v1/docs"
@@ -106,7 +106,7 @@ def of_domain(err: DomainError) -> dict[str, Any]:
 def _retry_headers(payload: dict[str, Any]) -> dict[str, str]:
     headers = {}
     retry = payload.get("retry_after")
-    if isinstance(retry, int | float):
+    if isinstance(retry, int | float) and payload["status"] in (429, 503):
         headers["Retry-After"] = str(int(retry))
     if payload["status"] == 401:
         headers["WWW-Authenticate"] = 'Bearer realm="api"'
@@ -123,7 +123,7 @@ def render(err: Exception) -> Response:
     if isinstance(
         err, OperationalError
     ):  # connection lost, database restarting: nothing was committed
-        return response(body("database_unavailable", 503), {"Retry-After": "2"})
+        return response(body("database_unavailable", 503, retry_after=2), {"Retry-After": "2"})
     current_app.logger.error("API %s %s failed", request.method, request.path)
     return response(body("internal_error", 500))
 
@@ -138,8 +138,10 @@ def _http(err: HTTPException) -> Response:
         extra["errors"] = french(_flatten_locations(messages))
         if status == 400 and "Invalid JSON body." in json.dumps(messages):
             code = "invalid_json"
+    if status == 429:
+        extra["retry_after"] = limits.retry_after()
     payload = body(code, status, **extra)
-    headers = dict(data.get("headers") or {})
+    headers = {**dict(data.get("headers") or {}), **_retry_headers(payload)}
     if status == 405 and err.get_headers():
         headers.update({k: v for k, v in err.get_headers() if k == "Allow"})
     return response(payload, headers)

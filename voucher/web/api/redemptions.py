@@ -36,6 +36,7 @@ from voucher.services.access import api_reads
 from voucher.services.redemption import cancel as cancelling
 from voucher.services.redemption import offline as offline_scans
 from voucher.services.redemption import scan as scanning
+from voucher.web import hygiene
 from voucher.web.api import idempotency, offline, replies, scan_views, security
 from voucher.web.db import db, writes
 
@@ -98,6 +99,7 @@ def redeem_one(headers: dict[str, Any], scan: dict[str, Any]) -> Response:
 
 
 @blp.route("/redemptions/batch", methods=["POST"])
+@hygiene.itemised("scans")
 @writes
 @security.per_key("API_BATCH_LIMIT")
 @security.per_address()
@@ -109,9 +111,13 @@ def redeem_one(headers: dict[str, Any], scan: dict[str, Any]) -> Response:
 @blp.response(200, BatchResultSchema)
 def redeem_batch(body: dict[str, Any]) -> Response:
     actor = security.actor()
-    sent = offline.sent(body["scans"], request.get_json()["scans"], int(actor.organisation_id or 0))
-    answers = offline_scans.process(db(), actor, sent, scan_views.stored)
-    return replies.ok(offline.summary([offline.item(answer) for answer in answers]))
+    results = offline.answer_all(
+        body["scans"],
+        request.get_json()["scans"],
+        int(actor.organisation_id or 0),
+        lambda sent: offline_scans.process(db(), actor, sent, scan_views.stored),
+    )
+    return replies.ok(offline.summary(results))
 
 
 @blp.route("/redemptions", methods=["GET"])

@@ -9,21 +9,29 @@ Rules kept:
   request's own transaction starts;
 * rate limits (Flask-Limiter, storage from ``RATELIMIT_STORAGE_URI``; ``memory://`` counts
   per worker, use ``redis://`` with several workers) apply per key and per address; their
-  values come from the app config (``API_*_LIMIT``), overridable from the environment.
+  values come from the app config (``API_*_LIMIT``), overridable from the environment;
+* a key's calls are counted by its id, after it was authenticated: a wrong secret with a
+  real key's prefix is counted against the sender's address only; unauthenticated calls
+  are limited per address (before anything else).
 """
 
 from __future__ import annotations
 
+import math
 import os
+import time
 from collections.abc import Callable
 from functools import wraps
 from typing import Any, TypeVar
 
 from flask import Flask, current_app, g, request
+from limits import parse
 
+from voucher.domain import text
 from voucher.domain.errors import DomainError
 from voucher.services.access import api_keys
 from voucher.services.context import Actor
+from voucher.web import limits
 from voucher.web.db import db, recording
 from voucher.web.limits import limiter
 
@@ -34,6 +42,7 @@ LIMITS = {  # config name -> (environment variable, default)
     "API_REDEEM_LIMIT": ("VOUCHER_API_REDEEM_LIMIT", "120 per minute"),
     "API_BATCH_LIMIT": ("VOUCHER_API_BATCH_LIMIT", "30 per minute"),
     "API_ADDRESS_LIMIT": ("VOUCHER_API_ADDRESS_LIMIT", "600 per minute"),
+    "API_AUDIT_LIMIT": ("VOUCHER_API_AUDIT_LIMIT", "6 per hour"),
 }
 
 
@@ -51,13 +60,7 @@ def bearer() -> str | None:
 
 
 def client_address() -> str:
-    return request.headers.get("X-Forwarded-For", request.remote_addr or "?").split(",")[0].strip()
-
-
-def key_bucket() -> str:
-    """Rate-limit bucket of the key (its public prefix), or of the address without a key."""
-    token = bearer()
-    return "key:" + token.split(".", 1)[0][:20] if token else "addr:" + client_address()
+    return limits.client_address()
 
 
 def address_bucket() -> str:
@@ -68,8 +71,30 @@ def _limit(name: str) -> Callable[[], str]:
     return lambda: str(current_app.config[name])
 
 
-def per_key(name: str) -> Any:
-    return limiter.limit(_limit(name), key_func=key_bucket, scope=f"api-key-{name}")
+def per_key(name: str) -> Callable[[F], F]:
+    """The view's calls are counted per API key (by its id), once the key is known to be
+    valid (:func:`authenticate`): a client sending a key's public prefix with a wrong secret
+    never fills that key's bucket (it is counted per address)."""
+
+    def wrap(view: F) -> F:
+        @wraps(view)
+        def inner(*args: Any, **kwargs: Any) -> Any:
+            g.api_key_limit = name
+            return view(*args, **kwargs)
+
+        return inner  # type: ignore[return-value]
+
+    return wrap
+
+
+def _count_key(key_id: int) -> None:
+    name = g.get("api_key_limit")
+    if name is None:
+        return
+    item = parse(str(current_app.config[name]))
+    if not limiter.limiter.hit(item, "api-key", name, str(key_id)):
+        reset = limiter.limiter.get_window_stats(item, "api-key", name, str(key_id)).reset_time
+        raise DomainError("rate_limited", retry_after=max(1, math.ceil(reset - time.time())))
 
 
 def per_address() -> Any:
@@ -83,6 +108,7 @@ def authenticate(*roles: str) -> Actor:
     key = api_keys.authenticate(db(), token)
     if key is None:
         raise DomainError("invalid_api_key")
+    _count_key(key.id)
     recording("api_key.last_used")
     api_keys.touch(db(), key)
     if roles and key.role not in roles:
@@ -92,8 +118,8 @@ def authenticate(*roles: str) -> Actor:
         api_key_id=key.id,
         organisation_id=key.organisation_id,
         role=key.role,
-        ip=client_address(),
-        device=(request.headers.get("User-Agent") or key.prefix)[:100],
+        ip=text.address(client_address()),
+        device=text.fit(request.headers.get("User-Agent"), 100) or key.prefix,
     )
     g.api_actor = actor
     return actor
