@@ -14,7 +14,7 @@ from sqlalchemy import func, select
 from tests.documents import print_world as pw
 from voucher.db.models import AuditEvent, Batch, PrintFile
 from voucher.domain.errors import DomainError
-from voucher.services.printing import production
+from voucher.services.printing import approval, production
 from voucher.services.programmes import programmes, zones
 
 
@@ -100,12 +100,18 @@ def test_the_sha256_recorded_on_the_batch_and_in_the_audit_is_the_files(session,
         and event.object_id == batch.id
         and event.details["first_print"]
     )
-    # the same batch prints to the same bytes: the recorded hash can be checked again later
+    # a second production (another print shop) is a new file with its own hash, both
+    # recorded; the batch keeps the first; the vouchers printed are the same
     first_time = batch.printed_at
     again = b"".join(
         production.production(session, printing_world.funder, printing_world.batch_id).chunks()
     )
-    assert again == data and batch.printed_at == first_time
+    assert again != data and batch.printed_at == first_time and batch.print_sha256 == digest
+    assert pw.decode_pages(again) == pw.decode_pages(data)
+    numbers = session.scalars(
+        select(AuditEvent.details).where(AuditEvent.action == "print.production")
+    ).all()
+    assert sorted(d["production_number"] for d in numbers) == [1, 2]
     assert (
         session.scalar(
             select(func.count()).select_from(PrintFile).where(PrintFile.kind == "production")
@@ -181,12 +187,12 @@ def test_only_the_programmes_funder_staff_print(session, printing_world):
         for start in (
             production.production,
             production.proof,
-            production.approve_proof,
+            lambda s, a, b: approval.approve_proof(s, a, b, "0" * 64),
             production.printer_csv,
         ):
             with pytest.raises(DomainError) as exc:
                 start(session, actor, printing_world.batch_id)
-            assert exc.value.code == "forbidden", (actor.label, start.__name__)
+            assert exc.value.code == "forbidden", actor.label
     co_funder = Actor(
         label="Dominique (Département B)", organisation_id=w.funder_b.id, role="funder"
     )

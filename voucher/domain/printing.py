@@ -33,7 +33,38 @@ register(
     "Aucune épreuve n'a encore été produite pour ce lot : produisez-la et "
     "relisez-la avant de la valider.",
 )
-register("proof_already_approved", "L'épreuve de ce lot est déjà validée.")
+register("proof_already_approved", "Cette épreuve est déjà validée.")
+register(
+    "proof_superseded",
+    "Une épreuve plus récente a été produite pour ce lot : ouvrez-la, relisez-la et "
+    "validez-la (l'épreuve que vous nommez n'est plus la dernière).",
+)
+register(
+    "proof_unknown",
+    "Aucune épreuve de ce lot n'a cette empreinte (SHA-256) : recopiez celle de "
+    "l'épreuve que vous avez relue.",
+)
+register(
+    "proof_newer_not_approved",
+    "Une épreuve plus récente que l'épreuve validée a été produite : elle doit être "
+    "relue et validée avant la production.",
+)
+register(
+    "print_books_used",
+    "Des carnets de ce lot ont déjà des chèques encaissés, en attente ou annulés : les "
+    "réimprimer mettrait en circulation des codes qui ne valent plus rien. Remplacez ces "
+    "carnets (voucher print replace) avant de produire le fichier.",
+)
+register(
+    "nothing_to_print",
+    "Aucun carnet de ce lot n'est en circulation (tous perdus, volés, remplacés ou "
+    "expirés) : il n'y a rien à imprimer.",
+)
+register(
+    "print_ledger_changed",
+    "Des carnets de ce lot ont changé pendant la production (remplacés, perdus ou "
+    "chèques encaissés) : le fichier n'est pas enregistré, relancez la production.",
+)
 register("book_already_replaced", "Ce carnet a déjà été remplacé : utilisez le nouveau carnet.")
 register(
     "nothing_to_replace",
