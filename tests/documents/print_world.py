@@ -19,6 +19,7 @@ from sqlalchemy.orm import Session
 
 from tests import factories as f
 from voucher.db.models import Book, Voucher
+from voucher.documents.carnet_layout import SLUG
 from voucher.documents.carnet_pdf import CELL_H
 from voucher.services.context import Actor
 from voucher.services.printing import approval, production
@@ -85,7 +86,10 @@ def decode_pages(
     for page in doc:
         image = page.render(scale=DPI / 72, grayscale=True).to_pil()
         results = zxingcpp.read_barcodes(image, formats=fmt)
-        results.sort(key=lambda r: (int(r.position.top_left.y // row_px), r.position.top_left.x))
+        slug_px = SLUG * DPI / 72
+        results.sort(
+            key=lambda r: (int((r.position.top_left.y - slug_px) // row_px), r.position.top_left.x)
+        )
         found.extend(r.text for r in results)
     return found
 

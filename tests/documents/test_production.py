@@ -28,11 +28,12 @@ def test_every_barcode_of_the_production_pdf_is_exactly_the_batch_codes_in_order
     )
     expected = pw.batch_codes(session, printing_world.batch_id)
     assert len(expected) == 30
-    assert pw.pdf_pages(data) == 3 * (1 + 2)  # per book: a cover and two pages of vouchers
+    assert pw.pdf_pages(data) == 3 * 4  # per book: cover front and back, vouchers and their back
     assert pw.decode_pages(data) == expected
     assert pw.decode_pages(data, zxingcpp.BarcodeFormat.QRCode) == (expected if qr else [])
     if not qr:
-        pw.keep_artefact(data, 1, "carnet-page-cheques.png")
+        pw.keep_artefact(data, 2, "carnet-page-cheques.png")
+        pw.keep_artefact(data, 1, "carnet-couverture-verso.png")
         pw.keep_artefact(data, 0, "carnet-couverture.png")
 
 
@@ -55,19 +56,20 @@ def test_each_voucher_says_what_it_is_where_it_is_accepted_and_until_when(sessio
     )
     texts = pw.page_texts(data)
     serial = f"{printing_world.world.batch.first_serial:06d}"
-    cover, vouchers = texts[0], texts[1]
+    cover, vouchers = texts[0] + " " + texts[1], texts[2]
     assert "Votre carnet de pass numériques" in cover and f"Carnet n° {serial}" in cover
     assert "10 chèques de 10,00 €" in cover
     assert "Utilisez vos chèques avant le 31 décembre 2099." in cover
     assert "Ils sont encore acceptés jusqu'au 31 janvier 2100." in cover  # 31 days of grace
-    assert "Fondation A et Département B" in cover
-    assert vouchers.count("Accepté uniquement dans les lieux labellisés") == 8
-    assert vouchers.count("10,00 €") == 8 and "Valable jusqu'au 31/12/2099" in vouchers
-    assert "Financé par Fondation A et Département B" in vouchers
+    assert "offert par la Fondation A et le Département B" in cover
+    assert vouchers.count("Accepté uniquement dans les lieux labellisés") == 10
+    assert vouchers.count("10,00 €") == 10 and "Valable jusqu'au 31/12/2099" in vouchers
+    assert "Financé par la Fondation A et le Département B" in vouchers
     assert (
         f"chèque 3/10 — carnet {serial}" in vouchers
-        and f"chèque 10/10 — carnet {serial}" in texts[2]
+        and f"chèque 10/10 — carnet {serial}" in vouchers
     )
+    assert "Chèque 3/10" in vouchers and "SOUCHE" in vouchers  # the counterfoil
     assert "SPECIMEN" not in "".join(texts)
 
 
@@ -210,7 +212,7 @@ def test_the_cover_names_labelled_places_of_the_programmes_zones(session):
     f.structure(session, "EPN ailleurs", commune="75056")
     pw.approve(session, p)
     cover = pw.page_texts(b"".join(production.production(session, p.funder, p.batch_id).chunks()))[
-        0
+        1
     ]
     assert "• EPN Test — Poitiers" in cover
     assert "sans label" not in cover and "ailleurs" not in cover
@@ -219,6 +221,6 @@ def test_the_cover_names_labelled_places_of_the_programmes_zones(session):
         session, p.world.programme.id, [zone.id], [other.id], []
     )  # its own list wins
     cover = pw.page_texts(b"".join(production.production(session, p.funder, p.batch_id).chunks()))[
-        0
+        1
     ]
     assert "• Café numérique de Lussac — Poitiers" in cover and "EPN Test" not in cover

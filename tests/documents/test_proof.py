@@ -52,10 +52,10 @@ def test_every_page_of_the_proof_says_specimen_and_epreuve(session, printing_wor
         printing.proof(session, printing_world.funder, printing_world.batch_id, books=2).chunks()
     )
     texts = pw.page_texts(data)
-    assert len(texts) == 2 * 3
+    assert len(texts) == 2 * 4
     for text in texts:
         assert "SPECIMEN" in text and "ÉPREUVE" in text and "codes non valables" in text
-    pw.keep_artefact(data, 1, "epreuve-page-cheques.png")
+    pw.keep_artefact(data, 2, "epreuve-page-cheques.png")
 
 
 def test_the_funder_approves_the_proof_read_once(session, printing_world):
