@@ -187,7 +187,7 @@ def setup(url: str, books: list[int]) -> tuple[dict[int, int], int]:
     from voucher.db.migrate import upgrade
     from voucher.services.context import Actor
     from voucher.services.issuance import batches as issuance
-    from voucher.services.printing import production
+    from voucher.services.printing import approval, production
 
     engine = make_engine(url)
     upgrade(engine)
@@ -199,8 +199,8 @@ def setup(url: str, books: list[int]) -> tuple[dict[int, int], int]:
             batch = issuance.issue_batch(
                 s, f.ACTOR, programme_id=w.programme.id, prescriber_id=w.prescriber.id, books=n
             )
-            production.proof(s, funder, batch.id).write_to(CountingSink())  # type: ignore[arg-type]
-            production.approve_proof(s, funder, batch.id)
+            proof = production.proof(s, funder, batch.id).write_to(CountingSink())  # type: ignore[arg-type]
+            approval.approve_proof(s, funder, batch.id, proof.sha256)
             batches[n] = batch.id
         funder_id = w.funder_a.id
     engine.dispose()

@@ -47,10 +47,23 @@ def test_the_print_workflow_from_the_command_line(fresh_engine, tmp_path, monkey
     assert refused.exit_code == 1 and "proof_not_approved" in refused.output
     assert list(tmp_path.iterdir()) == []  # no file, no partial file
 
-    assert (
-        _run("proof", "--batch", str(batch_id), "--out", str(tmp_path / "bat.pdf")).exit_code == 0
+    none = _run(
+        "proof", "--batch", str(batch_id), "--out", str(tmp_path / "bat.pdf"), "--books", "0"
     )
-    assert _run("approve", "--batch", str(batch_id)).exit_code == 0
+    assert none.exit_code == 1 and "au moins 1" in none.output
+    nowhere = _run("proof", "--batch", str(batch_id), "--out", str(tmp_path / "absent" / "bat.pdf"))
+    assert nowhere.exit_code == 1 and "n'existe pas" in " ".join(nowhere.output.split())
+    assert "Traceback" not in nowhere.output
+    assert list(tmp_path.iterdir()) == []
+    proof = _run("proof", "--batch", str(batch_id), "--out", str(tmp_path / "bat.pdf"))
+    assert proof.exit_code == 0
+    proof_hash = hashlib.sha256((tmp_path / "bat.pdf").read_bytes()).hexdigest()
+    assert f"--proof {proof_hash[:16]}" in proof.output
+    unnamed = CliRunner().invoke(
+        main, ["print", "approve", "--batch", str(batch_id), "--as", EMAIL]
+    )
+    assert unnamed.exit_code == 2  # the approver must name the proof read
+    assert _run("approve", "--batch", str(batch_id), "--proof", proof_hash[:16]).exit_code == 0
     wrong_name = _run("production", "--batch", str(batch_id), "--out", str(tmp_path / "lot.zip"))
     assert wrong_name.exit_code == 1 and not (tmp_path / "lot.zip").exists()
 

@@ -4,6 +4,7 @@ decodes barcodes)."""
 
 from __future__ import annotations
 
+import hashlib
 import io
 import os
 import re
@@ -18,9 +19,10 @@ from sqlalchemy.orm import Session
 
 from tests import factories as f
 from voucher.db.models import Book, Voucher
+from voucher.documents.carnet_layout import SLUG
 from voucher.documents.carnet_pdf import CELL_H
 from voucher.services.context import Actor
-from voucher.services.printing import production
+from voucher.services.printing import approval, production
 
 ROOT = Path(__file__).resolve().parents[2]
 DPI = 200  # 2.6 pixels per 0.33 mm module: what a cheap office scanner would see
@@ -54,7 +56,7 @@ def world(session: Session, *, books: int = 3, **overrides: object) -> Printing:
 def approve(session: Session, p: Printing, *, qr: bool = False) -> bytes:
     proof = production.proof(session, p.funder, p.batch_id, qr=qr)
     data = b"".join(proof.chunks())
-    production.approve_proof(session, p.funder, p.batch_id)
+    approval.approve_proof(session, p.funder, p.batch_id, hashlib.sha256(data).hexdigest())
     return data
 
 
@@ -84,7 +86,10 @@ def decode_pages(
     for page in doc:
         image = page.render(scale=DPI / 72, grayscale=True).to_pil()
         results = zxingcpp.read_barcodes(image, formats=fmt)
-        results.sort(key=lambda r: (int(r.position.top_left.y // row_px), r.position.top_left.x))
+        slug_px = SLUG * DPI / 72
+        results.sort(
+            key=lambda r: (int((r.position.top_left.y - slug_px) // row_px), r.position.top_left.x)
+        )
         found.extend(r.text for r in results)
     return found
 

@@ -14,7 +14,7 @@ from sqlalchemy import func, select
 from tests.documents import print_world as pw
 from voucher.db.models import AuditEvent, Batch, PrintFile
 from voucher.domain.errors import DomainError
-from voucher.services.printing import production
+from voucher.services.printing import approval, production
 from voucher.services.programmes import programmes, zones
 
 
@@ -28,11 +28,12 @@ def test_every_barcode_of_the_production_pdf_is_exactly_the_batch_codes_in_order
     )
     expected = pw.batch_codes(session, printing_world.batch_id)
     assert len(expected) == 30
-    assert pw.pdf_pages(data) == 3 * (1 + 2)  # per book: a cover and two pages of vouchers
+    assert pw.pdf_pages(data) == 3 * 4  # per book: cover front and back, vouchers and their back
     assert pw.decode_pages(data) == expected
     assert pw.decode_pages(data, zxingcpp.BarcodeFormat.QRCode) == (expected if qr else [])
     if not qr:
-        pw.keep_artefact(data, 1, "carnet-page-cheques.png")
+        pw.keep_artefact(data, 2, "carnet-page-cheques.png")
+        pw.keep_artefact(data, 1, "carnet-couverture-verso.png")
         pw.keep_artefact(data, 0, "carnet-couverture.png")
 
 
@@ -55,19 +56,20 @@ def test_each_voucher_says_what_it_is_where_it_is_accepted_and_until_when(sessio
     )
     texts = pw.page_texts(data)
     serial = f"{printing_world.world.batch.first_serial:06d}"
-    cover, vouchers = texts[0], texts[1]
+    cover, vouchers = texts[0] + " " + texts[1], texts[2]
     assert "Votre carnet de pass numériques" in cover and f"Carnet n° {serial}" in cover
     assert "10 chèques de 10,00 €" in cover
     assert "Utilisez vos chèques avant le 31 décembre 2099." in cover
     assert "Ils sont encore acceptés jusqu'au 31 janvier 2100." in cover  # 31 days of grace
-    assert "Fondation A et Département B" in cover
-    assert vouchers.count("Accepté uniquement dans les lieux labellisés") == 8
-    assert vouchers.count("10,00 €") == 8 and "Valable jusqu'au 31/12/2099" in vouchers
-    assert "Financé par Fondation A et Département B" in vouchers
+    assert "offert par la Fondation A et le Département B" in cover
+    assert vouchers.count("Accepté uniquement dans les lieux labellisés") == 10
+    assert vouchers.count("10,00 €") == 10 and "Valable jusqu'au 31/12/2099" in vouchers
+    assert "Financé par la Fondation A et le Département B" in vouchers
     assert (
         f"chèque 3/10 — carnet {serial}" in vouchers
-        and f"chèque 10/10 — carnet {serial}" in texts[2]
+        and f"chèque 10/10 — carnet {serial}" in vouchers
     )
+    assert "Chèque 3/10" in vouchers and "SOUCHE" in vouchers  # the counterfoil
     assert "SPECIMEN" not in "".join(texts)
 
 
@@ -100,12 +102,18 @@ def test_the_sha256_recorded_on_the_batch_and_in_the_audit_is_the_files(session,
         and event.object_id == batch.id
         and event.details["first_print"]
     )
-    # the same batch prints to the same bytes: the recorded hash can be checked again later
+    # a second production (another print shop) is a new file with its own hash, both
+    # recorded; the batch keeps the first; the vouchers printed are the same
     first_time = batch.printed_at
     again = b"".join(
         production.production(session, printing_world.funder, printing_world.batch_id).chunks()
     )
-    assert again == data and batch.printed_at == first_time
+    assert again != data and batch.printed_at == first_time and batch.print_sha256 == digest
+    assert pw.decode_pages(again) == pw.decode_pages(data)
+    numbers = session.scalars(
+        select(AuditEvent.details).where(AuditEvent.action == "print.production")
+    ).all()
+    assert sorted(d["production_number"] for d in numbers) == [1, 2]
     assert (
         session.scalar(
             select(func.count()).select_from(PrintFile).where(PrintFile.kind == "production")
@@ -181,12 +189,12 @@ def test_only_the_programmes_funder_staff_print(session, printing_world):
         for start in (
             production.production,
             production.proof,
-            production.approve_proof,
+            lambda s, a, b: approval.approve_proof(s, a, b, "0" * 64),
             production.printer_csv,
         ):
             with pytest.raises(DomainError) as exc:
                 start(session, actor, printing_world.batch_id)
-            assert exc.value.code == "forbidden", (actor.label, start.__name__)
+            assert exc.value.code == "forbidden", actor.label
     co_funder = Actor(
         label="Dominique (Département B)", organisation_id=w.funder_b.id, role="funder"
     )
@@ -204,7 +212,7 @@ def test_the_cover_names_labelled_places_of_the_programmes_zones(session):
     f.structure(session, "EPN ailleurs", commune="75056")
     pw.approve(session, p)
     cover = pw.page_texts(b"".join(production.production(session, p.funder, p.batch_id).chunks()))[
-        0
+        1
     ]
     assert "• EPN Test — Poitiers" in cover
     assert "sans label" not in cover and "ailleurs" not in cover
@@ -213,6 +221,6 @@ def test_the_cover_names_labelled_places_of_the_programmes_zones(session):
         session, p.world.programme.id, [zone.id], [other.id], []
     )  # its own list wins
     cover = pw.page_texts(b"".join(production.production(session, p.funder, p.batch_id).chunks()))[
-        0
+        1
     ]
     assert "• Café numérique de Lussac — Poitiers" in cover and "EPN Test" not in cover

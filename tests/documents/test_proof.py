@@ -11,6 +11,7 @@ from tests.documents import print_world as pw
 from voucher.db.models import AuditEvent, Batch, PrintFile
 from voucher.domain import codes
 from voucher.domain.errors import DomainError
+from voucher.services.printing import approval
 from voucher.services.printing import production as printing
 from voucher.services.redemption import redeem
 
@@ -51,33 +52,39 @@ def test_every_page_of_the_proof_says_specimen_and_epreuve(session, printing_wor
         printing.proof(session, printing_world.funder, printing_world.batch_id, books=2).chunks()
     )
     texts = pw.page_texts(data)
-    assert len(texts) == 2 * 3
+    assert len(texts) == 2 * 4
     for text in texts:
         assert "SPECIMEN" in text and "ÉPREUVE" in text and "codes non valables" in text
-    pw.keep_artefact(data, 1, "epreuve-page-cheques.png")
+    pw.keep_artefact(data, 2, "epreuve-page-cheques.png")
 
 
-def test_the_funder_approves_the_latest_proof_once(session, printing_world):
+def test_the_funder_approves_the_proof_read_once(session, printing_world):
+    batch_id = printing_world.batch_id
     with pytest.raises(DomainError) as exc:
-        printing.approve_proof(session, printing_world.funder, printing_world.batch_id)
+        approval.approve_proof(session, printing_world.funder, batch_id, "0" * 64)
     assert exc.value.code == "proof_missing"
-    b"".join(printing.proof(session, printing_world.funder, printing_world.batch_id).chunks())
-    job = printing.proof(session, printing_world.funder, printing_world.batch_id, qr=True)
+    b"".join(printing.proof(session, printing_world.funder, batch_id).chunks())
+    job = printing.proof(session, printing_world.funder, batch_id, qr=True)
     b"".join(job.chunks())
-    batch = printing.approve_proof(session, printing_world.funder, printing_world.batch_id)
-    assert batch.proof_approved_at is not None
-    approved = session.scalars(select(PrintFile).where(PrintFile.approved_at.is_not(None))).one()
+    for wrong, code in (("", "invalid_value"), ("f" * 64, "proof_unknown")):
+        with pytest.raises(DomainError) as exc:
+            approval.approve_proof(session, printing_world.funder, batch_id, wrong)
+        assert exc.value.code == code
+    approved = approval.approve_proof(
+        session, printing_world.funder, batch_id, job.result.sha256[:12].upper()
+    )
+    assert session.get(Batch, batch_id).proof_approved_at is not None
     assert approved.id == job.result.print_file_id and approved.qr
     event = session.scalars(
         select(AuditEvent).where(AuditEvent.action == "print.proof_approve")
     ).one()
     assert event.details["proof_sha256"] == job.result.sha256
     with pytest.raises(DomainError) as exc:
-        printing.approve_proof(session, printing_world.funder, printing_world.batch_id)
+        approval.approve_proof(session, printing_world.funder, batch_id, job.result.sha256)
     assert exc.value.code == "proof_already_approved"
     # production follows the approved design: with the QR code
-    production = b"".join(
-        printing.production(session, printing_world.funder, printing_world.batch_id).chunks()
-    )
+    production = b"".join(printing.production(session, printing_world.funder, batch_id).chunks())
     assert len(pw.decode_pages(production, zxingcpp.BarcodeFormat.QRCode)) == 30
-    assert session.get(Batch, printing_world.batch_id).print_sha256 is not None
+    assert session.get(Batch, batch_id).print_sha256 is not None
+    row = session.scalars(select(PrintFile).where(PrintFile.kind == "production")).one()
+    assert row.proof_id == approved.id

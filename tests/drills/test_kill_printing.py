@@ -1,6 +1,7 @@
 """Fault drill: SIGKILL ``voucher print production`` once the whole file is produced and
-recorded, before the commit. No file may look finished: ``--out`` does not exist (only a
-hidden ``.partiel`` file is left), nothing is recorded; the rerun prints it once."""
+recorded, before the commit. No file may look finished: ``--out`` does not exist, and no
+hidden partial file is left either (the file is written without a name until the commit);
+nothing is recorded; the rerun prints it once."""
 
 from __future__ import annotations
 
@@ -15,7 +16,7 @@ from voucher.db.engine import unit_of_work
 from voucher.db.models import Batch, PrintFile
 from voucher.services.access import people
 from voucher.services.context import Actor
-from voucher.services.printing import production
+from voucher.services.printing import approval, production
 
 EMAIL = "camille@fondation-a.test"
 
@@ -32,8 +33,8 @@ def _approved_batch(engine) -> int:
             grants=[(w.funder_a.id, "funder")],
         )
         funder = Actor(label="drill", role="funder", organisation_id=w.funder_a.id)
-        production.proof(s, funder, w.batch.id).write_to(io.BytesIO())
-        production.approve_proof(s, funder, w.batch.id)
+        proof = production.proof(s, funder, w.batch.id).write_to(io.BytesIO())
+        approval.approve_proof(s, funder, w.batch.id, proof.sha256)
         return w.batch.id
 
 
@@ -57,8 +58,7 @@ def test_a_killed_production_leaves_no_file_that_looks_done_and_a_rerun_prints_o
     command = ("print", "production", "--batch", str(batch_id), "--out", str(out), "--as", EMAIL)
     crash.kill_at("print.file_recorded", url, tmp_path, *command)
     assert not out.exists()
-    assert all(p.name.startswith(".") for p in tmp_path.glob("*lot.pdf*"))
-    assert [p.suffix for p in tmp_path.glob(".lot.pdf.*")] == [".partiel"]
+    assert list(tmp_path.glob("*lot.pdf*")) == []  # not even a hidden partial file
     assert _productions(fresh_engine, batch_id) == []
     with unit_of_work(fresh_engine) as s:
         assert s.get(Batch, batch_id).print_sha256 is None

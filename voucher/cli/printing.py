@@ -21,8 +21,8 @@ from voucher.cli.common import actor, console, progress_bar, transaction
 from voucher.domain.errors import DomainError
 from voucher.domain.printing import book_label
 from voucher.services.context import Actor
+from voucher.services.printing import approval, reprint
 from voucher.services.printing import production as printing
-from voucher.services.printing import reprint
 
 if TYPE_CHECKING:
     from sqlalchemy.orm import Session
@@ -42,8 +42,7 @@ _OUT = click.option(
 _BATCH = click.option("--batch", "batch_id", type=int, required=True, help="Numéro du lot.")
 
 
-def _write(job: PrintJob, out: Path) -> tuple[Path, PrintResult]:
-    """Write the job to a temporary file beside ``out``; the caller renames it after commit."""
+def _check_out(job: PrintJob, out: Path) -> None:
     expected = Path(job.filename).suffix
     if out.suffix.lower() != expected:
         kind = "une archive ZIP de fichiers PDF" if expected == ".zip" else f"un fichier {expected}"
@@ -52,20 +51,71 @@ def _write(job: PrintJob, out: Path) -> tuple[Path, PrintResult]:
             f"ce fichier est {kind} ; donnez un nom se terminant "
             f"par {expected} (par exemple {job.filename}).",
         )
-    fd, name = tempfile.mkstemp(
-        prefix=f".{out.name}.", suffix=".partiel", dir=out.parent or Path(".")
-    )
-    tmp = Path(name)
+    folder = out.parent
+    if not folder.is_dir():
+        raise DomainError(
+            "invalid_value",
+            f"le dossier {folder} n'existe pas : créez-le ou choisissez un autre dossier.",
+        )
+    if not os.access(folder, os.W_OK):
+        raise DomainError("invalid_value", f"le dossier {folder} n'est pas accessible en écriture.")
+
+
+class _Pending:
+    """The file being written in ``out``'s folder, with no name until it is published.
+
+    On Linux it is an anonymous file (``O_TMPFILE``): if the process is stopped, even by
+    SIGKILL, no file is left behind, hidden or not. Elsewhere a hidden ``.partiel`` file is
+    used and removed on any error."""
+
+    def __init__(self, out: Path) -> None:
+        self.out, self.path = out, None
+        folder = out.parent
+        try:
+            self.fd = os.open(folder, os.O_TMPFILE | os.O_WRONLY, 0o644)
+        except (AttributeError, OSError):
+            self.fd, name = tempfile.mkstemp(prefix=f".{out.name}.", suffix=".partiel", dir=folder)
+            self.path = Path(name)
+            os.chmod(self.path, 0o644)  # mkstemp creates 0600; a print file is meant to be shared
+        self.handle = os.fdopen(self.fd, "wb")
+
+    def publish(self) -> None:
+        """Give the finished file its name (after the commit), replacing any older file."""
+        if self.path is None:
+            hidden = self.out.with_name(f".{self.out.name}.{os.getpid()}.partiel")
+            folder = os.open(self.out.parent, os.O_RDONLY | os.O_DIRECTORY)
+            try:  # a directory fd makes os.link call linkat(AT_SYMLINK_FOLLOW)
+                os.link(
+                    f"/proc/self/fd/{self.fd}", hidden.name, dst_dir_fd=folder, follow_symlinks=True
+                )
+            finally:
+                os.close(folder)
+            self.path = hidden
+        os.replace(self.path, self.out)
+        self.path = None
+
+    def discard(self) -> None:
+        with contextlib.suppress(OSError):
+            self.handle.close()
+        if self.path is not None:
+            with contextlib.suppress(OSError):
+                self.path.unlink()
+            self.path = None
+
+
+def _write(job: PrintJob, out: Path) -> tuple[_Pending, PrintResult]:
+    """Write the job to a nameless file in ``out``'s folder; the caller publishes it after
+    the commit."""
+    _check_out(job, out)
+    pending = _Pending(out)
     try:
-        os.chmod(tmp, 0o644)  # mkstemp creates 0600; a print file is meant to be shared
-        with os.fdopen(fd, "wb") as handle:
-            result = job.write_to(handle)
-            handle.flush()
-            os.fsync(handle.fileno())
+        result = job.write_to(pending.handle)
+        pending.handle.flush()
+        os.fsync(pending.handle.fileno())
     except BaseException:
-        tmp.unlink(missing_ok=True)
+        pending.discard()
         raise
-    return tmp, result
+    return pending, result
 
 
 def _produce(
@@ -74,29 +124,38 @@ def _produce(
     label: str,
     start: Callable[[Session, Actor, Callable[[int], None]], PrintJob],
     total: Callable[[PrintJob], int] = lambda job: job.books,
-) -> PrintResult:
-    tmp: Path | None = None
+) -> tuple[PrintJob, PrintResult]:
+    pending: _Pending | None = None
     try:
         with progress_bar() as bar, transaction() as session:
             task = bar.add_task(label, total=None)
             job = start(session, actor(session, email, "print"), lambda n: bar.advance(task, n))
             bar.update(task, total=total(job))
-            tmp, result = _write(job, out)
-        os.replace(tmp, out)
-        tmp = None
-        return result
+            pending, result = _write(job, out)
+        pending.publish()
+        return job, result
     finally:
-        if tmp is not None:
-            with contextlib.suppress(OSError):
-                tmp.unlink()
+        if pending is not None:
+            pending.discard()
 
 
-def _summary(result: PrintResult, out: Path) -> None:
+_LEFT_OUT = {
+    "replaced": "remplacé(s)",
+    "lost": "perdu(s)",
+    "stolen": "volé(s)",
+    "expired": "expiré(s)",
+}
+
+
+def _summary(job: PrintJob, result: PrintResult, out: Path) -> None:
     size = f"{result.size_bytes:,}".replace(",", "\u202f")
     console.print(
         f"{out} écrit : {result.books} carnet(s), {result.vouchers} chèques, {size} octets."
     )
     console.print(f"SHA-256 : {result.sha256}")
+    if job.left_out:
+        left = ", ".join(f"{n} {_LEFT_OUT.get(k, k)}" for k, n in sorted(job.left_out.items()))
+        console.print(f"Carnets laissés de côté (plus en circulation) : {left}.")
 
 
 @click.group(
@@ -118,27 +177,37 @@ def print_group() -> None:
     "--books", default=printing.PROOF_BOOKS, show_default=True, help="Nombre de carnets montrés."
 )
 def proof(batch_id: int, out: Path, email: str, qr: bool, books: int) -> None:
-    result = _produce(
+    job, result = _produce(
         out,
         email,
         "Épreuve",
         lambda s, a, p: printing.proof(s, a, batch_id, qr=qr, books=books, progress=p),
     )
-    _summary(result, out)
+    _summary(job, result, out)
     console.print(
-        "Relisez l'épreuve, puis validez-la : voucher print approve --batch "
-        f"{batch_id} --as {email}"
+        "Relisez l'épreuve, puis validez-la en nommant ce que vous avez lu : "
+        f"voucher print approve --batch {batch_id} --proof {result.sha256[:16]} --as {email}"
     )
 
 
-@print_group.command("approve", help="Valide l'épreuve d'un lot (le financeur signe le BAT).")
+@print_group.command("approve", help="Valide l'épreuve relue d'un lot (le financeur signe le BAT).")
 @_BATCH
+@click.option(
+    "--proof",
+    "sha256",
+    required=True,
+    help="Empreinte SHA-256 de l'épreuve relue (affichée à sa production ; 8 caractères au moins).",
+)
 @_AS
-def approve(batch_id: int, email: str) -> None:
+def approve(batch_id: int, sha256: str, email: str) -> None:
     with transaction() as session:
-        printing.approve_proof(session, actor(session, email, "print"), batch_id)
+        proof_file = approval.approve_proof(
+            session, actor(session, email, "print"), batch_id, sha256
+        )
+        approved = proof_file.sha256
     console.print(
-        f"Épreuve du lot {batch_id} validée : le fichier de production peut être produit."
+        f"Épreuve {approved[:16]} du lot {batch_id} validée : "
+        "le fichier de production peut être produit."
     )
 
 
@@ -149,13 +218,13 @@ def approve(batch_id: int, email: str) -> None:
 @_OUT
 @_AS
 def production(batch_id: int, out: Path, email: str) -> None:
-    result = _produce(
+    job, result = _produce(
         out,
         email,
         "Impression des carnets",
         lambda s, a, p: printing.production(s, a, batch_id, progress=p),
     )
-    _summary(result, out)
+    _summary(job, result, out)
 
 
 @print_group.command("csv", help="Écrit le fichier de données variables pour l'imprimeur (CSV).")
@@ -163,13 +232,13 @@ def production(batch_id: int, out: Path, email: str) -> None:
 @_OUT
 @_AS
 def csv_file(batch_id: int, out: Path, email: str) -> None:
-    result = _produce(
+    job, result = _produce(
         out,
         email,
         "Fichier imprimeur",
         lambda s, a, p: printing.printer_csv(s, a, batch_id, progress=p),
     )
-    _summary(result, out)
+    _summary(job, result, out)
 
 
 @print_group.command(
@@ -199,10 +268,10 @@ def replace(serial: int, reason: str, email: str) -> None:
 @_OUT
 @_AS
 def replacement(serial: int, out: Path, email: str) -> None:
-    result = _produce(
+    job, result = _produce(
         out,
         email,
         "Carnet de remplacement",
         lambda s, a, p: reprint.replacement_print(s, a, serial, p),
     )
-    _summary(result, out)
+    _summary(job, result, out)

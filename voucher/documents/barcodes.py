@@ -26,6 +26,7 @@ from barcode.codex import Code128
 from reportlab.graphics import renderPDF
 from reportlab.graphics.barcode.qr import QrCodeWidget
 from reportlab.graphics.shapes import Drawing
+from reportlab.lib.colors import CMYKColor
 from reportlab.lib.units import mm
 from reportlab.pdfgen.canvas import Canvas
 
@@ -95,7 +96,7 @@ def draw_code128(
     every edge falls exactly on a multiple of the module, whatever the decimals."""
     modules = modules or code128_modules(text)
     canvas.saveState()
-    canvas.setFillColorRGB(0, 0, 0)
+    canvas.setFillColorCMYK(0, 0, 0, 1)  # 100 % K: never four-colour black
     canvas.transform(module, 0, 0, height, x + QUIET_MODULES * module, y)
     canvas.addLiteral(
         " ".join(f"{start} 0 {width} 1 re" for start, width in bar_runs(modules)) + " f"
@@ -106,7 +107,7 @@ def draw_code128(
 
 def draw_qr(canvas: Canvas, text: str, x: float, y: float, size: float) -> None:
     """A QR code (level M, 4-module quiet zone inside ``size``) carrying ``text``."""
-    widget = QrCodeWidget(text, barLevel="M", barBorder=4)
+    widget = QrCodeWidget(text, barLevel="M", barBorder=4, barFillColor=CMYKColor(0, 0, 0, 1))
     x0, y0, x1, y1 = widget.getBounds()
     drawing = Drawing(size, size, transform=[size / (x1 - x0), 0, 0, size / (y1 - y0), 0, 0])
     drawing.add(widget)

@@ -33,7 +33,38 @@ register(
     "Aucune épreuve n'a encore été produite pour ce lot : produisez-la et "
     "relisez-la avant de la valider.",
 )
-register("proof_already_approved", "L'épreuve de ce lot est déjà validée.")
+register("proof_already_approved", "Cette épreuve est déjà validée.")
+register(
+    "proof_superseded",
+    "Une épreuve plus récente a été produite pour ce lot : ouvrez-la, relisez-la et "
+    "validez-la (l'épreuve que vous nommez n'est plus la dernière).",
+)
+register(
+    "proof_unknown",
+    "Aucune épreuve de ce lot n'a cette empreinte (SHA-256) : recopiez celle de "
+    "l'épreuve que vous avez relue.",
+)
+register(
+    "proof_newer_not_approved",
+    "Une épreuve plus récente que l'épreuve validée a été produite : elle doit être "
+    "relue et validée avant la production.",
+)
+register(
+    "print_books_used",
+    "Des carnets de ce lot ont déjà des chèques encaissés, en attente ou annulés : les "
+    "réimprimer mettrait en circulation des codes qui ne valent plus rien. Remplacez ces "
+    "carnets (voucher print replace) avant de produire le fichier.",
+)
+register(
+    "nothing_to_print",
+    "Aucun carnet de ce lot n'est en circulation (tous perdus, volés, remplacés ou "
+    "expirés) : il n'y a rien à imprimer.",
+)
+register(
+    "print_ledger_changed",
+    "Des carnets de ce lot ont changé pendant la production (remplacés, perdus ou "
+    "chèques encaissés) : le fichier n'est pas enregistré, relancez la production.",
+)
 register("book_already_replaced", "Ce carnet a déjà été remplacé : utilisez le nouveau carnet.")
 register(
     "nothing_to_replace",
@@ -85,6 +116,38 @@ def voucher_label(position: int, per_book: int, serial: int) -> str:
     return f"chèque {position}/{per_book} — carnet {book_label(serial)}"
 
 
+_ARTICLES = {
+    "le": (
+        "département conseil centre ministère fonds groupement syndicat pôle secrétariat "
+        "service crédit ccas cias gip sivu"
+    ),
+    "la": (
+        "région fondation ville commune métropole caisse communauté préfecture mairie "
+        "banque mutuelle direction délégation maison mission fédération collectivité "
+        "caf cpam msa cnaf carsat poste"
+    ),
+    "l'": "agence association état établissement union office anct eurométropole entreprise",
+}
+_ARTICLE_OF = {word: art for art, words in _ARTICLES.items() for word in words.split()}
+
+
+def with_article(name: str) -> str:
+    """``"Fondation A"`` -> ``"la Fondation A"``, ``"Département B"`` -> ``"le
+    Département B"``, ``"Agence X"`` -> ``"l'Agence X"``. A name that already starts with
+    an article, or whose first word is not a known kind of organisation, is left as it is
+    (a brand or a person's name takes no article)."""
+    words = name.split()
+    if not words:
+        return name
+    first = words[0].lower().rstrip(",")
+    if first in {"le", "la", "les"} or first.startswith(("l'", "l’")):
+        return name
+    article = _ARTICLE_OF.get(first)
+    if article is None:
+        return name
+    return f"{article}{name}" if article == "l'" else f"{article} {name}"
+
+
 def join_names(names: Sequence[str]) -> str:
     """``["A", "B", "C"]`` -> ``"A, B et C"``."""
     names = [n for n in names if n]
@@ -110,8 +173,12 @@ class CarnetInfo:
         return format_eur(self.face_value_cents)
 
     @property
+    def funders_with_articles(self) -> str:
+        return join_names([with_article(n) for n in self.funders])
+
+    @property
     def funded_by(self) -> str:
-        return "Financé par " + join_names(self.funders) if self.funders else ""
+        return "Financé par " + self.funders_with_articles if self.funders else ""
 
 
 @dataclass(frozen=True)
@@ -156,7 +223,7 @@ def cover_sections(info: CarnetInfo) -> list[Section]:
         Section("Jusqu'à quand ?", tuple(until)),
         Section(
             "Qui paie ?",
-            (f"Ce carnet est offert par {join_names(info.funders)}.",)
+            (f"Ce carnet est offert par {info.funders_with_articles}.",)
             if info.funders
             else ("Ce carnet est offert par le financeur du dispositif.",),
         ),
@@ -168,3 +235,15 @@ def cover_sections(info: CarnetInfo) -> list[Section]:
             ),
         ),
     ]
+
+
+def cover_pages(info: CarnetInfo) -> tuple[list[Section], list[Section]]:
+    """The cover's sections split over its two sides: what the carnet is for, how to use it
+    and until when on the front; where to go, who pays and what to do if something goes
+    wrong on the back (so the body text keeps 14 points or more)."""
+    sections = cover_sections(info)
+    front = {"À quoi sert ce carnet ?", "Comment l'utiliser ?", "Jusqu'à quand ?"}
+    return (
+        [s for s in sections if s.title in front],
+        [s for s in sections if s.title not in front],
+    )

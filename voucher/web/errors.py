@@ -28,6 +28,12 @@ STATUS = {
     "book_already_replaced": 409,
     "nothing_to_replace": 409,
     "not_a_replacement": 409,  # printing
+    "proof_superseded": 409,
+    "proof_unknown": 422,
+    "proof_newer_not_approved": 409,
+    "print_books_used": 409,
+    "nothing_to_print": 409,
+    "print_ledger_changed": 409,  # printing: production follows the ledger
     "mistyped_code": 422,
     "unknown_code": 404,
     "not_found": 404,

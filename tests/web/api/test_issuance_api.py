@@ -162,15 +162,15 @@ def test_books_move_between_prescribers_and_are_reported_lost(as_key, world, app
 def test_the_production_print_file_needs_an_approved_proof_and_the_funders_key(as_key, world, app):
     from voucher.db.engine import unit_of_work
     from voucher.services.context import Actor
-    from voucher.services.printing import production
+    from voucher.services.printing import approval, production
 
     path = f"/api/v1/batches/{world.batch_id}/print.pdf"
     refused = as_key("funder").get(path)
     assert refused.status_code >= 400 and refused.get_json()["code"] == "proof_not_approved"
     with unit_of_work(app.extensions["voucher.engine"]) as s:
         staff = Actor(label="financeur", organisation_id=world.funder_id, role="funder")
-        production.proof(s, staff, world.batch_id).write_to(io.BytesIO())
-        production.approve_proof(s, staff, world.batch_id)
+        proof = production.proof(s, staff, world.batch_id).write_to(io.BytesIO())
+        approval.approve_proof(s, staff, world.batch_id, proof.sha256)
     problem(as_key("other_funder").get(path), 404, "not_found")
     problem(as_key("prescriber").get(path), 403, "forbidden")
     pdf = as_key("funder").get(path)

@@ -106,8 +106,9 @@ def test_a_funder_issues_a_batch_and_downloads_its_files(page, live):
         page.get_by_role("button", name="Télécharger l'épreuve (PDF)").click()
     assert proof.value.suggested_filename.endswith("-epreuve.pdf")
     assert Path(proof.value.path()).read_bytes()[:4] == b"%PDF"
+    page.reload()  # the page now names the proof downloaded: that is the one approved
     page.get_by_role("button", name="Valider l'épreuve").click()
-    page.wait_for_selector("text=Épreuve validée")
+    page.wait_for_selector("text=Cette épreuve est validée")
     with page.expect_download() as production:
         page.get_by_role("button", name="Télécharger le fichier de production (PDF)").click()
     assert Path(production.value.path()).read_bytes()[:4] == b"%PDF"

@@ -340,8 +340,13 @@ def test_proof_then_approval_then_production_and_printer_files_are_downloaded(ap
     proof = post(client, page + "/epreuve", form_page=page, buffered=True)
     assert proof.status_code == 200 and proof.mimetype == "application/pdf"
     assert proof.data.startswith(b"%PDF") and "epreuve" in proof.headers["Content-Disposition"]
-    assert post(client, page + "/approuver", form_page=page).status_code == 303
-    assert "Épreuve validée le" in text(client.get(page))
+    import hashlib
+
+    shown = hashlib.sha256(proof.data).hexdigest()
+    assert shown[:16] in text(client.get(page))  # the page names the proof to approve
+    assert post(client, page + "/approuver", {"proof": "0" * 64}, form_page=page).status_code == 422
+    assert post(client, page + "/approuver", {"proof": shown}, form_page=page).status_code == 303
+    assert "Cette épreuve est validée" in text(client.get(page))
     production = post(client, page + "/production", form_page=page, buffered=True)
     assert production.status_code == 200 and production.data.startswith(b"%PDF")
     csv = post(client, page + "/imprimeur.csv", form_page=page, buffered=True)
@@ -360,8 +365,6 @@ def test_proof_then_approval_then_production_and_printer_files_are_downloaded(ap
             "print.proof",
             "print.proof_approve",
         ]
-        import hashlib
-
         assert (
             s.get(Batch, world.batch_a).print_sha256 == hashlib.sha256(production.data).hexdigest()
         )

@@ -24,6 +24,7 @@ from voucher.db.models.ledger import Account, JournalEntry, JournalSeal, Posting
 from voucher.db.models.printing import (  # carnets
     BookReplacement,
     PrintFile,
+    PrintFileBook,
     VoucherReplacement,
 )
 from voucher.db.models.reference import (
@@ -86,5 +87,5 @@ __all__ += [
     "Statement",
     "StatementProgramme",
 ]
-__all__ += ["BookReplacement", "PrintFile", "VoucherReplacement"]
+__all__ += ["BookReplacement", "PrintFile", "PrintFileBook", "VoucherReplacement"]
 __all__ += ["ResearchGrant"]

@@ -6,7 +6,9 @@ SHA-256, so a file received by a print shop can be checked against what was prod
 ``book_replacement`` and ``voucher_replacement`` link a damaged book and its cancelled
 vouchers to the book and the vouchers that replace them (one replacement per book: the
 old book's status becomes ``replaced``). Rows are written once, never edited, except the
-approval time of a proof.
+approval time of a proof. ``print_file_book`` lists the books each production file and
+printer's CSV holds (the batch's books in circulation when it was produced), and a
+production names the approved proof it follows (``proof_id``).
 """
 
 from __future__ import annotations
@@ -40,6 +42,16 @@ class PrintFile(Base):
     approved_by: Mapped[int | None] = mapped_column(BigId)
     created_at: Mapped[datetime]
     created_by: Mapped[int | None] = mapped_column(BigId)
+    #: a production: the approved proof it follows (the batch's latest proof when produced)
+    proof_id: Mapped[int | None] = mapped_column(ForeignKey("print_file.id"))
+
+
+class PrintFileBook(Base):
+    """The books a production file or a printer's CSV holds, as they were when produced."""
+
+    __tablename__ = "print_file_book"
+    print_file_id: Mapped[int] = mapped_column(ForeignKey("print_file.id"), primary_key=True)
+    book_id: Mapped[int] = mapped_column(ForeignKey("book.id"), primary_key=True, index=True)
 
 
 class BookReplacement(Base):

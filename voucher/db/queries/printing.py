@@ -7,10 +7,11 @@ position order, so a batch of 100,000 vouchers is never held in memory at once.
 from __future__ import annotations
 
 from collections.abc import Iterator
+from dataclasses import dataclass
 from datetime import date
 from itertools import groupby
 
-from sqlalchemy import Select, or_, select
+from sqlalchemy import Select, func, or_, select
 from sqlalchemy.orm import Session
 
 from voucher.db.models import (
@@ -25,6 +26,7 @@ from voucher.db.models import (
     ProgrammeZone,
     Voucher,
 )
+from voucher.domain.states import BOOK_IN_USE, UNUSED
 
 CHUNK = 5_000
 MAX_PLACES = 6
@@ -87,19 +89,79 @@ def _labelled_in_zones(programme_id: int, today: date) -> Select[str, str | None
     )
 
 
-def voucher_rows(
-    session: Session, batch_id: int, first_serial: int, last_serial: int
-) -> Iterator[VoucherRow]:
-    """Every voucher of the batch's books ``first_serial..last_serial``, in print order."""
+def voucher_rows(session: Session, batch_id: int) -> Iterator[VoucherRow]:
+    """Every voucher of the batch's books in circulation (in stock or handed out, so
+    replacement books in and replaced, lost, stolen or expired books out), in print order."""
     stmt = (
         select(Book.serial, Voucher.position, Voucher.code)
         .join(Voucher, Voucher.book_id == Book.id)
-        .where(Book.batch_id == batch_id, Book.serial >= first_serial, Book.serial <= last_serial)
+        .where(Book.batch_id == batch_id, Book.status.in_(sorted(BOOK_IN_USE)))
         .order_by(Book.serial, Voucher.position)
         .execution_options(yield_per=CHUNK)
     )
     for row in session.execute(stmt):
         yield int(row.serial), int(row.position), str(row.code)
+
+
+@dataclass(frozen=True)
+class PrintCensus:
+    """What a batch's print file would hold now (see :func:`census`)."""
+
+    books: int
+    vouchers: int
+    #: books left out, by status (``replaced``, ``lost``, ``stolen``, ``expired``)
+    left_out: dict[str, int]
+    #: books in circulation holding a voucher already used or ended (at most ten serials)
+    used: tuple[int, ...]
+
+
+def census(session: Session, batch_id: int) -> PrintCensus:
+    statuses = dict(
+        session.execute(
+            select(Book.status, func.count()).where(Book.batch_id == batch_id).group_by(Book.status)
+        ).all()
+    )
+    live = sorted(BOOK_IN_USE)
+    vouchers = session.scalar(
+        select(func.count())
+        .select_from(Voucher)
+        .join(Book, Book.id == Voucher.book_id)
+        .where(Book.batch_id == batch_id, Book.status.in_(live))
+    )
+    used = session.scalars(
+        select(Book.serial)
+        .join(Voucher, Voucher.book_id == Book.id)
+        .where(
+            Book.batch_id == batch_id,
+            Book.status.in_(live),
+            Voucher.state.not_in(sorted(UNUSED)),
+        )
+        .group_by(Book.serial)
+        .order_by(Book.serial)
+        .limit(10)
+    ).all()
+    return PrintCensus(
+        books=sum(int(n) for status, n in statuses.items() if status in BOOK_IN_USE),
+        vouchers=int(vouchers or 0),
+        left_out={str(k): int(n) for k, n in sorted(statuses.items()) if k not in BOOK_IN_USE},
+        used=tuple(int(s) for s in used),
+    )
+
+
+def live_serials(session: Session, batch_id: int) -> list[int]:
+    """Serials of the batch's books in circulation, in order."""
+    stmt = (
+        select(Book.serial)
+        .where(Book.batch_id == batch_id, Book.status.in_(sorted(BOOK_IN_USE)))
+        .order_by(Book.serial)
+    )
+    return [int(s) for s in session.scalars(stmt)]
+
+
+def book_ids(session: Session, batch_id: int) -> dict[int, int]:
+    """``serial -> id`` of every book of the batch."""
+    rows = session.execute(select(Book.serial, Book.id).where(Book.batch_id == batch_id)).all()
+    return {int(serial): int(book_id) for serial, book_id in rows}
 
 
 def books_of(rows: Iterator[VoucherRow]) -> Iterator[tuple[int, tuple[tuple[int, str], ...]]]:

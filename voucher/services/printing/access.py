@@ -12,10 +12,11 @@ from __future__ import annotations
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from voucher.db.models import Programme, RoleGrant, User
+from voucher.db.models import Batch, Programme, RoleGrant, User
 from voucher.db.queries.printing import funder_ids
 from voucher.domain.errors import DomainError
 from voucher.services.context import Actor
+from voucher.services.issuance.batches import get_batch
 
 
 def is_funder_staff(session: Session, actor: Actor, programme: Programme) -> bool:
@@ -41,3 +42,15 @@ def is_funder_staff(session: Session, actor: Actor, programme: Programme) -> boo
 def require_funder_staff(session: Session, actor: Actor, programme: Programme) -> None:
     if not is_funder_staff(session, actor, programme):
         raise DomainError("forbidden")
+
+
+def load_batch(
+    session: Session, actor: Actor, batch_id: int, *, lock: bool = False
+) -> tuple[Batch, Programme]:
+    """The batch and its programme, once the actor is known to be its funder staff."""
+    batch = get_batch(session, batch_id, lock=lock)
+    programme = session.get(Programme, batch.programme_id)
+    if programme is None:
+        raise DomainError("not_found", object="programme")
+    require_funder_staff(session, actor, programme)
+    return batch, programme

@@ -43,7 +43,7 @@ from voucher.services import audit
 from voucher.services.context import Actor
 from voucher.services.issuance.batches import get_batch
 from voucher.services.issuance.books import get_book, next_serial
-from voucher.services.printing import production
+from voucher.services.printing import approval, production
 from voucher.services.printing.access import require_funder_staff
 
 
@@ -169,7 +169,7 @@ def replacement_print(
     old = session.get(Book, link.old_book_id)
     assert old is not None
     batch = get_batch(session, book.batch_id)
-    qr = production.approved_qr(session, batch)
+    qr = approval.approved_qr(session, batch)
     info = production.carnet_info(session, batch, programme)
     sheet = BookSheet(
         book.serial, print_queries.book_vouchers(session, book.id), replaces=old.serial

@@ -65,6 +65,7 @@ def _batch_context(batch: Batch) -> dict[str, Any]:
         "row": row,
         "programme": programme,
         "printing": printing.available(),
+        "proof": printing.latest_proof(db(), batch.id),
     }
 
 
@@ -138,7 +139,7 @@ def _batch_action(batch_id: int, action: Any, done: str) -> Any:
 def approve_proof(batch_id: int) -> Any:
     return _batch_action(
         batch_id,
-        lambda b: printing.approve(db(), current_actor(), b.id),
+        lambda b: printing.approve(db(), current_actor(), b.id, forms.text("proof", max_len=64)),
         "Épreuve validée : le fichier de production peut être téléchargé.",
     )
 

@@ -26,6 +26,7 @@ from voucher.domain.errors import DomainError
 from voucher.services.context import Actor
 
 SERVICE = "voucher.services.printing.production"
+APPROVAL = "voucher.services.printing.approval"
 JOBS = {"proof": "proof", "production": "production", "csv": "printer_csv"}
 SPOOL_BYTES = 8 * 1024 * 1024
 
@@ -37,15 +38,15 @@ class Download:
     mimetype: str
 
 
-def _service() -> ModuleType:
+def _service(module: str = SERVICE) -> ModuleType:
     try:
-        return importlib.import_module(SERVICE)
+        return importlib.import_module(module)
     except ImportError:
         raise DomainError("printing_unavailable") from None
 
 
-def _call(name: str, *args: Any, **kwargs: Any) -> Any:
-    fn = getattr(_service(), name, None)
+def _call(name: str, *args: Any, module: str = SERVICE, **kwargs: Any) -> Any:
+    fn = getattr(_service(module), name, None)
     if fn is None:
         raise DomainError("printing_unavailable")
     return fn(*args, **kwargs)
@@ -76,8 +77,17 @@ def proof(session: Session, actor: Actor, batch_id: int) -> Download:
     return _download("proof", session, actor, batch_id)
 
 
-def approve(session: Session, actor: Actor, batch_id: int) -> None:
-    _call("approve_proof", session, actor, batch_id)
+def approve(session: Session, actor: Actor, batch_id: int, sha256: str) -> None:
+    """Approve the proof the person read, named by its SHA-256 (the one the page showed)."""
+    _call("approve_proof", session, actor, batch_id, sha256, module=APPROVAL)
+
+
+def latest_proof(session: Session, batch_id: int) -> Any:
+    """The batch's latest proof (SHA-256, time, QR, approval time), or None."""
+    try:
+        return _call("proof_state", session, batch_id, module=APPROVAL)
+    except DomainError:
+        return None
 
 
 def production(session: Session, actor: Actor, batch_id: int) -> Download:
