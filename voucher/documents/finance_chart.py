@@ -12,6 +12,8 @@ import io
 import re
 from collections.abc import Sequence
 
+from voucher.documents.svg_attributes import presentational
+
 COLOURS = {
     "paid": "#146c2e",
     "in_payment": "#0b5d6b",
@@ -58,5 +60,5 @@ def months_svg(
         buf = io.StringIO()
         fig.savefig(buf, format="svg", metadata={"Date": None, "Creator": None})
     svg = buf.getvalue()
-    svg = svg[svg.index("<svg") :]
+    svg = presentational(svg[svg.index("<svg") :])
     return re.sub(r"<svg ", f'<svg role="img" aria-label="{html.escape(label)}" ', svg, count=1)

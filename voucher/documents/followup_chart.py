@@ -11,6 +11,8 @@ import io
 import re
 from collections.abc import Mapping, Sequence
 
+from voucher.documents.svg_attributes import presentational
+
 SERIES = (
     ("books_issued", "Carnets émis", "#0b5d6b", "-"),
     ("books_activated", "Carnets activés", "#5a3e8e", "--"),
@@ -81,7 +83,9 @@ def followup_svg(months: Sequence[str], series: Mapping[str, Sequence[int]], *, 
         buf = io.StringIO()
         fig.savefig(buf, format="svg", metadata={"Date": None, "Creator": None})
     svg = buf.getvalue()
-    svg = re.sub(r'\s(width|height)="[^"]*pt"', "", svg[svg.index("<svg") :], count=2)
+    svg = re.sub(
+        r'\s(width|height)="[^"]*pt"', "", presentational(svg[svg.index("<svg") :]), count=2
+    )
     last = {key: (series.get(key) or [0])[-1] for key, *_ in SERIES}
     summary = html.escape(
         f"{title} : fin {month_label(months[-1]) if months else '—'}, {last['books_issued']} carnets émis, "

@@ -13,6 +13,8 @@ import re
 from collections.abc import Sequence
 from datetime import date
 
+from voucher.documents.svg_attributes import presentational
+
 ACCENT = "#0b5d6b"
 HIGHLIGHT = "#a1151f"
 
@@ -49,7 +51,9 @@ def daily_volume_svg(
         buf = io.StringIO()
         fig.savefig(buf, format="svg", metadata={"Date": None, "Creator": None})
     svg = buf.getvalue()
-    svg = re.sub(r'\s(width|height)="[^"]*pt"', "", svg[svg.index("<svg") :], count=2)
+    svg = re.sub(
+        r'\s(width|height)="[^"]*pt"', "", presentational(svg[svg.index("<svg") :]), count=2
+    )
     total = sum(n for _, n in days)
     summary = html.escape(
         f"{label} : {total} scans sur {len(days)} jours, au plus {max((n for _, n in days), default=0)} par jour",

@@ -19,6 +19,7 @@ from voucher.web import (
     finance,
     formats,
     funder,
+    headers,
     help,
     home,
     hygiene,
@@ -46,6 +47,7 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
     app.config.update(settings)
     db.init_app(app)
     errors.init_app(app)
+    headers.init_app(app)
     formats.init_app(app)
     limits.init_app(app)
     auth.init_app(app)

@@ -161,14 +161,19 @@ def test_an_api_key_is_shown_once_and_can_be_revoked(app, client, world):
         "/admin/cles",
         {"name": "Tablette", "organisation_id": world.structure_a, "role": "reception"},
     )
-    body = text(created)
-    assert created.status_code == 201 and created.headers["Cache-Control"] == "no-store"
+    # POST-redirect-GET: the page with the secret is a GET, an HTML page, never cached
+    assert created.status_code == 303 and created.headers["Location"].endswith("/admin/cles")
+    shown = client.get("/admin/cles")
+    body = text(shown)
+    assert shown.mimetype == "text/html" and shown.headers["Cache-Control"] == "no-store"
+    assert body.lstrip().startswith("<!doctype html>")
     secret = re.search(r'id="secret" readonly value="([^"]+)"', body).group(1)
     assert "ne sera plus jamais affichée" in body
-    listing = text(client.get("/admin/cles"))
+    listing = text(client.get("/admin/cles"))  # a reload: the secret is gone, no second key
     assert secret not in listing and secret.split(".")[0] in listing
     with unit_of_work(app.extensions["voucher.engine"]) as s:
         assert api_keys.find_api_key(s, secret) is not None
+        assert len(s.scalars(select(ApiKey.id)).all()) == 1
         key_id = s.scalar(select(ApiKey.id))
     assert (
         post(client, f"/admin/cles/{key_id}/revoquer", form_page="/admin/cles").status_code == 303

@@ -84,7 +84,7 @@ def test_a_typo_typed_by_hand_is_shown_at_once_before_enter_and_cleared_when_cor
     page.keyboard.type(
         code[:12] + " " + code[12:23], delay=5
     )  # a code typed by hand, not finished yet
-    assert page.inner_text("#outcome").startswith("Prêt")
+    assert page.inner_text("#outcome").startswith("Nouveau scan")
     page.keyboard.type(typo[23])
     page.wait_for_selector("#outcome .outcome.refused")
     assert "Code mal saisi" in page.inner_text("#outcome")  # no Enter pressed
@@ -196,3 +196,42 @@ def test_the_desk_page_is_small_and_fetches_the_camera_code_only_when_asked(page
     assert sum(loaded.values()) < 40_000, loaded
     assert not any("vendor/barcode-detector" in name for name in loaded)
     assert not any("vendor/barcode-detector" in r for r in live.requests)
+
+
+def test_a_scan_with_focus_on_a_header_link_or_the_refusals_summary_is_recorded(page, live):
+    """The scanner types wherever the focus is: on a header link, then on the "refus"
+    summary. Each burst + Enter is taken as a scan (no page opened, no summary toggled),
+    and the previous result is gone as soon as the new scan starts."""
+    sign_in(page, live, "reception_a")
+    page.goto(live.url + "/accueil/")
+    first, second, third = live.world.codes_a[6], live.world.codes_a[7], live.world.codes_a[8]
+    scan_by_keyboard(page, first, kind="accepted")
+    scan_by_keyboard(page, first, kind="refused")  # so "1 refus aujourd'hui" exists
+    page.wait_for_selector("#today details summary")
+    scan_by_keyboard(page, second, kind="accepted")
+
+    page.focus("header .brand")  # a header link
+    page.keyboard.type(third[:5], delay=5)
+    assert page.query_selector("#outcome .outcome.accepted") is None  # previous result gone
+    assert "Nouveau scan" in page.inner_text("#outcome")
+    page.keyboard.type(third[5:], delay=5)
+    page.keyboard.press("Enter")
+    page.wait_for_selector("#outcome .outcome.accepted")
+    assert page.url == live.url + "/accueil/"  # the link was not followed
+    outcome = page.inner_text("#outcome")
+    assert f"carnet {live.world.first_serial_a:06d}" in outcome and "chèque 9/10" in outcome
+    assert "Scan de" in outcome
+    assert redemptions_of(live, third) == 1
+
+    summary = page.locator("#today details summary")
+    summary.focus()
+    page.keyboard.type(first, delay=5)  # the first voucher again, scanned on the summary
+    assert page.query_selector("#outcome .outcome.accepted") is None
+    page.keyboard.press("Enter")
+    page.wait_for_selector("#outcome .outcome.refused")
+    outcome = page.inner_text("#outcome")
+    assert "Déjà utilisé" in outcome and f"code finissant par {first[-4:]}" in outcome
+    assert page.evaluate("document.querySelector('#today details').open") is False
+    assert focused(page) == "code" and page.input_value("#code") == ""
+    assert redemptions_of(live, first) == 1
+    screenshot(page, "accueil-scan-focus-ailleurs")

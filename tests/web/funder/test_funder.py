@@ -262,10 +262,13 @@ def test_the_national_places_file_is_imported_and_bad_files_change_nothing(app, 
     empty = upload("vide.csv", b"")
     assert empty.status_code == 422 and "aucun lieu" in text(empty)
     assert organisations() == before
-    good = upload("lieux.csv")
-    assert good.status_code == 200 and "2 organisations créées, 1 lignes ignorées" in text(good)
+    posted = upload("lieux.csv")
+    assert posted.status_code == 303  # POST-redirect-GET: a reload never imports twice
+    good = client.get("/financeur/organisations")
+    assert "2 organisations créées, 1 lignes ignorées" in text(good)
     assert "sans SIRET" in text(good)
-    assert upload("lieux.json").status_code == 200
+    assert "sans SIRET" not in text(client.get("/financeur/organisations"))
+    assert upload("lieux.json").status_code == 303
     assert organisations() == before + 3
     with db(app) as s:
         org = s.scalars(

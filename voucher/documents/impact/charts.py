@@ -16,6 +16,8 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from voucher.documents.svg_attributes import presentational
+
 RURAL, URBAN, OTHER, NEUTRAL = "#0b5d6b", "#c2620c", "#7a7a7a", "#33415c"
 COLOURS = {"Rural": RURAL, "Urbain": URBAN, "Non renseigné": OTHER, "Ensemble": NEUTRAL}
 MASKED_NOTE = "Valeurs absentes : masquées (secret statistique)."
@@ -56,6 +58,8 @@ def _save(fig: Any, fmt: str) -> bytes:
             fig.savefig(buf, format="svg", metadata={"Date": None, "Creator": None})
         else:
             fig.savefig(buf, format="png", dpi=150, metadata={"Software": None})
+    if fmt == "svg":
+        return presentational(buf.getvalue().decode()).encode()
     return buf.getvalue()
 
 

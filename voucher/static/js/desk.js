@@ -42,7 +42,16 @@
     if (beforeTypo === null) { beforeTypo = outcome.innerHTML; }
     fromTemplate("mistyped-template");
   }
+  /* A new scan starts with its first character: the previous result goes at once, so a
+     receptionist never reads the last voucher's "Accepté" as this one's. */
+  var idle = outcome.innerHTML;
+  var readyTemplate = document.getElementById("reading-template");
   input.addEventListener("input", function () {
+    if (input.value.length > 0 && outcome.getAttribute("data-shown") !== "reading") {
+      beforeTypo = null;
+      outcome.innerHTML = readyTemplate ? readyTemplate.innerHTML : idle;
+      outcome.setAttribute("data-shown", "reading");
+    }
     var digits = window.VoucherCodes.normalise(input.value);
     var wrong = digits.length >= window.VoucherCodes.CODE_LENGTH && !window.VoucherCodes.isValid(digits);
     if (wrong) {
@@ -88,6 +97,8 @@
         }
         beforeTypo = null;
         outcome.innerHTML = data.outcome;
+        outcome.removeAttribute("data-shown");
+        if (outcome.scrollIntoView) { outcome.scrollIntoView({block: "nearest"}); }
         today.innerHTML = data.today;
         setCsrf(data.csrf);
         scanId.value = newScanId();              /* answered: the next scan is a new one */
@@ -102,15 +113,38 @@
       });
   });
 
-  /* A scanner types into whatever has focus: bring stray keystrokes back to the field. */
+  /* A scanner types into whatever has focus (a link, the "refus" summary, a button, the
+     theme list): its characters are taken back into the code field, and the Enter that ends
+     the burst sends the scan instead of following the link or opening the summary. Only the
+     space bar keeps its meaning on a button or a summary (codes are never scanned with spaces). */
+  var strayed = false;
+  function typingElsewhere(el) {
+    if (!el || el === input) { return false; }
+    return el.tagName === "TEXTAREA" || (el.tagName === "INPUT" && el.type !== "file"
+      && el.type !== "hidden" && el.type !== "checkbox" && el.type !== "radio");
+  }
   document.addEventListener("keydown", function (event) {
     var el = document.activeElement;
-    var inField = el && (el.tagName === "INPUT" || el.tagName === "SELECT" || el.tagName === "TEXTAREA"
-                         || el.tagName === "BUTTON" || el.tagName === "SUMMARY" || el.tagName === "A");
-    if (!inField && event.key && event.key.length === 1 && !event.ctrlKey && !event.metaKey && !event.altKey) {
+    if (el === input || typingElsewhere(el) || event.ctrlKey || event.metaKey || event.altKey) { return; }
+    if (event.key === "Enter" && strayed && input.value) {
+      event.preventDefault();
+      strayed = false;
       focusCode();
+      form.requestSubmit ? form.requestSubmit() : form.dispatchEvent(new Event("submit", {cancelable: true}));
+      return;
     }
+    if (!event.key || event.key.length !== 1 || event.key === " ") { return; }
+    event.preventDefault();
+    if (!strayed) { input.value = ""; }
+    strayed = true;
+    focusCode();
+    input.value += event.key;
+    input.dispatchEvent(new Event("input", {bubbles: true}));
+  }, true);
+  input.addEventListener("keydown", function (event) {
+    if (event.key === "Enter") { strayed = false; }
   });
+
   theme.addEventListener("change", function () {
     if (photoForm) { photoForm.querySelector("input[name=theme]").value = theme.value; }
     focusCode();

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Blueprint, abort, flash, redirect, render_template, url_for
+from flask import Blueprint, abort, flash, redirect, render_template, session, url_for
 from werkzeug.wrappers import Response
 
 from voucher.db.models import Organisation
@@ -267,10 +267,21 @@ def add_label(org_id: int) -> Any:
 
 @bp.get("/cles")
 @role_required("admin")
-def api_keys() -> str:
-    return render_template(
-        "admin/keys.html", keys=q.api_keys(db(), _scope()), secret=None, **_common()
+def api_keys() -> Any:
+    # the secret of a key just created is shown once, on the page the creation redirects
+    # to, then forgotten (popped from the signed session): a reload neither shows it again
+    # nor creates a second key
+    shown = session.pop("new_api_key", None)
+    keys = q.api_keys(db(), _scope())
+    new_key = next((k for k, _ in keys if shown and k.id == shown.get("id")), None)
+    page = render_template(
+        "admin/keys.html",
+        keys=keys,
+        secret=shown.get("secret") if new_key is not None else None,
+        new_key=new_key,
+        **_common(),
     )
+    return Response(page, mimetype="text/html", headers={"Cache-Control": "no-store"})
 
 
 @bp.post("/cles")
@@ -292,14 +303,8 @@ def create_api_key() -> Any:
             exc, "admin/keys.html", keys=q.api_keys(db(), _scope()), secret=None, **_common()
         )
     db().flush()
-    page = render_template(
-        "admin/keys.html",
-        keys=q.api_keys(db(), _scope()),
-        secret=new.secret,
-        new_key=new.key,
-        **_common(),
-    )
-    return Response(page, status=201, headers={"Cache-Control": "no-store"})
+    session["new_api_key"] = {"id": new.key.id, "secret": new.secret}
+    return redirect(url_for("admin.api_keys"), code=303)
 
 
 @bp.post("/cles/<int:key_id>/revoquer")

@@ -83,9 +83,19 @@ def _at_paris(iso: str | None) -> str | None:
     return moment.strftime("%d/%m/%Y à %H:%M")
 
 
+def _now_paris() -> str:
+    return utcnow().astimezone(PARIS).strftime("%H:%M:%S")
+
+
+def _tail(raw: str) -> str | None:
+    digits = codes.normalise(raw)
+    return digits[-4:] if len(digits) >= 4 and digits[-4:].isdigit() else None
+
+
 def accepted(result: Result) -> dict[str, Any]:
     held = result.status == "held"
     return {
+        "at": _now_paris(),
         "kind": "held" if held else "accepted",
         "title": "En attente de vérification" if held else "Accepté",
         "amount": format_eur(result.face_value_cents),
@@ -99,8 +109,10 @@ def accepted(result: Result) -> dict[str, Any]:
     }
 
 
-def refused(exc: DomainError, structure_id: int) -> dict[str, Any]:
+def refused(exc: DomainError, structure_id: int, raw: str = "") -> dict[str, Any]:
     out = {
+        "at": _now_paris(),
+        "tail": _tail(raw),
         "kind": "refused",
         "title": "Code mal saisi" if exc.code == "mistyped_code" else "Refusé",
         "code": exc.code,
@@ -125,7 +137,7 @@ def _redeem(
     )
     outcome = scanning.scan(db(), current_actor(), scanned)
     if outcome.refusal is not None:
-        return refused(outcome.refusal, structure), status_for(outcome.refusal.code)
+        return refused(outcome.refusal, structure, raw), status_for(outcome.refusal.code)
     return accepted(outcome.get()), 200
 
 

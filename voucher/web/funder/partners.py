@@ -12,7 +12,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from flask import abort, flash, redirect, render_template, request, url_for
+from flask import abort, flash, redirect, render_template, request, session, url_for
 
 from voucher.db.models import BankAccount, Organisation
 from voucher.db.queries import admin as admin_queries
@@ -39,6 +39,7 @@ BANK_STATUS_FR = {
 }
 PARTNER_ROLES = {k: v for k, v in ORG_ROLES_FR.items() if k in ("prescriber", "structure")}
 MAX_IMPORT_BYTES = 5 * 1024 * 1024
+SHOWN_SKIPPED = 40  # skipped lines shown after an import (the session cookie stays small)
 
 
 # ---- pilot zones ---------------------------------------------------------------------
@@ -101,7 +102,7 @@ def create_zone() -> Any:
 # ---- organisations -------------------------------------------------------------------
 
 
-def _orgs_page(status: int = 200, report: directory.ImportReport | None = None) -> tuple[str, int]:
+def _orgs_page(status: int = 200, report: dict[str, Any] | None = None) -> tuple[str, int]:
     search = (request.args.get("q") or "").strip()[:100]
     return render_template(
         "funder/organisations.html",
@@ -116,7 +117,7 @@ def _orgs_page(status: int = 200, report: directory.ImportReport | None = None) 
 @bp.get("/organisations")
 @role_required(FUNDER)
 def organisations() -> Any:
-    return _orgs_page()
+    return _orgs_page(200, session.pop("import_report", None))
 
 
 @bp.post("/organisations")
@@ -176,7 +177,14 @@ def import_organisations() -> Any:
         f"Import terminé : {len(report.created)} organisations créées, {len(report.skipped)} lignes ignorées.",
         "success",
     )
-    return _orgs_page(200, report)
+    # POST-redirect-GET: the report travels in the session (counts and the first skipped
+    # lines) so a reload shows it again without importing twice
+    session["import_report"] = {
+        "created": len(report.created),
+        "skipped": [list(row) for row in report.skipped[:SHOWN_SKIPPED]],
+        "more": max(0, len(report.skipped) - SHOWN_SKIPPED),
+    }
+    return redirect(url_for("funder.organisations"), code=303)
 
 
 def org_or_404(org_id: int) -> Organisation:
