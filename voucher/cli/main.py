@@ -25,6 +25,7 @@ from voucher.cli import (
     redemption,
     statements,
     users,
+    webhooks,
 )
 
 
@@ -56,6 +57,7 @@ COMMANDS: tuple[click.Command, ...] = (
     accounting.fec,
     accounting.trial_balance,
     credit_notes.credit_notes_group,
+    webhooks.webhooks,
 )
 
 for command in COMMANDS:

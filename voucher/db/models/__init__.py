@@ -38,6 +38,7 @@ from voucher.db.models.reference import (
     ProgrammeStructure,
     ProgrammeZone,
 )
+from voucher.db.models.webhooks import WebhookAttempt, WebhookDelivery, WebhookEndpoint
 
 __all__ = [
     "Account",
@@ -86,3 +87,4 @@ __all__ += [
 ]
 __all__ += ["BookReplacement", "PrintFile", "VoucherReplacement"]
 __all__ += ["ResearchGrant"]
+__all__ += ["WebhookAttempt", "WebhookDelivery", "WebhookEndpoint"]
