@@ -112,6 +112,7 @@ def register(app: Flask) -> None:
         holds,
         me,
         meta,
+        pack,
         programmes,
         redemptions,
         structures,
@@ -135,6 +136,7 @@ def register(app: Flask) -> None:
         holds,
         audit,
         webhooks,
+        pack,
     ):
         api.register_blueprint(module.blp)
         csrf.exempt(module.blp)

@@ -321,5 +321,16 @@ OPERATIONS: dict[str, Operation] = {
             "d'événement et le même corps.",
             "Replay a delivery: it is due again, with the same event id and the same body.",
         ),
+        Operation(
+            "GET /api/v1/offline-pack",
+            "getOfflinePack",
+            "scanning",
+            "Le paquet hors ligne signé du lieu (clé reception) : de quoi savoir hors ligne si "
+            "un code existe et n'était pas encore utilisé, sans jamais contenir de code ; avec "
+            "« since », seulement ce qui a changé. Ne change rien.",
+            "The place's signed offline pack (reception key): enough to tell offline whether "
+            "a code exists and was not yet used, never holding a code; with `since`, only what "
+            "changed. Changes nothing.",
+        ),
     )
 }
