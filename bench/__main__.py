@@ -85,7 +85,7 @@ def suites() -> dict[str, object]:
     return dict(sorted(found.items()))
 
 
-ALONE = ("close", "export", "http", "pdf", "rules", "soak", "profile_redeem")
+ALONE = ("close", "export", "http", "pdf", "rules", "soak", "profile_redeem", "offline_pack")
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -52,6 +52,43 @@ def page_of(item: type[Schema], name: str) -> type[Schema]:
     return type(name, (PageSchema,), attrs)
 
 
+class SyncArgsSchema(Schema):
+    """A walk through a list a device or a partner polls (see docs/api.md, "Synchroniser")."""
+
+    cursor = fields.String(
+        validate=validate.Length(1, 512),
+        metadata={
+            "description": "curseur opaque rendu par la page précédente (next_cursor) ; "
+            "il garde les filtres de la première page"
+        },
+    )
+    page_size = fields.Integer(load_default=50, validate=validate.Range(min=1, max=MAX_PAGE_SIZE))
+    updated_since = fields.AwareDateTime(
+        metadata={
+            "description": "seulement ce qui a été créé ou a changé depuis cet instant "
+            "(passez le as_of de la synchronisation précédente)"
+        }
+    )
+
+
+class SyncPageSchema(Schema):
+    next_cursor = fields.String(
+        required=True,
+        allow_none=True,
+        metadata={"description": "à passer en « cursor » pour la page suivante ; null : fin"},
+    )
+    as_of = fields.AwareDateTime(
+        required=True,
+        metadata={"description": "à passer en « updated_since » à la prochaine synchronisation"},
+    )
+
+
+def sync_page_of(item: type[Schema], name: str) -> type[Schema]:
+    """A sync page envelope ``{"items": [...], "next_cursor", "as_of"}`` for ``item``."""
+    attrs: dict[str, Any] = {"items": fields.List(fields.Nested(item), required=True)}
+    return type(name, (SyncPageSchema,), attrs)
+
+
 class RefSchema(Schema):
     id = fields.Integer(required=True)
     name = fields.String(required=True)

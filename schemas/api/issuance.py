@@ -6,7 +6,7 @@ from typing import Any
 
 from marshmallow import Schema, fields, validate
 
-from schemas.api.common import page_of
+from schemas.api.common import sync_page_of
 from voucher.domain.vocab import AGE_BANDS, POPULATIONS, STATUSES
 
 _ID = {"validate": validate.Range(min=1, max=2**53)}
@@ -40,7 +40,7 @@ class BatchSchema(Schema):
         return int(batch.first_serial + batch.books_count - 1)
 
 
-BatchPageSchema = page_of(BatchSchema, "BatchPageSchema")
+BatchPageSchema = sync_page_of(BatchSchema, "BatchPageSchema")
 
 
 class BookSchema(Schema):

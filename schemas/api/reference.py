@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from marshmallow import Schema, fields, validate
 
-from schemas.api.common import PageArgsSchema, RefSchema, page_of
+from schemas.api.common import RefSchema, SyncArgsSchema, page_of, sync_page_of
 
 
 class FunderShareSchema(Schema):
@@ -69,13 +69,15 @@ class HoldSchema(Schema):
     note = fields.String(required=True, allow_none=True)
 
 
-class HoldListArgsSchema(PageArgsSchema):
+class HoldListArgsSchema(SyncArgsSchema):
     status = fields.String(
-        load_default="open", validate=validate.OneOf(["open", "released", "rejected", "cancelled"])
+        load_default="open",
+        validate=validate.OneOf(["open", "released", "rejected", "cancelled", "all"]),
+        metadata={"description": "« all » : toutes, pour synchroniser"},
     )
 
 
-HoldPageSchema = page_of(HoldSchema, "HoldPageSchema")
+HoldPageSchema = sync_page_of(HoldSchema, "HoldPageSchema")
 
 
 class AuditProblemSchema(Schema):

@@ -6,7 +6,13 @@ from typing import Any
 
 from marshmallow import Schema, fields, validate
 
-from schemas.api.common import Items, PageArgsSchema, RefSchema, clean_text, page_of
+from schemas.api.common import (
+    Items,
+    RefSchema,
+    SyncArgsSchema,
+    clean_text,
+    sync_page_of,
+)
 from voucher.domain.idempotency import KEY_PATTERN
 from voucher.domain.vocab import AUTONOMY, THEMES
 
@@ -157,8 +163,8 @@ class ScanRowSchema(Schema):
     cancelled_at = fields.AwareDateTime(required=True, allow_none=True)
 
 
-class ScanListArgsSchema(PageArgsSchema):
+class ScanListArgsSchema(SyncArgsSchema):
     status = fields.String(validate=validate.OneOf(["accepted", "held", "cancelled", "rejected"]))
 
 
-ScanPageSchema = page_of(ScanRowSchema, "ScanPageSchema")
+ScanPageSchema = sync_page_of(ScanRowSchema, "ScanPageSchema")

@@ -26,6 +26,7 @@ from voucher.cli import (
     redemption,
     statements,
     users,
+    webhooks,
 )
 
 
@@ -58,6 +59,7 @@ COMMANDS: tuple[click.Command, ...] = (
     accounting.trial_balance,
     credit_notes.credit_notes_group,
     communes.communes_group,
+    webhooks.webhooks,
 )
 
 for command in COMMANDS:

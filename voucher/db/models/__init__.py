@@ -40,6 +40,7 @@ from voucher.db.models.reference import (
     ProgrammeStructure,
     ProgrammeZone,
 )
+from voucher.db.models.webhooks import WebhookAttempt, WebhookDelivery, WebhookEndpoint
 
 __all__ = [
     "Account",
@@ -89,3 +90,4 @@ __all__ += [
 ]
 __all__ += ["BookReplacement", "PrintFile", "PrintFileBook", "VoucherReplacement"]
 __all__ += ["ResearchGrant"]
+__all__ += ["WebhookAttempt", "WebhookDelivery", "WebhookEndpoint"]

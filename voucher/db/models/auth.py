@@ -50,3 +50,7 @@ class ApiKey(Base):
     created_by: Mapped[int | None]
     revoked_at: Mapped[datetime | None]
     last_used_at: Mapped[datetime | None]
+    #: the key stops working at this time (None: until revoked); set on the old key when rotated
+    expires_at: Mapped[datetime | None]
+    #: the device the key is installed on (a tablet, a scanner), shown in lists
+    device_label: Mapped[str | None] = mapped_column(String(100))

@@ -48,7 +48,14 @@ def _digest(secret: str) -> str:
 
 
 def create_api_key(
-    session: Session, actor: Actor, *, organisation_id: int, role: str, name: str
+    session: Session,
+    actor: Actor,
+    *,
+    organisation_id: int,
+    role: str,
+    name: str,
+    expires_at: datetime | None = None,
+    device_label: str | None = None,
 ) -> NewKey:
     if role not in ROLES:
         raise DomainError("invalid_value", field="role")
@@ -62,6 +69,8 @@ def create_api_key(
         key_hash=_digest(secret),
         created_at=utcnow(),
         created_by=actor.user_id,
+        expires_at=expires_at,
+        device_label=device_label,
     )
     session.add(key)
     session.flush()
@@ -81,6 +90,8 @@ def find_api_key(session: Session, secret: str) -> ApiKey | None:
     prefix = secret.split(".", 1)[0]
     key = session.scalars(select(ApiKey).where(ApiKey.prefix == prefix)).first()
     if key is None or key.revoked_at is not None:
+        return None
+    if key.expires_at is not None and key.expires_at <= utcnow():
         return None
     if not secrets.compare_digest(key.key_hash, _digest(secret)):
         return None
@@ -114,10 +125,19 @@ class KeyInfo:
     created_at: datetime
     last_used_at: datetime | None
     revoked_at: datetime | None
+    expires_at: datetime | None = None
+    device_label: str | None = None
 
 
 def create_key(
-    session: Session, actor: Actor, *, organisation_id: int, role: str, name: str
+    session: Session,
+    actor: Actor,
+    *,
+    organisation_id: int,
+    role: str,
+    name: str,
+    expires_at: datetime | None = None,
+    device_label: str | None = None,
 ) -> NewKey:
     """A new key for an existing organisation, with a role that fits it (a ``reception``
     key belongs to a structure, ``prescriber`` to a prescriber, ``funder`` to a funder)."""
@@ -133,9 +153,54 @@ def create_key(
             field="role",
             message="Ce rôle ne correspond pas à cette organisation (lieu, prescripteur ou financeur).",
         )
+    if expires_at is not None and expires_at <= utcnow():
+        raise DomainError("invalid_value", field="expires_at")
+    if device_label is not None and (not device_label.strip() or len(device_label) > 100):
+        raise DomainError("invalid_value", field="device_label")
     return create_api_key(
-        session, actor, organisation_id=organisation_id, role=role, name=name.strip()
+        session,
+        actor,
+        organisation_id=organisation_id,
+        role=role,
+        name=name.strip(),
+        expires_at=expires_at,
+        device_label=device_label.strip() if device_label else None,
     )
+
+
+#: how long an old key may stay valid after a rotation, at most
+ROTATION_OVERLAP_MAX = timedelta(days=90)
+
+
+def rotate_key(session: Session, actor: Actor, key_id: int, old_valid_until: datetime) -> NewKey:
+    """A new key with the same organisation, role, name and device; the old one keeps
+    working until ``old_valid_until`` (so devices can be updated one by one), then stops."""
+    old = session.get(ApiKey, key_id)
+    now = utcnow()
+    if old is None or old.revoked_at is not None:
+        raise DomainError("not_found", object="api_key")
+    if not now < old_valid_until <= now + ROTATION_OVERLAP_MAX:
+        raise DomainError("invalid_value", field="old_valid_until")
+    if old.expires_at is None or old.expires_at > old_valid_until:
+        old.expires_at = old_valid_until
+    new = create_api_key(
+        session,
+        actor,
+        organisation_id=old.organisation_id,
+        role=old.role,
+        name=old.name,
+        device_label=old.device_label,
+    )
+    audit.record(
+        session,
+        actor,
+        "api_key.rotate",
+        ("api_key", old.id),
+        organisation_id=old.organisation_id,
+        new_key_id=new.key.id,
+        old_valid_until=old_valid_until.isoformat(),
+    )
+    return new
 
 
 def authenticate(session: Session, secret: str) -> ApiKey | None:
@@ -183,6 +248,8 @@ def list_keys(session: Session, organisation_id: int | None = None) -> list[KeyI
             k.created_at,
             k.last_used_at,
             k.revoked_at,
+            k.expires_at,
+            k.device_label,
         )
         for k, name in session.execute(q).all()
     ]

@@ -16,10 +16,12 @@ Rules kept (TRUST.md, "access"):
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Callable
+from dataclasses import dataclass, replace
+from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import false, func, select
+from sqlalchemy import exists, false, func, or_, select
 from sqlalchemy.orm import Session
 
 from voucher.db.models import (
@@ -33,6 +35,9 @@ from voucher.db.models import (
     Redemption,
     Voucher,
 )
+from voucher.domain import cursor as cursors
+from voucher.domain.calendar import utcnow
+from voucher.domain.cursor import Cursor
 from voucher.domain.errors import DomainError
 from voucher.services.access.programme_scope import Scope, scope_for
 from voucher.services.context import Actor
@@ -80,6 +85,50 @@ def _page(session: Session, query: Any, page: int, page_size: int) -> Page:
     return Page([r[0] if len(r) == 1 else r for r in rows], int(total), number, size)
 
 
+@dataclass(frozen=True)
+class SyncPage:
+    """One page of a walk: ``next_cursor`` is None on the last page; ``as_of`` is the
+    ``updated_since`` to send on the next walk (the same on every page of this walk)."""
+
+    items: list[Any]
+    next_cursor: str | None
+    as_of: datetime
+
+
+#: how far before the first page ``as_of`` is set, so that a row committed late by a
+#: transaction that started earlier is sent again on the next walk rather than missed
+OVERLAP = timedelta(minutes=2)
+
+
+def walk(text: str | None, *, since: datetime | None = None, status: str | None = None) -> Cursor:
+    """The cursor of this page: decoded from the client's text, or a new walk's first."""
+    if text:
+        return cursors.decode(text)
+    return Cursor(0, since, utcnow() - OVERLAP, status)
+
+
+def sync_page(rows: list[Any], size: int, walk_: Cursor, id_of: Callable[[Any], int]) -> SyncPage:
+    """``rows`` were read with ``id > walk_.after`` ordered by id, ``size + 1`` at most."""
+    more = len(rows) > size
+    rows = rows[:size]
+    after = id_of(rows[-1]) if rows else walk_.after
+    token = cursors.encode(replace(walk_, after=after)) if more else None
+    return SyncPage(rows, token, walk_.as_of or utcnow())
+
+
+def _sync(session: Session, query: Any, id_column: Any, walk_: Cursor, size: int) -> SyncPage:
+    size = max(1, min(size, MAX_PAGE))
+    rows = session.execute(
+        query.where(id_column > walk_.after).order_by(id_column).limit(size + 1)
+    ).all()
+    items = [r[0] if len(r) == 1 else r for r in rows]
+    return sync_page(items, size, walk_, lambda item: int(_first(item).id))
+
+
+def _first(item: Any) -> Any:
+    return item[0] if isinstance(item, tuple) or hasattr(item, "_fields") else item
+
+
 def _one(session: Session, query: Any, what: str) -> Any:
     found = session.execute(query).first()
     if found is None:
@@ -123,6 +172,24 @@ def batches(session: Session, viewer: Viewer, page: int, page_size: int) -> Page
         .order_by(Batch.id)
     )
     return _page(session, q, page, page_size)
+
+
+def sync_batches(session: Session, viewer: Viewer, walk_: Cursor, size: int) -> SyncPage:
+    q = select(Batch).where(
+        viewer.sees(programme=Batch.programme_id, prescriber=Batch.prescriber_id)
+    )
+    if walk_.since is not None:
+        since = walk_.since
+        q = q.where(
+            or_(
+                Batch.created_at >= since,
+                Batch.activated_at >= since,
+                Batch.acknowledged_at >= since,
+                Batch.proof_approved_at >= since,
+                Batch.printed_at >= since,
+            )
+        )
+    return _sync(session, q, Batch.id, walk_, size)
 
 
 def batch(session: Session, viewer: Viewer, batch_id: int) -> Batch:
@@ -191,6 +258,23 @@ def scans(
     if status is not None:
         q = q.where(Redemption.status == status)
     return _page(session, q.order_by(Redemption.id), page, page_size)
+
+
+def sync_scans(session: Session, viewer: Viewer, walk_: Cursor, size: int) -> SyncPage:
+    """Scans by id; with ``since``, those recorded, cancelled or whose hold was decided
+    since then."""
+    q = _scans().where(
+        viewer.sees(programme=Redemption.programme_id, structure=Redemption.structure_id)
+    )
+    if walk_.status is not None:
+        q = q.where(Redemption.status == walk_.status)
+    if walk_.since is not None:
+        since = walk_.since
+        decided = exists(
+            select(Hold.id).where(Hold.redemption_id == Redemption.id, Hold.decided_at >= since)
+        )
+        q = q.where(or_(Redemption.recorded_at >= since, Redemption.cancelled_at >= since, decided))
+    return _sync(session, q, Redemption.id, walk_, size)
 
 
 def scan(session: Session, viewer: Viewer, redemption_id: int) -> Any:

@@ -36,6 +36,7 @@ from voucher.services.finance import journal
 from voucher.services.issuance.books import next_serial
 from voucher.services.organisations.organisations import get_organisation
 from voucher.services.programmes.programmes import get_programme, programme_funders
+from voucher.services.webhooks import events
 
 MAX_BOOKS = 100_000
 BOOKS = cast(Table, Book.__table__)
@@ -218,6 +219,12 @@ def activate_batch(session: Session, actor: Actor, batch_id: int) -> Batch:
     )
     batch.status, batch.activated_at = BatchStatus.ACTIVE, now
     audit.record(session, actor, "batch.activate", ("batch", batch.id), value_cents=value.total)
+    events.emit(
+        session,
+        "batch.activated",
+        {"batch_id": batch.id, "programme_id": batch.programme_id, "books": batch.books_count},
+        [batch.prescriber_id, *events.funders_of(session, batch.programme_id)],
+    )
     return batch
 
 

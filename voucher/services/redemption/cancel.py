@@ -34,6 +34,7 @@ from voucher.services import audit
 from voucher.services.context import Actor
 from voucher.services.finance import journal
 from voucher.services.redemption.scan_statements import BOOKS, HOLDS, VOUCHERS
+from voucher.services.webhooks import events
 
 #: voucher states a live scan leaves its voucher in
 _TAKEN = sorted({VoucherState.REDEEMED, VoucherState.HELD})
@@ -146,5 +147,15 @@ def cancel(
         ("redemption", red.id),
         organisation_id=red.structure_id,
         as_finance=as_finance,
+    )
+    events.emit(
+        session,
+        "redemption.cancelled",
+        {
+            "redemption_id": red.id,
+            "programme_id": red.programme_id,
+            "structure_id": red.structure_id,
+        },
+        [red.structure_id, *events.funders_of(session, red.programme_id)],
     )
     return red

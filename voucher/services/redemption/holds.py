@@ -32,6 +32,7 @@ from voucher.services import audit
 from voucher.services.access.programme_scope import scope_for
 from voucher.services.context import Actor
 from voucher.services.finance import journal
+from voucher.services.webhooks import events
 
 NOTE_MAX = 500
 
@@ -112,7 +113,21 @@ def release(session: Session, actor: Actor, hold_id: int) -> Hold:
         rule=hold.rule,
         programme_id=red.programme_id,
     )
+    _announce(session, "hold.released", hold, red)
     return hold
+
+
+def _announce(session: Session, event: str, hold: Hold, red: Redemption) -> None:
+    data = {
+        "hold_id": hold.id,
+        "redemption_id": red.id,
+        "programme_id": red.programme_id,
+        "structure_id": red.structure_id,
+        "rule": hold.rule,
+    }
+    events.emit(
+        session, event, data, [red.structure_id, *events.funders_of(session, red.programme_id)]
+    )
 
 
 def reject(session: Session, actor: Actor, hold_id: int, note: str) -> Hold:
@@ -146,4 +161,5 @@ def reject(session: Session, actor: Actor, hold_id: int, note: str) -> Hold:
         programme_id=red.programme_id,
         note=reason,
     )
+    _announce(session, "hold.rejected", hold, red)
     return hold

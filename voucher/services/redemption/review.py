@@ -148,16 +148,20 @@ def list_holds(
     programme_id: int | None = None,
     structure_id: int | None = None,
     limit: int = 500,
+    after_id: int | None = None,
+    changed_since: datetime | None = None,
 ) -> list[HoldRow]:
-    """Oldest first (the queue is worked in order)."""
+    """Oldest first (the queue is worked in order); with ``after_id`` (a sync walk), by
+    id after that one, and with ``changed_since`` only holds created or decided since."""
     if status is not None and status not in HOLD_STATUSES:
         raise DomainError("invalid_value", field="status")
-    q = (
-        _hold_query()
-        .where(scope.where(Hold.programme_id))
-        .order_by(Hold.created_at, Hold.id)
-        .limit(limit)
-    )
+    q = _hold_query().where(scope.where(Hold.programme_id)).limit(limit)
+    if after_id is None:
+        q = q.order_by(Hold.created_at, Hold.id)
+    else:
+        q = q.where(Hold.id > after_id).order_by(Hold.id)
+    if changed_since is not None:
+        q = q.where(or_(Hold.created_at >= changed_since, Hold.decided_at >= changed_since))
     if status is not None:
         q = q.where(Hold.status == status)
     if programme_id is not None:

@@ -16,13 +16,13 @@ from __future__ import annotations
 import http
 from typing import Any
 
-from flask import Flask, current_app, request
+from flask import Flask, Response, current_app, json, request
 from flask_smorest import Api
 from werkzeug.exceptions import UnsupportedMediaType
 
 from schemas.api.common import ProblemSchema
 from voucher.web import errors
-from voucher.web.api import problems, security
+from voucher.web.api import contract, problems, security
 
 API_PREFIX = "/api/"
 WRITES = {"POST", "PUT", "PATCH", "DELETE"}
@@ -39,6 +39,16 @@ class VoucherApi(Api):
     and hand ``/api/`` errors to :func:`problems.render`), with problem+json error docs."""
 
     ERROR_SCHEMA = ProblemSchema
+    _document: dict[str, Any] | None = None
+
+    def document(self) -> dict[str, Any]:
+        """The OpenAPI document, completed by :mod:`.contract` (built once)."""
+        if self._document is None:
+            self._document = contract.build(self.spec.to_dict())
+        return self._document
+
+    def _openapi_json(self) -> Response:
+        return Response(json.dumps(self.document(), indent=2), mimetype="application/json")
 
     def _register_error_handlers(self) -> None:
         return None
@@ -100,11 +110,14 @@ def register(app: Flask) -> None:
         batches,
         books,
         holds,
+        me,
         meta,
+        pack,
         programmes,
         redemptions,
         structures,
         vouchers,
+        webhooks,
     )
     from voucher.web.auth import csrf
 
@@ -113,6 +126,7 @@ def register(app: Flask) -> None:
     app.extensions["voucher.api"] = api
     for module in (
         meta,
+        me,
         vouchers,
         redemptions,
         programmes,
@@ -121,6 +135,8 @@ def register(app: Flask) -> None:
         structures,
         holds,
         audit,
+        webhooks,
+        pack,
     ):
         api.register_blueprint(module.blp)
         csrf.exempt(module.blp)

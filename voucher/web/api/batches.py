@@ -20,13 +20,12 @@ import io
 from collections.abc import Iterator
 from typing import Any
 
-from flask import Response, request, stream_with_context
+from flask import Response, stream_with_context
 from flask_smorest import Blueprint
 
-from schemas.api.common import PageArgsSchema
+from schemas.api.common import SyncArgsSchema
 from schemas.api.issuance import BatchInSchema, BatchPageSchema, BatchSchema
 from schemas.api.scans import OptionalIdempotencyHeaderSchema
-from voucher.domain.idempotency import fingerprint
 from voucher.services.access import api_reads
 from voucher.services.issuance import batches
 from voucher.web.api import idempotency, replies, security
@@ -64,21 +63,18 @@ def issue(headers: dict[str, Any], body: dict[str, Any]) -> Response:
         )
         return 201, BATCH.dump(batch)
 
-    key = headers.get("idempotency_key")
-    if key is None:
-        status, payload = work()
-        return replies.ok(payload, status)
-    return idempotency.run(actor, "batch.issue", key, fingerprint(request.get_json()), work)
+    return idempotency.optional(actor, "batch.issue", headers.get("idempotency_key"), work)
 
 
 @blp.route("/batches", methods=["GET"])
 @security.key_required("funder", "finance", "prescriber")
 @blp.doc(summary="Les lots visibles par la clé")
-@blp.arguments(PageArgsSchema, location="query")
+@blp.arguments(SyncArgsSchema, location="query")
 @blp.response(200, BatchPageSchema)
 def list_batches(args: dict[str, Any]) -> Response:
-    return replies.page(
-        api_reads.batches(db(), _viewer(), args["page"], args["page_size"]), BATCH.dump
+    walk = api_reads.walk(args.get("cursor"), since=args.get("updated_since"))
+    return replies.sync(
+        api_reads.sync_batches(db(), _viewer(), walk, args["page_size"]), BATCH.dump
     )
 
 
@@ -91,28 +87,36 @@ def get_batch(batch_id: int) -> Response:
 
 
 @blp.route("/batches/<int(min=1, max=9007199254740991):batch_id>/activate", methods=["POST"])
-@writes
+@writes(keep_on_refusal=True)
 @security.key_required("funder")
 @blp.doc(summary="Activer un lot dont les fonds sont reçus (clé funder)")
+@blp.arguments(OptionalIdempotencyHeaderSchema, location="headers")
 @blp.response(200, BatchSchema)
-def activate(batch_id: int) -> Response:
-    api_reads.batch(db(), _viewer(), batch_id)
-    return replies.ok(BATCH.dump(batches.activate_batch(db(), security.actor(), batch_id)))
+def activate(headers: dict[str, Any], batch_id: int) -> Response:
+    def work() -> tuple[int, dict[str, Any]]:
+        api_reads.batch(db(), _viewer(), batch_id)
+        return 200, BATCH.dump(batches.activate_batch(db(), security.actor(), batch_id))
+
+    key = headers.get("idempotency_key")
+    return idempotency.optional(security.actor(), "batch.activate", key, work)
 
 
 @blp.route("/batches/<int(min=1, max=9007199254740991):batch_id>/acknowledge", methods=["POST"])
-@writes
+@writes(keep_on_refusal=True)
 @security.key_required("prescriber")
 @blp.doc(summary="Confirmer la réception des carnets d'un lot (clé prescriber)")
+@blp.arguments(OptionalIdempotencyHeaderSchema, location="headers")
 @blp.response(200, BatchSchema)
-def acknowledge(batch_id: int) -> Response:
+def acknowledge(headers: dict[str, Any], batch_id: int) -> Response:
     actor = security.actor()
-    api_reads.batch(db(), _viewer(), batch_id)
-    return replies.ok(
-        BATCH.dump(
-            batches.acknowledge_batch(db(), actor, batch_id, int(actor.organisation_id or 0))
-        )
-    )
+
+    def work() -> tuple[int, dict[str, Any]]:
+        api_reads.batch(db(), _viewer(), batch_id)
+        org = int(actor.organisation_id or 0)
+        return 200, BATCH.dump(batches.acknowledge_batch(db(), actor, batch_id, org))
+
+    key = headers.get("idempotency_key")
+    return idempotency.optional(actor, "batch.acknowledge", key, work)
 
 
 @blp.route("/batches/<int(min=1, max=9007199254740991):batch_id>/codes.csv", methods=["GET"])

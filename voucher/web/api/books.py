@@ -14,10 +14,11 @@ from flask import Response, current_app
 from flask_smorest import Blueprint
 
 from schemas.api.issuance import BookSchema, HandOutSchema, MoveSchema, ReportSchema
+from schemas.api.scans import OptionalIdempotencyHeaderSchema
 from voucher.db.models import Book
 from voucher.services.access import api_reads
 from voucher.services.issuance import books, handout
-from voucher.web.api import replies, security
+from voucher.web.api import idempotency, replies, security
 from voucher.web.db import db, writes
 
 blp = Blueprint("api_books", __name__, url_prefix="/api/v1", description="Carnets")
@@ -44,10 +45,14 @@ def _visible(serial: int) -> Book:
     return api_reads.book(db(), api_reads.viewer_for(db(), security.actor()), serial)
 
 
-def _reread(serial: int) -> Response:
+def _reread(serial: int) -> tuple[int, dict[str, Any]]:
     db().flush()
     db().expire_all()
-    return replies.ok(view(_visible(serial)))
+    return 200, view(_visible(serial))
+
+
+def _once(scope: str, headers: dict[str, Any], work: idempotency.Work) -> Response:
+    return idempotency.optional(security.actor(), scope, headers.get("idempotency_key"), work)
 
 
 @blp.route("/books/<int(min=1, max=9007199254740991):serial>", methods=["GET"])
@@ -59,44 +64,57 @@ def get_book(serial: int) -> Response:
 
 
 @blp.route("/books/<int(min=1, max=9007199254740991):serial>/move", methods=["POST"])
-@writes
+@writes(keep_on_refusal=True)
 @security.key_required("funder", "prescriber")
 @blp.doc(summary="Confier un carnet non remis à un autre prescripteur")
+@blp.arguments(OptionalIdempotencyHeaderSchema, location="headers")
 @blp.arguments(MoveSchema)
 @blp.response(200, BookSchema)
-def move(body: dict[str, Any], serial: int) -> Response:
-    _visible(serial)
-    books.move_book(db(), security.actor(), serial, body["to_prescriber_id"])
-    return _reread(serial)
+def move(headers: dict[str, Any], body: dict[str, Any], serial: int) -> Response:
+    def work() -> tuple[int, dict[str, Any]]:
+        _visible(serial)
+        books.move_book(db(), security.actor(), serial, body["to_prescriber_id"])
+        return _reread(serial)
+
+    return _once("book.move", headers, work)
 
 
 @blp.route("/books/<int(min=1, max=9007199254740991):serial>/hand-out", methods=["POST"])
-@writes
+@writes(keep_on_refusal=True)
 @security.key_required("prescriber")
 @blp.doc(summary="Remettre un carnet à un bénéficiaire (profil pseudonyme ; clé prescriber)")
+@blp.arguments(OptionalIdempotencyHeaderSchema, location="headers")
 @blp.arguments(HandOutSchema)
 @blp.response(200, BookSchema)
-def hand_out(body: dict[str, Any], serial: int) -> Response:
+def hand_out(headers: dict[str, Any], body: dict[str, Any], serial: int) -> Response:
     actor = security.actor()
-    _visible(serial)
-    handout.hand_out(
-        db(),
-        actor,
-        serial=serial,
-        prescriber_id=int(actor.organisation_id or 0),
-        profile=handout.Profile(**body),
-        key=current_app.config["PSEUDONYM_KEY"],
-    )
-    return _reread(serial)
+
+    def work() -> tuple[int, dict[str, Any]]:
+        _visible(serial)
+        handout.hand_out(
+            db(),
+            actor,
+            serial=serial,
+            prescriber_id=int(actor.organisation_id or 0),
+            profile=handout.Profile(**body),
+            key=current_app.config["PSEUDONYM_KEY"],
+        )
+        return _reread(serial)
+
+    return _once("book.hand_out", headers, work)
 
 
 @blp.route("/books/<int(min=1, max=9007199254740991):serial>/report", methods=["POST"])
-@writes
+@writes(keep_on_refusal=True)
 @security.key_required("funder", "prescriber")
 @blp.doc(summary="Déclarer un carnet perdu ou volé (ses chèques non utilisés sont annulés)")
+@blp.arguments(OptionalIdempotencyHeaderSchema, location="headers")
 @blp.arguments(ReportSchema)
 @blp.response(200, BookSchema)
-def report(body: dict[str, Any], serial: int) -> Response:
-    _visible(serial)
-    books.report_book(db(), security.actor(), serial, reason=body["reason"])
-    return _reread(serial)
+def report(headers: dict[str, Any], body: dict[str, Any], serial: int) -> Response:
+    def work() -> tuple[int, dict[str, Any]]:
+        _visible(serial)
+        books.report_book(db(), security.actor(), serial, reason=body["reason"])
+        return _reread(serial)
+
+    return _once("book.report", headers, work)

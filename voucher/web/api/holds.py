@@ -51,11 +51,18 @@ def view(h: HoldRow) -> dict[str, Any]:
 @blp.response(200, HoldPageSchema)
 def list_holds(args: dict[str, Any]) -> Response:
     viewer = api_reads.viewer_for(db(), security.actor())
-    size, number = args["page_size"], args["page"]
-    rows = review.list_holds(db(), viewer.scope, status=args["status"], limit=size * number)
-    total = api_reads.holds_count(db(), viewer, args["status"])
-    found = api_reads.Page(rows[(number - 1) * size :], total, number, size)
-    return replies.page(found, view)
+    status = None if args["status"] == "all" else args["status"]
+    walk = api_reads.walk(args.get("cursor"), since=args.get("updated_since"), status=status)
+    size = max(1, min(args["page_size"], api_reads.MAX_PAGE))
+    rows = review.list_holds(
+        db(),
+        viewer.scope,
+        status=walk.status,
+        limit=size + 1,
+        after_id=walk.after,
+        changed_since=walk.since,
+    )
+    return replies.sync(api_reads.sync_page(rows, size, walk, lambda h: h.id), view)
 
 
 @blp.route("/holds/<int(min=1, max=9007199254740991):hold_id>", methods=["GET"])

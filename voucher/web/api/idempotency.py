@@ -27,9 +27,10 @@ import json
 from collections.abc import Callable
 from typing import Any
 
-from flask import Response
+from flask import Response, request
 
 from voucher.domain.errors import DomainError
+from voucher.domain.idempotency import fingerprint
 from voucher.services import idempotency as store
 from voucher.services.context import Actor
 from voucher.services.redemption.scan import TRANSIENT
@@ -83,6 +84,21 @@ def run(actor: Actor, scope: str, key: str, fingerprint: str, work: Work) -> Res
             raise
         return _store_refusal(actor, scope, key, fingerprint, err)
     return _store(record, status, payload)
+
+
+def optional(actor: Actor, scope: str, key: str | None, work: Work) -> Response:
+    """A write that takes an optional ``Idempotency-Key``: without one it simply runs;
+    with one, the request (its path and body) is fingerprinted and :func:`run` applies.
+    Views using it declare ``@writes(keep_on_refusal=True)``: a stored refusal is kept."""
+    if key is None:
+        try:
+            status, payload = work()
+        except DomainError:
+            db().rollback()
+            raise
+        return answer(status, dumps(payload))
+    request_print = fingerprint({"path": request.path, "body": request.get_json(silent=True)})
+    return run(actor, scope, key, request_print, work)
 
 
 def _store(record: int, status: int, payload: dict[str, Any]) -> Response:

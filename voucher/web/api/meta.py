@@ -26,7 +26,7 @@ def ping() -> Response:
 @blp.doc(security=[], summary="Cette documentation, lisible (HTML)")
 @blp.response(200, content_type="text/html")
 def docs() -> Response:
-    spec = current_app.extensions["voucher.api"].spec.to_dict()
+    spec = current_app.extensions["voucher.api"].document()
     html = render_template(
         "api/docs.html", doc=docs_page.build(spec), codes=sorted(MESSAGES.items())
     )

@@ -25,6 +25,7 @@ from schemas.api.scans import (
     BatchResultSchema,
     BatchScansSchema,
     IdempotencyHeaderSchema,
+    OptionalIdempotencyHeaderSchema,
     RedemptionSchema,
     ScanListArgsSchema,
     ScanPageSchema,
@@ -122,17 +123,15 @@ def redeem_batch(body: dict[str, Any]) -> Response:
 
 @blp.route("/redemptions", methods=["GET"])
 @security.key_required("reception", "funder", "finance")
-@blp.doc(
-    summary="Les scans visibles par la clé (son lieu, ou ses dispositifs), du plus ancien au plus récent"
-)
+@blp.doc(summary="Les scans visibles par la clé (son lieu, ou ses dispositifs), par curseur")
 @blp.arguments(ScanListArgsSchema, location="query")
 @blp.response(200, ScanPageSchema)
 def list_scans(args: dict[str, Any]) -> Response:
     viewer = api_reads.viewer_for(db(), security.actor())
-    found = api_reads.scans(
-        db(), viewer, args["page"], args["page_size"], status=args.get("status")
+    walk = api_reads.walk(
+        args.get("cursor"), since=args.get("updated_since"), status=args.get("status")
     )
-    return replies.page(found, row_view)
+    return replies.sync(api_reads.sync_scans(db(), viewer, walk, args["page_size"]), row_view)
 
 
 @blp.route("/redemptions/<int(min=1, max=9007199254740991):redemption_id>", methods=["GET"])
@@ -145,24 +144,30 @@ def get_scan(redemption_id: int) -> Response:
 
 
 @blp.route("/redemptions/<int(min=1, max=9007199254740991):redemption_id>/cancel", methods=["POST"])
-@writes
+@writes(keep_on_refusal=True)
 @security.key_required("reception", "finance")
 @blp.doc(
     summary="Annuler un scan (reception : ses propres scans dans le délai ; finance : avant paiement)"
 )
+@blp.arguments(OptionalIdempotencyHeaderSchema, location="headers")
 @blp.response(200, ScanRowSchema)
-def cancel(redemption_id: int) -> Response:
+def cancel(headers: dict[str, Any], redemption_id: int) -> Response:
     actor, session = security.actor(), db()
-    viewer = api_reads.viewer_for(session, actor)
-    api_reads.scan(session, viewer, redemption_id)
-    as_finance = actor.role == "finance"
-    cancelling.cancel(
-        session,
-        actor,
-        redemption_id,
-        structure_id=None if as_finance else actor.organisation_id,
-        as_finance=as_finance,
-    )
-    session.flush()
-    session.expire_all()
-    return replies.ok(row_view(api_reads.scan(session, viewer, redemption_id)))
+
+    def work() -> tuple[int, dict[str, Any]]:
+        viewer = api_reads.viewer_for(session, actor)
+        api_reads.scan(session, viewer, redemption_id)
+        as_finance = actor.role == "finance"
+        cancelling.cancel(
+            session,
+            actor,
+            redemption_id,
+            structure_id=None if as_finance else actor.organisation_id,
+            as_finance=as_finance,
+        )
+        session.flush()
+        session.expire_all()
+        return 200, row_view(api_reads.scan(session, viewer, redemption_id))
+
+    key = headers.get("idempotency_key")
+    return idempotency.optional(actor, "redemption.cancel", key, work)

@@ -8,7 +8,7 @@ from typing import Any
 
 from flask import Response
 
-from voucher.services.access.api_reads import Page
+from voucher.services.access.api_reads import Page, SyncPage
 
 
 def dumps(payload: Any) -> str:
@@ -26,5 +26,15 @@ def page(result: Page, dump: Callable[[Any], dict[str, Any]]) -> Response:
             "page": result.page,
             "page_size": result.page_size,
             "total": result.total,
+        }
+    )
+
+
+def sync(result: SyncPage, dump: Callable[[Any], dict[str, Any]]) -> Response:
+    return ok(
+        {
+            "items": [dump(item) for item in result.items],
+            "next_cursor": result.next_cursor,
+            "as_of": result.as_of.isoformat(),
         }
     )

@@ -134,6 +134,7 @@ def key_required(*roles: str) -> Callable[[F], F]:
             authenticate(*roles)
             return view(*args, **kwargs)
 
+        inner.api_roles = roles  # type: ignore[attr-defined]  # read by GET /me
         return inner  # type: ignore[return-value]
 
     return wrap

@@ -1,0 +1,336 @@
+"""Every operation of the JSON API as the contract states it: its ``operationId``, its tag
+(the capability it belongs to), what it does and changes in French and in English, and the
+refusal codes of the catalogue (:mod:`voucher.domain.errors`) it can answer besides the
+ones every operation of its kind can (see :mod:`voucher.web.api.contract`).
+
+One entry per ``METHOD /path`` of the document; a test keeps both lists equal.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from voucher.domain import cursor, printing
+
+#: modules whose codes the operations name (they register them in the catalogue)
+REGISTERING = (cursor, printing)
+
+#: tag -> (French, English) description; tags are capabilities, not modules
+TAGS = {
+    "access": ("Clés d'API et service", "API keys and service"),
+    "scanning": ("Encaissements : vérifier, scanner, annuler, vérifications", "Scanning"),
+    "issuing": ("Lots et carnets : émettre, activer, confier, remettre", "Issuing"),
+    "programmes": ("Dispositifs", "Programmes"),
+    "organisations": ("Lieux qui encaissent", "Places that accept vouchers"),
+    "money": ("Contrôle du journal", "Ledger checks"),
+    "webhooks": ("Notifications (webhooks)", "Webhooks"),
+}
+
+SCAN_REFUSALS = (
+    "mistyped_code",
+    "unknown_code",
+    "not_active",
+    "already_redeemed",
+    "expired",
+    "not_yet_valid",
+    "cancelled",
+    "held",
+    "structure_not_labelled",
+    "not_accepted_here",
+    "not_a_structure",
+    "invalid_scan_time",
+    "too_many_attempts",
+    "locked",
+)
+
+
+@dataclass(frozen=True)
+class Operation:
+    key: str  # METHOD /path
+    id: str
+    tag: str
+    fr: str
+    en: str
+    codes: tuple[str, ...] = ()
+    #: takes an ``Idempotency-Key`` header (and answers ``Idempotent-Replayed`` on replay)
+    idempotent: bool = False
+    #: rate-limited per key: answers ``X-RateLimit-*`` headers
+    limited: bool = False
+
+
+OPERATIONS: dict[str, Operation] = {
+    o.key: o
+    for o in (
+        Operation(
+            "GET /api/v1/ping",
+            "ping",
+            "access",
+            "Le service répond (sans clé, sans base de données). Ne change rien.",
+            "The service answers (no key, no database). Changes nothing.",
+        ),
+        Operation(
+            "GET /api/v1/me",
+            "getMe",
+            "access",
+            "La clé qui appelle : son organisation, son rôle, ses droits, ses limites, "
+            "et pour une clé de lieu (reception) les dispositifs qu'elle peut encaisser. "
+            "Ne change rien.",
+            "The calling key: its organisation, role, scopes and limits; for a reception key "
+            "the programmes it may accept. Changes nothing.",
+        ),
+        Operation(
+            "GET /api/v1/vouchers/{code}",
+            "checkVoucher",
+            "scanning",
+            "Ce chèque serait-il accepté ici, maintenant ? (clé reception). N'encaisse rien ; "
+            "un code mal saisi ou inconnu compte comme une tentative (anti-devinette).",
+            "Would this voucher be accepted here, now? (reception key). Redeems nothing; a "
+            "mistyped or unknown code counts as an attempt (code-guessing protection).",
+            ("mistyped_code", "unknown_code", "too_many_attempts", "locked"),
+            limited=True,
+        ),
+        Operation(
+            "POST /api/v1/redemptions",
+            "redeemVoucher",
+            "scanning",
+            "Encaisser un chèque au lieu de la clé (clé reception). Crée un encaissement "
+            "(accepté, ou en attente de vérification) et ses écritures ; un refus est "
+            "enregistré et rejoué tel quel pour la même Idempotency-Key.",
+            "Redeem a voucher at the key's place (reception key). Creates a redemption "
+            "(accepted, or held for review) and its journal entries; a refusal is recorded "
+            "and replayed as is for the same Idempotency-Key.",
+            (*SCAN_REFUSALS, "scan_id_reused"),
+            idempotent=True,
+            limited=True,
+        ),
+        Operation(
+            "GET /api/v1/redemptions",
+            "listRedemptions",
+            "scanning",
+            "Les scans visibles par la clé, par curseur ; `updated_since` pour ne relire "
+            "que ce qui a changé (annulations, vérifications tranchées). Ne change rien.",
+            "Redemptions the key may see, cursor-paginated; `updated_since` returns only "
+            "what changed (cancellations, decided holds). Changes nothing.",
+        ),
+        Operation(
+            "POST /api/v1/redemptions/batch",
+            "redeemBatch",
+            "scanning",
+            "Envoyer jusqu'à 1 000 scans faits hors ligne, chacun avec son scan_id (clé "
+            "reception). Crée un encaissement par scan accepté ; chaque scan est rejouable "
+            "par son scan_id.",
+            "Upload up to 1,000 scans made offline, each with its scan_id (reception key). "
+            "Creates one redemption per accepted scan; each scan replays by its scan_id.",
+            ("too_many_attempts", "locked"),
+            limited=True,
+        ),
+        Operation(
+            "GET /api/v1/redemptions/{redemption_id}",
+            "getRedemption",
+            "scanning",
+            "Un scan. Ne change rien.",
+            "One redemption. Changes nothing.",
+        ),
+        Operation(
+            "POST /api/v1/redemptions/{redemption_id}/cancel",
+            "cancelRedemption",
+            "scanning",
+            "Annuler un scan (reception : ses propres scans dans le délai ; finance : avant "
+            "paiement). Le chèque redevient utilisable et les écritures sont contrepassées.",
+            "Cancel a redemption (reception: its own, within the window; finance: before "
+            "payment). The voucher becomes usable again and the entries are reversed.",
+            ("cancel_window_passed", "not_your_scan", "already_cancelled", "already_paid"),
+            idempotent=True,
+        ),
+        Operation(
+            "GET /api/v1/programmes",
+            "listProgrammes",
+            "programmes",
+            "Les dispositifs financés par l'organisation de la clé. Ne change rien.",
+            "Programmes funded by the key's organisation. Changes nothing.",
+        ),
+        Operation(
+            "GET /api/v1/programmes/{programme_id}",
+            "getProgramme",
+            "programmes",
+            "Un dispositif. Ne change rien.",
+            "One programme. Changes nothing.",
+        ),
+        Operation(
+            "POST /api/v1/batches",
+            "issueBatch",
+            "issuing",
+            "Émettre un lot de carnets pour un prescripteur (clé funder). Crée le lot, ses "
+            "carnets et leurs chèques (non actifs tant que les fonds ne sont pas reçus).",
+            "Issue a batch of books for a prescriber (funder key). Creates the batch, its "
+            "books and their vouchers (inactive until funds are received).",
+            ("not_a_prescriber", "invalid_quantity", "programme_closed", "insufficient_funds"),
+            idempotent=True,
+        ),
+        Operation(
+            "GET /api/v1/batches",
+            "listBatches",
+            "issuing",
+            "Les lots visibles par la clé, par curseur ; `updated_since` pour les "
+            "changements. Ne change rien.",
+            "Batches the key may see, cursor-paginated; `updated_since` for changes. "
+            "Changes nothing.",
+        ),
+        Operation(
+            "GET /api/v1/batches/{batch_id}",
+            "getBatch",
+            "issuing",
+            "Un lot. Ne change rien.",
+            "One batch. Changes nothing.",
+        ),
+        Operation(
+            "POST /api/v1/batches/{batch_id}/activate",
+            "activateBatch",
+            "issuing",
+            "Activer un lot dont les fonds sont reçus (clé funder) : ses chèques deviennent "
+            "utilisables et les fonds sont engagés.",
+            "Activate a batch whose funds are received (funder key): its vouchers become "
+            "usable and the funds are committed.",
+            ("batch_already_active", "insufficient_funds", "programme_closed"),
+            idempotent=True,
+        ),
+        Operation(
+            "POST /api/v1/batches/{batch_id}/acknowledge",
+            "acknowledgeBatch",
+            "issuing",
+            "Confirmer la réception des carnets d'un lot (clé prescriber) : date la réception.",
+            "Acknowledge receipt of a batch's books (prescriber key): records the date.",
+            ("already_acknowledged",),
+            idempotent=True,
+        ),
+        Operation(
+            "GET /api/v1/batches/{batch_id}/codes.csv",
+            "exportBatchCodes",
+            "issuing",
+            "Les codes des chèques d'un lot, en CSV (clé funder). Ne change rien.",
+            "The vouchers' codes of a batch, as CSV (funder key). Changes nothing.",
+        ),
+        Operation(
+            "GET /api/v1/batches/{batch_id}/print.pdf",
+            "downloadBatchPrintFile",
+            "issuing",
+            "Le fichier d'impression de production du lot (BAT validé ; clé funder). "
+            "Enregistre son empreinte SHA-256 et un événement d'audit.",
+            "The batch's production print file (approved proof; funder key). Records its "
+            "SHA-256 and an audit event.",
+            ("proof_not_approved", "proof_missing"),
+        ),
+        Operation(
+            "GET /api/v1/books/{serial}",
+            "getBook",
+            "issuing",
+            "Un carnet (sans son bénéficiaire). Ne change rien.",
+            "One book (never its beneficiary). Changes nothing.",
+        ),
+        Operation(
+            "POST /api/v1/books/{serial}/move",
+            "moveBook",
+            "issuing",
+            "Confier un carnet non remis à un autre prescripteur : change son détenteur.",
+            "Move a book not yet handed out to another prescriber: changes its holder.",
+            ("book_not_held", "book_already_handed_out", "book_unusable", "not_a_prescriber"),
+            idempotent=True,
+        ),
+        Operation(
+            "POST /api/v1/books/{serial}/hand-out",
+            "handOutBook",
+            "issuing",
+            "Remettre un carnet à un bénéficiaire (profil pseudonyme ; clé prescriber) : "
+            "enregistre la remise et le profil, jamais l'identité.",
+            "Hand a book out to a beneficiary (pseudonymous profile; prescriber key): "
+            "records the hand-out and the profile, never the identity.",
+            ("book_not_held", "book_already_handed_out", "book_unusable", "invalid_value"),
+            idempotent=True,
+        ),
+        Operation(
+            "POST /api/v1/books/{serial}/report",
+            "reportBook",
+            "issuing",
+            "Déclarer un carnet perdu ou volé : ses chèques non utilisés sont annulés.",
+            "Report a book lost or stolen: its unused vouchers are cancelled.",
+            ("book_unusable", "book_not_held", "invalid_value"),
+            idempotent=True,
+        ),
+        Operation(
+            "GET /api/v1/structures",
+            "listStructures",
+            "organisations",
+            "Les lieux qui encaissent les chèques (annuaire public). Ne change rien.",
+            "Places that accept vouchers (public directory). Changes nothing.",
+        ),
+        Operation(
+            "GET /api/v1/structures/{structure_id}",
+            "getStructure",
+            "organisations",
+            "Un lieu. Ne change rien.",
+            "One place. Changes nothing.",
+        ),
+        Operation(
+            "GET /api/v1/holds",
+            "listHolds",
+            "scanning",
+            "Les passages en attente de vérification (ou tranchés) des dispositifs de la clé. "
+            "Ne change rien.",
+            "Holds (scans parked for review, or decided) of the key's programmes. Changes nothing.",
+        ),
+        Operation(
+            "GET /api/v1/holds/{hold_id}",
+            "getHold",
+            "scanning",
+            "Un passage en attente. Ne change rien.",
+            "One hold. Changes nothing.",
+        ),
+        Operation(
+            "GET /api/v1/audit/check",
+            "checkLedger",
+            "money",
+            "Recalcule tout le journal et dit ce qui ne va pas (clé finance ou admin). "
+            "Ne change rien.",
+            "Recomputes the whole journal and reports what is wrong (finance or admin key). "
+            "Changes nothing.",
+        ),
+        Operation(
+            "POST /api/v1/webhooks",
+            "registerWebhook",
+            "webhooks",
+            "Enregistrer une adresse de notification de l'organisation de la clé et ses "
+            "événements. Crée l'abonnement ; le secret de signature n'est montré qu'ici.",
+            "Register a notification URL of the key's organisation and its events. Creates "
+            "the subscription; the signing secret is shown only in this answer.",
+            ("invalid_webhook_url", "unknown_event"),
+        ),
+        Operation(
+            "GET /api/v1/webhooks",
+            "listWebhooks",
+            "webhooks",
+            "Les adresses de notification de l'organisation et leurs derniers envois "
+            "(statut, essais). Ne change rien.",
+            "The organisation's notification URLs and their last deliveries (status, "
+            "attempts). Changes nothing.",
+        ),
+        Operation(
+            "POST /api/v1/webhooks/deliveries/{delivery_id}/replay",
+            "replayWebhookDelivery",
+            "webhooks",
+            "Renvoyer une notification : elle redevient à envoyer, avec le même identifiant "
+            "d'événement et le même corps.",
+            "Replay a delivery: it is due again, with the same event id and the same body.",
+        ),
+        Operation(
+            "GET /api/v1/offline-pack",
+            "getOfflinePack",
+            "scanning",
+            "Le paquet hors ligne signé du lieu (clé reception) : de quoi savoir hors ligne si "
+            "un code existe et n'était pas encore utilisé, sans jamais contenir de code ; avec "
+            "« since », seulement ce qui a changé. Ne change rien.",
+            "The place's signed offline pack (reception key): enough to tell offline whether "
+            "a code exists and was not yet used, never holding a code; with `since`, only what "
+            "changed. Changes nothing.",
+        ),
+    )
+}
