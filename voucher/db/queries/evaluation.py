@@ -50,6 +50,8 @@ def people_sessions(
         q = q.where(Redemption.programme_id.in_(sorted(programmes)))
     out: dict[int, PersonSessions] = {}
     for raw_id, zone, population, age, autonomy in session.execute(q):
+        if raw_id is None:  # the join keeps handed-out carnets only
+            continue
         bid = int(raw_id)
         person = out.get(bid)
         if person is None:
