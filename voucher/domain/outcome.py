@@ -173,8 +173,9 @@ def compare(
             **base,
             **none,
             published=True,
-            conclusion="Non estimable : le modèle ne converge pas sur ces données "
-            "(un groupe progresse tout entier ou pas du tout).",
+            conclusion="Non estimable sur ces données : un groupe progresse tout entier ou "
+            "pas du tout, ou la zone et le public se confondent (chaque public ne vit que "
+            "dans une zone), si bien que l'on ne peut pas les séparer.",
         )
     gap, low, high, oratio, olow, ohigh = fit
     adjusted = "nombre de séances" + "".join(f", {c}" for c in covariates)
@@ -215,6 +216,8 @@ def _fit(
     from statsmodels.tools.sm_exceptions import ConvergenceWarning, PerfectSeparationWarning
 
     x, _names = design_matrix(rows, covariates)
+    if np.linalg.matrix_rank(x) < x.shape[1]:
+        return None  # e.g. zone and public confounded: every senior lives in a rural zone
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("error", ConvergenceWarning)
