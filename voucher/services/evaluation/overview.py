@@ -31,6 +31,7 @@ ZONE_LABELS = {
     "non_renseigne": "Non renseigné",
     TOTAL: "Ensemble",
 }
+COMPARED = ("progres", "stable", "recul")
 PLANNED = (
     ("carnets_commences", "carnet_commence"),
     ("carnets_termines", "carnet_termine"),
@@ -78,6 +79,17 @@ def running_pilot(report: Report) -> list[RunningPilot]:
     return out
 
 
+def report_lines(report: Report) -> list[str]:
+    """Paragraphs for the PDF report: the design, and what the pilot's size lets it see."""
+    lines = [
+        "Plan d'évaluation : comparaison observée de deux types de zone (rural, urbain), sans "
+        "tirage au sort ni groupe témoin ; les écarts ajustés (page Évaluation) tiennent compte "
+        "du nombre de séances, du public et de la tranche d'âge, pas des différences non notées."
+    ]
+    lines += [f"Taille du pilote, {r.label.lower()} : {r.reason}" for r in running_pilot(report)]
+    return lines
+
+
 def outcome_table(people: list[outcome.Person], threshold: int) -> OutcomeTable:
     raw = outcome.table(people)
     values: dict[tuple[str, str], int] = {}
@@ -100,7 +112,9 @@ def outcome_table(people: list[outcome.Person], threshold: int) -> OutcomeTable:
 def _guarded(result: outcome.Adjusted, table: OutcomeTable) -> outcome.Adjusted:
     if not result.published:
         return result
-    if any(table.cells["progres"][z] is None for z in ("rural", "urbain")):
+    # the comparison shows how many people it compares per zone (progress + same + drop):
+    # with one of these cells masked, that number would give the masked cell back
+    if any(table.cells[c][z] is None for c in COMPARED for z in ("rural", "urbain")):
         return replace(
             result,
             gap=None,
