@@ -13,6 +13,9 @@ Rules kept:
 - Parquet: one file, the tables stacked with a ``tableau`` column; the note and the README
   are in the file's key-value metadata.
 - JSON: one object with ``note``, ``lisezmoi``, ``colonnes`` and ``tableaux``.
+- Both CSV ZIPs carry ``datapackage.json`` (Frictionless codebook, see ``datapackage.py``);
+  ``paquet`` adds Stata and SPSS files with labels (it holds the rows in memory: for
+  aggregated tables, not for row-level extracts of millions of lines).
 - A masked value is an empty cell (CSV, XLSX), a null (Parquet, JSON): never a zero.
 """
 
@@ -25,9 +28,10 @@ import zipfile
 from collections.abc import Callable, Iterator, Sequence
 from typing import IO, Any
 
+from voucher.documents.impact.datapackage import descriptor_bytes
 from voucher.documents.impact.model import Bundle, Column, Sheet
 
-FORMATS = ("csv", "csv-fr", "xlsx", "parquet", "json")
+FORMATS = ("csv", "csv-fr", "xlsx", "parquet", "json", "paquet")
 MEDIA_TYPES = {
     "csv": "application/zip",
     "csv-fr": "application/zip",
@@ -35,6 +39,7 @@ MEDIA_TYPES = {
     "parquet": "application/vnd.apache.parquet",
     "json": "application/json",
     "pdf": "application/pdf",
+    "paquet": "application/zip",
 }
 EXTENSIONS = {
     "csv": "csv.zip",
@@ -43,6 +48,7 @@ EXTENSIONS = {
     "parquet": "parquet",
     "json": "json",
     "pdf": "pdf",
+    "paquet": "paquet.zip",
 }
 BATCH = 10_000
 
@@ -81,6 +87,22 @@ def write_csv_zip(
                     writer.writerow([cell(v) for v in row])
                     if progress and n % BATCH == 0:
                         progress(BATCH)
+        archive.writestr("datapackage.json", descriptor_bytes(bundle, french=french))
+
+
+def write_package(bundle: Bundle, out: IO[bytes]) -> None:
+    """The evaluator's package: the open-data CSV ZIP (with ``datapackage.json``) plus the
+    same sheets as Stata ``stata/*.dta`` and SPSS ``spss/*.sav`` files, with their labels."""
+    from voucher.documents.impact import labelled
+
+    rows = {s.name: [list(r) for r in s.rows] for s in bundle.sheets}
+    bundle.sheets = [Sheet(s.name, s.title, s.columns, rows[s.name]) for s in bundle.sheets]
+    buffer = io.BytesIO()
+    write_csv_zip(bundle, buffer)
+    with zipfile.ZipFile(buffer, "a", compression=zipfile.ZIP_DEFLATED) as archive:
+        for name, data in labelled.files(bundle, rows).items():
+            archive.writestr(name, data)
+    out.write(buffer.getvalue())
 
 
 def write_xlsx(
@@ -228,5 +250,7 @@ def write(
         write_parquet(bundle, out, progress)
     elif fmt == "json":
         write_json(bundle, out, progress)
+    elif fmt == "paquet":
+        write_package(bundle, out)
     else:
         raise ValueError(f"unknown format {fmt!r}")

@@ -16,6 +16,7 @@ from typing import IO, Any
 
 from sqlalchemy.orm import Session
 
+from voucher.db.queries import evaluation
 from voucher.documents.impact.model import Bundle, Column, Sheet
 from voucher.documents.impact.writers import write
 from voucher.domain import impact as dom
@@ -207,7 +208,9 @@ def export(
 
         out.write(impact_report.pdf(report))
     else:
-        write(bundle(report), fmt, out)
+        release = bundle(report)
+        release.metadata["numero_publication"] = str(evaluation.release_number(session))
+        write(release, fmt, out)
     audit.record(
         session,
         actor,

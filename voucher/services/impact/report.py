@@ -16,6 +16,7 @@ from voucher.domain import stats
 from voucher.domain.calendar import PARIS
 from voucher.domain.money import format_eur
 from voucher.domain.suppression import TOTAL
+from voucher.services.evaluation import overview
 from voucher.services.impact.protect import ComparisonRow, Report, ZoneEstimate
 
 CHARTS = {
@@ -210,7 +211,7 @@ def document(report: Report) -> ReportDoc:
         key_figures=key_lines(report),
         comparisons=comparisons,
         charts=figures,
-        method=METHOD,
+        method=[*METHOD, *overview.report_lines(report)],
         limits=LIMITS,
         note=report.note,
     )

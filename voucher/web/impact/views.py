@@ -34,6 +34,7 @@ FORMATS = {
     "xlsx": "Classeur Excel (XLSX)",
     "parquet": "Parquet",
     "json": "JSON",
+    "paquet": "Paquet évaluateur (CSV, datapackage.json, Stata, SPSS ; zip)",
     "pdf": "Rapport PDF",
 }
 RESEARCH_FORMATS = ("csv", "csv-fr", "parquet")

@@ -1,0 +1,136 @@
+"""Data evaluators can merge: every CSV export carries a Frictionless Data Package that
+``frictionless`` validates (types, code lists, missing values), and the ``paquet`` format adds
+Stata and SPSS files that pyreadstat reads back with their variable and value labels. The
+package holds nothing the other formats may not: no pseudonym, no count of 1 to 10 people."""
+
+from __future__ import annotations
+
+import io
+import json
+import math
+import zipfile
+from pathlib import Path
+
+import pyreadstat
+import pytest
+from frictionless import Package, validate
+
+from tests import factories as f
+from tests.documents.test_impact_exports import PEOPLE_COLUMNS, crowd_db  # noqa: F401
+from voucher.db.engine import unit_of_work
+from voucher.domain import vocab
+from voucher.services.impact import counts, export
+
+
+@pytest.fixture(scope="module")
+def packages(crowd_db):  # noqa: F811
+    engine, _world, _ = crowd_db
+    files = {}
+    with unit_of_work(engine) as s:
+        for fmt in ("csv", "csv-fr", "paquet"):
+            out = io.BytesIO()
+            export.export(s, f.ACTOR, counts.EVERYTHING, fmt, out)
+            files[fmt] = out.getvalue()
+        s.rollback()
+    return files
+
+
+def unzip(blob: bytes, into: Path) -> Path:
+    with zipfile.ZipFile(io.BytesIO(blob)) as z:
+        z.extractall(into)
+    return into / "datapackage.json"
+
+
+@pytest.mark.parametrize("fmt", ["csv", "csv-fr", "paquet"])
+def test_the_data_package_validates_with_frictionless(packages, fmt, tmp_path):
+    descriptor = unzip(packages[fmt], tmp_path)
+    report = validate(str(descriptor))
+    assert report.valid, report.flatten(["rowNumber", "fieldName", "type", "note"])[:10]
+    package = Package(str(descriptor))
+    names = {r.name for r in package.resources}
+    assert {"synthese", "comparaison", "par-tranche-age", "par-mois"} <= names
+    meta = json.loads(descriptor.read_text("utf-8"))
+    assert meta["version"] == meta["numero_publication"]
+    assert int(meta["version"]) >= 1
+    assert meta["secret_statistique"]["seuil_personnes"] == 11
+    ages = next(r for r in meta["resources"] if r["name"] == "par-tranche-age")
+    fields = {x["name"]: x for x in ages["schema"]["fields"]}
+    # the national vocabulary's codes, with their labels, enforced by the validator
+    assert set(vocab.AGE_BANDS) <= set(fields["tranche_age"]["constraints"]["enum"])
+    assert {c["value"] for c in fields["tranche_age"]["categories"]} >= set(vocab.AGE_BANDS)
+    assert fields["beneficiaires"]["type"] == "integer"
+    assert fields["beneficiaires"]["unit"] == "personne"
+    assert fields["valeur_encaissee_centimes"]["unit"] == "centime d'euro"
+    assert fields["taux_utilisation"]["type"] == "number"
+    if fmt == "csv-fr":
+        assert ages["dialect"]["delimiter"] == ";"
+        assert fields["taux_utilisation"]["decimalChar"] == ","
+
+
+def test_a_code_outside_the_list_fails_validation(packages, tmp_path):
+    """The code lists are really checked: a tampered file is caught."""
+    descriptor = unzip(packages["csv"], tmp_path)
+    path = tmp_path / "par_tranche_age.csv"
+    text = path.read_text("utf-8").replace("soixante_dix_plus", "septuagenaires", 1)
+    path.write_text(text, "utf-8")
+    report = validate(str(descriptor))
+    assert not report.valid
+    assert "constraint-error" in {row[0] for row in report.flatten(["type"])}
+
+
+def test_stata_and_spss_files_read_back_with_their_labels(packages, tmp_path):
+    unzip(packages["paquet"], tmp_path)
+    for kind, reader in (("stata", pyreadstat.read_dta), ("spss", pyreadstat.read_sav)):
+        df, meta = reader(
+            str(tmp_path / kind / f"par_tranche_age.{'dta' if kind == 'stata' else 'sav'}")
+        )
+        labels = dict(zip(meta.column_names, meta.column_labels, strict=True))
+        assert labels["beneficiaires"] == "Personnes distinctes ayant reçu au moins un carnet."
+        assert "tranche_age" in meta.variable_value_labels
+        codes = meta.variable_value_labels["tranche_age"]
+        # value labels are the national codes: decoding gives back a code to merge on
+        assert set(vocab.AGE_BANDS) <= set(codes.values())
+        decoded = {codes[v] for v in df["tranche_age"].dropna()}
+        assert "soixante_dix_plus" in decoded and "ensemble" in decoded
+        zone = meta.variable_value_labels["type_zone"]
+        assert {"rural", "urbain", "ensemble"} <= set(zone.values())
+        # a masked figure is missing, never zero; no count of people from 1 to 10
+        masked = df[df["masque"].map(meta.variable_value_labels["masque"]) == "oui"]
+        assert len(masked) >= 4 and masked["beneficiaires"].isna().all()
+        for column in PEOPLE_COLUMNS & set(df.columns):
+            for value in df[column].dropna():
+                assert value == 0 or value >= 11, (kind, column, value)
+    # Stata names fit in 32 characters and say where they came from
+    df, meta = pyreadstat.read_dta(str(tmp_path / "stata" / "synthese.dta"))
+    assert all(len(c) <= 32 for c in meta.column_names)
+    labels = dict(zip(meta.column_names, meta.column_labels, strict=True))
+    short = "delai_1re_seance_mediane_jours"
+    assert short in labels and labels[short].startswith("delai_premiere_seance_mediane_jours")
+
+
+def test_the_package_leaks_no_pseudonym_or_local_reference(packages, crowd_db, tmp_path):  # noqa: F811
+    _engine, world, pseudonyms = crowd_db
+    unzip(packages["paquet"], tmp_path)
+    texts = []
+    for path in tmp_path.rglob("*"):
+        if path.suffix in (".dta", ".sav"):
+            df, _ = (pyreadstat.read_dta if path.suffix == ".dta" else pyreadstat.read_sav)(
+                str(path)
+            )
+            texts.append(df.to_csv())
+        if path.is_file():
+            texts.append(path.read_bytes().decode("utf-8", "replace"))
+    text = "\n".join(texts)
+    for secret in [*pseudonyms, *world.local_refs]:
+        assert secret not in text
+
+
+def test_masked_cells_are_empty_not_zero_in_every_csv_of_the_package(packages, tmp_path):
+    unzip(packages["paquet"], tmp_path)
+    package = Package(str(tmp_path / "datapackage.json"))
+    rows = package.get_resource("par-tranche-age").read_rows()
+    masked = [r for r in rows if r["masque"] == "oui"]
+    assert masked and all(r["beneficiaires"] is None for r in masked)
+    assert not any(
+        isinstance(r["beneficiaires"], float) and math.isnan(r["beneficiaires"]) for r in rows
+    )

@@ -1,0 +1,60 @@
+"""The evaluation page: funder and evaluator see the planner in plain French, the running
+pilot's detectable gap and the autonomy outcome; bad input is refused with a message and
+changes nothing; other roles do not see it."""
+
+from __future__ import annotations
+
+from sqlalchemy import func, select
+
+from tests.web.impact.test_impact_web import impact_app, login  # noqa: F401
+from voucher.db.engine import unit_of_work
+from voucher.db.models import AuditEvent
+
+
+def audit_count(app) -> int:
+    with unit_of_work(app.extensions["voucher.engine"]) as s:
+        return int(s.scalar(select(func.count()).select_from(AuditEvent)))
+
+
+def test_funder_plans_a_pilot_in_plain_french(impact_app):  # noqa: F811
+    app, ids = impact_app
+    client = app.test_client()
+    login(client, "fonda@test.fr")
+    page = client.get("/impact/evaluation").get_data(as_text=True)
+    assert "388 carnets par zone" in page
+    assert "il faut remettre au moins 388 carnets dans chaque zone" in page
+    assert "Unité : bénéficiaires (personnes)" in page
+    # the small world has four carnets: nothing about it is published
+    assert "Non publié" in page
+    page = client.get(
+        "/impact/evaluation",
+        query_string={"resultat": "cheque_utilise", "reference": "40", "ecart": "15"},
+    ).get_data(as_text=True)
+    assert "effet de plan" in page
+
+
+def test_bad_input_gives_a_message_and_changes_nothing(impact_app):  # noqa: F811
+    app, _ids = impact_app
+    client = app.test_client()
+    login(client, "eval@test.fr")
+    before = audit_count(app)
+    for query in (
+        {"reference": "abc"},
+        {"reference": "150"},
+        {"ecart": "0"},
+        {"puissance": "100"},
+        {"resultat": "<script>"},
+    ):
+        response = client.get("/impact/evaluation", query_string=query)
+        assert response.status_code == 200
+        text = response.get_data(as_text=True)
+        assert 'role="alert"' in text
+        assert "Traceback" not in text and "<script>" not in text
+    assert audit_count(app) == before
+
+
+def test_other_roles_do_not_see_the_evaluation(impact_app):  # noqa: F811
+    app, _ids = impact_app
+    client = app.test_client()
+    login(client, "accueil@test.fr")
+    assert client.get("/impact/evaluation").status_code in (302, 403)

@@ -1,0 +1,1 @@
+"""Evaluation: pilot planner, per-beneficiary autonomy outcome, adjusted comparisons."""
