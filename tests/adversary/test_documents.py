@@ -4,14 +4,19 @@ organisation trying to read a document. Each is refused in French and changes no
 
 from __future__ import annotations
 
+import io
+from pathlib import Path
+
 import pytest
 from sqlalchemy import func, select
+from sqlalchemy.orm import Session
 
 from tests import factories as f
+from tests.web.workspace_world import PASSWORD, login
 from voucher.db.models import AuditEvent, PlaceDocument
 from voucher.domain.errors import DomainError
 from voucher.domain.uploads import MAX_BYTES
-from voucher.services.organisations import documents
+from voucher.services.organisations import documents, qualification
 
 PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
 PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64
@@ -123,3 +128,77 @@ def test_a_correction_needs_a_message_and_every_decision_is_audited(session, tmp
         select(AuditEvent.action).where(AuditEvent.object_type == "place_document")
     ).all()
     assert actions == ["document.upload", "document.correction"]
+
+
+# Through the web: the same promises, from the browser's side.
+
+
+def _place_with_document(app):
+    from tests.services.places import place_world as pw
+    from voucher.db.engine import unit_of_work
+
+    store = Path(app.instance_path) / "documents"
+    with unit_of_work(app.extensions["voucher.engine"]) as s:
+        pw.load_extract(s)
+        org, _ = pw.ready_place(s, store)
+        doc_id = documents.of_organisation(s, org.id)[0].id
+        qualification.register_place(
+            s,
+            f.ACTOR,
+            siret=pw.CHATELLERAULT,
+            email="autre@exemple.test",
+            name="B",
+            password="x" * 12,
+        )
+    return doc_id
+
+
+def test_another_organisation_never_reaches_a_document_through_the_web(client, world, app):
+    doc_id = _place_with_document(app)
+    assert client.get(f"/lieu/documents/{doc_id}").status_code in (302, 401)  # sign in first
+    for email, password in (
+        ("autre@exemple.test", "x" * 12),  # another place
+        (world.emails["reception_a"], PASSWORD),  # a place's reception desk
+        (world.emails["admin_a"], PASSWORD),  # another organisation's administrator
+    ):
+        login(client, email, password)
+        assert client.get(f"/lieu/documents/{doc_id}").status_code == 404, email
+        assert client.get(f"/lieu/documents/{doc_id + 1000}").status_code == 404
+    login(client, "lieu@exemple.test", "x" * 12)
+    mine = client.get(f"/lieu/documents/{doc_id}")
+    assert mine.status_code == 200 and mine.data == PDF
+    assert mine.headers["Content-Disposition"].startswith("attachment")
+    assert mine.headers["X-Content-Type-Options"] == "nosniff"
+    login(client, world.emails["admin"])  # the operator reviews it
+    assert client.get(f"/lieu/documents/{doc_id}").status_code == 200
+
+
+def test_a_disguised_upload_through_the_web_is_refused_in_french_and_changes_nothing(
+    client, world, app
+):
+    from tests.web.workspace_world import post
+
+    _place_with_document(app)
+    login(client, "autre@exemple.test", "x" * 12)
+    engine = app.extensions["voucher.engine"]
+    with Session(engine) as s:
+        before = _counts(s)
+    for name, data in (
+        ("rib.pdf", b"<svg onload=alert(1)>"),
+        ("../../../static/rib.pdf", PDF),
+        ("rib.jpg", PNG),
+    ):
+        refused = post(
+            client,
+            "/lieu/documents",
+            {"kind": "rib", "file": (io.BytesIO(data), name)},
+            form_page="/lieu/",
+            content_type="multipart/form-data",
+        )
+        body = refused.get_data(as_text=True)
+        assert refused.status_code == 422, name
+        assert 'aria-invalid="true"' in body and 'href="#file"' in body
+        assert "Nom de fichier refusé" in body or "Type de fichier refusé" in body
+    with Session(engine) as s:
+        assert _counts(s) == before
+    assert not list(Path(app.static_folder).rglob("rib.pdf"))

@@ -23,13 +23,27 @@ from voucher.web import (
     home,
     impact,
     limits,
+    places,
     prescriber,
     review,
     workspaces,
 )
 
 #: every blueprint of the app: one package per workspace, the JSON API, the navigation
-WORKSPACES = (home, review, api, workspaces, admin, funder, prescriber, desk, help, impact, finance)
+WORKSPACES = (
+    home,
+    review,
+    api,
+    workspaces,
+    admin,
+    funder,
+    prescriber,
+    desk,
+    help,
+    impact,
+    finance,
+    places,
+)
 STATIC = Path(__file__).resolve().parent.parent / "static"
 
 

@@ -88,7 +88,10 @@ def register_place(
 ) -> tuple[Organisation, User]:
     """Account creation: the organisation from SIRENE, its first person (admin and
     reception of the place), and a draft file."""
-    clean = identity.siret(siret)
+    try:
+        clean = identity.siret(siret)
+    except DomainError:
+        raise DomainError("invalid_siret", field="siret") from None
     est = sirene.find(session, clean)
     if est is None:
         raise DomainError("siret_unknown", field="siret")
@@ -215,7 +218,7 @@ def add_site(
         street=address.street,
         postcode=address.postcode,
         town=address.town,
-        commune_insee=identity.insee_commune(commune_insee) if commune_insee else None,
+        commune_insee=_insee(commune_insee),
         hours=places.hours(hours),
         hours_text=(hours_text or "").strip()[:500] or None,
         accessibility=places.accessibility(accessibility),
@@ -226,6 +229,13 @@ def add_site(
     _done(app, "lieux")
     audit.record(session, actor, "place.site_add", ("organisation", organisation_id), site=site.id)
     return site
+
+
+def _insee(value: str | None) -> str | None:
+    try:
+        return identity.insee_commune(value) if value else None
+    except DomainError:
+        raise DomainError("invalid_insee_code", field="commune_insee") from None
 
 
 def remove_site(session: Session, actor: Actor, organisation_id: int, site_id: int) -> None:
