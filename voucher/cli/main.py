@@ -21,6 +21,7 @@ from voucher.cli import (
     issuance,
     ledger,
     payments,
+    places,
     printing,
     redemption,
     statements,
@@ -56,6 +57,7 @@ COMMANDS: tuple[click.Command, ...] = (
     accounting.fec,
     accounting.trial_balance,
     credit_notes.credit_notes_group,
+    places.places_group,
 )
 
 for command in COMMANDS:
