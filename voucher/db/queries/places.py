@@ -45,4 +45,4 @@ def labels_due(session: Session, today: date, days: int) -> list[DueLabel]:
         )
         .order_by(Label.valid_until, Organisation.name)
     ).all()
-    return [DueLabel(int(i), str(n), e, str(lbl), u) for i, n, e, lbl, u in rows]
+    return [DueLabel(int(i), str(n), e, str(lbl), u) for i, n, e, lbl, u in rows if u is not None]
