@@ -125,7 +125,9 @@ def test_a_correction_needs_a_message_and_every_decision_is_audited(session, tmp
         documents.decide(session, f.SECOND, doc.id, validate=True)
     assert again.value.code == "document_decided"
     actions = session.scalars(
-        select(AuditEvent.action).where(AuditEvent.object_type == "place_document")
+        select(AuditEvent.action)
+        .where(AuditEvent.object_type == "place_document")
+        .order_by(AuditEvent.id)
     ).all()
     assert actions == ["document.upload", "document.correction"]
 

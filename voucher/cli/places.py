@@ -9,7 +9,7 @@ import click
 
 from voucher.cli.common import console, print_table, transaction
 from voucher.db.queries import places as q
-from voucher.domain.calendar import utcnow
+from voucher.domain.calendar import paris_date, utcnow
 from voucher.domain.places import REMINDER_DAYS
 from voucher.services.context import cli_actor
 from voucher.services.organisations import sirene
@@ -34,7 +34,7 @@ def load_sirene(path: str) -> None:
 @click.option("--days", default=REMINDER_DAYS, show_default=True, type=click.IntRange(0, 366))
 @click.option("--today", type=click.DateTime(formats=["%Y-%m-%d"]), default=None)
 def reminders(days: int, today: object) -> None:
-    day: date = today.date() if today is not None else utcnow().date()  # type: ignore[attr-defined]
+    day: date = today.date() if today is not None else paris_date(utcnow())  # type: ignore[attr-defined]
     with transaction(confirm=False) as session:
         due = q.labels_due(session, day, days)
     print_table(

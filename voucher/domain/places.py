@@ -14,6 +14,7 @@ Rules kept:
 from __future__ import annotations
 
 import re
+import unicodedata
 from datetime import date, timedelta
 
 from voucher.domain.errors import DomainError, register
@@ -125,3 +126,44 @@ def hours_in_french(osm: str | None) -> list[str]:
             )
         lines.append(f"{', '.join(words)} : {shown}")
     return lines
+
+
+#: our accessibility criteria in the national standard's ``prise_en_charge_specifique``
+NATIONAL_SUPPORT = {
+    "fauteuil": "Handicaps moteurs",
+    "malentendant": "Surdité",
+    "malvoyant": "Déficience visuelle",
+    "falc": "Illettrisme",
+    "langues": "Langues étrangères (autres)",
+}
+
+
+def search_key(text: str | None) -> str:
+    """Lower case, no accents, hyphens and apostrophes as spaces, ``st`` as ``saint``:
+    « Saint-Jean-d'Angély », « st jean d angely » and « ST JEAN D'ANGELY » meet."""
+    plain = unicodedata.normalize("NFKD", text or "")
+    plain = "".join(c for c in plain if not unicodedata.combining(c)).casefold()
+    words = re.sub(r"[-'’\s]+", " ", plain).strip().split(" ")
+    return " ".join("saint" if w == "st" else "sainte" if w == "ste" else w for w in words if w)
+
+
+def department(commune_insee: str | None) -> str | None:
+    """The department of a commune code (three digits overseas)."""
+    if not commune_insee:
+        return None
+    return commune_insee[:3] if commune_insee.startswith("97") else commune_insee[:2]
+
+
+register("invalid_phone", "Numéro de téléphone invalide : écrivez par exemple 05 49 00 00 00.")
+
+
+def phone(raw: str | None) -> str | None:
+    """A French number in the international form the national standard asks for."""
+    digits = re.sub(r"[\s.\-()]", "", raw or "")
+    if not digits:
+        return None
+    if re.fullmatch(r"0[1-9]\d{8}", digits):
+        return "+33" + digits[1:]
+    if re.fullmatch(r"\+(33|590|594|262|596|269|687|689|508|681)\d{6,9}", digits):
+        return digits
+    raise DomainError("invalid_phone", field="phone")

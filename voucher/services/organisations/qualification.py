@@ -26,7 +26,7 @@ from sqlalchemy.orm import Session
 
 from voucher.db.models import EligibilityQuestion, Organisation, PlaceApplication, PlaceSite, User
 from voucher.domain import identity, places, uploads
-from voucher.domain.calendar import utcnow
+from voucher.domain.calendar import paris_date, utcnow
 from voucher.domain.errors import DomainError, register
 from voucher.services import audit
 from voucher.services.access import people
@@ -165,7 +165,7 @@ def save_questionnaire(
         if answer not in ("oui", "non"):
             raise DomainError("answer_required", field=f"q{q.id}")
         kept[str(q.id)] = {"question": q.text, "answer": answer, "expected": q.expected}
-    app.legal_form, app.answers, app.phone = legal_form, kept, phone
+    app.legal_form, app.answers, app.phone = legal_form, kept, places.phone(phone)
     _done(app, "questionnaire")
     audit.record(
         session, actor, "place.questionnaire", ("organisation", organisation_id), answers=kept
@@ -292,7 +292,7 @@ def decide(
     if validate:
         if not documents.all_validated(session, organisation_id, app.legal_form):
             raise DomainError("documents_not_validated")
-        start = today or utcnow().date()
+        start = today or paris_date(utcnow())
         until = places.label_until(start)
         organisations.add_label(session, actor, organisation_id, places.LABEL_NAME, start, until)
         app.status, app.label_until = "validated", until
