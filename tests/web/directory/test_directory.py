@@ -94,6 +94,7 @@ def test_a_commune_search_needs_no_sign_in(client, places_world):
     page = client.get("/ou-utiliser-mon-pass?commune=chatellerault")
     body = text(page)
     assert page.status_code == 200 and "public" in page.headers["Cache-Control"]
+    assert page.mimetype == "text/html"
     assert "Médiathèque" in body and "3 place de la Mairie" in body
     assert "mardi au samedi : 10 h 00 – 12 h 30, 14 h 00 – 18 h 00" in body
     assert "Aide aux démarches administratives" in body and "Accessible en fauteuil roulant" in body

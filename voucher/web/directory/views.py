@@ -43,7 +43,7 @@ def search() -> Response:
         found=found,
         **_words(),
     )
-    return Response(page, headers={"Cache-Control": PUBLIC_CACHE})
+    return Response(page, mimetype="text/html", headers={"Cache-Control": PUBLIC_CACHE})
 
 
 @bp.get("/ou-utiliser-mon-pass/lieux.csv")

@@ -21,6 +21,16 @@ def store() -> Path:
     return Path(current_app.instance_path) / "documents"
 
 
+#: the field a refusal points at when the rule that raised it does not name one
+FIELD_OF = {
+    "invalid_iban": "iban",
+    "invalid_bic": "iban",
+    "invalid_siret": "siret",
+    "invalid_address": "street",
+    "invalid_insee_code": "commune_insee",
+}
+
+
 def invalid(
     exc: DomainError, template: str, context: Callable[[], dict[str, Any]]
 ) -> tuple[str, int]:
@@ -28,7 +38,7 @@ def invalid(
     the message next to the field that caused it (``errors``: field -> message)."""
     db().rollback()
     g.rollback = True
-    field = str(exc.details.get("field") or "")
+    field = str(exc.details.get("field") or FIELD_OF.get(exc.code, ""))
     errors = {field or "_": exc.message}
     return render_template(template, **{**context(), "errors": errors}), status_for(exc.code)
 

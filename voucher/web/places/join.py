@@ -16,9 +16,10 @@ from flask_login import login_user
 from werkzeug.wrappers import Response
 
 from voucher.db.models import Organisation
+from voucher.db.queries import partners
 from voucher.domain import places, uploads
 from voucher.domain.errors import DomainError
-from voucher.services.organisations import documents, organisations, qualification
+from voucher.services.organisations import bank_details, documents, organisations, qualification
 from voucher.web import forms
 from voucher.web.auth import SessionUser, current_actor, current_org_id, role_required
 from voucher.web.db import db, writes
@@ -44,6 +45,7 @@ def _context(org_id: int) -> dict[str, Any]:
         "documents": documents.of_organisation(session, org_id),
         "eligible": qualification.eligible(app),
         "hours_fr": places.hours_in_french,
+        "bank": partners.bank_history(session, org_id),
         "errors": {},
     }
 
@@ -201,6 +203,22 @@ def upload() -> Any:
         )
 
     return _step(act, "Justificatif envoyé : l'opérateur va l'examiner.")
+
+
+@bp.post("/banque")
+@writes
+@role_required("admin")
+def bank() -> Any:
+    def act(org_id: int) -> None:
+        bank_details.set_bank_details(
+            db(),
+            current_actor(),
+            org_id,
+            holder_name=forms.text("holder_name", max_len=140),
+            iban=forms.text("iban", max_len=50),
+        )
+
+    return _step(act, "Coordonnées bancaires enregistrées : l'opérateur les validera.")
 
 
 @bp.post("/envoyer")

@@ -9,10 +9,11 @@ from typing import Any
 
 from flask import abort, flash, redirect, render_template, url_for
 
-from voucher.db.models import Organisation, PlaceDocument
+from voucher.db.models import BankAccount, Organisation, PlaceDocument
+from voucher.db.queries import partners
 from voucher.domain import places, uploads
 from voucher.domain.errors import DomainError
-from voucher.services.organisations import documents, organisations, qualification
+from voucher.services.organisations import bank_details, documents, organisations, qualification
 from voucher.web import forms
 from voucher.web.auth import current_actor, current_org_id, role_required
 from voucher.web.db import db, writes
@@ -41,6 +42,7 @@ def _file(org_id: int) -> dict[str, Any]:
         "eligible": qualification.eligible(app),
         "hours_fr": places.hours_in_french,
         "accessibility": places.ACCESSIBILITY,
+        "bank": partners.bank_history(session, org_id),
         "errors": {},
     }
 
@@ -105,3 +107,26 @@ def decide_file(org_id: int) -> Any:
         "success",
     )
     return redirect(url_for("places.queue"), code=303)
+
+
+@bp.post("/revue/<int:org_id>/banque/<int:account_id>")
+@writes
+@role_required("admin")
+def decide_bank(org_id: int, account_id: int) -> Any:
+    """The existing rule: validated by someone other than the person who entered them."""
+    _operator_only()
+    account = db().get(BankAccount, account_id)
+    if account is None or account.organisation_id != org_id:
+        abort(404)
+    try:
+        bank_details.decide_bank_details(
+            db(),
+            current_actor(),
+            account_id,
+            validate=forms.text("decision", max_len=12) == "valider",
+            note=forms.optional("note", 500),
+        )
+    except DomainError as exc:
+        return invalid(exc, "places/review.html", lambda: _file(org_id))
+    flash("Décision sur les coordonnées bancaires enregistrée.", "success")
+    return redirect(url_for("places.review_file", org_id=org_id), code=303)
