@@ -172,3 +172,15 @@ def test_a_place_joins_is_sent_back_then_validated(client, world, app):
     )
     login(client, "lieu@exemple.test", "motdepasse-lieu")
     assert "label valable jusqu" in text(client.get("/lieu/"))
+
+
+def test_the_regie_attestation_is_a_pdf_for_the_place_itself(client, world, app):
+    load(app)
+    assert signup(client).status_code == 303
+    got = client.get("/lieu/attestation.pdf?du=2026-01-01&au=2026-12-31")
+    assert got.status_code == 200 and got.data.startswith(b"%PDF-")
+    assert got.headers["Cache-Control"] == "no-store"
+    assert client.get("/lieu/attestation.pdf?du=2026-12-31&au=2026-01-01").status_code == 422
+    assert client.get("/lieu/attestation.pdf?du=hier&au=2026-01-01").status_code == 422
+    login(client, world.emails["admin_a"])  # a prescriber's administrator: not a place
+    assert client.get("/lieu/attestation.pdf?du=2026-01-01&au=2026-12-31").status_code == 404

@@ -6,10 +6,10 @@ from __future__ import annotations
 from flask import Flask
 
 from voucher.web import workspaces
-from voucher.web.places import join, review
+from voucher.web.places import attestation, join, review
 from voucher.web.places.blueprint import bp
 
-__all__ = ["join", "register", "review"]
+__all__ = ["attestation", "join", "register", "review"]
 
 
 def register(app: Flask) -> None:
