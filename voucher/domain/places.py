@@ -13,6 +13,7 @@ Rules kept:
 
 from __future__ import annotations
 
+import calendar
 import re
 import unicodedata
 from datetime import date, timedelta
@@ -83,10 +84,7 @@ def label_until(start: date, months: int = LABEL_MONTHS) -> date:
     """The last day of a label granted on ``start`` for ``months`` months."""
     month = start.month - 1 + months
     year, month = start.year + month // 12, month % 12 + 1
-    day = min(
-        start.day,
-        [31, 29 if year % 4 == 0 else 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31][month - 1],
-    )
+    day = min(start.day, calendar.monthrange(year, month)[1])
     return date(year, month, day) - timedelta(days=1)
 
 
@@ -167,3 +165,18 @@ def phone(raw: str | None) -> str | None:
     if re.fullmatch(r"\+(33|590|594|262|596|269|687|689|508|681)\d{6,9}", digits):
         return digits
     raise DomainError("invalid_phone", field="phone")
+
+
+def reminder_message(place: str, label: str, valid_until: date, file_url: str) -> tuple[str, str]:
+    """The renewal reminder, in plain French: (subject, body)."""
+    last = valid_until.strftime("%d/%m/%Y")
+    subject = f"Votre label « {label} » prend fin le {last}"
+    body = (
+        f"Bonjour,\n\n"
+        f"Le label « {label} » de {place} prend fin le {last}. Après cette date, votre "
+        f"lieu ne pourra plus accepter de pass numériques.\n\n"
+        f"Pour le renouveler, vérifiez votre dossier (services, adresses, horaires, "
+        f"justificatifs) et prévenez l'opérateur : {file_url}\n\n"
+        f"Merci pour votre engagement auprès des personnes éloignées du numérique.\n"
+    )
+    return subject, body

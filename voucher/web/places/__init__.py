@@ -14,5 +14,4 @@ __all__ = ["attestation", "join", "register", "review"]
 
 def register(app: Flask) -> None:
     app.register_blueprint(bp)
-    workspaces.add("places.index", "Mon lieu", ("admin",))
-    workspaces.add("places.queue", "Dossiers des lieux", ("admin",))
+    workspaces.add("places.index", "Mon lieu", ("reception",))

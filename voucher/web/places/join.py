@@ -95,11 +95,20 @@ def signup() -> Any:
 
 
 @bp.get("/")
-@role_required("admin")
+@role_required("admin", "reception")
 def index() -> Any:
-    if _is_operator(current_org_id()):
+    """A place's home: its file when it joined by itself, else its statements."""
+    org_id = current_org_id()
+    if _is_operator(org_id):
         return redirect(url_for("places.queue"))
-    return render_template("places/index.html", **_context(_mine()))
+    try:
+        qualification.application(db(), org_id)
+    except DomainError:
+        org = db().get(Organisation, org_id)
+        if org is None or not org.is_structure:
+            abort(404)
+        return redirect(url_for("finance.structure_statements"))
+    return render_template("places/index.html", **_context(org_id))
 
 
 def _step(action: Any, done: str) -> Any:
