@@ -32,3 +32,22 @@ def test_sirene_load_then_reminders(fresh_engine, tmp_path, monkeypatch):
     assert due.exit_code == 0 and "EPN Rappel" in due.output and "31/12/2026" in due.output
     none = runner.invoke(main, ["places", "reminders", "--today", "2026-10-01"])
     assert none.exit_code == 0 and "EPN Rappel" not in none.output
+
+
+def test_the_operator_changes_the_questionnaire_and_answers_stay(
+    fresh_engine, tmp_path, monkeypatch
+):
+    monkeypatch.setenv("DATABASE_URL", fresh_engine.url.render_as_string(hide_password=False))
+    monkeypatch.setenv("VOUCHER_INSTANCE", str(tmp_path))
+    runner = CliRunner()
+    added = runner.invoke(
+        main, ["places", "question-add", "--text", "Avez-vous un ordinateur en accès libre ?"]
+    )
+    assert added.exit_code == 0 and "Question n° 4 ajoutée" in added.output
+    assert runner.invoke(main, ["places", "question-retire", "1"]).exit_code == 0
+    listed = runner.invoke(main, ["places", "questions"])
+    assert "ordinateur en accès libre" in listed.output and "éloignées" not in listed.output
+    again = runner.invoke(main, ["places", "question-retire", "1"])
+    assert again.exit_code == 1 and "not_found" in again.output
+    short = runner.invoke(main, ["places", "question-add", "--text", "?"])
+    assert short.exit_code == 1 and "invalid_value" in short.output

@@ -12,7 +12,7 @@ from voucher.db.queries import places as q
 from voucher.domain.calendar import paris_date, utcnow
 from voucher.domain.places import REMINDER_DAYS
 from voucher.services.context import cli_actor
-from voucher.services.organisations import sirene
+from voucher.services.organisations import eligibility, qualification, sirene
 
 
 @click.group("places", help="Lieux qui s'inscrivent : répertoire SIRENE, rappels de label.")
@@ -42,3 +42,29 @@ def reminders(days: int, today: object) -> None:
         ("lieu", "adresse électronique", "label", "dernier jour"),
         [(d.name, d.email or "—", d.label, d.valid_until.strftime("%d/%m/%Y")) for d in due],
     )
+
+
+@places_group.command("questions", help="Liste les questions d'éligibilité en vigueur.")
+def list_questions() -> None:
+    with transaction(confirm=False) as session:
+        rows = [(str(q.id), q.text, q.expected) for q in qualification.questions(session)]
+    print_table("Questionnaire d'éligibilité", ("n°", "question", "réponse attendue"), rows)
+
+
+@places_group.command("question-add", help="Ajoute une question au questionnaire d'éligibilité.")
+@click.option("--text", required=True)
+@click.option("--expected", type=click.Choice(["oui", "non"]), default="oui", show_default=True)
+def add_question(text: str, expected: str) -> None:
+    with transaction() as session:
+        q_id = eligibility.add_question(
+            session, cli_actor("places question-add"), text, expected
+        ).id
+    console.print(f"Question n° {q_id} ajoutée.")
+
+
+@places_group.command("question-retire", help="Retire une question (les réponses restent).")
+@click.argument("question_id", type=int)
+def retire_question(question_id: int) -> None:
+    with transaction() as session:
+        eligibility.retire_question(session, cli_actor("places question-retire"), question_id)
+    console.print(f"Question n° {question_id} retirée.")
