@@ -10,6 +10,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from sqlalchemy import select
 
+from tests import factories as f
 from tests.services.places import place_world as pw
 from tests.web.browser.conftest import needs_chromium, screenshot, serious_violations, sign_in
 from voucher.db.engine import unit_of_work
@@ -18,6 +19,7 @@ from voucher.domain import calendar
 from voucher.domain.finance import Period
 from voucher.services.context import SYSTEM
 from voucher.services.finance import close
+from voucher.services.issuance import handout
 from voucher.web.limits import limiter
 
 pytestmark = [pytest.mark.browser, needs_chromium]
@@ -99,6 +101,7 @@ def test_a_place_joins_then_scans_and_gets_its_first_statement(page, live):
     sign_in(page, live, "admin")
     page.goto(live.url + "/lieu/revue")
     page.get_by_role("link", name="MEDIATHEQUE DU CHATELLERAULTAIS").first.click()
+    assert serious_violations(page) == []
     rib_row = page.locator("tr", has_text="RIB (relevé")
     rib_row.get_by_label("Message au lieu").fill("Le RIB est illisible, renvoyez-le.")
     rib_row.get_by_role("button", name="Demander une correction").click()
@@ -152,4 +155,27 @@ def test_a_place_joins_then_scans_and_gets_its_first_statement(page, live):
     page.wait_for_selector("#resultats")
     assert "3 place de la Mairie" in page.inner_text(".places-list")
     screenshot(page, "annuaire-recherche")
+    assert serious_violations(page) == []
+
+
+def test_the_letter_with_a_carnet_lists_the_place_and_is_accessible(page, live):
+    """Runs after the place above joined (same live server)."""
+    w = live.world
+    with unit_of_work(live.app.extensions["voucher.engine"]) as s:
+        handout.hand_out(
+            s,
+            f.ACTOR,
+            serial=w.first_serial_a + 1,
+            prescriber_id=w.prescriber_a,
+            profile=f.profile("dossier-lettre", commune_insee="86066"),
+            key=b"browser-key",
+        )
+    sign_in(page, live, "prescriber_a")
+    page.goto(live.url + "/prescripteur/carnets")
+    page.get_by_role(
+        "link", name=f"Lettre à imprimer pour le carnet {w.first_serial_a + 1}"
+    ).click()
+    assert "Les lieux près de chez vous" in page.inner_text("main")
+    assert "3 place de la Mairie" in page.inner_text("main")
+    screenshot(page, "lettre-carnet")
     assert serious_violations(page) == []
