@@ -204,3 +204,25 @@ def test_a_disguised_upload_through_the_web_is_refused_in_french_and_changes_not
     with Session(engine) as s:
         assert _counts(s) == before
     assert not list(Path(app.static_folder).rglob("rib.pdf"))
+
+
+def test_an_oversized_upload_through_the_web_stops_before_it_is_read(client, world, app):
+    from tests.web.workspace_world import post
+
+    _place_with_document(app)
+    login(client, "autre@exemple.test", "x" * 12)
+    engine = app.extensions["voucher.engine"]
+    with Session(engine) as s:
+        before = _counts(s)
+    big = b"%PDF-" + b"0" * (MAX_BYTES + 128 * 1024)
+    refused = post(
+        client,
+        "/lieu/documents",
+        {"kind": "rib", "file": (io.BytesIO(big), "rib.pdf")},
+        form_page="/lieu/",
+        content_type="multipart/form-data",
+    )
+    assert refused.status_code == 413
+    assert "Fichier trop volumineux" in refused.get_data(as_text=True)
+    with Session(engine) as s:
+        assert _counts(s) == before

@@ -49,7 +49,7 @@ def row(p: Place) -> dict[str, str]:
         "adresse": p.address,
         "complement_adresse": "",
         "telephone": p.phone or "",
-        "courriels": p.email or "",
+        "courriels": "",  # the account's address is a person's, not published
         "horaires": p.hours or "",
         "presentation_resume": (p.summary or "")[:280],
         "source": SOURCE,
