@@ -22,6 +22,7 @@ from voucher.cli import (
     issuance,
     ledger,
     payments,
+    places,
     printing,
     redemption,
     statements,
@@ -60,6 +61,7 @@ COMMANDS: tuple[click.Command, ...] = (
     credit_notes.credit_notes_group,
     communes.communes_group,
     webhooks.webhooks,
+    places.places_group,
 )
 
 for command in COMMANDS:

@@ -15,6 +15,7 @@ from voucher.web import (
     auth,
     db,
     desk,
+    directory,
     errors,
     finance,
     formats,
@@ -25,13 +26,28 @@ from voucher.web import (
     hygiene,
     impact,
     limits,
+    places,
     prescriber,
     review,
     workspaces,
 )
 
 #: every blueprint of the app: one package per workspace, the JSON API, the navigation
-WORKSPACES = (home, review, api, workspaces, admin, funder, prescriber, desk, help, impact, finance)
+WORKSPACES = (
+    home,
+    review,
+    api,
+    workspaces,
+    admin,
+    funder,
+    prescriber,
+    desk,
+    directory,
+    help,
+    impact,
+    finance,
+    places,
+)
 STATIC = Path(__file__).resolve().parent.parent / "static"
 
 

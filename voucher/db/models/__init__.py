@@ -21,6 +21,13 @@ from voucher.db.models.fraud import FraudFlag, StructureDayVolume
 from voucher.db.models.impact import ResearchGrant  # research extracts
 from voucher.db.models.issuance import Batch, Beneficiary, Book, FundsReceived, Voucher
 from voucher.db.models.ledger import Account, JournalEntry, JournalSeal, Posting
+from voucher.db.models.places import (  # places that join by themselves
+    EligibilityQuestion,
+    PlaceApplication,
+    PlaceDocument,
+    PlaceSite,
+    SireneEstablishment,
+)
 from voucher.db.models.printing import (  # carnets
     BookReplacement,
     PrintFile,
@@ -91,3 +98,11 @@ __all__ += [
 __all__ += ["BookReplacement", "PrintFile", "PrintFileBook", "VoucherReplacement"]
 __all__ += ["ResearchGrant"]
 __all__ += ["WebhookAttempt", "WebhookDelivery", "WebhookEndpoint"]
+
+__all__ += [
+    "EligibilityQuestion",
+    "PlaceApplication",
+    "PlaceDocument",
+    "PlaceSite",
+    "SireneEstablishment",
+]

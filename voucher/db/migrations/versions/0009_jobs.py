@@ -11,7 +11,7 @@ from alembic import op
 import voucher.db.types
 
 revision = "0009_jobs"
-down_revision = "0006_impact"
+down_revision = "0007_money"
 branch_labels = None
 depends_on = None
 

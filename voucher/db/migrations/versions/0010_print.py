@@ -8,7 +8,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0010_print"
-down_revision = "0006_impact"
+down_revision = "0009_jobs"
 branch_labels = None
 depends_on = None
 

@@ -11,7 +11,7 @@ from alembic import op
 import voucher.db.types
 
 revision = "0012_api"
-down_revision = "0006_impact"
+down_revision = "0010_print"
 branch_labels = None
 depends_on = None
 

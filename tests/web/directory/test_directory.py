@@ -1,0 +1,144 @@
+"""The public directory answers a commune search without sign-in; its export validates
+against the national TableSchema with frictionless; the carnet's letter lists the nearest
+places for the beneficiary's commune, for the prescriber who handed it out only."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from pathlib import Path
+
+import pytest
+from frictionless import Resource, Schema, validate
+
+from tests import factories as f
+from tests.services.places import place_world as pw
+from tests.web.workspace_world import login, text
+from voucher.db.engine import unit_of_work
+from voucher.services.issuance import handout
+from voucher.services.organisations import documents, organisations, qualification
+
+SCHEMA = (
+    Path(__file__).resolve().parents[3] / "schemas" / "lieux-de-mediation-numerique.schema.json"
+)
+
+
+def validated(s, store, siret, email, town, postcode, insee, site_name):
+    org, _ = qualification.register_place(
+        s, f.ACTOR, siret=siret, email=email, name="Awa", password="x" * 12
+    )
+    qs = qualification.questions(s)
+    qualification.save_questionnaire(
+        s,
+        f.ACTOR,
+        org.id,
+        legal_form="public",
+        answers={q.id: "oui" for q in qs},
+        phone="05 49 00 00 00",
+    )
+    qualification.save_services(
+        s, f.ACTOR, org.id, chosen=["Aide aux démarches administratives"], summary="Ateliers"
+    )
+    qualification.add_site(
+        s,
+        f.ACTOR,
+        org.id,
+        name=site_name,
+        address=organisations.Address("3", "place de la Mairie", postcode, town),
+        commune_insee=insee,
+        hours="Tu-Sa 10:00-12:30,14:00-18:00",
+        hours_text="Sur rendez-vous le mardi",
+        accessibility=["fauteuil", "malentendant"],
+    )
+    for kind in ("regie", "rib"):
+        documents.upload(s, f.ACTOR, store, org.id, kind=kind, filename=f"{kind}.pdf", data=pw.PDF)
+    qualification.submit(s, f.ACTOR, org.id)
+    for doc in documents.of_organisation(s, org.id):
+        documents.decide(s, f.SECOND, doc.id, validate=True)
+    qualification.decide(s, f.SECOND, org.id, validate=True)
+    return org
+
+
+@pytest.fixture
+def places_world(app, world, tmp_path):
+    with unit_of_work(app.extensions["voucher.engine"]) as s:
+        pw.load_extract(s)
+        validated(
+            s,
+            tmp_path,
+            pw.CHATELLERAULT,
+            "m@ch.test",
+            "Châtellerault",
+            "86100",
+            "86066",
+            "Médiathèque",
+        )
+        validated(
+            s,
+            tmp_path,
+            pw.POITIERS,
+            "c@po.test",
+            "Poitiers",
+            "86000",
+            "86194",
+            "Cyber-base du Clain",
+        )
+        qualification.register_place(  # never validated: not in the directory
+            s, f.ACTOR, siret=pw.LYON, email="l@ly.test", name="L", password="x" * 12
+        )
+    return world
+
+
+def test_a_commune_search_needs_no_sign_in(client, places_world):
+    page = client.get("/ou-utiliser-mon-pass?commune=chatellerault")
+    body = text(page)
+    assert page.status_code == 200 and "public" in page.headers["Cache-Control"]
+    assert page.mimetype == "text/html"
+    assert "Médiathèque" in body and "3 place de la Mairie" in body
+    assert "mardi au samedi : 10 h 00 – 12 h 30, 14 h 00 – 18 h 00" in body
+    assert "Aide aux démarches administratives" in body and "Accessible en fauteuil roulant" in body
+    assert "Pass A" in body and "Cyber-base" not in body
+    by_postcode = text(client.get("/ou-utiliser-mon-pass?commune=860"))
+    assert "Médiathèque" in by_postcode and "Cyber-base du Clain" in by_postcode
+    assert "FABRIQUE" not in by_postcode
+    assert "Aucun lieu trouvé" in text(client.get("/ou-utiliser-mon-pass?commune=Lyon"))
+
+
+def test_the_export_validates_against_the_national_schema(client, places_world, tmp_path):
+    got = client.get("/ou-utiliser-mon-pass/lieux.csv")
+    assert got.status_code == 200
+    path = tmp_path / "lieux.csv"
+    path.write_bytes(got.data)
+    rows = list(csv.DictReader(io.StringIO(got.data.decode())))
+    assert {r["nom"] for r in rows} == {"Médiathèque", "Cyber-base du Clain"}
+    assert rows[0]["telephone"] == "+33549000000"
+    schema = Schema.from_descriptor(json.loads(SCHEMA.read_text(encoding="utf-8")))
+    report = validate(Resource(path=path.name, basepath=str(tmp_path), schema=schema))
+    assert report.valid, report.flatten(["rowNumber", "fieldName", "type", "note"])
+    bad = tmp_path / "bad.csv"
+    bad.write_text(got.data.decode().replace("Aide aux démarches administratives", "Cuisine"))
+    assert not validate(Resource(path=bad.name, basepath=str(tmp_path), schema=schema)).valid
+
+
+def test_the_letter_lists_the_nearest_places_for_the_prescriber_who_handed_out(
+    app, client, places_world
+):
+    w = places_world
+    with unit_of_work(app.extensions["voucher.engine"]) as s:
+        handout.hand_out(
+            s,
+            f.ACTOR,
+            serial=w.first_serial_a,
+            prescriber_id=w.prescriber_a,
+            profile=f.profile("dossier-lettre", commune_insee="86066"),
+            key=b"test-key",
+        )
+    login(client, w.emails["prescriber_a"])
+    page = client.get(f"/prescripteur/carnets/{w.first_serial_a}/lettre")
+    body = text(page)
+    assert page.status_code == 200 and "Votre carnet de pass numériques" in body
+    assert body.index("Médiathèque") < body.index("Cyber-base du Clain")
+    assert client.get(f"/prescripteur/carnets/{w.first_serial_a + 1}/lettre").status_code == 404
+    login(client, w.emails["prescriber_b"])
+    assert client.get(f"/prescripteur/carnets/{w.first_serial_a}/lettre").status_code == 404
