@@ -7,12 +7,16 @@ from __future__ import annotations
 from datetime import date
 
 from tests import factories as f
-from tests.web.workspace_world import cheap_argon2, world  # noqa: F401  (the web world, not the API one)
 from tests.services.places import place_world as pw
+from tests.web import workspace_world
 from tests.web.directory.test_directory import validated
 from voucher.db.engine import unit_of_work
 from voucher.db.models import Label
 from voucher.services.organisations import bank_details, qualification
+
+# The web world (users who sign in), not the API one tests/adversary/conftest.py gives.
+world = workspace_world.world
+cheap_argon2 = workspace_world.cheap_argon2
 
 
 def test_the_directory_publishes_nothing_private(app, client, world, tmp_path):

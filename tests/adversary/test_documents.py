@@ -12,12 +12,16 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from tests import factories as f
-from tests.web.workspace_world import cheap_argon2, world  # noqa: F401  (the web world, not the API one)
+from tests.web import workspace_world
 from tests.web.workspace_world import PASSWORD, login
 from voucher.db.models import AuditEvent, PlaceDocument
 from voucher.domain.errors import DomainError
 from voucher.domain.uploads import MAX_BYTES
 from voucher.services.organisations import documents, qualification
+
+# The web world (users who sign in), not the API one tests/adversary/conftest.py gives.
+world = workspace_world.world
+cheap_argon2 = workspace_world.cheap_argon2
 
 PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
 PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64
