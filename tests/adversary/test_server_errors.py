@@ -50,3 +50,45 @@ def test_every_error_is_a_problem_even_gunicorns_own(server):
         payload = json.loads(body)
         assert payload["code"] == code and payload["code"] in MESSAGES
         assert payload["status"] == status
+
+
+def test_a_request_past_its_deadline_is_a_503_problem_and_writes_nothing(
+    fresh_engine: Any, tmp_path: Path
+) -> None:
+    """The issuance blocks at a named fault point (it never returns by itself): the
+    request deadline, not gunicorn's timeout, ends it."""
+    from sqlalchemy import func, select
+
+    from tests.web.api.conftest import build
+    from voucher.db.engine import unit_of_work
+    from voucher.db.models import Batch
+    from voucher.web.app import create_app
+
+    url = fresh_engine.url.render_as_string(hide_password=False)
+    app = create_app(
+        {"DATABASE_URL": url, "INSTANCE_PATH": tmp_path, "SECRET_KEY": "t", "TESTING": True}
+    )
+    world = build(app)
+    engine = app.extensions["voucher.engine"]
+    with unit_of_work(engine) as s:
+        before = s.scalar(select(func.count()).select_from(Batch))
+    body = json.dumps(
+        {"programme_id": world.programme_id, "prescriber_id": world.prescriber_id, "books": 2}
+    ).encode()
+    request = (
+        f"POST /api/v1/batches HTTP/1.0\r\nAuthorization: Bearer {world.keys['funder']}\r\n"
+        f"Content-Type: application/json\r\nContent-Length: {len(body)}\r\n\r\n"
+    ).encode() + body
+    with serving(
+        url,
+        tmp_path / "served",
+        VOUCHER_REQUEST_DEADLINE="2",
+        VOUCHER_FAULT_WAIT="issue.books_written",
+    ) as port:
+        status, headers, answer = raw(port, request)
+    payload = json.loads(answer)
+    assert status == 503 and payload["code"] == "request_timeout"
+    assert headers["retry-after"] == str(payload["retry_after"])
+    with unit_of_work(engine) as s:
+        assert s.scalar(select(func.count()).select_from(Batch)) == before
+    engine.dispose()
