@@ -34,6 +34,7 @@ def load(overrides: dict[str, Any] | None = None) -> dict[str, Any]:
         "REMEMBER_COOKIE_HTTPONLY": True,
         "REMEMBER_COOKIE_SAMESITE": "Lax",
         "RATELIMIT_STORAGE_URI": os.environ.get("RATELIMIT_STORAGE_URI", "memory://"),
+        "RATELIMIT_KEY_PREFIX": os.environ.get("RATELIMIT_KEY_PREFIX", "voucher"),
         "MAX_CONTENT_LENGTH": 20 * 1024 * 1024,
         "DEMO": os.environ.get("VOUCHER_DEMO") == "1",
     }

@@ -4,78 +4,20 @@ problem+json with a code, those the app writes and those gunicorn writes itself.
 from __future__ import annotations
 
 import json
-import os
-import socket
-import subprocess
-import sys
-import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
 
+from tests.adversary.served import raw, serving
 from voucher.domain.errors import MESSAGES
-
-ROOT = Path(__file__).resolve().parents[2]
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
-def raw(port: int, request: bytes) -> tuple[int, dict[str, str], bytes]:
-    with socket.create_connection(("127.0.0.1", port), timeout=30) as s:
-        s.sendall(request)
-        data = b""
-        while chunk := s.recv(65536):
-            data += chunk
-    head, _, body = data.partition(b"\r\n\r\n")
-    lines = head.decode("latin-1").split("\r\n")
-    headers = dict(line.split(": ", 1) for line in lines[1:] if ": " in line)
-    return int(lines[0].split()[1]), {k.lower(): v for k, v in headers.items()}, body
 
 
 @pytest.fixture
 def server(fresh_engine: Any, tmp_path: Path) -> Iterator[int]:
-    port = _free_port()
-    env = {
-        **os.environ,
-        "DATABASE_URL": fresh_engine.url.render_as_string(hide_password=False),
-        "VOUCHER_INSTANCE": str(tmp_path),
-        "PYTHONPATH": str(ROOT),
-    }
-    proc = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "gunicorn",
-            "-c",
-            "python:voucher.web.gunicorn_conf",
-            "--workers",
-            "1",
-            "--bind",
-            f"127.0.0.1:{port}",
-            "--access-logfile",
-            "/dev/null",
-            "voucher.web.wsgi:app",
-        ],
-        env=env,
-        cwd=ROOT,
-    )
-    try:
-        for _ in range(300):
-            try:
-                if raw(port, b"GET /api/v1/ping HTTP/1.0\r\n\r\n")[0] == 200:
-                    break
-            except OSError:
-                time.sleep(0.1)
+    with serving(fresh_engine.url.render_as_string(hide_password=False), tmp_path) as port:
         yield port
-    finally:
-        proc.terminate()
-        proc.wait(timeout=30)
 
 
 CASES = [
@@ -108,3 +50,45 @@ def test_every_error_is_a_problem_even_gunicorns_own(server):
         payload = json.loads(body)
         assert payload["code"] == code and payload["code"] in MESSAGES
         assert payload["status"] == status
+
+
+def test_a_request_past_its_deadline_is_a_503_problem_and_writes_nothing(
+    fresh_engine: Any, tmp_path: Path
+) -> None:
+    """The issuance blocks at a named fault point (it never returns by itself): the
+    request deadline, not gunicorn's timeout, ends it."""
+    from sqlalchemy import func, select
+
+    from tests.web.api.conftest import build
+    from voucher.db.engine import unit_of_work
+    from voucher.db.models import Batch
+    from voucher.web.app import create_app
+
+    url = fresh_engine.url.render_as_string(hide_password=False)
+    app = create_app(
+        {"DATABASE_URL": url, "INSTANCE_PATH": tmp_path, "SECRET_KEY": "t", "TESTING": True}
+    )
+    world = build(app)
+    engine = app.extensions["voucher.engine"]
+    with unit_of_work(engine) as s:
+        before = s.scalar(select(func.count()).select_from(Batch))
+    body = json.dumps(
+        {"programme_id": world.programme_id, "prescriber_id": world.prescriber_id, "books": 2}
+    ).encode()
+    request = (
+        f"POST /api/v1/batches HTTP/1.0\r\nAuthorization: Bearer {world.keys['funder']}\r\n"
+        f"Content-Type: application/json\r\nContent-Length: {len(body)}\r\n\r\n"
+    ).encode() + body
+    with serving(
+        url,
+        tmp_path / "served",
+        VOUCHER_REQUEST_DEADLINE="2",
+        VOUCHER_FAULT_WAIT="issue.books_written",
+    ) as port:
+        status, headers, answer = raw(port, request)
+    payload = json.loads(answer)
+    assert status == 503 and payload["code"] == "request_timeout"
+    assert headers["retry-after"] == str(payload["retry_after"])
+    with unit_of_work(engine) as s:
+        assert s.scalar(select(func.count()).select_from(Batch)) == before
+    engine.dispose()

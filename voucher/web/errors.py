@@ -11,7 +11,19 @@ from flask.typing import ResponseReturnValue
 from sqlalchemy.exc import OperationalError
 from werkzeug.exceptions import HTTPException
 
-from voucher.domain.errors import DomainError
+from voucher.domain.errors import DomainError, register
+
+register(
+    "request_timeout",
+    "La requête a pris trop de temps : rien n'a été enregistré, réessayez dans un instant.",
+)
+
+
+class RequestDeadline(Exception):
+    """Raised inside a request that ran past its deadline (``voucher serve``'s
+    ``VOUCHER_REQUEST_DEADLINE``, below gunicorn's own timeout): its transaction is rolled
+    back and the client gets 503 ``request_timeout`` instead of a killed worker."""
+
 
 STATUS = {
     "journal_scope": 403,
@@ -64,6 +76,7 @@ STATUS = {
     "invalid_json": 400,
     "payload_too_large": 413,
     "bad_request": 400,
+    "request_timeout": 503,
 }
 
 HTTP_MESSAGES = {
@@ -140,6 +153,11 @@ def init_app(app: Flask) -> None:
         return render_template(
             "error.html", code="database_unavailable", message=message, status=503
         ), 503
+
+    @app.errorhandler(RequestDeadline)
+    def _late(err: RequestDeadline) -> ResponseReturnValue:
+        app.logger.warning("request deadline passed: %s %s", request.method, request.path)
+        return _domain(DomainError("request_timeout", retry_after=5))
 
     @app.errorhandler(Exception)
     def _crash(err: Exception) -> ResponseReturnValue:

@@ -4,6 +4,10 @@ every answer is problem+json, even those gunicorn writes itself.
 * gunicorn's own request-line and header limits are raised above the app's (4,096 and
   8,192 characters, :mod:`voucher.web.hygiene`), so the app answers 414 ``uri_too_long``
   and 431 ``header_too_large`` with its own problem;
+* a request running past ``VOUCHER_REQUEST_DEADLINE`` seconds (50 by default, below
+  gunicorn's ``timeout``) is interrupted inside the app (an alarm in the sync worker):
+  its transaction is rolled back and the client gets 503 ``request_timeout`` with
+  ``Retry-After``, instead of a worker killed mid-answer;
 * what gunicorn still refuses before the app sees it (a malformed request line, an
   invalid header, a bad chunk size, an address over 8,190 characters) is written as a
   problem+json with a stable code instead of gunicorn's HTML page.
@@ -12,6 +16,8 @@ every answer is problem+json, even those gunicorn writes itself.
 from __future__ import annotations
 
 import json
+import os
+import signal
 from typing import Any
 
 import gunicorn.util
@@ -61,3 +67,18 @@ def write_error(sock: Any, status_int: int, reason: str, mesg: str) -> None:
 
 
 gunicorn.util.write_error = write_error
+
+
+def _expired(signum: int, frame: Any) -> None:
+    from voucher.web.errors import RequestDeadline
+
+    raise RequestDeadline()
+
+
+def pre_request(worker: Any, req: Any) -> None:
+    signal.signal(signal.SIGALRM, _expired)
+    signal.alarm(int(os.environ.get("VOUCHER_REQUEST_DEADLINE", "50")))
+
+
+def post_request(worker: Any, req: Any, environ: Any, resp: Any) -> None:
+    signal.alarm(0)

@@ -61,12 +61,12 @@ def assert_well_formed(case, response) -> None:
         assert body["code"] in MESSAGES and body["status"] == response.status_code and body["title"]
 
 
-def fuzz(operation, mode, auth: str) -> int:
+def fuzz(operation, mode, auth: str, examples: int = EXAMPLES) -> int:
     calls = []
 
     @given(case=operation.as_strategy(generation_mode=mode))
     @settings(
-        max_examples=EXAMPLES,
+        max_examples=examples,
         deadline=None,
         derandomize=True,
         database=None,

@@ -66,6 +66,7 @@ API_STATUS = {
     "not_acceptable": 406,
     "internal_error": 500,
     "database_unavailable": 503,
+    "request_timeout": 503,
 }
 #: refusal details that may be shown to the caller
 SAFE_DETAILS = ("field", "retry_after", "locked_until", "first_redeemed_at", "rule", "object")

@@ -92,8 +92,9 @@ def _count_key(key_id: int) -> None:
     if name is None:
         return
     item = parse(str(current_app.config[name]))
-    if not limiter.limiter.hit(item, "api-key", name, str(key_id)):
-        reset = limiter.limiter.get_window_stats(item, "api-key", name, str(key_id)).reset_time
+    names = (str(current_app.config.get("RATELIMIT_KEY_PREFIX", "")), "api-key", name, str(key_id))
+    if not limiter.limiter.hit(item, *names):
+        reset = limiter.limiter.get_window_stats(item, *names).reset_time
         raise DomainError("rate_limited", retry_after=max(1, math.ceil(reset - time.time())))
 
 
