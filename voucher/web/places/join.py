@@ -18,7 +18,7 @@ from werkzeug.wrappers import Response
 from voucher.db.models import Organisation
 from voucher.db.queries import partners
 from voucher.domain import places, uploads
-from voucher.domain.errors import DomainError
+from voucher.domain.errors import MESSAGES, DomainError
 from voucher.services.organisations import bank_details, documents, organisations, qualification
 from voucher.web import forms
 from voucher.web.auth import SessionUser, current_actor, current_org_id, role_required
@@ -262,3 +262,28 @@ def document(document_id: int) -> Response:
 
 def _suffix(doc: Any) -> str:
     return {"application/pdf": ".pdf", "image/jpeg": ".jpg", "image/png": ".png"}[doc.media_type]
+
+
+HELP_REFUSALS = (
+    "siret_unknown",
+    "siret_closed",
+    "upload_type",
+    "upload_name",
+    "upload_path",
+    "upload_too_large",
+    "invalid_hours",
+    "application_incomplete",
+    "not_eligible",
+)
+
+
+@bp.get("/aide")
+def help_page() -> str:
+    """Public help in plain French: what a place needs and how its file goes."""
+    return render_template(
+        "places/help.html",
+        required=uploads.REQUIRED_BY_FORM,
+        legal_forms=uploads.LEGAL_FORMS,
+        kinds=uploads.KINDS,
+        refusals=[(c, MESSAGES[c]) for c in HELP_REFUSALS],
+    )
