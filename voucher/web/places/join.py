@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import abort, flash, redirect, render_template, request, url_for
+from flask import abort, flash, redirect, render_template, request, session, url_for
 from flask_login import login_user
 from werkzeug.wrappers import Response
 
@@ -28,24 +28,24 @@ from voucher.web.places.blueprint import bp, invalid, store
 
 
 def _context(org_id: int) -> dict[str, Any]:
-    session = db()
-    app = qualification.application(session, org_id)
+    s = db()
+    app = qualification.application(s, org_id)
     return {
-        "org": organisations.get_organisation(session, org_id),
+        "org": organisations.get_organisation(s, org_id),
         "app": app,
         "steps": qualification.STEPS,
-        "questions": qualification.questions(session),
+        "questions": qualification.questions(s),
         "services": places.SERVICES,
         "accessibility": places.ACCESSIBILITY,
         "legal_forms": uploads.LEGAL_FORMS,
         "kinds": uploads.KINDS,
         "required": uploads.REQUIRED_BY_FORM.get(app.legal_form or "", ()),
-        "missing": documents.missing(session, org_id, app.legal_form),
-        "sites": qualification.sites(session, org_id),
-        "documents": documents.of_organisation(session, org_id),
+        "missing": documents.missing(s, org_id, app.legal_form),
+        "sites": qualification.sites(s, org_id),
+        "documents": documents.of_organisation(s, org_id),
         "eligible": qualification.eligible(app),
         "hours_fr": places.hours_in_french,
-        "bank": partners.bank_history(session, org_id),
+        "bank": partners.bank_history(s, org_id),
         "errors": {},
     }
 
@@ -89,6 +89,7 @@ def signup() -> Any:
         )
     except DomainError as exc:
         return invalid(exc, "places/signup.html", dict)
+    session.clear()  # a fresh session for the new account, as the sign-in form does
     login_user(SessionUser(user, [(org.id, "admin"), (org.id, "reception")]))
     flash(f"Compte créé pour « {org.name} ». Complétez maintenant votre dossier.", "success")
     return redirect(url_for("places.index"), code=303)
