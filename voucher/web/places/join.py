@@ -90,13 +90,13 @@ def signup() -> Any:
     except DomainError as exc:
         return invalid(exc, "places/signup.html", dict)
     session.clear()  # a fresh session for the new account, as the sign-in form does
-    login_user(SessionUser(user, [(org.id, "admin"), (org.id, "reception")]))
+    login_user(SessionUser(user, [(org.id, "reception")]))
     flash(f"Compte créé pour « {org.name} ». Complétez maintenant votre dossier.", "success")
     return redirect(url_for("places.index"), code=303)
 
 
 @bp.get("/")
-@role_required("admin", "reception")
+@role_required("reception", "admin")
 def index() -> Any:
     """A place's home: its file when it joined by itself, else its statements."""
     org_id = current_org_id()
@@ -124,7 +124,7 @@ def _step(action: Any, done: str) -> Any:
 
 @bp.post("/questionnaire")
 @writes
-@role_required("admin")
+@role_required("reception", "admin")
 def questionnaire() -> Any:
     def act(org_id: int) -> None:
         answers = {
@@ -144,7 +144,7 @@ def questionnaire() -> Any:
 
 @bp.post("/services")
 @writes
-@role_required("admin")
+@role_required("reception", "admin")
 def services() -> Any:
     def act(org_id: int) -> None:
         qualification.save_services(
@@ -160,7 +160,7 @@ def services() -> Any:
 
 @bp.post("/lieux")
 @writes
-@role_required("admin")
+@role_required("reception", "admin")
 def add_site() -> Any:
     def act(org_id: int) -> None:
         qualification.add_site(
@@ -185,7 +185,7 @@ def add_site() -> Any:
 
 @bp.post("/lieux/<int:site_id>/retirer")
 @writes
-@role_required("admin")
+@role_required("reception", "admin")
 def remove_site(site_id: int) -> Any:
     return _step(
         lambda org_id: qualification.remove_site(db(), current_actor(), org_id, site_id),
@@ -195,7 +195,7 @@ def remove_site(site_id: int) -> Any:
 
 @bp.post("/documents")
 @writes
-@role_required("admin")
+@role_required("reception", "admin")
 def upload() -> Any:
     def act(org_id: int) -> None:
         sent = request.files.get("file")
@@ -217,7 +217,7 @@ def upload() -> Any:
 
 @bp.post("/banque")
 @writes
-@role_required("admin")
+@role_required("reception", "admin")
 def bank() -> Any:
     def act(org_id: int) -> None:
         bank_details.set_bank_details(
@@ -233,7 +233,7 @@ def bank() -> Any:
 
 @bp.post("/envoyer")
 @writes
-@role_required("admin")
+@role_required("reception", "admin")
 def submit() -> Any:
     return _step(
         lambda org_id: qualification.submit(db(), current_actor(), org_id),
@@ -242,7 +242,7 @@ def submit() -> Any:
 
 
 @bp.get("/documents/<int:document_id>")
-@role_required("admin", "reception")
+@role_required("reception", "admin")
 def document(document_id: int) -> Response:
     org_id = current_org_id()
     doc = documents.visible(
