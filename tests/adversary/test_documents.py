@@ -212,20 +212,28 @@ def test_a_disguised_upload_through_the_web_is_refused_in_french_and_changes_not
 
 
 def test_an_oversized_upload_through_the_web_stops_before_it_is_read(client, world, app):
-    from tests.web.workspace_world import post
+    from tests.web.workspace_world import token
 
     _place_with_document(app)
     login(client, "autre@exemple.test", "x" * 12)
     engine = app.extensions["voucher.engine"]
     with Session(engine) as s:
         before = _counts(s)
+    csrf = token(client.get("/lieu/"))
     big = b"%PDF-" + b"0" * (MAX_BYTES + 128 * 1024)
-    refused = post(
-        client,
-        "/lieu/documents",
-        {"kind": "rib", "file": (io.BytesIO(big), "rib.pdf")},
-        form_page="/lieu/",
-        content_type="multipart/form-data",
+    body = b"".join(  # built by hand: an in-memory body, no spooled file left open
+        [
+            b'--b\r\nContent-Disposition: form-data; name="csrf_token"\r\n\r\n',
+            csrf.encode(),
+            b'\r\n--b\r\nContent-Disposition: form-data; name="kind"\r\n\r\nrib\r\n',
+            b'--b\r\nContent-Disposition: form-data; name="file"; filename="rib.pdf"\r\n',
+            b"Content-Type: application/pdf\r\n\r\n",
+            big,
+            b"\r\n--b--\r\n",
+        ]
+    )
+    refused = client.post(
+        "/lieu/documents", data=body, content_type="multipart/form-data; boundary=b"
     )
     assert refused.status_code == 413
     assert "Fichier trop volumineux" in refused.get_data(as_text=True)

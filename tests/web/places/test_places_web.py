@@ -184,3 +184,11 @@ def test_the_regie_attestation_is_a_pdf_for_the_place_itself(client, world, app)
     assert client.get("/lieu/attestation.pdf?du=hier&au=2026-01-01").status_code == 422
     login(client, world.emails["admin_a"])  # a prescriber's administrator: not a place
     assert client.get("/lieu/attestation.pdf?du=2026-01-01&au=2026-12-31").status_code == 404
+
+
+def test_the_help_page_is_public_and_lists_what_a_place_needs(client, world):
+    page = client.get("/lieu/aide")
+    body = text(page)
+    assert page.status_code == 200
+    assert "Extrait Kbis" in body and "Mo-Fr 09:00-12:00" in body and "upload_type" in body
+    assert "/lieu/aide" in text(client.get("/aide/"))

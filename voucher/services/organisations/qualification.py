@@ -86,8 +86,9 @@ def _done(app: PlaceApplication, step: str) -> None:
 def register_place(
     session: Session, actor: Actor, *, siret: str, email: str, name: str, password: str
 ) -> tuple[Organisation, User]:
-    """Account creation: the organisation from SIRENE, its first person (admin and
-    reception of the place), and a draft file."""
+    """Account creation: the organisation from SIRENE, its first person (the place's
+    ``reception`` role: never ``admin``, which would let the place grant itself a label),
+    and a draft file."""
     try:
         clean = identity.siret(siret)
     except DomainError:
@@ -120,7 +121,7 @@ def register_place(
         email=email,
         name=name.strip() or email,
         password=password,
-        grants=[(org.id, "admin"), (org.id, "reception")],
+        grants=[(org.id, "reception")],
     )
     now = utcnow()
     app = PlaceApplication(

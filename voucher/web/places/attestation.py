@@ -26,7 +26,7 @@ def _day(name: str) -> date:
 
 
 @bp.get("/attestation.pdf")
-@role_required("admin", "reception")
+@role_required("reception", "admin")
 def attestation() -> Response:
     org = db().get(Organisation, current_org_id())
     if org is None or not org.is_structure:

@@ -11,14 +11,14 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import abort, flash, redirect, render_template, request, url_for
+from flask import abort, flash, redirect, render_template, request, session, url_for
 from flask_login import login_user
 from werkzeug.wrappers import Response
 
 from voucher.db.models import Organisation
 from voucher.db.queries import partners
 from voucher.domain import places, uploads
-from voucher.domain.errors import DomainError
+from voucher.domain.errors import MESSAGES, DomainError
 from voucher.services.organisations import bank_details, documents, organisations, qualification
 from voucher.web import forms
 from voucher.web.auth import SessionUser, current_actor, current_org_id, role_required
@@ -28,24 +28,24 @@ from voucher.web.places.blueprint import bp, invalid, store
 
 
 def _context(org_id: int) -> dict[str, Any]:
-    session = db()
-    app = qualification.application(session, org_id)
+    s = db()
+    app = qualification.application(s, org_id)
     return {
-        "org": organisations.get_organisation(session, org_id),
+        "org": organisations.get_organisation(s, org_id),
         "app": app,
         "steps": qualification.STEPS,
-        "questions": qualification.questions(session),
+        "questions": qualification.questions(s),
         "services": places.SERVICES,
         "accessibility": places.ACCESSIBILITY,
         "legal_forms": uploads.LEGAL_FORMS,
         "kinds": uploads.KINDS,
         "required": uploads.REQUIRED_BY_FORM.get(app.legal_form or "", ()),
-        "missing": documents.missing(session, org_id, app.legal_form),
-        "sites": qualification.sites(session, org_id),
-        "documents": documents.of_organisation(session, org_id),
+        "missing": documents.missing(s, org_id, app.legal_form),
+        "sites": qualification.sites(s, org_id),
+        "documents": documents.of_organisation(s, org_id),
         "eligible": qualification.eligible(app),
         "hours_fr": places.hours_in_french,
-        "bank": partners.bank_history(session, org_id),
+        "bank": partners.bank_history(s, org_id),
         "errors": {},
     }
 
@@ -89,13 +89,14 @@ def signup() -> Any:
         )
     except DomainError as exc:
         return invalid(exc, "places/signup.html", dict)
-    login_user(SessionUser(user, [(org.id, "admin"), (org.id, "reception")]))
+    session.clear()  # a fresh session for the new account, as the sign-in form does
+    login_user(SessionUser(user, [(org.id, "reception")]))
     flash(f"Compte créé pour « {org.name} ». Complétez maintenant votre dossier.", "success")
     return redirect(url_for("places.index"), code=303)
 
 
 @bp.get("/")
-@role_required("admin", "reception")
+@role_required("reception", "admin")
 def index() -> Any:
     """A place's home: its file when it joined by itself, else its statements."""
     org_id = current_org_id()
@@ -123,7 +124,7 @@ def _step(action: Any, done: str) -> Any:
 
 @bp.post("/questionnaire")
 @writes
-@role_required("admin")
+@role_required("reception", "admin")
 def questionnaire() -> Any:
     def act(org_id: int) -> None:
         answers = {
@@ -143,7 +144,7 @@ def questionnaire() -> Any:
 
 @bp.post("/services")
 @writes
-@role_required("admin")
+@role_required("reception", "admin")
 def services() -> Any:
     def act(org_id: int) -> None:
         qualification.save_services(
@@ -159,7 +160,7 @@ def services() -> Any:
 
 @bp.post("/lieux")
 @writes
-@role_required("admin")
+@role_required("reception", "admin")
 def add_site() -> Any:
     def act(org_id: int) -> None:
         qualification.add_site(
@@ -184,7 +185,7 @@ def add_site() -> Any:
 
 @bp.post("/lieux/<int:site_id>/retirer")
 @writes
-@role_required("admin")
+@role_required("reception", "admin")
 def remove_site(site_id: int) -> Any:
     return _step(
         lambda org_id: qualification.remove_site(db(), current_actor(), org_id, site_id),
@@ -194,7 +195,7 @@ def remove_site(site_id: int) -> Any:
 
 @bp.post("/documents")
 @writes
-@role_required("admin")
+@role_required("reception", "admin")
 def upload() -> Any:
     def act(org_id: int) -> None:
         sent = request.files.get("file")
@@ -216,7 +217,7 @@ def upload() -> Any:
 
 @bp.post("/banque")
 @writes
-@role_required("admin")
+@role_required("reception", "admin")
 def bank() -> Any:
     def act(org_id: int) -> None:
         bank_details.set_bank_details(
@@ -232,7 +233,7 @@ def bank() -> Any:
 
 @bp.post("/envoyer")
 @writes
-@role_required("admin")
+@role_required("reception", "admin")
 def submit() -> Any:
     return _step(
         lambda org_id: qualification.submit(db(), current_actor(), org_id),
@@ -241,7 +242,7 @@ def submit() -> Any:
 
 
 @bp.get("/documents/<int:document_id>")
-@role_required("admin", "reception")
+@role_required("reception", "admin")
 def document(document_id: int) -> Response:
     org_id = current_org_id()
     doc = documents.visible(
@@ -262,3 +263,28 @@ def document(document_id: int) -> Response:
 
 def _suffix(doc: Any) -> str:
     return {"application/pdf": ".pdf", "image/jpeg": ".jpg", "image/png": ".png"}[doc.media_type]
+
+
+HELP_REFUSALS = (
+    "siret_unknown",
+    "siret_closed",
+    "upload_type",
+    "upload_name",
+    "upload_path",
+    "upload_too_large",
+    "invalid_hours",
+    "application_incomplete",
+    "not_eligible",
+)
+
+
+@bp.get("/aide")
+def help_page() -> str:
+    """Public help in plain French: what a place needs and how its file goes."""
+    return render_template(
+        "places/help.html",
+        required=uploads.REQUIRED_BY_FORM,
+        legal_forms=uploads.LEGAL_FORMS,
+        kinds=uploads.KINDS,
+        refusals=[(c, MESSAGES[c]) for c in HELP_REFUSALS],
+    )
