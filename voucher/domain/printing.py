@@ -65,6 +65,16 @@ register(
     "Des carnets de ce lot ont changé pendant la production (remplacés, perdus ou "
     "chèques encaissés) : le fichier n'est pas enregistré, relancez la production.",
 )
+register(
+    "logo_invalid",
+    "Ce fichier n'est pas un logo utilisable : envoyez une image PNG de moins de 1 Mo, "
+    "de 100 à 4 000 pixels de côté.",
+)
+register(
+    "logo_svg",
+    "Les logos SVG ne sont pas acceptés : exportez-le en PNG (au moins 600 pixels de large "
+    "pour une impression nette) depuis votre logiciel de dessin.",
+)
 register("book_already_replaced", "Ce carnet a déjà été remplacé : utilisez le nouveau carnet.")
 register(
     "nothing_to_replace",
@@ -167,6 +177,8 @@ class CarnetInfo:
     valid_until: date
     accepted_until: date
     places: tuple[str, ...] = ()
+    #: the funder's logo (a checked PNG) for the cover, if the programme has one
+    logo: bytes | None = None
 
     @property
     def face_value(self) -> str:

@@ -24,6 +24,7 @@ from voucher.db.models.printing import (  # carnets
     BookReplacement,
     PrintFile,
     PrintFileBook,
+    ProgrammeLogo,
     VoucherReplacement,
 )
 from voucher.db.models.reference import (
@@ -85,5 +86,5 @@ __all__ += [
     "Statement",
     "StatementProgramme",
 ]
-__all__ += ["BookReplacement", "PrintFile", "PrintFileBook", "VoucherReplacement"]
+__all__ += ["BookReplacement", "PrintFile", "PrintFileBook", "ProgrammeLogo", "VoucherReplacement"]
 __all__ += ["ResearchGrant"]
