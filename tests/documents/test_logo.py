@@ -78,3 +78,23 @@ def test_only_the_programmes_funder_staff_set_its_logo(session):
         logo.set_logo(session, stranger, p.world.programme.id, _png())
     assert exc.value.code == "forbidden"
     assert session.get(ProgrammeLogo, p.world.programme.id) is None
+
+
+def test_a_programme_writes_its_own_cover_text_and_can_go_back_to_the_default(session):
+    p = pw.world(session, books=1)
+    pw.approve(session, p)
+    own = "Chaque chèque paie un atelier de 3 heures.\nVenez avec votre téléphone.\n"
+    assert logo.set_cover_text(session, p.funder, p.world.programme.id, own) == (
+        "Chaque chèque paie un atelier de 3 heures.",
+        "Venez avec votre téléphone.",
+    )
+    front = pw.page_texts(b"".join(production.production(session, p.funder, p.batch_id).chunks()))
+    assert "un atelier de 3 heures. Venez avec votre téléphone." in front[0]
+    assert "environ 2 heures" not in front[0]
+    for bad in ("x" * 161, "\n".join(["Une ligne."] * 7), "texte\x07caché"):
+        with pytest.raises(DomainError) as exc:
+            logo.set_cover_text(session, p.funder, p.world.programme.id, bad)
+        assert exc.value.code == "cover_text_invalid"
+    logo.set_cover_text(session, p.funder, p.world.programme.id, "  \n")
+    front = pw.page_texts(b"".join(production.production(session, p.funder, p.batch_id).chunks()))
+    assert "Une séance dure environ 2 heures." in front[0]

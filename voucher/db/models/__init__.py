@@ -24,6 +24,7 @@ from voucher.db.models.printing import (  # carnets
     BookReplacement,
     PrintFile,
     PrintFileBook,
+    ProgrammeCover,
     ProgrammeLogo,
     VoucherReplacement,
 )
@@ -86,5 +87,12 @@ __all__ += [
     "Statement",
     "StatementProgramme",
 ]
-__all__ += ["BookReplacement", "PrintFile", "PrintFileBook", "ProgrammeLogo", "VoucherReplacement"]
+__all__ += [
+    "BookReplacement",
+    "PrintFile",
+    "PrintFileBook",
+    "ProgrammeCover",
+    "ProgrammeLogo",
+    "VoucherReplacement",
+]
 __all__ += ["ResearchGrant"]

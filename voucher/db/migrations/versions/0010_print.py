@@ -1,5 +1,5 @@
 """Print files that follow the ledger: the books each production holds, the proof it
-follows; the funder's logo printed on a programme's covers.
+follows; the funder's logo and the programme's own cover text.
 
 Revision ID: 0010_print
 Revises: 0006_impact
@@ -55,9 +55,23 @@ def upgrade() -> None:
         ),
         sa.PrimaryKeyConstraint("programme_id", name=op.f("pk_programme_logo")),
     )
+    op.create_table(
+        "programme_cover",
+        sa.Column("programme_id", _ID, nullable=False),
+        sa.Column("purpose", sa.Text(), nullable=False),
+        sa.Column("updated_at", _AT, nullable=False),
+        sa.Column("updated_by", _ID, nullable=True),
+        sa.ForeignKeyConstraint(
+            ["programme_id"],
+            ["programme.id"],
+            name=op.f("fk_programme_cover_programme_id_programme"),
+        ),
+        sa.PrimaryKeyConstraint("programme_id", name=op.f("pk_programme_cover")),
+    )
 
 
 def downgrade() -> None:
+    op.drop_table("programme_cover")
     op.drop_table("programme_logo")
     with op.batch_alter_table("print_file", schema=None) as batch_op:
         batch_op.drop_constraint(
