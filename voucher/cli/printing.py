@@ -22,6 +22,7 @@ from voucher.domain.errors import DomainError
 from voucher.domain.printing import book_label
 from voucher.services.context import Actor
 from voucher.services.printing import approval, reprint
+from voucher.services.printing import logo as logo_service
 from voucher.services.printing import production as printing
 
 if TYPE_CHECKING:
@@ -275,3 +276,53 @@ def replacement(serial: int, out: Path, email: str) -> None:
         lambda s, a, p: reprint.replacement_print(s, a, serial, p),
     )
     _summary(job, result, out)
+
+
+@print_group.command("logo", help="Enregistre le logo (PNG) imprimé sur la couverture des carnets.")
+@click.option("--programme", "programme_id", type=int, required=True, help="Numéro du dispositif.")
+@click.option(
+    "--file",
+    "path",
+    required=True,
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Image PNG, 1 Mo au plus.",
+)
+@_AS
+def logo(programme_id: int, path: Path, email: str) -> None:
+    try:
+        data = path.read_bytes()
+    except OSError:
+        raise click.UsageError(f"le fichier {path} ne peut pas être lu.") from None
+    with transaction() as session:
+        row = logo_service.set_logo(session, actor(session, email, "print"), programme_id, data)
+        digest = row.sha256
+    console.print(f"Logo du dispositif {programme_id} enregistré (SHA-256 {digest[:16]}).")
+
+
+@print_group.command(
+    "cover-text",
+    help="Remplace le texte « À quoi sert ce carnet ? » de la couverture (un fichier vide "
+    "rétablit le texte par défaut).",
+)
+@click.option("--programme", "programme_id", type=int, required=True, help="Numéro du dispositif.")
+@click.option(
+    "--file",
+    "path",
+    required=True,
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Texte UTF-8, une phrase courte par ligne (6 lignes au plus).",
+)
+@_AS
+def cover_text(programme_id: int, path: Path, email: str) -> None:
+    try:
+        text = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError):
+        raise click.UsageError(f"le fichier {path} ne peut pas être lu (UTF-8).") from None
+    with transaction() as session:
+        lines = logo_service.set_cover_text(
+            session, actor(session, email, "print"), programme_id, text
+        )
+    console.print(
+        f"Texte de couverture du dispositif {programme_id} : "
+        + (f"{len(lines)} ligne(s) enregistrée(s)." if lines else "texte par défaut rétabli.")
+    )

@@ -15,11 +15,13 @@ from __future__ import annotations
 from reportlab.lib.enums import TA_LEFT
 from reportlab.lib.styles import ParagraphStyle
 from reportlab.lib.units import mm
+from reportlab.lib.utils import ImageReader
 from reportlab.pdfgen.canvas import Canvas
 from reportlab.platypus import Flowable, Frame, ListFlowable, ListItem, Paragraph, Spacer
 
 from voucher.documents.carnet_layout import ACCENT, BLEED, TRIM_H, TRIM_W, K, fit_lines
 from voucher.documents.fonts import SANS, SANS_BOLD
+from voucher.documents.logo import cmyk_image
 from voucher.domain.printing import CarnetInfo, Section, cover_pages
 
 MIN_BODY = 14.0
@@ -40,6 +42,8 @@ def front(c: Canvas, info: CarnetInfo) -> None:
     c.rect(-BLEED, TRIM_H - 12 * mm, TRIM_W + 2 * BLEED, 12 * mm + BLEED, stroke=0, fill=1)
     c.setFont(SANS_BOLD, 24)
     c.drawString(LEFT, TRIM_H - 32 * mm, "Votre carnet de pass numériques")
+    if info.logo:
+        _logo(c, info.logo)
     c.setFillColor(K)
     lines, size = programme_lines(info.programme)
     c.setFont(SANS, size)
@@ -50,6 +54,20 @@ def front(c: Canvas, info: CarnetInfo) -> None:
     c.roundRect(LEFT, TRIM_H - 86 * mm, WIDTH, 23 * mm, 3 * mm, stroke=1, fill=0)
     sections, _ = cover_pages(info)
     _frame(c, sections, TRIM_H - FRONT_TEXT_TOP - BOTTOM)
+
+
+def _logo(c: Canvas, png: bytes) -> None:
+    """The funder's logo, in the right of the serial box, within 40 × 17 mm, in CMYK."""
+    width, height = 40 * mm, 17 * mm
+    c.drawImage(
+        ImageReader(cmyk_image(png)),
+        TRIM_W - LEFT - 4 * mm - width,
+        TRIM_H - 83 * mm,
+        width,
+        height,
+        preserveAspectRatio=True,
+        anchor="ne",
+    )
 
 
 def back(c: Canvas, info: CarnetInfo) -> None:

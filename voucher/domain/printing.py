@@ -20,7 +20,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
 
-from voucher.domain.errors import register
+from voucher.domain.errors import DomainError, register
 from voucher.domain.money import format_eur
 
 register(
@@ -64,6 +64,21 @@ register(
     "print_ledger_changed",
     "Des carnets de ce lot ont changé pendant la production (remplacés, perdus ou "
     "chèques encaissés) : le fichier n'est pas enregistré, relancez la production.",
+)
+register(
+    "logo_invalid",
+    "Ce fichier n'est pas un logo utilisable : envoyez une image PNG de moins de 1 Mo, "
+    "de 100 à 4 000 pixels de côté.",
+)
+register(
+    "logo_svg",
+    "Les logos SVG ne sont pas acceptés : exportez-le en PNG (au moins 600 pixels de large "
+    "pour une impression nette) depuis votre logiciel de dessin.",
+)
+register(
+    "cover_text_invalid",
+    "Texte de couverture refusé : 6 lignes au plus, de 160 caractères au plus chacune, "
+    "une phrase courte par ligne.",
 )
 register("book_already_replaced", "Ce carnet a déjà été remplacé : utilisez le nouveau carnet.")
 register(
@@ -167,6 +182,10 @@ class CarnetInfo:
     valid_until: date
     accepted_until: date
     places: tuple[str, ...] = ()
+    #: the funder's logo (a checked PNG) for the cover, if the programme has one
+    logo: bytes | None = None
+    #: the programme's own lines for "À quoi sert ce carnet ?" (else the default text)
+    purpose: tuple[str, ...] = ()
 
     @property
     def face_value(self) -> str:
@@ -188,6 +207,32 @@ class Section:
     numbered: bool = False
 
 
+def default_purpose(info: CarnetInfo) -> tuple[str, ...]:
+    """The plain-language default of "À quoi sert ce carnet ?"."""
+    return (
+        "Chaque chèque paie une séance pour apprendre le numérique.",
+        "Une séance dure environ 2 heures.",
+        "Par exemple : utiliser un ordinateur ou un téléphone, faire une démarche en ligne, "
+        "chercher un emploi.",
+        f"Chaque chèque vaut {info.face_value}. C'est gratuit pour vous.",
+    )
+
+
+PURPOSE_LINES, PURPOSE_LINE_CHARS = 6, 160
+
+
+def purpose_lines(text: str) -> tuple[str, ...]:
+    """A programme's cover text, one sentence per line, checked: at most
+    :data:`PURPOSE_LINES` lines of :data:`PURPOSE_LINE_CHARS` characters, printable text.
+    An empty text means the default."""
+    lines = tuple(" ".join(line.split()) for line in text.splitlines() if line.strip())
+    if len(lines) > PURPOSE_LINES or any(
+        len(line) > PURPOSE_LINE_CHARS or not line.isprintable() for line in lines
+    ):
+        raise DomainError("cover_text_invalid")
+    return lines
+
+
 def cover_sections(info: CarnetInfo) -> list[Section]:
     """The cover page's text, in the order a beneficiary needs it."""
     where = [
@@ -200,16 +245,7 @@ def cover_sections(info: CarnetInfo) -> list[Section]:
         until.append(f"Ils sont encore acceptés jusqu'au {long_date(info.accepted_until)}.")
     until.append("Après, ils ne valent plus rien.")
     return [
-        Section(
-            "À quoi sert ce carnet ?",
-            (
-                "Chaque chèque paie une séance pour apprendre le numérique.",
-                "Une séance dure environ 2 heures.",
-                "Par exemple : utiliser un ordinateur ou un téléphone, faire une démarche en ligne, "
-                "chercher un emploi.",
-                f"Chaque chèque vaut {info.face_value}. C'est gratuit pour vous.",
-            ),
-        ),
+        Section("À quoi sert ce carnet ?", info.purpose or default_purpose(info)),
         Section(
             "Comment l'utiliser ?",
             (

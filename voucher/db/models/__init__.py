@@ -32,6 +32,8 @@ from voucher.db.models.printing import (  # carnets
     BookReplacement,
     PrintFile,
     PrintFileBook,
+    ProgrammeCover,
+    ProgrammeLogo,
     VoucherReplacement,
 )
 from voucher.db.models.reference import (
@@ -95,7 +97,14 @@ __all__ += [
     "Statement",
     "StatementProgramme",
 ]
-__all__ += ["BookReplacement", "PrintFile", "PrintFileBook", "VoucherReplacement"]
+__all__ += [
+    "BookReplacement",
+    "PrintFile",
+    "PrintFileBook",
+    "ProgrammeCover",
+    "ProgrammeLogo",
+    "VoucherReplacement",
+]
 __all__ += ["ResearchGrant"]
 __all__ += ["WebhookAttempt", "WebhookDelivery", "WebhookEndpoint"]
 

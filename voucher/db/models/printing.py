@@ -8,14 +8,16 @@ vouchers to the book and the vouchers that replace them (one replacement per boo
 old book's status becomes ``replaced``). Rows are written once, never edited, except the
 approval time of a proof. ``print_file_book`` lists the books each production file and
 printer's CSV holds (the batch's books in circulation when it was produced), and a
-production names the approved proof it follows (``proof_id``).
+production names the approved proof it follows (``proof_id``). ``programme_logo`` holds
+the funder's logo printed on a programme's covers, ``programme_cover`` its own text for the
+cover (when it has one).
 """
 
 from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import BigInteger, CheckConstraint, ForeignKey, String
+from sqlalchemy import BigInteger, CheckConstraint, ForeignKey, LargeBinary, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from voucher.db.models.base import Base, pk
@@ -52,6 +54,27 @@ class PrintFileBook(Base):
     __tablename__ = "print_file_book"
     print_file_id: Mapped[int] = mapped_column(ForeignKey("print_file.id"), primary_key=True)
     book_id: Mapped[int] = mapped_column(ForeignKey("book.id"), primary_key=True, index=True)
+
+
+class ProgrammeLogo(Base):
+    """The funder's logo printed on a programme's carnets (a checked PNG, stored as sent)."""
+
+    __tablename__ = "programme_logo"
+    programme_id: Mapped[int] = mapped_column(ForeignKey("programme.id"), primary_key=True)
+    png: Mapped[bytes] = mapped_column(LargeBinary)
+    sha256: Mapped[str] = mapped_column(String(64))
+    uploaded_at: Mapped[datetime]
+    uploaded_by: Mapped[int | None] = mapped_column(BigId)
+
+
+class ProgrammeCover(Base):
+    """A programme's own text for the cover's "À quoi sert ce carnet ?" (one line each)."""
+
+    __tablename__ = "programme_cover"
+    programme_id: Mapped[int] = mapped_column(ForeignKey("programme.id"), primary_key=True)
+    purpose: Mapped[str] = mapped_column(Text)
+    updated_at: Mapped[datetime]
+    updated_by: Mapped[int | None] = mapped_column(BigId)
 
 
 class BookReplacement(Base):

@@ -46,6 +46,7 @@ from voucher.services.context import Actor
 from voucher.services.printing.access import load_batch
 from voucher.services.printing.approval import approved_proof
 from voucher.services.printing.jobs import PrintJob, PrintResult, Progress, file_recorder
+from voucher.services.printing.logo import cover_purpose, logo_png
 
 __all__ = ["PrintJob", "PrintResult", "Progress", "file_recorder"]
 PROOF_BOOKS = 1
@@ -61,6 +62,8 @@ def carnet_info(session: Session, batch: Batch, programme: Programme) -> CarnetI
         valid_until=programme.valid_until,
         accepted_until=last_valid_day(programme.valid_until, programme.grace_days),
         places=print_queries.places(session, programme.id, paris_date(utcnow())),
+        logo=logo_png(session, programme.id),
+        purpose=cover_purpose(session, programme.id),
     )
 
 

@@ -1,0 +1,90 @@
+"""What a programme adds to its carnets' cover: the funder's logo and its own text.
+
+Rules kept:
+
+* funder staff of the programme only (:mod:`voucher.services.printing.access`);
+* a PNG only, checked before anything is stored (:func:`voucher.documents.logo.check_png`):
+  at most 1 MB, a real PNG decoded whole, 100 to 4,000 pixels a side, not animated. An SVG
+  is refused with a sentence saying how to convert it (``logo_svg``);
+* the PNG is stored as sent; the carnet draws it flattened on white and converted to CMYK
+  (the PDF holds CMYK only);
+* a refusal changes nothing; a new logo replaces the old one; each upload is audited with
+  its SHA-256;
+* the programme may replace the lines of "À quoi sert ce carnet ?" (plain-language default
+  in :func:`voucher.domain.printing.default_purpose`): at most 6 lines of 160 characters,
+  one short sentence each; an empty text goes back to the default.
+"""
+
+from __future__ import annotations
+
+import hashlib
+
+from sqlalchemy.orm import Session
+
+from voucher.db.models import Programme, ProgrammeCover, ProgrammeLogo
+from voucher.documents.logo import check_png
+from voucher.domain.calendar import utcnow
+from voucher.domain.errors import DomainError
+from voucher.domain.printing import purpose_lines
+from voucher.services import audit
+from voucher.services.context import Actor
+from voucher.services.printing.access import require_funder_staff
+
+
+def set_logo(session: Session, actor: Actor, programme_id: int, data: bytes) -> ProgrammeLogo:
+    programme = session.get(Programme, programme_id)
+    if programme is None:
+        raise DomainError("not_found", object="programme")
+    require_funder_staff(session, actor, programme)
+    width, height = check_png(data)
+    digest = hashlib.sha256(data).hexdigest()
+    row = session.get(ProgrammeLogo, programme_id)
+    if row is None:
+        row = ProgrammeLogo(programme_id=programme_id)
+        session.add(row)
+    row.png, row.sha256 = data, digest
+    row.uploaded_at, row.uploaded_by = utcnow(), actor.user_id
+    session.flush()
+    audit.record(
+        session,
+        actor,
+        "print.logo",
+        ("programme", programme_id),
+        sha256=digest,
+        size_bytes=len(data),
+        width=width,
+        height=height,
+    )
+    return row
+
+
+def logo_png(session: Session, programme_id: int) -> bytes | None:
+    row = session.get(ProgrammeLogo, programme_id)
+    return bytes(row.png) if row is not None else None
+
+
+def set_cover_text(session: Session, actor: Actor, programme_id: int, text: str) -> tuple[str, ...]:
+    """The programme's own lines for the cover's "À quoi sert ce carnet ?"; an empty text
+    goes back to the plain-language default. Funder staff only, audited."""
+    programme = session.get(Programme, programme_id)
+    if programme is None:
+        raise DomainError("not_found", object="programme")
+    require_funder_staff(session, actor, programme)
+    lines = purpose_lines(text)
+    row = session.get(ProgrammeCover, programme_id)
+    if not lines:
+        if row is not None:
+            session.delete(row)
+    else:
+        if row is None:
+            row = ProgrammeCover(programme_id=programme_id)
+            session.add(row)
+        row.purpose, row.updated_at, row.updated_by = "\n".join(lines), utcnow(), actor.user_id
+    session.flush()
+    audit.record(session, actor, "print.cover_text", ("programme", programme_id), lines=list(lines))
+    return lines
+
+
+def cover_purpose(session: Session, programme_id: int) -> tuple[str, ...]:
+    row = session.get(ProgrammeCover, programme_id)
+    return tuple(row.purpose.split("\n")) if row is not None else ()
