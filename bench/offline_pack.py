@@ -30,8 +30,7 @@ from voucher.domain import offline_pack as rules
 def _random_codes(n: int, avoid: set[str]) -> list[str]:
     out: list[str] = []
     while len(out) < n:
-        body = f"{secrets.randbelow(10**23):023d}"
-        code = next(body + d for d in "0123456789" if codes.is_valid(body + d))
+        code = codes.generate()  # as issued: 23 random digits and the Damm check digit
         if code not in avoid:
             out.append(code)
     return out

@@ -16,9 +16,10 @@ from tests import factories as f
 from tests.web.desk.test_desk import scan
 from tests.web.workspace_world import World, login, token
 from voucher.db.engine import unit_of_work
-from voucher.db.models import Redemption, RoleGrant
+from voucher.db.models import Redemption, RoleGrant, WebhookDelivery
 from voucher.services.access import api_keys, people
 from voucher.services.organisations import bank_details
+from voucher.services.webhooks import endpoints, events
 
 PEOPLE = (
     "admin",
@@ -66,6 +67,7 @@ class Extra:
     bank_b: (
         int  # Médiathèque B's bank account, tried through EPN A's page (deciding it: test_funder)
     )
+    webhook_delivery: int = 0  # a notification to Fondation A, replayed by the operator's admin
 
 
 #: routes kept out of the table, each with the reason and the test that covers it
@@ -93,6 +95,7 @@ def rows(w: World, x: Extra) -> list[Row]:
         Row("GET", "/admin/utilisateurs", "admin"),
         Row("GET", "/admin/organisations", "admin"),
         Row("GET", "/admin/cles", "admin"),
+        Row("GET", "/admin/webhooks", "admin"),
         Row("GET", f"/admin/utilisateurs/{w.user_ids['reception_a']}", "admin", ("admin",)),
         Row(
             "GET",
@@ -117,6 +120,12 @@ def rows(w: World, x: Extra) -> list[Row]:
         Row("POST", f"{spare}/reactiver", "admin", ("admin",)),
         Row("POST", f"{spare}/roles/{x.spare_grant}/retirer", "admin", ("admin",)),
         Row("POST", f"/admin/cles/{x.api_key}/revoquer", "admin", ("admin",)),
+        Row(
+            "POST",
+            f"/admin/webhooks/envois/{x.webhook_delivery}/renvoyer",
+            "admin",
+            ("admin",),
+        ),
         Row("GET", "/financeur/", funder),
         Row("GET", "/financeur/zones", funder),
         Row("GET", "/financeur/organisations", funder),
@@ -200,6 +209,8 @@ def extra(app, world) -> Extra:
             bic=None,
         )
         spare = world.user_ids["funder_a2"]
+        endpoints.register(s, f.ACTOR, world.funder_a, "https://a.example/h", ["batch.activated"])
+        events.emit(s, "batch.activated", {"batch_id": 1}, [world.funder_a])
         s.flush()
         return Extra(
             redemption=int(s.query(Redemption.id).scalar()),
@@ -207,6 +218,7 @@ def extra(app, world) -> Extra:
             spare_user=spare,
             spare_grant=int(s.query(RoleGrant.id).filter(RoleGrant.user_id == spare).scalar()),
             bank_b=bank.id,
+            webhook_delivery=int(s.query(WebhookDelivery.id).scalar()),
         )
 
 

@@ -9,7 +9,8 @@ from __future__ import annotations
 import click
 from rich.table import Table
 
-from voucher.cli.common import actor, console, engine, transaction
+from voucher.cli import common
+from voucher.cli.common import actor, console, transaction
 from voucher.db.models import WebhookDelivery
 from voucher.domain.calendar import utcnow
 from voucher.domain.webhooks import EVENTS
@@ -64,7 +65,7 @@ def list_endpoints(organisation_id: int) -> None:
 def deliver(limit: int) -> None:
     from voucher.db.engine import unit_of_work
 
-    eng = engine()
+    eng = common.engine()
     try:
         with unit_of_work(eng) as session:
             due = delivery.due_ids(session, utcnow(), limit)

@@ -169,3 +169,18 @@ def test_the_declared_headers_are_really_sent(as_key, world):
     )
     assert again.headers["Idempotent-Replayed"] == "true"
     assert again.get_data() == first.get_data()
+
+
+def test_a_route_missing_from_the_table_is_still_served_under_a_derived_id():
+    raw = {
+        "paths": {
+            "/api/v1/widgets/{widget_id}/spin": {
+                "post": {"summary": "Faire tourner", "responses": {"200": {"description": "ok"}}}
+            }
+        },
+        "components": {"schemas": {}},
+    }
+    built = contract.build(raw)
+    op = built["paths"]["/api/v1/widgets/{widget_id}/spin"]["post"]
+    assert op["operationId"] == "postWidgetsWidget_idSpin" and op["tags"] == ["unlisted"]
+    assert {"name": "unlisted", "description": "à décrire (to be described)"} in built["tags"]

@@ -47,6 +47,7 @@ from voucher.services.context import Actor
 from voucher.services.finance import ledger_audit
 from voucher.services.finance.numbering import lock, take_numbers
 from voucher.services.finance.scope import finance_scope, statement_in_scope
+from voucher.services.webhooks import events
 
 Progress = Callable[[str], None]
 STEPS = (
@@ -225,6 +226,23 @@ def _create_statements(
                 paid_at=None,
             )
             for seq, (c, account) in zip(seqs, eligible, strict=True)
+        ],
+    )
+    events.emit_many(
+        session,
+        "statement.issued",
+        [
+            (
+                {
+                    "number": finance.statement_number(period.year, seq),
+                    "period": str(period),
+                    "structure_id": c.structure_id,
+                    "total_cents": c.total,
+                    "lines": c.count,
+                },
+                [c.structure_id],
+            )
+            for seq, (c, _) in zip(seqs, eligible, strict=True)
         ],
     )
     say(STEPS[2])

@@ -53,6 +53,7 @@ from voucher.services.finance import journal, movements, settings
 from voucher.services.finance.numbering import lock
 from voucher.services.finance.scope import finance_scope, statement_in_scope
 from voucher.services.organisations import bank_details
+from voucher.services.webhooks import events
 
 SETTLING = ("paid", "rejected", "returned")
 #: a paid transfer can still come back (a return) for this long
@@ -359,6 +360,19 @@ def _settle(
         amount_cents=amount,
         reason=reason,
         bank_import_id=import_id,
+    )
+    events.emit(
+        session,
+        "transfer.paid" if outcome == "paid" else "transfer.rejected",
+        {
+            "transfer_id": transfer.id,
+            "statement": statement.number,
+            "structure_id": s,
+            "amount_cents": amount,
+            "outcome": outcome,
+            "reason": transfer.reason,
+        },
+        [s],
     )
     return True
 

@@ -34,35 +34,52 @@ def emit(
 ) -> int:
     """Queue ``event_type`` for every active endpoint of ``organisation_ids`` subscribed to
     it; returns how many deliveries were queued. The body is fixed now (signed as is)."""
+    return emit_many(session, event_type, [(data, organisation_ids)])
+
+
+def emit_many(
+    session: Session,
+    event_type: str,
+    events: list[tuple[dict[str, Any], Iterable[int]]],
+) -> int:
+    """:func:`emit` for many events of one type (a month close's statements): the
+    subscribed endpoints are read once."""
     if event_type not in EVENTS:
         raise ValueError(event_type)
-    wanted = sorted({int(o) for o in organisation_ids})
-    if not wanted:
+    listening: dict[int, list[WebhookEndpoint]] = {}
+    for endpoint in session.scalars(
+        select(WebhookEndpoint).where(WebhookEndpoint.disabled_at.is_(None))
+    ):
+        if event_type in (endpoint.events or []):
+            listening.setdefault(endpoint.organisation_id, []).append(endpoint)
+    if not listening:
         return 0
-    endpoints = session.scalars(
-        select(WebhookEndpoint).where(
-            WebhookEndpoint.organisation_id.in_(wanted), WebhookEndpoint.disabled_at.is_(None)
-        )
-    ).all()
-    now = utcnow()
     queued = 0
-    for endpoint in endpoints:
-        if event_type not in (endpoint.events or []):
-            continue
-        event_id = new_event_id()
-        body = {"type": event_type, "id": event_id, "timestamp": now.isoformat(), "data": data}
-        session.add(
-            WebhookDelivery(
-                endpoint_id=endpoint.id,
-                event_id=event_id,
-                event_type=event_type,
-                payload=json.dumps(body, ensure_ascii=False, separators=(",", ":"), default=str),
-                status="pending",
-                attempts=0,
-                next_attempt_at=now,
-                created_at=now,
-            )
-        )
-        queued += 1
+    for data, organisation_ids in events:
+        wanted = sorted({int(o) for o in organisation_ids} & set(listening))
+        for organisation_id in wanted:
+            for endpoint in listening[organisation_id]:
+                _queue(session, endpoint, event_type, data)
+                queued += 1
     session.flush()
     return queued
+
+
+def _queue(
+    session: Session, endpoint: WebhookEndpoint, event_type: str, data: dict[str, Any]
+) -> None:
+    now = utcnow()
+    event_id = new_event_id()
+    body = {"type": event_type, "id": event_id, "timestamp": now.isoformat(), "data": data}
+    session.add(
+        WebhookDelivery(
+            endpoint_id=endpoint.id,
+            event_id=event_id,
+            event_type=event_type,
+            payload=json.dumps(body, ensure_ascii=False, separators=(",", ":"), default=str),
+            status="pending",
+            attempts=0,
+            next_attempt_at=now,
+            created_at=now,
+        )
+    )
