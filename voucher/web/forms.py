@@ -8,7 +8,7 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
-from flask import abort, flash, g, render_template, request
+from flask import Flask, abort, flash, g, render_template, request
 
 from voucher.domain.errors import DomainError
 from voucher.domain.money import parse_eur
@@ -110,13 +110,37 @@ def share_bp(raw: str, field: str) -> int:
 
 
 def fail(exc: DomainError) -> int:
-    """Nothing of this request is kept; the person reads why. Returns the HTTP status."""
+    """Nothing of this request is kept; the person reads why. Returns the HTTP status.
+
+    The page shown next (the same form, rendered again) opens with the error summary (each
+    message linked to its field) and marks the field: its message by it, ``aria-invalid``
+    (see ``templates/macros.html``). A view that redirects instead still shows the message,
+    as a flash on the next page."""
     db().rollback()  # what the page shows next must not include the refused half-change
     g.rollback = True
     if exc.code == "not_found":
         abort(404)
+    field = exc.details.get("field")
+    g.form_errors = [
+        *g.get("form_errors", []),
+        (field if isinstance(field, str) else "", exc.message),
+    ]
     flash(exc.message, "error")
     return status_for(exc.code)
+
+
+def form_errors() -> list[tuple[str, str]]:
+    """(field name or "", French message) of the refusal being shown, for the summary."""
+    found: list[tuple[str, str]] = g.get("form_errors", [])
+    return found
+
+
+def field_error(name: str) -> str | None:
+    return next((message for field, message in form_errors() if field == name), None)
+
+
+def init_app(app: Flask) -> None:
+    app.jinja_env.globals.update(form_errors=form_errors, field_error=field_error)
 
 
 def refuse(exc: DomainError, template: str, **context: Any) -> tuple[str, int]:
