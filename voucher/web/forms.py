@@ -149,6 +149,40 @@ def refuse(exc: DomainError, template: str, **context: Any) -> tuple[str, int]:
     return render_template(template, **context), status
 
 
+def confirmed() -> bool:
+    """An irreversible act is done only once the person has seen what it does and said yes
+    (the confirmation page posts the same form again with ``confirm=yes``)."""
+    return request.form.get("confirm") == "yes"
+
+
+def confirmation(
+    *,
+    title: str,
+    facts: list[tuple[str, str]],
+    warning: str,
+    button: str,
+    back: str,
+    keep: list[tuple[str, str]] | None = None,
+    changed: str | None = None,
+) -> tuple[str, int]:
+    """The page asking to confirm: what will happen, with its figures; nothing written yet.
+    ``keep``: fields posted again with the answer (what was typed, the figures confirmed)."""
+    if keep is None:
+        keep = [(k, v) for k, v in request.form.items() if k not in ("csrf_token", "confirm")]
+    page = render_template(
+        "confirm.html",
+        title=title,
+        facts=facts,
+        warning=warning,
+        button=button,
+        back=back,
+        keep=keep,
+        action=request.path,
+        changed=changed,
+    )
+    return page, 409 if changed else 200
+
+
 LABELS = {
     "email": "adresse électronique",
     "name": "nom",
