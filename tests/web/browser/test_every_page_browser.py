@@ -70,7 +70,9 @@ def test_every_page_fits_a_phone_and_passes_axe_at_both_widths(page, live, who):
         page.set_viewport_size({"width": width, "height": 844 if width < 800 else 900})
         for path in paths:
             page.goto(live.url + path)
-            name = f"{who}{path.replace('/', '-').rstrip('-') or '-accueil'}-{width}".replace("?", "_")
+            name = f"{who}{path.replace('/', '-').rstrip('-') or '-accueil'}-{width}".replace(
+                "?", "_"
+            )
             page.screenshot(path=str(folder / f"{name}.png"), full_page=True)
             if width < 800 and (found := page.evaluate(WIDE)):
                 wide[path] = found
