@@ -19,6 +19,7 @@ from voucher.web import (
     errors,
     finance,
     formats,
+    forms,
     funder,
     headers,
     help,
@@ -65,6 +66,7 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
     errors.init_app(app)
     headers.init_app(app)
     formats.init_app(app)
+    forms.init_app(app)
     limits.init_app(app)
     auth.init_app(app)
     for workspace in WORKSPACES:

@@ -15,6 +15,7 @@ from flask import (
     Blueprint,
     Flask,
     abort,
+    current_app,
     flash,
     g,
     redirect,
@@ -133,6 +134,27 @@ def current_actor() -> Actor:
     return Actor(label="anonyme", ip=ip)
 
 
+#: where each role starts its day, in this order for a person with several roles: the
+#: reception on the scan desk, the prescriber on the carnets to hand out, the funder on its
+#: programmes, finance on the month overview, the evaluator on the impact release
+LANDING = (
+    ("reception", "desk.index"),
+    ("prescriber", "prescriber.index"),
+    ("funder", "funder.index"),
+    ("finance", "finance.index"),
+    ("evaluator", "impact.index"),
+    ("admin", "admin.index"),
+)
+
+
+def landing(user: SessionUser) -> str:
+    roles = {role for _, role in user.grants}
+    for role, endpoint in LANDING:
+        if role in roles and endpoint in current_app.view_functions:
+            return url_for(endpoint)
+    return url_for("home.index")
+
+
 @bp.route("/connexion", methods=["GET", "POST"])
 @writes(keep_on_refusal=True)
 @limiter.limit("10 per minute; 50 per hour", methods=["POST"])
@@ -161,8 +183,8 @@ def login() -> Any:
             "user.login",
         )
         target = request.args.get("next") or ""
-        if not target.startswith("/") or target.startswith("//"):
-            target = url_for("home.index")
+        if not target.startswith("/") or target.startswith("//") or "\\" in target:
+            target = landing(loaded)
         return redirect(target)
     return render_template("auth/login.html", email="")
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
-from flask import abort, flash, g, render_template, request
+from flask import Flask, abort, flash, g, render_template, request
 
 from voucher.domain.errors import DomainError
 from voucher.domain.money import parse_eur
@@ -110,19 +110,77 @@ def share_bp(raw: str, field: str) -> int:
 
 
 def fail(exc: DomainError) -> int:
-    """Nothing of this request is kept; the person reads why. Returns the HTTP status."""
+    """Nothing of this request is kept; the person reads why. Returns the HTTP status.
+
+    The page shown next (the same form, rendered again) opens with the error summary (each
+    message linked to its field) and marks the field: its message by it, ``aria-invalid``
+    (see ``templates/macros.html``). A view that redirects instead still shows the message,
+    as a flash on the next page."""
     db().rollback()  # what the page shows next must not include the refused half-change
     g.rollback = True
     if exc.code == "not_found":
         abort(404)
+    field = exc.details.get("field")
+    g.form_errors = [
+        *g.get("form_errors", []),
+        (field if isinstance(field, str) else "", exc.message),
+    ]
     flash(exc.message, "error")
     return status_for(exc.code)
+
+
+def form_errors() -> list[tuple[str, str]]:
+    """(field name or "", French message) of the refusal being shown, for the summary."""
+    found: list[tuple[str, str]] = g.get("form_errors", [])
+    return found
+
+
+def field_error(name: str) -> str | None:
+    return next((message for field, message in form_errors() if field == name), None)
+
+
+def init_app(app: Flask) -> None:
+    app.jinja_env.globals.update(form_errors=form_errors, field_error=field_error)
 
 
 def refuse(exc: DomainError, template: str, **context: Any) -> tuple[str, int]:
     """Refuse and render the same form again, so the person can fix it."""
     status = fail(exc)
     return render_template(template, **context), status
+
+
+def confirmed() -> bool:
+    """An irreversible act is done only once the person has seen what it does and said yes
+    (the confirmation page posts the same form again with ``confirm=yes``)."""
+    return request.form.get("confirm") == "yes"
+
+
+def confirmation(
+    *,
+    title: str,
+    facts: list[tuple[str, str]],
+    warning: str,
+    button: str,
+    back: str,
+    keep: list[tuple[str, str]] | None = None,
+    changed: str | None = None,
+) -> tuple[str, int]:
+    """The page asking to confirm: what will happen, with its figures; nothing written yet.
+    ``keep``: fields posted again with the answer (what was typed, the figures confirmed)."""
+    if keep is None:
+        keep = [(k, v) for k, v in request.form.items() if k not in ("csrf_token", "confirm")]
+    page = render_template(
+        "confirm.html",
+        title=title,
+        facts=facts,
+        warning=warning,
+        button=button,
+        back=back,
+        keep=keep,
+        action=request.path,
+        changed=changed,
+    )
+    return page, 409 if changed else 200
 
 
 LABELS = {

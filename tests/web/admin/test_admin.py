@@ -175,9 +175,14 @@ def test_an_api_key_is_shown_once_and_can_be_revoked(app, client, world):
         assert api_keys.find_api_key(s, secret) is not None
         assert len(s.scalars(select(ApiKey.id)).all()) == 1
         key_id = s.scalar(select(ApiKey.id))
-    assert (
-        post(client, f"/admin/cles/{key_id}/revoquer", form_page="/admin/cles").status_code == 303
+    asked = post(client, f"/admin/cles/{key_id}/revoquer", form_page="/admin/cles")
+    assert asked.status_code == 200 and "Révoquer définitivement la clé" in text(asked)
+    with unit_of_work(app.extensions["voucher.engine"]) as s:
+        assert api_keys.find_api_key(s, secret) is not None  # asked, not yet revoked
+    done = post(
+        client, f"/admin/cles/{key_id}/revoquer", {"confirm": "yes"}, form_page="/admin/cles"
     )
+    assert done.status_code == 303
     with unit_of_work(app.extensions["voucher.engine"]) as s:
         assert api_keys.find_api_key(s, secret) is None
     assert audited(app, "api_key.revoke")[0].actor_user_id == world.user_ids["admin"]

@@ -128,9 +128,33 @@ def test_another_funders_accountant_sees_nothing_and_gets_404(app, client, scene
 def test_payment_run_sepa_download_then_camt_upload_settles(app, client, scene):
     sign_in(client, scene.operator_finance)
     close_september(client)
+    csrf = token(client, "/finance/paiements")
+    asked = client.post(
+        "/finance/paiements", data={"version": "pain.001.001.03", "csrf_token": csrf}
+    )
+    page = asked.get_data(as_text=True)  # confirmation: count and total, nothing created yet
+    assert asked.status_code == 200 and "Confirmer l&#39;ordre de 2 virements pour" in page
+    expected = re.search(r'name="expected" value="([^"]+)"', page).group(1)
+    stale = client.post(
+        "/finance/paiements",
+        data={
+            "version": "pain.001.001.03",
+            "csrf_token": csrf,
+            "confirm": "yes",
+            "expected": "1:1",
+        },
+    )
+    assert stale.status_code == 409 and "ont changé" in stale.get_data(as_text=True)
+    with unit_of_work(app.extensions["voucher.engine"]) as s:
+        assert s.scalar(select(PaymentRun.id)) is None
     answer = client.post(
         "/finance/paiements",
-        data={"version": "pain.001.001.03", "csrf_token": token(client, "/finance/paiements")},
+        data={
+            "version": "pain.001.001.03",
+            "csrf_token": csrf,
+            "confirm": "yes",
+            "expected": expected,
+        },
     )
     assert answer.status_code == 303
     with unit_of_work(app.extensions["voucher.engine"]) as s:
@@ -234,3 +258,17 @@ def test_pages_of_the_workspace_answer_in_french(app, client, scene):
     client.get("/connexion")
     sign_in(client, scene.reception)
     assert "Relevés" in client.get("/lieu/releves").get_data(as_text=True)
+
+
+def test_the_overview_says_which_months_are_closed_and_proposes_the_next(app, client, scene):
+    """Closing September closes the months before it too (their scans are on its
+    statements): they no longer say "non", and the form proposes October, not September."""
+    sign_in(client, scene.operator_finance)
+    close_september(client)
+    with calendar.at(fw.paris(2026, 11, 30)):
+        body = client.get("/finance").get_data(as_text=True)
+    assert "oui, avec septembre 2026" in body  # August, July…: closed with September
+    select = re.search(r'<select id="mois".*?</select>', body, re.S).group(0)
+    assert "2026-09" not in select and "2026-08" not in select
+    assert re.search(r'<option value="2026-10" selected>', select)
+    assert "Prochain mois à clôturer : <strong>octobre 2026</strong>" in body

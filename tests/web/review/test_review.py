@@ -111,13 +111,20 @@ def test_finance_rejects_with_a_reason_and_an_empty_reason_changes_nothing(app, 
     sign_in(client, scene.finance)
     token = csrf(client.get(f"/revue/{scene.hold_id}"))
     empty = client.post(f"/revue/{scene.hold_id}/rejeter", data={"csrf_token": token, "note": " "})
-    assert empty.status_code == 303 and empty.headers["Location"].endswith(
-        f"/revue/{scene.hold_id}"
+    page = empty.get_data(as_text=True)
+    assert empty.status_code == 422 and 'id="error-summary"' in page and 'href="#note"' in page
+    assert "motif du rejet" in page
+    assert hold_status(app, scene.hold_id) == "open"
+    asked = client.post(
+        f"/revue/{scene.hold_id}/rejeter", data={"csrf_token": token, "note": "Scan douteux."}
     )
-    assert "motif du rejet" in client.get(f"/revue/{scene.hold_id}").get_data(as_text=True)
+    page = asked.get_data(as_text=True)  # a confirmation with what is rejected, for how much
+    assert asked.status_code == 200 and "Rejeter définitivement le passage" in page
+    assert "Scan douteux." in page and "ne peut pas être annulé" in page
     assert hold_status(app, scene.hold_id) == "open"
     client.post(
-        f"/revue/{scene.hold_id}/rejeter", data={"csrf_token": token, "note": "Scan douteux."}
+        f"/revue/{scene.hold_id}/rejeter",
+        data={"csrf_token": token, "note": "Scan douteux.", "confirm": "yes"},
     )
     assert hold_status(app, scene.hold_id) == "rejected"
 

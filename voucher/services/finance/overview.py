@@ -37,6 +37,7 @@ CATEGORY_FR = {
 class MonthStatus:
     period: finance.Period
     closed_at: datetime | None = None
+    closed_with: finance.Period | None = None  # closed by the close of this later month
     statements: int = 0
     cents: dict[str, int] = field(default_factory=lambda: dict.fromkeys(CATEGORIES, 0))
     vouchers: dict[str, int] = field(default_factory=lambda: dict.fromkeys(CATEGORIES, 0))
@@ -57,7 +58,12 @@ def month_status(session: Session, scope: Scope, period: finance.Period) -> Mont
         .limit(1)
     ).first()
     blocked_ids = {int(b["structure_id"]) for b in (covering.blocked if covering else [])}
-    status = MonthStatus(period, record.first_closed_at if record else None)
+    # a close takes every scan not yet stated up to its month's end: a month with no close
+    # of its own is closed once a later month is (its statements belong to that close)
+    closing = record or covering
+    status = MonthStatus(period, closing.first_closed_at if closing else None)
+    if record is None and covering is not None:
+        status.closed_with = finance.Period.parse(covering.period)
     rows = session.execute(
         select(
             Redemption.status,

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from babel.dates import format_datetime
 from flask import Blueprint, abort, flash, redirect, render_template, session, url_for
 from werkzeug.wrappers import Response
 
@@ -311,9 +312,24 @@ def create_api_key() -> Any:
 @writes
 @role_required("admin")
 def revoke_api_key(key_id: int) -> Any:
-    keys = {k.id for k, _ in q.api_keys(db(), _scope())}
+    keys = {k.id: (k, org) for k, org in q.api_keys(db(), _scope())}
     if key_id not in keys:
         abort(404)
+    key, org = keys[key_id]
+    if not forms.confirmed():
+        return forms.confirmation(
+            title=f"Révoquer la clé « {key.name} »",
+            facts=[
+                ("Clé", key.name),
+                ("Organisation", str(org)),
+                ("Préfixe", key.prefix),
+                ("Créée le", format_datetime(key.created_at, "d MMM y", locale="fr_FR")),
+            ],
+            warning="Tout ce qui utilise cette clé sera refusé aussitôt, et une clé révoquée "
+            "ne peut pas être rétablie : il faudra en créer une nouvelle.",
+            button="Révoquer définitivement la clé",
+            back=url_for("admin.api_keys"),
+        )
     machine_keys.revoke_api_key(db(), current_actor(), key_id)
     flash("Clé révoquée : elle ne permet plus aucun accès.", "success")
     return redirect(url_for("admin.api_keys"), code=303)

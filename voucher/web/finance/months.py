@@ -35,7 +35,8 @@ def index() -> str:
         series,
         "Valeur scannée par mois, selon où elle en est",
     )
-    closable = [m.period for m in months[:-1]][::-1]
+    # only months not closed yet, oldest first: the next month to close is proposed first
+    closable = [m.period for m in months[:-1] if m.closed_at is None]
     return render_template(
         "finance/index.html",
         months=months,

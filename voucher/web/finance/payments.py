@@ -7,7 +7,9 @@ from typing import Any
 from flask import Response, abort, flash, redirect, render_template, request, url_for
 
 from voucher.domain.errors import DomainError
+from voucher.domain.money import format_eur
 from voucher.services.finance import payments, settings
+from voucher.web import forms
 from voucher.web.auth import current_actor, role_required
 from voucher.web.db import db, writes
 from voucher.web.finance.blueprint import FINANCE, bp, download, refused, scope
@@ -40,6 +42,33 @@ def _version() -> str:
 @role_required(*FINANCE)
 def create_run() -> Any:
     version = request.form.get("version") or _version()
+    included = [p for p in payments.ready(db(), scope()) if p.withheld is None]
+    count, total = len(included), sum(p.total_cents for p in included)
+    expected = f"{count}:{total}"
+    if included and (not forms.confirmed() or request.form.get("expected") != expected):
+        # a payment run sends money: shown with its count and total, confirmed, and created
+        # only if what is ready is still what was confirmed
+        changed = (
+            "Les relevés prêts ont changé depuis votre confirmation : vérifiez de nouveau."
+            if forms.confirmed()
+            else None
+        )
+        return forms.confirmation(
+            title="Créer l'ordre de virement",
+            facts=[
+                ("Virements", f"{count} relevé{'s' if count > 1 else ''}"),
+                ("Montant total", format_eur(total)),
+                ("Lieux", ", ".join(sorted({p.structure_name for p in included}))),
+                ("Format du fichier", version),
+            ],
+            warning="Une fois le fichier envoyé à la banque, ces virements partent : "
+            "vérifiez le nombre et le total.",
+            button=f"Confirmer l'ordre de {count} virement{'s' if count > 1 else ''} "
+            f"pour {format_eur(total)}",
+            back=url_for("finance.payment_page"),
+            keep=[("version", version), ("expected", expected)],
+            changed=changed,
+        )
     try:
         result = payments.create_run(
             db(), current_actor(), debtor=settings.debtor(), version=version

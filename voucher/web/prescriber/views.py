@@ -148,6 +148,7 @@ def hand_out() -> Any:
             exc = DomainError(
                 "book_not_held",
                 "Ce numéro de carnet n'est pas dans le stock de votre organisation.",
+                field="serial",
             )
         return forms.refuse(exc, "prescriber/hand_out.html", **_form_context())
     flash(

@@ -20,9 +20,11 @@ from voucher.documents.volume_chart import daily_volume_svg
 from voucher.domain import fraud
 from voucher.domain.calendar import paris_date
 from voucher.domain.errors import DomainError
+from voucher.domain.money import format_eur
 from voucher.services.access.programme_scope import Scope, scope_for
 from voucher.services.redemption import alerts as flags
 from voucher.services.redemption import holds, review
+from voucher.web import forms
 from voucher.web.auth import current_actor, role_required
 from voucher.web.db import db, writes
 
@@ -125,12 +127,41 @@ def hold_page(hold_id: int) -> Any:
     return _hold_page(hold_id)
 
 
+def _confirm_reject(hold_id: int) -> Any:
+    """Rejecting cancels the voucher for good: say what, for how much, and ask."""
+    try:
+        hold = review.get_hold(db(), _scope(), hold_id)
+    except DomainError:
+        abort(404)
+    note = (request.form.get("note") or "").strip()
+    if not note:
+        status = forms.fail(DomainError("note_required", field="note"))
+        return _hold_page(hold_id, status)
+    if hold.status != "open" or hold.scanner_user_id == current_actor().user_id:
+        return None  # the service refuses it with its own message
+    return forms.confirmation(
+        title=f"Rejeter le passage n° {hold.id}",
+        facts=[
+            ("Chèque", f"carnet {hold.book_serial:06d}, n° {hold.position}"),
+            ("Montant", format_eur(hold.face_value_cents)),
+            ("Lieu", hold.structure_name),
+            ("Motif", note),
+        ],
+        warning="Le chèque sera annulé et le lieu ne sera pas remboursé pour ce passage. "
+        "Un rejet ne peut pas être annulé.",
+        button="Rejeter définitivement le passage",
+        back=url_for("review.hold_page", hold_id=hold_id),
+    )
+
+
 def _decide(hold_id: int, action: str) -> Any:
     try:
         if action == "release":
             holds.release(db(), current_actor(), hold_id)
             flash("Passage libéré : il sera remboursé avec le prochain relevé.", "success")
         else:
+            if not forms.confirmed() and (asked := _confirm_reject(hold_id)) is not None:
+                return asked
             holds.reject(db(), current_actor(), hold_id, request.form.get("note", ""))
             flash(
                 "Passage rejeté : le chèque est annulé et sa valeur revient au financeur.",
