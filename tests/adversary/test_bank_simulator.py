@@ -64,7 +64,7 @@ EXAMPLES = int(os.environ.get("VOUCHER_BANK_SIM_EXAMPLES", "100"))
 STEPS = int(os.environ.get("VOUCHER_BANK_SIM_STEPS", "15"))
 MONTHS = [Period(2026, m) for m in (2, 3, 4, 5)]
 PRE_CLOSED = 2
-STRUCTURES = 2
+STRUCTURES = int(os.environ.get("VOUCHER_BANK_SIM_STRUCTURES", "1"))
 ALL = Scope(everything=True)
 REPORTED_AGAIN = st.sampled_from([None, "same", "new"])
 OTHER_ACCOUNT = "FR7610107001011234567890129"
@@ -192,8 +192,16 @@ def make_machine(session, w: fw.FinanceWorld, index: dict[int, int]):
         def _file(self, lines: list[cf.Line], kind: str) -> None:
             self.m.queue.append((kind, lines))
 
-        @rule(data=st.data(), kind=st.sampled_from(["054", "053"]), both=REPORTED_AGAIN)
-        def bank_debits(self, data, kind: str, both: str | None) -> None:
+        @rule(
+            data=st.data(),
+            kind=st.sampled_from(["054", "053"]),
+            both=REPORTED_AGAIN,
+            now=st.booleans(),
+            back=st.sampled_from([None, None, "MS03", "AC04"]),
+        )
+        def bank_debits(
+            self, data, kind: str, both: str | None, now: bool, back: str | None
+        ) -> None:
             waiting = [t for t in self.m.sent.values() if not t.debited]
             if not waiting:
                 return
@@ -205,13 +213,24 @@ def make_machine(session, w: fw.FinanceWorld, index: dict[int, int]):
             self.m.lines.append(line)
             self._file([line], kind)
             self._again(line, both)
+            if back is not None:  # and sends it back (the return, reported once or twice)
+                self._return(t, back, both)
+            self._now(data, now)
 
-        @rule(data=st.data(), reason=st.sampled_from(["MS03", "AC04"]), both=REPORTED_AGAIN)
-        def bank_returns(self, data, reason: str, both: str | None) -> None:
+        @rule(
+            data=st.data(),
+            reason=st.sampled_from(["MS03", "AC04"]),
+            both=REPORTED_AGAIN,
+            now=st.booleans(),
+        )
+        def bank_returns(self, data, reason: str, both: str | None, now: bool) -> None:
             paid = [t for t in self.m.sent.values() if t.debited and not t.returned]
             if not paid:
                 return
-            t = data.draw(st.sampled_from(paid))
+            self._return(data.draw(st.sampled_from(paid)), reason, both)
+            self._now(data, now)
+
+        def _return(self, t: Sent, reason: str, both: str | None) -> None:
             t.returned = True
             line = cf.Line(
                 t.amount,
@@ -225,6 +244,11 @@ def make_machine(session, w: fw.FinanceWorld, index: dict[int, int]):
             self.m.lines.append(line)
             self._file([line], "054")
             self._again(line, both)
+
+        def _now(self, data, now: bool) -> None:
+            """The files just made arrive at once (in any order), with whatever was late."""
+            if now:
+                self.every_file_arrives(data)
 
         def _again(self, line: cf.Line, how: str | None) -> None:
             """Reported intraday, then again at the end of the day (same reference or not)."""
