@@ -1,0 +1,422 @@
+"""A bank simulator against the books: random sequences of month closes, payment runs, the
+bank debiting and returning transfers (AC04 or not), its camt.054 and camt.053 files
+arriving late, out of order and repeated (same bank reference, or a new one), files of
+another account, fees, funders' credits, and new bank details entered after a return.
+
+A plain model says what the bank did; after every step:
+
+* no statement is paid more than once net by the bank (debits minus returns, over all its
+  transfers, including lines the books have not received yet);
+* the ``bank`` account of the books moved exactly by the transfers the bank debited and did
+  not return, as far as the files received tell (a return received before its debit means
+  « not paid »); fees and funders' credits are not in the books (the reconciliation lists
+  them);
+* per structure, the statements the books call paid add up to what the bank paid it, and
+  never more than the value of its statements;
+* no transfer is ever sent to bank details suspended by a return;
+* ``voucher audit`` (ledger) and ``voucher statements check`` pass (checked at the end of
+  each sequence: they read every table).
+
+Sequences: ``VOUCHER_BANK_SIM_EXAMPLES`` (default 100 per database and test, two tests)
+and ``VOUCHER_BANK_SIM_STEPS`` (default 15).
+"""
+
+from __future__ import annotations
+
+import itertools
+import os
+from dataclasses import dataclass, field, replace
+from datetime import date, timedelta
+
+from hypothesis import HealthCheck, settings
+from hypothesis import strategies as st
+from hypothesis.stateful import (
+    RuleBasedStateMachine,
+    initialize,
+    invariant,
+    precondition,
+    rule,
+    run_state_machine_as_test,
+)
+from sqlalchemy import select
+
+from tests import factories as f
+from tests.documents import camt_files as cf
+from tests.services.finance import finance_world as fw
+from tests.services.finance.test_payments import DEBTOR
+from voucher.db.models import BankAccount, PaymentTransfer, Statement
+from voucher.domain import calendar, ledger
+from voucher.domain.errors import DomainError
+from voucher.domain.finance import Period
+from voucher.services.access.programme_scope import Scope
+from voucher.services.context import SYSTEM
+from voucher.services.finance import (
+    close,
+    journal,
+    ledger_audit,
+    payments,
+    settlement,
+    statements_check,
+)
+from voucher.services.organisations import bank_details
+
+EXAMPLES = int(os.environ.get("VOUCHER_BANK_SIM_EXAMPLES", "100"))
+STEPS = int(os.environ.get("VOUCHER_BANK_SIM_STEPS", "15"))
+MONTHS = [Period(2026, m) for m in (2, 3, 4, 5)]
+PRE_CLOSED = 2
+STRUCTURES = int(os.environ.get("VOUCHER_BANK_SIM_STRUCTURES", "1"))
+ALL = Scope(everything=True)
+REPORTED_AGAIN = st.sampled_from([None, "same", "new"])
+OTHER_ACCOUNT = "FR7610107001011234567890129"
+
+
+@dataclass
+class Sent:
+    """A transfer as the bank sees it."""
+
+    id: int
+    statement_id: int
+    structure: int
+    amount: int
+    e2e: str
+    iban: str
+    account_id: int
+    debited: bool = False
+    returned: bool = False
+    debit_seen: bool = False  # the books received the debit line
+    return_seen: bool = False
+
+
+@dataclass
+class Model:
+    sent: dict[int, Sent] = field(default_factory=dict)
+    lines: list[cf.Line] = field(default_factory=list)  # every line the bank produced
+    queue: list[tuple[str, list[cf.Line]]] = field(default_factory=list)  # files not delivered
+    suspended: dict[int, int] = field(default_factory=dict)  # structure -> account id
+    account: dict[int, int] = field(default_factory=dict)  # structure -> its validated details
+    closed: int = 0
+
+
+def world(session) -> tuple[fw.FinanceWorld, dict[int, int]]:
+    """Two structures, one scan each per month from February to May (same amount every
+    month: the amount never tells two statements of a structure apart); February and March
+    closed (each sequence closes April and May when it wants)."""
+    w = fw.world(session, structures=STRUCTURES, books=4)
+    for p in MONTHS:
+        for i in range(STRUCTURES):
+            fw.scan(session, w, fw.paris(p.year, p.month, 5 + i), structure=i)
+    for p in MONTHS[:PRE_CLOSED]:
+        with calendar.at(fw.paris(2026, 6, 1)):
+            close.close_month(session, SYSTEM, p, scope=ALL)
+    return w, {w.structures[i].id: i for i in range(STRUCTURES)}
+
+
+def make_machine(session, w: fw.FinanceWorld, index: dict[int, int]):
+    refs = itertools.count(1)
+    approvers = [fw.person(session, fw.operator(session)) for _ in range(2)]
+
+    class Bank(RuleBasedStateMachine):
+        @initialize()
+        def start(self) -> None:
+            self.savepoint = session.begin_nested()
+            self.m = Model(closed=PRE_CLOSED)
+            self.today = date(2026, 6, 1)
+            self.bank_start = journal.balance(session, ledger.bank())
+            for org, acc in session.execute(
+                select(BankAccount.organisation_id, BankAccount.id).where(
+                    BankAccount.organisation_id.in_(list(index)),
+                    BankAccount.status == "validated",
+                )
+            ):
+                self.m.account[int(org)] = int(acc)
+
+        def teardown(self) -> None:
+            try:
+                if hasattr(self, "m"):
+                    self._audit_and_statements_check_pass()
+            finally:
+                if self.savepoint.is_active:
+                    self.savepoint.rollback()
+
+        # --- what happens -------------------------------------------------------------
+
+        def _at(self):
+            return calendar.at(fw.paris(self.today.year, self.today.month, self.today.day, 10))
+
+        def _advance(self, days: int) -> None:
+            self.today += timedelta(days=days)
+            while self.today.weekday() >= 5:
+                self.today += timedelta(days=1)
+
+        @precondition(lambda self: self.m.closed < len(MONTHS))
+        @rule()
+        def close_a_month(self) -> None:
+            with self._at():
+                close.close_month(session, SYSTEM, MONTHS[self.m.closed], scope=ALL)
+            self.m.closed += 1
+
+        @rule(days=st.integers(0, 2))
+        def payment_run(self, days: int) -> None:
+            self._advance(days)
+            execution = self.today + timedelta(days=1)
+            while execution.weekday() >= 5:
+                execution += timedelta(days=1)
+            with self._at():
+                result = payments.create_run(
+                    session,
+                    SYSTEM,
+                    debtor=DEBTOR,
+                    version="pain.001.001.09",
+                    execution_date=execution,
+                    scope=ALL,
+                )
+            if result.run_id is None:
+                return
+            for t in session.scalars(
+                select(PaymentTransfer).where(PaymentTransfer.run_id == result.run_id)
+            ):
+                structure = session.get(Statement, t.statement_id).structure_id
+                assert self.m.suspended.get(structure) != t.bank_account_id, (
+                    "sent to suspended bank details"
+                )
+                self.m.sent[t.id] = Sent(
+                    t.id,
+                    t.statement_id,
+                    structure,
+                    t.amount_cents,
+                    t.end_to_end_id,
+                    t.iban,
+                    t.bank_account_id,
+                )
+
+        def _file(self, lines: list[cf.Line], kind: str) -> None:
+            self.m.queue.append((kind, lines))
+
+        @rule(
+            data=st.data(),
+            kind=st.sampled_from(["054", "053"]),
+            both=REPORTED_AGAIN,
+            now=st.booleans(),
+            back=st.sampled_from([None, None, "MS03", "AC04"]),
+        )
+        def bank_debits(
+            self, data, kind: str, both: str | None, now: bool, back: str | None
+        ) -> None:
+            waiting = [t for t in self.m.sent.values() if not t.debited]
+            if not waiting:
+                return
+            t = data.draw(st.sampled_from(waiting))
+            t.debited = True
+            line = cf.Line(
+                t.amount, e2e=t.e2e, iban=t.iban, booked=self.today, ref=f"D{next(refs)}"
+            )
+            self.m.lines.append(line)
+            self._file([line], kind)
+            self._again(line, both)
+            if back is not None:  # and sends it back (the return, reported once or twice)
+                self._return(t, back, both)
+            self._now(data, now)
+
+        @rule(
+            data=st.data(),
+            reason=st.sampled_from(["MS03", "AC04"]),
+            both=REPORTED_AGAIN,
+            now=st.booleans(),
+        )
+        def bank_returns(self, data, reason: str, both: str | None, now: bool) -> None:
+            paid = [t for t in self.m.sent.values() if t.debited and not t.returned]
+            if not paid:
+                return
+            self._return(data.draw(st.sampled_from(paid)), reason, both)
+            self._now(data, now)
+
+        def _return(self, t: Sent, reason: str, both: str | None) -> None:
+            t.returned = True
+            line = cf.Line(
+                t.amount,
+                "CRDT",
+                t.e2e,
+                t.iban,
+                booked=self.today,
+                return_reason=reason,
+                ref=f"R{next(refs)}",
+            )
+            self.m.lines.append(line)
+            self._file([line], "054")
+            self._again(line, both)
+
+        def _now(self, data, now: bool) -> None:
+            """The files just made arrive at once (in any order), with whatever was late."""
+            if now:
+                self.every_file_arrives(data)
+
+        def _again(self, line: cf.Line, how: str | None) -> None:
+            """Reported intraday, then again at the end of the day (same reference or not)."""
+            if how is not None:
+                self._file([line if how == "same" else replace(line, ref=f"N{next(refs)}")], "053")
+
+        @rule(data=st.data(), new_ref=st.booleans())
+        def bank_repeats_a_line(self, data, new_ref: bool) -> None:
+            if not self.m.lines:
+                return
+            line = data.draw(st.sampled_from(self.m.lines))
+            again = replace(line, ref=f"X{next(refs)}") if new_ref else line
+            self._file([again], "053")
+
+        @rule(amount=st.integers(1, 5000), credit=st.booleans())
+        def bank_fee_or_funder_credit(self, amount: int, credit: bool) -> None:
+            line = (
+                cf.Line(
+                    amount * 100,
+                    "CRDT",
+                    booked=self.today,
+                    info="VIR FINANCEUR",
+                    ref=f"C{next(refs)}",
+                )
+                if credit
+                else cf.Line(
+                    amount, booked=self.today, fee=True, info="FRAIS", ref=f"F{next(refs)}"
+                )
+            )
+            self._file([line], "053")
+
+        @rule(data=st.data(), days=st.integers(0, 3))
+        def a_file_arrives(self, data, days: int) -> None:
+            if not self.m.queue:
+                return
+            self._advance(days)
+            i = data.draw(st.integers(0, len(self.m.queue) - 1))  # out of order
+            self._deliver(i)
+
+        @rule(data=st.data())
+        def every_file_arrives(self, data) -> None:
+            while self.m.queue:
+                self._deliver(data.draw(st.integers(0, len(self.m.queue) - 1)))
+
+        def _deliver(self, i: int) -> None:
+            kind, lines = self.m.queue.pop(i)
+            data_bytes = cf.camt053(lines) if kind == "053" else cf.camt054(lines)
+            with calendar.at(fw.paris(self.today.year, self.today.month, self.today.day, 11)):
+                imp = settlement.import_file(
+                    session, SYSTEM, data_bytes, f"{kind}-{i}.xml", scope=ALL
+                )
+                if imp.status == "pending":
+                    settlement.apply_import(session, SYSTEM, imp.id, scope=ALL)
+            for line in lines:
+                self._seen(line)
+
+        def _seen(self, line: cf.Line) -> None:
+            t = next((s for s in self.m.sent.values() if s.e2e == line.e2e), None)
+            if t is None:
+                return
+            if line.direction == "DBIT":
+                t.debit_seen = True
+                return
+            first_return = not t.return_seen
+            t.return_seen = True
+            current = self.m.account.get(t.structure)
+            if first_return and line.return_reason == "AC04" and current == t.account_id:
+                self.m.suspended[t.structure] = t.account_id
+                del self.m.account[t.structure]
+
+        @rule(data=st.data())
+        def a_file_of_another_account_is_refused(self, data) -> None:
+            before = self._books()
+            try:
+                with self._at():
+                    settlement.import_file(
+                        session, SYSTEM, cf.camt053([cf.Line(100)], account=OTHER_ACCOUNT), "x.xml"
+                    )
+            except DomainError as refused:
+                assert refused.code == "bank_file_other_account"
+            else:
+                raise AssertionError("a file of another account was accepted")
+            assert self._books() == before
+
+        @precondition(lambda self: bool(self.m.suspended))
+        @rule(data=st.data())
+        def new_bank_details(self, data) -> None:
+            structure = data.draw(st.sampled_from(sorted(self.m.suspended)))
+            with self._at():
+                acc = bank_details.set_bank_details(
+                    session, f.ACTOR, structure, holder_name="Lieu", iban=fw.iban()
+                )
+                bank_details.decide_bank_details(session, f.SECOND, acc.id, validate=True)
+                for item in payments.ready(session, ALL):
+                    if item.withheld == "second_approval_needed":
+                        for who in approvers:
+                            payments.approve(session, who, item.statement_id, scope=ALL)
+            del self.m.suspended[structure]
+            self.m.account[structure] = acc.id
+
+        # --- what must hold -------------------------------------------------------------
+
+        def _books(self) -> tuple[int, list[tuple[int, str]]]:
+            return journal.balance(session, ledger.bank()), sorted(
+                (int(i), str(s)) for i, s in session.execute(select(Statement.id, Statement.status))
+            )
+
+        @invariant()
+        def no_statement_paid_twice_net(self) -> None:
+            if not hasattr(self, "m"):
+                return
+            net: dict[int, int] = {}
+            for t in self.m.sent.values():
+                net[t.statement_id] = net.get(t.statement_id, 0) + t.debited - t.returned
+            assert all(n <= 1 for n in net.values()), net
+
+        @invariant()
+        def the_books_follow_the_bank(self) -> None:
+            if not hasattr(self, "m"):
+                return
+            paid = {t.id: t for t in self.m.sent.values() if t.debit_seen and not t.return_seen}
+            moved = journal.balance(session, ledger.bank()) - self.bank_start
+            assert moved == -sum(t.amount for t in paid.values())
+            books_paid: dict[int, int] = {}
+            for structure, total in session.execute(
+                select(Statement.structure_id, Statement.total_cents).where(
+                    Statement.status == "paid"
+                )
+            ):
+                books_paid[int(structure)] = books_paid.get(int(structure), 0) + int(total)
+            bank_paid: dict[int, int] = {}
+            for t in paid.values():
+                bank_paid[t.structure] = bank_paid.get(t.structure, 0) + t.amount
+            assert books_paid == bank_paid
+            stated: dict[int, int] = {}
+            for structure, total in session.execute(
+                select(Statement.structure_id, Statement.total_cents)
+            ):
+                stated[int(structure)] = stated.get(int(structure), 0) + int(total)
+            assert all(bank_paid[s] <= stated[s] for s in bank_paid)
+
+        def _audit_and_statements_check_pass(self) -> None:
+            """At the end of each sequence (they read every table: after every step they
+            would triple the run time; the invariants above run after every step)."""
+            assert ledger_audit.verify(session).ok
+            report = statements_check.verify(session)
+            assert report.ok, [p.message for p in report.problems]
+
+    return Bank
+
+
+def _run(session, examples: int) -> None:
+    w, index = world(session)
+    run_state_machine_as_test(
+        make_machine(session, w, index),
+        settings=settings(
+            max_examples=examples,
+            stateful_step_count=STEPS,
+            deadline=None,
+            suppress_health_check=list(HealthCheck),
+            database=None,
+        ),
+    )
+
+
+def test_the_bank_simulator_never_pays_twice_and_the_books_follow_the_bank(session):
+    _run(session, EXAMPLES)
+
+
+def test_the_bank_simulator_with_more_reports_of_each_line(session):
+    _run(session, EXAMPLES)
