@@ -31,3 +31,8 @@
     if (field) { event.preventDefault(); field.focus(); field.scrollIntoView({block: "center"}); }
   });
 })();
+
+// A "print" button (the carnet's letter): no inline handler, the CSP forbids them.
+document.querySelectorAll("button[data-print]").forEach(function (button) {
+  button.addEventListener("click", function () { window.print(); });
+});
