@@ -29,6 +29,7 @@ from voucher.web import (
     places,
     prescriber,
     review,
+    tasks,
     workspaces,
 )
 
@@ -47,6 +48,7 @@ WORKSPACES = (
     impact,
     finance,
     places,
+    tasks,
 )
 STATIC = Path(__file__).resolve().parent.parent / "static"
 

@@ -12,6 +12,9 @@ every answer is problem+json, even those gunicorn writes itself.
 from __future__ import annotations
 
 import json
+import os
+import subprocess
+import sys
 from typing import Any
 
 import gunicorn.util
@@ -61,3 +64,19 @@ def write_error(sock: Any, status_int: int, reason: str, mesg: str) -> None:
 
 
 gunicorn.util.write_error = write_error
+
+
+#: the job worker ``voucher serve`` starts alongside (``VOUCHER_SERVE_WORKER=1``; docs/jobs.md)
+_job_worker: list[subprocess.Popen[bytes]] = []
+
+
+def when_ready(_server: Any) -> None:
+    if os.environ.get("VOUCHER_SERVE_WORKER") == "1":
+        command = [sys.executable, "-m", "voucher", "worker"]
+        _job_worker.append(subprocess.Popen(command))  # noqa: S603
+
+
+def on_exit(_server: Any) -> None:
+    for process in _job_worker:
+        process.terminate()
+        process.wait(timeout=30)
