@@ -107,12 +107,17 @@ def test_a_large_batch_answers_202_shows_progress_and_is_issued_once(
     )
     problem(as_key("other_funder").get(location), 404, "not_found")
     assert _batches(jobs_app) == before  # nothing issued inside the request
+    not_a_prescriber = {**_order(world), "prescriber_id": world.structure_id}
+    refused = funder.post("/api/v1/batches", json=not_a_prescriber).headers["Location"]
     worker = _start_worker(jobs_app, tmp_path)
     try:
         done = _until_finished(funder, location)
+        failed = _until_finished(funder, refused)
     finally:
         _stop(worker)
     assert done["state"] == "done", done
+    assert failed["state"] == "failed" and failed["error_code"] == "not_a_prescriber"
+    assert failed["result_url"] is None
     assert done["progress"] == {"done": BOOKS, "total": BOOKS}
     batch = funder.get(done["result_url"]).get_json()
     assert batch["books_count"] == BOOKS
