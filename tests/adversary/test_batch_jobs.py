@@ -16,6 +16,7 @@ import signal
 import subprocess
 import sys
 import time
+import uuid
 from pathlib import Path
 from typing import Any
 
@@ -32,14 +33,23 @@ BOOKS = 4  # above the threshold set below: small for CI, the same path as 100,0
 WAIT = 300.0  # generous bound on two shared cores; a passing run ends as soon as it is done
 
 
-@pytest.fixture
-def jobs_app(app: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Any:
-    """The app, its job queue in the test's instance folder, large batches from 3 books."""
+REDIS = "redis://127.0.0.1:6379/0"
+
+
+@pytest.fixture(params=["sqlite-queue", "redis-queue"])
+def jobs_app(app: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, request: Any) -> Any:
+    """The app, its job queue (huey's SQLite file in the test's instance folder, or Redis
+    under a queue name of its own), large batches from 3 books."""
     monkeypatch.setenv("VOUCHER_INSTANCE", str(tmp_path / "instance"))
-    monkeypatch.delenv("VOUCHER_REDIS_URL", raising=False)
+    if request.param == "redis-queue":
+        monkeypatch.setenv("VOUCHER_REDIS_URL", REDIS)
+        monkeypatch.setenv("VOUCHER_QUEUE_NAME", f"voucher-test-{uuid.uuid4().hex[:8]}")
+    else:
+        monkeypatch.delenv("VOUCHER_REDIS_URL", raising=False)
     queue.queue.cache_clear()
     app.config["ASYNC_BATCH_BOOKS"] = 3
     yield app
+    queue.queue().flush()  # nothing left behind in the shared Redis
     queue.queue.cache_clear()
 
 
@@ -147,7 +157,7 @@ def test_a_worker_killed_inside_the_job_leaves_nothing_and_the_restart_completes
     assert ledger_ok(jobs_app)
     with unit_of_work(jobs_app.extensions["voucher.engine"]) as s:
         job = s.get(Job, sent.get_json()["id"])
-        assert job is not None and job.state == "running" and job.attempts == 1
+        assert job is not None and job.state == "running" and job.attempts >= 1
     worker = _start_worker(jobs_app, tmp_path)
     try:
         done = _until_finished(funder, location)

@@ -28,8 +28,8 @@ TASKS: dict[str, Any] = {}
 
 def build(instance: Path | None = None, redis_url: str | None = None) -> Huey:
     url = redis_url or os.environ.get("VOUCHER_REDIS_URL")
-    if url:
-        return RedisHuey(NAME, url=url, results=False)
+    if url:  # VOUCHER_QUEUE_NAME: several installations sharing one Redis
+        return RedisHuey(os.environ.get("VOUCHER_QUEUE_NAME") or NAME, url=url, results=False)
     folder = Path(instance or os.environ.get("VOUCHER_INSTANCE") or DEFAULT_INSTANCE)
     folder.mkdir(parents=True, exist_ok=True)
     return SqliteHuey(NAME, filename=str(folder / FILENAME), results=False)
