@@ -37,6 +37,8 @@ def load(overrides: dict[str, Any] | None = None) -> dict[str, Any]:
         "RATELIMIT_KEY_PREFIX": os.environ.get("RATELIMIT_KEY_PREFIX", "voucher"),
         "MAX_CONTENT_LENGTH": 20 * 1024 * 1024,
         "DEMO": os.environ.get("VOUCHER_DEMO") == "1",
+        #: a batch of at least this many books is issued by a job (202 + /api/v1/jobs/<id>)
+        "ASYNC_BATCH_BOOKS": int(os.environ.get("VOUCHER_ASYNC_BATCH_BOOKS") or 5_000),
     }
     cfg.update(overrides or {})
     return cfg

@@ -23,7 +23,9 @@ Rules kept:
 Points (the drill that uses each): ``close.statements_written`` and
 ``payrun.transfers_written`` (test_kill_close.py), ``issue.books_written`` (the first chunk
 of books and vouchers is written; test_kill_issuance.py), ``print.file_recorded`` (the last
-byte of a print file is produced and the file recorded; test_kill_printing.py).
+byte of a print file is produced and the file recorded; test_kill_printing.py),
+``job.work_written`` (a job's work is written, its ``done`` state not yet; the job worker's
+drill in tests/adversary/test_batch_jobs.py).
 """
 
 from __future__ import annotations

@@ -135,3 +135,30 @@ def test_only_subscribed_organisations_hear_and_a_failed_delivery_can_be_replaye
         assert failed.attempts == 7
         delivery.replay(s, failed.id, utcnow(), organisation_id=world.structure_id)
     assert [o.delivery_id for o in deliver(app)] == [failed.id]
+
+
+def test_the_job_worker_delivers_the_outbox_without_a_cron(
+    as_key, world, app, receiver, tmp_path, monkeypatch
+):
+    from voucher.services.jobs import queue, worker
+
+    monkeypatch.setenv("DATABASE_URL", app.config["DATABASE_URL"])
+    monkeypatch.setenv("VOUCHER_INSTANCE", str(tmp_path / "instance"))
+    queue.queue.cache_clear()
+    worker.engine.cache_clear()
+    subscribe(app, world.structure_id, receiver.url, "redemption.cancelled")
+    reception = as_key("reception")
+    scan = reception.post(
+        "/api/v1/redemptions", json={"code": world.codes[0]}, headers={"Idempotency-Key": "p"}
+    ).get_json()
+    assert reception.post(f"/api/v1/redemptions/{scan['redemption_id']}/cancel").status_code == 200
+    periodic = queue.queue()._registry.periodic_tasks  # noqa: SLF001 (what the consumer runs)
+    assert [task.name for task in periodic] == ["deliver_webhooks"]
+    try:
+        assert queue.TASKS["deliver_webhooks"].call_local() == 1
+        assert queue.TASKS["deliver_webhooks"].call_local() == 0  # delivered once
+    finally:
+        worker.engine().dispose()
+        worker.engine.cache_clear()
+        queue.queue.cache_clear()
+    assert len(receiver.received) == 1

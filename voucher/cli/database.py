@@ -81,8 +81,15 @@ def _print_logins(logins: list[tuple[str, str, str]]) -> None:
 @click.option("--host", default="127.0.0.1", show_default=True)
 @click.option("--port", default=8000, show_default=True)
 @click.option("--workers", default=os.cpu_count() or 2, show_default=True)
-def serve(host: str, port: int, workers: int) -> None:
+@click.option(
+    "--job-worker/--no-job-worker",
+    default=True,
+    show_default=True,
+    help="Lance aussi l'exécuteur des tâches longues (voucher worker).",
+)
+def serve(host: str, port: int, workers: int, job_worker: bool) -> None:
     _upgrade()
+    os.environ["VOUCHER_SERVE_WORKER"] = "1" if job_worker else "0"
     console.print(f"Application disponible sur http://{host}:{port}/")
     os.execvp(
         sys.executable,

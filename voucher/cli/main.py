@@ -28,6 +28,7 @@ from voucher.cli import (
     statements,
     users,
     webhooks,
+    worker,
 )
 
 
@@ -62,6 +63,7 @@ COMMANDS: tuple[click.Command, ...] = (
     communes.communes_group,
     webhooks.webhooks,
     places.places_group,
+    worker.worker,
 )
 
 for command in COMMANDS:

@@ -30,6 +30,7 @@ from voucher.web import (
     places,
     prescriber,
     review,
+    tasks,
     workspaces,
 )
 
@@ -48,6 +49,7 @@ WORKSPACES = (
     impact,
     finance,
     places,
+    tasks,
 )
 STATIC = Path(__file__).resolve().parent.parent / "static"
 

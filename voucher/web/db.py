@@ -102,6 +102,8 @@ def init_app(app: Flask) -> None:
             try:
                 if _keep(response.status_code):
                     session.commit()
+                    for callback in g.pop("after_commit", []):
+                        callback()
                 else:
                     session.rollback()
             finally:
@@ -114,6 +116,12 @@ def init_app(app: Flask) -> None:
         if session is not None:
             session.rollback()
             session.close()
+
+
+def after_commit(callback: Callable[[], None]) -> None:
+    """Run ``callback`` once this request's work is committed (never if it is rolled back):
+    e.g. send a job to the queue only once its row is there for the worker to read."""
+    g.setdefault("after_commit", []).append(callback)
 
 
 def engine() -> Engine:

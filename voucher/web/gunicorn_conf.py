@@ -18,6 +18,8 @@ from __future__ import annotations
 import json
 import os
 import signal
+import subprocess
+import sys
 from typing import Any
 
 import gunicorn.util
@@ -82,3 +84,19 @@ def pre_request(worker: Any, req: Any) -> None:
 
 def post_request(worker: Any, req: Any, environ: Any, resp: Any) -> None:
     signal.alarm(0)
+
+
+#: the job worker ``voucher serve`` starts alongside (``VOUCHER_SERVE_WORKER=1``; docs/jobs.md)
+_job_worker: list[subprocess.Popen[bytes]] = []
+
+
+def when_ready(_server: Any) -> None:
+    if os.environ.get("VOUCHER_SERVE_WORKER") == "1":
+        command = [sys.executable, "-m", "voucher", "worker"]
+        _job_worker.append(subprocess.Popen(command))  # noqa: S603
+
+
+def on_exit(_server: Any) -> None:
+    for process in _job_worker:
+        process.terminate()
+        process.wait(timeout=30)

@@ -23,6 +23,7 @@ from voucher.db.models import (
     Voucher,
 )
 from voucher.services.finance import ledger_audit
+from voucher.services.jobs import queue
 
 FILES = Path(__file__).parent / "files"
 PROGRAMME_FORM = {
@@ -374,3 +375,31 @@ def test_proof_then_approval_then_production_and_printer_files_are_downloaded(ap
         )
     other = post(client, f"/financeur/lots/{world.batch_b}/epreuve", form_page=page)
     assert other.status_code == 404
+
+
+def test_a_large_batch_from_the_desk_is_followed_on_its_task_page(
+    app, client, world, tmp_path, monkeypatch
+):
+    monkeypatch.setenv("VOUCHER_INSTANCE", str(tmp_path / "instance"))  # the job queue's file
+    queue.queue.cache_clear()
+    app.config["ASYNC_BATCH_BOOKS"] = 3
+    login(client, world.emails["funder_a"])
+    programme = f"/financeur/dispositifs/{world.programme_a}"
+    with db(app) as s:
+        batches_before = s.scalar(select(func.count()).select_from(Batch))
+    sent = post(
+        client,
+        programme + "/lots",
+        {"prescriber_id": world.prescriber_a, "books": "3"},
+        form_page=programme,
+    )
+    assert sent.status_code == 303 and sent.headers["Location"].startswith("/taches/")
+    page = client.get(sent.headers["Location"])
+    body = text(page)
+    assert page.status_code == 200 and "en attente" in body and "0 sur 3" in body
+    assert 'http-equiv="refresh"' in page.get_data(as_text=True)  # no script: the CSP holds
+    with db(app) as s:
+        assert s.scalar(select(func.count()).select_from(Batch)) == batches_before
+    login(client, world.emails["funder_b"])
+    assert client.get(sent.headers["Location"]).status_code == 404
+    queue.queue.cache_clear()

@@ -20,6 +20,7 @@ from voucher.db.models.finance import (  # month close and payments
 from voucher.db.models.fraud import FraudFlag, StructureDayVolume
 from voucher.db.models.impact import ResearchGrant  # research extracts
 from voucher.db.models.issuance import Batch, Beneficiary, Book, FundsReceived, Voucher
+from voucher.db.models.jobs import Job  # long work off the request
 from voucher.db.models.ledger import Account, JournalEntry, JournalSeal, Posting
 from voucher.db.models.places import (  # places that join by themselves
     EligibilityQuestion,
@@ -65,6 +66,7 @@ __all__ = [
     "FundsReceived",
     "Hold",
     "IdempotencyRecord",
+    "Job",
     "JournalEntry",
     "JournalSeal",
     "Label",

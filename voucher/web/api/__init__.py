@@ -110,6 +110,7 @@ def register(app: Flask) -> None:
         batches,
         books,
         holds,
+        jobs,
         me,
         meta,
         pack,
@@ -137,6 +138,7 @@ def register(app: Flask) -> None:
         audit,
         webhooks,
         pack,
+        jobs,
     ):
         api.register_blueprint(module.blp)
         csrf.exempt(module.blp)

@@ -20,16 +20,20 @@ import io
 from collections.abc import Iterator
 from typing import Any
 
-from flask import Response, stream_with_context
+from flask import Response, current_app, stream_with_context
 from flask_smorest import Blueprint
 
 from schemas.api.common import SyncArgsSchema
 from schemas.api.issuance import BatchInSchema, BatchPageSchema, BatchSchema
+from schemas.api.jobs import JobSchema
 from schemas.api.scans import OptionalIdempotencyHeaderSchema
+from voucher.domain.errors import DomainError
 from voucher.services.access import api_reads
 from voucher.services.issuance import batches
+from voucher.services.jobs import jobs, kinds, queue
 from voucher.web.api import idempotency, replies, security
-from voucher.web.db import db, records, writes
+from voucher.web.api import jobs as job_views
+from voucher.web.db import after_commit, db, records, writes
 from voucher.web.funder import printing
 
 blp = Blueprint("api_batches", __name__, url_prefix="/api/v1", description="Lots de carnets")
@@ -49,8 +53,11 @@ def _viewer() -> api_reads.Viewer:
 @blp.arguments(OptionalIdempotencyHeaderSchema, location="headers")
 @blp.arguments(BatchInSchema)
 @blp.response(201, BatchSchema)
+@blp.alt_response(202, schema=JobSchema, description="Lot important : émis par une tâche")
 def issue(headers: dict[str, Any], body: dict[str, Any]) -> Response:
     actor, session = security.actor(), db()
+    if body["books"] >= current_app.config["ASYNC_BATCH_BOOKS"]:
+        return _issue_as_job(headers.get("idempotency_key"), body)
 
     def work() -> tuple[int, dict[str, Any]]:
         api_reads.programme(session, _viewer(), body["programme_id"])
@@ -64,6 +71,20 @@ def issue(headers: dict[str, Any], body: dict[str, Any]) -> Response:
         return 201, BATCH.dump(batch)
 
     return idempotency.optional(actor, "batch.issue", headers.get("idempotency_key"), work)
+
+
+def _issue_as_job(key: str | None, body: dict[str, Any]) -> Response:
+    """A large batch is issued by a job: ``202`` + the job; the same key answers the same job."""
+    actor, session = security.actor(), db()
+    api_reads.programme(session, _viewer(), body["programme_id"])
+    params = {k: body[k] for k in ("programme_id", "prescriber_id", "books")}
+    job, created = jobs.enqueue(session, actor, kinds.BATCH_ISSUE, params, key, total=body["books"])
+    if not created and {k: job.params.get(k) for k in params} != params:
+        raise DomainError("idempotency_key_reused")
+    if created:
+        job_id = job.id
+        after_commit(lambda: queue.send(job_id))
+    return job_views.accepted(job)
 
 
 @blp.route("/batches", methods=["GET"])

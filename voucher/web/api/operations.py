@@ -168,6 +168,15 @@ OPERATIONS: dict[str, Operation] = {
             idempotent=True,
         ),
         Operation(
+            "GET /api/v1/jobs/{job_id}",
+            "getJob",
+            "issuing",
+            "Une tâche longue de l'organisation de la clé (un grand lot émis hors de la "
+            "requête : réponse 202) : état, avancement, résultat. Ne change rien.",
+            "A long job of the key's organisation (a large batch issued off the request: "
+            "a 202 answer): state, progress, result. Changes nothing.",
+        ),
+        Operation(
             "GET /api/v1/batches",
             "listBatches",
             "issuing",

@@ -10,7 +10,16 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Response, abort, flash, redirect, render_template, request, url_for
+from flask import (
+    Response,
+    abort,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
 from werkzeug.wsgi import wrap_file
 
 from voucher.db.models import Batch
@@ -18,9 +27,10 @@ from voucher.db.queries import funder as q
 from voucher.domain.calendar import utcnow
 from voucher.domain.errors import DomainError
 from voucher.services.issuance import batches, books, funds
+from voucher.services.jobs import jobs, kinds, queue
 from voucher.web import forms
 from voucher.web.auth import current_actor, role_required
-from voucher.web.db import db, writes
+from voucher.web.db import after_commit, db, writes
 from voucher.web.funder import printing
 from voucher.web.funder.blueprint import FUNDER, bp, my_programmes, programme_or_404
 from voucher.web.funder.programmes import programme_page_refused
@@ -40,6 +50,9 @@ def batch_or_404(batch_id: int) -> Batch:
 @role_required(FUNDER)
 def issue_batch(programme_id: int) -> Any:
     programme = programme_or_404(programme_id)
+    count = forms.need_int("books", minimum=1, maximum=batches.MAX_BOOKS)
+    if count >= current_app.config["ASYNC_BATCH_BOOKS"]:
+        return _issue_as_job(programme_id, forms.need_int("prescriber_id"), count)
     try:
         batch = batches.issue_batch(
             db(),
@@ -55,6 +68,16 @@ def issue_batch(programme_id: int) -> Any:
         "success",
     )
     return redirect(url_for("funder.batch", batch_id=batch.id), code=303)
+
+
+def _issue_as_job(programme_id: int, prescriber_id: int, count: int) -> Any:
+    """A large batch is issued by a job; the funder follows it on ``/taches/<id>``."""
+    params = {"programme_id": programme_id, "prescriber_id": prescriber_id, "books": count}
+    job, _ = jobs.enqueue(db(), current_actor(), kinds.BATCH_ISSUE, params, total=count)
+    job_id = job.id
+    after_commit(lambda: queue.send(job_id))
+    flash(f"Lot de {count} carnets en cours d'émission (tâche n° {job_id}).", "success")
+    return redirect(url_for("tasks.job", job_id=job_id), code=303)
 
 
 def _batch_context(batch: Batch) -> dict[str, Any]:

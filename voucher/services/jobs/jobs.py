@@ -1,0 +1,120 @@
+"""Jobs: enqueue, read, and run once (the worker's side is :mod:`.worker`).
+
+Rules kept:
+
+* ``enqueue`` with the same ``idempotency_key`` (same requester, same kind) answers the job
+  already recorded, never a second one;
+* a job's work and its ``done`` state are written in one transaction: a job is done once,
+  or not at all; a job already done is never run again;
+* progress is kept outside the work's transaction (in the queue's storage), so a page can
+  show it while the work is still uncommitted.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from voucher.db.models import Job
+from voucher.domain.calendar import utcnow
+from voucher.domain.errors import DomainError
+from voucher.services.context import Actor
+
+QUEUED, RUNNING, DONE, FAILED = "queued", "running", "done", "failed"
+Progress = Callable[[int], None]
+#: a kind's work: (session, actor, params, progress) -> result (JSON)
+Runner = Callable[[Session, Actor, dict[str, Any], Progress], dict[str, Any]]
+KINDS: dict[str, Runner] = {}
+
+
+def kind(name: str) -> Callable[[Runner], Runner]:
+    """Register the work of a kind of job."""
+
+    def register(fn: Runner) -> Runner:
+        KINDS[name] = fn
+        return fn
+
+    return register
+
+
+def requester(actor: Actor) -> str:
+    if actor.api_key_id is not None:
+        return f"key:{actor.api_key_id}"
+    if actor.user_id is not None:
+        return f"user:{actor.user_id}"
+    return actor.label[:60]
+
+
+def enqueue(
+    session: Session,
+    actor: Actor,
+    kind_name: str,
+    params: dict[str, Any],
+    idempotency_key: str | None = None,
+    *,
+    total: int = 0,
+) -> tuple[Job, bool]:
+    """Record a job (flushed, not committed); ``(job, created)``. The caller sends it to the
+    queue once committed (:func:`voucher.services.jobs.queue.send`)."""
+    if kind_name not in KINDS:
+        raise ValueError(f"unknown job kind {kind_name!r}")
+    who = requester(actor)
+    if idempotency_key:
+        found = session.scalar(
+            select(Job).where(
+                Job.created_by == who, Job.kind == kind_name, Job.idempotency_key == idempotency_key
+            )
+        )
+        if found is not None:
+            return found, False
+    job = Job(
+        kind=kind_name,
+        state=QUEUED,
+        params={**params, "actor": _actor_fields(actor)},
+        progress_done=0,
+        progress_total=total,
+        idempotency_key=idempotency_key,
+        created_by=who,
+        organisation_id=actor.organisation_id,
+        created_at=utcnow(),
+        attempts=0,
+    )
+    session.add(job)
+    session.flush()
+    return job, True
+
+
+def get(session: Session, job_id: int) -> Job:
+    job = session.get(Job, job_id)
+    if job is None:
+        raise DomainError("not_found")
+    return job
+
+
+def unfinished_ids(session: Session) -> list[int]:
+    rows = session.scalars(select(Job.id).where(Job.state.in_((QUEUED, RUNNING))).order_by(Job.id))
+    return list(rows)
+
+
+def _actor_fields(actor: Actor) -> dict[str, Any]:
+    return {
+        "label": actor.label,
+        "user_id": actor.user_id,
+        "api_key_id": actor.api_key_id,
+        "organisation_id": actor.organisation_id,
+        "role": actor.role,
+    }
+
+
+def actor_of(job: Job) -> Actor:
+    fields = dict(job.params.get("actor") or {})
+    return Actor(
+        label=str(fields.get("label") or "tâche"),
+        user_id=fields.get("user_id"),
+        api_key_id=fields.get("api_key_id"),
+        organisation_id=fields.get("organisation_id"),
+        role=fields.get("role"),
+    )

@@ -1,0 +1,90 @@
+"""The job worker's side: run one job once, and what a worker does when it starts.
+
+A run, on its own engine (the worker is its own process):
+
+1. the job is marked ``running`` (its own short transaction; ``attempts`` counted);
+2. the work and the ``done`` state are written in one transaction, which first re-reads the
+   job under a row lock: a job found ``done`` is left alone, so a job sent twice (a resend,
+   a worker restarted while the first message was still queued) is done once;
+3. a refusal (:class:`DomainError`) rolls the work back and records ``failed`` with its code.
+
+A worker killed at any point leaves the job ``queued`` or ``running`` with none of its work
+written; :func:`unfinished` lists those jobs for the restarted worker to send again.
+"""
+
+from __future__ import annotations
+
+from functools import cache
+
+from sqlalchemy import Engine, select
+
+from voucher import faults
+from voucher.db.engine import database_url, make_engine, unit_of_work
+from voucher.db.models import Job
+from voucher.domain.calendar import utcnow
+from voucher.domain.errors import DomainError
+from voucher.services.jobs import jobs, kinds  # noqa: F401  (importing kinds registers them)
+from voucher.services.jobs.progress import Tracker
+
+
+@cache
+def engine() -> Engine:
+    return make_engine(database_url())
+
+
+def run(job_id: int, tracker: Tracker) -> str:
+    """Run a job once; answer its state afterwards."""
+    eng = engine()
+    with unit_of_work(eng) as session:
+        job = session.get(Job, job_id)
+        if job is None:
+            return "missing"
+        if job.state in (jobs.DONE, jobs.FAILED):
+            return job.state
+        job.state, job.started_at = jobs.RUNNING, utcnow()
+        job.attempts += 1
+    try:
+        with unit_of_work(eng) as session:
+            job = session.scalars(select(Job).where(Job.id == job_id).with_for_update()).one()
+            if job.state in (jobs.DONE, jobs.FAILED):
+                return job.state
+            params = {k: v for k, v in job.params.items() if k != "actor"}
+
+            def progress(done: int) -> None:
+                tracker.set(job_id, done, job.progress_total)
+
+            result = jobs.KINDS[job.kind](session, jobs.actor_of(job), params, progress)
+            faults.point("job.work_written")
+            job.state, job.result, job.finished_at = jobs.DONE, result, utcnow()
+            job.progress_done = job.progress_total
+        tracker.clear(job_id)
+        return jobs.DONE
+    except DomainError as exc:
+        with unit_of_work(eng) as session:
+            failed = session.get(Job, job_id)
+            if failed is not None and failed.state != jobs.DONE:
+                failed.state, failed.error_code, failed.finished_at = (
+                    jobs.FAILED,
+                    exc.code,
+                    utcnow(),
+                )
+        return jobs.FAILED
+
+
+def unfinished() -> list[int]:
+    """Jobs queued or running with no worker alive to finish them (call at worker start)."""
+    with unit_of_work(engine()) as session:
+        return jobs.unfinished_ids(session)
+
+
+def deliver_webhooks(limit: int = 100) -> int:
+    """Send the webhook deliveries due, each in its own transaction; answer how many."""
+    from voucher.services.webhooks import delivery
+
+    eng = engine()
+    with unit_of_work(eng) as session:
+        due = delivery.due_ids(session, utcnow(), limit)
+    for delivery_id in due:
+        with unit_of_work(eng) as session:
+            delivery.deliver_one(session, delivery_id, utcnow())
+    return len(due)
