@@ -164,6 +164,7 @@ BOOK_MEASURES: tuple[Measure, ...] = (
         "Carnets avec au moins deux séances où le niveau d'autonomie a été noté.",
         "people",
         guard="autonomie_evaluables",
+        part_of="carnets_commences",  # started but never followed: a group of its own
     ),
     _m(
         "autonomie_progression",

@@ -23,7 +23,7 @@ from voucher.domain import impact as dom
 from voucher.domain.suppression import TOTAL
 from voucher.services import audit
 from voucher.services.context import Actor
-from voucher.services.impact import counts, protect
+from voucher.services.impact import counts, joint, protect
 from voucher.services.impact.protect import ComparisonRow, Report, Table
 
 Progress = Callable[[str], None]
@@ -186,7 +186,27 @@ def build_report(
     say("Calcul des indicateurs (agrégats SQL)")
     raw = counts.compute(session, scope)
     say("Secret statistique et comparaison rural / urbain")
+    # the joint protection (release_views) is not yet on this path: its integer programs
+    # are too slow on views covering several programmes (see docs/impact.md)
     return protect.protect(raw, threshold)
+
+
+def release_views(
+    session: Session, raw: counts.RawFigures, scope: counts.Scope, threshold: int | None = None
+) -> list[Report]:
+    """``scope``'s report, protected together with every other view a reader can get (all
+    programmes, each programme alone), so that no two views undo each other's masks; the
+    report asked for comes first."""
+    raws = [raw]
+    ids = sorted(i for i, _ in raw.programmes)
+    if scope.programmes is not None:
+        raws.append(counts.compute(session, counts.EVERYTHING))
+    every = sorted(i for i, _ in raws[-1].programmes)
+    if len(every) > 1 or ids != every:
+        raws += [counts.compute(session, counts.Scope(frozenset({p}))) for p in every]
+    views = {tuple(sorted(i for i, _ in r.programmes)): r for r in reversed(raws)}
+    ordered = [raw, *(r for k, r in views.items() if k != tuple(ids))]
+    return joint.protect_release(ordered, threshold)
 
 
 def export(

@@ -117,14 +117,22 @@ def _grid(
     return Grid(tuple(table.rows), tuple(dom.ZONES), values, extra)
 
 
-def _masks(raw: RawFigures, threshold: int) -> dict[str, dict[str, Suppression]]:
+#: cells masked beyond the rules, per guard and table (chosen by the attacker check)
+Extra = Mapping[str, Mapping[str, set[tuple[str, str]]]]
+
+
+def _masks(
+    raw: RawFigures, threshold: int, extra: Extra | None = None
+) -> dict[str, dict[str, Suppression]]:
     """Masks per guard ("cell" and each guarded count) per table."""
     out: dict[str, dict[str, Suppression]] = {}
+    more = extra or {}
     for family, companion in ((dom.BOOKS, "carnets_remis"), (dom.SESSIONS, None)):
         tables = {n: t for n, t in raw.tables.items() if t.dimension.family == family}
         cells = suppress_linked(
             {n: _grid(t, "beneficiaires", companion=companion) for n, t in tables.items()},
             threshold,
+            forced={n: more.get("cell", {}).get(n, set()) for n in tables},
         )
         out.setdefault("cell", {}).update(cells)
         if family != dom.BOOKS:
@@ -134,7 +142,7 @@ def _masks(raw: RawFigures, threshold: int) -> dict[str, dict[str, Suppression]]
             out[measure] = suppress_linked(
                 {n: _grid(t, measure, part_of=part_of) for n, t in tables.items()},
                 threshold,
-                forced={n: cells[n].masked for n in tables},
+                forced={n: cells[n].masked | more.get(measure, {}).get(n, set()) for n in tables},
             )
     return out
 
@@ -168,6 +176,10 @@ def _hidden(
     guards = [measure.guard] if measure.guard and measure.guard != "delai" else []
     if measure.code == "part_progression_autonomie":
         guards.append("autonomie_evaluables")
+    if measure.guard == "delai" or (
+        measure.code == "lieux_actifs" and measure in dom.BOOK_MEASURES
+    ):  # derived from the started books: published only when they are
+        guards.append("carnets_commences")
     return any(masks[g][table].is_masked(*key) for g in guards)
 
 
@@ -295,16 +307,24 @@ def _counts(masks: dict[str, dict[str, Suppression]]) -> tuple[int, int]:
     return primary, secondary
 
 
-def protect(raw: RawFigures, threshold: int | None = None, seed: int = DEFAULT_SEED) -> Report:
-    """What may be published from ``raw``: masked tables, comparison and the note."""
+def protect(
+    raw: RawFigures,
+    threshold: int | None = None,
+    seed: int = DEFAULT_SEED,
+    extra: Extra | None = None,
+    compare: bool = True,
+) -> Report:
+    """What may be published from ``raw``: masked tables, comparison and the note;
+    ``extra`` masks more cells (complementary suppression found by the attacker check)."""
     threshold = checked_threshold(threshold)
-    masks = _masks(raw, threshold)
+    masks = _masks(raw, threshold, extra)
     tables = [_table(t, masks, threshold) for t in raw.tables.values()]
     books = next(t for t in raw.tables.values() if t.dimension.family == dom.BOOKS)
     comparisons = [
         _proportion(books, masks, threshold, part, whole, label) for part, whole, label in COMPARED
     ]
-    comparisons.insert(1, _delays(books, masks, threshold, seed))
+    if compare:  # the bootstrap is the slow part: skipped while the masks are being chosen
+        comparisons.insert(1, _delays(books, masks, threshold, seed))
     primary, secondary = _counts(masks)
     return Report(
         utcnow(),
