@@ -6,6 +6,7 @@ from typing import Any
 
 from flask import Response, abort, flash, redirect, render_template, request, url_for
 
+from voucher.domain import calendar
 from voucher.domain.errors import DomainError
 from voucher.services.finance import payments, settings
 from voucher.web.auth import current_actor, role_required
@@ -40,9 +41,14 @@ def _version() -> str:
 @role_required(*FINANCE)
 def create_run() -> Any:
     version = request.form.get("version") or _version()
+    typed = (request.form.get("execution_date") or "").strip()
     try:
         result = payments.create_run(
-            db(), current_actor(), debtor=settings.debtor(), version=version
+            db(),
+            current_actor(),
+            debtor=settings.debtor(),
+            version=version,
+            execution_date=calendar.parse_execution_date(typed) if typed else None,
         )
     except DomainError as exc:
         return refused(exc, "finance.payment_page")
