@@ -158,9 +158,7 @@ def make_machine(session, w: fw.FinanceWorld, index: dict[int, int]):
         @rule(days=st.integers(0, 2))
         def payment_run(self, days: int) -> None:
             self._advance(days)
-            execution = self.today + timedelta(days=1)
-            while execution.weekday() >= 5:
-                execution += timedelta(days=1)
+            execution = calendar.next_target2_business_day(self.today)
             with self._at():
                 result = payments.create_run(
                     session,

@@ -129,3 +129,66 @@ def test_an_unknown_version_is_refused():
     with pytest.raises(DomainError) as refused:
         build("pain.001.001.02")
     assert refused.value.code == "invalid_sepa_version"
+
+
+EPC_SET = set("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789/-?:().,'+ ")
+REAL_NAMES = [
+    ("Médiathèque de l'Été", "Mediatheque de l'Ete"),
+    ("L’Œuvre d’Ève", "L'OEuvre d'Eve"),
+    ("Cœur & Âme", "Coeur et Ame"),
+    ("Ex Æquo", "Ex AEquo"),
+    ("Straße 5", "Strasse 5"),
+    ("Tiers-lieu <La Forge>; numérique", "Tiers-lieu La Forge numerique"),
+    ("« Les Geeks »", "Les Geeks"),
+    ("Fab_Lab N°3", "Fab-Lab No3"),
+    ('Association "Ça Marche !"', "Association Ca Marche"),
+    ("Ğüñçø Łódź", "Gunco Lodz"),
+]
+
+
+@pytest.mark.parametrize(("raw", "plain"), REAL_NAMES)
+def test_names_are_transliterated_to_the_epc_basic_latin_set(raw, plain):
+    got = sepa.epc_latin(raw)
+    assert got == plain
+    assert set(got) <= EPC_SET
+
+
+def test_transliteration_keeps_the_length_limit_without_a_trailing_space():
+    long = "Œuvre " * 30
+    got = sepa.epc_latin(long, 70)
+    assert len(got) <= 70 and not got.endswith(" ")
+    assert set(got) <= EPC_SET
+
+
+def _texts(xml: bytes) -> list[str]:
+    return [e.text for e in ET.fromstring(xml).iter() if e.text and e.text.strip()]
+
+
+@pytest.mark.parametrize("version", ["pain.001.001.03", "pain.001.001.09"])
+def test_a_file_of_real_world_names_only_holds_epc_characters_and_validates(version):
+    transfers = [
+        sepa.Transfer(
+            f"REL-2026-00000{i}-1",
+            100 + i,
+            sepa.Party(
+                raw * 3,
+                "FR7630006000010000000012374",
+                None,
+                "rue de l’Abbé-Grégoire <bis>; cour & jardin",
+                "12 bis",
+                "86000",
+                "Saint-Étienne-d’Œuf",
+            ),
+            f"Relevé {raw}",
+        )
+        for i, (raw, _) in enumerate(REAL_NAMES)
+    ]
+    xml = build(version, transfers)
+    assert sepa.validate(xml, version) == []
+    xmlschema.XMLSchema(str(sepa.schema_path(version))).validate(xml.decode())
+    for tx in fields(xml):
+        for tag in ("Nm", "StrtNm", "TwnNm", "Ustrd"):
+            if tag in tx:
+                assert set(tx[tag]) <= EPC_SET, (tag, tx[tag])
+    assert "Coeur et Ame" in xml.decode()
+    assert "<La" not in xml.decode() and "&amp;" not in xml.decode()

@@ -8,7 +8,6 @@ approves it. The file is written only once the run is recorded.
 
 from __future__ import annotations
 
-from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -40,7 +39,9 @@ def payrun() -> None:
 
 @payrun.command("create", help="Prépare un ordre de virement ; simulation sans --confirm.")
 @click.option("--version", "version", default=None, help="pain.001.001.03 ou pain.001.001.09")
-@click.option("--execution-date", default=None, help="AAAA-MM-JJ (défaut : demain)")
+@click.option(
+    "--execution-date", default=None, help="AAAA-MM-JJ, jour ouvré TARGET2 (défaut : le prochain)"
+)
 @OUTPUT
 @CONFIRM
 @AS_FINANCE
@@ -52,10 +53,11 @@ def payrun_create(
     email: str | None,
 ) -> None:
     from voucher.db.models import PaymentRun
+    from voucher.domain.calendar import parse_execution_date
     from voucher.services.finance import payments, settings
 
-    when = date.fromisoformat(execution_date) if execution_date else None
     with transaction(confirm) as s:
+        when = parse_execution_date(execution_date) if execution_date else None
         result = payments.create_run(
             s,
             actor(s, email, "payrun", role="finance"),

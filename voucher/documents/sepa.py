@@ -5,14 +5,16 @@ sees them.
 Rules kept: amounts are integer cents; one transaction per statement with its own
 EndToEndId and the statement number as unstructured remittance information; debtor and
 creditors carry **structured** postal addresses (street, building number, postcode, town,
-country: banks refuse unstructured ones from November 2026); names and addresses are
-transliterated to the SEPA Latin set and cut to the schema's lengths; the message id and
-creation time are ours (stored with the run), not sepaxml's random ones.
+country: banks refuse unstructured ones from November 2026); names, addresses and
+remittance text are transliterated to the EPC basic Latin set (:func:`epc_latin`) and cut
+to the schema's lengths; the message id and creation time are ours (stored with the run), not
+sepaxml's random ones.
 """
 
 from __future__ import annotations
 
 import functools
+import re
 from dataclasses import dataclass
 from datetime import date, datetime
 from pathlib import Path
@@ -43,7 +45,7 @@ class Party:
             "town": (self.town, 35),
             "country": (self.country, 2),
         }
-        return {k: _latin(v)[:n] for k, (v, n) in fields.items() if v and v.strip()}
+        return {k: epc_latin(v, n) for k, (v, n) in fields.items() if epc_latin(v)}
 
 
 @dataclass(frozen=True)
@@ -54,8 +56,23 @@ class Transfer:
     remittance: str
 
 
-def _latin(text: str) -> str:
-    return " ".join(unidecode(text or "").split())
+#: characters the EPC basic Latin set allows (EPC217-08): a-z A-Z 0-9 / - ? : ( ) . , ' + space
+OUTSIDE_EPC = re.compile(r"[^A-Za-z0-9/\-?:().,'+ ]")
+#: replacements that keep the meaning; everything else outside the set becomes a space
+_WORDS = {"&": " et ", "_": "-", "\u00b0": "o", "@": " a "}
+
+
+def epc_latin(text: str, limit: int | None = None) -> str:
+    """``text`` in the EPC basic Latin set: accents removed (é -> e), ligatures spelt out
+    (œ -> oe, æ -> ae, ß -> ss), typographic apostrophes and dashes made plain, ``&`` -> ``et``,
+    any other character (< > ; " * ! ...) replaced by a space; spaces collapsed; then cut to
+    ``limit`` characters (without a trailing space)."""
+    plain = text or ""
+    for char, word in _WORDS.items():
+        plain = plain.replace(char, word)
+    plain = OUTSIDE_EPC.sub(" ", unidecode(plain))
+    plain = " ".join(plain.split())
+    return plain[:limit].rstrip() if limit else plain
 
 
 def schema_path(version: str) -> Path:
@@ -112,7 +129,7 @@ def build(
     if version not in PAIN_VERSIONS:
         raise DomainError("invalid_sepa_version")
     config: dict[str, Any] = {
-        "name": _latin(debtor.name)[:70],
+        "name": epc_latin(debtor.name, 70),
         "IBAN": debtor.iban,
         "batch": True,
         "currency": "EUR",
@@ -123,11 +140,11 @@ def build(
     sepa = _transfer_class()(config, version, msg_id, created_at)
     for t in transfers:
         payment: dict[str, Any] = {
-            "name": _latin(t.creditor.name)[:70],
+            "name": epc_latin(t.creditor.name, 70),
             "IBAN": t.creditor.iban,
             "amount": t.amount_cents,
             "execution_date": execution_date,
-            "description": _latin(t.remittance)[:140],
+            "description": epc_latin(t.remittance, 140),
             "endtoend_id": t.end_to_end_id,
             "address": t.creditor.address(),
         }

@@ -1,4 +1,6 @@
-"""Time: stored in UTC, periods are Europe/Paris calendar months."""
+"""Time: stored in UTC, periods are Europe/Paris calendar months; SEPA transfers are
+executed on TARGET2 business days (the ECB's payment system: closed on weekends, 1 January,
+Good Friday, Easter Monday, 1 May, 25 and 26 December)."""
 
 from __future__ import annotations
 
@@ -8,6 +10,10 @@ from contextvars import ContextVar
 from datetime import UTC, date, datetime, time, timedelta
 from functools import lru_cache
 from zoneinfo import ZoneInfo
+
+import holidays
+
+from voucher.domain.errors import DomainError
 
 PARIS = ZoneInfo("Europe/Paris")
 _frozen: ContextVar[datetime | None] = ContextVar("frozen_now", default=None)
@@ -84,3 +90,39 @@ def summer_periods(years: range) -> list[tuple[datetime, datetime]]:
                     start = None
             day = nxt
     return periods
+
+
+@lru_cache(maxsize=64)
+def _target2_closed(year: int) -> frozenset[date]:
+    return frozenset(holidays.financial_holidays("ECB", years=year))
+
+
+def is_target2_business_day(day: date) -> bool:
+    """True if TARGET2 settles that day (a SEPA transfer can be executed)."""
+    return day.weekday() < 5 and day not in _target2_closed(day.year)
+
+
+def next_target2_business_day(after: date) -> date:
+    """The first TARGET2 business day strictly after ``after``."""
+    day = after + timedelta(days=1)
+    while not is_target2_business_day(day):
+        day += timedelta(days=1)
+    return day
+
+
+def parse_execution_date(text: str) -> date:
+    """An execution date typed as AAAA-MM-JJ; anything else is ``invalid_execution_date``."""
+    try:
+        return date.fromisoformat(text.strip())
+    except (ValueError, AttributeError):
+        raise DomainError("invalid_execution_date") from None
+
+
+def check_execution_date(day: date, today: date) -> date:
+    """``day`` if a payment run may be executed then: not before ``today`` (Paris) and a
+    TARGET2 business day."""
+    if day < today:
+        raise DomainError("execution_date_past")
+    if not is_target2_business_day(day):
+        raise DomainError("execution_date_closed")
+    return day

@@ -84,5 +84,12 @@ MESSAGES.update(
     {
         "scan_id_reused": "Cet identifiant de scan a déjà servi pour un autre chèque.",
         "invalid_scan_time": "L'heure du scan est impossible (dans le futur ou trop ancienne).",
+        "invalid_execution_date": "Date d'exécution illisible : utilisez la forme AAAA-MM-JJ "
+        "(par exemple 2026-12-28) ; rien n'a été créé.",
+        "execution_date_past": "La date d'exécution est passée : choisissez aujourd'hui ou un "
+        "jour ultérieur ; rien n'a été créé.",
+        "execution_date_closed": "La date d'exécution n'est pas un jour ouvré TARGET2 (week-end, "
+        "1er janvier, Vendredi saint, lundi de Pâques, 1er mai, 25 ou 26 décembre) : "
+        "choisissez un autre jour ; rien n'a été créé.",
     }
 )

@@ -21,7 +21,7 @@ from __future__ import annotations
 import hashlib
 import secrets
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta
+from datetime import date, datetime
 from typing import Any
 
 from sqlalchemy import func, select
@@ -37,7 +37,7 @@ from voucher.db.models import (
     Statement,
 )
 from voucher.documents import sepa
-from voucher.domain import finance, ledger
+from voucher.domain import calendar, finance, ledger
 from voucher.domain.calendar import paris_date, utcnow
 from voucher.domain.errors import DomainError
 from voucher.services import audit
@@ -229,7 +229,11 @@ def create_run(
     scope = scope if scope is not None else finance_scope(session, actor)
     lock(session, "payment")
     now = utcnow()
-    execution = execution_date or paris_date(now) + timedelta(days=1)
+    today = paris_date(now)
+    if execution_date is None:
+        execution = calendar.next_target2_business_day(today)
+    else:
+        execution = calendar.check_execution_date(execution_date, today)
     items = ready(session, scope, at=now)
     included = [p for p in items if p.withheld is None]
     withheld = [p for p in items if p.withheld is not None]

@@ -6,6 +6,7 @@ from typing import Any
 
 from flask import Response, abort, flash, redirect, render_template, request, url_for
 
+from voucher.domain import calendar
 from voucher.domain.errors import DomainError
 from voucher.domain.money import format_eur
 from voucher.services.finance import payments, settings
@@ -42,6 +43,7 @@ def _version() -> str:
 @role_required(*FINANCE)
 def create_run() -> Any:
     version = request.form.get("version") or _version()
+    typed = (request.form.get("execution_date") or "").strip()
     included = [p for p in payments.ready(db(), scope()) if p.withheld is None]
     count, total = len(included), sum(p.total_cents for p in included)
     expected = f"{count}:{total}"
@@ -60,18 +62,23 @@ def create_run() -> Any:
                 ("Montant total", format_eur(total)),
                 ("Lieux", ", ".join(sorted({p.structure_name for p in included}))),
                 ("Format du fichier", version),
+                ("Date d'exécution", typed or "le prochain jour ouvré TARGET2"),
             ],
             warning="Une fois le fichier envoyé à la banque, ces virements partent : "
             "vérifiez le nombre et le total.",
             button=f"Confirmer l'ordre de {count} virement{'s' if count > 1 else ''} "
             f"pour {format_eur(total)}",
             back=url_for("finance.payment_page"),
-            keep=[("version", version), ("expected", expected)],
+            keep=[("version", version), ("expected", expected), ("execution_date", typed)],
             changed=changed,
         )
     try:
         result = payments.create_run(
-            db(), current_actor(), debtor=settings.debtor(), version=version
+            db(),
+            current_actor(),
+            debtor=settings.debtor(),
+            version=version,
+            execution_date=calendar.parse_execution_date(typed) if typed else None,
         )
     except DomainError as exc:
         return refused(exc, "finance.payment_page")
