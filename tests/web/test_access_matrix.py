@@ -158,6 +158,7 @@ def rows(w: World, x: Extra) -> list[Row]:
         Row("GET", "/prescripteur/", "prescriber"),
         Row("GET", "/prescripteur/remettre", "prescriber"),
         Row("GET", "/prescripteur/carnets", "prescriber"),
+        Row("GET", "/prescripteur/communes", "prescriber"),
         Row("POST", "/prescripteur/remettre", "prescriber"),
         Row("POST", f"/prescripteur/lots/{ba}/accuser-reception", "prescriber", ("prescriber_a",)),
         Row("GET", "/accueil/", "reception"),

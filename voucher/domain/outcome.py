@@ -142,7 +142,7 @@ def compare(
         if p.zone in (RURAL, URBAN) and category(p.levels) in ("progres", "stable", "recul")
     ]
     y = np.array([1.0 if category(r.levels) == "progres" else 0.0 for r in rows])
-    rural = np.array([r.zone == RURAL for r in rows])
+    rural = np.array([r.zone == RURAL for r in rows], dtype=bool)
     nr, nu = int(rural.sum()), int((~rural).sum())
     xr, xu = int(y[rural].sum()), int(y[~rural].sum())
     raw_r = xr / nr if nr else math.nan

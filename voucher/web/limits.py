@@ -7,7 +7,7 @@ Rules kept:
   configured number of trusted proxies only (``VOUCHER_TRUSTED_PROXIES``, default 0:
   Werkzeug's ``ProxyFix``): a client cannot choose its address;
 * ``Retry-After`` is sent on 429 and 503 answers only, equal to the body's
-  ``retry_after`` (the limiter's own headers are off).
+  ``retry_after`` (the limiter's own headers are off; ``X-RateLimit-*`` are written here).
 """
 
 from __future__ import annotations
@@ -45,6 +45,17 @@ def _retry_only_when_refused(response: Response) -> Response:
     return response
 
 
+def _rate_headers(response: Response) -> Response:
+    """``X-RateLimit-*`` of the limit that counted this request (the API's contract declares
+    them); written here because the limiter's own headers would add ``Retry-After`` too."""
+    current = limiter.current_limit
+    if current is not None:
+        response.headers["X-RateLimit-Limit"] = str(current.limit.amount)
+        response.headers["X-RateLimit-Remaining"] = str(max(0, current.remaining))
+        response.headers["X-RateLimit-Reset"] = str(math.ceil(current.reset_at))
+    return response
+
+
 def init_app(app: Flask) -> None:
     app.config.setdefault("RATELIMIT_HEADERS_ENABLED", False)
     proxies = int(app.config.get("TRUSTED_PROXIES", os.environ.get("VOUCHER_TRUSTED_PROXIES", 0)))
@@ -54,3 +65,4 @@ def init_app(app: Flask) -> None:
         )
     limiter.init_app(app)
     app.after_request(_retry_only_when_refused)
+    app.after_request(_rate_headers)

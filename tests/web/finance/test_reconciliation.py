@@ -6,6 +6,7 @@ whole account."""
 from __future__ import annotations
 
 import io
+import re
 from datetime import date
 
 from sqlalchemy import select
@@ -33,10 +34,11 @@ def upload(client, data: bytes):
 
 def paid_run(app, client) -> list[tuple[int, str, str]]:
     close_september(client)
-    made = client.post(
-        "/finance/paiements",
-        data={"version": "pain.001.001.09", "csrf_token": token(client, "/finance/paiements")},
-    )
+    data = {"version": "pain.001.001.09", "csrf_token": token(client, "/finance/paiements")}
+    asked = client.post("/finance/paiements", data=data)  # a payment run is confirmed first
+    page = asked.get_data(as_text=True)
+    expected = re.search(r'name="expected" value="([^"]+)"', page).group(1)
+    made = client.post("/finance/paiements", data={**data, "confirm": "yes", "expected": expected})
     assert made.status_code == 303
     with unit_of_work(app.extensions["voucher.engine"]) as s:
         return [

@@ -145,8 +145,11 @@ def codes_for(op: Operation, operation: dict[str, Any], path_parameters: list[An
         codes.append("invalid_request")
     if any(p.get("name") == "cursor" for p in params):
         codes.append("invalid_cursor")
+    # the input boundary (voucher.web.hygiene) answers before any view, for every operation
+    codes += ["invalid_text", "uri_too_long", "header_too_large"]
     if has_body:
-        codes += ["invalid_json", "unsupported_media_type", "payload_too_large"]
+        codes += ["invalid_json", "invalid_encoding", "json_too_deep"]
+        codes += ["unsupported_media_type", "payload_too_large"]
     if op.idempotent:
         codes += ["idempotency_key_reused", "busy"]
     if op.limited:
@@ -154,7 +157,7 @@ def codes_for(op: Operation, operation: dict[str, Any], path_parameters: list[An
     codes += op.codes
     if not public:
         codes.append("database_unavailable")
-    codes.append("internal_error")
+    codes += ["request_timeout", "internal_error"]
     return list(dict.fromkeys(codes))
 
 
