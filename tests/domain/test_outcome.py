@@ -190,3 +190,32 @@ def test_a_world_where_everyone_progresses_is_not_estimable():
     result = outcome.compare(people)
     assert result.gap is None
     assert result.significant is None
+
+
+def test_an_aliased_covariate_is_dropped_and_a_confounded_zone_is_not_estimated():
+    people = draw_world(5, 0.4)
+    # the age band is a function of the public: it adds nothing and is dropped, as R does
+    aged = [
+        Person(
+            p.zone,
+            p.levels,
+            p.sessions,
+            {**p.covariates, "tranche_age": p.covariates["population"] + "_age"},
+        )
+        for p in people
+    ]
+    assert outcome.compare(aged, ("population", "tranche_age")).gap == pytest.approx(
+        outcome.compare(people, ("population",)).gap, rel=1e-9
+    )
+    # a public that lives in one zone only: zone and public cannot be told apart
+    confounded = [
+        Person(
+            p.zone,
+            p.levels,
+            p.sessions,
+            {"population": "seniors" if p.zone == "rural" else "jeunes"},
+        )
+        for p in people
+    ]
+    result = outcome.compare(confounded, ("population",))
+    assert result.gap is None and result.conclusion.startswith("Non estimable")

@@ -42,6 +42,7 @@ CATEGORIES: dict[str, str] = {
     "non_evaluable": "Moins de deux séances où le niveau a été noté",
 }
 RURAL, URBAN = "rural", "urbain"
+COVARIATE_WORDS = {"population": "public prioritaire", "tranche_age": "tranche d'âge"}
 
 
 @dataclass(frozen=True)
@@ -129,6 +130,21 @@ def design_matrix(
     return np.array(cols).T, names
 
 
+def estimable(x: np.ndarray) -> np.ndarray | None:
+    """The columns to fit, rural last: a covariate level that is a combination of the columns
+    before it (e.g. an age band that only one public has) is dropped, as R does with aliased
+    terms; if rural itself is then a combination of the others, zone and public cannot be
+    told apart and nothing is estimated."""
+    order = [0, *range(2, x.shape[1])]  # constant, sessions, covariate levels
+    kept: list[int] = []
+    for j in order:
+        if np.linalg.matrix_rank(x[:, [*kept, j]]) == len(kept) + 1:
+            kept.append(j)
+    if np.linalg.matrix_rank(x[:, [*kept, 1]]) < len(kept) + 1:
+        return None
+    return np.asarray(x[:, [*kept, 1]])
+
+
 def compare(
     people: Sequence[Person],
     covariates: Sequence[str] = (),
@@ -155,7 +171,7 @@ def compare(
         progress_urban=xu,
         raw_rural=raw_r,
         raw_urban=raw_u,
-        adjusted_for=("nombre de séances", *covariates),
+        adjusted_for=("nombre de séances", *(COVARIATE_WORDS.get(c, c) for c in covariates)),
     )
     none: dict[str, Any] = dict(
         gap=None, low=None, high=None, odds_ratio=None, odds_low=None, odds_high=None
@@ -178,17 +194,23 @@ def compare(
             "dans une zone), si bien que l'on ne peut pas les séparer.",
         )
     gap, low, high, oratio, olow, ohigh = fit
-    adjusted = "nombre de séances" + "".join(f", {c}" for c in covariates)
+    words_for = [COVARIATE_WORDS.get(c, c) for c in covariates]
+    adjusted = (
+        f"nombre de séances, {', '.join(words_for[:-1]) + ' et ' if len(words_for) > 1 else ''}"
+        f"{words_for[-1]} égaux"
+        if words_for
+        else "nombre de séances égal"
+    )
     if low <= 0 <= high:
         words = (
-            f"À {adjusted} égal, l'écart rural − urbain est estimé à {_pts(gap)} "
+            f"À {adjusted}, l'écart rural − urbain est estimé à {_pts(gap)} "
             f"(intervalle de confiance à 95 % de {_pts(low)} à {_pts(high)}) : ces données ne "
             "permettent pas de dire que la part de personnes en progrès diffère entre les zones "
             "(ce qui ne veut pas dire qu'elle est la même)."
         )
     else:
         words = (
-            f"À {adjusted} égal, la part de personnes en progrès est "
+            f"À {adjusted}, la part de personnes en progrès est "
             f"{'plus' if gap > 0 else 'moins'} élevée en zone rurale : {_pts(gap)} "
             f"(intervalle de confiance à 95 % de {_pts(low)} à {_pts(high)}). C'est un écart "
             "observé, pas un effet prouvé du dispositif : d'autres différences entre les "
@@ -215,9 +237,9 @@ def _fit(
     from statsmodels.discrete.discrete_model import Logit
     from statsmodels.tools.sm_exceptions import ConvergenceWarning, PerfectSeparationWarning
 
-    x, _names = design_matrix(rows, covariates)
-    if np.linalg.matrix_rank(x) < x.shape[1]:
-        return None  # e.g. zone and public confounded: every senior lives in a rural zone
+    x = estimable(design_matrix(rows, covariates)[0])
+    if x is None:
+        return None  # zone and public confounded: e.g. every senior lives in a rural zone
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("error", ConvergenceWarning)
@@ -228,10 +250,10 @@ def _fit(
     except (np.linalg.LinAlgError, ConvergenceWarning, PerfectSeparationWarning, ValueError):
         return None
     ci = margeff.conf_int()
-    # margins are reported for every column but the constant; rural is the first
-    gap, low, high = float(margeff.margeff[0]), float(ci[0][0]), float(ci[0][1])
-    beta = float(result.params[1])
-    blow, bhigh = (float(v) for v in result.conf_int()[1])
+    # margins are reported for every column but the constant; rural is the last column
+    gap, low, high = float(margeff.margeff[-1]), float(ci[-1][0]), float(ci[-1][1])
+    beta = float(result.params[-1])
+    blow, bhigh = (float(v) for v in result.conf_int()[-1])
     if not all(math.isfinite(v) for v in (gap, low, high, beta, blow, bhigh)):
         return None
     return gap, low, high, math.exp(beta), math.exp(blow), math.exp(bhigh)

@@ -58,3 +58,32 @@ def test_other_roles_do_not_see_the_evaluation(impact_app):  # noqa: F811
     client = app.test_client()
     login(client, "accueil@test.fr")
     assert client.get("/impact/evaluation").status_code in (302, 403)
+
+
+def test_other_costs_entered_on_the_command_line_show_on_the_page(impact_app, monkeypatch):  # noqa: F811
+    from click.testing import CliRunner
+
+    from voucher.cli import common
+    from voucher.cli.main import main
+
+    app, ids = impact_app
+    monkeypatch.setattr(common, "engine", lambda: app.extensions["voucher.engine"])
+    runner = CliRunner()
+    add = ["cost", "add", "--programme", str(ids["programme"])]
+    ok = runner.invoke(
+        main, [*add, "--kind", "impression", "--amount-cents", "123456", "--label", "Imprimerie"]
+    )
+    assert ok.exit_code == 0, ok.output
+    refused = runner.invoke(
+        main, [*add, "--kind", "correction", "--amount-cents", "-999999", "--label", "Avoir"]
+    )
+    assert refused.exit_code == 1 and "cost_below_zero" in refused.output
+    listed = runner.invoke(main, ["cost", "list", "--programme", str(ids["programme"])])
+    assert listed.exit_code == 0 and "Imprimerie" in listed.output and "Avoir" not in listed.output
+    client = app.test_client()
+    login(client, "fonda@test.fr")
+    page = client.get("/impact/evaluation").get_data(as_text=True)
+    assert "1\u202f234,56\u00a0€" in page or "1 234,56" in page.replace("\u202f", " ").replace(
+        "\u00a0", " "
+    )
+    assert "Coût par bénéficiaire" in page

@@ -30,6 +30,21 @@ def _moment(day: date, rng: random.Random) -> datetime:
 
 #: (when, code, structure id, book id) of a session to pay with a voucher
 Pending = tuple[date, str, int, int]
+#: the demo's true story: each prescriber mostly serves its own public, but 40 % of the
+#: people it hands books to come from the other publics, so zone and public are not one
+#: and the same; rural people come back a little more often (more books completed) and
+#: gain autonomy a little faster per session than urban people: a real, modest gap
+OWN_PUBLIC = 0.6
+SESSIONS = {
+    "rural": [0, 1, 3, 4, 10, 10, 10, 10, 6],
+    "urban": [0, 1, 2, 4, 6, 8, 10, 10, 3],
+}
+#: chance, at each session, to go one level up the national autonomy scale (or, rarely, down)
+STEP_UP = {"rural": 0.20, "urban": 0.13}
+STEP_DOWN = 0.12
+#: level noted at the first session: most people start fully accompanied, some are already
+#: partly autonomous, a few already autonomous (they cannot progress on this scale)
+FIRST_LEVEL = [0, 0, 1, 1, 1, 2]
 
 
 def months_of_activity(
@@ -59,7 +74,8 @@ def months_of_activity(
             with at(_moment(start + timedelta(days=60), rng)):
                 books.report_book(session, ACTOR, lost, reason=BookStatus.LOST)
     pending.sort()
-    summary.redemptions += _pay_sessions(session, rng, reception, pending)
+    rural = {s.id for s in pilot.structures if s.zone_kind == "rural"}
+    summary.redemptions += _pay_sessions(session, rng, reception, pending, rural)
     summary.refusals += _present_wrong_codes(session, pending[:: max(1, len(pending) // 8)])
 
 
@@ -71,6 +87,8 @@ def _hand_out(
     serial: int,
     n: int,
 ) -> None:
+    if rng.random() >= OWN_PUBLIC:
+        population = rng.choice(list(AGE_FOR))
     handout.hand_out(
         session,
         ACTOR,
@@ -101,7 +119,7 @@ def _sessions(
     """The sessions the book's holder will attend, near home, days to weeks apart."""
     kind = "rural" if presc.zone_kind == "rural" else "urban"
     home = [s for s in pilot.structures if s.zone_kind == kind]
-    sessions = rng.choice([0, 2, 4, 6, 8, 10, 10, 3])
+    sessions = rng.choice(SESSIONS[kind])
     book_id = int(session.scalar(select(Book.id).where(Book.serial == serial)) or 0)
     codes = session.scalars(
         select(Voucher.code).where(Voucher.book_id == book_id).order_by(Voucher.position)
@@ -117,13 +135,23 @@ def _sessions(
 
 
 def _pay_sessions(
-    session: Session, rng: random.Random, reception: User, pending: list[Pending]
+    session: Session,
+    rng: random.Random,
+    reception: User,
+    pending: list[Pending],
+    rural: set[int],
 ) -> int:
     autonomy = list(vocab.AUTONOMY)
     level: dict[int, int] = {}
     desk = Actor(label="démo", user_id=reception.id)
     for when, code, structure_id, book_id in pending:
-        rank = min(2, level.get(book_id, 0) + rng.choice([0, 0, 1]))
+        step = STEP_UP["rural" if structure_id in rural else "urban"]
+        if book_id not in level:
+            rank = rng.choice(FIRST_LEVEL)
+        else:
+            draw = rng.random()
+            move = 1 if draw < step else -1 if draw > 1 - STEP_DOWN else 0
+            rank = max(0, min(2, level[book_id] + move))
         level[book_id] = rank
         with at(_moment(when, rng)):
             redeem.redeem(

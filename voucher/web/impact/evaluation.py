@@ -8,7 +8,8 @@ from flask import render_template, request
 
 from voucher.domain import power
 from voucher.domain.errors import DomainError
-from voucher.services.evaluation import overview
+from voucher.domain.money import format_eur
+from voucher.services.evaluation import costs, overview
 from voucher.services.impact import counts
 from voucher.web.auth import current_actor, role_required
 from voucher.web.db import db
@@ -51,6 +52,8 @@ def evaluation() -> str:
         chosen=chosen,
         args=request.args,
         view=overview.overview(db(), scope, report),
+        cost=costs.figures(db(), scope, report),
+        eur=format_eur,
         zones=overview.ZONE_LABELS,
         categories=overview.outcome.CATEGORIES,
         programmes=counts.programmes_in(db(), counts.scope_for(db(), current_actor())),

@@ -19,7 +19,7 @@ QUESTIONS = [
 
 
 revision = "0014_places"
-down_revision = "0012_api"
+down_revision = "0013_evaluation"
 branch_labels = None
 depends_on = None
 
