@@ -4,6 +4,8 @@ next TARGET2 business day."""
 
 from __future__ import annotations
 
+import re
+
 import pytest
 from sqlalchemy import select
 
@@ -24,14 +26,18 @@ def dates(app) -> list[str]:
 
 def create(client, typed: str):
     with calendar.at(fw.paris(2026, 12, 24, 10)):
-        answer = client.post(
-            "/finance/paiements",
-            data={
-                "version": "pain.001.001.09",
-                "execution_date": typed,
-                "csrf_token": token(client, "/finance/paiements"),
-            },
-        )
+        data = {
+            "version": "pain.001.001.09",
+            "execution_date": typed,
+            "csrf_token": token(client, "/finance/paiements"),
+        }
+        answer = client.post("/finance/paiements", data=data)
+        if answer.status_code == 200:  # the run's count and total, then confirmed
+            shown = answer.get_data(as_text=True)
+            assert typed in shown  # the date chosen is part of what is confirmed
+            expected = re.search(r'name="expected" value="([^"]+)"', shown).group(1)
+            confirmed = {**data, "confirm": "yes", "expected": expected}
+            answer = client.post("/finance/paiements", data=confirmed)
         page = client.get("/finance/paiements").get_data(as_text=True)
     return answer, page
 

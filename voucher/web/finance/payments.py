@@ -44,6 +44,12 @@ def _version() -> str:
 def create_run() -> Any:
     version = request.form.get("version") or _version()
     typed = (request.form.get("execution_date") or "").strip()
+    try:  # a bad date is refused before anything is shown for confirmation
+        if typed:
+            chosen = calendar.parse_execution_date(typed)
+            calendar.check_execution_date(chosen, calendar.paris_date(calendar.utcnow()))
+    except DomainError as exc:
+        return refused(exc, "finance.payment_page")
     included = [p for p in payments.ready(db(), scope()) if p.withheld is None]
     count, total = len(included), sum(p.total_cents for p in included)
     expected = f"{count}:{total}"
