@@ -33,7 +33,7 @@ def as_place(page, live) -> None:
     page.get_by_label("Adresse électronique").fill(EMAIL)
     page.get_by_label("Mot de passe").fill(PASSWORD)
     page.keyboard.press("Enter")
-    page.wait_for_url(live.url + "/")
+    page.wait_for_url(lambda url: "/connexion" not in url)  # each role lands on its work
     page.goto(live.url + "/lieu/")
 
 

@@ -81,7 +81,10 @@ def test_a_prescriber_hands_a_carnet_out(page, live):
     page.get_by_label("Public").select_option("jeunes_insertion")
     page.get_by_label("Tranche d'âge").select_option("dix_huit_vingt_quatre")
     page.get_by_label("Situation").select_option("sans_emploi")
-    page.get_by_label("Commune de résidence (code INSEE)").fill("86194")
+    # the commune is searched by name (the COG file), never typed as a code
+    page.get_by_label("Commune de résidence : chercher par nom ou code postal").fill("Poitiers")
+    page.locator('#commune_insee option[value="86194"]').wait_for(state="attached")
+    page.locator("#commune_insee").select_option("86194")
     page.get_by_label("La personne accepte").check()
     screenshot(page, "prescripteur-remise")
     page.get_by_role("button", name="Remettre le carnet").click()
