@@ -80,13 +80,21 @@ def decide_document(document_id: int) -> Any:
             db(),
             current_actor(),
             document_id,
-            validate=forms.text("decision", max_len=12) == "valider",
-            note=forms.optional("note", 500),
+            **_decision(),
         )
     except DomainError as exc:
         return invalid(exc, "places/review.html", lambda: _file(org_id))
     flash("Décision enregistrée.", "success")
     return redirect(url_for("places.review_file", org_id=org_id), code=303)
+
+
+def _decision() -> dict[str, Any]:
+    """What every decision form of the review sends: validate or ask for a correction, and
+    the note that goes with it."""
+    return {
+        "validate": forms.text("decision", max_len=12) == "valider",
+        "note": forms.optional("note", 500),
+    }
 
 
 @bp.post("/revue/<int:org_id>/decision")
@@ -96,10 +104,9 @@ def decide_file(org_id: int) -> Any:
     _operator_only()
     _file(org_id)
     try:
-        validate = forms.text("decision", max_len=12) == "valider"
-        qualification.decide(
-            db(), current_actor(), org_id, validate=validate, note=forms.optional("note", 500)
-        )
+        decision = _decision()
+        validate = decision["validate"]
+        qualification.decide(db(), current_actor(), org_id, **decision)
     except DomainError as exc:
         return invalid(exc, "places/review.html", lambda: _file(org_id))
     flash(
@@ -123,8 +130,7 @@ def decide_bank(org_id: int, account_id: int) -> Any:
             db(),
             current_actor(),
             account_id,
-            validate=forms.text("decision", max_len=12) == "valider",
-            note=forms.optional("note", 500),
+            **_decision(),
         )
     except DomainError as exc:
         return invalid(exc, "places/review.html", lambda: _file(org_id))
