@@ -4,12 +4,15 @@ committed, as a real client would find them."""
 
 from __future__ import annotations
 
+import threading
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
 import pytest
 from flask import Flask
 from sqlalchemy import func, select
+from werkzeug.serving import make_server
 
 from tests import factories as f
 from voucher.db.engine import unit_of_work
@@ -161,3 +164,18 @@ def problem(response: Any, status: int, code: str) -> dict[str, Any]:
     assert body["title"] and body["detail"] and body["type"].endswith(f"#code-{code}")
     assert "Traceback" not in response.get_data(as_text=True)
     return body
+
+
+@pytest.fixture
+def live(app: Any) -> Iterator[str]:
+    """The app served on a loopback port for clients that speak real HTTP (curl, a
+    generated client)."""
+    server = make_server("127.0.0.1", 0, app, threaded=True)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_port}"
+    finally:
+        server.shutdown()
+        thread.join(timeout=10)
+        server.server_close()

@@ -8,13 +8,10 @@ import os
 import re
 import shutil
 import subprocess
-import threading
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
-from werkzeug.serving import make_server
 
 DOC = Path(__file__).resolve().parents[3] / "docs" / "api.md"
 BLOCK = re.compile(r"```sh\n(.*?)```", re.S)
@@ -29,19 +26,6 @@ def examples() -> list[str]:
             if command.startswith("curl "):
                 found.append(command)
     return found
-
-
-@pytest.fixture
-def live(app: Any) -> Iterator[str]:
-    server = make_server("127.0.0.1", 0, app, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{server.server_port}"
-    finally:
-        server.shutdown()
-        thread.join(timeout=10)
-        server.server_close()
 
 
 def run(command: str, env: dict[str, str]) -> Any:

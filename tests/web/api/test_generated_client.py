@@ -8,13 +8,11 @@ import importlib
 import json
 import subprocess
 import sys
-import threading
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
-from werkzeug.serving import make_server
 
 CONFIG = "package_name_override: voucher_client\nproject_name_override: voucher-client\n"
 PROFILE = {
@@ -25,19 +23,6 @@ PROFILE = {
     "commune_insee": "86194",
     "consent": True,
 }
-
-
-@pytest.fixture
-def live(app: Any) -> Iterator[str]:
-    server = make_server("127.0.0.1", 0, app, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{server.server_port}"
-    finally:
-        server.shutdown()
-        thread.join(timeout=10)
-        server.server_close()
 
 
 @pytest.fixture
