@@ -295,6 +295,26 @@ OPERATIONS: dict[str, Operation] = {
             "One hold. Changes nothing.",
         ),
         Operation(
+            "GET /api/v1/disputes",
+            "listDisputes",
+            "scanning",
+            "Les litiges hors ligne (acceptations faites hors ligne que le serveur a refusées "
+            "à l'envoi) visibles par la clé, par curseur ; « updated_since » : ceux ouverts "
+            "ou tranchés depuis. Ne change rien.",
+            "Offline disputes (acceptances made offline that the server refused on upload) "
+            "the key may see, cursor-paginated; `updated_since`: those opened or decided "
+            "since. Changes nothing.",
+        ),
+        Operation(
+            "GET /api/v1/disputes/{dispute_id}",
+            "getDispute",
+            "scanning",
+            "Un litige hors ligne : son motif, et s'il a été payé (son encaissement) ou "
+            "rejeté. Ne change rien.",
+            "One offline dispute: its reason, and whether it was paid (its redemption) or "
+            "rejected. Changes nothing.",
+        ),
+        Operation(
             "GET /api/v1/audit/check",
             "checkLedger",
             "money",
