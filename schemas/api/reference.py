@@ -131,3 +131,26 @@ class DisputeListArgsSchema(SyncArgsSchema):
 
 
 DisputePageSchema = sync_page_of(DisputeSchema, "DisputePageSchema")
+
+
+class StatementSchema(Schema):
+    """A structure's reimbursement statement (its lines are in its PDF, on the web)."""
+
+    id = fields.Integer(required=True)
+    number = fields.String(required=True, metadata={"description": "numéro sans trou, AAAA-NNNNNN"})
+    period = fields.String(required=True, metadata={"description": "mois, AAAA-MM (Europe/Paris)"})
+    structure_id = fields.Integer(required=True)
+    line_count = fields.Integer(required=True)
+    total_cents = fields.Integer(required=True)
+    status = fields.String(
+        required=True, validate=validate.OneOf(["open", "in_payment", "paid", "rejected"])
+    )
+    created_at = fields.AwareDateTime(required=True)
+    paid_at = fields.AwareDateTime(required=True, allow_none=True)
+
+
+class StatementListArgsSchema(SyncArgsSchema):
+    status = fields.String(validate=validate.OneOf(["open", "in_payment", "paid", "rejected"]))
+
+
+StatementPageSchema = sync_page_of(StatementSchema, "StatementPageSchema")
