@@ -133,6 +133,18 @@ def sync_disputes(session: Session, viewer: Viewer, walk: Cursor, size: int) -> 
     return sync_page(rows, size, walk, lambda d: d.id)
 
 
+def open_at(session: Session, structure_id: int, limit: int = 50) -> list[OfflineDispute]:
+    """A place's open disputes, oldest first (what its desk shows)."""
+    return list(
+        session.scalars(
+            select(OfflineDispute)
+            .where(OfflineDispute.structure_id == structure_id, OfflineDispute.status == "open")
+            .order_by(OfflineDispute.id)
+            .limit(limit)
+        )
+    )
+
+
 def get(session: Session, viewer: Viewer, dispute_id: int) -> OfflineDispute:
     found = session.scalar(
         select(OfflineDispute).where(OfflineDispute.id == dispute_id, _visible(viewer))
