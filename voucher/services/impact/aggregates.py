@@ -271,6 +271,19 @@ def book_delays(session: Session, t: ParisTime, programmes: Sequence[int] | None
     )
 
 
+def book_usage(session: Session, t: ParisTime, programmes: Sequence[int] | None) -> list[Any]:
+    """Handed-out books per zone by (vouchers cashed, vouchers in the book): the clusters
+    of the redemption-rate interval."""
+    bf = book_facts(t, programmes)
+    return list(
+        session.execute(
+            select(bf.c.zone, bf.c.n, bf.c.per_book, func.count())
+            .where(bf.c.handed == 1)
+            .group_by(bf.c.zone, bf.c.n, bf.c.per_book)
+        )
+    )
+
+
 # --- sessions --------------------------------------------------------------------------
 
 
