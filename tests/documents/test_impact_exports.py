@@ -24,7 +24,7 @@ from voucher.db.engine import unit_of_work
 from voucher.db.models import Beneficiary
 from voucher.domain.errors import DomainError
 from voucher.services.access import people
-from voucher.services.impact import counts, export, research
+from voucher.services.impact import counts, export, grants, research
 
 ARTEFACTS = Path(__file__).resolve().parents[2] / "build" / "test-artefacts"
 PEOPLE_COLUMNS = {
@@ -252,7 +252,7 @@ def test_research_extract_needs_the_role_and_a_grant_and_rekeys_every_time(crowd
         with pytest.raises(DomainError) as exc:
             research.extract(s, actor, counts.EVERYTHING, None)
         assert exc.value.code == "research_not_granted"
-        research.grant(
+        grants.grant(
             s,
             f.ACTOR,
             email="chercheuse@test.fr",
@@ -260,8 +260,8 @@ def test_research_extract_needs_the_role_and_a_grant_and_rekeys_every_time(crowd
             valid_until=date(2099, 1, 1),
             reason="Convention d'évaluation n° 12",
         )
-        with pytest.raises(DomainError):  # the grant covers one programme, not all
-            research.extract(s, actor, counts.EVERYTHING, None)
+        with pytest.raises(DomainError):  # the grant covers one programme, not another
+            research.extract(s, actor, counts.EVERYTHING, world.world.programme.id + 1000)
         keys = []
         for _ in range(2):
             result = research.extract(s, actor, counts.EVERYTHING, world.world.programme.id)
@@ -275,5 +275,6 @@ def test_research_extract_needs_the_role_and_a_grant_and_rekeys_every_time(crowd
             rows = csv_tables(out.getvalue(), french=False)["seances"]
             assert len(rows) == result.rows > 0
             keys.append({r["beneficiaire"] for r in rows})
-        assert len(keys[0]) == 47 and not keys[0] & keys[1]  # re-keyed: two extracts never join
+        assert result.people + result.suppressed == 47
+        assert len(keys[0]) == result.people and not keys[0] & keys[1]  # re-keyed each time
         s.rollback()

@@ -1,4 +1,5 @@
-"""``voucher communes check|search``: the INSEE commune file shipped with the package.
+"""``voucher communes check|search|density``: the INSEE commune file shipped with the
+package, and INSEE's density grid copied onto the pilot zones' communes.
 
 ``check`` reports the commune codes already recorded that the COG does not list (typically
 a postcode typed before the hand-out form checked codes): the operator corrects them, they
@@ -8,10 +9,11 @@ are never turned into a zone of their own. It exits 1 when it finds one.
 from __future__ import annotations
 
 import sys
+from pathlib import Path
 
 import click
 
-from voucher.cli.common import console, print_table, transaction
+from voucher.cli.common import console, dry_run_note, print_table, transaction
 from voucher.db.queries.communes import bad_codes
 from voucher.domain import communes as cog
 
@@ -49,3 +51,32 @@ def check() -> None:
 def search(text: str) -> None:
     for c in cog.search(text):
         console.print(f"{c.code}  {c.name} ({c.departement})  {' '.join(c.postcodes)}")
+
+
+@communes_group.command(
+    "density", help="Copie la grille communale de densité de l'INSEE sur les zones pilotes."
+)
+@click.argument("path", type=click.Path(exists=True, dir_okay=False))
+@click.option("--niveaux", "levels", type=click.Choice(["3", "4", "7"]), default=None)
+@click.option("--annee", "year", type=int, default=None, help="Année de la grille.")
+@click.option("--confirm", is_flag=True, help="Enregistre (sinon simulation).")
+def density_cmd(path: str, levels: str | None, year: int | None, confirm: bool) -> None:
+    from voucher.domain import density
+    from voucher.services.context import cli_actor
+    from voucher.services.programmes.density import apply_grid
+
+    with transaction(confirm=confirm) as session:
+        grid = density.read_grid(
+            Path(path).read_bytes(),
+            Path(path).name,
+            levels=int(levels) if levels else None,
+            year=year,
+        )
+        done = apply_grid(session, cli_actor("communes density"), grid)
+    console.print(
+        f"Grille à {grid.levels} niveaux ({grid.year}) : {done.updated} commune(s) de zone "
+        f"pilote mises à jour, {done.kept_newer} gardée(s) (grille plus récente), "
+        f"{len(done.missing)} absente(s) de la grille." + dry_run_note(confirm)
+    )
+    for name in done.disagreeing:
+        console.print(f"La zone « {name} » n'a pas le type que la grille donne à ses communes.")

@@ -104,11 +104,11 @@ def _evaluator(session: Session, email: str) -> Actor:
 def _require_grant(email: str, programme_id: int | None) -> None:
     """Refuse an evaluator without a grant in force; the refusal is committed to the audit
     first, so attempts stay visible."""
-    from voucher.services.impact import research
+    from voucher.services.impact import grants, research
 
     with transaction() as session:
         evaluator = _evaluator(session, email)
-        granted = research.active_grant(session, evaluator.user_id, programme_id) is not None
+        granted = grants.active_grant(session, evaluator.user_id, programme_id) is not None
         if not granted:
             research.refused(session, evaluator, programme_id)
     if not granted:
@@ -142,7 +142,8 @@ def research_cmd(email: str, fmt: str, out_path: str, programme_id: int | None) 
         bar.update(task, completed=result.rows)
         research.written(session, evaluator, result, fmt)
     console.print(
-        f"Extrait écrit : {out_path} ({result.rows} lignes, autorisation n° {result.grant_id})."
+        f"Extrait écrit : {out_path} ({result.rows} lignes, autorisation n° {result.grant_id}, "
+        f"{result.suppressed} personne(s) trop rares laissées de côté, k = {result.k})."
     )
 
 
@@ -165,14 +166,14 @@ def research_cmd(email: str, fmt: str, out_path: str, programme_id: int | None) 
     "--programme", "programme_id", type=int, default=None, help="Un dispositif (tous sinon)."
 )
 def grant_cmd(email: str, valid_until: str, reason: str, programme_id: int | None) -> None:
-    from voucher.services.impact import research
+    from voucher.services.impact import grants
 
     try:
         until = date.fromisoformat(valid_until)
     except ValueError:
         refuse(DomainError("invalid_dates"))
     with transaction() as session:
-        row = research.grant(
+        row = grants.grant(
             session,
             cli_actor("export grant-research"),
             email=email,
@@ -186,8 +187,8 @@ def grant_cmd(email: str, valid_until: str, reason: str, programme_id: int | Non
 @export_group.command("revoke-research", help="Retire une autorisation d'extrait de recherche.")
 @click.argument("grant_id", type=int)
 def revoke_cmd(grant_id: int) -> None:
-    from voucher.services.impact import research
+    from voucher.services.impact import grants
 
     with transaction() as session:
-        research.revoke(session, cli_actor("export revoke-research"), grant_id)
+        grants.revoke(session, cli_actor("export revoke-research"), grant_id)
     console.print(f"Autorisation n° {grant_id} retirée.")

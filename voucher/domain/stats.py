@@ -222,7 +222,7 @@ class Comparison:
     conclusion: str
 
 
-def _verdict(significant: bool, fragile: bool, statement: str) -> str:
+def verdict(significant: bool, fragile: bool, statement: str) -> str:
     if significant:
         text = (
             f"L'écart est significatif au seuil de 5\u00a0% : {statement}. C'est une différence "
@@ -257,7 +257,7 @@ def compare_proportions(
         f"({fr_percent(b.low)} à {fr_percent(b.high)}). Écart : {fr_points(diff.estimate)} "
         f"(de {fr_points(diff.low)} à {fr_points(diff.high)}). "
     )
-    words += _verdict(significant, min(n_a, n_b) < FRAGILE_N, f"la part est plus élevée {higher}")
+    words += verdict(significant, min(n_a, n_b) < FRAGILE_N, f"la part est plus élevée {higher}")
     return Comparison(label, "proportion", a, b, n_a, n_b, diff, significant, words)
 
 
@@ -287,7 +287,5 @@ def compare_medians(
         f"({num(b.low)} à {num(b.high)}). Écart des médianes : {num(diff.estimate, True)} {unit} "
         f"(de {num(diff.low, True)} à {num(diff.high, True)} {unit}). "
     )
-    words += _verdict(
-        significant, min(n_a, n_b) < FRAGILE_N, f"la médiane est plus élevée {higher}"
-    )
+    words += verdict(significant, min(n_a, n_b) < FRAGILE_N, f"la médiane est plus élevée {higher}")
     return Comparison(label, "median", a, b, n_a, n_b, diff, significant, words)

@@ -17,7 +17,7 @@ from tests.impact_world import small_world
 from voucher.db.engine import unit_of_work
 from voucher.db.models import AuditEvent
 from voucher.services.access import people
-from voucher.services.impact import research
+from voucher.services.impact import grants
 
 PASSWORD = "mot-de-passe-impact"
 
@@ -128,7 +128,7 @@ def test_research_extract_is_refused_without_a_grant_then_given_with_one(impact_
     refused = client.post("/impact/extrait-recherche", data={"csrf_token": token, "format": "csv"})
     assert refused.status_code == 403 and "autorisation" in refused.get_data(as_text=True)
     with unit_of_work(app.extensions["voucher.engine"]) as s:
-        research.grant(
+        grants.grant(
             s,
             f.ACTOR,
             email="eval@test.fr",
@@ -141,7 +141,10 @@ def test_research_extract_is_refused_without_a_grant_then_given_with_one(impact_
     assert given.status_code == 200
     with zipfile.ZipFile(BytesIO(given.data)) as z:
         rows = z.read("seances.csv").decode().splitlines()
-    assert rows[0].startswith("beneficiaire,carnet,") and len(rows) == 1 + 15
+        readme = "".join(z.read(n).decode() for n in z.namelist() if "LISEZ" in n.upper())
+    # three people: fewer than the threshold, so no row leaves, and the README says so
+    assert rows[0].startswith("beneficiaire,carnet,") and len(rows) == 1
+    assert "3 personne(s) trop rares" in readme
     with unit_of_work(app.extensions["voucher.engine"]) as s:
         outcomes = [
             e.outcome

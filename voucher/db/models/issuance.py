@@ -101,6 +101,7 @@ class Beneficiary(Base):
     social_status: Mapped[str] = mapped_column(String(20))
     commune_insee: Mapped[str | None] = mapped_column(String(5))
     density_class: Mapped[int | None]
+    density_year: Mapped[int | None]  # of the grid the class was copied from
     zone_kind: Mapped[str | None] = mapped_column(String(5))
     consent: Mapped[bool] = mapped_column(default=False)
     created_at: Mapped[datetime]

@@ -97,7 +97,12 @@ class PilotZoneCommune(Base):
     zone_id: Mapped[int] = mapped_column(ForeignKey("pilot_zone.id"), primary_key=True)
     insee_code: Mapped[str] = mapped_column(String(5), primary_key=True, index=True)
     name: Mapped[str | None] = mapped_column(String(100))
+    #: 3-level class (1 dense, 2 intermediate, 3 rural), whatever grid it was read from
     density_class: Mapped[int | None]
+    #: the level in the grid read (3, 4 or 7 levels) and that grid's year
+    density_level: Mapped[int | None]
+    density_levels: Mapped[int | None]
+    density_year: Mapped[int | None]
 
 
 class Programme(Base):

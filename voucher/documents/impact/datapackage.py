@@ -20,8 +20,8 @@ import re
 from typing import Any
 
 from voucher.documents.impact.model import Bundle, Column, Sheet
+from voucher.domain import anonymity, vocab
 from voucher.domain import impact as dom
-from voucher.domain import vocab
 
 TYPES = {"text": "string", "int": "integer", "float": "number"}
 EXTRA = {
@@ -31,12 +31,14 @@ EXTRA = {
 }
 ZONES = {"rural": "Rural", "urbain": "Urbain", **EXTRA}
 #: code lists of columns that are not a table's row key (research extracts, new tables)
+GROUPED = {anonymity.GROUPED: "Regroupé (secret statistique)"}
 COLUMN_CODES: dict[str, dict[str, str]] = {
     "type_zone": ZONES,
     "masque": {"oui": "Valeur masquée (secret statistique)"},
-    "population": {**vocab.POPULATIONS, **EXTRA},
-    "tranche_age": {**vocab.AGE_BANDS, **EXTRA},
-    "statut_social": {**vocab.STATUSES, **EXTRA},
+    "population": {**vocab.POPULATIONS, **EXTRA, **GROUPED},
+    "tranche_age": {**vocab.AGE_BANDS, **EXTRA, **anonymity.BROAD_AGE_LABELS},
+    "statut_social": {**vocab.STATUSES, **EXTRA, **GROUPED},
+    "delai_depuis_remise": anonymity.DELAY_LABELS,
     "thematique": {**vocab.THEMES, **EXTRA},
     "autonomie": {**vocab.AUTONOMY, **EXTRA},
     "significatif": {"oui": "Oui", "non": "Non"},

@@ -1,6 +1,6 @@
 """Writers for impact bundles: CSV (two dialects, in a ZIP with the README), XLSX, Parquet
-and JSON. All stream: rows are read once and written as they come, so a row-level
-research extract of millions of lines keeps memory flat.
+and JSON. All stream: rows are read once and written as they come (a research extract
+is shuffled, so its rows are held once in memory before they reach the writer).
 
 Rules kept:
 

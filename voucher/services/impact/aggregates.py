@@ -8,6 +8,13 @@ Rules kept:
   table is then a ``UNION ALL`` of ``GROUP BY`` over those facts, one branch per grouping
   (row x zone, row, zone, everything), so distinct counts in the margins are true distinct
   counts, not sums.
+- A handed-out book's zone is its beneficiary's; when the beneficiary's commune gave no
+  density class (no commune, or an old row carrying a code the COG does not list), the
+  zone of the prescriber who handed it out stands in, in the book and the session tables
+  alike, so one dirty row never opens a "non renseigné" column of one person (whose
+  protection would mask the headline figures). Such rows are listed by
+  ``voucher communes check``; only when the prescriber's zone is unknown too does the
+  book count as ``non_renseigne``, protected like any cell.
 - Days and months are Europe/Paris calendar days and months, in SQL that
   :class:`voucher.db.dialect.ParisTime` writes for each database.
 - Autonomy "first" and "last" per book come from one aggregate: ``min``/``max`` of
@@ -93,10 +100,11 @@ def book_facts(t: ParisTime, programmes: Sequence[int] | None) -> Any:
         .subquery("lost")
     )
     holder = Organisation.__table__.alias("holder")
+    presc = Organisation.__table__.alias("presc")
     batch = Batch.__table__.c
     handed = B.beneficiary_id.is_not(None)
     zone = case(
-        (handed, func.coalesce(BEN.zone_kind, dom.NOT_GIVEN)),
+        (handed, func.coalesce(BEN.zone_kind, presc.c.zone_kind, dom.NOT_GIVEN)),
         else_=func.coalesce(holder.c.zone_kind, dom.NOT_GIVEN),
     )
     n = func.coalesce(scans.c.n, 0)
@@ -131,6 +139,7 @@ def book_facts(t: ParisTime, programmes: Sequence[int] | None) -> Any:
         .select_from(
             Book.__table__.join(Batch.__table__, batch.id == B.batch_id)
             .outerjoin(Beneficiary.__table__, BEN.id == B.beneficiary_id)
+            .outerjoin(presc, presc.c.id == BEN.prescriber_id)
             .outerjoin(holder, holder.c.id == B.holder_id)
             .outerjoin(scans, scans.c.book_id == B.id)
             .outerjoin(lost, lost.c.book_id == B.id)
@@ -271,10 +280,24 @@ def book_delays(session: Session, t: ParisTime, programmes: Sequence[int] | None
     )
 
 
+def book_usage(session: Session, t: ParisTime, programmes: Sequence[int] | None) -> list[Any]:
+    """Handed-out books per zone by (vouchers cashed, vouchers in the book): the clusters
+    of the redemption-rate interval."""
+    bf = book_facts(t, programmes)
+    return list(
+        session.execute(
+            select(bf.c.zone, bf.c.n, bf.c.per_book, func.count())
+            .where(bf.c.handed == 1)
+            .group_by(bf.c.zone, bf.c.n, bf.c.per_book)
+        )
+    )
+
+
 # --- sessions --------------------------------------------------------------------------
 
 
 def session_rows(session: Session, t: ParisTime, programmes: Sequence[int] | None) -> list[Any]:
+    presc = Organisation.__table__.alias("presc")
     rs = (
         select(
             func.coalesce(R.theme, dom.NOT_GIVEN).label("theme"),
@@ -282,10 +305,12 @@ def session_rows(session: Session, t: ParisTime, programmes: Sequence[int] | Non
             t.month(R.scanned_at).label("month"),
             R.beneficiary_id,
             R.face_value_cents,
-            func.coalesce(BEN.zone_kind, dom.NOT_GIVEN).label("zone"),
+            func.coalesce(BEN.zone_kind, presc.c.zone_kind, dom.NOT_GIVEN).label("zone"),
         )
         .select_from(
-            Redemption.__table__.outerjoin(Beneficiary.__table__, BEN.id == R.beneficiary_id)
+            Redemption.__table__.outerjoin(
+                Beneficiary.__table__, BEN.id == R.beneficiary_id
+            ).outerjoin(presc, presc.c.id == BEN.prescriber_id)
         )
         .where(R.status == "accepted", _in_scope(R.programme_id, programmes))
         .cte("rs")

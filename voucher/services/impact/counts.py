@@ -129,6 +129,8 @@ class RawTable:
 class RawFigures:
     programmes: list[tuple[int, str]]
     tables: dict[str, RawTable]
+    #: zone -> (vouchers cashed, vouchers in the book, books) of the handed-out books
+    usage: dict[str, list[tuple[int, int, int]]] = field(default_factory=dict)
 
 
 def years_for(session: Session, programme_ids: list[int] | None) -> range:
@@ -229,4 +231,7 @@ def compute(session: Session, scope: Scope) -> RawFigures:
         table.rows = _order(table.dimension, found, labels)
         table.codes = {r: codes.get(r, r) for r in table.rows}
         table.labels = {r: dom.row_label(table.dimension, r, labels) for r in table.rows}
-    return RawFigures(programmes, tables)
+    usage: dict[str, list[tuple[int, int, int]]] = defaultdict(list)
+    for zone, used, size, books in aggregates.book_usage(session, t, only):
+        usage[str(zone)].append((int(used or 0), int(size), int(books)))
+    return RawFigures(programmes, tables, dict(usage))

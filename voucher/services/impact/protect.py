@@ -35,6 +35,7 @@ from voucher.domain.suppression import (
     note,
     suppress_linked,
 )
+from voucher.services.impact import rates
 from voucher.services.impact.counts import RawFigures, RawTable
 
 DEFAULT_SEED = 20240611
@@ -260,13 +261,16 @@ def _proportion(
     if not ok:
         return ComparisonRow(part, label, "proportion", EMPTY, EMPTY, EMPTY, None, NOT_PUBLISHED)
     (xr, nr), (xu, nu) = counts["rural"], counts["urban"]
-    c = stats.compare_proportions(label, xr, nr, xu, nu)
+    return _published(part, stats.compare_proportions(label, xr, nr, xu, nu))
+
+
+def _published(code: str, c: stats.Comparison) -> ComparisonRow:
     return ComparisonRow(
-        part,
-        label,
-        "proportion",
-        ZoneEstimate(nr, c.a.estimate, c.a.low, c.a.high),
-        ZoneEstimate(nu, c.b.estimate, c.b.low, c.b.high),
+        code,
+        c.label,
+        c.kind,
+        ZoneEstimate(c.n_a, c.a.estimate, c.a.low, c.a.high),
+        ZoneEstimate(c.n_b, c.b.estimate, c.b.low, c.b.high),
         ZoneEstimate(None, c.difference.estimate, c.difference.low, c.difference.high),
         c.significant,
         c.conclusion,
@@ -297,6 +301,19 @@ def _delays(
     )
 
 
+def _rate(
+    raw: RawFigures,
+    books: RawTable,
+    masks: dict[str, dict[str, Suppression]],
+    threshold: int,
+    seed: int,
+) -> ComparisonRow:
+    code, label, c = rates.redemption(raw, books, masks, threshold, seed)
+    if c is None:
+        return ComparisonRow(code, label, "proportion", EMPTY, EMPTY, EMPTY, None, NOT_PUBLISHED)
+    return _published(code, c)
+
+
 def _counts(masks: dict[str, dict[str, Suppression]]) -> tuple[int, int]:
     primary = secondary = 0
     for guard, per_table in masks.items():
@@ -325,6 +342,7 @@ def protect(
     ]
     if compare:  # the bootstrap is the slow part: skipped while the masks are being chosen
         comparisons.insert(1, _delays(books, masks, threshold, seed))
+        comparisons.append(_rate(raw, books, masks, threshold, seed))
     primary, secondary = _counts(masks)
     return Report(
         utcnow(),

@@ -1,53 +1,47 @@
-"""Row-level research extracts: one pseudonymous row per session, behind an explicit grant.
+"""Row-level research extracts: one pseudonymous row per session, behind an explicit grant
+(:mod:`voucher.services.impact.grants`).
 
 Rules kept:
 
-- Needs **both** the ``evaluator`` role and an active :class:`ResearchGrant` for that user
-  covering the programme (granted by an operator on the command line, with the reason:
-  the evaluation agreement). Anything else is refused (``research_not_granted``) and the
-  refusal is audited too.
+- Covers only the programmes the user's grants allow, within the impact scope, whatever
+  the form asks; refused (``research_not_granted``) and audited otherwise.
 - Beneficiaries and books are **re-keyed per extract**: HMAC-SHA-256 of the internal id
   with a random key drawn for this extract and then forgotten (never stored, never
-  logged). Two extracts cannot be joined with each other, nor with the database.
-- No direct identifier and no fine quasi-identifier: no pseudonym, no local reference, no
-  commune, no exact date (the Paris month and the days since hand-out only).
-- Rows are streamed from the database (``yield_per``) and re-keyed on the fly.
-- Every extract is audited (``research.extract``: grant, programmes, rows, format), never
-  with the key.
+  logged). Rows are **shuffled**, so neither the keys nor the row order join two extracts.
+- No exact date: the only calendar date is the month of hand-out, taken after a random
+  shift drawn for this person and this extract (at most ``anonymity.SHIFT_DAYS`` days);
+  a session is placed by its band of days since hand-out.
+- Quasi-identifiers (programme, population, age band, social status, territory, zone,
+  month of hand-out) are
+  generalised until every combination describes at least ``k`` people (default 11); the
+  commune becomes its département or disappears first; people still too rare are left
+  out, and the README says how many (:mod:`voucher.domain.anonymity`).
+- Every extract is audited (``research.extract``: grant, programmes, rows, people left
+  out), never with the key.
 """
 
 from __future__ import annotations
 
 import hashlib
 import hmac
+import random
 import secrets
-from collections.abc import Iterator
-from dataclasses import dataclass
-from datetime import date
+from dataclasses import dataclass, field
+from datetime import date, timedelta
 from typing import Any
 
-from sqlalchemy import func, or_, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from voucher.db import dialect
-from voucher.db.models import Beneficiary, Book, Redemption, ResearchGrant, RoleGrant, User
+from voucher.db.models import Beneficiary, Book, Redemption
 from voucher.documents.impact.model import Bundle, Column, Sheet
-from voucher.domain.calendar import paris_date, utcnow
-from voucher.domain.errors import DomainError, register
+from voucher.domain import anonymity, communes
+from voucher.domain.calendar import utcnow
 from voucher.services import audit
 from voucher.services.context import Actor
 from voucher.services.impact.counts import Scope, years_for
-
-register(
-    "research_not_granted",
-    "Extrait de recherche refusé : il faut le rôle évaluateur et une "
-    "autorisation d'extrait en cours de validité pour ce dispositif.",
-)
-register(
-    "invalid_grant",
-    "Autorisation incomplète : indiquez un motif (la convention d'évaluation) "
-    "et une date de fin à venir.",
-)
+from voucher.services.impact.grants import granted_scope
 
 COLUMNS = [
     Column(
@@ -57,98 +51,37 @@ COLUMNS = [
     ),
     Column("carnet", "Carnet, recalculé de même pour cet extrait seulement.", "text"),
     Column("dispositif_id", "Identifiant du dispositif.", "int"),
-    Column("population", "Public prioritaire (codes du registre).", "text"),
-    Column("tranche_age", "Tranche d'âge (codes nationaux).", "text"),
-    Column("statut_social", "Statut social (codes nationaux).", "text"),
-    Column("type_zone", "rural, urbain ou non_renseigne (grille de densité de l'INSEE).", "text"),
-    Column("mois", "Mois de la séance, heure de Paris (AAAA-MM).", "text"),
+    Column("population", "Public prioritaire (codes du registre), ou regroupe.", "text"),
+    Column("tranche_age", "Tranche d'âge (codes nationaux), élargie ou regroupe.", "text"),
+    Column("statut_social", "Statut social (codes nationaux), ou regroupe.", "text"),
     Column(
-        "jours_depuis_remise", "Jours calendaires entre la remise du carnet et cette séance.", "int"
+        "territoire",
+        "Code commune INSEE, ou code du département, ou vide quand il faut les retirer "
+        "pour que chaque profil décrive assez de personnes.",
+        "text",
     ),
+    Column("type_zone", "rural, urbain ou non_renseigne (grille de densité de l'INSEE).", "text"),
+    Column(
+        "periode_remise",
+        "Mois de la remise du carnet (AAAA-MM, heure de Paris) après un décalage aléatoire "
+        "propre à la personne, d'au plus 15 jours ; trimestre (AAAA-Tn) ou regroupe quand il "
+        "faut l'élargir : jamais une date exacte.",
+        "text",
+    ),
+    Column("delai_depuis_remise", "Tranche de jours entre la remise et cette séance.", "text"),
     Column("thematique", "Thème de la séance (codes nationaux).", "text"),
     Column("autonomie", "Niveau d'autonomie noté (échelle nationale), vide si non noté.", "text"),
 ]
 ZONE = {"rural": "rural", "urban": "urbain"}
+EPOCH = date(1970, 1, 1)
 
 
-def grant(
-    session: Session,
-    actor: Actor,
-    *,
-    email: str,
-    programme_id: int | None,
-    valid_until: date,
-    reason: str,
-) -> ResearchGrant:
-    user = session.scalars(select(User).where(User.email == email.strip().lower())).first()
-    if user is None:
-        raise DomainError("not_found")
-    if len(reason.strip()) < 3 or valid_until < paris_date(utcnow()):
-        raise DomainError("invalid_grant")
-    row = ResearchGrant(
-        user_id=user.id,
-        programme_id=programme_id,
-        reason=reason.strip()[:300],
-        valid_until=valid_until,
-        granted_at=utcnow(),
-        granted_by=actor.label[:200],
-        granted_by_user_id=actor.user_id,
-    )
-    session.add(row)
-    session.flush()
-    audit.record(
-        session,
-        actor,
-        "research.grant",
-        ("research_grant", row.id),
-        user_id=user.id,
-        programme_id=programme_id,
-        valid_until=valid_until.isoformat(),
-        reason=row.reason,
-    )
-    return row
+@dataclass
+class Randomness:
+    """What makes an extract unlinkable: drawn afresh for each extract, then forgotten."""
 
-
-def revoke(session: Session, actor: Actor, grant_id: int) -> ResearchGrant:
-    row = session.get(ResearchGrant, grant_id)
-    if row is None:
-        raise DomainError("not_found")
-    if row.revoked_at is None:
-        row.revoked_at, row.revoked_by = utcnow(), actor.label[:200]
-        audit.record(
-            session, actor, "research.revoke", ("research_grant", row.id), user_id=row.user_id
-        )
-    return row
-
-
-def active_grant(
-    session: Session, user_id: int | None, programme_id: int | None
-) -> ResearchGrant | None:
-    """The grant allowing ``user_id`` an extract of ``programme_id`` (None: every programme)."""
-    if user_id is None:
-        return None
-    is_evaluator = session.scalar(
-        select(func.count())
-        .select_from(RoleGrant)
-        .where(RoleGrant.user_id == user_id, RoleGrant.role == "evaluator")
-    )
-    if not is_evaluator:
-        return None
-    covers = (
-        ResearchGrant.programme_id.is_(None)
-        if programme_id is None
-        else or_(ResearchGrant.programme_id.is_(None), ResearchGrant.programme_id == programme_id)
-    )
-    return session.scalars(
-        select(ResearchGrant)
-        .where(
-            ResearchGrant.user_id == user_id,
-            ResearchGrant.revoked_at.is_(None),
-            ResearchGrant.valid_until >= paris_date(utcnow()),
-            covers,
-        )
-        .order_by(ResearchGrant.id)
-    ).first()
+    key: bytes = field(default_factory=lambda: secrets.token_bytes(32))
+    rng: random.Random = field(default_factory=random.SystemRandom)
 
 
 @dataclass
@@ -156,12 +89,23 @@ class Extract:
     bundle: Bundle
     grant_id: int
     rows: int = 0
+    people: int = 0
+    suppressed: int = 0
+    k: int = anonymity.DEFAULT_K
+    steps: dict[str, int] = field(default_factory=dict)
 
 
-def _rows(
-    session: Session, programme_id: int | None, key: bytes, counter: Extract
-) -> Iterator[list[Any]]:
-    only = [programme_id] if programme_id is not None else None
+def _territory(code: str | None) -> str:
+    """The commune when the COG knows it; an unknown code (a postcode typed as a commune)
+    never becomes a territory of its own."""
+    found = communes.get(code)
+    if found is None:
+        return ""
+    return found.parent or found.code
+
+
+def _fetch(session: Session, programmes: frozenset[int] | None) -> list[Any]:
+    only = sorted(programmes) if programmes is not None else None
     t = dialect.paris_time(session, lambda: years_for(session, only))
     R, B, BEN = Redemption, Book, Beneficiary
     query = (
@@ -172,8 +116,9 @@ def _rows(
             BEN.population,
             BEN.age_band,
             BEN.social_status,
+            BEN.commune_insee,
             BEN.zone_kind,
-            t.month(R.scanned_at),
+            t.day_number(B.handed_out_at),
             t.day_number(R.scanned_at) - t.day_number(B.handed_out_at),
             R.theme,
             R.autonomy,
@@ -181,63 +126,124 @@ def _rows(
         .join(B, B.id == R.book_id)
         .outerjoin(BEN, BEN.id == R.beneficiary_id)
         .where(R.status == "accepted")
-        .order_by(R.book_id, R.scanned_at, R.id)
     )
-    if programme_id is not None:
-        query = query.where(R.programme_id == programme_id)
+    if programmes is not None:
+        query = query.where(R.programme_id.in_(only or [-1]))
+    return list(session.execute(query.execution_options(yield_per=5000)))
+
+
+def _unit(ben: int | None, book: int, prog: int) -> tuple[object, int]:
+    return (ben if ben is not None else f"c{book}", int(prog))
+
+
+def _profiles(rows: list[Any], rng: random.Random) -> dict[object, anonymity.Profile]:
+    """One profile per person and programme; the hand-out month is taken after a random
+    shift drawn for that person in this extract."""
+    units: dict[object, anonymity.Profile] = {}
+    shifts: dict[object, int] = {}
+    for ben, book, prog, pop, age, status, commune, zone, handed, *_ in rows:
+        unit = _unit(ben, book, prog)
+        if unit in units:
+            continue
+        shift = shifts.setdefault(unit[0], rng.randint(-anonymity.SHIFT_DAYS, anonymity.SHIFT_DAYS))
+        moved = None if handed is None else EPOCH + timedelta(days=int(handed) + shift)
+        units[unit] = anonymity.Profile(
+            int(prog),
+            pop or "non_renseigne",
+            age or "non_renseigne",
+            status or "non_renseigne",
+            _territory(commune),
+            ZONE.get(zone or "", "non_renseigne"),
+            "" if moved is None else moved.strftime("%Y-%m"),
+        )
+    return units
+
+
+def _lines(rows: list[Any], randomness: Randomness, result: Extract) -> list[list[Any]]:
+    key, rng = randomness.key, randomness.rng
+    found = anonymity.k_anonymise(_profiles(rows, rng), result.k)
 
     def rekey(kind: str, value: Any) -> str | None:
         if value is None:
             return None
         return hmac.new(key, f"{kind}:{value}".encode(), hashlib.sha256).hexdigest()[:20]
 
-    for ben, book, prog, pop, age, status, zone, month, days, theme, autonomy in session.execute(
-        query.execution_options(yield_per=5000)
-    ):
-        counter.rows += 1
-        yield [
-            rekey("b", ben),
-            rekey("c", book),
-            int(prog),
-            pop,
-            age,
-            status,
-            ZONE.get(zone or "", "non_renseigne"),
-            month,
-            None if days is None else int(days),
-            theme,
-            autonomy,
-        ]
-
-
-def extract(session: Session, actor: Actor, scope: Scope, programme_id: int | None) -> Extract:
-    """A streaming bundle of pseudonymous session rows; refused without a grant."""
-    found = active_grant(session, actor.user_id, programme_id)
-    if found is None or (programme_id is not None and not scope.allows(programme_id)):
-        raise DomainError("research_not_granted")
-    key = secrets.token_bytes(32)  # for this extract only; never stored
-    note = (
-        "Extrait de recherche, ligne à ligne : une ligne par séance payée. Les colonnes beneficiaire "
-        "et carnet sont recalculées pour cet extrait seulement (clé aléatoire tirée puis oubliée) : elles "
-        "ne permettent de rapprocher cet extrait ni de la base ni d'un autre extrait. Ni pseudonyme du "
-        "registre, ni référence locale, ni commune, ni date exacte. Usage réservé à l'objet de "
-        f"l'autorisation n° {found.id} : {found.reason} (valable jusqu'au {found.valid_until:%d/%m/%Y}). "
-        "Ne pas publier ces lignes : seules des statistiques agrégées respectant le secret statistique "
-        "(au moins 11 personnes par case) peuvent l'être."
-    )
-    result = Extract(
-        Bundle("Extrait de recherche — pass numériques", utcnow(), note, [note], []), found.id
-    )
-    result.bundle.sheets.append(
-        Sheet(
-            "seances",
-            "Une ligne par séance payée",
-            COLUMNS,
-            _rows(session, programme_id, key, result),
+    out = []
+    for ben, book, prog, _p, _a, _s, _c, _z, _h, days, theme, autonomy in rows:
+        profile = found.profiles.get(_unit(ben, book, prog))
+        if profile is None:
+            continue
+        out.append(
+            [
+                rekey("b", ben),
+                rekey("c", book),
+                profile.programme,
+                profile.population,
+                profile.age_band,
+                profile.social_status,
+                profile.territory or None,
+                profile.zone,
+                profile.cohort or None,
+                anonymity.delay_band(None if days is None else int(days)),
+                theme,
+                autonomy,
+            ]
         )
+    rng.shuffle(out)
+    result.rows, result.people = len(out), len(found.profiles)
+    result.suppressed, result.steps = len(found.suppressed), found.steps
+    return out
+
+
+def _note(result: Extract, grant_id: int, reason: str, until: date) -> str:
+    steps = ", ".join(f"{name} : {n}" for name, n in result.steps.items()) or "aucune"
+    return (
+        "Extrait de recherche, ligne à ligne : une ligne par séance payée, dans un ordre tiré au "
+        "hasard. Les colonnes beneficiaire et carnet sont recalculées pour cet extrait seulement "
+        "(clé aléatoire tirée puis oubliée) : elles ne permettent de rapprocher cet extrait ni de "
+        "la base ni d'un autre extrait. Aucune date exacte : seul le mois de la remise est donné, "
+        f"après un décalage aléatoire propre à la personne (au plus {anonymity.SHIFT_DAYS} jours), "
+        "et chaque séance est située par sa tranche de jours depuis la remise. Chaque combinaison "
+        "de dispositif, public, tranche d'âge, statut, territoire, type de zone et période de "
+        "remise décrit au moins "
+        f"{result.k} personnes : profils élargis ({steps}), {result.suppressed} personne(s) "
+        "trop rares laissées de côté. Usage réservé à l'objet de l'autorisation "
+        f"n° {grant_id} : {reason} (valable jusqu'au {until:%d/%m/%Y}). Ne pas publier ces "
+        "lignes : seules des statistiques agrégées respectant le secret statistique "
+        f"(au moins {result.k} personnes par case) peuvent l'être."
     )
+
+
+def extract(
+    session: Session,
+    actor: Actor,
+    scope: Scope,
+    programme_id: int | None,
+    *,
+    k: int = anonymity.DEFAULT_K,
+    randomness: Randomness | None = None,
+) -> Extract:
+    """The bundle of pseudonymous, shuffled, k-anonymous session rows; refused without a
+    grant covering what is asked."""
+    found, covered = granted_scope(session, actor.user_id, scope, programme_id)
+    result = Extract(
+        Bundle("Extrait de recherche — pass numériques", utcnow(), "", [], []), found.id
+    )
+    result.k = k
+    lines = _lines(_fetch(session, covered.programmes), randomness or Randomness(), result)
+    note = _note(result, found.id, found.reason, found.valid_until)
+    result.bundle.note, result.bundle.about = note, [note]
+    result.bundle.sheets.append(Sheet("seances", "Une ligne par séance payée", COLUMNS, lines))
     audit.record(
-        session, actor, "research.extract", ("research_grant", found.id), programme_id=programme_id
+        session,
+        actor,
+        "research.extract",
+        ("research_grant", found.id),
+        programme_id=programme_id,
+        programmes=None if covered.programmes is None else sorted(covered.programmes),
+        rows=result.rows,
+        suppressed=result.suppressed,
+        k=k,
     )
     return result
 
@@ -250,7 +256,7 @@ def refused(session: Session, actor: Actor, programme_id: int | None) -> None:
 
 
 def written(session: Session, actor: Actor, result: Extract, fmt: str) -> None:
-    """Audit what was actually written, once the stream is exhausted."""
+    """Audit what was actually written."""
     audit.record(
         session,
         actor,

@@ -26,7 +26,8 @@ class Profile:
     age_band: str
     social_status: str
     commune_insee: str | None = None
-    density_class: int | None = None
+    density_class: int | None = None  # 3 levels: 1 dense, 2 intermediate, 3 rural
+    density_year: int | None = None  # of the grid the class comes from
     consent: bool = False
 
 
@@ -56,6 +57,7 @@ def find_or_create_beneficiary(
         social_status=profile.social_status,
         commune_insee=commune,
         density_class=profile.density_class,
+        density_year=profile.density_year,
         zone_kind=vocab.DENSITY_TO_KIND.get(profile.density_class or 0),
         consent=profile.consent,
         created_at=utcnow(),

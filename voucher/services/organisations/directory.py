@@ -44,18 +44,20 @@ def _density(session: Session) -> dict[str, tuple[int, int | None]]:
     return {str(code): (int(dens or 0), year) for code, dens, year in rows}
 
 
-def density_of(session: Session, insee: str) -> int | None:
-    """The density class a pilot zone records for this commune, if any."""
+def density_of(session: Session, insee: str) -> tuple[int, int | None] | None:
+    """The 3-level density class a pilot zone records for this commune, with the year of
+    the grid it came from (the latest grid first), if any."""
     try:
         code = identity.insee_commune(insee)
     except DomainError:
         return None  # the hand-out itself refuses the bad code with its own message
-    found = session.scalar(
-        select(PilotZoneCommune.density_class)
+    found = session.execute(
+        select(PilotZoneCommune.density_class, PilotZoneCommune.density_year)
         .where(PilotZoneCommune.insee_code == code, PilotZoneCommune.density_class.is_not(None))
+        .order_by(PilotZoneCommune.density_year.desc().nulls_last())
         .limit(1)
-    )
-    return int(found) if found is not None else None
+    ).first()
+    return None if found is None or found[0] is None else (int(found[0]), found[1])
 
 
 def import_lieux(

@@ -20,7 +20,7 @@ from voucher.documents.impact.writers import EXTENSIONS, MEDIA_TYPES, write
 from voucher.domain import impact as dom
 from voucher.domain.errors import DomainError
 from voucher.domain.suppression import TOTAL
-from voucher.services.impact import counts, protect, research
+from voucher.services.impact import counts, grants, protect, research
 from voucher.services.impact import export as impact_export
 from voucher.services.impact import report as impact_report
 from voucher.web.auth import current_actor, role_required
@@ -76,7 +76,7 @@ def index() -> str:
     if name not in dom.DIMENSION_BY_TABLE:
         abort(404)
     everything = counts.scope_for(db(), current_actor())
-    grant = research.active_grant(
+    grant = grants.active_grant(
         db(), current_actor().user_id, request.args.get("programme", type=int)
     )
     return render_template(

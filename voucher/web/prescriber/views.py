@@ -124,7 +124,8 @@ def _profile() -> handout.Profile:
         age_band=forms.text("age_band", max_len=30),
         social_status=forms.text("social_status", max_len=20),
         commune_insee=commune,
-        density_class=density,
+        density_class=density[0] if density else None,
+        density_year=density[1] if density else None,
         consent=bool(request.form.get("consent")),
     )
 
