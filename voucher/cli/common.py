@@ -77,6 +77,11 @@ def transaction(confirm: bool = True) -> Iterator[Session]:
             if not confirm:
                 session.expunge_all()  # keep what was read, undo what was written
                 session.rollback()
+            mail = confirm and session.info.pop("voucher.mail_queued", False)
+        if mail:  # committed: the job worker sends the messages recorded
+            from voucher.services.jobs import queue
+
+            queue.send_mail()
     except DomainError as exc:
         refuse(exc)
     finally:

@@ -22,6 +22,7 @@ from voucher.cli import (
     impact,
     issuance,
     ledger,
+    mail,
     payments,
     places,
     printing,
@@ -65,6 +66,7 @@ COMMANDS: tuple[click.Command, ...] = (
     communes.communes_group,
     webhooks.webhooks,
     places.places_group,
+    mail.mail_group,
     worker.worker,
 )
 
