@@ -42,7 +42,7 @@ def build(cfg: Settings, to: str, subject: str, body: str) -> EmailMessage:
     message["Date"] = formatdate(localtime=False)
     message["Message-ID"] = make_msgid(domain="pass-numerique")
     message["Auto-Submitted"] = "auto-generated"
-    message.set_content(body)
+    message.set_content(body, cte="quoted-printable")
     return message
 
 
