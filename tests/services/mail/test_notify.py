@@ -12,8 +12,8 @@ from argon2 import PasswordHasher
 from sqlalchemy import select
 
 from tests import factories as f
-from tests.services.redemption import fraud_world as fw
 from tests.mailbox import Mailbox
+from tests.services.redemption import fraud_world as fw
 from voucher.db.models import MailMessage, User
 from voucher.services.access import people
 from voucher.services.mail import notify, preferences, transport
