@@ -43,5 +43,5 @@ def settings() -> Settings:
         password=env("VOUCHER_MAIL_PASSWORD") or None,
         sender=env("VOUCHER_MAIL_FROM") or "Pass numérique <ne-pas-repondre@localhost>",
         folder=Path(env("VOUCHER_MAIL_FOLDER") or instance / "mail"),
-        base_url=env("VOUCHER_BASE_URL") or "http://localhost:5000",
+        base_url=env("VOUCHER_BASE_URL") or "http://127.0.0.1:8000",
     )
