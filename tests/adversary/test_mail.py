@@ -17,6 +17,7 @@ from tests.services.redemption import fraud_world as fw
 from voucher.cli.main import main
 from voucher.db.engine import unit_of_work
 from voucher.db.models import MailMessage
+from voucher.domain.calendar import at as calendar_at
 from voucher.domain.calendar import utcnow
 from voucher.services.access import people
 from voucher.services.jobs import worker
@@ -100,3 +101,28 @@ def test_a_held_scan_rolled_back_tells_nobody(fresh_engine, smtp):
         )
     assert worker.deliver_mail(eng=fresh_engine) == 1
     assert len(smtp.messages) == 1 and "/revue" in Mailbox.text(smtp.messages[0])
+
+
+def test_the_job_worker_sends_the_daily_reminders_without_a_cron(
+    fresh_engine, smtp, tmp_path, monkeypatch
+):
+    from voucher.services.jobs import queue
+
+    with unit_of_work(fresh_engine) as s:
+        validated_place(s, tmp_path, date(2026, 1, 10))
+    monkeypatch.setenv("DATABASE_URL", fresh_engine.url.render_as_string(hide_password=False))
+    monkeypatch.setenv("VOUCHER_INSTANCE", str(tmp_path / "instance"))
+    queue.queue.cache_clear()
+    worker.engine.cache_clear()
+    periodic = {t.name for t in queue.queue()._registry.periodic_tasks}  # noqa: SLF001
+    assert {"deliver_mail", "daily_mail"} <= periodic
+    try:
+        with calendar_at(datetime(2026, 12, 10, 6, 0, tzinfo=UTC)):
+            assert queue.TASKS["daily_mail"].call_local() >= 1
+            assert queue.TASKS["daily_mail"].call_local() == 0  # a rerun sends nothing new
+        assert queue.TASKS["deliver_mail"].call_local() == 0
+    finally:
+        worker.engine().dispose()
+        worker.engine.cache_clear()
+        queue.queue.cache_clear()
+    assert len(smtp.to("lieu@exemple.test")) == 1

@@ -31,6 +31,8 @@ NOTIFICATIONS = {
     LABEL_REMINDER: "Label de mon lieu qui arrive à échéance",
 }
 KINDS = (RESET, *NOTIFICATIONS)
+#: the kinds of job, as people call them (the job page and its mail)
+JOB_NAMES = {"batch.issue": "Émission d'un lot de carnets"}
 RESET_VALIDITY = timedelta(hours=1)
 EXPIRY_NOTICE_DAYS = 30
 BACKOFF = (
@@ -119,6 +121,7 @@ def expiry_message(programme: str, until: date, vouchers: int, link: str) -> tup
 
 def job_message(kind: str, state: str, link: str) -> tuple[str, str]:
     outcome = "est terminée" if state == "done" else "a échoué"
+    kind = JOB_NAMES.get(kind, kind)
     return f"Votre tâche « {kind} » {outcome}", _body(
         f"La tâche « {kind} » que vous avez lancée {outcome}.", f"Résultat : {link}"
     )
