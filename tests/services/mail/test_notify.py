@@ -125,3 +125,19 @@ def test_an_unknown_notification_is_refused(session):
     with pytest.raises(DomainError) as refused:
         preferences.choose(session, f.ACTOR, user.id, {"everything"})
     assert refused.value.code == "unknown_notification"
+
+
+def test_a_month_close_mails_each_structure_its_own_statement(session, smtp):
+    from tests.services.finance import finance_world as finw
+    from tests.services.finance.test_close import close
+
+    w = finw.world(session, structures=2)
+    finw.scan(session, w, finw.paris(2026, 3, 2), structure=0)
+    finw.scan(session, w, finw.paris(2026, 3, 9), structure=1)
+    first = person(session, w.structures[0].id, "reception")
+    second = person(session, w.structures[1].id, "reception")
+    preferences.choose(session, f.ACTOR, second.id, set())
+    result = close(session, 2026, 3)
+    mine = next(s for s in result.created if s.structure_id == w.structures[0].id)
+    [(to, text)] = mails(session, "statement_issued")
+    assert to == first.email and mine.number in text

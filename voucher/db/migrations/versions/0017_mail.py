@@ -26,7 +26,7 @@ def upgrade() -> None:
         sa.Column("to_addr", sa.String(length=200), nullable=False),
         sa.Column("subject", sa.String(length=300), nullable=False),
         sa.Column("raw", sa.Text(), nullable=False),
-        sa.Column("user_id", sa.Integer(), nullable=True),
+        sa.Column("user_id", ID, nullable=True),
         sa.Column("dedupe_key", sa.String(length=200), nullable=True),
         sa.Column("status", sa.String(length=10), nullable=False),
         sa.Column("attempts", sa.Integer(), nullable=False),
@@ -45,7 +45,7 @@ def upgrade() -> None:
     op.create_table(
         "password_reset",
         sa.Column("id", ID, autoincrement=True, nullable=False),
-        sa.Column("user_id", sa.Integer(), nullable=False),
+        sa.Column("user_id", ID, nullable=False),
         sa.Column("token_hash", sa.String(length=64), nullable=False),
         sa.Column("created_at", voucher.db.types.UTCDateTime(), nullable=False),
         sa.Column("expires_at", voucher.db.types.UTCDateTime(), nullable=False),
@@ -59,7 +59,7 @@ def upgrade() -> None:
     op.create_index(op.f("ix_password_reset_user_id"), "password_reset", ["user_id"])
     op.create_table(
         "notification_opt_out",
-        sa.Column("user_id", sa.Integer(), nullable=False),
+        sa.Column("user_id", ID, nullable=False),
         sa.Column("kind", sa.String(length=40), nullable=False),
         sa.Column("created_at", voucher.db.types.UTCDateTime(), nullable=False),
         sa.ForeignKeyConstraint(
