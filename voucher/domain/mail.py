@@ -34,6 +34,8 @@ KINDS = (RESET, *NOTIFICATIONS)
 #: the kinds of job, as people call them (the job page and its mail)
 JOB_NAMES = {"batch.issue": "Émission d'un lot de carnets"}
 RESET_VALIDITY = timedelta(hours=1)
+#: reset mails one person receives in an hour at most (from any number of addresses)
+RESETS_PER_HOUR = 3
 EXPIRY_NOTICE_DAYS = 30
 BACKOFF = (
     timedelta(minutes=1),

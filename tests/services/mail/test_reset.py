@@ -107,3 +107,13 @@ def test_different_passwords_or_a_short_one_change_nothing(session, smtp):
         reset.set_password(session, ASKER, token, NEW, NEW + "x")
     assert differ.value.code == "passwords_differ"
     assert reset.check(session, token).used_at is None
+
+
+def test_a_flood_of_requests_from_many_addresses_sends_three_mails_an_hour(session, smtp):
+    user = someone(session)
+    for n in range(10):
+        reset.request_reset(session, Actor(label="anonyme", ip=f"198.51.100.{n}"), user.email)
+    sent = session.scalars(select(MailMessage).where(MailMessage.user_id == user.id)).all()
+    assert len(sent) == mail.RESETS_PER_HOUR
+    with calendar.at(calendar.utcnow() + timedelta(hours=1, seconds=1)):
+        assert reset.request_reset(session, ASKER, user.email) is True

@@ -7,12 +7,16 @@ Rules kept:
 * the token (256 random bits) is only in the mail; the database keeps its SHA-256;
 * a token works once and for :data:`voucher.domain.mail.RESET_VALIDITY`; a new password
   spends it and every other open token of that person;
+* one person receives at most :data:`voucher.domain.mail.RESETS_PER_HOUR` reset mails an
+  hour, however many addresses ask (the page's own limit is per client address);
 * every request and every use is audited.
 """
 
 from __future__ import annotations
 
-from sqlalchemy import select, update
+from datetime import timedelta
+
+from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
 from voucher.db.models import PasswordReset, User
@@ -36,8 +40,17 @@ def request_reset(session: Session, actor: Actor, email: str) -> bool:
     audit.record(session, actor, "user.password_reset_asked", outcome="sent" if user else "unknown")
     if user is None or not user.active:
         return False
-    token = mail.new_token()
     now = utcnow()
+    recent = session.scalar(
+        select(func.count())
+        .select_from(PasswordReset)
+        .where(
+            PasswordReset.user_id == user.id, PasswordReset.created_at > now - timedelta(hours=1)
+        )
+    )
+    if (recent or 0) >= mail.RESETS_PER_HOUR:  # someone floods this inbox: the same answer
+        return False
+    token = mail.new_token()
     session.add(
         PasswordReset(
             user_id=user.id,
