@@ -39,10 +39,10 @@ def build(cfg: Settings, to: str, subject: str, body: str) -> EmailMessage:
     message["From"] = cfg.sender
     message["To"] = Address(addr_spec=to)
     message["Subject"] = subject
-    message["Date"] = formatdate(localtime=False)
+    message["Date"] = formatdate(usegmt=True)
     message["Message-ID"] = make_msgid(domain="pass-numerique")
     message["Auto-Submitted"] = "auto-generated"
-    message.set_content(body, cte="quoted-printable")
+    message.set_content(body, cte="8bit")  # readable as is in a .eml file
     return message
 
 
