@@ -120,3 +120,44 @@ def test_mes_notifications_keeps_ones_own_choices(app, client, world):
 def test_mes_notifications_asks_to_sign_in(client):
     answer = client.get("/compte/notifications")
     assert answer.status_code == 302 and "/connexion" in answer.headers["Location"]
+
+
+def test_every_notification_link_opens_for_the_person_it_is_sent_to(app, client, world, smtp):
+    from voucher.services.context import Actor
+    from voucher.services.jobs import jobs
+    from voucher.services.mail import notify
+    from voucher.services.webhooks import events
+
+    w = world
+    with unit_of_work(app.extensions["voucher.engine"]) as s:
+        sa = w.structure_a
+        statement = {"number": "R-1", "period": "2026-05", "structure_id": sa, "total_cents": 100}
+        events.emit(s, "statement.issued", {**statement, "lines": 1}, [sa])
+        notify.hold_to_review(s, w.programme_a, sa)
+        rejected = {"statement": "R-1", "structure_id": sa, "amount_cents": 100, "reason": "AC04"}
+        events.emit(s, "transfer.rejected", {**rejected, "transfer_id": 1}, [sa])
+        starter = Actor(label="f", user_id=w.user_ids["funder_a"], organisation_id=w.funder_a)
+        job, _ = jobs.enqueue(s, starter, "batch.issue", {"programme_id": 1})
+        notify.job_finished(s, starter.user_id, job.id, job.kind, "done")
+        kinds = {
+            (m.kind, m.to_addr, m.raw)
+            for m in s.scalars(select(MailMessage).where(MailMessage.kind != "password_reset"))
+        }
+    assert {k for k, _, _ in kinds} == {
+        "statement_issued",
+        "hold_to_review",
+        "transfer_rejected",
+        "job_finished",
+    }
+    who = {email: key for key, email in w.emails.items()}
+    from voucher.services.mail import transport
+
+    for kind, to, raw in sorted(kinds):
+        text = Mailbox.text(transport.parse(raw))
+        link = next(word for word in text.split() if word.startswith("https://pass.exemple"))
+        login(client, w.emails[who[to]])
+        answer = client.get(link.removeprefix("https://pass.exemple.test"))
+        assert answer.status_code == 200, (kind, to, link, answer.status_code)
+    login(client, w.emails["reception_a"])  # a label reminder's link: the place's home
+    home = client.get("/lieu/")
+    assert home.status_code in (200, 302) and "/connexion" not in home.headers.get("Location", "")
