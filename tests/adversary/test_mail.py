@@ -126,3 +126,40 @@ def test_the_job_worker_sends_the_daily_reminders_without_a_cron(
         worker.engine.cache_clear()
         queue.queue.cache_clear()
     assert len(smtp.to("lieu@exemple.test")) == 1
+
+
+class Progress:
+    """Progress kept in memory (the queue's storage is not what this test is about)."""
+
+    def set(self, job_id: int, done: int, total: int) -> None:
+        pass
+
+    def get(self, job_id: int) -> tuple[int, int] | None:
+        return None
+
+    def clear(self, job_id: int) -> None:
+        pass
+
+
+def test_a_job_run_by_the_worker_tells_who_started_it(fresh_engine, smtp, monkeypatch):
+    from voucher.services.context import Actor
+    from voucher.services.jobs import jobs
+
+    with unit_of_work(fresh_engine) as s:
+        w = fw.world(s)
+        starter = fw.person(s, w.funder_a.id, "funder")
+        actor = Actor(label=starter.label, user_id=starter.user_id, organisation_id=w.funder_a.id)
+        params = {"programme_id": w.programme.id, "prescriber_id": w.prescriber.id, "books": 2}
+        job, _ = jobs.enqueue(s, actor, "batch.issue", params, total=2)
+        job_id = job.id
+    monkeypatch.setenv("DATABASE_URL", fresh_engine.url.render_as_string(hide_password=False))
+    worker.engine.cache_clear()
+    try:
+        assert worker.run(job_id, Progress()) == "done"
+        assert worker.deliver_mail() == 1
+    finally:
+        worker.engine().dispose()
+        worker.engine.cache_clear()
+    [got] = smtp.to(starter.label)
+    assert got["Subject"] == "Votre tâche « Émission d'un lot de carnets » est terminée"
+    assert f"https://pass.exemple.test/taches/{job_id}" in Mailbox.text(got)
