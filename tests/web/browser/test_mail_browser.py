@@ -32,6 +32,8 @@ def test_a_forgotten_password_is_reset_from_the_mail(page, live, smtp, monkeypat
     limiter.reset()
     page.goto(live.url + "/connexion")
     page.get_by_role("link", name="Mot de passe oublié ?").click()
+    page.wait_for_selector("h1:text('Mot de passe oublié')")
+    assert serious_violations(page) == []
     page.get_by_label("Adresse électronique").fill(email)
     page.get_by_role("button", name="Recevoir le lien").click()
     page.wait_for_selector("text=Vérifiez votre messagerie")
