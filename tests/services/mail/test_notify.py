@@ -141,3 +141,21 @@ def test_a_month_close_mails_each_structure_its_own_statement(session, smtp):
     mine = next(s for s in result.created if s.structure_id == w.structures[0].id)
     [(to, text)] = mails(session, "statement_issued")
     assert to == first.email and mine.number in text
+
+
+def test_a_bank_file_rejecting_a_transfer_mails_the_place_and_the_operator_finance(session, smtp):
+    from tests.documents import camt_files as cf
+    from tests.services.finance.test_settlement import sent, settle
+    from voucher.db.models import PaymentTransfer, Statement
+
+    [t] = sent(session, structures=1)
+    transfer = session.get(PaymentTransfer, t.id)
+    structure = session.get(Statement, transfer.statement_id).structure_id
+    place = person(session, structure, "reception")
+    finance = person(session, fw.operator(session), "finance")
+    line = cf.Line(t.amount_cents, "CRDT", t.end_to_end_id, t.iban, return_reason="AC04")
+    settle(session, cf.camt053([line]))
+    got = dict(mails(session, "transfer_rejected"))
+    assert set(got) == {place.email, finance.email}
+    assert "/lieu/releves" in got[place.email] and "/finance/banque" in got[finance.email]
+    assert "AC04" in got[place.email]
