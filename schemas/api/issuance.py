@@ -6,7 +6,7 @@ from typing import Any
 
 from marshmallow import Schema, fields, validate
 
-from schemas.api.common import sync_page_of
+from schemas.api.common import SyncArgsSchema, sync_page_of
 from voucher.domain.vocab import AGE_BANDS, POPULATIONS, STATUSES
 
 _ID = {"validate": validate.Range(min=1, max=2**53)}
@@ -60,6 +60,15 @@ class BookSchema(Schema):
         required=True,
         metadata={"description": "nombre de chèques par état"},
     )
+
+
+class BookListArgsSchema(SyncArgsSchema):
+    status = fields.String(
+        validate=validate.OneOf(["in_stock", "handed_out", "lost", "stolen", "expired"])
+    )
+
+
+BookPageSchema = sync_page_of(BookSchema, "BookPageSchema")
 
 
 class MoveSchema(Schema):

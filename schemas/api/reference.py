@@ -94,3 +94,63 @@ class AuditReportSchema(Schema):
     accounts = fields.Integer(required=True)
     sealed_entries = fields.Integer(required=True)
     problems = fields.List(fields.Nested(AuditProblemSchema), required=True)
+
+
+class DisputeSchema(Schema):
+    """An offline acceptance the server refused, kept for review (docs/api.md, "Litiges")."""
+
+    id = fields.Integer(required=True)
+    status = fields.String(required=True, validate=validate.OneOf(["open", "released", "rejected"]))
+    reason = fields.String(required=True, metadata={"description": "code du refus à l'envoi"})
+    scan_id = fields.String(required=True)
+    code_tail = fields.String(
+        required=True, allow_none=True, metadata={"description": "4 derniers chiffres du code"}
+    )
+    structure_id = fields.Integer(required=True)
+    programme_id = fields.Integer(
+        required=True, allow_none=True, metadata={"description": "null : code inconnu"}
+    )
+    face_value_cents = fields.Integer(required=True, allow_none=True)
+    scanned_at = fields.AwareDateTime(required=True, allow_none=True)
+    created_at = fields.AwareDateTime(required=True)
+    decided_at = fields.AwareDateTime(required=True, allow_none=True)
+    redemption_id = fields.Integer(
+        required=True,
+        allow_none=True,
+        metadata={"description": "l'encaissement payé quand le litige est libéré"},
+    )
+    note = fields.String(required=True, allow_none=True)
+
+
+class DisputeListArgsSchema(SyncArgsSchema):
+    status = fields.String(
+        load_default="all",
+        validate=validate.OneOf(["open", "released", "rejected", "all"]),
+        metadata={"description": "« all » (par défaut) : tous, pour synchroniser"},
+    )
+
+
+DisputePageSchema = sync_page_of(DisputeSchema, "DisputePageSchema")
+
+
+class StatementSchema(Schema):
+    """A structure's reimbursement statement (its lines are in its PDF, on the web)."""
+
+    id = fields.Integer(required=True)
+    number = fields.String(required=True, metadata={"description": "numéro sans trou, AAAA-NNNNNN"})
+    period = fields.String(required=True, metadata={"description": "mois, AAAA-MM (Europe/Paris)"})
+    structure_id = fields.Integer(required=True)
+    line_count = fields.Integer(required=True)
+    total_cents = fields.Integer(required=True)
+    status = fields.String(
+        required=True, validate=validate.OneOf(["open", "in_payment", "paid", "rejected"])
+    )
+    created_at = fields.AwareDateTime(required=True)
+    paid_at = fields.AwareDateTime(required=True, allow_none=True)
+
+
+class StatementListArgsSchema(SyncArgsSchema):
+    status = fields.String(validate=validate.OneOf(["open", "in_payment", "paid", "rejected"]))
+
+
+StatementPageSchema = sync_page_of(StatementSchema, "StatementPageSchema")

@@ -134,6 +134,14 @@ class BatchItemResultSchema(Schema):
         required=True, metadata={"description": "résultat d'un envoi précédent"}
     )
     voucher = fields.Nested(VoucherSchema, required=True, allow_none=True)
+    dispute_id = fields.Integer(
+        required=True,
+        allow_none=True,
+        metadata={
+            "description": "litige ouvert pour ce refus : l'acceptation faite hors ligne "
+            "est examinée par le financeur (GET /disputes/{id}), jamais perdue"
+        },
+    )
     errors = fields.Dict(
         metadata={"description": "champ -> messages, pour un scan mal formé (refusé seul)"}
     )

@@ -26,6 +26,8 @@ EVENTS = (
     "transfer.rejected",
     "batch.activated",
     "job.finished",
+    "dispute.released",
+    "dispute.rejected",
 )
 #: wait before attempt n+1 (after attempt n failed); after the last one the delivery fails
 BACKOFF = (

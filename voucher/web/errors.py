@@ -63,6 +63,8 @@ STATUS = {
     "locked": 429,
     "same_person_review": 403,
     "hold_already_decided": 409,
+    "dispute_already_decided": 409,
+    "dispute_not_payable": 409,
     "not_your_scan": 403,
     "busy": 409,
     "unauthenticated": 401,

@@ -22,7 +22,7 @@ def _diffs(engine) -> list:
 
 def test_the_migration_matches_the_models_and_goes_down_and_up(fresh_engine):
     assert _diffs(fresh_engine) == []
-    command.downgrade(alembic_config(fresh_engine), "0015_jobs")
+    command.downgrade(alembic_config(fresh_engine), "0016_disputes")
     assert not TABLES & set(inspect(fresh_engine).get_table_names())
     upgrade(fresh_engine)
     assert set(inspect(fresh_engine).get_table_names()) >= TABLES

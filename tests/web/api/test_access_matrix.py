@@ -29,6 +29,7 @@ def endpoints(w):
         ("POST", f"/api/v1/batches/{w.batch_id}/acknowledge", None, {"prescriber"}),
         ("GET", f"/api/v1/batches/{w.batch_id}/codes.csv", None, {"funder"}),
         ("GET", f"/api/v1/batches/{w.batch_id}/print.pdf", None, {"funder"}),
+        ("GET", "/api/v1/books", None, {"funder", "finance", "prescriber"}),
         ("GET", f"/api/v1/books/{w.first_serial}", None, {"funder", "finance", "prescriber"}),
         ("POST", f"/api/v1/books/{w.first_serial}/move", {}, {"funder", "prescriber"}),
         ("POST", f"/api/v1/books/{w.first_serial}/hand-out", {}, {"prescriber"}),
@@ -37,6 +38,10 @@ def endpoints(w):
         ("GET", f"/api/v1/structures/{w.structure_id}", None, ANY),
         ("GET", "/api/v1/holds", None, {"funder", "finance"}),
         ("GET", "/api/v1/holds/999999", None, {"funder", "finance"}),
+        ("GET", "/api/v1/disputes", None, {"reception", "funder", "finance"}),
+        ("GET", "/api/v1/disputes/999999", None, {"reception", "funder", "finance"}),
+        ("GET", "/api/v1/statements", None, {"reception", "funder", "finance"}),
+        ("GET", "/api/v1/statements/999999", None, {"reception", "funder", "finance"}),
         ("GET", "/api/v1/audit/check", None, {"finance", "admin"}),
     ]
 

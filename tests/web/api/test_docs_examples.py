@@ -13,6 +13,8 @@ from typing import Any
 
 import pytest
 
+from tests.adversary.test_offline_pack import unknown_code
+
 DOC = Path(__file__).resolve().parents[3] / "docs" / "api.md"
 BLOCK = re.compile(r"```sh\n(.*?)```", re.S)
 
@@ -45,6 +47,9 @@ def test_the_guides_curl_examples_run(live, world, as_key):
             "/api/v1/redemptions", json={"code": code}, headers={"Idempotency-Key": f"d-{i}"}
         )
     first = as_key("reception").get("/api/v1/redemptions?page_size=1").get_json()
+    offline = {"scan_id": "hors-ligne-1", "code": unknown_code(), "scanned_at": first["as_of"]}
+    upload = as_key("reception").post("/api/v1/redemptions/batch", json={"scans": [offline]})
+    dispute_id = upload.get_json()["results"][0]["dispute_id"]
     env = {
         **os.environ,
         "BASE": live,
@@ -52,6 +57,7 @@ def test_the_guides_curl_examples_run(live, world, as_key):
         "CODE": world.codes[0],
         "AS_OF": first["as_of"],
         "NEXT": "",
+        "DISPUTE": str(dispute_id),
     }
     answers = []
     for command in commands:
@@ -66,3 +72,4 @@ def test_the_guides_curl_examples_run(live, world, as_key):
     redeemed = [a for a in answers if a.get("redemption_id")]
     assert redeemed and redeemed[0]["voucher"]["code"] == world.codes[0]
     assert any(a.get("secret", "").startswith("whsec_") for a in answers)
+    assert any(a.get("id") == dispute_id and a.get("reason") == "unknown_code" for a in answers)

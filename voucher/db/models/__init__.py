@@ -4,6 +4,7 @@ from voucher.db.models.activity import AuditEvent, Hold, Redemption, RefusedScan
 from voucher.db.models.api import IdempotencyRecord
 from voucher.db.models.auth import ApiKey, RoleGrant, User
 from voucher.db.models.base import Base
+from voucher.db.models.disputes import OfflineDispute  # offline acceptances refused
 from voucher.db.models.evaluation import ProgrammeCost  # other costs of a programme
 from voucher.db.models.finance import (  # month close and payments
     BankImport,
@@ -56,6 +57,7 @@ from voucher.db.models.webhooks import WebhookAttempt, WebhookDelivery, WebhookE
 
 __all__ = [
     "Account",
+    "OfflineDispute",
     "ApiKey",
     "AuditEvent",
     "BankAccount",

@@ -22,6 +22,7 @@ from voucher.db.models import Job
 from voucher.domain.calendar import utcnow
 from voucher.domain.errors import DomainError
 from voucher.services.context import Actor
+from voucher.services.webhooks import events
 
 QUEUED, RUNNING, DONE, FAILED = "queued", "running", "done", "failed"
 Progress = Callable[[int], None]
@@ -85,6 +86,22 @@ def enqueue(
     session.add(job)
     session.flush()
     return job, True
+
+
+def announce(session: Session, job: Job) -> None:
+    """Queue ``job.finished`` for the job's organisation in the caller's transaction (the one
+    that records the job's end: rolled back, it announces nothing)."""
+    if job.organisation_id is None:
+        return
+    data = {
+        "job_id": job.id,
+        "kind": job.kind,
+        "state": job.state,
+        "result": job.result,
+        "error_code": job.error_code,
+        "finished_at": job.finished_at.isoformat() if job.finished_at else None,
+    }
+    events.emit(session, "job.finished", data, [job.organisation_id])
 
 
 def get(session: Session, job_id: int) -> Job:

@@ -6,7 +6,10 @@ A run, on its own engine (the worker is its own process):
 2. the work and the ``done`` state are written in one transaction, which first re-reads the
    job under a row lock: a job found ``done`` is left alone, so a job sent twice (a resend,
    a worker restarted while the first message was still queued) is done once;
-3. a refusal (:class:`DomainError`) rolls the work back and records ``failed`` with its code.
+3. a refusal (:class:`DomainError`) rolls the work back and records ``failed`` with its code;
+4. ``job.finished`` is queued for the job's organisation in the transaction that records
+   ``done`` or ``failed`` (the webhook outbox), and so is the mail to the person who started
+   it: only an end that was committed is announced, once.
 
 A worker killed at any point leaves the job ``queued`` or ``running`` with none of its work
 written; :func:`unfinished` lists those jobs for the restarted worker to send again.
@@ -60,6 +63,7 @@ def run(job_id: int, tracker: Tracker) -> str:
             faults.point("job.work_written")
             job.state, job.result, job.finished_at = jobs.DONE, result, utcnow()
             job.progress_done = job.progress_total
+            jobs.announce(session, job)
             notify.job_finished(session, _starter(job), job.id, job.kind, jobs.DONE)
         tracker.clear(job_id)
         return jobs.DONE
@@ -72,6 +76,7 @@ def run(job_id: int, tracker: Tracker) -> str:
                     exc.code,
                     utcnow(),
                 )
+                jobs.announce(session, failed)
                 notify.job_finished(session, _starter(failed), job_id, failed.kind, jobs.FAILED)
         return jobs.FAILED
 

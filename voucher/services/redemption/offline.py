@@ -20,13 +20,16 @@ Rules kept:
   resend processes it);
 * a scan that loses a database conflict (deadlock with another batch sending the same keys
   in another order) is answered ``busy`` and not stored either;
+* a stored refusal that judged the code opens an offline dispute
+  (:mod:`voucher.services.redemption.disputes`): the acceptance made offline is reviewed,
+  never silently lost; its id is answered with the scan, again when the batch is resent;
 * the balances move once, at the end of the batch (``journal.deferred_balances``).
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 
 from sqlalchemy.exc import DBAPIError
@@ -36,7 +39,7 @@ from voucher.domain.code_guessing import GUESS_REASONS
 from voucher.services import idempotency as store
 from voucher.services.context import Actor
 from voucher.services.finance import journal
-from voucher.services.redemption import guessing
+from voucher.services.redemption import disputes, guessing
 from voucher.services.redemption.redeem import Result, Scan
 from voucher.services.redemption.scan import Outcome, attempt
 from voucher.services.redemption.screening import FULL, Screening
@@ -69,6 +72,8 @@ class Answer:
     body: str = ""
     replayed: bool = False
     unstored: str | None = None
+    #: the offline dispute a stored refusal opened (see :mod:`.disputes`)
+    dispute_id: int | None = None
 
 
 def process(
@@ -107,7 +112,7 @@ class _Batch:
     def one(self, sent: Sent) -> Answer:
         stored = store.find(self.session, self.org, SCOPE, sent.scan_id)
         if stored is not None:
-            return _replayed(sent.scan_id, stored, sent.fingerprint)
+            return self._with_dispute(_replayed(sent.scan_id, stored, sent.fingerprint))
         throttled = self.guessing.refusal(sent.scan.scanned_at or self.guessing.now)
         if throttled is not None:
             return Answer(sent.scan_id, unstored=throttled.code)
@@ -130,10 +135,20 @@ class _Batch:
             stored = store.find(self.session, self.org, SCOPE, sent.scan_id)
             if stored is None:
                 return Answer(sent.scan_id, unstored="busy")
-            return _replayed(sent.scan_id, stored, sent.fingerprint)
+            return self._with_dispute(_replayed(sent.scan_id, stored, sent.fingerprint))
         outcome = attempt(self.session, self.actor, sent.scan, screening=self.screening)
         status, body = self.render(sent.scan, outcome)
         store.complete(self.session, record, status, body)
+        dispute_id = None
+        if outcome.refusal is not None and outcome.logged:
+            dispute_id = disputes.open_for(
+                self.session, self.actor, sent.scan, outcome.refusal.code
+            )
         if outcome.refusal is not None and outcome.refusal.code in GUESS_REASONS:
             self.guessing.failed(sent.scan.scanned_at or self.guessing.now)
-        return Answer(sent.scan_id, status, body)
+        return Answer(sent.scan_id, status, body, dispute_id=dispute_id)
+
+    def _with_dispute(self, answer: Answer) -> Answer:
+        if answer.unstored is not None or answer.status < 400:
+            return answer
+        return replace(answer, dispute_id=disputes.find(self.session, self.org, answer.scan_id))

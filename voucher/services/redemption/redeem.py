@@ -34,7 +34,7 @@ from voucher.domain import codes, ledger, vocab
 from voucher.domain.acceptance import ScanFacts, refusal
 from voucher.domain.calendar import paris_date, utcnow
 from voucher.domain.errors import DomainError
-from voucher.domain.states import VoucherState
+from voucher.domain.states import SCANNABLE, VoucherState
 from voucher.domain.verdicts import ScanContext, Verdict, strongest
 from voucher.services import audit
 from voucher.services.context import Actor
@@ -96,6 +96,18 @@ def redeem(session: Session, actor: Actor, scan: Scan, screening: Screening = FU
         raise DomainError(worst.rule, worst.explanation, rule=worst.rule)
     held_by = worst if worst is not None and worst.outcome == "hold" else None
     return _write(session, actor, scan, row, _Decision(ctx, verdicts, held_by, now), screening)
+
+
+def accept_after_review(session: Session, actor: Actor, scan: Scan) -> Result:
+    """Accept a refused scan a person reviewed (an offline dispute released): no check nor
+    rule again, but only an unspent voucher, taken as any scan is (never twice)."""
+    digits, now = codes.parse(scan.code), utcnow()
+    at = scan.scanned_at or now
+    row = _facts(session, scan, digits, at)
+    if row is None or row.state not in SCANNABLE:
+        raise DomainError("dispute_not_payable")
+    ctx = context(row, scan.structure_id, actor, at)
+    return _write(session, actor, scan, row, _Decision(ctx, [], None, now), FULL)
 
 
 # --- 1. facts ---------------------------------------------------------------------------

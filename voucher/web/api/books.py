@@ -13,10 +13,17 @@ from typing import Any
 from flask import Response, current_app
 from flask_smorest import Blueprint
 
-from schemas.api.issuance import BookSchema, HandOutSchema, MoveSchema, ReportSchema
+from schemas.api.issuance import (
+    BookListArgsSchema,
+    BookPageSchema,
+    BookSchema,
+    HandOutSchema,
+    MoveSchema,
+    ReportSchema,
+)
 from schemas.api.scans import OptionalIdempotencyHeaderSchema
 from voucher.db.models import Book
-from voucher.services.access import api_reads
+from voucher.services.access import api_reads, api_sync
 from voucher.services.issuance import books, handout
 from voucher.web.api import idempotency, replies, security
 from voucher.web.db import db, writes
@@ -53,6 +60,19 @@ def _reread(serial: int) -> tuple[int, dict[str, Any]]:
 
 def _once(scope: str, headers: dict[str, Any], work: idempotency.Work) -> Response:
     return idempotency.optional(security.actor(), scope, headers.get("idempotency_key"), work)
+
+
+@blp.route("/books", methods=["GET"])
+@security.key_required("funder", "finance", "prescriber")
+@blp.doc(summary="Les carnets visibles par la clé, par curseur")
+@blp.arguments(BookListArgsSchema, location="query")
+@blp.response(200, BookPageSchema)
+def list_books(args: dict[str, Any]) -> Response:
+    viewer = api_reads.viewer_for(db(), security.actor())
+    walk = api_reads.walk(
+        args.get("cursor"), since=args.get("updated_since"), status=args.get("status")
+    )
+    return replies.sync(api_sync.sync_books(db(), viewer, walk, args["page_size"]), view)
 
 
 @blp.route("/books/<int(min=1, max=9007199254740991):serial>", methods=["GET"])

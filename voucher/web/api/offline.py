@@ -35,6 +35,7 @@ def _item(
     detail: str | None = None,
     voucher: dict[str, Any] | None = None,
     replayed: bool = False,
+    dispute_id: int | None = None,
 ) -> dict[str, Any]:
     return {
         "scan_id": scan_id,
@@ -44,6 +45,7 @@ def _item(
         "detail": detail,
         "replayed": replayed,
         "voucher": voucher,
+        "dispute_id": dispute_id,
     }
 
 
@@ -66,6 +68,7 @@ def item(answer: offline.Answer) -> dict[str, Any]:
         reason=body["code"],
         detail=body["detail"],
         replayed=answer.replayed,
+        dispute_id=answer.dispute_id,
     )
 
 

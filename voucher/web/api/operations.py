@@ -22,7 +22,7 @@ TAGS = {
     "issuing": ("Lots et carnets : émettre, activer, confier, remettre", "Issuing"),
     "programmes": ("Dispositifs", "Programmes"),
     "organisations": ("Lieux qui encaissent", "Places that accept vouchers"),
-    "money": ("Contrôle du journal", "Ledger checks"),
+    "money": ("Relevés et contrôle du journal", "Statements and ledger checks"),
     "webhooks": ("Notifications (webhooks)", "Webhooks"),
 }
 
@@ -230,6 +230,17 @@ OPERATIONS: dict[str, Operation] = {
             ("proof_not_approved", "proof_missing"),
         ),
         Operation(
+            "GET /api/v1/books",
+            "listBooks",
+            "issuing",
+            "Les carnets visibles par la clé (ses dispositifs, ou ceux qu'elle détient), par "
+            "curseur ; « updated_since » : ceux émis, remis, signalés, confiés ou dont un "
+            "chèque a changé d'état depuis. Ne change rien.",
+            "Books the key may see (its programmes', or those it holds), cursor-paginated; "
+            "`updated_since`: those issued, handed out, reported, moved or with a voucher "
+            "that changed state since. Changes nothing.",
+        ),
+        Operation(
             "GET /api/v1/books/{serial}",
             "getBook",
             "issuing",
@@ -293,6 +304,44 @@ OPERATIONS: dict[str, Operation] = {
             "scanning",
             "Un passage en attente. Ne change rien.",
             "One hold. Changes nothing.",
+        ),
+        Operation(
+            "GET /api/v1/disputes",
+            "listDisputes",
+            "scanning",
+            "Les litiges hors ligne (acceptations faites hors ligne que le serveur a refusées "
+            "à l'envoi) visibles par la clé, par curseur ; « updated_since » : ceux ouverts "
+            "ou tranchés depuis. Ne change rien.",
+            "Offline disputes (acceptances made offline that the server refused on upload) "
+            "the key may see, cursor-paginated; `updated_since`: those opened or decided "
+            "since. Changes nothing.",
+        ),
+        Operation(
+            "GET /api/v1/disputes/{dispute_id}",
+            "getDispute",
+            "scanning",
+            "Un litige hors ligne : son motif, et s'il a été payé (son encaissement) ou "
+            "rejeté. Ne change rien.",
+            "One offline dispute: its reason, and whether it was paid (its redemption) or "
+            "rejected. Changes nothing.",
+        ),
+        Operation(
+            "GET /api/v1/statements",
+            "listStatements",
+            "money",
+            "Les relevés de remboursement visibles par la clé (son lieu, ou ses dispositifs), "
+            "par curseur ; « updated_since » : ceux émis, envoyés en paiement, payés ou "
+            "rejetés depuis. Ne change rien.",
+            "Reimbursement statements the key may see (its place's, or its programmes'), "
+            "cursor-paginated; `updated_since`: those issued, sent for payment, paid or "
+            "rejected since. Changes nothing.",
+        ),
+        Operation(
+            "GET /api/v1/statements/{statement_id}",
+            "getStatement",
+            "money",
+            "Un relevé : sa période, son total, son état de paiement. Ne change rien.",
+            "One statement: its period, total and payment status. Changes nothing.",
         ),
         Operation(
             "GET /api/v1/audit/check",

@@ -38,6 +38,7 @@ from voucher.domain.calendar import PARIS, paris_date, utcnow
 from voucher.domain.errors import MESSAGES, DomainError
 from voucher.domain.money import format_eur
 from voucher.services.redemption import cancel as cancelling
+from voucher.services.redemption import disputes
 from voucher.services.redemption import scan as scanning
 from voucher.services.redemption.redeem import Result, Scan
 from voucher.web import forms
@@ -152,6 +153,7 @@ def _context(outcome: dict[str, Any] | None = None) -> dict[str, Any]:
         "scan_id": secrets.token_hex(16),
         "scans": desk_queries.today(db(), current_org_id(), paris_date(now), user_id=me, now=now),
         "refusals": desk_queries.refusals(db(), current_org_id(), paris_date(now)),
+        "disputes": disputes.open_at(db(), current_org_id()),
         "reasons": ADVICE,
         "messages": MESSAGES,
     }

@@ -2,7 +2,7 @@
 (docs/mail.md).
 
 Revision ID: 0017_mail
-Revises: 0015_jobs
+Revises: 0016_disputes
 """
 
 import sqlalchemy as sa
@@ -11,7 +11,7 @@ from alembic import op
 import voucher.db.types
 
 revision = "0017_mail"
-down_revision = "0015_jobs"
+down_revision = "0016_disputes"
 branch_labels = None
 depends_on = None
 
