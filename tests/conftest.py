@@ -140,3 +140,17 @@ def app(fresh_engine, tmp_path) -> Iterator[Flask]:
 @pytest.fixture
 def client(app: Flask) -> FlaskClient:
     return app.test_client()
+
+
+@pytest.fixture
+def smtp(monkeypatch: pytest.MonkeyPatch):
+    """A real SMTP server on loopback; the mailer's variables point at it."""
+    from tests import mailbox
+
+    box = mailbox.Mailbox()
+    controller = mailbox.start(box)
+    for name, value in mailbox.environment(controller.port).items():
+        monkeypatch.setenv(name, value)
+    box.port = controller.port  # type: ignore[attr-defined]
+    yield box
+    controller.stop()

@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Any
 
 from voucher.db.engine import DEFAULT_INSTANCE, database_url
+from voucher.services.mail.settings import settings
 
 
 def _secret_file(folder: Path, name: str) -> bytes:
@@ -18,6 +19,21 @@ def _secret_file(folder: Path, name: str) -> bytes:
         path.write_bytes(secrets.token_hex(32).encode())
         path.chmod(0o600)
     return path.read_bytes().strip()
+
+
+def _mail() -> dict[str, Any]:
+    """E-mail, from ``VOUCHER_MAIL_*`` and ``VOUCHER_BASE_URL`` (docs/mail.md): the worker
+    and the CLI read the same variables, so these are shown here, not overridden here."""
+    mail = settings()
+    return {
+        "MAIL_SERVER": mail.server,
+        "MAIL_PORT": mail.port,
+        "MAIL_SECURITY": mail.security,
+        "MAIL_USERNAME": mail.username,
+        "MAIL_FROM": mail.sender,
+        "MAIL_FOLDER": mail.folder,
+        "BASE_URL": mail.base_url,
+    }
 
 
 def load(overrides: dict[str, Any] | None = None) -> dict[str, Any]:
@@ -39,6 +55,7 @@ def load(overrides: dict[str, Any] | None = None) -> dict[str, Any]:
         "DEMO": os.environ.get("VOUCHER_DEMO") == "1",
         #: a batch of at least this many books is issued by a job (202 + /api/v1/jobs/<id>)
         "ASYNC_BATCH_BOOKS": int(os.environ.get("VOUCHER_ASYNC_BATCH_BOOKS") or 5_000),
+        **_mail(),
     }
     cfg.update(overrides or {})
     return cfg

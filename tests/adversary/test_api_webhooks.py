@@ -153,7 +153,7 @@ def test_the_job_worker_delivers_the_outbox_without_a_cron(
     ).get_json()
     assert reception.post(f"/api/v1/redemptions/{scan['redemption_id']}/cancel").status_code == 200
     periodic = queue.queue()._registry.periodic_tasks  # noqa: SLF001 (what the consumer runs)
-    assert [task.name for task in periodic] == ["deliver_webhooks"]
+    assert "deliver_webhooks" in [task.name for task in periodic]
     try:
         assert queue.TASKS["deliver_webhooks"].call_local() == 1
         assert queue.TASKS["deliver_webhooks"].call_local() == 0  # delivered once

@@ -78,6 +78,8 @@ NOT_IN_TABLE = {
     "(test_the_acting_organisation_is_one_of_ones_own)",
     "/": "home page, every signed-in person (tests/web/home/test_home.py)",
     "/healthz": "public health check (tests/web/home/test_home.py)",
+    "/compte/notifications": "any signed-in person, only their own choices "
+    "(tests/web/account/test_account.py)",
 }
 
 
@@ -87,6 +89,10 @@ def rows(w: World, x: Extra) -> list[Row]:
     funder, own_funder = "funder", ("funder_a",)
     return [
         Row("GET", "/aide/", None),
+        Row("GET", "/mot-de-passe/oublie", None),
+        Row("POST", "/mot-de-passe/oublie", None),
+        Row("GET", "/mot-de-passe/nouveau/lien-inconnu", None),
+        Row("POST", "/mot-de-passe/nouveau/lien-inconnu", None),
         Row("GET", "/aide/accueil", None),
         Row("GET", "/aide/lecteur", None),
         Row("GET", "/aide/prescripteur", None),
@@ -227,7 +233,17 @@ def test_every_workspace_route_is_in_the_table(app, world, extra):
     from werkzeug.routing import Map
 
     table = rows(world, extra)
-    workspaces = ("admin", "funder", "prescriber", "desk", "help", "workspaces", "auth", "home")
+    workspaces = (
+        "admin",
+        "funder",
+        "prescriber",
+        "desk",
+        "help",
+        "workspaces",
+        "auth",
+        "home",
+        "account",
+    )
     ours = [r for r in app.url_map.iter_rules() if r.endpoint.split(".")[0] in workspaces]
     probe = Map([r.empty() for r in ours]).bind("localhost")
     covered = {(probe.match(row.path, method=row.method)[0], row.method) for row in table}

@@ -69,6 +69,7 @@ def transaction(confirm: bool = True) -> Iterator[Session]:
     """One transaction: committed, or rolled back when ``confirm`` is false (a dry run, or a
     command that only reads); a refusal rolls back, prints its line and exits 1."""
     from voucher.db.engine import unit_of_work
+    from voucher.services.mail import outbox
 
     eng = engine()
     try:
@@ -77,6 +78,11 @@ def transaction(confirm: bool = True) -> Iterator[Session]:
             if not confirm:
                 session.expunge_all()  # keep what was read, undo what was written
                 session.rollback()
+            mail = confirm and session.info.pop(outbox.QUEUED, False)
+        if mail:  # committed: the job worker sends the messages recorded
+            from voucher.services.jobs import queue
+
+            queue.send_mail()
     except DomainError as exc:
         refuse(exc)
     finally:

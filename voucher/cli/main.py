@@ -23,6 +23,7 @@ from voucher.cli import (
     impact,
     issuance,
     ledger,
+    mail,
     payments,
     places,
     printing,
@@ -67,6 +68,7 @@ COMMANDS: tuple[click.Command, ...] = (
     communes.communes_group,
     webhooks.webhooks,
     places.places_group,
+    mail.mail_group,
     worker.worker,
 )
 

@@ -7,7 +7,7 @@ from datetime import date
 
 import click
 
-from voucher.cli.common import console, print_table, transaction
+from voucher.cli.common import console, engine, print_table, transaction
 from voucher.db.queries import places as q
 from voucher.domain.calendar import paris_date, utcnow
 from voucher.domain.places import REMINDER_DAYS
@@ -30,11 +30,23 @@ def load_sirene(path: str) -> None:
     console.print(f"{loaded} établissements chargés, {skipped} lignes ignorées (SIRET invalide).")
 
 
-@places_group.command("reminders", help="Liste les labels qui arrivent à échéance.")
+@places_group.command(
+    "reminders", help="Liste les labels qui arrivent à échéance ; --send envoie les rappels."
+)
 @click.option("--days", default=REMINDER_DAYS, show_default=True, type=click.IntRange(0, 366))
 @click.option("--today", type=click.DateTime(formats=["%Y-%m-%d"]), default=None)
-def reminders(days: int, today: object) -> None:
+@click.option("--send", is_flag=True, help="Envoie les rappels dus (une fois par seuil).")
+def reminders(days: int, today: object, send: bool) -> None:
     day: date = today.date() if today is not None else paris_date(utcnow())  # type: ignore[attr-defined]
+    if send:
+        from voucher.services.jobs import worker
+
+        eng = engine()
+        try:
+            recorded = worker.daily_labels(day, eng)
+        finally:
+            eng.dispose()
+        console.print(f"{recorded} rappel(s) de label envoyé(s) ou mis en file.")
     with transaction(confirm=False) as session:
         due = q.labels_due(session, day, days)
     print_table(

@@ -10,6 +10,7 @@ from flask import Flask
 import templates as templates_package
 from voucher import config
 from voucher.web import (
+    account,
     admin,
     api,
     auth,
@@ -50,6 +51,7 @@ WORKSPACES = (
     finance,
     places,
     tasks,
+    account,
 )
 STATIC = Path(__file__).resolve().parent.parent / "static"
 

@@ -13,7 +13,8 @@ A view says what it may change, and the wrapper holds it to that:
 * any other view writes nothing: an INSERT, UPDATE or DELETE it issues is refused on the
   spot (:class:`UndeclaredWrite`), the request fails and its session is rolled back.
 
-Side effects outside the database (files, mail) run after the commit.
+Side effects outside the database (files, mail) run after the commit: a request that
+recorded e-mail asks the job worker to send it once committed.
 """
 
 from __future__ import annotations
@@ -27,6 +28,8 @@ from sqlalchemy import Engine, event
 from sqlalchemy.orm import Session
 
 from voucher.db.engine import make_engine
+from voucher.services.jobs import queue
+from voucher.services.mail import outbox
 
 F = TypeVar("F", bound=Callable[..., Any])
 WRITES, KEEPS_REFUSALS, RECORDS = "writes", "writes, keeps refusals", "records"
@@ -101,7 +104,10 @@ def init_app(app: Flask) -> None:
         if session is not None:
             try:
                 if _keep(response.status_code):
+                    mail = session.info.pop(outbox.QUEUED, False)
                     session.commit()
+                    if mail:  # messages recorded: the worker sends them now
+                        g.setdefault("after_commit", []).append(queue.send_mail)
                     for callback in g.pop("after_commit", []):
                         callback()
                 else:

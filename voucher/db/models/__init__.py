@@ -24,6 +24,7 @@ from voucher.db.models.impact import ResearchGrant  # research extracts
 from voucher.db.models.issuance import Batch, Beneficiary, Book, FundsReceived, Voucher
 from voucher.db.models.jobs import Job  # long work off the request
 from voucher.db.models.ledger import Account, JournalEntry, JournalSeal, Posting
+from voucher.db.models.mail import MailMessage, NotificationOptOut, PasswordReset  # e-mail
 from voucher.db.models.places import (  # places that join by themselves
     EligibilityQuestion,
     PlaceApplication,
@@ -73,6 +74,9 @@ __all__ = [
     "JournalEntry",
     "JournalSeal",
     "Label",
+    "MailMessage",
+    "NotificationOptOut",
+    "PasswordReset",
     "Organisation",
     "PilotZone",
     "PilotZoneCommune",

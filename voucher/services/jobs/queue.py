@@ -2,7 +2,10 @@
 when ``VOUCHER_REDIS_URL`` is set (docs/jobs.md says why huey).
 
 Tasks: ``run_job`` (one job, by id: :func:`voucher.services.jobs.worker.run`) and, every
-minute, ``deliver_webhooks`` (the webhook outbox, as ``voucher webhooks deliver`` does).
+minute, ``deliver_webhooks`` (the webhook outbox, as ``voucher webhooks deliver`` does) and
+``deliver_mail`` (the mail outbox, as ``voucher mail send`` does); every day at 05:30 UTC,
+``daily_mail`` (label renewal reminders and vouchers expiring, docs/mail.md).
+:func:`send_mail` asks for the mail outbox to be sent now (after a commit that wrote some).
 :func:`send` puts a job on the queue; call it once the job's row is committed.
 :func:`enqueue_call` runs any function of the project off the request (e-mail sending...).
 """
@@ -10,6 +13,7 @@ minute, ``deliver_webhooks`` (the webhook outbox, as ``voucher webhooks deliver`
 from __future__ import annotations
 
 import importlib
+import logging
 import os
 from functools import cache
 from pathlib import Path
@@ -54,7 +58,21 @@ def queue() -> Huey:
     def deliver_webhooks() -> int:
         return worker.deliver_webhooks()
 
-    TASKS.update(run_job=run_job, call=call, deliver_webhooks=deliver_webhooks)
+    @huey.periodic_task(crontab(minute="*"), name="deliver_mail")
+    def deliver_mail() -> int:
+        return worker.deliver_mail()
+
+    @huey.periodic_task(crontab(hour="5", minute="30"), name="daily_mail")
+    def daily_mail() -> int:
+        return worker.daily_mail()
+
+    TASKS.update(
+        run_job=run_job,
+        call=call,
+        deliver_webhooks=deliver_webhooks,
+        deliver_mail=deliver_mail,
+        daily_mail=daily_mail,
+    )
     return huey
 
 
@@ -66,6 +84,15 @@ def send(job_id: int) -> None:
 def enqueue_call(target: str, *args: Any) -> None:
     """Run ``target`` (``"package.module.function"``, JSON-able arguments) on the worker."""
     _task("call")(target, list(args))
+
+
+def send_mail() -> None:
+    """Send the mail outbox now, on the worker (call once the messages are committed). A
+    queue out of reach only delays the mail: the worker sends what is due every minute."""
+    try:
+        _task("deliver_mail")()
+    except Exception:  # the work is committed: its answer must not turn into an error
+        logging.getLogger(__name__).warning("mail not queued now; the next round sends it")
 
 
 def tracker() -> QueueTracker:

@@ -8,8 +8,8 @@ A run, on its own engine (the worker is its own process):
    a worker restarted while the first message was still queued) is done once;
 3. a refusal (:class:`DomainError`) rolls the work back and records ``failed`` with its code;
 4. ``job.finished`` is queued for the job's organisation in the transaction that records
-   ``done`` or ``failed`` (the webhook outbox): only an end that was committed is announced,
-   once.
+   ``done`` or ``failed`` (the webhook outbox), and so is the mail to the person who started
+   it: only an end that was committed is announced, once.
 
 A worker killed at any point leaves the job ``queued`` or ``running`` with none of its work
 written; :func:`unfinished` lists those jobs for the restarted worker to send again.
@@ -17,6 +17,7 @@ written; :func:`unfinished` lists those jobs for the restarted worker to send ag
 
 from __future__ import annotations
 
+from datetime import date
 from functools import cache
 
 from sqlalchemy import Engine, select
@@ -24,10 +25,12 @@ from sqlalchemy import Engine, select
 from voucher import faults
 from voucher.db.engine import database_url, make_engine, unit_of_work
 from voucher.db.models import Job
-from voucher.domain.calendar import utcnow
+from voucher.domain.calendar import paris_date, utcnow
 from voucher.domain.errors import DomainError
 from voucher.services.jobs import jobs, kinds  # noqa: F401  (importing kinds registers them)
 from voucher.services.jobs.progress import Tracker
+from voucher.services.mail import notify, outbox
+from voucher.services.mail.settings import settings
 
 
 @cache
@@ -61,6 +64,7 @@ def run(job_id: int, tracker: Tracker) -> str:
             job.state, job.result, job.finished_at = jobs.DONE, result, utcnow()
             job.progress_done = job.progress_total
             jobs.announce(session, job)
+            notify.job_finished(session, _starter(job), job.id, job.kind, jobs.DONE)
         tracker.clear(job_id)
         return jobs.DONE
     except DomainError as exc:
@@ -73,7 +77,12 @@ def run(job_id: int, tracker: Tracker) -> str:
                     utcnow(),
                 )
                 jobs.announce(session, failed)
+                notify.job_finished(session, _starter(failed), job_id, failed.kind, jobs.FAILED)
         return jobs.FAILED
+
+
+def _starter(job: Job) -> int | None:
+    return jobs.actor_of(job).user_id
 
 
 def unfinished() -> list[int]:
@@ -93,3 +102,37 @@ def deliver_webhooks(limit: int = 100) -> int:
         with unit_of_work(eng) as session:
             delivery.deliver_one(session, delivery_id, utcnow())
     return len(due)
+
+
+def deliver_mail(limit: int = 100, eng: Engine | None = None) -> int:
+    """Send the mails due, each in its own transaction; answer how many were tried. A
+    crash between the server's acceptance and the commit sends that one message again."""
+    eng, cfg = eng or engine(), settings()
+    with unit_of_work(eng) as session:
+        due = outbox.due_ids(session, utcnow(), limit)
+    for message_id in due:
+        with unit_of_work(eng) as session:
+            outbox.deliver_one(session, message_id, utcnow(), cfg)
+    return len(due)
+
+
+def daily_mail(today: date | None = None, eng: Engine | None = None) -> int:
+    """The daily reminders (labels lapsing, vouchers expiring), recorded then sent."""
+    from voucher.services.organisations import label_reminders
+
+    day = today or paris_date(utcnow())
+    with unit_of_work(eng or engine()) as session:
+        recorded = label_reminders.record_due(session, day)
+        recorded += notify.expiry_soon(session, day)
+    deliver_mail(eng=eng)
+    return recorded
+
+
+def daily_labels(day: date, eng: Engine | None = None) -> int:
+    """The label renewal reminders due on ``day`` only, recorded then sent."""
+    from voucher.services.organisations import label_reminders
+
+    with unit_of_work(eng or engine()) as session:
+        recorded = label_reminders.record_due(session, day)
+    deliver_mail(eng=eng)
+    return recorded

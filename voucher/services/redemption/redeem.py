@@ -39,6 +39,7 @@ from voucher.domain.verdicts import ScanContext, Verdict, strongest
 from voucher.services import audit
 from voucher.services.context import Actor
 from voucher.services.finance import journal
+from voucher.services.mail import notify
 from voucher.services.redemption import scan_statements as sql
 from voucher.services.redemption.screening import FULL, Screening
 
@@ -281,6 +282,7 @@ def _write(
     ).scalar_one()
     if decision.held_by is not None:
         conn.execute(sql.NEW_HOLD, _hold(scan, row, decision.held_by, redemption_id, now))
+        notify.hold_to_review(session, row.programme_id, scan.structure_id)
     for record in screening.recorders:
         record(session, decision.ctx, redemption_id, status, decision.verdicts)
     audit.record(

@@ -4,7 +4,8 @@ transaction, so that work rolled back announces nothing and nothing leaves befor
 Which organisations hear of what: a scan's structure and its programme's funders
 (``redemption.cancelled``, ``hold.*``), a batch's funders and prescriber
 (``batch.activated``), a statement's or a transfer's structure (``statement.*``,
-``transfer.*``), a job's organisation (``job.finished``).
+``transfer.*``), a job's organisation (``job.finished``). The people concerned are told by
+e-mail from here too (:func:`voucher.services.mail.notify.on_events`).
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ from sqlalchemy.orm import Session
 from voucher.db.models import ProgrammeFunder, WebhookDelivery, WebhookEndpoint
 from voucher.domain.calendar import utcnow
 from voucher.domain.webhooks import EVENTS, new_event_id
+from voucher.services.mail import notify
 
 
 def funders_of(session: Session, programme_id: int) -> list[int]:
@@ -46,6 +48,7 @@ def emit_many(
     subscribed endpoints are read once."""
     if event_type not in EVENTS:
         raise ValueError(event_type)
+    notify.on_events(session, event_type, [data for data, _ in events])  # the people's mail
     listening: dict[int, list[WebhookEndpoint]] = {}
     for endpoint in session.scalars(
         select(WebhookEndpoint).where(WebhookEndpoint.disabled_at.is_(None))

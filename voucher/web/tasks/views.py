@@ -9,13 +9,14 @@ from flask import Blueprint, Flask, abort, render_template, url_for
 
 from voucher.db.models import Job
 from voucher.domain.errors import MESSAGES
+from voucher.domain.mail import JOB_NAMES
 from voucher.services.jobs import jobs, queue
 from voucher.web.auth import current_org_id, role_required
 from voucher.web.db import db
 
 bp = Blueprint("tasks", __name__, url_prefix="/taches")
 ROLES = ("funder", "finance", "admin", "prescriber")
-KINDS_FR = {"batch.issue": "Émission d'un lot de carnets"}
+KINDS_FR = JOB_NAMES
 
 
 def result_link(job: Job) -> str | None:
