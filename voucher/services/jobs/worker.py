@@ -6,7 +6,12 @@ A run, on its own engine (the worker is its own process):
 2. the work and the ``done`` state are written in one transaction, which first re-reads the
    job under a row lock: a job found ``done`` is left alone, so a job sent twice (a resend,
    a worker restarted while the first message was still queued) is done once;
-3. a refusal (:class:`DomainError`) rolls the work back and records ``failed`` with its code.
+3. a refusal (:class:`DomainError`) rolls the work back and records ``failed`` with its code;
+4. once ``done`` or ``failed`` is committed, the "job finished" hooks run
+   (:func:`voucher.services.jobs.jobs.on_finished`).
+
+Progress is written to the queue's storage as the work goes (each chunk of books, each
+step of a close, each book printed), so the job's page shows it moving.
 
 A worker killed at any point leaves the job ``queued`` or ``running`` with none of its work
 written; :func:`unfinished` lists those jobs for the restarted worker to send again.
@@ -49,15 +54,24 @@ def run(job_id: int, tracker: Tracker) -> str:
             if job.state in (jobs.DONE, jobs.FAILED):
                 return job.state
             params = {k: v for k, v in job.params.items() if k != "actor"}
+            params["job_id"] = job_id
+            totals, halfway = [job.progress_total], [False]
 
-            def progress(done: int) -> None:
-                tracker.set(job_id, done, job.progress_total)
+            def progress(done: int, total: int | None = None) -> None:
+                if total is not None:
+                    totals[0] = int(total)
+                tracker.set(job_id, int(done), totals[0])
+                if not halfway[0] and 0 < done < totals[0]:
+                    halfway[0] = True  # the first progress short of the total
+                    faults.point("job.progress_written")
 
             result = jobs.KINDS[job.kind](session, jobs.actor_of(job), params, progress)
             faults.point("job.work_written")
             job.state, job.result, job.finished_at = jobs.DONE, result, utcnow()
+            job.progress_total = max(totals[0], job.progress_total)
             job.progress_done = job.progress_total
         tracker.clear(job_id)
+        jobs.finished(job_id, jobs.DONE)
         return jobs.DONE
     except DomainError as exc:
         with unit_of_work(eng) as session:
@@ -68,6 +82,8 @@ def run(job_id: int, tracker: Tracker) -> str:
                     exc.code,
                     utcnow(),
                 )
+        tracker.clear(job_id)
+        jobs.finished(job_id, jobs.FAILED)
         return jobs.FAILED
 
 
