@@ -86,6 +86,7 @@ def _client(
     ready: Any,
     start: Any,
     out: Any,
+    tag: str = "soak",
 ) -> None:
     """Desk ``n``: its own API key and its own loopback address (127.0.1.n), as separate desks
     are. Desk 0 is the clumsy one: it mistypes, so the guessing rule slows then locks it
@@ -123,22 +124,22 @@ def _client(
         if kind == "scan":
             code = fresh.pop()
             body = {"code": code, "theme": "aide_aux_demarches_administratives"}
-            headers["Idempotency-Key"] = f"soak-{n}-{seq}"
+            headers["Idempotency-Key"] = f"{tag}-{n}-{seq}"
         elif kind == "resend":
             key, body = rng.choice(sent)
             headers["Idempotency-Key"] = key
         elif kind == "rescan":
             body = {"code": rng.choice(sent)[1]["code"]}
-            headers["Idempotency-Key"] = f"soak-{n}-{seq}"
+            headers["Idempotency-Key"] = f"{tag}-{n}-{seq}"
         elif kind == "typo":
             method, body = "POST", {"code": _typo(rng.choice(codes), rng)}
-            headers["Idempotency-Key"] = f"soak-{n}-{seq}"
+            headers["Idempotency-Key"] = f"{tag}-{n}-{seq}"
         elif kind == "lookup":
             method, path = "GET", f"/api/v1/vouchers/{rng.choice(codes)}"
         else:
             now = datetime.now(UTC).isoformat()
             scans = [
-                {"scan_id": f"soak-{n}-{seq}-{i}", "code": fresh.pop(), "scanned_at": now}
+                {"scan_id": f"{tag}-{n}-{seq}-{i}", "code": fresh.pop(), "scanned_at": now}
                 for i in range(BATCH - len(synced[:2]))
             ]
             again = rng.sample(
@@ -196,8 +197,15 @@ def _pct(values: list[float], q: float) -> float:
 
 
 def traffic(
-    port: int, secrets: list[str], codes: list[str], seconds: float, clients: int
+    port: int,
+    secrets: list[str],
+    codes: list[str],
+    seconds: float,
+    clients: int,
+    tag: str = "soak",
 ) -> dict[str, Any]:
+    """``clients`` desks for ``seconds``; ``tag`` starts their keys and scan ids (a second
+    window on the same desks must not resend the first one's keys)."""
     ctx = multiprocessing.get_context("spawn")
     ready, start, out = ctx.Queue(), ctx.Event(), ctx.Queue()
     share = len(codes) // clients
@@ -213,6 +221,7 @@ def traffic(
                 ready,
                 start,
                 out,
+                tag,
             ),
         )
         for n in range(clients)

@@ -144,7 +144,7 @@ def run(seconds: float, clients: int, workers: int, job_books: int) -> dict[str,
         accepted_in = time.perf_counter() - began
         watch = _Watch(port, location, funder)
         watch.start()
-        during = traffic(port, secrets, codes[half:], seconds, clients)
+        during = traffic(port, secrets, codes[half:], seconds, clients, tag="soakjob")
         window_end = time.perf_counter()
         watch.join(timeout=3600)
         resent = _post_batch(port, funder, order)
