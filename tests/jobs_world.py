@@ -11,6 +11,7 @@ from typing import Any
 from tests import factories as f
 from tests.services.finance import finance_world as fw
 from voucher.db.engine import unit_of_work
+from voucher.services.access import api_keys
 
 WAIT = 300.0  # generous bound on two shared cores; a passing run ends as soon as it is done
 
@@ -22,6 +23,7 @@ class Scene:
     funder_staff: int
     stranger_funder: int
     programme_id: int
+    operator_finance_key: str
 
 
 def scene(app: Any) -> Scene:
@@ -29,12 +31,17 @@ def scene(app: Any) -> Scene:
         w = fw.world(s, structures=2)
         for i in range(2):
             fw.scan(s, w, fw.paris(2026, 9, 3 + i), structure=i)
+        operator = fw.operator(s)
+        key = api_keys.create_key(
+            s, f.ACTOR, organisation_id=operator, role="finance", name="comptabilité"
+        )
         return Scene(
-            operator_finance=fw.person(s, fw.operator(s)).user_id,
+            operator_finance=fw.person(s, operator).user_id,
             funder_finance=fw.person(s, w.w.funder_a.id).user_id,
             funder_staff=fw.person(s, w.w.funder_a.id, "funder").user_id,
             stranger_funder=fw.person(s, f.funder(s, "Autre fondation").id, "funder").user_id,
             programme_id=w.w.programme.id,
+            operator_finance_key=key.secret,
         )
 
 
