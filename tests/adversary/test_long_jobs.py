@@ -26,9 +26,10 @@ from sqlalchemy import func, select
 from tests import jobs_world as jw
 from tests.documents.print_world import pdf_pages
 from tests.drills import crash
+from tests.services.finance import finance_world as fw
 from tests.web.api.conftest import ledger_ok, problem
 from voucher.db.engine import unit_of_work
-from voucher.db.models import Job, MonthClose, PaymentRun
+from voucher.db.models import Job, MonthClose, PaymentRun, PrintFile
 from voucher.documents import fec
 from voucher.services.jobs import results
 
@@ -139,8 +140,8 @@ def test_pages_start_jobs_once_and_their_files_reach_only_their_people(jobs_app,
     assert ledger_ok(jobs_app)
 
 
-def test_the_api_makes_the_print_file_by_a_job_and_serves_it_to_the_batch_funder_only(
-    jobs_app, as_key, world, tmp_path
+def test_the_api_and_the_page_make_print_files_by_jobs_for_the_batch_funder_only(
+    jobs_app, as_key, world, client, tmp_path
 ):
     from voucher.services.context import Actor
     from voucher.services.printing import approval, production
@@ -160,8 +161,17 @@ def test_the_api_makes_the_print_file_by_a_job_and_serves_it_to_the_batch_funder
     location = first.headers["Location"]
     again = funder.post(path, headers={"Idempotency-Key": "print-1"})
     assert again.status_code == 202 and again.headers["Location"] == location
+    with unit_of_work(jobs_app.extensions["voucher.engine"]) as s:
+        person = fw.person(s, world.funder_id, "funder").user_id
+    jw.sign_in(client, person)
+    page = f"/financeur/lots/{world.batch_id}"
+    form = {"csrf_token": jw.csrf(client, page), "job_token": "p-1"}
+    printing = jw.job_path(client.post(f"{page}/production", data=form))
+    assert jw.job_path(client.post(f"{page}/production", data=form)) == printing
+    assert _count(jobs_app, PrintFile) == 1  # the proof only: nothing printed by the request
     worker = crash.start_worker(jobs_app.config["DATABASE_URL"], tmp_path)
     try:
+        printed = jw.until_finished(client, printing)
         began = time.monotonic()
         while (body := funder.get(location).get_json())["state"] not in ("done", "failed"):
             assert time.monotonic() - began < jw.WAIT, body
@@ -177,5 +187,9 @@ def test_the_api_makes_the_print_file_by_a_job_and_serves_it_to_the_batch_funder
     pdf.close()
     assert pdf.status_code == 200 and pdf.mimetype == "application/pdf"
     assert pdf_pages(pdf.get_data()) >= 1
-    assert _count(jobs_app, Job) == 1
+    from_page = client.get(_file_link(printed))
+    assert pdf_pages(from_page.get_data()) >= 1
+    from_page.close()
+    assert _count(jobs_app, Job) == 2
+    assert _count(jobs_app, PrintFile) == 3  # the proof, one production file per job
     assert ledger_ok(jobs_app)
