@@ -125,9 +125,11 @@ def _free_port() -> int:
         return int(s.getsockname()[1])
 
 
-def serve(url: str, workers: int) -> tuple[subprocess.Popen[bytes], int]:
+def serve(
+    url: str, workers: int, instance: str | None = None
+) -> tuple[subprocess.Popen[bytes], int]:
     port = _free_port()
-    instance = tempfile.mkdtemp(prefix="bench-http-")
+    instance = instance or tempfile.mkdtemp(prefix="bench-http-")
     env = {
         **os.environ,
         "DATABASE_URL": url,

@@ -1,6 +1,8 @@
 """Soak: a few minutes of mixed traffic through the real HTTP server, on loopback only.
 
     scripts/soak [--seconds 180] [--clients 8] [--workers N] [--out bench-results/soak.json]
+                 [--job-books 100000]   (desks scanning while a job issues a large batch:
+                                         bench/soak_job.py)
 
 A fresh PostgreSQL database gets one programme with enough activated books; gunicorn
 serves the app (sync workers, one per core, as ``voucher serve``); ``clients`` processes
@@ -84,6 +86,7 @@ def _client(
     ready: Any,
     start: Any,
     out: Any,
+    tag: str = "soak",
 ) -> None:
     """Desk ``n``: its own API key and its own loopback address (127.0.1.n), as separate desks
     are. Desk 0 is the clumsy one: it mistypes, so the guessing rule slows then locks it
@@ -121,22 +124,22 @@ def _client(
         if kind == "scan":
             code = fresh.pop()
             body = {"code": code, "theme": "aide_aux_demarches_administratives"}
-            headers["Idempotency-Key"] = f"soak-{n}-{seq}"
+            headers["Idempotency-Key"] = f"{tag}-{n}-{seq}"
         elif kind == "resend":
             key, body = rng.choice(sent)
             headers["Idempotency-Key"] = key
         elif kind == "rescan":
             body = {"code": rng.choice(sent)[1]["code"]}
-            headers["Idempotency-Key"] = f"soak-{n}-{seq}"
+            headers["Idempotency-Key"] = f"{tag}-{n}-{seq}"
         elif kind == "typo":
             method, body = "POST", {"code": _typo(rng.choice(codes), rng)}
-            headers["Idempotency-Key"] = f"soak-{n}-{seq}"
+            headers["Idempotency-Key"] = f"{tag}-{n}-{seq}"
         elif kind == "lookup":
             method, path = "GET", f"/api/v1/vouchers/{rng.choice(codes)}"
         else:
             now = datetime.now(UTC).isoformat()
             scans = [
-                {"scan_id": f"soak-{n}-{seq}-{i}", "code": fresh.pop(), "scanned_at": now}
+                {"scan_id": f"{tag}-{n}-{seq}-{i}", "code": fresh.pop(), "scanned_at": now}
                 for i in range(BATCH - len(synced[:2]))
             ]
             again = rng.sample(
@@ -194,8 +197,15 @@ def _pct(values: list[float], q: float) -> float:
 
 
 def traffic(
-    port: int, secrets: list[str], codes: list[str], seconds: float, clients: int
+    port: int,
+    secrets: list[str],
+    codes: list[str],
+    seconds: float,
+    clients: int,
+    tag: str = "soak",
 ) -> dict[str, Any]:
+    """``clients`` desks for ``seconds``; ``tag`` starts their keys and scan ids (a second
+    window on the same desks must not resend the first one's keys)."""
     ctx = multiprocessing.get_context("spawn")
     ready, start, out = ctx.Queue(), ctx.Event(), ctx.Queue()
     share = len(codes) // clients
@@ -211,6 +221,7 @@ def traffic(
                 ready,
                 start,
                 out,
+                tag,
             ),
         )
         for n in range(clients)
@@ -305,8 +316,17 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--clients", type=int, default=8)
     parser.add_argument("--workers", type=int, default=os.cpu_count() or 2)
     parser.add_argument("--out", default="bench-results/soak.json")
+    parser.add_argument(
+        "--job-books",
+        type=int,
+        default=0,
+        help="also a second window while a job issues a batch of this many books "
+        "(bench/soak_job.py; 100000 for the issue's figure)",
+    )
     args = parser.parse_args(argv)
     console = Console()
+    if args.job_books:
+        return _with_job(console, args)
     console.print(
         f"Soak: {args.seconds:g} s, {args.clients} clients, gunicorn {args.workers} workers, loopback…"
     )
@@ -340,6 +360,37 @@ def main(argv: list[str] | None = None) -> int:
     out.write_text(json.dumps(report, indent=2))
     console.print(f"Written {out}")
     return 0 if report["errors"] == 0 and report["counts_agree"] and report["audit_ok"] else 1
+
+
+def _with_job(console: Any, args: Any) -> int:
+    from bench import soak_job
+
+    console.print(
+        f"Soak with a job: 2 × {args.seconds:g} s, {args.clients} clients, a batch of "
+        f"{args.job_books:,} books issued by a job during the second window…"
+    )
+    report = soak_job.run(args.seconds, args.clients, args.workers, args.job_books)
+    for window in ("alone", "during_job"):
+        row = report[window]
+        console.print(
+            f"{window:>10}: {row['requests']:,} requests ({row['per_second']:.0f}/s), scan p50 "
+            f"{row['scan_p50_ms']:.1f} ms, scan p95 {row['scan_p95_ms']:.1f} ms, all p95 "
+            f"{row['all_p95_ms']:.1f} ms, errors {row['errors']}"
+        )
+    console.print(
+        f"job: HTTP {report['post_status']} in {report['post_answered_s']:.2f} s, "
+        f"{report['job_state']} after {report['job_seconds']:.0f} s "
+        f"(outlasted the window: {report['job_outlasted_window']}), progress seen "
+        f"{report['progress_seen'][:12]}, resend same job: {report['resend_same_job']}, "
+        f"batches of that size: {report['batches_of_that_size']}"
+    )
+    console.print(f"errors: {report['errors']}  {report['error_samples'][:5]}")
+    console.print(f"ledger audit: {'ok' if report['audit_ok'] else '[red]BROKEN[/]'}")
+    out = Path(args.out)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_text(json.dumps(report, indent=2))
+    console.print(f"Written {out}")
+    return 0 if soak_job.verdict(report) else 1
 
 
 if __name__ == "__main__":

@@ -131,6 +131,8 @@ def app(fresh_engine, tmp_path) -> Iterator[Flask]:
             "PSEUDONYM_KEY": b"test-key",
             "TESTING": True,
             "SESSION_COOKIE_SECURE": False,
+            # pages check the work itself; tests/adversary/test_long_jobs.py the job path
+            "INLINE_LONG_WORK": True,
         }
     )
     yield app
@@ -154,3 +156,18 @@ def smtp(monkeypatch: pytest.MonkeyPatch):
     box.port = controller.port  # type: ignore[attr-defined]
     yield box
     controller.stop()
+
+
+@pytest.fixture
+def jobs_app(app: Flask, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Flask]:
+    """The app with its long work off the request, as in production: pages and API start
+    jobs, run by a real worker (``tests/drills/crash.py`` ``start_worker``) on the same
+    database; the queue is huey's SQLite file in the test's own instance folder."""
+    from voucher.services.jobs import queue
+
+    monkeypatch.setenv("VOUCHER_INSTANCE", str(tmp_path / "instance"))
+    monkeypatch.delenv("VOUCHER_REDIS_URL", raising=False)
+    queue.queue.cache_clear()
+    app.config["INLINE_LONG_WORK"] = False
+    yield app
+    queue.queue.cache_clear()

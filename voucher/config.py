@@ -54,6 +54,8 @@ def load(overrides: dict[str, Any] | None = None) -> dict[str, Any]:
         "MAX_CONTENT_LENGTH": 20 * 1024 * 1024,
         "DEMO": os.environ.get("VOUCHER_DEMO") == "1",
         #: a batch of at least this many books is issued by a job (202 + /api/v1/jobs/<id>)
+        # long work from the pages inside the request, as the command line does (no worker)
+        "INLINE_LONG_WORK": os.environ.get("VOUCHER_INLINE_LONG_WORK") == "1",
         "ASYNC_BATCH_BOOKS": int(os.environ.get("VOUCHER_ASYNC_BATCH_BOOKS") or 5_000),
         **_mail(),
     }

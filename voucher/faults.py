@@ -25,7 +25,9 @@ Points (the drill that uses each): ``close.statements_written`` and
 of books and vouchers is written; test_kill_issuance.py), ``print.file_recorded`` (the last
 byte of a print file is produced and the file recorded; test_kill_printing.py),
 ``job.work_written`` (a job's work is written, its ``done`` state not yet; the job worker's
-drill in tests/adversary/test_batch_jobs.py).
+drill in tests/adversary/test_batch_jobs.py), ``job.progress_written`` (a job's first
+progress short of its total is written, its work half-done and uncommitted;
+tests/drills/test_kill_jobs.py reads the progress there, then kills the worker).
 """
 
 from __future__ import annotations

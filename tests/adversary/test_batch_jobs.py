@@ -12,9 +12,7 @@
 
 from __future__ import annotations
 
-import signal
 import subprocess
-import sys
 import time
 import uuid
 from pathlib import Path
@@ -54,20 +52,10 @@ def jobs_app(app: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, request:
 
 
 def _start_worker(app: Any, folder: Path) -> subprocess.Popen[bytes]:
-    env = crash._env(app.config["DATABASE_URL"], folder)  # noqa: SLF001
-    with (folder / "worker.err").open("ab") as log:
-        return subprocess.Popen(
-            [sys.executable, "-m", "voucher", "worker"], env=env, cwd=folder, stderr=log
-        )
+    return crash.start_worker(app.config["DATABASE_URL"], folder)
 
 
-def _stop(proc: subprocess.Popen[bytes]) -> None:
-    proc.send_signal(signal.SIGINT)
-    try:
-        proc.wait(timeout=60)
-    except subprocess.TimeoutExpired:
-        proc.kill()
-        proc.wait(timeout=60)
+_stop = crash.stop
 
 
 def _until_finished(funder: Any, location: str) -> dict[str, Any]:

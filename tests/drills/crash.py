@@ -14,6 +14,7 @@ import subprocess
 import sys
 import time
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -67,9 +68,12 @@ def complete(url: str, folder: Path, *args: str) -> str:
     return run.out.read_text(encoding="utf-8")
 
 
-def kill_at(point: str, url: str, folder: Path, *args: str) -> float:
+def kill_at(
+    point: str, url: str, folder: Path, *args: str, while_held: Callable[[], None] | None = None
+) -> float:
     """Start ``voucher <args>``, wait until it blocks at ``point`` with its transaction open,
-    SIGKILL it; returns the seconds it took to reach the point."""
+    (call ``while_held()`` then: what others see of the half-done work), SIGKILL it;
+    returns the seconds it took to reach the point."""
     ready = folder / f"{point}.{uuid.uuid4().hex[:6]}.ready"
     run = _start(url, folder, args, **{faults.WAIT: point, faults.READY: str(ready)})
     proc = run.proc
@@ -82,6 +86,8 @@ def kill_at(point: str, url: str, folder: Path, *args: str) -> float:
         reached = time.monotonic() - began
         assert ready.read_text(encoding="utf-8").split() == [str(proc.pid), point]
         assert in_transaction(url), f"{point} must be reached before the commit"
+        if while_held is not None:
+            while_held()
     finally:
         proc.send_signal(signal.SIGKILL)
         proc.wait(timeout=60)
@@ -111,3 +117,24 @@ def in_transaction(url: str) -> bool:
             (APP,),
         ).fetchone()
     return bool(row and row[0])
+
+
+def start_worker(url: str, folder: Path) -> subprocess.Popen[bytes]:
+    """A job worker (``voucher worker``) on the test's database and instance folder."""
+    with (folder / "worker.err").open("ab") as log:
+        return subprocess.Popen(
+            [sys.executable, "-m", "voucher", "worker"],
+            env=_env(url, folder),
+            cwd=folder,
+            stderr=log,
+        )
+
+
+def stop(proc: subprocess.Popen[bytes]) -> None:
+    """Stop a worker as an operator would (SIGINT), killing it if it will not stop."""
+    proc.send_signal(signal.SIGINT)
+    try:
+        proc.wait(timeout=60)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        proc.wait(timeout=60)

@@ -57,7 +57,7 @@ def issue(programme_id: int, prescriber_id: int, books: int) -> None:
             programme_id=programme_id,
             prescriber_id=prescriber_id,
             books=books,
-            progress=lambda n: bar.advance(task, n),
+            progress=lambda n: bar.update(task, completed=n),
         )
     console.print(
         f"Lot {batch.id} émis : {books} carnets, numéros {batch.first_serial} "

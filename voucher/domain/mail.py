@@ -32,7 +32,15 @@ NOTIFICATIONS = {
 }
 KINDS = (RESET, *NOTIFICATIONS)
 #: the kinds of job, as people call them (the job page and its mail)
-JOB_NAMES = {"batch.issue": "Émission d'un lot de carnets"}
+#: a job kind's name in French (the kinds of voucher.services.jobs.kinds)
+JOB_NAMES = {
+    "batch.issue": "Émission d'un lot de carnets",
+    "print.production": "Fichier de production d'un lot",
+    "month.close": "Clôture d'un mois",
+    "payment.run": "Ordre de virement (fichier SEPA)",
+    "export.fec": "Fichier des écritures comptables (FEC)",
+    "export.impact": "Export des indicateurs d'impact",
+}
 RESET_VALIDITY = timedelta(hours=1)
 #: reset mails one person receives in an hour at most (from any number of addresses)
 RESETS_PER_HOUR = 3

@@ -138,5 +138,20 @@ def engine() -> Engine:
 def db() -> Session:
     if "db_session" not in g:
         g.db_session = Session(engine(), expire_on_commit=False)
+        if _reads_only():  # SQLite: a plain BEGIN, never waiting on the write lock
+            g.db_session.connection(execution_options={"readonly": True})
     session: Session = g.db_session
     return session
+
+
+def _reads_only() -> bool:
+    """A page (GET, not the API: its key check records) whose view declares no write: it
+    reads without taking SQLite's write lock, so a job's long transaction (a 100,000-book
+    batch, a month close) never stalls the pages, its own progress page first."""
+    return (
+        has_request_context()
+        and request.method in ("GET", "HEAD")
+        and not request.path.startswith("/api/")
+        and request.endpoint is not None
+        and _declared() is None
+    )

@@ -150,7 +150,7 @@ def _write_books_and_vouchers(
         ]
         dialect.bulk_insert(session, VOUCHERS, VOUCHER_COLUMNS, voucher_rows)
         if progress:
-            progress(len(serials))
+            progress(start + len(serials))  # books written so far
         faults.point("issue.books_written")
 
 

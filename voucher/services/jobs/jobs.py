@@ -12,6 +12,7 @@ Rules kept:
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable
 from typing import Any
 
@@ -24,11 +25,15 @@ from voucher.domain.errors import DomainError
 from voucher.services.context import Actor
 from voucher.services.webhooks import events
 
+LOG = logging.getLogger(__name__)
 QUEUED, RUNNING, DONE, FAILED = "queued", "running", "done", "failed"
-Progress = Callable[[int], None]
+#: progress of a running job: ``progress(done)`` or ``progress(done, total)``, written at once
+Progress = Callable[..., None]
 #: a kind's work: (session, actor, params, progress) -> result (JSON)
 Runner = Callable[[Session, Actor, dict[str, Any], Progress], dict[str, Any]]
 KINDS: dict[str, Runner] = {}
+#: called once a job is finished (``done`` or ``failed``, committed): ``fn(job_id, state)``
+FINISHED: list[Callable[[int, str], None]] = []
 
 
 def kind(name: str) -> Callable[[Runner], Runner]:
@@ -39,6 +44,22 @@ def kind(name: str) -> Callable[[Runner], Runner]:
         return fn
 
     return register
+
+
+def on_finished(fn: Callable[[int, str], None]) -> Callable[[int, str], None]:
+    """The one "job finished" hook point: register ``fn(job_id, state)``, called by the
+    worker after a job's ``done`` or ``failed`` state is committed (a mail, a webhook...).
+    A hook that raises is logged and never changes the job."""
+    FINISHED.append(fn)
+    return fn
+
+
+def finished(job_id: int, state: str) -> None:
+    for fn in list(FINISHED):
+        try:
+            fn(job_id, state)
+        except Exception:  # a hook never undoes a committed job
+            LOG.exception("job %s: finished hook %r failed", job_id, fn)
 
 
 def requester(actor: Actor) -> str:

@@ -1,16 +1,56 @@
-"""The kinds of job, each the work of an existing service run off the request."""
+"""The kinds of job, each the work of an existing service run off the request: a large
+batch issued, a month closed, a payment run (its SEPA file), a batch's production print
+file, and the exports (impact figures and the evaluator package, the FEC). docs/jobs.md
+lists them with their pages and endpoints.
+
+Each kind reports its progress as it goes (``progress(done, total)``) and answers what it
+produced (``job.result``): an object's id, and for a file, the file written to the job's
+result folder (:mod:`.results`).
+"""
 
 from __future__ import annotations
 
+import importlib
+from collections.abc import Callable
+from datetime import date
 from typing import Any
 
 from sqlalchemy.orm import Session
 
+from voucher.documents import fec
+from voucher.documents.impact.writers import EXTENSIONS, MEDIA_TYPES
+from voucher.domain import accounting as accounting_rules
+from voucher.domain import finance as finance_rules
+from voucher.domain.calendar import paris_date, utcnow
+from voucher.domain.errors import DomainError
 from voucher.services.context import Actor
+from voucher.services.finance import accounting, close, payments, settings
+from voucher.services.finance.scope import finance_scope
+from voucher.services.impact import counts
+from voucher.services.impact import export as impact_export
 from voucher.services.issuance import batches
+from voucher.services.jobs import results
 from voucher.services.jobs.jobs import Progress, kind
 
 BATCH_ISSUE = "batch.issue"
+MONTH_CLOSE = "month.close"
+PAYMENT_RUN = "payment.run"
+PRINT_PRODUCTION = "print.production"
+IMPACT_EXPORT = "export.impact"
+FEC_EXPORT = "export.fec"
+PRINTING = "voucher.services.printing.production"
+IMPACT_STEPS = 3  # figures, protection, writing
+
+
+def _steps(progress: Progress, total: int) -> Callable[..., None]:
+    """A service that says its steps (``say("…")``) as done / total steps."""
+    done = [0]
+
+    def say(*_: Any) -> None:
+        done[0] = min(done[0] + 1, total)
+        progress(done[0], total)
+
+    return say
 
 
 @kind(BATCH_ISSUE)
@@ -26,3 +66,93 @@ def issue_batch(
         progress=progress,
     )
     return {"batch_id": batch.id}
+
+
+@kind(MONTH_CLOSE)
+def close_month(
+    session: Session, actor: Actor, params: dict[str, Any], progress: Progress
+) -> dict[str, Any]:
+    period = finance_rules.Period.parse(str(params["period"]))
+    progress(0, len(close.STEPS))
+    done = close.close_month(session, actor, period, progress=_steps(progress, len(close.STEPS)))
+    return {"period": str(period), "created": len(done.created), "blocked": len(done.blocked)}
+
+
+@kind(PAYMENT_RUN)
+def payment_run(
+    session: Session, actor: Actor, params: dict[str, Any], progress: Progress
+) -> dict[str, Any]:
+    progress(0, 1)
+    typed = params.get("execution_date")
+    run = payments.create_run(
+        session,
+        actor,
+        debtor=settings.debtor(),
+        version=str(params["version"]),
+        execution_date=date.fromisoformat(typed) if typed else None,
+    )
+    progress(1, 1)
+    return {"payment_run_id": run.run_id, "transfers": len(run.included)}
+
+
+@kind(PRINT_PRODUCTION)
+def print_production(
+    session: Session, actor: Actor, params: dict[str, Any], progress: Progress
+) -> dict[str, Any]:
+    try:
+        service = importlib.import_module(PRINTING)
+    except ImportError:
+        raise DomainError("printing_unavailable") from None
+    books = [0]
+
+    def one_more(step: int = 1) -> None:
+        books[0] += step
+        progress(books[0])
+
+    job = service.production(session, actor, int(params["batch_id"]), progress=one_more)
+    progress(0, job.books)
+    written = results.write(int(params["job_id"]), job.filename, job.media_type, job.chunks())
+    return {**written, "batch_id": int(params["batch_id"]), "books": job.books}
+
+
+@kind(IMPACT_EXPORT)
+def impact_file(
+    session: Session, actor: Actor, params: dict[str, Any], progress: Progress
+) -> dict[str, Any]:
+    fmt = str(params["format"])
+    if fmt not in EXTENSIONS:
+        raise DomainError("invalid_value", field="format")
+    scope = counts.scope_for(session, actor).narrowed(params.get("programme"))
+    progress(0, IMPACT_STEPS)
+    name = f"impact-{paris_date(utcnow()).isoformat()}.{EXTENSIONS[fmt]}"
+    writer = results.Writer(int(params["job_id"]), name, MEDIA_TYPES[fmt])
+    with writer as out:
+        impact_export.export(
+            session, actor, scope, fmt, out, progress=_steps(progress, IMPACT_STEPS)
+        )
+    return writer.result
+
+
+@kind(FEC_EXPORT)
+def fec_file(
+    session: Session, actor: Actor, params: dict[str, Any], progress: Progress
+) -> dict[str, Any]:
+    if not finance_scope(session, actor).everything:
+        raise DomainError("journal_scope")
+    span = accounting.Span(date.fromisoformat(params["first"]), date.fromisoformat(params["last"]))
+    separator = fec.SEPARATORS.get(str(params.get("separator") or "pipe"), "|")
+    siren = settings.siren_override() or accounting.operator_siren(session)
+    name = accounting_rules.file_name(siren, span.last) + ".txt"
+    rows = accounting.fec_rows(session, span, settings.fec_mapping())
+    lines = [0]
+
+    def encoded() -> Any:
+        for line in fec.lines(rows, separator):
+            lines[0] += 1
+            if lines[0] % 1000 == 0:
+                progress(lines[0])
+            yield line.encode()
+
+    written = results.write(int(params["job_id"]), name, "text/plain; charset=utf-8", encoded())
+    progress(lines[0], lines[0])
+    return {**written, "lines": lines[0]}

@@ -10,6 +10,11 @@ A run, on its own engine (the worker is its own process):
 4. ``job.finished`` is queued for the job's organisation in the transaction that records
    ``done`` or ``failed`` (the webhook outbox), and so is the mail to the person who started
    it: only an end that was committed is announced, once.
+5. once ``done`` or ``failed`` is committed, the "job finished" hooks run
+   (:func:`voucher.services.jobs.jobs.on_finished`).
+
+Progress is written to the queue's storage as the work goes (each chunk of books, each
+step of a close, each book printed), so the job's page shows it moving.
 
 A worker killed at any point leaves the job ``queued`` or ``running`` with none of its work
 written; :func:`unfinished` lists those jobs for the restarted worker to send again.
@@ -55,17 +60,26 @@ def run(job_id: int, tracker: Tracker) -> str:
             if job.state in (jobs.DONE, jobs.FAILED):
                 return job.state
             params = {k: v for k, v in job.params.items() if k != "actor"}
+            params["job_id"] = job_id
+            totals, halfway = [job.progress_total], [False]
 
-            def progress(done: int) -> None:
-                tracker.set(job_id, done, job.progress_total)
+            def progress(done: int, total: int | None = None) -> None:
+                if total is not None:
+                    totals[0] = int(total)
+                tracker.set(job_id, int(done), totals[0])
+                if not halfway[0] and 0 < done < totals[0]:
+                    halfway[0] = True  # the first progress short of the total
+                    faults.point("job.progress_written")
 
             result = jobs.KINDS[job.kind](session, jobs.actor_of(job), params, progress)
             faults.point("job.work_written")
             job.state, job.result, job.finished_at = jobs.DONE, result, utcnow()
+            job.progress_total = max(totals[0], job.progress_total)
             job.progress_done = job.progress_total
             jobs.announce(session, job)
             notify.job_finished(session, _starter(job), job.id, job.kind, jobs.DONE)
         tracker.clear(job_id)
+        jobs.finished(job_id, jobs.DONE)
         return jobs.DONE
     except DomainError as exc:
         with unit_of_work(eng) as session:
@@ -78,6 +92,8 @@ def run(job_id: int, tracker: Tracker) -> str:
                 )
                 jobs.announce(session, failed)
                 notify.job_finished(session, _starter(failed), job_id, failed.kind, jobs.FAILED)
+        tracker.clear(job_id)
+        jobs.finished(job_id, jobs.FAILED)
         return jobs.FAILED
 
 

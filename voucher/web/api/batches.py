@@ -181,6 +181,28 @@ def print_file(batch_id: int) -> Response:
     )
 
 
+@blp.route("/batches/<int(min=1, max=9007199254740991):batch_id>/print-jobs", methods=["POST"])
+@writes
+@security.key_required("funder")
+@blp.doc(summary="Produire le fichier d'impression du lot par une tâche (202 ; clé funder)")
+@blp.arguments(OptionalIdempotencyHeaderSchema, location="headers")
+@blp.response(202, JobSchema)
+def print_job(headers: dict[str, Any], batch_id: int) -> Response:
+    """The production file of any size, made by a job: ``202`` + the job; once done, its
+    ``result_url`` is the file (``/api/v1/jobs/<id>/file``). The same key: the same job."""
+    actor, session = security.actor(), db()
+    api_reads.batch(session, _viewer(), batch_id)
+    printing.check_production(session, actor, batch_id)  # refusals answered now
+    key = headers.get("idempotency_key")
+    job, created = jobs.enqueue(session, actor, kinds.PRINT_PRODUCTION, {"batch_id": batch_id}, key)
+    if not created and job.params.get("batch_id") != batch_id:
+        raise DomainError("idempotency_key_reused")
+    if created:
+        job_id = job.id
+        after_commit(lambda: queue.send(job_id))
+    return job_views.accepted(job)
+
+
 def _chunks(body: Any) -> Iterator[bytes]:
     try:
         while chunk := body.read(64 * 1024):

@@ -177,6 +177,27 @@ OPERATIONS: dict[str, Operation] = {
             "a 202 answer): state, progress, result. Changes nothing.",
         ),
         Operation(
+            "GET /api/v1/jobs/{job_id}/file",
+            "getJobFile",
+            "issuing",
+            "Le fichier produit par une tâche terminée de l'organisation de la clé (fichier "
+            "d'impression...). Ne change rien.",
+            "The file a finished job of the key's organisation produced (a print file...). "
+            "Changes nothing.",
+        ),
+        Operation(
+            "POST /api/v1/batches/{batch_id}/print-jobs",
+            "startBatchPrintJob",
+            "issuing",
+            "Produire le fichier d'impression de production du lot par une tâche (clé "
+            "funder ; Idempotency-Key conseillé) : réponse 202 et la tâche, dont le "
+            "`result_url` est le fichier une fois terminée.",
+            "Produce the batch's production print file with a job (funder key; "
+            "Idempotency-Key advised): a 202 answer and the job, whose `result_url` is the "
+            "file once done.",
+            ("proof_not_approved", "proof_missing"),
+        ),
+        Operation(
             "GET /api/v1/batches",
             "listBatches",
             "issuing",

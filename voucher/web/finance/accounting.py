@@ -16,16 +16,18 @@ from voucher.domain import accounting as rules
 from voucher.domain.errors import DomainError
 from voucher.domain.money import format_eur
 from voucher.services.finance import accounting, settings
+from voucher.services.jobs import kinds
 from voucher.web.auth import role_required
-from voucher.web.db import db, engine
-from voucher.web.finance.blueprint import FINANCE, bp, download, scope
+from voucher.web.db import db, engine, writes
+from voucher.web.finance.blueprint import FINANCE, bp, download, refused, scope
+from voucher.web.tasks import start
 
 
-def _span() -> accounting.Span:
-    today = date.today()
+def _span(values: Any = None) -> accounting.Span:
+    today, typed = date.today(), request.args if values is None else values
     try:
-        first = date.fromisoformat(request.args.get("du") or f"{today.year}-01-01")
-        last = date.fromisoformat(request.args.get("au") or today.isoformat())
+        first = date.fromisoformat(typed.get("du") or f"{today.year}-01-01")
+        last = date.fromisoformat(typed.get("au") or today.isoformat())
     except ValueError:
         raise DomainError("invalid_dates") from None
     return accounting.Span(first, last)
@@ -71,6 +73,24 @@ def fec_file() -> Any:
             "Cache-Control": "no-store",
         },
     )
+
+
+@bp.post("/finance/comptabilite/fec")
+@writes
+@role_required(*FINANCE)
+def fec_job() -> Any:
+    """The FEC of any span, produced by a job (the page's form); the GET above streams it."""
+    try:
+        _operator_only()
+        span = _span(request.form)
+    except DomainError as exc:
+        return refused(exc, "finance.books")
+    params = {
+        "first": span.first.isoformat(),
+        "last": span.last.isoformat(),
+        "separator": request.form.get("separateur", "pipe"),
+    }
+    return start.start(kinds.FEC_EXPORT, params, "Fichier des écritures comptables")
 
 
 @bp.get("/finance/comptabilite/journal.xlsx")

@@ -14,12 +14,15 @@ from flask import abort, flash, redirect, render_template, request, url_for
 
 from voucher.documents.finance_chart import months_svg
 from voucher.domain import finance as rules
+from voucher.domain.calendar import utcnow
 from voucher.domain.errors import DomainError
 from voucher.services.finance import close as month_close
 from voucher.services.finance import credit_notes, overview
+from voucher.services.jobs import kinds
 from voucher.web.auth import current_actor, role_required
 from voucher.web.db import db, writes
 from voucher.web.finance.blueprint import FINANCE, bp, refused, scope
+from voucher.web.tasks import start
 
 
 @bp.get("/finance")
@@ -76,6 +79,9 @@ def month(period: str) -> str:
 def close() -> Any:
     try:
         p = rules.Period.parse(request.form.get("mois", ""))
+        if not start.inline():
+            rules.require_over(p, utcnow())
+            return start.start(kinds.MONTH_CLOSE, {"period": str(p)}, f"Clôture de {p.label}")
         result = month_close.close_month(db(), current_actor(), p)
     except DomainError as exc:
         return refused(exc, "finance.index")

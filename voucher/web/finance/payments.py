@@ -10,10 +10,12 @@ from voucher.domain import calendar
 from voucher.domain.errors import DomainError
 from voucher.domain.money import format_eur
 from voucher.services.finance import payments, settings
+from voucher.services.jobs import kinds
 from voucher.web import forms
 from voucher.web.auth import current_actor, role_required
 from voucher.web.db import db, writes
 from voucher.web.finance.blueprint import FINANCE, bp, download, refused, scope
+from voucher.web.tasks import start
 
 
 @bp.get("/finance/paiements")
@@ -75,9 +77,21 @@ def create_run() -> Any:
             button=f"Confirmer l'ordre de {count} virement{'s' if count > 1 else ''} "
             f"pour {format_eur(total)}",
             back=url_for("finance.payment_page"),
-            keep=[("version", version), ("expected", expected), ("execution_date", typed)],
+            keep=[
+                ("version", version),
+                ("expected", expected),
+                ("execution_date", typed),
+                (start.FIELD, start.token() or start.new_token()),
+            ],
             changed=changed,
         )
+    if not start.inline():
+        try:
+            settings.debtor()  # a missing debtor is refused here, not by the job
+        except DomainError as exc:
+            return refused(exc, "finance.payment_page")
+        params = {"version": version, "execution_date": chosen_date(typed) if typed else None}
+        return start.start(kinds.PAYMENT_RUN, params, "Ordre de virement", total=1)
     try:
         result = payments.create_run(
             db(),
@@ -97,6 +111,10 @@ def create_run() -> Any:
             "success",
         )
     return redirect(url_for("finance.payment_page"), code=303)
+
+
+def chosen_date(typed: str) -> str:
+    return calendar.parse_execution_date(typed).isoformat()
 
 
 @bp.post("/finance/releves/<int:statement_id>/approuver")

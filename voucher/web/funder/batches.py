@@ -34,6 +34,7 @@ from voucher.web.db import after_commit, db, writes
 from voucher.web.funder import printing
 from voucher.web.funder.blueprint import FUNDER, bp, my_programmes, programme_or_404
 from voucher.web.funder.programmes import programme_page_refused
+from voucher.web.tasks import start
 
 REASONS_FR = {"lost": "perdu", "stolen": "volé"}
 
@@ -133,7 +134,16 @@ def proof(batch_id: int) -> Any:
 @writes
 @role_required(FUNDER)
 def production(batch_id: int) -> Any:
-    return _print_step(batch_id, printing.production)
+    if start.inline():
+        return _print_step(batch_id, printing.production)
+    found = batch_or_404(batch_id)
+    try:
+        printing.check_production(db(), current_actor(), found.id)  # refused here, not later
+    except DomainError as exc:
+        status = forms.fail(exc)
+        return render_template("funder/batch.html", **_batch_context(found)), status
+    params = {"batch_id": found.id}
+    return start.start(kinds.PRINT_PRODUCTION, params, f"Fichier de production du lot {found.id}")
 
 
 @bp.post("/lots/<int:batch_id>/imprimeur.csv")

@@ -94,5 +94,11 @@ def production(session: Session, actor: Actor, batch_id: int) -> Download:
     return _download("production", session, actor, batch_id)
 
 
+def check_production(session: Session, actor: Actor, batch_id: int) -> None:
+    """Refuse now what the production job would refuse (access, no approved proof); the
+    file itself is produced by the job."""
+    _call(JOBS["production"], session, actor, batch_id)
+
+
 def printer_file(session: Session, actor: Actor, batch_id: int) -> Download:
     return _download("csv", session, actor, batch_id)

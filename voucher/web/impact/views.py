@@ -23,8 +23,10 @@ from voucher.domain.suppression import TOTAL
 from voucher.services.impact import counts, grants, protect, research
 from voucher.services.impact import export as impact_export
 from voucher.services.impact import report as impact_report
+from voucher.services.jobs import kinds
 from voucher.web.auth import current_actor, role_required
 from voucher.web.db import db, writes
+from voucher.web.tasks import start
 
 bp = Blueprint("impact", __name__)
 ROLES = ("evaluator", "funder")
@@ -125,9 +127,13 @@ def _attachment(body: bytes, fmt: str, stem: str) -> Response:
 @bp.post("/impact/export/<fmt>")
 @writes
 @role_required(*ROLES)
-def export(fmt: str) -> Response:
+def export(fmt: str) -> Any:
     if fmt not in FORMATS:
         abort(404)
+    if not start.inline():
+        _scope()  # another's programme: 404 now, not a failed job
+        params = {"format": fmt, "programme": request.form.get("programme", type=int)}
+        return start.start(kinds.IMPACT_EXPORT, params, f"Export {FORMATS[fmt]}")
     out = io.BytesIO()
     impact_export.export(db(), current_actor(), _scope(), fmt, out)
     return _attachment(out.getvalue(), fmt, "impact")
