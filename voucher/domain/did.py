@@ -140,8 +140,8 @@ def estimate(design: str, answers: Sequence[Answer], *, threshold: int = 11) -> 
         words = (
             f"La part des personnes qui font seules la démarche a {'plus' if d > 0 else 'moins'} "
             f"progressé dans le pilote que dans le groupe de comparaison : {_pts(d)} "
-            f"(intervalle de confiance à 95 % de {_pts(low)} à {_pts(high)}), si les deux "
-            "groupes auraient évolué de la même façon sans le dispositif."
+            f"(intervalle de confiance à 95 % de {_pts(low)} à {_pts(high)}), en supposant "
+            "que, sans le dispositif, les deux groupes auraient évolué de la même façon."
         )
     return DiD(design, shown, d, low, high, True, words)
 
