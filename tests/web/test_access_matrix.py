@@ -160,6 +160,8 @@ def rows(w: World, x: Extra) -> list[Row]:
         Row("GET", "/prescripteur/carnets", "prescriber"),
         Row("GET", "/prescripteur/communes", "prescriber"),
         Row("POST", "/prescripteur/remettre", "prescriber"),
+        Row("GET", "/prescripteur/suivi", "prescriber"),
+        Row("POST", "/prescripteur/suivi", "prescriber"),
         Row("POST", f"/prescripteur/lots/{ba}/accuser-reception", "prescriber", ("prescriber_a",)),
         Row("GET", "/accueil/", "reception"),
         Row("GET", "/accueil/jeton", "reception"),

@@ -28,6 +28,8 @@ from voucher.db.models import Batch
 from voucher.db.queries import prescriber as q
 from voucher.domain import communes, vocab
 from voucher.domain.errors import DomainError
+from voucher.domain.calendar import paris_date, utcnow
+from voucher.services.evaluation import follow_up as follow_ups
 from voucher.services.issuance import batches, handout
 from voucher.services.organisations import directory
 from voucher.web import forms
@@ -167,6 +169,45 @@ def handed_out() -> str:
         populations=vocab.POPULATIONS,
         age_bands=vocab.AGE_BANDS,
     )
+
+
+def _follow_up_context() -> dict[str, Any]:
+    return {"answers": vocab.FOLLOW_UP, "today": paris_date(utcnow()).isoformat()}
+
+
+@bp.get("/suivi")
+@role_required(PRESCRIBER)
+def follow_up_form() -> str:
+    return render_template("prescriber/follow_up.html", **_follow_up_context())
+
+
+@bp.post("/suivi")
+@writes
+@role_required(PRESCRIBER)
+def follow_up() -> Any:
+    """ "Has the person done the procedure alone since?", for a carnet this desk handed out."""
+    try:
+        serial = forms.need_int("serial", minimum=1)
+        follow_ups.record(
+            db(),
+            current_actor(),
+            serial=serial,
+            organisation_id=current_org_id(),
+            role="prescriber",
+            answer=forms.text("answer", max_len=30),
+            observed_on=forms.need_day("observed_on"),
+            moment="avant" if request.form.get("moment") == "avant" else "apres",
+        )
+    except DomainError as exc:
+        if exc.code in NOT_IN_STOCK:
+            exc = DomainError(
+                "book_not_held",
+                "Ce numéro de carnet n'a pas été remis par votre organisation.",
+                field="serial",
+            )
+        return forms.refuse(exc, "prescriber/follow_up.html", **_follow_up_context())
+    flash(f"Suivi du carnet n° {serial:06d} enregistré.", "success")
+    return redirect(url_for("prescriber.follow_up_form"), code=303)
 
 
 def register(app: Any) -> None:
