@@ -27,8 +27,8 @@ from flask import (
 from voucher.db.models import Batch
 from voucher.db.queries import prescriber as q
 from voucher.domain import communes, vocab
-from voucher.domain.errors import DomainError
 from voucher.domain.calendar import paris_date, utcnow
+from voucher.domain.errors import DomainError
 from voucher.services.evaluation import follow_up as follow_ups
 from voucher.services.issuance import batches, handout
 from voucher.services.organisations import directory
