@@ -160,8 +160,8 @@ def fitted(answers: Sequence[Answer]) -> tuple[float, float, float] | None:
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", RuntimeWarning)
         result = OLS(y, x).fit(cov_type="cluster", cov_kwds={"groups": groups})
-    low, high = (float(v) for v in result.conf_int()[3])
-    d = float(result.params[3])
+        low, high = (float(v) for v in result.conf_int()[3])
+        d = float(result.params[3])
     if not all(math.isfinite(v) for v in (d, low, high)):
         return None
     return d, low, high
