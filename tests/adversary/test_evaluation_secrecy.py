@@ -15,9 +15,9 @@ import pytest
 from tests import factories as f
 from tests.impact_world import crowd
 from voucher.db.engine import unit_of_work
-from voucher.domain.calendar import at
 from voucher.db.queries import evaluation as queries
 from voucher.domain import outcome
+from voucher.domain.calendar import at
 from voucher.domain.suppression import TOTAL
 from voucher.services.evaluation import follow_up, overview
 from voucher.services.impact import counts, export
