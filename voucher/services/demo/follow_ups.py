@@ -27,8 +27,9 @@ from voucher.services.issuance import handout
 
 #: chance to answer "alone" (``autonome``), "partly", at each moment; the rest say "no"
 BEFORE = (0.15, 0.25)
-AFTER = {"rural": (0.40, 0.35), "urban": (0.33, 0.35), "comparaison": (0.20, 0.25)}
-NOT_ASKED = 0.08
+AFTER = {"rural": (0.32, 0.35), "urban": (0.27, 0.35), "comparaison": (0.20, 0.25)}
+#: enough "not asked" in each zone (over 11) that the table need not mask it
+NOT_ASKED = 0.15
 WAITING_LIST = 60  # people per prescriber
 
 
