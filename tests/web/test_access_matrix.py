@@ -162,6 +162,8 @@ def rows(w: World, x: Extra) -> list[Row]:
         Row("POST", "/prescripteur/remettre", "prescriber"),
         Row("GET", "/prescripteur/suivi", "prescriber"),
         Row("POST", "/prescripteur/suivi", "prescriber"),
+        Row("GET", "/accueil/suivi", "reception"),
+        Row("POST", "/accueil/suivi", "reception"),
         Row("POST", f"/prescripteur/lots/{ba}/accuser-reception", "prescriber", ("prescriber_a",)),
         Row("GET", "/accueil/", "reception"),
         Row("GET", "/accueil/jeton", "reception"),

@@ -226,10 +226,31 @@ def test_a_follow_up_is_noted_after_the_last_session_and_refused_before_or_elsew
         {**follow, "serial": str(world.first_serial_b), "observed_on": today.isoformat()},
     )
     assert "pas été remis par votre organisation" in text(other)
+    # the reception desk that took the voucher may answer too, on its own page
+    login(client, world.emails["reception_b"])
+    elsewhere = post(
+        client,
+        "/accueil/suivi",
+        {**follow, "observed_on": today.isoformat()},
+        form_page="/accueil/suivi",
+    )
+    assert elsewhere.status_code == 422 and "ni utilisé dans votre lieu" in text(elsewhere)
     with db(app) as s:
         assert s.scalars(select(FollowUp)).all() == []
+    login(client, world.emails["prescriber_a"])
     done = post(client, "/prescripteur/suivi", {**follow, "observed_on": today.isoformat()})
     assert done.status_code == 303
+    login(client, world.emails["reception_a"])
+    desk = post(
+        client,
+        "/accueil/suivi",
+        {**follow, "answer": "partiellement_autonome", "observed_on": today.isoformat()},
+        form_page="/accueil/suivi",
+    )
+    assert desk.status_code == 303
     with db(app) as s:
-        row = s.scalars(select(FollowUp)).one()
-        assert (row.answer, row.moment, row.recorder_role) == ("autonome", "apres", "prescriber")
+        got = [(r.answer, r.moment, r.recorder_role) for r in s.scalars(select(FollowUp))]
+        assert got == [
+            ("autonome", "apres", "prescriber"),
+            ("partiellement_autonome", "apres", "structure"),
+        ]

@@ -27,12 +27,10 @@ from flask import (
 from voucher.db.models import Batch
 from voucher.db.queries import prescriber as q
 from voucher.domain import communes, vocab
-from voucher.domain.calendar import paris_date, utcnow
 from voucher.domain.errors import DomainError
-from voucher.services.evaluation import follow_up as follow_ups
 from voucher.services.issuance import batches, handout
 from voucher.services.organisations import directory
-from voucher.web import forms
+from voucher.web import follow_up_form, forms
 from voucher.web.auth import current_actor, current_org_id, role_required
 from voucher.web.db import db, writes
 
@@ -172,13 +170,13 @@ def handed_out() -> str:
 
 
 def _follow_up_context() -> dict[str, Any]:
-    return {"answers": vocab.FOLLOW_UP, "today": paris_date(utcnow()).isoformat()}
+    return follow_up_form.context(url_for("prescriber.follow_up"), url_for("prescriber.index"))
 
 
 @bp.get("/suivi")
 @role_required(PRESCRIBER)
-def follow_up_form() -> str:
-    return render_template("prescriber/follow_up.html", **_follow_up_context())
+def follow_up_page() -> str:
+    return render_template("follow_up.html", **_follow_up_context())
 
 
 @bp.post("/suivi")
@@ -187,27 +185,11 @@ def follow_up_form() -> str:
 def follow_up() -> Any:
     """ "Has the person done the procedure alone since?", for a carnet this desk handed out."""
     try:
-        serial = forms.need_int("serial", minimum=1)
-        follow_ups.record(
-            db(),
-            current_actor(),
-            serial=serial,
-            organisation_id=current_org_id(),
-            role="prescriber",
-            answer=forms.text("answer", max_len=30),
-            observed_on=forms.need_day("observed_on"),
-            moment="avant" if request.form.get("moment") == "avant" else "apres",
-        )
+        serial = follow_up_form.submit("prescriber")
     except DomainError as exc:
-        if exc.code in NOT_IN_STOCK:
-            exc = DomainError(
-                "book_not_held",
-                "Ce numéro de carnet n'a pas été remis par votre organisation.",
-                field="serial",
-            )
-        return forms.refuse(exc, "prescriber/follow_up.html", **_follow_up_context())
+        return forms.refuse(exc, "follow_up.html", **_follow_up_context())
     flash(f"Suivi du carnet n° {serial:06d} enregistré.", "success")
-    return redirect(url_for("prescriber.follow_up_form"), code=303)
+    return redirect(url_for("prescriber.follow_up_page"), code=303)
 
 
 def register(app: Any) -> None:
