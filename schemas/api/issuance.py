@@ -7,7 +7,7 @@ from typing import Any
 from marshmallow import Schema, fields, validate
 
 from schemas.api.common import SyncArgsSchema, sync_page_of
-from voucher.domain.vocab import AGE_BANDS, POPULATIONS, STATUSES
+from voucher.domain.vocab import AGE_BANDS, FOLLOW_UP, POPULATIONS, STATUSES
 
 _ID = {"validate": validate.Range(min=1, max=2**53)}
 
@@ -96,3 +96,20 @@ class HandOutSchema(Schema):
 
 class ReportSchema(Schema):
     reason = fields.String(required=True, validate=validate.OneOf(["lost", "stolen"]))
+
+
+class FollowUpInSchema(Schema):
+    """The follow-up answer: "has the person done the procedure alone since?" on the
+    national autonomy scale's terms (``non_communique``: not asked), dated in Paris."""
+
+    answer = fields.String(required=True, validate=validate.OneOf(sorted(FOLLOW_UP)))
+    observed_on = fields.Date(required=True)
+    moment = fields.String(load_default="apres", validate=validate.OneOf(["apres", "avant"]))
+
+
+class FollowUpSchema(Schema):
+    id = fields.Integer(required=True)
+    serial = fields.Integer(required=True)
+    answer = fields.String(required=True)
+    moment = fields.String(required=True)
+    observed_on = fields.Date(required=True)

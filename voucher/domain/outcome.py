@@ -27,7 +27,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 import numpy as np
@@ -107,20 +107,35 @@ class Adjusted:
             return None
         return not (self.low <= 0 <= self.high)
 
+    def withheld(self, reason: str) -> Adjusted:
+        """The same comparison with nothing estimated shown: published cells protect it."""
+        return replace(
+            self,
+            gap=None,
+            low=None,
+            high=None,
+            odds_ratio=None,
+            odds_low=None,
+            odds_high=None,
+            published=False,
+            conclusion=reason,
+        )
+
 
 def _pts(x: float) -> str:
     return f"{x * 100:+.1f}".replace(".", ",") + " points"
 
 
 def design_matrix(
-    rows: Sequence[Person], covariates: Sequence[str]
+    rows: Sequence[Person], covariates: Sequence[str], *, sessions: bool = True
 ) -> tuple[np.ndarray, list[str]]:
-    """Intercept, rural (0/1), sessions, then one 0/1 column per non-reference level."""
+    """Intercept, rural (0/1), sessions, then one 0/1 column per non-reference level.
+    Without ``sessions`` the sessions column is all zeros (dropped by :func:`estimable`)."""
     names = ["constante", "rural", "seances"]
     cols: list[list[float]] = [
         [1.0] * len(rows),
         [1.0 if r.zone == RURAL else 0.0 for r in rows],
-        [float(r.sessions) for r in rows],
+        [float(r.sessions) if sessions else 0.0 for r in rows],
     ]
     for cov in covariates:
         levels = sorted({r.covariates.get(cov, "") for r in rows})
@@ -157,7 +172,26 @@ def compare(
         for p in people
         if p.zone in (RURAL, URBAN) and category(p.levels) in ("progres", "stable", "recul")
     ]
-    y = np.array([1.0 if category(r.levels) == "progres" else 0.0 for r in rows])
+    progressed = [category(r.levels) == "progres" for r in rows]
+    return compare_share(rows, progressed, covariates, threshold=threshold)
+
+
+def compare_share(
+    rows: Sequence[Person],
+    outcome: Sequence[bool],
+    covariates: Sequence[str] = (),
+    *,
+    threshold: int = 11,
+    what: str = "la part de personnes en progrès",
+    sessions: bool = True,
+) -> Adjusted:
+    """Rural vs urban share of ``rows`` whose ``outcome`` is true, adjusted by logistic
+    regression on the number of sessions (unless ``sessions`` is false) and ``covariates``;
+    rows outside the two zone kinds are left out. Same words and secrecy rule as
+    :func:`compare`."""
+    kept = [i for i, r in enumerate(rows) if r.zone in (RURAL, URBAN)]
+    rows = [rows[i] for i in kept]
+    y = np.array([1.0 if outcome[i] else 0.0 for i in kept])
     rural = np.array([r.zone == RURAL for r in rows], dtype=bool)
     nr, nu = int(rural.sum()), int((~rural).sum())
     xr, xu = int(y[rural].sum()), int(y[~rural].sum())
@@ -171,7 +205,10 @@ def compare(
         progress_urban=xu,
         raw_rural=raw_r,
         raw_urban=raw_u,
-        adjusted_for=("nombre de séances", *(COVARIATE_WORDS.get(c, c) for c in covariates)),
+        adjusted_for=(
+            *(("nombre de séances",) if sessions else ()),
+            *(COVARIATE_WORDS.get(c, c) for c in covariates),
+        ),
     )
     none: dict[str, Any] = dict(
         gap=None, low=None, high=None, odds_ratio=None, odds_low=None, odds_high=None
@@ -183,7 +220,7 @@ def compare(
             published=False,
             conclusion="Non publié : trop peu de personnes dans une des zones ou un des groupes.",
         )
-    fit = _fit(rows, y, covariates)
+    fit = _fit(rows, y, covariates, sessions)
     if fit is None:
         return Adjusted(
             **base,
@@ -194,23 +231,17 @@ def compare(
             "dans une zone), si bien que l'on ne peut pas les séparer.",
         )
     gap, low, high, oratio, olow, ohigh = fit
-    words_for = [COVARIATE_WORDS.get(c, c) for c in covariates]
-    adjusted = (
-        f"nombre de séances, {', '.join(words_for[:-1]) + ' et ' if len(words_for) > 1 else ''}"
-        f"{words_for[-1]} égaux"
-        if words_for
-        else "nombre de séances égal"
-    )
+    adjusted = _held_equal(list(base["adjusted_for"]))
     if low <= 0 <= high:
         words = (
-            f"À {adjusted}, l'écart rural − urbain est estimé à {_pts(gap)} "
+            f"{adjusted + 'l' if adjusted else 'L'}'écart rural − urbain est estimé à {_pts(gap)} "
             f"(intervalle de confiance à 95 % de {_pts(low)} à {_pts(high)}) : ces données ne "
-            "permettent pas de dire que la part de personnes en progrès diffère entre les zones "
+            f"permettent pas de dire que {what} diffère entre les zones "
             "(ce qui ne veut pas dire qu'elle est la même)."
         )
     else:
         words = (
-            f"À {adjusted}, la part de personnes en progrès est "
+            f"{adjusted or what[0].upper()}{what if adjusted else what[1:]} est "
             f"{'plus' if gap > 0 else 'moins'} élevée en zone rurale : {_pts(gap)} "
             f"(intervalle de confiance à 95 % de {_pts(low)} à {_pts(high)}). C'est un écart "
             "observé, pas un effet prouvé du dispositif : d'autres différences entre les "
@@ -229,15 +260,23 @@ def compare(
     )
 
 
+def _held_equal(words: list[str]) -> str:
+    """ "À nombre de séances, public et tranche d'âge égaux, " (empty when nothing is held)."""
+    if not words:
+        return ""
+    listed = ", ".join(words[:-1]) + " et " + words[-1] if len(words) > 1 else words[0]
+    return f"À {listed} {'égaux' if len(words) > 1 else 'égal'}, "
+
+
 def _fit(
-    rows: Sequence[Person], y: np.ndarray, covariates: Sequence[str]
+    rows: Sequence[Person], y: np.ndarray, covariates: Sequence[str], sessions: bool = True
 ) -> tuple[float, float, float, float, float, float] | None:
     import warnings
 
     from statsmodels.discrete.discrete_model import Logit
     from statsmodels.tools.sm_exceptions import ConvergenceWarning, PerfectSeparationWarning
 
-    x = estimable(design_matrix(rows, covariates)[0])
+    x = estimable(design_matrix(rows, covariates, sessions=sessions)[0])
     if x is None:
         return None  # zone and public confounded: e.g. every senior lives in a rural zone
     try:

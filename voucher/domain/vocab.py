@@ -55,6 +55,15 @@ AUTONOMY: dict[str, str] = {
 }
 AUTONOMY_RANK = {code: rank for rank, code in enumerate(AUTONOMY)}
 
+#: the follow-up question "has done the procedure alone since", answered on the national
+#: autonomy scale's terms (yes = ``autonome``...) and ``non_communique`` when not asked
+FOLLOW_UP: dict[str, str] = {
+    "autonome": "Oui, seule, sans aide",
+    "partiellement_autonome": "En partie (avec un peu d'aide)",
+    "entierement_accompagne": "Non (il a fallu l'aide de quelqu'un)",
+    "non_communique": "Pas demandé, ou pas de réponse",
+}
+
 ZONE_KINDS: dict[str, str] = {"rural": "Rural", "urban": "Urbain"}
 
 #: INSEE 3-level density grid: 1 dense, 2 intermediate, 3 rural

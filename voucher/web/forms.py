@@ -207,4 +207,6 @@ LABELS = {
     "iban": "IBAN",
     "cancel_window_minutes": "délai d'annulation",
     "communes": "communes",
+    "observed_on": "date du suivi",
+    "answer": "réponse",
 }

@@ -33,6 +33,7 @@ def endpoints(w):
         ("GET", f"/api/v1/books/{w.first_serial}", None, {"funder", "finance", "prescriber"}),
         ("POST", f"/api/v1/books/{w.first_serial}/move", {}, {"funder", "prescriber"}),
         ("POST", f"/api/v1/books/{w.first_serial}/hand-out", {}, {"prescriber"}),
+        ("POST", f"/api/v1/books/{w.first_serial}/follow-up", {}, {"prescriber", "reception"}),
         ("POST", f"/api/v1/books/{w.first_serial}/report", {}, {"funder", "prescriber"}),
         ("GET", "/api/v1/structures", None, ANY),
         ("GET", f"/api/v1/structures/{w.structure_id}", None, ANY),

@@ -183,3 +183,40 @@ def test_the_production_print_file_needs_an_approved_proof_and_the_funders_key(a
         from voucher.db.models import Batch
 
         assert s.get(Batch, world.batch_id).print_sha256  # recorded with the download
+
+
+def test_the_follow_up_is_noted_by_the_prescriber_or_a_place_that_took_a_voucher(as_key, world):
+    from voucher.domain.calendar import paris_date, utcnow
+
+    today = paris_date(utcnow()).isoformat()
+    serial = world.first_serial
+    path = f"/api/v1/books/{serial}/follow-up"
+    answer = {"answer": "partiellement_autonome", "observed_on": today}
+    problem(as_key("prescriber").post(path, json=answer), 422, "book_not_handed_out")
+    as_key("prescriber").post(
+        f"/api/v1/books/{serial}/hand-out",
+        json={
+            "local_reference": "ML-2026-0077",
+            "population": "seniors",
+            "age_band": "soixante_dix_plus",
+            "social_status": "retraite",
+        },
+    )
+    problem(as_key("prescriber").post(path, json=answer), 422, "follow_up_no_session")
+    scanned = as_key("reception").post(
+        "/api/v1/redemptions",
+        json={"code": world.codes[0]},
+        headers={"Idempotency-Key": "suivi-api-0001"},
+    )
+    assert scanned.status_code == 201
+    for stranger in ("other_prescriber", "other_reception"):
+        problem(as_key(stranger).post(path, json=answer), 404, "not_found")
+    bad = problem(
+        as_key("reception").post(path, json={**answer, "answer": "oui"}), 422, "invalid_request"
+    )
+    assert list(bad["errors"]) == ["answer"]
+    r = as_key("reception").post(path, json=answer)
+    assert r.status_code == 201
+    assert r.get_json()["answer"] == "partiellement_autonome" and r.get_json()["moment"] == "apres"
+    assert "ML-2026" not in r.get_data(as_text=True)
+    assert as_key("prescriber").post(path, json={**answer, "answer": "autonome"}).status_code == 201

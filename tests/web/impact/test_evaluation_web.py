@@ -4,6 +4,8 @@ changes nothing; other roles do not see it."""
 
 from __future__ import annotations
 
+import html
+
 from sqlalchemy import func, select
 
 from tests.web.impact.test_impact_web import impact_app, login  # noqa: F401
@@ -26,6 +28,10 @@ def test_funder_plans_a_pilot_in_plain_french(impact_app):  # noqa: F811
     assert "Unité : bénéficiaires (personnes)" in page
     # the small world has four carnets: nothing about it is published
     assert "Non publié" in page
+    # the newer sections say their unit, and that no comparison group is declared
+    assert "Carnets terminés : rural et urbain à public égal" in page
+    assert "la personne fait-elle seule la démarche" in page
+    assert "Aucun groupe de comparaison" in page
     page = client.get(
         "/impact/evaluation",
         query_string={"resultat": "cheque_utilise", "reference": "40", "ecart": "15"},
@@ -87,3 +93,21 @@ def test_other_costs_entered_on_the_command_line_show_on_the_page(impact_app, mo
         "\u00a0", " "
     )
     assert "Coût par bénéficiaire" in page
+
+
+def test_a_declared_comparison_group_shows_its_design_and_masks_small_cells(impact_app):  # noqa: F811
+    from tests import factories as f
+    from voucher.services.evaluation import follow_up
+
+    app, ids = impact_app
+    with unit_of_work(app.extensions["voucher.engine"]) as s:
+        follow_up.declare(
+            s, f.ACTOR, programme_id=ids["programme"], kind="zone", label="Zone voisine"
+        )
+    client = app.test_client()
+    login(client, "fonda@test.fr")
+    page = client.get("/impact/evaluation", query_string={"programme": ids["programme"]})
+    text = html.unescape(page.get_data(as_text=True))
+    assert page.status_code == 200
+    assert "zone de comparaison où aucun carnet n'est remis" in text
+    assert "tendances parallèles" in text and "masqué" in text

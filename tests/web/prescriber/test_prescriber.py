@@ -183,3 +183,74 @@ def test_a_postcode_typed_as_commune_is_refused_in_french(app, client, world):
             s.scalars(select(Book.status).where(Book.serial == world.first_serial_a)).one()
             == "in_stock"
         )
+
+
+def test_a_follow_up_is_noted_after_the_last_session_and_refused_before_or_elsewhere(
+    app, client, world
+):
+    from datetime import timedelta
+
+    from voucher.db.models import FollowUp
+    from voucher.domain.calendar import paris_date, utcnow
+
+    login(client, world.emails["prescriber_a"])
+    post(
+        client,
+        "/prescripteur/remettre",
+        {"serial": str(world.first_serial_a), "local_reference": "suivi-1", **PROFILE},
+    )
+    follow = {"serial": str(world.first_serial_a), "answer": "autonome"}
+    today = paris_date(utcnow())  # the day in Paris, the one the last session is dated
+    # no session yet: nothing to follow up
+    early = post(client, "/prescripteur/suivi", {**follow, "observed_on": today.isoformat()})
+    assert early.status_code in (409, 422)
+    assert "aucune séance" in text(early)
+    login(client, world.emails["reception_a"])
+    scan(client, world.codes_a[0], scan_id="scan-suivi-0001")
+    login(client, world.emails["prescriber_a"])
+    page = text(client.get("/prescripteur/suivi"))
+    assert 'for="answer"' in page and "Oui, seule, sans aide" in page
+    future = (today + timedelta(days=40)).isoformat()
+    assert "dans le futur" in text(
+        post(client, "/prescripteur/suivi", {**follow, "observed_on": future})
+    )
+    junk = post(
+        client,
+        "/prescripteur/suivi",
+        {**follow, "answer": "<b>oui</b>", "observed_on": today.isoformat()},
+    )
+    assert junk.status_code == 422 and "Réponse inconnue" in text(junk)
+    other = post(
+        client,
+        "/prescripteur/suivi",
+        {**follow, "serial": str(world.first_serial_b), "observed_on": today.isoformat()},
+    )
+    assert "pas été remis par votre organisation" in text(other)
+    # the reception desk that took the voucher may answer too, on its own page
+    login(client, world.emails["reception_b"])
+    elsewhere = post(
+        client,
+        "/accueil/suivi",
+        {**follow, "observed_on": today.isoformat()},
+        form_page="/accueil/suivi",
+    )
+    assert elsewhere.status_code == 422 and "ni utilisé dans votre lieu" in text(elsewhere)
+    with db(app) as s:
+        assert s.scalars(select(FollowUp)).all() == []
+    login(client, world.emails["prescriber_a"])
+    done = post(client, "/prescripteur/suivi", {**follow, "observed_on": today.isoformat()})
+    assert done.status_code == 303
+    login(client, world.emails["reception_a"])
+    desk = post(
+        client,
+        "/accueil/suivi",
+        {**follow, "answer": "partiellement_autonome", "observed_on": today.isoformat()},
+        form_page="/accueil/suivi",
+    )
+    assert desk.status_code == 303
+    with db(app) as s:
+        got = [(r.answer, r.moment, r.recorder_role) for r in s.scalars(select(FollowUp))]
+        assert got == [
+            ("autonome", "apres", "prescriber"),
+            ("partiellement_autonome", "apres", "structure"),
+        ]

@@ -5,7 +5,11 @@ from voucher.db.models.api import IdempotencyRecord
 from voucher.db.models.auth import ApiKey, RoleGrant, User
 from voucher.db.models.base import Base
 from voucher.db.models.disputes import OfflineDispute  # offline acceptances refused
-from voucher.db.models.evaluation import ProgrammeCost  # other costs of a programme
+from voucher.db.models.evaluation import (  # other costs, follow-up, comparison group
+    ComparisonGroup,
+    FollowUp,
+    ProgrammeCost,
+)
 from voucher.db.models.finance import (  # month close and payments
     BankImport,
     BankMovement,
@@ -124,4 +128,4 @@ __all__ += [
     "PlaceSite",
     "SireneEstablishment",
 ]
-__all__ += ["ProgrammeCost"]
+__all__ += ["ComparisonGroup", "FollowUp", "ProgrammeCost"]

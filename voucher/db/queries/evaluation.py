@@ -1,4 +1,5 @@
-"""Reads for the evaluation: release numbers and each beneficiary's sessions (no writes)."""
+"""Reads for the evaluation: release numbers, each beneficiary's sessions, handed-out
+carnets, follow-up answers and declared comparison groups (no writes)."""
 
 from __future__ import annotations
 
@@ -7,7 +8,15 @@ from dataclasses import dataclass, field
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from voucher.db.models import AuditEvent, Beneficiary, Redemption
+from voucher.db.models import (
+    AuditEvent,
+    Beneficiary,
+    Book,
+    ComparisonGroup,
+    FollowUp,
+    Programme,
+    Redemption,
+)
 
 #: the registry's zone kinds, as the exports spell them
 ZONE_NAMES = {"rural": "rural", "urban": "urbain"}
@@ -59,3 +68,86 @@ def people_sessions(
             person = out[bid] = PersonSessions(zone_name, population, age)
         person.levels.append(autonomy or "")
     return out
+
+
+@dataclass(frozen=True)
+class Carnet:
+    zone: str
+    population: str
+    age_band: str
+    completed: bool
+
+
+def handed_out_carnets(session: Session, programmes: frozenset[int] | None) -> list[Carnet]:
+    """Every handed-out carnet with its holder's zone and profile, and whether all its
+    vouchers were used (accepted scans), as the report's ``carnets_termines`` counts."""
+    used = (
+        select(Redemption.book_id, func.count().label("n"))
+        .where(Redemption.status == "accepted")
+        .group_by(Redemption.book_id)
+        .subquery()
+    )
+    q = (
+        select(
+            Beneficiary.zone_kind,
+            Beneficiary.population,
+            Beneficiary.age_band,
+            func.coalesce(used.c.n, 0),
+            Programme.vouchers_per_book,
+        )
+        .select_from(Book)
+        .join(Beneficiary, Beneficiary.id == Book.beneficiary_id)
+        .join(Programme, Programme.id == Book.programme_id)
+        .outerjoin(used, used.c.book_id == Book.id)
+        .order_by(Book.id)
+    )
+    if programmes is not None:
+        q = q.where(Book.programme_id.in_(sorted(programmes)))
+    return [
+        Carnet(ZONE_NAMES.get(zone or "", "non_renseigne"), pop, age, int(n) >= int(per))
+        for zone, pop, age, n, per in session.execute(q)
+    ]
+
+
+@dataclass(frozen=True)
+class Answered:
+    person: int
+    cohort: str
+    moment: str
+    answer: str
+    zone: str
+    population: str
+    age_band: str
+
+
+def follow_up_answers(session: Session, programmes: frozenset[int] | None) -> list[Answered]:
+    """Each person's latest answer per cohort and moment (by day observed, then entry)."""
+    q = (
+        select(
+            FollowUp.beneficiary_id,
+            FollowUp.cohort,
+            FollowUp.moment,
+            FollowUp.answer,
+            Beneficiary.zone_kind,
+            Beneficiary.population,
+            Beneficiary.age_band,
+        )
+        .join(Beneficiary, Beneficiary.id == FollowUp.beneficiary_id)
+        .order_by(FollowUp.observed_on, FollowUp.id)
+    )
+    if programmes is not None:
+        q = q.where(FollowUp.programme_id.in_(sorted(programmes)))
+    latest: dict[tuple[int, str, str], Answered] = {}
+    for bid, cohort, moment, answer, zone, pop, age in session.execute(q):
+        zone_name = ZONE_NAMES.get(zone or "", "non_renseigne")
+        latest[(int(bid), cohort, moment)] = Answered(
+            int(bid), cohort, moment, answer, zone_name, pop, age
+        )
+    return [latest[k] for k in sorted(latest)]
+
+
+def comparison_kinds(session: Session, programmes: frozenset[int] | None) -> list[str]:
+    q = select(ComparisonGroup.kind).order_by(ComparisonGroup.programme_id)
+    if programmes is not None:
+        q = q.where(ComparisonGroup.programme_id.in_(sorted(programmes)))
+    return list(session.scalars(q))

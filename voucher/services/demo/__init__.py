@@ -3,7 +3,8 @@ in books of 10 across a rural and an urban zone of the Vienne. ALL DATA IS FICTI
 organisations, SIRETs, IBANs and people are invented (codes are valid only in form).
 
 :func:`build` replays the pilot from January to ``today`` with one seeded random generator,
-so the same seed gives the same demo: :mod:`.pilot` sets up the reference world and the
+so the same seed gives the same demo (same figures; only the vouchers' random codes
+differ, and nothing is ordered by them): :mod:`.pilot` sets up the reference world and the
 batches, :mod:`.activity` the months of hand-outs and scans.
 """
 
@@ -16,7 +17,7 @@ from datetime import UTC, date, datetime
 from sqlalchemy.orm import Session
 
 from voucher.domain.calendar import at, utcnow
-from voucher.services.demo import activity, pilot
+from voucher.services.demo import activity, follow_ups, pilot
 from voucher.services.demo.pilot import DEMO_PASSWORD, DemoSummary
 from voucher.services.finance import ledger_audit
 
@@ -48,6 +49,8 @@ def build(
     activity.months_of_activity(
         session, rng, world, issued, users["accueil"], summary, start, today
     )
+    say("Suivi avant/après et liste d'attente")
+    follow_ups.record_all(session, random.Random(seed + 1), world, today)
     say("Scans suspects : retenues et alertes")
     activity.suspicious_scans(session, world.structures, users, summary, today)
     say("Scellement du journal")

@@ -73,7 +73,7 @@ def months_of_activity(
         if lost:
             with at(_moment(start + timedelta(days=60), rng)):
                 books.report_book(session, ACTOR, lost, reason=BookStatus.LOST)
-    pending.sort()
+    pending.sort(key=lambda p: (p[0], p[3]))  # by day and carnet, never by the random code
     rural = {s.id for s in pilot.structures if s.zone_kind == "rural"}
     summary.redemptions += _pay_sessions(session, rng, reception, pending, rural)
     summary.refusals += _present_wrong_codes(session, pending[:: max(1, len(pending) // 8)])

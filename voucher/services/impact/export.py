@@ -224,9 +224,11 @@ def export(
     if progress:
         progress(f"Écriture ({fmt})")
     if fmt == "pdf":
+        from voucher.services.evaluation import overview
         from voucher.services.impact import report as impact_report
 
-        out.write(impact_report.pdf(report))
+        view = overview.overview(session, scope, report)
+        out.write(impact_report.pdf(report, overview.report_lines(report, view)))
     else:
         release = bundle(report)
         release.metadata["numero_publication"] = str(evaluation.release_number(session))

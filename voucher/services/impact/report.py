@@ -7,6 +7,7 @@ intervals are always shown next to the estimates they qualify.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 from voucher.documents.impact import charts
@@ -185,7 +186,7 @@ LIMITS = [
 ]
 
 
-def document(report: Report) -> ReportDoc:
+def document(report: Report, evaluation: Sequence[str] = ()) -> ReportDoc:
     names = ", ".join(n for _, n in report.programmes) or "aucun dispositif"
     when = report.generated_at.astimezone(PARIS)
     comparisons = [
@@ -211,11 +212,12 @@ def document(report: Report) -> ReportDoc:
         key_figures=key_lines(report),
         comparisons=comparisons,
         charts=figures,
-        method=[*METHOD, *overview.report_lines(report)],
+        method=[*METHOD, *(evaluation or overview.report_lines(report))],
         limits=LIMITS,
         note=report.note,
     )
 
 
-def pdf(report: Report) -> bytes:
-    return render(document(report))
+def pdf(report: Report, evaluation: Sequence[str] = ()) -> bytes:
+    """The report; ``evaluation``: the evaluation's paragraphs (:func:`overview.report_lines`)."""
+    return render(document(report, evaluation))

@@ -1,4 +1,5 @@
-"""Books: read, move to another prescriber, hand out to a beneficiary, report lost or stolen.
+"""Books: read, move to another prescriber, hand out to a beneficiary, report lost or stolen,
+note the follow-up answer ("done the procedure alone since?").
 
 Rules kept: funder keys act on their programmes' books, prescriber keys on the books they
 hold; anything else is 404. Handing out takes a pseudonymous profile (the prescriber's own
@@ -17,6 +18,8 @@ from schemas.api.issuance import (
     BookListArgsSchema,
     BookPageSchema,
     BookSchema,
+    FollowUpInSchema,
+    FollowUpSchema,
     HandOutSchema,
     MoveSchema,
     ReportSchema,
@@ -24,6 +27,7 @@ from schemas.api.issuance import (
 from schemas.api.scans import OptionalIdempotencyHeaderSchema
 from voucher.db.models import Book
 from voucher.services.access import api_reads, api_sync
+from voucher.services.evaluation import follow_up as follow_ups
 from voucher.services.issuance import books, handout
 from voucher.web.api import idempotency, replies, security
 from voucher.web.db import db, writes
@@ -138,3 +142,35 @@ def report(headers: dict[str, Any], body: dict[str, Any], serial: int) -> Respon
         return _reread(serial)
 
     return _once("book.report", headers, work)
+
+
+@blp.route("/books/<int(min=1, max=9007199254740991):serial>/follow-up", methods=["POST"])
+@writes(keep_on_refusal=True)
+@security.key_required("prescriber", "reception")
+@blp.doc(summary="Noter le suivi : la personne a-t-elle fait seule la démarche depuis ?")
+@blp.arguments(OptionalIdempotencyHeaderSchema, location="headers")
+@blp.arguments(FollowUpInSchema)
+@blp.response(201, FollowUpSchema)
+def follow_up(headers: dict[str, Any], body: dict[str, Any], serial: int) -> Response:
+    actor = security.actor()
+
+    def work() -> tuple[int, dict[str, Any]]:
+        row = follow_ups.record(
+            db(),
+            actor,
+            serial=serial,
+            organisation_id=int(actor.organisation_id or 0),
+            role="prescriber" if actor.role == "prescriber" else "structure",
+            **body,
+        )
+        return 201, FollowUpSchema().dump(
+            {
+                "id": row.id,
+                "serial": serial,
+                "answer": row.answer,
+                "moment": row.moment,
+                "observed_on": row.observed_on,
+            }
+        )
+
+    return _once("book.follow_up", headers, work)

@@ -247,6 +247,28 @@ OPERATIONS: dict[str, Operation] = {
             idempotent=True,
         ),
         Operation(
+            "POST /api/v1/books/{serial}/follow-up",
+            "recordFollowUp",
+            "issuing",
+            "Noter le suivi d'un carnet remis (clé prescriber qui l'a remis, ou reception d'un "
+            "lieu qui a pris un de ses chèques) : « a fait seule la démarche depuis » sur "
+            "l'échelle nationale d'autonomie, à la dernière séance ou après. Ajoute une réponse.",
+            "Record the follow-up answer for a handed-out book (the prescriber key that handed "
+            "it out, or a reception key of a place that took one of its vouchers): 'has done "
+            "the procedure alone since', on the national autonomy scale, on the day of the last "
+            "session or later. Adds one answer.",
+            (
+                "book_not_handed_out",
+                "follow_up_no_session",
+                "follow_up_before_last_session",
+                "follow_up_after_first_session",
+                "follow_up_in_future",
+                "follow_up_invalid_answer",
+                "invalid_value",
+            ),
+            idempotent=True,
+        ),
+        Operation(
             "POST /api/v1/books/{serial}/report",
             "reportBook",
             "issuing",

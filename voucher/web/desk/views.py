@@ -41,7 +41,7 @@ from voucher.services.redemption import cancel as cancelling
 from voucher.services.redemption import disputes
 from voucher.services.redemption import scan as scanning
 from voucher.services.redemption.redeem import Result, Scan
-from voucher.web import forms
+from voucher.web import follow_up_form, forms
 from voucher.web.auth import current_actor, current_org_id, role_required
 from voucher.web.db import db, writes
 from voucher.web.errors import status_for
@@ -221,6 +221,29 @@ def cancel(redemption_id: int) -> Any:
         return render_template("desk/index.html", **_context()), status
     flash("Scan annulé : le chèque peut être scanné de nouveau.", "success")
     return redirect(url_for("desk.index"), code=303)
+
+
+def _follow_up_context() -> dict[str, Any]:
+    return follow_up_form.context(url_for("desk.follow_up"), url_for("desk.index"))
+
+
+@bp.get("/suivi")
+@role_required(RECEPTION)
+def follow_up_page() -> str:
+    return render_template("follow_up.html", **_follow_up_context())
+
+
+@bp.post("/suivi")
+@writes
+@role_required(RECEPTION)
+def follow_up() -> Any:
+    """The follow-up answer for a carnet one of whose vouchers was taken here."""
+    try:
+        serial = follow_up_form.submit("structure")
+    except DomainError as exc:
+        return forms.refuse(exc, "follow_up.html", **_follow_up_context())
+    flash(f"Suivi du carnet n° {serial:06d} enregistré.", "success")
+    return redirect(url_for("desk.follow_up_page"), code=303)
 
 
 @bp.get("/jeton")

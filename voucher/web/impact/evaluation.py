@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from flask import render_template, request
 
-from voucher.domain import power
+from voucher.domain import power, vocab
 from voucher.domain.errors import DomainError
 from voucher.domain.money import format_eur
 from voucher.services.evaluation import costs, overview
@@ -56,6 +56,7 @@ def evaluation() -> str:
         eur=format_eur,
         zones=overview.ZONE_LABELS,
         categories=overview.outcome.CATEGORIES,
+        answers=vocab.FOLLOW_UP,
         programmes=counts.programmes_in(db(), counts.scope_for(db(), current_actor())),
         programme_id=request.args.get("programme", type=int),
     )

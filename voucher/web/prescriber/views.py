@@ -30,7 +30,7 @@ from voucher.domain import communes, vocab
 from voucher.domain.errors import DomainError
 from voucher.services.issuance import batches, handout
 from voucher.services.organisations import directory
-from voucher.web import forms
+from voucher.web import follow_up_form, forms
 from voucher.web.auth import current_actor, current_org_id, role_required
 from voucher.web.db import db, writes
 
@@ -168,6 +168,29 @@ def handed_out() -> str:
         populations=vocab.POPULATIONS,
         age_bands=vocab.AGE_BANDS,
     )
+
+
+def _follow_up_context() -> dict[str, Any]:
+    return follow_up_form.context(url_for("prescriber.follow_up"), url_for("prescriber.index"))
+
+
+@bp.get("/suivi")
+@role_required(PRESCRIBER)
+def follow_up_page() -> str:
+    return render_template("follow_up.html", **_follow_up_context())
+
+
+@bp.post("/suivi")
+@writes
+@role_required(PRESCRIBER)
+def follow_up() -> Any:
+    """ "Has the person done the procedure alone since?", for a carnet this desk handed out."""
+    try:
+        serial = follow_up_form.submit("prescriber")
+    except DomainError as exc:
+        return forms.refuse(exc, "follow_up.html", **_follow_up_context())
+    flash(f"Suivi du carnet n° {serial:06d} enregistré.", "success")
+    return redirect(url_for("prescriber.follow_up_page"), code=303)
 
 
 def register(app: Any) -> None:

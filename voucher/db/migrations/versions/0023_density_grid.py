@@ -10,7 +10,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0023_density_grid"
-down_revision = "0017_mail"
+down_revision = "0022_follow_up"
 branch_labels = None
 depends_on = None
 
