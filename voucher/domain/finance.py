@@ -153,6 +153,10 @@ register(
     "Le journal couvre tous les dispositifs : son export est réservé à la finance de l'opérateur.",
 )
 register(
+    "fec_two_years",
+    "Un FEC couvre un seul exercice (une année civile) : choisissez des dates de la même année.",
+)
+register(
     "invalid_fec_mapping", "Table de correspondance comptable invalide (voir docs/finance.md)."
 )
 
