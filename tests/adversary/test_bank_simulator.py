@@ -120,6 +120,7 @@ class Model:
     #: the bank's lines that are not transfers (fees negative, credits positive), by reference
     other: dict[str, int] = field(default_factory=dict)
     other_seen: set[str] = field(default_factory=set)
+    delivered: list[bytes] = field(default_factory=list)  # files as the books received them
 
 
 def world(session) -> tuple[fw.FinanceWorld, dict[int, int]]:
@@ -138,6 +139,7 @@ def world(session) -> tuple[fw.FinanceWorld, dict[int, int]]:
 
 def make_machine(session, w: fw.FinanceWorld, index: dict[int, int]):
     refs = itertools.count(1)
+    files = itertools.count(1)
     approvers = [fw.person(session, fw.operator(session)) for _ in range(2)]
 
     class Bank(RuleBasedStateMachine):
@@ -283,14 +285,25 @@ def make_machine(session, w: fw.FinanceWorld, index: dict[int, int]):
             if how is not None:
                 self._file([line if how == "same" else replace(line, ref=f"N{next(refs)}")], "053")
 
-        @rule(data=st.data(), new_ref=st.booleans())
-        def bank_repeats_a_line(self, data, new_ref: bool) -> None:
+        @rule(data=st.data(), new_ref=st.booleans(), alone=st.booleans())
+        def bank_repeats_a_line(self, data, new_ref: bool, alone: bool) -> None:
+            """In a file of its own, or among the lines of a file not delivered yet (which
+            may already hold it: a line twice in one file)."""
             if not self.m.lines:
                 return
             line = data.draw(st.sampled_from(self.m.lines))
             # a line without our EndToEndId is told apart from a new one by its reference only
             again = replace(line, ref=f"X{next(refs)}") if new_ref and line.e2e else line
-            self._file([again], "053")
+            if alone or not self.m.queue:
+                self._file([again], "053")
+            else:
+                _, lines = self.m.queue[data.draw(st.integers(0, len(self.m.queue) - 1))]
+                lines.insert(data.draw(st.integers(0, len(lines))), again)
+
+        @rule()
+        def the_same_file_is_imported_again(self) -> None:
+            if self.m.delivered:
+                self._import(self.m.delivered[-1], "encore.xml")
 
         @rule(amount=st.integers(1, 5000), credit=st.booleans())
         def bank_fee_or_funder_credit(self, amount: int, credit: bool) -> None:
@@ -326,15 +339,22 @@ def make_machine(session, w: fw.FinanceWorld, index: dict[int, int]):
 
         def _deliver(self, i: int) -> None:
             kind, lines = self.m.queue.pop(i)
-            data_bytes = cf.camt053(lines) if kind == "053" else cf.camt054(lines)
-            with calendar.at(fw.paris(self.today.year, self.today.month, self.today.day, 11)):
-                imp = settlement.import_file(
-                    session, SYSTEM, data_bytes, f"{kind}-{i}.xml", scope=ALL
-                )
-                if imp.status == "pending":
-                    settlement.apply_import(session, SYSTEM, imp.id, scope=ALL)
+            number = str(next(files))  # each file of the bank is a new statement or notice
+            data_bytes = (
+                cf.camt053(lines, number=number)
+                if kind == "053"
+                else cf.camt054(lines, number=number)
+            )
+            self.m.delivered.append(data_bytes)
+            self._import(data_bytes, f"{kind}-{number}.xml")
             for line in lines:
                 self._seen(line)
+
+        def _import(self, data_bytes: bytes, name: str) -> None:
+            with calendar.at(fw.paris(self.today.year, self.today.month, self.today.day, 11)):
+                imp = settlement.import_file(session, SYSTEM, data_bytes, name, scope=ALL)
+                if imp.status == "pending":
+                    settlement.apply_import(session, SYSTEM, imp.id, scope=ALL)
 
         def _seen(self, line: cf.Line) -> None:
             if line.reference in self.m.other:

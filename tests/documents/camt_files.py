@@ -117,14 +117,16 @@ def camt053(
     ).encode()
 
 
-def camt054(lines: list[Line], version: str = "001.08", account: str = OUR_IBAN) -> bytes:
+def camt054(
+    lines: list[Line], version: str = "001.08", account: str = OUR_IBAN, *, number: str = "1"
+) -> bytes:
     modern = version >= "001.08"
     entries = "".join(_entry(i + 1, ln, modern) for i, ln in enumerate(lines))
     return (
         f'<?xml version="1.0" encoding="UTF-8"?>'
         f'<Document xmlns="urn:iso:std:iso:20022:tech:xsd:camt.054.{version}">'
         f"<BkToCstmrDbtCdtNtfctn><GrpHdr><MsgId>N1</MsgId><CreDtTm>2026-06-05T06:00:00</CreDtTm></GrpHdr>"
-        f"<Ntfctn><Id>N1</Id><CreDtTm>2026-06-05T06:00:00</CreDtTm><Acct><Id><IBAN>{account}</IBAN></Id></Acct>"
+        f"<Ntfctn><Id>N{number}</Id><CreDtTm>2026-06-05T06:00:00</CreDtTm><Acct><Id><IBAN>{account}</IBAN></Id></Acct>"
         f"{entries}</Ntfctn></BkToCstmrDbtCdtNtfctn></Document>"
     ).encode()
 
