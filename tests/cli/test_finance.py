@@ -51,8 +51,11 @@ def test_close_pay_settle_and_export_from_the_command_line(fresh_engine, tmp_pat
         t = s.scalars(select(PaymentTransfer)).one()
         assert s.scalar(select(func.count()).select_from(PaymentRun)) == 1
     bank = tmp_path / "releve.xml"
-    bank.write_bytes(cf.camt053([cf.Line(t.amount_cents, e2e=t.end_to_end_id, iban=t.iban)]))
-    assert "simulation" in run.invoke(main, ["camt", "import", str(bank)]).output
+    gift = cf.Line(5_000, "CRDT", info="DON", party="Fondation Amie", ref="BQREF42")
+    bank.write_bytes(cf.camt053([cf.Line(t.amount_cents, e2e=t.end_to_end_id, iban=t.iban), gift]))
+    simulated = run.invoke(main, ["camt", "import", str(bank)], env={"COLUMNS": "250"})
+    assert "simulation" in simulated.output
+    assert all(w in simulated.output for w in ("entrée", "Fondation Amie", "BQREF42"))
     with unit_of_work(fresh_engine) as s:
         assert s.scalar(select(func.count()).select_from(BankImport)) == 0
     applied = run.invoke(main, ["camt", "import", str(bank), "--confirm"])

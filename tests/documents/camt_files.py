@@ -28,6 +28,7 @@ class Line:
     #: same line reported in a camt.054 and again in a camt.053 carries the same reference
     ref: str | None = None
     fee: bool = False  # coded as the bank's charges
+    party: str | None = None  # the other party's name (debtor of a credit, creditor of a debit)
 
     @property
     def reference(self) -> str:
@@ -43,7 +44,7 @@ def _amount(cents: int) -> str:
 
 
 def _details(line: Line, modern: bool) -> str:
-    if line.e2e is None and line.iban is None and line.return_reason is None:
+    if line.e2e is None and line.iban is None and line.return_reason is None and not line.party:
         return ""
     amount = (
         f'<Amt Ccy="EUR">{_amount(line.amount_cents)}</Amt>'
@@ -51,11 +52,10 @@ def _details(line: Line, modern: bool) -> str:
         else f'<AmtDtls><TxAmt><Amt Ccy="EUR">{_amount(line.amount_cents)}</Amt></TxAmt></AmtDtls>'
     )
     refs = f"<Refs><EndToEndId>{escape(line.e2e)}</EndToEndId></Refs>" if line.e2e else ""
-    parties = (
-        f"<RltdPties><CdtrAcct><Id><IBAN>{line.iban}</IBAN></Id></CdtrAcct></RltdPties>"
-        if line.iban
-        else ""
-    )
+    role = "Dbtr" if line.direction == "CRDT" else "Cdtr"
+    name = f"<{role}><Nm>{escape(line.party)}</Nm></{role}>" if line.party else ""
+    account = f"<CdtrAcct><Id><IBAN>{line.iban}</IBAN></Id></CdtrAcct>" if line.iban else ""
+    parties = f"<RltdPties>{name}{account}</RltdPties>" if name or account else ""
     ret = f"<RtrInf><Rsn><Cd>{line.return_reason}</Cd></Rsn></RtrInf>" if line.return_reason else ""
     return (
         f"<NtryDtls><TxDtls>{refs}{amount}{parties}<RmtInf><Ustrd>{escape(line.info)}</Ustrd></RmtInf>"
