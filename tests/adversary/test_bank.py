@@ -248,21 +248,10 @@ def test_the_statement_names_the_account_paid_and_the_list_the_reason_of_a_rejec
     (retry,) = pay_run(session, later, date(2026, 7, 22))
     st = session.get(Statement, t1.statement_id)
     assert "en attente de la banque" in statements.document(session, st).payment_fr
+    paid = cf.Line(retry.amount_cents, e2e=retry.end_to_end_id, iban=retry.iban)
     with calendar.at(fw.paris(2026, 7, 24)):
         imp = settlement.import_file(
-            session,
-            SYSTEM,
-            cf.camt053(
-                [
-                    cf.Line(
-                        retry.amount_cents,
-                        e2e=retry.end_to_end_id,
-                        iban=retry.iban,
-                        booked=date(2026, 7, 22),
-                    )
-                ]
-            ),  # fmt: skip
-            "paye.xml",
+            session, SYSTEM, cf.camt053([replace(paid, booked=date(2026, 7, 22))]), "paye.xml"
         )
         settlement.apply_import(session, SYSTEM, imp.id)
     doc = statements.document(session, st)

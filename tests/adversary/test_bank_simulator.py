@@ -394,16 +394,21 @@ def make_machine(session, w: fw.FinanceWorld, index: dict[int, int]):
         def new_bank_details(self, data) -> None:
             self._new_details(data.draw(st.sampled_from(sorted(self.m.suspended))))
 
+        def _approve(self) -> None:
+            """Two people approve what waits for a second approval (the IBAN changed)."""
+            with self._at():
+                for item in payments.ready(session, ALL):
+                    if item.withheld == "second_approval_needed":
+                        for who in approvers:
+                            payments.approve(session, who, item.statement_id, scope=ALL)
+
         def _new_details(self, structure: int) -> None:
             with self._at():
                 acc = bank_details.set_bank_details(
                     session, f.ACTOR, structure, holder_name="Lieu", iban=fw.iban()
                 )
                 bank_details.decide_bank_details(session, f.SECOND, acc.id, validate=True)
-                for item in payments.ready(session, ALL):
-                    if item.withheld == "second_approval_needed":
-                        for who in approvers:
-                            payments.approve(session, who, item.statement_id, scope=ALL)
+            self._approve()
             del self.m.suspended[structure]
             self.m.account[structure] = acc.id
 
@@ -498,6 +503,7 @@ def make_machine(session, w: fw.FinanceWorld, index: dict[int, int]):
                     self.close_a_month()
                 with self._at():  # scans a close left blocked (suspended details) are taken
                     close.close_month(session, SYSTEM, MONTHS[-1], scope=ALL)
+                self._approve()
                 owed = session.scalar(select(func.count()).where(Statement.status != "paid"))
                 if not owed:
                     return
