@@ -310,6 +310,8 @@ def test_a_file_for_another_account_is_refused_and_changes_nothing(session):
             b"<BkToCstmrStmt><GrpHdr><MsgId>X</MsgId></GrpHdr></BkToCstmrStmt></Document>",
             "bank_file_no_statement",
         ),
+        (cf.camt054([]), "bank_file_no_lines"),
+        (cf.camt053([]), "bank_file_no_lines"),
     ],
 )
 def test_a_broken_bank_file_gets_its_own_message_and_records_nothing(session, data, code):

@@ -130,6 +130,11 @@ register(
     "Ce fichier camt ne contient aucun relevé (Stmt) ni avis (Ntfctn) : rien n'a été changé.",
 )
 register(
+    "bank_file_no_lines",
+    "Ce relevé camt ne contient aucune écriture ni solde de clôture : il n'a pas été "
+    "enregistré, rien n'a été changé.",
+)
+register(
     "bank_file_other_account",
     "Ce relevé bancaire concerne un autre compte que celui de l'opérateur : "
     "rien n'a été changé. Vérifiez le fichier téléchargé à la banque.",
