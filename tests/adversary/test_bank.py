@@ -28,6 +28,7 @@ from voucher.services.finance import (
     ledger_audit,
     payments,
     settlement,
+    statements,
     statements_check,
 )
 from voucher.services.organisations import bank_details
@@ -229,6 +230,40 @@ def test_an_ac04_return_blocks_the_next_transfer_until_new_details_are_validated
     assert ledger_audit.verify(session).ok and statements_check.verify(session).ok
 
 
+def test_the_statement_names_the_account_paid_and_the_list_the_reason_of_a_rejection(session):
+    t0, t1 = paid_then_resent(session)
+    settle(session, cf.camt054([return_of(t1, "AC04")]), "ac04.xml")
+    (listed,) = [r for r in statements.list_statements(session, ALL) if r.id == t1.statement_id]
+    assert listed.status == "rejected" and listed.reason_fr == "compte clôturé (AC04)"
+    structure = session.get(Statement, t1.statement_id).structure_id
+    later = fw.paris(2026, 7, 21)
+    operator = fw.operator(session)
+    with calendar.at(later):
+        new = bank_details.set_bank_details(
+            session, f.ACTOR, structure, holder_name="Lieu", iban=fw.iban()
+        )
+        bank_details.decide_bank_details(session, f.SECOND, new.id, validate=True)
+        for _ in range(payments.APPROVALS_NEEDED):
+            payments.approve(session, fw.person(session, operator), t1.statement_id, scope=ALL)
+    (retry,) = pay_run(session, later, date(2026, 7, 22))
+    st = session.get(Statement, t1.statement_id)
+    assert "en attente de la banque" in statements.document(session, st).payment_fr
+    paid = cf.Line(retry.amount_cents, e2e=retry.end_to_end_id, iban=retry.iban)
+    with calendar.at(fw.paris(2026, 7, 24)):
+        imp = settlement.import_file(
+            session, SYSTEM, cf.camt053([replace(paid, booked=date(2026, 7, 22))]), "paye.xml"
+        )
+        settlement.apply_import(session, SYSTEM, imp.id)
+    doc = statements.document(session, st)
+    assert doc.payment_fr == (
+        f"Payé par virement sur le compte se terminant par {new.iban[-4:]}, "
+        "débité par la banque le 22/07/2026."
+    )
+    assert new.iban[-4:] != t1.iban[-4:] and t1.iban[-4:] not in doc.payment_fr
+    assert doc.issuer[0] == "Opérateur du registre"  # the operator, not the structure
+    assert statements.list_statements(session, ALL)[0].reason_fr == ""  # paid: no reason
+
+
 def everything(session) -> tuple[int, int, int, list[str]]:
     count = lambda model: int(session.scalar(select(func.count()).select_from(model)) or 0)  # noqa: E731
     return (
@@ -275,6 +310,8 @@ def test_a_file_for_another_account_is_refused_and_changes_nothing(session):
             b"<BkToCstmrStmt><GrpHdr><MsgId>X</MsgId></GrpHdr></BkToCstmrStmt></Document>",
             "bank_file_no_statement",
         ),
+        (cf.camt054([]), "bank_file_no_lines"),
+        (cf.camt053([]), "bank_file_no_lines"),
     ],
 )
 def test_a_broken_bank_file_gets_its_own_message_and_records_nothing(session, data, code):

@@ -70,8 +70,10 @@ def test_fees_and_an_unrecorded_credit_explain_the_difference_to_the_cent(sessio
     opening = reconciliation.books_balance(session, date(2026, 12, 29))
     lines = paid_lines(transfers) + [
         cf.Line(250, booked=date(2026, 12, 31), fee=True, info="FRAIS TENUE DE COMPTE"),
-        cf.Line(500_000, "CRDT", booked=date(2026, 12, 31), info="VIR DEPARTEMENT"),
-        cf.Line(1_234, booked=date(2026, 12, 31), info="PRLV INCONNU"),
+        cf.Line(
+            500_000, "CRDT", booked=date(2026, 12, 31), info="VIR DEPARTEMENT", party="Département"
+        ),
+        cf.Line(1_234, booked=date(2026, 12, 31), info="PRLV INCONNU", party="Opérateur télécom"),
     ]
     imp, done = apply(session, cf.camt053(lines, opening=opening), "releve.xml")
     assert [r["outcome"] for r in imp.lines] == ["paid", "paid", "fee", "unmatched", "unmatched"]
@@ -81,6 +83,10 @@ def test_fees_and_an_unrecorded_credit_explain_the_difference_to_the_cent(sessio
     assert [m.amount_cents for m in rec.fees] == [250]
     assert [m.amount_cents for m in rec.unmatched_in] == [500_000]
     assert [m.amount_cents for m in rec.unmatched_out] == [1_234]
+    assert [m.counterparty for m in rec.unmatched_in + rec.unmatched_out] == [
+        "Département",
+        "Opérateur télécom",
+    ]
 
 
 def test_no_statement_with_a_balance_gives_a_french_message(session):

@@ -3,19 +3,26 @@ bank debiting and returning transfers (AC04 or not), its camt.054 and camt.053 f
 arriving late, out of order and repeated (same bank reference, or a new one), files of
 another account, fees, funders' credits, and new bank details entered after a return.
 
-A plain model says what the bank did; after every step:
+A plain model says what the bank did and which of its lines the books received; after
+every step:
 
 * no statement is paid more than once net by the bank (debits minus returns, over all its
   transfers, including lines the books have not received yet);
-* the ``bank`` account of the books moved exactly by the transfers the bank debited and did
-  not return, as far as the files received tell (a return received before its debit means
-  « not paid »); fees and funders' credits are not in the books (the reconciliation lists
-  them);
-* per structure, the statements the books call paid add up to what the bank paid it, and
-  never more than the value of its statements;
+* each transfer is, in the books, exactly what the lines received say: ``sent`` before any,
+  ``paid`` after its debit, ``rejected`` when its return came first, ``returned`` when it
+  came after; each statement is ``paid`` exactly when one of its transfers is;
+* the ``bank`` account of the books moved exactly by the transfers debited and not
+  returned, as far as the files received tell; fees and funders' credits are not in the
+  books but on the reconciliation, each counted once however often it was reported;
 * no transfer is ever sent to bank details suspended by a return;
-* ``voucher audit`` (ledger) and ``voucher statements check`` pass (checked at the end of
-  each sequence: they read every table).
+* at the end of each sequence every month is closed, every file delivered, new details
+  given where a return suspended them, and runs made until the bank paid everything: per
+  structure the bank paid, net, exactly the value of its scans, every voucher is
+  reimbursed, and ``voucher audit`` (ledger) and ``voucher statements check`` pass.
+
+A line without an EndToEndId (a fee, a funder's credit) is known only by the bank's
+reference: the simulator reports those again under the same reference; lines naming our
+EndToEndId are also reported again under a new one.
 
 Sequences: ``VOUCHER_BANK_SIM_EXAMPLES`` (default 100 per database and test, two tests)
 and ``VOUCHER_BANK_SIM_STEPS`` (default 15).
@@ -38,13 +45,20 @@ from hypothesis.stateful import (
     rule,
     run_state_machine_as_test,
 )
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from tests import factories as f
 from tests.documents import camt_files as cf
 from tests.services.finance import finance_world as fw
 from tests.services.finance.test_payments import DEBTOR
-from voucher.db.models import BankAccount, PaymentTransfer, Statement
+from voucher.db.models import (
+    BankAccount,
+    BankMovement,
+    PaymentTransfer,
+    Redemption,
+    Statement,
+    Voucher,
+)
 from voucher.domain import calendar, ledger
 from voucher.domain.errors import DomainError
 from voucher.domain.finance import Period
@@ -85,6 +99,14 @@ class Sent:
     returned: bool = False
     debit_seen: bool = False  # the books received the debit line
     return_seen: bool = False
+    return_first: bool = False  # the books received the return before the debit
+
+    @property
+    def books_status(self) -> str:
+        """What the lines received make of the transfer in the books."""
+        if self.return_seen:
+            return "rejected" if self.return_first else "returned"
+        return "paid" if self.debit_seen else "sent"
 
 
 @dataclass
@@ -95,6 +117,10 @@ class Model:
     suspended: dict[int, int] = field(default_factory=dict)  # structure -> account id
     account: dict[int, int] = field(default_factory=dict)  # structure -> its validated details
     closed: int = 0
+    #: the bank's lines that are not transfers (fees negative, credits positive), by reference
+    other: dict[str, int] = field(default_factory=dict)
+    other_seen: set[str] = field(default_factory=set)
+    delivered: list[bytes] = field(default_factory=list)  # files as the books received them
 
 
 def world(session) -> tuple[fw.FinanceWorld, dict[int, int]]:
@@ -113,6 +139,7 @@ def world(session) -> tuple[fw.FinanceWorld, dict[int, int]]:
 
 def make_machine(session, w: fw.FinanceWorld, index: dict[int, int]):
     refs = itertools.count(1)
+    files = itertools.count(1)
     approvers = [fw.person(session, fw.operator(session)) for _ in range(2)]
 
     class Bank(RuleBasedStateMachine):
@@ -133,6 +160,11 @@ def make_machine(session, w: fw.FinanceWorld, index: dict[int, int]):
         def teardown(self) -> None:
             try:
                 if hasattr(self, "m"):
+                    self._drain()
+                    self.no_statement_paid_twice_net()
+                    self.each_transfer_and_statement_is_what_the_bank_said()
+                    self.fees_and_credits_are_on_the_reconciliation_once()
+                    self._each_structure_was_paid_its_scans_once()
                     self._audit_and_statements_check_pass()
             finally:
                 if self.savepoint.is_active:
@@ -253,13 +285,25 @@ def make_machine(session, w: fw.FinanceWorld, index: dict[int, int]):
             if how is not None:
                 self._file([line if how == "same" else replace(line, ref=f"N{next(refs)}")], "053")
 
-        @rule(data=st.data(), new_ref=st.booleans())
-        def bank_repeats_a_line(self, data, new_ref: bool) -> None:
+        @rule(data=st.data(), new_ref=st.booleans(), alone=st.booleans())
+        def bank_repeats_a_line(self, data, new_ref: bool, alone: bool) -> None:
+            """In a file of its own, or among the lines of a file not delivered yet (which
+            may already hold it: a line twice in one file)."""
             if not self.m.lines:
                 return
             line = data.draw(st.sampled_from(self.m.lines))
-            again = replace(line, ref=f"X{next(refs)}") if new_ref else line
-            self._file([again], "053")
+            # a line without our EndToEndId is told apart from a new one by its reference only
+            again = replace(line, ref=f"X{next(refs)}") if new_ref and line.e2e else line
+            if alone or not self.m.queue:
+                self._file([again], "053")
+            else:
+                _, lines = self.m.queue[data.draw(st.integers(0, len(self.m.queue) - 1))]
+                lines.insert(data.draw(st.integers(0, len(lines))), again)
+
+        @rule()
+        def the_same_file_is_imported_again(self) -> None:
+            if self.m.delivered:
+                self._import(self.m.delivered[-1], "encore.xml")
 
         @rule(amount=st.integers(1, 5000), credit=st.booleans())
         def bank_fee_or_funder_credit(self, amount: int, credit: bool) -> None:
@@ -276,6 +320,8 @@ def make_machine(session, w: fw.FinanceWorld, index: dict[int, int]):
                     amount, booked=self.today, fee=True, info="FRAIS", ref=f"F{next(refs)}"
                 )
             )
+            self.m.other[line.reference] = line.amount_cents if credit else -line.amount_cents
+            self.m.lines.append(line)
             self._file([line], "053")
 
         @rule(data=st.data(), days=st.integers(0, 3))
@@ -293,17 +339,27 @@ def make_machine(session, w: fw.FinanceWorld, index: dict[int, int]):
 
         def _deliver(self, i: int) -> None:
             kind, lines = self.m.queue.pop(i)
-            data_bytes = cf.camt053(lines) if kind == "053" else cf.camt054(lines)
-            with calendar.at(fw.paris(self.today.year, self.today.month, self.today.day, 11)):
-                imp = settlement.import_file(
-                    session, SYSTEM, data_bytes, f"{kind}-{i}.xml", scope=ALL
-                )
-                if imp.status == "pending":
-                    settlement.apply_import(session, SYSTEM, imp.id, scope=ALL)
+            number = str(next(files))  # each file of the bank is a new statement or notice
+            data_bytes = (
+                cf.camt053(lines, number=number)
+                if kind == "053"
+                else cf.camt054(lines, number=number)
+            )
+            self.m.delivered.append(data_bytes)
+            self._import(data_bytes, f"{kind}-{number}.xml")
             for line in lines:
                 self._seen(line)
 
+        def _import(self, data_bytes: bytes, name: str) -> None:
+            with calendar.at(fw.paris(self.today.year, self.today.month, self.today.day, 11)):
+                imp = settlement.import_file(session, SYSTEM, data_bytes, name, scope=ALL)
+                if imp.status == "pending":
+                    settlement.apply_import(session, SYSTEM, imp.id, scope=ALL)
+
         def _seen(self, line: cf.Line) -> None:
+            if line.reference in self.m.other:
+                self.m.other_seen.add(line.reference)
+                return
             t = next((s for s in self.m.sent.values() if s.e2e == line.e2e), None)
             if t is None:
                 return
@@ -311,6 +367,8 @@ def make_machine(session, w: fw.FinanceWorld, index: dict[int, int]):
                 t.debit_seen = True
                 return
             first_return = not t.return_seen
+            if first_return and not t.debit_seen:
+                t.return_first = True
             t.return_seen = True
             current = self.m.account.get(t.structure)
             if first_return and line.return_reason == "AC04" and current == t.account_id:
@@ -334,16 +392,23 @@ def make_machine(session, w: fw.FinanceWorld, index: dict[int, int]):
         @precondition(lambda self: bool(self.m.suspended))
         @rule(data=st.data())
         def new_bank_details(self, data) -> None:
-            structure = data.draw(st.sampled_from(sorted(self.m.suspended)))
+            self._new_details(data.draw(st.sampled_from(sorted(self.m.suspended))))
+
+        def _approve(self) -> None:
+            """Two people approve what waits for a second approval (the IBAN changed)."""
+            with self._at():
+                for item in payments.ready(session, ALL):
+                    if item.withheld == "second_approval_needed":
+                        for who in approvers:
+                            payments.approve(session, who, item.statement_id, scope=ALL)
+
+        def _new_details(self, structure: int) -> None:
             with self._at():
                 acc = bank_details.set_bank_details(
                     session, f.ACTOR, structure, holder_name="Lieu", iban=fw.iban()
                 )
                 bank_details.decide_bank_details(session, f.SECOND, acc.id, validate=True)
-                for item in payments.ready(session, ALL):
-                    if item.withheld == "second_approval_needed":
-                        for who in approvers:
-                            payments.approve(session, who, item.statement_id, scope=ALL)
+            self._approve()
             del self.m.suspended[structure]
             self.m.account[structure] = acc.id
 
@@ -387,6 +452,89 @@ def make_machine(session, w: fw.FinanceWorld, index: dict[int, int]):
             ):
                 stated[int(structure)] = stated.get(int(structure), 0) + int(total)
             assert all(bank_paid[s] <= stated[s] for s in bank_paid)
+
+        @invariant()
+        def each_transfer_and_statement_is_what_the_bank_said(self) -> None:
+            if not hasattr(self, "m"):
+                return
+            books = dict(
+                session.execute(
+                    select(PaymentTransfer.id, PaymentTransfer.status).where(
+                        PaymentTransfer.id.in_(list(self.m.sent))
+                    )
+                ).all()
+            )
+            assert {i: t.books_status for i, t in self.m.sent.items()} == books
+            paid = {t.statement_id for t in self.m.sent.values() if t.books_status == "paid"}
+            sent = {t.statement_id for t in self.m.sent.values() if t.books_status == "sent"}
+            for sid, status in session.execute(select(Statement.id, Statement.status)):
+                expected = "paid" if sid in paid else "in_payment" if sid in sent else None
+                assert expected is None or status == expected, (sid, status)
+                assert expected is not None or status in ("open", "rejected"), (sid, status)
+
+        @invariant()
+        def fees_and_credits_are_on_the_reconciliation_once(self) -> None:
+            if not hasattr(self, "m"):
+                return
+            recorded = {"fee": 0, "CRDT": 0, "DBIT": 0}
+            for outcome, direction, amount in session.execute(
+                select(BankMovement.outcome, BankMovement.direction, BankMovement.amount_cents)
+            ):
+                if outcome == "fee":
+                    recorded["fee"] += int(amount)
+                elif outcome == "unmatched":
+                    recorded[direction] += int(amount)
+            seen = [self.m.other[r] for r in self.m.other_seen]
+            assert recorded == {
+                "fee": -sum(a for a in seen if a < 0),
+                "CRDT": sum(a for a in seen if a > 0),
+                "DBIT": 0,
+            }
+
+        def _drain(self) -> None:
+            """Every month closed, every file delivered, runs made and paid by the bank
+            until nothing is owed (new details where a return suspended them)."""
+            for _ in range(6):
+                while self.m.queue:
+                    self._deliver(0)
+                for structure in sorted(self.m.suspended):
+                    self._new_details(structure)
+                while self.m.closed < len(MONTHS):
+                    self.close_a_month()
+                with self._at():  # scans a close left blocked (suspended details) are taken
+                    close.close_month(session, SYSTEM, MONTHS[-1], scope=ALL)
+                self._approve()
+                owed = session.scalar(select(func.count()).where(Statement.status != "paid"))
+                if not owed:
+                    return
+                self.payment_run(1)
+                for t in [t for t in self.m.sent.values() if not t.debited]:
+                    t.debited = True
+                    line = cf.Line(
+                        t.amount, e2e=t.e2e, iban=t.iban, booked=self.today, ref=f"Z{t.id}"
+                    )
+                    self.m.lines.append(line)
+                    self._file([line], "053")
+            raise AssertionError("statements still owed after the bank paid every transfer")
+
+        def _each_structure_was_paid_its_scans_once(self) -> None:
+            net: dict[int, int] = {}
+            for t in self.m.sent.values():
+                net[t.structure] = net.get(t.structure, 0) + t.amount * (t.debited - t.returned)
+            scanned: dict[int, int] = {}
+            for structure, value in session.execute(
+                select(Redemption.structure_id, func.sum(Voucher.face_value_cents))
+                .join(Voucher, Voucher.id == Redemption.voucher_id)
+                .where(Redemption.status == "accepted", Redemption.structure_id.in_(list(index)))
+                .group_by(Redemption.structure_id)
+            ):
+                scanned[int(structure)] = int(value)
+            assert net == scanned
+            assert not session.scalar(
+                select(func.count()).where(
+                    Voucher.state == "redeemed", Voucher.programme_id == w.programme_id
+                )
+            )
 
         def _audit_and_statements_check_pass(self) -> None:
             """At the end of each sequence (they read every table: after every step they

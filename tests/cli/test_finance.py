@@ -51,8 +51,11 @@ def test_close_pay_settle_and_export_from_the_command_line(fresh_engine, tmp_pat
         t = s.scalars(select(PaymentTransfer)).one()
         assert s.scalar(select(func.count()).select_from(PaymentRun)) == 1
     bank = tmp_path / "releve.xml"
-    bank.write_bytes(cf.camt053([cf.Line(t.amount_cents, e2e=t.end_to_end_id, iban=t.iban)]))
-    assert "simulation" in run.invoke(main, ["camt", "import", str(bank)]).output
+    gift = cf.Line(5_000, "CRDT", info="DON", party="Fondation Amie", ref="BQREF42")
+    bank.write_bytes(cf.camt053([cf.Line(t.amount_cents, e2e=t.end_to_end_id, iban=t.iban), gift]))
+    simulated = run.invoke(main, ["camt", "import", str(bank)], env={"COLUMNS": "250"})
+    assert "simulation" in simulated.output
+    assert all(w in simulated.output for w in ("entrée", "Fondation Amie", "BQREF42"))
     with unit_of_work(fresh_engine) as s:
         assert s.scalar(select(func.count()).select_from(BankImport)) == 0
     applied = run.invoke(main, ["camt", "import", str(bank), "--confirm"])
@@ -81,6 +84,12 @@ def test_close_pay_settle_and_export_from_the_command_line(fresh_engine, tmp_pat
     )
     balance = run.invoke(main, ["trial-balance", "--from", "2026-01-01", "--to", "2026-12-31"])
     assert balance.exit_code == 0 and "Total" in balance.output
+    assert w.structures[0].name in balance.output  # payable:<id> named after its structure
+    two_years = run.invoke(
+        main, ["fec", "--from", "2026-12-01", "--to", "2027-01-31", "--output-dir", str(tmp_path)]
+    )
+    assert two_years.exit_code == 1 and "fec_two_years" in two_years.output
+    assert not list(tmp_path.glob("*FEC20270131*"))
     pdf = tmp_path / "releve.pdf"
     assert run.invoke(main, ["statements", "pdf", "2026-000001", "-o", str(pdf)]).exit_code == 0
     assert pdf.read_bytes().startswith(b"%PDF")

@@ -28,6 +28,7 @@ class Line:
     #: same line reported in a camt.054 and again in a camt.053 carries the same reference
     ref: str | None = None
     fee: bool = False  # coded as the bank's charges
+    party: str | None = None  # the other party's name (debtor of a credit, creditor of a debit)
 
     @property
     def reference(self) -> str:
@@ -43,7 +44,7 @@ def _amount(cents: int) -> str:
 
 
 def _details(line: Line, modern: bool) -> str:
-    if line.e2e is None and line.iban is None and line.return_reason is None:
+    if line.e2e is None and line.iban is None and line.return_reason is None and not line.party:
         return ""
     amount = (
         f'<Amt Ccy="EUR">{_amount(line.amount_cents)}</Amt>'
@@ -51,11 +52,10 @@ def _details(line: Line, modern: bool) -> str:
         else f'<AmtDtls><TxAmt><Amt Ccy="EUR">{_amount(line.amount_cents)}</Amt></TxAmt></AmtDtls>'
     )
     refs = f"<Refs><EndToEndId>{escape(line.e2e)}</EndToEndId></Refs>" if line.e2e else ""
-    parties = (
-        f"<RltdPties><CdtrAcct><Id><IBAN>{line.iban}</IBAN></Id></CdtrAcct></RltdPties>"
-        if line.iban
-        else ""
-    )
+    role = "Dbtr" if line.direction == "CRDT" else "Cdtr"
+    name = f"<{role}><Nm>{escape(line.party)}</Nm></{role}>" if line.party else ""
+    account = f"<CdtrAcct><Id><IBAN>{line.iban}</IBAN></Id></CdtrAcct>" if line.iban else ""
+    parties = f"<RltdPties>{name}{account}</RltdPties>" if name or account else ""
     ret = f"<RtrInf><Rsn><Cd>{line.return_reason}</Cd></Rsn></RtrInf>" if line.return_reason else ""
     return (
         f"<NtryDtls><TxDtls>{refs}{amount}{parties}<RmtInf><Ustrd>{escape(line.info)}</Ustrd></RmtInf>"
@@ -117,14 +117,16 @@ def camt053(
     ).encode()
 
 
-def camt054(lines: list[Line], version: str = "001.08", account: str = OUR_IBAN) -> bytes:
+def camt054(
+    lines: list[Line], version: str = "001.08", account: str = OUR_IBAN, *, number: str = "1"
+) -> bytes:
     modern = version >= "001.08"
     entries = "".join(_entry(i + 1, ln, modern) for i, ln in enumerate(lines))
     return (
         f'<?xml version="1.0" encoding="UTF-8"?>'
         f'<Document xmlns="urn:iso:std:iso:20022:tech:xsd:camt.054.{version}">'
         f"<BkToCstmrDbtCdtNtfctn><GrpHdr><MsgId>N1</MsgId><CreDtTm>2026-06-05T06:00:00</CreDtTm></GrpHdr>"
-        f"<Ntfctn><Id>N1</Id><CreDtTm>2026-06-05T06:00:00</CreDtTm><Acct><Id><IBAN>{account}</IBAN></Id></Acct>"
+        f"<Ntfctn><Id>N{number}</Id><CreDtTm>2026-06-05T06:00:00</CreDtTm><Acct><Id><IBAN>{account}</IBAN></Id></Acct>"
         f"{entries}</Ntfctn></BkToCstmrDbtCdtNtfctn></Document>"
     ).encode()
 

@@ -43,6 +43,8 @@ DOC = StatementDoc(
     total_cents=60_000,
     journal_hash="ab" * 32,
     created_at=datetime(2026, 11, 2, 9, tzinfo=PARIS),
+    issuer=["Registre des pass (fictif)", "SIRET 12345678200010", "2 rue Neuve, 86000 Poitiers"],
+    payment_fr="Payé par virement sur le compte se terminant par 9876, débité le 03/12/2026.",
 )
 
 
@@ -64,6 +66,12 @@ def test_a_statement_prints_every_line_the_totals_the_number_and_the_hash():
     assert "600,00 €" in text and "300,00 €" in text and "Part de chaque financeur" in text
     assert "ab" * 32 in text.replace("\r", "").replace("\n", "")
     assert "Relevé n° 2026-000042" in text  # the footer repeats the number on each page
+    pages = len(pypdfium2.PdfDocument(pdf))
+    assert all(f"page {n}/{pages}" in text for n in range(1, pages + 1))
+    assert "Émis par Registre des pass (fictif)" in text and "SIRET 12345678200010" in text
+    assert "2 rue Neuve, 86000 Poitiers" in text
+    assert "hors du champ de la TVA" in text.replace("\r\n", " ").replace("\n", " ")
+    assert "se terminant par 9876" in text and "1253" not in text
     assert b"/FontFile2" in pdf and b"DejaVuSans" in pdf  # embedded TrueType, not a base-14 font
 
 

@@ -76,6 +76,10 @@ def fec(
     from voucher.services.finance import accounting, settings
 
     span = _span(start, end)
+    try:
+        span.one_fiscal_year()
+    except DomainError as exc:
+        refuse(exc)
     mapping = settings.fec_mapping()
     with transaction(confirm=False) as s:
         _operator_only(s, email)
@@ -143,10 +147,11 @@ def trial_balance(start: str | None, end: str | None, email: str | None) -> None
 def _print_balance(span: Span, lines: list[TrialLine], t: dict[str, Any]) -> None:
     print_table(
         f"Balance du {span.first:%d/%m/%Y} au {span.last:%d/%m/%Y}",
-        ["compte", "n°", "ouverture", "débit", "crédit", "clôture"],
+        ["compte", "pour", "n°", "ouverture", "débit", "crédit", "clôture"],
         [
             [
                 x.account,
+                x.owner,
                 x.number,
                 format_eur(x.opening),
                 format_eur(x.debit),
@@ -158,6 +163,7 @@ def _print_balance(span: Span, lines: list[TrialLine], t: dict[str, Any]) -> Non
         + [
             [
                 "Total",
+                "",
                 "",
                 format_eur(t["opening"]),
                 format_eur(t["debit"]),

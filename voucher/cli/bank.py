@@ -57,13 +57,26 @@ def camt_import(path: Path, confirm: bool, email: str | None) -> None:
 def _print_lines(lines: list[dict[str, Any]]) -> None:
     print_table(
         f"{len(lines)} ligne(s) lue(s)",
-        ["ligne", "date", "montant", "référence", "relevé", "résultat"],
+        [
+            "ligne",
+            "date",
+            "sens",
+            "montant",
+            "contrepartie",
+            "réf. banque",
+            "référence",
+            "relevé",
+            "résultat",
+        ],
         [
             [
                 str(r["index"] + 1),
                 r["booking_date"] or "",
+                "sortie" if r.get("direction") == "DBIT" else "entrée",
                 format_eur(r["amount_cents"]),
-                r["end_to_end_id"] or "",
+                r.get("counterparty") or "",
+                r.get("reference") or "",
+                r["end_to_end_id"] or r.get("info") or "",
                 r["statement"] or "",
                 finance.MATCH_FR[r["outcome"]] + (f" ({r['note']})" if r.get("note") else ""),
             ]
@@ -131,6 +144,7 @@ def camt_reconcile(import_id: int | None) -> None:
                         m.booking_date.isoformat() if m.booking_date else "",
                         "entrée" if m.direction == "CRDT" else "sortie",
                         format_eur(m.amount_cents),
+                        m.counterparty or "",
                         m.reference or "",
                         m.end_to_end_id or "",
                         finance.MATCH_FR.get(m.outcome, m.outcome),
@@ -151,6 +165,14 @@ def camt_reconcile(import_id: int | None) -> None:
     for title, rows in tables:
         print_table(
             title,
-            ["date", "sens", "montant", "référence bancaire", "bout en bout", "résultat"],
+            [
+                "date",
+                "sens",
+                "montant",
+                "contrepartie",
+                "référence bancaire",
+                "bout en bout",
+                "résultat",
+            ],
             rows,
         )

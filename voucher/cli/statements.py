@@ -42,7 +42,7 @@ def statements_list(month: str | None, status: str | None, email: str | None) ->
         rows = statements.list_statements(s, scope, period=month, status=status)
     print_table(
         f"{len(rows)} relevé(s)",
-        ["n°", "mois", "lieu", "chèques", "montant", "état"],
+        ["n°", "mois", "lieu", "chèques", "montant", "état", "motif du rejet"],
         [
             [
                 r.number,
@@ -51,6 +51,7 @@ def statements_list(month: str | None, status: str | None, email: str | None) ->
                 str(r.line_count),
                 format_eur(r.total_cents),
                 r.status_fr,
+                r.reason_fr,
             ]
             for r in rows
         ],

@@ -6,7 +6,8 @@ Rules kept:
 * nothing a bank file declares is trusted: parsed by defusedxml with DTDs, entity
   declarations and external references forbidden (no billion laughs, no XXE), after a size
   limit; an empty, oversized, unsafe, malformed or wrongly-encoded file, or a file whose
-  root is not a camt.053/054 ``Document`` (by namespace), is refused with a stable code;
+  root is not a camt.053/054 ``Document`` (by namespace), or a file with neither a line nor
+  a closing balance, is refused with a stable code;
 * element names are read by their local name, so every published version
   (``camt.053.001.02`` to ``.13``) reads the same;
 * amounts are parsed as decimal text into integer cents (never floats); one line per
@@ -218,6 +219,8 @@ def read(data: bytes) -> BankFile:
             if len(lines) > MAX_LINES:
                 raise DomainError("bank_file_too_large")
     balances = tuple(_balances(r) for r in _kids(container, "Stmt"))
+    if not lines and not any(b.closing is not None for b in balances):
+        raise DomainError("bank_file_no_lines")  # nothing to record: not an empty import
     account = next((a for a in accounts if a), None)
     return BankFile(m.group(1), ns.rsplit(":", 1)[-1], account, lines, accounts, balances)
 

@@ -14,6 +14,7 @@ import io
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
+from typing import Any
 
 from reportlab.lib import colors
 from reportlab.lib.pagesizes import A4
@@ -56,6 +57,19 @@ class StatementDoc:
     journal_hash: str
     created_at: datetime
     status_fr: str = ""
+    #: the operator issuing the statement: name, SIRET, address lines
+    issuer: list[str] = field(default_factory=list)
+    #: where the money went: « Payé le 03/06/2026 par virement sur le compte … 1253 »
+    payment_fr: str = ""
+
+
+#: the statement's VAT position (justified in docs/finance.md)
+VAT_POSITION = (
+    "TVA : opération hors du champ de la TVA. Ce relevé rembourse, au nom et pour le compte "
+    "des financeurs, la valeur faciale des chèques que le lieu a acceptés en paiement de ses "
+    "séances ; l'émetteur ne lui vend rien et ne facture aucune prestation. La TVA éventuelle "
+    "sur les séances relève du régime propre du lieu."
+)
 
 
 @dataclass(frozen=True)
@@ -126,7 +140,7 @@ def _footer(label: str, hash_line: str) -> object:
         canvas.saveState()
         canvas.setFont(SANS, 7)
         canvas.setFillColor(colors.HexColor("#4a4a55"))
-        canvas.drawString(18 * mm, 10 * mm, f"{label} — page {doc.page}")
+        canvas.drawString(18 * mm, 10 * mm, label)
         if hash_line:
             canvas.drawRightString(A4[0] - 18 * mm, 10 * mm, hash_line)
         canvas.restoreState()
@@ -149,8 +163,31 @@ def _build(story: list[Flowable], title: str, footer_label: str, hash_line: str)
         invariant=1,
     )
     footer = _footer(footer_label, hash_line)
-    doc.build(story, onFirstPage=footer, onLaterPages=footer)
+    doc.build(story, onFirstPage=footer, onLaterPages=footer, canvasmaker=_NumberedCanvas)
     return buf.getvalue()
+
+
+class _NumberedCanvas(Canvas):
+    """Writes « page x/y » on every page once the number of pages is known."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self._pages: list[dict[str, Any]] = []
+
+    def showPage(self) -> None:  # noqa: N802 (reportlab's name)
+        self._pages.append(dict(self.__dict__))
+        self._startPage()
+
+    def save(self) -> None:
+        from voucher.documents.fonts import SANS
+
+        for state in self._pages:
+            self.__dict__.update(state)
+            self.setFont(SANS, 7)
+            self.setFillColor(colors.HexColor("#4a4a55"))
+            self.drawCentredString(A4[0] / 2, 5 * mm, f"page {self._pageNumber}/{len(self._pages)}")
+            super().showPage()
+        super().save()
 
 
 def _day(d: date) -> str:
@@ -161,6 +198,11 @@ def statement_pdf(doc: StatementDoc) -> bytes:
     s = _styles()
     story: list[Flowable] = [
         Paragraph(f"Relevé de remboursement n° {doc.number}", s["title"]),
+        Spacer(1, 2 * mm),
+        *[
+            Paragraph(("Émis par " if i == 0 else "") + _esc(line), s["small"])
+            for i, line in enumerate(doc.issuer)
+        ],
         Spacer(1, 3 * mm),
         Paragraph(f"<b>{_esc(doc.structure_name)}</b> — SIRET {doc.siret}", s["body"]),
         *[Paragraph(_esc(line), s["body"]) for line in doc.address],
@@ -171,8 +213,8 @@ def statement_pdf(doc: StatementDoc) -> bytes:
             s["body"],
         ),
         Paragraph(
-            f"Établi le {doc.created_at.strftime('%d/%m/%Y à %H:%M')}. Virement sur le compte se "
-            f"terminant par {doc.iban_tail}.",
+            f"Établi le {doc.created_at.strftime('%d/%m/%Y à %H:%M')}. "
+            + (doc.payment_fr or f"Virement sur le compte se terminant par {doc.iban_tail}."),
             s["body"],
         ),
         Paragraph(
@@ -216,6 +258,8 @@ def statement_pdf(doc: StatementDoc) -> bytes:
             right=(1,),
         ),
         Spacer(1, 4 * mm),
+        Paragraph(VAT_POSITION, s["body"]),
+        Spacer(1, 2 * mm),
         Paragraph(f"Empreinte du journal à la clôture (SHA-256) : {doc.journal_hash}", s["small"]),
         Paragraph(
             "Ce relevé est numéroté sans trou ; l'empreinte permet à tout auditeur de vérifier que le "

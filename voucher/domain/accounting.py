@@ -58,14 +58,23 @@ DEFAULT_ACCOUNTS: dict[str, tuple[str, str]] = {
 }
 #: third parties carried as auxiliary accounts: kind -> (prefix, position of the owner id)
 AUXILIARY = {"payable": ("S", 1), "in_payment": ("S", 1), "funder_funds": ("F", 1)}
+BANK_JOURNAL = ("BQ", "Banque")
+TRANSFERS_JOURNAL = ("VE", "Virements émis aux lieux")
+#: entries touching the ``bank`` account go to the bank journal, and only those: the
+#: in-payment moves (sent, rejected) never touch the bank and have a journal of their own
 DEFAULT_JOURNALS: dict[str, tuple[str, str]] = {
-    "funds": ("BQ", "Banque - versements des financeurs"),
-    "payment": ("BQ", "Banque - virements aux lieux"),
-    "credit_note.refund": ("BQ", "Banque - remboursements aux financeurs"),
+    "funds": BANK_JOURNAL,
+    "payment.settle": BANK_JOURNAL,
+    "payment.return": BANK_JOURNAL,
+    "credit_note.refund": BANK_JOURNAL,
+    "payment.send": TRANSFERS_JOURNAL,
+    "payment.reject": TRANSFERS_JOURNAL,
     "redemption": ("CH", "Chèques encaissés"),
     "hold": ("CH", "Chèques encaissés"),
     "credit_note": ("AV", "Avoirs aux financeurs"),
 }
+#: the opening balances (à-nouveaux) of a fiscal year
+OPENING_JOURNAL = ("AN", "À-nouveaux")
 DEFAULT_JOURNAL = ("OD", "Opérations diverses")
 ENTRY_LABELS = {
     "funds.received": "Versement reçu d'un financeur",
@@ -94,6 +103,15 @@ class Mapping:
     accounts: dict[str, tuple[str, str]] = field(default_factory=lambda: dict(DEFAULT_ACCOUNTS))
     journals: dict[str, tuple[str, str]] = field(default_factory=lambda: dict(DEFAULT_JOURNALS))
     default_journal: tuple[str, str] = DEFAULT_JOURNAL
+    opening_journal: tuple[str, str] = OPENING_JOURNAL
+
+    def __post_init__(self) -> None:
+        """One label per journal code (an auditor's tool refuses a code with two labels)."""
+        labels: dict[str, str] = {}
+        pairs = [*self.journals.values(), self.default_journal, self.opening_journal]
+        for code, label in pairs:
+            if labels.setdefault(code, label) != label:
+                raise DomainError("invalid_fec_mapping", journal=code)
 
     def account(self, code: str) -> tuple[str, str]:
         kind = code.split(":", 1)[0]
@@ -121,20 +139,39 @@ def _pair(value: Any, what: str) -> tuple[str, str]:
 def mapping_from(data: AnyMapping[str, Any]) -> Mapping:
     """Defaults overridden by ``{"accounts": {kind: [num, label]}, "journals": {kind: [code,
     label]}, "default_journal": [code, label]}``; anything else is refused."""
-    if not isinstance(data, AnyMapping) or set(data) - {"accounts", "journals", "default_journal"}:
+    allowed = {"accounts", "journals", "default_journal", "opening_journal"}
+    if not isinstance(data, AnyMapping) or set(data) - allowed:
         raise DomainError("invalid_fec_mapping")
     accounts = dict(DEFAULT_ACCOUNTS)
-    journals = dict(DEFAULT_JOURNALS)
     for kind, pair in dict(data.get("accounts") or {}).items():
         accounts[str(kind)] = _pair(pair, f"accounts.{kind}")
-    for kind, pair in dict(data.get("journals") or {}).items():
-        journals[str(kind)] = _pair(pair, f"journals.{kind}")
+    given = {str(k): _pair(v, f"journals.{k}") for k, v in dict(data.get("journals") or {}).items()}
     default = (
-        _pair(data["default_journal"], "default_journal")
-        if "default_journal" in data
-        else DEFAULT_JOURNAL
+        _pair(data["default_journal"], "default_journal") if "default_journal" in data else None
     )
-    return Mapping(accounts, journals, default)
+    opening = (
+        _pair(data["opening_journal"], "opening_journal") if "opening_journal" in data else None
+    )
+    # a label given for a code names that code everywhere (defaults included)
+    named: dict[str, str] = {}
+    for code, label in [*given.values(), *filter(None, [default, opening])]:
+        if named.setdefault(code, label) != label:
+            raise DomainError("invalid_fec_mapping", journal=code)
+    # a kind given by its prefix (``payment``) replaces the defaults of its kinds too
+    defaults = {
+        k: v for k, v in DEFAULT_JOURNALS.items() if k.split(".", 1)[0] not in given or k in given
+    }
+    journals = {k: (c, named.get(c, lab)) for k, (c, lab) in {**defaults, **given}.items()}
+    return Mapping(
+        accounts,
+        journals,
+        _renamed(default or DEFAULT_JOURNAL, named),
+        _renamed(opening or OPENING_JOURNAL, named),
+    )
+
+
+def _renamed(pair: tuple[str, str], named: dict[str, str]) -> tuple[str, str]:
+    return pair[0], named.get(pair[0], pair[1])
 
 
 def auxiliary(code: str) -> str | None:
@@ -144,6 +181,28 @@ def auxiliary(code: str) -> str | None:
     if not found or len(parts) <= found[1]:
         return None
     return f"{found[0]}{int(parts[found[1]]):06d}"
+
+
+#: what the ids of a ledger account code name: organisations (structure, funder,
+#: prescriber) or programmes, in the order of the code
+OWNERS: dict[str, tuple[str, ...]] = {
+    "funder_funds": ("org", "programme"),
+    "issued": ("programme", "org"),
+    "commitment": ("programme",),
+    "outstanding": ("programme", "org"),
+    "suspense": ("programme",),
+    "payable": ("org",),
+    "in_payment": ("org",),
+    "breakage": ("programme",),
+}
+
+
+def owners(code: str) -> list[tuple[str, int]]:
+    """``payable:12`` -> ``[("org", 12)]``; ``outstanding:3:7`` -> programme 3, org 7."""
+    kind, *ids = code.split(":")
+    return [
+        (what, int(i)) for what, i in zip(OWNERS.get(kind, ()), ids, strict=False) if i.isdigit()
+    ]
 
 
 def clean(text: str | None) -> str:

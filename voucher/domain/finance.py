@@ -130,6 +130,11 @@ register(
     "Ce fichier camt ne contient aucun relevé (Stmt) ni avis (Ntfctn) : rien n'a été changé.",
 )
 register(
+    "bank_file_no_lines",
+    "Ce relevé camt ne contient aucune écriture ni solde de clôture : il n'a pas été "
+    "enregistré, rien n'a été changé.",
+)
+register(
     "bank_file_other_account",
     "Ce relevé bancaire concerne un autre compte que celui de l'opérateur : "
     "rien n'a été changé. Vérifiez le fichier téléchargé à la banque.",
@@ -151,6 +156,10 @@ register(
 register(
     "journal_scope",
     "Le journal couvre tous les dispositifs : son export est réservé à la finance de l'opérateur.",
+)
+register(
+    "fec_two_years",
+    "Un FEC couvre un seul exercice (une année civile) : choisissez des dates de la même année.",
 )
 register(
     "invalid_fec_mapping", "Table de correspondance comptable invalide (voir docs/finance.md)."

@@ -23,6 +23,7 @@ FINANCE_TABLES = {
     "payment_transfer",
     "payment_approval",
     "bank_import",
+    "bank_movement",
     "credit_note",
 }
 

@@ -221,6 +221,9 @@ def test_fec_and_trial_balance_download_for_the_operator(app, client, scene):
     assert rows and all(len(r) == 18 for r in rows)
     balance = client.get("/finance/comptabilite/balance?du=2026-01-01&au=2026-12-31")
     assert "Débits et crédits sont égaux" in balance.get_data(as_text=True)
+    assert scene.structure_name in balance.get_data(as_text=True)
+    two_years = client.get("/finance/comptabilite/fec?du=2026-12-01&au=2027-01-31")
+    assert two_years.status_code == 422 and "un seul exercice" in two_years.get_data(as_text=True)
     csv_file = client.get("/finance/comptabilite/balance?du=2026-01-01&au=2026-12-31&format=csv")
     assert csv_file.data.startswith("\ufeff".encode()) and b";" in csv_file.data
     xlsx = client.get("/finance/comptabilite/journal.xlsx?du=2026-01-01&au=2026-12-31")

@@ -55,10 +55,13 @@ def test_the_reconciliation_page_shows_both_balances_and_explains_the_difference
         opening = reconciliation.books_balance(s, DAY)
     lines = [cf.Line(a, e2e=e, iban=i, booked=DAY) for a, e, i in transfers] + [
         cf.Line(250, booked=DAY, fee=True, info="FRAIS"),
-        cf.Line(100_000, "CRDT", booked=DAY, info="VIR REGION"),
+        cf.Line(100_000, "CRDT", booked=DAY, info="VIR REGION", party="Région Nouvelle-Aquitaine"),
     ]
     sent = upload(client, cf.camt053(lines, opening=opening))
     assert sent.status_code == 303
+    proposed = client.get(sent.headers["Location"]).get_data(as_text=True)
+    assert "Région Nouvelle-Aquitaine" in proposed and "crédit" in proposed
+    assert lines[-1].reference in proposed  # the bank's own reference of the line
     assert (
         client.post(
             sent.headers["Location"] + "/appliquer",
@@ -71,6 +74,7 @@ def test_the_reconciliation_page_shows_both_balances_and_explains_the_difference
     assert page.status_code == 200, body
     assert "Rapprochement bancaire au 27/11/2026" in body
     assert "Écart non expliqué" in body and "Entrées non rapprochées (1)" in body
+    assert "Région Nouvelle-Aquitaine" in body and lines[-1].reference in body
     assert "Frais bancaires (1)" in body and "Lignes rapprochées de ce relevé (2)" in body
     assert 'data-field="unexplained"><strong>0,00' in body.replace("\u202f", "").replace(" ", "")
 

@@ -213,6 +213,7 @@ class BankMovement(Base):
     amount_cents: Mapped[int] = mapped_column(BigInteger)
     end_to_end_id: Mapped[str | None] = mapped_column(String(35))
     return_reason: Mapped[str | None] = mapped_column(String(10))
+    counterparty: Mapped[str | None] = mapped_column(String(140))
     transfer_id: Mapped[int | None] = mapped_column(ForeignKey("payment_transfer.id"), index=True)
     outcome: Mapped[str] = mapped_column(String(20))
     recorded_at: Mapped[datetime]

@@ -23,11 +23,12 @@ from typing import Any
 from sqlalchemy import case, func, select
 from sqlalchemy.orm import Session
 
-from voucher.db.models import Account, JournalEntry, Organisation, Posting
+from voucher.db.models import Account, JournalEntry, Organisation, Posting, Programme
 from voucher.domain import accounting
 from voucher.domain.accounting import Mapping, clean, fec_amount, fec_date
 from voucher.domain.calendar import PARIS, end_of_paris_day_utc, month_bounds, paris_date
 from voucher.domain.errors import DomainError
+from voucher.services.finance import lettering
 
 
 @dataclass(frozen=True)
@@ -38,6 +39,11 @@ class Span:
     def __post_init__(self) -> None:
         if self.last < self.first:
             raise DomainError("invalid_dates")
+
+    def one_fiscal_year(self) -> None:
+        """A FEC covers one fiscal year (the calendar year): its dates stay within it."""
+        if self.first.year != self.last.year:
+            raise DomainError("fec_two_years", first=self.first.year, last=self.last.year)
 
     def utc(self) -> tuple[datetime, datetime]:
         start = datetime.combine(self.first, datetime.min.time(), PARIS)
@@ -72,17 +78,41 @@ def _names(session: Session) -> dict[int, str]:
     return {int(i): str(n) for i, n in session.execute(select(Organisation.id, Organisation.name))}
 
 
+def _programmes(session: Session) -> dict[int, str]:
+    return {int(i): str(n) for i, n in session.execute(select(Programme.id, Programme.name))}
+
+
 def _piece(entry_id: int, memo: str | None) -> str:
     if memo and memo.startswith(("relevé ", "avoir ")):
         return memo.split(" ", 1)[1]
     return f"E{entry_id}"
 
 
+@dataclass(frozen=True)
+class _Entry:
+    """The fields an entry gives each of its lines."""
+
+    journal: tuple[str, str]
+    num: str
+    day: date
+    piece: str
+    text: str
+
+
 def fec_rows(session: Session, span: Span, mapping: Mapping) -> Iterator[tuple[str, ...]]:
-    """One 18-field tuple per posting, entries in (time, id) order."""
+    """One 18-field tuple per posting, entries in (time, id) order, after the opening
+    balances when the period starts a fiscal year (see :mod:`.lettering`)."""
+    span.one_fiscal_year()
+    return _rows(session, span, mapping)
+
+
+def _rows(session: Session, span: Span, mapping: Mapping) -> Iterator[tuple[str, ...]]:
     start, end = span.utc()
-    numbers = _offsets(session, span, mapping)
+    opening = span.first == date(span.first.year, 1, 1)
+    marks = lettering.letters(session, start, end, opening=opening)
     names = _names(session)
+    yield from _opening_rows(mapping, span.first, marks, names)
+    numbers = _offsets(session, span, mapping)
     q = (
         select(
             JournalEntry.id,
@@ -90,6 +120,7 @@ def fec_rows(session: Session, span: Span, mapping: Mapping) -> Iterator[tuple[s
             JournalEntry.at,
             JournalEntry.memo,
             Account.code,
+            Posting.id,
             Posting.amount,
         )
         .join(Posting, Posting.entry_id == JournalEntry.id)
@@ -97,65 +128,70 @@ def fec_rows(session: Session, span: Span, mapping: Mapping) -> Iterator[tuple[s
         .where(JournalEntry.at >= start, JournalEntry.at < end)
         .order_by(JournalEntry.at, JournalEntry.id, Account.code)
     )
-    current, number = None, 0
-    for entry_id, kind, at, memo, code, amount in session.execute(
+    current: _Entry | None = None
+    current_id = None
+    for entry_id, kind, at, memo, code, posting_id, amount in session.execute(
         q.execution_options(yield_per=5000)
     ):
-        jcode, jlabel = mapping.journal(kind)
-        day = paris_date(at)
-        if entry_id != current:
-            current = entry_id
+        if entry_id != current_id:
+            jcode, jlabel = mapping.journal(kind)
+            day = paris_date(at)
             numbers[(jcode, day.year)] += 1
-            number = numbers[(jcode, day.year)]
-        yield _line(
-            mapping,
-            jcode,
-            jlabel,
-            number,
-            day,
-            code,
-            int(amount),
-            names,
-            _piece(entry_id, memo),
-            kind,
-            memo,
+            current_id = entry_id
+            current = _Entry(
+                (jcode, jlabel),
+                f"{jcode}{day.year}-{numbers[(jcode, day.year)]:06d}",
+                day,
+                _piece(entry_id, memo),
+                accounting.ENTRY_LABELS.get(kind, kind) + (f" - {memo}" if memo else ""),
+            )
+        assert current is not None
+        yield _line(mapping, current, code, int(amount), names, marks.by_posting.get(posting_id))
+
+
+def _opening_rows(
+    mapping: Mapping, first: date, marks: lettering.Letters, names: dict[int, str]
+) -> Iterator[tuple[str, ...]]:
+    jcode, _ = mapping.opening_journal
+    for code, key, amount, letter in marks.opening:
+        entry = _Entry(
+            mapping.opening_journal,
+            f"{jcode}{first.year}-000001",
+            first,
+            f"AN{first.year}",
+            f"À-nouveaux au {first:%d/%m/%Y}" + (f" - relevé {key}" if key else ""),
         )
+        yield _line(mapping, entry, code, amount, names, letter)
 
 
 def _line(
     mapping: Mapping,
-    jcode: str,
-    jlabel: str,
-    number: int,
-    day: date,
+    entry: _Entry,
     code: str,
     amount: int,
     names: dict[int, str],
-    piece: str,
-    kind: str,
-    memo: str | None,
+    letter: tuple[str, date] | None,
 ) -> tuple[str, ...]:
     num, label = mapping.account(code)
     aux = accounting.auxiliary(code)
     aux_label = names.get(int(aux[1:]), "") if aux else ""
-    text = accounting.ENTRY_LABELS.get(kind, kind) + (f" - {memo}" if memo else "")
     return (
-        jcode,
-        clean(jlabel),
-        f"{jcode}{day.year}-{number:06d}",
-        fec_date(day),
+        entry.journal[0],
+        clean(entry.journal[1]),
+        entry.num,
+        fec_date(entry.day),
         num,
         clean(label),
         aux or "",
-        clean(aux_label),
-        clean(piece),
-        fec_date(day),
-        clean(text)[:200],
+        clean(aux_label) or (aux or ""),
+        clean(entry.piece),
+        fec_date(entry.day),
+        clean(entry.text)[:200],
         fec_amount(amount if amount > 0 else 0),
         fec_amount(-amount if amount < 0 else 0),
-        "",
-        "",
-        fec_date(day),
+        letter[0] if letter else "",
+        fec_date(letter[1]) if letter else "",
+        fec_date(entry.day),
         "",
         "",
     )
@@ -169,6 +205,7 @@ class TrialLine:
     opening: int
     debit: int
     credit: int
+    owner: str = ""  # whom the account is for: "Médiathèque de Melle", "Pass 2026 · CCAS"
 
     @property
     def closing(self) -> int:
@@ -195,10 +232,14 @@ def trial_balance(session: Session, span: Span, mapping: Mapping) -> list[TrialL
         .group_by(Account.code)
         .order_by(Account.code)
     )
+    names = {"org": _names(session), "programme": _programmes(session)}
     out = []
     for code, opening, debit, credit in rows:
         num, label = mapping.account(code)
-        out.append(TrialLine(code, num, label, int(opening), int(debit), int(credit)))
+        owner = " · ".join(
+            names[what].get(i, f"n° {i}") for what, i in accounting.owners(str(code))
+        )
+        out.append(TrialLine(code, num, label, int(opening), int(debit), int(credit), owner))
     return sorted(out, key=lambda t: (t.number, t.account))
 
 

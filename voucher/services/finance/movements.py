@@ -94,6 +94,7 @@ def record(
             amount_cents=int(row["amount_cents"]),
             end_to_end_id=(row.get("end_to_end_id") or None) and str(row["end_to_end_id"])[:35],
             return_reason=(row.get("return_reason") or None) and str(row["return_reason"])[:10],
+            counterparty=(row.get("counterparty") or None) and str(row["counterparty"])[:140],
             transfer_id=transfer_id,
             outcome=outcome,
             recorded_at=utcnow(),

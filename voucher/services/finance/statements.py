@@ -19,7 +19,9 @@ from sqlalchemy.orm import Session
 from voucher.db.models import (
     BankAccount,
     Book,
+    JournalEntry,
     Organisation,
+    PaymentTransfer,
     Programme,
     ProgrammeFunder,
     Redemption,
@@ -49,10 +51,19 @@ class StatementItem:
     status: str
     created_at: datetime
     paid_at: datetime | None
+    reason: str | None = None  # why the bank sent back its last transfer (rejected only)
 
     @property
     def status_fr(self) -> str:
         return finance.STATEMENT_STATUS_FR[self.status]
+
+    @property
+    def reason_fr(self) -> str:
+        """The bank's code in French (« compte clôturé (AC04) »), or what a person wrote."""
+        if self.status != "rejected":
+            return ""
+        said = (self.reason or "").strip()
+        return finance.reason_fr(said) if len(said) <= 4 and said.isalnum() else said
 
     @property
     def period_label(self) -> str:
@@ -92,6 +103,8 @@ def list_statements(
         stmt = stmt.where(Statement.period == period)
     if status:
         stmt = stmt.where(Statement.status == status)
+    rows = session.execute(stmt).all()
+    reasons = _reasons(session, [int(r[0]) for r in rows if r[7] == "rejected"])
     return [
         StatementItem(
             id=int(r[0]),
@@ -104,9 +117,27 @@ def list_statements(
             status=r[7],
             created_at=r[8],
             paid_at=r[9],
+            reason=reasons.get(int(r[0])),
         )
-        for r in session.execute(stmt)
+        for r in rows
     ]
+
+
+def _reasons(session: Session, statement_ids: list[int]) -> dict[int, str | None]:
+    """The reason the bank gave for the last transfer of each statement it sent back."""
+    out: dict[int, str | None] = {}
+    if not statement_ids:
+        return out
+    for sid, reason in session.execute(
+        select(PaymentTransfer.statement_id, PaymentTransfer.reason)
+        .where(
+            PaymentTransfer.statement_id.in_(statement_ids),
+            PaymentTransfer.status.in_(("rejected", "returned")),
+        )
+        .order_by(PaymentTransfer.attempt)
+    ):
+        out[int(sid)] = reason
+    return out
 
 
 def find(
@@ -194,11 +225,6 @@ def document(session: Session, st: Statement) -> StatementDoc:
     programmes, funders = _totals(session, st)
     period = finance.Period.parse(st.period)
     start, end = (moment.astimezone(PARIS) for moment in period.bounds())
-    address = [
-        f"{org.street_number or ''} {org.street or ''}".strip(),
-        f"{org.postcode or ''} {org.town or ''}".strip(),
-        COUNTRIES.get(org.country, org.country),
-    ]
     return StatementDoc(
         number=st.number,
         period_label=period.label,
@@ -206,7 +232,7 @@ def document(session: Session, st: Statement) -> StatementDoc:
         last_day=(end - timedelta(days=1)).date(),
         structure_name=org.name,
         siret=org.siret or "",
-        address=[a for a in address if a],
+        address=_address(org),
         iban_tail=account.iban[-4:],
         lines=_lines(session, st),
         programmes=programmes,
@@ -215,4 +241,52 @@ def document(session: Session, st: Statement) -> StatementDoc:
         journal_hash=st.journal_hash,
         created_at=st.created_at.astimezone(PARIS),
         status_fr=finance.STATEMENT_STATUS_FR[st.status],
+        issuer=issuer(session),
+        payment_fr=_payment_fr(session, st),
     )
+
+
+def _address(org: Organisation) -> list[str]:
+    lines = [
+        f"{org.street_number or ''} {org.street or ''}".strip(),
+        f"{org.postcode or ''} {org.town or ''}".strip(),
+        COUNTRIES.get(org.country, org.country),
+    ]
+    return [a for a in lines if a]
+
+
+def issuer(session: Session) -> list[str]:
+    """Who issues the statements: the operator organisation (name, SIRET, address), else the
+    configured debtor of the payment runs."""
+    org = session.scalars(
+        select(Organisation).where(Organisation.is_operator.is_(True)).order_by(Organisation.id)
+    ).first()
+    if org is not None:
+        siret = [f"SIRET {org.siret}"] if org.siret else []
+        return [org.name, *siret, ", ".join(_address(org))]
+    from voucher.services.finance import settings
+
+    who = settings.debtor()
+    place = f"{who.building} {who.street}".strip() + f", {who.postcode} {who.town}"
+    return [who.name, place]
+
+
+def _payment_fr(session: Session, st: Statement) -> str:
+    """The account the money actually went to (the last transfer's), not the one valid at
+    close: paid, on its way, or sent back."""
+    last = session.scalars(
+        select(PaymentTransfer)
+        .where(PaymentTransfer.statement_id == st.id)
+        .order_by(PaymentTransfer.attempt.desc())
+        .limit(1)
+    ).first()
+    if last is None:
+        return ""
+    tail = f"compte se terminant par {last.iban[-4:]}"
+    entry = session.get(JournalEntry, last.settle_entry_id) if last.settle_entry_id else None
+    if last.status == "paid" and entry is not None:
+        day = entry.at.astimezone(PARIS).strftime("%d/%m/%Y")
+        return f"Payé par virement sur le {tail}, débité par la banque le {day}."
+    if last.status == "sent":
+        return f"Virement envoyé sur le {tail}, en attente de la banque."
+    return f"Le virement sur le {tail} a été rejeté par la banque : il sera renouvelé."

@@ -55,6 +55,7 @@ def books() -> str:
 def fec_file() -> Any:
     _operator_only()
     span, mapping = _span(), settings.fec_mapping()
+    span.one_fiscal_year()
     separator = fec.SEPARATORS.get(request.args.get("separateur", "pipe"), "|")
     name = rules.file_name(settings.siren_override() or accounting.operator_siren(db()), span.last)
     bind = engine()
@@ -98,6 +99,7 @@ def fec_job() -> Any:
 def journal_xlsx() -> Any:
     _operator_only()
     span, mapping = _span(), settings.fec_mapping()
+    span.one_fiscal_year()
     balance = [
         (t.account, t.number, t.label, t.opening, t.debit, t.credit, t.closing)
         for t in accounting.trial_balance(db(), span, mapping)
@@ -122,13 +124,22 @@ def trial_balance() -> Any:
     out = io.StringIO()
     writer = csv.writer(out, delimiter=";")
     writer.writerow(
-        ["Compte interne", "CompteNum", "CompteLib", "Ouverture", "Débit", "Crédit", "Clôture"]
+        [
+            "Compte interne",
+            "Pour",
+            "CompteNum",
+            "CompteLib",
+            "Ouverture",
+            "Débit",
+            "Crédit",
+            "Clôture",
+        ]
     )
     for t in lines + [
         accounting.TrialLine("Total", "", "", totals["opening"], totals["debit"], totals["credit"])
     ]:
         writer.writerow(
-            [t.account, t.number, t.label]
+            [t.account, t.owner, t.number, t.label]
             + [
                 format_eur(v).replace("\u00a0€", "").replace("\u202f", "")
                 for v in (t.opening, t.debit, t.credit, t.closing)
