@@ -53,6 +53,7 @@ COMMANDS: tuple[click.Command, ...] = (
     holds.holds,
     printing.print_group,
     impact.export_group,
+    impact.release_group,
     evaluation.cost_group,
     close.close,
     close.close_month,

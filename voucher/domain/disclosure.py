@@ -138,10 +138,10 @@ class Earlier:
 
 
 @dataclass(frozen=True)
-class Finding:
+class Finding:  # high at BIG or more: unbounded
     sensitive: Sensitive
     low: int
-    high: int  # BIG or more: unbounded
+    high: int
 
     @property
     def width(self) -> int:
@@ -359,8 +359,6 @@ class _Builder:
             self.m.le(n, {k: (s + half) * v for k, v in d.items()})
             self.m.add(d, 1, np.inf)
 
-    # solving ----------------------------------------------------------------------
-
 
 def attack(
     publications: Sequence[Publication],
@@ -376,8 +374,7 @@ def attack(
     what ``earlier`` releases published (with ``narrow``: an interval narrower than that
     may be reported without its exact integer ends)."""
     b = _Builder(publications, threshold, (min_book_size, max_book_size))
-    b.structure()
-    b.published()
+    b.structure(), b.published()
     for e in earlier:
         pub = publications[e.publication]
         family = next(t.family for t in pub.tables if t.name == e.table)
@@ -393,8 +390,7 @@ def attack(
             target = {k: -v for k, v in target.items()}
             for k, v in b.expr(pub.programmes, family, s.table, s.row, s.zone, s.whole).items():
                 target[k] = target.get(k, 0) + v
-        low, high = system.interval(target, narrow)
-        found.append(Finding(s, low, high))
+        found.append(Finding(s, *system.interval(target, narrow)))
     return found
 
 

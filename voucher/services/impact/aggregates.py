@@ -76,7 +76,9 @@ def _before(col: Any, until: datetime | None) -> Any:
     return literal(True) if until is None else and_(col.is_not(None), col < until)
 
 
-def book_facts(t: ParisTime, programmes: Sequence[int] | None, until: datetime | None = None) -> Any:
+def book_facts(
+    t: ParisTime, programmes: Sequence[int] | None, until: datetime | None = None
+) -> Any:
     """One row per book issued before ``until`` (every book when None), as it stood then:
     handed out, activated and scanned only if that happened before ``until``."""
     key = t.epoch(R.scanned_at) * 4 + _rank_expr()

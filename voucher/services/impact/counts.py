@@ -221,9 +221,7 @@ def compute(session: Session, scope: Scope, until: datetime | None = None) -> Ra
     t = dialect.paris_time(session, lambda: years_for(session, only))
     tables = {d.table: RawTable(d, [], {}, {}) for d in dom.DIMENSIONS}
     _fill(tables, dom.BOOKS, aggregates.book_rows(session, t, only, until))
-    _fill(
-        tables, dom.BOOKS, aggregates.book_structures(session, t, only, until), "lieux_actifs"
-    )
+    _fill(tables, dom.BOOKS, aggregates.book_structures(session, t, only, until), "lieux_actifs")
     _fill_delays(tables, aggregates.book_delays(session, t, only, until))
     _fill(tables, dom.SESSIONS, aggregates.session_rows(session, t, only, until))
     names = _names(session, programmes)

@@ -39,6 +39,7 @@ from voucher.domain.suppression import checked_threshold
 from voucher.services import audit
 from voucher.services.context import Actor
 from voucher.services.impact import counts, joint, secrecy
+from voucher.services.impact import protect as cell_by_cell
 from voucher.services.impact.counts import RawFigures, Scope
 from voucher.services.impact.protect import ComparisonRow, Report, Row, Table, ZoneEstimate
 
@@ -78,7 +79,9 @@ def period_end(period: str) -> datetime:
 # --- computing -------------------------------------------------------------------------
 
 
-def views(session: Session, programmes: Sequence[int] | None, until: datetime | None) -> list[RawFigures]:
+def views(
+    session: Session, programmes: Sequence[int] | None, until: datetime | None
+) -> list[RawFigures]:
     """Every view of a release covering ``programmes`` (None: all): together, then each
     programme alone."""
     scope = Scope(None if programmes is None else frozenset(programmes))
@@ -106,14 +109,12 @@ def priors(session: Session, period: str) -> list[secrecy.Prior]:
     return out
 
 
-def preview(
-    session: Session, programmes: Sequence[int] | None = None, threshold: int | None = None
-) -> list[Report]:
-    """What the next release would show today, for the operator only: live, never
-    exported, never stored."""
-    period = closed_month()
-    raws = views(session, programmes, period_end(period))
-    return protect(raws, threshold, priors(session, period))
+def preview(session: Session, threshold: int | None = None) -> Report:
+    """The last closed month's figures as they stand now, for the operator only: live,
+    masked cell by cell (the joint protection runs when publishing), never exported,
+    never stored."""
+    until = period_end(closed_month())
+    return cell_by_cell.protect(counts.compute(session, counts.EVERYTHING, until), threshold)
 
 
 def publish(
@@ -123,12 +124,13 @@ def publish(
     period: str | None = None,
     programmes: Sequence[int] | None = None,
     threshold: int | None = None,
+    now: datetime | None = None,
 ) -> ImpactRelease:
     """Compute, protect and freeze the next numbered release (audited
-    ``impact.release``)."""
-    period = period or closed_month()
+    ``impact.release``); ``now`` is the clock (tests)."""
+    period = period or closed_month(now)
     until = period_end(period)
-    if until > utcnow():
+    if until > (now or utcnow()):
         raise DomainError("release_month_open")
     threshold = checked_threshold(threshold)
     ids = None if not programmes else sorted(set(programmes))

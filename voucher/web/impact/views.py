@@ -16,11 +16,12 @@ from typing import Any
 
 from flask import Blueprint, Response, abort, render_template, request
 
+from voucher.db.models import ImpactRelease
 from voucher.documents.impact.writers import EXTENSIONS, MEDIA_TYPES, write
 from voucher.domain import impact as dom
 from voucher.domain.errors import DomainError
 from voucher.domain.suppression import TOTAL
-from voucher.services.impact import counts, protect, research
+from voucher.services.impact import counts, protect, release, research
 from voucher.services.impact import export as impact_export
 from voucher.services.impact import report as impact_report
 from voucher.web.auth import current_actor, role_required
@@ -49,8 +50,21 @@ def _scope() -> counts.Scope:
     return scope.narrowed(wanted)
 
 
+def _release() -> ImpactRelease:
+    rel = release.latest(db())
+    if rel is None:
+        raise DomainError("release_none")
+    return rel
+
+
 def _report(scope: counts.Scope) -> protect.Report:
-    return impact_export.build_report(db(), scope)
+    """The view of the latest release the caller may see (never a live computation)."""
+    rel = _release()
+    wanted = request.values.get("programme", type=int)
+    report = release.one_programme(rel, wanted) if wanted else release.report_for(rel, scope)
+    if report is None:
+        abort(404)
+    return report
 
 
 def _format(value: Any, measure: dom.Measure) -> str:
@@ -71,6 +85,7 @@ def _format(value: Any, measure: dom.Measure) -> str:
 @role_required(*ROLES)
 def index() -> str:
     scope = _scope()
+    rel = _release()
     report = _report(scope)
     name = request.args.get("tableau") or "par_tranche_age"
     if name not in dom.DIMENSION_BY_TABLE:
@@ -82,9 +97,10 @@ def index() -> str:
     return render_template(
         "impact/index.html",
         report=report,
+        release=rel,
         table=report.table(name),
         tables=dom.DIMENSIONS,
-        programmes=counts.programmes_in(db(), everything),
+        programmes=release.programmes_of(rel, everything),
         programme_id=request.args.get("programme", type=int),
         key=protect.key_figures(report),
         measures={m.code: m for m in dom.BOOK_MEASURES},
@@ -129,8 +145,9 @@ def export(fmt: str) -> Response:
     if fmt not in FORMATS:
         abort(404)
     out = io.BytesIO()
-    impact_export.export(db(), current_actor(), _scope(), fmt, out)
-    return _attachment(out.getvalue(), fmt, "impact")
+    rel = _release()
+    impact_export.export(db(), current_actor(), _report(_scope()), fmt, out, release=rel.number)
+    return _attachment(out.getvalue(), fmt, f"impact-publication-{rel.number}")
 
 
 @bp.post("/impact/extrait-recherche")
