@@ -6,7 +6,11 @@ Rules kept:
 - Unknowns pinned by a one-term equality (a published figure) are substituted everywhere
   first, repeatedly, so what reaches the solver is only what is still unknown.
 - The rest splits into independent blocks (unknowns linked by a constraint); each
-  expression is solved on the block of its unknowns only.
+  expression is solved on the block of its unknowns only; a block is built once and keeps
+  the integer solutions found in it (each one a point the attacker cannot rule out).
+- When only "at least ``narrow`` wide?" matters, those solutions settle a figure they
+  already span that wide, and the linear relaxation one it proves narrower; only the
+  others get integer programs.
 - An upper end at ``BIG`` or more means unbounded; an infeasible system is a bug of the
   model (the truth always satisfies it) and raises.
 - A solve that runs out of time reports the best values found, which lie inside the true
