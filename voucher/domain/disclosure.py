@@ -199,6 +199,8 @@ class _Builder:
             for t in pub.tables:
                 self.rows[(t.family, t.name)].update(t.rows)
                 self.dims[(t.family, t.name)] = t.dimension
+        self.structure()
+        self.published()
 
     # unknowns -----------------------------------------------------------------------
     def atom(self, p: int, family: str, table: str, row: str, zone: str, measure: str) -> int:
@@ -374,7 +376,6 @@ def attack(
     what ``earlier`` releases published (with ``narrow``: an interval narrower than that
     may be reported without its exact integer ends)."""
     b = _Builder(publications, threshold, (min_book_size, max_book_size))
-    b.structure(), b.published()
     for e in earlier:
         pub = publications[e.publication]
         family = next(t.family for t in pub.tables if t.name == e.table)
