@@ -10,8 +10,11 @@ from __future__ import annotations
 import dataclasses
 import random
 
+from tests import factories as f
 from tests.adversary import worlds as w
-from voucher.services.impact import joint, secrecy
+from tests.impact_world import crowd
+from voucher.db.engine import unit_of_work
+from voucher.services.impact import joint, protect, release, secrecy
 
 
 def _month(world: list[w.Book], rng: random.Random, people: int, start: int) -> list[w.Book]:
@@ -47,7 +50,7 @@ def test_two_successive_monthly_releases_leave_no_increment_narrowed() -> None:
     )
     second = joint.protect_release(w.views(november), prior=prior)
     leaks = secrecy.audit(w.views(november), second, prior=prior)
-    assert not leaks, [(f.sensitive.describe(), f.low, f.high) for f in leaks]
+    assert not leaks, [(x.sensitive.describe(), x.low, x.high) for x in leaks]
 
 
 def test_a_hold_released_after_a_release_is_not_given_away_by_the_next_one() -> None:
@@ -80,3 +83,26 @@ def test_a_hold_released_after_a_release_is_not_given_away_by_the_next_one() -> 
                     was,
                     now,
                 )
+
+
+def test_two_monthly_releases_through_the_database_leave_nothing_narrowed(databases) -> None:
+    """The real SQL path: the crowd's March, then its April (more sessions, the same
+    people), published one after the other and attacked with everything published."""
+    with unit_of_work(databases.engine()) as s:
+        crowd(s, rural=30, urban=26, tiny=3)
+        march = release.publish(s, f.ACTOR, period="2026-03")
+        april = release.publish(s, f.ACTOR, period="2026-04")
+        shown = [release.thaw(v) for v in april.views]
+        prior = [secrecy.prior_of(release.thaw(v)) for v in march.views]
+        first = secrecy.audit(
+            release.views(s, None, release.period_end("2026-03")),
+            [release.thaw(v) for v in march.views],
+        )
+        leaks = secrecy.audit(
+            release.views(s, None, release.period_end("2026-04")), shown, prior=prior
+        )
+        s.rollback()
+    assert not first and not leaks, [(x.sensitive.describe(), x.low, x.high) for x in leaks]
+    assert march.views != april.views  # April has more sessions
+    assert march.digest != april.digest and april.number == march.number + 1
+    assert protect.key_figures(shown[0])["beneficiaires"] is not None
