@@ -23,7 +23,7 @@ from voucher.domain.suppression import TOTAL
 from voucher.services.impact import joint, protect, secrecy
 
 LONG = os.environ.get("VOUCHER_LONG") == "1"
-WORLDS = int(os.environ.get("VOUCHER_ATTACK_WORLDS", "100" if LONG else "3"))
+WORLDS = int(os.environ.get("VOUCHER_ATTACK_WORLDS", "100" if LONG else "2"))
 PEOPLE = 120 if LONG else 40
 
 
