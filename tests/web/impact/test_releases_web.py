@@ -59,8 +59,11 @@ def test_without_a_release_readers_get_a_french_message_not_live_figures(app, cl
         )
     login(client, "e@test.fr")
     page = client.get("/impact")
-    assert page.status_code == 404
-    assert "Aucune publication" in page.get_data(as_text=True)
+    body = page.get_data(as_text=True)
+    assert page.status_code == 200  # evaluators land here: a page, not an error
+    assert "Aucune publication" in body and "Chiffres clés" not in body
+    token = csrf(client)
+    assert client.post("/impact/export/csv", data={"csrf_token": token}).status_code == 404
 
 
 def test_the_operator_previews_and_publishes_readers_cannot(impact_app, client):  # noqa: F811

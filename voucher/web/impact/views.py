@@ -85,6 +85,8 @@ def _format(value: Any, measure: dom.Measure) -> str:
 @role_required(*ROLES)
 def index() -> str:
     scope = _scope()
+    if release.latest(db()) is None:  # where evaluators land: a page, not an error
+        return render_template("impact/none.html")
     rel = _release()
     report = _report(scope)
     name = request.args.get("tableau") or "par_tranche_age"
