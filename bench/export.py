@@ -271,7 +271,9 @@ def export_all(engine: Engine) -> None:
     from voucher.services.impact import counts, export
 
     with Session(engine) as s:
-        export.export(s, f.ACTOR, counts.EVERYTHING, "csv", io.BytesIO())
+        export.export(
+            s, f.ACTOR, export.build_report(s, counts.EVERYTHING), "csv", io.BytesIO(), release=1
+        )
         s.rollback()
 
 

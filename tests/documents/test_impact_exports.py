@@ -56,7 +56,9 @@ def exports(crowd_db):
     with unit_of_work(engine) as s:
         for fmt in FORMATS:
             out = io.BytesIO()
-            export.export(s, f.ACTOR, counts.EVERYTHING, fmt, out)
+            export.export(
+                s, f.ACTOR, export.build_report(s, counts.EVERYTHING), fmt, out, release=1
+            )
             files[fmt] = out.getvalue()
         s.rollback()
     return files
@@ -228,7 +230,14 @@ def test_a_threshold_below_eleven_is_refused_for_every_export(crowd_db):
     engine, _, _ = crowd_db
     with unit_of_work(engine) as s:
         with pytest.raises(DomainError) as exc:
-            export.export(s, f.ACTOR, counts.EVERYTHING, "csv", io.BytesIO(), threshold=10)
+            export.export(
+                s,
+                f.ACTOR,
+                export.build_report(s, counts.EVERYTHING, 10),
+                "csv",
+                io.BytesIO(),
+                release=1,
+            )
         assert exc.value.code == "threshold_too_low"
         s.rollback()
 

@@ -58,6 +58,14 @@ def demo(seed: int) -> None:
         transaction() as session,
     ):
         summary = demo_service.build(session, seed=seed, progress=lambda m: status.update(m + "…"))
+    with (
+        err_console.status("Publication des chiffres d'impact du dernier mois clos…"),
+        transaction() as session,
+    ):  # what /impact shows is a release: the demo publishes its first one
+        from voucher.services.context import cli_actor
+        from voucher.services.impact import release
+
+        release.publish(session, cli_actor("demo"))
     console.print(f"[bold]{demo_service.NOTICE}[/]")
     console.print(
         f"{summary.books} carnets, {summary.handed_out} remis, {summary.redemptions} séances, "

@@ -50,7 +50,7 @@ def export_group() -> None:
 
 
 @export_group.command(
-    "impact", help="Exporte les indicateurs d'impact protégés par le secret statistique."
+    "impact", help="Exporte la dernière publication des indicateurs d'impact (ou celle demandée)."
 )
 @click.option(
     "--format",
@@ -62,39 +62,85 @@ def export_group() -> None:
 )
 @click.option("--out", "out_path", required=True, help="Fichier à écrire.")
 @click.option("--programme", "programme_id", type=int, default=None, help="Un seul dispositif.")
+@click.option("--release", "number", type=int, default=None, help="Numéro de publication.")
+def impact_cmd(fmt: str, out_path: str, programme_id: int | None, number: int | None) -> None:
+    from voucher.services.impact import counts, export, release
+
+    with transaction() as session:
+        try:
+            rel = release.numbered(session, number) if number else release.latest(session)
+            if rel is None:
+                raise DomainError("release_none")
+            scope = counts.EVERYTHING.narrowed(programme_id)
+            if programme_id:
+                report = release.one_programme(rel, programme_id)
+            else:
+                report = release.report_for(rel, scope)
+            if report is None:
+                raise DomainError("not_found")
+        except DomainError as e:
+            refuse(e)
+        with _atomic(out_path) as out:
+            export.export(
+                session,
+                cli_actor("export impact"),
+                report,
+                fmt,
+                out,
+                release=rel.number,
+                scope=scope,
+            )
+    console.print(
+        f"Export écrit : {out_path} (publication n° {rel.number}, mois {rel.period}, "
+        f"{len(report.programmes)} dispositif(s), seuil {report.threshold})."
+    )
+    console.print(report.note)
+
+
+@click.group("release", help="Publications des chiffres d'impact (mois clos, figées, numérotées).")
+def release_group() -> None:
+    pass
+
+
+@release_group.command("publish", help="Publie les chiffres d'impact d'un mois clos.")
+@click.option("--month", "period", default=None, help="AAAA-MM ; par défaut le dernier mois clos.")
+@click.option("--programme", "programmes", type=int, multiple=True, help="Dispositif (répétable).")
 @click.option(
     "--threshold", type=int, default=None, help="Seuil de secret statistique (11 au moins)."
 )
-def impact_cmd(fmt: str, out_path: str, programme_id: int | None, threshold: int | None) -> None:
-    from voucher.services.impact import counts, export
+def publish_cmd(period: str | None, programmes: tuple[int, ...], threshold: int | None) -> None:
+    from voucher.services.impact import release
 
-    steps = [
-        "Calcul des indicateurs (agrégats SQL)",
-        "Secret statistique et comparaison rural / urbain",
-        f"Écriture ({fmt})",
-    ]
     with progress_bar() as bar, transaction() as session:
-        task = bar.add_task("Export d'impact", total=len(steps) + 1)
-
-        def step(message: str) -> None:
-            bar.update(task, description=message, advance=1)
-
-        scope = counts.EVERYTHING.narrowed(programme_id) if programme_id else counts.EVERYTHING
-        with _atomic(out_path) as out:
-            report = export.export(
+        task = bar.add_task("Protection conjointe de la publication", total=1)
+        try:
+            rel = release.publish(
                 session,
-                cli_actor("export impact"),
-                scope,
-                fmt,
-                out,
+                cli_actor("release publish"),
+                period=period,
+                programmes=list(programmes) or None,
                 threshold=threshold,
-                progress=step,
             )
-        bar.update(task, description="Terminé", completed=len(steps) + 1)
-    console.print(
-        f"Export écrit : {out_path} ({len(report.programmes)} dispositif(s), seuil {report.threshold})."
-    )
-    console.print(report.note)
+        except DomainError as e:
+            refuse(e)
+        bar.update(task, completed=1)
+        number, month, digest = rel.number, rel.period, rel.digest
+    console.print(f"Publication n° {number} (mois {month}) : empreinte {digest}.")
+
+
+@release_group.command("list", help="Liste les publications.")
+def list_cmd() -> None:
+    from sqlalchemy import select
+
+    from voucher.db.models import ImpactRelease
+
+    with transaction() as session:
+        for rel in session.scalars(select(ImpactRelease).order_by(ImpactRelease.number)):
+            scope = ",".join(str(p) for p in rel.programmes) or "tous"
+            console.print(
+                f"{rel.number}\t{rel.period}\tdispositifs {scope}\tseuil {rel.threshold}\t"
+                f"{rel.created_at:%Y-%m-%d %H:%M} UTC\t{rel.created_by}\t{rel.digest[:16]}"
+            )
 
 
 def _evaluator(session: Session, email: str) -> Actor:

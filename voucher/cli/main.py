@@ -57,6 +57,7 @@ COMMANDS: tuple[click.Command, ...] = (
     disputes.disputes,
     printing.print_group,
     impact.export_group,
+    impact.release_group,
     evaluation.cost_group,
     comparison.comparison_group,
     close.close,

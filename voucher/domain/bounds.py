@@ -6,7 +6,11 @@ Rules kept:
 - Unknowns pinned by a one-term equality (a published figure) are substituted everywhere
   first, repeatedly, so what reaches the solver is only what is still unknown.
 - The rest splits into independent blocks (unknowns linked by a constraint); each
-  expression is solved on the block of its unknowns only.
+  expression is solved on the block of its unknowns only; a block is built once and keeps
+  the integer solutions found in it (each one a point the attacker cannot rule out).
+- When only "at least ``narrow`` wide?" matters, those solutions settle a figure they
+  already span that wide, and the linear relaxation one it proves narrower; only the
+  others get integer programs.
 - An upper end at ``BIG`` or more means unbounded; an infeasible system is a bug of the
   model (the truth always satisfies it) and raises.
 - A solve that runs out of time reports the best values found, which lie inside the true
@@ -58,8 +62,16 @@ class System:
         for i, (terms, _, _) in enumerate(live):
             for k in terms:
                 self.rows_of[k].append(i)
+        self.block_of: dict[int, _Block] = {}
 
-    def _block(self, start: Sequence[int]) -> tuple[list[int], list[int]]:
+    def _block(self, start: Sequence[int]) -> _Block:
+        """The block (connected unknowns and their constraints) holding ``start``; built
+        once and kept with the integer solutions found in it."""
+        first = start[0]
+        if first in self.block_of:
+            block = self.block_of[first]
+            if all(k in block.index for k in start):
+                return block
         seen_vars, seen_rows = set(start), set()
         todo = list(start)
         while todo:
@@ -72,7 +84,10 @@ class System:
                     if w not in seen_vars:
                         seen_vars.add(w)
                         todo.append(w)
-        return sorted(seen_vars), sorted(seen_rows)
+        block = _Block(self, sorted(seen_vars), sorted(seen_rows))
+        for k in block.index:
+            self.block_of[k] = block
+        return block
 
     def interval(
         self,
@@ -80,56 +95,96 @@ class System:
         narrow: int | None = None,
         time_limit: float = 1.0,
     ) -> tuple[int, int]:
-        """The interval of ``objective``; with ``narrow``, an interval already known to be
-        narrower than that (from the linear relaxation) is returned without the integer
-        programs."""
+        """The interval of ``objective``. With ``narrow``, only whether it is at least
+        that wide matters, so: an interval the linear relaxation already shows narrower
+        is returned without integer programs; and one that integer solutions already
+        found span at least ``narrow`` wide is returned as those solutions' values
+        (inside the true interval, at least ``narrow`` wide)."""
         known = sum(v * self.fixed[k] for k, v in objective.items() if k in self.fixed)
         free = {k: v for k, v in objective.items() if k not in self.fixed and v}
+        base = round(known)
         if not free:
-            return round(known), round(known)
-        variables, rows = self._block(list(free))
-        index = {k: j for j, k in enumerate(variables)}
+            return base, base
+        block = self._block(list(free))
+        c = np.zeros(len(block.index))
+        for k, v in free.items():
+            c[block.index[k]] += v
+        if narrow is not None:
+            span = block.span(c)
+            if span is not None and span[1] - span[0] >= narrow:
+                return base + span[0], base + span[1]
+            relaxed = block.relaxed(c)
+            if relaxed is not None:
+                lo_r, hi_r = relaxed
+                if math.floor(hi_r + 1e-6) - math.ceil(lo_r - 1e-6) < narrow:
+                    return base + math.ceil(lo_r - 1e-6), base + math.floor(hi_r + 1e-6)
+        ends: list[int | None] = []
+        for sign in (-1.0, 1.0):  # the largest value first: it is the one usually far
+            ends.append(block.solve(sign * c, time_limit))
+            if narrow is not None and sign == -1.0:
+                span = block.span(c)
+                if span is not None and span[1] - span[0] >= narrow:
+                    return base + span[0], base + span[1]
+        high_end, low_end = ends
+        if high_end is not None:
+            high_end = -high_end
+        low_end = low_end if low_end is not None else high_end
+        high_end = high_end if high_end is not None else low_end
+        if low_end is None or high_end is None:
+            return base, base
+        return base + low_end, base + high_end
+
+
+class _Block:
+    """One independent block of the system, as matrices for scipy, with the integer
+    solutions found so far (any of them is a point the attacker cannot rule out)."""
+
+    def __init__(self, system: System, variables: list[int], rows: list[int]) -> None:
+        self.index = {k: j for j, k in enumerate(variables)}
+        n = len(variables)
         data, ri, ci = [], [], []
         for r, i in enumerate(rows):
-            for k, v in self.rows[i][0].items():
+            for k, v in system.rows[i][0].items():
                 ri.append(r)
-                ci.append(index[k])
+                ci.append(self.index[k])
                 data.append(v)
-        n = len(variables)
-        c = np.zeros(n)
-        for k, v in free.items():
-            c[index[k]] += v
-        cons = []
+        self.cons = []
         if rows:
             matrix = coo_array((data, (ri, ci)), shape=(len(rows), n)).tocsr()
-            low = np.array([self.rows[i][1] for i in rows])
-            high = np.array([self.rows[i][2] for i in rows])
-            cons = [LinearConstraint(matrix, low, high)]
-        bounds = Bounds(np.zeros(n), np.full(n, BIG))
-        if narrow is not None:  # the relaxation's interval holds the integer one
-            relaxed = [milp(sign * c, bounds=bounds, constraints=cons) for sign in (1.0, -1.0)]
-            if all(r.status == 0 for r in relaxed):
-                lo_r, hi_r = (float(c @ r.x) for r in relaxed)
-                if math.floor(hi_r + 1e-6) - math.ceil(lo_r - 1e-6) < narrow:
-                    return round(known) + math.ceil(lo_r - 1e-6), round(known) + math.floor(
-                        hi_r + 1e-6
-                    )
-        ends: list[int | None] = []
-        for sign in (1.0, -1.0):
-            res = milp(
-                sign * c,
-                integrality=np.ones(n),
-                bounds=bounds,
-                constraints=cons,
-                options={"time_limit": time_limit},
-            )
-            if res.status == 2:
-                raise RuntimeError(f"attack model infeasible: {res.message}")
-            # out of time: the best value found lies inside the true interval, so the
-            # interval reported is narrower than the truth (errs towards masking more)
-            ends.append(None if res.x is None else round(float(c @ res.x)))
-        low_end = ends[0] if ends[0] is not None else ends[1]
-        high_end = ends[1] if ends[1] is not None else low_end
-        if low_end is None or high_end is None:
-            return round(known), round(known)
-        return round(known) + low_end, round(known) + high_end
+            low = np.array([system.rows[i][1] for i in rows])
+            high = np.array([system.rows[i][2] for i in rows])
+            self.cons = [LinearConstraint(matrix, low, high)]
+        self.bounds = Bounds(np.zeros(n), np.full(n, BIG))
+        self.n = n
+        self.pool: list[np.ndarray] = []
+
+    def span(self, c: np.ndarray) -> tuple[int, int] | None:
+        if not self.pool:
+            return None
+        values = [round(float(c @ x)) for x in self.pool]
+        return min(values), max(values)
+
+    def relaxed(self, c: np.ndarray) -> tuple[float, float] | None:
+        found = [milp(sign * c, bounds=self.bounds, constraints=self.cons) for sign in (1.0, -1.0)]
+        if not all(r.status == 0 for r in found):
+            return None
+        return float(c @ found[0].x), float(c @ found[1].x)
+
+    def solve(self, c: np.ndarray, time_limit: float) -> int | None:
+        """The smallest value of ``c @ x`` over integers (None: nothing found in time)."""
+        res = milp(
+            c,
+            integrality=np.ones(self.n),
+            bounds=self.bounds,
+            constraints=self.cons,
+            options={"time_limit": time_limit},
+        )
+        if res.status == 2:
+            raise RuntimeError(f"attack model infeasible: {res.message}")
+        # out of time: the best value found lies inside the true interval, so the
+        # interval reported is narrower than the truth (errs towards masking more)
+        if res.x is None:
+            return None
+        x = np.round(res.x)
+        self.pool.append(x)
+        return round(float(c @ x))

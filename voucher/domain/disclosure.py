@@ -111,17 +111,37 @@ class Sensitive:
     measure: str
     value: int
     whole: str | None = None
+    #: the value an earlier release published for this count: the figure is then the
+    #: increment since (``value``), as small as a group of that many people
+    since: int | None = None
 
     def describe(self) -> str:
         what = f"{self.whole} - {self.measure}" if self.whole else self.measure
+        if self.since is not None:
+            what += f" - {self.since}"
         return f"{self.table}[{self.row}, {self.zone}].{what}"
 
 
 @dataclass(frozen=True)
-class Finding:
+class Earlier:
+    """What an earlier release published of a count of ``publication``'s cell: counts only
+    grow, so the count is at least ``value`` (exactly ``value`` with ``same``: the same
+    period, unchanged)."""
+
+    publication: int
+    table: str
+    row: str
+    zone: str
+    measure: str
+    value: int
+    same: bool = False
+
+
+@dataclass(frozen=True)
+class Finding:  # high at BIG or more: unbounded
     sensitive: Sensitive
     low: int
-    high: int  # BIG or more: unbounded
+    high: int
 
     @property
     def width(self) -> int:
@@ -179,6 +199,8 @@ class _Builder:
             for t in pub.tables:
                 self.rows[(t.family, t.name)].update(t.rows)
                 self.dims[(t.family, t.name)] = t.dimension
+        self.structure()
+        self.published()
 
     # unknowns -----------------------------------------------------------------------
     def atom(self, p: int, family: str, table: str, row: str, zone: str, measure: str) -> int:
@@ -339,8 +361,6 @@ class _Builder:
             self.m.le(n, {k: (s + half) * v for k, v in d.items()})
             self.m.add(d, 1, np.inf)
 
-    # solving ----------------------------------------------------------------------
-
 
 def attack(
     publications: Sequence[Publication],
@@ -350,13 +370,17 @@ def attack(
     min_book_size: int = 1,
     max_book_size: int | None = None,
     narrow: int | None = None,
+    earlier: Sequence[Earlier] = (),
 ) -> list[Finding]:
-    """The attacker's interval for every sensitive figure, given all ``publications``
-    (with ``narrow``: an interval narrower than that may be reported without its exact
-    integer ends)."""
+    """The attacker's interval for every sensitive figure, given all ``publications`` and
+    what ``earlier`` releases published (with ``narrow``: an interval narrower than that
+    may be reported without its exact integer ends)."""
     b = _Builder(publications, threshold, (min_book_size, max_book_size))
-    b.structure()
-    b.published()
+    for e in earlier:
+        pub = publications[e.publication]
+        family = next(t.family for t in pub.tables if t.name == e.table)
+        known = b.expr(pub.programmes, family, e.table, e.row, e.zone, e.measure)
+        b.m.add(known, e.value, e.value if e.same else np.inf)
     system = System(b.m.rows, b.m.count)
     found = []
     for s in sensitive:
@@ -367,8 +391,7 @@ def attack(
             target = {k: -v for k, v in target.items()}
             for k, v in b.expr(pub.programmes, family, s.table, s.row, s.zone, s.whole).items():
                 target[k] = target.get(k, 0) + v
-        low, high = system.interval(target, narrow)
-        found.append(Finding(s, low, high))
+        found.append(Finding(s, *system.interval(target, narrow)))
     return found
 
 

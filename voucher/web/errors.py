@@ -34,6 +34,8 @@ STATUS = {
     "second_approval_same_person": 403,
     "programme_not_expired": 409,  # finance
     "research_not_granted": 403,  # impact
+    "release_none": 404,
+    "release_unknown": 404,
     "proof_not_approved": 409,
     "proof_missing": 409,
     "proof_already_approved": 409,  # printing

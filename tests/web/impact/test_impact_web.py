@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import re
 import zipfile
-from datetime import date
+from datetime import date, timedelta
 from io import BytesIO
 
 import pytest
@@ -16,8 +16,9 @@ from tests import factories as f
 from tests.impact_world import small_world
 from voucher.db.engine import unit_of_work
 from voucher.db.models import AuditEvent
+from voucher.domain.calendar import utcnow
 from voucher.services.access import people
-from voucher.services.impact import grants
+from voucher.services.impact import grants, release
 
 PASSWORD = "mot-de-passe-impact"
 
@@ -39,7 +40,15 @@ def impact_app(app):
                 s, f.ACTOR, email=email, name=email, password=PASSWORD, grants=[(org, role)]
             )
         ids = {"programme": w.programme.id, "other": other.id}
+    with unit_of_work(engine) as s:  # what readers see is a release: publish one
+        publish_now(s)
     return app, ids
+
+
+def publish_now(session):
+    """Publish everything recorded so far (a clock a month and more ahead)."""
+    later = utcnow() + timedelta(days=40)
+    return release.publish(session, f.ACTOR, period=release.closed_month(later), now=later)
 
 
 def login(client, email):
@@ -157,7 +166,7 @@ def test_research_extract_is_refused_without_a_grant_then_given_with_one(impact_
     assert outcomes == ["refused", "ok"]
 
 
-def test_the_export_command_writes_each_format_and_refuses_a_low_threshold(
+def test_the_commands_publish_closed_months_and_export_the_release(
     impact_app, tmp_path, monkeypatch
 ):
     app, ids = impact_app
@@ -188,21 +197,24 @@ def test_the_export_command_writes_each_format_and_refuses_a_low_threshold(
         )
         assert result.exit_code == 0, result.output
         assert out.stat().st_size > 0 and "Secret statistique" in result.output
-    low = runner.invoke(
-        main,
-        [
-            "export",
-            "impact",
-            "--format",
-            "csv",
-            "--out",
-            str(tmp_path / "x.zip"),
-            "--threshold",
-            "5",
-        ],
-    )
+    low = runner.invoke(main, ["release", "publish", "--threshold", "5"])
     assert low.exit_code == 1 and "threshold_too_low" in low.output
-    assert not (tmp_path / "x.zip").exists()
+    running = runner.invoke(main, ["release", "publish", "--month", "2099-01"])
+    assert running.exit_code == 1 and "release_month_open" in running.output
+    bad = runner.invoke(main, ["release", "publish", "--month", "2026-13"])
+    assert bad.exit_code == 1 and "release_month_invalid" in bad.output
+    second = runner.invoke(main, ["release", "publish"])
+    assert second.exit_code == 0 and "Publication n° 2" in second.output, second.output
+    listed = runner.invoke(main, ["release", "list"])
+    assert listed.output.startswith("1") and "\n2 " in listed.output.replace("\t", " ")
+    first = tmp_path / "first.json"
+    assert (
+        runner.invoke(
+            main, ["export", "impact", "--format", "json", "--out", str(first), "--release", "1"]
+        ).exit_code
+        == 0
+    )
+    assert '"numero_publication": "1"' in first.read_text(encoding="utf-8")
     denied = runner.invoke(
         main, ["export", "research", "--as", "eval@test.fr", "--out", str(tmp_path / "r.zip")]
     )

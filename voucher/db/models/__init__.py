@@ -24,7 +24,7 @@ from voucher.db.models.finance import (  # month close and payments
     StatementProgramme,
 )
 from voucher.db.models.fraud import FraudFlag, StructureDayVolume
-from voucher.db.models.impact import ResearchGrant  # research extracts
+from voucher.db.models.impact import ImpactRelease, ResearchGrant  # impact
 from voucher.db.models.issuance import Batch, Beneficiary, Book, FundsReceived, Voucher
 from voucher.db.models.jobs import Job  # long work off the request
 from voucher.db.models.ledger import Account, JournalEntry, JournalSeal, Posting
@@ -74,6 +74,7 @@ __all__ = [
     "FundsReceived",
     "Hold",
     "IdempotencyRecord",
+    "ImpactRelease",
     "Job",
     "JournalEntry",
     "JournalSeal",

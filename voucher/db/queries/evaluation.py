@@ -9,7 +9,6 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from voucher.db.models import (
-    AuditEvent,
     Beneficiary,
     Book,
     ComparisonGroup,
@@ -20,14 +19,6 @@ from voucher.db.models import (
 
 #: the registry's zone kinds, as the exports spell them
 ZONE_NAMES = {"rural": "rural", "urban": "urbain"}
-
-
-def release_number(session: Session) -> int:
-    """The number the next aggregated release will carry (1, 2, …), from the audit log."""
-    done = session.scalar(
-        select(func.count()).select_from(AuditEvent).where(AuditEvent.action == "impact.export")
-    )
-    return int(done or 0) + 1
 
 
 @dataclass

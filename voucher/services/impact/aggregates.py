@@ -25,6 +25,7 @@ Rules kept:
 from __future__ import annotations
 
 from collections.abc import Sequence
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import (
@@ -77,7 +78,16 @@ def _rank_expr() -> Any:
     )
 
 
-def book_facts(t: ParisTime, programmes: Sequence[int] | None) -> Any:
+def _before(col: Any, until: datetime | None) -> Any:
+    """``col`` falls in the period (before ``until``, the end of the last closed month)."""
+    return literal(True) if until is None else and_(col.is_not(None), col < until)
+
+
+def book_facts(
+    t: ParisTime, programmes: Sequence[int] | None, until: datetime | None = None
+) -> Any:
+    """One row per book issued before ``until`` (every book when None), as it stood then:
+    handed out, activated and scanned only if that happened before ``until``."""
     key = t.epoch(R.scanned_at) * 4 + _rank_expr()
     scans = (
         select(
@@ -89,7 +99,11 @@ def book_facts(t: ParisTime, programmes: Sequence[int] | None) -> Any:
             func.min(key).label("kmin"),
             func.max(key).label("kmax"),
         )
-        .where(R.status == "accepted", _in_scope(R.programme_id, programmes))
+        .where(
+            R.status == "accepted",
+            _in_scope(R.programme_id, programmes),
+            _before(R.scanned_at, until),
+        )
         .group_by(R.book_id)
         .subquery("scans")
     )
@@ -102,7 +116,7 @@ def book_facts(t: ParisTime, programmes: Sequence[int] | None) -> Any:
     holder = Organisation.__table__.alias("holder")
     presc = Organisation.__table__.alias("presc")
     batch = Batch.__table__.c
-    handed = B.beneficiary_id.is_not(None)
+    handed = and_(B.beneficiary_id.is_not(None), _before(B.handed_out_at, until))
     zone = case(
         (handed, func.coalesce(BEN.zone_kind, presc.c.zone_kind, dom.NOT_GIVEN)),
         else_=func.coalesce(holder.c.zone_kind, dom.NOT_GIVEN),
@@ -119,9 +133,9 @@ def book_facts(t: ParisTime, programmes: Sequence[int] | None) -> Any:
         select(
             B.id.label("book_id"),
             B.programme_id,
-            B.beneficiary_id,
+            case((handed, B.beneficiary_id), else_=None).label("beneficiary_id"),
             case((handed, 1), else_=0).label("handed"),
-            case((batch.activated_at.is_not(None), 1), else_=0).label("activated"),
+            case((_before(batch.activated_at, until), 1), else_=0).label("activated"),
             batch.vouchers_per_book.label("per_book"),
             zone.label("zone"),
             func.coalesce(BEN.population, dom.NOT_HANDED_OUT).label("population"),
@@ -138,13 +152,13 @@ def book_facts(t: ParisTime, programmes: Sequence[int] | None) -> Any:
         )
         .select_from(
             Book.__table__.join(Batch.__table__, batch.id == B.batch_id)
-            .outerjoin(Beneficiary.__table__, BEN.id == B.beneficiary_id)
+            .outerjoin(Beneficiary.__table__, and_(BEN.id == B.beneficiary_id, handed))
             .outerjoin(presc, presc.c.id == BEN.prescriber_id)
             .outerjoin(holder, holder.c.id == B.holder_id)
             .outerjoin(scans, scans.c.book_id == B.id)
             .outerjoin(lost, lost.c.book_id == B.id)
         )
-        .where(_in_scope(B.programme_id, programmes))
+        .where(_in_scope(B.programme_id, programmes), _before(batch.created_at, until))
     )
     return facts.cte("bf").prefix_with("MATERIALIZED")
 
@@ -233,16 +247,24 @@ def _groupings(
     return union_all(*branches)
 
 
-def book_rows(session: Session, t: ParisTime, programmes: Sequence[int] | None) -> list[Any]:
-    bf = book_facts(t, programmes)
+def book_rows(
+    session: Session, t: ParisTime, programmes: Sequence[int] | None, until: datetime | None = None
+) -> list[Any]:
+    bf = book_facts(t, programmes, until)
     return list(session.execute(_groupings(_book_sources(bf), bf.c.zone, _book_measures(bf), bf)))
 
 
-def book_structures(session: Session, t: ParisTime, programmes: Sequence[int] | None) -> list[Any]:
-    bf = book_facts(t, programmes)
+def book_structures(
+    session: Session, t: ParisTime, programmes: Sequence[int] | None, until: datetime | None = None
+) -> list[Any]:
+    bf = book_facts(t, programmes, until)
     pairs = (
         select(R.book_id, R.structure_id)
-        .where(R.status == "accepted", _in_scope(R.programme_id, programmes))
+        .where(
+            R.status == "accepted",
+            _in_scope(R.programme_id, programmes),
+            _before(R.scanned_at, until),
+        )
         .distinct()
         .subquery("pairs")
     )
@@ -263,9 +285,11 @@ def book_structures(session: Session, t: ParisTime, programmes: Sequence[int] | 
     )
 
 
-def book_delays(session: Session, t: ParisTime, programmes: Sequence[int] | None) -> list[Any]:
+def book_delays(
+    session: Session, t: ParisTime, programmes: Sequence[int] | None, until: datetime | None = None
+) -> list[Any]:
     """Histogram rows: (dim, row, zone, days, books)."""
-    bf = book_facts(t, programmes)
+    bf = book_facts(t, programmes, until)
     return list(
         session.execute(
             _groupings(
@@ -296,7 +320,9 @@ def book_usage(session: Session, t: ParisTime, programmes: Sequence[int] | None)
 # --- sessions --------------------------------------------------------------------------
 
 
-def session_rows(session: Session, t: ParisTime, programmes: Sequence[int] | None) -> list[Any]:
+def session_rows(
+    session: Session, t: ParisTime, programmes: Sequence[int] | None, until: datetime | None = None
+) -> list[Any]:
     presc = Organisation.__table__.alias("presc")
     rs = (
         select(
@@ -312,7 +338,11 @@ def session_rows(session: Session, t: ParisTime, programmes: Sequence[int] | Non
                 Beneficiary.__table__, BEN.id == R.beneficiary_id
             ).outerjoin(presc, presc.c.id == BEN.prescriber_id)
         )
-        .where(R.status == "accepted", _in_scope(R.programme_id, programmes))
+        .where(
+            R.status == "accepted",
+            _in_scope(R.programme_id, programmes),
+            _before(R.scanned_at, until),
+        )
         .cte("rs")
         .prefix_with("MATERIALIZED")
     )

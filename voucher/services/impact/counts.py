@@ -16,6 +16,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import func, or_, select
@@ -213,17 +214,18 @@ def _fill_delays(tables: dict[str, RawTable], rows: list[Any]) -> None:
             table.delays[(row, zone)] = sorted(hist)
 
 
-def compute(session: Session, scope: Scope) -> RawFigures:
-    """Every table's raw counts for the programmes in ``scope`` (never published as is)."""
+def compute(session: Session, scope: Scope, until: datetime | None = None) -> RawFigures:
+    """Every table's raw counts for the programmes in ``scope`` (never published as is),
+    as they stood at ``until`` (the end of a closed period; None: now)."""
     programmes = programmes_in(session, scope)
     ids = [i for i, _ in programmes]
     only = None if scope.programmes is None else ids
     t = dialect.paris_time(session, lambda: years_for(session, only))
     tables = {d.table: RawTable(d, [], {}, {}) for d in dom.DIMENSIONS}
-    _fill(tables, dom.BOOKS, aggregates.book_rows(session, t, only))
-    _fill(tables, dom.BOOKS, aggregates.book_structures(session, t, only), "lieux_actifs")
-    _fill_delays(tables, aggregates.book_delays(session, t, only))
-    _fill(tables, dom.SESSIONS, aggregates.session_rows(session, t, only))
+    _fill(tables, dom.BOOKS, aggregates.book_rows(session, t, only, until))
+    _fill(tables, dom.BOOKS, aggregates.book_structures(session, t, only, until), "lieux_actifs")
+    _fill_delays(tables, aggregates.book_delays(session, t, only, until))
+    _fill(tables, dom.SESSIONS, aggregates.session_rows(session, t, only, until))
     names = _names(session, programmes)
     for table in tables.values():
         codes, labels = names.get(table.dimension.code, ({}, {}))

@@ -16,14 +16,13 @@ from typing import IO, Any
 
 from sqlalchemy.orm import Session
 
-from voucher.db.queries import evaluation
 from voucher.documents.impact.model import Bundle, Column, Sheet
 from voucher.documents.impact.writers import write
 from voucher.domain import impact as dom
 from voucher.domain.suppression import TOTAL
 from voucher.services import audit
 from voucher.services.context import Actor
-from voucher.services.impact import counts, joint, protect
+from voucher.services.impact import counts, protect
 from voucher.services.impact.protect import ComparisonRow, Report, Table
 
 Progress = Callable[[str], None]
@@ -186,59 +185,46 @@ def build_report(
     say("Calcul des indicateurs (agrégats SQL)")
     raw = counts.compute(session, scope)
     say("Secret statistique et comparaison rural / urbain")
-    # the joint protection (release_views) is not yet on this path: its integer programs
-    # are too slow on views covering several programmes (see docs/impact.md)
+    # live, cell by cell: for the operator's preview and the tests of the figures only;
+    # what readers get is a release (voucher.services.impact.release)
     return protect.protect(raw, threshold)
-
-
-def release_views(
-    session: Session, raw: counts.RawFigures, scope: counts.Scope, threshold: int | None = None
-) -> list[Report]:
-    """``scope``'s report, protected together with every other view a reader can get (all
-    programmes, each programme alone), so that no two views undo each other's masks; the
-    report asked for comes first."""
-    raws = [raw]
-    ids = sorted(i for i, _ in raw.programmes)
-    if scope.programmes is not None:
-        raws.append(counts.compute(session, counts.EVERYTHING))
-    every = sorted(i for i, _ in raws[-1].programmes)
-    if len(every) > 1 or ids != every:
-        raws += [counts.compute(session, counts.Scope(frozenset({p}))) for p in every]
-    views = {tuple(sorted(i for i, _ in r.programmes)): r for r in reversed(raws)}
-    ordered = [raw, *(r for k, r in views.items() if k != tuple(ids))]
-    return joint.protect_release(ordered, threshold)
 
 
 def export(
     session: Session,
     actor: Actor,
-    scope: counts.Scope,
+    report: Report,
     fmt: str,
     out: IO[bytes],
     *,
-    threshold: int | None = None,
+    release: int,
+    scope: counts.Scope | None = None,
     progress: Progress | None = None,
 ) -> Report:
-    """Write the protected export in ``fmt`` (csv, csv-fr, xlsx, parquet, json, pdf) to ``out``."""
-    report = build_report(session, scope, threshold, progress)
+    """Write one view of the published release number ``release`` (never live figures)
+    in ``fmt`` (csv, csv-fr, xlsx, parquet, json, pdf) to ``out``; the PDF report adds the
+    evaluation's paragraphs for ``scope`` when it is given."""
     if progress:
         progress(f"Écriture ({fmt})")
     if fmt == "pdf":
         from voucher.services.evaluation import overview
         from voucher.services.impact import report as impact_report
 
-        view = overview.overview(session, scope, report)
-        out.write(impact_report.pdf(report, overview.report_lines(report, view)))
+        lines: list[str] = []
+        if scope is not None:
+            lines = list(overview.report_lines(report, overview.overview(session, scope, report)))
+        out.write(impact_report.pdf(report, lines))
     else:
-        release = bundle(report)
-        release.metadata["numero_publication"] = str(evaluation.release_number(session))
-        write(release, fmt, out)
+        files = bundle(report)
+        files.metadata["numero_publication"] = str(release)
+        write(files, fmt, out)
     audit.record(
         session,
         actor,
         "impact.export",
         None,
         format=fmt,
+        release=release,
         threshold=report.threshold,
         programmes=[i for i, _ in report.programmes],
         masked_primary=report.primary,

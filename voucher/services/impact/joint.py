@@ -86,8 +86,10 @@ def protect_release(
     *,
     protection: int = secrecy.DEFAULT_PROTECTION,
     seed: int = DEFAULT_SEED,
+    prior: Sequence[secrecy.Prior] = (),
 ) -> list[Report]:
-    """The views of one release, protected together (see the module rules)."""
+    """The views of one release, protected together (see the module rules), and against
+    what the ``prior`` releases published."""
     extra: list[dict[str, dict[str, set[tuple[str, str]]]]] = [
         defaultdict(lambda: defaultdict(set)) for _ in raws
     ]
@@ -95,7 +97,9 @@ def protect_release(
     reports = [protect(raw, threshold, seed, compare=False) for raw in raws]
     safe: set[disclosure.Sensitive] = set()
     for _ in range(MAX_ROUNDS):
-        found = secrecy.intervals(raws, reports, skip=frozenset(safe), narrow=protection)
+        found = secrecy.intervals(
+            raws, reports, skip=frozenset(safe), narrow=protection, prior=prior
+        )
         failing = disclosure.narrowed(found, protection)
         if not failing:
             return [protect(raw, threshold, seed, extra[i]) for i, raw in enumerate(raws)]

@@ -13,7 +13,8 @@ Rules kept:
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 
 from voucher.domain import disclosure
 from voucher.domain import impact as dom
@@ -37,6 +38,29 @@ DEFAULT_PROTECTION = 5
 ZONE_CODE = {code: export for code, export in dom.ZONES.items()}
 
 
+@dataclass(frozen=True)
+class Prior:
+    """One view of an earlier release as a reader has it: the counts of people it
+    published, keyed by table, row (export code), zone (export code) and measure; ``same``
+    when it covers the same period as the release being checked."""
+
+    programmes: frozenset[int]
+    values: Mapping[tuple[str, str, str, str], int]
+    same: bool = False
+
+
+def prior_of(report: Report, same: bool = False) -> Prior:
+    """The counts of people a published view shows."""
+    values = {}
+    for t in report.tables:
+        for r in t.rows:
+            for m in PEOPLE_COUNTS[t.dimension.family]:
+                v = r.values.get(m)
+                if v is not None:
+                    values[(t.name, r.code, r.zone, m)] = int(v)
+    return Prior(frozenset(i for i, _ in report.programmes), values, same)
+
+
 def publication(report: Report, label: str = "") -> disclosure.Publication:
     tables = []
     for t in report.tables:
@@ -47,10 +71,21 @@ def publication(report: Report, label: str = "") -> disclosure.Publication:
     return disclosure.Publication(ids, tuple(tables), label)
 
 
-def sensitive(raw: RawFigures, report: Report, index: int = 0) -> list[disclosure.Sensitive]:
-    """The masked figures of ``report`` that describe 1 to threshold - 1 people."""
+def sensitive(
+    raw: RawFigures,
+    report: Report,
+    index: int = 0,
+    before: Mapping[tuple[str, str, str, str], int] | None = None,
+) -> list[disclosure.Sensitive]:
+    """The masked figures of ``report`` that describe 1 to threshold - 1 people, and every
+    count that grew by 1 to threshold - 1 people since the value ``before`` gave it
+    (an earlier release, keyed by table, row, zone and measure)."""
     small = lambda v: 0 < v < report.threshold  # noqa: E731
     out = []
+    for (name, row, zone, m), old in (before or {}).items():
+        true = _truth(raw, name, row, zone, m)
+        if true is not None and small(true - old):
+            out.append(disclosure.Sensitive(index, name, row, zone, m, true - old, since=old))
     for name, raw_table in raw.tables.items():
         family = raw_table.dimension.family
         shown = {(r.code, r.zone): r.values for r in report.table(name).rows}
@@ -70,6 +105,40 @@ def sensitive(raw: RawFigures, report: Report, index: int = 0) -> list[disclosur
     return out
 
 
+def _truth(raw: RawFigures, table: str, row: str, zone: str, measure: str) -> int | None:
+    t = raw.tables.get(table)
+    if t is None:
+        return None
+    back = {code: key for key, code in t.codes.items()}
+    zones = {export: code for code, export in dom.ZONES.items()}
+    cell = t.cells.get((back.get(row, row), zones.get(zone, zone)))
+    return 0 if cell is None else int(cell.get(measure, 0))
+
+
+def earlier(
+    raws: Sequence[RawFigures], reports: Sequence[Report], prior: Sequence[Prior]
+) -> tuple[list[dict[tuple[str, str, str, str], int]], list[disclosure.Earlier]]:
+    """What earlier releases (``prior``) tell about the views of this one: per view, the
+    counts they published (the latest value of each), and the attacker's constraints
+    (counts only grow; the same period unchanged gives the same count). A constraint the
+    truth breaks (a count that fell, a corrected record) is left out: the attacker's
+    model must hold for the truth."""
+    before: list[dict[tuple[str, str, str, str], int]] = [{} for _ in reports]
+    known: list[disclosure.Earlier] = []
+    for i, (raw, report) in enumerate(zip(raws, reports, strict=True)):
+        ids = frozenset(p for p, _ in report.programmes)
+        for p in prior:
+            if p.programmes != ids:
+                continue
+            for key, old in p.values.items():
+                true = _truth(raw, *key)
+                if true is None or true < old:
+                    continue
+                before[i][key] = old
+                known.append(disclosure.Earlier(i, *key, old, same=p.same and true == old))
+    return before, known
+
+
 def audit(
     raws: Sequence[RawFigures],
     reports: Sequence[Report],
@@ -77,9 +146,10 @@ def audit(
     protection: int = DEFAULT_PROTECTION,
     min_book_size: int = 1,
     max_book_size: int | None = None,
+    prior: Sequence[Prior] = (),
 ) -> list[disclosure.Finding]:
-    """Every sensitive figure of ``reports`` (published together) the attacker narrows
-    below ``protection``."""
+    """Every sensitive figure of ``reports`` (published together, after the ``prior``
+    releases) the attacker narrows below ``protection``."""
     return disclosure.narrowed(
         intervals(
             raws,
@@ -87,6 +157,7 @@ def audit(
             min_book_size=min_book_size,
             max_book_size=max_book_size,
             narrow=protection,
+            prior=prior,
         ),
         protection,
     )
@@ -100,13 +171,16 @@ def intervals(
     min_book_size: int = 1,
     max_book_size: int | None = None,
     narrow: int | None = None,
+    prior: Sequence[Prior] = (),
 ) -> list[disclosure.Finding]:
-    """The attacker's interval of every sensitive figure of ``reports`` but ``skip``."""
+    """The attacker's interval of every sensitive figure of ``reports`` but ``skip``,
+    knowing what the ``prior`` releases published."""
     pubs = [publication(r) for r in reports]
+    before, known = earlier(raws, reports, prior)
     targets = [
         s
         for i, (raw, rep) in enumerate(zip(raws, reports, strict=True))
-        for s in sensitive(raw, rep, i)
+        for s in sensitive(raw, rep, i, before[i])
         if s not in skip
     ]
     threshold = max(r.threshold for r in reports)
@@ -117,4 +191,5 @@ def intervals(
         min_book_size=min_book_size,
         max_book_size=max_book_size,
         narrow=narrow,
+        earlier=known,
     )

@@ -26,7 +26,7 @@ from voucher.domain.errors import DomainError
 from voucher.services.context import Actor
 from voucher.services.finance import accounting, close, payments, settings
 from voucher.services.finance.scope import finance_scope
-from voucher.services.impact import counts
+from voucher.services.impact import counts, release
 from voucher.services.impact import export as impact_export
 from voucher.services.issuance import batches
 from voucher.services.jobs import results
@@ -122,13 +122,27 @@ def impact_file(
     fmt = str(params["format"])
     if fmt not in EXTENSIONS:
         raise DomainError("invalid_value", field="format")
-    scope = counts.scope_for(session, actor).narrowed(params.get("programme"))
+    wanted = params.get("programme")
+    scope = counts.scope_for(session, actor).narrowed(wanted)
+    rel = release.latest(session)
+    if rel is None:
+        raise DomainError("release_none")
+    report = release.one_programme(rel, int(wanted)) if wanted else release.report_for(rel, scope)
+    if report is None:
+        raise DomainError("not_found")
     progress(0, IMPACT_STEPS)
     name = f"impact-{paris_date(utcnow()).isoformat()}.{EXTENSIONS[fmt]}"
     writer = results.Writer(int(params["job_id"]), name, MEDIA_TYPES[fmt])
     with writer as out:
         impact_export.export(
-            session, actor, scope, fmt, out, progress=_steps(progress, IMPACT_STEPS)
+            session,
+            actor,
+            report,
+            fmt,
+            out,
+            release=rel.number,
+            scope=scope,
+            progress=_steps(progress, IMPACT_STEPS),
         )
     return writer.result
 

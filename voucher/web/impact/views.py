@@ -16,11 +16,12 @@ from typing import Any
 
 from flask import Blueprint, Response, abort, render_template, request
 
+from voucher.db.models import ImpactRelease
 from voucher.documents.impact.writers import EXTENSIONS, MEDIA_TYPES, write
 from voucher.domain import impact as dom
 from voucher.domain.errors import DomainError
 from voucher.domain.suppression import TOTAL
-from voucher.services.impact import counts, grants, protect, research
+from voucher.services.impact import counts, grants, protect, release, research
 from voucher.services.impact import export as impact_export
 from voucher.services.impact import report as impact_report
 from voucher.services.jobs import kinds
@@ -51,8 +52,21 @@ def _scope() -> counts.Scope:
     return scope.narrowed(wanted)
 
 
+def _release() -> ImpactRelease:
+    rel = release.latest(db())
+    if rel is None:
+        raise DomainError("release_none")
+    return rel
+
+
 def _report(scope: counts.Scope) -> protect.Report:
-    return impact_export.build_report(db(), scope)
+    """The view of the latest release the caller may see (never a live computation)."""
+    rel = _release()
+    wanted = request.values.get("programme", type=int)
+    report = release.one_programme(rel, wanted) if wanted else release.report_for(rel, scope)
+    if report is None:
+        abort(404)
+    return report
 
 
 def _format(value: Any, measure: dom.Measure) -> str:
@@ -73,6 +87,9 @@ def _format(value: Any, measure: dom.Measure) -> str:
 @role_required(*ROLES)
 def index() -> str:
     scope = _scope()
+    if release.latest(db()) is None:  # where evaluators land: a page, not an error
+        return render_template("impact/none.html")
+    rel = _release()
     report = _report(scope)
     name = request.args.get("tableau") or "par_tranche_age"
     if name not in dom.DIMENSION_BY_TABLE:
@@ -84,9 +101,10 @@ def index() -> str:
     return render_template(
         "impact/index.html",
         report=report,
+        release=rel,
         table=report.table(name),
         tables=dom.DIMENSIONS,
-        programmes=counts.programmes_in(db(), everything),
+        programmes=release.programmes_of(rel, everything),
         programme_id=request.args.get("programme", type=int),
         key=protect.key_figures(report),
         measures={m.code: m for m in dom.BOOK_MEASURES},
@@ -135,8 +153,12 @@ def export(fmt: str) -> Any:
         params = {"format": fmt, "programme": request.form.get("programme", type=int)}
         return start.start(kinds.IMPACT_EXPORT, params, f"Export {FORMATS[fmt]}")
     out = io.BytesIO()
-    impact_export.export(db(), current_actor(), _scope(), fmt, out)
-    return _attachment(out.getvalue(), fmt, "impact")
+    rel = _release()
+    scope = _scope()
+    impact_export.export(
+        db(), current_actor(), _report(scope), fmt, out, release=rel.number, scope=scope
+    )
+    return _attachment(out.getvalue(), fmt, f"impact-publication-{rel.number}")
 
 
 @bp.post("/impact/extrait-recherche")

@@ -11,7 +11,7 @@ from alembic import op
 import voucher.db.types
 
 revision = "0022_follow_up"
-down_revision = "0019_bank_counterparty"
+down_revision = "0020_releases"
 branch_labels = None
 depends_on = None
 
