@@ -19,10 +19,12 @@ import io
 import re
 import time
 import zipfile
+from datetime import timedelta
 from typing import Any
 
 from sqlalchemy import func, select
 
+from tests import factories as f
 from tests import jobs_world as jw
 from tests.documents.print_world import pdf_pages
 from tests.drills import crash
@@ -31,6 +33,8 @@ from tests.web.api.conftest import ledger_ok, problem
 from voucher.db.engine import unit_of_work
 from voucher.db.models import Job, MonthClose, PaymentRun, PrintFile
 from voucher.documents import fec
+from voucher.domain.calendar import utcnow
+from voucher.services.impact import release
 from voucher.services.jobs import results
 
 
@@ -104,7 +108,11 @@ def test_pages_start_jobs_once_and_their_files_reach_only_their_people(jobs_app,
         assert client.get(fec_job).status_code == 404  # another organisation's job
         assert client.get(fec_link).status_code == 404
 
-        # the funder's staff: the evaluator package of the impact figures
+        # the funder's staff: the evaluator package of the impact figures (of a release:
+        # readers never get live figures)
+        with unit_of_work(jobs_app.extensions["voucher.engine"]) as s:
+            later = utcnow() + timedelta(days=40)
+            release.publish(s, f.ACTOR, period=release.closed_month(later), now=later)
         jw.sign_in(client, scene.funder_staff)
         export = {"csrf_token": jw.csrf(client, "/impact"), "job_token": "x-1"}
         exporting = jw.job_path(client.post("/impact/export/paquet", data=export))
