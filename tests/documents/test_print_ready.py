@@ -24,7 +24,7 @@ from voucher.documents import print_package
 from voucher.documents.carnet_layout import BLEED, SLUG, TRIM_H, TRIM_W, grid_for, pages_per_book
 from voucher.documents.carnet_pdf import BookSheet
 from voucher.domain import codes
-from voucher.domain.printing import CarnetInfo
+from voucher.domain.printing import CarnetInfo, CoverPlace
 from voucher.services.printing import production
 
 #: books decoded in the large decode test; VOUCHER_PRINT_BOOKS=1000 for the full run
@@ -40,7 +40,7 @@ def _info(**kw: object) -> CarnetInfo:
         vouchers_per_book=10,
         valid_until=date(2099, 12, 31),
         accepted_until=date(2100, 1, 31),
-        places=("EPN Test — Poitiers",),
+        places=(CoverPlace("EPN Test", "12 rue de la République, 86000 Poitiers"),),
     )
     base.update(kw)
     return CarnetInfo(**base)  # type: ignore[arg-type]

@@ -12,7 +12,8 @@ Rules kept:
   its SHA-256;
 * the programme may replace the lines of "À quoi sert ce carnet ?" (plain-language default
   in :func:`voucher.domain.printing.default_purpose`): at most 6 lines of 160 characters,
-  one short sentence each; an empty text goes back to the default.
+  one short sentence each, and the whole front must still fit at 14 points
+  (``cover_overflow`` otherwise); an empty text goes back to the default.
 """
 
 from __future__ import annotations
@@ -22,10 +23,12 @@ import hashlib
 from sqlalchemy.orm import Session
 
 from voucher.db.models import Programme, ProgrammeCover, ProgrammeLogo
+from voucher.db.queries.printing import funder_names
+from voucher.documents.carnet_cover import front_fits
 from voucher.documents.logo import check_png
-from voucher.domain.calendar import utcnow
+from voucher.domain.calendar import last_valid_day, utcnow
 from voucher.domain.errors import DomainError
-from voucher.domain.printing import purpose_lines
+from voucher.domain.printing import CarnetInfo, purpose_lines
 from voucher.services import audit
 from voucher.services.context import Actor
 from voucher.services.printing.access import require_funder_staff
@@ -71,6 +74,8 @@ def set_cover_text(session: Session, actor: Actor, programme_id: int, text: str)
         raise DomainError("not_found", object="programme")
     require_funder_staff(session, actor, programme)
     lines = purpose_lines(text)
+    if lines and not front_fits(_sample_info(session, programme, lines)):
+        raise DomainError("cover_overflow")
     row = session.get(ProgrammeCover, programme_id)
     if not lines:
         if row is not None:
@@ -83,6 +88,20 @@ def set_cover_text(session: Session, actor: Actor, programme_id: int, text: str)
     session.flush()
     audit.record(session, actor, "print.cover_text", ("programme", programme_id), lines=list(lines))
     return lines
+
+
+def _sample_info(session: Session, programme: Programme, lines: tuple[str, ...]) -> CarnetInfo:
+    """The cover's data as a batch of the programme would print it (the face value and
+    the grace change the "Jusqu'à quand ?" lines)."""
+    return CarnetInfo(
+        programme=programme.name,
+        funders=funder_names(session, programme),
+        face_value_cents=programme.face_value_cents,
+        vouchers_per_book=programme.vouchers_per_book,
+        valid_until=programme.valid_until,
+        accepted_until=last_valid_day(programme.valid_until, programme.grace_days),
+        purpose=lines,
+    )
 
 
 def cover_purpose(session: Session, programme_id: int) -> tuple[str, ...]:
