@@ -181,7 +181,14 @@ def _flowables(sections: list[Section], size: float) -> list[Flowable]:
 def _place(place: CoverPlace, body: ParagraphStyle) -> Flowable:
     """One place: its name in bold, then its address and opening hours, indented."""
     indent = body.fontSize * 1.1
-    style = ParagraphStyle("place", parent=body, leftIndent=indent, spaceAfter=body.fontSize * 0.4)
+    style = ParagraphStyle(
+        "place",
+        parent=body,
+        leftIndent=indent,
+        spaceAfter=body.fontSize * 0.4,
+        bulletFontName=SANS,
+        bulletFontSize=body.fontSize,
+    )
     text = f"<b>{_escape(place.name)}</b>"
     for line in (place.address, place.hours_line):
         if line:

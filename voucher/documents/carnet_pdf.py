@@ -33,7 +33,7 @@ from reportlab import rl_config
 from reportlab.lib.units import mm
 from reportlab.pdfgen.canvas import Canvas
 
-from voucher.documents import barcodes, carnet_art, carnet_cover
+from voucher.documents import barcodes, carnet_art, carnet_cover, pdfx
 from voucher.documents.carnet_layout import (
     ACCENT,
     GREY,
@@ -115,12 +115,13 @@ class CarnetWriter:
             pageCompression=1,
             initialFontName=SANS,
             enforceColorSpace="cmyk",
+            pdfVersion=pdfx.PDF_VERSION,
             **carnet_art.boxes(),
         )
         self.c.setTitle(title)
         self.c.setAuthor("Registre ouvert des pass numériques")
         self.c.setSubject(info.programme)
-        carnet_art.prepress(self.c)
+        pdfx.prepress(self.c, title, info.programme)
         with binary_streams():
             self._define_forms()
 
