@@ -18,6 +18,7 @@ from __future__ import annotations
 import io
 from dataclasses import replace
 
+from reportlab.graphics import renderPDF
 from reportlab.lib.enums import TA_LEFT
 from reportlab.lib.styles import ParagraphStyle
 from reportlab.lib.units import mm
@@ -27,7 +28,8 @@ from reportlab.platypus import Flowable, Frame, ListFlowable, ListItem, Paragrap
 
 from voucher.documents.carnet_layout import ACCENT, BLEED, TRIM_H, TRIM_W, K, fit_lines
 from voucher.documents.fonts import SANS, SANS_BOLD, ensure_fonts
-from voucher.documents.logo import cmyk_image
+from voucher.documents.logo import cmyk_image, logo_kind
+from voucher.documents.svg_logo import cmyk_drawing
 from voucher.domain.errors import DomainError
 from voucher.domain.printing import CarnetInfo, CoverPlace, Section, cover_pages
 
@@ -63,13 +65,23 @@ def front(c: Canvas, info: CarnetInfo) -> None:
     _frame(c, sections, FRONT_HEIGHT)
 
 
-def _logo(c: Canvas, png: bytes) -> None:
+def _logo(c: Canvas, data: bytes) -> None:
     """The funder's logo, in the right of the serial box, within 40 × 17 mm, in CMYK."""
     width, height = 40 * mm, 17 * mm
+    left, bottom = TRIM_W - LEFT - 4 * mm - width, TRIM_H - 83 * mm
+    if logo_kind(data) == "svg":
+        drawing = cmyk_drawing(data)
+        scale = min(width / drawing.width, height / drawing.height)
+        c.saveState()
+        c.translate(left + width - drawing.width * scale, bottom + height - drawing.height * scale)
+        c.scale(scale, scale)
+        renderPDF.draw(drawing, c, 0, 0)
+        c.restoreState()
+        return
     c.drawImage(
-        ImageReader(cmyk_image(png)),
-        TRIM_W - LEFT - 4 * mm - width,
-        TRIM_H - 83 * mm,
+        ImageReader(cmyk_image(data)),
+        left,
+        bottom,
         width,
         height,
         preserveAspectRatio=True,

@@ -69,12 +69,13 @@ register(
 register(
     "logo_invalid",
     "Ce fichier n'est pas un logo utilisable : envoyez une image PNG de moins de 1 Mo, "
-    "de 100 à 4 000 pixels de côté.",
+    "de 100 à 4 000 pixels de côté, ou un dessin SVG.",
 )
 register(
     "logo_svg",
-    "Les logos SVG ne sont pas acceptés : exportez-le en PNG (au moins 600 pixels de large "
-    "pour une impression nette) depuis votre logiciel de dessin.",
+    "Ce logo SVG est refusé : il doit être un dessin simple de moins de 1 Mo, sans script, "
+    "sans animation, sans image ni lien vers un autre fichier, et ses textes convertis en "
+    "tracés (vectorisés). Sinon, exportez-le en PNG (au moins 600 pixels de large).",
 )
 register(
     "cover_overflow",
