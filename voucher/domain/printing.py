@@ -237,6 +237,19 @@ class CarnetInfo:
     def funded_by(self) -> str:
         return "Financé par " + self.funders_with_articles if self.funders else ""
 
+    def funded_by_shorter(self) -> list[str]:
+        """What a voucher says of its funders when they do not all fit, longest first:
+        the first funders named in full, then how many more (the cover names them all).
+        A name is never cut."""
+        names = [with_article(n) for n in self.funders]
+        out = []
+        for shown in range(len(names) - 1, 0, -1):
+            more = len(names) - shown
+            rest = f"{more} autre{'s' if more > 1 else ''} financeur{'s' if more > 1 else ''}"
+            out.append(f"Financé par {', '.join(names[:shown])} et {rest} (voir la couverture)")
+        out.append(f"Financé par {len(names)} financeurs (voir la couverture)")
+        return out
+
 
 @dataclass(frozen=True)
 class Section:
