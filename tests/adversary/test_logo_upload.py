@@ -225,3 +225,26 @@ def test_the_cover_text_form_shows_the_default_and_refuses_too_long_a_text(app, 
     assert emptied.status_code == 303
     with unit_of_work(app.extensions["voucher.engine"]) as s:
         assert s.get(ProgrammeCover, desk.programme_a) is None  # back to the default
+
+
+@pytest.mark.parametrize(
+    "svg",
+    [
+        _SVG % b'<rect width="9" height="9" fill="currentColor" opacity="0.5"/>',
+        _SVG % b'<rect width="9" height="9" fill="rgba(10,20,30,0.4)" stroke="hsl(120,50%,50%)"/>',
+        _SVG % b'<g fill="#abc" transform="rotate(30)"><polygon points="0,0 9,0 4,9"/></g>',
+    ],
+)
+def test_an_accepted_svg_always_draws_in_cmyk(svg):
+    from voucher.documents.logo import check_logo
+    from voucher.domain.errors import DomainError
+
+    try:
+        kind, *_ = check_logo(svg)
+    except DomainError as refused:  # refused at upload is fine; failing at print is not
+        assert refused.code == "logo_svg"
+        return
+    assert kind == "svg"
+    from voucher.documents.carnet_cover import _logo
+
+    _draw(lambda c, _info: _logo(c, svg), None)

@@ -25,8 +25,10 @@ from typing import Any
 
 from defusedxml import DefusedXmlException
 from defusedxml.ElementTree import fromstring
+from reportlab.graphics import renderPDF
 from reportlab.graphics.shapes import Drawing, Group
 from reportlab.lib.colors import CMYKColor, Color
+from reportlab.pdfgen.canvas import Canvas
 
 from voucher.domain.errors import DomainError
 
@@ -75,7 +77,11 @@ def check_svg(data: bytes) -> tuple[float, float]:
     if root.tag != f"{SVG_NS}svg":
         raise DomainError("logo_svg")
     _walk(root, 0, [0])
-    drawing = _render(data)
+    drawing = cmyk_drawing(data)
+    try:  # drawn once as the carnet will draw it: CMYK only, or refused now, not at print
+        renderPDF.draw(drawing, Canvas(io.BytesIO(), enforceColorSpace="cmyk"), 0, 0)
+    except Exception as exc:  # any failure to draw it is a refusal of the file
+        raise DomainError("logo_svg") from exc
     return float(drawing.width), float(drawing.height)
 
 
