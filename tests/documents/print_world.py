@@ -118,3 +118,15 @@ def keep_artefact(data: bytes, page: int, name: str) -> Path:
     target = folder / name
     pdfium.PdfDocument(data)[page].render(scale=110 / 72).to_pil().save(target)
     return target
+
+
+def font_sizes(data: bytes, page_index: int) -> list[float]:
+    """The font size of every visible character of a page, as pdfium reads it."""
+    import pypdfium2.raw as pdfium_c
+
+    textpage = pdfium.PdfDocument(data)[page_index].get_textpage()
+    return [
+        pdfium_c.FPDFText_GetFontSize(textpage.raw, i)
+        for i in range(textpage.count_chars())
+        if chr(pdfium_c.FPDFText_GetUnicode(textpage.raw, i)).strip()
+    ]

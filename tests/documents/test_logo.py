@@ -1,6 +1,6 @@
-"""The funder's logo: a checked PNG per programme, drawn in CMYK on the cover; anything else
-(an SVG, a JPEG, a truncated or tiny or huge image, a stranger) is refused and changes
-nothing."""
+"""The funder's logo: a checked PNG (or SVG: tests/adversary/test_logo_upload.py) per
+programme, drawn in CMYK on the cover; anything else (an unsafe SVG, a JPEG, a truncated or
+tiny or huge image, a stranger) is refused and changes nothing."""
 
 from __future__ import annotations
 
@@ -51,7 +51,10 @@ def test_the_logo_is_printed_on_the_cover_in_cmyk(session):
 @pytest.mark.parametrize(
     ("data", "code"),
     [
-        (b'<?xml version="1.0"?><svg xmlns="http://www.w3.org/2000/svg"></svg>', "logo_svg"),
+        (
+            b'<?xml version="1.0"?><svg xmlns="http://www.w3.org/2000/svg"><script/></svg>',
+            "logo_svg",
+        ),
         (b"<svg><image href='file:///etc/passwd'/></svg>", "logo_svg"),
         (_jpeg(), "logo_invalid"),
         (_png()[:200], "logo_invalid"),  # truncated

@@ -16,7 +16,7 @@ import pypdfium2 as pdfium
 import pypdfium2.raw as pdfium_c
 import pytest
 import zxingcpp
-from PIL import Image, ImageFilter
+from PIL import Image, ImageCms, ImageFilter
 from reportlab.lib.units import mm
 
 from tests.documents import print_world as pw
@@ -24,7 +24,7 @@ from voucher.documents import print_package
 from voucher.documents.carnet_layout import BLEED, SLUG, TRIM_H, TRIM_W, grid_for, pages_per_book
 from voucher.documents.carnet_pdf import BookSheet
 from voucher.domain import codes
-from voucher.domain.printing import CarnetInfo
+from voucher.domain.printing import CarnetInfo, CoverPlace
 from voucher.services.printing import production
 
 #: books decoded in the large decode test; VOUCHER_PRINT_BOOKS=1000 for the full run
@@ -40,7 +40,7 @@ def _info(**kw: object) -> CarnetInfo:
         vouchers_per_book=10,
         valid_until=date(2099, 12, 31),
         accepted_until=date(2100, 1, 31),
-        places=("EPN Test — Poitiers",),
+        places=(CoverPlace("EPN Test", "12 rue de la République, 86000 Poitiers"),),
     )
     base.update(kw)
     return CarnetInfo(**base)  # type: ignore[arg-type]
@@ -96,6 +96,63 @@ def test_the_production_pdf_is_cmyk_with_boxes_an_output_intent_and_even_pages(s
     assert {op for op, _ in ops} <= {"k", "K"}  # CMYK only: no RGB, no grey, no spot
     blacks = [v for _, v in ops if v[3] >= 0.99]
     assert blacks and all(v == [0, 0, 0, 1] for v in blacks)  # 100 % K, never rich black
+
+
+def test_the_production_pdf_declares_pdfx4_with_the_fogra39_profile_embedded(session):
+    p = pw.world(session, books=1)
+    pw.approve(session, p)
+    data = b"".join(production.production(session, p.funder, p.batch_id).chunks())
+    pdf = pikepdf.open(io.BytesIO(data))
+    assert data.startswith(b"%PDF-1.6") and pdf.pdf_version >= "1.6"  # PDF/X-4 is on 1.6
+    info = pdf.docinfo
+    assert str(info.GTS_PDFXVersion) == "PDF/X-4" and info.Trapped == "/False"
+    assert "production n° 1" in str(info.Title) and str(info.CreationDate) == str(info.ModDate)
+    (intent,) = pdf.Root.OutputIntents
+    assert intent.S == "/GTS_PDFX" and str(intent.OutputConditionIdentifier) == "FOGRA39"
+    profile = intent.DestOutputProfile
+    assert int(profile.N) == 4
+    icc = ImageCms.ImageCmsProfile(io.BytesIO(profile.read_bytes()))
+    assert icc.profile.xcolor_space.strip() == "CMYK" and icc.profile.device_class == "prtr"
+    lab = ImageCms.buildTransform(
+        icc, ImageCms.createProfile("LAB"), "CMYK", "LAB", ImageCms.Intent.ABSOLUTE_COLORIMETRIC
+    )
+    out = ImageCms.applyTransform(
+        Image.frombytes("CMYK", (2, 1), bytes([0, 0, 0, 0, 0, 0, 0, 255])), lab
+    )
+    paper, black = out.getpixel((0, 0)), out.getpixel((1, 0))
+    assert paper[0] * 100 / 255 > 90 and black[0] * 100 / 255 < 25  # coated paper, solid K
+    assert pdf.trailer.ID  # a document id, as PDF/X asks
+    with pdf.open_metadata() as xmp:
+        assert xmp["pdfxid:GTS_PDFXVersion"] == "PDF/X-4"
+        assert xmp["pdf:Trapped"] == "False" and xmp["dc:title"] == str(info.Title)
+        assert xmp["pdf:Producer"] == str(info.Producer)
+        assert xmp["xmpMM:DocumentID"].startswith("uuid:") and xmp["xmpMM:VersionID"] == "1"
+        assert xmp["xmpMM:RenditionClass"] == "default"
+    assert "/Filter" not in pdf.Root.Metadata  # a preflight reads the packet as it is
+    for page in pdf.pages:  # trim inside bleed inside media, on every page
+        media, bleed, trim = (
+            [float(v) for v in box] for box in (page.MediaBox, page.BleedBox, page.TrimBox)
+        )
+        assert media[0] <= bleed[0] <= trim[0] and trim[2] <= bleed[2] <= media[2]
+        assert media[1] <= bleed[1] <= trim[1] and trim[3] <= bleed[3] <= media[3]
+    for font in _fonts(pdf):  # every font embedded: nothing left to substitute
+        descriptor = font.get("/FontDescriptor")
+        assert descriptor is not None, repr(font)[:300]
+        assert any(k in descriptor for k in ("/FontFile", "/FontFile2", "/FontFile3"))
+
+
+def _fonts(pdf: pikepdf.Pdf) -> list[pikepdf.Dictionary]:
+    found: dict[tuple[int, int], pikepdf.Dictionary] = {}
+    for page in pdf.pages:
+        resources = [page.Resources]
+        xobjects = page.Resources.get("/XObject", {})
+        resources += [xobjects[k].get("/Resources", {}) for k in list(xobjects.keys())]  # noqa: SIM118
+        for res in resources:
+            fonts = res.get("/Font", {})
+            for key in list(fonts.keys()):  # noqa: SIM118
+                found[fonts[key].objgen] = fonts[key]
+    assert found
+    return list(found.values())
 
 
 def test_a_ten_voucher_book_fills_its_voucher_page_with_no_blank_slot(session):

@@ -214,13 +214,13 @@ def test_the_cover_names_labelled_places_of_the_programmes_zones(session):
     cover = pw.page_texts(b"".join(production.production(session, p.funder, p.batch_id).chunks()))[
         1
     ]
-    assert "• EPN Test — Poitiers" in cover
+    assert "EPN Test 12 rue de la République, 86000 Poitiers" in cover
     assert "sans label" not in cover and "ailleurs" not in cover
-    other = f.structure(session, "Café numérique de Lussac", commune="86140")
+    other = f.structure(session, "Café numérique de Lussac", commune="86194")
     programmes.write_acceptance(
         session, p.world.programme.id, [zone.id], [other.id], []
     )  # its own list wins
     cover = pw.page_texts(b"".join(production.production(session, p.funder, p.batch_id).chunks()))[
         1
     ]
-    assert "• Café numérique de Lussac — Poitiers" in cover and "EPN Test" not in cover
+    assert "Café numérique de Lussac 12 rue" in cover and "EPN Test" not in cover

@@ -278,14 +278,16 @@ def replacement(serial: int, out: Path, email: str) -> None:
     _summary(job, result, out)
 
 
-@print_group.command("logo", help="Enregistre le logo (PNG) imprimé sur la couverture des carnets.")
+@print_group.command(
+    "logo", help="Enregistre le logo (PNG ou SVG) imprimé sur la couverture des carnets."
+)
 @click.option("--programme", "programme_id", type=int, required=True, help="Numéro du dispositif.")
 @click.option(
     "--file",
     "path",
     required=True,
     type=click.Path(dir_okay=False, path_type=Path),
-    help="Image PNG, 1 Mo au plus.",
+    help="Image PNG ou dessin SVG, 1 Mo au plus.",
 )
 @_AS
 def logo(programme_id: int, path: Path, email: str) -> None:
@@ -294,7 +296,9 @@ def logo(programme_id: int, path: Path, email: str) -> None:
     except OSError:
         raise click.UsageError(f"le fichier {path} ne peut pas être lu.") from None
     with transaction() as session:
-        row = logo_service.set_logo(session, actor(session, email, "print"), programme_id, data)
+        row = logo_service.set_logo(
+            session, actor(session, email, "print"), programme_id, data, filename=path.name
+        )
         digest = row.sha256
     console.print(f"Logo du dispositif {programme_id} enregistré (SHA-256 {digest[:16]}).")
 

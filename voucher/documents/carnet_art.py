@@ -1,5 +1,5 @@
 """What is drawn around and behind the carnet's texts: crop marks, the security background,
-the specimen marks of a proof, and the prepress metadata (boxes, output intent).
+the specimen marks of a proof, and the page boxes.
 
 Rules kept:
 
@@ -12,9 +12,8 @@ Rules kept:
 * a proof carries a specimen mark **in every voucher cell** (stub and body) and, on the
   cover, a red banner and an outlined "SPECIMEN" drawn **over** everything else, so no cut
   piece and no cover of a proof can pass for a real one;
-* the output intent names the registered printing condition FOGRA39 (ISO Coated v2,
-  offset on coated paper), the usual default of French print shops, with no embedded ICC
-  profile: PDF/X-style boxes and intent, not a certified PDF/X file (docs/printing.md).
+* the page boxes (trim, bleed) are declared here; the PDF/X-4 output intent and markers
+  in :mod:`voucher.documents.pdfx`.
 """
 
 from __future__ import annotations
@@ -22,7 +21,6 @@ from __future__ import annotations
 import math
 
 from reportlab.lib.units import mm
-from reportlab.pdfbase.pdfdoc import PDFArray, PDFCatalog, PDFDictionary, PDFName, PDFString
 from reportlab.pdfbase.pdfmetrics import stringWidth
 from reportlab.pdfgen.canvas import Canvas
 
@@ -44,25 +42,6 @@ from voucher.documents.carnet_layout import (
 )
 from voucher.documents.fonts import SANS, SANS_BOLD
 from voucher.domain.printing import SPECIMEN_BANNER, SPECIMEN_MARK
-
-OUTPUT_CONDITION = "FOGRA39"
-OUTPUT_INFO = "ISO Coated v2 (ECI), offset, papier couché — ISO 12647-2:2004"
-
-
-def prepress(canvas: Canvas) -> None:
-    """An output intent naming the printing condition, on the document's catalog."""
-    catalog = canvas._doc.Catalog
-    intent = PDFDictionary(
-        {
-            "Type": PDFName("OutputIntent"),
-            "S": PDFName("GTS_PDFX"),
-            "OutputConditionIdentifier": PDFString(OUTPUT_CONDITION),
-            "RegistryName": PDFString("http://www.color.org"),
-            "Info": PDFString(OUTPUT_INFO),
-        }
-    )
-    catalog.__NoDefault__ = [*PDFCatalog.__NoDefault__, "OutputIntents"]
-    catalog.OutputIntents = PDFArray([intent])
 
 
 def boxes() -> dict[str, tuple[float, float, float, float]]:

@@ -7,11 +7,18 @@ Rules kept:
   (:func:`voucher.domain.printing.cover_pages`) so that they fit at that size;
 * the programme's name is never cut: it wraps on up to three lines and shrinks from 16 to
   10 points; funders are named with their article ("la Fondation A et le Département B");
+* nothing else is cut either: every text wraps; "Où aller ?" lists as many of the nearest
+  places (name, address, opening hours) as fit at 14 points, and a side whose text cannot
+  fit at 14 points is refused (``cover_overflow``), never printed short;
 * the cover's coloured band runs into the bleed; texts stay 22 mm inside the trim.
 """
 
 from __future__ import annotations
 
+import io
+from dataclasses import replace
+
+from reportlab.graphics import renderPDF
 from reportlab.lib.enums import TA_LEFT
 from reportlab.lib.styles import ParagraphStyle
 from reportlab.lib.units import mm
@@ -20,9 +27,11 @@ from reportlab.pdfgen.canvas import Canvas
 from reportlab.platypus import Flowable, Frame, ListFlowable, ListItem, Paragraph, Spacer
 
 from voucher.documents.carnet_layout import ACCENT, BLEED, TRIM_H, TRIM_W, K, fit_lines
-from voucher.documents.fonts import SANS, SANS_BOLD
-from voucher.documents.logo import cmyk_image
-from voucher.domain.printing import CarnetInfo, Section, cover_pages
+from voucher.documents.fonts import SANS, SANS_BOLD, ensure_fonts
+from voucher.documents.logo import cmyk_image, logo_kind
+from voucher.documents.svg_logo import cmyk_drawing
+from voucher.domain.errors import DomainError
+from voucher.domain.printing import CarnetInfo, CoverPlace, Section, cover_pages
 
 MIN_BODY = 14.0
 LEFT = 22 * mm
@@ -53,16 +62,26 @@ def front(c: Canvas, info: CarnetInfo) -> None:
     c.setLineWidth(1.5)
     c.roundRect(LEFT, TRIM_H - 86 * mm, WIDTH, 23 * mm, 3 * mm, stroke=1, fill=0)
     sections, _ = cover_pages(info)
-    _frame(c, sections, TRIM_H - FRONT_TEXT_TOP - BOTTOM)
+    _frame(c, sections, FRONT_HEIGHT)
 
 
-def _logo(c: Canvas, png: bytes) -> None:
+def _logo(c: Canvas, data: bytes) -> None:
     """The funder's logo, in the right of the serial box, within 40 × 17 mm, in CMYK."""
     width, height = 40 * mm, 17 * mm
+    left, bottom = TRIM_W - LEFT - 4 * mm - width, TRIM_H - 83 * mm
+    if logo_kind(data) == "svg":
+        drawing = cmyk_drawing(data)
+        scale = min(width / drawing.width, height / drawing.height)
+        c.saveState()
+        c.translate(left + width - drawing.width * scale, bottom + height - drawing.height * scale)
+        c.scale(scale, scale)
+        renderPDF.draw(drawing, c, 0, 0)
+        c.restoreState()
+        return
     c.drawImage(
-        ImageReader(cmyk_image(png)),
-        TRIM_W - LEFT - 4 * mm - width,
-        TRIM_H - 83 * mm,
+        ImageReader(cmyk_image(data)),
+        left,
+        bottom,
         width,
         height,
         preserveAspectRatio=True,
@@ -75,8 +94,32 @@ def back(c: Canvas, info: CarnetInfo) -> None:
     c.setFillColor(ACCENT)
     c.rect(-BLEED, TRIM_H - 6 * mm, TRIM_W + 2 * BLEED, 6 * mm + BLEED, stroke=0, fill=1)
     c.setFillColor(K)
-    _, sections = cover_pages(info)
-    _frame(c, sections, TRIM_H - 20 * mm - BOTTOM)
+    _frame(c, back_sections(c, info), BACK_HEIGHT)
+
+
+BACK_HEIGHT = TRIM_H - 20 * mm - BOTTOM
+FRONT_HEIGHT = TRIM_H - FRONT_TEXT_TOP - BOTTOM
+
+
+def back_sections(c: Canvas, info: CarnetInfo) -> list[Section]:
+    """The back's sections with as many of the nearest places as fit at 14 points."""
+    for count in range(len(info.places), -1, -1):
+        _, sections = cover_pages(replace(info, places=info.places[:count]))
+        if fits(c, sections, BACK_HEIGHT):
+            return sections
+    return sections  # even without places it does not fit: :func:`_frame` refuses it
+
+
+def fits(c: Canvas, sections: list[Section], height: float) -> bool:
+    return _height(c, _flowables(sections, MIN_BODY)) <= height
+
+
+def front_fits(info: CarnetInfo) -> bool:
+    """Whether the front's text (the programme's own "À quoi sert ce carnet ?") fits at
+    14 points, measured as the carnet draws it."""
+    ensure_fonts()
+    sections, _ = cover_pages(info)
+    return fits(Canvas(io.BytesIO()), sections, FRONT_HEIGHT)
 
 
 def serial_box(c: Canvas, serial_label: str, count_label: str, replaces: str | None) -> None:
@@ -105,7 +148,10 @@ def _frame(c: Canvas, sections: list[Section], height: float) -> None:
         bottomPadding=0,
         showBoundary=0,
     )
-    frame.addFromList(_fit(c, sections, height), c)
+    flowables = _fit(c, sections, height)
+    frame.addFromList(flowables, c)
+    if flowables:  # what the frame could not hold: refused, never printed short
+        raise DomainError("cover_overflow")
 
 
 def _flowables(sections: list[Section], size: float) -> list[Flowable]:
@@ -125,6 +171,7 @@ def _flowables(sections: list[Section], size: float) -> list[Flowable]:
     out: list[Flowable] = []
     for section in sections:
         out.append(Paragraph(section.title, head))
+        out.extend(_place(place, body) for place in section.places)
         paragraphs = [Paragraph(_escape(line), body) for line in section.lines]
         if section.numbered:
             out.append(
@@ -141,6 +188,24 @@ def _flowables(sections: list[Section], size: float) -> list[Flowable]:
             out.extend(paragraphs)
     out.append(Spacer(1, 1))
     return out
+
+
+def _place(place: CoverPlace, body: ParagraphStyle) -> Flowable:
+    """One place: its name in bold, then its address and opening hours, indented."""
+    indent = body.fontSize * 1.1
+    style = ParagraphStyle(
+        "place",
+        parent=body,
+        leftIndent=indent,
+        spaceAfter=body.fontSize * 0.4,
+        bulletFontName=SANS,
+        bulletFontSize=body.fontSize,
+    )
+    text = f"<b>{_escape(place.name)}</b>"
+    for line in (place.address, place.hours_line):
+        if line:
+            text += f"<br/>{_escape(line)}"
+    return Paragraph(text, style, bulletText="•")
 
 
 def body_size(c: Canvas, sections: list[Section], height: float) -> float:

@@ -33,7 +33,7 @@ from reportlab import rl_config
 from reportlab.lib.units import mm
 from reportlab.pdfgen.canvas import Canvas
 
-from voucher.documents import barcodes, carnet_art, carnet_cover
+from voucher.documents import barcodes, carnet_art, carnet_cover, pdfx
 from voucher.documents.carnet_layout import (
     ACCENT,
     GREY,
@@ -59,8 +59,8 @@ PER_PAGE, CELL_W, CELL_H = _DEFAULT.per_page, _DEFAULT.cell_w, _DEFAULT.cell_h
 PAD = 4 * mm
 BODY_X = STUB_W + PAD
 QR_SIZE = 18 * mm
-BAR_HEIGHT = 11 * mm
-BAR_BOTTOM = 36.0  # above the funders' two lines and the acceptance line
+BAR_HEIGHT = 9 * mm
+BAR_BOTTOM = 36.0 + 2 * mm  # above the funders' lines (up to three) and the acceptance line
 CODE_SIZE = 11
 
 
@@ -115,12 +115,13 @@ class CarnetWriter:
             pageCompression=1,
             initialFontName=SANS,
             enforceColorSpace="cmyk",
+            pdfVersion=pdfx.PDF_VERSION,
             **carnet_art.boxes(),
         )
         self.c.setTitle(title)
         self.c.setAuthor("Registre ouvert des pass numériques")
         self.c.setSubject(info.programme)
-        carnet_art.prepress(self.c)
+        pdfx.prepress(self.c, title, info.programme)
         with binary_streams():
             self._define_forms()
 
@@ -169,7 +170,7 @@ class CarnetWriter:
         c.drawString(BODY_X, 114, info.face_value)
         c.setFont(SANS, 8)
         c.drawString(BODY_X, 102, f"Valable jusqu'au {short_date(info.valid_until)}")
-        lines, size = fit_lines(info.funded_by, SANS, 7, self._text_width(False))
+        lines, size = self._funders_lines()
         c.setFont(SANS, size)
         for i, line in enumerate(lines):  # top line first: text is read in order
             c.drawString(BODY_X, 19 + (len(lines) - 1 - i) * (size + 1), line)
@@ -182,6 +183,18 @@ class CarnetWriter:
         for i, line in enumerate(("À garder par le", "prescripteur ou", "le lieu.", "Remis le :")):
             c.drawString(3 * mm, 36 - i * 7.5, line)
         c.setFillColor(K)
+
+    def _funders_lines(self) -> tuple[list[str], float]:
+        """The funders on two lines (7 down to 6 pt), else three at 6 pt, else the first
+        funders in full and how many more: never a cut name."""
+        width = self._text_width(False)
+        info = self.info
+        for text in (info.funded_by, *(info.funded_by_shorter() if info.funders else ())):
+            for lines, largest in ((2, 7.0), (3, 6.0)):
+                wrapped, size = fit_lines(text, SANS, largest, width, lines=lines)
+                if not any(line.endswith("…") for line in wrapped) or not text:
+                    return wrapped, size
+        return wrapped, size
 
     def _vouchers_back(self) -> None:
         """The back of a voucher page: each voucher's back says what it is, lightly."""

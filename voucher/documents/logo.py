@@ -1,9 +1,12 @@
 """The funder's logo on paper: checked when uploaded, drawn in CMYK on the cover.
 
-Rules kept: only a real PNG (signature, decoded whole by Pillow, at most :data:`MAX_BYTES`,
-:data:`MIN_PX` to :data:`MAX_PX` pixels a side, one frame) is accepted; anything else is
-refused with a French sentence (``logo_invalid``; an SVG: ``logo_svg``). Drawn, it is
-flattened on white and converted to CMYK, since the carnet's PDF holds CMYK only.
+Rules kept: a real PNG (signature, decoded whole by Pillow, at most :data:`MAX_BYTES`,
+:data:`MIN_PX` to :data:`MAX_PX` pixels a side, one frame) or an SVG that passes
+:mod:`voucher.documents.svg_logo` is accepted, told apart by their content (never by the
+file's name); anything else is refused with a French sentence (``logo_invalid``; an SVG
+that is unsafe or unreadable: ``logo_svg``). Drawn, a PNG is flattened on white and
+converted to CMYK, an SVG drawn as vectors with its colours in CMYK, since the carnet's
+PDF holds CMYK only.
 """
 
 from __future__ import annotations
@@ -13,6 +16,7 @@ import warnings
 
 from PIL import Image
 
+from voucher.documents.svg_logo import check_svg, is_svg
 from voucher.domain.errors import DomainError
 
 MAX_BYTES = 1_000_000
@@ -20,11 +24,21 @@ MIN_PX, MAX_PX = 100, 4_000
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
 
 
+def check_logo(data: bytes) -> tuple[str, float, float]:
+    """``(kind, width, height)`` of a logo fit to print (``"png"`` in pixels, ``"svg"`` in
+    points), or the refusal that says why not."""
+    if is_svg(data):
+        return ("svg", *check_svg(data))
+    return ("png", *check_png(data))
+
+
+def logo_kind(data: bytes) -> str:
+    """``"png"`` or ``"svg"``, of a logo already checked."""
+    return "png" if data.startswith(PNG_SIGNATURE) else "svg"
+
+
 def check_png(data: bytes) -> tuple[int, int]:
     """``(width, height)`` of a PNG fit to print, or the refusal that says why not."""
-    head = data[:512].lstrip().lower()
-    if head.startswith((b"<svg", b"<?xml")) or b"<svg" in head:
-        raise DomainError("logo_svg")
     if len(data) > MAX_BYTES or not data.startswith(PNG_SIGNATURE):
         raise DomainError("logo_invalid")
     try:

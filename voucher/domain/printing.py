@@ -22,6 +22,7 @@ from datetime import date
 
 from voucher.domain.errors import DomainError, register
 from voucher.domain.money import format_eur
+from voucher.domain.places import hours_in_french
 
 register(
     "proof_not_approved",
@@ -68,12 +69,18 @@ register(
 register(
     "logo_invalid",
     "Ce fichier n'est pas un logo utilisable : envoyez une image PNG de moins de 1 Mo, "
-    "de 100 à 4 000 pixels de côté.",
+    "de 100 à 4 000 pixels de côté, ou un dessin SVG.",
 )
 register(
     "logo_svg",
-    "Les logos SVG ne sont pas acceptés : exportez-le en PNG (au moins 600 pixels de large "
-    "pour une impression nette) depuis votre logiciel de dessin.",
+    "Ce logo SVG est refusé : il doit être un dessin simple de moins de 1 Mo, sans script, "
+    "sans animation, sans image ni lien vers un autre fichier, et ses textes convertis en "
+    "tracés (vectorisés). Sinon, exportez-le en PNG (au moins 600 pixels de large).",
+)
+register(
+    "cover_overflow",
+    "Le texte de la couverture ne tient pas sur la page en 14 points : raccourcissez le "
+    "texte du dispositif (À quoi sert ce carnet ?) ou le nom des financeurs.",
 )
 register(
     "cover_text_invalid",
@@ -172,6 +179,36 @@ def join_names(names: Sequence[str]) -> str:
 
 
 @dataclass(frozen=True)
+class CoverPlace:
+    """A place where the vouchers are accepted, as the cover's "Où aller ?" shows it."""
+
+    name: str
+    #: "12 rue de la Gare, 86000 Poitiers" (empty when unknown)
+    address: str = ""
+    #: opening hours in French, one rule a line (empty when unknown)
+    hours: tuple[str, ...] = ()
+
+    @classmethod
+    def of(
+        cls,
+        name: str,
+        *,
+        street: str | None = None,
+        postcode: str | None = None,
+        town: str | None = None,
+        osm_hours: str | None = None,
+        hours_text: str | None = None,
+    ) -> CoverPlace:
+        place = ", ".join(x for x in (street, " ".join(y for y in (postcode, town) if y)) if x)
+        hours = [*hours_in_french(osm_hours), *([hours_text.strip()] if hours_text else [])]
+        return cls(name, place, tuple(h for h in hours if h))
+
+    @property
+    def hours_line(self) -> str:
+        return "Horaires : " + " ; ".join(self.hours) + "." if self.hours else ""
+
+
+@dataclass(frozen=True)
 class CarnetInfo:
     """What every book of one batch shares on paper."""
 
@@ -181,7 +218,8 @@ class CarnetInfo:
     vouchers_per_book: int
     valid_until: date
     accepted_until: date
-    places: tuple[str, ...] = ()
+    #: the nearest places accepting the programme (see ``CoverPlace``)
+    places: tuple[CoverPlace, ...] = ()
     #: the funder's logo (a checked PNG) for the cover, if the programme has one
     logo: bytes | None = None
     #: the programme's own lines for "À quoi sert ce carnet ?" (else the default text)
@@ -199,12 +237,27 @@ class CarnetInfo:
     def funded_by(self) -> str:
         return "Financé par " + self.funders_with_articles if self.funders else ""
 
+    def funded_by_shorter(self) -> list[str]:
+        """What a voucher says of its funders when they do not all fit, longest first:
+        the first funders named in full, then how many more (the cover names them all).
+        A name is never cut."""
+        names = [with_article(n) for n in self.funders]
+        out = []
+        for shown in range(len(names) - 1, 0, -1):
+            more = len(names) - shown
+            rest = f"{more} autre{'s' if more > 1 else ''} financeur{'s' if more > 1 else ''}"
+            out.append(f"Financé par {', '.join(names[:shown])} et {rest} (voir la couverture)")
+        out.append(f"Financé par {len(names)} financeurs (voir la couverture)")
+        return out
+
 
 @dataclass(frozen=True)
 class Section:
     title: str
     lines: tuple[str, ...]
     numbered: bool = False
+    #: places listed (name, address, hours) before the lines
+    places: tuple[CoverPlace, ...] = ()
 
 
 def default_purpose(info: CarnetInfo) -> tuple[str, ...]:
@@ -235,11 +288,12 @@ def purpose_lines(text: str) -> tuple[str, ...]:
 
 def cover_sections(info: CarnetInfo) -> list[Section]:
     """The cover page's text, in the order a beneficiary needs it."""
-    where = [
-        *(f"• {p}" for p in info.places),
-        "Demandez la liste des lieux à la personne qui vous a donné ce carnet.",
+    where = (
+        "D'autres lieux existent : demandez la liste à la personne qui vous a donné ce carnet."
+        if info.places
+        else "Demandez la liste des lieux à la personne qui vous a donné ce carnet.",
         "Les chèques sont acceptés uniquement dans les lieux labellisés.",
-    ]
+    )
     until = [f"Utilisez vos chèques avant le {long_date(info.valid_until)}."]
     if info.accepted_until > info.valid_until:
         until.append(f"Ils sont encore acceptés jusqu'au {long_date(info.accepted_until)}.")
@@ -255,7 +309,7 @@ def cover_sections(info: CarnetInfo) -> list[Section]:
             ),
             numbered=True,
         ),
-        Section("Où aller ?", tuple(where)),
+        Section("Où aller ?", where, places=info.places),
         Section("Jusqu'à quand ?", tuple(until)),
         Section(
             "Qui paie ?",

@@ -67,18 +67,20 @@ def _labels_today(session: Session, today: date) -> dict[int, set[str]]:
 
 
 def _programmes(
-    session: Session, today: date
+    session: Session, today: date, only: int | None = None
 ) -> list[tuple[int, str, set[int], set[str], set[str]]]:
-    """Open programmes today: (id, name, structures listed, labels accepted, communes)."""
-    progs = session.execute(
-        select(Programme.id, Programme.name)
-        .where(
+    """Open programmes today (or only the programme ``only``, open or not yet): (id, name,
+    structures listed, labels accepted, communes)."""
+    query = select(Programme.id, Programme.name).order_by(Programme.name)
+    if only is None:
+        query = query.where(
             Programme.status == "open",
             Programme.valid_from <= today,
             Programme.valid_until >= today,
         )
-        .order_by(Programme.name)
-    ).all()
+    else:
+        query = query.where(Programme.id == only)
+    progs = session.execute(query).all()
     listed: dict[int, set[int]] = defaultdict(set)
     for p, s in session.execute(
         select(ProgrammeStructure.programme_id, ProgrammeStructure.structure_id)
@@ -97,7 +99,10 @@ def _programmes(
     return [(int(i), str(n), listed[int(i)], labels[int(i)], communes[int(i)]) for i, n in progs]
 
 
-def labelled_places(session: Session, today: date) -> list[Place]:
+def labelled_places(session: Session, today: date, programme_id: int | None = None) -> list[Place]:
+    """Every address of presence of a place labelled today, with the open programmes that
+    accept it (or, with ``programme_id``, whether that one programme would accept it once
+    open: a carnet is printed before its programme opens)."""
     held = _labels_today(session, today)
     if not held:
         return []
@@ -121,7 +126,7 @@ def labelled_places(session: Session, today: date) -> list[Place]:
         .order_by(PlaceSite.id)
     ):
         sites[s.organisation_id].append(s)
-    programmes = _programmes(session, today)
+    programmes = _programmes(session, today, programme_id)
     out: list[Place] = []
     for org in orgs:
         app = apps.get(org.id)
@@ -199,6 +204,24 @@ def nearest(
     ]
     near.sort(key=lambda p: (p.postcode or "", p.name))
     return (same + near)[:limit]
+
+
+def for_cover(
+    session: Session, today: date, programme_id: int, commune_insee: str | None, limit: int
+) -> list[Place]:
+    """The places a carnet's cover lists: those accepting ``programme_id`` (open or not
+    yet), in the prescriber's commune first, then its department, then the rest of the
+    programme's zones, each by postcode and name."""
+    dept = places.department(commune_insee)
+
+    def rank(p: Place) -> tuple[int, str, str]:
+        if commune_insee and p.commune_insee == commune_insee:
+            return 0, p.postcode or "", p.name
+        same_dept = dept is not None and places.department(p.commune_insee) == dept
+        return (1 if same_dept else 2), p.postcode or "", p.name
+
+    accepting = [p for p in labelled_places(session, today, programme_id) if p.programmes]
+    return sorted(accepting, key=rank)[:limit]
 
 
 def open_programmes(session: Session, today: date) -> list[tuple[int, str]]:

@@ -11,21 +11,18 @@ from dataclasses import dataclass
 from datetime import date
 from itertools import groupby
 
-from sqlalchemy import Select, func, or_, select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from voucher.db.models import (
     Book,
-    Label,
     Organisation,
-    PilotZoneCommune,
     Programme,
     ProgrammeFunder,
-    ProgrammeLabel,
-    ProgrammeStructure,
-    ProgrammeZone,
     Voucher,
 )
+from voucher.db.queries import directory
+from voucher.domain.printing import CoverPlace
 from voucher.domain.states import BOOK_IN_USE, UNUSED
 
 CHUNK = 5_000
@@ -54,38 +51,24 @@ def funder_names(session: Session, programme: Programme) -> tuple[str, ...]:
     return tuple(r.name for r in ordered)
 
 
-def places(session: Session, programme_id: int, today: date) -> tuple[str, ...]:
-    """A few places where the vouchers are accepted, for the cover: the programme's own list
-    of structures if it has one, else structures holding a valid (accepted) label in its
-    pilot zones. At most :data:`MAX_PLACES`, by name."""
-    explicit = (
-        select(Organisation.name, Organisation.town)
-        .join(ProgrammeStructure, ProgrammeStructure.structure_id == Organisation.id)
-        .where(ProgrammeStructure.programme_id == programme_id)
-    )
-    rows = session.execute(explicit.order_by(Organisation.name).limit(MAX_PLACES)).all()
-    if not rows:
-        rows = session.execute(
-            _labelled_in_zones(programme_id, today).order_by(Organisation.name).limit(MAX_PLACES)
-        ).all()
-    return tuple(f"{name} — {town}" if town else name for name, town in rows)
-
-
-def _labelled_in_zones(programme_id: int, today: date) -> Select[str, str | None]:
-    communes = (
-        select(PilotZoneCommune.insee_code)
-        .join(ProgrammeZone, ProgrammeZone.zone_id == PilotZoneCommune.zone_id)
-        .where(ProgrammeZone.programme_id == programme_id)
-    )
-    labels = select(Label.organisation_id).where(
-        Label.valid_from <= today, or_(Label.valid_until.is_(None), Label.valid_until >= today)
-    )
-    accepted = select(ProgrammeLabel.label_name).where(ProgrammeLabel.programme_id == programme_id)
-    labels = labels.where(or_(~accepted.exists(), Label.name.in_(accepted)))
-    return select(Organisation.name, Organisation.town).where(
-        Organisation.is_structure.is_(True),
-        Organisation.commune_insee.in_(communes),
-        Organisation.id.in_(labels),
+def places(
+    session: Session, programme_id: int, today: date, commune_insee: str | None
+) -> tuple[CoverPlace, ...]:
+    """The nearest places accepting the programme, for the cover (at most
+    :data:`MAX_PLACES`): labelled today and accepted by the same rules as a scan, in the
+    prescriber's commune first, then its department, with their address and opening hours
+    when the place gave them."""
+    found = directory.for_cover(session, today, programme_id, commune_insee, MAX_PLACES)
+    return tuple(
+        CoverPlace.of(
+            p.name if p.name == p.organisation else f"{p.organisation} — {p.name}",
+            street=p.address,
+            postcode=p.postcode,
+            town=p.town,
+            osm_hours=p.hours,
+            hours_text=p.hours_text,
+        )
+        for p in found
     )
 
 

@@ -3,16 +3,19 @@
 Rules kept:
 
 * funder staff of the programme only (:mod:`voucher.services.printing.access`);
-* a PNG only, checked before anything is stored (:func:`voucher.documents.logo.check_png`):
-  at most 1 MB, a real PNG decoded whole, 100 to 4,000 pixels a side, not animated. An SVG
-  is refused with a sentence saying how to convert it (``logo_svg``);
-* the PNG is stored as sent; the carnet draws it flattened on white and converted to CMYK
-  (the PDF holds CMYK only);
+* a PNG or an SVG, checked before anything is stored
+  (:func:`voucher.documents.logo.check_logo`): a PNG of at most 1 MB, decoded whole, 100 to
+  4,000 pixels a side, not animated; an SVG parsed safely, with nothing that runs or
+  fetches, no text left as text, at most 1 MB and 5,000 elements (``logo_svg``). The
+  file's name, when given, must say what the content is (``upload_name``);
+* the file is stored as sent (PNG and SVG are told apart by content); the carnet draws it
+  in CMYK (the PDF holds CMYK only);
 * a refusal changes nothing; a new logo replaces the old one; each upload is audited with
   its SHA-256;
 * the programme may replace the lines of "À quoi sert ce carnet ?" (plain-language default
   in :func:`voucher.domain.printing.default_purpose`): at most 6 lines of 160 characters,
-  one short sentence each; an empty text goes back to the default.
+  one short sentence each, and the whole front must still fit at 14 points
+  (``cover_overflow`` otherwise); an empty text goes back to the default.
 """
 
 from __future__ import annotations
@@ -22,21 +25,28 @@ import hashlib
 from sqlalchemy.orm import Session
 
 from voucher.db.models import Programme, ProgrammeCover, ProgrammeLogo
-from voucher.documents.logo import check_png
-from voucher.domain.calendar import utcnow
+from voucher.db.queries.printing import funder_names
+from voucher.documents.carnet_cover import front_fits
+from voucher.documents.logo import check_logo
+from voucher.domain import uploads  # noqa: F401 - registers upload_name
+from voucher.domain.calendar import last_valid_day, utcnow
 from voucher.domain.errors import DomainError
-from voucher.domain.printing import purpose_lines
+from voucher.domain.printing import CarnetInfo, purpose_lines
 from voucher.services import audit
 from voucher.services.context import Actor
 from voucher.services.printing.access import require_funder_staff
 
 
-def set_logo(session: Session, actor: Actor, programme_id: int, data: bytes) -> ProgrammeLogo:
+def set_logo(
+    session: Session, actor: Actor, programme_id: int, data: bytes, filename: str | None = None
+) -> ProgrammeLogo:
     programme = session.get(Programme, programme_id)
     if programme is None:
         raise DomainError("not_found", object="programme")
     require_funder_staff(session, actor, programme)
-    width, height = check_png(data)
+    kind, width, height = check_logo(data)
+    if filename is not None and not filename.lower().endswith(f".{kind}"):
+        raise DomainError("upload_name", field="logo")
     digest = hashlib.sha256(data).hexdigest()
     row = session.get(ProgrammeLogo, programme_id)
     if row is None:
@@ -51,6 +61,7 @@ def set_logo(session: Session, actor: Actor, programme_id: int, data: bytes) -> 
         "print.logo",
         ("programme", programme_id),
         sha256=digest,
+        kind=kind,
         size_bytes=len(data),
         width=width,
         height=height,
@@ -71,6 +82,8 @@ def set_cover_text(session: Session, actor: Actor, programme_id: int, text: str)
         raise DomainError("not_found", object="programme")
     require_funder_staff(session, actor, programme)
     lines = purpose_lines(text)
+    if lines and not front_fits(carnet_preview(session, programme, lines)):
+        raise DomainError("cover_overflow")
     row = session.get(ProgrammeCover, programme_id)
     if not lines:
         if row is not None:
@@ -83,6 +96,22 @@ def set_cover_text(session: Session, actor: Actor, programme_id: int, text: str)
     session.flush()
     audit.record(session, actor, "print.cover_text", ("programme", programme_id), lines=list(lines))
     return lines
+
+
+def carnet_preview(
+    session: Session, programme: Programme, lines: tuple[str, ...] = ()
+) -> CarnetInfo:
+    """The cover's data as a batch of the programme would print it (the face value and
+    the grace change the "Jusqu'à quand ?" lines)."""
+    return CarnetInfo(
+        programme=programme.name,
+        funders=funder_names(session, programme),
+        face_value_cents=programme.face_value_cents,
+        vouchers_per_book=programme.vouchers_per_book,
+        valid_until=programme.valid_until,
+        accepted_until=last_valid_day(programme.valid_until, programme.grace_days),
+        purpose=lines,
+    )
 
 
 def cover_purpose(session: Session, programme_id: int) -> tuple[str, ...]:

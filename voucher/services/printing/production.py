@@ -33,7 +33,7 @@ from collections.abc import Callable, Iterator
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from voucher.db.models import Batch, PrintFile, Programme
+from voucher.db.models import Batch, Organisation, PrintFile, Programme
 from voucher.db.queries import printing as print_queries
 from voucher.documents import print_package
 from voucher.documents.carnet_pdf import BookSheet
@@ -53,7 +53,13 @@ PROOF_BOOKS = 1
 CSV_TYPE = "text/csv; charset=utf-8"
 
 
-def carnet_info(session: Session, batch: Batch, programme: Programme) -> CarnetInfo:
+def carnet_info(
+    session: Session, batch: Batch, programme: Programme, holder_id: int | None = None
+) -> CarnetInfo:
+    """What the batch's books share on paper; the cover's places are the nearest to the
+    prescriber the books go to (``holder_id``, else the batch's prescriber)."""
+    holder = session.get(Organisation, holder_id or batch.prescriber_id)
+    near = holder.commune_insee if holder is not None else None
     return CarnetInfo(
         programme=programme.name,
         funders=print_queries.funder_names(session, programme),
@@ -61,7 +67,7 @@ def carnet_info(session: Session, batch: Batch, programme: Programme) -> CarnetI
         vouchers_per_book=batch.vouchers_per_book,
         valid_until=programme.valid_until,
         accepted_until=last_valid_day(programme.valid_until, programme.grace_days),
-        places=print_queries.places(session, programme.id, paris_date(utcnow())),
+        places=print_queries.places(session, programme.id, paris_date(utcnow()), near),
         logo=logo_png(session, programme.id),
         purpose=cover_purpose(session, programme.id),
     )

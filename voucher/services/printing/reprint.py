@@ -170,7 +170,7 @@ def replacement_print(
     assert old is not None
     batch = get_batch(session, book.batch_id)
     qr = approval.approved_qr(session, batch)
-    info = production.carnet_info(session, batch, programme)
+    info = production.carnet_info(session, batch, programme, book.holder_id)
     sheet = BookSheet(
         book.serial, print_queries.book_vouchers(session, book.id), replaces=old.serial
     )
