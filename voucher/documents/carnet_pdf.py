@@ -129,6 +129,12 @@ class CarnetWriter:
     def _define_forms(self) -> None:
         c, g = self.c, self.grid
         outer = (-SLUG, -SLUG, TRIM_W + SLUG, A4[1] + SLUG)
+        # the guilloche is thousands of path points: drawn once per size, reused by the
+        # voucher's face and by each cell of the backs
+        for name, width in (("security_body", g.body_w), ("security_cell", g.cell_w)):
+            c.beginForm(name, 0, 0, width, g.cell_h)
+            carnet_art.security(c, width, g.cell_h, self.info.programme)
+            c.endForm()
         for name, draw in (
             ("marks", lambda: carnet_art.crop_marks(c, g)),
             ("cover_marks", lambda: carnet_art.crop_marks(c, None)),
@@ -152,7 +158,7 @@ class CarnetWriter:
         c, info, h = self.c, self.info, self.grid.cell_h
         c.saveState()
         c.translate(STUB_W, 0)
-        carnet_art.security(c, self.grid.body_w, h, info.programme)
+        c.doForm("security_body")
         c.restoreState()
         if self.specimen:
             carnet_art.specimen_cell(c, self.grid.cell_w, h)
@@ -203,7 +209,7 @@ class CarnetWriter:
             x, y = g.origin(g.mirrored(slot))
             c.saveState()
             c.translate(x, y)
-            carnet_art.security(c, g.cell_w, g.cell_h, self.info.programme)
+            c.doForm("security_cell")
             c.setFillColor(ACCENT)
             c.setFont(SANS_BOLD, 9)
             c.drawCentredString(g.cell_w / 2, g.cell_h / 2 + 4, "Pass numérique")
