@@ -45,9 +45,7 @@ POPULATIONS: dict[str, str] = {
 #: Age bands a person of a population cannot be in (a senior is not a child; "jeunes en
 #: insertion" are 16 to 25); a situation that cannot go with an age (a retired child).
 IMPOSSIBLE_AGES: dict[str, frozenset[str]] = {
-    "seniors": frozenset(
-        {"moins_de_douze", "douze_dix_huit", "dix_huit_vingt_quatre", "vingt_cinq_trente_neuf"}
-    ),
+    "seniors": frozenset({"moins_de_douze", "douze_dix_huit", "dix_huit_vingt_quatre"}),
     "jeunes_insertion": frozenset(
         {
             "moins_de_douze",

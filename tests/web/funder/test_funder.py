@@ -444,3 +444,43 @@ def test_a_large_batch_from_the_desk_is_followed_on_its_task_page(
     login(client, world.emails["funder_b"])
     assert client.get(sent.headers["Location"]).status_code == 404
     queue.queue.cache_clear()
+
+
+def test_the_funder_lands_on_a_dashboard_of_its_own_programmes(app, client, world):
+    from tests.web.desk.test_desk import scan
+    from tests.web.prescriber.test_prescriber import PROFILE
+    from voucher.db.models import PilotZoneCommune
+
+    with db(app) as s:
+        zone = PilotZone(name="Grand Poitiers", kind="urban")
+        s.add(zone)
+        s.flush()
+        s.add(PilotZoneCommune(zone_id=zone.id, insee_code="86194", name="Poitiers"))
+    login(client, world.emails["prescriber_a"])
+    handed = post(
+        client,
+        "/prescripteur/remettre",
+        {"serial": str(world.first_serial_a), "local_reference": "DOSSIER-TABLEAU", **PROFILE},
+    )
+    assert handed.status_code == 303
+    login(client, world.emails["reception_a"])
+    scan(client, world.codes_a[0])
+    login(client, world.emails["funder_a"])
+    landing = client.get("/financeur/")
+    page = text(landing)
+    assert "Vos dispositifs en chiffres" in page and "Pass A" in page
+    assert "Pass B" not in page  # another funder's programme shows nowhere
+    figures = dict(
+        (label, value)
+        for label, value in __import__("re").findall(r"<dt>([^<]+)</dt><dd>([^<]+)</dd>", page)
+    )
+    assert figures["Carnets émis"] == "3" and figures["Remis"] == "1"
+    assert figures["Commencés"] == "1" and figures["Terminés"] == "0"
+    assert figures["En circulation"] == "90,00\u00a0€"  # 9 unused vouchers of 10 € in hand
+    zone_row = page[page.index("Grand Poitiers") :]
+    assert "<td>1</td><td>1</td><td>0</td>" in zone_row.replace(" ", "")[:300]
+    assert "Rien à signaler" in page
+    assert (
+        '<svg role="img" aria-label="Vos dispositifs' in page
+        and "Tableau des chiffres par mois" in page
+    )

@@ -18,7 +18,9 @@ from flask import flash, redirect, render_template, request, url_for
 
 from voucher.db.models import Programme
 from voucher.db.queries import funder as q
+from voucher.db.queries import funder_dashboard
 from voucher.documents.followup_chart import followup_svg, month_label
+from voucher.domain.calendar import paris_date, utcnow
 from voucher.domain.errors import DomainError
 from voucher.domain.ledger import funder_funds
 from voucher.services.finance import journal
@@ -39,7 +41,19 @@ POLICY_FR = {
 @bp.get("/")
 @role_required(FUNDER)
 def index() -> str:
-    return render_template("funder/index.html", programmes=q.programmes(db(), my_programmes()))
+    """The dashboard a funder lands on: its programmes' carnets, money, alerts, zones."""
+    mine = q.programmes(db(), my_programmes())
+    board = funder_dashboard.dashboard(db(), mine, paris_date(utcnow()))
+    chart = (
+        followup_svg(board.months, board.series, title="Vos dispositifs") if board.months else None
+    )
+    return render_template(
+        "funder/index.html",
+        programmes=mine,
+        board=board,
+        chart=chart,
+        month_label=month_label,
+    )
 
 
 def _form_context(**extra: Any) -> dict[str, Any]:
