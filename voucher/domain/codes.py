@@ -75,8 +75,20 @@ def parse(raw: str) -> str:
     """Normalise and check; return bare digits or raise ``mistyped_code``."""
     digits = normalise(raw or "")
     if not is_valid(digits):
-        raise DomainError("mistyped_code")
+        raise DomainError("mistyped_code", length_problem(digits))
     return digits
+
+
+def length_problem(digits: str) -> str | None:
+    """A code of digits only but of the wrong length is told what is missing or extra,
+    not "a digit is wrong" (same words in static/js/codes.js)."""
+    if not digits.isascii() or not digits.isdigit() or len(digits) == CODE_LENGTH:
+        return None
+    gap = CODE_LENGTH - len(digits)
+    plural = "s" if abs(gap) > 1 else ""
+    if gap > 0:
+        return f"Code incomplet : il manque {gap} chiffre{plural} ({CODE_LENGTH} attendus)."
+    return f"Code trop long : {-gap} chiffre{plural} en trop ({CODE_LENGTH} attendus)."
 
 
 def format_code(digits: str) -> str:

@@ -41,6 +41,8 @@ class Param:
     minimum: int
     maximum: int
     meaning: str
+    #: the unit a form shows after the number (« chèques », « jours », « % »…)
+    unit: str = ""
 
 
 @dataclass(frozen=True)
@@ -85,6 +87,7 @@ CATALOGUE: tuple[Rule, ...] = (
                 0,
                 1440,
                 "un second passage au même lieu dans ce délai est un double bip, non signalé",
+                "minutes",
             ),
         ),
     ),
@@ -143,7 +146,7 @@ CATALOGUE: tuple[Rule, ...] = (
         "hold",
         "scan",
         per_programme=True,
-        params=(Param("max", 2, 1, 50, "chèques d'un même carnet acceptés par jour"),),
+        params=(Param("max", 2, 1, 50, "chèques d'un même carnet acceptés par jour", "chèques"),),
     ),
     Rule(
         "beneficiary_per_day",
@@ -153,7 +156,9 @@ CATALOGUE: tuple[Rule, ...] = (
         "hold",
         "scan",
         per_programme=True,
-        params=(Param("max", 2, 1, 50, "chèques d'un même bénéficiaire acceptés par jour"),),
+        params=(
+            Param("max", 2, 1, 50, "chèques d'un même bénéficiaire acceptés par jour", "chèques"),
+        ),
     ),
     Rule(
         "structure_volume",
@@ -164,10 +169,19 @@ CATALOGUE: tuple[Rule, ...] = (
         "scan",
         per_programme=True,
         params=(
-            Param("trailing_days", 28, 7, 365, "jours précédents examinés"),
-            Param("min_active_days", 10, 1, 365, "jours d'activité nécessaires pour juger"),
-            Param("factor_pct", 300, 150, 10000, "au-delà de ce pourcentage de la médiane"),
-            Param("min_count", 10, 1, 100000, "jamais en dessous de ce nombre de scans du jour"),
+            Param("trailing_days", 28, 7, 365, "jours précédents examinés", "jours"),
+            Param(
+                "min_active_days", 10, 1, 365, "jours d'activité nécessaires pour juger", "jours"
+            ),
+            Param("factor_pct", 300, 150, 10000, "au-delà de ce pourcentage de la médiane", "%"),
+            Param(
+                "min_count",
+                10,
+                1,
+                100000,
+                "jamais en dessous de ce nombre de scans du jour",
+                "scans",
+            ),
         ),
     ),
     Rule(
@@ -180,7 +194,12 @@ CATALOGUE: tuple[Rule, ...] = (
         per_programme=True,
         params=(
             Param(
-                "window_minutes", 60, 1, 1440, "durée dans laquelle un carnet entier est suspect"
+                "window_minutes",
+                60,
+                1,
+                1440,
+                "durée dans laquelle un carnet entier est suspect",
+                "minutes",
             ),
             Param(
                 "min_book_size",
@@ -188,6 +207,7 @@ CATALOGUE: tuple[Rule, ...] = (
                 2,
                 50,
                 "taille de carnet à partir de laquelle la règle s'applique",
+                "chèques",
             ),
         ),
     ),

@@ -51,6 +51,11 @@ class Measure:
     #: for a people count: the count it is a part of (its complement must not be small)
     part_of: str | None = None
 
+    @property
+    def shown_label(self) -> str:
+        """The label on a page, where amounts are shown in euros (exports keep cents)."""
+        return self.label.replace("(centimes)", "(€)") if self.kind == "cents" else self.label
+
 
 def _m(
     code: str,

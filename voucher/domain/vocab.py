@@ -5,13 +5,23 @@ Codes are stored as they are so exports merge with national data; labels are Fre
 
 from __future__ import annotations
 
+from voucher.domain.errors import DomainError, register
+
+register(
+    "impossible_profile",
+    "Ce profil est impossible (par exemple « Seniors » avec « Moins de 12 ans ») : "
+    "vérifiez le public, la tranche d'âge et la situation.",
+)
+
+#: The national codes keep their names; the labels say each age belongs to one band only
+#: (18 is an adult: the national "douze_dix_huit" band stops at 17 here).
 AGE_BANDS: dict[str, str] = {
     "moins_de_douze": "Moins de 12 ans",
-    "douze_dix_huit": "12-18 ans",
-    "dix_huit_vingt_quatre": "18-24 ans",
-    "vingt_cinq_trente_neuf": "25-39 ans",
-    "quarante_cinquante_neuf": "40-59 ans",
-    "soixante_soixante_neuf": "60-69 ans",
+    "douze_dix_huit": "12 à 17 ans",
+    "dix_huit_vingt_quatre": "18 à 24 ans",
+    "vingt_cinq_trente_neuf": "25 à 39 ans",
+    "quarante_cinquante_neuf": "40 à 59 ans",
+    "soixante_soixante_neuf": "60 à 69 ans",
     "soixante_dix_plus": "70 ans et plus",
     "non_communique": "Non communiqué",
 }
@@ -30,6 +40,26 @@ POPULATIONS: dict[str, str] = {
     "familles_precaires": "Familles précaires",
     "seniors": "Seniors",
     "autre": "Autre",
+}
+
+#: Age bands a person of a population cannot be in (a senior is not a child; "jeunes en
+#: insertion" are 16 to 25); a situation that cannot go with an age (a retired child).
+IMPOSSIBLE_AGES: dict[str, frozenset[str]] = {
+    "seniors": frozenset({"moins_de_douze", "douze_dix_huit", "dix_huit_vingt_quatre"}),
+    "jeunes_insertion": frozenset(
+        {
+            "moins_de_douze",
+            "quarante_cinquante_neuf",
+            "soixante_soixante_neuf",
+            "soixante_dix_plus",
+        }
+    ),
+    "demandeurs_emploi": frozenset({"moins_de_douze"}),
+}
+IMPOSSIBLE_STATUS_AGES: dict[str, frozenset[str]] = {
+    "retraite": frozenset({"moins_de_douze", "douze_dix_huit", "dix_huit_vingt_quatre"}),
+    "en_emploi": frozenset({"moins_de_douze"}),
+    "sans_emploi": frozenset({"moins_de_douze"}),
 }
 
 THEMES: dict[str, str] = {
@@ -71,8 +101,6 @@ DENSITY_TO_KIND = {1: "urban", 2: "urban", 3: "rural"}
 
 
 def check(vocabulary: dict[str, str], value: str | None, *, optional: bool = False) -> str | None:
-    from voucher.domain.errors import DomainError
-
     if value is None or value == "":
         if optional:
             return None
@@ -80,3 +108,22 @@ def check(vocabulary: dict[str, str], value: str | None, *, optional: bool = Fal
     if value not in vocabulary:
         raise DomainError("invalid_value", value=value)
     return value
+
+
+def check_profile(population: str, age_band: str, social_status: str | None) -> None:
+    """Refuse a profile no person can have (``impossible_profile``, on the age band field),
+    so the statistics never count a six-year-old senior."""
+    if age_band in IMPOSSIBLE_AGES.get(population, frozenset()):
+        raise DomainError(
+            "impossible_profile",
+            f"« {POPULATIONS[population]} » ne va pas avec « {AGE_BANDS[age_band]} » : "
+            "vérifiez le public ou la tranche d'âge.",
+            field="age_band",
+        )
+    if social_status and age_band in IMPOSSIBLE_STATUS_AGES.get(social_status, frozenset()):
+        raise DomainError(
+            "impossible_profile",
+            f"« {STATUSES[social_status]} » ne va pas avec « {AGE_BANDS[age_band]} » : "
+            "vérifiez la situation ou la tranche d'âge.",
+            field="age_band",
+        )

@@ -135,8 +135,8 @@ def current_actor() -> Actor:
 
 
 #: where each role starts its day, in this order for a person with several roles: the
-#: reception on the scan desk, the prescriber on the carnets to hand out, the funder on its
-#: programmes, finance on the month overview, the evaluator on the impact release
+#: reception on the scan desk, the prescriber on the carnets to hand out, the funder on the
+#: dashboard of its programmes, finance on the month overview, the evaluator on the impact release
 LANDING = (
     ("reception", "desk.index"),
     ("prescriber", "prescriber.index"),

@@ -70,6 +70,10 @@ def test_a_reception_scans_by_keyboard_and_sees_each_outcome(page, live):
     page.keyboard.press("Enter")
     assert "Code mal saisi" in page.inner_text("#outcome")
     assert scans_sent(live) == 2  # caught in the page: no request at all
+    page.keyboard.type(first[:23])  # one digit missing: said so, not "a digit is wrong"
+    page.keyboard.press("Enter")
+    assert "il manque 1 chiffre (24 attendus)" in page.inner_text("#outcome")
+    assert "faux" not in page.inner_text("#outcome") and scans_sent(live) == 2
     assert focused(page) == "code"
     screenshot(page, "accueil-code-mal-saisi")
     assert serious_violations(page) == []

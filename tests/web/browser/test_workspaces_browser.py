@@ -88,7 +88,8 @@ def test_a_prescriber_hands_a_carnet_out(page, live):
     page.get_by_label("La personne accepte").check()
     screenshot(page, "prescripteur-remise")
     page.get_by_role("button", name="Remettre le carnet").click()
-    page.wait_for_url(live.url + "/prescripteur/carnets")
+    page.wait_for_url(live.url + f"/prescripteur/carnets?remis={serial}")
+    assert page.get_by_role("link", name="Imprimer la lettre des lieux proches").is_visible()
     assert f"Carnet n° {serial:06d} remis" in page.inner_text("main")
     assert "0 / 10" in page.inner_text("table")
     assert serious_violations(page) == []

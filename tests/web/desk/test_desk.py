@@ -191,3 +191,17 @@ def test_repeated_unknown_codes_slow_the_desk_down(app, client, world):
     ]
     assert answers == ["unknown_code"] * 5 + ["too_many_attempts"]
     assert counts(app) == (0, 5)  # the slow-down itself is not counted as another failure
+
+
+def test_a_code_one_digit_short_is_told_a_digit_is_missing_not_that_one_is_wrong(
+    app, client, world
+):
+    login(client, world.emails["reception_a"])
+    short = scan(client, world.codes_a[0][:23], fetch=True)
+    data = json.loads(text(short))
+    assert short.status_code == 422 and data["code"] == "mistyped_code"
+    assert "il manque 1 chiffre (24 attendus)" in data["outcome"]
+    assert "un chiffre est faux" not in data["outcome"]
+    long = json.loads(text(scan(client, world.codes_a[0] + "12", fetch=True)))
+    assert "2 chiffres en trop" in long["outcome"]
+    assert counts(app) == (0, 2)  # nothing redeemed, both refusals logged

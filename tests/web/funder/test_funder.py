@@ -113,35 +113,76 @@ def test_once_books_are_issued_the_printed_promise_cannot_shrink(app, client, wo
         )
 
 
-def test_fraud_thresholds_must_be_valid_json_of_known_rules(app, client, world):
+SHOWN = {
+    "seuil__book_per_day__shown": "1",
+    "seuil__book_per_day__active": "1",
+    "seuil__book_per_day__outcome": "hold",
+}
+
+
+def test_fraud_thresholds_are_numbers_with_units_and_defaults(app, client, world):
     login(client, world.emails["funder_a"])
     path = f"/financeur/dispositifs/{world.programme_a}/seuils"
     form_page = f"/financeur/dispositifs/{world.programme_a}/modifier"
-    bad = post(client, path, {"fraud_thresholds": "{pas du json"}, form_page=form_page)
-    assert bad.status_code == 422 and "pas du JSON valide" in text(bad)
-    unknown = post(
-        client, path, {"fraud_thresholds": '{"inconnue": {"max": 2}}'}, form_page=form_page
-    )
-    assert unknown.status_code == 422 and "Seuils anti-fraude invalides" in text(unknown)
+    with db(app) as s:
+        before = s.get(Programme, world.programme_a).fraud_thresholds
+    page = text(client.get(form_page))
+    assert 'name="fraud_thresholds"' not in page  # no JSON box
+    assert 'id="seuil__book_per_day__max"' in page and "Par défaut : 2 chèques (de 1 à 50)" in page
+    assert 'value="300"' in page and '<span class="unit">%</span>' in page
+    bad = post(client, path, {**SHOWN, "seuil__book_per_day__max": "deux"}, form_page=form_page)
+    body = text(bad)
+    assert bad.status_code == 422 and "écrivez un nombre entier, entre 1 et 50 chèques" in body
+    assert 'href="#seuil__book_per_day__max"' in body and 'aria-invalid="true"' in body
+    assert 'value="deux"' in body  # what was typed is still there to fix
+    high = post(client, path, {**SHOWN, "seuil__book_per_day__max": "51"}, form_page=form_page)
+    assert high.status_code == 422 and "la valeur doit être entre 1 et 50 chèques" in text(high)
+    with db(app) as s:
+        assert (
+            s.get(Programme, world.programme_a).fraud_thresholds == before
+        )  # bad input, no change
     good = post(
-        client, path, {"fraud_thresholds": '{"book_per_day": {"max": 3}}'}, form_page=form_page
+        client,
+        path,
+        {**SHOWN, "seuil__book_per_day__max": "3", "seuil__book_per_day__outcome": "flag"},
+        form_page=form_page,
     )
     assert good.status_code == 303
     with db(app) as s:
-        assert s.get(Programme, world.programme_a).fraud_thresholds["book_per_day"]["max"] == 3
+        saved = s.get(Programme, world.programme_a).fraud_thresholds
+        # only what differs from the defaults is stored; rules not posted keep nothing
+        assert saved == {"book_per_day": {"max": 3, "outcome": "flag"}}, before
+    off = post(client, path, {"seuil__book_per_day__shown": "1"}, form_page=form_page)
+    assert off.status_code == 303
+    with db(app) as s:
+        assert s.get(Programme, world.programme_a).fraud_thresholds == {
+            "book_per_day": {"active": False}
+        }
 
 
 def test_acceptance_lists_structures_zones_and_labels(app, client, world):
     login(client, world.emails["funder_a"])
+    form_page = f"/financeur/dispositifs/{world.programme_a}/modifier"
+    assert " multiple" not in text(client.get(form_page))  # no Ctrl+click list
     done = post(
         client,
         f"/financeur/dispositifs/{world.programme_a}/acceptation",
-        {"structures": [str(world.structure_a)], "labels": "Pass numérique, Label B"},
-        form_page=f"/financeur/dispositifs/{world.programme_a}/modifier",
+        {
+            "structures_shown": "1",
+            "structures": [str(world.structure_a)],
+            "labels": ["Pass numérique", "Label, avec virgule"],
+            "label_new": "Label B",
+        },
+        form_page=form_page,
     )
     assert done.status_code == 303
-    page = text(client.get(f"/financeur/dispositifs/{world.programme_a}/modifier"))
-    assert f'value="{world.structure_a}" selected' in page and "Label B, Pass numérique" in page
+    page = text(client.get(form_page))
+    assert (
+        f'id="structure-{world.structure_a}" name="structures" value="{world.structure_a}" checked'
+        in page
+    )
+    for name in ("Label B", "Label, avec virgule", "Pass numérique"):
+        assert f'name="labels" value="{name}" checked' in page  # one chip each, never split
 
 
 def test_issue_fund_and_activate_a_batch_from_the_desk(app, client, world):
@@ -403,3 +444,43 @@ def test_a_large_batch_from_the_desk_is_followed_on_its_task_page(
     login(client, world.emails["funder_b"])
     assert client.get(sent.headers["Location"]).status_code == 404
     queue.queue.cache_clear()
+
+
+def test_the_funder_lands_on_a_dashboard_of_its_own_programmes(app, client, world):
+    from tests.web.desk.test_desk import scan
+    from tests.web.prescriber.test_prescriber import PROFILE
+    from voucher.db.models import PilotZoneCommune
+
+    with db(app) as s:
+        zone = PilotZone(name="Grand Poitiers", kind="urban")
+        s.add(zone)
+        s.flush()
+        s.add(PilotZoneCommune(zone_id=zone.id, insee_code="86194", name="Poitiers"))
+    login(client, world.emails["prescriber_a"])
+    handed = post(
+        client,
+        "/prescripteur/remettre",
+        {"serial": str(world.first_serial_a), "local_reference": "DOSSIER-TABLEAU", **PROFILE},
+    )
+    assert handed.status_code == 303
+    login(client, world.emails["reception_a"])
+    scan(client, world.codes_a[0])
+    login(client, world.emails["funder_a"])
+    landing = client.get("/financeur/")
+    page = text(landing)
+    assert "Vos dispositifs en chiffres" in page and "Pass A" in page
+    assert "Pass B" not in page  # another funder's programme shows nowhere
+    figures = dict(
+        (label, value)
+        for label, value in __import__("re").findall(r"<dt>([^<]+)</dt><dd>([^<]+)</dd>", page)
+    )
+    assert figures["Carnets émis"] == "3" and figures["Remis"] == "1"
+    assert figures["Commencés"] == "1" and figures["Terminés"] == "0"
+    assert figures["En circulation"] == "90,00\u00a0€"  # 9 unused vouchers of 10 € in hand
+    zone_row = page[page.index("Grand Poitiers") :]
+    assert "<td>1</td><td>1</td><td>0</td>" in zone_row.replace(" ", "")[:300]
+    assert "Rien à signaler" in page
+    assert (
+        '<svg role="img" aria-label="Vos dispositifs' in page
+        and "Tableau des chiffres par mois" in page
+    )

@@ -254,3 +254,44 @@ def test_a_follow_up_is_noted_after_the_last_session_and_refused_before_or_elsew
             ("autonome", "apres", "prescriber"),
             ("partiellement_autonome", "apres", "structure"),
         ]
+
+
+def test_an_impossible_profile_is_refused_by_the_age_field_and_nothing_is_handed_out(
+    app, client, world
+):
+    login(client, world.emails["prescriber_a"])
+    bad = post(
+        client,
+        "/prescripteur/remettre",
+        {
+            "serial": str(world.first_serial_a),
+            "local_reference": "DOSSIER-ENFANT-1",
+            **PROFILE,
+            "age_band": "moins_de_douze",
+        },
+    )
+    page = text(bad)
+    assert bad.status_code == 422
+    assert "« Seniors » ne va pas avec « Moins de 12 ans »" in page
+    assert 'href="#age_band"' in page and 'id="age_band-error"' in page
+    assert 'value="DOSSIER-ENFANT-1"' in page  # what was typed is kept
+    with db(app) as s:
+        assert s.scalars(select(Beneficiary)).all() == []
+        book = s.scalars(select(Book).where(Book.serial == world.first_serial_a)).one()
+        assert book.beneficiary_id is None
+
+
+def test_after_a_hand_out_the_letter_of_nearest_places_is_offered_to_print(app, client, world):
+    login(client, world.emails["prescriber_a"])
+    done = post(
+        client,
+        "/prescripteur/remettre",
+        {"serial": str(world.first_serial_a), "local_reference": "DOSSIER-LETTRE", **PROFILE},
+    )
+    page = text(client.get(done.headers["Location"]))
+    letter = f"/prescripteur/carnets/{world.first_serial_a}/lettre"
+    assert "Imprimer la lettre des lieux proches" in page and f'href="{letter}"' in page
+    assert client.get(letter).status_code == 200
+    # another prescriber's carnet number in the address offers nothing
+    other = text(client.get(f"/prescripteur/carnets?remis={world.first_serial_b}"))
+    assert "Imprimer la lettre des lieux proches" not in other

@@ -16,6 +16,7 @@ from voucher.db.models import (
     Batch,
     Book,
     FundsReceived,
+    Label,
     Organisation,
     PilotZone,
     Programme,
@@ -137,6 +138,12 @@ def structures(session: Session) -> list[tuple[int, str]]:
         .order_by(Organisation.name)
     ).all()
     return [(int(i), str(n)) for i, n in rows]
+
+
+def label_names(session: Session) -> list[str]:
+    """Names of the labels given to places, offered when a programme picks accepted labels."""
+    rows = session.scalars(select(Label.name).distinct().order_by(Label.name)).all()
+    return [str(n) for n in rows]
 
 
 def funder_orgs(session: Session) -> list[tuple[int, str]]:

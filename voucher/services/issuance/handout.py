@@ -39,6 +39,7 @@ def find_or_create_beneficiary(
     vocab.check(vocab.POPULATIONS, profile.population)
     vocab.check(vocab.AGE_BANDS, profile.age_band)
     vocab.check(vocab.STATUSES, profile.social_status)
+    vocab.check_profile(profile.population, profile.age_band, profile.social_status)
     # a code the COG does not list (a postcode typed by mistake) would make a zone of one
     commune = communes.check(profile.commune_insee) if profile.commune_insee else None
     pseudo = identity.pseudonym(key, prescriber_id, profile.local_reference)

@@ -36,5 +36,16 @@
     return interim === 0;
   }
 
-  global.VoucherCodes = {normalise: normalise, isValid: isValid, CODE_LENGTH: CODE_LENGTH};
+  /* Digits only but the wrong length: what is missing or extra (same words as
+     voucher/domain/codes.py length_problem), else null. */
+  function lengthProblem(digits) {
+    if (!/^[0-9]+$/.test(digits) || digits.length === CODE_LENGTH) { return null; }
+    var gap = CODE_LENGTH - digits.length;
+    var plural = Math.abs(gap) > 1 ? "s" : "";
+    if (gap > 0) { return "Code incomplet : il manque " + gap + " chiffre" + plural + " (" + CODE_LENGTH + " attendus)."; }
+    return "Code trop long : " + (-gap) + " chiffre" + plural + " en trop (" + CODE_LENGTH + " attendus).";
+  }
+
+  global.VoucherCodes = {normalise: normalise, isValid: isValid, lengthProblem: lengthProblem,
+                         CODE_LENGTH: CODE_LENGTH};
 })(window);

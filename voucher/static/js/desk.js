@@ -38,9 +38,11 @@
      its check digit is wrong, before Enter; correcting it brings the previous outcome back.
      A scanner's keystrokes are shorter than a code until the last one, so they never trip it. */
   var beforeTypo = null;
-  function showMistyped() {
+  function showMistyped(digits) {
     if (beforeTypo === null) { beforeTypo = outcome.innerHTML; }
     fromTemplate("mistyped-template");
+    var length = window.VoucherCodes.lengthProblem(digits || "");
+    if (length) { outcome.querySelector(".outcome-reason").textContent = length; }
   }
   /* A new scan starts with its first character: the previous result goes at once, so a
      receptionist never reads the last voucher's "Accepté" as this one's. */
@@ -55,7 +57,7 @@
     var digits = window.VoucherCodes.normalise(input.value);
     var wrong = digits.length >= window.VoucherCodes.CODE_LENGTH && !window.VoucherCodes.isValid(digits);
     if (wrong) {
-      if (beforeTypo === null) { showMistyped(); }
+      if (beforeTypo === null) { showMistyped(digits); }
     } else if (beforeTypo !== null) {
       outcome.innerHTML = beforeTypo;
       beforeTypo = null;
@@ -68,7 +70,7 @@
     var digits = window.VoucherCodes.normalise(input.value);
     if (!digits) { focusCode(); return; }
     if (!window.VoucherCodes.isValid(digits)) { /* caught here: no request at all */
-      showMistyped();
+      showMistyped(digits);
       input.select();
       return;
     }

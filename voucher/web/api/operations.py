@@ -243,7 +243,13 @@ OPERATIONS: dict[str, Operation] = {
             "enregistre la remise et le profil, jamais l'identité.",
             "Hand a book out to a beneficiary (pseudonymous profile; prescriber key): "
             "records the hand-out and the profile, never the identity.",
-            ("book_not_held", "book_already_handed_out", "book_unusable", "invalid_value"),
+            (
+                "book_not_held",
+                "book_already_handed_out",
+                "book_unusable",
+                "invalid_value",
+                "impossible_profile",
+            ),
             idempotent=True,
         ),
         Operation(

@@ -166,7 +166,7 @@ def import_organisations() -> Any:
             raise DomainError(
                 "invalid_value",
                 "Choisissez au moins un rôle pour les lieux importés.",
-                field="roles",
+                field="import_prescriber",
             )
         report = directory.import_lieux(
             db(), current_actor(), lieux.parse(data, upload.filename or ""), roles

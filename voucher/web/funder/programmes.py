@@ -12,15 +12,15 @@ data it comes from is public), see docs/roles.md.
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
 from flask import flash, redirect, render_template, request, url_for
 
 from voucher.db.models import Programme
 from voucher.db.queries import funder as q
+from voucher.db.queries import funder_dashboard
 from voucher.documents.followup_chart import followup_svg, month_label
-from voucher.domain import fraud
+from voucher.domain.calendar import paris_date, utcnow
 from voucher.domain.errors import DomainError
 from voucher.domain.ledger import funder_funds
 from voucher.services.finance import journal
@@ -28,6 +28,7 @@ from voucher.services.programmes import editing, programmes
 from voucher.web import forms
 from voucher.web.auth import current_actor, current_org_id, role_required
 from voucher.web.db import db, writes
+from voucher.web.funder import thresholds
 from voucher.web.funder.blueprint import FUNDER, bp, my_programmes, programme_or_404
 
 POLICY_FR = {
@@ -40,7 +41,19 @@ POLICY_FR = {
 @bp.get("/")
 @role_required(FUNDER)
 def index() -> str:
-    return render_template("funder/index.html", programmes=q.programmes(db(), my_programmes()))
+    """The dashboard a funder lands on: its programmes' carnets, money, alerts, zones."""
+    mine = q.programmes(db(), my_programmes())
+    board = funder_dashboard.dashboard(db(), mine, paris_date(utcnow()))
+    chart = (
+        followup_svg(board.months, board.series, title="Vos dispositifs") if board.months else None
+    )
+    return render_template(
+        "funder/index.html",
+        programmes=mine,
+        board=board,
+        chart=chart,
+        month_label=month_label,
+    )
 
 
 def _form_context(**extra: Any) -> dict[str, Any]:
@@ -48,8 +61,11 @@ def _form_context(**extra: Any) -> dict[str, Any]:
         "funders": [(i, n) for i, n in q.funder_orgs(db()) if i != current_org_id()],
         "zones": q.zones(db()),
         "structures": q.structures(db()),
+        "known_labels": q.label_names(db()),
         "policies": POLICY_FR,
-        "rules": fraud.CATALOGUE,
+        "threshold_rules": thresholds.TUNABLE,
+        "threshold_field": thresholds.field,
+        "threshold_values": thresholds.shown,
         **extra,
     }
 
@@ -73,21 +89,13 @@ def _funders_from_form() -> list[tuple[int, int]]:
 
 
 def _thresholds_from_form() -> dict[str, Any]:
-    raw = (request.form.get("fraud_thresholds") or "").strip()
-    if not raw:
-        return {}
-    try:
-        parsed = json.loads(raw)
-    except ValueError:
-        raise DomainError(
-            "invalid_fraud_thresholds",
-            "Seuils anti-fraude : ce n'est pas du JSON valide (voir l'exemple sous le champ).",
-        ) from None
-    return fraud.validate(parsed)
+    return thresholds.from_form(request.form)
 
 
 def _labels_from_form() -> list[str]:
-    return [n.strip() for n in (request.form.get("labels") or "").split(",") if n.strip()]
+    """The labels kept as chips (one value each) and the one typed in « ajouter »."""
+    names = [*request.form.getlist("labels"), request.form.get("label_new") or ""]
+    return list(dict.fromkeys(n.strip() for n in names if n.strip()))
 
 
 @bp.route("/dispositifs/nouveau", methods=["GET", "POST"])
@@ -168,7 +176,7 @@ def _edit_context(programme: Programme) -> dict[str, Any]:
         accepted=accepted,
         own_share=percent(own),
         cofunders=[(fid, percent(bp)) for fid, _, bp in shares if fid != current_org_id()],
-        thresholds=json.dumps(programme.fraud_thresholds or {}, indent=2, ensure_ascii=False),
+        thresholds=programme.fraud_thresholds or {},
     )
 
 

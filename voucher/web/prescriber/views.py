@@ -156,7 +156,8 @@ def hand_out() -> Any:
         f"Carnet n° {serial:06d} remis. Rappelez à la personne où l'utiliser : dans un lieu labellisé.",
         "success",
     )
-    return redirect(url_for("prescriber.handed_out"), code=303)
+    # the next page offers the letter listing the nearest accepting places, to print now
+    return redirect(url_for("prescriber.handed_out", remis=serial), code=303)
 
 
 @bp.get("/carnets")
@@ -165,6 +166,7 @@ def handed_out() -> str:
     return render_template(
         "prescriber/books.html",
         books=q.handed_out(db(), current_org_id()),
+        just_handed=request.args.get("remis", type=int),
         populations=vocab.POPULATIONS,
         age_bands=vocab.AGE_BANDS,
     )
