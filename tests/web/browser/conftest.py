@@ -70,6 +70,9 @@ def live(tmp_path_factory) -> Iterator[Live]:
             "SECRET_KEY": "browser-tests",
             "PSEUDONYM_KEY": b"browser-key",
             "SESSION_COOKIE_SECURE": False,
+            # long work inline: these tests read the pages' own results; the job path (job
+            # page, worker, result file) is walked in tests/adversary/test_long_jobs.py
+            "INLINE_LONG_WORK": True,
         }
     )
     server = make_server("127.0.0.1", 0, app, threaded=True)
