@@ -106,3 +106,20 @@ def test_two_monthly_releases_through_the_database_leave_nothing_narrowed(databa
     assert march.views != april.views  # April has more sessions
     assert march.digest != april.digest and april.number == march.number + 1
     assert protect.key_figures(shown[0])["beneficiaires"] is not None
+
+
+def test_vouchers_scanned_before_any_hand_out_still_publish_and_stay_protected(databases) -> None:
+    """A voucher never handed out may be scanned (allowed, flagged: DOMAIN.md). Its active
+    places then stand on vouchers cashed, not on a carnet started or a person; the
+    attacker's model once assumed the latter and found every such release infeasible."""
+    from tests.services.finance import finance_world as fw
+
+    with unit_of_work(databases.engine()) as s:
+        world = fw.world(s, structures=2)
+        for i in range(2):
+            fw.scan(s, world, fw.paris(2026, 9, 3 + i), structure=i)
+        published = release.publish(s, f.ACTOR, period="2026-09")
+        views = release.views(s, None, release.period_end("2026-09"))
+        assert not secrecy.audit(views, [release.thaw(v) for v in published.views])
+        shown = release.thaw(published.views[0])
+        assert shown.table("par_lieu").rows  # the two places are there, protected

@@ -345,7 +345,9 @@ class _Builder:
         e = lambda m: self.expr(scope, t.family, t.name, r, z, m)  # noqa: E731
         places = cell.get("lieux_actifs")
         if places is not None and places > 0:
-            self.m.add(e("carnets_commences" if t.family == BOOKS else PEOPLE), 1, np.inf)
+            # each active place took at least one voucher of the cell; not one carnet
+            # started or one person: a voucher never handed out may be scanned (flagged)
+            self.m.add(e("cheques_encaisses"), int(places), np.inf)
         if t.family != BOOKS:
             return
         if any(cell.get(q) is not None for q in QUARTILES):
