@@ -22,7 +22,7 @@ from sqlalchemy import select
 from tests import factories as f
 from tests.impact_world import _codes, _hand, _scan, utc
 from voucher.db.models import Beneficiary, Book
-from voucher.domain import anonymity
+from voucher.domain import anonymity, vocab
 from voucher.domain.calendar import at
 from voucher.domain.errors import DomainError
 from voucher.services.access import people
@@ -38,6 +38,21 @@ AGES = [
     "soixante_dix_plus",
 ]
 POPULATIONS = ["seniors", "jeunes_insertion", "demandeurs_emploi"]
+
+
+def _possible(i: int) -> dict[str, str]:
+    """The i-th person's profile, moved to the next age band when the hand-out would refuse
+    it as impossible (a job-seeking youth aged 40 to 59, a retired 18-year-old)."""
+    population = POPULATIONS[i % 3] if i < 60 else "familles_precaires"
+    status = "retraite" if i % 2 else "sans_emploi"
+    for k in range(len(AGES)):
+        age = AGES[(i + k) % len(AGES)]
+        try:
+            vocab.check_profile(population, age, status)
+        except DomainError:
+            continue
+        return {"population": population, "age_band": age, "social_status": status}
+    raise AssertionError(f"no possible age band for {population}, {status}")
 
 
 def _world(s):
@@ -68,9 +83,7 @@ def _world(s):
             serial,
             start,
             f"dossier-recherche-{i:03d}",
-            population=POPULATIONS[i % 3] if i < 60 else "familles_precaires",
-            age_band=AGES[i % 4],
-            social_status="retraite" if i % 2 else "sans_emploi",
+            **_possible(i),
             commune_insee=COMMUNES[i % len(COMMUNES)],
             density_class=3 if i % 3 else 1,
         )

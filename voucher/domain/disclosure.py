@@ -17,7 +17,7 @@ program (scipy's ``milp``, HiGHS) over non-negative integer unknowns, one per co
   out <= activated <= issued, a started book has at least one redeemed voucher (and at most
   ``max_book_size``), a completed one at least ``min_book_size``; people who used a voucher
   <= started books; the vouchers redeemed are the same in both families;
-- what derived figures give away: "active places" > 0 means someone started; quartiles of
+- what derived figures give away: N "active places" mean N vouchers redeemed; quartiles of
   the delays are published only over at least ``threshold`` started books; a published
   share pins its numerator to its denominator times the share, within rounding.
 
@@ -345,8 +345,6 @@ class _Builder:
         e = lambda m: self.expr(scope, t.family, t.name, r, z, m)  # noqa: E731
         places = cell.get("lieux_actifs")
         if places is not None and places > 0:
-            # each active place took at least one voucher of the cell; not one carnet
-            # started or one person: a voucher never handed out may be scanned (flagged)
             self.m.add(e("cheques_encaisses"), int(places), np.inf)
         if t.family != BOOKS:
             return
