@@ -5,13 +5,11 @@ from __future__ import annotations
 
 import pytest
 from alembic import command
-from alembic.autogenerate import compare_metadata
-from alembic.migration import MigrationContext
 from sqlalchemy import inspect, text
 from sqlalchemy.exc import IntegrityError
 
+from tests.schema import model_diffs
 from voucher.db.migrate import alembic_config, upgrade
-from voucher.db.models import Base
 
 FINANCE_TABLES = {
     "finance_lock",
@@ -29,17 +27,7 @@ FINANCE_TABLES = {
 
 
 def _finance_diffs(engine) -> list:
-    with engine.connect() as conn:
-        diffs = compare_metadata(MigrationContext.configure(conn), Base.metadata)
-    flat = [d for group in diffs for d in (group if isinstance(group, list) else [group])]
-    return [
-        d
-        for d in flat
-        if any(
-            t in repr(d)
-            for t in FINANCE_TABLES | {"ix_redemption_to_state", "ix_redemption_statement"}
-        )
-    ]
+    return model_diffs(engine, *FINANCE_TABLES, "ix_redemption_to_state", "ix_redemption_statement")
 
 
 def test_the_migration_matches_the_models_and_goes_down_and_up(fresh_engine):

@@ -3,21 +3,16 @@
 from __future__ import annotations
 
 from alembic import command
-from alembic.autogenerate import compare_metadata
-from alembic.migration import MigrationContext
 from sqlalchemy import inspect
 
+from tests.schema import model_diffs
 from voucher.db.migrate import alembic_config, upgrade
-from voucher.db.models import Base
 
 TABLES = {"mail_message", "password_reset", "notification_opt_out"}
 
 
 def _diffs(engine) -> list:
-    with engine.connect() as conn:
-        diffs = compare_metadata(MigrationContext.configure(conn), Base.metadata)
-    flat = [d for group in diffs for d in (group if isinstance(group, list) else [group])]
-    return [d for d in flat if any(t in repr(d) for t in TABLES)]
+    return model_diffs(engine, *TABLES)
 
 
 def test_the_migration_matches_the_models_and_goes_down_and_up(fresh_engine):

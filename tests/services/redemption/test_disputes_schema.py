@@ -3,19 +3,14 @@
 from __future__ import annotations
 
 from alembic import command
-from alembic.autogenerate import compare_metadata
-from alembic.migration import MigrationContext
 from sqlalchemy import inspect
 
+from tests.schema import model_diffs
 from voucher.db.migrate import alembic_config, upgrade
-from voucher.db.models import Base
 
 
 def _diffs(engine) -> list:
-    with engine.connect() as conn:
-        diffs = compare_metadata(MigrationContext.configure(conn), Base.metadata)
-    flat = [d for group in diffs for d in (group if isinstance(group, list) else [group])]
-    return [d for d in flat if "offline_dispute" in repr(d)]
+    return model_diffs(engine, "offline_dispute")
 
 
 def test_the_migration_matches_the_model_and_goes_down_and_up(fresh_engine):
