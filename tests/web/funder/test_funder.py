@@ -484,3 +484,6 @@ def test_the_funder_lands_on_a_dashboard_of_its_own_programmes(app, client, worl
         '<svg role="img" aria-label="Vos dispositifs' in page
         and "Tableau des chiffres par mois" in page
     )
+    programme_page = text(client.get(f"/financeur/dispositifs/{world.programme_a}"))
+    assert "Évolution cumulée par mois" in programme_page
+    assert "Tableau des chiffres par mois" in programme_page and "<td>1</td>" in programme_page
