@@ -51,6 +51,7 @@ MESSAGES: dict[str, str] = {
     "invalid_address": "Adresse incomplète : numéro, rue, code postal, ville et pays sont requis.",
     "not_found": "Élément introuvable.",
     "forbidden": "Vous n'avez pas le droit de faire cette action.",
+    "own_label": "Une organisation ne peut pas se décerner un label : c'est la décision de l'opérateur ou d'un financeur.",
     "duplicate": "Cet élément existe déjà.",
     # ledger
     "unbalanced_entry": "Écriture déséquilibrée : la somme des lignes doit être nulle.",

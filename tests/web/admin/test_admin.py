@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import re
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from tests import factories as f
 from tests.web.workspace_world import login, post, text, token
@@ -249,3 +249,22 @@ def test_a_role_must_fit_the_kind_of_organisation(app, client, world):
             )
             is None
         )
+
+
+def test_an_organisation_admin_cannot_label_its_own_organisation(app, client, world):
+    """A label lets a place scan and be paid: an organisation's own administrator giving it
+    one would be its own judge. The form is not offered and a forged post is refused."""
+    login(client, world.emails["admin_a"])
+    own = f"/admin/organisations/{world.prescriber_a}"
+    assert "Ajouter le label" not in text(client.get(own))
+    with unit_of_work(app.extensions["voucher.engine"]) as s:
+        before = s.scalar(select(func.count()).select_from(Label))
+    forged = post(
+        client,
+        own + "/labels",
+        {"label": "Pass numérique", "valid_from": "2026-01-01"},
+        form_page=own,
+    )
+    assert forged.status_code == 422 and "ne peut pas se décerner un label" in text(forged)
+    with unit_of_work(app.extensions["voucher.engine"]) as s:
+        assert s.scalar(select(func.count()).select_from(Label)) == before

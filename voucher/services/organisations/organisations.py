@@ -112,6 +112,9 @@ def add_label(
     valid_from: date,
     valid_until: date | None = None,
 ) -> Label:
+    if actor.organisation_id is not None and actor.organisation_id == organisation_id:
+        # a label lets a place scan and be paid: it is never the organisation's own say
+        raise DomainError("own_label")
     if valid_until is not None and valid_until < valid_from:
         raise DomainError("invalid_dates")
     label = Label(
