@@ -169,6 +169,11 @@ def test_an_api_key_is_shown_once_and_can_be_revoked(app, client, world):
     assert body.lstrip().startswith("<!doctype html>")
     secret = re.search(r'id="secret" readonly value="([^"]+)"', body).group(1)
     assert "ne sera plus jamais affichée" in body
+    # the session cookie that carried it across the redirect is signed, not encrypted:
+    # what it holds is sealed, so whoever reads the cookie does not learn the secret
+    cookie = created.headers["Set-Cookie"].split("session=", 1)[1].split(";", 1)[0]
+    carried = app.session_interface.get_signing_serializer(app).loads(cookie)
+    assert secret.split(".")[-1] not in repr(carried) and "new_api_key" in carried
     listing = text(client.get("/admin/cles"))  # a reload: the secret is gone, no second key
     assert secret not in listing and secret.split(".")[0] in listing
     with unit_of_work(app.extensions["voucher.engine"]) as s:

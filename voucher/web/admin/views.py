@@ -23,7 +23,7 @@ from voucher.domain.errors import DomainError
 from voucher.services.access import api_keys as machine_keys
 from voucher.services.access import people
 from voucher.services.organisations import organisations as reference
-from voucher.web import forms
+from voucher.web import forms, sealed
 from voucher.web.auth import current_actor, current_org_id, role_required
 from voucher.web.db import db, writes
 
@@ -270,15 +270,15 @@ def add_label(org_id: int) -> Any:
 @role_required("admin")
 def api_keys() -> Any:
     # the secret of a key just created is shown once, on the page the creation redirects
-    # to, then forgotten (popped from the signed session): a reload neither shows it again
-    # nor creates a second key
+    # to, then forgotten (popped from the session, where it travels sealed: the session is
+    # signed, not encrypted): a reload neither shows it again nor creates a second key
     shown = session.pop("new_api_key", None)
     keys = q.api_keys(db(), _scope())
     new_key = next((k for k, _ in keys if shown and k.id == shown.get("id")), None)
     page = render_template(
         "admin/keys.html",
         keys=keys,
-        secret=shown.get("secret") if new_key is not None else None,
+        secret=sealed.unseal(shown.get("secret")) if new_key is not None else None,
         new_key=new_key,
         **_common(),
     )
@@ -304,7 +304,7 @@ def create_api_key() -> Any:
             exc, "admin/keys.html", keys=q.api_keys(db(), _scope()), secret=None, **_common()
         )
     db().flush()
-    session["new_api_key"] = {"id": new.key.id, "secret": new.secret}
+    session["new_api_key"] = {"id": new.key.id, "secret": sealed.seal(new.secret)}
     return redirect(url_for("admin.api_keys"), code=303)
 
 
