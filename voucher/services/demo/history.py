@@ -1,7 +1,7 @@
 """The demo's money since January, as a finance team lived it, through the same services
 as the pages and the command line. ALL DATA IS FICTITIOUS.
 
-* Two held scans of the spring decided by the funder: one released, one rejected.
+* Two held scans early in the year decided by the funder: one released, one rejected.
 * Every past month closed on the first working days of the next (the month close); each
   close followed by a payment run (pain.001) and, the day after its execution, the bank's
   camt.053 imported and applied (:mod:`.bank`): the statements are paid and the bank's
