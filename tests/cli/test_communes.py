@@ -9,7 +9,7 @@ from sqlalchemy import select, update
 from tests import factories as f
 from voucher.cli.main import main
 from voucher.db.engine import unit_of_work
-from voucher.db.models import Beneficiary
+from voucher.db.models import Beneficiary, CommuneCentre
 from voucher.services.issuance import handout
 
 
@@ -102,3 +102,26 @@ def test_a_density_grid_is_copied_onto_pilot_zones_with_its_year(
         ],
     )
     assert unreadable.exit_code == 1 and "density_grid_unreadable" in unreadable.output
+
+
+def test_commune_centres_are_simulated_then_recorded(fresh_engine, tmp_path, monkeypatch):
+    monkeypatch.setenv("DATABASE_URL", fresh_engine.url.render_as_string(hide_password=False))
+    monkeypatch.setenv("VOUCHER_INSTANCE", str(tmp_path))
+    source = tmp_path / "communes-france.csv"
+    source.write_text(
+        "code_insee,nom_standard,latitude_centre,longitude_centre\n"
+        "86174,Naintré,46.7636,0.4856\n86000,Poitiers (code postal),46.58,0.34\n"
+        "86194,Poitiers,,\n",
+        encoding="utf-8",
+    )
+    runner = CliRunner()
+    dry = runner.invoke(main, ["communes", "centres", str(source)])
+    assert dry.exit_code == 0 and "1 centre(s) de commune" in dry.output
+    assert "1 hors du COG" in dry.output and "1 ligne(s) sans code" in dry.output
+    with unit_of_work(fresh_engine) as s:
+        assert s.scalars(select(CommuneCentre)).all() == []
+    done = runner.invoke(main, ["communes", "centres", str(source), "--confirm"])
+    assert done.exit_code == 0, done.output
+    with unit_of_work(fresh_engine) as s:
+        rows = s.execute(select(CommuneCentre.code, CommuneCentre.source)).all()
+    assert rows == [("86174", "communes-france.csv")]

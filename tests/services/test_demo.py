@@ -1,26 +1,127 @@
 """The demo gives every workspace something to look at, the review queue and the alerts
-included, and leaves a journal that passes the audit."""
+included, and looks like month ten of a real pilot for finance: past months closed, their
+statements paid through a bank file imported like any other, one transfer returned then paid
+again to new bank details validated by a second person, holds decided; ``voucher audit``
+and ``voucher statements check`` pass on it."""
 
 from __future__ import annotations
 
 from datetime import date
 
 import pytest
-from sqlalchemy import select
+from click.testing import CliRunner
+from sqlalchemy import func, select
 
+from voucher.cli.main import main
 from voucher.db.engine import unit_of_work
-from voucher.db.models import User
+from voucher.db.models import (
+    BankAccount,
+    BankAccountEvent,
+    BankImport,
+    Hold,
+    MonthClose,
+    PaymentApproval,
+    PaymentRun,
+    PaymentTransfer,
+    Statement,
+    User,
+)
+from voucher.domain.finance import Period
 from voucher.services import demo
 from voucher.services.access import programme_scope
 from voucher.services.context import Actor
-from voucher.services.finance import ledger_audit
+from voucher.services.finance import ledger_audit, overview, reconciliation, statements_check
+from voucher.services.finance.scope import EVERYTHING
+from voucher.services.organisations import bank_details
 from voucher.services.redemption import alerts, holds, review
+
+TODAY = date(2026, 11, 20)
+
+
+@pytest.fixture(scope="module")
+def built(databases):
+    engine = databases.engine()
+    with unit_of_work(engine) as s:
+        summary = demo.build(s, today=TODAY)
+    return engine, summary
 
 
 @pytest.mark.slow
-def test_the_demo_leaves_held_scans_to_review_and_alerts(fresh_engine):
-    with unit_of_work(fresh_engine) as s:
-        summary = demo.build(s, today=date(2026, 11, 20))
+def test_finance_sees_ten_months_closed_paid_and_reconciled(built, tmp_path, monkeypatch):
+    engine, summary = built
+    months = [f"2026-{m:02d}" for m in range(1, 11)]
+    assert summary.closed_months == months
+    with unit_of_work(engine) as s:
+        assert s.scalars(select(MonthClose.period).order_by(MonthClose.period)).all() == months
+        for month in months:  # every voucher of a closed month is stated and paid
+            status = overview.month_status(s, EVERYTHING, Period.parse(month))
+            assert status.closed_at is not None and status.statements >= 3, month
+            assert status.redeemed_cents > 0
+            assert status.cents["paid"] == status.redeemed_cents, (month, status.cents)
+        assert overview.month_status(s, EVERYTHING, Period(2026, 11)).closed_at is None
+        assert set(s.scalars(select(Statement.status))) == {"paid"}
+        assert summary.paid_statements == s.scalar(select(func.count()).select_from(Statement))
+        # every payment run settled by a bank file through the import path, books = bank
+        runs = s.scalar(select(func.count()).select_from(PaymentRun))
+        assert runs == 11  # ten months and the run that paid the returned transfer again
+        assert {i.status for i in s.scalars(select(BankImport))} == {"applied"}
+        seen = reconciliation.reconcile(s)
+        assert seen.day < TODAY and seen.difference == 0 and seen.unexplained == 0
+        assert seen.books_cents > 0
+        assert ledger_audit.verify(s).ok and statements_check.verify(s).ok
+        _returned_then_repaid(s, summary)
+        decided = dict(s.execute(select(Hold.status, func.count()).group_by(Hold.status)).all())
+        assert decided == {"released": 1, "rejected": 1, "open": 2}
+        assert summary.decided_holds == ["libérée", "rejetée"]
+    monkeypatch.setenv("DATABASE_URL", engine.url.render_as_string(hide_password=False))
+    monkeypatch.setenv("VOUCHER_INSTANCE", str(tmp_path))
+    for command in (["audit"], ["statements", "check"]):
+        said = CliRunner().invoke(main, command)
+        assert said.exit_code == 0, (command, said.output)
+
+
+def _returned_then_repaid(s, summary) -> None:
+    """June's transfer to Châtellerault came back AC04; its statement was paid again to
+    new details entered by one person and validated by another, approved by two."""
+    assert len(summary.returned) == 1 and summary.repaid == summary.returned
+    back = s.scalars(select(PaymentTransfer).where(PaymentTransfer.status != "paid")).all()
+    assert [(t.end_to_end_id, t.status) for t in back] == [(summary.returned[0], "returned")]
+    statement = s.get(Statement, back[0].statement_id)
+    assert statement.period == "2026-06" and statement.status == "paid"
+    again = s.scalars(
+        select(PaymentTransfer).where(PaymentTransfer.statement_id == statement.id)
+    ).all()
+    assert [t.status for t in again] == ["returned", "paid"]
+    assert again[0].iban != again[1].iban
+    old, new = (s.get(BankAccount, t.bank_account_id) for t in again)
+    history = [
+        e.status
+        for e in s.scalars(
+            select(BankAccountEvent)
+            .where(BankAccountEvent.bank_account_id == old.id)
+            .order_by(BankAccountEvent.id)
+        )
+    ]
+    assert history[-2:] == ["suspended", "replaced"]
+    assert new.status == "validated"
+    entered = bank_details.entered_by(s, new.id)
+    validator = s.scalar(
+        select(BankAccountEvent.actor_user_id).where(
+            BankAccountEvent.bank_account_id == new.id, BankAccountEvent.status == "validated"
+        )
+    )
+    assert None not in (entered, validator) and entered != validator
+    approvers = set(
+        s.scalars(
+            select(PaymentApproval.user_id).where(PaymentApproval.statement_id == statement.id)
+        )
+    )
+    assert len(approvers) == 2
+
+
+@pytest.mark.slow
+def test_the_demo_leaves_held_scans_to_review_and_alerts(built):
+    fresh_engine, summary = built
     assert summary.held == 2
     with unit_of_work(fresh_engine) as s:
         assert ledger_audit.verify(s).ok

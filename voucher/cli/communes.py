@@ -1,5 +1,7 @@
-"""``voucher communes check|search|density``: the INSEE commune file shipped with the
-package, and INSEE's density grid copied onto the pilot zones' communes.
+"""``voucher communes check|search|density|centres``: the INSEE commune file shipped with the
+package, INSEE's density grid copied onto the pilot zones' communes, and the communes'
+centres that the letter given with a carnet measures distances from (``centres``: a CSV
+such as the national *communes de France* file, see docs/places.md).
 
 ``check`` reports the commune codes already recorded that the COG does not list (typically
 a postcode typed before the hand-out form checked codes): the operator corrects them, they
@@ -80,3 +82,23 @@ def density_cmd(path: str, levels: str | None, year: int | None, confirm: bool) 
     )
     for name in done.disagreeing:
         console.print(f"La zone « {name} » n'a pas le type que la grille donne à ses communes.")
+
+
+@communes_group.command(
+    "centres", help="Charge les centres des communes (distances de la lettre remise au carnet)."
+)
+@click.argument("path", type=click.Path(exists=True, dir_okay=False))
+@click.option("--confirm", is_flag=True, help="Enregistre (sinon simulation).")
+def centres_cmd(path: str, confirm: bool) -> None:
+    from voucher.domain import geo
+    from voucher.services.context import cli_actor
+    from voucher.services.organisations import commune_centres
+
+    rows, skipped = geo.read_centres(Path(path).read_bytes())
+    with transaction(confirm=confirm) as session:
+        done = commune_centres.load(session, cli_actor("communes centres"), rows, Path(path).name)
+    console.print(
+        f"{done.stored} centre(s) de commune enregistré(s), {done.outside_cog} hors du COG "
+        f"{cog.cog_year()}, {len(skipped)} ligne(s) sans code ou sans position valable."
+        + dry_run_note(confirm)
+    )

@@ -71,6 +71,13 @@ def demo(seed: int) -> None:
         f"{summary.books} carnets, {summary.handed_out} remis, {summary.redemptions} séances, "
         f"{summary.refusals} scans refusés, {summary.held} en attente de vérification (/revue)."
     )
+    if summary.closed_months:
+        console.print(
+            f"Mois clôturés : {summary.closed_months[0]} à {summary.closed_months[-1]} ; "
+            f"{summary.paid_statements} relevés payés (relevés bancaires importés), "
+            f"{len(summary.returned)} virement revenu puis repayé, "
+            f"{len(summary.decided_holds)} vérifications tranchées."
+        )
     _print_logins(summary.logins)
 
 

@@ -14,6 +14,8 @@ Rules kept:
 * ``pivot`` is a SIRET (checked with python-stdnum) or an RNA number; a place without a
   SIRET cannot be reimbursed by bank transfer, so it is skipped and reported, not refused;
 * multi-valued fields (``services``) are ``|``-separated, as the schema says;
+* ``latitude`` and ``longitude`` (WGS 84, optional) are kept for the distances of the
+  letter given with a carnet; both or neither, in range (:mod:`voucher.domain.geo`);
 * the same SIRET twice in one file: the later line is skipped and reported.
 """
 
@@ -26,7 +28,7 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
-from voucher.domain import identity
+from voucher.domain import geo, identity
 from voucher.domain.errors import DomainError, register
 
 MAX_ROWS = 20_000
@@ -65,6 +67,9 @@ class Lieu:
     town: str
     commune_insee: str
     services: str
+    #: WGS 84 (the standard's ``latitude`` and ``longitude``, optional)
+    latitude: float | None = None
+    longitude: float | None = None
 
 
 @dataclass
@@ -159,6 +164,10 @@ def _lieu(line: int, row: dict[str, Any]) -> Lieu | str:
         insee = identity.insee_commune(_text(row, "code_insee"))
     except DomainError:
         return f"code INSEE invalide ({_text(row, 'code_insee')})"
+    try:
+        located = geo.position(row.get("latitude"), row.get("longitude"))
+    except DomainError:
+        return f"latitude/longitude invalides ({_text(row, 'latitude')}, {_text(row, 'longitude')})"
     number, street = split_address(_text(row, "adresse"))
     return Lieu(
         line=line,
@@ -171,6 +180,8 @@ def _lieu(line: int, row: dict[str, Any]) -> Lieu | str:
         town=_text(row, "commune")[:100],
         commune_insee=insee,
         services=_text(row, "services")[:1000],
+        latitude=located[0] if located else None,
+        longitude=located[1] if located else None,
     )
 
 

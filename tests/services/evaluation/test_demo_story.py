@@ -2,7 +2,7 @@
 carnets per zone, every outcome (progress, same, drop, already autonomous, not evaluable) in
 both zones, a waiting-list cohort asked before and after like the pilot, and the report
 states what the pilot can and cannot see, its design and its limits. Two builds from the same
-seed give the same figures, to the last digit."""
+seed give the same figures, to the last digit, the finance history included."""
 
 from __future__ import annotations
 
@@ -10,12 +10,15 @@ import re
 from datetime import date
 
 import pytest
+from sqlalchemy import select
 
 from voucher.db.engine import unit_of_work
+from voucher.db.models import PaymentTransfer, Statement
 from voucher.db.queries import evaluation as queries
 from voucher.domain import outcome
 from voucher.services import demo
 from voucher.services.evaluation import overview
+from voucher.services.finance import reconciliation
 from voucher.services.impact import counts, export
 
 TODAY = date(2026, 11, 20)
@@ -29,7 +32,18 @@ def build_and_read(engine):
         view = overview.overview(s, counts.EVERYTHING, report)
         people = queries.people_sessions(s, None)
         lines = overview.report_lines(report, view)
-    return report, view, people, lines
+        money = s.execute(  # the finance history: statements, their transfers and the bank
+            select(
+                Statement.number,
+                Statement.period,
+                Statement.total_cents,
+                PaymentTransfer.status,
+                PaymentTransfer.amount_cents,
+            )
+            .join(PaymentTransfer, PaymentTransfer.statement_id == Statement.id)
+            .order_by(Statement.number, PaymentTransfer.id)
+        ).all() + [(reconciliation.reconcile(s).bank_cents,)]
+    return report, view, people, lines, money
 
 
 @pytest.fixture(scope="module")
@@ -48,14 +62,15 @@ def figures(report, view, lines):
 
 @pytest.mark.slow
 def test_two_demo_builds_publish_identical_figures(two_builds):
-    (r1, v1, _, l1), (r2, v2, _, l2) = two_builds
+    (r1, v1, _, l1, m1), (r2, v2, _, l2, m2) = two_builds
     assert figures(r1, v1, l1) == figures(r2, v2, l2)
+    assert len(m1) > 50 and m1 == m2  # same statements, transfers and bank balance
     assert v1.before_after is not None and v1.before_after.estimate is not None
 
 
 @pytest.mark.slow
 def test_the_demo_shows_a_modest_gap_its_intervals_can_tell(two_builds):
-    report, view, people, lines = two_builds[0]
+    report, view, people, lines, _money = two_builds[0]
     completed = next(c for c in report.comparisons if c.code == "carnets_termines")
     assert min(completed.rural.n, completed.urban.n) >= 200
     assert completed.difference.estimate > 0
@@ -86,7 +101,7 @@ def test_the_demo_shows_a_modest_gap_its_intervals_can_tell(two_builds):
 
 @pytest.mark.slow
 def test_the_demo_before_after_with_its_waiting_list(two_builds):
-    _report, view, _people, lines = two_builds[0]
+    _report, view, _people, lines, _money = two_builds[0]
     ba = view.before_after
     assert ba.design == "liste_attente" and ba.published
     assert all(c is not None and c.people >= 100 for c in ba.cells.values())

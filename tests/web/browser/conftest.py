@@ -3,7 +3,8 @@ here (werkzeug in a thread, on a free port, SQLite file database migrated like
 production). Skipped only when /usr/bin/chromium is absent (CI installs it).
 
 Screenshots of each workspace are kept in ``$VOUCHER_TEST_ARTEFACTS/browser`` (default
-``build/test-artefacts/browser``). Every request the pages make is recorded, so tests can
+``build/test-artefacts/browser``); those of every page, per role and width, in
+``$VOUCHER_SCREENSHOTS`` (``test_every_page_browser.py``). Every request the pages make is recorded, so tests can
 prove nothing leaves the app's own origin."""
 
 from __future__ import annotations

@@ -1,6 +1,7 @@
 """The public directory answers a commune search without sign-in; its export validates
 against the national TableSchema with frictionless; the carnet's letter lists the nearest
-places for the beneficiary's commune, for the prescriber who handed it out only."""
+places for the beneficiary's commune (each with its distance from the commune's centre when
+both positions are known), for the prescriber who handed it out only."""
 
 from __future__ import annotations
 
@@ -11,13 +12,21 @@ from pathlib import Path
 
 import pytest
 from frictionless import Resource, Schema, validate
+from sqlalchemy import select
 
 from tests import factories as f
 from tests.services.places import place_world as pw
 from tests.web.workspace_world import login, text
 from voucher.db.engine import unit_of_work
+from voucher.db.models import PlaceSite
+from voucher.domain import geo
 from voucher.services.issuance import handout
-from voucher.services.organisations import documents, organisations, qualification
+from voucher.services.organisations import (
+    commune_centres,
+    documents,
+    organisations,
+    qualification,
+)
 
 SCHEMA = (
     Path(__file__).resolve().parents[3] / "schemas" / "lieux-de-mediation-numerique.schema.json"
@@ -139,6 +148,47 @@ def test_the_letter_lists_the_nearest_places_for_the_prescriber_who_handed_out(
     body = text(page)
     assert page.status_code == 200 and "Votre carnet de pass numériques" in body
     assert body.index("Médiathèque") < body.index("Cyber-base du Clain")
+    assert "du centre de votre commune" not in body  # no centre loaded: no distance told
     assert client.get(f"/prescripteur/carnets/{w.first_serial_a + 1}/lettre").status_code == 404
     login(client, w.emails["prescriber_b"])
     assert client.get(f"/prescripteur/carnets/{w.first_serial_a}/lettre").status_code == 404
+
+
+NAINTRE = ("86174", 46.7636, 0.4856)  # between Châtellerault and Poitiers, nearer the first
+SITES = {"Médiathèque": (46.8170, 0.5460), "Cyber-base du Clain": (46.5805, 0.3400)}
+
+
+def test_the_letter_tells_each_place_its_distance_from_the_persons_commune(
+    app, client, places_world, tmp_path
+):
+    """Naintré's postcode sorts Poitiers first; the distances put Châtellerault first, and
+    each place says how far it is from the centre of the person's commune."""
+    w = places_world
+    centres = tmp_path / "communes.csv"
+    centres.write_text(
+        "code_insee;nom_standard;latitude_centre;longitude_centre\n"
+        f"{NAINTRE[0]};Naintré;{NAINTRE[1]};{NAINTRE[2]}\n",
+        encoding="utf-8",
+    )
+    rows, skipped = geo.read_centres(centres.read_bytes())
+    with unit_of_work(app.extensions["voucher.engine"]) as s:
+        assert commune_centres.load(s, f.ACTOR, rows, centres.name).stored == 1 and not skipped
+        for site in s.scalars(select(PlaceSite)):
+            site.latitude, site.longitude = SITES[site.name]
+        handout.hand_out(
+            s,
+            f.ACTOR,
+            serial=w.first_serial_a,
+            prescriber_id=w.prescriber_a,
+            profile=f.profile("dossier-naintre", commune_insee=NAINTRE[0]),
+            key=b"test-key",
+        )
+    login(client, w.emails["prescriber_a"])
+    body = text(client.get(f"/prescripteur/carnets/{w.first_serial_a}/lettre"))
+    near, far = (geo.distance_km(NAINTRE[1:], SITES[n]) for n in SITES)
+    assert 6 < near < 10 and 18 < far < 26
+    said = [f"À {geo.km_fr(km)} du centre de votre commune (à vol d'oiseau)" for km in (near, far)]
+    at = [body.index(x) for x in ("Médiathèque", said[0], "Cyber-base du Clain", said[1])]
+    assert at == sorted(at), body  # nearest first, each with its distance
+    # address and opening hours beside the distance
+    assert "3 place de la Mairie" in body and "10 h 00 – 12 h 30" in body

@@ -47,6 +47,7 @@ from voucher.db.models.printing import (  # carnets
 from voucher.db.models.reference import (
     BankAccount,
     BankAccountEvent,
+    CommuneCentre,
     Label,
     Organisation,
     PilotZone,
@@ -66,6 +67,7 @@ __all__ = [
     "AuditEvent",
     "BankAccount",
     "BankAccountEvent",
+    "CommuneCentre",
     "Base",
     "Batch",
     "Beneficiary",

@@ -8,7 +8,7 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import JSON, BigInteger, CheckConstraint, ForeignKey, String, Text
+from sqlalchemy import JSON, BigInteger, CheckConstraint, Float, ForeignKey, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from voucher.db.models.base import Base, pk
@@ -86,6 +86,8 @@ class PlaceSite(Base):
     hours: Mapped[str | None] = mapped_column(String(300))
     hours_text: Mapped[str | None] = mapped_column(Text)
     accessibility: Mapped[list[str]] = mapped_column(JSON, default=list)
+    latitude: Mapped[float | None] = mapped_column(Float)  # WGS 84, when known
+    longitude: Mapped[float | None] = mapped_column(Float)
     created_at: Mapped[datetime]
 
 

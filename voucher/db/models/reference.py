@@ -6,7 +6,15 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import JSON, BigInteger, CheckConstraint, ForeignKey, String, UniqueConstraint
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    CheckConstraint,
+    Float,
+    ForeignKey,
+    String,
+    UniqueConstraint,
+)
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from voucher.db.models.base import Base, pk
@@ -32,6 +40,9 @@ class Organisation(Base):
     density_class: Mapped[int | None]
     density_year: Mapped[int | None]
     zone_kind: Mapped[str | None] = mapped_column(String(5))
+    #: WGS 84 position (national file of lieux de médiation numérique), when known
+    latitude: Mapped[float | None] = mapped_column(Float)
+    longitude: Mapped[float | None] = mapped_column(Float)
     email: Mapped[str | None] = mapped_column(String(200))
     external_id: Mapped[str | None] = mapped_column(String(100), index=True)
     services: Mapped[str | None] = mapped_column(String(1000))
@@ -90,6 +101,16 @@ class PilotZone(Base):
     kind_source: Mapped[str] = mapped_column(String(20), default="manual")
     cog_year: Mapped[int | None]
     communes: Mapped[list[PilotZoneCommune]] = relationship(order_by="PilotZoneCommune.insee_code")
+
+
+class CommuneCentre(Base):
+    """A commune's centre (WGS 84), for distances from where a person lives."""
+
+    __tablename__ = "commune_centre"
+    code: Mapped[str] = mapped_column(String(5), primary_key=True)
+    latitude: Mapped[float] = mapped_column(Float)
+    longitude: Mapped[float] = mapped_column(Float)
+    source: Mapped[str] = mapped_column(String(200))
 
 
 class PilotZoneCommune(Base):

@@ -14,6 +14,7 @@ from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
 from voucher.db.models import (
+    CommuneCentre,
     Label,
     Organisation,
     PilotZoneCommune,
@@ -24,7 +25,7 @@ from voucher.db.models import (
     ProgrammeStructure,
     ProgrammeZone,
 )
-from voucher.domain import places
+from voucher.domain import geo, places
 
 
 @dataclass
@@ -48,6 +49,10 @@ class Place:
     email: str | None
     updated: date
     programmes: list[tuple[int, str]] = field(default_factory=list)
+    latitude: float | None = None  # WGS 84, when the national file or the operator gave it
+    longitude: float | None = None
+    #: from the centre of the person's commune, as the crow flies (the letter only)
+    distance_km: float | None = None
 
     @property
     def address(self) -> str:
@@ -155,6 +160,8 @@ def labelled_places(session: Session, today: date, programme_id: int | None = No
                 hours=site.hours if site else None,
                 hours_text=site.hours_text if site else None,
                 accessibility=list(site.accessibility) if site else [],
+                latitude=site.latitude if site else org.latitude,
+                longitude=site.longitude if site else org.longitude,
                 **common,  # type: ignore[arg-type]
             )
             place.programmes = [
@@ -190,20 +197,31 @@ def search(
 def nearest(
     session: Session, today: date, commune_insee: str | None, programme_id: int, limit: int = 8
 ) -> list[Place]:
-    """Places accepting ``programme_id`` in the beneficiary's commune first, then in its
-    department (by postcode, then name)."""
+    """Places accepting ``programme_id`` nearest the person: those of their commune whose
+    position is unknown, then, when the centre of the commune is known, the located places
+    by distance from it (each told its distance), then the rest of the department (by
+    postcode, then name). Without a centre: the commune, then the department."""
     dept = places.department(commune_insee)
     accepting = [
         p for p in labelled_places(session, today) if programme_id in {i for i, _ in p.programmes}
     ]
-    same = [p for p in accepting if commune_insee and p.commune_insee == commune_insee]
+    centre = session.get(CommuneCentre, commune_insee) if commune_insee else None
+    located: list[Place] = []
+    if centre is not None:
+        for p in accepting:
+            if p.latitude is not None and p.longitude is not None:
+                p.distance_km = geo.distance_km(
+                    (centre.latitude, centre.longitude), (p.latitude, p.longitude)
+                )
+                located.append(p)
+        located.sort(key=lambda p: (p.distance_km or 0.0, p.name))
+    rest = [p for p in accepting if p not in located]
+    same = [p for p in rest if commune_insee and p.commune_insee == commune_insee]
     near = [
-        p
-        for p in accepting
-        if p not in same and dept and places.department(p.commune_insee) == dept
+        p for p in rest if p not in same and dept and places.department(p.commune_insee) == dept
     ]
     near.sort(key=lambda p: (p.postcode or "", p.name))
-    return (same + near)[:limit]
+    return (same + located + near)[:limit]
 
 
 def for_cover(

@@ -5,7 +5,9 @@ organisations, SIRETs, IBANs and people are invented (codes are valid only in fo
 :func:`build` replays the pilot from January to ``today`` with one seeded random generator,
 so the same seed gives the same demo (same figures; only the vouchers' random codes
 differ, and nothing is ordered by them): :mod:`.pilot` sets up the reference world and the
-batches, :mod:`.activity` the months of hand-outs and scans.
+batches, :mod:`.activity` the months of hand-outs and scans, :mod:`.history` the months
+closed and paid (with a returned transfer paid again) and the holds decided, and
+:mod:`.positions` where the places are (the letter's distances).
 """
 
 from __future__ import annotations
@@ -17,7 +19,7 @@ from datetime import UTC, date, datetime
 from sqlalchemy.orm import Session
 
 from voucher.domain.calendar import at, utcnow
-from voucher.services.demo import activity, follow_ups, pilot
+from voucher.services.demo import activity, follow_ups, history, pilot, positions
 from voucher.services.demo.pilot import DEMO_PASSWORD, DemoSummary
 from voucher.services.finance import ledger_audit
 
@@ -40,6 +42,7 @@ def build(
     with at(datetime.combine(start, datetime.min.time(), UTC)):
         say("Organisations, zones et dispositif")
         world = pilot.reference(session, today.year)
+        positions.locate(session, world)
         say("Comptes de démonstration")
         summary = DemoSummary(programme_id=world.programme.id)
         users = pilot.logins(session, world, summary)
@@ -53,6 +56,8 @@ def build(
     follow_ups.record_all(session, random.Random(seed + 1), world, today)
     say("Scans suspects : retenues et alertes")
     activity.suspicious_scans(session, world.structures, users, summary, today)
+    say("Mois clôturés, relevés payés, retour de virement, retenues tranchées")
+    history.record(session, world, users, summary, today)
     say("Scellement du journal")
     ledger_audit.seal(session)
     return summary

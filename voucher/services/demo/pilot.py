@@ -37,6 +37,13 @@ class DemoSummary:
     refusals: int = 0
     held: int = 0
     logins: list[tuple[str, str, str]] = field(default_factory=list)
+    #: the finance history (:mod:`.history`): months closed, statements paid by the bank,
+    #: transfers returned then paid again (EndToEndIds), holds decided
+    closed_months: list[str] = field(default_factory=list)
+    paid_statements: int = 0
+    returned: list[str] = field(default_factory=list)
+    repaid: list[str] = field(default_factory=list)
+    decided_holds: list[str] = field(default_factory=list)
 
 
 @dataclass

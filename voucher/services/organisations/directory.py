@@ -91,6 +91,7 @@ def import_lieux(
             external_id=lieu.external_id,
         )
         org.services = lieu.services or None
+        org.latitude, org.longitude = lieu.latitude, lieu.longitude
         known.add(lieu.siret)
         report.created.append((org.id, org.name))
     session.flush()

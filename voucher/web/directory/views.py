@@ -15,7 +15,7 @@ from werkzeug.wrappers import Response
 from voucher.db.models import Beneficiary, Book, Organisation, Programme
 from voucher.db.queries import directory as q
 from voucher.documents import lieux_export
-from voucher.domain import places
+from voucher.domain import geo, places
 from voucher.domain.calendar import paris_date, utcnow
 from voucher.web.auth import current_org_id, role_required
 from voucher.web.db import db
@@ -25,7 +25,11 @@ PUBLIC_CACHE = "public, max-age=300"
 
 
 def _words() -> dict[str, Any]:
-    return {"hours_fr": places.hours_in_french, "accessibility": places.ACCESSIBILITY}
+    return {
+        "hours_fr": places.hours_in_french,
+        "accessibility": places.ACCESSIBILITY,
+        "km_fr": geo.km_fr,
+    }
 
 
 @bp.get("/ou-utiliser-mon-pass")
