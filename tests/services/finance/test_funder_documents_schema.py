@@ -24,6 +24,9 @@ def test_the_migration_matches_the_models_and_goes_down_and_up(fresh_engine):
     }
     upgrade(fresh_engine)
     assert model_diffs(fresh_engine, "funder_document", "invoice_id") == []
+    with fresh_engine.connect() as conn:
+        names = {r[0] for r in conn.execute(text("SELECT name FROM finance_lock"))}
+    assert "invoice" in names
 
 
 def test_the_database_refuses_a_number_used_twice(session):

@@ -20,6 +20,9 @@ BIG = sa.BigInteger().with_variant(sa.Integer(), "sqlite")
 
 
 def upgrade() -> None:
+    # the lock quotes and invoices are numbered under (two first issues at once would
+    # otherwise both try to create it)
+    op.execute("INSERT INTO finance_lock (name) VALUES ('invoice')")
     op.create_table(
         "funder_document",
         sa.Column("id", BIG, autoincrement=True, nullable=False),
@@ -84,3 +87,4 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f("ix_funder_document_funder_id"))
         batch_op.drop_index(batch_op.f("ix_funder_document_batch_id"))
     op.drop_table("funder_document")
+    op.execute("DELETE FROM finance_lock WHERE name = 'invoice'")
