@@ -195,3 +195,62 @@ def test_a_credit_note_is_a_factur_x_credit_note(session):
     root = check_facturx(pdf, notes[0].number, "150,00 €", "hors du champ de la TVA")
     assert root.findtext(".//rsm:ExchangedDocument/ram:TypeCode", namespaces=NS) == "381"
     assert root.findtext(".//ram:GrandTotalAmount", namespaces=NS) == "150.00"
+
+
+def test_paid_to_structures_follows_the_banks_booking_day_and_reconciles_with_payables(session):
+    from tests.documents import camt_files as cf
+    from tests.services.finance.test_payments import DEBTOR
+    from voucher.db.models import PaymentTransfer
+    from voucher.domain.finance import Period
+    from voucher.services.finance import close, payments, settlement
+
+    w = fw.world(session, books=3)
+    for day, place in ((2, 0), (3, 0), (4, 1)):
+        fw.scan(session, w, fw.paris(2026, 3, day), structure=place)
+    with calendar.at(fw.paris(2026, 4, 1, 10)):
+        close.close_month(session, SYSTEM, Period(2026, 3))
+        payments.create_run(
+            session,
+            SYSTEM,
+            debtor=DEBTOR,
+            version="pain.001.001.03",
+            execution_date=date(2026, 4, 2),
+        )
+    paid, kept = sorted(session.scalars(select(PaymentTransfer)), key=lambda t: -t.amount_cents)
+    with calendar.at(fw.paris(2026, 4, 6, 10)):  # imported on 6 April, booked on 3 April
+        imp = settlement.import_file(
+            session,
+            SYSTEM,
+            cf.camt053(
+                [
+                    cf.Line(
+                        paid.amount_cents,
+                        e2e=paid.end_to_end_id,
+                        iban=paid.iban,
+                        booked=date(2026, 4, 3),
+                    )
+                ]
+            ),
+            "avril.xml",
+        )
+        settlement.apply_import(session, SYSTEM, imp.id)
+    fa, pid = w.w.funder_a.id, w.programme_id
+
+    def build(a: date, b: date) -> funder_statement.FunderStatement:
+        return funder_statement.build(session, EVERYTHING, fa, pid, a, b)
+
+    assert build(date(2026, 3, 1), date(2026, 3, 31)).figure("paid").period_cents == 0
+    assert build(date(2026, 4, 3), date(2026, 4, 3)).figure("paid").period_cents == 2_000
+    assert build(date(2026, 4, 4), date(2026, 4, 30)).figure("paid").period_cents == 0
+    year = build(date(2026, 1, 1), date(2026, 12, 31))
+    assert year.figure("paid").share_to_date_cents == 1_000
+    owed = -sum(
+        journal.balance(session, acc(s.id))
+        for s in w.structures
+        for acc in (ledger.payable, ledger.in_payment)
+    )
+    # redeemed and not yet paid = what the books still owe the structures (one programme)
+    assert (
+        year.figure("redeemed").to_date_cents - year.figure("paid").to_date_cents == owed == 1_000
+    )
+    assert kept.status == "sent" and ledger_audit.verify(session).ok
