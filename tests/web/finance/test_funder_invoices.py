@@ -14,7 +14,7 @@ from tests.services.finance import finance_world as fw
 from tests.services.finance.test_funder_documents import check_facturx
 from tests.web.finance.test_finance import sign_in, token
 from voucher.db.engine import unit_of_work
-from voucher.db.models import FunderDocument
+from voucher.db.models import FunderDocument, FundsReceived
 
 
 def test_finance_issues_and_the_funder_downloads_its_own_documents(app, client):
@@ -60,6 +60,27 @@ def test_finance_issues_and_the_funder_downloads_its_own_documents(app, client):
     assert client.get(f"/financeur/factures/{mine}.pdf").status_code == 200
     other = numbers[("invoice", w.w.funder_b.id)]
     assert client.get(f"/financeur/factures/{other}.pdf").status_code == 404
+    csrf = token(client, f"/financeur/dispositifs/{programme}")
+
+    def pay(amount: str):
+        return client.post(
+            f"/financeur/dispositifs/{programme}/versements",
+            data={"csrf_token": csrf, "funder_id": str(fa), "amount": amount, "invoice": mine},
+        )
+
+    over = pay("200,00")  # more than the 150 € due: refused, nothing recorded
+    assert over.status_code in (409, 422) and "reste à payer" in over.get_data(as_text=True)
+    assert pay("40,00").status_code == 303
+    with unit_of_work(engine) as s:
+        assert (
+            s.scalar(
+                select(func.count())
+                .select_from(FundsReceived)
+                .where(FundsReceived.invoice_id.isnot(None))
+            )
+            == 1
+        )
+    assert "partiellement payée" in client.get("/financeur/factures").get_data(as_text=True)
     pdf = client.get(f"/financeur/releve?dispositif={programme}&du=2026-01-01&au=2026-12-31")
     assert pdf.status_code == 200 and pdf.data.startswith(b"%PDF")
     backwards = client.get(f"/financeur/releve?dispositif={programme}&du=2026-12-31&au=2026-01-01")
