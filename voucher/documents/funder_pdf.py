@@ -136,10 +136,10 @@ def statement_pdf(st) -> bytes:  # st: services.finance.funder_statement.FunderS
             [
                 [
                     "",
-                    "Sur la période",
-                    f"Au {_day(st.last_day)}",
-                    "Votre part (période)",
-                    "Votre part (cumul)",
+                    "Période",
+                    "Cumul / solde",
+                    "Part, période",
+                    "Part, cumul",
                 ]
             ]
             + [
@@ -158,6 +158,7 @@ def statement_pdf(st) -> bytes:  # st: services.finance.funder_statement.FunderS
         Spacer(1, 2 * mm),
         Paragraph(
             "* chiffre du dispositif entier ; votre part suit votre quote-part de financement. "
+            f"Cumul : depuis le début du dispositif jusqu'au {_day(st.last_day)} inclus. "
             "Les soldes sont ceux du journal à la fin du dernier jour ; ils se rapprochent des "
             "comptes vérifiés par « voucher audit ».",
             s["small"],

@@ -13,7 +13,7 @@ KINDS = {
 
 #: the VAT position of what a funder pays and gets back (justified in docs/finance.md)
 VAT_MENTION = (
-    "TVA : opération hors du champ de la TVA. Les sommes facturées sont la valeur faciale de "
+    "TVA : opération hors du champ de la TVA. Les montants de ce document sont la valeur faciale de "
     "chèques remis gratuitement aux bénéficiaires et utilisables dans des lieux aux régimes "
     "différents (bons à usages multiples, CGI art. 256 ter ; directive 2006/112/CE art. 30 ter) : "
     "l'opérateur les reçoit et les reverse au nom et pour le compte du financeur ; la TVA "

@@ -140,7 +140,9 @@ def credit_note_xml(session: Session, note: CreditNote) -> bytes:
 def credit_note_file(session: Session, note: CreditNote) -> bytes:
     """The credit note's PDF (its layout is :func:`credit_note_pdf`) with the VAT mention,
     as Factur-X."""
-    base = credit_notes.document(session, note, " — ".join(issuer(session)[:2]))
+    lines = issuer(session)
+    siret = [x for x in lines[1:2] if x.startswith("SIRET")]
+    base = credit_notes.document(session, note, " — ".join(lines[:1] + siret))
     drawn = credit_note_pdf(dataclasses.replace(base, notes=[*base.notes, VAT_MENTION]))
     funder = session.get(Organisation, note.funder_id)
     assert funder is not None
