@@ -6,6 +6,7 @@ from __future__ import annotations
 import io
 
 from click.testing import CliRunner
+from lxml import etree
 from openpyxl import load_workbook
 from sqlalchemy import func, select
 
@@ -30,7 +31,9 @@ def test_quote_invoice_pay_and_statement_from_the_command_line(fresh_engine, tmp
     assert (
         run.invoke(main, ["invoices", "quote", "--batch", str(batch), "--confirm"]).exit_code == 0
     )
-    made = run.invoke(main, ["invoices", "issue", "--batch", str(batch), "--confirm"])
+    made = run.invoke(
+        main, ["invoices", "issue", "--batch", str(batch), "--service", "SERV-1", "--confirm"]
+    )
     assert made.exit_code == 0, made.output
     again = run.invoke(main, ["invoices", "issue", "--batch", str(batch), "--confirm"])
     assert "Rien de nouveau" in again.output
@@ -76,7 +79,8 @@ def test_quote_invoice_pay_and_statement_from_the_command_line(fresh_engine, tmp
     assert "partiellement payée" in listed.output and "100,00" in listed.output
     out = tmp_path / "facture.pdf"
     assert run.invoke(main, ["invoices", "pdf", number, "-o", str(out)]).exit_code == 0
-    check_facturx(out.read_bytes(), number, "150,00 €")
+    root = check_facturx(out.read_bytes(), number, "150,00 €")
+    assert "SERV-1" in etree.tostring(root).decode()
     xlsx = tmp_path / "releve.xlsx"
     st = run.invoke(
         main,

@@ -28,11 +28,33 @@ def invoices_group() -> None:
     pass
 
 
-def _issue(kind: str, batch_id: int, confirm: bool, email: str | None) -> None:
+SERVICE = click.option(
+    "--service", default=None, help="code service de l'acheteur public (Chorus Pro, BT-10)"
+)
+ORDER = click.option(
+    "--engagement", default=None, help="n° d'engagement juridique (bon de commande, BT-13)"
+)
+
+
+def _issue(
+    kind: str,
+    batch_id: int,
+    confirm: bool,
+    email: str | None,
+    service: str | None = None,
+    engagement: str | None = None,
+) -> None:
     from voucher.services.finance import funder_invoices
 
     with transaction(confirm) as s:
-        docs = funder_invoices.issue(s, actor(s, email, "invoices", role="finance"), batch_id, kind)
+        docs = funder_invoices.issue(
+            s,
+            actor(s, email, "invoices", role="finance"),
+            batch_id,
+            kind,
+            buyer_reference=service,
+            buyer_order=engagement,
+        )
         made = [(d.number, d.amount_cents) for d in docs]
     if not made:
         console.print("Rien de nouveau : ce lot a déjà ses documents.")
@@ -45,20 +67,28 @@ def _issue(kind: str, batch_id: int, confirm: bool, email: str | None) -> None:
     "quote", help="Devis d'un lot, un par financeur ; simulation sans --confirm."
 )
 @click.option("--batch", "batch_id", type=int, required=True)
+@SERVICE
+@ORDER
 @CONFIRM
 @AS_FINANCE
-def quote(batch_id: int, confirm: bool, email: str | None) -> None:
-    _issue("quote", batch_id, confirm, email)
+def quote(
+    batch_id: int, service: str | None, engagement: str | None, confirm: bool, email: str | None
+) -> None:
+    _issue("quote", batch_id, confirm, email, service, engagement)
 
 
 @invoices_group.command(
     "issue", help="Factures d'un lot, une par financeur ; simulation sans --confirm."
 )
 @click.option("--batch", "batch_id", type=int, required=True)
+@SERVICE
+@ORDER
 @CONFIRM
 @AS_FINANCE
-def issue(batch_id: int, confirm: bool, email: str | None) -> None:
-    _issue("invoice", batch_id, confirm, email)
+def issue(
+    batch_id: int, service: str | None, engagement: str | None, confirm: bool, email: str | None
+) -> None:
+    _issue("invoice", batch_id, confirm, email, service, engagement)
 
 
 @invoices_group.command("list", help="Devis et factures, avec ce qui est payé.")

@@ -3,8 +3,9 @@ profile **EN 16931** (docs/finance.md says why).
 
 Rules kept:
 
-* the seller is the operator, the buyer the funder, both identified by their SIREN
-  (``schemeID 0002``, the SIRENE register) when they have a SIRET, with a postal address;
+* the seller is the operator, the buyer the funder, both identified by their SIRET
+  (``schemeID 0009``, what Chorus Pro reads) when they have one, with a postal address; the
+  buyer's service code (BT-10) and purchase order (BT-13) are written when it gave them;
 * every line and the header carry VAT category ``O`` (« not subject to VAT ») with the
   exemption reason and code ``VATEX-EU-O``, no rate and 0,00 of tax; the seller's VAT number
   is never written (rule BR-O-02 of EN 16931);
@@ -64,7 +65,9 @@ class Invoice:
     notes: list[str] = field(default_factory=list)
     iban: str = ""  # where the buyer pays (invoices)
     payment_terms: str = ""
-    order_reference: str = ""  # the batch (BT-13)
+    order_reference: str = ""  # our order: the batch (BT-14, seller's order reference)
+    buyer_reference: str = ""  # the buyer's service code (BT-10)
+    buyer_order: str = ""  # the buyer's purchase order, « engagement juridique » (BT-13)
     preceding: list[str] = field(default_factory=list)  # invoices a credit note relates to
 
     @property
@@ -94,7 +97,7 @@ def _party(parent: etree._Element, tag: str, party: Party) -> None:
     _el(node, RAM, "Name", party.name)
     if party.siret:
         legal = _el(node, RAM, "SpecifiedLegalOrganization")
-        _el(legal, RAM, "ID", party.siret[:9], schemeID="0002")
+        _el(legal, RAM, "ID", party.siret, schemeID="0009")
     address = _el(node, RAM, "PostalTradeAddress")
     if party.postcode:
         _el(address, RAM, "PostcodeCode", party.postcode)
@@ -145,11 +148,16 @@ def cii_xml(invoice: Invoice) -> bytes:
         summation = _el(settlement, RAM, "SpecifiedTradeSettlementLineMonetarySummation")
         _el(summation, RAM, "LineTotalAmount", _amount(line.total_cents))
     agreement = _el(trade, RAM, "ApplicableHeaderTradeAgreement")
+    if invoice.buyer_reference:
+        _el(agreement, RAM, "BuyerReference", invoice.buyer_reference)
     _party(agreement, "SellerTradeParty", invoice.seller)
     _party(agreement, "BuyerTradeParty", invoice.buyer)
     if invoice.order_reference:
-        ref = _el(agreement, RAM, "BuyerOrderReferencedDocument")
+        ref = _el(agreement, RAM, "SellerOrderReferencedDocument")
         _el(ref, RAM, "IssuerAssignedID", invoice.order_reference)
+    if invoice.buyer_order:
+        ref = _el(agreement, RAM, "BuyerOrderReferencedDocument")
+        _el(ref, RAM, "IssuerAssignedID", invoice.buyer_order)
     _el(trade, RAM, "ApplicableHeaderTradeDelivery")
     settle = _el(trade, RAM, "ApplicableHeaderTradeSettlement")
     if invoice.type_code == INVOICE:

@@ -69,7 +69,12 @@ NS = {
 def test_an_order_gets_a_quote_and_an_invoice_per_funder_and_funds_pay_the_invoice(session):
     w = f.world(session, books=3, activate=False)  # 3 books x 10 vouchers x 10 € = 300 €
     quotes = funder_invoices.issue(session, SYSTEM, w.batch.id, "quote")
-    invoices = funder_invoices.issue(session, SYSTEM, w.batch.id, "invoice")
+    with pytest.raises(DomainError) as long_ref:
+        funder_invoices.issue(session, SYSTEM, w.batch.id, "invoice", buyer_order="9" * 51)
+    assert long_ref.value.code == "invalid_value"
+    invoices = funder_invoices.issue(
+        session, SYSTEM, w.batch.id, "invoice", buyer_reference="SERV-42", buyer_order="EJ 1234"
+    )
     year = calendar.paris_date(calendar.utcnow()).year
     assert [(d.number, d.amount_cents) for d in quotes] == [
         (f"DV-{year}-0001", 15_000),
@@ -83,6 +88,18 @@ def test_an_order_gets_a_quote_and_an_invoice_per_funder_and_funds_pay_the_invoi
     assert root.findtext(".//ram:DuePayableAmount", namespaces=NS) == "150.00"
     assert root.findtext(".//ram:CategoryCode", namespaces=NS) == "O"
     assert root.findtext(".//rsm:ExchangedDocument/ram:TypeCode", namespaces=NS) == "380"
+    # what Chorus Pro reads: the buyer's SIRET, service code and purchase order; our batch
+    assert root.findtext(".//ram:BuyerReference", namespaces=NS) == "SERV-42"
+    buyer_id = root.find(".//ram:BuyerTradeParty/ram:SpecifiedLegalOrganization/ram:ID", NS)
+    assert (buyer_id.text, buyer_id.get("schemeID")) == (w.funder_a.siret, "0009")
+    assert (
+        root.findtext(".//ram:BuyerOrderReferencedDocument/ram:IssuerAssignedID", namespaces=NS)
+        == "EJ 1234"
+    )
+    assert (
+        root.findtext(".//ram:SellerOrderReferencedDocument/ram:IssuerAssignedID", namespaces=NS)
+        == f"LOT-{w.batch.id}"
+    )
     quote_pdf = funder_files.order_file(session, quotes[0])
     with pikepdf.open(io.BytesIO(quote_pdf)) as doc:
         assert doc.open_metadata()["pdfaid:part"] == "3"

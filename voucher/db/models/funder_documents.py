@@ -40,5 +40,9 @@ class FunderDocument(Base):
     face_value_cents: Mapped[int] = mapped_column(BigInteger)
     batch_value_cents: Mapped[int] = mapped_column(BigInteger)
     amount_cents: Mapped[int] = mapped_column(BigInteger)
+    #: what a public buyer's Chorus Pro needs: its service code (BT-10) and its purchase
+    #: order, the « engagement juridique » (BT-13), when it gave them
+    buyer_reference: Mapped[str | None] = mapped_column(String(100))
+    buyer_order: Mapped[str | None] = mapped_column(String(50))
     created_at: Mapped[datetime]
     created_by: Mapped[int | None] = mapped_column(BigId)

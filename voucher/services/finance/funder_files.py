@@ -115,6 +115,8 @@ def invoice_xml(session: Session, doc: FunderDocument) -> bytes:
             iban=settings.debtor().iban,
             payment_terms=TERMS,
             order_reference=f"LOT-{doc.batch_id}",
+            buyer_reference=doc.buyer_reference or "",
+            buyer_order=doc.buyer_order or "",
         )
     )
 

@@ -50,11 +50,21 @@ class Row:
 
 
 def issue(
-    session: Session, actor: Actor, batch_id: int, kind: str, *, scope: Scope | None = None
+    session: Session,
+    actor: Actor,
+    batch_id: int,
+    kind: str,
+    *,
+    scope: Scope | None = None,
+    buyer_reference: str | None = None,
+    buyer_order: str | None = None,
 ) -> list[FunderDocument]:
-    """One ``kind`` document (quote or invoice) per funder of the batch's programme."""
+    """One ``kind`` document (quote or invoice) per funder of the batch's programme; a
+    public buyer's service code and purchase order (Chorus Pro) go on every one of them."""
     if kind not in fd.KINDS:
         raise DomainError("invalid_value", field="kind")
+    buyer_reference = _reference(buyer_reference, 100, "service")
+    buyer_order = _reference(buyer_order, 50, "engagement")
     scope = scope if scope is not None else finance_scope(session, actor)
     batch = session.get(Batch, batch_id)
     if batch is None or not scope.allows(batch.programme_id):
@@ -93,6 +103,8 @@ def issue(
             face_value_cents=batch.face_value_cents,
             batch_value_cents=value,
             amount_cents=amount,
+            buyer_reference=buyer_reference,
+            buyer_order=buyer_order,
             created_at=now,
             created_by=actor.user_id,
         )
@@ -111,6 +123,13 @@ def issue(
             number=doc.number,
         )
     return docs
+
+
+def _reference(value: str | None, size: int, field: str) -> str | None:
+    text = " ".join((value or "").split())
+    if len(text) > size:
+        raise DomainError("invalid_value", field=field)
+    return text or None
 
 
 def paid(session: Session, invoice_ids: list[int]) -> dict[int, int]:

@@ -31,7 +31,14 @@ def invoices() -> str:
 def issue_invoices() -> Any:
     kind = "quote" if request.form.get("kind") == "quote" else "invoice"
     try:
-        made = funder_invoices.issue(db(), current_actor(), forms.need_int("batch_id"), kind)
+        made = funder_invoices.issue(
+            db(),
+            current_actor(),
+            forms.need_int("batch_id"),
+            kind,
+            buyer_reference=request.form.get("service"),
+            buyer_order=request.form.get("engagement"),
+        )
     except DomainError as exc:
         return refused(exc, "finance.invoices")
     flash(

@@ -38,6 +38,8 @@ def upgrade() -> None:
         sa.Column("face_value_cents", sa.BigInteger(), nullable=False),
         sa.Column("batch_value_cents", sa.BigInteger(), nullable=False),
         sa.Column("amount_cents", sa.BigInteger(), nullable=False),
+        sa.Column("buyer_reference", sa.String(length=100), nullable=True),
+        sa.Column("buyer_order", sa.String(length=50), nullable=True),
         sa.Column("created_at", voucher.db.types.UTCDateTime(), nullable=False),
         sa.Column("created_by", BIG, nullable=True),
         sa.CheckConstraint("amount_cents > 0", name=op.f("ck_funder_document_amount")),
