@@ -69,3 +69,33 @@ def f_scope():
     from voucher.services.finance.scope import EVERYTHING
 
     return EVERYTHING
+
+
+def test_statements_check_sees_a_gap_in_the_invoices_and_an_invoice_paid_twice(session):
+    from sqlalchemy import text
+
+    from voucher.services.finance import statements_check
+
+    w = f.world(session, books=1, activate=False)
+    docs = funder_invoices.issue(session, SYSTEM, w.batch.id, "invoice")
+    for doc in docs:
+        funds.record_funds_received(
+            session,
+            SYSTEM,
+            programme_id=w.programme.id,
+            funder_id=doc.funder_id,
+            amount_cents=doc.amount_cents,
+            received_on=date(2026, 1, 5),
+            invoice_number=doc.number,
+        )
+    assert statements_check.verify(session).ok
+    with session.begin_nested() as behind_our_back:  # what the application never does
+        session.execute(text("UPDATE funder_document SET seq = 7 WHERE id = :i"), {"i": docs[0].id})
+        session.execute(
+            text("UPDATE funds_received SET amount_cents = amount_cents * 2 WHERE invoice_id = :i"),
+            {"i": docs[1].id},
+        )
+        found = {p.check for p in statements_check.verify(session).problems}
+        assert {"invoice_numbering", "invoice_overpaid"} <= found
+        behind_our_back.rollback()
+    assert statements_check.verify(session).ok

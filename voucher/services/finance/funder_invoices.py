@@ -14,6 +14,7 @@ Rules kept (docs/finance.md, "Documents des financeurs"):
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
@@ -193,3 +194,30 @@ def check_payment(
     left = invoice.amount_cents - paid(session, [invoice.id]).get(invoice.id, 0)
     if amount > left:
         raise DomainError("invoice_overpaid", invoice=invoice.number, left_cents=left)
+
+
+def check(session: Session, report: Any) -> None:
+    """For ``voucher statements check``: quotes and invoices gap-free per kind and year, and
+    no invoice paid beyond its amount (``invoice_numbering``, ``invoice_overpaid``)."""
+    seqs: dict[tuple[str, int], list[int]] = {}
+    for kind, year, seq in session.execute(
+        select(FunderDocument.kind, FunderDocument.year, FunderDocument.seq).order_by(
+            FunderDocument.kind, FunderDocument.year, FunderDocument.seq
+        )
+    ):
+        seqs.setdefault((str(kind), int(year)), []).append(int(seq))
+    for (kind, year), found in seqs.items():
+        if found != list(range(1, len(found) + 1)):
+            report.add(
+                "invoice_numbering",
+                f"{fd.KINDS[kind][2]}s {year} : numéros {found[:5]}… non continus ou en double",
+            )
+    invoices = session.execute(
+        select(FunderDocument.id, FunderDocument.number, FunderDocument.amount_cents).where(
+            FunderDocument.kind == "invoice"
+        )
+    ).all()
+    sums = paid(session, [i for i, _, _ in invoices])
+    for doc_id, number, amount in invoices:
+        if sums.get(doc_id, 0) > amount:
+            report.add("invoice_overpaid", f"facture {number} payée au-delà de son montant")
