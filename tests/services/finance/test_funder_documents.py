@@ -52,12 +52,29 @@ def check_facturx(pdf: bytes, *figures: str) -> etree._Element:
         assert doc.Root.OutputIntents[0].S == "/GTS_PDFA1"
         meta = doc.open_metadata()
         assert meta["pdfaid:part"] == "3" and meta["pdfaid:conformance"] in ("B", "b")
+    assert unembedded_fonts(pdf) == []
     root = etree.fromstring(embedded)
     _xsd().assertValid(root)
     text = "".join(page.extract_text() for page in PdfReader(io.BytesIO(pdf)).pages)
     for figure in figures:
         assert figure in text.replace("\u202f", " ").replace("\xa0", " "), figure
     return root
+
+
+def unembedded_fonts(pdf: bytes) -> list[str]:
+    """PDF/A wants every font used on a page embedded: the names of those that are not."""
+    missing = []
+    with pikepdf.open(io.BytesIO(pdf)) as doc:
+        for page in doc.pages:
+            for font in (page.Resources.get("/Font") or {}).values():
+                fonts = font.DescendantFonts if "/DescendantFonts" in font else [font]
+                for f in fonts:
+                    d = f.get("/FontDescriptor")
+                    if d is None or not any(
+                        k in d for k in ("/FontFile", "/FontFile2", "/FontFile3")
+                    ):
+                        missing.append(str(f.get("/BaseFont")))
+    return missing
 
 
 NS = {
@@ -177,6 +194,7 @@ def test_the_funders_statement_reconciles_with_the_ledger(session):
     with pikepdf.open(io.BytesIO(pdf)) as doc:
         assert doc.open_metadata()["pdfaid:part"] == "3"
         assert doc.Root.OutputIntents[0].S == "/GTS_PDFA1"
+    assert unembedded_fonts(pdf) == []
     text = "".join(p.extract_text() for p in PdfReader(io.BytesIO(pdf)).pages)
     text = text.replace("\u202f", " ").replace("\xa0", " ")
     for figure in ("300,00 €", "270,00 €", "30,00 €", "Fondation A"):
