@@ -289,3 +289,30 @@ def test_paid_to_structures_follows_the_banks_booking_day_and_reconciles_with_pa
         year.figure("redeemed").to_date_cents - year.figure("paid").to_date_cents == owed == 1_000
     )
     assert kept.status == "sent" and ledger_audit.verify(session).ok
+    with calendar.at(fw.paris(2026, 5, 12, 10)):  # the bank sends the payment back in May
+        back = cf.Line(
+            paid.amount_cents,
+            "CRDT",
+            paid.end_to_end_id,
+            paid.iban,
+            booked=date(2026, 5, 11),
+            return_reason="MS03",
+        )
+        imp = settlement.import_file(session, SYSTEM, cf.camt053([back]), "mai.xml")
+        settlement.apply_import(session, SYSTEM, imp.id)
+    assert (
+        build(date(2026, 4, 1), date(2026, 4, 30)).figure("paid").period_cents == 2_000
+    )  # April stays true
+    assert build(date(2026, 5, 1), date(2026, 5, 31)).figure("paid").period_cents == -2_000
+    year = build(date(2026, 1, 1), date(2026, 12, 31))
+    assert year.figure("paid").to_date_cents == 0
+    assert (
+        year.figure("redeemed").to_date_cents
+        == 3_000
+        == -sum(
+            journal.balance(session, acc(s.id))
+            for s in w.structures
+            for acc in (ledger.payable, ledger.in_payment)
+        )
+    )
+    assert ledger_audit.verify(session).ok

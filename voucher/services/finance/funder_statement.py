@@ -11,8 +11,8 @@ périodique d'un financeur"). For the period [first day, last day] (Paris days):
   (``outstanding:{p}:*`` balance), held for review (``suspense:{p}`` balance), redeemed (what
   entries touching ``outstanding:{p}``/``suspense:{p}`` moved to ``payable``, cancellations
   deducted), expired (``breakage:{p}`` credits other than credit notes), and paid to
-  structures (each statement's part for the programme, when its transfer's settlement
-  entry falls in the period).
+  structures (each statement's part for the programme when the bank's payment entry falls
+  in the period, minus the same when the bank sent it back after payment).
 """
 
 from __future__ import annotations
@@ -21,16 +21,16 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, time
 from typing import Any
 
-from sqlalchemy import exists, func, or_, select
+from sqlalchemy import case, exists, func, literal, or_, select
 from sqlalchemy.orm import Session, aliased
 
 from voucher.db.models import (
     Account,
     JournalEntry,
     Organisation,
-    PaymentTransfer,
     Posting,
     Programme,
+    Statement,
     StatementProgramme,
 )
 from voucher.domain import ledger
@@ -125,13 +125,22 @@ def _flows(session: Session, f: int, p: int, start: datetime | None, end: dateti
 
 
 def _paid(session: Session, p: int, start: datetime | None, end: datetime) -> int:
+    """The programme's part of the statements the bank paid (``payment.settle``, dated on
+    its booking day) minus those it sent back after payment (``payment.return``): both
+    entries name their statement (``relevé <number>``)."""
+    part = StatementProgramme.total_cents
     q = (
-        select(func.coalesce(func.sum(StatementProgramme.total_cents), 0))
-        .join(PaymentTransfer, PaymentTransfer.statement_id == StatementProgramme.statement_id)
-        .join(JournalEntry, JournalEntry.id == PaymentTransfer.settle_entry_id)
+        select(
+            func.coalesce(
+                func.sum(case((JournalEntry.kind == "payment.settle", part), else_=-part)), 0
+            )
+        )
+        .select_from(JournalEntry)
+        .join(Statement, JournalEntry.memo == literal("relevé ") + Statement.number)
+        .join(StatementProgramme, StatementProgramme.statement_id == Statement.id)
         .where(
             StatementProgramme.programme_id == p,
-            PaymentTransfer.status == "paid",
+            JournalEntry.kind.in_(("payment.settle", "payment.return")),
             JournalEntry.at < end,
         )
     )
@@ -149,7 +158,7 @@ LABELS = [
     ("circulating", "Chèques en circulation (solde)", True),
     ("redeemed", "Chèques encaissés par les lieux", True),
     ("suspense", "Encaissements en vérification (solde)", True),
-    ("paid", "Payé aux lieux (virements confirmés par la banque)", True),
+    ("paid", "Payé aux lieux (virements confirmés par la banque, retours déduits)", True),
     ("expired", "Chèques expirés ou annulés (valeur à rendre)", True),
 ]
 BALANCES = {"held_funds", "circulating", "suspense"}
