@@ -97,3 +97,32 @@ def test_finance_issues_and_the_funder_downloads_its_own_documents(app, client):
         == 404
     )
     assert client.get("/finance/factures").status_code in (403, 404)
+
+
+def test_a_funder_downloads_its_own_credit_notes_as_factur_x_and_no_one_elses(app, client):
+    from datetime import date
+
+    from voucher.domain import calendar
+    from voucher.services.context import SYSTEM
+    from voucher.services.finance import credit_notes
+    from voucher.services.issuance import expiry
+
+    engine = app.extensions["voucher.engine"]
+    with unit_of_work(engine) as s:
+        w = fw.world(
+            s, books=1, valid_from=date(2026, 1, 1), valid_until=date(2026, 6, 30), grace_days=31
+        )
+        with calendar.at(fw.paris(2026, 8, 5)):
+            expiry.expire_programme(s, SYSTEM, w.programme_id)
+            notes = {
+                n.funder_id: (n.id, n.number) for n in credit_notes.issue(s, SYSTEM, w.programme_id)
+            }
+        funder_a = fw.person(s, w.w.funder_a.id, "funder").user_id
+        mine, theirs = notes[w.w.funder_a.id], notes[w.w.funder_b.id]
+    sign_in(client, funder_a)
+    page = client.get("/financeur/factures").get_data(as_text=True)
+    assert mine[1] in page and theirs[1] not in page
+    got = client.get(f"/financeur/avoirs/{mine[0]}.pdf")
+    assert got.status_code == 200
+    check_facturx(got.data, mine[1], "50,00 €")
+    assert client.get(f"/financeur/avoirs/{theirs[0]}.pdf").status_code == 404

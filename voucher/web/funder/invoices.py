@@ -1,5 +1,5 @@
-"""The funder's own documents: its quotes and invoices (what is paid, Factur-X files) and
-its periodic statement per programme (PDF/A-3 or XLSX). A funder sees only the documents
+"""The funder's own documents: its quotes and invoices (what is paid, Factur-X files), its
+credit notes (Factur-X) and its periodic statement per programme (PDF/A-3 or XLSX). A funder sees only the documents
 addressed to its own organisation, for programmes it funds; anything else answers 404."""
 
 from __future__ import annotations
@@ -12,7 +12,7 @@ from voucher.db.models import Programme
 from voucher.domain.calendar import utcnow
 from voucher.domain.errors import DomainError
 from voucher.services.access.programme_scope import Scope
-from voucher.services.finance import funder_files, funder_invoices, funder_statement
+from voucher.services.finance import credit_notes, funder_files, funder_invoices, funder_statement
 from voucher.web.auth import current_org_id, role_required
 from voucher.web.db import db
 from voucher.web.finance.blueprint import download
@@ -29,10 +29,28 @@ def _scope() -> Scope:
 def invoices() -> str:
     mine = sorted(my_programmes())
     names = {p: db().get(Programme, p).name for p in mine}  # type: ignore[union-attr]
+    notes = [
+        n for n, _, _ in credit_notes.list_notes(db(), _scope()) if n.funder_id == current_org_id()
+    ]
     return render_template(
         "funder/invoices.html",
         rows=funder_invoices.rows(db(), _scope(), funder_id=current_org_id()),
+        notes=[(n, names.get(n.programme_id, "")) for n in notes],
         programmes=names,
+    )
+
+
+@bp.get("/avoirs/<int:note_id>.pdf")
+@role_required(FUNDER)
+def credit_note_file(note_id: int) -> Any:
+    try:
+        note = credit_notes.find(db(), _scope(), note_id)
+    except DomainError:
+        abort(404)
+    if note.funder_id != current_org_id():
+        abort(404)
+    return download(
+        funder_files.credit_note_file(db(), note), "application/pdf", f"avoir-{note.number}.pdf"
     )
 
 
