@@ -88,19 +88,20 @@ def _pdf_date(at: datetime) -> str:
     return at.astimezone(UTC).strftime("D:%Y%m%d%H%M%S+00'00'")
 
 
-def _writer(pdf: bytes, title: str, at: datetime) -> PdfWriter:
+def _writer(pdf: bytes, title: str, at: datetime, producer: str = PRODUCER) -> PdfWriter:
+    """The reportlab file with an output intent, and an Info dictionary holding only what
+    the XMP metadata repeats (PDF/A wants both to agree: reportlab's ``Subject``,
+    ``Keywords`` and ``Trapped`` have no XMP twin, so they go)."""
     writer = PdfWriter(clone_from=PdfReader(io.BytesIO(pdf)))
     _output_intent(writer)
-    writer.add_metadata(
-        {
-            "/Title": title,
-            "/Author": PRODUCER,
-            "/Creator": PRODUCER,
-            "/Producer": PRODUCER,
-            "/CreationDate": _pdf_date(at),
-            "/ModDate": _pdf_date(at),
-        }
-    )
+    writer.metadata = {
+        "/Title": title,
+        "/Author": PRODUCER,
+        "/Creator": PRODUCER,
+        "/Producer": producer,
+        "/CreationDate": _pdf_date(at),
+        "/ModDate": _pdf_date(at),
+    }
     writer._root_object[NameObject("/Lang")] = TextStringObject("fr-FR")
     return writer
 
@@ -127,8 +128,10 @@ def facturx(pdf: bytes, xml: bytes, title: str, subject: str, at: datetime) -> b
     and embeds it; the output intent comes from :func:`_writer`."""
     from facturx import generate_from_binary
 
-    base = _bytes(_writer(pdf, title, at))
-    return bytes(
+    # the library writes its XMP with the producer « pypdf » (the tool that writes the
+    # file last): the Info dictionary says the same
+    base = _bytes(_writer(pdf, title, at, producer="pypdf"))
+    made = bytes(
         generate_from_binary(
             base,
             xml,
@@ -144,3 +147,9 @@ def facturx(pdf: bytes, xml: bytes, title: str, subject: str, at: datetime) -> b
             lang="fr-FR",
         )
     )
+    # the library's Info has Keywords its XMP does not repeat: PDF/A wants them equal
+    writer = PdfWriter(clone_from=PdfReader(io.BytesIO(made)))
+    info = dict(writer.metadata or {})
+    info.pop("/Keywords", None)
+    writer.metadata = info
+    return _bytes(writer)

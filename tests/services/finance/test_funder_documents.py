@@ -52,13 +52,39 @@ def check_facturx(pdf: bytes, *figures: str) -> etree._Element:
         assert doc.Root.OutputIntents[0].S == "/GTS_PDFA1"
         meta = doc.open_metadata()
         assert meta["pdfaid:part"] == "3" and meta["pdfaid:conformance"] in ("B", "b")
-    assert unembedded_fonts(pdf) == []
+    assert unembedded_fonts(pdf) == [] and info_without_xmp_twin(pdf) == []
     root = etree.fromstring(embedded)
     _xsd().assertValid(root)
     text = "".join(page.extract_text() for page in PdfReader(io.BytesIO(pdf)).pages)
     for figure in figures:
         assert figure in text.replace("\u202f", " ").replace("\xa0", " "), figure
     return root
+
+
+XMP_TWIN = {
+    "/Title": "dc:title",
+    "/Author": "dc:creator",
+    "/Subject": "dc:description",
+    "/Keywords": "pdf:Keywords",
+    "/Creator": "xmp:CreatorTool",
+    "/Producer": "pdf:Producer",
+}
+
+
+def info_without_xmp_twin(pdf: bytes) -> list[str]:
+    """PDF/A: every entry of the Info dictionary is repeated, equal, in the XMP metadata."""
+    wrong = []
+    with pikepdf.open(io.BytesIO(pdf)) as doc:
+        meta = doc.open_metadata()
+        for key, value in doc.docinfo.items():
+            twin = XMP_TWIN.get(str(key))
+            if twin is None:
+                continue
+            found = meta.get(twin)
+            found = found[0] if isinstance(found, list) else found
+            if found != str(value):
+                wrong.append(f"{key}={value!s} / {twin}={found!r}")
+    return wrong
 
 
 def unembedded_fonts(pdf: bytes) -> list[str]:
@@ -194,7 +220,7 @@ def test_the_funders_statement_reconciles_with_the_ledger(session):
     with pikepdf.open(io.BytesIO(pdf)) as doc:
         assert doc.open_metadata()["pdfaid:part"] == "3"
         assert doc.Root.OutputIntents[0].S == "/GTS_PDFA1"
-    assert unembedded_fonts(pdf) == []
+    assert unembedded_fonts(pdf) == [] and info_without_xmp_twin(pdf) == []
     text = "".join(p.extract_text() for p in PdfReader(io.BytesIO(pdf)).pages)
     text = text.replace("\u202f", " ").replace("\xa0", " ")
     for figure in ("300,00 €", "270,00 €", "30,00 €", "Fondation A"):
