@@ -134,6 +134,10 @@ def rows(w: World, x: Extra) -> list[Row]:
         ),
         Row("GET", "/financeur/", funder),
         Row("GET", "/financeur/zones", funder),
+        Row("GET", "/financeur/factures", funder),  # each funder its own documents only
+        Row("GET", "/financeur/factures/FA-1999-0001.pdf", funder, ()),
+        Row("GET", "/financeur/releve", funder, ()),  # no programme asked: 404 for all
+        Row("GET", "/financeur/avoirs/999999.pdf", funder, ()),
         Row("GET", "/financeur/organisations", funder),
         Row("GET", "/financeur/dispositifs/nouveau", funder),
         Row("GET", f"/financeur/organisations/{sa}", funder),

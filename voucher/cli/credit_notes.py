@@ -101,7 +101,7 @@ def list_notes(email: str | None) -> None:
     )
 
 
-@credit_notes_group.command("pdf", help="Écrit le PDF d'un avoir.")
+@credit_notes_group.command("pdf", help="Écrit l'avoir en Factur-X (PDF/A-3 avec son XML).")
 @click.argument("number")
 @click.option("--output", "-o", type=click.Path(dir_okay=False, path_type=Path), default=None)
 @AS_FINANCE
@@ -109,15 +109,14 @@ def pdf(number: str, output: Path | None, email: str | None) -> None:
     from sqlalchemy import select
 
     from voucher.db.models import CreditNote
-    from voucher.documents.statement_pdf import credit_note_pdf
-    from voucher.services.finance import credit_notes
+    from voucher.services.finance import credit_notes, funder_files
     from voucher.services.finance.scope import finance_scope
 
     with transaction(confirm=False) as s:
         found = s.scalar(select(CreditNote.id).where(CreditNote.number == number))
         scope = finance_scope(s, actor(s, email, "credit-notes", role="finance"))
         note = credit_notes.find(s, scope, int(found or 0))
-        document = credit_note_pdf(credit_notes.document(s, note))
+        document = funder_files.credit_note_file(s, note)
     target = output or Path(f"avoir-{number}.pdf")
     target.write_bytes(document)
     console.print(f"Avoir {number} écrit dans {target}.")

@@ -22,7 +22,14 @@ from voucher.services.context import cli_actor
 @click.option("--funder", "funder_id", type=int, required=True)
 @click.option("--amount", required=True)
 @click.option("--reference", default=None)
-def funds(programme_id: int, funder_id: int, amount: str, reference: str | None) -> None:
+@click.option("--invoice", "invoice_number", default=None, help="n° de la facture payée (FA-…)")
+def funds(
+    programme_id: int,
+    funder_id: int,
+    amount: str,
+    reference: str | None,
+    invoice_number: str | None,
+) -> None:
     from voucher.services.issuance import funds as funds_service
 
     try:
@@ -38,8 +45,12 @@ def funds(programme_id: int, funder_id: int, amount: str, reference: str | None)
             amount_cents=cents,
             received_on=date.today(),
             reference=reference,
+            invoice_number=invoice_number,
         )
-    console.print(f"Versement de {format_eur(cents)} enregistré.")
+    console.print(
+        f"Versement de {format_eur(cents)} enregistré"
+        + (f" contre la facture {invoice_number}." if invoice_number else ".")
+    )
 
 
 @click.command(help="Émet un lot de carnets pour un prescripteur.")

@@ -171,6 +171,11 @@ class _NumberedCanvas(Canvas):
     """Writes « page x/y » on every page once the number of pages is known."""
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
+        from voucher.documents.fonts import SANS
+
+        # start every page in the embedded font, not reportlab's Helvetica (never embedded:
+        # PDF/A, which funders' documents are, refuses a font that is not)
+        kwargs["initialFontName"] = kwargs.get("initialFontName") or SANS
         super().__init__(*args, **kwargs)
         self._pages: list[dict[str, Any]] = []
 

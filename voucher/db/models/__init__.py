@@ -24,6 +24,7 @@ from voucher.db.models.finance import (  # month close and payments
     StatementProgramme,
 )
 from voucher.db.models.fraud import FraudFlag, StructureDayVolume
+from voucher.db.models.funder_documents import FunderDocument
 from voucher.db.models.impact import ImpactRelease, ResearchGrant  # impact
 from voucher.db.models.issuance import Batch, Beneficiary, Book, FundsReceived, Voucher
 from voucher.db.models.jobs import Job  # long work off the request
@@ -121,6 +122,7 @@ __all__ += [
     "ProgrammeLogo",
     "VoucherReplacement",
 ]
+__all__ += ["FunderDocument"]
 __all__ += ["ResearchGrant"]
 __all__ += ["WebhookAttempt", "WebhookDelivery", "WebhookEndpoint"]
 

@@ -26,6 +26,8 @@ class FundsReceived(Base):
     reference: Mapped[str | None] = mapped_column(String(140))
     entry_id: Mapped[int] = mapped_column(ForeignKey("journal_entry.id"))
     created_at: Mapped[datetime]
+    #: the funder's invoice these funds pay (voucher/db/models/funder_documents.py)
+    invoice_id: Mapped[int | None] = mapped_column(ForeignKey("funder_document.id"), index=True)
 
 
 class Batch(Base):

@@ -15,6 +15,7 @@ from voucher.db.models import Batch, Organisation, Programme, User
 from voucher.services.access import people as accounts
 from voucher.services.context import Actor
 from voucher.services.demo.cast import PRESCRIBERS, RURAL, STRUCTURES, URBAN, siret
+from voucher.services.finance import funder_invoices
 from voucher.services.issuance import batches as issuance
 from voucher.services.issuance import funds
 from voucher.services.organisations import bank_details, organisations
@@ -170,7 +171,8 @@ def issue_and_fund(
 ) -> list[tuple[Organisation, Batch]]:
     """110 to 130 books per prescriber (over 200 handed out per zone: enough for the
     evaluation's intervals to tell the zones' modest gap), fully funded half by each
-    funder, then activated and acknowledged."""
+    funder (a quote and an invoice per batch and funder, each invoice paid), then activated
+    and acknowledged."""
     issued = []
     for presc in pilot.prescribers:
         batch = issuance.issue_batch(
@@ -182,17 +184,18 @@ def issue_and_fund(
         )
         issued.append((presc, batch))
         summary.books += batch.books_count
-    total = summary.books * 10 * 1000
-    for funder in (pilot.foundation, pilot.departement):
-        funds.record_funds_received(
-            session,
-            ACTOR,
-            programme_id=pilot.programme.id,
-            funder_id=funder.id,
-            amount_cents=total // 2,
-            received_on=start,
-            reference="Convention 2026 (fictive)",
-        )
+    for _presc, batch in issued:  # each order is invoiced to each funder, then paid
+        funder_invoices.issue(session, ACTOR, batch.id, "quote")
+        for invoice in funder_invoices.issue(session, ACTOR, batch.id, "invoice"):
+            funds.record_funds_received(
+                session,
+                ACTOR,
+                programme_id=pilot.programme.id,
+                funder_id=invoice.funder_id,
+                amount_cents=invoice.amount_cents,
+                received_on=start,
+                invoice_number=invoice.number,
+            )
     for _presc, batch in issued:
         issuance.activate_batch(session, ACTOR, batch.id)
         issuance.acknowledge_batch(session, ACTOR, batch.id, batch.prescriber_id)

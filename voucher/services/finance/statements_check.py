@@ -1,6 +1,7 @@
 """``voucher statements check``: the finance invariants, recomputed from the tables.
 
-1. statement numbers are gap-free and unique per year (1..n), credit notes too;
+1. statement numbers are gap-free and unique per year (1..n), credit notes too, and
+   funders' quotes and invoices per kind (no invoice paid beyond its amount either);
 2. a statement's stored total and line count equal its scans', and its per-programme rows add
    up to it; only accepted scans are in statements;
 3. every transfer carries its statement's total; a statement has at most one live transfer;
@@ -33,7 +34,7 @@ from voucher.db.models import (
 )
 from voucher.domain import ledger
 from voucher.domain.states import VoucherState
-from voucher.services.finance import journal
+from voucher.services.finance import funder_invoices, journal
 from voucher.services.finance.ledger_audit import Report
 
 
@@ -170,6 +171,7 @@ def verify(session: Session) -> Report:
     report = Report()
     _numbering(session, report, Statement, "relevés")
     _numbering(session, report, CreditNote, "avoirs")
+    funder_invoices.check(session, report)  # funders' quotes and invoices
     statements = _statements(session, report)
     _transfers(session, report, statements)
     _bank_lines(session, report)

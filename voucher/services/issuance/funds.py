@@ -1,7 +1,9 @@
 """Funds received from a funder for a programme: the money that later activates batches.
 
 Rules kept: a positive amount in cents, from one of the programme's funders; journal
-``bank`` debit / ``funder_funds`` credit (see docs/chart-of-accounts.md); audited.
+``bank`` debit / ``funder_funds`` credit (see docs/chart-of-accounts.md); audited. Funds may
+name the funder's invoice they pay (same programme and funder, never more than is left to
+pay: :mod:`voucher.services.finance.funder_invoices`).
 """
 
 from __future__ import annotations
@@ -29,12 +31,23 @@ def record_funds_received(
     amount_cents: int,
     received_on: date,
     reference: str | None = None,
+    invoice_number: str | None = None,
 ) -> FundsReceived:
     if not isinstance(amount_cents, int) or amount_cents <= 0:
         raise DomainError("invalid_amount")
     get_programme(session, programme_id)
     if funder_id not in dict(programme_funders(session, programme_id)):
         raise DomainError("invalid_value", field="funder")
+    invoice = None
+    if invoice_number:
+        from voucher.services.finance import funder_invoices
+        from voucher.services.finance.numbering import lock
+        from voucher.services.finance.scope import EVERYTHING
+
+        lock(session, "invoice")
+        invoice = funder_invoices.find(session, EVERYTHING, invoice_number)
+        funder_invoices.check_payment(session, invoice, programme_id, funder_id, amount_cents)
+        reference = reference or invoice.number
     entry = journal.post(
         session,
         "funds.received",
@@ -50,6 +63,7 @@ def record_funds_received(
         reference=reference,
         entry_id=entry,
         created_at=utcnow(),
+        invoice_id=invoice.id if invoice else None,
     )
     session.add(funds)
     session.flush()
@@ -61,5 +75,6 @@ def record_funds_received(
         funder_id=funder_id,
         amount_cents=amount_cents,
         reference=reference,
+        invoice=invoice.number if invoice else None,
     )
     return funds

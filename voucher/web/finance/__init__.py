@@ -5,11 +5,19 @@ accounting exports and credit notes, all on one blueprint
 from flask import Flask
 
 from voucher.web import workspaces
-from voucher.web.finance import accounting, bank, credit_notes, months, payments, statements
+from voucher.web.finance import (
+    accounting,
+    bank,
+    credit_notes,
+    invoices,
+    months,
+    payments,
+    statements,
+)
 from voucher.web.finance.blueprint import FINANCE, bp
 
 #: the modules whose routes make up the blueprint
-PAGES = (months, statements, payments, bank, accounting, credit_notes)
+PAGES = (months, statements, payments, bank, accounting, credit_notes, invoices)
 
 
 def register(app: Flask) -> None:

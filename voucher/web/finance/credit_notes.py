@@ -6,10 +6,9 @@ from typing import Any
 
 from flask import abort, flash, redirect, render_template, request, url_for
 
-from voucher.documents.statement_pdf import credit_note_pdf
 from voucher.domain.errors import DomainError
 from voucher.domain.money import format_eur
-from voucher.services.finance import credit_notes
+from voucher.services.finance import credit_notes, funder_files
 from voucher.services.issuance import expiry
 from voucher.web.auth import current_actor, role_required
 from voucher.web.db import db, writes
@@ -69,7 +68,7 @@ def note_file(note_id: int) -> Any:
     except DomainError:
         abort(404)
     return download(
-        credit_note_pdf(credit_notes.document(db(), note)),
+        funder_files.credit_note_file(db(), note),
         "application/pdf",
         f"avoir-{note.number}.pdf",
     )

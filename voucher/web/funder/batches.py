@@ -202,6 +202,7 @@ def record_funds(programme_id: int) -> Any:
             amount_cents=forms.euros("amount"),
             received_on=forms.day("received_on", required=False) or utcnow().date(),
             reference=forms.optional("reference", 140),
+            invoice_number=forms.optional("invoice", 20),
         )
     except DomainError as exc:
         return programme_page_refused(programme, exc)
