@@ -11,7 +11,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0033_located_places"
-down_revision = "0023_density_grid"
+down_revision = "0031_funder_invoices"
 branch_labels = None
 depends_on = None
 
