@@ -221,6 +221,18 @@ def end_to_end_id(number: str, attempt: int) -> str:
     return value
 
 
+def refund_end_to_end_id(credit_note_number: str, attempt: int) -> str:
+    """A funder's refund: ``RBT-AV-2026-0001-1`` (the credit note number plus the attempt)."""
+    value = f"RBT-{credit_note_number}-{attempt}"
+    if not E2E_SAFE.match(value):
+        raise ValueError(value)
+    return value
+
+
+def refund_remittance(credit_note_number: str, programme: str) -> str:
+    return f"Remboursement avoir {credit_note_number} pass numeriques {programme}"[:140]
+
+
 def remittance(number: str, period_label: str) -> str:
     return f"Releve {number} pass numeriques {period_label}"[:140]
 
