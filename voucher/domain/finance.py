@@ -221,6 +221,14 @@ def end_to_end_id(number: str, attempt: int) -> str:
     return value
 
 
+#: where a credit note's refund to its funder stands
+REFUND_FR = {
+    "owed": "dû au financeur",
+    "in_payment": "virement envoyé",
+    "paid": "payé",
+}
+
+
 def refund_end_to_end_id(credit_note_number: str, attempt: int) -> str:
     """A funder's refund: ``RBT-AV-2026-0001-1`` (the credit note number plus the attempt)."""
     value = f"RBT-{credit_note_number}-{attempt}"

@@ -9,7 +9,7 @@ from flask import Response, abort, flash, redirect, render_template, request, ur
 from voucher.domain import calendar
 from voucher.domain.errors import DomainError
 from voucher.domain.money import format_eur
-from voucher.services.finance import payments, settings
+from voucher.services.finance import payments, refunds, settings
 from voucher.services.jobs import kinds
 from voucher.web import forms
 from voucher.web.auth import current_actor, role_required
@@ -25,6 +25,7 @@ def payment_page() -> str:
     return render_template(
         "finance/payments.html",
         ready=payments.ready(db(), sc),
+        owed=refunds.due(db(), sc),
         runs=payments.runs(db(), sc),
         sent=payments.transfers(db(), sc, status="sent"),
         me=current_actor().user_id,
@@ -103,10 +104,11 @@ def create_run() -> Any:
     except DomainError as exc:
         return refused(exc, "finance.payment_page")
     if result.run_id is None:
-        flash("Aucun relevé prêt à payer : rien n'a été créé.", "error")
+        flash("Aucun relevé ni remboursement prêt à payer : rien n'a été créé.", "error")
     else:
+        count = len(result.included) + len(result.refunds)
         flash(
-            f"Ordre de virement créé : {len(result.included)} virement(s), validé contre le schéma "
+            f"Ordre de virement créé : {count} virement(s), validé contre le schéma "
             f"{version}. Téléchargez le fichier pour votre banque.",
             "success",
         )
@@ -126,6 +128,18 @@ def approve(statement_id: int) -> Any:
     except DomainError as exc:
         return refused(exc, "finance.payment_page")
     flash(f"Approbation enregistrée ({count} sur {payments.APPROVALS_NEEDED}).", "success")
+    return redirect(url_for("finance.payment_page"), code=303)
+
+
+@bp.post("/finance/avoirs/<int:credit_note_id>/approuver-remboursement")
+@writes
+@role_required(*FINANCE)
+def approve_refund(credit_note_id: int) -> Any:
+    try:
+        count = refunds.approve(db(), current_actor(), credit_note_id)
+    except DomainError as exc:
+        return refused(exc, "finance.payment_page")
+    flash(f"Approbation enregistrée ({count} sur {refunds.APPROVALS_NEEDED}).", "success")
     return redirect(url_for("finance.payment_page"), code=303)
 
 
