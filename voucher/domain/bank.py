@@ -250,6 +250,7 @@ MATCH_FR = {
     "already_settled": "déjà pris en compte",
     "repeat": "ligne déjà reçue",
     "fee": "frais bancaires",
+    "funds": "versement d'un financeur (fonds reçus)",
     "unmatched": "non rapproché",
 }
 #: ISO 20022 return reasons banks commonly give for a rejected transfer

@@ -149,6 +149,20 @@ register(
     "Le rapprochement bancaire couvre tout le compte de l'opérateur : "
     "il est réservé à la finance de l'opérateur.",
 )
+register(
+    "bank_line_already_linked",
+    "Cette ligne bancaire (ou ce versement) est déjà rattachée à un versement de financeur : "
+    "rien n'a été changé.",
+)
+register(
+    "bank_line_not_linkable",
+    "Seule une entrée d'argent non rapprochée peut être rattachée aux fonds reçus d'un "
+    "financeur : rien n'a été changé.",
+)
+register(
+    "bank_line_amount_differs",
+    "Le montant de la ligne bancaire diffère de celui du versement choisi : rien n'a été changé.",
+)
 register("import_already_applied", "Ce relevé bancaire a déjà été pris en compte.")
 register(
     "programme_not_expired", "Le dispositif n'a pas encore expiré : lancez d'abord l'expiration."

@@ -6,7 +6,7 @@ Rules kept: a positive amount in cents, from one of the programme's funders; jou
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime
 
 from sqlalchemy.orm import Session
 
@@ -29,7 +29,9 @@ def record_funds_received(
     amount_cents: int,
     received_on: date,
     reference: str | None = None,
+    at: datetime | None = None,
 ) -> FundsReceived:
+    """``at``: when the entry is dated (the bank's booking day when read from a bank line)."""
     if not isinstance(amount_cents, int) or amount_cents <= 0:
         raise DomainError("invalid_amount")
     get_programme(session, programme_id)
@@ -41,6 +43,7 @@ def record_funds_received(
         ledger.move(amount_cents, ledger.bank(), ledger.funder_funds(funder_id, programme_id)),
         actor=actor,
         memo=reference,
+        at=at,
     )
     funds = FundsReceived(
         programme_id=programme_id,

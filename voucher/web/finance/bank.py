@@ -83,7 +83,35 @@ def bank_reconciliation() -> str:
         raise DomainError("bank_scope")
     raw = request.args.get("releve", "")
     rec = reconciliation.reconcile(db(), int(raw) if raw.isdigit() else None)
-    return render_template("finance/reconciliation.html", rec=rec, outcomes=finance_rules.MATCH_FR)
+    return render_template(
+        "finance/reconciliation.html",
+        rec=rec,
+        outcomes=finance_rules.MATCH_FR,
+        choices=reconciliation.funding_choices(db()),
+    )
+
+
+@bp.post("/finance/banque/lignes/<int:line_id>/fonds")
+@writes
+@role_required(*FINANCE)
+def bank_line_funds(line_id: int) -> Any:
+    """An unmatched credit linked to a funder's funds received (recorded from the line, or
+    already typed), once only."""
+    chosen, typed = request.form.get("financement", ""), request.form.get("versement", "")
+    programme, _, funder = chosen.partition(":")
+    try:
+        funds = reconciliation.link_funds(
+            db(),
+            current_actor(),
+            line_id,
+            programme_id=int(programme) if programme.isdigit() else None,
+            funder_id=int(funder) if funder.isdigit() else None,
+            funds_id=int(typed) if typed.strip().isdigit() else None,
+        )
+    except DomainError as exc:
+        return refused(exc, "finance.bank_reconciliation")
+    flash(f"Ligne rattachée aux fonds reçus n° {funds.id}.", "success")
+    return redirect(url_for("finance.bank_reconciliation"), code=303)
 
 
 @bp.post("/finance/virements/<int:transfer_id>/confirmer")
