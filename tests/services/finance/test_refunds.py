@@ -202,3 +202,37 @@ def test_a_funder_without_validated_bank_details_is_withheld_and_stays_owed(sess
     assert {r.withheld for r in result.refunds_withheld} == {"bank_details_not_validated"}
     assert all(n.refund_status == "owed" for n in notes)
     assert ledger_audit.verify(session).ok
+
+
+def test_the_fec_books_the_refund_owed_sent_and_paid_in_their_journals_and_passes_the_checks(
+    session,
+):
+    from tests.adversary.test_fec_auditor import compta_demat, export
+
+    w, notes = owed_notes(session)
+    pay(session)
+    lines = [
+        cf.Line(t.amount_cents, e2e=t.end_to_end_id, iban=t.iban, booked=BOOKED)
+        for t in refund_transfers(session)
+    ]
+    bank_file(session, cf.camt053(lines))
+    rows = compta_demat(export(session, 2026), 2026)
+    by_label: dict[str, set[tuple[str, str, str]]] = {}
+    for r in rows:
+        by_label.setdefault(r["EcritureLib"].split(" - ")[0], set()).add(
+            (r["JournalCode"], r["CompteNum"], r["PieceRef"][:3])
+        )
+    assert by_label["Remboursement dû au financeur"] == {
+        ("AV", "467100", "AV-"),
+        ("AV", "467500", "AV-"),
+    }
+    assert by_label["Virement de remboursement émis"] == {
+        ("VF", "467500", "AV-"),
+        ("VF", "467600", "AV-"),
+    }
+    assert by_label["Remboursement confirmé par la banque"] == {
+        ("BQ", "467600", "AV-"),
+        ("BQ", "512000", "AV-"),
+    }
+    funders = {r["CompAuxNum"] for r in rows if r["CompteNum"] in ("467500", "467600")}
+    assert funders == {f"F{n.funder_id:06d}" for n in notes}
