@@ -54,9 +54,15 @@ def create_run() -> Any:
     except DomainError as exc:
         return refused(exc, "finance.payment_page")
     included = [p for p in payments.ready(db(), scope()) if p.withheld is None]
-    count, total = len(included), sum(p.total_cents for p in included)
+    paying = [r for r in refunds.due(db(), scope()) if r.withheld is None]
+    count = len(included) + len(paying)
+    total = sum(p.total_cents for p in included) + sum(r.total_cents for r in paying)
     expected = f"{count}:{total}"
-    if included and (not forms.confirmed() or request.form.get("expected") != expected):
+    what = f"{len(included)} relevé{'s' if len(included) > 1 else ''}" + (
+        f", {len(paying)} remboursement{'s' if len(paying) > 1 else ''} d'avoir" if paying else ""
+    )
+    payees = sorted({p.structure_name for p in included} | {r.funder_name for r in paying})
+    if count and (not forms.confirmed() or request.form.get("expected") != expected):
         # a payment run sends money: shown with its count and total, confirmed, and created
         # only if what is ready is still what was confirmed
         changed = (
@@ -67,9 +73,9 @@ def create_run() -> Any:
         return forms.confirmation(
             title="Créer l'ordre de virement",
             facts=[
-                ("Virements", f"{count} relevé{'s' if count > 1 else ''}"),
+                ("Virements", what),
                 ("Montant total", format_eur(total)),
-                ("Lieux", ", ".join(sorted({p.structure_name for p in included}))),
+                ("Bénéficiaires", ", ".join(payees)),
                 ("Format du fichier", version),
                 ("Date d'exécution", typed or "le prochain jour ouvré TARGET2"),
             ],
