@@ -7,8 +7,10 @@ from __future__ import annotations
 import xml.etree.ElementTree as ET
 from datetime import date
 
+import pytest
 from sqlalchemy import func, select
 
+from tests import factories as f
 from tests.documents import camt_files as cf
 from tests.services.finance import finance_world as fw
 from tests.services.finance.test_credit_notes import AUGUST, short_world
@@ -16,6 +18,7 @@ from tests.services.finance.test_payments import DEBTOR
 from voucher.db.models import BankAccount, CreditNote, JournalEntry, PaymentRun, PaymentTransfer
 from voucher.documents import sepa
 from voucher.domain import calendar, ledger
+from voucher.domain.errors import DomainError
 from voucher.services.context import SYSTEM
 from voucher.services.finance import (
     credit_notes,
@@ -236,3 +239,21 @@ def test_the_fec_books_the_refund_owed_sent_and_paid_in_their_journals_and_passe
     }
     funders = {r["CompAuxNum"] for r in rows if r["CompteNum"] in ("467500", "467600")}
     assert funders == {f"F{n.funder_id:06d}" for n in notes}
+
+
+def test_a_refund_can_be_confirmed_by_hand_once_and_not_by_another_funder(session):
+    w, notes = owed_notes(session)
+    pay(session)
+    first, _ = refund_transfers(session)
+    stranger = fw.person(session, f.funder(session, "Autre fondation").id)
+    with pytest.raises(DomainError) as hidden:
+        settlement.confirm(session, stranger, first.id, "paid")
+    assert hidden.value.code == "not_found"
+    with calendar.at(fw.paris(2026, 9, 4)):
+        settlement.confirm(session, SYSTEM, first.id, "paid")
+        with pytest.raises(DomainError) as twice:
+            settlement.confirm(session, SYSTEM, first.id, "paid")
+    assert twice.value.code == "transfer_already_settled"
+    session.refresh(notes[0])
+    assert notes[0].refund_status == "paid"
+    assert ledger_audit.verify(session).ok and statements_check.verify(session).ok

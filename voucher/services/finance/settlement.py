@@ -35,6 +35,7 @@ from sqlalchemy.orm import Session
 from voucher.db import dialect
 from voucher.db.models import (
     BankImport,
+    CreditNote,
     PaymentTransfer,
     Redemption,
     Statement,
@@ -50,7 +51,7 @@ from voucher.services.access.programme_scope import Scope
 from voucher.services.context import Actor
 from voucher.services.finance import journal, movements, refunds, settings
 from voucher.services.finance.numbering import lock
-from voucher.services.finance.scope import finance_scope, statement_in_scope
+from voucher.services.finance.scope import finance_scope
 from voucher.services.organisations import bank_details
 from voucher.services.webhooks import events
 
@@ -223,8 +224,9 @@ def confirm(
     lock(session, "bank")
     row = session.execute(
         select(PaymentTransfer.id)
-        .join(Statement, Statement.id == PaymentTransfer.statement_id)
-        .where(PaymentTransfer.id == transfer_id, statement_in_scope(scope))
+        .outerjoin(Statement, Statement.id == PaymentTransfer.statement_id)
+        .outerjoin(CreditNote, CreditNote.id == PaymentTransfer.credit_note_id)
+        .where(PaymentTransfer.id == transfer_id, refunds.transfer_in_scope(scope))
     ).first()
     if row is None:
         raise DomainError("not_found", object="payment_transfer")
