@@ -354,7 +354,7 @@ def settle(
 
 
 def transfers(
-    session: Session, scope: Scope, *, run_id: int | None = None
+    session: Session, scope: Scope, *, run_id: int | None = None, status: str | None = None
 ) -> list[tuple[PaymentTransfer, str, str]]:
     """(transfer, credit note number, funder name) of refunds in scope."""
     stmt = (
@@ -366,6 +366,8 @@ def transfers(
     )
     if run_id is not None:
         stmt = stmt.where(PaymentTransfer.run_id == run_id)
+    if status is not None:
+        stmt = stmt.where(PaymentTransfer.status == status)
     return [(t, str(n), str(name)) for t, n, name in session.execute(stmt)]
 
 

@@ -9,7 +9,7 @@ from flask import abort, flash, redirect, render_template, request, url_for
 
 from voucher.domain import finance as finance_rules
 from voucher.domain.errors import DomainError
-from voucher.services.finance import payments, reconciliation, settlement
+from voucher.services.finance import payments, reconciliation, refunds, settlement
 from voucher.web.auth import current_actor, role_required
 from voucher.web.db import db, writes
 from voucher.web.finance.blueprint import FINANCE, bp, refused, scope
@@ -24,7 +24,8 @@ def bank() -> str:
     return render_template(
         "finance/bank.html",
         imports=settlement.imports(db(), current_actor(), sc),
-        sent=payments.transfers(db(), sc, status="sent"),
+        sent=payments.transfers(db(), sc, status="sent")
+        + refunds.transfers(db(), sc, status="sent"),
     )
 
 

@@ -27,7 +27,8 @@ def payment_page() -> str:
         ready=payments.ready(db(), sc),
         owed=refunds.due(db(), sc),
         runs=payments.runs(db(), sc),
-        sent=payments.transfers(db(), sc, status="sent"),
+        sent=payments.transfers(db(), sc, status="sent")
+        + refunds.transfers(db(), sc, status="sent"),
         me=current_actor().user_id,
         version=_version(),
         needed=payments.APPROVALS_NEEDED,
