@@ -237,8 +237,16 @@ def test_the_fec_books_the_refund_owed_sent_and_paid_in_their_journals_and_passe
         ("BQ", "467600", "AV-"),
         ("BQ", "512000", "AV-"),
     }
-    funders = {r["CompAuxNum"] for r in rows if r["CompteNum"] in ("467500", "467600")}
-    assert funders == {f"F{n.funder_id:06d}" for n in notes}
+    refund_lines = [r for r in rows if r["CompteNum"] in ("467500", "467600")]
+    assert {r["CompAuxNum"] for r in refund_lines} == {f"F{n.funder_id:06d}" for n in notes}
+    # each refund's lines are lettered to its credit note once the bank paid it
+    assert {(r["PieceRef"], r["EcritureLet"]) for r in refund_lines} == {
+        (n.number, n.number) for n in notes
+    }
+    assert {(r["CompteNum"], r["DateLet"]) for r in refund_lines} == {
+        ("467500", "20260901"),  # owed until sent
+        ("467600", BOOKED.strftime("%Y%m%d")),  # in payment until the bank's day
+    }
 
 
 def test_a_refund_can_be_confirmed_by_hand_once_and_not_by_another_funder(session):
