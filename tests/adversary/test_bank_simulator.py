@@ -1,7 +1,9 @@
 """A bank simulator against the books: random sequences of month closes, payment runs, the
 bank debiting and returning transfers (AC04 or not), its camt.054 and camt.053 files
 arriving late, out of order and repeated (same bank reference, or a new one), files of
-another account, fees, funders' credits, and new bank details entered after a return.
+another account, fees, funders' credits, new bank details entered after a return, and
+the programme's expiry with its credit notes, whose refunds to the funders are paid, returned
+and settled by the same runs and files as the structures' transfers.
 
 A plain model says what the bank did and which of its lines the books received; after
 every step:
@@ -18,7 +20,8 @@ every step:
 * at the end of each sequence every month is closed, every file delivered, new details
   given where a return suspended them, and runs made until the bank paid everything: per
   structure the bank paid, net, exactly the value of its scans, every voucher is
-  reimbursed, and ``voucher audit`` (ledger) and ``voucher statements check`` pass.
+  reimbursed, each credit note was refunded exactly once net, and ``voucher audit``
+  (ledger) and ``voucher statements check`` pass.
 
 A line without an EndToEndId (a fee, a funder's credit) is known only by the bank's
 reference: the simulator reports those again under the same reference; lines naming our
@@ -33,7 +36,7 @@ from __future__ import annotations
 import itertools
 import os
 from dataclasses import dataclass, field, replace
-from datetime import date, timedelta
+from datetime import UTC, date, datetime, timedelta
 
 from hypothesis import HealthCheck, settings
 from hypothesis import strategies as st
@@ -54,6 +57,7 @@ from tests.services.finance.test_payments import DEBTOR
 from voucher.db.models import (
     BankAccount,
     BankMovement,
+    CreditNote,
     PaymentTransfer,
     Redemption,
     Statement,
@@ -66,12 +70,15 @@ from voucher.services.access.programme_scope import Scope
 from voucher.services.context import SYSTEM
 from voucher.services.finance import (
     close,
+    credit_notes,
     journal,
     ledger_audit,
     payments,
+    refunds,
     settlement,
     statements_check,
 )
+from voucher.services.issuance import expiry
 from voucher.services.organisations import bank_details
 
 EXAMPLES = int(os.environ.get("VOUCHER_BANK_SIM_EXAMPLES", "200"))
@@ -82,6 +89,7 @@ STRUCTURES = int(os.environ.get("VOUCHER_BANK_SIM_STRUCTURES", "1"))
 ALL = Scope(everything=True)
 REPORTED_AGAIN = st.sampled_from([None, "same", "new"])
 OTHER_ACCOUNT = "FR7610107001011234567890129"
+END = date(2026, 5, 31)
 
 
 @dataclass
@@ -89,8 +97,8 @@ class Sent:
     """A transfer as the bank sees it."""
 
     id: int
-    statement_id: int
-    structure: int
+    statement_id: int  # minus the credit note's id for a funder's refund
+    structure: int  # the payee: a structure, or the funder of a refund
     amount: int
     e2e: str
     iban: str
@@ -100,6 +108,10 @@ class Sent:
     debit_seen: bool = False  # the books received the debit line
     return_seen: bool = False
     return_first: bool = False  # the books received the return before the debit
+
+    @property
+    def refund(self) -> bool:
+        return self.statement_id < 0
 
     @property
     def books_status(self) -> str:
@@ -114,9 +126,10 @@ class Model:
     sent: dict[int, Sent] = field(default_factory=dict)
     lines: list[cf.Line] = field(default_factory=list)  # every line the bank produced
     queue: list[tuple[str, list[cf.Line]]] = field(default_factory=list)  # files not delivered
-    suspended: dict[int, int] = field(default_factory=dict)  # structure -> account id
-    account: dict[int, int] = field(default_factory=dict)  # structure -> its validated details
+    suspended: dict[int, int] = field(default_factory=dict)  # payee -> account id
+    account: dict[int, int] = field(default_factory=dict)  # payee -> its validated details
     closed: int = 0
+    credited: bool = False  # the programme expired and its credit notes were issued
     #: the bank's lines that are not transfers (fees negative, credits positive), by reference
     other: dict[str, int] = field(default_factory=dict)
     other_seen: set[str] = field(default_factory=set)
@@ -126,8 +139,13 @@ class Model:
 def world(session) -> tuple[fw.FinanceWorld, dict[int, int]]:
     """Two structures, one scan each per month from February to May (same amount every
     month: the amount never tells two statements of a structure apart); February and March
-    closed (each sequence closes April and May when it wants)."""
-    w = fw.world(session, structures=STRUCTURES, books=4)
+    closed (each sequence closes April and May when it wants). The programme ends on 31 May
+    (no grace), so a sequence may expire it and issue its credit notes; both funders have
+    validated bank details."""
+    w = fw.world(session, structures=STRUCTURES, books=4, valid_until=END, grace_days=0)
+    with calendar.at(datetime(2026, 1, 5, 9, tzinfo=UTC)):
+        for funder in (w.w.funder_a, w.w.funder_b):
+            fw.bank(session, funder)
     for p in MONTHS:
         for i in range(STRUCTURES):
             fw.scan(session, w, fw.paris(p.year, p.month, 5 + i), structure=i)
@@ -135,6 +153,10 @@ def world(session) -> tuple[fw.FinanceWorld, dict[int, int]]:
         with calendar.at(fw.paris(2026, 6, 1)):
             close.close_month(session, SYSTEM, p, scope=ALL)
     return w, {w.structures[i].id: i for i in range(STRUCTURES)}
+
+
+def payees(w: fw.FinanceWorld, index: dict[int, int]) -> list[int]:
+    return [*index, w.w.funder_a.id, w.w.funder_b.id]
 
 
 def make_machine(session, w: fw.FinanceWorld, index: dict[int, int]):
@@ -151,7 +173,7 @@ def make_machine(session, w: fw.FinanceWorld, index: dict[int, int]):
             self.bank_start = journal.balance(session, ledger.bank())
             for org, acc in session.execute(
                 select(BankAccount.organisation_id, BankAccount.id).where(
-                    BankAccount.organisation_id.in_(list(index)),
+                    BankAccount.organisation_id.in_(payees(w, index)),
                     BankAccount.status == "validated",
                 )
             ):
@@ -205,14 +227,17 @@ def make_machine(session, w: fw.FinanceWorld, index: dict[int, int]):
             for t in session.scalars(
                 select(PaymentTransfer).where(PaymentTransfer.run_id == result.run_id)
             ):
-                structure = session.get(Statement, t.statement_id).structure_id
-                assert self.m.suspended.get(structure) != t.bank_account_id, (
+                if t.credit_note_id is not None:
+                    payee = session.get(CreditNote, t.credit_note_id).funder_id
+                else:
+                    payee = session.get(Statement, t.statement_id).structure_id
+                assert self.m.suspended.get(payee) != t.bank_account_id, (
                     "sent to suspended bank details"
                 )
                 self.m.sent[t.id] = Sent(
                     t.id,
-                    t.statement_id,
-                    structure,
+                    t.statement_id or -(t.credit_note_id or 0),
+                    payee,
                     t.amount_cents,
                     t.end_to_end_id,
                     t.iban,
@@ -324,6 +349,16 @@ def make_machine(session, w: fw.FinanceWorld, index: dict[int, int]):
             self.m.lines.append(line)
             self._file([line], "053")
 
+        @precondition(lambda self: not self.m.credited)
+        @rule()
+        def the_programme_expires_and_its_credit_notes_are_issued(self) -> None:
+            """The refunds are then owed to the funders, paid by the next runs."""
+            with self._at():
+                expiry.expire_programme(session, SYSTEM, w.programme_id)
+                notes = credit_notes.issue(session, SYSTEM, w.programme_id, scope=ALL)
+            assert notes and all(n.refund_status == "owed" for n in notes)
+            self.m.credited = True
+
         @rule(data=st.data(), days=st.integers(0, 3))
         def a_file_arrives(self, data, days: int) -> None:
             if not self.m.queue:
@@ -401,6 +436,10 @@ def make_machine(session, w: fw.FinanceWorld, index: dict[int, int]):
                     if item.withheld == "second_approval_needed":
                         for who in approvers:
                             payments.approve(session, who, item.statement_id, scope=ALL)
+                for due in refunds.due(session, ALL):
+                    if due.withheld == "second_approval_needed":
+                        for who in approvers:
+                            refunds.approve(session, who, due.credit_note_id, scope=ALL)
 
         def _new_details(self, structure: int) -> None:
             with self._at():
@@ -435,6 +474,11 @@ def make_machine(session, w: fw.FinanceWorld, index: dict[int, int]):
             paid = {t.id: t for t in self.m.sent.values() if t.debit_seen and not t.return_seen}
             moved = journal.balance(session, ledger.bank()) - self.bank_start
             assert moved == -sum(t.amount for t in paid.values())
+            refunded = {-t.statement_id for t in paid.values() if t.refund}
+            assert refunded == set(
+                session.scalars(select(CreditNote.id).where(CreditNote.refund_status == "paid"))
+            )
+            paid = {i: t for i, t in paid.items() if not t.refund}
             books_paid: dict[int, int] = {}
             for structure, total in session.execute(
                 select(Statement.structure_id, Statement.total_cents).where(
@@ -467,6 +511,11 @@ def make_machine(session, w: fw.FinanceWorld, index: dict[int, int]):
             assert {i: t.books_status for i, t in self.m.sent.items()} == books
             paid = {t.statement_id for t in self.m.sent.values() if t.books_status == "paid"}
             sent = {t.statement_id for t in self.m.sent.values() if t.books_status == "sent"}
+            for note_id, status in session.execute(select(CreditNote.id, CreditNote.refund_status)):
+                expected = (
+                    "paid" if -note_id in paid else "in_payment" if -note_id in sent else "owed"
+                )
+                assert status == expected, (note_id, status)
             for sid, status in session.execute(select(Statement.id, Statement.status)):
                 expected = "paid" if sid in paid else "in_payment" if sid in sent else None
                 assert expected is None or status == expected, (sid, status)
@@ -505,6 +554,9 @@ def make_machine(session, w: fw.FinanceWorld, index: dict[int, int]):
                     close.close_month(session, SYSTEM, MONTHS[-1], scope=ALL)
                 self._approve()
                 owed = session.scalar(select(func.count()).where(Statement.status != "paid"))
+                owed += session.scalar(
+                    select(func.count()).where(CreditNote.refund_status != "paid")
+                )
                 if not owed:
                     return
                 self.payment_run(1)
@@ -519,8 +571,15 @@ def make_machine(session, w: fw.FinanceWorld, index: dict[int, int]):
 
         def _each_structure_was_paid_its_scans_once(self) -> None:
             net: dict[int, int] = {}
+            refunded: dict[int, int] = {}
             for t in self.m.sent.values():
+                if t.refund:
+                    refunded[-t.statement_id] = refunded.get(-t.statement_id, 0) + t.debited
+                    refunded[-t.statement_id] -= t.returned
+                    continue
                 net[t.structure] = net.get(t.structure, 0) + t.amount * (t.debited - t.returned)
+            notes = set(session.scalars(select(CreditNote.id)))
+            assert refunded == dict.fromkeys(notes, 1)
             scanned: dict[int, int] = {}
             for structure, value in session.execute(
                 select(Redemption.structure_id, func.sum(Voucher.face_value_cents))

@@ -29,6 +29,9 @@ class Line:
     ref: str | None = None
     fee: bool = False  # coded as the bank's charges
     party: str | None = None  # the other party's name (debtor of a credit, creditor of a debit)
+    #: what a return says of the original transfer: instruction id, the bank's transaction id
+    instr_id: str | None = None
+    tx_id: str | None = None
 
     @property
     def reference(self) -> str:
@@ -36,6 +39,8 @@ class Line:
             return self.ref
         said = repr((self.amount_cents, self.direction, self.e2e, self.iban, self.booked))
         said += repr((self.return_reason, self.status, self.info, self.fee))
+        if self.instr_id or self.tx_id:
+            said += repr((self.instr_id, self.tx_id))
         return "BQ" + hashlib.sha256(said.encode()).hexdigest()[:14].upper()
 
 
@@ -44,14 +49,29 @@ def _amount(cents: int) -> str:
 
 
 def _details(line: Line, modern: bool) -> str:
-    if line.e2e is None and line.iban is None and line.return_reason is None and not line.party:
+    if (
+        line.e2e is None
+        and line.iban is None
+        and line.return_reason is None
+        and not line.party
+        and not (line.instr_id or line.tx_id)
+    ):
         return ""
     amount = (
         f'<Amt Ccy="EUR">{_amount(line.amount_cents)}</Amt>'
         if modern
         else f'<AmtDtls><TxAmt><Amt Ccy="EUR">{_amount(line.amount_cents)}</Amt></TxAmt></AmtDtls>'
     )
-    refs = f"<Refs><EndToEndId>{escape(line.e2e)}</EndToEndId></Refs>" if line.e2e else ""
+    refs = "".join(
+        f"<{tag}>{escape(value)}</{tag}>"
+        for tag, value in (
+            ("InstrId", line.instr_id),
+            ("EndToEndId", line.e2e),
+            ("TxId", line.tx_id),
+        )
+        if value
+    )
+    refs = f"<Refs>{refs}</Refs>" if refs else ""
     role = "Dbtr" if line.direction == "CRDT" else "Cdtr"
     name = f"<{role}><Nm>{escape(line.party)}</Nm></{role}>" if line.party else ""
     account = f"<CdtrAcct><Id><IBAN>{line.iban}</IBAN></Id></CdtrAcct>" if line.iban else ""

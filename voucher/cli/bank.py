@@ -1,4 +1,6 @@
-"""``voucher camt import|confirm``: what the bank says was paid (camt.053 / camt.054).
+"""``voucher camt import|confirm|reconcile|link-funds``: what the bank says was paid
+(camt.053 / camt.054), the reconciliation, and a funder's incoming transfer linked to its
+funds received.
 
 Both are dry runs unless ``--confirm`` is given. A bank file is applied once: importing it
 again changes nothing and says so. A rejected or returned transfer puts its statement back
@@ -141,6 +143,7 @@ def camt_reconcile(import_id: int | None) -> None:
                 f"{title} ({len(items)})",
                 [
                     [
+                        str(m.id),
                         m.booking_date.isoformat() if m.booking_date else "",
                         "entrée" if m.direction == "CRDT" else "sortie",
                         format_eur(m.amount_cents),
@@ -166,6 +169,7 @@ def camt_reconcile(import_id: int | None) -> None:
         print_table(
             title,
             [
+                "ligne",
                 "date",
                 "sens",
                 "montant",
@@ -176,3 +180,41 @@ def camt_reconcile(import_id: int | None) -> None:
             ],
             rows,
         )
+
+
+@camt_group.command(
+    "link-funds",
+    help="Rattache une entrée non rapprochée (virement d'un financeur) à ses fonds reçus ; "
+    "simulation sans --confirm.",
+)
+@click.argument("line_id", type=int)
+@click.option("--programme", "programme_id", type=int, default=None)
+@click.option("--funder", "funder_id", type=int, default=None)
+@click.option("--funds", "funds_id", type=int, default=None, help="Versement déjà saisi.")
+@CONFIRM
+@AS_FINANCE
+def camt_link_funds(
+    line_id: int,
+    programme_id: int | None,
+    funder_id: int | None,
+    funds_id: int | None,
+    confirm: bool,
+    email: str | None,
+) -> None:
+    from voucher.services.finance import reconciliation
+
+    with transaction(confirm) as s:
+        funds = reconciliation.link_funds(
+            s,
+            actor(s, email, "camt", role="finance"),
+            line_id,
+            programme_id=programme_id,
+            funder_id=funder_id,
+            funds_id=funds_id,
+        )
+        said = (
+            f"Ligne {line_id} rattachée aux fonds reçus n° {funds.id} "
+            f"({format_eur(funds.amount_cents)}, dispositif {funds.programme_id}, "
+            f"financeur {funds.funder_id})."
+        )
+    console.print(said + dry_run_note(confirm))

@@ -20,6 +20,7 @@ from voucher.cli.common import (
     print_table,
     transaction,
 )
+from voucher.domain.finance import REFUND_FR
 from voucher.domain.money import format_eur
 
 
@@ -96,8 +97,11 @@ def list_notes(email: str | None) -> None:
         rows = credit_notes.list_notes(s, scope)
     print_table(
         "Avoirs",
-        ["n°", "dispositif", "financeur", "montant"],
-        [[n.number, p, fname, format_eur(n.amount_cents)] for n, p, fname in rows],
+        ["n°", "dispositif", "financeur", "montant", "remboursement"],
+        [
+            [n.number, p, fname, format_eur(n.amount_cents), REFUND_FR[n.refund_status]]
+            for n, p, fname in rows
+        ],
     )
 
 

@@ -75,27 +75,37 @@ def payrun_create(
     elif xml:
         console.print("Fichier SEPA construit et validé contre son XSD." + dry_run_note(confirm))
     else:
-        console.print("Rien à payer : aucun relevé prêt.")
+        console.print("Rien à payer : aucun relevé ni remboursement prêt.")
 
 
 def _print_run(result: RunResult) -> None:
+    count = len(result.included) + len(result.refunds)
     print_table(
-        f"Virements inclus : {len(result.included)} ({format_eur(result.total_cents)})",
-        ["relevé", "lieu", "montant"],
-        [[p.number, p.structure_name, format_eur(p.total_cents)] for p in result.included],
+        f"Virements inclus : {count} ({format_eur(result.total_cents)})",
+        ["relevé ou avoir", "bénéficiaire", "montant"],
+        [[p.number, p.structure_name, format_eur(p.total_cents)] for p in result.included]
+        + [[r.number, r.funder_name, format_eur(r.total_cents)] for r in result.refunds],
     )
-    if result.withheld:
+    if result.withheld or result.refunds_withheld:
         print_table(
             "Virements retenus",
-            ["relevé", "lieu", "montant", "motif"],
+            ["relevé ou avoir", "bénéficiaire", "montant", "motif"],
             [
                 [p.number, p.structure_name, format_eur(p.total_cents), p.withheld_fr]
                 for p in result.withheld
+            ]
+            + [
+                [r.number, r.funder_name, format_eur(r.total_cents), r.withheld_fr]
+                for r in result.refunds_withheld
             ],
         )
 
 
-@payrun.command("approve", help="Approuve le paiement d'un relevé retenu (IBAN modifié récemment).")
+@payrun.command(
+    "approve",
+    help="Approuve le paiement d'un relevé (ou le remboursement d'un avoir AV-…) retenu "
+    "(IBAN modifié récemment).",
+)
 @click.argument("number")
 @click.option(
     "--as", "email", required=True, help="Adresse de la personne qui approuve (rôle finance)."
@@ -104,14 +114,19 @@ def _print_run(result: RunResult) -> None:
 def payrun_approve(number: str, email: str, confirm: bool) -> None:
     from sqlalchemy import select
 
-    from voucher.db.models import Statement
-    from voucher.services.finance import payments
+    from voucher.db.models import CreditNote, Statement
+    from voucher.services.finance import payments, refunds
 
     with transaction(confirm) as s:
-        found = s.scalar(select(Statement.id).where(Statement.number == number))
-        count = payments.approve(s, actor(s, email, "payrun", role="finance"), int(found or 0))
+        who = actor(s, email, "payrun", role="finance")
+        if number.upper().startswith("AV-"):
+            found = s.scalar(select(CreditNote.id).where(CreditNote.number == number.upper()))
+            count = refunds.approve(s, who, int(found or 0))
+        else:
+            found = s.scalar(select(Statement.id).where(Statement.number == number))
+            count = payments.approve(s, who, int(found or 0))
     console.print(
-        f"Relevé {number} : {count} approbation(s) sur {payments.APPROVALS_NEEDED}."
+        f"{number} : {count} approbation(s) sur {payments.APPROVALS_NEEDED}."
         + dry_run_note(confirm)
     )
 

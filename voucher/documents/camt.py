@@ -145,6 +145,19 @@ def _counterparty(tx: Any, direction: str) -> str | None:
     return None
 
 
+def _original_refs(tx: Any) -> tuple[str, ...]:
+    """What a return says of the original transfer: its instruction id, the bank's
+    transaction id, the return's additional information (each as given, trimmed)."""
+    if tx is None:
+        return ()
+    found = [
+        _text(tx, "Refs", "InstrId"),
+        _text(tx, "Refs", "TxId"),
+        _text(tx, "RtrInf", "AddtlInf"),
+    ]
+    return tuple(dict.fromkeys(v.strip() for v in found if v and v.strip() != "NOTPROVIDED"))
+
+
 def _lines_of(entry: Any, start: int) -> list[BankLine]:
     amount, currency = _cents(_kid(entry, "Amt")) or (0, "EUR")
     direction = (_text(entry, "CdtDbtInd") or "").upper()
@@ -183,6 +196,7 @@ def _lines_of(entry: Any, start: int) -> list[BankLine]:
                 booking_date=booked,
                 counterparty=_counterparty(tx, direction),
                 fee=_is_fee(entry),
+                original_refs=_original_refs(tx),
             )
         )
     return out

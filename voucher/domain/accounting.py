@@ -53,13 +53,22 @@ DEFAULT_ACCOUNTS: dict[str, tuple[str, str]] = {
     "payable": ("401000", "Lieux - remboursements à payer"),
     "in_payment": ("467300", "Lieux - virements émis non confirmés"),
     "breakage": ("467400", "Chèques non utilisés à reverser aux financeurs"),
+    "refund_payable": ("467500", "Financeurs - remboursements d'avoirs à payer"),
+    "refund_in_payment": ("467600", "Financeurs - virements de remboursement émis non confirmés"),
     "issued": ("801000", "Engagements - carnets imprimés non financés"),
     "commitment": ("802000", "Engagements - contrepartie"),
 }
 #: third parties carried as auxiliary accounts: kind -> (prefix, position of the owner id)
-AUXILIARY = {"payable": ("S", 1), "in_payment": ("S", 1), "funder_funds": ("F", 1)}
+AUXILIARY = {
+    "payable": ("S", 1),
+    "in_payment": ("S", 1),
+    "funder_funds": ("F", 1),
+    "refund_payable": ("F", 1),
+    "refund_in_payment": ("F", 1),
+}
 BANK_JOURNAL = ("BQ", "Banque")
 TRANSFERS_JOURNAL = ("VE", "Virements émis aux lieux")
+REFUNDS_JOURNAL = ("VF", "Virements de remboursement émis aux financeurs")
 #: entries touching the ``bank`` account go to the bank journal, and only those: the
 #: in-payment moves (sent, rejected) never touch the bank and have a journal of their own
 DEFAULT_JOURNALS: dict[str, tuple[str, str]] = {
@@ -67,8 +76,12 @@ DEFAULT_JOURNALS: dict[str, tuple[str, str]] = {
     "payment.settle": BANK_JOURNAL,
     "payment.return": BANK_JOURNAL,
     "credit_note.refund": BANK_JOURNAL,
+    "refund.settle": BANK_JOURNAL,
+    "refund.return": BANK_JOURNAL,
     "payment.send": TRANSFERS_JOURNAL,
     "payment.reject": TRANSFERS_JOURNAL,
+    "refund.send": REFUNDS_JOURNAL,
+    "refund.reject": REFUNDS_JOURNAL,
     "redemption": ("CH", "Chèques encaissés"),
     "hold": ("CH", "Chèques encaissés"),
     "credit_note": ("AV", "Avoirs aux financeurs"),
@@ -95,6 +108,11 @@ ENTRY_LABELS = {
     "payment.return": "Virement retourné",
     "credit_note.issue": "Avoir au financeur",
     "credit_note.refund": "Remboursement au financeur",
+    "credit_note.owed": "Remboursement dû au financeur",
+    "refund.send": "Virement de remboursement émis",
+    "refund.settle": "Remboursement confirmé par la banque",
+    "refund.reject": "Virement de remboursement rejeté",
+    "refund.return": "Virement de remboursement retourné",
 }
 
 
@@ -194,6 +212,8 @@ OWNERS: dict[str, tuple[str, ...]] = {
     "payable": ("org",),
     "in_payment": ("org",),
     "breakage": ("programme",),
+    "refund_payable": ("org",),
+    "refund_in_payment": ("org",),
 }
 
 

@@ -9,9 +9,13 @@ Rules kept here (the service records each bank line once, by the bank's own refe
 * a line settles a transfer first by EndToEndId; an EndToEndId that is ours (known, or of our
   ``REL-…`` shape) **never** falls back to amount matching: if its transfer is no longer
   open the line is *already settled* (or listed for a person when it is a late return);
-* without an EndToEndId, a line matches on amount + IBAN + date, exactly one candidate,
+* without an EndToEndId, a debit matches on amount + IBAN + date, exactly one candidate,
   booked within the window, and only among transfers still **sent**: a settled transfer is
   never reopened by an amount match;
+* a **return** without our EndToEndId is matched only by what names the original transfer:
+  the original instruction id (our EndToEndId, reported as ``InstrId`` or in the return
+  information) or the bank's reference of the original debit (``TxId``, ``AddtlInf``); with
+  neither it stays unmatched for a person, **never** matched on amount alone;
 * a debit booked is *paid*, a credit carrying return information or a reversal is
   *rejected* (or *returned* when the transfer was already paid); anything else is listed as
   unmatched; a debit the bank codes as its own charges is a *fee*.
@@ -30,7 +34,7 @@ from voucher.domain.calendar import PARIS
 MATCH_WINDOW_BEFORE = timedelta(days=3)
 MATCH_WINDOW_AFTER = timedelta(days=45)
 #: the shape of the EndToEndIds we write (see :func:`voucher.domain.finance.end_to_end_id`)
-OUR_E2E = re.compile(r"^REL-\d{4}-\d{6}-\d+$")
+OUR_E2E = re.compile(r"^(REL-\d{4}-\d{6}|RBT-AV-\d{4}-\d{4})-\d+$")
 
 
 @dataclass(frozen=True)
@@ -55,6 +59,8 @@ class BankLine:
     info: str | None
     counterparty: str | None = None
     fee: bool = False  # the bank's own charges (bank transaction code CHRG, FEES, COMM…)
+    #: what a return says of the original transfer: instruction id, bank references
+    original_refs: tuple[str, ...] = ()
 
     @property
     def is_return(self) -> bool:
@@ -81,7 +87,7 @@ class Match:
     line: BankLine
     transfer_id: int | None
     outcome: str  # paid, rejected, returned, already_settled, repeat, unmatched
-    matched_by: str | None = None  # end_to_end_id, amount_iban_date
+    matched_by: str | None = None  # end_to_end_id, amount_iban_date, original_reference
     note: str | None = None
 
 
@@ -128,15 +134,18 @@ def match_lines(
     *,
     known: Mapping[str, tuple[int, str]] | None = None,
     seen: frozenset[str] = frozenset(),
+    originals: Mapping[str, int] | None = None,
 ) -> list[Match]:
     """Match each bank line to at most one open transfer, in file order: a debit then its
     return in the same file give *paid* then *returned*; a line seen twice is *repeat*
     (same bank reference) or *already_settled* (same transfer).
 
     ``known`` maps every EndToEndId we ever sent to (transfer id, status); ``seen`` holds
-    the bank references already recorded for this account."""
+    the bank references already recorded for this account; ``originals`` maps the bank
+    reference of each debit that paid one of our transfers to that transfer."""
     by_e2e = {t.end_to_end_id: t for t in transfers}
     known = known or {}
+    originals = originals or {}
     state = {t.id: t.status for t in transfers}
     refs = set(seen)
     out: list[Match] = []
@@ -161,7 +170,13 @@ def match_lines(
         if e2e and e2e not in by_e2e and (e2e in known or OUR_E2E.match(e2e)):
             out.append(_not_open(line, known))
             continue
-        found, how, note = _find(line, transfers, state, by_e2e)
+        if line.is_return and e2e not in by_e2e:
+            found, how, note, late = _original(line, by_e2e, known, originals, transfers)
+            if late is not None:
+                out.append(late)
+                continue
+        else:
+            found, how, note = _find(line, transfers, state, by_e2e)
         if found is None:
             out.append(Match(line, None, "unmatched", note=note))
             continue
@@ -194,6 +209,40 @@ def _find(
     return pool[0], "amount_iban_date", None
 
 
+def _original(
+    line: BankLine,
+    by_e2e: dict[str, OpenTransfer],
+    known: Mapping[str, tuple[int, str]],
+    originals: Mapping[str, int],
+    transfers: Sequence[OpenTransfer],
+) -> tuple[OpenTransfer | None, str, str | None, Match | None]:
+    """A return without our EndToEndId: the transfer its original references name (exactly
+    one), or nothing — never an amount match. The fourth value is the final answer when the
+    named transfer is no longer open."""
+    named: set[int] = set()
+    for ref in line.original_refs:
+        if ref in by_e2e:
+            named.add(by_e2e[ref].id)
+        elif ref in known:
+            named.add(known[ref][0])
+        elif ref in originals:
+            named.add(originals[ref])
+    if not named:
+        return None, "", "retour sans référence d'origine : à rapprocher par une personne", None
+    if len(named) > 1:
+        return None, "", "retour aux références contradictoires : à examiner", None
+    tid = named.pop()
+    found = next((t for t in transfers if t.id == tid), None)
+    if found is not None:
+        return found, "original_reference", None, None
+    status = next((s for i, s in known.values() if i == tid), "réglé")
+    if status != "paid":
+        late = Match(line, tid, "already_settled", "original_reference", f"virement déjà {status}")
+    else:
+        late = Match(line, tid, "unmatched", "original_reference", "retour hors délai : à examiner")
+    return None, "", None, late
+
+
 MATCH_FR = {
     "paid": "payé",
     "rejected": "rejeté par la banque",
@@ -201,6 +250,7 @@ MATCH_FR = {
     "already_settled": "déjà pris en compte",
     "repeat": "ligne déjà reçue",
     "fee": "frais bancaires",
+    "funds": "versement d'un financeur (fonds reçus)",
     "unmatched": "non rapproché",
 }
 #: ISO 20022 return reasons banks commonly give for a rejected transfer

@@ -149,6 +149,20 @@ register(
     "Le rapprochement bancaire couvre tout le compte de l'opérateur : "
     "il est réservé à la finance de l'opérateur.",
 )
+register(
+    "bank_line_already_linked",
+    "Cette ligne bancaire (ou ce versement) est déjà rattachée à un versement de financeur : "
+    "rien n'a été changé.",
+)
+register(
+    "bank_line_not_linkable",
+    "Seule une entrée d'argent non rapprochée peut être rattachée aux fonds reçus d'un "
+    "financeur : rien n'a été changé.",
+)
+register(
+    "bank_line_amount_differs",
+    "Le montant de la ligne bancaire diffère de celui du versement choisi : rien n'a été changé.",
+)
 register("import_already_applied", "Ce relevé bancaire a déjà été pris en compte.")
 register(
     "programme_not_expired", "Le dispositif n'a pas encore expiré : lancez d'abord l'expiration."
@@ -219,6 +233,26 @@ def end_to_end_id(number: str, attempt: int) -> str:
     if not E2E_SAFE.match(value):
         raise ValueError(value)
     return value
+
+
+#: where a credit note's refund to its funder stands
+REFUND_FR = {
+    "owed": "dû au financeur",
+    "in_payment": "virement envoyé",
+    "paid": "payé",
+}
+
+
+def refund_end_to_end_id(credit_note_number: str, attempt: int) -> str:
+    """A funder's refund: ``RBT-AV-2026-0001-1`` (the credit note number plus the attempt)."""
+    value = f"RBT-{credit_note_number}-{attempt}"
+    if not E2E_SAFE.match(value):
+        raise ValueError(value)
+    return value
+
+
+def refund_remittance(credit_note_number: str, programme: str) -> str:
+    return f"Remboursement avoir {credit_note_number} pass numeriques {programme}"[:140]
 
 
 def remittance(number: str, period_label: str) -> str:

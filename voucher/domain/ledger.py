@@ -59,6 +59,16 @@ def in_payment(structure_id: int) -> str:
     return f"in_payment:{structure_id}"
 
 
+def refund_payable(funder_id: int) -> str:
+    """Owed to a funder: credit notes' refunds not yet in a payment run (a liability)."""
+    return f"refund_payable:{funder_id}"
+
+
+def refund_in_payment(funder_id: int) -> str:
+    """A funder's refund in a payment run, not yet confirmed by the bank."""
+    return f"refund_in_payment:{funder_id}"
+
+
 def breakage(programme_id: int) -> str:
     return f"breakage:{programme_id}"
 

@@ -1,5 +1,6 @@
 """Expiry settlement: alerts before the end of validity, then one credit note per funder
-for the unused value, booked breakage -> funder funds -> bank, and nothing twice."""
+for the unused value, booked breakage -> funder funds -> refund owed to the funder (paid by
+a payment run: tests/services/finance/test_refunds.py), and nothing twice."""
 
 from __future__ import annotations
 

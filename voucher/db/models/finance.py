@@ -122,13 +122,18 @@ class PaymentRun(Base):
 
 
 class PaymentTransfer(Base):
-    """One transfer of a run. ``status``: sent, paid, rejected, returned."""
+    """One transfer of a run. ``status``: sent, paid, rejected, returned. It pays either a
+    structure's statement or a funder's refund (a credit note), never both."""
 
     __tablename__ = "payment_transfer"
     __table_args__ = (
         UniqueConstraint("statement_id", "attempt"),
+        UniqueConstraint("credit_note_id", "attempt"),
         CheckConstraint("status IN ('sent','paid','rejected','returned')", name="status"),
         CheckConstraint("amount_cents > 0", name="amount"),
+        CheckConstraint(
+            "(statement_id IS NULL) <> (credit_note_id IS NULL)", name="pays_one_thing"
+        ),
         Index(
             "uq_payment_transfer_live",
             "statement_id",
@@ -136,10 +141,19 @@ class PaymentTransfer(Base):
             postgresql_where=text("status IN ('sent','paid')"),
             sqlite_where=text("status IN ('sent','paid')"),
         ),
+        Index(
+            "uq_payment_transfer_refund_live",
+            "credit_note_id",
+            unique=True,
+            postgresql_where=text("status IN ('sent','paid')"),
+            sqlite_where=text("status IN ('sent','paid')"),
+        ),
     )
     id: Mapped[int] = pk()
     run_id: Mapped[int] = mapped_column(ForeignKey("payment_run.id"), index=True)
-    statement_id: Mapped[int] = mapped_column(ForeignKey("statement.id"))
+    statement_id: Mapped[int | None] = mapped_column(ForeignKey("statement.id"))
+    #: a refund to a funder: the credit note it pays
+    credit_note_id: Mapped[int | None] = mapped_column(ForeignKey("credit_note.id"))
     attempt: Mapped[int]
     end_to_end_id: Mapped[str] = mapped_column(String(35), unique=True)
     amount_cents: Mapped[int] = mapped_column(BigInteger)
@@ -157,12 +171,17 @@ class PaymentTransfer(Base):
 
 
 class PaymentApproval(Base):
-    """An approval of a statement's payment to given bank details (second-approval rule)."""
+    """An approval of a statement's payment (or a funder's refund, by its credit note) to
+    given bank details (second-approval rule)."""
 
     __tablename__ = "payment_approval"
-    __table_args__ = (UniqueConstraint("statement_id", "bank_account_id", "user_id"),)
+    __table_args__ = (
+        UniqueConstraint("statement_id", "bank_account_id", "user_id"),
+        UniqueConstraint("credit_note_id", "bank_account_id", "user_id"),
+    )
     id: Mapped[int] = pk()
-    statement_id: Mapped[int] = mapped_column(ForeignKey("statement.id"), index=True)
+    statement_id: Mapped[int | None] = mapped_column(ForeignKey("statement.id"), index=True)
+    credit_note_id: Mapped[int | None] = mapped_column(ForeignKey("credit_note.id"), index=True)
     bank_account_id: Mapped[int] = mapped_column(ForeignKey("bank_account.id"))
     user_id: Mapped[int] = mapped_column(BigId)
     at: Mapped[datetime]
@@ -217,6 +236,10 @@ class BankMovement(Base):
     transfer_id: Mapped[int | None] = mapped_column(ForeignKey("payment_transfer.id"), index=True)
     outcome: Mapped[str] = mapped_column(String(20))
     recorded_at: Mapped[datetime]
+    #: an unmatched credit a person linked to a funder's funds received (once only)
+    funds_received_id: Mapped[int | None] = mapped_column(
+        ForeignKey("funds_received.id"), unique=True
+    )
 
 
 class CreditNote(Base):
@@ -226,6 +249,7 @@ class CreditNote(Base):
     __table_args__ = (
         UniqueConstraint("year", "seq"),
         CheckConstraint("amount_cents > 0", name="amount"),
+        CheckConstraint("refund_status IN ('owed','in_payment','paid')", name="refund_status"),
     )
     id: Mapped[int] = pk()
     number: Mapped[str] = mapped_column(String(20), unique=True)
@@ -240,7 +264,12 @@ class CreditNote(Base):
     created_at: Mapped[datetime]
     created_by: Mapped[int | None] = mapped_column(BigId)
     entry_id: Mapped[int] = mapped_column(ForeignKey("journal_entry.id"))
+    #: the entry that made the refund owed to the funder (``refund_payable``); notes issued
+    #: before refunds were payments booked it straight out of the bank (``refund_status``
+    #: ``paid``)
     refund_entry_id: Mapped[int] = mapped_column(ForeignKey("journal_entry.id"))
+    #: owed (a liability to the funder), in_payment (in a SEPA run), paid (the bank said so)
+    refund_status: Mapped[str] = mapped_column(String(12), default="owed")
 
 
 # The close reads accepted scans not yet stated, per structure, up to a month's end.

@@ -9,7 +9,12 @@ Rules kept:
 * a credit note needs an **expired** programme; it returns the whole current balance of
   ``breakage:{programme}`` split by the funders' shares (basis points, largest remainder, so
   the parts add up to the cent), one numbered note per funder (gap-free ``AV-AAAA-NNNN``):
-  ``breakage`` -> ``funder_funds`` (the avoir), then ``funder_funds`` -> ``bank`` (the refund);
+  ``breakage`` -> ``funder_funds`` (the avoir), then ``funder_funds`` -> ``refund_payable``
+  (the refund, **owed** to the funder: a liability until paid);
+* the refund is a payment like a structure's (:mod:`.refunds`): a payment run sends it to the
+  funder's current validated bank details (``refund_payable`` -> ``refund_in_payment``), the
+  bank file settles it by EndToEndId (``refund_in_payment`` -> ``bank``); until then it stays
+  owed to the funder, in the books and in ``voucher audit``;
 * running it again finds a zero balance and issues nothing; value that reaches ``breakage``
   later (a hold rejected after expiry) is returned by the next run, whose note lists only
   the vouchers that became unusable since the previous note.
@@ -132,8 +137,8 @@ def issue(
         )
         refund = journal.post(
             session,
-            "credit_note.refund",
-            ledger.move(amount, funds, ledger.bank()),
+            "credit_note.owed",
+            ledger.move(amount, funds, ledger.refund_payable(funder_id)),
             actor=actor,
             memo=f"avoir {number}",
         )
@@ -151,6 +156,7 @@ def issue(
             created_by=actor.user_id,
             entry_id=entry,
             refund_entry_id=refund,
+            refund_status="owed",
         )
         session.add(note)
         notes.append(note)

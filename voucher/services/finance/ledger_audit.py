@@ -28,6 +28,7 @@ from voucher.domain import ledger
 from voucher.domain.calendar import utcnow
 from voucher.domain.states import SCANNED, UNUSED
 from voucher.domain.states import VoucherState as S
+from voucher.services.finance import refunds
 
 
 @dataclass(frozen=True)
@@ -182,6 +183,23 @@ def check_states(session: Session, report: Report, balances: dict[str, int]) -> 
             )
 
 
+def check_refunds(session: Session, report: Report, balances: dict[str, int]) -> None:
+    """Per funder, ``refund_payable + refund_in_payment`` = minus its credit notes not paid."""
+    per_funder: dict[int, int] = defaultdict(int)
+    for kind in ("refund_payable", "refund_in_payment"):
+        for acc, v in _prefixed(balances, kind).items():
+            per_funder[int(acc.split(":")[1])] += v
+    owed = refunds.owed_per_funder(session)
+    for fid in sorted(set(per_funder) | set(owed)):
+        if per_funder.get(fid, 0) != owed.get(fid, 0):
+            report.add(
+                "refund_vs_credit_notes",
+                f"financeur {fid} : remboursements dus {per_funder.get(fid, 0)}, "
+                f"attendu {owed.get(fid, 0)} d'après les avoirs non payés",
+                account=ledger.refund_payable(fid),
+            )
+
+
 def check_redemptions(session: Session, report: Report) -> None:
     live = (
         select(Redemption.voucher_id, func.count().label("n"))
@@ -225,6 +243,7 @@ def verify(session: Session) -> Report:
     hashes = check_entries(session, report)
     balances = check_balances(session, report)
     check_states(session, report, balances)
+    check_refunds(session, report, balances)
     check_redemptions(session, report)
     check_seals(session, report, hashes)
     return report

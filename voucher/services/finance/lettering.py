@@ -5,7 +5,8 @@ Rules kept:
 * a structure's ``payable`` and ``in_payment`` lines are grouped by the statement they
   belong to: the scans it reimburses (accepted, released from a hold, cancelled), and every
   transfer of it (sent, rejected, paid, returned); a scan cancelled before any statement is
-  its own group (``R<id>``);
+  its own group (``R<id>``); a funder's ``refund_payable`` and ``refund_in_payment`` lines
+  are grouped by their credit note (the refund owed, each transfer of it);
 * a group is lettered in a file when the lines the file holds for it sum to zero and they
   are all of it: its lines of the period, plus its opening line when the file opens the
   fiscal year; ``EcritureLet`` is the statement number (also the transfers' ``PieceRef``),
@@ -36,7 +37,9 @@ from voucher.db.models import (
 )
 from voucher.domain.calendar import paris_date
 
-LETTERED = ("payable", "in_payment")
+LETTERED = ("payable", "in_payment", "refund_payable", "refund_in_payment")
+#: entries whose memo names their group (``relevé <n>`` or ``avoir <n>``)
+NAMED = ("payment.", "refund.", "credit_note.")
 Group = tuple[str, str]  # (ledger account code, statement number or R<id>)
 Opening = tuple[str, str | None, int, tuple[str, date] | None]
 
@@ -73,7 +76,7 @@ def _keys(session: Session, entry_ids: set[int]) -> dict[int, str]:
 
 
 def _key(kind: str, memo: str | None, entry_id: int, scans: dict[int, str]) -> str | None:
-    if kind.startswith("payment.") and memo and memo.startswith("relevé "):
+    if kind.startswith(NAMED) and memo and memo.startswith(("relevé ", "avoir ")):
         return memo.split(" ", 1)[1]
     return scans.get(entry_id)
 
@@ -94,7 +97,7 @@ def _lines(session: Session, end: datetime) -> list[tuple[int, str, str | None, 
         .join(JournalEntry, JournalEntry.id == Posting.entry_id)
         .where(Account.kind.in_(LETTERED), JournalEntry.at < end)
     ).all()
-    scans = _keys(session, {int(r[2]) for r in rows if not str(r[3]).startswith("payment.")})
+    scans = _keys(session, {int(r[2]) for r in rows if not str(r[3]).startswith(NAMED)})
     return [
         (int(pid), str(code), _key(str(kind), memo, int(eid), scans), at, int(amount))
         for pid, code, eid, kind, memo, at, amount in rows

@@ -65,6 +65,22 @@ def seen(session: Session, account: str) -> frozenset[str]:
     )
 
 
+def originals(session: Session, account: str) -> dict[str, int]:
+    """The bank reference of each debit that paid one of our transfers: a return naming it
+    (instead of our EndToEndId) is matched to that transfer."""
+    return {
+        str(r): int(t or 0)
+        for r, t in session.execute(
+            select(BankMovement.reference, BankMovement.transfer_id).where(
+                BankMovement.account_iban == account,
+                BankMovement.reference.isnot(None),
+                BankMovement.transfer_id.isnot(None),
+                BankMovement.outcome == "paid",
+            )
+        )
+    }
+
+
 def already(session: Session, account: str, reference: str | None) -> bool:
     if reference is None:
         return False

@@ -13,7 +13,9 @@ Rules kept:
   then, in the same transaction, each transfer moves ``payable`` -> ``in_payment`` (one entry
   per transfer, the statement number as memo) and its statement becomes ``in_payment``;
 * running again finds nothing ready and creates nothing; the ``payment`` lock serialises two
-  finance users, and a partial unique index keeps at most one live transfer per statement.
+  finance users, and a partial unique index keeps at most one live transfer per statement;
+* the same run pays the refunds owed to funders (credit notes, :mod:`.refunds`), under the
+  same rules, in the same validated SEPA file.
 """
 
 from __future__ import annotations
@@ -30,6 +32,7 @@ from sqlalchemy.orm import Session
 from voucher import faults
 from voucher.db.models import (
     BankAccount,
+    CreditNote,
     Organisation,
     PaymentApproval,
     PaymentRun,
@@ -43,8 +46,9 @@ from voucher.domain.errors import DomainError
 from voucher.services import audit
 from voucher.services.access.programme_scope import Scope
 from voucher.services.context import Actor
-from voucher.services.finance import journal, second_approval
+from voucher.services.finance import journal, refunds, second_approval
 from voucher.services.finance.numbering import lock
+from voucher.services.finance.refunds import RefundDue
 from voucher.services.finance.scope import finance_scope, statement_in_scope
 from voucher.services.organisations import bank_details
 
@@ -78,10 +82,12 @@ class RunResult:
     reference: str | None
     included: list[Payable]
     withheld: list[Payable]
+    refunds: list[RefundDue] = field(default_factory=list)
+    refunds_withheld: list[RefundDue] = field(default_factory=list)
 
     @property
     def total_cents(self) -> int:
-        return sum(p.total_cents for p in self.included)
+        return sum(p.total_cents for p in self.included) + sum(r.total_cents for r in self.refunds)
 
 
 def needs_second_approval(
@@ -237,11 +243,19 @@ def create_run(
     items = ready(session, scope, at=now)
     included = [p for p in items if p.withheld is None]
     withheld = [p for p in items if p.withheld is not None]
-    if not included:
+    owed = refunds.due(session, scope, at=now)
+    paying = [r for r in owed if r.withheld is None]
+    held = [r for r in owed if r.withheld is not None]
+    if not included and not paying:
         audit.record(
-            session, actor, "payment.run", None, outcome="nothing_ready", withheld=len(withheld)
+            session,
+            actor,
+            "payment.run",
+            None,
+            outcome="nothing_ready",
+            withheld=len(withheld) + len(held),
         )
-        return RunResult(None, None, [], withheld)
+        return RunResult(None, None, [], withheld, [], held)
     reference = f"PN{now:%Y%m%d%H%M%S}{secrets.token_hex(4).upper()}"
     plan: list[tuple[Payable, int, sepa.Transfer]] = []
     for p in included:
@@ -261,10 +275,11 @@ def create_run(
                 ),
             )
         )
+    refund_plan = refunds.plan(session, paying)
     xml = sepa.build(
         version,
         debtor,
-        [t for _, _, t in plan],
+        [t for _, _, t in plan] + [t for _, _, t in refund_plan],
         msg_id=reference,
         created_at=now,
         execution_date=execution,
@@ -275,8 +290,8 @@ def create_run(
         execution_date=execution,
         created_at=now,
         created_by=actor.user_id,
-        transfer_count=len(plan),
-        total_cents=sum(p.total_cents for p in included),
+        transfer_count=len(plan) + len(refund_plan),
+        total_cents=sum(p.total_cents for p in included) + sum(r.total_cents for r in paying),
         file=xml,
         sha256=hashlib.sha256(xml).hexdigest(),
     )
@@ -284,18 +299,20 @@ def create_run(
     session.flush()
     for p, attempt, t in plan:
         _send(session, actor, run, p, attempt, t)
+    for r, attempt, t in refund_plan:
+        refunds.send(session, actor, run, r, attempt, t)
     faults.point("payrun.transfers_written")
     audit.record(
         session,
         actor,
         "payment.run",
         ("payment_run", run.id),
-        transfers=len(plan),
+        transfers=len(plan) + len(refund_plan),
         total_cents=run.total_cents,
         version=version,
-        withheld=len(withheld),
+        withheld=len(withheld) + len(held),
     )
-    return RunResult(run.id, reference, included, withheld)
+    return RunResult(run.id, reference, included, withheld, paying, held)
 
 
 def _send(
@@ -335,8 +352,9 @@ def _send(
 def _visible(scope: Scope) -> Any:
     outside = (
         select(PaymentTransfer.run_id)
-        .join(Statement, Statement.id == PaymentTransfer.statement_id)
-        .where(~statement_in_scope(scope))
+        .outerjoin(Statement, Statement.id == PaymentTransfer.statement_id)
+        .outerjoin(CreditNote, CreditNote.id == PaymentTransfer.credit_note_id)
+        .where(~refunds.transfer_in_scope(scope))
     )
     return PaymentRun.id.not_in(outside)
 

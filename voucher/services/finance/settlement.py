@@ -26,7 +26,7 @@ from __future__ import annotations
 
 import hashlib
 from dataclasses import dataclass, field
-from datetime import date, timedelta
+from datetime import date
 from typing import Any, cast
 
 from sqlalchemy import CursorResult, select, update
@@ -35,7 +35,7 @@ from sqlalchemy.orm import Session
 from voucher.db import dialect
 from voucher.db.models import (
     BankImport,
-    PaymentRun,
+    CreditNote,
     PaymentTransfer,
     Redemption,
     Statement,
@@ -49,15 +49,14 @@ from voucher.domain.states import VoucherState as S
 from voucher.services import audit
 from voucher.services.access.programme_scope import Scope
 from voucher.services.context import Actor
-from voucher.services.finance import journal, movements, settings
+from voucher.services.finance import journal, movements, refunds, settings
 from voucher.services.finance.numbering import lock
-from voucher.services.finance.scope import finance_scope, statement_in_scope
+from voucher.services.finance.scope import finance_scope
 from voucher.services.organisations import bank_details
 from voucher.services.webhooks import events
 
 SETTLING = ("paid", "rejected", "returned")
-#: a paid transfer can still come back (a return) for this long
-RETURN_WINDOW = timedelta(days=120)
+RETURN_WINDOW = refunds.RETURN_WINDOW
 EXPECTED = {"paid": "sent", "rejected": "sent", "returned": "paid"}
 
 
@@ -69,30 +68,6 @@ class Applied:
     skipped: list[str] = field(default_factory=list)
     repeats: list[str] = field(default_factory=list)  # bank references received before
     unmatched: list[dict[str, Any]] = field(default_factory=list)
-
-
-def _open_transfers(session: Session, scope: Scope) -> list[finance.OpenTransfer]:
-    rows = session.execute(
-        select(
-            PaymentTransfer.id,
-            PaymentTransfer.end_to_end_id,
-            PaymentTransfer.amount_cents,
-            PaymentTransfer.iban,
-            PaymentRun.execution_date,
-            PaymentTransfer.status,
-        )
-        .join(PaymentRun, PaymentRun.id == PaymentTransfer.run_id)
-        .join(Statement, Statement.id == PaymentTransfer.statement_id)
-        .where(
-            (PaymentTransfer.status == "sent")
-            | (
-                (PaymentTransfer.status == "paid")
-                & (PaymentTransfer.settled_at > utcnow() - RETURN_WINDOW)
-            ),
-            statement_in_scope(scope),
-        )
-    )
-    return [finance.OpenTransfer(int(i), e, int(a), iban, d, s) for i, e, a, iban, d, s in rows]
 
 
 def import_file(
@@ -121,14 +96,15 @@ def import_file(
         return existing
     scope = scope if scope is not None else finance_scope(session, actor)
     account = own
-    transfers = _open_transfers(session, scope)
+    transfers = refunds.open_transfers(session, scope)
     matches = finance.match_lines(
         bank_file.lines,
         transfers,
         known=movements.known_ids(session),
         seen=movements.seen(session, account),
+        originals=movements.originals(session, account),
     )
-    numbers = _numbers(session, [m.transfer_id for m in matches if m.transfer_id], scope)
+    numbers = refunds.numbers(session, [m.transfer_id for m in matches if m.transfer_id], scope)
     stated = [b for b in bank_file.balances if b.closing is not None]
     imp = BankImport(
         account_iban=account[:34] or None,
@@ -158,19 +134,6 @@ def import_file(
     return imp
 
 
-def _numbers(session: Session, transfer_ids: list[int], scope: Scope) -> dict[int, str]:
-    if not transfer_ids:
-        return {}
-    return {
-        int(t): str(n)
-        for t, n in session.execute(
-            select(PaymentTransfer.id, Statement.number)
-            .join(Statement, Statement.id == PaymentTransfer.statement_id)
-            .where(PaymentTransfer.id.in_(transfer_ids), statement_in_scope(scope))
-        )
-    }
-
-
 def apply_import(
     session: Session, actor: Actor, import_id: int, *, scope: Scope | None = None
 ) -> Applied:
@@ -181,7 +144,7 @@ def apply_import(
         raise DomainError("not_found", object="bank_import")
     if imp.status == "applied":
         raise DomainError("import_already_applied")
-    visible = {t.id for t in _open_transfers(session, scope)}
+    visible = {t.id for t in refunds.open_transfers(session, scope)}
     done = Applied()
     account = imp.account_iban or ""
     for row in imp.lines:
@@ -261,8 +224,9 @@ def confirm(
     lock(session, "bank")
     row = session.execute(
         select(PaymentTransfer.id)
-        .join(Statement, Statement.id == PaymentTransfer.statement_id)
-        .where(PaymentTransfer.id == transfer_id, statement_in_scope(scope))
+        .outerjoin(Statement, Statement.id == PaymentTransfer.statement_id)
+        .outerjoin(CreditNote, CreditNote.id == PaymentTransfer.credit_note_id)
+        .where(PaymentTransfer.id == transfer_id, refunds.transfer_in_scope(scope))
     ).first()
     if row is None:
         raise DomainError("not_found", object="payment_transfer")
@@ -312,7 +276,9 @@ def _settle(
     transfer: PaymentTransfer = _locked(session, PaymentTransfer, transfer_id)
     if transfer is None or transfer.status != EXPECTED[outcome]:
         return False
-    statement: Statement = _locked(session, Statement, transfer.statement_id)
+    if transfer.credit_note_id is not None:  # a funder's refund
+        return refunds.settle(session, actor, transfer, outcome, reason, import_id, booked=booked)
+    statement: Statement = _locked(session, Statement, int(transfer.statement_id or 0))
     s, amount = statement.structure_id, transfer.amount_cents
     moves = {
         "paid": (ledger.in_payment(s), ledger.bank()),

@@ -136,7 +136,7 @@ def _reasons(session: Session, statement_ids: list[int]) -> dict[int, str | None
         )
         .order_by(PaymentTransfer.attempt)
     ):
-        out[int(sid)] = reason
+        out[int(sid or 0)] = reason
     return out
 
 

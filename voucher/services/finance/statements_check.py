@@ -93,8 +93,12 @@ def _statements(session: Session, report: Report) -> dict[int, Statement]:
 def _transfers(session: Session, report: Report, statements: dict[int, Statement]) -> None:
     live: dict[int, list[PaymentTransfer]] = defaultdict(list)
     sent: dict[int, int] = defaultdict(int)
-    for t in session.scalars(select(PaymentTransfer).execution_options(populate_existing=True)):
-        st = statements[t.statement_id]
+    for t in session.scalars(
+        select(PaymentTransfer)
+        .where(PaymentTransfer.statement_id.isnot(None))
+        .execution_options(populate_existing=True)
+    ):
+        st = statements[int(t.statement_id or 0)]
         if t.amount_cents != st.total_cents:
             report.add(
                 "transfer_amount",
@@ -135,11 +139,18 @@ def _bank_lines(session: Session, report: Report) -> None:
     transfers = {
         int(i): (str(e), int(s))
         for i, e, s in session.execute(
-            select(PaymentTransfer.id, PaymentTransfer.end_to_end_id, PaymentTransfer.statement_id)
+            select(
+                PaymentTransfer.id,
+                PaymentTransfer.end_to_end_id,
+                func.coalesce(PaymentTransfer.statement_id, -PaymentTransfer.credit_note_id),
+            )
         )
     }
     by_e2e = {e: i for i, (e, _) in transfers.items()}
     numbers = {int(i): str(n) for i, n in session.execute(select(Statement.id, Statement.number))}
+    numbers |= {
+        -int(i): str(n) for i, n in session.execute(select(CreditNote.id, CreditNote.number))
+    }
     net: dict[int, int] = defaultdict(int)
     for m in session.scalars(select(BankMovement).where(BankMovement.transfer_id.isnot(None))):
         tid = int(m.transfer_id or 0)

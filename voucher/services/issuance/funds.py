@@ -8,7 +8,7 @@ pay: :mod:`voucher.services.finance.funder_invoices`).
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime
 
 from sqlalchemy.orm import Session
 
@@ -32,7 +32,9 @@ def record_funds_received(
     received_on: date,
     reference: str | None = None,
     invoice_number: str | None = None,
+    at: datetime | None = None,
 ) -> FundsReceived:
+    """``at``: when the entry is dated (the bank's booking day when read from a bank line)."""
     if not isinstance(amount_cents, int) or amount_cents <= 0:
         raise DomainError("invalid_amount")
     get_programme(session, programme_id)
@@ -54,6 +56,7 @@ def record_funds_received(
         ledger.move(amount_cents, ledger.bank(), ledger.funder_funds(funder_id, programme_id)),
         actor=actor,
         memo=reference,
+        at=at,
     )
     funds = FundsReceived(
         programme_id=programme_id,

@@ -9,7 +9,7 @@ from flask import abort, flash, redirect, render_template, request, url_for
 
 from voucher.domain import finance as finance_rules
 from voucher.domain.errors import DomainError
-from voucher.services.finance import payments, reconciliation, settlement
+from voucher.services.finance import payments, reconciliation, refunds, settlement
 from voucher.web.auth import current_actor, role_required
 from voucher.web.db import db, writes
 from voucher.web.finance.blueprint import FINANCE, bp, refused, scope
@@ -24,7 +24,8 @@ def bank() -> str:
     return render_template(
         "finance/bank.html",
         imports=settlement.imports(db(), current_actor(), sc),
-        sent=payments.transfers(db(), sc, status="sent"),
+        sent=payments.transfers(db(), sc, status="sent")
+        + refunds.transfers(db(), sc, status="sent"),
     )
 
 
@@ -83,7 +84,35 @@ def bank_reconciliation() -> str:
         raise DomainError("bank_scope")
     raw = request.args.get("releve", "")
     rec = reconciliation.reconcile(db(), int(raw) if raw.isdigit() else None)
-    return render_template("finance/reconciliation.html", rec=rec, outcomes=finance_rules.MATCH_FR)
+    return render_template(
+        "finance/reconciliation.html",
+        rec=rec,
+        outcomes=finance_rules.MATCH_FR,
+        choices=reconciliation.funding_choices(db()),
+    )
+
+
+@bp.post("/finance/banque/lignes/<int:line_id>/fonds")
+@writes
+@role_required(*FINANCE)
+def bank_line_funds(line_id: int) -> Any:
+    """An unmatched credit linked to a funder's funds received (recorded from the line, or
+    already typed), once only."""
+    chosen, typed = request.form.get("financement", ""), request.form.get("versement", "")
+    programme, _, funder = chosen.partition(":")
+    try:
+        funds = reconciliation.link_funds(
+            db(),
+            current_actor(),
+            line_id,
+            programme_id=int(programme) if programme.isdigit() else None,
+            funder_id=int(funder) if funder.isdigit() else None,
+            funds_id=int(typed) if typed.strip().isdigit() else None,
+        )
+    except DomainError as exc:
+        return refused(exc, "finance.bank_reconciliation")
+    flash(f"Ligne rattachée aux fonds reçus n° {funds.id}.", "success")
+    return redirect(url_for("finance.bank_reconciliation"), code=303)
 
 
 @bp.post("/finance/virements/<int:transfer_id>/confirmer")

@@ -7,6 +7,7 @@ from typing import Any
 from flask import abort, flash, redirect, render_template, request, url_for
 
 from voucher.domain.errors import DomainError
+from voucher.domain.finance import REFUND_FR
 from voucher.domain.money import format_eur
 from voucher.services.finance import credit_notes, funder_files
 from voucher.services.issuance import expiry
@@ -25,6 +26,7 @@ def notes() -> str:
         alerts=credit_notes.alerts(db(), sc, days=max(1, min(days, 365))),
         notes=credit_notes.list_notes(db(), sc),
         days=days,
+        refund_fr=REFUND_FR,
     )
 
 

@@ -9,7 +9,7 @@ from flask import Response, abort, flash, redirect, render_template, request, ur
 from voucher.domain import calendar
 from voucher.domain.errors import DomainError
 from voucher.domain.money import format_eur
-from voucher.services.finance import payments, settings
+from voucher.services.finance import payments, refunds, settings
 from voucher.services.jobs import kinds
 from voucher.web import forms
 from voucher.web.auth import current_actor, role_required
@@ -25,8 +25,10 @@ def payment_page() -> str:
     return render_template(
         "finance/payments.html",
         ready=payments.ready(db(), sc),
+        owed=refunds.due(db(), sc),
         runs=payments.runs(db(), sc),
-        sent=payments.transfers(db(), sc, status="sent"),
+        sent=payments.transfers(db(), sc, status="sent")
+        + refunds.transfers(db(), sc, status="sent"),
         me=current_actor().user_id,
         version=_version(),
         needed=payments.APPROVALS_NEEDED,
@@ -53,9 +55,15 @@ def create_run() -> Any:
     except DomainError as exc:
         return refused(exc, "finance.payment_page")
     included = [p for p in payments.ready(db(), scope()) if p.withheld is None]
-    count, total = len(included), sum(p.total_cents for p in included)
+    paying = [r for r in refunds.due(db(), scope()) if r.withheld is None]
+    count = len(included) + len(paying)
+    total = sum(p.total_cents for p in included) + sum(r.total_cents for r in paying)
     expected = f"{count}:{total}"
-    if included and (not forms.confirmed() or request.form.get("expected") != expected):
+    what = f"{len(included)} relevé{'s' if len(included) > 1 else ''}" + (
+        f", {len(paying)} remboursement{'s' if len(paying) > 1 else ''} d'avoir" if paying else ""
+    )
+    payees = sorted({p.structure_name for p in included} | {r.funder_name for r in paying})
+    if count and (not forms.confirmed() or request.form.get("expected") != expected):
         # a payment run sends money: shown with its count and total, confirmed, and created
         # only if what is ready is still what was confirmed
         changed = (
@@ -66,9 +74,9 @@ def create_run() -> Any:
         return forms.confirmation(
             title="Créer l'ordre de virement",
             facts=[
-                ("Virements", f"{count} relevé{'s' if count > 1 else ''}"),
+                ("Virements", what),
                 ("Montant total", format_eur(total)),
-                ("Lieux", ", ".join(sorted({p.structure_name for p in included}))),
+                ("Bénéficiaires", ", ".join(payees)),
                 ("Format du fichier", version),
                 ("Date d'exécution", typed or "le prochain jour ouvré TARGET2"),
             ],
@@ -103,10 +111,11 @@ def create_run() -> Any:
     except DomainError as exc:
         return refused(exc, "finance.payment_page")
     if result.run_id is None:
-        flash("Aucun relevé prêt à payer : rien n'a été créé.", "error")
+        flash("Aucun relevé ni remboursement prêt à payer : rien n'a été créé.", "error")
     else:
+        count = len(result.included) + len(result.refunds)
         flash(
-            f"Ordre de virement créé : {len(result.included)} virement(s), validé contre le schéma "
+            f"Ordre de virement créé : {count} virement(s), validé contre le schéma "
             f"{version}. Téléchargez le fichier pour votre banque.",
             "success",
         )
@@ -126,6 +135,18 @@ def approve(statement_id: int) -> Any:
     except DomainError as exc:
         return refused(exc, "finance.payment_page")
     flash(f"Approbation enregistrée ({count} sur {payments.APPROVALS_NEEDED}).", "success")
+    return redirect(url_for("finance.payment_page"), code=303)
+
+
+@bp.post("/finance/avoirs/<int:credit_note_id>/approuver-remboursement")
+@writes
+@role_required(*FINANCE)
+def approve_refund(credit_note_id: int) -> Any:
+    try:
+        count = refunds.approve(db(), current_actor(), credit_note_id)
+    except DomainError as exc:
+        return refused(exc, "finance.payment_page")
+    flash(f"Approbation enregistrée ({count} sur {refunds.APPROVALS_NEEDED}).", "success")
     return redirect(url_for("finance.payment_page"), code=303)
 
 
