@@ -180,8 +180,8 @@ def test_the_before_after_is_withheld_when_a_follow_up_total_it_adds_up_is_maske
     masked = replace(
         table, cells={**table.cells, "autonome": {**table.cells["autonome"], TOTAL: None}}
     )
-    shown = overview.before_after(None, counts.EVERYTHING, answers, table, 11)
-    hidden = overview.before_after(None, counts.EVERYTHING, answers, masked, 11)
+    shown = overview.before_after(["zone"], answers, table, 11)
+    hidden = overview.before_after(["zone"], answers, masked, 11)
     assert shown.published and shown.cells[("pilote", "apres")].alone == 100
     assert shown.cells[("pilote", "apres")].alone == table.cells["autonome"][TOTAL]
     assert not hidden.published and hidden.estimate is None

@@ -207,12 +207,10 @@ def export(
     if progress:
         progress(f"Écriture ({fmt})")
     if fmt == "pdf":
-        from voucher.services.evaluation import overview
+        from voucher.services.evaluation import overview, published
         from voucher.services.impact import report as impact_report
 
-        lines: list[str] = []
-        if scope is not None:
-            lines = list(overview.report_lines(report, overview.overview(session, scope, report)))
+        lines = list(overview.report_lines(report, published.overview_of(report)))
         out.write(impact_report.pdf(report, lines))
     else:
         files = bundle(report)

@@ -3,11 +3,11 @@ one blueprint (:mod:`voucher.web.funder.blueprint`)."""
 
 from flask import Flask
 
-from voucher.web.funder import batches, cover, partners, programmes
+from voucher.web.funder import batches, comparison, cover, partners, programmes
 from voucher.web.funder.blueprint import bp
 
 #: the modules whose routes make up the blueprint
-PAGES = (programmes, batches, partners, cover)
+PAGES = (programmes, batches, partners, cover, comparison)
 
 
 def register(app: Flask) -> None:
