@@ -29,6 +29,7 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
+from voucher.documents.impact.model import Column, Sheet
 from voucher.domain import did, outcome, vocab
 from voucher.domain import impact as dom
 from voucher.domain.suppression import TOTAL
@@ -200,3 +201,117 @@ def overview_of(report: Report) -> overview.Overview | None:
         adjusted["follow_up_by_public"],
         _thaw_did(e.get("before_after")),
     )
+
+
+# --- the estimates as an export sheet ---------------------------------------------------
+
+#: code -> (what is compared, unit, method); the ``analyse`` column's code list
+ANALYSES: dict[str, tuple[str, str, str]] = {
+    "by_sessions": (
+        "Autonomie en progrès, rural − urbain, à nombre de séances égal",
+        "personnes pouvant progresser",
+        "regression_logistique",
+    ),
+    "by_sessions_and_public": (
+        "Autonomie en progrès, rural − urbain, à séances, public et tranche d'âge égaux",
+        "personnes pouvant progresser",
+        "regression_logistique",
+    ),
+    "completion_by_public": (
+        "Carnets terminés, rural − urbain, à public et tranche d'âge égaux",
+        "carnets remis",
+        "regression_logistique",
+    ),
+    "follow_up_by_public": (
+        "« Oui, seule » après les séances, rural − urbain, à séances, public et âge égaux",
+        "personnes interrogées",
+        "regression_logistique",
+    ),
+    "before_after": (
+        "« Oui, seule » : évolution du pilote moins celle du groupe de comparaison",
+        "personnes interrogées",
+        "difference_de_differences",
+    ),
+}
+METHODS = {
+    "regression_logistique": "Régression logistique (statsmodels), effet marginal moyen de la "
+    "zone rurale, intervalle à 95 % par la méthode delta, erreurs types robustes regroupées "
+    "par personne.",
+    "difference_de_differences": "Modèle linéaire alone = a + b·pilote + c·après + "
+    "d·pilote·après (statsmodels), d avec son intervalle à 95 %, erreurs types regroupées "
+    "par personne.",
+}
+SHEET = "evaluation"
+
+
+def _columns() -> list[Column]:
+    return [
+        Column("analyse", "Code de l'estimation.", "text"),
+        Column("libelle", "Ce qui est estimé, en français.", "text"),
+        Column("methode", "Méthode d'estimation.", "text"),
+        Column("unite", "Unité comptée.", "text"),
+        Column("ajuste_sur", "Variables tenues égales (ajustement).", "text"),
+        Column("masque", dict(dom.COMMON_COLUMNS)["masque"], "text"),
+        Column("n_rural", "Effectif comparé en zone rurale (dans l'unité dite).", "int"),
+        Column("n_urbain", "Effectif comparé en zone urbaine (dans l'unité dite).", "int"),
+        Column("ecart", "Écart estimé, en part (0,15 = 15 points).", "float"),
+        Column("ecart_ic95_bas", "Borne basse de l'intervalle de confiance à 95 %.", "float"),
+        Column("ecart_ic95_haut", "Borne haute de l'intervalle de confiance à 95 %.", "float"),
+        Column("rapport_cotes", "Rapport des cotes de la zone rurale (régression).", "float"),
+        Column("rapport_cotes_bas", "Borne basse à 95 % du rapport des cotes.", "float"),
+        Column("rapport_cotes_haut", "Borne haute à 95 % du rapport des cotes.", "float"),
+        Column(
+            "significatif", "oui si l'intervalle exclut 0, non sinon ; vide si non publié.", "text"
+        ),
+        Column("conclusion", "Ce que l'on peut conclure, en mots, et les limites.", "text"),
+    ]
+
+
+def _round(v: Any) -> float | None:
+    return None if v is None else round(float(v), 4)
+
+
+def sheet(report: Report) -> Sheet | None:
+    """The frozen estimates of ``report`` as one export sheet (None before the evaluation
+    joined the releases)."""
+    view = overview_of(report)
+    if view is None:
+        return None
+    rows: list[list[Any]] = []
+    for code, (label, unit, method) in ANALYSES.items():
+        found = getattr(view, code)
+        if found is None:
+            continue
+        if isinstance(found, did.DiD):
+            shown = found.published and found.estimate is not None
+            values = [None, None, found.estimate, found.low, found.high, None, None, None]
+            held, words = "", f"{found.conclusion} {found.limits}"
+        else:
+            shown = found.published and found.gap is not None
+            values = [
+                found.n_rural if found.published else None,
+                found.n_urban if found.published else None,
+                found.gap,
+                found.low,
+                found.high,
+                found.odds_ratio,
+                found.odds_low,
+                found.odds_high,
+            ]
+            held, words = ", ".join(found.adjusted_for), found.conclusion
+        sig = "" if found.significant is None else ("oui" if found.significant else "non")
+        rows.append(
+            [
+                code,
+                label,
+                method,
+                unit,
+                held,
+                "" if shown else "oui",
+                *values[:2],
+                *(_round(v) for v in values[2:]),
+                sig,
+                words,
+            ]
+        )
+    return Sheet(SHEET, "Évaluation : écarts ajustés et avant/après", _columns(), rows)

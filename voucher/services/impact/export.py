@@ -160,6 +160,11 @@ def bundle(report: Report) -> Bundle:
         ),
         *[_table_sheet(t) for t in report.tables],
     ]
+    from voucher.services.evaluation import published
+
+    estimates = published.sheet(report)
+    if estimates is not None:
+        sheets.insert(2, estimates)
     meta = {
         "seuil_secret": str(report.threshold),
         "graine_bootstrap": str(report.seed),
