@@ -72,6 +72,8 @@ class Carnet:
     population: str
     age_band: str
     completed: bool
+    #: the holder (a person may hold several carnets: their rows are clustered)
+    person: int = 0
 
 
 def handed_out_carnets(
@@ -96,6 +98,7 @@ def handed_out_carnets(
             Beneficiary.age_band,
             func.coalesce(used.c.n, 0),
             Programme.vouchers_per_book,
+            Book.beneficiary_id,
         )
         .select_from(Book)
         .join(Beneficiary, Beneficiary.id == Book.beneficiary_id)
@@ -108,8 +111,8 @@ def handed_out_carnets(
     if until is not None:
         q = q.where(Book.handed_out_at < until)
     return [
-        Carnet(ZONE_NAMES.get(zone or "", "non_renseigne"), pop, age, int(n) >= int(per))
-        for zone, pop, age, n, per in session.execute(q)
+        Carnet(ZONE_NAMES.get(zone or "", "non_renseigne"), pop, age, int(n) >= int(per), int(who))
+        for zone, pop, age, n, per, who in session.execute(q)
     ]
 
 

@@ -243,6 +243,7 @@ def completion_by_public(carnets: list[queries.Carnet], report: Report) -> outco
         threshold=report.threshold,
         what="la part de carnets terminés",
         sessions=False,
+        groups=[c.person for c in carnets],
     )
     row = next((c for c in report.comparisons if c.code == "carnets_termines"), None)
     if row is None or row.rural.n is None or row.urban.n is None:

@@ -235,8 +235,8 @@ ANALYSES: dict[str, tuple[str, str, str]] = {
 }
 METHODS = {
     "regression_logistique": "Régression logistique (statsmodels), effet marginal moyen de la "
-    "zone rurale, intervalle à 95 % par la méthode delta, erreurs types robustes regroupées "
-    "par personne.",
+    "zone rurale, intervalle à 95 % par la méthode delta ; erreurs types regroupées par "
+    "personne quand une personne compte plusieurs fois (ses carnets).",
     "difference_de_differences": "Modèle linéaire alone = a + b·pilote + c·après + "
     "d·pilote·après (statsmodels), d avec son intervalle à 95 %, erreurs types regroupées "
     "par personne.",
