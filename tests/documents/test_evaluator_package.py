@@ -32,7 +32,7 @@ def packages(crowd_db):  # noqa: F811
         now = datetime(2026, 8, 15, 10, tzinfo=UTC)  # a month and more after the records
         rel = release.publish(s, f.ACTOR, period=release.closed_month(now), now=now)
         report = release.report_for(rel, counts.EVERYTHING)
-        for fmt in ("csv", "csv-fr", "paquet"):
+        for fmt in ("csv", "csv-fr", "paquet", "xlsx", "parquet", "json", "pdf"):
             out = io.BytesIO()
             export.export(s, f.ACTOR, report, fmt, out, release=rel.number)
             files[fmt] = out.getvalue()
@@ -180,3 +180,30 @@ def test_masked_cells_are_empty_not_zero_in_every_csv_of_the_package(packages, t
     assert not any(
         isinstance(r["beneficiaires"], float) and math.isnan(r["beneficiaires"]) for r in rows
     )
+
+
+def test_every_format_of_the_release_carries_the_evaluation(packages):
+    """XLSX, Parquet, JSON and the PDF report hold the same evaluation as the package: the
+    two people tables and the frozen estimates, with no people count of 1 to 10."""
+    import pyarrow.parquet as pq
+    from openpyxl import load_workbook
+
+    wanted = {"autonomie_par_personne", "suivi_apres_seances", "evaluation"}
+    book = load_workbook(io.BytesIO(packages["xlsx"]), read_only=True)
+    assert wanted <= set(book.sheetnames)
+    rows = pq.read_table(io.BytesIO(packages["parquet"])).to_pylist()
+    assert wanted <= {r["tableau"] for r in rows}
+    people = [r for r in rows if r["tableau"] == "autonomie_par_personne"]
+    assert {r["resultat_autonomie"] for r in people} >= {"progres", "ensemble"}
+    assert all(r["beneficiaires"] in (None, 0) or r["beneficiaires"] >= 11 for r in people)
+    doc = json.loads(packages["json"])
+    estimates = next(t for t in doc["tableaux"] if t["nom"] == "evaluation")
+    lines = {r["analyse"]: r for r in estimates["lignes"]}
+    assert lines["completion_by_public"]["methode"] == "regression_logistique"
+    for line in lines.values():
+        assert line["ecart"] is None or line["conclusion"]
+    import pypdfium2 as pdfium
+
+    pdf = pdfium.PdfDocument(packages["pdf"])
+    text = "\n".join(pdf[i].get_textpage().get_text_range() for i in range(len(pdf)))
+    assert "Carnets terminés" in text and "Plan d'évaluation" in text

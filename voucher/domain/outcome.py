@@ -18,7 +18,7 @@ Rules kept:
   rows (carnets: a person may hold two), the covariance is **cluster-robust by person**:
   their rows are not independent, and the model's own covariance would make the interval
   too narrow (in worlds where a person's carnets share their fate, a 95 % interval then
-  covers about 85 % of the time; clustered, 95 %: ``tests/domain/test_coverage.py``).
+  covers 80 % of the time; clustered, 95 %: ``tests/domain/test_coverage.py``).
 - Words never claim more than the interval: "significant" only when the interval of the gap
   excludes 0; otherwise "ces données ne permettent pas de dire…", which is not "no gap". A
   gap between zones is an observed difference, not an effect of the programme.
