@@ -119,8 +119,14 @@ def preview(session: Session, threshold: int | None = None) -> Report:
     """The last closed month's figures as they stand now, for the operator only: live,
     masked cell by cell (the joint protection runs when publishing), never exported,
     never stored."""
+    from voucher.services.evaluation import published
+
     until = period_end(closed_month())
-    return cell_by_cell.protect(counts.compute(session, counts.EVERYTHING, until), threshold)
+    raw = counts.compute(session, counts.EVERYTHING, until)
+    published.fill(session, [raw], until)
+    report = cell_by_cell.protect(raw, threshold)
+    report.evaluation = published.estimates(raw, report)
+    return report
 
 
 def publish(
