@@ -29,6 +29,7 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
+from voucher.db.queries import evaluation as queries
 from voucher.documents.impact.model import Column, Sheet
 from voucher.domain import did, outcome, vocab
 from voucher.domain import impact as dom
@@ -66,10 +67,10 @@ def fill(session: Session, raws: list[RawFigures], until: datetime | None) -> No
         autonomy.cells.clear()
         follow.cells.clear()
         for p in ids:
-            data = overview.inputs(session, frozenset({p}), until)
-            for person in data.sessions.values():
+            alone = frozenset({p})
+            for person in queries.people_sessions(session, alone, until).values():
                 _add(autonomy, outcome.category(person.levels), person.zone)
-            for a in overview.pilot_after(data.answers):
+            for a in overview.pilot_after(queries.follow_up_answers(session, alone, until)):
                 _add(follow, a.answer, a.zone)
         _finish(autonomy)
         _finish(follow)
