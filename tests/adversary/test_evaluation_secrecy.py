@@ -19,8 +19,8 @@ from voucher.db.queries import evaluation as queries
 from voucher.domain import outcome
 from voucher.domain.calendar import at
 from voucher.domain.suppression import TOTAL
-from voucher.services.evaluation import follow_up, overview
-from voucher.services.impact import counts, export
+from voucher.services.evaluation import follow_up, overview, published
+from voucher.services.impact import release, secrecy
 
 LEVELS = ["entierement_accompagne", "partiellement_autonome", "autonome"]
 
@@ -30,12 +30,21 @@ def crowd_view(databases):
     engine = databases.engine()
     with unit_of_work(engine) as s:
         crowd(s, rural=40, urban=36, tiny=3)
-        report = export.build_report(s, counts.EVERYTHING)
-        view = overview.overview(s, counts.EVERYTHING, report)
+        _rel, reports, _raws = released(s)
+        view = published.overview_of(reports[0])
         people = queries.people_sessions(s, None)
-        lines = overview.report_lines(report)
+        lines = overview.report_lines(reports[0], view)
         s.rollback()
     return view, people, lines
+
+
+def released(s):
+    """The release a reader gets (published a month and more after the records), its
+    views as frozen, and the raw figures behind them (for the attacker)."""
+    now = datetime(2026, 8, 15, 10, tzinfo=UTC)
+    rel = release.publish(s, f.ACTOR, period=release.closed_month(now), now=now)
+    raws = release.views(s, None, release.period_end(rel.period))
+    return rel, [release.thaw(v) for v in rel.views], raws
 
 
 def expected_category(k: int) -> str:
@@ -130,15 +139,15 @@ def followed_view(databases):
                     observed_on=date(2026, 6, day),
                     moment=moment,
                 )
-        report = export.build_report(s, counts.EVERYTHING)
-        view = overview.overview(s, counts.EVERYTHING, report)
-        lines = overview.report_lines(report, view)
+        rel, reports, raws = released(s)
+        view = published.overview_of(reports[0])
+        lines = overview.report_lines(reports[0], view)
         s.rollback()
-    return view, lines
+    return view, lines, reports, raws, rel
 
 
 def test_no_published_follow_up_cell_describes_1_to_10_people_or_can_be_solved(followed_view):
-    view, _ = followed_view
+    view = followed_view[0]
     cells = view.follow_ups.cells
     published = [v for row in cells.values() for v in row.values() if v is not None]
     assert published and all(v == 0 or v >= 11 for v in published)
@@ -151,7 +160,7 @@ def test_no_published_follow_up_cell_describes_1_to_10_people_or_can_be_solved(f
 
 
 def test_the_before_after_shows_cells_of_11_or_more_or_nothing(followed_view):
-    view, lines = followed_view
+    view, lines = followed_view[:2]
     ba = view.before_after
     assert ba is not None and ba.design == "liste_attente"
     # 3 of the waiting list did it alone before: a cell of 1 to 10, so nothing is shown
@@ -180,8 +189,8 @@ def test_the_before_after_is_withheld_when_a_follow_up_total_it_adds_up_is_maske
     masked = replace(
         table, cells={**table.cells, "autonome": {**table.cells["autonome"], TOTAL: None}}
     )
-    shown = overview.before_after(None, counts.EVERYTHING, answers, table, 11)
-    hidden = overview.before_after(None, counts.EVERYTHING, answers, masked, 11)
+    shown = overview.before_after(["zone"], answers, table, 11)
+    hidden = overview.before_after(["zone"], answers, masked, 11)
     assert shown.published and shown.cells[("pilote", "apres")].alone == 100
     assert shown.cells[("pilote", "apres")].alone == table.cells["autonome"][TOTAL]
     assert not hidden.published and hidden.estimate is None
@@ -189,7 +198,7 @@ def test_the_before_after_is_withheld_when_a_follow_up_total_it_adds_up_is_maske
 
 
 def test_comparisons_at_equal_public_rest_on_published_cells_only(followed_view):
-    view, _ = followed_view
+    view = followed_view[0]
     cells = view.follow_ups.cells
     answered = ("autonome", "partiellement_autonome", "entierement_accompagne")
     masked = any(cells[a][z] is None for a in answered for z in ("rural", "urbain"))
@@ -200,3 +209,27 @@ def test_comparisons_at_equal_public_rest_on_published_cells_only(followed_view)
     comp = view.completion_by_public
     assert comp.adjusted_for == ("public prioritaire", "tranche d'âge")
     assert comp.gap is None or comp.published
+
+
+def test_the_attacker_reads_the_evaluation_tables_of_the_release_and_narrows_nothing(
+    followed_view,
+):
+    """The evaluation's people counts are ordinary tables of every view of the release:
+    the same attacker as every impact figure solves them (margins, other tables, earlier
+    releases) and pins no small group below the protection."""
+    _view, _lines, reports, raws, rel = followed_view
+    names = {t.name for t in reports[0].tables}
+    assert {published.AUTONOMY_TABLE, published.FOLLOW_UP_TABLE} <= names
+    small = [
+        x
+        for raw, report in zip(raws, reports, strict=True)
+        for x in secrecy.sensitive(raw, report)
+        if x.table in (published.AUTONOMY_TABLE, published.FOLLOW_UP_TABLE)
+    ]
+    assert small, "the world has small groups in the evaluation tables: they are masked"
+    assert secrecy.audit(raws, reports) == []
+    # the frozen estimates carry no count of a withheld comparison
+    for key, frozen in reports[0].evaluation.items():
+        if frozen and not frozen["published"] and key != "before_after":
+            assert set(frozen) == {"published", "conclusion", "adjusted_for"}
+    assert rel.pattern[0][published.AUTONOMY_TABLE]  # masked cells are part of the pattern

@@ -151,6 +151,7 @@ def rows(w: World, x: Extra) -> list[Row]:
         Row("POST", f"/financeur/dispositifs/{pa}/seuils", funder, own_funder),
         Row("POST", f"/financeur/dispositifs/{pa}/couverture/texte", funder, own_funder),
         Row("POST", f"/financeur/dispositifs/{pa}/couverture/logo", funder, own_funder),
+        Row("POST", f"/financeur/dispositifs/{pa}/groupe-comparaison", funder, own_funder),
         Row("POST", f"/financeur/dispositifs/{pa}/lots", funder, own_funder),
         Row("POST", f"/financeur/dispositifs/{pa}/versements", funder, own_funder),
         Row("POST", f"/financeur/dispositifs/{pa}/carnet-perdu", funder, own_funder),

@@ -7,8 +7,8 @@ program (scipy's ``milp``, HiGHS) over non-negative integer unknowns, one per co
 - every published value fixed;
 - the margins: per programme, book counts add up over the rows of a table and over the zone
   kinds (a row absent from a table is zero); distinct people add up over zone kinds, and
-  over rows only where a person has one value (population, age band, status), otherwise a
-  row is at most the total and the rows together at least the total;
+  over rows only where a person has one value (population, age band, status, evaluation
+  outcome), otherwise a row is at most the total and the rows together at least the total;
 - the tables of a family share their "ensemble" row; a figure over several programmes is
   the sum of the programmes' book counts (distinct people: at least each programme's, at
   most their sum); the dispositif table's row of a programme is that programme's total;
@@ -55,8 +55,10 @@ ADDITIVE = {
     SESSIONS: ("cheques_encaisses",),
 }
 PEOPLE = "beneficiaires"
+#: people-only tables (evaluation), bound to nothing but their margins
+PEOPLE_ONLY = {"resultat_autonomie", "reponse_suivi"}
 #: dimensions where a person has exactly one row
-ONE_ROW_PER_PERSON = {"population", "tranche_age", "statut_social"}
+ONE_ROW_PER_PERSON = {"population", "tranche_age", "statut_social", *PEOPLE_ONLY}
 #: dimensions where a book may count in several rows (co-funders, overlapping pilot zones)
 OVERLAPPING_BOOKS = {"financeur", "zone_pilote"}
 PARTS = (  # (part, whole): part <= whole in every cell
@@ -69,11 +71,7 @@ PARTS = (  # (part, whole): part <= whole in every cell
     ("carnets_commences", "cheques_encaisses"),
 )
 SHARES = (("part_progression_autonomie", "autonomie_progression", "autonomie_evaluables", 4),)
-QUARTILES = (
-    "delai_premiere_seance_q1_jours",
-    "delai_premiere_seance_mediane_jours",
-    "delai_premiere_seance_q3_jours",
-)
+QUARTILES = tuple(f"delai_premiere_seance_{q}_jours" for q in ("q1", "mediane", "q3"))
 
 Value = int | float | None
 
@@ -253,7 +251,7 @@ class _Builder:
                     table,
                     rows,
                     lambda r, z, s=scope, t=table, f=family: self.people(s, f, t, r, z),
-                    additive_rows=family == BOOKS and dim in ONE_ROW_PER_PERSON,
+                    additive_rows=dim in ONE_ROW_PER_PERSON,
                 )
                 for r in (*rows, TOTAL):
                     for z in (*ZONES, TOTAL):
@@ -309,7 +307,9 @@ class _Builder:
 
     def _people_relations(self, scope, family, table, r, z) -> None:
         ben = {self.people(scope, family, table, r, z): 1.0}
-        if family == BOOKS:
+        if self.dims[(family, table)] in PEOPLE_ONLY:  # evaluation: bound by margins only
+            pass
+        elif family == BOOKS:
             self.m.le(ben, self.expr(scope, family, table, r, z, "carnets_remis"))
         else:
             self.m.le(ben, self.expr(scope, family, table, r, z, "cheques_encaisses"))
@@ -332,7 +332,7 @@ class _Builder:
                         self._cell(pub.programmes, t, r, z, cell)
 
     def _cell(self, scope, t: Table, r: str, z: str, cell: Mapping[str, Value] | None) -> None:
-        measures = (PEOPLE, *ADDITIVE[t.family])
+        measures = (PEOPLE, *ADDITIVE.get(t.family, ()))
         for m in measures:
             if cell is not None and m not in cell:
                 continue  # not a measure of this family

@@ -21,10 +21,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from voucher.domain import vocab
+from voucher.domain import outcome, vocab
 from voucher.domain.suppression import TOTAL
 
 BOOKS, SESSIONS = "carnets", "seances"
+#: evaluation tables: people only, one row per person, each table its own family
+AUTONOMY, FOLLOW_UP = "autonomie", "suivi"
+EVALUATION_FAMILIES = (AUTONOMY, FOLLOW_UP)
 NOT_GIVEN = "non_renseigne"
 NOT_HANDED_OUT = "non_remis"
 OUTSIDE_ZONES = "hors_zone_pilote"
@@ -221,6 +224,16 @@ SESSION_MEASURES: tuple[Measure, ...] = (
     ),
 )
 
+EVALUATION_MEASURES: tuple[Measure, ...] = (
+    _m(
+        "beneficiaires",
+        "Personnes",
+        "Personnes distinctes (bénéficiaires) de la case, par dispositif : une personne "
+        "de deux dispositifs compte dans chacun.",
+        "people",
+    ),
+)
+
 #: people counts protected by their own secondary suppression, beyond the whole cell
 GUARDED_COUNTS = (
     "carnets_commences",
@@ -319,6 +332,24 @@ DIMENSIONS: tuple[Dimension, ...] = (
         SESSIONS,
         key_description="Mois civil de la séance, heure de Paris (AAAA-MM).",
     ),
+    Dimension(
+        "resultat_autonomie",
+        "autonomie_par_personne",
+        "Autonomie par personne (premier et dernier niveau noté, toutes séances)",
+        AUTONOMY,
+        outcome.CATEGORIES,
+        key_description="Progrès, même niveau, recul, déjà autonome ou non évaluable "
+        "(moins de deux niveaux notés), sur l'échelle nationale d'autonomie.",
+    ),
+    Dimension(
+        "reponse_suivi",
+        "suivi_apres_seances",
+        "Après les séances : fait seul la démarche (dernière réponse de chaque personne)",
+        FOLLOW_UP,
+        vocab.FOLLOW_UP,
+        key_description="Dernière réponse après les séances à « a-t-elle fait seule la "
+        "démarche depuis ? », termes de l'échelle nationale d'autonomie.",
+    ),
 )
 DIMENSION_BY_TABLE = {d.table: d for d in DIMENSIONS}
 KEY_FIGURES_TABLE = "synthese"
@@ -346,6 +377,8 @@ SPECIAL_ROWS = {
 
 
 def measures_for(family: str) -> tuple[Measure, ...]:
+    if family in EVALUATION_FAMILIES:
+        return EVALUATION_MEASURES
     return BOOK_MEASURES if family == BOOKS else SESSION_MEASURES
 
 

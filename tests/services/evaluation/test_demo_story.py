@@ -7,19 +7,21 @@ seed give the same figures, to the last digit, the finance history included."""
 from __future__ import annotations
 
 import re
-from datetime import date
+from datetime import UTC, date, datetime
 
 import pytest
 from sqlalchemy import select
 
+from tests import factories as f
 from voucher.db.engine import unit_of_work
 from voucher.db.models import PaymentTransfer, Statement
 from voucher.db.queries import evaluation as queries
 from voucher.domain import outcome
+from voucher.domain.calendar import at
 from voucher.services import demo
-from voucher.services.evaluation import overview
+from voucher.services.evaluation import overview, published
 from voucher.services.finance import reconciliation
-from voucher.services.impact import counts, export
+from voucher.services.impact import counts, release
 
 TODAY = date(2026, 11, 20)
 
@@ -27,9 +29,12 @@ TODAY = date(2026, 11, 20)
 def build_and_read(engine):
     with unit_of_work(engine) as s:
         demo.build(s, today=TODAY)
-    with unit_of_work(engine) as s:
-        report = export.build_report(s, counts.EVERYTHING)
-        view = overview.overview(s, counts.EVERYTHING, report)
+    with unit_of_work(engine) as s:  # what readers get: the release of the closed month
+        now = datetime(2026, 12, 5, 10, tzinfo=UTC)
+        with at(now):
+            rel = release.publish(s, f.ACTOR, period=release.closed_month(now), now=now)
+        report = release.report_for(rel, counts.EVERYTHING)
+        view = published.overview_of(report)
         people = queries.people_sessions(s, None)
         lines = overview.report_lines(report, view)
         money = s.execute(  # the finance history: statements, their transfers and the bank
@@ -43,6 +48,7 @@ def build_and_read(engine):
             .join(PaymentTransfer, PaymentTransfer.statement_id == Statement.id)
             .order_by(Statement.number, PaymentTransfer.id)
         ).all() + [(reconciliation.reconcile(s).bank_cents,)]
+        s.rollback()
     return report, view, people, lines, money
 
 

@@ -5,10 +5,11 @@ changes nothing; other roles do not see it."""
 from __future__ import annotations
 
 import html
+import re
 
 from sqlalchemy import func, select
 
-from tests.web.impact.test_impact_web import impact_app, login  # noqa: F401
+from tests.web.impact.test_impact_web import impact_app, login, publish_now  # noqa: F401
 from voucher.db.engine import unit_of_work
 from voucher.db.models import AuditEvent
 
@@ -95,19 +96,60 @@ def test_other_costs_entered_on_the_command_line_show_on_the_page(impact_app, mo
     assert "Coût par bénéficiaire" in page
 
 
-def test_a_declared_comparison_group_shows_its_design_and_masks_small_cells(impact_app):  # noqa: F811
-    from tests import factories as f
-    from voucher.services.evaluation import follow_up
+def _token(page) -> str:
+    return re.search(r'name="csrf_token" value="([^"]+)"', page.get_data(as_text=True)).group(1)
 
+
+def test_the_funder_declares_a_comparison_group_on_the_programme_page(impact_app):  # noqa: F811
+    """GOV.UK-style errors by their field, nothing written on a refusal; once declared, the
+    group enters the next release and the evaluation page shows the before/after's design
+    and limits (its small cells masked)."""
     app, ids = impact_app
-    with unit_of_work(app.extensions["voucher.engine"]) as s:
-        follow_up.declare(
-            s, f.ACTOR, programme_id=ids["programme"], kind="zone", label="Zone voisine"
-        )
     client = app.test_client()
     login(client, "fonda@test.fr")
-    page = client.get("/impact/evaluation", query_string={"programme": ids["programme"]})
+    path = f"/financeur/dispositifs/{ids['programme']}"
+    page = client.get(path)
+    assert "Déclarer le groupe de comparaison" in page.get_data(as_text=True)
+    before = audit_count(app)
+    for data, field, words in (
+        ({"kind": "", "label": "Zone voisine"}, "kind", "Choisissez le type de groupe"),
+        ({"kind": "tirage", "label": "Zone voisine"}, "kind", "Choisissez le type de groupe"),
+        ({"kind": "zone", "label": "  "}, "label", "Donnez un nom au groupe"),
+        ({"kind": "zone", "label": "x" * 201}, "label", "Donnez un nom au groupe"),
+    ):
+        refused = client.post(
+            f"{path}/groupe-comparaison", data={**data, "csrf_token": _token(page)}
+        )
+        text = html.unescape(refused.get_data(as_text=True))
+        assert refused.status_code in (400, 409, 422), data
+        assert "Il y a un problème" in text and f'href="#{field}"' in text and words in text
+        assert f'id="{field}-error"' in text and 'aria-invalid="true"' in text
+        assert "Traceback" not in text
+    assert audit_count(app) == before
+    done = client.post(
+        f"{path}/groupe-comparaison",
+        data={"kind": "zone", "label": "Zone voisine", "csrf_token": _token(page)},
+    )
+    assert done.status_code == 303
+    shown = html.unescape(client.get(path).get_data(as_text=True))
+    assert "Groupe déclaré : <strong>Zone voisine</strong>" in shown
+    assert "Déclarer le groupe" not in shown
+    again = client.post(
+        f"{path}/groupe-comparaison",
+        data={"kind": "liste_attente", "label": "Autre", "csrf_token": _token(page)},
+    )
+    assert again.status_code in (400, 409, 422)
+    assert "déjà déclaré" in html.unescape(again.get_data(as_text=True))
+    assert audit_count(app) == before + 1
+    # the evaluation page shows the latest release, published before the declaration
+    query = {"programme": ids["programme"]}
+    text = html.unescape(client.get("/impact/evaluation", query_string=query).get_data(True))
+    assert "Aucun groupe de comparaison" in text
+    with unit_of_work(app.extensions["voucher.engine"]) as s:
+        publish_now(s)
+    page = client.get("/impact/evaluation", query_string=query)
     text = html.unescape(page.get_data(as_text=True))
     assert page.status_code == 200
     assert "zone de comparaison où aucun carnet n'est remis" in text
     assert "tendances parallèles" in text and "masqué" in text
+    assert "publication n° 2" in text

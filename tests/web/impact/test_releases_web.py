@@ -83,6 +83,11 @@ def test_the_operator_previews_and_publishes_readers_cannot(impact_app, client):
     page = client.get("/impact/apercu")
     body = page.get_data(as_text=True)
     assert page.status_code == 200 and "ni exporté" in body and "/impact/export" not in body
+    # the evaluation's tables are in the operator's live preview too (never exported)
+    page = client.get("/impact/apercu", query_string={"tableau": "autonomie_par_personne"})
+    body = page.get_data(as_text=True)
+    assert page.status_code == 200 and "Autonomie par personne" in body
+    assert "/impact/export" not in body
     token = csrf(client, "/impact/apercu")
     refused = client.post("/impact/publier", data={"csrf_token": token, "mois": "2099-01"})
     assert refused.status_code == 302

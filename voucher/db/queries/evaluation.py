@@ -4,6 +4,7 @@ carnets, follow-up answers and declared comparison groups (no writes)."""
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import datetime
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
@@ -16,6 +17,7 @@ from voucher.db.models import (
     Programme,
     Redemption,
 )
+from voucher.domain.calendar import paris_date
 
 #: the registry's zone kinds, as the exports spell them
 ZONE_NAMES = {"rural": "rural", "urban": "urbain"}
@@ -31,9 +33,10 @@ class PersonSessions:
 
 
 def people_sessions(
-    session: Session, programmes: frozenset[int] | None
+    session: Session, programmes: frozenset[int] | None, until: datetime | None = None
 ) -> dict[int, PersonSessions]:
-    """beneficiary id -> their accepted sessions across every carnet of these programmes."""
+    """beneficiary id -> their accepted sessions across every carnet of these programmes
+    (scanned before ``until`` when given)."""
     q = (
         select(
             Redemption.beneficiary_id,
@@ -48,6 +51,8 @@ def people_sessions(
     )
     if programmes is not None:
         q = q.where(Redemption.programme_id.in_(sorted(programmes)))
+    if until is not None:
+        q = q.where(Redemption.scanned_at < until)
     out: dict[int, PersonSessions] = {}
     for raw_id, zone, population, age, autonomy in session.execute(q):
         if raw_id is None:  # the join keeps handed-out carnets only
@@ -67,14 +72,22 @@ class Carnet:
     population: str
     age_band: str
     completed: bool
+    #: the holder (a person may hold several carnets: their rows are clustered)
+    person: int = 0
 
 
-def handed_out_carnets(session: Session, programmes: frozenset[int] | None) -> list[Carnet]:
+def handed_out_carnets(
+    session: Session, programmes: frozenset[int] | None, until: datetime | None = None
+) -> list[Carnet]:
     """Every handed-out carnet with its holder's zone and profile, and whether all its
-    vouchers were used (accepted scans), as the report's ``carnets_termines`` counts."""
+    vouchers were used (accepted scans), as the report's ``carnets_termines`` counts
+    (hand-outs and scans before ``until`` when given)."""
+    scans = [Redemption.status == "accepted"]
+    if until is not None:
+        scans.append(Redemption.scanned_at < until)
     used = (
         select(Redemption.book_id, func.count().label("n"))
-        .where(Redemption.status == "accepted")
+        .where(*scans)
         .group_by(Redemption.book_id)
         .subquery()
     )
@@ -85,6 +98,7 @@ def handed_out_carnets(session: Session, programmes: frozenset[int] | None) -> l
             Beneficiary.age_band,
             func.coalesce(used.c.n, 0),
             Programme.vouchers_per_book,
+            Book.beneficiary_id,
         )
         .select_from(Book)
         .join(Beneficiary, Beneficiary.id == Book.beneficiary_id)
@@ -94,9 +108,11 @@ def handed_out_carnets(session: Session, programmes: frozenset[int] | None) -> l
     )
     if programmes is not None:
         q = q.where(Book.programme_id.in_(sorted(programmes)))
+    if until is not None:
+        q = q.where(Book.handed_out_at < until)
     return [
-        Carnet(ZONE_NAMES.get(zone or "", "non_renseigne"), pop, age, int(n) >= int(per))
-        for zone, pop, age, n, per in session.execute(q)
+        Carnet(ZONE_NAMES.get(zone or "", "non_renseigne"), pop, age, int(n) >= int(per), int(who))
+        for zone, pop, age, n, per, who in session.execute(q)
     ]
 
 
@@ -111,8 +127,11 @@ class Answered:
     age_band: str
 
 
-def follow_up_answers(session: Session, programmes: frozenset[int] | None) -> list[Answered]:
-    """Each person's latest answer per cohort and moment (by day observed, then entry)."""
+def follow_up_answers(
+    session: Session, programmes: frozenset[int] | None, until: datetime | None = None
+) -> list[Answered]:
+    """Each person's latest answer per cohort and moment (by day observed, then entry),
+    observed on a Paris day before ``until`` when given."""
     q = (
         select(
             FollowUp.beneficiary_id,
@@ -128,6 +147,8 @@ def follow_up_answers(session: Session, programmes: frozenset[int] | None) -> li
     )
     if programmes is not None:
         q = q.where(FollowUp.programme_id.in_(sorted(programmes)))
+    if until is not None:
+        q = q.where(FollowUp.observed_on < paris_date(until))
     latest: dict[tuple[int, str, str], Answered] = {}
     for bid, cohort, moment, answer, zone, pop, age in session.execute(q):
         zone_name = ZONE_NAMES.get(zone or "", "non_renseigne")

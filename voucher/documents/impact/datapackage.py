@@ -42,6 +42,17 @@ COLUMN_CODES: dict[str, dict[str, str]] = {
     "thematique": {**vocab.THEMES, **EXTRA},
     "autonomie": {**vocab.AUTONOMY, **EXTRA},
     "significatif": {"oui": "Oui", "non": "Non"},
+    "analyse": {
+        "by_sessions": "Autonomie en progrès, à séances égales",
+        "by_sessions_and_public": "Autonomie en progrès, à séances, public et âge égaux",
+        "completion_by_public": "Carnets terminés, à public et âge égaux",
+        "follow_up_by_public": "« Oui, seule » après les séances, à séances, public et âge égaux",
+        "before_after": "Avant/après avec le groupe de comparaison",
+    },
+    "methode": {
+        "regression_logistique": "Régression logistique, effet marginal moyen",
+        "difference_de_differences": "Différence de différences",
+    },
 }
 #: units by the shape of a column's name, first match wins
 UNITS: tuple[tuple[str, str], ...] = (

@@ -52,7 +52,12 @@ register("follow_up_invalid_answer", "Réponse inconnue : oui, en partie, non ou
 register("no_comparison_group", "Aucun groupe de comparaison n'est déclaré pour ce dispositif.")
 register("comparison_group_exists", "Un groupe de comparaison est déjà déclaré pour ce dispositif.")
 register(
-    "comparison_invalid_kind", "Type de groupe de comparaison inconnu : zone ou liste_attente."
+    "comparison_invalid_kind",
+    "Choisissez le type de groupe de comparaison : zone de comparaison ou liste d'attente.",
+)
+register(
+    "comparison_label_invalid",
+    "Donnez un nom au groupe de comparaison (200 caractères au plus).",
 )
 register(
     "comparison_has_carnet",
@@ -142,7 +147,7 @@ def declare(
         raise DomainError("not_found", object="programme")
     label = (label or "").strip()
     if not label or len(label) > 200:
-        raise DomainError("invalid_value", field="label")
+        raise DomainError("comparison_label_invalid", field="label")
     if comparison_of(session, programme_id) is not None:
         raise DomainError("comparison_group_exists")
     group = ComparisonGroup(

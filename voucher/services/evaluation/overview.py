@@ -15,6 +15,7 @@ Rules kept:
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
 
 from sqlalchemy.orm import Session
 
@@ -161,38 +162,65 @@ def _guarded(
     return result
 
 
-def overview(session: Session, scope: counts.Scope, report: Report) -> Overview:
-    rows = queries.people_sessions(session, scope.programmes)
-    people = [
-        outcome.Person(
-            p.zone,
-            p.levels,
-            len(p.levels),
-            {"population": p.population, "tranche_age": p.age_band},
-        )
-        for p in rows.values()
-    ]
-    table = outcome_table(people, report.threshold)
-    answers = queries.follow_up_answers(session, scope.programmes)
-    follow = follow_up_table(answers, report.threshold)
+@dataclass
+class Inputs:
+    """What the evaluation reads for a set of programmes (raw: never published as is)."""
+
+    sessions: dict[int, queries.PersonSessions]
+    carnets: list[queries.Carnet]
+    answers: list[queries.Answered]
+    kinds: list[str]
+
+    @property
+    def people(self) -> list[outcome.Person]:
+        return [
+            outcome.Person(
+                p.zone,
+                p.levels,
+                len(p.levels),
+                {"population": p.population, "tranche_age": p.age_band},
+            )
+            for p in self.sessions.values()
+        ]
+
+
+def inputs(
+    session: Session, programmes: frozenset[int] | None, until: datetime | None = None
+) -> Inputs:
+    return Inputs(
+        queries.people_sessions(session, programmes, until),
+        queries.handed_out_carnets(session, programmes, until),
+        queries.follow_up_answers(session, programmes, until),
+        queries.comparison_kinds(session, programmes),
+    )
+
+
+def assemble(data: Inputs, report: Report, table: OutcomeTable, follow: OutcomeTable) -> Overview:
+    """The evaluation from its inputs and its protected tables (the release's, or the
+    live preview's)."""
+    people = data.people
+    t = report.threshold
     return Overview(
         running_pilot(report),
         table,
-        _guarded(outcome.compare(people, threshold=report.threshold), table),
-        _guarded(
-            outcome.compare(people, ("population", "tranche_age"), threshold=report.threshold),
-            table,
-        ),
-        report.threshold,
-        completion_by_public(session, scope, report),
+        _guarded(outcome.compare(people, threshold=t), table),
+        _guarded(outcome.compare(people, BY_PUBLIC, threshold=t), table),
+        t,
+        completion_by_public(data.carnets, report),
         follow,
-        _guarded(
-            follow_up_by_public(answers, rows, report.threshold),
-            follow,
-            ANSWERED,
-            ("rural", "urbain"),
-        ),
-        before_after(session, scope, answers, follow, report.threshold),
+        _guarded(follow_up_by_public(data.answers, data.sessions, t), follow, ANSWERED),
+        before_after(data.kinds, data.answers, follow, t),
+    )
+
+
+def overview(session: Session, scope: counts.Scope, report: Report) -> Overview:
+    """Live, for the operator's preview only (readers get the release's)."""
+    data = inputs(session, scope.programmes)
+    return assemble(
+        data,
+        report,
+        outcome_table(data.people, report.threshold),
+        follow_up_table(data.answers, report.threshold),
     )
 
 
@@ -201,10 +229,9 @@ ANSWERED = ("autonome", "partiellement_autonome", "entierement_accompagne")
 BY_PUBLIC = ("population", "tranche_age")
 
 
-def completion_by_public(session: Session, scope: counts.Scope, report: Report) -> outcome.Adjusted:
+def completion_by_public(carnets: list[queries.Carnet], report: Report) -> outcome.Adjusted:
     """Completed carnets, rural vs urban, at equal public and age band (carnets are the
     unit, as in the report's comparison, which must itself be published)."""
-    carnets = queries.handed_out_carnets(session, scope.programmes)
     rows = [
         outcome.Person(c.zone, (), 0, {"population": c.population, "tranche_age": c.age_band})
         for c in carnets
@@ -216,6 +243,7 @@ def completion_by_public(session: Session, scope: counts.Scope, report: Report) 
         threshold=report.threshold,
         what="la part de carnets terminés",
         sessions=False,
+        groups=[c.person for c in carnets],
     )
     row = next((c for c in report.comparisons if c.code == "carnets_termines"), None)
     if row is None or row.rural.n is None or row.urban.n is None:
@@ -223,14 +251,14 @@ def completion_by_public(session: Session, scope: counts.Scope, report: Report) 
     return result
 
 
-def _pilot_after(answers: list[queries.Answered]) -> list[queries.Answered]:
+def pilot_after(answers: list[queries.Answered]) -> list[queries.Answered]:
     return [a for a in answers if a.cohort == "pilote" and a.moment == "apres"]
 
 
 def follow_up_table(answers: list[queries.Answered], threshold: int) -> OutcomeTable:
     """Pilot people by their latest answer after their sessions, per zone (people)."""
     raw: dict[str, dict[str, int]] = {}
-    for a in _pilot_after(answers):
+    for a in pilot_after(answers):
         row = raw.setdefault(a.zone, dict.fromkeys(vocab.FOLLOW_UP, 0))
         row[a.answer] += 1
     return protected_table(raw, tuple(vocab.FOLLOW_UP), threshold)
@@ -241,7 +269,7 @@ def follow_up_by_public(
     sessions: dict[int, queries.PersonSessions],
     threshold: int,
 ) -> outcome.Adjusted:
-    asked = [a for a in _pilot_after(answers) if a.answer in ANSWERED]
+    asked = [a for a in pilot_after(answers) if a.answer in ANSWERED]
     rows = [
         outcome.Person(
             a.zone,
@@ -261,14 +289,12 @@ def follow_up_by_public(
 
 
 def before_after(
-    session: Session,
-    scope: counts.Scope,
+    kinds: list[str],
     answers: list[queries.Answered],
     follow: OutcomeTable,
     threshold: int,
 ) -> did.DiD | None:
     """The difference in differences, when one comparison group is declared in scope."""
-    kinds = queries.comparison_kinds(session, scope.programmes)
     if len(kinds) != 1:
         return None  # none declared, or several programmes with different designs
     rows = [

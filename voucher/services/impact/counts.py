@@ -132,6 +132,8 @@ class RawFigures:
     tables: dict[str, RawTable]
     #: zone -> (vouchers cashed, vouchers in the book, books) of the handed-out books
     usage: dict[str, list[tuple[int, int, int]]] = field(default_factory=dict)
+    #: the evaluation's raw inputs (voucher.services.evaluation.published), never published
+    evaluation: Any = None
 
 
 def years_for(session: Session, programme_ids: list[int] | None) -> range:

@@ -160,6 +160,11 @@ def bundle(report: Report) -> Bundle:
         ),
         *[_table_sheet(t) for t in report.tables],
     ]
+    from voucher.services.evaluation import published
+
+    estimates = published.sheet(report)
+    if estimates is not None:
+        sheets.insert(2, estimates)
     meta = {
         "seuil_secret": str(report.threshold),
         "graine_bootstrap": str(report.seed),
@@ -207,12 +212,10 @@ def export(
     if progress:
         progress(f"Écriture ({fmt})")
     if fmt == "pdf":
-        from voucher.services.evaluation import overview
+        from voucher.services.evaluation import overview, published
         from voucher.services.impact import report as impact_report
 
-        lines: list[str] = []
-        if scope is not None:
-            lines = list(overview.report_lines(report, overview.overview(session, scope, report)))
+        lines = list(overview.report_lines(report, published.overview_of(report)))
         out.write(impact_report.pdf(report, lines))
     else:
         files = bundle(report)

@@ -92,6 +92,8 @@ class Report:
     primary: int
     secondary: int
     masks: dict[str, dict[str, Suppression]] = field(default_factory=dict)
+    #: the evaluation's estimates as published (JSON; see voucher.services.evaluation.published)
+    evaluation: dict[str, Any] = field(default_factory=dict)
 
     def table(self, name: str) -> Table:
         return next(t for t in self.tables if t.name == name)
@@ -128,7 +130,8 @@ def _masks(
     """Masks per guard ("cell" and each guarded count) per table."""
     out: dict[str, dict[str, Suppression]] = {}
     more = extra or {}
-    for family, companion in ((dom.BOOKS, "carnets_remis"), (dom.SESSIONS, None)):
+    families = ((dom.BOOKS, "carnets_remis"), (dom.SESSIONS, None))
+    for family, companion in (*families, *((f, None) for f in dom.EVALUATION_FAMILIES)):
         tables = {n: t for n, t in raw.tables.items() if t.dimension.family == family}
         cells = suppress_linked(
             {n: _grid(t, "beneficiaires", companion=companion) for n, t in tables.items()},

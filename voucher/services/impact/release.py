@@ -14,6 +14,9 @@ Rules kept:
   recomputes a published figure. A scan released from hold later changes the next
   release, never this one.
 - The live preview (:func:`preview`) is for the operator only and is never exported.
+- The evaluation's tables (autonomy per person, the follow-up answers) are ordinary tables
+  of every view, protected and attacked with the others; its estimates are frozen with the
+  view once protected (:mod:`voucher.services.evaluation.published`).
 - New published figures (another team's) join by adding a view builder to
   :data:`EXTRA_VIEWS`: the release is the single entry point.
 """
@@ -89,6 +92,9 @@ def views(
     ids = [i for i, _ in out[0].programmes]
     if len(ids) > 1:
         out += [counts.compute(session, Scope(frozenset({p})), until) for p in ids]
+    from voucher.services.evaluation import published
+
+    published.fill(session, out, until)
     for hook in EXTRA_VIEWS:
         hook(session, out, until)  # type: ignore[arg-type]
     return out
@@ -113,8 +119,14 @@ def preview(session: Session, threshold: int | None = None) -> Report:
     """The last closed month's figures as they stand now, for the operator only: live,
     masked cell by cell (the joint protection runs when publishing), never exported,
     never stored."""
+    from voucher.services.evaluation import published
+
     until = period_end(closed_month())
-    return cell_by_cell.protect(counts.compute(session, counts.EVERYTHING, until), threshold)
+    raw = counts.compute(session, counts.EVERYTHING, until)
+    published.fill(session, [raw], until)
+    report = cell_by_cell.protect(raw, threshold)
+    report.evaluation = published.estimates(raw, report)
+    return report
 
 
 def publish(
@@ -136,6 +148,10 @@ def publish(
     ids = None if not programmes else sorted(set(programmes))
     raws = views(session, ids, until)
     reports = protect(raws, threshold, priors(session, period))
+    from voucher.services.evaluation import published
+
+    for raw, report in zip(raws, reports, strict=True):
+        report.evaluation = published.estimates(raw, report)
     last = session.scalars(
         select(ImpactRelease).order_by(ImpactRelease.number.desc()).limit(1)
     ).first()
@@ -240,6 +256,7 @@ def freeze(report: Report) -> dict[str, Any]:
             for t in report.tables
         ],
         "comparisons": [asdict(c) for c in report.comparisons],
+        "evaluation": report.evaluation,
     }
 
 
@@ -262,7 +279,7 @@ def thaw(view: dict[str, Any]) -> Report:
         )
         for c in view["comparisons"]
     ]
-    return Report(
+    report = Report(
         datetime.fromisoformat(view["generated_at"]),
         [(int(i), str(n)) for i, n in view["programmes"]],
         int(view["threshold"]),
@@ -273,6 +290,8 @@ def thaw(view: dict[str, Any]) -> Report:
         int(view["primary"]),
         int(view["secondary"]),
     )
+    report.evaluation = dict(view.get("evaluation") or {})
+    return report
 
 
 def masked_cells(report: Report) -> dict[str, list[list[Any]]]:

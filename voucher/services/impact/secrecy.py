@@ -32,6 +32,7 @@ PEOPLE_COUNTS = {
         "autonomie_progression",
     ),
     dom.SESSIONS: ("beneficiaires",),
+    **{family: ("beneficiaires",) for family in dom.EVALUATION_FAMILIES},
 }
 #: protection asked of every sensitive figure: its interval spans at least this many people
 DEFAULT_PROTECTION = 5

@@ -21,8 +21,10 @@ from voucher.db.queries import funder as q
 from voucher.db.queries import funder_dashboard
 from voucher.documents.followup_chart import followup_svg, month_label
 from voucher.domain.calendar import paris_date, utcnow
+from voucher.domain.did import DESIGNS
 from voucher.domain.errors import DomainError
 from voucher.domain.ledger import funder_funds
+from voucher.services.evaluation import follow_up
 from voucher.services.finance import journal
 from voucher.services.programmes import editing, programmes
 from voucher.web import forms
@@ -151,6 +153,8 @@ def _page_context(programme: Programme) -> dict[str, Any]:
         "prescribers": q.prescribers(session),
         "policies": POLICY_FR,
         "percent": percent,
+        "comparison": follow_up.comparison_of(session, programme.id),
+        "designs": DESIGNS,
     }
 
 

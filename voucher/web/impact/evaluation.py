@@ -1,6 +1,7 @@
 """Evaluation page (funder and evaluator): plan the pilot, the running pilot's detectable
 gap, the autonomy outcome per beneficiary and the adjusted rural/urban comparison.
-Read-only: a GET that computes, never writes."""
+Read-only: a GET that computes, never writes. The figures are the latest release's (frozen
+with it); only the planner, a pure calculation on what is typed, is computed here."""
 
 from __future__ import annotations
 
@@ -9,11 +10,11 @@ from flask import render_template, request
 from voucher.domain import power, vocab
 from voucher.domain.errors import DomainError
 from voucher.domain.money import format_eur
-from voucher.services.evaluation import costs, overview
+from voucher.services.evaluation import costs, overview, published
 from voucher.services.impact import counts
 from voucher.web.auth import current_actor, role_required
 from voucher.web.db import db
-from voucher.web.impact.views import ROLES, _report, _scope, bp
+from voucher.web.impact.views import ROLES, _release, _report, _scope, bp
 
 
 def _percent(name: str, default: float) -> float:
@@ -32,6 +33,7 @@ def _percent(name: str, default: float) -> float:
 def evaluation() -> str:
     scope = _scope()
     report = _report(scope)
+    rel = _release()
     chosen = request.args.get("resultat") or "carnet_termine"
     plan = error = None
     try:
@@ -51,7 +53,10 @@ def evaluation() -> str:
         outcomes=power.OUTCOMES,
         chosen=chosen,
         args=request.args,
-        view=overview.overview(db(), scope, report),
+        view=published.overview_of(report),
+        threshold=report.threshold,
+        release_number=rel.number,
+        release_period=rel.period,
         cost=costs.figures(db(), scope, report),
         eur=format_eur,
         zones=overview.ZONE_LABELS,

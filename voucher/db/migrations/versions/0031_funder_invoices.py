@@ -12,7 +12,7 @@ from alembic import op
 import voucher.db.types
 
 revision = "0031_funder_invoices"
-down_revision = "0023_density_grid"
+down_revision = "0030_refunds"
 branch_labels = None
 depends_on = None
 
