@@ -18,6 +18,7 @@ import json
 import sys
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 from rich.console import Console
 from rich.table import Table
@@ -88,6 +89,14 @@ def suites() -> dict[str, object]:
 ALONE = ("close", "export", "http", "pdf", "rules", "soak", "profile_redeem", "offline_pack")
 
 
+def _cpu(figures: dict[str, Any]) -> str:
+    """'0.71 → 1.52 (×2.1)': CPU per operation (client + server), baseline then candidate."""
+    if not figures.get("cpu_ratio"):
+        return ""
+    base, cand = figures["baseline"]["total_ms"], figures["candidate"]["total_ms"]
+    return f"{base:.2f} → {cand:.2f} (×{figures['cpu_ratio']:.1f})"
+
+
 def main(argv: list[str] | None = None) -> int:
     argv = sys.argv[1:] if argv is None else argv
     if argv and argv[0] in ALONE:
@@ -124,6 +133,7 @@ def main(argv: list[str] | None = None) -> int:
         "target",
         "scale",
         "clients",
+        "CPU ms/op base → cand",
         "audit",
     ):
         table.add_column(col)
@@ -137,6 +147,7 @@ def main(argv: list[str] | None = None) -> int:
             f"≥ {r.target}",
             r.scale,
             str(r.clients),
+            _cpu(r.cpu),
             "ok" if r.audit_ok else "[red]BROKEN[/]",
         )
     console.print(table)

@@ -40,6 +40,8 @@ class Result:
     audit_ok: bool
     notes: str = ""
     rounds: list[dict[str, float]] = field(default_factory=list)
+    #: CPU per operation, client + server (:mod:`bench.cpu`), where measured
+    cpu: dict[str, Any] = field(default_factory=dict)
 
     @property
     def meets(self) -> bool:

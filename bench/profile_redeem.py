@@ -6,7 +6,8 @@ docs/performance.md).
 One client, one fresh database built like B1's (books handed out); after a warm-up, every
 SQL statement of ``redemption.redeem`` is timed from the client side (send to answer) and
 counted, and the process CPU time is read: the difference between wall time and database
-waits is the Python work per scan. With ``--pyinstrument`` the call tree is printed too.
+waits is the Python work per scan; on PostgreSQL the backend's CPU per scan is read too
+(:mod:`bench.cpu`). With ``--pyinstrument`` the call tree is printed too.
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ from typing import Any
 from sqlalchemy import event
 
 from bench.common import drop_pg, fresh_pg
+from bench.cpu import ServerCPU
 from bench.world import build
 from voucher.db.engine import make_engine, unit_of_work
 from voucher.services.context import Actor
@@ -65,9 +67,14 @@ def profile(url: str, scans: int, tree: bool) -> None:
 
         profiler = Profiler(interval=0.0005)
         profiler.start()
+    server = ServerCPU(url.rsplit("/", 1)[1]) if url.startswith("postgresql") else None
+    if server is not None:
+        server.__enter__()
     wall, cpu = time.perf_counter(), time.process_time()
     go(codes[100 : 100 + scans])
     wall, cpu = time.perf_counter() - wall, time.process_time() - cpu
+    if server is not None:
+        server.__exit__(None, None, None)
     if profiler is not None:
         profiler.stop()
     db = sum(waits.values())
@@ -75,6 +82,7 @@ def profile(url: str, scans: int, tree: bool) -> None:
         f"{engine.dialect.name}: {scans / wall:.0f} scans/s on one client; per scan: wall {wall / scans * 1e3:.2f} ms, "
         f"statements {sum(counts.values()) / scans:.1f} (+ commit), waiting on them {db / scans * 1e3:.2f} ms, "
         f"client CPU {cpu / scans * 1e3:.2f} ms"
+        + (f", server CPU {server.seconds / scans * 1e3:.2f} ms" if server is not None else "")
     )
     for key, spent in sorted(waits.items(), key=lambda kv: -kv[1]):
         print(f"  {spent / scans * 1e3:6.3f} ms  x{counts[key] / scans:.1f}  {key}")

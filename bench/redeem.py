@@ -9,36 +9,46 @@ import subprocess
 import time
 from typing import Any
 
+from bench import cpu
 from bench.common import Result, alternate, audit, drop_pg, fresh_pg
 from bench.world import build, more_structures
 
 CLIENTS = 8
 
 
-def pgbench_tps(url_name: str, seconds: int, clients: int = CLIENTS) -> float:
-    out = subprocess.run(
-        [
-            "pgbench",
-            "-n",
-            "-c",
-            str(clients),
-            "-j",
-            "2",
-            "-T",
-            str(seconds),
-            "-h",
-            "127.0.0.1",
-            "-U",
-            "postgres",
-            url_name,
-        ],
-        capture_output=True,
-        text=True,
-        check=True,
-    ).stdout
+def pgbench_tps(
+    url_name: str, seconds: int, clients: int = CLIENTS, cpu_log: list[Any] | None = None
+) -> float:
+    """pgbench's TPC-B-like tps; with ``cpu_log``, its CPU per transaction is appended
+    (pgbench itself + the database's backends, :mod:`bench.cpu`)."""
+    before = cpu.children_cpu()
+    with cpu.ServerCPU(url_name) as server:
+        out = subprocess.run(
+            [
+                "pgbench",
+                "-n",
+                "-c",
+                str(clients),
+                "-j",
+                "2",
+                "-T",
+                str(seconds),
+                "-h",
+                "127.0.0.1",
+                "-U",
+                "postgres",
+                url_name,
+            ],
+            capture_output=True,
+            text=True,
+            check=True,
+        ).stdout
     match = re.search(r"tps = ([0-9.]+) \(without initial connection time\)", out)
-    if not match:
+    done = re.search(r"number of transactions actually processed: ([0-9]+)", out)
+    if not match or not done:
         raise RuntimeError(out)
+    if cpu_log is not None:
+        cpu_log.append(cpu.per_op_ms(cpu.children_cpu() - before, server.seconds, int(done[1])))
     return float(match.group(1))
 
 
@@ -62,7 +72,7 @@ def _client(
             )
     ready.put(1)
     start.wait()
-    began = time.perf_counter()
+    began, cpu_began = time.perf_counter(), time.process_time()
     for i in range(0, len(codes), batch):
         with unit_of_work(engine) as s, journal.deferred_balances(s):  # as the batch API does
             for code in codes[i : i + batch]:
@@ -85,13 +95,20 @@ def _client(
                     done += 1
                 except DomainError:
                     pass
-    out.put((done, time.perf_counter() - began))
+    out.put((done, time.perf_counter() - began, time.process_time() - cpu_began))
     engine.dispose()
 
 
 def redeem_rate(
-    url: str, structures: list[int], codes: list[str], batch: int, clients: int = CLIENTS
+    url: str,
+    structures: list[int],
+    codes: list[str],
+    batch: int,
+    clients: int = CLIENTS,
+    cpu_log: list[Any] | None = None,
 ) -> float:
+    """Redemptions/s of ``clients`` processes; with ``cpu_log``, the CPU per redemption
+    (the clients' own + the database's backends, :mod:`bench.cpu`) is appended."""
     ctx = multiprocessing.get_context("spawn")
     ready, start, out = ctx.Queue(), ctx.Event(), ctx.Queue()
     share = len(codes) // clients
@@ -114,13 +131,17 @@ def redeem_rate(
         p.start()
     for _ in procs:  # every client imported, connected and warmed up: the clock starts for all
         ready.get(timeout=300)
-    began = time.perf_counter()
-    start.set()
-    results = [out.get(timeout=600) for _ in procs]
-    elapsed = time.perf_counter() - began
+    with cpu.ServerCPU(url.rsplit("/", 1)[1]) as server:
+        began = time.perf_counter()
+        start.set()
+        results = [out.get(timeout=600) for _ in procs]
+        elapsed = time.perf_counter() - began
     for p in procs:
         p.join()
-    return sum(d for d, _ in results) / elapsed
+    done = sum(r[0] for r in results)
+    if cpu_log is not None:
+        cpu_log.append(cpu.per_op_ms(sum(r[2] for r in results), server.seconds, done))
+    return done / elapsed
 
 
 def run(scale: dict[str, Any], rounds: int) -> list[Result]:
@@ -141,15 +162,17 @@ def run(scale: dict[str, Any], rounds: int) -> list[Result]:
         structures = [structure_id, *more_structures(url, CLIENTS - 1)]
         chunks = [codes[i * per_round : (i + 1) * per_round] for i in range(rounds * 2)]
         seconds = scale["pgbench_seconds"]
+        c1: tuple[list[Any], list[Any]] = ([], [])
+        c2: tuple[list[Any], list[Any]] = ([], [])
         base, single, log1 = alternate(
             rounds,
-            lambda i: pgbench_tps(pgb_name, seconds),
-            lambda i: redeem_rate(url, structures, chunks[i], 1),
+            lambda i: pgbench_tps(pgb_name, seconds, cpu_log=c1[0]),
+            lambda i: redeem_rate(url, structures, chunks[i], 1, cpu_log=c1[1]),
         )
         base_b, batched, log2 = alternate(
             rounds,
-            lambda i: pgbench_tps(pgb_name, seconds),
-            lambda i: redeem_rate(url, structures, chunks[rounds + i], batch_size),
+            lambda i: pgbench_tps(pgb_name, seconds, cpu_log=c2[0]),
+            lambda i: redeem_rate(url, structures, chunks[rounds + i], batch_size, cpu_log=c2[1]),
         )
         ok = audit(url)
         return [
@@ -167,6 +190,7 @@ def run(scale: dict[str, Any], rounds: int) -> list[Result]:
                 CLIENTS,
                 ok,
                 rounds=log1,
+                cpu=cpu.summary(*c1),
             ),
             Result(
                 "B1b",
@@ -182,6 +206,7 @@ def run(scale: dict[str, Any], rounds: int) -> list[Result]:
                 CLIENTS,
                 ok,
                 rounds=log2,
+                cpu=cpu.summary(*c2),
             ),
         ]
     finally:

@@ -42,6 +42,11 @@ def test_every_benchmark_runs_and_ends_with_a_passing_audit(tmp_path):
         assert r["audit_ok"], r["name"]
         assert r["baseline"] > 0 and r["candidate"] > 0, r
         assert r["ratio"] > 0 and r["target"] > 0, r
+    for name in ("B1", "B1b"):  # CPU per operation, client + server, both sides
+        cpu = by_name[name]["cpu"]
+        assert cpu["baseline"]["server_ms"] > 0 and cpu["baseline"]["client_ms"] > 0, cpu
+        assert cpu["candidate"]["server_ms"] > 0 and cpu["candidate"]["client_ms"] > 0, cpu
+        assert cpu["cpu_ratio"] > 0, cpu
     assert report["machine"]["nproc"] >= 1 and "postgresql" in report["machine"]
     assert "B1b" in run.stdout and "ratio" in run.stdout  # the one table is printed
 

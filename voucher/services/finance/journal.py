@@ -1,5 +1,9 @@
 """Posting entries to the journal: the only writer of ``journal_entry``, ``posting`` and
-account balances.
+account balances, with one exception kept in step with it: a redemption writes its entry,
+postings and balances inside its own single write statement
+(:mod:`voucher.services.redemption.scan_write`), from :func:`entry_fields` and
+:func:`defer` here, the same lines (:func:`voucher.domain.ledger.balanced`), the same hash,
+the same code-ordered balance locks.
 
 Accounts are created on first use (``INSERT ... ON CONFLICT DO NOTHING``). Balances are
 moved in account-code order so that concurrent transactions never deadlock on them, and
@@ -79,32 +83,50 @@ def write_entry(
     account rows stay locked only for the end of the transaction."""
     lines = ledger.balanced(postings)  # sorted by account code
     ids = account_ids(session, [p.account for p in lines])
-    at = at or utcnow()
-    ref = secrets.token_hex(16)
-    digest = ledger.entry_hash(ref, kind, at.isoformat(), [(p.account, p.amount) for p in lines])
+    fields = entry_fields(kind, lines, at or utcnow(), actor)
+    fields["memo"] = memo
     conn = session.connection()
-    entry_id = int(
-        conn.execute(
-            _NEW_ENTRY,
-            {
-                "ref": ref,
-                "kind": kind,
-                "at": at,
-                "posting_count": len(lines),
-                "hash": digest,
-                "memo": memo,
-                "actor_user_id": actor.user_id if actor else None,
-            },
-        ).scalar_one()
-    )
+    entry_id = int(conn.execute(_NEW_ENTRY, fields).scalar_one())
     conn.execute(
         _NEW_POSTING,
         [{"entry_id": entry_id, "account_id": ids[p.account], "amount": p.amount} for p in lines],
     )
-    deferred = session.info.get(_DEFERRED)
-    if deferred is not None:
-        deferred.add(entry_id)
+    defer(session, entry_id)
     return entry_id, lines
+
+
+def entry_fields(
+    kind: str, lines: Sequence[ledger.Posting], at: datetime, actor: Actor | None
+) -> dict[str, object]:
+    """The columns of a new ``journal_entry`` for balanced ``lines`` (its reference and its
+    hash computed here, from what is written: nothing is read back)."""
+    ref = secrets.token_hex(16)
+    return {
+        "ref": ref,
+        "kind": kind,
+        "at": at,
+        "posting_count": len(lines),
+        "hash": ledger.entry_hash(
+            ref, kind, at.isoformat(), [(p.account, p.amount) for p in lines]
+        ),
+        "memo": None,
+        "actor_user_id": actor.user_id if actor else None,
+    }
+
+
+def deferring(session: Session) -> bool:
+    """Inside :func:`deferred_balances` (balances move at its end)?"""
+    return session.info.get(_DEFERRED) is not None
+
+
+def defer(session: Session, entry_id: int) -> bool:
+    """Inside :func:`deferred_balances`: note the entry (its balances move at the end) and
+    answer True; otherwise False (the caller moves them now)."""
+    deferred = session.info.get(_DEFERRED)
+    if deferred is None:
+        return False
+    deferred.add(entry_id)
+    return True
 
 
 def move_balances(session: Session, lines: Sequence[ledger.Posting]) -> None:

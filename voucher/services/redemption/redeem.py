@@ -11,22 +11,23 @@
 3. **rules**: the screening's rules in their order
    (:mod:`voucher.services.redemption.screening`); the strongest verdict refuses, holds
    or lets the scan through;
-4. **write**: the voucher moves by a conditional ``UPDATE ... WHERE state IN (scannable)``
-   (never redeemed twice even if the lock were missing; the partial unique index on live
-   redemptions is the last guard), then the journal entry, the redemption (and its hold),
-   the screening's records, the audit event, and the shared balances last.
+4. **write** (:mod:`~voucher.services.redemption.scan_write`): the voucher moves by a
+   conditional ``UPDATE ... WHERE state IN (scannable)`` (never redeemed twice even if the
+   lock were missing; the partial unique index on live redemptions is the last guard), the
+   journal entry and postings, the redemption, the audit event, the day counter, and the
+   shared balances last: one statement on PostgreSQL.
 
-Core statements only, no ORM object loaded: the hot path is one locking facts query, the
-rules' one facts query, then the writes. Every refusal is decided before the first write.
+Core statements only, no ORM object loaded: the hot path is one locking facts query (which
+also names the accounts to move), the rules' one facts query, then the writes.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
-from typing import Any, cast
+from typing import Any
 
-from sqlalchemy import Connection, CursorResult
+from sqlalchemy import Connection
 from sqlalchemy.orm import Session
 
 from voucher.db import dialect
@@ -36,11 +37,11 @@ from voucher.domain.calendar import paris_date, utcnow
 from voucher.domain.errors import DomainError
 from voucher.domain.states import SCANNABLE, VoucherState
 from voucher.domain.verdicts import ScanContext, Verdict, strongest
-from voucher.services import audit
 from voucher.services.context import Actor
 from voucher.services.finance import journal
 from voucher.services.mail import notify
 from voucher.services.redemption import scan_statements as sql
+from voucher.services.redemption import scan_write
 from voucher.services.redemption.screening import FULL, Screening
 
 FUTURE_TOLERANCE = timedelta(minutes=5)
@@ -135,7 +136,7 @@ _LOCKING: dict[str, Any] = {}
 def _locking(conn: Connection) -> Any:
     name = dialect.name_of(conn)
     if name not in _LOCKING:
-        _LOCKING[name] = dialect.for_update(sql.SCAN_ROW, conn, of=sql.VOUCHERS)
+        _LOCKING[name] = dialect.for_update(sql.SCAN_ROW_TO_WRITE, conn, of=sql.VOUCHERS)
     return _LOCKING[name]
 
 
@@ -267,87 +268,89 @@ def _write(
     decision: _Decision,
     screening: Screening,
 ) -> Result:
+    """The writes (:mod:`~voucher.services.redemption.scan_write`): one statement on
+    PostgreSQL when nothing else is written; a hold, verdicts to record or an offline
+    batch write their rows after it, and the balances last."""
     conn, status, now = session.connection(), decision.status, decision.now
-    new_state = VoucherState.HELD if decision.held_by is not None else VoucherState.REDEEMED
-    moved = cast(
-        CursorResult[Any],
-        conn.execute(sql.TAKE_VOUCHER, {"vid": row.id, "new_state": new_state, "now": now}),
-    )
-    if moved.rowcount != 1:
-        raise _already_redeemed(session, row)
-    entry_id, lines = _entry(session, actor, scan, row, decision)
+    held = decision.held_by is not None
+    lines, ids = _lines(session, scan, row, held)
     verdicts = [v.as_dict() for v in decision.verdicts]
-    redemption_id = conn.execute(
-        sql.NEW_REDEMPTION, _redemption(actor, scan, row, decision, entry_id, verdicts)
-    ).scalar_one()
+    fields = journal.entry_fields(f"redemption.{status}", lines, now, actor)
+    extras = held or bool(decision.verdicts and screening.recorders)
+    deferred = journal.deferring(session)
+    params = _params(actor, scan, row, decision, fields, verdicts, lines, ids)
+    done = scan_write.write(
+        conn, params, count_day=screening.counts_days, balances=not (extras or deferred)
+    )
+    if done is None:
+        raise _already_redeemed(session, row)
+    redemption_id, entry_id = done
     if decision.held_by is not None:
         conn.execute(sql.NEW_HOLD, _hold(scan, row, decision.held_by, redemption_id, now))
         notify.hold_to_review(session, row.programme_id, scan.structure_id)
-    for record in screening.recorders:
-        record(session, decision.ctx, redemption_id, status, decision.verdicts)
-    audit.record(
-        session,
-        actor,
-        f"redemption.{status}",
-        ("redemption", redemption_id),
-        organisation_id=scan.structure_id,
-        voucher_id=row.id,
-        rules=[v.rule for v in decision.verdicts],
-    )
-    journal.move_balances(session, lines)  # last: shared account rows locked only until commit
+    if decision.verdicts:
+        for record in screening.recorders:
+            record(session, decision.ctx, redemption_id, status, decision.verdicts)
+    if not journal.defer(session, entry_id) and extras:
+        journal.move_balances(session, lines)  # last: shared rows locked only until commit
     return _result(row, redemption_id, status, decision.ctx.scanned_at, scan.theme, verdicts)
 
 
-def _entry(
-    session: Session, actor: Actor, scan: Scan, row: Any, decision: _Decision
-) -> tuple[int, list[ledger.Posting]]:
-    """``outstanding`` -> ``payable`` (accepted) or ``suspense`` (held); balances move later."""
-    if decision.held_by is not None:
-        target = ledger.suspense(row.programme_id)
-    else:
-        target = ledger.payable(scan.structure_id)
+def _lines(
+    session: Session, scan: Scan, row: Any, held: bool
+) -> tuple[list[ledger.Posting], dict[str, int]]:
+    """``outstanding`` -> ``payable`` (accepted) or ``suspense`` (held), in account-code
+    order, with the accounts' ids: named by the facts query, else looked up (created)."""
     source = ledger.outstanding(row.programme_id, row.holder_id)
-    return journal.write_entry(
-        session,
-        f"redemption.{decision.status}",
-        ledger.move(row.face_value_cents, source, target),
-        actor=actor,
-        at=decision.now,
-    )
+    target = ledger.suspense(row.programme_id) if held else ledger.payable(scan.structure_id)
+    lines = ledger.balanced(ledger.move(row.face_value_cents, source, target))
+    if not held and row.outstanding_account is not None and row.payable_account is not None:
+        return lines, {source: row.outstanding_account, target: row.payable_account}
+    return lines, journal.account_ids(session, [source, target])
 
 
-def _redemption(
+def _params(
     actor: Actor,
     scan: Scan,
     row: Any,
     decision: _Decision,
-    entry_id: int,
+    entry: dict[str, Any],
     verdicts: list[dict[str, Any]],
+    lines: list[ledger.Posting],
+    ids: dict[str, int],
 ) -> dict[str, Any]:
+    first, second = lines
+    rules = [v.rule for v in decision.verdicts]
     return dict(
-        voucher_id=row.id,
-        structure_id=scan.structure_id,
+        entry,
+        vid=row.id,
+        new_state=VoucherState.HELD if decision.held_by is not None else VoucherState.REDEEMED,
+        now=decision.now,
+        user_id=actor.user_id,
+        a1=ids[first.account],
+        m1=first.amount,
+        a2=ids[second.account],
+        m2=second.amount,
+        sid=scan.structure_id,
         programme_id=row.programme_id,
         book_id=row.book_id,
         beneficiary_id=row.beneficiary_id,
         prescriber_id=row.holder_id,
-        user_id=actor.user_id,
         api_key_id=actor.api_key_id,
         scan_id=scan.scan_id,
         device=actor.device,
         status=decision.status,
         face_value_cents=row.face_value_cents,
         scanned_at=decision.ctx.scanned_at,
-        recorded_at=decision.now,
         theme=scan.theme,
         autonomy=scan.autonomy,
         prior_state=row.state,
         verdicts=verdicts,
-        entry_id=entry_id,
-        cancelled_at=None,
-        cancelled_by=None,
-        cancel_entry_id=None,
-        statement_id=None,
+        action=f"redemption.{decision.status}",
+        actor_label=actor.label,
+        ip=actor.ip,
+        details={"voucher_id": row.id, "rules": rules},
+        day=paris_date(decision.ctx.scanned_at),
     )
 
 

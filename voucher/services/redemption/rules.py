@@ -11,8 +11,9 @@ Rules kept:
   (``handout_policy``);
 * their verdicts are stored with the redemption (``redemption.verdicts``) by the core and,
   by :func:`record_scan`, as one ``fraud_flag`` row per verdict; the structure's daily
-  counter is bumped in the same transaction (scans accepted or held, Europe/Paris day of
-  the scan).
+  counter is bumped in the same transaction by the scan's own write statement
+  (:mod:`voucher.services.redemption.scan_write`; scans accepted or held, Europe/Paris day
+  of the scan).
 """
 
 from __future__ import annotations
@@ -25,7 +26,6 @@ from sqlalchemy import Date, Table, bindparam, func, literal_column, null, selec
 from sqlalchemy import cast as cast_
 from sqlalchemy.orm import Session
 
-from voucher.db import dialect
 from voucher.db.models import Redemption, StructureDayVolume, Voucher
 from voucher.db.types import UTCDateTime
 from voucher.domain import fraud
@@ -75,15 +75,6 @@ _BOOK_SIZE = (
     .select_from(cast(Table, Voucher.__table__))
     .where(_V.book_id == bindparam("book"))
 )
-#: the structure's counter of the day, one more (created at 1); one statement per dialect
-_BUMP = {
-    name: ins.values(
-        structure_id=bindparam("sid"), day=bindparam("day"), scans=1
-    ).on_conflict_do_update(
-        index_elements=["structure_id", "day"], set_={"scans": VOLUME.c.scans + 1}
-    )
-    for name, ins in dialect.insert_per_dialect(VOLUME).items()
-}
 
 
 def day_bounds(at: datetime) -> tuple[datetime, datetime]:
@@ -244,10 +235,9 @@ def whole_book(session: Session, ctx: ScanContext) -> Verdict | None:
 def record_scan(
     session: Session, ctx: ScanContext, redemption_id: int, status: str, verdicts: list[Verdict]
 ) -> None:
-    conn = session.connection()
-    conn.execute(
-        dialect.pick(_BUMP, conn), {"sid": ctx.structure_id, "day": paris_date(ctx.scanned_at)}
-    )
+    """One ``fraud_flag`` per verdict. Its presence in a screening's recorders also keeps
+    the structure's daily counter, which the scan's write statement bumps itself
+    (:mod:`voucher.services.redemption.scan_write`, one round trip less per scan)."""
     for v in verdicts:
         raise_flag(
             session,

@@ -7,6 +7,11 @@ Rules kept:
   columns, no second round trip), and whether this scan id was already answered at this
   structure (``prior_scan``); the scan locks its voucher row with it
   (:func:`voucher.db.dialect.for_update`), the look-up reads it unlocked;
+* :data:`SCAN_ROW_TO_WRITE` (the scan's locking facts query) also names the two accounts
+  an accepted scan moves (``outstanding`` of the voucher's programme and prescriber,
+  ``payable`` of the structure), by the codes :mod:`voucher.domain.ledger` gives them, so
+  the write needs no look-up of its own (NULL when an account does not exist yet: the
+  write then creates it through the journal);
 * :data:`TAKE_VOUCHER` moves a voucher only from a scannable state
   (:data:`voucher.domain.states.SCANNABLE`), so a voucher is never taken twice even if the
   lock were missing; the partial unique index on live redemptions is the last guard.
@@ -16,9 +21,23 @@ from __future__ import annotations
 
 from typing import Any, cast
 
-from sqlalchemy import Date, Table, and_, bindparam, exists, insert, or_, select, update
+from sqlalchemy import (
+    Date,
+    String,
+    Table,
+    and_,
+    bindparam,
+    exists,
+    insert,
+    literal_column,
+    or_,
+    select,
+    update,
+)
+from sqlalchemy import cast as cast_
 
 from voucher.db.models import (
+    Account,
     Book,
     Hold,
     Label,
@@ -124,6 +143,23 @@ SCAN_ROW = (
     select(*_ROW_COLUMNS, *_acceptance_facts(), _PRIOR_ID)
     .select_from(_ROW_FROM)
     .where(_V.code == bindparam("code"))
+)
+
+
+def _account_id(kind: str, *ids: Any) -> Any:
+    """The id of the account ``kind:id[:id]`` (as :mod:`voucher.domain.ledger` names it),
+    or NULL when it does not exist yet; an indexed look-up inside the facts query."""
+    code: Any = literal_column(f"'{kind}'", String)
+    for part in ids:
+        code = code + literal_column("':'", String) + cast_(part, String)
+    accounts = cast(Table, Account.__table__)
+    return select(accounts.c.id).where(accounts.c.code == code).scalar_subquery()
+
+
+#: the scan's facts with the ids of the two accounts an accepted scan moves
+SCAN_ROW_TO_WRITE = SCAN_ROW.add_columns(
+    _account_id("outstanding", _V.programme_id, _B.holder_id).label("outstanding_account"),
+    _account_id("payable", bindparam("sid")).label("payable_account"),
 )
 ROW_BY_ID = select(*_ROW_COLUMNS).select_from(_ROW_FROM).where(_V.id == bindparam("vid"))
 PRIOR_SCAN = select(_R.id, _R.voucher_id, _R.status, _R.scanned_at, _R.theme, _R.verdicts).where(

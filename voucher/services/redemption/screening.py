@@ -8,8 +8,11 @@ Rules kept:
   (:func:`voucher.domain.acceptance.refusal`), in this order; each only reads and answers
   nothing or a verdict; the strongest verdict decides (refuse > hold > flag,
   :func:`voucher.domain.verdicts.strongest`), and the look-up asks the same rules;
-* :data:`RECORDERS` write once the redemption row exists (the structure's daily counter,
-  one alert per verdict);
+* :data:`RECORDERS` write a scan's verdicts once the redemption row exists (one alert per
+  verdict), and are called only for a scan that has verdicts; with
+  :func:`~voucher.services.redemption.rules.record_scan` among them, the structure's
+  daily counter is also kept (:attr:`Screening.counts_days`), bumped by the scan's own
+  write statement (:mod:`voucher.services.redemption.scan_write`);
 * :data:`REFUSAL_HOOKS` write when a refused scan is logged (alerts on a second scan, a
   lost or stolen book, a source locked for code guessing), in the caller's transaction;
 * every entry point runs :data:`FULL`; a test or a benchmark passes its own
@@ -40,6 +43,11 @@ class Screening:
     rules: tuple[Rule, ...]
     recorders: tuple[Recorder, ...] = ()
     refusal_hooks: tuple[RefusalHook, ...] = ()
+
+    @property
+    def counts_days(self) -> bool:
+        """Does a scan bump its structure's daily counter (the volume rule's history)?"""
+        return rules.record_scan in self.recorders
 
 
 RULES: tuple[Rule, ...] = (

@@ -1,0 +1,231 @@
+"""The writes of a scan that passed every check, in as few statements as the database allows.
+
+What is written is what the journal, the audit and the rules write elsewhere, row for row:
+the voucher's new state (a conditional ``UPDATE ... WHERE state IN (scannable)``), the
+journal entry (:func:`voucher.services.finance.journal.entry_fields`: its reference and
+hash computed in Python, nothing read back) and its two postings, the redemption row, the
+audit event ``redemption.accepted`` / ``redemption.held``, the structure's day counter
+(when the screening keeps it), and the two account balances.
+
+Rules kept:
+
+* **PostgreSQL: one statement** (data-modifying CTEs). Every write depends on the voucher's
+  conditional update, so a voucher that was not scannable writes nothing and the statement
+  answers no row. The balances come last *inside* the statement: the account rows are
+  locked by a ``SELECT ... ORDER BY code FOR UPDATE`` whose sort needs every other write
+  done first, so shared rows are locked in account-code order (no deadlock between scans)
+  and only for the end of the transaction, as :func:`journal.move_balances` does;
+* **SQLite**: the same writes in a tight sequence of fixed statements (one writer at a
+  time, so no lock order to keep), both balances in one ``UPDATE``;
+* the voucher row is already locked by the facts query (the first statement of a scan);
+* a held scan, a scan with verdicts to record, or one inside an offline batch
+  (:func:`journal.deferred_balances`) is written without its balances
+  (``balances=False``): the caller writes the rest, then moves the balances last itself;
+* statements are built once per shape and dialect; psycopg prepares them on the server
+  after a few executions (its ``prepare_threshold``).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import JSON, Connection, Date, bindparam, text
+from sqlalchemy.sql.elements import TextClause
+
+from voucher.db import dialect
+from voucher.db.types import UTCDateTime
+from voucher.domain.states import SCANNABLE
+
+_SCANNABLE = ", ".join(f"'{s}'" for s in sorted(SCANNABLE))
+#: PostgreSQL types of the parameters (INSERT ... SELECT infers nothing from the target)
+_PG_TYPES = {
+    "now": "TIMESTAMP",
+    "scanned_at": "TIMESTAMP",
+    "day": "DATE",
+    "verdicts": "JSON",
+    "details": "JSON",
+    "posting_count": "INTEGER",
+}
+_STRINGS = {
+    "new_state",
+    "ref",
+    "kind",
+    "hash",
+    "scan_id",
+    "device",
+    "status",
+    "theme",
+    "autonomy",
+    "prior_state",
+    "action",
+    "actor_label",
+    "ip",
+}
+_ENTRY = ("ref", "kind", "now", "posting_count", "hash", "user_id")
+_ENTRY_COLUMNS = "ref, kind, at, posting_count, hash, actor_user_id"
+_REDEMPTION = (
+    "vid",
+    "sid",
+    "programme_id",
+    "book_id",
+    "beneficiary_id",
+    "prescriber_id",
+    "user_id",
+    "api_key_id",
+    "scan_id",
+    "device",
+    "status",
+    "face_value_cents",
+    "scanned_at",
+    "now",
+    "theme",
+    "autonomy",
+    "prior_state",
+    "verdicts",
+)
+_REDEMPTION_COLUMNS = (
+    "voucher_id, structure_id, programme_id, book_id, beneficiary_id, prescriber_id, "
+    "user_id, api_key_id, scan_id, device, status, face_value_cents, scanned_at, "
+    "recorded_at, theme, autonomy, prior_state, verdicts, entry_id"
+)
+_EVENT = ("now", "action", "user_id", "api_key_id", "actor_label", "sid", "ip", "details")
+_EVENT_COLUMNS = (
+    "at, action, actor_user_id, actor_api_key_id, actor_label, organisation_id, ip, details, "
+    "outcome, object_type, object_id"
+)
+_TAKE = f"UPDATE voucher SET state = {{0}}, updated_at = {{1}} WHERE id = :vid AND state IN ({_SCANNABLE})"
+_BUMP = (
+    "INSERT INTO structure_day_volume (structure_id, day, scans) {0} "
+    "ON CONFLICT (structure_id, day) DO UPDATE SET scans = structure_day_volume.scans + 1"
+)
+
+
+def _pg(name: str) -> str:
+    if name in _PG_TYPES:
+        return f"CAST(:{name} AS {_PG_TYPES[name]})"
+    return f"CAST(:{name} AS {'VARCHAR' if name in _STRINGS else 'BIGINT'})"
+
+
+def _pgs(names: tuple[str, ...]) -> str:
+    return ", ".join(_pg(n) for n in names)
+
+
+_TYPES: dict[str, Any] = {
+    "now": UTCDateTime(),
+    "scanned_at": UTCDateTime(),
+    "day": Date(),
+    "verdicts": JSON(),
+    "details": JSON(),
+}
+
+
+def _typed(sql: str) -> TextClause:
+    return text(sql).bindparams(
+        *(bindparam(n, type_=t) for n, t in _TYPES.items() if f":{n}" in sql)
+    )
+
+
+def _postgresql(count_day: bool, balances: bool) -> TextClause:
+    parts = [
+        "taken AS (" + _TAKE.format(_pg("new_state"), _pg("now")) + " RETURNING id)",
+        f"entry AS (INSERT INTO journal_entry ({_ENTRY_COLUMNS}) SELECT {_pgs(_ENTRY)} "
+        "FROM taken RETURNING id)",
+        "lines AS (INSERT INTO posting (entry_id, account_id, amount) "
+        "SELECT entry.id, l.account_id, l.amount FROM entry, (VALUES "
+        f"({_pg('a1')}, {_pg('m1')}), ({_pg('a2')}, {_pg('m2')})) AS l(account_id, amount) "
+        "RETURNING id)",
+        f"scan AS (INSERT INTO redemption ({_REDEMPTION_COLUMNS}) SELECT {_pgs(_REDEMPTION)}, "
+        "entry.id FROM entry RETURNING id)",
+        f"event AS (INSERT INTO audit_event ({_EVENT_COLUMNS}) SELECT {_pgs(_EVENT)}, 'ok', "
+        "'redemption', scan.id FROM scan RETURNING id)",
+    ]
+    if count_day:
+        parts.append(
+            "day AS ("
+            + _BUMP.format(f"SELECT {_pg('sid')}, {_pg('day')}, 1 FROM taken")
+            + " RETURNING scans)"
+        )
+    parts.append(
+        "written AS (SELECT scan.id AS redemption_id, entry.id AS entry_id, "
+        "(SELECT count(*) FROM lines) AS postings, (SELECT count(*) FROM event) AS events"
+        + (", (SELECT count(*) FROM day) AS days" if count_day else "")
+        + " FROM scan, entry)"
+    )
+    answer = "SELECT written.redemption_id, written.entry_id FROM written"
+    if balances:
+        # the sort needs every row of `written` (so every write above) before the first lock
+        parts.append(
+            "locked AS (SELECT account.id FROM account, written WHERE account.id IN "
+            f"({_pg('a1')}, {_pg('a2')}) ORDER BY account.code FOR UPDATE OF account)"
+        )
+        parts.append(
+            "moved AS (UPDATE account SET balance = account.balance + CASE account.id "
+            f"WHEN {_pg('a1')} THEN {_pg('m1')} ELSE {_pg('m2')} END "
+            "FROM locked WHERE account.id = locked.id RETURNING account.id)"
+        )
+        answer = (
+            "SELECT written.redemption_id, written.entry_id, "
+            "(SELECT count(*) FROM moved) AS balances FROM written"
+        )
+    return _typed("WITH " + ",\n".join(parts) + "\n" + answer)
+
+
+def _sqlite(count_day: bool, balances: bool) -> list[TextClause]:
+    def values(names: tuple[str, ...]) -> str:
+        return ", ".join(f":{n}" for n in names)
+
+    steps = [
+        _TAKE.format(":new_state", ":now"),
+        f"INSERT INTO journal_entry ({_ENTRY_COLUMNS}) VALUES ({values(_ENTRY)}) RETURNING id",
+        "INSERT INTO posting (entry_id, account_id, amount) "
+        "VALUES (:entry_id, :a1, :m1), (:entry_id, :a2, :m2)",
+        f"INSERT INTO redemption ({_REDEMPTION_COLUMNS}) "
+        f"VALUES ({values(_REDEMPTION)}, :entry_id) RETURNING id",
+        f"INSERT INTO audit_event ({_EVENT_COLUMNS}) "
+        f"VALUES ({values(_EVENT)}, 'ok', 'redemption', :redemption_id)",
+    ]
+    if count_day:
+        steps.append(_BUMP.format("VALUES (:sid, :day, 1)"))
+    if balances:
+        steps.append(
+            "UPDATE account SET balance = balance + CASE id WHEN :a1 THEN :m1 ELSE :m2 END "
+            "WHERE id IN (:a1, :a2)"
+        )
+    return [_typed(s) for s in steps]
+
+
+_BUILT: dict[tuple[str, bool, bool], Any] = {}
+
+
+def _statement(name: str, count_day: bool, balances: bool) -> Any:
+    key = (name, count_day, balances)
+    if key not in _BUILT:
+        build = _postgresql if name == "postgresql" else _sqlite
+        _BUILT[key] = build(count_day, balances)
+    return _BUILT[key]
+
+
+def write(
+    conn: Connection, params: dict[str, Any], *, count_day: bool, balances: bool
+) -> tuple[int, int] | None:
+    """Write the scan; (redemption id, entry id), or None when the voucher was no longer
+    scannable (then nothing was written). ``params``: see :func:`params`."""
+    name = dialect.name_of(conn)
+    stmt = _statement(name, count_day, balances)
+    if name == "postgresql":
+        row = conn.execute(stmt, params).first()
+        if row is None:
+            return None
+        if balances and row.balances != 2:
+            raise RuntimeError("a redemption's balances were not both moved")
+        return int(row.redemption_id), int(row.entry_id)
+    take, entry, postings, scan, event, *rest = stmt
+    if conn.execute(take, params).rowcount != 1:
+        return None
+    entry_id = int(conn.execute(entry, params).scalar_one())
+    conn.execute(postings, {**params, "entry_id": entry_id})
+    redemption_id = int(conn.execute(scan, {**params, "entry_id": entry_id}).scalar_one())
+    conn.execute(event, {**params, "redemption_id": redemption_id})
+    for step in rest:
+        conn.execute(step, params)
+    return redemption_id, entry_id
