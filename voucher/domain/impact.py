@@ -241,6 +241,10 @@ class Dimension:
     #: name of the row-key column in exports (defaults to ``code``)
     key: str = ""
     key_description: str = ""
+    #: each person counts in exactly one row (rows add up to the total): what the attacker
+    #: assumes of a table of a family it has no model for (otherwise a row is at most the
+    #: total and the rows together at least the total)
+    one_row_per_person: bool = False
 
     @property
     def key_column(self) -> str:
@@ -345,8 +349,33 @@ SPECIAL_ROWS = {
 }
 
 
+#: the measures of each family of tables; :func:`register` adds a family
+FAMILY_MEASURES: dict[str, tuple[Measure, ...]] = {
+    BOOKS: BOOK_MEASURES,
+    SESSIONS: SESSION_MEASURES,
+}
+
+
 def measures_for(family: str) -> tuple[Measure, ...]:
-    return BOOK_MEASURES if family == BOOKS else SESSION_MEASURES
+    return FAMILY_MEASURES[family]
+
+
+def people_counts(family: str) -> tuple[str, ...]:
+    """The measures of ``family`` that count people: the figures statistical secrecy
+    protects and the attacker tries to narrow, whatever the table."""
+    return tuple(m.code for m in measures_for(family) if m.kind == "people")
+
+
+def register(dimension: Dimension, measures: tuple[Measure, ...] | None = None) -> None:
+    """Make ``dimension``'s table a table of releases (figures added by another module,
+    e.g. the evaluation's): frozen, thawed, protected and attacked like the others.
+    ``measures`` declares a new family (its people counts are those of kind "people",
+    each ``part_of`` another one at most); a family already known keeps its measures."""
+    if measures is not None:
+        FAMILY_MEASURES[dimension.family] = measures
+    elif dimension.family not in FAMILY_MEASURES:
+        raise ValueError(f"unknown family {dimension.family!r}: give its measures")
+    DIMENSION_BY_TABLE[dimension.table] = dimension
 
 
 def measure(family: str, code: str) -> Measure:
