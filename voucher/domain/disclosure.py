@@ -255,13 +255,16 @@ class _Builder:
 
     def _other(self, scope: frozenset[int], t: Table, rows: set[str]) -> None:
         """A table of a family without a model (see the module rules)."""
-        v = lambda m, r, z, s=scope: self.people(s, t.family, t.name, r, z, m)  # noqa: E731
+
+        def v(m: str, r: str, z: str, s: frozenset[int] = scope) -> int:
+            return self.people(s, t.family, t.name, r, z, m)
+
         for m in t.counts:
             margins = lambda r, z, mm=m: v(mm, r, z)  # noqa: E731
             self._margins(t.family, t.name, rows, margins, additive_rows=t.one_row_per_person)
         for r, z in ((r, z) for r in (*rows, TOTAL) for z in (*ZONES, TOTAL)):
             for m in t.counts:
-                self._spread(scope, lambda s, m=m, r=r, z=z: v(m, r, z, s))
+                self._spread(scope, lambda s: v(m, r, z, s))  # noqa: B023 (called at once)
             for part, whole in t.parts:
                 self.m.le({v(part, r, z): 1.0}, {v(whole, r, z): 1.0})
 

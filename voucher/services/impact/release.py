@@ -14,8 +14,10 @@ Rules kept:
   recomputes a published figure. A scan released from hold later changes the next
   release, never this one.
 - The live preview (:func:`preview`) is for the operator only and is never exported.
-- New published figures (another team's) join by adding a view builder to
-  :data:`EXTRA_VIEWS`: the release is the single entry point.
+- New published figures (another module's) join by adding a view builder to
+  :data:`EXTRA_VIEWS` that adds tables to each view, their dimension registered with
+  :func:`voucher.domain.impact.register`: the release is the single entry point, and
+  every table it stores is protected and attacked (:mod:`.secrecy`).
 """
 
 from __future__ import annotations
@@ -49,8 +51,8 @@ register("release_month_invalid", "Mois invalide : attendu AAAA-MM (par exemple 
 register("release_none", "Aucune publication des chiffres d'impact pour l'instant.")
 register("release_unknown", "Cette publication n'existe pas.")
 
-#: more published figures of a release: ``(session, raws, until) -> None`` hooks run before
-#: protection (kept for figures added later; none today)
+#: more published figures of a release: ``(session, raws, until) -> None`` hooks that add
+#: tables to each view (``raw.tables``), run before protection
 EXTRA_VIEWS: list[Callable[[Session, list[RawFigures], datetime], None]] = []
 
 
