@@ -22,6 +22,7 @@ import json
 import re
 import zipfile
 from datetime import UTC, date, datetime
+from itertools import zip_longest
 from typing import Any
 
 import pyarrow.parquet as pq
@@ -161,7 +162,8 @@ def _sheets(fmt: str, blob: bytes) -> dict[str, list[dict[str, Any]]]:
     sheets = {}
     for ws in book.worksheets[1:]:  # the first one is the README
         rows = list(ws.iter_rows(values_only=True))
-        sheets[ws.title] = [dict(zip(rows[0], r, strict=True)) for r in rows[1:]]
+        # a row ending in empty (masked) cells is stored shorter
+        sheets[ws.title] = [dict(zip_longest(rows[0], r)) for r in rows[1:]]
     return sheets
 
 

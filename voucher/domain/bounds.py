@@ -90,6 +90,28 @@ class System:
             self.block_of[k] = block
         return block
 
+    def seed(self, objectives: Sequence[Mapping[int, float]], rounds: int = 4) -> None:
+        """Fill each block's pool with integer points cheaply before asking for intervals:
+        a few linear programs pushing all ``objectives`` of the block up, then down,
+        together (random positive weights). Their integer optima are points the attacker
+        cannot rule out, so most wide intervals are then settled without a solve."""
+        rng = np.random.default_rng(0)
+        grouped: dict[int, list[Mapping[int, float]]] = defaultdict(list)
+        for objective in objectives:
+            free = {k: v for k, v in objective.items() if k not in self.fixed and v}
+            if free:
+                grouped[id(self._block(list(free)))].append(free)
+        for group in grouped.values():
+            block = self._block(list(group[0]))
+            for _ in range(rounds):
+                c = np.zeros(len(block.index))
+                for free in group:
+                    weight = rng.uniform(0.5, 1.5)
+                    for k, v in free.items():
+                        c[block.index[k]] += weight * v
+                for sign in (1.0, -1.0):
+                    block.relaxed(sign * c)
+
     def interval(
         self,
         objective: Mapping[int, float],

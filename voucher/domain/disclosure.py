@@ -17,9 +17,8 @@ program (scipy's ``milp``, HiGHS) over non-negative integer unknowns, one per co
   out <= activated <= issued, a started book has at least one redeemed voucher (and at most
   ``max_book_size``), a completed one at least ``min_book_size``; people who used a voucher
   <= started books; the vouchers redeemed are the same in both families;
-- a table of a family without a model here (figures another module adds to releases):
-  its people counts, adding up over zone kinds (over rows only when a person has one row),
-  each part at most its whole, several programmes as for distinct people;
+- a table of a family without a model here (another module's figures): its people counts
+  add up over zone kinds (over rows if a person has one row), a part <= its whole;
 - what derived figures give away: N "active places" mean N vouchers redeemed; quartiles of
   the delays are published only over at least ``threshold`` started books; a published
   share pins its numerator to its denominator times the share, within rounding.
@@ -382,17 +381,18 @@ def attack(
         known = b.expr(pub.programmes, family, e.table, e.row, e.zone, e.measure)
         b.m.add(known, e.value, e.value if e.same else np.inf)
     system = System(b.m.rows, b.m.count)
-    found = []
+    targets = []
     for s in sensitive:
         pub = publications[s.publication]
         family = next(t.family for t in pub.tables if t.name == s.table)
         target = dict(b.expr(pub.programmes, family, s.table, s.row, s.zone, s.measure))
         if s.whole:
-            target = {k: -v for k, v in target.items()}
-            for k, v in b.expr(pub.programmes, family, s.table, s.row, s.zone, s.whole).items():
-                target[k] = target.get(k, 0) + v
-        found.append(Finding(s, *system.interval(target, narrow)))
-    return found
+            whole = b.expr(pub.programmes, family, s.table, s.row, s.zone, s.whole)
+            target = {k: whole.get(k, 0) - target.get(k, 0) for k in whole.keys() | target}
+        targets.append(target)
+    system.seed(targets)  # integer points found at once: most wide intervals need no solve
+    pairs = zip(sensitive, targets, strict=True)
+    return [Finding(s, *system.interval(t, narrow)) for s, t in pairs]
 
 
 def narrowed(findings: Iterable[Finding], protection: int) -> list[Finding]:
