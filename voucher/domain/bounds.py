@@ -105,9 +105,9 @@ class System:
             block = self._block(list(group[0]))
             for _ in range(rounds):
                 c = np.zeros(len(block.index))
-                for free in group:
+                for terms in group:
                     weight = rng.uniform(0.5, 1.5)
-                    for k, v in free.items():
+                    for k, v in terms.items():
                         c[block.index[k]] += weight * v
                 for sign in (1.0, -1.0):
                     block.relaxed(sign * c)
