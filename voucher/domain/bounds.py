@@ -9,8 +9,10 @@ Rules kept:
   expression is solved on the block of its unknowns only; a block is built once and keeps
   the integer solutions found in it (each one a point the attacker cannot rule out).
 - When only "at least ``narrow`` wide?" matters, those solutions settle a figure they
-  already span that wide, and the linear relaxation one it proves narrower; only the
-  others get integer programs.
+  already span that wide, and the linear relaxation one it proves narrower, or one whose
+  two ends it reaches at integer points (then they are the integer interval); only the
+  others get integer programs. Every integer point a relaxation reaches joins the pool,
+  and :meth:`System.seed` fills it first with a few relaxations of all figures together.
 - An upper end at ``BIG`` or more means unbounded; an infeasible system is a bug of the
   model (the truth always satisfies it) and raises.
 - A solve that runs out of time reports the best values found, which lie inside the true
