@@ -5,8 +5,11 @@ every masked small count. The release must leave each of them an interval at lea
 
 Each case of the attack that found the weakness has its test; the attacker is first shown
 to break the cell-by-cell protection (so it has teeth), then to find nothing in the joint
-protection. ``VOUCHER_LONG=1`` runs 100 random worlds of up to 120 people (CI: a few small
-ones); ``VOUCHER_ATTACK_WORLDS`` sets the number.
+protection. The suite runs 100 random worlds of 5 to 16 people, one or two programmes,
+without a database (measured: 75 s of CPU for the 100, so about that long on an idle
+two-core machine); ``VOUCHER_ATTACK_WORLDS`` sets the number of worlds,
+``VOUCHER_ATTACK_PEOPLE`` their largest size, and ``VOUCHER_LONG=1`` makes them up to
+120 people.
 """
 
 from __future__ import annotations
@@ -23,8 +26,8 @@ from voucher.domain.suppression import TOTAL
 from voucher.services.impact import joint, protect, secrecy
 
 LONG = os.environ.get("VOUCHER_LONG") == "1"
-WORLDS = int(os.environ.get("VOUCHER_ATTACK_WORLDS", "100" if LONG else "2"))
-PEOPLE = 120 if LONG else 40
+WORLDS = int(os.environ.get("VOUCHER_ATTACK_WORLDS", "100"))
+PEOPLE = int(os.environ.get("VOUCHER_ATTACK_PEOPLE", "120" if LONG else "16"))
 
 
 def _alone(views):

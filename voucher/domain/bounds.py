@@ -9,8 +9,10 @@ Rules kept:
   expression is solved on the block of its unknowns only; a block is built once and keeps
   the integer solutions found in it (each one a point the attacker cannot rule out).
 - When only "at least ``narrow`` wide?" matters, those solutions settle a figure they
-  already span that wide, and the linear relaxation one it proves narrower; only the
-  others get integer programs.
+  already span that wide, and the linear relaxation one it proves narrower, or one whose
+  two ends it reaches at integer points (then they are the integer interval); only the
+  others get integer programs. Every integer point a relaxation reaches joins the pool,
+  and :meth:`System.seed` fills it first with a few relaxations of all figures together.
 - An upper end at ``BIG`` or more means unbounded; an infeasible system is a bug of the
   model (the truth always satisfies it) and raises.
 - A solve that runs out of time reports the best values found, which lie inside the true
@@ -21,7 +23,8 @@ from __future__ import annotations
 
 import math
 from collections import defaultdict
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
 
 import numpy as np
 from scipy.optimize import Bounds, LinearConstraint, milp
@@ -89,6 +92,28 @@ class System:
             self.block_of[k] = block
         return block
 
+    def seed(self, objectives: Sequence[Mapping[int, float]], rounds: int = 4) -> None:
+        """Fill each block's pool with integer points cheaply before asking for intervals:
+        a few linear programs pushing all ``objectives`` of the block up, then down,
+        together (random positive weights). Their integer optima are points the attacker
+        cannot rule out, so most wide intervals are then settled without a solve."""
+        rng = np.random.default_rng(0)
+        grouped: dict[int, list[Mapping[int, float]]] = defaultdict(list)
+        for objective in objectives:
+            free = {k: v for k, v in objective.items() if k not in self.fixed and v}
+            if free:
+                grouped[id(self._block(list(free)))].append(free)
+        for group in grouped.values():
+            block = self._block(list(group[0]))
+            for _ in range(rounds):
+                c = np.zeros(len(block.index))
+                for terms in group:
+                    weight = rng.uniform(0.5, 1.5)
+                    for k, v in terms.items():
+                        c[block.index[k]] += weight * v
+                for sign in (1.0, -1.0):
+                    block.relaxed(sign * c)
+
     def interval(
         self,
         objective: Mapping[int, float],
@@ -113,10 +138,21 @@ class System:
             span = block.span(c)
             if span is not None and span[1] - span[0] >= narrow:
                 return base + span[0], base + span[1]
-            relaxed = block.relaxed(c)
-            if relaxed is not None:
-                lo_r, hi_r = relaxed
-                if math.floor(hi_r + 1e-6) - math.ceil(lo_r - 1e-6) < narrow:
+            relaxed = []  # the linear relaxation, largest value first
+            for sign in (-1.0, 1.0):
+                end = block.relaxed(sign * c)
+                span = block.span(c)
+                if span is not None and span[1] - span[0] >= narrow:
+                    return base + span[0], base + span[1]
+                if end is None:
+                    break
+                relaxed.append(end)
+            if len(relaxed) == 2:
+                (hi_r, hi_whole), (lo_r, lo_whole) = relaxed
+                hi_r = -hi_r
+                # both ends at integer points: the relaxation's interval is the integer one
+                exact = hi_whole and lo_whole
+                if exact or math.floor(hi_r + 1e-6) - math.ceil(lo_r - 1e-6) < narrow:
                     return base + math.ceil(lo_r - 1e-6), base + math.floor(hi_r + 1e-6)
         ends: list[int | None] = []
         for sign in (-1.0, 1.0):  # the largest value first: it is the one usually far
@@ -164,11 +200,25 @@ class _Block:
         values = [round(float(c @ x)) for x in self.pool]
         return min(values), max(values)
 
-    def relaxed(self, c: np.ndarray) -> tuple[float, float] | None:
-        found = [milp(sign * c, bounds=self.bounds, constraints=self.cons) for sign in (1.0, -1.0)]
-        if not all(r.status == 0 for r in found):
+    def relaxed(self, c: np.ndarray) -> tuple[float, bool] | None:
+        """The smallest value of ``c @ x`` over reals, and whether it is reached at an
+        integer point (kept in the pool)."""
+        res = milp(c, bounds=self.bounds, constraints=self.cons, options={"presolve": False})
+        if res.status != 0:
             return None
-        return float(c @ found[0].x), float(c @ found[1].x)
+        return float(c @ res.x), self.integer_point(res.x)
+
+    def integer_point(self, x: np.ndarray) -> bool:
+        """Keep ``x`` in the pool if it is an integer solution (checked exactly)."""
+        point = np.round(x)
+        if np.abs(x - point).max(initial=0) > 1e-7 or point.min(initial=0) < 0:
+            return False
+        for con in self.cons:
+            value = con.A @ point
+            if (value < con.lb - 1e-7).any() or (value > con.ub + 1e-7).any():
+                return False
+        self.pool.append(point)
+        return True
 
     def solve(self, c: np.ndarray, time_limit: float) -> int | None:
         """The smallest value of ``c @ x`` over integers (None: nothing found in time)."""
@@ -188,3 +238,43 @@ class _Block:
         x = np.round(res.x)
         self.pool.append(x)
         return round(float(c @ x))
+
+
+@dataclass
+class Model:
+    """Linear constraints over named unknowns, built one row at a time."""
+
+    count: int = 0
+    names: dict[tuple, int] = field(default_factory=dict)
+    rows: list[tuple[dict[int, float], float, float]] = field(default_factory=list)
+
+    def var(self, key: tuple) -> int:
+        if key not in self.names:
+            self.names[key] = self.count
+            self.count += 1
+        return self.names[key]
+
+    def add(self, terms: Mapping[int, float], low: float, high: float) -> None:
+        merged: dict[int, float] = defaultdict(float)
+        for k, v in terms.items():
+            merged[k] += v
+        self.rows.append((dict(merged), low, high))
+
+    def eq(self, terms: Mapping[int, float], value: float) -> None:
+        self.add(terms, value, value)
+
+    def le(self, small: Mapping[int, float], big: Mapping[int, float], slack: float = 0) -> None:
+        """sum(small) <= sum(big) + slack."""
+        terms: dict[int, float] = defaultdict(float)
+        for k, v in small.items():
+            terms[k] += v
+        for k, v in big.items():
+            terms[k] -= v
+        self.add(terms, -np.inf, slack)
+
+
+def sum_of(keys: Iterable[int]) -> dict[int, float]:
+    out: dict[int, float] = defaultdict(float)
+    for k in keys:
+        out[k] += 1
+    return out

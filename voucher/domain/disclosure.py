@@ -17,6 +17,8 @@ program (scipy's ``milp``, HiGHS) over non-negative integer unknowns, one per co
   out <= activated <= issued, a started book has at least one redeemed voucher (and at most
   ``max_book_size``), a completed one at least ``min_book_size``; people who used a voucher
   <= started books; the vouchers redeemed are the same in both families;
+- a table of a family without a model here (another module's figures): its people counts
+  add up over zone kinds (over rows if a person has one row), a part <= its whole;
 - what derived figures give away: N "active places" mean N vouchers redeemed; quartiles of
   the delays are published only over at least ``threshold`` started books; a published
   share pins its numerator to its denominator times the share, within rounding.
@@ -29,12 +31,14 @@ sensitive figure's interval is at least ``protection`` wide (it always contains 
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass
 
 import numpy as np
 
+from voucher.domain.bounds import Model as _Model
 from voucher.domain.bounds import System
+from voucher.domain.bounds import sum_of as _sum
 
 TOTAL = "ensemble"
 ZONES = ("rural", "urbain", "non_renseigne")
@@ -55,10 +59,8 @@ ADDITIVE = {
     SESSIONS: ("cheques_encaisses",),
 }
 PEOPLE = "beneficiaires"
-#: people-only tables (evaluation), bound to nothing but their margins
-PEOPLE_ONLY = {"resultat_autonomie", "reponse_suivi"}
-#: dimensions where a person has exactly one row
-ONE_ROW_PER_PERSON = {"population", "tranche_age", "statut_social", *PEOPLE_ONLY}
+#: dimensions where a person has exactly one row (tables of other families say it themselves)
+ONE_ROW_PER_PERSON = {"population", "tranche_age", "statut_social"}
 #: dimensions where a book may count in several rows (co-funders, overlapping pilot zones)
 OVERLAPPING_BOOKS = {"financeur", "zone_pilote"}
 PARTS = (  # (part, whole): part <= whole in every cell
@@ -86,6 +88,11 @@ class Table:
     dimension: str
     rows: tuple[str, ...]
     cells: Mapping[tuple[str, str], Mapping[str, Value]]
+    #: for a family without a model here (not in ``ADDITIVE``): its people counts, each
+    #: (part, whole) with part <= whole, and whether a person has exactly one row
+    counts: tuple[str, ...] = (PEOPLE,)
+    parts: tuple[tuple[str, str], ...] = ()
+    one_row_per_person: bool = False
 
 
 @dataclass(frozen=True)
@@ -146,44 +153,6 @@ class Finding:  # high at BIG or more: unbounded
         return self.high - self.low
 
 
-@dataclass
-class _Model:
-    count: int = 0
-    names: dict[tuple, int] = field(default_factory=dict)
-    rows: list[tuple[dict[int, float], float, float]] = field(default_factory=list)
-
-    def var(self, key: tuple) -> int:
-        if key not in self.names:
-            self.names[key] = self.count
-            self.count += 1
-        return self.names[key]
-
-    def add(self, terms: Mapping[int, float], low: float, high: float) -> None:
-        merged: dict[int, float] = defaultdict(float)
-        for k, v in terms.items():
-            merged[k] += v
-        self.rows.append((dict(merged), low, high))
-
-    def eq(self, terms: Mapping[int, float], value: float) -> None:
-        self.add(terms, value, value)
-
-    def le(self, small: Mapping[int, float], big: Mapping[int, float], slack: float = 0) -> None:
-        """sum(small) <= sum(big) + slack."""
-        terms: dict[int, float] = defaultdict(float)
-        for k, v in small.items():
-            terms[k] += v
-        for k, v in big.items():
-            terms[k] -= v
-        self.add(terms, -np.inf, slack)
-
-
-def _sum(keys: Iterable[int]) -> dict[int, float]:
-    out: dict[int, float] = defaultdict(float)
-    for k in keys:
-        out[k] += 1
-    return out
-
-
 class _Builder:
     def __init__(self, publications: Sequence[Publication], threshold: int, sizes: tuple) -> None:
         self.pubs = publications
@@ -193,10 +162,13 @@ class _Builder:
         self.programmes = sorted({p for pub in publications for p in pub.programmes})
         self.rows: dict[tuple[str, str], set[str]] = defaultdict(set)  # (family, table) -> rows
         self.dims: dict[tuple[str, str], str] = {}
+        self.other: dict[tuple[str, str], Table] = {}  # tables of families without a model
         for pub in publications:
             for t in pub.tables:
                 self.rows[(t.family, t.name)].update(t.rows)
                 self.dims[(t.family, t.name)] = t.dimension
+                if t.family not in ADDITIVE:
+                    self.other[(t.family, t.name)] = t
         self.structure()
         self.published()
 
@@ -207,16 +179,19 @@ class _Builder:
             table = "*"
         return self.m.var(("a", p, family, table, row, zone, measure))
 
-    def people(self, scope: frozenset[int], family: str, table: str, row: str, zone: str) -> int:
-        if row == TOTAL:
+    def people(
+        self, scope: frozenset[int], family: str, table: str, row: str, zone: str, m: str = PEOPLE
+    ) -> int:
+        """Distinct people of ``scope`` (or, in a family without a model, its count ``m``)."""
+        if row == TOTAL and family in ADDITIVE:
             table = "*"
-        return self.m.var(("b", tuple(sorted(scope)), family, table, row, zone))
+        return self.m.var(("b", tuple(sorted(scope)), family, table, row, zone, m))
 
     def expr(
         self, scope: frozenset[int], family: str, table: str, row: str, zone: str, measure: str
     ) -> dict[int, float]:
-        if measure == PEOPLE:
-            return {self.people(scope, family, table, row, zone): 1.0}
+        if measure == PEOPLE or family not in ADDITIVE:
+            return {self.people(scope, family, table, row, zone, measure): 1.0}
         return _sum(self.atom(p, family, table, row, zone, measure) for p in sorted(scope))
 
     # structure ----------------------------------------------------------------------
@@ -245,6 +220,9 @@ class _Builder:
                     self._book_relations(p, family, table, rows)
         for scope in scopes:
             for (family, table), rows in self.rows.items():
+                if family not in ADDITIVE:
+                    self._other(scope, self.other[(family, table)], rows)
+                    continue
                 dim = self.dims[(family, table)]
                 self._margins(
                     family,
@@ -269,6 +247,21 @@ class _Builder:
                 self.m.le({total: 1}, inner)
                 for r in rows:
                     self.m.le({var(r, z): 1}, {total: 1})
+
+    def _other(self, scope: frozenset[int], t: Table, rows: set[str]) -> None:
+        """A table of a family without a model (see the module rules)."""
+
+        def v(m: str, r: str, z: str, s: frozenset[int] = scope) -> int:
+            return self.people(s, t.family, t.name, r, z, m)
+
+        for m in t.counts:
+            margins = lambda r, z, mm=m: v(mm, r, z)  # noqa: E731
+            self._margins(t.family, t.name, rows, margins, additive_rows=t.one_row_per_person)
+        for r, z in ((r, z) for r in (*rows, TOTAL) for z in (*ZONES, TOTAL)):
+            for m in t.counts:
+                self._spread(scope, lambda s: v(m, r, z, s))  # noqa: B023 (called at once)
+            for part, whole in t.parts:
+                self.m.le({v(part, r, z): 1.0}, {v(whole, r, z): 1.0})
 
     def _book_relations(self, p: int, family: str, table: str, rows: set[str]) -> None:
         for r in (*rows, TOTAL):
@@ -307,19 +300,21 @@ class _Builder:
 
     def _people_relations(self, scope, family, table, r, z) -> None:
         ben = {self.people(scope, family, table, r, z): 1.0}
-        if self.dims[(family, table)] in PEOPLE_ONLY:  # evaluation: bound by margins only
-            pass
-        elif family == BOOKS:
+        if family == BOOKS:
             self.m.le(ben, self.expr(scope, family, table, r, z, "carnets_remis"))
         else:
             self.m.le(ben, self.expr(scope, family, table, r, z, "cheques_encaisses"))
             if r == TOTAL:
                 self.m.le(ben, self.expr(scope, BOOKS, "*", TOTAL, z, "carnets_commences"))
-        if len(scope) > 1:  # several programmes: between the largest one and their sum
-            singles = [self.people(frozenset({p}), family, table, r, z) for p in sorted(scope)]
-            self.m.le(ben, _sum(singles))
-            for s in singles:
-                self.m.le({s: 1.0}, ben)
+        self._spread(scope, lambda s: self.people(s, family, table, r, z))
+
+    def _spread(self, scope: frozenset[int], var: Callable[[frozenset[int]], int]) -> None:
+        """People of several programmes: between the largest programme's and their sum."""
+        if len(scope) > 1:
+            singles = [var(frozenset({p})) for p in sorted(scope)]
+            self.m.le({var(scope): 1.0}, _sum(singles))
+            for one in singles:
+                self.m.le({one: 1.0}, {var(scope): 1.0})
 
     # what was published -----------------------------------------------------------
     def published(self) -> None:
@@ -332,7 +327,7 @@ class _Builder:
                         self._cell(pub.programmes, t, r, z, cell)
 
     def _cell(self, scope, t: Table, r: str, z: str, cell: Mapping[str, Value] | None) -> None:
-        measures = (PEOPLE, *ADDITIVE.get(t.family, ()))
+        measures = (PEOPLE, *ADDITIVE[t.family]) if t.family in ADDITIVE else t.counts
         for m in measures:
             if cell is not None and m not in cell:
                 continue  # not a measure of this family
@@ -340,7 +335,7 @@ class _Builder:
             if value is None:
                 continue
             self.m.eq(self.expr(scope, t.family, t.name, r, z, m), int(value))
-        if cell is None:
+        if cell is None or t.family not in ADDITIVE:
             return
         e = lambda m: self.expr(scope, t.family, t.name, r, z, m)  # noqa: E731
         places = cell.get("lieux_actifs")
@@ -382,17 +377,18 @@ def attack(
         known = b.expr(pub.programmes, family, e.table, e.row, e.zone, e.measure)
         b.m.add(known, e.value, e.value if e.same else np.inf)
     system = System(b.m.rows, b.m.count)
-    found = []
+    targets = []
     for s in sensitive:
         pub = publications[s.publication]
         family = next(t.family for t in pub.tables if t.name == s.table)
         target = dict(b.expr(pub.programmes, family, s.table, s.row, s.zone, s.measure))
         if s.whole:
-            target = {k: -v for k, v in target.items()}
-            for k, v in b.expr(pub.programmes, family, s.table, s.row, s.zone, s.whole).items():
-                target[k] = target.get(k, 0) + v
-        found.append(Finding(s, *system.interval(target, narrow)))
-    return found
+            whole = b.expr(pub.programmes, family, s.table, s.row, s.zone, s.whole)
+            target = {k: whole.get(k, 0) - target.get(k, 0) for k in whole.keys() | target}
+        targets.append(target)
+    system.seed(targets)  # integer points found at once: most wide intervals need no solve
+    pairs = zip(sensitive, targets, strict=True)
+    return [Finding(s, *system.interval(t, narrow)) for s, t in pairs]
 
 
 def narrowed(findings: Iterable[Finding], protection: int) -> list[Finding]:

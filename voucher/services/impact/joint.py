@@ -51,8 +51,9 @@ def _largest_open(raw: RawFigures, report: Report, place: Place, step: int) -> l
     shown = {
         _internal(raw, table, r.code, r.zone) for r in report.table(table).rows if not r.masked
     }
+    people = dom.people_counts(t.dimension.family)
     near = [
-        (int(t.cells[k].get("beneficiaires", 0)), k)
+        (max(int(t.cells[k].get(m, 0)) for m in people), k)
         for k in t.cells
         if k in shown and (k[0] == row or k[1] == zone) and k != (row, zone)
     ]

@@ -130,13 +130,21 @@ def _masks(
     """Masks per guard ("cell" and each guarded count) per table."""
     out: dict[str, dict[str, Suppression]] = {}
     more = extra or {}
-    families = ((dom.BOOKS, "carnets_remis"), (dom.SESSIONS, None))
-    for family, companion in (*families, *((f, None) for f in dom.EVALUATION_FAMILIES)):
+    families = {t.dimension.family for t in raw.tables.values()} - {dom.BOOKS, dom.SESSIONS}
+    for family, companion in (
+        (dom.BOOKS, "carnets_remis"),
+        (dom.SESSIONS, None),
+        *((f, None) for f in sorted(families)),  # tables registered by other modules
+    ):
         tables = {n: t for n, t in raw.tables.items() if t.dimension.family == family}
+        people = dom.people_counts(family)[0]
         cells = suppress_linked(
-            {n: _grid(t, "beneficiaires", companion=companion) for n, t in tables.items()},
+            {n: _grid(t, people, companion=companion) for n, t in tables.items()},
             threshold,
-            forced={n: more.get("cell", {}).get(n, set()) for n in tables},
+            forced={
+                n: more.get("cell", {}).get(n, set()) | _small_cells(t, threshold)
+                for n, t in tables.items()
+            },
         )
         out.setdefault("cell", {}).update(cells)
         if family != dom.BOOKS:
@@ -149,6 +157,20 @@ def _masks(
                 forced={n: cells[n].masked | more.get(measure, {}).get(n, set()) for n in tables},
             )
     return out
+
+
+def _small_cells(table: RawTable, threshold: int) -> set[tuple[str, str]]:
+    """Cells of a registered family with any people count (or a part's rest) that small."""
+    if table.dimension.family in (dom.BOOKS, dom.SESSIONS):
+        return set()
+    people = [m for m in dom.measures_for(table.dimension.family) if m.kind == "people"]
+    return {
+        key
+        for key, c in table.cells.items()
+        for m in people
+        if 0 < c.get(m.code, 0) < threshold
+        or (m.part_of and 0 < c.get(m.part_of, 0) - c.get(m.code, 0) < threshold)
+    }
 
 
 def _ratio(num: int, den: int, digits: int = 4) -> float | None:

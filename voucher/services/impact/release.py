@@ -17,8 +17,10 @@ Rules kept:
 - The evaluation's tables (autonomy per person, the follow-up answers) are ordinary tables
   of every view, protected and attacked with the others; its estimates are frozen with the
   view once protected (:mod:`voucher.services.evaluation.published`).
-- New published figures (another team's) join by adding a view builder to
-  :data:`EXTRA_VIEWS`: the release is the single entry point.
+- New published figures (another module's) join by adding a view builder to
+  :data:`EXTRA_VIEWS` that adds tables to each view, their dimension registered with
+  :func:`voucher.domain.impact.register`: the release is the single entry point, and
+  every table it stores is protected and attacked (:mod:`.secrecy`).
 """
 
 from __future__ import annotations
@@ -52,8 +54,8 @@ register("release_month_invalid", "Mois invalide : attendu AAAA-MM (par exemple 
 register("release_none", "Aucune publication des chiffres d'impact pour l'instant.")
 register("release_unknown", "Cette publication n'existe pas.")
 
-#: more published figures of a release: ``(session, raws, until) -> None`` hooks run before
-#: protection (kept for figures added later; none today)
+#: more published figures of a release: ``(session, raws, until) -> None`` hooks that add
+#: tables to each view (``raw.tables``), run before protection
 EXTRA_VIEWS: list[Callable[[Session, list[RawFigures], datetime], None]] = []
 
 

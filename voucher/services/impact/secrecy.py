@@ -5,7 +5,10 @@ attacker of :mod:`voucher.domain.disclosure`.
 Rules kept:
 
 - A publication is exactly what a reader gets: the values shown (None when masked), per
-  table, row and zone kind, for one set of programmes.
+  table, row and zone kind, for one set of programmes: **every table** of the view,
+  whatever its name or family (tables another module adds to releases through
+  ``release.EXTRA_VIEWS`` and ``impact.register`` included), with every people count
+  (measures of kind "people").
 - The figures to protect come from the raw counts, which never leave the services: every
   masked count of 1 to threshold - 1 people, and every masked part whose complement (books
   handed out but not started, ...) is that small.
@@ -22,18 +25,9 @@ from voucher.domain.suppression import TOTAL
 from voucher.services.impact.counts import RawFigures
 from voucher.services.impact.protect import Report
 
-PEOPLE_COUNTS = {
-    dom.BOOKS: (
-        "beneficiaires",
-        "carnets_remis",
-        "carnets_commences",
-        "carnets_termines",
-        "autonomie_evaluables",
-        "autonomie_progression",
-    ),
-    dom.SESSIONS: ("beneficiaires",),
-    **{family: ("beneficiaires",) for family in dom.EVALUATION_FAMILIES},
-}
+#: the people counts of a table of ``family``: every measure of kind "people", whatever the
+#: table (a table another module registers is read the same way)
+people_counts = dom.people_counts
 #: protection asked of every sensitive figure: its interval spans at least this many people
 DEFAULT_PROTECTION = 5
 ZONE_CODE = {code: export for code, export in dom.ZONES.items()}
@@ -55,7 +49,7 @@ def prior_of(report: Report, same: bool = False) -> Prior:
     values = {}
     for t in report.tables:
         for r in t.rows:
-            for m in PEOPLE_COUNTS[t.dimension.family]:
+            for m in people_counts(t.dimension.family):
                 v = r.values.get(m)
                 if v is not None:
                     values[(t.name, r.code, r.zone, m)] = int(v)
@@ -67,7 +61,20 @@ def publication(report: Report, label: str = "") -> disclosure.Publication:
     for t in report.tables:
         cells = {(r.code, r.zone): dict(r.values) for r in t.rows}
         rows = tuple(dict.fromkeys(r.code for r in t.rows if r.code != TOTAL))
-        tables.append(disclosure.Table(t.name, t.dimension.family, t.dimension.code, rows, cells))
+        family = t.dimension.family
+        measures = dom.measures_for(family)
+        tables.append(
+            disclosure.Table(
+                t.name,
+                family,
+                t.dimension.code,
+                rows,
+                cells,
+                counts=people_counts(family),
+                parts=tuple((m.code, m.part_of) for m in measures if m.part_of),
+                one_row_per_person=t.dimension.one_row_per_person,
+            )
+        )
     ids = frozenset(i for i, _ in report.programmes)
     return disclosure.Publication(ids, tuple(tables), label)
 
@@ -93,7 +100,7 @@ def sensitive(
         for (row, zone), cell in raw_table.cells.items():
             key = (raw_table.codes.get(row, row), dom.ZONES.get(zone, zone))
             values = shown.get(key, {})
-            for m in PEOPLE_COUNTS[family]:
+            for m in people_counts(family):
                 if values.get(m) is not None:
                     continue
                 true = int(cell.get(m, 0))
