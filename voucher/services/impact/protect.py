@@ -130,12 +130,10 @@ def _masks(
     """Masks per guard ("cell" and each guarded count) per table."""
     out: dict[str, dict[str, Suppression]] = {}
     more = extra or {}
-    families = {t.dimension.family for t in raw.tables.values()} - {dom.BOOKS, dom.SESSIONS}
-    for family, companion in (
-        (dom.BOOKS, "carnets_remis"),
-        (dom.SESSIONS, None),
-        *((f, None) for f in sorted(families)),  # tables registered by other modules
-    ):
+    # then the other families: the evaluation's tables, any registered by another module
+    others = sorted({t.dimension.family for t in raw.tables.values()} - {dom.BOOKS, dom.SESSIONS})
+    first = ((dom.BOOKS, "carnets_remis"), (dom.SESSIONS, None))
+    for family, companion in (*first, *((f, None) for f in others)):
         tables = {n: t for n, t in raw.tables.items() if t.dimension.family == family}
         people = dom.people_counts(family)[0]
         cells = suppress_linked(
