@@ -117,7 +117,7 @@ OPERATIONS: dict[str, Operation] = {
             "utilisables et les fonds sont engagés.",
             "Activate a batch whose funds are received (funder key): its vouchers become "
             "usable and the funds are committed.",
-            ("batch_already_active", "insufficient_funds", "programme_closed"),
+            ("batch_already_active", "batch_issuing", "insufficient_funds", "programme_closed"),
             idempotent=True,
         ),
         Operation(
