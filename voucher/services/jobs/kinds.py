@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import importlib
 import os
+import time
 from collections.abc import Callable
 from datetime import date
 from typing import Any
@@ -90,6 +91,7 @@ def issue_batch_chunks(
             job.params = {**job.params, "batch_id": batch_id}
     total, size = int(params["books"]), chunk_books()
     while True:
+        began = time.monotonic()
         with unit_of_work(eng) as session:
             done = chunked.write_chunk(session, actor, int(batch_id), size)
             session.execute(update(Job).where(Job.id == job_id).values(progress_done=done))
@@ -97,6 +99,7 @@ def issue_batch_chunks(
         if done >= total:
             return
         faults.point("issue.chunk_committed")  # between two chunks: no transaction open
+        time.sleep(chunked.pause(time.monotonic() - began))  # the desks waiting go first
 
 
 @kind(BATCH_ISSUE)
