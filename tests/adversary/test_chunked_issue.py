@@ -7,7 +7,8 @@ The unlucky operator's and the auditor's test:
 * the worker stopped **between two chunks** (fault point ``issue.chunk_committed``) holds
   no transaction (on SQLite: no write lock). There, a desk's scan succeeds at once, the
   batch is ``issuing`` with its first chunk's books, the ledger audit is green, the job
-  shows its progress, and the batch cannot be activated yet (``batch_issuing``);
+  shows its progress, and the batch can be neither activated nor printed yet
+  (``batch_issuing``);
 * killed there, then killed again **inside the next chunk** (``issue.books_written``: that
   chunk's books written, not committed), the batch keeps exactly its first chunk and the
   audit stays green;
@@ -110,6 +111,7 @@ def test_killed_between_chunks_and_inside_one_the_job_resumes_and_issues_each_bo
         between["scan"] = scan.status_code, scan.get_data(as_text=True)
         between["job"] = funder.get(location).get_json()
         between["activate"] = funder.post(f"/api/v1/batches/{batch_id}/activate")
+        between["print"] = funder.post(f"/api/v1/batches/{batch_id}/print-jobs")
 
     crash.kill_at(
         "issue.chunk_committed", url, tmp_path, "worker", while_held=meanwhile, held_open=False
@@ -121,6 +123,7 @@ def test_killed_between_chunks_and_inside_one_the_job_resumes_and_issues_each_bo
     assert between["job"]["state"] == "running"
     assert between["job"]["progress"] == {"done": CHUNK, "total": BOOKS}
     problem(between["activate"], 409, "batch_issuing")
+    problem(between["print"], 409, "batch_issuing")  # half its books: no print file
     batch_id = _batch_of(chunked, job_id)
     after_first = _seen(chunked, batch_id)
     assert after_first == {**first, "ledger_ok": True}

@@ -91,7 +91,7 @@ OPERATIONS: dict[str, Operation] = {
             "Produce the batch's production print file with a job (funder key; "
             "Idempotency-Key advised): a 202 answer and the job, whose `result_url` is the "
             "file once done.",
-            ("proof_not_approved", "proof_missing"),
+            ("proof_not_approved", "proof_missing", "batch_issuing"),
         ),
         Operation(
             "GET /api/v1/batches",
