@@ -2,7 +2,8 @@
 
     scripts/soak [--seconds 180] [--clients 8] [--workers N] [--out bench-results/soak.json]
                  [--job-books 100000]   (desks scanning while a job issues a large batch:
-                                         bench/soak_job.py)
+                                         bench/soak_job.py; with --sqlite, on the embedded
+                                         default instead of PostgreSQL)
 
 A fresh PostgreSQL database gets one programme with enough activated books; gunicorn
 serves the app (sync workers, one per core, as ``voucher serve``); ``clients`` processes
@@ -323,6 +324,12 @@ def main(argv: list[str] | None = None) -> int:
         help="also a second window while a job issues a batch of this many books "
         "(bench/soak_job.py; 100000 for the issue's figure)",
     )
+    parser.add_argument(
+        "--sqlite",
+        action="store_true",
+        help="with --job-books: the embedded default (SQLite file, huey's SQLite queue) "
+        "instead of PostgreSQL",
+    )
     args = parser.parse_args(argv)
     console = Console()
     if args.job_books:
@@ -366,10 +373,12 @@ def _with_job(console: Any, args: Any) -> int:
     from bench import soak_job
 
     console.print(
-        f"Soak with a job: 2 × {args.seconds:g} s, {args.clients} clients, a batch of "
+        f"Soak with a job ({'SQLite' if args.sqlite else 'PostgreSQL'}): 2 × {args.seconds:g} s, {args.clients} clients, a batch of "
         f"{args.job_books:,} books issued by a job during the second window…"
     )
-    report = soak_job.run(args.seconds, args.clients, args.workers, args.job_books)
+    report = soak_job.run(
+        args.seconds, args.clients, args.workers, args.job_books, sqlite=args.sqlite
+    )
     for window in ("alone", "during_job"):
         row = report[window]
         console.print(

@@ -1,6 +1,6 @@
 """Soak with long work: desks scanning while a large batch is issued by a job.
 
-    scripts/soak --job-books 100000 [--seconds 180] [--clients 8]
+    scripts/soak --job-books 100000 [--seconds 180] [--clients 8] [--sqlite]
 
 Same world, server and traffic as the plain soak (:mod:`bench.soak`), in two equal
 windows: first the desks alone (the baseline), then the desks while a funder's key posts
@@ -15,6 +15,7 @@ on these timings: the figures are for the reader (docs/jobs.md).
 from __future__ import annotations
 
 import os
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -123,12 +124,19 @@ def _post_batch(port: int, secret: str, order: dict[str, int]) -> tuple[int, str
         conn.close()
 
 
-def run(seconds: float, clients: int, workers: int, job_books: int) -> dict[str, Any]:
+def run(
+    seconds: float, clients: int, workers: int, job_books: int, *, sqlite: bool = False
+) -> dict[str, Any]:
+    """``sqlite``: the embedded default (a database file in the instance folder, huey's
+    SQLite queue beside it) instead of PostgreSQL at ``BENCH_POSTGRES_URL``."""
     from bench.world import build
 
-    db_name, url = fresh_pg("soakjob")
     server = worker = None
     instance = tempfile.mkdtemp(prefix="bench-soak-job-")
+    if sqlite:
+        db_name, url = "", f"sqlite:///{instance}/soak.sqlite3"
+    else:
+        db_name, url = fresh_pg("soakjob")
     try:
         books = 2 * max(50, int(seconds * clients * 60 * 1.3) // 10)
         structure_id, codes, programme_id, prescriber_id = build(url, books)
@@ -171,6 +179,7 @@ def run(seconds: float, clients: int, workers: int, job_books: int) -> dict[str,
             "stored_redemptions": _redemptions(url),
             "accepted_codes": alone["accepted_codes"] + during["accepted_codes"],
             "audit_ok": audit(url),
+            "database": "sqlite" if sqlite else "postgresql",
             "clients": clients,
             "workers": workers,
             "seconds_per_window": seconds,
@@ -181,7 +190,9 @@ def run(seconds: float, clients: int, workers: int, job_books: int) -> dict[str,
         for proc in (worker, server):
             if proc is not None:
                 proc.kill()
-        drop_pg(db_name)
+        if db_name:
+            drop_pg(db_name)
+        shutil.rmtree(instance, ignore_errors=True)
 
 
 def _summary(report: dict[str, Any]) -> dict[str, Any]:

@@ -22,7 +22,10 @@ Rules kept:
 
 Points (the drill that uses each): ``close.statements_written`` and
 ``payrun.transfers_written`` (test_kill_close.py), ``issue.books_written`` (the first chunk
-of books and vouchers is written; test_kill_issuance.py), ``print.file_recorded`` (the last
+of books and vouchers is written, uncommitted; test_kill_issuance.py for ``voucher issue``,
+tests/adversary/test_chunked_issue.py for a chunk of a batch's job),
+``issue.chunk_committed`` (a batch's job between two chunks: the last one committed, no
+transaction open, the only point held outside one; tests/adversary/test_chunked_issue.py), ``print.file_recorded`` (the last
 byte of a print file is produced and the file recorded; test_kill_printing.py),
 ``job.work_written`` (a job's work is written, its ``done`` state not yet; the job worker's
 drill in tests/adversary/test_batch_jobs.py), ``job.progress_written`` (a job's first

@@ -5,9 +5,10 @@
   shows the job's state and progress and, once done, the batch it issued;
 * the unlucky client resending the same request with the same ``Idempotency-Key`` gets the
   same job, never a second batch; the same key for another batch is refused;
-* the worker killed inside the job (fault point ``job.work_written``, the batch's books
-  written, not committed) leaves nothing half-done; the restarted worker completes the job,
-  exactly once, and the ledger is balanced.
+* the worker killed at the job's end (fault point ``job.work_written``: the batch's chunks
+  committed, its ``issued`` state and the job's ``done`` not) leaves a batch ``issuing``
+  that cannot be activated, and a balanced ledger; the restarted worker completes the job,
+  exactly once. The drill over several chunks is tests/adversary/test_chunked_issue.py.
 """
 
 from __future__ import annotations
@@ -132,7 +133,7 @@ def test_a_small_batch_is_still_issued_inside_the_request(jobs_app, as_key, worl
     assert answer.status_code == 201 and answer.get_json()["books_count"] == 2
 
 
-def test_a_worker_killed_inside_the_job_leaves_nothing_and_the_restart_completes_it_once(
+def test_a_worker_killed_at_the_jobs_end_keeps_its_chunks_and_the_restart_completes_it_once(
     jobs_app, as_key, world, tmp_path
 ):
     funder = as_key("funder")
@@ -141,11 +142,16 @@ def test_a_worker_killed_inside_the_job_leaves_nothing_and_the_restart_completes
     location = sent.headers["Location"]
     url = jobs_app.config["DATABASE_URL"]
     crash.kill_at("job.work_written", url, tmp_path, "worker")
-    assert _batches(jobs_app) == before  # the killed job wrote nothing
+    # its chunk is committed (one here), the batch still ``issuing``: not done, not usable
+    assert _batches(jobs_app) == (before[0] + 1, before[1] + BOOKS)
     assert ledger_ok(jobs_app)
     with unit_of_work(jobs_app.extensions["voucher.engine"]) as s:
         job = s.get(Job, sent.get_json()["id"])
         assert job is not None and job.state == "running" and job.attempts >= 1
+        batch_id = job.params["batch_id"]
+        assert s.get(Batch, batch_id).status == "issuing"  # type: ignore[union-attr]
+    activate = f"/api/v1/batches/{batch_id}/activate"
+    problem(funder.post(activate), 409, "batch_issuing")
     worker = _start_worker(jobs_app, tmp_path)
     try:
         done = _until_finished(funder, location)
@@ -155,3 +161,5 @@ def test_a_worker_killed_inside_the_job_leaves_nothing_and_the_restart_completes
     assert _batches(jobs_app) == (before[0] + 1, before[1] + BOOKS)
     assert counts(jobs_app)["JournalEntry"] == audit_before["JournalEntry"] + 1
     assert ledger_ok(jobs_app)
+    assert done["result_url"] == f"/api/v1/batches/{batch_id}"
+    assert funder.get(done["result_url"]).get_json()["status"] == "issued"

@@ -31,6 +31,7 @@ MESSAGES: dict[str, str] = {
     # issuance and books
     "invalid_quantity": "Le nombre de carnets doit être compris entre 1 et 100 000.",
     "batch_already_active": "Ce lot est déjà activé.",
+    "batch_issuing": "Ce lot est encore en cours d'émission : attendez la fin de sa tâche.",
     "insufficient_funds": "Les fonds reçus ne couvrent pas ce lot : enregistrez d'abord le versement du financeur.",
     "book_not_held": "Ce carnet n'est pas détenu par votre organisation.",
     "book_already_handed_out": "Ce carnet a déjà été remis à un bénéficiaire.",

@@ -141,6 +141,7 @@ def check_book_move(sources: Iterable[str], target: str) -> tuple[BookStatus, ..
 
 
 class BatchStatus(StrEnum):
+    ISSUING = "issuing"  # a large batch still being written by its job, chunk by chunk
     ISSUED = "issued"  # printed or not, unfunded
     ACTIVE = "active"  # funded: its vouchers are active
     CANCELLED = "cancelled"

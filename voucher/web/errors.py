@@ -59,6 +59,7 @@ STATUS = {
     "already_paid": 409,
     "already_acknowledged": 409,
     "batch_already_active": 409,
+    "batch_issuing": 409,
     "scan_id_reused": 422,
     "idempotency_key_reused": 422,
     "too_many_attempts": 429,

@@ -14,7 +14,6 @@ from tests import factories as f
 from voucher.db.engine import unit_of_work
 from voucher.db.models import Batch, Job
 from voucher.services.context import Actor
-from voucher.services.issuance import batches
 from voucher.services.jobs import jobs, kinds, worker
 
 
@@ -45,7 +44,7 @@ def on_worker(fresh_engine, monkeypatch) -> Any:
 
 
 def test_progress_moves_a_job_is_done_once_and_the_finished_hooks_see_it(on_worker, monkeypatch):
-    monkeypatch.setattr(batches, "CHUNK", 2)  # three chunks for five books
+    monkeypatch.setenv("VOUCHER_ISSUE_CHUNK_BOOKS", "2")  # three chunks for five books
     finished: list[tuple[int, str, str]] = []
 
     def seen(job_id: int, state: str) -> None:

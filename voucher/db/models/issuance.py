@@ -31,7 +31,8 @@ class FundsReceived(Base):
 
 
 class Batch(Base):
-    """One issuance. ``status``: issued (printed or not, unfunded), active, cancelled."""
+    """One issuance. ``status``: issuing (a large batch, its job still writing its books),
+    issued (printed or not, unfunded), active, cancelled."""
 
     __tablename__ = "batch"
     __table_args__ = (CheckConstraint("books_count > 0", name="books"),)

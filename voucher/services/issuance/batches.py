@@ -65,6 +65,34 @@ def issue_batch(
     progress: Progress | None = None,
 ) -> Batch:
     """Create ``books`` books of the programme's size for a prescriber, all or nothing."""
+    batch = new_batch(
+        session,
+        actor,
+        programme_id=programme_id,
+        prescriber_id=prescriber_id,
+        books=books,
+        status=BatchStatus.ISSUED,
+    )
+    per_book, face = batch.vouchers_per_book, batch.face_value_cents
+    write_books_and_vouchers(
+        session, batch, batch.first_serial, books, per_book, face, batch.created_at, progress
+    )
+    batch.issue_entry_id = post_issue(session, actor, batch, books)
+    record_issue(session, actor, batch)
+    return batch
+
+
+def new_batch(
+    session: Session,
+    actor: Actor,
+    *,
+    programme_id: int,
+    prescriber_id: int,
+    books: int,
+    status: str,
+) -> Batch:
+    """The batch row, its serials reserved (:func:`next_serial` counts them taken), no book
+    yet; refused if the quantity, the programme or the prescriber is wrong."""
     if not isinstance(books, int) or not 1 <= books <= MAX_BOOKS:
         raise DomainError("invalid_quantity")
     programme = get_programme(session, programme_id)
@@ -72,48 +100,54 @@ def issue_batch(
         raise DomainError("programme_closed")
     if not get_organisation(session, prescriber_id).is_prescriber:
         raise DomainError("not_a_prescriber")
-    per_book, face = programme.vouchers_per_book, programme.face_value_cents
-    first = next_serial(session)
-    now = utcnow()
     batch = Batch(
         programme_id=programme_id,
         prescriber_id=prescriber_id,
         books_count=books,
-        vouchers_per_book=per_book,
-        face_value_cents=face,
-        first_serial=first,
-        status=BatchStatus.ISSUED,
-        created_at=now,
+        vouchers_per_book=programme.vouchers_per_book,
+        face_value_cents=programme.face_value_cents,
+        first_serial=next_serial(session),
+        status=status,
+        created_at=utcnow(),
         created_by=actor.user_id,
     )
     session.add(batch)
     session.flush()
-    _write_books_and_vouchers(session, batch, first, books, per_book, face, now, progress)
-    total = books * per_book * face
-    batch.issue_entry_id = journal.post(
+    return batch
+
+
+def post_issue(session: Session, actor: Actor, batch: Batch, books: int, memo: str = "") -> int:
+    """The memorandum of ``books`` books of the batch: ``issued`` debit, ``commitment``
+    credit, one balanced entry."""
+    return journal.post(
         session,
         "batch.issue",
         ledger.move(
-            total, ledger.issued(programme_id, prescriber_id), ledger.commitment(programme_id)
+            books * batch.vouchers_per_book * batch.face_value_cents,
+            ledger.issued(batch.programme_id, batch.prescriber_id),
+            ledger.commitment(batch.programme_id),
         ),
         actor=actor,
-        memo=f"lot {batch.id}",
+        memo=f"lot {batch.id}{memo}",
     )
+
+
+def record_issue(session: Session, actor: Actor, batch: Batch) -> None:
+    books, per_book = batch.books_count, batch.vouchers_per_book
     audit.record(
         session,
         actor,
         "batch.issue",
         ("batch", batch.id),
-        programme_id=programme_id,
-        prescriber_id=prescriber_id,
+        programme_id=batch.programme_id,
+        prescriber_id=batch.prescriber_id,
         books=books,
         vouchers=books * per_book,
-        value_cents=total,
+        value_cents=books * per_book * batch.face_value_cents,
     )
-    return batch
 
 
-def _write_books_and_vouchers(
+def write_books_and_vouchers(
     session: Session,
     batch: Batch,
     first: int,
@@ -126,7 +160,7 @@ def _write_books_and_vouchers(
     """Chunks of books and their vouchers, loaded in bulk: memory stays flat whatever the
     batch size."""
     conn = session.connection()
-    for start in range(0, books, CHUNK):
+    for start in range(0, books, CHUNK):  # serials first .. first + books - 1
         serials = range(first + start, first + min(books, start + CHUNK))
         book_rows = [
             (batch.id, batch.programme_id, s, batch.prescriber_id, B.IN_STOCK) for s in serials
@@ -182,6 +216,8 @@ def _issued_value(session: Session, batch: Batch) -> BatchValue:
 def activate_batch(session: Session, actor: Actor, batch_id: int) -> Batch:
     """Funds received -> vouchers active. Each funder's share must be covered by its funds."""
     batch = get_batch(session, batch_id, lock=True)
+    if batch.status == BatchStatus.ISSUING:
+        raise DomainError("batch_issuing")
     if batch.status != BatchStatus.ISSUED:
         raise DomainError("batch_already_active")
     pid = batch.programme_id

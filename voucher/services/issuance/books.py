@@ -17,7 +17,7 @@ from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
 from voucher.db import dialect
-from voucher.db.models import Book, Voucher
+from voucher.db.models import Batch, Book, Voucher
 from voucher.domain import ledger, states
 from voucher.domain.calendar import utcnow
 from voucher.domain.errors import DomainError
@@ -32,10 +32,13 @@ from voucher.services.programmes.programmes import get_programme
 
 
 def next_serial(session: Session) -> int:
-    """The first free book serial; serials are taken in order, once (locked until commit)."""
+    """The first free book serial; serials are taken in order, once (locked until commit).
+    A batch reserves its serials when it is recorded: one still being issued chunk by chunk
+    (``issuing``) keeps its range, whatever is issued meanwhile."""
     dialect.lock_operation(session, "book_serials")
     last = session.scalar(select(func.max(Book.serial))) or 0
-    return int(last) + 1
+    reserved = session.scalar(select(func.max(Batch.first_serial + Batch.books_count - 1))) or 0
+    return int(max(last, reserved)) + 1
 
 
 def get_book(session: Session, serial: int, *, lock: bool = False) -> Book:

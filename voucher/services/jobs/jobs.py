@@ -5,7 +5,9 @@ Rules kept:
 * ``enqueue`` with the same ``idempotency_key`` (same requester, same kind) answers the job
   already recorded, never a second one;
 * a job's work and its ``done`` state are written in one transaction: a job is done once,
-  or not at all; a job already done is never run again;
+  or not at all; a job already done is never run again. A kind with a stage (a large batch
+  issued chunk by chunk, :func:`staged`) commits its chunks first, each resumable and
+  written once, then its last step with the ``done`` state;
 * progress is kept outside the work's transaction (in the queue's storage), so a page can
   show it while the work is still uncommitted.
 """
@@ -16,7 +18,7 @@ import logging
 from collections.abc import Callable
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import Engine, select
 from sqlalchemy.orm import Session
 
 from voucher.db.models import Job
@@ -32,6 +34,10 @@ Progress = Callable[..., None]
 #: a kind's work: (session, actor, params, progress) -> result (JSON)
 Runner = Callable[[Session, Actor, dict[str, Any], Progress], dict[str, Any]]
 KINDS: dict[str, Runner] = {}
+#: work a kind does before its last transaction, in short transactions of its own, each
+#: committed (resumable where it stopped): (engine, job_id, actor, params, progress) -> None
+Stage = Callable[[Engine, int, Actor, dict[str, Any], Progress], None]
+STAGES: dict[str, Stage] = {}
 #: called once a job is finished (``done`` or ``failed``, committed): ``fn(job_id, state)``
 FINISHED: list[Callable[[int, str], None]] = []
 
@@ -41,6 +47,17 @@ def kind(name: str) -> Callable[[Runner], Runner]:
 
     def register(fn: Runner) -> Runner:
         KINDS[name] = fn
+        return fn
+
+    return register
+
+
+def staged(name: str) -> Callable[[Stage], Stage]:
+    """Register the work a kind does in chunks before its last transaction (the worker runs
+    it first, then the kind's runner with the ``done`` state in one transaction)."""
+
+    def register(fn: Stage) -> Stage:
+        STAGES[name] = fn
         return fn
 
     return register

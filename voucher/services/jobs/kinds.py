@@ -3,6 +3,10 @@ batch issued, a month closed, a payment run (its SEPA file), a batch's productio
 file, and the exports (impact figures and the evaluator package, the FEC). docs/jobs.md
 lists them with their pages and endpoints.
 
+A large batch is issued in chunks, each its own transaction (:func:`issue_batch_chunks`,
+then :func:`issue_batch` with the job done): desks keep scanning meanwhile, and a worker
+killed half-way is resumed from the last chunk committed.
+
 Each kind reports its progress as it goes (``progress(done, total)``) and answers what it
 produced (``job.result``): an object's id, and for a file, the file written to the job's
 result folder (:mod:`.results`).
@@ -11,12 +15,18 @@ result folder (:mod:`.results`).
 from __future__ import annotations
 
 import importlib
+import os
+import time
 from collections.abc import Callable
 from datetime import date
 from typing import Any
 
+from sqlalchemy import Engine, select, update
 from sqlalchemy.orm import Session
 
+from voucher import faults
+from voucher.db.engine import unit_of_work
+from voucher.db.models import Job
 from voucher.documents import fec
 from voucher.documents.impact.writers import EXTENSIONS, MEDIA_TYPES
 from voucher.domain import accounting as accounting_rules
@@ -28,9 +38,9 @@ from voucher.services.finance import accounting, close, payments, settings
 from voucher.services.finance.scope import finance_scope
 from voucher.services.impact import counts, release
 from voucher.services.impact import export as impact_export
-from voucher.services.issuance import batches
-from voucher.services.jobs import results
-from voucher.services.jobs.jobs import Progress, kind
+from voucher.services.issuance import chunked
+from voucher.services.jobs import jobs, results
+from voucher.services.jobs.jobs import Progress, kind, staged
 
 BATCH_ISSUE = "batch.issue"
 MONTH_CLOSE = "month.close"
@@ -53,18 +63,51 @@ def _steps(progress: Progress, total: int) -> Callable[..., None]:
     return say
 
 
+def chunk_books() -> int:
+    """Books written per transaction by a batch's job (``VOUCHER_ISSUE_CHUNK_BOOKS``)."""
+    typed = os.environ.get("VOUCHER_ISSUE_CHUNK_BOOKS") or ""
+    return max(1, int(typed)) if typed.isdigit() else chunked.CHUNK_BOOKS
+
+
+@staged(BATCH_ISSUE)
+def issue_batch_chunks(
+    eng: Engine, job_id: int, actor: Actor, params: dict[str, Any], progress: Progress
+) -> None:
+    """The batch recorded (``issuing``, once: its id kept in the job's parameters), then its
+    books chunk by chunk, each chunk committed with the job's progress."""
+    with unit_of_work(eng) as session:
+        job = session.scalars(select(Job).where(Job.id == job_id).with_for_update()).one()
+        if job.state in (jobs.DONE, jobs.FAILED):
+            return
+        batch_id = job.params.get("batch_id")
+        if batch_id is None:
+            batch_id = chunked.start(
+                session,
+                actor,
+                programme_id=int(params["programme_id"]),
+                prescriber_id=int(params["prescriber_id"]),
+                books=int(params["books"]),
+            ).id
+            job.params = {**job.params, "batch_id": batch_id}
+    total, size = int(params["books"]), chunk_books()
+    while True:
+        began = time.monotonic()
+        with unit_of_work(eng) as session:
+            done = chunked.write_chunk(session, actor, int(batch_id), size)
+            session.execute(update(Job).where(Job.id == job_id).values(progress_done=done))
+        progress(done, total)
+        if done >= total:
+            return
+        faults.point("issue.chunk_committed")  # between two chunks: no transaction open
+        time.sleep(chunked.pause(time.monotonic() - began))  # the desks waiting go first
+
+
 @kind(BATCH_ISSUE)
 def issue_batch(
     session: Session, actor: Actor, params: dict[str, Any], progress: Progress
 ) -> dict[str, Any]:
-    batch = batches.issue_batch(
-        session,
-        actor,
-        programme_id=int(params["programme_id"]),
-        prescriber_id=int(params["prescriber_id"]),
-        books=int(params["books"]),
-        progress=progress,
-    )
+    """After the chunks (:func:`issue_batch_chunks`): the batch ``issued``, with the job done."""
+    batch = chunked.finish(session, actor, int(params["batch_id"]))
     return {"batch_id": batch.id}
 
 

@@ -3,25 +3,30 @@
 A run, on its own engine (the worker is its own process):
 
 1. the job is marked ``running`` (its own short transaction; ``attempts`` counted);
-2. the work and the ``done`` state are written in one transaction, which first re-reads the
+2. a kind with a stage (:func:`voucher.services.jobs.jobs.staged`: a large batch, issued
+   chunk by chunk) runs it first, each chunk committed in its own transaction and written
+   once, resumed where it stopped by the next run;
+3. the work and the ``done`` state are written in one transaction, which first re-reads the
    job under a row lock: a job found ``done`` is left alone, so a job sent twice (a resend,
    a worker restarted while the first message was still queued) is done once;
-3. a refusal (:class:`DomainError`) rolls the work back and records ``failed`` with its code;
-4. ``job.finished`` is queued for the job's organisation in the transaction that records
+4. a refusal (:class:`DomainError`) rolls the work back and records ``failed`` with its code;
+5. ``job.finished`` is queued for the job's organisation in the transaction that records
    ``done`` or ``failed`` (the webhook outbox), and so is the mail to the person who started
    it: only an end that was committed is announced, once.
-5. once ``done`` or ``failed`` is committed, the "job finished" hooks run
+6. once ``done`` or ``failed`` is committed, the "job finished" hooks run
    (:func:`voucher.services.jobs.jobs.on_finished`).
 
 Progress is written to the queue's storage as the work goes (each chunk of books, each
 step of a close, each book printed), so the job's page shows it moving.
 
 A worker killed at any point leaves the job ``queued`` or ``running`` with none of its work
-written; :func:`unfinished` lists those jobs for the restarted worker to send again.
+written but the chunks its stage committed; :func:`unfinished` lists those jobs for the
+restarted worker to send again, which goes on from the last chunk committed.
 """
 
 from __future__ import annotations
 
+import threading
 from datetime import date
 from functools import cache
 
@@ -43,8 +48,26 @@ def engine() -> Engine:
     return make_engine(database_url())
 
 
+_RUNNING: set[int] = set()  # jobs this process is running now
+_GUARD = threading.Lock()
+
+
 def run(job_id: int, tracker: Tracker) -> str:
-    """Run a job once; answer its state afterwards."""
+    """Run a job once; answer its state afterwards. A job this process is already running
+    (sent again while it runs: a resend, the restart's list of unfinished jobs) is left to
+    the thread running it; another process running it too writes each chunk once."""
+    with _GUARD:
+        if job_id in _RUNNING:
+            return jobs.RUNNING
+        _RUNNING.add(job_id)
+    try:
+        return _run(job_id, tracker)
+    finally:
+        with _GUARD:
+            _RUNNING.discard(job_id)
+
+
+def _run(job_id: int, tracker: Tracker) -> str:
     eng = engine()
     with unit_of_work(eng) as session:
         job = session.get(Job, job_id)
@@ -54,23 +77,28 @@ def run(job_id: int, tracker: Tracker) -> str:
             return job.state
         job.state, job.started_at = jobs.RUNNING, utcnow()
         job.attempts += 1
+        kind_name, actor = job.kind, jobs.actor_of(job)
+        staged = {k: v for k, v in job.params.items() if k != "actor"}
+    totals, halfway = [job.progress_total], [False]
+
+    def progress(done: int, total: int | None = None) -> None:
+        if total is not None:
+            totals[0] = int(total)
+        tracker.set(job_id, int(done), totals[0])
+        if not halfway[0] and 0 < done < totals[0]:
+            halfway[0] = True  # the first progress short of the total
+            faults.point("job.progress_written")
+
     try:
+        stage = jobs.STAGES.get(kind_name)
+        if stage is not None:  # its chunks, each committed, before the last transaction
+            stage(eng, job_id, actor, {**staged, "job_id": job_id}, progress)
         with unit_of_work(eng) as session:
             job = session.scalars(select(Job).where(Job.id == job_id).with_for_update()).one()
             if job.state in (jobs.DONE, jobs.FAILED):
                 return job.state
             params = {k: v for k, v in job.params.items() if k != "actor"}
             params["job_id"] = job_id
-            totals, halfway = [job.progress_total], [False]
-
-            def progress(done: int, total: int | None = None) -> None:
-                if total is not None:
-                    totals[0] = int(total)
-                tracker.set(job_id, int(done), totals[0])
-                if not halfway[0] and 0 < done < totals[0]:
-                    halfway[0] = True  # the first progress short of the total
-                    faults.point("job.progress_written")
-
             result = jobs.KINDS[job.kind](session, jobs.actor_of(job), params, progress)
             faults.point("job.work_written")
             job.state, job.result, job.finished_at = jobs.DONE, result, utcnow()

@@ -15,6 +15,7 @@ from sqlalchemy.orm import Session
 from voucher.db.models import Batch, Programme, RoleGrant, User
 from voucher.db.queries.printing import funder_ids
 from voucher.domain.errors import DomainError
+from voucher.domain.states import BatchStatus
 from voucher.services.context import Actor
 from voucher.services.issuance.batches import get_batch
 
@@ -53,4 +54,6 @@ def load_batch(
     if programme is None:
         raise DomainError("not_found", object="programme")
     require_funder_staff(session, actor, programme)
+    if batch.status == BatchStatus.ISSUING:  # its books are not all written yet
+        raise DomainError("batch_issuing")
     return batch, programme

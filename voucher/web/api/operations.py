@@ -91,7 +91,7 @@ OPERATIONS: dict[str, Operation] = {
             "Produce the batch's production print file with a job (funder key; "
             "Idempotency-Key advised): a 202 answer and the job, whose `result_url` is the "
             "file once done.",
-            ("proof_not_approved", "proof_missing"),
+            ("proof_not_approved", "proof_missing", "batch_issuing"),
         ),
         Operation(
             "GET /api/v1/batches",
@@ -117,7 +117,7 @@ OPERATIONS: dict[str, Operation] = {
             "utilisables et les fonds sont engagés.",
             "Activate a batch whose funds are received (funder key): its vouchers become "
             "usable and the funds are committed.",
-            ("batch_already_active", "insufficient_funds", "programme_closed"),
+            ("batch_already_active", "batch_issuing", "insufficient_funds", "programme_closed"),
             idempotent=True,
         ),
         Operation(
