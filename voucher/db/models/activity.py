@@ -36,7 +36,6 @@ class Redemption(Base):
         ),
         Index("ix_redemption_structure_time", "structure_id", "scanned_at"),
         Index("ix_redemption_book_time", "book_id", "scanned_at"),
-        Index("ix_redemption_unstated", "structure_id", "statement_id", "status"),
     )
     id: Mapped[int] = pk()
     voucher_id: Mapped[int] = mapped_column(ForeignKey("voucher.id"))

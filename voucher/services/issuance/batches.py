@@ -143,8 +143,9 @@ def _write_books_and_vouchers(
             .scalars()
             .all()
         )
+        fresh = iter(codes.generate_many(len(ids) * per_book))
         voucher_rows = [
-            (codes.generate(), book_id, batch.programme_id, pos, face, S.ISSUED, now)
+            (next(fresh), book_id, batch.programme_id, pos, face, S.ISSUED, now)
             for book_id in ids
             for pos in range(1, per_book + 1)
         ]
