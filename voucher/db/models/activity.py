@@ -42,7 +42,7 @@ class Redemption(Base):
     structure_id: Mapped[int] = mapped_column(ForeignKey("organisation.id"))
     programme_id: Mapped[int] = mapped_column(ForeignKey("programme.id"), index=True)
     book_id: Mapped[int] = mapped_column(ForeignKey("book.id"))
-    beneficiary_id: Mapped[int | None] = mapped_column(ForeignKey("beneficiary.id"), index=True)
+    beneficiary_id: Mapped[int | None] = mapped_column(ForeignKey("beneficiary.id"))
     prescriber_id: Mapped[int] = mapped_column(ForeignKey("organisation.id"))
     user_id: Mapped[int | None] = mapped_column(BigId)
     api_key_id: Mapped[int | None] = mapped_column(BigId)
