@@ -69,6 +69,12 @@ def is_postgres(bind: Bind) -> bool:
     return name_of(bind) == "postgresql"
 
 
+def writes_in_with(bind: Bind) -> bool:
+    """Whether ``WITH x AS (UPDATE … RETURNING …) SELECT … FROM x`` works (PostgreSQL's
+    data-modifying CTEs; SQLite has none: run the write, then read)."""
+    return is_postgres(bind)
+
+
 def for_update(stmt: Q, bind: Bind, **options: Any) -> Q:
     """``stmt`` locking the rows it reads (PostgreSQL), or as it is (SQLite's writer lock)."""
     return stmt.with_for_update(**options) if is_postgres(bind) else stmt

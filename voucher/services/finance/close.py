@@ -273,7 +273,7 @@ def _claim(session: Session, run: Any, end: datetime, scope: Scope) -> Sequence[
         )
         .values(statement_id=Statement.id)
     )
-    if dialect.is_postgres(session):
+    if dialect.writes_in_with(session):
         claimed = claim.returning(
             REDEMPTIONS.c.statement_id,
             REDEMPTIONS.c.structure_id,
