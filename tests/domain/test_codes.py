@@ -29,6 +29,18 @@ def test_generated_codes_do_not_repeat_and_use_every_digit_evenly():
     assert all(abs(n - expected) / expected < 0.05 for n in counts.values())
 
 
+def test_codes_drawn_in_bulk_are_valid_distinct_and_even_in_every_position():
+    sample = codes.generate_many(20_000)
+    assert len(sample) == 20_000 and len(set(sample)) == 20_000
+    assert all(len(c) == codes.CODE_LENGTH and c.isdigit() for c in sample)
+    # the table look-up agrees with python-stdnum code by code
+    assert all(c[-1] == damm.calc_check_digit(c[:-1]) for c in sample)
+    for position in range(codes.RANDOM_DIGITS):  # no position biased (e.g. a leading 0)
+        counts = [sum(c[position] == d for c in sample) for d in DIGITS]
+        assert all(abs(n - 2_000) < 2_000 * 0.12 for n in counts), (position, counts)
+    assert codes.generate_many(0) == [] and len(codes.generate_many(1)) == 1
+
+
 def test_damm_catches_every_single_substitution_whatever_the_context():
     # the interim state before a position takes all 10 values; a substitution is caught
     # for every state, digit pair and position (rows of the quasigroup are permutations)

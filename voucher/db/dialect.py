@@ -69,6 +69,12 @@ def is_postgres(bind: Bind) -> bool:
     return name_of(bind) == "postgresql"
 
 
+def writes_in_with(bind: Bind) -> bool:
+    """Whether ``WITH x AS (UPDATE … RETURNING …) SELECT … FROM x`` works (PostgreSQL's
+    data-modifying CTEs; SQLite has none: run the write, then read)."""
+    return is_postgres(bind)
+
+
 def for_update(stmt: Q, bind: Bind, **options: Any) -> Q:
     """``stmt`` locking the rows it reads (PostgreSQL), or as it is (SQLite's writer lock)."""
     return stmt.with_for_update(**options) if is_postgres(bind) else stmt
@@ -105,10 +111,12 @@ def pick(per_dialect: Mapping[str, T], bind: Bind) -> T:
 def bulk_insert(
     session: Session, table: Table, columns: Sequence[str], rows: Sequence[tuple[Any, ...]]
 ) -> None:
-    """Insert many rows: ``COPY`` on PostgreSQL (psycopg 3), executemany on SQLite.
+    """Insert many rows: binary ``COPY`` on PostgreSQL (psycopg 3), executemany on SQLite.
 
     COPY skips SQLAlchemy's types, so times are written as :class:`UTCDateTime` stores
-    them (naive UTC); rows give aware datetimes either way."""
+    them (naive UTC); rows give aware datetimes either way. Binary COPY sends each value in
+    the server's own format (no text to format and parse), with the column types read
+    from the table; a column of a type not listed in ``_COPY_TYPES`` falls back to text."""
     if not rows:
         return
     if not is_postgres(session):
@@ -117,16 +125,37 @@ def bulk_insert(
     times = [i for i, c in enumerate(columns) if isinstance(table.c[c].type, UTCDateTime)]
     raw = session.connection().connection.driver_connection
     target = f"{table.name} ({', '.join(columns)})"
-    with raw.cursor() as cur, cur.copy(f"COPY {target} FROM STDIN") as out:  # type: ignore[union-attr]
+    types = [_COPY_TYPES.get(type(table.c[c].type).__name__) for c in columns]
+    binary = all(types)
+    naive: dict[datetime, datetime] = {}  # a batch shares a few moments: convert each once
+    with (
+        raw.cursor() as cur,  # type: ignore[union-attr]
+        cur.copy(f"COPY {target} FROM STDIN" + (" (FORMAT BINARY)" if binary else "")) as out,
+    ):
+        if binary:
+            out.set_types(types)
         for row in rows:
-            out.write_row(_naive_utc(row, times) if times else row)
+            out.write_row(_naive_utc(row, times, naive) if times else row)
 
 
-def _naive_utc(row: tuple[Any, ...], times: list[int]) -> list[Any]:
+_COPY_TYPES = {  # SQLAlchemy type -> PostgreSQL type for binary COPY
+    "String": "varchar",
+    "Integer": "int4",
+    "BigInteger": "int8",
+    "Boolean": "bool",
+    "Date": "date",
+    "UTCDateTime": "timestamp",
+}
+
+
+def _naive_utc(row: tuple[Any, ...], times: list[int], seen: dict[datetime, datetime]) -> list[Any]:
     values = list(row)
     for i in times:
-        if isinstance(values[i], datetime):
-            values[i] = values[i].astimezone(UTC).replace(tzinfo=None)
+        moment = values[i]
+        if isinstance(moment, datetime):
+            if moment not in seen:
+                seen[moment] = moment.astimezone(UTC).replace(tzinfo=None)
+            values[i] = seen[moment]
     return values
 
 

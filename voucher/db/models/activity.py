@@ -36,14 +36,13 @@ class Redemption(Base):
         ),
         Index("ix_redemption_structure_time", "structure_id", "scanned_at"),
         Index("ix_redemption_book_time", "book_id", "scanned_at"),
-        Index("ix_redemption_unstated", "structure_id", "statement_id", "status"),
     )
     id: Mapped[int] = pk()
     voucher_id: Mapped[int] = mapped_column(ForeignKey("voucher.id"))
     structure_id: Mapped[int] = mapped_column(ForeignKey("organisation.id"))
     programme_id: Mapped[int] = mapped_column(ForeignKey("programme.id"), index=True)
     book_id: Mapped[int] = mapped_column(ForeignKey("book.id"))
-    beneficiary_id: Mapped[int | None] = mapped_column(ForeignKey("beneficiary.id"), index=True)
+    beneficiary_id: Mapped[int | None] = mapped_column(ForeignKey("beneficiary.id"))
     prescriber_id: Mapped[int] = mapped_column(ForeignKey("organisation.id"))
     user_id: Mapped[int | None] = mapped_column(BigId)
     api_key_id: Mapped[int | None] = mapped_column(BigId)

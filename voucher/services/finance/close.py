@@ -8,9 +8,10 @@ Rules kept:
 * a structure without validated bank details or a structured address is *blocked*, listed
   with its reason, and its scans wait for a later close;
 * the whole close is one transaction under the ``close`` lock: numbers are taken from the
-  year's sequence while it is locked, the scans are claimed with a conditional ``UPDATE``
-  and re-counted; if anything moved underneath (a scan cancelled at the same moment) the
-  close refuses with ``close_conflict`` and nothing is written;
+  year's sequence while it is locked, the scans are claimed set-based (one ``UPDATE … FROM
+  statement`` for all structures, never row by row) and re-counted; if anything moved
+  underneath (a scan cancelled at the same moment) the close refuses with
+  ``close_conflict`` and nothing is written;
 * closing a month again (or two finance users at once) creates nothing new: the second run
   finds no unstated scans and returns the statements of the first; one ``month_close``
   record per month keeps the runs;
@@ -20,15 +21,16 @@ Rules kept:
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import func, insert, literal, select, update
+from sqlalchemy import Table, func, insert, literal, select, update
 from sqlalchemy.orm import Session
 
 from voucher import faults
+from voucher.db import dialect
 from voucher.db.models import (
     BankAccount,
     JournalSeal,
@@ -50,6 +52,7 @@ from voucher.services.finance.scope import finance_scope, statement_in_scope
 from voucher.services.webhooks import events
 
 Progress = Callable[[str], None]
+REDEMPTIONS = cast(Table, Redemption.__table__)
 STEPS = (
     "Lecture des scans à relever",
     "Numérotation des relevés",
@@ -106,11 +109,13 @@ class _Candidate:
 
 
 def _unstated(end: datetime, scope: Scope) -> Any:
+    """Accepted scans not yet stated, up to ``end`` (the partial index ix_redemption_to_state)."""
+    r = REDEMPTIONS.c
     return (
-        (Redemption.status == "accepted")
-        & Redemption.statement_id.is_(None)
-        & (Redemption.scanned_at < end)
-        & scope.where(Redemption.programme_id)
+        (r.status == "accepted")
+        & r.statement_id.is_(None)
+        & (r.scanned_at < end)
+        & scope.where(r.programme_id)
     )
 
 
@@ -247,42 +252,54 @@ def _create_statements(
     )
     say(STEPS[2])
     run = (Statement.year == period.year) & Statement.seq.between(seqs[0], seqs[-1])
-    owner = (
-        select(Statement.id)
-        .where(run, Statement.structure_id == Redemption.structure_id)
-        .scalar_subquery()
-    )
-    ids = [c.structure_id for c, _ in eligible]
-    session.execute(
-        update(Redemption)
-        .where(_unstated(end, scope), Redemption.structure_id.in_(ids))
-        .values(statement_id=owner)
-        .execution_options(synchronize_session=False)
-    )
+    rows = _claim(session, run, end, scope)
     say(STEPS[3])
-    _check_and_split(session, run, {c.structure_id: c for c, _ in eligible})
+    _check_and_split(session, rows, {c.structure_id: c for c, _ in eligible})
     return seqs[0], seqs[-1]
 
 
-def _check_and_split(session: Session, run: Any, wanted: dict[int, _Candidate]) -> None:
-    rows = session.execute(
-        select(
-            Statement.id,
-            Statement.structure_id,
-            Redemption.programme_id,
-            func.count(),
-            func.sum(Redemption.face_value_cents),
+def _claim(session: Session, run: Any, end: datetime, scope: Scope) -> Sequence[Any]:
+    """Claim the unstated scans of the run's structures in one statement (each joined to its
+    structure's new statement); return (statement, structure, programme, scans, cents).
+    PostgreSQL: ``WITH claimed AS (UPDATE … FROM statement … RETURNING …) SELECT … GROUP BY``,
+    one round trip reading only the claimed rows; SQLite (one writer): the same ``UPDATE …
+    FROM``, then a ``GROUP BY`` through the index of scans by statement."""
+    claim = (
+        update(REDEMPTIONS)
+        .where(
+            _unstated(end, scope),
+            run,
+            Statement.structure_id == REDEMPTIONS.c.structure_id,
         )
+        .values(statement_id=Statement.id)
+    )
+    if dialect.writes_in_with(session):
+        claimed = claim.returning(
+            REDEMPTIONS.c.statement_id,
+            REDEMPTIONS.c.structure_id,
+            REDEMPTIONS.c.programme_id,
+            REDEMPTIONS.c.face_value_cents,
+        ).cte("claimed")
+        keys = (claimed.c.statement_id, claimed.c.structure_id, claimed.c.programme_id)
+        counted = select(*keys, func.count(), func.sum(claimed.c.face_value_cents))
+        return session.execute(counted.group_by(*keys)).all()
+    session.execute(claim)
+    by = (Statement.id, Statement.structure_id, Redemption.programme_id)
+    return session.execute(
+        select(*by, func.count(), func.sum(Redemption.face_value_cents))
         .join(Redemption, Redemption.statement_id == Statement.id)
         .where(run)
-        .group_by(Statement.id, Statement.structure_id, Redemption.programme_id)
+        .group_by(*by)
     ).all()
+
+
+def _check_and_split(session: Session, rows: Sequence[Any], wanted: dict[int, _Candidate]) -> None:
     got: dict[int, list[int]] = {}
     for _sid, structure_id, _pid, n, total in rows:
         acc = got.setdefault(int(structure_id), [0, 0])
         acc[0] += int(n)
         acc[1] += int(total)
-    if any(got.get(s, [0, 0]) != [c.count, c.total] for s, c in wanted.items()):
+    if any(got.get(s) != [c.count, c.total] for s, c in wanted.items()):
         raise DomainError("close_conflict")
     session.execute(
         insert(StatementProgramme),

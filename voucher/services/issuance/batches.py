@@ -160,6 +160,7 @@ def write_books_and_vouchers(
     """Chunks of books and their vouchers, loaded in bulk: memory stays flat whatever the
     batch size."""
     conn = session.connection()
+    programme_id, state = batch.programme_id, str(S.ISSUED)  # read once, not per voucher
     for start in range(0, books, CHUNK):  # serials first .. first + books - 1
         serials = range(first + start, first + min(books, start + CHUNK))
         book_rows = [
@@ -177,8 +178,9 @@ def write_books_and_vouchers(
             .scalars()
             .all()
         )
+        fresh = iter(codes.generate_many(len(ids) * per_book))
         voucher_rows = [
-            (codes.generate(), book_id, batch.programme_id, pos, face, S.ISSUED, now)
+            (next(fresh), book_id, programme_id, pos, face, state, now)
             for book_id in ids
             for pos in range(1, per_book + 1)
         ]
