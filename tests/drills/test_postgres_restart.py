@@ -26,6 +26,8 @@ from voucher.services.finance import ledger_audit
 from voucher.services.redemption import redeem
 
 CLUSTER = sorted(Path("/etc/postgresql").glob("*"))
+#: restarts the one PostgreSQL every other test uses: scripts/test runs it alone, after the rest
+pytestmark = pytest.mark.serial
 
 
 def _restart() -> None:
