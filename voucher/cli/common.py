@@ -40,8 +40,19 @@ if TYPE_CHECKING:
 
     from voucher.db.models import RoleGrant, User
 
-console = Console()
-err_console = Console(stderr=True)
+
+def _console(*, stderr: bool = False) -> Console:
+    """A terminal's own width; to a file or a pipe (a script, a log, a test runner), 200
+    columns whatever COLUMNS says (it describes a terminal, and some runners set it to 80),
+    so a table written there is not cut."""
+    stream = sys.stderr if stderr else sys.stdout
+    if getattr(stream, "isatty", lambda: False)():
+        return Console(stderr=stderr)
+    return Console(stderr=stderr, width=200)
+
+
+console = _console()
+err_console = _console(stderr=True)
 
 CONFIRM = click.option(
     "--confirm", is_flag=True, help="Enregistre réellement (sinon : simulation)."
