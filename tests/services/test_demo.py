@@ -31,7 +31,7 @@ from voucher.services import demo
 from voucher.services.access import programme_scope
 from voucher.services.context import Actor
 from voucher.services.finance import ledger_audit, overview, reconciliation, statements_check
-from voucher.services.finance.scope import EVERYTHING
+from voucher.services.finance.scope import EVERYTHING, finance_scope
 from voucher.services.organisations import bank_details
 from voucher.services.redemption import alerts, holds, review
 
@@ -73,6 +73,10 @@ def test_finance_sees_ten_months_closed_paid_and_reconciled(built, tmp_path, mon
         decided = dict(s.execute(select(Hold.status, func.count()).group_by(Hold.status)).all())
         assert decided == {"released": 1, "rejected": 1, "open": 2}
         assert summary.decided_holds == ["libérée", "rejetée"]
+        # the demo's finance login is the operator's, so it sees the bank reconciliation
+        morgan = s.scalar(select(User).where(User.email == "finance@demo.pass-numerique.test"))
+        grant = Actor(label=morgan.name, user_id=morgan.id, role="finance")
+        assert finance_scope(s, grant).everything
     monkeypatch.setenv("DATABASE_URL", engine.url.render_as_string(hide_password=False))
     monkeypatch.setenv("VOUCHER_INSTANCE", str(tmp_path))
     for command in (["audit"], ["statements", "check"]):

@@ -148,7 +148,7 @@ def logins(session: Session, pilot: Pilot, summary: DemoSummary) -> dict[str, Us
         ("prescripteur", "Sacha (Mission Locale)", pilot.prescribers[0].id, "prescriber"),
         ("accueil", "Alex (EPN)", pilot.structures[0].id, "reception"),
         ("accueil-rural", "Lou (Café de Lussac)", pilot.structures[3].id, "reception"),
-        ("finance", "Morgan (Finance)", pilot.foundation.id, "finance"),
+        ("finance", "Morgan (Finance)", pilot.operator.id, "finance"),  # the operator pays
         ("evaluation", "Noa (Évaluation)", pilot.operator.id, "evaluator"),
     ]
     users = {}
