@@ -173,29 +173,15 @@ def approve(
     item = next((p for p in ready(session, scope) if p.statement_id == statement_id), None)
     if item is None:
         raise DomainError("not_found", object="statement")
-    if item.withheld != "second_approval_needed" or item.account is None:
-        raise DomainError("approval_not_needed")
-    if actor.user_id in item.approvers:
-        raise DomainError("second_approval_same_person")
-    session.add(
-        PaymentApproval(
-            statement_id=statement_id,
-            bank_account_id=item.account.id,
-            user_id=actor.user_id,
-            at=utcnow(),
-        )
-    )
-    session.flush()
-    audit.record(
+    return second_approval.record_approval(
         session,
         actor,
-        "payment.approve",
         ("statement", statement_id),
+        withheld=item.withheld,
+        account_id=item.account.id if item.account else None,
+        approvers=item.approvers,
         organisation_id=item.structure_id,
-        bank_account_id=item.account.id,
-        approvals=len(item.approvers) + 1,
     )
-    return len(item.approvers) + 1
 
 
 def _party(org: Organisation, account: BankAccount) -> sepa.Party:

@@ -147,29 +147,15 @@ def approve(
     item = next((r for r in due(session, scope) if r.credit_note_id == credit_note_id), None)
     if item is None:
         raise DomainError("not_found", object="credit_note")
-    if item.withheld != "second_approval_needed" or item.account is None:
-        raise DomainError("approval_not_needed")
-    if actor.user_id in item.approvers:
-        raise DomainError("second_approval_same_person")
-    session.add(
-        PaymentApproval(
-            credit_note_id=credit_note_id,
-            bank_account_id=item.account.id,
-            user_id=actor.user_id,
-            at=utcnow(),
-        )
-    )
-    session.flush()
-    audit.record(
+    return second_approval.record_approval(
         session,
         actor,
-        "payment.approve",
         ("credit_note", credit_note_id),
+        withheld=item.withheld,
+        account_id=item.account.id if item.account else None,
+        approvers=item.approvers,
         organisation_id=item.funder_id,
-        bank_account_id=item.account.id,
-        approvals=len(item.approvers) + 1,
     )
-    return len(item.approvers) + 1
 
 
 def plan(session: Session, items: list[RefundDue]) -> list[tuple[RefundDue, int, sepa.Transfer]]:

@@ -17,8 +17,12 @@ from datetime import datetime, timedelta
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from voucher.db.models import BankAccount, BankAccountEvent
+from voucher.db.models import BankAccount, BankAccountEvent, PaymentApproval
 from voucher.domain import fraud
+from voucher.domain.calendar import utcnow
+from voucher.domain.errors import DomainError
+from voucher.services import audit
+from voucher.services.context import Actor
 
 
 @dataclass(frozen=True)
@@ -57,3 +61,43 @@ def needs_second_approval(
         .limit(1)
     )
     return SecondApproval(changed is not None, changed, window)
+
+
+def record_approval(
+    session: Session,
+    actor: Actor,
+    subject: tuple[str, int],
+    *,
+    withheld: str | None,
+    account_id: int | None,
+    approvers: list[int],
+    organisation_id: int,
+) -> int:
+    """Record ``actor``'s approval of a payment withheld for a second approval (a
+    structure's statement or a funder's refund, ``subject`` = ``("statement", id)`` or
+    ``("credit_note", id)``), refused unless one is needed and ``actor`` has not given it;
+    returns the distinct approvers so far."""
+    if withheld != "second_approval_needed" or account_id is None:
+        raise DomainError("approval_not_needed")
+    if actor.user_id in approvers:
+        raise DomainError("second_approval_same_person")
+    kind, subject_id = subject
+    session.add(
+        PaymentApproval(
+            **{f"{kind}_id": subject_id},
+            bank_account_id=account_id,
+            user_id=actor.user_id,
+            at=utcnow(),
+        )
+    )
+    session.flush()
+    audit.record(
+        session,
+        actor,
+        "payment.approve",
+        subject,
+        organisation_id=organisation_id,
+        bank_account_id=account_id,
+        approvals=len(approvers) + 1,
+    )
+    return len(approvers) + 1
