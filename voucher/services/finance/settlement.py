@@ -308,13 +308,9 @@ def _settle(
     transfer.settle_entry_id, transfer.bank_import_id = entry, import_id
     transfer.reason = reason if outcome != "paid" else None
     session.flush()
-    if outcome != "paid" and (reason or "").upper() in bank.SUSPENDING_REASONS:
-        bank_details.suspend(
-            session,
-            actor,
-            transfer.bank_account_id,
-            reason=(reason or "").upper(),
-            note=f"{bank.reason_fr(reason)} — virement {transfer.end_to_end_id}",
+    if outcome != "paid":
+        bank_details.suspend_after_return(
+            session, actor, transfer.bank_account_id, transfer.end_to_end_id, reason
         )
     audit.record(
         session,

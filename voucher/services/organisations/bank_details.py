@@ -14,7 +14,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from voucher.db.models import BankAccount, BankAccountEvent
-from voucher.domain import identity
+from voucher.domain import bank, identity
 from voucher.domain.calendar import utcnow
 from voucher.domain.errors import DomainError
 from voucher.services import audit
@@ -117,6 +117,18 @@ def decide_bank_details(
         bank_account_id=account.id,
     )
     return account
+
+
+def suspend_after_return(
+    session: Session, actor: Actor, bank_account_id: int, end_to_end_id: str, reason: str | None
+) -> bool:
+    """A transfer (a structure's or a funder's refund) came back: its bank details are
+    suspended when the reason says the account cannot be paid (``bank.SUSPENDING_REASONS``)."""
+    code = (reason or "").upper()
+    if code not in bank.SUSPENDING_REASONS:
+        return False
+    note = f"{bank.reason_fr(reason)} — virement {end_to_end_id}"
+    return suspend(session, actor, bank_account_id, reason=code, note=note)
 
 
 def suspend(
