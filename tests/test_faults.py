@@ -15,13 +15,17 @@ ROOT = Path(__file__).resolve().parent.parent
 SCRIPT = "from voucher import faults; faults.point('drill.here'); print('went on')"
 
 
-def test_a_point_does_nothing_unless_the_variable_names_it(monkeypatch):
+def test_a_point_does_nothing_unless_the_variable_names_it(monkeypatch, tmp_path):
+    """A point that fired would announce itself in the ready file (and then block)."""
+    ready = tmp_path / "ready"
+    monkeypatch.setenv(faults.READY, str(ready))
     monkeypatch.delenv(faults.WAIT, raising=False)
-    faults.point("close.statements_written")
+    assert faults.point("close.statements_written") is None
     monkeypatch.setenv(faults.WAIT, "payrun.transfers_written")
-    faults.point("close.statements_written")
+    assert faults.point("close.statements_written") is None
     monkeypatch.setenv(faults.WAIT, "close.statements_written ")
-    faults.point("close.statements_written")
+    assert faults.point("close.statements_written") is None
+    assert not ready.exists()
 
 
 def test_a_named_point_announces_itself_and_waits_to_be_killed(tmp_path):
