@@ -14,7 +14,7 @@ from reportlab.lib.units import mm
 from reportlab.platypus import Paragraph, Spacer
 from reportlab.platypus.flowables import Flowable
 
-from voucher.documents.statement_pdf import _build, _esc, _styles, _table
+from voucher.documents.statement_pdf import _build, _day, _esc, _issuer, _styles, _table
 from voucher.domain.funder_documents import VAT_MENTION
 from voucher.domain.money import format_eur
 
@@ -43,19 +43,12 @@ def _share(bp: int) -> str:
     return f"{bp / 100:.2f}".rstrip("0").rstrip(".").replace(".", ",") + " %"
 
 
-def _day(d: date) -> str:
-    return d.strftime("%d/%m/%Y")
-
-
 def order_pdf(doc: OrderDoc) -> bytes:
     s = _styles()
     story: list[Flowable] = [
         Paragraph(f"{doc.title} n° {doc.number}", s["title"]),
         Spacer(1, 2 * mm),
-        *[
-            Paragraph(("Émis par " if i == 0 else "") + _esc(line), s["small"])
-            for i, line in enumerate(doc.issuer)
-        ],
+        *_issuer(doc.issuer, s),
         Spacer(1, 3 * mm),
         Paragraph(
             f"À l'attention de <b>{_esc(doc.funder_name)}</b>"
@@ -114,10 +107,7 @@ def statement_pdf(st) -> bytes:  # st: services.finance.funder_statement.FunderS
     story: list[Flowable] = [
         Paragraph("Relevé périodique du financeur", s["title"]),
         Spacer(1, 2 * mm),
-        *[
-            Paragraph(("Émis par " if i == 0 else "") + _esc(line), s["small"])
-            for i, line in enumerate(st.issuer)
-        ],
+        *_issuer(st.issuer, s),
         Spacer(1, 3 * mm),
         Paragraph(
             f"<b>{_esc(st.funder_name)}</b>"

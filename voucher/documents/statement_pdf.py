@@ -199,15 +199,20 @@ def _day(d: date) -> str:
     return d.strftime("%d/%m/%Y")
 
 
+def _issuer(lines: Sequence[str], s: Any) -> list[Flowable]:
+    """The issuer's identity (name, SIRET, address…), first line "Émis par …"."""
+    return [
+        Paragraph(("Émis par " if i == 0 else "") + _esc(line), s["small"])
+        for i, line in enumerate(lines)
+    ]
+
+
 def statement_pdf(doc: StatementDoc) -> bytes:
     s = _styles()
     story: list[Flowable] = [
         Paragraph(f"Relevé de remboursement n° {doc.number}", s["title"]),
         Spacer(1, 2 * mm),
-        *[
-            Paragraph(("Émis par " if i == 0 else "") + _esc(line), s["small"])
-            for i, line in enumerate(doc.issuer)
-        ],
+        *_issuer(doc.issuer, s),
         Spacer(1, 3 * mm),
         Paragraph(f"<b>{_esc(doc.structure_name)}</b> — SIRET {doc.siret}", s["body"]),
         *[Paragraph(_esc(line), s["body"]) for line in doc.address],
