@@ -18,7 +18,9 @@
    shared balances last: one statement on PostgreSQL.
 
 Core statements only, no ORM object loaded: the hot path is one locking facts query (which
-also names the accounts to move), the rules' one facts query, then the writes.
+also names the accounts to move), the rules' one facts query, then the writes; on
+PostgreSQL the rules' facts come with the locking query and both statements are run by the
+driver (:mod:`~voucher.services.redemption.scan_facts`): two statements and a commit.
 """
 
 from __future__ import annotations

@@ -9,7 +9,12 @@ Rules kept:
 * PostgreSQL, when the screening runs rules that read the scan history
   (:data:`voucher.services.redemption.rules.READS_FACTS`): the rules' facts are columns of
   the same query (:data:`voucher.services.redemption.rules.FOLDED`), kept for the rules by
-  :func:`~voucher.services.redemption.rules.remember_folded`: a scan is two statements;
+  :func:`~voucher.services.redemption.rules.remember_folded`: a scan is two statements.
+  They are read in the locking statement's snapshot, as a separate query run just after
+  it would read them; only a scan that waited for its voucher's row lock behind a
+  concurrent scan of the same voucher that then rolled back reads them as of before the
+  wait (scans of other vouchers were never serialised with it: the rules already race
+  with those, as they did);
 * PostgreSQL: rendered once, run by :func:`voucher.db.dialect.run` (a server-side prepared
   statement, named-tuple rows); SQLite keeps its SQLAlchemy statement.
 """
