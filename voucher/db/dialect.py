@@ -107,8 +107,10 @@ def driver_params(
 
 def run(bind: Connection, sql: str, params: Mapping[str, Any]) -> list[Any]:
     """PostgreSQL: run rendered ``sql`` (:func:`render`) on the driver's connection of
-    ``bind`` (its transaction, its savepoint), prepared on the server from the first call
-    (planned once per connection); its rows as named tuples (a statement that answers rows). Driver errors are raised as
+    ``bind``, in its transaction and savepoint (``bind`` must have begun one, as a
+    session's connection has: SQLAlchemy commits or rolls back only what it began),
+    prepared on the server from the first call (planned once per connection); its rows
+    as named tuples (a statement that answers rows). Driver errors are raised as
     SQLAlchemy's (``IntegrityError``, ``OperationalError``...), as any statement's."""
     raw: Any = bind.connection.driver_connection
     try:
