@@ -1,0 +1,145 @@
+"""Hot-path statements on SQLite, compiled once per process and run on the driver's cursor.
+
+On SQLite a statement costs a few microseconds in the database and several times that in
+SQLAlchemy's execution layer (execution context, parameter dictionaries, result objects).
+A statement run here is compiled once per dialect by SQLAlchemy itself (same SQL, same bind
+and result conversions: dates, UTC datetimes, JSON, booleans), then each execution is one
+call to the ``sqlite3`` cursor of the connection's current transaction, with a tuple of
+parameters, and rows come back as named tuples.
+
+Rules kept:
+
+* only on the transaction already begun by :class:`sqlalchemy.Connection` (``BEGIN
+  IMMEDIATE``, :mod:`voucher.db.engine`): nothing here begins, commits or rolls back, so
+  savepoints and the single-writer guarantee are SQLAlchemy's as before;
+* the connection's ``before_cursor_execute`` / ``after_cursor_execute`` listeners still
+  see every statement (the web's undeclared-write guard, statement counts in tests and
+  profiles), and driver errors are raised as SQLAlchemy's (``IntegrityError``,
+  ``OperationalError``...), as :meth:`sqlalchemy.Connection.execute` raises them;
+* on any other database, :meth:`sqlalchemy.Connection.execute` as usual: callers do not
+  look at the dialect;
+* statements with expanding ``IN`` parameters are refused (their SQL changes per call).
+"""
+
+from __future__ import annotations
+
+from collections import namedtuple
+from collections.abc import Callable, Mapping
+from typing import Any
+from weakref import WeakKeyDictionary
+
+from sqlalchemy import Connection
+from sqlalchemy.engine import Dialect
+from sqlalchemy.sql import ClauseElement
+
+
+class Prepared:
+    """One statement compiled for one dialect: its SQL, its parameters in order with their
+    conversions, and its result columns with theirs."""
+
+    def __init__(self, statement: ClauseElement, dialect: Dialect) -> None:
+        compiled: Any = statement.compile(dialect=dialect)
+        if "POSTCOMPILE" in compiled.string:
+            raise ValueError("a prepared statement cannot have an expanding IN parameter")
+        self.sql: str = compiled.string
+        converters = compiled._bind_processors
+        self.binds: tuple[tuple[str, Callable[[Any], Any] | None], ...] = tuple(
+            (name, converters.get(name)) for name in compiled.positiontup or ()
+        )
+        columns = compiled._result_columns or []
+        self.row: Any = namedtuple("Row", [c.keyname for c in columns])  # type: ignore[misc]
+        self.results: tuple[Callable[[Any], Any] | None, ...] = tuple(
+            c.type._cached_result_processor(dialect, None) for c in columns
+        )
+        self.converts = any(self.results)
+
+    def parameters(self, params: Mapping[str, Any]) -> tuple[Any, ...]:
+        return tuple(
+            params[name] if convert is None else convert(params[name])
+            for name, convert in self.binds
+        )
+
+    def rows(self, raw: list[tuple[Any, ...]]) -> list[Any]:
+        make = self.row._make
+        if not self.converts:
+            return [make(r) for r in raw]
+        results = self.results
+        return [
+            make([v if f is None or v is None else f(v) for f, v in zip(results, r, strict=True)])
+            for r in raw
+        ]
+
+
+_COMPILED: WeakKeyDictionary[Dialect, dict[int, tuple[ClauseElement, Prepared]]] = (
+    WeakKeyDictionary()
+)
+
+
+def _prepared(conn: Connection, statement: ClauseElement) -> Prepared:
+    per_dialect = _COMPILED.get(conn.dialect)
+    if per_dialect is None:
+        per_dialect = _COMPILED[conn.dialect] = {}
+    found = per_dialect.get(id(statement))
+    if found is None or found[0] is not statement:  # keeps the statement alive with its id
+        found = per_dialect[id(statement)] = (statement, Prepared(statement, conn.dialect))
+    return found[1]
+
+
+def _run(conn: Connection, statement: ClauseElement, params: Mapping[str, Any]) -> Any:
+    """Execute on the driver's cursor inside the connection's transaction; the cursor."""
+    prepared = _prepared(conn, statement)
+    sql, args = prepared.sql, prepared.parameters(params)
+    cursor = conn.connection.driver_connection.cursor()  # type: ignore[union-attr]
+    events = conn._has_events or conn.engine._has_events
+    try:
+        if events:
+            for before in conn.dispatch.before_cursor_execute:
+                sql, args = before(conn, cursor, sql, args, None, False)
+        cursor.execute(sql, args)
+        if events:
+            conn.dispatch.after_cursor_execute(conn, cursor, sql, args, None, False)
+    except Exception as e:
+        conn._handle_dbapi_exception(e, sql, args, cursor, None)
+    return cursor
+
+
+def all(conn: Connection, statement: ClauseElement, params: Mapping[str, Any]) -> list[Any]:
+    """Every row of a query (named tuples on SQLite, rows elsewhere)."""
+    if conn.dialect.name != "sqlite":
+        return list(conn.execute(statement, params).all())
+    cursor = _run(conn, statement, params)
+    try:
+        return _prepared(conn, statement).rows(cursor.fetchall())
+    finally:
+        cursor.close()
+
+
+def first(conn: Connection, statement: ClauseElement, params: Mapping[str, Any]) -> Any:
+    """The first row of a query, or None."""
+    if conn.dialect.name != "sqlite":
+        return conn.execute(statement, params).first()
+    found = all(conn, statement, params)
+    return found[0] if found else None
+
+
+def scalar(conn: Connection, statement: ClauseElement, params: Mapping[str, Any]) -> Any:
+    """The first column of the one row a statement answers (e.g. ``RETURNING id``)."""
+    if conn.dialect.name != "sqlite":
+        return conn.execute(statement, params).scalar_one()
+    cursor = _run(conn, statement, params)
+    try:
+        (row,) = cursor.fetchall()
+        return row[0]
+    finally:
+        cursor.close()
+
+
+def changed(conn: Connection, statement: ClauseElement, params: Mapping[str, Any]) -> int:
+    """Run a write; how many rows it changed."""
+    if conn.dialect.name != "sqlite":
+        return int(conn.execute(statement, params).rowcount)
+    cursor = _run(conn, statement, params)
+    try:
+        return int(cursor.rowcount)
+    finally:
+        cursor.close()
