@@ -25,20 +25,20 @@ from __future__ import annotations
 
 from collections import namedtuple
 from collections.abc import Callable, Mapping
-from typing import Any
+from typing import Any, cast
 from weakref import WeakKeyDictionary
 
 from sqlalchemy import Connection
 from sqlalchemy.engine import Dialect
-from sqlalchemy.sql import ClauseElement
+from sqlalchemy.sql import ClauseElement, Executable
 
 
 class Prepared:
     """One statement compiled for one dialect: its SQL, its parameters in order with their
     conversions, and its result columns with theirs."""
 
-    def __init__(self, statement: ClauseElement, dialect: Dialect) -> None:
-        compiled: Any = statement.compile(dialect=dialect)
+    def __init__(self, statement: Executable, dialect: Dialect) -> None:
+        compiled: Any = cast(ClauseElement, statement).compile(dialect=dialect)
         if "POSTCOMPILE" in compiled.string:
             raise ValueError("a prepared statement cannot have an expanding IN parameter")
         self.sql: str = compiled.string
@@ -70,12 +70,10 @@ class Prepared:
         ]
 
 
-_COMPILED: WeakKeyDictionary[Dialect, dict[int, tuple[ClauseElement, Prepared]]] = (
-    WeakKeyDictionary()
-)
+_COMPILED: WeakKeyDictionary[Dialect, dict[int, tuple[Executable, Prepared]]] = WeakKeyDictionary()
 
 
-def _prepared(conn: Connection, statement: ClauseElement) -> Prepared:
+def _prepared(conn: Connection, statement: Executable) -> Prepared:
     per_dialect = _COMPILED.get(conn.dialect)
     if per_dialect is None:
         per_dialect = _COMPILED[conn.dialect] = {}
@@ -85,7 +83,7 @@ def _prepared(conn: Connection, statement: ClauseElement) -> Prepared:
     return found[1]
 
 
-def _run(conn: Connection, statement: ClauseElement, params: Mapping[str, Any]) -> Any:
+def _run(conn: Connection, statement: Executable, params: Mapping[str, Any]) -> Any:
     """Execute on the driver's cursor inside the connection's transaction; the cursor."""
     prepared = _prepared(conn, statement)
     sql, args = prepared.sql, prepared.parameters(params)
@@ -103,7 +101,7 @@ def _run(conn: Connection, statement: ClauseElement, params: Mapping[str, Any]) 
     return cursor
 
 
-def all(conn: Connection, statement: ClauseElement, params: Mapping[str, Any]) -> list[Any]:
+def all(conn: Connection, statement: Executable, params: Mapping[str, Any]) -> list[Any]:
     """Every row of a query (named tuples on SQLite, rows elsewhere)."""
     if conn.dialect.name != "sqlite":
         return list(conn.execute(statement, params).all())
@@ -114,7 +112,7 @@ def all(conn: Connection, statement: ClauseElement, params: Mapping[str, Any]) -
         cursor.close()
 
 
-def first(conn: Connection, statement: ClauseElement, params: Mapping[str, Any]) -> Any:
+def first(conn: Connection, statement: Executable, params: Mapping[str, Any]) -> Any:
     """The first row of a query, or None."""
     if conn.dialect.name != "sqlite":
         return conn.execute(statement, params).first()
@@ -122,7 +120,7 @@ def first(conn: Connection, statement: ClauseElement, params: Mapping[str, Any])
     return found[0] if found else None
 
 
-def scalar(conn: Connection, statement: ClauseElement, params: Mapping[str, Any]) -> Any:
+def scalar(conn: Connection, statement: Executable, params: Mapping[str, Any]) -> Any:
     """The first column of the one row a statement answers (e.g. ``RETURNING id``)."""
     if conn.dialect.name != "sqlite":
         return conn.execute(statement, params).scalar_one()
@@ -134,7 +132,7 @@ def scalar(conn: Connection, statement: ClauseElement, params: Mapping[str, Any]
         cursor.close()
 
 
-def changed(conn: Connection, statement: ClauseElement, params: Mapping[str, Any]) -> int:
+def changed(conn: Connection, statement: Executable, params: Mapping[str, Any]) -> int:
     """Run a write; how many rows it changed."""
     if conn.dialect.name != "sqlite":
         return int(conn.execute(statement, params).rowcount)

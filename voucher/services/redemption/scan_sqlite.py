@@ -14,13 +14,13 @@ from collections.abc import Sequence
 from typing import Any
 
 from sqlalchemy import Connection
-from sqlalchemy.sql import ClauseElement
+from sqlalchemy.sql import Executable
 
 from voucher.db import prepared
 
 
 def write(
-    conn: Connection, steps: Sequence[ClauseElement], params: dict[str, Any]
+    conn: Connection, steps: Sequence[Executable], params: dict[str, Any]
 ) -> tuple[int, int] | None:
     """(redemption id, entry id), or None when the voucher was no longer scannable."""
     take, entry, postings, scan, event, *rest = steps
