@@ -7,10 +7,13 @@ import secrets
 import shutil
 import sqlite3
 import tempfile
+import time
+from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from bench import cpu
 from bench.common import Result, alternate, audit, timed
 from bench.world import build
 from voucher.db.engine import make_engine, unit_of_work
@@ -90,6 +93,9 @@ def run(scale: dict[str, Any], rounds: int) -> list[Result]:
 
         actor = Actor(label="bench", user_id=1)
 
+        cpu_base: list[dict[str, float]] = []
+        cpu_cand: list[dict[str, float]] = []
+
         def candidate(i: int) -> float:
             chunk = codes[(2 * i) * n : (2 * i + 1) * n]
 
@@ -98,13 +104,20 @@ def run(scale: dict[str, Any], rounds: int) -> list[Result]:
                     with unit_of_work(engine) as s:
                         redeem.redeem(s, actor, redeem.Scan(code=code, structure_id=structure_id))
 
-            return n / timed(go)
+            return n / _cpu_timed(go, cpu_cand)
 
         def baseline(i: int) -> float:
             chunk = codes[(2 * i + 1) * n : (2 * i + 2) * n]
-            return n / timed(
-                lambda: _bare_loop(bare, chunk, structure_id, programme_id, prescriber_id)
+            return n / _cpu_timed(
+                lambda: _bare_loop(bare, chunk, structure_id, programme_id, prescriber_id),
+                cpu_base,
             )
+
+        def _cpu_timed(go: Callable[[], None], log: list[dict[str, float]]) -> float:
+            began = time.process_time()  # embedded database: its CPU is this process's
+            wall = timed(go)
+            log.append(cpu.per_op_ms(time.process_time() - began, 0.0, n))
+            return wall
 
         base, cand, log = alternate(rounds, baseline, candidate)
         engine.dispose()
@@ -124,5 +137,6 @@ def run(scale: dict[str, Any], rounds: int) -> list[Result]:
                 1,
                 ok,
                 rounds=log,
+                cpu=cpu.summary(cpu_base, cpu_cand),
             )
         ]
