@@ -53,11 +53,26 @@ class Prepared:
         )
         self.converts = any(self.results)
 
-    def parameters(self, params: Mapping[str, Any]) -> tuple[Any, ...]:
-        return tuple(
-            params[name] if convert is None else convert(params[name])
-            for name, convert in self.binds
-        )
+    def parameters(
+        self, params: Mapping[str, Any], memo: dict[Any, Any] | None = None
+    ) -> tuple[Any, ...]:
+        """The parameters in order, converted; with ``memo``, each value is converted once
+        for every statement given the same memo and parameters (a scan's timestamps)."""
+        if memo is None:
+            return tuple(
+                params[name] if convert is None else convert(params[name])
+                for name, convert in self.binds
+            )
+        values = []
+        for name, convert in self.binds:
+            if convert is None:
+                values.append(params[name])
+                continue
+            key = (name, convert)
+            if key not in memo:
+                memo[key] = convert(params[name])
+            values.append(memo[key])
+        return tuple(values)
 
     def rows(self, raw: list[tuple[Any, ...]]) -> list[Any]:
         make = self.row._make
@@ -83,31 +98,42 @@ def _prepared(conn: Connection, statement: Executable) -> Prepared:
     return found[1]
 
 
-def _run(conn: Connection, statement: Executable, params: Mapping[str, Any]) -> Any:
-    """Execute on the driver's cursor inside the connection's transaction; the cursor."""
-    prepared = _prepared(conn, statement)
-    sql, args = prepared.sql, prepared.parameters(params)
+def driver_sql(conn: Connection, sql: str, args: tuple[Any, ...] = ()) -> Any:
+    """Execute ``sql`` on the driver's cursor inside the connection's transaction, seen by
+    the connection's cursor listeners, errors raised as SQLAlchemy raises them; the cursor."""
     cursor = conn.connection.driver_connection.cursor()  # type: ignore[union-attr]
-    events = conn._has_events or conn.engine._has_events
     try:
-        if events:
-            for before in conn.dispatch.before_cursor_execute:
-                sql, args = before(conn, cursor, sql, args, None, False)
+        before = conn.dispatch.before_cursor_execute
+        if before:
+            for listener in before:
+                sql, args = listener(conn, cursor, sql, args, None, False)
         cursor.execute(sql, args)
-        if events:
-            conn.dispatch.after_cursor_execute(conn, cursor, sql, args, None, False)
+        after = conn.dispatch.after_cursor_execute
+        if after:
+            after(conn, cursor, sql, args, None, False)
     except Exception as e:
         conn._handle_dbapi_exception(e, sql, args, cursor, None)
     return cursor
+
+
+def _run(
+    conn: Connection, statement: Executable, params: Mapping[str, Any], memo: Any
+) -> tuple[Prepared, Any]:
+    prepared = _prepared(conn, statement)
+    return prepared, driver_sql(conn, prepared.sql, prepared.parameters(params, memo))
+
+
+#: parameters converted once per statement, or once per memo (see Prepared.parameters)
+Memo = dict[Any, Any] | None
 
 
 def all(conn: Connection, statement: Executable, params: Mapping[str, Any]) -> list[Any]:
     """Every row of a query (named tuples on SQLite, rows elsewhere)."""
     if conn.dialect.name != "sqlite":
         return list(conn.execute(statement, params).all())
-    cursor = _run(conn, statement, params)
+    prepared, cursor = _run(conn, statement, params, None)
     try:
-        return _prepared(conn, statement).rows(cursor.fetchall())
+        return prepared.rows(cursor.fetchall())
     finally:
         cursor.close()
 
@@ -120,11 +146,13 @@ def first(conn: Connection, statement: Executable, params: Mapping[str, Any]) ->
     return found[0] if found else None
 
 
-def scalar(conn: Connection, statement: Executable, params: Mapping[str, Any]) -> Any:
+def scalar(
+    conn: Connection, statement: Executable, params: Mapping[str, Any], memo: Memo = None
+) -> Any:
     """The first column of the one row a statement answers (e.g. ``RETURNING id``)."""
     if conn.dialect.name != "sqlite":
         return conn.execute(statement, params).scalar_one()
-    cursor = _run(conn, statement, params)
+    _, cursor = _run(conn, statement, params, memo)
     try:
         (row,) = cursor.fetchall()
         return row[0]
@@ -132,11 +160,13 @@ def scalar(conn: Connection, statement: Executable, params: Mapping[str, Any]) -
         cursor.close()
 
 
-def changed(conn: Connection, statement: Executable, params: Mapping[str, Any]) -> int:
+def changed(
+    conn: Connection, statement: Executable, params: Mapping[str, Any], memo: Memo = None
+) -> int:
     """Run a write; how many rows it changed."""
     if conn.dialect.name != "sqlite":
         return int(conn.execute(statement, params).rowcount)
-    cursor = _run(conn, statement, params)
+    _, cursor = _run(conn, statement, params, memo)
     try:
         return int(cursor.rowcount)
     finally:

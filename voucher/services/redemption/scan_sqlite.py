@@ -24,12 +24,13 @@ def write(
 ) -> tuple[int, int] | None:
     """(redemption id, entry id), or None when the voucher was no longer scannable."""
     take, entry, postings, scan, event, *rest = steps
-    if prepared.changed(conn, take, params) != 1:
+    memo: dict[Any, Any] = {}  # the scan's timestamps and JSON, converted once
+    if prepared.changed(conn, take, params, memo) != 1:
         return None
-    params = dict(params, entry_id=int(prepared.scalar(conn, entry, params)))
-    prepared.changed(conn, postings, params)
-    params["redemption_id"] = int(prepared.scalar(conn, scan, params))
-    prepared.changed(conn, event, params)
+    params = dict(params, entry_id=int(prepared.scalar(conn, entry, params, memo)))
+    prepared.changed(conn, postings, params, memo)
+    params["redemption_id"] = int(prepared.scalar(conn, scan, params, memo))
+    prepared.changed(conn, event, params, memo)
     for step in rest:
-        prepared.changed(conn, step, params)
+        prepared.changed(conn, step, params, memo)
     return params["redemption_id"], params["entry_id"]
