@@ -25,6 +25,7 @@ from __future__ import annotations
 
 from collections import namedtuple
 from collections.abc import Callable, Mapping
+from operator import itemgetter
 from typing import Any, cast
 from weakref import WeakKeyDictionary
 
@@ -43,46 +44,54 @@ class Prepared:
             raise ValueError("a prepared statement cannot have an expanding IN parameter")
         self.sql: str = compiled.string
         converters = compiled._bind_processors
+        names = list(compiled.positiontup or ())
         self.binds: tuple[tuple[str, Callable[[Any], Any] | None], ...] = tuple(
-            (name, converters.get(name)) for name in compiled.positiontup or ()
+            (name, converters.get(name)) for name in names
+        )
+        #: (position, name, conversion) of the parameters that are converted
+        self.converted = tuple(
+            (i, name, convert) for i, (name, convert) in enumerate(self.binds) if convert
+        )
+        self.pick: Callable[[Mapping[str, Any]], Any] = (
+            itemgetter(*names) if len(names) > 1 else lambda p: tuple(p[n] for n in names)
         )
         columns = compiled._result_columns or []
         self.row: Any = namedtuple("Row", [c.keyname for c in columns])  # type: ignore[misc]
-        self.results: tuple[Callable[[Any], Any] | None, ...] = tuple(
-            c.type._cached_result_processor(dialect, None) for c in columns
-        )
-        self.converts = any(self.results)
+        found = [(i, c.type._cached_result_processor(dialect, None)) for i, c in enumerate(columns)]
+        #: (position, conversion) of the result columns that are converted
+        self.results = tuple((i, f) for i, f in found if f is not None)
 
     def parameters(
         self, params: Mapping[str, Any], memo: dict[Any, Any] | None = None
     ) -> tuple[Any, ...]:
         """The parameters in order, converted; with ``memo``, each value is converted once
         for every statement given the same memo and parameters (a scan's timestamps)."""
-        if memo is None:
-            return tuple(
-                params[name] if convert is None else convert(params[name])
-                for name, convert in self.binds
-            )
-        values = []
-        for name, convert in self.binds:
-            if convert is None:
-                values.append(params[name])
+        values = self.pick(params)
+        if not self.converted:
+            return tuple(values)
+        out = list(values)
+        for i, name, convert in self.converted:
+            if memo is None:
+                out[i] = convert(out[i])
                 continue
             key = (name, convert)
             if key not in memo:
-                memo[key] = convert(params[name])
-            values.append(memo[key])
-        return tuple(values)
+                memo[key] = convert(out[i])
+            out[i] = memo[key]
+        return tuple(out)
 
     def rows(self, raw: list[tuple[Any, ...]]) -> list[Any]:
         make = self.row._make
-        if not self.converts:
+        if not self.results:
             return [make(r) for r in raw]
-        results = self.results
-        return [
-            make([v if f is None or v is None else f(v) for f, v in zip(results, r, strict=True)])
-            for r in raw
-        ]
+        done = []
+        for r in raw:
+            values = list(r)
+            for i, convert in self.results:
+                if values[i] is not None:
+                    values[i] = convert(values[i])
+            done.append(make(values))
+        return done
 
 
 _COMPILED: WeakKeyDictionary[Dialect, dict[int, tuple[Executable, Prepared]]] = WeakKeyDictionary()
