@@ -27,7 +27,6 @@ from collections import namedtuple
 from collections.abc import Callable, Mapping
 from operator import itemgetter
 from typing import Any, cast
-from weakref import WeakKeyDictionary
 
 from sqlalchemy import Connection
 from sqlalchemy.engine import Dialect
@@ -94,31 +93,29 @@ class Prepared:
         return done
 
 
-_COMPILED: WeakKeyDictionary[Dialect, dict[int, tuple[Executable, Prepared]]] = WeakKeyDictionary()
+#: (statement, dialect, compiled) by the ids of the statement and the dialect; both are
+#: kept alive here, so an id is never reused for another object while cached
+_COMPILED: dict[tuple[int, int], tuple[Executable, Dialect, Prepared]] = {}
 
 
 def _prepared(conn: Connection, statement: Executable) -> Prepared:
-    per_dialect = _COMPILED.get(conn.dialect)
-    if per_dialect is None:
-        per_dialect = _COMPILED[conn.dialect] = {}
-    found = per_dialect.get(id(statement))
-    if found is None or found[0] is not statement:  # keeps the statement alive with its id
-        found = per_dialect[id(statement)] = (statement, Prepared(statement, conn.dialect))
-    return found[1]
+    dialect = conn.dialect
+    key = (id(statement), id(dialect))
+    found = _COMPILED.get(key)
+    if found is None or found[0] is not statement or found[1] is not dialect:
+        found = _COMPILED[key] = (statement, dialect, Prepared(statement, dialect))
+    return found[2]
 
 
 def driver_sql(conn: Connection, sql: str, args: tuple[Any, ...] = ()) -> Any:
     """Execute ``sql`` on the driver's cursor inside the connection's transaction, seen by
     the connection's cursor listeners, errors raised as SQLAlchemy raises them; the cursor."""
-    cursor = conn.connection.driver_connection.cursor()  # type: ignore[union-attr]
+    cursor = conn.connection.dbapi_connection.cursor()  # type: ignore[union-attr]
     try:
-        before = conn.dispatch.before_cursor_execute
-        if before:
-            for listener in before:
-                sql, args = listener(conn, cursor, sql, args, None, False)
+        for before in conn.dispatch.before_cursor_execute:
+            sql, args = before(conn, cursor, sql, args, None, False)
         cursor.execute(sql, args)
-        after = conn.dispatch.after_cursor_execute
-        if after:
+        for after in conn.dispatch.after_cursor_execute:
             after(conn, cursor, sql, args, None, False)
     except Exception as e:
         conn._handle_dbapi_exception(e, sql, args, cursor, None)
