@@ -142,16 +142,9 @@ def _locking(conn: Connection) -> Any:
 
 def _facts(session: Session, scan: Scan, digits: str, at: datetime) -> Any:
     conn = session.connection()
-    return prepared.first(
-        conn,
-        _locking(conn),
-        {
-            "code": digits,
-            "sid": scan.structure_id,
-            "today": paris_date(at),
-            "scan_id": scan.scan_id,
-        },
-    )
+    day = paris_date(at)
+    params = {"code": digits, "sid": scan.structure_id, "today": day, "scan_id": scan.scan_id}
+    return prepared.first(conn, _locking(conn), params)
 
 
 def acceptance_facts(row: Any, day: date) -> ScanFacts:
