@@ -14,7 +14,8 @@ Rules kept:
   savepoints and the single-writer guarantee are SQLAlchemy's as before;
 * the connection's ``before_cursor_execute`` / ``after_cursor_execute`` listeners still
   see every statement (the web's undeclared-write guard, statement counts in tests and
-  profiles), and driver errors are raised as SQLAlchemy's (``IntegrityError``,
+  profiles; their ``context`` argument is None: there is no execution context), and
+  driver errors are raised as SQLAlchemy's (``IntegrityError``,
   ``OperationalError``...), as :meth:`sqlalchemy.Connection.execute` raises them;
 * on any other database, :meth:`sqlalchemy.Connection.execute` as usual: callers do not
   look at the dialect;
