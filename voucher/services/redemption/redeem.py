@@ -30,7 +30,7 @@ from typing import Any
 from sqlalchemy import Connection
 from sqlalchemy.orm import Session
 
-from voucher.db import dialect
+from voucher.db import dialect, prepared
 from voucher.domain import codes, ledger, vocab
 from voucher.domain.acceptance import ScanFacts, refusal
 from voucher.domain.calendar import paris_date, utcnow
@@ -142,15 +142,9 @@ def _locking(conn: Connection) -> Any:
 
 def _facts(session: Session, scan: Scan, digits: str, at: datetime) -> Any:
     conn = session.connection()
-    return conn.execute(
-        _locking(conn),
-        {
-            "code": digits,
-            "sid": scan.structure_id,
-            "today": paris_date(at),
-            "scan_id": scan.scan_id,
-        },
-    ).first()
+    day = paris_date(at)
+    params = {"code": digits, "sid": scan.structure_id, "today": day, "scan_id": scan.scan_id}
+    return prepared.first(conn, _locking(conn), params)
 
 
 def acceptance_facts(row: Any, day: date) -> ScanFacts:
