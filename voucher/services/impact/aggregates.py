@@ -5,9 +5,10 @@ Rules kept:
 
 - No Python loop over books or scans: per-book facts are one ``GROUP BY book_id`` over the
   accepted scans, materialised once per statement (``WITH ... AS MATERIALIZED``); each
-  table is then a ``UNION ALL`` of ``GROUP BY`` over those facts, one branch per grouping
-  (row x zone, row, zone, everything), so distinct counts in the margins are true distinct
-  counts, not sums.
+  table is then ``GROUP BY`` branches over those facts, one per grouping (row x zone, row,
+  zone, everything), so distinct counts in the margins are true distinct counts, not
+  sums. Every branch has the same columns, tagged with its part (book table, places,
+  delays, usage, sessions): :mod:`.figures` sends all of them as one ``UNION ALL``.
 - A handed-out book's zone is its beneficiary's; when the beneficiary's commune gave no
   density class (no commune, or an old row carrying a code the COG does not list), the
   zone of the prescriber who handed it out stands in, in the book and the session tables
@@ -39,9 +40,7 @@ from sqlalchemy import (
     literal,
     null,
     select,
-    union_all,
 )
-from sqlalchemy.orm import Session
 
 from voucher.db.dialect import ParisTime
 from voucher.db.models import (
@@ -165,7 +164,7 @@ def book_facts(
     return facts.cte("bf").prefix_with("MATERIALIZED")
 
 
-def _book_sources(bf: Any) -> dict[str, tuple[Any, Any]]:
+def book_sources(bf: Any) -> dict[str, tuple[Any, Any]]:
     """Dimension -> (key expression, FROM clause) over the book facts."""
     pf, pz = ProgrammeFunder.__table__.c, ProgrammeZone.__table__.c
     pzc = PilotZoneCommune.__table__.c
@@ -193,7 +192,7 @@ def _book_sources(bf: Any) -> dict[str, tuple[Any, Any]]:
     }
 
 
-def _book_measures(bf: Any) -> dict[str, Any]:
+def book_measures(bf: Any) -> dict[str, Any]:
     c = bf.c
     one = literal(1)
     return {
@@ -243,7 +242,7 @@ COLUMNS = (*BOOK_MEASURES, "lieux_actifs", "books")
 NOTHING = cast(null(), Integer)
 
 
-def _groupings(
+def groupings(
     part: str,
     sources: dict[str, tuple[Any, Any]],
     zone: Any,
@@ -278,7 +277,7 @@ def _groupings(
     return branches
 
 
-def _places(bf: Any, programmes: Sequence[int] | None, until: datetime | None) -> list[Any]:
+def place_branches(bf: Any, programmes: Sequence[int] | None, until: datetime | None) -> list[Any]:
     """Distinct places per book grouping: the (book, place) pairs, materialised once."""
     pairs = (
         select(R.book_id, R.structure_id)
@@ -293,19 +292,19 @@ def _places(bf: Any, programmes: Sequence[int] | None, until: datetime | None) -
     )
     sources = {
         dim: (key, frm.join(pairs, pairs.c.book_id == bf.c.book_id))
-        for dim, (key, frm) in _book_sources(bf).items()
+        for dim, (key, frm) in book_sources(bf).items()
     }
     base = bf.join(pairs, pairs.c.book_id == bf.c.book_id)
     measures = {"lieux_actifs": func.count(distinct(pairs.c.structure_id))}
-    return _groupings(PLACES, sources, bf.c.zone, measures, base)
+    return groupings(PLACES, sources, bf.c.zone, measures, base)
 
 
-def _delays(bf: Any) -> list[Any]:
+def delay_branches(bf: Any) -> list[Any]:
     """Histogram rows: (dim, row, zone, x0 = days, books)."""
     measures = {"books": func.count()}
-    return _groupings(
+    return groupings(
         DELAYS,
-        _book_sources(bf),
+        book_sources(bf),
         bf.c.zone,
         measures,
         bf,
@@ -314,7 +313,7 @@ def _delays(bf: Any) -> list[Any]:
     )
 
 
-def _usage(bf: Any) -> Any:
+def usage_select(bf: Any) -> Any:
     """Handed-out books per zone by (x0 = vouchers cashed, x1 = vouchers in the book): the
     clusters of the redemption-rate interval."""
     cols = [
@@ -329,7 +328,9 @@ def _usage(bf: Any) -> Any:
     return select(*cols).where(bf.c.handed == 1).group_by(bf.c.zone, bf.c.n, bf.c.per_book)
 
 
-def _sessions(t: ParisTime, programmes: Sequence[int] | None, until: datetime | None) -> list[Any]:
+def session_branches(
+    t: ParisTime, programmes: Sequence[int] | None, until: datetime | None
+) -> list[Any]:
     presc = Organisation.__table__.alias("presc")
     rs = (
         select(
@@ -364,29 +365,4 @@ def _sessions(t: ParisTime, programmes: Sequence[int] | None, until: datetime | 
         "lieu": (cast(rs.c.structure_id, String), rs),
         "mois": (rs.c.month, rs),
     }
-    return _groupings(SESSIONS, sources, rs.c.zone, measures, rs)
-
-
-def figures(
-    session: Session, t: ParisTime, programmes: Sequence[int] | None, until: datetime | None = None
-) -> dict[str, list[Any]]:
-    """Every grouped row of the book and session tables, by part (:data:`BOOKS` ...), in
-    one statement: the per-book facts, the (book, place) pairs and the scans are each
-    materialised once for all the tables instead of once per query. The usage clusters
-    are always counted as of now (the redemption-rate interval), so with ``until`` they
-    need facts of their own and come from a second statement."""
-    bf = book_facts(t, programmes, until)
-    branches = [
-        *_groupings(BOOKS, _book_sources(bf), bf.c.zone, _book_measures(bf), bf),
-        *_places(bf, programmes, until),
-        *_delays(bf),
-        *_sessions(t, programmes, until),
-    ]
-    if until is None:
-        branches.append(_usage(bf))
-    out: dict[str, list[Any]] = {p: [] for p in (BOOKS, PLACES, DELAYS, USAGE, SESSIONS)}
-    for row in session.execute(union_all(*branches)):
-        out[row.part].append(row)
-    if until is not None:
-        out[USAGE] = list(session.execute(_usage(book_facts(t, programmes))))
-    return out
+    return groupings(SESSIONS, sources, rs.c.zone, measures, rs)

@@ -37,7 +37,7 @@ from voucher.domain import impact as dom
 from voucher.domain.errors import DomainError
 from voucher.domain.suppression import TOTAL
 from voucher.services.context import Actor
-from voucher.services.impact import aggregates
+from voucher.services.impact import aggregates, figures
 
 IMPACT_ROLES = ("evaluator", "funder")
 Cell = tuple[str, str]
@@ -221,7 +221,7 @@ def compute(session: Session, scope: Scope, until: datetime | None = None) -> Ra
     only = None if scope.programmes is None else ids
     t = dialect.paris_time(session, lambda: years_for(session, only))
     tables = {d.table: RawTable(d, [], {}, {}) for d in dom.DIMENSIONS}
-    rows = aggregates.figures(session, t, only, until)
+    rows = figures.figures(session, t, only, until)
     _fill(tables, dom.BOOKS, rows[aggregates.BOOKS], aggregates.BOOK_MEASURES)
     _fill(tables, dom.BOOKS, rows[aggregates.PLACES], aggregates.PLACE_MEASURES)
     _fill_delays(tables, rows[aggregates.DELAYS])
