@@ -278,7 +278,8 @@ def groupings(
 
 
 def place_branches(bf: Any, programmes: Sequence[int] | None, until: datetime | None) -> list[Any]:
-    """Distinct places per book grouping: the (book, place) pairs, materialised once."""
+    """Distinct places per book grouping, over the book facts joined once to the distinct
+    (book, place) pairs and materialised (not one join per branch)."""
     pairs = (
         select(R.book_id, R.structure_id)
         .where(
@@ -287,16 +288,18 @@ def place_branches(bf: Any, programmes: Sequence[int] | None, until: datetime | 
             _before(R.scanned_at, until),
         )
         .distinct()
-        .cte("pairs")
+        .subquery("pairs")
+    )
+    c = bf.c
+    keys = (c.programme_id, c.zone, c.population, c.tranche_age, c.statut_social, c.commune)
+    bp = (
+        select(*keys, pairs.c.structure_id)
+        .select_from(bf.join(pairs, pairs.c.book_id == c.book_id))
+        .cte("bp")
         .prefix_with("MATERIALIZED")
     )
-    sources = {
-        dim: (key, frm.join(pairs, pairs.c.book_id == bf.c.book_id))
-        for dim, (key, frm) in book_sources(bf).items()
-    }
-    base = bf.join(pairs, pairs.c.book_id == bf.c.book_id)
-    measures = {"lieux_actifs": func.count(distinct(pairs.c.structure_id))}
-    return groupings(PLACES, sources, bf.c.zone, measures, base)
+    measures = {"lieux_actifs": func.count(distinct(bp.c.structure_id))}
+    return groupings(PLACES, book_sources(bp), bp.c.zone, measures, bp)
 
 
 def delay_branches(bf: Any) -> list[Any]:
