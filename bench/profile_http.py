@@ -9,7 +9,7 @@ After a warm-up, every SQL statement the requests send is counted, the process C
 request is read (app and client are one process here) and, on PostgreSQL, the backend's
 CPU per request (:mod:`bench.cpu`). For comparison the same is measured for the bare
 ``GET /api/v1/ping``. With ``--profile`` the cProfile functions with the most own time and
-the heaviest calls are printed.
+the heaviest calls and the layers around the scan (``--focus``) are printed.
 """
 
 from __future__ import annotations
@@ -32,6 +32,11 @@ from bench.cpu import ServerCPU
 from bench.http import HIGH_LIMIT, _key
 from bench.world import build
 
+#: the layers around the scan shown with --profile (a regular expression on file:function)
+FOCUS = (
+    r"voucher/web|flask_limiter/_ext|limits/|flask/app|smorest|webargs|marshmallow/schema"
+    r"|do_ping|pool/base|orm/session.py.*commit"
+)
 LIMITS = ("API_REDEEM_LIMIT", "API_ADDRESS_LIMIT", "API_LOOKUP_LIMIT", "API_BATCH_LIMIT")
 
 
@@ -67,7 +72,9 @@ def _measure(
     return out
 
 
-def profile(url: str, db_name: str | None, requests: int, show: bool) -> dict[str, Any]:
+def profile(
+    url: str, db_name: str | None, requests: int, show: bool, focus: str = FOCUS
+) -> dict[str, Any]:
     structure_id, codes, _p, _pr = build(url, (2 * requests + 200) // 10 + 1)
     secret = _key(url, structure_id)
     app = _app(url, tempfile.mkdtemp(prefix="bench-profile-http-"))
@@ -119,12 +126,7 @@ def profile(url: str, db_name: str | None, requests: int, show: bool) -> dict[st
             pstats.Stats(prof, stream=text).sort_stats(order).print_stats(35)
             print(text.getvalue())
         text = io.StringIO()
-        stats = pstats.Stats(prof, stream=text).sort_stats("cumulative")
-        stats.print_stats(
-            r"voucher/web|flask_limiter/_ext|limits/|flask/app|hygiene|smorest|webargs|marshmallow/schema",
-            60,
-        )
-        stats.print_callers(r"threading.py:\d+\(start\)")
+        pstats.Stats(prof, stream=text).sort_stats("cumulative").print_stats(focus, 80)
         print(text.getvalue())
     return result
 
@@ -134,14 +136,15 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--db", choices=("postgresql", "sqlite"), default="postgresql")
     parser.add_argument("--requests", type=int, default=1000)
     parser.add_argument("--profile", action="store_true")
+    parser.add_argument("--focus", default=FOCUS, help="the functions shown with --profile")
     args = parser.parse_args(argv)
     if args.db == "sqlite":
         url = f"sqlite:///{tempfile.mkdtemp(prefix='bench-profile-http-')}/bench.db"
-        print(json.dumps(profile(url, None, args.requests, args.profile)))
+        print(json.dumps(profile(url, None, args.requests, args.profile, args.focus)))
         return 0
     db_name, url = fresh_pg("profile_http")
     try:
-        print(json.dumps(profile(url, db_name, args.requests, args.profile)))
+        print(json.dumps(profile(url, db_name, args.requests, args.profile, args.focus)))
     finally:
         drop_pg(db_name)
     return 0
