@@ -3,7 +3,8 @@
     scripts/bench [--scale small|medium|full] [--only B1,B3,B6] [--rounds 3] [--out FILE]
     scripts/bench NAME [options]     one benchmark alone, with its own options (--help):
                                      close (B4), export (B7), http (B2), pdf (B5), rules
-                                     (fraud rules on/off), soak, profile_redeem
+                                     (fraud rules on/off), soak, profile_redeem,
+                                     profile_http (one scan request in process)
 
 Each benchmark alternates baseline and candidate runs on the same database server and
 reports the median ratio (BENCH.md); each ends with `voucher audit` on its database.
@@ -86,7 +87,17 @@ def suites() -> dict[str, object]:
     return dict(sorted(found.items()))
 
 
-ALONE = ("close", "export", "http", "pdf", "rules", "soak", "profile_redeem", "offline_pack")
+ALONE = (
+    "close",
+    "export",
+    "http",
+    "pdf",
+    "rules",
+    "soak",
+    "profile_redeem",
+    "profile_http",
+    "offline_pack",
+)
 
 
 def _cpu(figures: dict[str, Any]) -> str:

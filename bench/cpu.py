@@ -20,6 +20,8 @@ import os
 import resource
 import statistics
 import threading
+import time
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -100,14 +102,35 @@ def per_op_ms(client_s: float, server_s: float, ops: int) -> dict[str, float]:
     }
 
 
-def summary(baseline: list[dict[str, float]], candidate: list[dict[str, float]]) -> dict[str, Any]:
-    """Median CPU per operation of each side, and candidate total ÷ baseline total (the
-    core-independent ratio: lower is better, BENCH.md's issue asks ≤ 3)."""
+def timed_cpu(db_name: str | None, fn: Callable[[], Any], log: list[dict[str, float]]) -> float:
+    """Wall seconds of one ``fn()``; its CPU is appended to ``log``: this thread's (the
+    client runs in it; the sampler's own thread is left out) and, when ``db_name`` names a
+    PostgreSQL database, its backends'. A backend connected before the call (a pooled
+    connection) is counted in full; the clock ticks every 10 ms, so read the mean of
+    several rounds (``summary(..., mean=True)``), not one round."""
+    server = ServerCPU(db_name) if db_name else None
+    if server:
+        server.__enter__()
+    began, cpu_began = time.perf_counter(), time.thread_time()
+    fn()
+    wall, client = time.perf_counter() - began, time.thread_time() - cpu_began
+    if server:
+        server.__exit__(None, None, None)
+    log.append(per_op_ms(client, server.seconds if server else 0.0, 1))
+    return wall
+
+
+def summary(
+    baseline: list[dict[str, float]], candidate: list[dict[str, float]], *, mean: bool = False
+) -> dict[str, Any]:
+    """Median (or mean) CPU per operation of each side, and candidate total ÷ baseline
+    total (the core-independent ratio: lower is better, BENCH.md's issue asks ≤ 3)."""
 
     def median(log: list[dict[str, float]]) -> dict[str, float]:
         if not log:
             return {}
-        return {k: statistics.median(r[k] for r in log) for k in log[0]}
+        middle = statistics.mean if mean else statistics.median
+        return {k: round(middle(r[k] for r in log), 3) for k in log[0]}
 
     base, cand = median(baseline), median(candidate)
     ratio = cand["total_ms"] / base["total_ms"] if base.get("total_ms") and cand else None

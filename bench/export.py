@@ -40,7 +40,8 @@ from rich.table import Table
 from sqlalchemy import Engine, String, cast, distinct, func, insert, select, update
 from sqlalchemy.orm import Session
 
-from bench.common import Result, alternate, audit, drop_pg, fresh_pg, machine, timed
+from bench import cpu
+from bench.common import Result, alternate, audit, drop_pg, fresh_pg, machine
 from voucher.db.engine import make_engine, unit_of_work
 from voucher.db.migrate import upgrade
 from voucher.domain import ledger, vocab
@@ -282,10 +283,12 @@ def measure(url: str, redemptions: int, rounds: int, label: str) -> Result:
     upgrade(engine)
     build(engine, redemptions)
     export_all(engine)  # warm caches and imports once, untimed
+    db = url.rsplit("/", 1)[1] if url.startswith("postgresql") else None
+    cpu_log: tuple[list[Any], list[Any]] = ([], [])
     t_base, t_export, log = alternate(
         rounds,
-        lambda _i: timed(lambda: group_by_all(engine)),
-        lambda _i: timed(lambda: export_all(engine)),
+        lambda _i: cpu.timed_cpu(db, lambda: group_by_all(engine), cpu_log[0]),
+        lambda _i: cpu.timed_cpu(db, lambda: export_all(engine), cpu_log[1]),
     )
     engine.dispose()
     ok = audit(url)
@@ -303,6 +306,7 @@ def measure(url: str, redemptions: int, rounds: int, label: str) -> Result:
         1,
         ok,
         rounds=log,
+        cpu=cpu.summary(*cpu_log, mean=True),
     )
 
 
@@ -338,9 +342,11 @@ def main(argv: list[str] | None = None) -> int:
     table = Table(
         title=f"B7 export ({args.rounds} rounds, nproc={facts['nproc']}, PostgreSQL {facts.get('postgresql')})"
     )
-    for col in ("what", "GROUP BY (s)", "export (s)", "ratio", "target", "scale", "audit"):
+    columns = ("what", "GROUP BY (s)", "export (s)", "ratio", "target", "scale", "CPU ms", "audit")
+    for col in columns:
         table.add_column(col)
     for r in results:
+        base, cand = r.cpu["baseline"], r.cpu["candidate"]
         table.add_row(
             r.what,
             f"{r.baseline:.3f}",
@@ -348,6 +354,7 @@ def main(argv: list[str] | None = None) -> int:
             f"{r.ratio:.2f}",
             f"≥ {r.target}",
             r.scale,
+            f"{base['total_ms']:.0f} → {cand['total_ms']:.0f}",
             "ok" if r.audit_ok else "BROKEN",
         )
     Console().print(table)

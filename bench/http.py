@@ -1,15 +1,24 @@
-"""B2 redeem-http: ``POST /api/v1/redemptions`` through the real HTTP server (gunicorn, one
-worker per core, 8 connections) against the bare ``GET /api/v1/ping`` of the same app, same
-server, same settings. Ratio = redemptions/s ÷ ping req/s (target ≥ 0.5).
+"""B2 redeem-http: ``POST /api/v1/redemptions`` through the real HTTP server (gunicorn with
+production's settings, ``voucher.web.gunicorn_conf``, 8 connections) against the bare
+``GET /api/v1/ping`` of the same app, same server, same settings. Ratio = redemptions/s ÷
+ping req/s (target ≥ 0.5).
 
 Each client is its own process (no GIL sharing) opening one connection per request
 (gunicorn's sync workers close it after each answer); every redemption carries its own
-``Idempotency-Key`` and a fresh code. The run ends with ``voucher audit`` and a check that
-the database holds exactly as many redemptions as 201 answers were counted.
+``Idempotency-Key`` and a fresh code. Rate limits are counted in Redis when one answers
+(``BENCH_REDIS_URL``, default ``redis://127.0.0.1:6379/0``, a key prefix of its own per
+run), as production does with several workers, else in ``memory://``. The CPU of the
+gunicorn workers and of the database's backends is read per request (:mod:`bench.cpu`).
+The run ends with ``voucher audit`` and a check that the database holds exactly as many
+redemptions as 201 answers were counted.
 
 Alone (one line printed, JSON written), as in ``scripts/bench --only B2``:
 
-    scripts/bench http [--seconds 3] [--rounds 3] [--out bench-results/b2.json]
+    scripts/bench http [--seconds 3] [--rounds 3] [--workers N] [--threads T]
+                       [--instances 2] [--out bench-results/b2.json]
+
+``--instances 2`` starts two servers on two ports (each with ``--workers``), sharing the
+database and the Redis, and splits the clients between them.
 """
 
 from __future__ import annotations
@@ -24,13 +33,16 @@ import subprocess
 import sys
 import tempfile
 import time
+import uuid
 from pathlib import Path
 from typing import Any
 
 from bench.common import ROOT, Result, alternate, audit, drop_pg, fresh_pg, machine
+from bench.cpu import TICK, ServerCPU, _ticks, summary
 
 CLIENTS = 8
 HIGH_LIMIT = "100000000 per minute"
+REDIS = os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379/0")
 
 
 def _request(port: int, method: str, path: str, body: bytes | None, headers: dict[str, str]) -> int:
@@ -83,9 +95,10 @@ def _client(
 
 
 def rate(
-    port: int, kind: str, secret: str, codes: list[str], seconds: float
+    ports: list[int], kind: str, secret: str, codes: list[str], seconds: float
 ) -> tuple[float, int, int]:
-    """(requests/s, successes, failures) over ``seconds`` with CLIENTS processes."""
+    """(requests/s, successes, failures) over ``seconds`` with CLIENTS processes, split
+    evenly between the servers' ``ports``."""
     ctx = multiprocessing.get_context("spawn")
     ready, start, out = ctx.Queue(), ctx.Event(), ctx.Queue()
     share = len(codes) // CLIENTS if codes else 0
@@ -93,7 +106,7 @@ def rate(
         ctx.Process(
             target=_client,
             args=(
-                port,
+                ports[n % len(ports)],
                 kind,
                 secret,
                 codes[n * share : (n + 1) * share],
@@ -125,9 +138,29 @@ def _free_port() -> int:
         return int(s.getsockname()[1])
 
 
+def storage() -> str:
+    """Redis when one answers (as production runs several workers), else ``memory://``."""
+    try:
+        import redis
+
+        redis.Redis.from_url(REDIS, socket_connect_timeout=1).ping()
+    except Exception:  # no server, or no client library: per-worker counts
+        return "memory://"
+    return REDIS
+
+
 def serve(
-    url: str, workers: int, instance: str | None = None
+    url: str,
+    workers: int | None = None,
+    instance: str | None = None,
+    *,
+    threads: int = 1,
+    limits_storage: str = "memory://",
+    prefix: str = "bench",
 ) -> tuple[subprocess.Popen[bytes], int]:
+    """gunicorn with production's settings (``-c python:voucher.web.gunicorn_conf``; its
+    access log goes to /dev/null), ``workers`` (production's default if None) × ``threads``
+    (``gthread`` above 1)."""
     port = _free_port()
     instance = instance or tempfile.mkdtemp(prefix="bench-http-")
     env = {
@@ -135,27 +168,21 @@ def serve(
         "DATABASE_URL": url,
         "VOUCHER_INSTANCE": instance,
         "PYTHONPATH": str(ROOT),
+        "VOUCHER_SERVE_WORKER": "0",
+        "RATELIMIT_STORAGE_URI": limits_storage,
+        "RATELIMIT_KEY_PREFIX": prefix,
         "VOUCHER_API_REDEEM_LIMIT": HIGH_LIMIT,
         "VOUCHER_API_ADDRESS_LIMIT": HIGH_LIMIT,
         "VOUCHER_API_LOOKUP_LIMIT": HIGH_LIMIT,
         "VOUCHER_API_BATCH_LIMIT": HIGH_LIMIT,
     }
-    server = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "gunicorn",
-            "--workers",
-            str(workers),
-            "--bind",
-            f"127.0.0.1:{port}",
-            "--log-level",
-            "warning",
-            "voucher.web.wsgi:app",
-        ],
-        env=env,
-        cwd=ROOT,
-    )
+    command = [sys.executable, "-m", "gunicorn", "-c", "python:voucher.web.gunicorn_conf"]
+    if workers is not None:
+        command += ["--workers", str(workers)]
+    if threads > 1:
+        command += ["--worker-class", "gthread", "--threads", str(threads)]
+    command += ["--bind", f"127.0.0.1:{port}", "--log-level", "warning", "voucher.web.wsgi:app"]
+    server = subprocess.Popen(command, env=env, cwd=ROOT, stdout=subprocess.DEVNULL)
     for _ in range(300):
         try:
             if _request(port, "GET", "/api/v1/ping", None, {}) == 200:
@@ -164,6 +191,27 @@ def serve(
             time.sleep(0.1)
     server.kill()
     raise RuntimeError("gunicorn did not start")
+
+
+def _workers_of(masters: list[int]) -> list[int]:
+    """The gunicorn workers (children of the masters), from /proc."""
+    found = []
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            parent = int((entry / "stat").read_text().rsplit(")", 1)[1].split()[1])
+        except (OSError, IndexError, ValueError):
+            continue
+        if parent in masters:
+            found.append(int(entry.name))
+    return found
+
+
+def app_seconds(masters: list[int]) -> float:
+    """CPU seconds spent so far by the masters and their workers."""
+    pids = masters + _workers_of(masters)
+    return sum(_ticks(pid) or 0 for pid in pids) * TICK
 
 
 def _key(url: str, structure_id: int) -> str:
@@ -193,38 +241,72 @@ def _redemptions(url: str) -> int:
     return n
 
 
-def run(scale: dict[str, Any], rounds: int) -> list[Result]:
+def run(
+    scale: dict[str, Any],
+    rounds: int,
+    *,
+    workers: int | None = None,
+    threads: int = 1,
+    instances: int = 1,
+) -> list[Result]:
     from bench.world import build
 
     seconds = float(scale.get("http_seconds", 3))
     per_round = int(scale.get("http_codes_per_round", 2500 * seconds))
-    workers = os.cpu_count() or 2
+    limits_storage = storage()
+    if instances > 1 and limits_storage == "memory://":
+        raise RuntimeError(f"--instances {instances} needs a Redis to share the limits ({REDIS})")
+    prefix = f"bench-b2-{uuid.uuid4().hex[:8]}"
     db_name, url = fresh_pg("http")
-    server = None
+    servers: list[subprocess.Popen[bytes]] = []
     try:
         structure_id, codes, _p, _pr = build(url, (per_round * rounds) // 10 + CLIENTS)
         secret = _key(url, structure_id)
-        server, port = serve(url, workers)
+        ports = []
+        for _ in range(instances):
+            server, port = serve(
+                url, workers, threads=threads, limits_storage=limits_storage, prefix=prefix
+            )
+            servers.append(server)
+            ports.append(port)
+        masters = [server.pid for server in servers]
         chunks = [codes[i * per_round : (i + 1) * per_round] for i in range(rounds)]
         accepted, failures = [0], [0]
+        cpu: dict[str, list[dict[str, float]]] = {"ping": [], "redeem": []}
+
+        def measured(kind: str, codes_: list[str]) -> tuple[float, int, int]:
+            app = app_seconds(masters)
+            with ServerCPU(db_name) as backends:
+                found = rate(ports, kind, secret, codes_, seconds)
+            app = app_seconds(masters) - app
+            n = max(found[1], 1)
+            cpu[kind].append(
+                {
+                    "app_ms": round(app / n * 1e3, 3),
+                    "db_ms": round(backends.seconds / n * 1e3, 3),
+                    "total_ms": round((app + backends.seconds) / n * 1e3, 3),
+                }
+            )
+            return found
 
         def candidate(i: int) -> float:
-            per_s, done, bad = rate(port, "redeem", secret, chunks[i], seconds)
+            per_s, done, bad = measured("redeem", chunks[i])
             accepted[0] += done
             failures[0] += bad
             return per_s
 
-        base, cand, log = alternate(
-            rounds, lambda i: rate(port, "ping", secret, [], seconds)[0], candidate
-        )
-        server.terminate()
-        server.wait(timeout=30)
-        server = None
+        base, cand, log = alternate(rounds, lambda i: measured("ping", [])[0], candidate)
+        for server in servers:
+            server.terminate()
+            server.wait(timeout=30)
+        servers = []
         consistent = _redemptions(url) == accepted[0] and failures[0] == 0
         ok = audit(url) and consistent
+        shape = f"{workers or 'default'} workers" + (f" × {threads} threads" if threads > 1 else "")
         note = (
-            f"gunicorn sync, {workers} workers; {accepted[0]} redemptions, {failures[0]} non-201 answers; "
-            f"one connection per request"
+            f"gunicorn {'gthread' if threads > 1 else 'sync'} (production's gunicorn_conf), "
+            f"{instances} instance(s) of {shape}, limits in {limits_storage.split(':')[0]}; "
+            f"{accepted[0]} redemptions, {failures[0]} non-201 answers; one connection per request"
         )
         return [
             Result(
@@ -242,10 +324,11 @@ def run(scale: dict[str, Any], rounds: int) -> list[Result]:
                 ok,
                 notes=note,
                 rounds=log,
+                cpu=summary(cpu["ping"], cpu["redeem"]),
             )
         ]
     finally:
-        if server is not None:
+        for server in servers:
             server.kill()
         drop_pg(db_name)
 
@@ -258,13 +341,24 @@ def main(argv: list[str] | None = None) -> int:
     )
     parser.add_argument("--seconds", type=float, default=3.0)
     parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument("--workers", type=int, default=None, help="per instance")
+    parser.add_argument("--threads", type=int, default=1, help="gthread above 1")
+    parser.add_argument("--instances", type=int, default=1)
     parser.add_argument("--out", default="bench-results/b2.json")
     args = parser.parse_args(argv)
-    result = run({"http_seconds": args.seconds}, args.rounds)[0]
+    result = run(
+        {"http_seconds": args.seconds},
+        args.rounds,
+        workers=args.workers,
+        threads=args.threads,
+        instances=args.instances,
+    )[0]
+    cpu = result.cpu
     print(
         f"B2 {result.candidate:,.1f} redemptions/s ÷ {result.baseline:,.1f} ping req/s = {result.ratio:.2f} "
         f"(target ≥ {result.target}; {result.clients} connections; audit {'ok' if result.audit_ok else 'BROKEN'}) "
-        f"— {result.notes}"
+        f"— {result.notes}; CPU ms per request (app + db): ping {cpu['baseline']}, "
+        f"redemption {cpu['candidate']}"
     )
     out = Path(args.out)
     out.parent.mkdir(parents=True, exist_ok=True)

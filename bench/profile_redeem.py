@@ -5,8 +5,7 @@ docs/performance.md).
 
 One client, one fresh database built like B1's (books handed out); after a warm-up, every
 SQL statement of ``redemption.redeem`` is timed from the client side (send to answer) and
-counted (on PostgreSQL as the driver receives them, the pool's ping included), and the
-process CPU time is read: the difference between wall time and database
+counted, and the process CPU time is read: the difference between wall time and database
 waits is the Python work per scan; on PostgreSQL the backend's CPU per scan is read too
 (:mod:`bench.cpu`). With ``--pyinstrument`` the call tree is printed too.
 """
@@ -19,7 +18,6 @@ import tempfile
 import time
 from typing import Any
 
-import psycopg
 from sqlalchemy import event
 
 from bench.common import drop_pg, fresh_pg
@@ -37,45 +35,19 @@ def profile(url: str, scans: int, tree: bool) -> None:
     waits: dict[str, float] = collections.defaultdict(float)
     counts: collections.Counter[str] = collections.Counter()
 
-    def timed(key: str, began: float) -> None:
-        waits[key] += time.perf_counter() - began
+    @event.listens_for(engine, "before_cursor_execute")
+    def _before(
+        conn: Any, cursor: Any, statement: str, params: Any, context: Any, many: bool
+    ) -> None:
+        conn.info["t0"] = time.perf_counter()
+
+    @event.listens_for(engine, "after_cursor_execute")
+    def _after(
+        conn: Any, cursor: Any, statement: str, params: Any, context: Any, many: bool
+    ) -> None:
+        key = " ".join(statement.split()[:3])[:60]
+        waits[key] += time.perf_counter() - conn.info["t0"]
         counts[key] += 1
-
-    def label(statement: Any) -> str:
-        return " ".join(str(statement).split()[:3])[:60]
-
-    if engine.dialect.name == "postgresql":
-        # what the driver sends, through SQLAlchemy or not (the scan's statements are run
-        # by the driver itself: voucher.db.dialect.run); the pool's ping is counted too
-        sent, ours = psycopg.Cursor.execute, set()
-
-        @event.listens_for(engine, "connect")
-        def _connect(dbapi_conn: Any, _record: Any) -> None:
-            ours.add(id(dbapi_conn))
-
-        def execute(cursor: Any, query: Any, *args: Any, **kwargs: Any) -> Any:
-            if id(cursor.connection) not in ours:  # the server CPU sampler's own queries
-                return sent(cursor, query, *args, **kwargs)
-            began = time.perf_counter()
-            try:
-                return sent(cursor, query, *args, **kwargs)
-            finally:
-                timed(label(query), began)
-
-        psycopg.Cursor.execute = execute  # type: ignore[method-assign]
-    else:
-
-        @event.listens_for(engine, "before_cursor_execute")
-        def _before(
-            conn: Any, cursor: Any, statement: str, params: Any, context: Any, many: bool
-        ) -> None:
-            conn.info["t0"] = time.perf_counter()
-
-        @event.listens_for(engine, "after_cursor_execute")
-        def _after(
-            conn: Any, cursor: Any, statement: str, params: Any, context: Any, many: bool
-        ) -> None:
-            timed(label(statement), conn.info["t0"])
 
     def go(batch: list[str]) -> None:
         for code in batch:

@@ -95,14 +95,19 @@ def _print_logins(logins: list[tuple[str, str, str]]) -> None:
 @click.command(help="Sert l'application avec gunicorn (serveur WSGI de production).")
 @click.option("--host", default="127.0.0.1", show_default=True)
 @click.option("--port", default=8000, show_default=True)
-@click.option("--workers", default=os.cpu_count() or 2, show_default=True)
+@click.option(
+    "--workers",
+    type=int,
+    default=None,
+    help="Processus gunicorn (par défaut : ceux de voucher/web/gunicorn_conf.py).",
+)
 @click.option(
     "--job-worker/--no-job-worker",
     default=True,
     show_default=True,
     help="Lance aussi l'exécuteur des tâches longues (voucher worker).",
 )
-def serve(host: str, port: int, workers: int, job_worker: bool) -> None:
+def serve(host: str, port: int, workers: int | None, job_worker: bool) -> None:
     _upgrade()
     os.environ["VOUCHER_SERVE_WORKER"] = "1" if job_worker else "0"
     console.print(f"Application disponible sur http://{host}:{port}/")
@@ -114,8 +119,7 @@ def serve(host: str, port: int, workers: int, job_worker: bool) -> None:
             "gunicorn",
             "-c",
             "python:voucher.web.gunicorn_conf",
-            "--workers",
-            str(workers),
+            *(["--workers", str(workers)] if workers else []),
             "--bind",
             f"{host}:{port}",
             "voucher.web.wsgi:app",

@@ -28,7 +28,6 @@ from collections.abc import Callable, Mapping, Sequence
 from datetime import UTC, datetime
 from typing import Any, TypeVar
 
-import psycopg
 from psycopg.rows import namedtuple_row
 from psycopg.types.json import Json
 from sqlalchemy import (
@@ -50,7 +49,6 @@ from sqlalchemy import (
 from sqlalchemy import insert as plain_insert
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
-from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session
 from sqlalchemy.sql.elements import ColumnElement
 from sqlalchemy.sql.selectable import GenerativeSelect
@@ -110,15 +108,24 @@ def run(bind: Connection, sql: str, params: Mapping[str, Any]) -> list[Any]:
     ``bind``, in its transaction and savepoint (``bind`` must have begun one, as a
     session's connection has: SQLAlchemy commits or rolls back only what it began),
     prepared on the server from the first call (planned once per connection); its rows
-    as named tuples (a statement that answers rows). Driver errors are raised as
-    SQLAlchemy's (``IntegrityError``, ``OperationalError``...), as any statement's."""
-    raw: Any = bind.connection.driver_connection
+    as named tuples (a statement that answers rows). As :mod:`voucher.db.prepared` does on
+    SQLite: the connection's cursor listeners see the statement (their ``context`` is
+    None), and driver errors are raised as SQLAlchemy raises them (``IntegrityError``,
+    ``OperationalError``..., a lost connection invalidated)."""
+    raw: Any = bind.connection.dbapi_connection
+    cursor = raw.cursor(row_factory=namedtuple_row)
     try:
-        with raw.cursor(row_factory=namedtuple_row) as cur:
-            cur.execute(sql, params, prepare=True)
-            return cur.fetchall()
-    except psycopg.Error as err:
-        raise DBAPIError.instance(sql, params, err, psycopg.Error) from err
+        for before in bind.dispatch.before_cursor_execute:
+            sql, params = before(bind, cursor, sql, params, None, False)
+        cursor.execute(sql, params, prepare=True)
+        for after in bind.dispatch.after_cursor_execute:
+            after(bind, cursor, sql, params, None, False)
+        return list(cursor.fetchall())
+    except Exception as e:
+        bind._handle_dbapi_exception(e, sql, params, cursor, None)  # raises
+        raise
+    finally:
+        cursor.close()
 
 
 def for_update(stmt: Q, bind: Bind, **options: Any) -> Q:

@@ -18,6 +18,8 @@ from typing import Any
 from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.orm import Session
 
+from voucher.db import prepared
+
 DEFAULT_INSTANCE = Path(os.environ.get("VOUCHER_INSTANCE", Path.cwd() / "instance"))
 
 
@@ -66,7 +68,7 @@ def _configure_sqlite(engine: Engine) -> None:
     @event.listens_for(engine, "begin")
     def _begin(conn: Any) -> None:
         readonly = conn.get_execution_options().get("readonly", False)
-        conn.exec_driver_sql("BEGIN" if readonly else "BEGIN IMMEDIATE")
+        prepared.driver_sql(conn, "BEGIN" if readonly else "BEGIN IMMEDIATE").close()
 
 
 @contextmanager

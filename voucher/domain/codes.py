@@ -77,6 +77,8 @@ def generate_many(n: int) -> list[str]:
 def normalise(raw: str) -> str:
     """Map what a person or a scanner typed to bare digits, without checking them."""
     text = raw.strip()
+    if text.isascii() and text.isdigit():  # what a scanner sends: nothing to map
+        return text
     azerty = any(ch in AZERTY_DIGITS and ch != "-" for ch in text)
     out = []
     for ch in text:

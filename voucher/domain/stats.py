@@ -115,7 +115,10 @@ class _Sorted:
 
 def quantile(hist: Histogram, p: float) -> float:
     """Type-7 quantile (linear interpolation) of the values described by ``hist``."""
-    data = _Sorted(hist)
+    return _quantile(_Sorted(hist), p)
+
+
+def _quantile(data: _Sorted, p: float) -> float:
     if data.n == 0:
         raise ValueError("empty histogram")
     if not 0 <= p <= 1:
@@ -128,8 +131,8 @@ def quantile(hist: Histogram, p: float) -> float:
 
 
 def quartiles(hist: Histogram) -> Quartiles:
-    n = _Sorted(hist).n
-    return Quartiles(n, quantile(hist, 0.25), quantile(hist, 0.5), quantile(hist, 0.75))
+    data = _Sorted(hist)  # sorted once for the three quantiles
+    return Quartiles(data.n, _quantile(data, 0.25), _quantile(data, 0.5), _quantile(data, 0.75))
 
 
 def median(hist: Histogram) -> float:
@@ -156,8 +159,8 @@ def _resample_median(data: _Sorted, rng: random.Random) -> float:
 def _percentile_interval(estimate: float, replicates: list[float], level: float) -> Interval:
     replicates.sort()
     alpha = (1 - level) / 2
-    hist = [(v, 1) for v in replicates]
-    return Interval(estimate, quantile(hist, alpha), quantile(hist, 1 - alpha))
+    data = _Sorted([(v, 1) for v in replicates])  # sorted once for both bounds
+    return Interval(estimate, _quantile(data, alpha), _quantile(data, 1 - alpha))
 
 
 def bootstrap_median(

@@ -7,7 +7,9 @@ every answer is problem+json, even those gunicorn writes itself.
 * a request running past ``VOUCHER_REQUEST_DEADLINE`` seconds (50 by default, below
   gunicorn's ``timeout``) is interrupted inside the app (an alarm in the sync worker):
   its transaction is rolled back and the client gets 503 ``request_timeout`` with
-  ``Retry-After``, instead of a worker killed mid-answer;
+  ``Retry-After``, instead of a worker killed mid-answer (threaded workers, which the
+  default does not use, cannot take the alarm: only gunicorn's ``timeout`` applies there);
+* ``workers``: sync workers, one per core by default (``VOUCHER_WORKERS`` overrides it);
 * what gunicorn still refuses before the app sees it (a malformed request line, an
   invalid header, a bad chunk size, an address over 8,190 characters) is written as a
   problem+json with a stable code instead of gunicorn's HTML page.
@@ -20,6 +22,7 @@ import os
 import signal
 import subprocess
 import sys
+import threading
 from typing import Any
 
 import gunicorn.util
@@ -28,6 +31,9 @@ limit_request_line = 8190  # gunicorn's maximum; the app refuses above 4,096
 limit_request_field_size = 16380  # the app refuses a header above 8,192
 timeout = 60
 accesslog = "-"
+#: sync workers, one per core (docs/performance.md, B2: measured against more workers and
+#: threads on two cores); ``voucher serve --workers`` or ``VOUCHER_WORKERS`` overrides it
+workers = int(os.environ.get("VOUCHER_WORKERS") or os.cpu_count() or 2)
 
 #: gunicorn's status -> (code, French title); the codes are the API's (docs/error-codes.md)
 CODES = {
@@ -77,13 +83,20 @@ def _expired(signum: int, frame: Any) -> None:
     raise RequestDeadline()
 
 
+def _main_thread() -> bool:
+    return threading.current_thread() is threading.main_thread()
+
+
 def pre_request(worker: Any, req: Any) -> None:
+    if not _main_thread():  # threaded workers (gthread): only gunicorn's own timeout applies
+        return
     signal.signal(signal.SIGALRM, _expired)
     signal.alarm(int(os.environ.get("VOUCHER_REQUEST_DEADLINE", "50")))
 
 
 def post_request(worker: Any, req: Any, environ: Any, resp: Any) -> None:
-    signal.alarm(0)
+    if _main_thread():
+        signal.alarm(0)
 
 
 #: the job worker ``voucher serve`` starts alongside (``VOUCHER_SERVE_WORKER=1``; docs/jobs.md)

@@ -6,7 +6,9 @@ Rules kept:
 * a key carries 256 random bits and is stored hashed: only its public prefix is kept in
   clear, and its secret is shown once, at creation;
 * a key is found by its public prefix and checked against its SHA-256 hash in constant
-  time (:func:`find_api_key`); a revoked key finds nothing;
+  time (:func:`find_api_key`); a revoked or expired key finds nothing. It is read on every
+  request (one row of plain columns, no ORM object): a revocation or an expiry holds from
+  the next request on, in every process, with no cache to invalidate;
 * its last use is recorded at most once a minute (``TOUCH_EVERY``), with a conditional
   ``UPDATE`` so that concurrent requests never fight over the row; the caller commits it on
   its own, even when the request is refused or only reads;
@@ -21,7 +23,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import cast
 
-from sqlalchemy import CursorResult, or_, select, update
+from sqlalchemy import CursorResult, Table, bindparam, or_, select, update
 from sqlalchemy.orm import Session
 
 from voucher.db.models import ApiKey, Organisation
@@ -86,16 +88,41 @@ def create_api_key(
     return NewKey(key, secret)
 
 
-def find_api_key(session: Session, secret: str) -> ApiKey | None:
-    prefix = secret.split(".", 1)[0]
-    key = session.scalars(select(ApiKey).where(ApiKey.prefix == prefix)).first()
-    if key is None or key.revoked_at is not None:
+@dataclass(frozen=True)
+class FoundKey:
+    """What a request needs of the key behind its bearer token."""
+
+    id: int
+    organisation_id: int
+    role: str
+    name: str
+    prefix: str
+    last_used_at: datetime | None
+
+
+_KEYS = cast(Table, ApiKey.__table__).c
+_BY_PREFIX = select(
+    _KEYS.id,
+    _KEYS.organisation_id,
+    _KEYS.role,
+    _KEYS.name,
+    _KEYS.prefix,
+    _KEYS.last_used_at,
+    _KEYS.key_hash,
+    _KEYS.revoked_at,
+    _KEYS.expires_at,
+).where(_KEYS.prefix == bindparam("prefix"))
+
+
+def find_api_key(session: Session, secret: str) -> FoundKey | None:
+    row = session.execute(_BY_PREFIX, {"prefix": secret.split(".", 1)[0]}).first()
+    if row is None or row.revoked_at is not None:
         return None
-    if key.expires_at is not None and key.expires_at <= utcnow():
+    if row.expires_at is not None and row.expires_at <= utcnow():
         return None
-    if not secrets.compare_digest(key.key_hash, _digest(secret)):
+    if not secrets.compare_digest(row.key_hash, _digest(secret)):
         return None
-    return key
+    return FoundKey(row.id, row.organisation_id, row.role, row.name, row.prefix, row.last_used_at)
 
 
 def revoke_api_key(session: Session, actor: Actor, key_id: int) -> ApiKey:
@@ -203,13 +230,13 @@ def rotate_key(session: Session, actor: Actor, key_id: int, old_valid_until: dat
     return new
 
 
-def authenticate(session: Session, secret: str) -> ApiKey | None:
+def authenticate(session: Session, secret: str) -> FoundKey | None:
     if not secret or len(secret) > 200:
         return None
     return find_api_key(session, secret)
 
 
-def touch(session: Session, key: ApiKey, now: datetime | None = None) -> bool:
+def touch(session: Session, key: FoundKey, now: datetime | None = None) -> bool:
     """Record the key's use if the last one is older than ``TOUCH_EVERY``; True if written."""
     now = now or utcnow()
     if key.last_used_at is not None and now - key.last_used_at < TOUCH_EVERY:

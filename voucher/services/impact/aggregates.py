@@ -5,9 +5,10 @@ Rules kept:
 
 - No Python loop over books or scans: per-book facts are one ``GROUP BY book_id`` over the
   accepted scans, materialised once per statement (``WITH ... AS MATERIALIZED``); each
-  table is then a ``UNION ALL`` of ``GROUP BY`` over those facts, one branch per grouping
-  (row x zone, row, zone, everything), so distinct counts in the margins are true distinct
-  counts, not sums.
+  table is then ``GROUP BY`` branches over those facts, one per grouping (row x zone, row,
+  zone, everything), so distinct counts in the margins are true distinct counts, not
+  sums. Every branch has the same columns, tagged with its part (book table, places,
+  delays, usage, sessions): :mod:`.figures` sends all of them as one ``UNION ALL``.
 - A handed-out book's zone is its beneficiary's; when the beneficiary's commune gave no
   density class (no commune, or an old row carrying a code the COG does not list), the
   zone of the prescriber who handed it out stands in, in the book and the session tables
@@ -29,6 +30,7 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import (
+    Integer,
     String,
     and_,
     case,
@@ -36,10 +38,9 @@ from sqlalchemy import (
     distinct,
     func,
     literal,
+    null,
     select,
-    union_all,
 )
-from sqlalchemy.orm import Session
 
 from voucher.db.dialect import ParisTime
 from voucher.db.models import (
@@ -163,7 +164,7 @@ def book_facts(
     return facts.cte("bf").prefix_with("MATERIALIZED")
 
 
-def _book_sources(bf: Any) -> dict[str, tuple[Any, Any]]:
+def book_sources(bf: Any) -> dict[str, tuple[Any, Any]]:
     """Dimension -> (key expression, FROM clause) over the book facts."""
     pf, pz = ProgrammeFunder.__table__.c, ProgrammeZone.__table__.c
     pzc = PilotZoneCommune.__table__.c
@@ -191,73 +192,94 @@ def _book_sources(bf: Any) -> dict[str, tuple[Any, Any]]:
     }
 
 
-def _book_measures(bf: Any) -> list[Any]:
+def book_measures(bf: Any) -> dict[str, Any]:
     c = bf.c
     one = literal(1)
-    return [
-        func.count(distinct(c.beneficiary_id)).label("beneficiaires"),
-        func.count().label("carnets_emis"),
-        func.sum(c.activated).label("carnets_actives"),
-        func.sum(c.handed).label("carnets_remis"),
-        func.sum(case((and_(c.handed == 1, c.n > 0), one), else_=0)).label("carnets_commences"),
-        func.sum(case((and_(c.handed == 1, c.n >= c.per_book), one), else_=0)).label(
-            "carnets_termines"
-        ),
-        func.sum(c.handed * c.per_book).label("cheques_remis"),
-        func.sum(c.n).label("cheques_encaisses"),
-        func.sum(c.value).label("valeur_encaissee_centimes"),
-        func.sum(c.lost).label("valeur_non_utilisee_centimes"),
-        func.sum(case((and_(c.handed == 1, c.n_aut >= 2), one), else_=0)).label(
-            "autonomie_evaluables"
-        ),
-        func.sum(
+    return {
+        "beneficiaires": func.count(distinct(c.beneficiary_id)),
+        "carnets_emis": func.count(),
+        "carnets_actives": func.sum(c.activated),
+        "carnets_remis": func.sum(c.handed),
+        "carnets_commences": func.sum(case((and_(c.handed == 1, c.n > 0), one), else_=0)),
+        "carnets_termines": func.sum(case((and_(c.handed == 1, c.n >= c.per_book), one), else_=0)),
+        "cheques_remis": func.sum(c.handed * c.per_book),
+        "cheques_encaisses": func.sum(c.n),
+        "valeur_encaissee_centimes": func.sum(c.value),
+        "valeur_non_utilisee_centimes": func.sum(c.lost),
+        "autonomie_evaluables": func.sum(case((and_(c.handed == 1, c.n_aut >= 2), one), else_=0)),
+        "autonomie_progression": func.sum(
             case((and_(c.handed == 1, c.n_aut >= 2, c.last_rank > c.first_rank), one), else_=0)
-        ).label("autonomie_progression"),
-    ]
+        ),
+    }
 
 
-def _groupings(
+#: what each part of the one statement of :func:`figures` holds, tagged in column ``part``
+BOOKS, PLACES, DELAYS, USAGE, SESSIONS = "carnets", "lieux", "delais", "usage", "seances"
+PLACE_MEASURES = ("lieux_actifs",)
+SESSION_MEASURES = (
+    "beneficiaires",
+    "cheques_encaisses",
+    "valeur_encaissee_centimes",
+    "lieux_actifs",
+)
+BOOK_MEASURES = (
+    "beneficiaires",
+    "carnets_emis",
+    "carnets_actives",
+    "carnets_remis",
+    "carnets_commences",
+    "carnets_termines",
+    "cheques_remis",
+    "cheques_encaisses",
+    "valeur_encaissee_centimes",
+    "valeur_non_utilisee_centimes",
+    "autonomie_evaluables",
+    "autonomie_progression",
+)
+#: the measure columns every branch carries (NULL where its part has no such measure)
+COLUMNS = (*BOOK_MEASURES, "lieux_actifs", "books")
+#: a typed NULL (built once: SQLAlchemy elements are immutable and may be shared)
+NOTHING = cast(null(), Integer)
+
+
+def groupings(
+    part: str,
     sources: dict[str, tuple[Any, Any]],
     zone: Any,
-    measures: list[Any],
+    measures: dict[str, Any],
     base: Any,
     extra: Sequence[Any] = (),
     where: Any = None,
-) -> Any:
-    """UNION ALL of: per (row, zone), per row, per zone, everything; ``extra`` columns are
-    grouped too (the histogram's day)."""
-    branches = []
+) -> list[Any]:
+    """The branches of: per (row, zone), per row, per zone, everything; ``extra`` columns
+    (the histogram's day) are grouped too. Every branch has the same columns: ``part``,
+    ``dim``, ``row``, ``zone``, ``x0``, ``x1``, then :data:`COLUMNS`."""
     cond = literal(True) if where is None else where
+    padded = [*extra, *[NOTHING] * (2 - len(extra))]
 
     def branch(dim: str, key: Any, z: Any, frm: Any, group: list[Any]) -> Any:
         cols = [
+            literal(part).label("part"),
             literal(dim).label("dim"),
             cast(key, String).label("row"),
             cast(z, String).label("zone"),
-            *[e.label(f"x{i}") for i, e in enumerate(extra)],
-            *measures,
+            *[e.label(f"x{i}") for i, e in enumerate(padded)],
+            *[measures.get(name, NOTHING).label(name) for name in COLUMNS],
         ]
         return select(*cols).select_from(frm).where(cond).group_by(*group, *extra)
 
+    branches = []
     for dim, (key, frm) in sources.items():
         branches.append(branch(dim, key, zone, frm, [key, zone]))
         branches.append(branch(dim, key, literal(TOTAL), frm, [key]))
     branches.append(branch("*", literal(TOTAL), zone, base, [zone]))
     branches.append(branch("*", literal(TOTAL), literal(TOTAL), base, []))
-    return union_all(*branches)
+    return branches
 
 
-def book_rows(
-    session: Session, t: ParisTime, programmes: Sequence[int] | None, until: datetime | None = None
-) -> list[Any]:
-    bf = book_facts(t, programmes, until)
-    return list(session.execute(_groupings(_book_sources(bf), bf.c.zone, _book_measures(bf), bf)))
-
-
-def book_structures(
-    session: Session, t: ParisTime, programmes: Sequence[int] | None, until: datetime | None = None
-) -> list[Any]:
-    bf = book_facts(t, programmes, until)
+def place_branches(bf: Any, programmes: Sequence[int] | None, until: datetime | None) -> list[Any]:
+    """Distinct places per book grouping, over the book facts joined once to the distinct
+    (book, place) pairs and materialised (not one join per branch)."""
     pairs = (
         select(R.book_id, R.structure_id)
         .where(
@@ -268,60 +290,49 @@ def book_structures(
         .distinct()
         .subquery("pairs")
     )
-    sources = {
-        dim: (key, frm.join(pairs, pairs.c.book_id == bf.c.book_id))
-        for dim, (key, frm) in _book_sources(bf).items()
-    }
-    base = bf.join(pairs, pairs.c.book_id == bf.c.book_id)
-    return list(
-        session.execute(
-            _groupings(
-                sources,
-                bf.c.zone,
-                [func.count(distinct(pairs.c.structure_id)).label("lieux_actifs")],
-                base,
-            )
-        )
+    c = bf.c
+    keys = (c.programme_id, c.zone, c.population, c.tranche_age, c.statut_social, c.commune)
+    bp = (
+        select(*keys, pairs.c.structure_id)
+        .select_from(bf.join(pairs, pairs.c.book_id == c.book_id))
+        .cte("bp")
+        .prefix_with("MATERIALIZED")
+    )
+    measures = {"lieux_actifs": func.count(distinct(bp.c.structure_id))}
+    return groupings(PLACES, book_sources(bp), bp.c.zone, measures, bp)
+
+
+def delay_branches(bf: Any) -> list[Any]:
+    """Histogram rows: (dim, row, zone, x0 = days, books)."""
+    measures = {"books": func.count()}
+    return groupings(
+        DELAYS,
+        book_sources(bf),
+        bf.c.zone,
+        measures,
+        bf,
+        extra=[bf.c.delay],
+        where=bf.c.delay.is_not(None),
     )
 
 
-def book_delays(
-    session: Session, t: ParisTime, programmes: Sequence[int] | None, until: datetime | None = None
-) -> list[Any]:
-    """Histogram rows: (dim, row, zone, days, books)."""
-    bf = book_facts(t, programmes, until)
-    return list(
-        session.execute(
-            _groupings(
-                _book_sources(bf),
-                bf.c.zone,
-                [func.count().label("books")],
-                bf,
-                extra=[bf.c.delay],
-                where=bf.c.delay.is_not(None),
-            )
-        )
-    )
+def usage_select(bf: Any) -> Any:
+    """Handed-out books per zone by (x0 = vouchers cashed, x1 = vouchers in the book): the
+    clusters of the redemption-rate interval."""
+    cols = [
+        literal(USAGE).label("part"),
+        literal("*").label("dim"),
+        cast(literal(TOTAL), String).label("row"),
+        cast(bf.c.zone, String).label("zone"),
+        bf.c.n.label("x0"),
+        bf.c.per_book.label("x1"),
+        *[(func.count() if name == "books" else NOTHING).label(name) for name in COLUMNS],
+    ]
+    return select(*cols).where(bf.c.handed == 1).group_by(bf.c.zone, bf.c.n, bf.c.per_book)
 
 
-def book_usage(session: Session, t: ParisTime, programmes: Sequence[int] | None) -> list[Any]:
-    """Handed-out books per zone by (vouchers cashed, vouchers in the book): the clusters
-    of the redemption-rate interval."""
-    bf = book_facts(t, programmes)
-    return list(
-        session.execute(
-            select(bf.c.zone, bf.c.n, bf.c.per_book, func.count())
-            .where(bf.c.handed == 1)
-            .group_by(bf.c.zone, bf.c.n, bf.c.per_book)
-        )
-    )
-
-
-# --- sessions --------------------------------------------------------------------------
-
-
-def session_rows(
-    session: Session, t: ParisTime, programmes: Sequence[int] | None, until: datetime | None = None
+def session_branches(
+    t: ParisTime, programmes: Sequence[int] | None, until: datetime | None
 ) -> list[Any]:
     presc = Organisation.__table__.alias("presc")
     rs = (
@@ -346,15 +357,15 @@ def session_rows(
         .cte("rs")
         .prefix_with("MATERIALIZED")
     )
-    measures = [
-        func.count(distinct(rs.c.beneficiary_id)).label("beneficiaires"),
-        func.count().label("cheques_encaisses"),
-        func.sum(rs.c.face_value_cents).label("valeur_encaissee_centimes"),
-        func.count(distinct(rs.c.structure_id)).label("lieux_actifs"),
-    ]
+    measures = {
+        "beneficiaires": func.count(distinct(rs.c.beneficiary_id)),
+        "cheques_encaisses": func.count(),
+        "valeur_encaissee_centimes": func.sum(rs.c.face_value_cents),
+        "lieux_actifs": func.count(distinct(rs.c.structure_id)),
+    }
     sources = {
         "thematique": (rs.c.theme, rs),
         "lieu": (cast(rs.c.structure_id, String), rs),
         "mois": (rs.c.month, rs),
     }
-    return list(session.execute(_groupings(sources, rs.c.zone, measures, rs)))
+    return groupings(SESSIONS, sources, rs.c.zone, measures, rs)

@@ -15,6 +15,7 @@ Rules kept:
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -36,7 +37,7 @@ from voucher.domain import impact as dom
 from voucher.domain.errors import DomainError
 from voucher.domain.suppression import TOTAL
 from voucher.services.context import Actor
-from voucher.services.impact import aggregates
+from voucher.services.impact import aggregates, figures
 
 IMPACT_ROLES = ("evaluator", "funder")
 Cell = tuple[str, str]
@@ -192,25 +193,21 @@ def _order(dimension: dom.Dimension, found: set[str], labels: dict[str, str]) ->
 
 
 def _fill(
-    tables: dict[str, RawTable], family: str, rows: list[Any], measure: str | None = None
+    tables: dict[str, RawTable], family: str, rows: list[Any], measures: Sequence[str]
 ) -> None:
     by_dim = {t.dimension.code: t for t in tables.values() if t.dimension.family == family}
     for row in rows:
-        values = {
-            k: int(v or 0) for k, v in row._mapping.items() if k not in ("dim", "row", "zone")
-        }
+        values = {name: int(getattr(row, name) or 0) for name in measures}
         targets = list(by_dim.values()) if row.dim == "*" else [by_dim[row.dim]]
         for table in targets:
-            table.cells.setdefault((row.row, row.zone), {}).update(
-                values if measure is None else {measure: values[measure]}
-            )
+            table.cells.setdefault((row.row, row.zone), {}).update(values)
 
 
 def _fill_delays(tables: dict[str, RawTable], rows: list[Any]) -> None:
     by_dim = {t.dimension.code: t for t in tables.values() if t.dimension.family == dom.BOOKS}
     grouped: dict[tuple[str, str, str], list[tuple[float, int]]] = defaultdict(list)
-    for dim, row, zone, days, books in rows:
-        grouped[(dim, row, zone)].append((float(days), int(books)))
+    for r in rows:
+        grouped[(r.dim, r.row, r.zone)].append((float(r.x0), int(r.books)))
     for (dim, row, zone), hist in grouped.items():
         for table in by_dim.values() if dim == "*" else [by_dim[dim]]:
             table.delays[(row, zone)] = sorted(hist)
@@ -224,10 +221,11 @@ def compute(session: Session, scope: Scope, until: datetime | None = None) -> Ra
     only = None if scope.programmes is None else ids
     t = dialect.paris_time(session, lambda: years_for(session, only))
     tables = {d.table: RawTable(d, [], {}, {}) for d in dom.DIMENSIONS}
-    _fill(tables, dom.BOOKS, aggregates.book_rows(session, t, only, until))
-    _fill(tables, dom.BOOKS, aggregates.book_structures(session, t, only, until), "lieux_actifs")
-    _fill_delays(tables, aggregates.book_delays(session, t, only, until))
-    _fill(tables, dom.SESSIONS, aggregates.session_rows(session, t, only, until))
+    rows = figures.figures(session, t, only, until)
+    _fill(tables, dom.BOOKS, rows[aggregates.BOOKS], aggregates.BOOK_MEASURES)
+    _fill(tables, dom.BOOKS, rows[aggregates.PLACES], aggregates.PLACE_MEASURES)
+    _fill_delays(tables, rows[aggregates.DELAYS])
+    _fill(tables, dom.SESSIONS, rows[aggregates.SESSIONS], aggregates.SESSION_MEASURES)
     names = _names(session, programmes)
     for table in tables.values():
         codes, labels = names.get(table.dimension.code, ({}, {}))
@@ -236,6 +234,6 @@ def compute(session: Session, scope: Scope, until: datetime | None = None) -> Ra
         table.codes = {r: codes.get(r, r) for r in table.rows}
         table.labels = {r: dom.row_label(table.dimension, r, labels) for r in table.rows}
     usage: dict[str, list[tuple[int, int, int]]] = defaultdict(list)
-    for zone, used, size, books in aggregates.book_usage(session, t, only):
-        usage[str(zone)].append((int(used or 0), int(size), int(books)))
+    for r in rows[aggregates.USAGE]:
+        usage[str(r.zone)].append((int(r.x0 or 0), int(r.x1), int(r.books)))
     return RawFigures(programmes, tables, dict(usage))

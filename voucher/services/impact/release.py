@@ -201,6 +201,32 @@ def numbered(session: Session, number: int) -> ImpactRelease:
     return rel
 
 
+def masked_again(session: Session, rel: ImpactRelease) -> list[str]:
+    """The zones (their labels) whose key figures the previous release of the same
+    programmes published and ``rel`` masks: a zone that gained fewer people than the
+    threshold since is protected against it (the operator is told why after publishing)."""
+    earlier = session.scalars(
+        select(ImpactRelease)
+        .where(ImpactRelease.number < rel.number)
+        .order_by(ImpactRelease.number.desc())
+    )
+    views = {view_ids(v): v for v in rel.views}
+    out: list[str] = []
+    for old in earlier:
+        before = [v for v in old.views if view_ids(v) in views]
+        for v in before:
+            now, then = thaw(views.pop(view_ids(v))), thaw(v)
+            for zone in dom.ZONE_COLUMNS:
+                was = cell_by_cell.key_figures(then, zone)
+                shown = cell_by_cell.key_figures(now, zone)
+                lost = any(was[m] is not None and shown[m] is None for m in was)
+                if lost and dom.ZONE_LABELS[zone] not in out:
+                    out.append(dom.ZONE_LABELS[zone])
+        if not views:
+            break
+    return out
+
+
 def view_ids(view: dict[str, Any]) -> frozenset[int]:
     return frozenset(int(i) for i, _ in view["programmes"])
 

@@ -31,6 +31,8 @@ people_counts = dom.people_counts
 #: protection asked of every sensitive figure: its interval spans at least this many people
 DEFAULT_PROTECTION = 5
 ZONE_CODE = {code: export for code, export in dom.ZONES.items()}
+#: the table with one row per programme: a row of it at every zone is a programme's total
+PROGRAMMES_TABLE = next(d.table for d in dom.DIMENSIONS if d.code == "dispositif")
 
 
 @dataclass(frozen=True)
@@ -84,14 +86,19 @@ def sensitive(
     report: Report,
     index: int = 0,
     before: Mapping[tuple[str, str, str, str], int] | None = None,
+    protection: int = DEFAULT_PROTECTION,
 ) -> list[disclosure.Sensitive]:
     """The masked figures of ``report`` that describe 1 to threshold - 1 people, and every
-    count that grew by 1 to threshold - 1 people since the value ``before`` gave it
-    (an earlier release, keyed by table, row, zone and measure)."""
+    count that grew by 1 to threshold - 1 people since the value ``before`` gave it (an
+    earlier release, keyed by table, row, zone and measure), but a :func:`grand_total`
+    that grew by at least ``protection`` (one that grew by fewer would pin the part that
+    grew within less than ``protection``: it is protected like the others)."""
     small = lambda v: 0 < v < report.threshold  # noqa: E731
     out = []
     for (name, row, zone, m), old in (before or {}).items():
         true = _truth(raw, name, row, zone, m)
+        if true is not None and grand_total(name, row, zone) and true - old >= protection:
+            continue
         if true is not None and small(true - old):
             out.append(disclosure.Sensitive(index, name, row, zone, m, true - old, since=old))
     for name, raw_table in raw.tables.items():
@@ -111,6 +118,15 @@ def sensitive(
                     rest = int(cell.get(whole, 0)) - true
                     out.append(disclosure.Sensitive(index, name, key[0], key[1], m, rest, whole))
     return out
+
+
+def grand_total(table: str, row: str, zone: str) -> bool:
+    """A count over everyone of a view (every row, every zone), or over everyone of one
+    programme (its row of the programmes table, every zone). Its growth since an earlier
+    release is not a small group to protect: it breaks nobody down by a characteristic,
+    only counts who entered the measure in the period out of everyone who could have
+    (docs/impact.md, "Releases"); the counts it adds up stay protected against it."""
+    return zone == TOTAL and (row == TOTAL or table == PROGRAMMES_TABLE)
 
 
 def _truth(raw: RawFigures, table: str, row: str, zone: str, measure: str) -> int | None:
@@ -188,7 +204,7 @@ def intervals(
     targets = [
         s
         for i, (raw, rep) in enumerate(zip(raws, reports, strict=True))
-        for s in sensitive(raw, rep, i, before[i])
+        for s in sensitive(raw, rep, i, before[i], narrow or DEFAULT_PROTECTION)
         if s not in skip
     ]
     threshold = max(r.threshold for r in reports)

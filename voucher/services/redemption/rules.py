@@ -30,6 +30,7 @@ from sqlalchemy import cast as cast_
 from sqlalchemy.dialects.postgresql import aggregate_order_by
 from sqlalchemy.orm import Session
 
+from voucher.db import prepared
 from voucher.db.models import Book, Redemption, StructureDayVolume, Voucher
 from voucher.db.types import UTCDateTime
 from voucher.domain import fraud
@@ -163,21 +164,18 @@ def _facts(session: Session, ctx: ScanContext) -> Facts:
     start, end = day_bounds(ctx.scanned_at)
     today = paris_date(ctx.scanned_at)
     trailing = fraud.effective(ctx.thresholds, "structure_volume")["trailing_days"]
-    rows = (
-        session.connection()
-        .execute(
-            _FACTS,
-            {
-                "book": ctx.book_id,
-                "ben": ctx.beneficiary_id if ctx.beneficiary_id is not None else -1,
-                "start": start,
-                "end": end,
-                "sid": ctx.structure_id,
-                "since": today - timedelta(days=trailing),
-                "today": today,
-            },
-        )
-        .all()
+    rows = prepared.all(
+        session.connection(),
+        _FACTS,
+        {
+            "book": ctx.book_id,
+            "ben": ctx.beneficiary_id if ctx.beneficiary_id is not None else -1,
+            "start": start,
+            "end": end,
+            "sid": ctx.structure_id,
+            "since": today - timedelta(days=trailing),
+            "today": today,
+        },
     )
     facts = Facts(
         book=[r for r in rows if r.kind == "b"],

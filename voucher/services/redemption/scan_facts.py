@@ -16,7 +16,8 @@ Rules kept:
   wait (scans of other vouchers were never serialised with it: the rules already race
   with those, as they did);
 * PostgreSQL: rendered once, run by :func:`voucher.db.dialect.run` (a server-side prepared
-  statement, named-tuple rows); SQLite keeps its SQLAlchemy statement.
+  statement, named-tuple rows); SQLite: :func:`voucher.db.prepared.first` (compiled once,
+  on the driver's cursor).
 """
 
 from __future__ import annotations
@@ -27,7 +28,7 @@ from typing import Any
 from sqlalchemy import Connection
 from sqlalchemy.orm import Session
 
-from voucher.db import dialect
+from voucher.db import dialect, prepared
 from voucher.services.redemption import rules
 from voucher.services.redemption import scan_statements as sql
 
@@ -59,7 +60,7 @@ def read(session: Session, params: dict[str, Any], at: datetime, with_rules: boo
     caller hands them to :func:`rules.remember_folded`)."""
     conn = session.connection()
     if not dialect.is_postgres(conn):
-        return conn.execute(locking(conn), params).first()
+        return prepared.first(conn, locking(conn), params)
     if with_rules:
         params = dialect.driver_params({**params, **rules.folded_params(at)}, _BOUNDS)
     rows = dialect.run(conn, _rendered(conn, with_rules), params)

@@ -40,6 +40,7 @@ from sqlalchemy.sql.elements import TextClause
 from voucher.db import dialect
 from voucher.db.types import UTCDateTime
 from voucher.domain.states import SCANNABLE
+from voucher.services.redemption import scan_sqlite
 
 _SCANNABLE = ", ".join(f"'{s}'" for s in sorted(SCANNABLE))
 #: PostgreSQL types of the parameters (INSERT ... SELECT infers nothing from the target)
@@ -228,13 +229,4 @@ def write(
         if balances and row.balances != 2:
             raise RuntimeError("a redemption's balances were not both moved")
         return int(row.redemption_id), int(row.entry_id)
-    take, entry, postings, scan, event, *rest = stmt
-    if conn.execute(take, params).rowcount != 1:
-        return None
-    entry_id = int(conn.execute(entry, params).scalar_one())
-    conn.execute(postings, {**params, "entry_id": entry_id})
-    redemption_id = int(conn.execute(scan, {**params, "entry_id": entry_id}).scalar_one())
-    conn.execute(event, {**params, "redemption_id": redemption_id})
-    for step in rest:
-        conn.execute(step, params)
-    return redemption_id, entry_id
+    return scan_sqlite.write(conn, stmt, params)

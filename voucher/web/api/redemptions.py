@@ -48,6 +48,8 @@ blp = Blueprint(
     description="Encaissements : scans, lots hors ligne, annulations",
 )
 ROW = ScanRowSchema()
+#: the single scan's schemas, built once (a class would be instantiated on every request)
+SCAN_HEADERS, SCAN = IdempotencyHeaderSchema(), ScanSchema()
 
 
 def row_view(found: Any) -> dict[str, Any]:
@@ -83,8 +85,8 @@ def row_view(found: Any) -> dict[str, Any]:
 @security.per_address()
 @security.key_required("reception")
 @blp.doc(summary="Encaisser un chèque (clé reception ; en-tête Idempotency-Key obligatoire)")
-@blp.arguments(IdempotencyHeaderSchema, location="headers")
-@blp.arguments(ScanSchema)
+@blp.arguments(SCAN_HEADERS, location="headers")
+@blp.arguments(SCAN)
 @blp.response(201, RedemptionSchema)
 def redeem_one(headers: dict[str, Any], scan: dict[str, Any]) -> Response:
     actor, key = security.actor(), headers["idempotency_key"]

@@ -21,7 +21,7 @@ import math
 import os
 import time
 from collections.abc import Callable
-from functools import wraps
+from functools import cache, wraps
 from typing import Any, TypeVar
 
 from flask import Flask, current_app, g, request
@@ -87,11 +87,14 @@ def per_key(name: str) -> Callable[[F], F]:
     return wrap
 
 
+_parse = cache(parse)  # a limit's text is parsed once per process, not once per request
+
+
 def _count_key(key_id: int) -> None:
     name = g.get("api_key_limit")
     if name is None:
         return
-    item = parse(str(current_app.config[name]))
+    item = _parse(str(current_app.config[name]))
     names = (str(current_app.config.get("RATELIMIT_KEY_PREFIX", "")), "api-key", name, str(key_id))
     if not limiter.limiter.hit(item, *names):
         reset = limiter.limiter.get_window_stats(item, *names).reset_time

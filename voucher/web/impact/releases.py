@@ -46,4 +46,13 @@ def publish() -> Any:
         flash(e.message, "error")
         return redirect(url_for("impact.preview"))
     flash(f"Publication n° {rel.number} (mois {rel.period}) enregistrée.", "success")
+    lost = release.masked_again(db(), rel)
+    if lost:
+        flash(
+            f"Chiffres clés masqués cette fois ({', '.join(lost)}) alors que la publication "
+            "précédente les montrait : trop peu de personnes y sont entrées depuis, et les "
+            "montrer permettrait de les retrouver par différence. Espacer les publications "
+            "(un trimestre plutôt qu'un mois) les garde publiés.",
+            "warning",
+        )
     return redirect(url_for("impact.preview"))
