@@ -18,7 +18,9 @@
    shared balances last: one statement on PostgreSQL.
 
 Core statements only, no ORM object loaded: the hot path is one locking facts query (which
-also names the accounts to move), the rules' one facts query, then the writes.
+also names the accounts to move), the rules' one facts query, then the writes; on
+PostgreSQL the rules' facts come with the locking query and both statements are run by the
+driver (:mod:`~voucher.services.redemption.scan_facts`): two statements and a commit.
 """
 
 from __future__ import annotations
@@ -27,10 +29,8 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Connection
 from sqlalchemy.orm import Session
 
-from voucher.db import dialect, prepared
 from voucher.domain import codes, ledger, vocab
 from voucher.domain.acceptance import ScanFacts, refusal
 from voucher.domain.calendar import paris_date, utcnow
@@ -40,9 +40,9 @@ from voucher.domain.verdicts import ScanContext, Verdict, strongest
 from voucher.services.context import Actor
 from voucher.services.finance import journal
 from voucher.services.mail import notify
+from voucher.services.redemption import rules, scan_facts, scan_write
 from voucher.services.redemption import scan_statements as sql
-from voucher.services.redemption import scan_write
-from voucher.services.redemption.screening import FULL, Screening
+from voucher.services.redemption.screening import CORE_ONLY, FULL, Screening
 
 FUTURE_TOLERANCE = timedelta(minutes=5)
 OFFLINE_LIMIT = timedelta(days=30)
@@ -80,7 +80,7 @@ class Result:
 def redeem(session: Session, actor: Actor, scan: Scan, screening: Screening = FULL) -> Result:
     """Accept (or hold) one voucher at ``scan.structure_id``; refusals raise DomainError."""
     digits, now, at = _checked(scan)
-    row = _facts(session, scan, digits, at)
+    row = _facts(session, scan, digits, at, screening)
     if row is None or row.prior_scan is not None:  # unknown, or this scan id already answered
         replay = _replay(session, scan, digits)
         if replay is not None:
@@ -91,6 +91,8 @@ def redeem(session: Session, actor: Actor, scan: Scan, screening: Screening = FU
     if twin is not None:
         return twin
     ctx = context(row, scan.structure_id, actor, at)
+    if scan_facts.carries_rules(row):
+        rules.remember_folded(session, ctx, row)
     verdicts = screen(session, ctx, screening)
     worst = strongest(verdicts)
     if worst is not None and worst.outcome == "refuse":
@@ -104,7 +106,7 @@ def accept_after_review(session: Session, actor: Actor, scan: Scan) -> Result:
     rule again, but only an unspent voucher, taken as any scan is (never twice)."""
     digits, now = codes.parse(scan.code), utcnow()
     at = scan.scanned_at or now
-    row = _facts(session, scan, digits, at)
+    row = _facts(session, scan, digits, at, CORE_ONLY)  # no rule runs again
     if row is None or row.state not in SCANNABLE:
         raise DomainError("dispute_not_payable")
     ctx = context(row, scan.structure_id, actor, at)
@@ -128,23 +130,20 @@ def _checked(scan: Scan) -> tuple[str, datetime, datetime]:
     return digits, now, at
 
 
-#: the facts query with the voucher row locked as the dialect locks rows, one per dialect
-#: (built on first use: a statement built per scan would cost more than its round trip)
-_LOCKING: dict[str, Any] = {}
+#: the locking facts query (:mod:`~voucher.services.redemption.scan_facts`)
+_locking = scan_facts.locking
 
 
-def _locking(conn: Connection) -> Any:
-    name = dialect.name_of(conn)
-    if name not in _LOCKING:
-        _LOCKING[name] = dialect.for_update(sql.SCAN_ROW_TO_WRITE, conn, of=sql.VOUCHERS)
-    return _LOCKING[name]
-
-
-def _facts(session: Session, scan: Scan, digits: str, at: datetime) -> Any:
-    conn = session.connection()
-    day = paris_date(at)
-    params = {"code": digits, "sid": scan.structure_id, "today": day, "scan_id": scan.scan_id}
-    return prepared.first(conn, _locking(conn), params)
+def _facts(
+    session: Session, scan: Scan, digits: str, at: datetime, screening: Screening = FULL
+) -> Any:
+    params = {
+        "code": digits,
+        "sid": scan.structure_id,
+        "today": paris_date(at),
+        "scan_id": scan.scan_id,
+    }
+    return scan_facts.read(session, params, at, screening.reads_facts)
 
 
 def acceptance_facts(row: Any, day: date) -> ScanFacts:

@@ -6,7 +6,10 @@ Rules kept:
 
 * scan rules only read, with indexed look-ups bounded by a book (at most 50 rows), a
   beneficiary's day, or a structure's last weeks of daily counters (primary key range):
-  no scan of the redemption history; all their facts come from one round trip per scan;
+  no scan of the redemption history; all their facts come from one round trip per scan,
+  on PostgreSQL none of their own: the same facts are columns (arrays) of the scan's
+  locking facts query (:data:`FOLDED`, :func:`remember_folded`), so the rules below read
+  them from the memo whichever query brought them;
 * a voucher never handed out is flagged, held or refused as its programme says
   (``handout_policy``);
 * their verdicts are stored with the redemption (``redemption.verdicts``) by the core and,
@@ -19,15 +22,16 @@ Rules kept:
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
-from typing import Any, cast
+from datetime import UTC, date, datetime, timedelta
+from typing import Any, NamedTuple, cast
 
 from sqlalchemy import Date, Table, bindparam, func, literal_column, null, select, union_all
 from sqlalchemy import cast as cast_
+from sqlalchemy.dialects.postgresql import aggregate_order_by
 from sqlalchemy.orm import Session
 
 from voucher.db import prepared
-from voucher.db.models import Redemption, StructureDayVolume, Voucher
+from voucher.db.models import Book, Redemption, StructureDayVolume, Voucher
 from voucher.db.types import UTCDateTime
 from voucher.domain import fraud
 from voucher.domain.calendar import end_of_paris_day_utc, paris_date
@@ -37,6 +41,7 @@ from voucher.services.redemption.alerts import raise_flag
 
 _R = cast(Table, Redemption.__table__).c
 _V = cast(Table, Voucher.__table__).c
+_B = cast(Table, Book.__table__).c
 VOLUME = cast(Table, StructureDayVolume.__table__)
 #: fixed SQL, no expanding parameter to render on every execution of the hot path
 _IS_LIVE = _R.status.in_([literal_column("'accepted'"), literal_column("'held'")])
@@ -89,6 +94,61 @@ def _verdict(name: str, p: dict[str, Any], evidence: dict[str, Any]) -> Verdict:
     return Verdict(name, p.get("outcome", rule.outcome), rule.explanation, evidence)
 
 
+def _folded_columns() -> list[Any]:
+    """The same facts as :func:`_facts_statement`, as array columns correlated to the
+    voucher and book rows of the scan's locking facts query (PostgreSQL): one round trip
+    less per scan. The volume window is the default trailing window (:data:`_SINCE_DAYS`);
+    a programme that looks further back reads its facts with the query above."""
+    book = (_R.book_id == _V.book_id, _IS_LIVE)
+    person = (
+        _R.beneficiary_id == _B.beneficiary_id,
+        _IS_LIVE,
+        _R.scanned_at >= bindparam("start", type_=UTCDateTime()),
+        _R.scanned_at < bindparam("end", type_=UTCDateTime()),
+    )
+    volume = (
+        VOLUME.c.structure_id == bindparam("sid"),
+        VOLUME.c.day >= bindparam("since", type_=Date()),
+        VOLUME.c.day <= bindparam("today", type_=Date()),
+    )
+
+    def array(col: Any, where: tuple[Any, ...], order: Any, name: str) -> Any:
+        agg = func.array_agg(aggregate_order_by(col, order))
+        return select(agg).where(*where).scalar_subquery().label(name)
+
+    return [
+        array(_R.id, book, _R.id, "rules_book_ids"),
+        array(_R.scanned_at, book, _R.id, "rules_book_at"),
+        array(_R.structure_id, book, _R.id, "rules_book_places"),
+        array(_R.id, person, _R.id, "rules_person_ids"),
+        array(VOLUME.c.day, volume, VOLUME.c.day, "rules_days"),
+        array(VOLUME.c.scans, volume, VOLUME.c.day, "rules_scans"),
+    ]
+
+
+#: columns to add to the scan's locking facts query (PostgreSQL) for the scan rules
+FOLDED = _folded_columns()
+#: the volume window the folded columns read (the rule's default trailing days)
+_SINCE_DAYS = int(fraud.effective({}, "structure_volume")["trailing_days"])
+
+
+def folded_params(at: datetime) -> dict[str, Any]:
+    """The parameters of :data:`FOLDED` for a scan at ``at`` (``sid`` and ``today`` are
+    the facts query's own)."""
+    start, end = day_bounds(at)
+    return {
+        "start": start,
+        "end": end,
+        "since": paris_date(at) - timedelta(days=_SINCE_DAYS),
+    }
+
+
+class BookScan(NamedTuple):
+    id: int
+    at: datetime
+    num: int  # the structure id
+
+
 @dataclass(frozen=True)
 class Facts:
     book: list[Any]  # rows (id, at, num = structure id) of the book's live scans
@@ -124,6 +184,31 @@ def _facts(session: Session, ctx: ScanContext) -> Facts:
     )
     session.info["fraud_facts"] = (ctx, facts)
     return facts
+
+
+def remember_folded(session: Session, ctx: ScanContext, row: Any) -> None:
+    """Keep the facts the locking query brought (:data:`FOLDED`) for this scan's rules,
+    unless the programme's volume window is longer than the one read."""
+    trailing = fraud.effective(ctx.thresholds, "structure_volume")["trailing_days"]
+    if trailing > _SINCE_DAYS:
+        return
+    since = paris_date(ctx.scanned_at) - timedelta(days=trailing)
+    at = row.rules_book_at or []
+    facts = Facts(
+        book=[
+            BookScan(int(i), t.replace(tzinfo=UTC), int(n))
+            for i, t, n in zip(
+                row.rules_book_ids or [], at, row.rules_book_places or [], strict=True
+            )
+        ],
+        person_today=sorted(int(i) for i in row.rules_person_ids or []),
+        volumes={
+            d: int(n)
+            for d, n in zip(row.rules_days or [], row.rules_scans or [], strict=True)
+            if d >= since
+        },
+    )
+    session.info["fraud_facts"] = (ctx, facts)
 
 
 def never_handed_out(_session: Session, ctx: ScanContext) -> Verdict | None:
@@ -248,3 +333,8 @@ def record_scan(
             voucher_id=ctx.voucher_id,
             details={**v.evidence, "status": status},
         )
+
+
+#: the rules that read the scan history (:class:`Facts`): a screening with one of them
+#: reads the facts with the scan's locking query on PostgreSQL
+READS_FACTS = frozenset({book_per_day, beneficiary_per_day, structure_volume, whole_book})

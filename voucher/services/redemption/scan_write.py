@@ -12,7 +12,7 @@ Rules kept:
 * **PostgreSQL: one statement** (data-modifying CTEs). Every write depends on the voucher's
   conditional update, so a voucher that was not scannable writes nothing and the statement
   answers no row. The balances come last *inside* the statement: the account rows are
-  locked by a ``SELECT ... ORDER BY code FOR UPDATE`` whose sort needs every other write
+  locked by a ``SELECT ... ORDER BY code FOR NO KEY UPDATE`` whose sort needs every other write
   done first, so shared rows are locked in account-code order (no deadlock between scans)
   and only for the end of the transaction, as :func:`journal.move_balances` does;
 * **SQLite**: the same writes in a tight sequence of fixed statements (one writer at a
@@ -21,8 +21,13 @@ Rules kept:
 * a held scan, a scan with verdicts to record, or one inside an offline batch
   (:func:`journal.deferred_balances`) is written without its balances
   (``balances=False``): the caller writes the rest, then moves the balances last itself;
-* statements are built once per shape and dialect; psycopg prepares them on the server
-  after a few executions (its ``prepare_threshold``).
+* statements are built once per shape and dialect; PostgreSQL's is sent by the driver as
+  a server-side prepared statement from its first execution on a connection
+  (:func:`voucher.db.dialect.run`: planned once, no SQLAlchemy result built);
+* the account rows are locked ``FOR NO KEY UPDATE``, the lock the ``UPDATE`` of a balance
+  takes anyway (scans still queue on a shared account, in code order): a stronger
+  ``FOR UPDATE`` would also make every other transaction's foreign key check on that
+  account (``KEY SHARE``, a posting written elsewhere) wait for the scan's commit.
 """
 
 from __future__ import annotations
@@ -47,6 +52,8 @@ _PG_TYPES = {
     "details": "JSON",
     "posting_count": "INTEGER",
 }
+_TIMES = ("now", "scanned_at")
+_DOCUMENTS = ("verdicts", "details")
 _STRINGS = {
     "new_state",
     "ref",
@@ -94,7 +101,7 @@ _EVENT_COLUMNS = (
     "at, action, actor_user_id, actor_api_key_id, actor_label, organisation_id, ip, details, "
     "outcome, object_type, object_id"
 )
-_TAKE = f"UPDATE voucher SET state = {{0}}, updated_at = {{1}} WHERE id = :vid AND state IN ({_SCANNABLE})"
+_TAKE = f"UPDATE voucher SET state = {{0}}, updated_at = {{1}} WHERE id = {{2}} AND state IN ({_SCANNABLE})"
 _BUMP = (
     "INSERT INTO structure_day_volume (structure_id, day, scans) {0} "
     "ON CONFLICT (structure_id, day) DO UPDATE SET scans = structure_day_volume.scans + 1"
@@ -102,9 +109,10 @@ _BUMP = (
 
 
 def _pg(name: str) -> str:
+    """A parameter in the driver's placeholder style (:func:`voucher.db.dialect.run`)."""
     if name in _PG_TYPES:
-        return f"CAST(:{name} AS {_PG_TYPES[name]})"
-    return f"CAST(:{name} AS {'VARCHAR' if name in _STRINGS else 'BIGINT'})"
+        return f"CAST(%({name})s AS {_PG_TYPES[name]})"
+    return f"CAST(%({name})s AS {'VARCHAR' if name in _STRINGS else 'BIGINT'})"
 
 
 def _pgs(names: tuple[str, ...]) -> str:
@@ -126,9 +134,9 @@ def _typed(sql: str) -> TextClause:
     )
 
 
-def _postgresql(count_day: bool, balances: bool) -> TextClause:
+def _postgresql(count_day: bool, balances: bool) -> str:
     parts = [
-        "taken AS (" + _TAKE.format(_pg("new_state"), _pg("now")) + " RETURNING id)",
+        "taken AS (" + _TAKE.format(_pg("new_state"), _pg("now"), _pg("vid")) + " RETURNING id)",
         f"entry AS (INSERT INTO journal_entry ({_ENTRY_COLUMNS}) SELECT {_pgs(_ENTRY)} "
         "FROM taken RETURNING id)",
         "lines AS (INSERT INTO posting (entry_id, account_id, amount) "
@@ -157,7 +165,7 @@ def _postgresql(count_day: bool, balances: bool) -> TextClause:
         # the sort needs every row of `written` (so every write above) before the first lock
         parts.append(
             "locked AS (SELECT account.id FROM account, written WHERE account.id IN "
-            f"({_pg('a1')}, {_pg('a2')}) ORDER BY account.code FOR UPDATE OF account)"
+            f"({_pg('a1')}, {_pg('a2')}) ORDER BY account.code FOR NO KEY UPDATE OF account)"
         )
         parts.append(
             "moved AS (UPDATE account SET balance = account.balance + CASE account.id "
@@ -168,7 +176,7 @@ def _postgresql(count_day: bool, balances: bool) -> TextClause:
             "SELECT written.redemption_id, written.entry_id, "
             "(SELECT count(*) FROM moved) AS balances FROM written"
         )
-    return _typed("WITH " + ",\n".join(parts) + "\n" + answer)
+    return "WITH " + ",\n".join(parts) + "\n" + answer
 
 
 def _sqlite(count_day: bool, balances: bool) -> list[TextClause]:
@@ -176,7 +184,7 @@ def _sqlite(count_day: bool, balances: bool) -> list[TextClause]:
         return ", ".join(f":{n}" for n in names)
 
     steps = [
-        _TAKE.format(":new_state", ":now"),
+        _TAKE.format(":new_state", ":now", ":vid"),
         f"INSERT INTO journal_entry ({_ENTRY_COLUMNS}) VALUES ({values(_ENTRY)}) RETURNING id",
         "INSERT INTO posting (entry_id, account_id, amount) "
         "VALUES (:entry_id, :a1, :m1), (:entry_id, :a2, :m2)",
@@ -214,9 +222,10 @@ def write(
     name = dialect.name_of(conn)
     stmt = _statement(name, count_day, balances)
     if name == "postgresql":
-        row = conn.execute(stmt, params).first()
-        if row is None:
+        rows = dialect.run(conn, stmt, dialect.driver_params(params, _TIMES, _DOCUMENTS))
+        if not rows:
             return None
+        row = rows[0]
         if balances and row.balances != 2:
             raise RuntimeError("a redemption's balances were not both moved")
         return int(row.redemption_id), int(row.entry_id)

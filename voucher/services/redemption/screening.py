@@ -49,6 +49,11 @@ class Screening:
         """Does a scan bump its structure's daily counter (the volume rule's history)?"""
         return rules.record_scan in self.recorders
 
+    @property
+    def reads_facts(self) -> bool:
+        """Does a rule of this screening read the scan history (:class:`rules.Facts`)?"""
+        return any(rule in rules.READS_FACTS for rule in self.rules)
+
 
 RULES: tuple[Rule, ...] = (
     rules.never_handed_out,
