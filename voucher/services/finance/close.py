@@ -25,7 +25,8 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, cast
 
-from sqlalchemy import BigInteger, Table, column, func, insert, literal, select, update, values
+from sqlalchemy import BigInteger, Table, func, insert, literal, select, update
+from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.orm import Session
 
 from voucher import faults
@@ -259,15 +260,14 @@ def _create_statements(
 
 def _claim(session: Session, run: Any, end: datetime, scope: Scope) -> Sequence[Any]:
     """Claim the unstated scans of the run's structures in one statement; return (statement,
-    structure, programme, scans, cents). PostgreSQL: ``WITH claimed AS (UPDATE … FROM (VALUES
-    (structure, statement) …) … RETURNING …) SELECT … GROUP BY``: knowing the pairs' count, the
+    structure, programme, scans, cents). PostgreSQL: ``WITH claimed AS (UPDATE … FROM unnest(
+    structures, statements) … RETURNING …) SELECT … GROUP BY``: knowing the pairs' count, the
     planner reads the month once (joined to the new statements, estimated at one row, it read
     each page once per structure). SQLite: ``UPDATE … FROM statement``, then a count."""
     if dialect.writes_in_with(session):
-        pairs = session.execute(select(Statement.structure_id, Statement.id).where(run))
-        owner = values(
-            column("structure_id", BigInteger), column("statement_id", BigInteger), name="owner"
-        ).data([(int(s), int(i)) for s, i in pairs])
+        pairs = session.execute(select(Statement.structure_id, Statement.id).where(run)).all()
+        ids = [literal([int(p[k]) for p in pairs], ARRAY(BigInteger)) for k in (0, 1)]
+        owner = func.unnest(*ids).table_valued("structure_id", "statement_id").render_derived()
         r = REDEMPTIONS.c
         claimed = (
             update(REDEMPTIONS)
