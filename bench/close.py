@@ -8,8 +8,9 @@ the scale's ``close_postings``).
 
 Each database gets a fresh migrated copy: one programme, ``structures`` labelled places with
 validated bank details, and about ``postings / 2`` accepted scans spread over ``months`` Paris
-months from March 2026, made through the redemption service (fraud rules switched off while
-seeding, so nothing is held); every month but the last is closed (and the journal sealed), as
+months from March 2026 (PostgreSQL: written set-based by :mod:`bench.bulk_world`, row for row
+what the redemption service writes; SQLite: made through the redemption service, fraud rules
+switched off while seeding, so nothing is held); every month but the last is closed (and the journal sealed), as
 in a running year. After one untimed warm-up of each side, rounds alternate the baseline
 ``SELECT count(*), sum(amount) FROM posting`` (the whole journal) and the close of the last
 month (``month_close``: statements numbered, scans claimed and re-counted, journal sealed),
@@ -32,9 +33,8 @@ from rich.table import Table
 from sqlalchemy import Engine, func, select, text
 from sqlalchemy.orm import Session
 
-from bench import common
+from bench import bulk_world, common
 from bench.common import Result, drop_pg, fresh_pg
-from tests.services.finance import finance_world as fw
 from voucher.db.engine import make_engine, unit_of_work
 from voucher.db.migrate import upgrade
 from voucher.db.models import Posting
@@ -47,8 +47,9 @@ console = Console(width=120)
 
 
 def seed(engine: Engine, postings: int, structures: int, months: int) -> tuple[int, Period]:
-    """Scans made (about ``postings / 2``, spread over ``months``) and the month to close."""
-    return fw.busy_months(engine, postings // 2, structures, months)
+    """Scans made (about ``postings / 2``, spread over ``months``) and the month to close
+    (PostgreSQL: seeded set-based by :mod:`bench.bulk_world`)."""
+    return bulk_world.busy_months(engine, postings // 2, structures, months)
 
 
 def _scan(engine: Engine) -> float:
