@@ -161,6 +161,17 @@ def test_junk_headers_and_addresses_to_every_endpoint(unlimited, client, world):
         well_formed(send(client, "GET", path, key_for(path, world)), path[:60])
 
 
+def test_control_characters_in_a_header_are_refused_and_latin_text_is_not(unlimited, client, world):
+    key = world.keys["reception"]
+    for bad in ("a\x01b", "a\x1fb", "a\x7fb", "\x00"):
+        r = send(client, "GET", "/api/v1/ping", key, headers={"X-Note": bad})
+        assert well_formed(r, repr(bad)) == 400
+        assert json.loads(r.get_data())["code"] == "invalid_text", repr(bad)
+    for fine in ("a\tb", "\u00e9t\u00e9", "~ !"):
+        r = send(client, "GET", "/api/v1/ping", key, headers={"X-Note": fine})
+        assert well_formed(r, repr(fine)) == 200, repr(fine)
+
+
 def test_huge_and_chunked_bodies(unlimited, client, world):
     key = world.keys["reception"]
     huge = b'{"code": "' + b"1" * (5 * 1024 * 1024 // 2) + b'"}'

@@ -35,7 +35,7 @@ from voucher.domain.calendar import paris_date, utcnow
 from voucher.services.context import Actor
 from voucher.services.finance import journal, ledger_audit
 from voucher.services.issuance import handout
-from voucher.services.redemption import redeem, scan_write
+from voucher.services.redemption import redeem, scan_facts, scan_write
 
 DESK = Actor(label="accueil", user_id=77)
 
@@ -137,7 +137,7 @@ def test_a_voucher_taken_behind_the_lock_gets_nothing_written(session):
     row = (
         session.connection()
         .execute(
-            redeem._locking(session.connection()),
+            scan_facts.locking(session.connection()),
             {"code": code, "sid": w.structure.id, "today": paris_date(utcnow()), "scan_id": None},
         )
         .first()

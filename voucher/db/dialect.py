@@ -53,6 +53,7 @@ from sqlalchemy.orm import Session
 from sqlalchemy.sql.elements import ColumnElement
 from sqlalchemy.sql.selectable import GenerativeSelect
 
+from voucher.db import prepared
 from voucher.db.types import UTCDateTime
 from voucher.domain.calendar import summer_periods
 
@@ -108,22 +109,13 @@ def run(bind: Connection, sql: str, params: Mapping[str, Any]) -> list[Any]:
     ``bind``, in its transaction and savepoint (``bind`` must have begun one, as a
     session's connection has: SQLAlchemy commits or rolls back only what it began),
     prepared on the server from the first call (planned once per connection); its rows
-    as named tuples (a statement that answers rows). As :mod:`voucher.db.prepared` does on
-    SQLite: the connection's cursor listeners see the statement (their ``context`` is
-    None), and driver errors are raised as SQLAlchemy raises them (``IntegrityError``,
-    ``OperationalError``..., a lost connection invalidated)."""
-    raw: Any = bind.connection.dbapi_connection
-    cursor = raw.cursor(row_factory=namedtuple_row)
+    as named tuples (a statement that answers rows). The cursor listeners and the errors
+    are :func:`voucher.db.prepared.driver_sql`'s, as on SQLite."""
+    cursor = prepared.driver_sql(
+        bind, sql, params, cursor_options={"row_factory": namedtuple_row}, prepare=True
+    )
     try:
-        for before in bind.dispatch.before_cursor_execute:
-            sql, params = before(bind, cursor, sql, params, None, False)
-        cursor.execute(sql, params, prepare=True)
-        for after in bind.dispatch.after_cursor_execute:
-            after(bind, cursor, sql, params, None, False)
         return list(cursor.fetchall())
-    except Exception as e:
-        bind._handle_dbapi_exception(e, sql, params, cursor, None)  # raises
-        raise
     finally:
         cursor.close()
 

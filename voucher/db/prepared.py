@@ -108,18 +108,30 @@ def _prepared(conn: Connection, statement: Executable) -> Prepared:
     return found[2]
 
 
-def driver_sql(conn: Connection, sql: str, args: tuple[Any, ...] = ()) -> Any:
+def driver_sql(
+    conn: Connection,
+    sql: str,
+    args: Any = (),
+    cursor_options: Mapping[str, Any] | None = None,
+    **execute_options: Any,
+) -> Any:
     """Execute ``sql`` on the driver's cursor inside the connection's transaction, seen by
-    the connection's cursor listeners, errors raised as SQLAlchemy raises them; the cursor."""
-    cursor = conn.connection.dbapi_connection.cursor()  # type: ignore[union-attr]
+    the connection's cursor listeners, errors raised as SQLAlchemy raises them; the cursor.
+    ``cursor_options`` and ``execute_options`` go to the driver (psycopg's ``row_factory``
+    and ``prepare``: :func:`voucher.db.dialect.run`)."""
+    raw: Any = conn.connection.dbapi_connection
+    cursor = raw.cursor(**(cursor_options or {}))
     try:
         for before in conn.dispatch.before_cursor_execute:
             sql, args = before(conn, cursor, sql, args, None, False)
-        cursor.execute(sql, args)
+        cursor.execute(sql, args, **execute_options)
         for after in conn.dispatch.after_cursor_execute:
             after(conn, cursor, sql, args, None, False)
     except Exception as e:
-        conn._handle_dbapi_exception(e, sql, args, cursor, None)
+        try:
+            conn._handle_dbapi_exception(e, sql, args, cursor, None)  # raises
+        finally:
+            cursor.close()
     return cursor
 
 

@@ -130,10 +130,6 @@ def _checked(scan: Scan) -> tuple[str, datetime, datetime]:
     return digits, now, at
 
 
-#: the locking facts query (:mod:`~voucher.services.redemption.scan_facts`)
-_locking = scan_facts.locking
-
-
 def _facts(
     session: Session, scan: Scan, digits: str, at: datetime, screening: Screening = FULL
 ) -> Any:

@@ -49,8 +49,10 @@ def locking(conn: Connection) -> Any:
 
 def _rendered(conn: Connection, folded: bool) -> str:
     if folded not in _RENDERED:
-        stmt = sql.SCAN_ROW_TO_WRITE.add_columns(*rules.FOLDED) if folded else sql.SCAN_ROW_TO_WRITE
-        _RENDERED[folded] = dialect.render(dialect.for_update(stmt, conn, of=sql.VOUCHERS), conn)
+        stmt = locking(conn)
+        _RENDERED[folded] = dialect.render(
+            stmt.add_columns(*rules.FOLDED) if folded else stmt, conn
+        )
     return _RENDERED[folded]
 
 
