@@ -40,7 +40,7 @@ def address() -> organisations.Address:
 
 def funder(session: Session, name: str = "Fondation Test") -> Organisation:
     return organisations.create_organisation(
-        session, ACTOR, name=name, siret=siret(), roles={"funder"}
+        session, ACTOR, name=name, siret=siret(), address=address(), roles={"funder"}
     )
 
 

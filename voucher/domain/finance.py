@@ -75,6 +75,8 @@ WITHHELD_FR = {
     "bank_details_not_validated": "coordonnées bancaires non validées",
     "bank_details_suspended": "coordonnées bancaires suspendues après un retour de la banque : "
     "enregistrez et faites valider de nouvelles coordonnées",
+    "address_incomplete": "adresse du financeur incomplète (rue, code postal, ville, pays) : "
+    "les banques refusent un virement sans adresse structurée",
 }
 E2E_SAFE = re.compile(r"^[A-Za-z0-9/\-?:().,'+ ]{1,35}$")
 
@@ -257,6 +259,14 @@ def refund_remittance(credit_note_number: str, programme: str) -> str:
 
 def remittance(number: str, period_label: str) -> str:
     return f"Releve {number} pass numeriques {period_label}"[:140]
+
+
+def address_complete(
+    street: str | None, postcode: str | None, town: str | None, country: str | None
+) -> bool:
+    """Enough for the structured postal address a SEPA transfer's party must carry (banks
+    refuse unstructured or missing ones from November 2026): street, postcode, town, country."""
+    return all((street, postcode, town, country))
 
 
 def blocked_reason(bank_status: str | None, address_complete: bool) -> str | None:

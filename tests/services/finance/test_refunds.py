@@ -15,7 +15,14 @@ from tests.documents import camt_files as cf
 from tests.services.finance import finance_world as fw
 from tests.services.finance.test_credit_notes import AUGUST, short_world
 from tests.services.finance.test_payments import DEBTOR
-from voucher.db.models import BankAccount, CreditNote, JournalEntry, PaymentRun, PaymentTransfer
+from voucher.db.models import (
+    BankAccount,
+    CreditNote,
+    JournalEntry,
+    Organisation,
+    PaymentRun,
+    PaymentTransfer,
+)
 from voucher.documents import sepa
 from voucher.domain import calendar, ledger
 from voucher.domain.errors import DomainError
@@ -204,6 +211,43 @@ def test_a_funder_without_validated_bank_details_is_withheld_and_stays_owed(sess
     assert result.run_id is None
     assert {r.withheld for r in result.refunds_withheld} == {"bank_details_not_validated"}
     assert all(n.refund_status == "owed" for n in notes)
+    assert ledger_audit.verify(session).ok
+
+
+def test_a_funder_without_a_structured_address_is_withheld_until_it_has_one(session):
+    """The refund's creditor must carry a structured postal address (banks refuse a transfer
+    without one): a funder missing its street or town is withheld, nothing is sent, and the
+    next run after the address is completed pays it, in a file valid against its XSD."""
+    w, notes = owed_notes(session)
+    funder = session.get(Organisation, notes[0].funder_id)
+    street, town = funder.street, funder.town
+    funder.street, funder.town = None, ""
+    session.flush()
+    before = entries(session)
+    result = pay(session)
+    assert [(r.number, r.withheld) for r in result.refunds_withheld] == [
+        (notes[0].number, "address_incomplete")
+    ]
+    assert "adresse du financeur incomplète" in result.refunds_withheld[0].withheld_fr
+    assert [r.number for r in result.refunds] == [notes[1].number]
+    session.refresh(notes[0])
+    assert notes[0].refund_status == "owed"
+    assert (
+        journal.balance(session, ledger.refund_payable(notes[0].funder_id))
+        == -notes[0].amount_cents
+    )
+    assert entries(session) == before + 1  # the other funder's refund only
+
+    funder.street, funder.town = street, town
+    session.flush()
+    again = pay(session)
+    assert [r.number for r in again.refunds] == [notes[0].number]
+    stored = session.get(PaymentRun, again.run_id)
+    assert sepa.validate(stored.file, "pain.001.001.09") == []
+    root = ET.fromstring(stored.file)
+    ns = {"p": "urn:iso:std:iso:20022:tech:xsd:pain.001.001.09"}
+    town_names = [e.text for e in root.iterfind(".//p:Cdtr/p:PstlAdr/p:TwnNm", ns)]
+    assert town_names and all(town_names)
     assert ledger_audit.verify(session).ok
 
 

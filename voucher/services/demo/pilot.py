@@ -57,9 +57,21 @@ class Pilot:
     structures: list[Organisation] = field(default_factory=list)
 
 
+#: funders' seats (fictitious): a refund's SEPA creditor carries a structured address
+FUNDER_ADDRESSES = {
+    1: organisations.Address(
+        street_number="8", street="rue du Faubourg Montmartre", postcode="75009", town="Paris"
+    ),
+    2: organisations.Address(
+        street_number="1", street="place Aristide Briand", postcode="86000", town="Poitiers"
+    ),
+    3: ADDRESS,
+}
+
+
 def _funder(session: Session, name: str, n: int, role: str = "funder") -> Organisation:
     return organisations.create_organisation(
-        session, ACTOR, name=name, siret=siret(n), roles={role}
+        session, ACTOR, name=name, siret=siret(n), address=FUNDER_ADDRESSES[n], roles={role}
     )
 
 

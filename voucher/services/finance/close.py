@@ -140,7 +140,7 @@ def _payee_facts(
     """structure id -> (name, best bank status, validated account id, address complete)."""
     facts: dict[int, tuple[str, str | None, int | None, bool]] = {}
     for org in session.scalars(select(Organisation).where(Organisation.id.in_(ids))):
-        complete = all((org.street, org.postcode, org.town, org.country))
+        complete = finance.address_complete(org.street, org.postcode, org.town, org.country)
         facts[org.id] = (org.name, None, None, complete)
     rank = {"validated": 4, "suspended": 3, "pending": 2, "rejected": 1}
     rows = session.execute(

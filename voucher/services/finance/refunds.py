@@ -7,7 +7,8 @@ Rules kept:
   the credit note is ``owed``;
 * a payment run takes the owed refunds in scope, one transfer each (EndToEndId
   ``RBT-AV-AAAA-NNNN-n``) to the funder's **current validated** bank details, with the
-  same rules as a structure's: no validated details, or suspended ones, withhold it; a
+  same rules as a structure's: no validated details, suspended ones, or a funder without a
+  structured postal address (the transfer's creditor must carry one) withhold it; a
   recent change of IBAN needs two different people's approval (:func:`approve`);
   sending moves ``refund_payable`` -> ``refund_in_payment`` and the note is ``in_payment``;
 * the bank file settles it by EndToEndId like a structure's transfer (same matching, same
@@ -95,7 +96,7 @@ def due(session: Session, scope: Scope, *, at: datetime | None = None) -> list[R
     """Refunds owed to funders, each marked with why it would be withheld (if so)."""
     now = at or utcnow()
     rows = session.execute(
-        select(CreditNote, Programme.name, Organisation.name)
+        select(CreditNote, Programme.name, Organisation)
         .join(Programme, Programme.id == CreditNote.programme_id)
         .join(Organisation, Organisation.id == CreditNote.funder_id)
         .where(CreditNote.refund_status == "owed", scope.where(CreditNote.programme_id))
@@ -108,7 +109,7 @@ def due(session: Session, scope: Scope, *, at: datetime | None = None) -> list[R
             note.number,
             str(programme),
             note.funder_id,
-            str(funder),
+            funder.name,
             note.amount_cents,
             _account(session, note.funder_id, "validated"),
         )
@@ -118,6 +119,10 @@ def due(session: Session, scope: Scope, *, at: datetime | None = None) -> list[R
             item.withheld_detail = bank_details.suspension_note(session, suspended.id)
         elif item.account is None:
             item.withheld = "bank_details_not_validated"
+        elif not finance.address_complete(
+            funder.street, funder.postcode, funder.town, funder.country
+        ):
+            item.withheld = "address_incomplete"
         else:
             check = second_approval.needs_second_approval(
                 session, note.funder_id, now, since=_last_paid(session, note.funder_id)
