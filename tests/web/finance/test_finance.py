@@ -86,6 +86,7 @@ def test_finance_closes_a_month_and_downloads_a_statement_pdf(app, client, scene
     assert (
         "2 relevé(s)" in month and scene.structure_name in month and "Empreinte du journal" in month
     )
+    assert "Avoirs aux financeurs" in month and "Aucun avoir émis ce mois-ci." in month
     listing = client.get("/finance/releves?mois=2026-09").get_data(as_text=True)
     sid = re.search(r"/finance/releves/(\d+)\.pdf", listing).group(1)
     pdf = client.get(f"/finance/releves/{sid}.pdf")

@@ -6,6 +6,9 @@ Categories (value in cents and number of vouchers, scans of the month, programme
 (accepted, not stated, its structure blocked at the first close covering that month), ``open``
 (stated, not yet in a payment run), ``in_payment``, ``paid``, ``rejected`` (sent back by the
 bank, to pay again). Cancelled and rejected scans are not money owed and are left out.
+
+Money going back to funders is listed beside it: the credit notes issued in the month (Paris
+time), each with where its refund stands (owed, transfer sent, paid), in scope like the rest.
 """
 
 from __future__ import annotations
@@ -16,7 +19,7 @@ from datetime import datetime
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from voucher.db.models import MonthClose, Redemption, Statement
+from voucher.db.models import CreditNote, MonthClose, Organisation, Programme, Redemption, Statement
 from voucher.domain import finance
 from voucher.domain.calendar import utcnow
 from voucher.services.access.programme_scope import Scope
@@ -33,6 +36,19 @@ CATEGORY_FR = {
 }
 
 
+@dataclass(frozen=True)
+class Refund:
+    number: str
+    programme: str
+    funder: str
+    amount_cents: int
+    status: str
+
+    @property
+    def status_fr(self) -> str:
+        return finance.REFUND_FR[self.status]
+
+
 @dataclass
 class MonthStatus:
     period: finance.Period
@@ -41,6 +57,11 @@ class MonthStatus:
     statements: int = 0
     cents: dict[str, int] = field(default_factory=lambda: dict.fromkeys(CATEGORIES, 0))
     vouchers: dict[str, int] = field(default_factory=lambda: dict.fromkeys(CATEGORIES, 0))
+    refunds: list[Refund] = field(default_factory=list)
+
+    @property
+    def refunds_cents(self) -> int:
+        return sum(r.amount_cents for r in self.refunds)
 
     @property
     def redeemed_cents(self) -> int:
@@ -90,6 +111,7 @@ def month_status(session: Session, scope: Scope, period: finance.Period) -> Mont
             key = st_status
         status.cents[key] += int(cents)
         status.vouchers[key] += int(n)
+    status.refunds = _refunds(session, scope, start, end)
     if record is not None:
         status.statements = int(
             session.scalar(
@@ -98,6 +120,28 @@ def month_status(session: Session, scope: Scope, period: finance.Period) -> Mont
             or 0
         )
     return status
+
+
+def _refunds(session: Session, scope: Scope, start: datetime, end: datetime) -> list[Refund]:
+    """The credit notes issued in [start, end), oldest number first."""
+    rows = session.execute(
+        select(
+            CreditNote.number,
+            Programme.name,
+            Organisation.name,
+            CreditNote.amount_cents,
+            CreditNote.refund_status,
+        )
+        .join(Programme, Programme.id == CreditNote.programme_id)
+        .join(Organisation, Organisation.id == CreditNote.funder_id)
+        .where(
+            CreditNote.created_at >= start,
+            CreditNote.created_at < end,
+            scope.where(CreditNote.programme_id),
+        )
+        .order_by(CreditNote.year, CreditNote.seq)
+    )
+    return [Refund(str(n), str(p), str(f), int(c), str(st)) for n, p, f, c, st in rows]
 
 
 def recent(
