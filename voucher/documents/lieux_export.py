@@ -20,6 +20,8 @@ COLUMNS = (
     "code_insee",
     "adresse",
     "complement_adresse",
+    "latitude",
+    "longitude",
     "telephone",
     "courriels",
     "horaires",
@@ -36,6 +38,11 @@ COLUMNS = (
 SOURCE = "Registre ouvert des pass numériques"
 
 
+def _degrees(value: float | None) -> str:
+    """WGS 84 degrees to 6 decimals (about 10 cm), empty when the position is not known."""
+    return "" if value is None else f"{value:.6f}"
+
+
 def row(p: Place) -> dict[str, str]:
     support = [places.NATIONAL_SUPPORT[a] for a in p.accessibility if a in places.NATIONAL_SUPPORT]
     access = ["Se présenter"] + (["Téléphoner"] if p.phone else [])
@@ -48,6 +55,8 @@ def row(p: Place) -> dict[str, str]:
         "code_insee": p.commune_insee or "",
         "adresse": p.address,
         "complement_adresse": "",
+        "latitude": _degrees(p.latitude),
+        "longitude": _degrees(p.longitude),
         "telephone": p.phone or "",
         "courriels": "",  # the account's address is a person's, not published
         "horaires": p.hours or "",

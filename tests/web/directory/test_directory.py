@@ -114,7 +114,10 @@ def test_a_commune_search_needs_no_sign_in(client, places_world):
     assert "Aucun lieu trouvé" in text(client.get("/ou-utiliser-mon-pass?commune=Lyon"))
 
 
-def test_the_export_validates_against_the_national_schema(client, places_world, tmp_path):
+def test_the_export_validates_against_the_national_schema(app, client, places_world, tmp_path):
+    with unit_of_work(app.extensions["voucher.engine"]) as s:  # one place's position is known
+        site = s.scalars(select(PlaceSite).where(PlaceSite.name == "Médiathèque")).one()
+        site.latitude, site.longitude = SITES[site.name]
     got = client.get("/ou-utiliser-mon-pass/lieux.csv")
     assert got.status_code == 200
     path = tmp_path / "lieux.csv"
@@ -122,6 +125,16 @@ def test_the_export_validates_against_the_national_schema(client, places_world, 
     rows = list(csv.DictReader(io.StringIO(got.data.decode())))
     assert {r["nom"] for r in rows} == {"Médiathèque", "Cyber-base du Clain"}
     assert rows[0]["telephone"] == "+33549000000"
+    by_name = {r["nom"]: r for r in rows}
+    lat, lon = SITES["Médiathèque"]
+    assert (
+        float(by_name["Médiathèque"]["latitude"]),
+        float(by_name["Médiathèque"]["longitude"]),
+    ) == (
+        round(lat, 6),
+        round(lon, 6),
+    )
+    assert by_name["Cyber-base du Clain"]["latitude"] == ""  # not known: left empty
     schema = Schema.from_descriptor(json.loads(SCHEMA.read_text(encoding="utf-8")))
     report = validate(Resource(path=path.name, basepath=str(tmp_path), schema=schema))
     assert report.valid, report.flatten(["rowNumber", "fieldName", "type", "note"])
