@@ -26,6 +26,9 @@ from voucher.db.models import (
     Statement,
     User,
 )
+from voucher.db.queries.directory import labelled_places
+from voucher.documents import lieux_export
+from voucher.domain import places
 from voucher.domain.finance import Period
 from voucher.services import demo
 from voucher.services.access import programme_scope
@@ -148,3 +151,18 @@ def test_the_demo_leaves_held_scans_to_review_and_alerts(built):
         holds.reject(s, reviewer, open_holds[1].id, "carnet présenté par un tiers")
     with unit_of_work(fresh_engine) as s:
         assert ledger_audit.verify(s).ok
+
+
+@pytest.mark.slow
+def test_the_demo_places_say_when_to_come_and_go_to_the_national_export(built):
+    """The letter given with a carnet lists the nearest places with their opening hours:
+    every demo place has hours, services and a position, and all of them are exported."""
+    engine, _summary = built
+    with unit_of_work(engine) as s:
+        found = labelled_places(s, TODAY)
+    assert len(found) == 6
+    for p in found:
+        assert places.hours_in_french(p.hours) and p.hours_text and p.services
+        assert p.latitude is not None and p.longitude is not None
+    rows = lieux_export.csv_bytes(found).decode().splitlines()
+    assert len(rows) == 1 + 6 and all(lieux_export.exportable(p) for p in found)
