@@ -12,7 +12,6 @@ from sqlalchemy.orm import Session
 from voucher.db.models import PlaceSite
 from voucher.domain import places
 from voucher.domain.calendar import utcnow
-
 from voucher.services.demo.pilot import ACTOR, Pilot
 from voucher.services.organisations import commune_centres
 
