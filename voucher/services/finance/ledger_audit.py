@@ -258,10 +258,13 @@ def _unsealed(session: Session, after: int) -> tuple[int, int, int, list[str]] |
     inside an aggregate) reads the rows."""
     newer = JournalEntry.id > after
     if dialect.is_postgres(session):
-        joined = func.string_agg(JournalEntry.hash, aggregate_order_by(literal(""), JournalEntry.id))
+        joined = func.string_agg(
+            JournalEntry.hash, aggregate_order_by(literal(""), JournalEntry.id)
+        )
         first, last, count, text = session.execute(
-            select(func.min(JournalEntry.id), func.max(JournalEntry.id), func.count(), joined)
-            .where(newer)
+            select(
+                func.min(JournalEntry.id), func.max(JournalEntry.id), func.count(), joined
+            ).where(newer)
         ).one()
         return (int(first), int(last), int(count), [text]) if count else None
     rows = session.execute(
