@@ -19,7 +19,8 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import func, insert, select
+from sqlalchemy import func, insert, literal, select
+from sqlalchemy.dialects.postgresql import aggregate_order_by
 from sqlalchemy.orm import Session
 
 from voucher.db import dialect
@@ -249,25 +250,44 @@ def verify(session: Session) -> Report:
     return report
 
 
+def _unsealed(session: Session, after: int) -> tuple[int, int, int, list[str]] | None:
+    """(first id, last id, count, hashes in id order) of the entries after ``after``, or None.
+    PostgreSQL returns one row, the hashes joined in id order by ``string_agg`` (the seal's
+    hash over the joined text is the same as over each hash in turn): a month's close would
+    otherwise fetch one row per entry into Python. SQLite (before 3.44, no ``ORDER BY``
+    inside an aggregate) reads the rows."""
+    newer = JournalEntry.id > after
+    if dialect.is_postgres(session):
+        joined = func.string_agg(
+            JournalEntry.hash, aggregate_order_by(literal(""), JournalEntry.id)
+        )
+        first, last, count, text = session.execute(
+            select(
+                func.min(JournalEntry.id), func.max(JournalEntry.id), func.count(), joined
+            ).where(newer)
+        ).one()
+        return (int(first), int(last), int(count), [text]) if count else None
+    rows = session.execute(
+        select(JournalEntry.id, JournalEntry.hash).where(newer).order_by(JournalEntry.id)
+    ).all()
+    return (rows[0][0], rows[-1][0], len(rows), [h for _, h in rows]) if rows else None
+
+
 def seal(session: Session) -> JournalSeal | None:
     """Seal every entry not sealed yet into one block chained to the previous one."""
     dialect.lock_table_for_reading(session, "journal_entry")
     last = session.scalars(select(JournalSeal).order_by(JournalSeal.id.desc()).limit(1)).first()
-    after = last.last_entry_id if last else 0
-    rows = session.execute(
-        select(JournalEntry.id, JournalEntry.hash)
-        .where(JournalEntry.id > after)
-        .order_by(JournalEntry.id)
-    ).all()
-    if not rows:
+    unsealed = _unsealed(session, last.last_entry_id if last else 0)
+    if unsealed is None:
         return None
+    first, final, count, hashes = unsealed
     previous = last.hash if last else ledger.GENESIS
     block = JournalSeal(
-        first_entry_id=rows[0][0],
-        last_entry_id=rows[-1][0],
-        entry_count=len(rows),
+        first_entry_id=first,
+        last_entry_id=final,
+        entry_count=count,
         prev_hash=previous,
-        hash=ledger.seal_hash(previous, (h for _, h in rows)),
+        hash=ledger.seal_hash(previous, hashes),
         at=utcnow(),
     )
     session.execute(
