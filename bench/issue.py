@@ -8,7 +8,8 @@ from typing import Any
 
 import psycopg
 
-from bench.common import Result, alternate, audit, drop_pg, fresh_pg, timed
+from bench import cpu
+from bench.common import Result, alternate, audit, drop_pg, fresh_pg
 from voucher.db.engine import make_engine, unit_of_work
 from voucher.db.migrate import upgrade
 
@@ -29,6 +30,8 @@ def run(scale: dict[str, Any], rounds: int) -> list[Result]:
             book_id = s.scalar(__import__("sqlalchemy").text("SELECT min(id) FROM book"))
         with psycopg.connect(url.replace("+psycopg", ""), autocommit=True) as conn:
             conn.execute("CREATE TABLE bench_copy (LIKE voucher INCLUDING ALL)")
+
+        cpu_log: tuple[list[Any], list[Any]] = ([], [])
 
         def baseline(_i: int) -> float:
             rows = [
@@ -52,7 +55,7 @@ def run(scale: dict[str, Any], rounds: int) -> list[Result]:
                             copy.write_row((*r, "2026-01-01 00:00:00"))
                     conn.commit()
 
-            t = timed(go)
+            t = cpu.timed_cpu(name, go, cpu_log[0])
             with psycopg.connect(url.replace("+psycopg", ""), autocommit=True) as conn:
                 conn.execute("TRUNCATE bench_copy")
             return t
@@ -64,7 +67,7 @@ def run(scale: dict[str, Any], rounds: int) -> list[Result]:
                         s, f.ACTOR, programme_id=ids[0], prescriber_id=ids[1], books=books
                     )
 
-            return timed(go)
+            return cpu.timed_cpu(name, go, cpu_log[1])
 
         t_copy, t_issue, log = alternate(rounds, baseline, candidate)
         engine.dispose()
@@ -84,6 +87,7 @@ def run(scale: dict[str, Any], rounds: int) -> list[Result]:
                 1,
                 ok,
                 rounds=log,
+                cpu=cpu.summary(*cpu_log, mean=True),
             )
         ]
     finally:
