@@ -8,7 +8,8 @@ from typing import Any
 
 import psycopg
 
-from bench.common import Result, alternate, audit, drop_pg, fresh_pg, timed
+from bench import cpu
+from bench.common import Result, alternate, audit, drop_pg, fresh_pg
 from voucher.db.engine import make_engine, unit_of_work
 from voucher.db.migrate import upgrade
 
@@ -30,6 +31,11 @@ def run(scale: dict[str, Any], rounds: int) -> list[Result]:
         with psycopg.connect(url.replace("+psycopg", ""), autocommit=True) as conn:
             conn.execute("CREATE TABLE bench_copy (LIKE voucher INCLUDING ALL)")
 
+        cpu_log: tuple[list[Any], list[Any]] = ([], [])
+        # one connection kept open, as the candidate's pool keeps its own: no connection
+        # set up in the timed part, and its backend's CPU is seen to the end
+        plain = psycopg.connect(url.replace("+psycopg", ""))
+
         def baseline(_i: int) -> float:
             rows = [
                 (
@@ -44,17 +50,17 @@ def run(scale: dict[str, Any], rounds: int) -> list[Result]:
             ]
 
             def go() -> None:
-                with psycopg.connect(url.replace("+psycopg", "")) as conn, conn.cursor() as cur:
+                with plain.cursor() as cur:
                     with cur.copy(
                         "COPY bench_copy (code, book_id, programme_id, position, face_value_cents, state, updated_at) FROM STDIN"
                     ) as copy:
                         for r in rows:
                             copy.write_row((*r, "2026-01-01 00:00:00"))
-                    conn.commit()
+                    plain.commit()
 
-            t = timed(go)
-            with psycopg.connect(url.replace("+psycopg", ""), autocommit=True) as conn:
-                conn.execute("TRUNCATE bench_copy")
+            t = cpu.timed_cpu(name, go, cpu_log[0])
+            plain.execute("TRUNCATE bench_copy")
+            plain.commit()
             return t
 
         def candidate(_i: int) -> float:
@@ -64,9 +70,10 @@ def run(scale: dict[str, Any], rounds: int) -> list[Result]:
                         s, f.ACTOR, programme_id=ids[0], prescriber_id=ids[1], books=books
                     )
 
-            return timed(go)
+            return cpu.timed_cpu(name, go, cpu_log[1])
 
         t_copy, t_issue, log = alternate(rounds, baseline, candidate)
+        plain.close()
         engine.dispose()
         ok = audit(url)
         return [
@@ -84,6 +91,7 @@ def run(scale: dict[str, Any], rounds: int) -> list[Result]:
                 1,
                 ok,
                 rounds=log,
+                cpu=cpu.summary(*cpu_log, mean=True),
             )
         ]
     finally:

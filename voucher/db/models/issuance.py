@@ -4,12 +4,22 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from sqlalchemy import BigInteger, CheckConstraint, ForeignKey, Index, String, UniqueConstraint
+from sqlalchemy import (
+    BigInteger,
+    CheckConstraint,
+    ForeignKey,
+    ForeignKeyConstraint,
+    Index,
+    String,
+    UniqueConstraint,
+)
 from sqlalchemy.orm import Mapped, mapped_column
 
 from voucher.db.models.base import Base, pk
 from voucher.db.types import BigId
 
+#: the voucher's one foreign key (migration 0038 put it in place of two)
+BOOK_KEY = "fk_voucher_book_programme"
 VOUCHER_STATES = (
     "('issued','active','distributed','held','redeemed','reimbursed','cancelled','expired')"
 )
@@ -58,9 +68,11 @@ class Batch(Base):
 
 
 class Book(Base):
-    """``status``: in_stock (with a prescriber), handed_out, lost, stolen, expired."""
+    """``status``: in_stock (with a prescriber), handed_out, lost, stolen, expired.
+    ``(id, programme_id)`` is unique so that a voucher's key can name both (see Voucher)."""
 
     __tablename__ = "book"
+    __table_args__ = (Index("ix_book_id_programme", "id", "programme_id", unique=True),)
     id: Mapped[int] = pk()
     batch_id: Mapped[int] = mapped_column(ForeignKey("batch.id"), index=True)
     programme_id: Mapped[int] = mapped_column(ForeignKey("programme.id"), index=True)
@@ -73,8 +85,14 @@ class Book(Base):
 
 
 class Voucher(Base):
+    """One foreign key, ``(book_id, programme_id)`` to the book's ``(id, programme_id)``:
+    a voucher's programme is its book's (and so exists), checked once per row written."""
+
     __tablename__ = "voucher"
     __table_args__ = (
+        ForeignKeyConstraint(
+            ["book_id", "programme_id"], ["book.id", "book.programme_id"], name=BOOK_KEY
+        ),
         UniqueConstraint("book_id", "position"),
         CheckConstraint(f"state IN {VOUCHER_STATES}", name="state"),
         CheckConstraint("face_value_cents > 0", name="face_value"),
@@ -82,8 +100,8 @@ class Voucher(Base):
     )
     id: Mapped[int] = pk()
     code: Mapped[str] = mapped_column(String(24), unique=True)
-    book_id: Mapped[int] = mapped_column(ForeignKey("book.id"))
-    programme_id: Mapped[int] = mapped_column(ForeignKey("programme.id"))
+    book_id: Mapped[int] = mapped_column(BigId)
+    programme_id: Mapped[int] = mapped_column(BigId)
     position: Mapped[int]
     face_value_cents: Mapped[int] = mapped_column(BigInteger)
     state: Mapped[str] = mapped_column(String(12), default="issued")

@@ -15,9 +15,8 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
-from typing import cast
 
-from sqlalchemy import Table, func, select, update
+from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
 from voucher import faults
@@ -33,24 +32,13 @@ from voucher.domain.states import VoucherState as S
 from voucher.services import audit
 from voucher.services.context import Actor
 from voucher.services.finance import journal
+from voucher.services.issuance import bulk
 from voucher.services.issuance.books import next_serial
 from voucher.services.organisations.organisations import get_organisation
 from voucher.services.programmes.programmes import get_programme, programme_funders
 from voucher.services.webhooks import events
 
 MAX_BOOKS = 100_000
-BOOKS = cast(Table, Book.__table__)
-VOUCHERS = cast(Table, Voucher.__table__)
-BOOK_COLUMNS = ("batch_id", "programme_id", "serial", "holder_id", "status")
-VOUCHER_COLUMNS = (
-    "code",
-    "book_id",
-    "programme_id",
-    "position",
-    "face_value_cents",
-    "state",
-    "updated_at",
-)
 CHUNK = 5_000
 Progress = Callable[[int], None]
 
@@ -157,34 +145,24 @@ def write_books_and_vouchers(
     now: datetime,
     progress: Progress | None,
 ) -> None:
-    """Chunks of books and their vouchers, loaded in bulk: memory stays flat whatever the
-    batch size."""
-    conn = session.connection()
+    """Chunks of books and their vouchers, loaded in bulk (:mod:`.bulk`): memory stays
+    flat whatever the batch size."""
     programme_id, state = batch.programme_id, str(S.ISSUED)  # read once, not per voucher
     for start in range(0, books, CHUNK):  # serials first .. first + books - 1
         serials = range(first + start, first + min(books, start + CHUNK))
-        book_rows = [
-            (batch.id, batch.programme_id, s, batch.prescriber_id, B.IN_STOCK) for s in serials
-        ]
-        dialect.bulk_insert(session, BOOKS, BOOK_COLUMNS, book_rows)
-        ids = (
-            conn.execute(
-                select(Book.id)
-                .where(
-                    Book.batch_id == batch.id, Book.serial >= serials[0], Book.serial <= serials[-1]
-                )
-                .order_by(Book.serial)
-            )
-            .scalars()
-            .all()
+        ids = bulk.write_books(
+            session, batch.id, programme_id, batch.prescriber_id, str(B.IN_STOCK), serials
         )
-        fresh = iter(codes.generate_many(len(ids) * per_book))
-        voucher_rows = [
-            (next(fresh), book_id, programme_id, pos, face, state, now)
-            for book_id in ids
-            for pos in range(1, per_book + 1)
-        ]
-        dialect.bulk_insert(session, VOUCHERS, VOUCHER_COLUMNS, voucher_rows)
+        bulk.write_vouchers(
+            session,
+            ids,
+            codes.generate_many(len(ids) * per_book),
+            programme_id=programme_id,
+            per_book=per_book,
+            face=face,
+            state=state,
+            now=now,
+        )
         if progress:
             progress(start + len(serials))  # books written so far
         faults.point("issue.books_written")
