@@ -9,7 +9,9 @@ Rules kept:
   the first (``INSERT ... ON CONFLICT DO NOTHING``); once the first commits, the second
   claims nothing (:func:`claim` returns None) and reads the winner's answer with
   :func:`find`; if the first rolls back, the second claims the key;
-* like every service, nothing here commits.
+* like every service, nothing here commits. On PostgreSQL the claim and the answer are
+  run by the driver (:func:`voucher.db.dialect.run`: rendered once, prepared on the
+  server), as the scan's own statements are: they are two of a scan request's statements.
 """
 
 from __future__ import annotations
@@ -17,7 +19,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any, cast
 
-from sqlalchemy import Table, bindparam, select, update
+from sqlalchemy import Connection, Table, bindparam, select, update
 from sqlalchemy.orm import Session
 
 from voucher.db import dialect
@@ -42,6 +44,22 @@ _COMPLETE = (
     .where(_C.id == bindparam("rid"))
     .values(status=bindparam("status"), body=bindparam("body"), completed_at=bindparam("now"))
 )
+_CLAIMED = ("organisation_id", "api_key_id", "scope", "key", "fingerprint", "created_at")
+#: PostgreSQL's claim and answer, rendered once per process for the driver
+_RENDERED: dict[str, str] = {}
+
+
+def _pg(conn: Connection, name: str) -> str:
+    if name not in _RENDERED:
+        claim = (
+            dialect.insert_per_dialect(RECORDS)["postgresql"]
+            .values({c: bindparam(c) for c in _CLAIMED})
+            .on_conflict_do_nothing(index_elements=["organisation_id", "scope", "key"])
+            .returning(_C.id)
+        )
+        _RENDERED["claim"] = dialect.render(claim, conn)
+        _RENDERED["complete"] = dialect.render(_COMPLETE.returning(_C.id), conn)
+    return _RENDERED[name]
 
 
 @dataclass(frozen=True)
@@ -86,11 +104,18 @@ def claim(
         completed_at=None,
     )
     conn = session.connection()
+    if dialect.is_postgres(conn):
+        claimed = {c: params[c] for c in _CLAIMED}
+        rows = dialect.run(conn, _pg(conn, "claim"), dialect.driver_params(claimed, ["created_at"]))
+        return int(rows[0].id) if rows else None
     found = conn.execute(dialect.pick(_CLAIM, conn), params).scalar()
     return None if found is None else int(found)
 
 
 def complete(session: Session, record_id: int, status: int, body: str) -> None:
-    session.connection().execute(
-        _COMPLETE, {"rid": record_id, "status": status, "body": body, "now": utcnow()}
-    )
+    params = {"rid": record_id, "status": status, "body": body, "now": utcnow()}
+    conn = session.connection()
+    if dialect.is_postgres(conn):
+        dialect.run(conn, _pg(conn, "complete"), dialect.driver_params(params, ["now"]))
+        return
+    conn.execute(_COMPLETE, params)

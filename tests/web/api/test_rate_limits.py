@@ -42,3 +42,27 @@ def test_the_storage_is_the_configured_one(app):
     assert (
         app.config["RATELIMIT_STORAGE_URI"] == "memory://"
     )  # redis:// in production (docs/api.md)
+
+
+def test_a_scan_answer_carries_its_address_bucket_headers(app, as_key, world):
+    """The address bucket counted by the view's own call (no limiter decorator) still
+    names itself in ``X-RateLimit-*``: its size, what is left, the window's end."""
+    app.config["API_ADDRESS_LIMIT"] = "50 per minute"
+    api = as_key("reception")
+    answers = [
+        api.post(
+            "/api/v1/redemptions",
+            json={"code": world.codes[n]},
+            headers={"Idempotency-Key": f"h-{n}"},
+        )
+        for n in range(2)
+    ]
+    assert [a.status_code for a in answers] == [201, 201]
+    assert [a.headers["X-RateLimit-Limit"] for a in answers] == ["50", "50"]
+    left = [int(a.headers["X-RateLimit-Remaining"]) for a in answers]
+    assert left[1] == left[0] - 1
+    assert (
+        int(answers[1].headers["X-RateLimit-Reset"])
+        >= int(answers[0].headers["X-RateLimit-Reset"]) - 1
+    )
+    assert "Retry-After" not in answers[1].headers

@@ -211,3 +211,34 @@ def test_scans_are_listed_for_their_structure_and_their_funders_only(as_key, wor
     assert "beneficiary" not in as_key("funder").get(f"/api/v1/redemptions/{rid}").get_data(
         as_text=True
     )
+
+
+def test_a_scan_request_opens_no_savepoint_and_a_refusal_is_still_logged_once(as_key, world, app):
+    """The single scan runs without the scan service's savepoint (its refusal rolls the whole
+    request back, the key is claimed again, then the refusal is logged and stored): an
+    accepted scan sends no SAVEPOINT, and a refused one still leaves exactly its log line
+    and its stored answer."""
+    from sqlalchemy import event
+
+    sent: list[str] = []
+
+    def seen(conn, cursor, statement, *args):
+        sent.append(statement.lstrip().split(None, 1)[0].upper())
+
+    engine = app.extensions["voucher.engine"]
+    event.listen(engine, "before_cursor_execute", seen)
+    try:
+        api = as_key("reception")
+        assert scan(api, world.codes[0], "sans-point-1").status_code == 201
+        assert "SAVEPOINT" not in sent
+        before = counts(app)
+        refused = scan(api, world.codes[0], "sans-point-2")
+    finally:
+        event.remove(engine, "before_cursor_execute", seen)
+    problem(refused, 409, "already_redeemed")
+    after = counts(app)
+    assert after["RefusedScan"] == before["RefusedScan"] + 1
+    assert after["IdempotencyRecord"] == before["IdempotencyRecord"] + 1
+    assert after["Redemption"] == before["Redemption"]
+    again = scan(api, world.codes[0], "sans-point-2")
+    assert again.get_data() == refused.get_data() and counts(app) == after

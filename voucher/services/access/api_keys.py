@@ -7,8 +7,9 @@ Rules kept:
   clear, and its secret is shown once, at creation;
 * a key is found by its public prefix and checked against its SHA-256 hash in constant
   time (:func:`find_api_key`); a revoked or expired key finds nothing. It is read on every
-  request (one row of plain columns, no ORM object): a revocation or an expiry holds from
-  the next request on, in every process, with no cache to invalidate;
+  request (one row of plain columns, no ORM object; run by the driver on PostgreSQL): a
+  revocation or an expiry holds from the next request on, in every process, with no cache
+  to invalidate;
 * its last use is recorded at most once a minute (``TOUCH_EVERY``), with a conditional
   ``UPDATE`` so that concurrent requests never fight over the row; the caller commits it on
   its own, even when the request is refused or only reads;
@@ -20,12 +21,13 @@ from __future__ import annotations
 import hashlib
 import secrets
 from dataclasses import dataclass
-from datetime import datetime, timedelta
-from typing import cast
+from datetime import UTC, datetime, timedelta
+from typing import Any, cast
 
 from sqlalchemy import CursorResult, Table, bindparam, or_, select, update
 from sqlalchemy.orm import Session
 
+from voucher.db import dialect
 from voucher.db.models import ApiKey, Organisation
 from voucher.db.models.auth import ROLES
 from voucher.domain.calendar import utcnow
@@ -114,8 +116,31 @@ _BY_PREFIX = select(
 ).where(_KEYS.prefix == bindparam("prefix"))
 
 
+_RENDERED: list[str] = []  # PostgreSQL: _BY_PREFIX for the driver, rendered once
+
+
+def _by_prefix(session: Session, prefix: str) -> Any:
+    """The key's row; on PostgreSQL run by the driver (it is read on every API request),
+    its times made UTC-aware as :class:`~voucher.db.types.UTCDateTime` makes them."""
+    conn = session.connection()
+    if not dialect.is_postgres(conn):
+        return conn.execute(_BY_PREFIX, {"prefix": prefix}).first()
+    if not _RENDERED:
+        _RENDERED.append(dialect.render(_BY_PREFIX, conn))
+    rows = dialect.run(conn, _RENDERED[0], {"prefix": prefix})
+    if not rows:
+        return None
+    return rows[0]._replace(
+        **{
+            name: moment.replace(tzinfo=UTC)
+            for name in ("last_used_at", "revoked_at", "expires_at")
+            if (moment := getattr(rows[0], name)) is not None
+        }
+    )
+
+
 def find_api_key(session: Session, secret: str) -> FoundKey | None:
-    row = session.execute(_BY_PREFIX, {"prefix": secret.split(".", 1)[0]}).first()
+    row = _by_prefix(session, secret.split(".", 1)[0])
     if row is None or row.revoked_at is not None:
         return None
     if row.expires_at is not None and row.expires_at <= utcnow():

@@ -20,12 +20,13 @@ from __future__ import annotations
 
 import bisect
 import math
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from sqlalchemy import bindparam, literal_column, select, union_all
 from sqlalchemy.orm import Session
 
+from voucher.db import dialect
 from voucher.db.models import RefusedScan
 from voucher.domain import fraud
 from voucher.domain.calendar import utcnow
@@ -63,6 +64,10 @@ def _failures(session: Session, column: Any, key: Any, since: datetime) -> list[
 
 
 _BY_SOURCE: dict[tuple[str, ...], Any] = {}
+#: PostgreSQL: the same statements rendered for the driver, once per set of sources
+_RENDERED: dict[tuple[str, ...], str] = {}
+#: the guess reasons written in the statement (constants: no parameter to expand)
+_REASONS: list[Any] = [literal_column(f"'{r}'") for r in sorted(GUESS_REASONS) if r.isidentifier()]
 
 
 def _by_source_statement(names: tuple[str, ...]) -> Any:
@@ -82,10 +87,10 @@ def _by_source_statement(names: tuple[str, ...]) -> Any:
                 .where(
                     columns[name] == bindparam(name),
                     RefusedScan.at > since,
-                    RefusedScan.reason.in_(sorted(GUESS_REASONS)),
+                    RefusedScan.reason.in_(_REASONS),
                 )
                 .order_by(RefusedScan.at.desc())
-                .limit(MAX_FAILURES_READ)
+                .limit(literal_column(str(MAX_FAILURES_READ)))
                 .subquery()
             )
             parts.append(
@@ -98,14 +103,29 @@ def _by_source_statement(names: tuple[str, ...]) -> Any:
 def _failures_by_source(
     session: Session, actor: Actor, since: datetime
 ) -> dict[str, list[datetime]]:
-    """:func:`_failures` of each of the actor's sources, read in one statement."""
+    """:func:`_failures` of each of the actor's sources, read in one statement (run by the
+    driver on PostgreSQL: it comes before every scan; its times made UTC-aware as
+    :class:`~voucher.db.types.UTCDateTime` makes them)."""
     sources = _sources(actor)
     found: dict[str, list[datetime]] = {name: [] for name, _, _ in sources}
     if not sources:
         return found
-    stmt = _by_source_statement(tuple(name for name, _, _ in sources))
+    names = tuple(name for name, _, _ in sources)
+    stmt = _by_source_statement(names)
     params = {name: key for name, key, _ in sources} | {"since": since}
-    for source, at, scanned in session.execute(stmt, params):
+    conn = session.connection()
+    if dialect.is_postgres(conn):
+        if names not in _RENDERED:
+            _RENDERED[names] = dialect.render(stmt, conn)
+        rows: Any = [
+            (source, at.replace(tzinfo=UTC), scanned and scanned.replace(tzinfo=UTC))
+            for source, at, scanned in dialect.run(
+                conn, _RENDERED[names], dialect.driver_params(params, ["since"])
+            )
+        ]
+    else:
+        rows = conn.execute(stmt, params)
+    for source, at, scanned in rows:
         if (t := scanned or at) > since:
             found[source].append(t)
     return {name: sorted(times) for name, times in found.items()}

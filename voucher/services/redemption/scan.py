@@ -13,7 +13,10 @@ Rules kept:
   scan may be sent again after ``retry_after`` seconds) before any look-up;
 * the redemption (:func:`voucher.services.redemption.redeem.redeem`) runs in a savepoint:
   a refusal leaves nothing of it, and what the caller wrote before it (an idempotency key
-  claimed) stays;
+  claimed) stays. A caller that rolls its whole transaction back on a refusal (the API's
+  single scan, which then claims its key again) asks for no savepoint (two round trips
+  fewer): the refusal is raised, and the caller hands it to :func:`refused` after its
+  rollback, which logs it as the savepoint's path does;
 * every refusal is logged, except :data:`NOT_LOGGED`: those judge the request, not the
   code presented (the source is throttled and the code was not looked at; a theme or an
   autonomy level outside the vocabulary; an impossible scan time; a scan id already used
@@ -78,10 +81,16 @@ class Outcome(Generic[T]):
 
 
 def scan(
-    session: Session, actor: Actor, scanned: redeem.Scan, *, screening: Screening = FULL
+    session: Session,
+    actor: Actor,
+    scanned: redeem.Scan,
+    *,
+    screening: Screening = FULL,
+    savepoint: bool = True,
 ) -> Outcome[redeem.Result]:
     """Check the source for code guessing (a dated scan at its own time), then redeem (see
-    :func:`attempt`)."""
+    :func:`attempt`); ``savepoint=False``: the redemption's refusal is raised, not
+    answered, for the caller to roll back and hand to :func:`refused`."""
     if scanned.scanned_at is not None:
         throttled = guessing.AtScanTime(session, actor, [scanned.scanned_at]).refusal(
             scanned.scanned_at
@@ -90,7 +99,35 @@ def scan(
         throttled = guessing.throttle(session, actor)
     if throttled is not None:
         return Outcome(refusal=throttled)
+    if not savepoint:
+        return Outcome(redeem.redeem(session, actor, scanned, screening))
     return attempt(session, actor, scanned, screening=screening)
+
+
+def refused(
+    session: Session,
+    actor: Actor,
+    scanned: redeem.Scan,
+    err: DomainError,
+    *,
+    screening: Screening = FULL,
+) -> Outcome[redeem.Result]:
+    """The outcome of a scan whose refusal :func:`scan` raised (``savepoint=False``), once
+    the caller rolled its transaction back: logged unless :data:`NOT_LOGGED`, as
+    :func:`attempt` logs it."""
+
+    def refuse() -> redeem.Result:
+        raise err
+
+    return _logged(
+        session,
+        actor,
+        scanned.structure_id,
+        scanned.code,
+        refuse,
+        screening,
+        scanned_at=scanned.scanned_at,
+    )
 
 
 def attempt(

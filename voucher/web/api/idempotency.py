@@ -13,8 +13,9 @@ Rules kept (see :mod:`voucher.domain.idempotency` and :mod:`voucher.services.ide
   ``@writes(keep_on_refusal=True)``) — so a resend replays the same answer;
 * a refusal the work raises (a :class:`DomainError`): the whole transaction is rolled back
   (the refusal changed nothing), then the key is claimed again and the refusal stored as
-  its answer. If another request stored an answer for the key in between, that answer is
-  returned instead;
+  its answer (``refused`` gives that answer when the work has more to do for a refusal,
+  in the new transaction: the single scan logs it). If another request stored an answer
+  for the key in between, that answer is returned instead;
 * throttling refusals (``too_many_attempts``, ``locked``: the scan use case's ``TRANSIENT``)
   are raised and never stored: the key stays free for a later try;
 * two identical requests at once: the second's claim waits for the first's commit, then
@@ -38,6 +39,7 @@ from voucher.web.api import problems
 from voucher.web.db import db
 
 Work = Callable[[], tuple[int, dict[str, Any]]]
+Refused = Callable[[DomainError], tuple[int, dict[str, Any]]]
 
 
 def dumps(payload: dict[str, Any]) -> str:
@@ -72,7 +74,14 @@ def _claim(actor: Actor, scope: str, key: str, fingerprint: str) -> int | None:
     )
 
 
-def run(actor: Actor, scope: str, key: str, fingerprint: str, work: Work) -> Response:
+def run(
+    actor: Actor,
+    scope: str,
+    key: str,
+    fingerprint: str,
+    work: Work,
+    refused: Refused | None = None,
+) -> Response:
     record = _claim(actor, scope, key, fingerprint)
     if record is None:
         return replay(actor, scope, key, fingerprint)
@@ -82,7 +91,7 @@ def run(actor: Actor, scope: str, key: str, fingerprint: str, work: Work) -> Res
         db().rollback()
         if err.code in TRANSIENT:
             raise
-        return _store_refusal(actor, scope, key, fingerprint, err)
+        return _store_refusal(actor, scope, key, fingerprint, err, refused)
     return _store(record, status, payload)
 
 
@@ -108,10 +117,17 @@ def _store(record: int, status: int, payload: dict[str, Any]) -> Response:
 
 
 def _store_refusal(
-    actor: Actor, scope: str, key: str, fingerprint: str, err: DomainError
+    actor: Actor,
+    scope: str,
+    key: str,
+    fingerprint: str,
+    err: DomainError,
+    refused: Refused | None = None,
 ) -> Response:
     record = _claim(actor, scope, key, fingerprint)
     if record is None:
         return replay(actor, scope, key, fingerprint)
+    if refused is not None:
+        return _store(record, *refused(err))
     problem = problems.of_domain(err)
     return _store(record, int(problem["status"]), problem)

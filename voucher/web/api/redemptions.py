@@ -32,6 +32,7 @@ from schemas.api.scans import (
     ScanRowSchema,
     ScanSchema,
 )
+from voucher.domain.errors import DomainError
 from voucher.domain.idempotency import fingerprint
 from voucher.services.access import api_reads
 from voucher.services.redemption import cancel as cancelling
@@ -93,12 +94,19 @@ def redeem_one(headers: dict[str, Any], scan: dict[str, Any]) -> Response:
     scanned = scan_views.scan_of(scan, int(actor.organisation_id or 0), key)
 
     def work() -> tuple[int, dict[str, Any]]:
-        outcome = scanning.scan(db(), actor, scanned)
-        if outcome.refusal is not None and outcome.transient:
+        # no savepoint: a refusal is raised, the transaction rolled back, the key claimed
+        # again, and then the refusal is logged and stored (refused)
+        outcome = scanning.scan(db(), actor, scanned, savepoint=False)
+        if outcome.refusal is not None:
             raise outcome.refusal  # a throttled scan's answer is never stored
         return scan_views.reply(scanned, outcome)
 
-    return idempotency.run(actor, offline_scans.SCOPE, key, fingerprint(request.get_json()), work)
+    def refused(err: DomainError) -> tuple[int, dict[str, Any]]:
+        return scan_views.reply(scanned, scanning.refused(db(), actor, scanned, err))
+
+    return idempotency.run(
+        actor, offline_scans.SCOPE, key, fingerprint(request.get_json()), work, refused
+    )
 
 
 @blp.route("/redemptions/batch", methods=["POST"])

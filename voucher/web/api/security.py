@@ -7,9 +7,10 @@ Rules kept:
 * the acting :class:`~voucher.services.context.Actor` is the key: its organisation and role,
   never a person; its last use is committed on its own (at most once a minute), before the
   request's own transaction starts;
-* rate limits (Flask-Limiter, storage from ``RATELIMIT_STORAGE_URI``; ``memory://`` counts
+* rate limits (Flask-Limiter's storage, from ``RATELIMIT_STORAGE_URI``; ``memory://`` counts
   per worker, use ``redis://`` with several workers) apply per key and per address; their
-  values come from the app config (``API_*_LIMIT``), overridable from the environment;
+  values come from the app config (``API_*_LIMIT``), overridable from the environment; both
+  buckets are counted by :func:`voucher.web.limits.count` (one round trip each);
 * a key's calls are counted by its id, after it was authenticated: a wrong secret with a
   real key's prefix is counted against the sender's address only; unauthenticated calls
   are limited per address (before anything else).
@@ -17,9 +18,7 @@ Rules kept:
 
 from __future__ import annotations
 
-import math
 import os
-import time
 from collections.abc import Callable
 from functools import cache, wraps
 from typing import Any, TypeVar
@@ -33,7 +32,6 @@ from voucher.services.access import api_keys
 from voucher.services.context import Actor
 from voucher.web import limits
 from voucher.web.db import db, recording
-from voucher.web.limits import limiter
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -67,10 +65,6 @@ def address_bucket() -> str:
     return "addr:" + client_address()
 
 
-def _limit(name: str) -> Callable[[], str]:
-    return lambda: str(current_app.config[name])
-
-
 def per_key(name: str) -> Callable[[F], F]:
     """The view's calls are counted per API key (by its id), once the key is known to be
     valid (:func:`authenticate`): a client sending a key's public prefix with a wrong secret
@@ -96,13 +90,31 @@ def _count_key(key_id: int) -> None:
         return
     item = _parse(str(current_app.config[name]))
     names = (str(current_app.config.get("RATELIMIT_KEY_PREFIX", "")), "api-key", name, str(key_id))
-    if not limiter.limiter.hit(item, *names):
-        reset = limiter.limiter.get_window_stats(item, *names).reset_time
-        raise DomainError("rate_limited", retry_after=max(1, math.ceil(reset - time.time())))
+    allowed, _remaining, reset = limits.count(item, *names)
+    if not allowed:
+        raise DomainError("rate_limited", retry_after=limits.wait_until(reset))
 
 
-def per_address() -> Any:
-    return limiter.limit(_limit("API_ADDRESS_LIMIT"), key_func=address_bucket, scope="api-address")
+def per_address() -> Callable[[F], F]:
+    """The view's calls are counted per client address, before anything else (the key is
+    not read yet), in the bucket Flask-Limiter's ``limit(..., scope="api-address")`` used
+    (per view); the answer carries this bucket's ``X-RateLimit-*`` headers."""
+
+    def wrap(view: F) -> F:
+        @wraps(view)
+        def inner(*args: Any, **kwargs: Any) -> Any:
+            item = _parse(str(current_app.config["API_ADDRESS_LIMIT"]))
+            prefix = str(current_app.config.get("RATELIMIT_KEY_PREFIX") or "")
+            names = (address_bucket(), f"{request.endpoint}:api-address")
+            allowed, remaining, reset = limits.count(item, *((prefix,) if prefix else ()), *names)
+            limits.counted(item, remaining, reset)
+            if not allowed:
+                raise DomainError("rate_limited", retry_after=limits.wait_until(int(reset + 1)))
+            return view(*args, **kwargs)
+
+        return inner  # type: ignore[return-value]
+
+    return wrap
 
 
 def authenticate(*roles: str) -> Actor:
