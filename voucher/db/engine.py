@@ -15,10 +15,11 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
+from psycopg import pq
 from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.orm import Session
 
-from voucher.db import prepared
+from voucher.db import dialect, prepared
 
 DEFAULT_INSTANCE = Path(os.environ.get("VOUCHER_INSTANCE", Path.cwd() / "instance"))
 
@@ -72,8 +73,20 @@ def _configure_sqlite(engine: Engine) -> None:
 
 
 @contextmanager
-def unit_of_work(engine: Engine) -> Iterator[Session]:
+def unit_of_work(engine: Engine, *, last_write_commits: bool = False) -> Iterator[Session]:
     """The one place (besides the web request wrapper) that commits: commit on success,
-    roll back on any exception, so nothing is ever half-written."""
+    roll back on any exception, so nothing is ever half-written.
+
+    ``last_write_commits``: the caller ends its transaction with one scan's write (B1's
+    single scans), which then carries the ``COMMIT`` in its own round trip on PostgreSQL
+    (:func:`voucher.db.dialect.commits_with_write`): the shared account rows it locks are
+    released without waiting for the client. A failed write commits nothing, as before;
+    a statement run after that commit is refused here, and what it did rolled back."""
     with Session(engine, expire_on_commit=False) as session, session.begin():
+        if last_write_commits:
+            session.info[dialect.LAST_WRITE_COMMITS] = True
         yield session
+        if session.info.get(dialect.LAST_WRITE_COMMITS) == "sent":
+            raw: Any = session.connection().connection.dbapi_connection
+            if raw.info.transaction_status != pq.TransactionStatus.IDLE:
+                raise RuntimeError("a statement ran after the write that committed")
