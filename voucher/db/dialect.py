@@ -156,9 +156,9 @@ def commits_with_write(session: Session) -> bool:
     :func:`run` with ``commit``): only when the caller said its transaction ends with it
     (:func:`voucher.db.engine.unit_of_work`'s ``last_write_commits``) and no savepoint is
     open (a savepoint may still be rolled back to). Answering yes marks it "sent"."""
-    if session.info.get(LAST_WRITE_COMMITS) is not True or session.in_nested_transaction():
+    if session.info.get(LAST_WRITE_COMMITS) is not True or not is_postgres(session):
         return False
-    if not is_postgres(session):
+    if session.connection().in_nested_transaction():  # the session's or the connection's
         return False
     session.info[LAST_WRITE_COMMITS] = "sent"
     return True
