@@ -24,6 +24,11 @@ Rules kept:
 * statements are built once per shape and dialect; PostgreSQL's is sent by the driver as
   a server-side prepared statement from its first execution on a connection
   (:func:`voucher.db.dialect.run`: planned once, no SQLAlchemy result built);
+* the statement checks that both balances moved and fails otherwise (its transaction
+  aborts), so the check holds even when the write carries its transaction's ``COMMIT``
+  (``commit``: a single scan whose caller ends its unit of work with it,
+  :func:`voucher.db.dialect.commits_with_write`); then a voucher no longer scannable fails
+  the statement too, and nothing of the transaction is committed;
 * the account rows are locked ``FOR NO KEY UPDATE``, the lock the ``UPDATE`` of a balance
   takes anyway (scans still queue on a shared account, in code order): a stronger
   ``FOR UPDATE`` would also make every other transaction's foreign key check on that
