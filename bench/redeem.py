@@ -73,6 +73,8 @@ def _client(
     ready.put(1)
     start.wait()
     began, cpu_began = time.perf_counter(), time.process_time()
+    if batch == 1:
+        done, codes = _singles(engine, structure_id, codes), []
     for i in range(0, len(codes), batch):
         with unit_of_work(engine) as s, journal.deferred_balances(s):  # as the batch API does
             for code in codes[i : i + batch]:
@@ -99,6 +101,56 @@ def _client(
     engine.dispose()
 
 
+def _singles(engine: Any, structure_id: int, codes: list[str]) -> int:
+    """B1: one scan per transaction, as a single scan is written (balances in its one write
+    statement, which carries the COMMIT: nothing follows it); how many were accepted."""
+    from voucher.db.engine import unit_of_work
+    from voucher.domain.errors import DomainError
+    from voucher.services.context import Actor
+    from voucher.services.redemption import redeem
+
+    actor, done = Actor(label="bench", user_id=1), 0
+    for code in codes:
+        try:
+            with unit_of_work(engine, last_write_commits=True) as s:
+                redeem.redeem(
+                    s, actor, redeem.Scan(code=code, structure_id=structure_id, scan_id=code[-12:])
+                )
+            done += 1
+        except DomainError:
+            pass
+    return done
+
+
+def _threaded(
+    url: str, jobs: list[tuple[int, list[str]]], ready: Any, start: Any, out: Any
+) -> None:
+    """Several B1 clients in one process, one thread and one connection each (pgbench's
+    ``-j`` shape: its 8 clients run on 2 threads)."""
+    import threading
+
+    from voucher.db.engine import make_engine
+
+    engine = make_engine(url, pool_size=len(jobs))
+    for structure_id, codes in jobs:  # connect and compile before the clock starts
+        _singles(engine, structure_id, codes[:2])
+    done = [0] * len(jobs)
+
+    def client(k: int) -> None:
+        done[k] = _singles(engine, jobs[k][0], jobs[k][1][2:])
+
+    threads = [threading.Thread(target=client, args=(k,)) for k in range(len(jobs))]
+    ready.put(1)
+    start.wait()
+    began, cpu_began = time.perf_counter(), time.process_time()
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    out.put((sum(done), time.perf_counter() - began, time.process_time() - cpu_began))
+    engine.dispose()
+
+
 def redeem_rate(
     url: str,
     structures: list[int],
@@ -106,27 +158,28 @@ def redeem_rate(
     batch: int,
     clients: int = CLIENTS,
     cpu_log: list[Any] | None = None,
+    processes: int = 0,
 ) -> float:
-    """Redemptions/s of ``clients`` processes; with ``cpu_log``, the CPU per redemption
+    """Redemptions/s of ``clients`` clients, each a process, or (single scans, with
+    ``processes``) threads of that many processes; with ``cpu_log``, the CPU per redemption
     (the clients' own + the database's backends, :mod:`bench.cpu`) is appended."""
     ctx = multiprocessing.get_context("spawn")
     ready, start, out = ctx.Queue(), ctx.Event(), ctx.Queue()
     share = len(codes) // clients
-    procs = [
-        ctx.Process(
-            target=_client,
-            args=(
-                url,
-                structures[i % len(structures)],
-                codes[i * share : (i + 1) * share],
-                batch,
-                ready,
-                start,
-                out,
-            ),
-        )
+    mine = [
+        (structures[i % len(structures)], codes[i * share : (i + 1) * share])
         for i in range(clients)
     ]
+    if processes and batch == 1:
+        procs = [
+            ctx.Process(target=_threaded, args=(url, mine[p::processes], ready, start, out))
+            for p in range(processes)
+        ]
+    else:
+        procs = [
+            ctx.Process(target=_client, args=(url, sid, part, batch, ready, start, out))
+            for sid, part in mine
+        ]
     for p in procs:
         p.start()
     for _ in procs:  # every client imported, connected and warmed up: the clock starts for all
@@ -167,7 +220,7 @@ def run(scale: dict[str, Any], rounds: int) -> list[Result]:
         base, single, log1 = alternate(
             rounds,
             lambda i: pgbench_tps(pgb_name, seconds, cpu_log=c1[0]),
-            lambda i: redeem_rate(url, structures, chunks[i], 1, cpu_log=c1[1]),
+            lambda i: redeem_rate(url, structures, chunks[i], 1, cpu_log=c1[1], processes=2),
         )
         base_b, batched, log2 = alternate(
             rounds,

@@ -104,20 +104,64 @@ def driver_params(
     return values
 
 
-def run(bind: Connection, sql: str, params: Mapping[str, Any]) -> list[Any]:
+def run(
+    bind: Connection, sql: str, params: Mapping[str, Any], *, commit: bool = False
+) -> list[Any]:
     """PostgreSQL: run rendered ``sql`` (:func:`render`) on the driver's connection of
     ``bind``, in its transaction and savepoint (``bind`` must have begun one, as a
     session's connection has: SQLAlchemy commits or rolls back only what it began),
     prepared on the server from the first call (planned once per connection); its rows
     as named tuples (a statement that answers rows). The cursor listeners and the errors
-    are :func:`voucher.db.prepared.driver_sql`'s, as on SQLite."""
-    cursor = prepared.driver_sql(
-        bind, sql, params, cursor_options={"row_factory": namedtuple_row}, prepare=True
-    )
+    are :func:`voucher.db.prepared.driver_sql`'s, as on SQLite.
+
+    ``commit``: the statement is its transaction's last, and ``COMMIT`` is sent with it
+    in one round trip (psycopg's pipeline mode), so the rows it locks are released by the
+    server without waiting for the client to read the answer and send the commit. If the
+    statement fails, the server skips the ``COMMIT`` (an aborted pipeline) and the
+    transaction is left to be rolled back, as after any failed statement; SQLAlchemy's
+    own commit then finds nothing to commit (psycopg sends none on an idle connection)."""
+    if not commit:
+        cursor = prepared.driver_sql(
+            bind, sql, params, cursor_options={"row_factory": namedtuple_row}, prepare=True
+        )
+        try:
+            return list(cursor.fetchall())
+        finally:
+            cursor.close()
+    raw: Any = bind.connection.dbapi_connection
+    cursor = raw.cursor(row_factory=namedtuple_row)
     try:
+        for before in bind.dispatch.before_cursor_execute:
+            sql, params = before(bind, cursor, sql, params, None, False)
+        with raw.pipeline():
+            cursor.execute(sql, params, prepare=True)
+            raw.commit()
+        for after in bind.dispatch.after_cursor_execute:
+            after(bind, cursor, sql, params, None, False)
         return list(cursor.fetchall())
+    except Exception as e:
+        bind._handle_dbapi_exception(e, sql, params, cursor, None)  # raises
+        raise  # not reached
     finally:
         cursor.close()
+
+
+#: ``Session.info`` key: the caller ends its transaction with the scan's write, which may
+#: carry the ``COMMIT`` (:func:`commits_with_write`); "sent" once it did
+LAST_WRITE_COMMITS = "last_write_commits"
+
+
+def commits_with_write(session: Session) -> bool:
+    """Whether the write about to run may carry its transaction's ``COMMIT`` (PostgreSQL,
+    :func:`run` with ``commit``): only when the caller said its transaction ends with it
+    (:func:`voucher.db.engine.unit_of_work`'s ``last_write_commits``) and no savepoint is
+    open (a savepoint may still be rolled back to). Answering yes marks it "sent"."""
+    if session.info.get(LAST_WRITE_COMMITS) is not True or not is_postgres(session):
+        return False
+    if session.connection().in_nested_transaction():  # the session's or the connection's
+        return False
+    session.info[LAST_WRITE_COMMITS] = "sent"
+    return True
 
 
 def for_update(stmt: Q, bind: Bind, **options: Any) -> Q:

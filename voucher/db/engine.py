@@ -10,15 +10,17 @@ psycopg 3.
 from __future__ import annotations
 
 import os
-from collections.abc import Iterator
+import select
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Engine, create_engine, event
+from psycopg import pq
+from sqlalchemy import Engine, create_engine, event, exc
 from sqlalchemy.orm import Session
 
-from voucher.db import prepared
+from voucher.db import dialect, prepared
 
 DEFAULT_INSTANCE = Path(os.environ.get("VOUCHER_INSTANCE", Path.cwd() / "instance"))
 
@@ -47,10 +49,35 @@ def make_engine(url: str, **kwargs: Any) -> Engine:
         )
         _configure_sqlite(engine)
         return engine
-    kwargs.setdefault("pool_pre_ping", True)
     kwargs.setdefault("pool_size", 10)
     kwargs.setdefault("max_overflow", 20)
-    return create_engine(url, **kwargs)
+    engine = create_engine(url, **kwargs)
+    if not kwargs.get("pool_pre_ping"):
+
+        @event.listens_for(engine, "checkout")
+        def _checkout(dbapi_conn: Any, _record: Any, _proxy: Any) -> None:
+            checked_out(dbapi_conn, engine.dialect.do_ping)
+
+    return engine
+
+
+def checked_out(dbapi_conn: Any, ping: Callable[[Any], Any]) -> None:
+    """PostgreSQL's check of a pooled connection, instead of SQLAlchemy's pre-ping (a
+    ``SELECT 1`` round trip per transaction): an idle connection's socket has nothing to
+    read unless the server wrote to it unasked, as it does when it shuts down or ends the
+    backend (its last message, then the end of the stream). Only then is it pinged; a
+    connection that is closed, broken or fails the ping is discarded and the pool opens
+    another (``DisconnectionError``), so a restart of the server is recovered as before.
+    A connection lost while in use is invalidated by SQLAlchemy, with the whole pool."""
+    if dbapi_conn.closed or dbapi_conn.broken:
+        raise exc.DisconnectionError("connection closed")
+    readable, _, _ = select.select([dbapi_conn.fileno()], [], [], 0)
+    if not readable:
+        return
+    try:
+        ping(dbapi_conn)
+    except Exception as e:
+        raise exc.DisconnectionError(f"connection lost: {e}") from e
 
 
 def _configure_sqlite(engine: Engine) -> None:
@@ -72,8 +99,20 @@ def _configure_sqlite(engine: Engine) -> None:
 
 
 @contextmanager
-def unit_of_work(engine: Engine) -> Iterator[Session]:
+def unit_of_work(engine: Engine, *, last_write_commits: bool = False) -> Iterator[Session]:
     """The one place (besides the web request wrapper) that commits: commit on success,
-    roll back on any exception, so nothing is ever half-written."""
+    roll back on any exception, so nothing is ever half-written.
+
+    ``last_write_commits``: the caller ends its transaction with one scan's write (B1's
+    single scans), which then carries the ``COMMIT`` in its own round trip on PostgreSQL
+    (:func:`voucher.db.dialect.commits_with_write`): the shared account rows it locks are
+    released without waiting for the client. A failed write commits nothing, as before;
+    a statement run after that commit is refused here, and what it did rolled back."""
     with Session(engine, expire_on_commit=False) as session, session.begin():
+        if last_write_commits:
+            session.info[dialect.LAST_WRITE_COMMITS] = True
         yield session
+        if session.info.get(dialect.LAST_WRITE_COMMITS) == "sent":
+            raw: Any = session.connection().connection.dbapi_connection
+            if raw.info.transaction_status != pq.TransactionStatus.IDLE:
+                raise RuntimeError("a statement ran after the write that committed")

@@ -31,6 +31,7 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
+from voucher.db import dialect
 from voucher.domain import codes, ledger, vocab
 from voucher.domain.acceptance import ScanFacts, refusal
 from voucher.domain.calendar import paris_date, utcnow
@@ -268,8 +269,13 @@ def _write(
     extras = held or bool(decision.verdicts and screening.recorders)
     deferred = journal.deferring(session)
     params = _params(actor, scan, row, decision, fields, verdicts, lines, ids)
+    balances = not (extras or deferred)  # then nothing is written after it
     done = scan_write.write(
-        conn, params, count_day=screening.counts_days, balances=not (extras or deferred)
+        conn,
+        params,
+        count_day=screening.counts_days,
+        balances=balances,
+        commit=balances and dialect.commits_with_write(session),
     )
     if done is None:
         raise _already_redeemed(session, row)

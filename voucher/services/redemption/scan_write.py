@@ -24,6 +24,11 @@ Rules kept:
 * statements are built once per shape and dialect; PostgreSQL's is sent by the driver as
   a server-side prepared statement from its first execution on a connection
   (:func:`voucher.db.dialect.run`: planned once, no SQLAlchemy result built);
+* the statement checks that both balances moved and fails otherwise (its transaction
+  aborts), so the check holds even when the write carries its transaction's ``COMMIT``
+  (``commit``: a single scan whose caller ends its unit of work with it,
+  :func:`voucher.db.dialect.commits_with_write`); then a voucher no longer scannable fails
+  the statement too, and nothing of the transaction is committed;
 * the account rows are locked ``FOR NO KEY UPDATE``, the lock the ``UPDATE`` of a balance
   takes anyway (scans still queue on a shared account, in code order): a stronger
   ``FOR UPDATE`` would also make every other transaction's foreign key check on that
@@ -134,7 +139,7 @@ def _typed(sql: str) -> TextClause:
     )
 
 
-def _postgresql(count_day: bool, balances: bool) -> str:
+def _postgresql(count_day: bool, balances: bool, commit: bool) -> str:
     parts = [
         "taken AS (" + _TAKE.format(_pg("new_state"), _pg("now"), _pg("vid")) + " RETURNING id)",
         f"entry AS (INSERT INTO journal_entry ({_ENTRY_COLUMNS}) SELECT {_pgs(_ENTRY)} "
@@ -172,11 +177,23 @@ def _postgresql(count_day: bool, balances: bool) -> str:
             f"WHEN {_pg('a1')} THEN {_pg('m1')} ELSE {_pg('m2')} END "
             "FROM locked WHERE account.id = locked.id RETURNING account.id)"
         )
-        answer = (
-            "SELECT written.redemption_id, written.entry_id, "
-            "(SELECT count(*) FROM moved) AS balances FROM written"
-        )
+        # both balances moved, or the statement fails (and its transaction with it)
+        answer = f"SELECT written.redemption_id, written.entry_id, {_BOTH_MOVED} FROM written"
+        if commit:  # one row even when nothing was written: its check fails the statement
+            answer = (
+                "SELECT (SELECT redemption_id FROM written) AS redemption_id, "
+                f"(SELECT entry_id FROM written) AS entry_id, {_BOTH_MOVED}"
+            )
     return "WITH " + ",\n".join(parts) + "\n" + answer
+
+
+#: 2, or an error raised inside the statement (a cast of a text that is no number; built
+#: from the count, so never folded into a constant by the planner)
+_BOTH_MOVED = (
+    "CASE WHEN (SELECT count(*) FROM moved) = 2 THEN 2 ELSE CAST("
+    "'balances of a redemption not both moved: ' || (SELECT count(*) FROM moved) "
+    "AS INTEGER) END AS balances"
+)
 
 
 def _sqlite(count_day: bool, balances: bool) -> list[TextClause]:
@@ -203,30 +220,42 @@ def _sqlite(count_day: bool, balances: bool) -> list[TextClause]:
     return [_typed(s) for s in steps]
 
 
-_BUILT: dict[tuple[str, bool, bool], Any] = {}
+_BUILT: dict[tuple[str, bool, bool, bool], Any] = {}
 
 
-def _statement(name: str, count_day: bool, balances: bool) -> Any:
-    key = (name, count_day, balances)
+def _statement(name: str, count_day: bool, balances: bool, commit: bool) -> Any:
+    key = (name, count_day, balances, commit)
     if key not in _BUILT:
-        build = _postgresql if name == "postgresql" else _sqlite
-        _BUILT[key] = build(count_day, balances)
+        if name == "postgresql":
+            _BUILT[key] = _postgresql(count_day, balances, commit)
+        else:
+            _BUILT[key] = _sqlite(count_day, balances)
     return _BUILT[key]
 
 
 def write(
-    conn: Connection, params: dict[str, Any], *, count_day: bool, balances: bool
+    conn: Connection,
+    params: dict[str, Any],
+    *,
+    count_day: bool,
+    balances: bool,
+    commit: bool = False,
 ) -> tuple[int, int] | None:
     """Write the scan; (redemption id, entry id), or None when the voucher was no longer
-    scannable (then nothing was written). ``params``: see :func:`params`."""
+    scannable (then nothing was written). ``params``: see :func:`params`.
+
+    ``commit`` (PostgreSQL, with ``balances``): the write is the transaction's last
+    statement and the transaction is committed with it, in the same round trip
+    (:func:`voucher.db.dialect.run`); a voucher no longer scannable then fails the
+    statement, so nothing of the transaction is committed."""
     name = dialect.name_of(conn)
-    stmt = _statement(name, count_day, balances)
+    commit = commit and balances and name == "postgresql"
+    stmt = _statement(name, count_day, balances, commit)
     if name == "postgresql":
-        rows = dialect.run(conn, stmt, dialect.driver_params(params, _TIMES, _DOCUMENTS))
+        values = dialect.driver_params(params, _TIMES, _DOCUMENTS)
+        rows = dialect.run(conn, stmt, values, commit=commit)
         if not rows:
             return None
         row = rows[0]
-        if balances and row.balances != 2:
-            raise RuntimeError("a redemption's balances were not both moved")
         return int(row.redemption_id), int(row.entry_id)
     return scan_sqlite.write(conn, stmt, params)
