@@ -1,4 +1,5 @@
-"""Small, exact statistics for impact measurement (standard library only).
+"""Small, exact statistics for impact measurement (standard library, and NumPy's seeded
+generator for the bootstrap draws).
 
 Rules kept:
 
@@ -23,12 +24,13 @@ Rules kept:
 from __future__ import annotations
 
 import math
-import random
 from bisect import bisect_left
 from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from itertools import accumulate
+
+import numpy as np
 
 #: two-sided 95 % normal quantile
 Z95 = 1.959963984540054
@@ -142,25 +144,31 @@ def median(hist: Histogram) -> float:
 # --- bootstrap -------------------------------------------------------------------------
 
 
-def _resample_median(data: _Sorted, rng: random.Random) -> float:
-    """The median of one bootstrap resample of size n, drawn from order statistics."""
+def _resample_medians(data: _Sorted, rng: np.random.Generator, replicates: int) -> np.ndarray:
+    """The medians of ``replicates`` bootstrap resamples of size n, drawn from order
+    statistics: the median's rank k = ceil(n / 2) has a uniform's Beta(k, n - k + 1) law;
+    for an even n, the next order statistic is the smallest of the n - k uniforms above
+    it."""
     n = data.n
     k = (n + 1) // 2
-    u = rng.betavariate(k, n - k + 1)
-    first = data.at(min(n - 1, max(0, math.ceil(n * u) - 1)))
+    values, ends = np.asarray(data.values, dtype=float), np.asarray(data.ends)
+    u = rng.beta(k, n - k + 1, size=replicates)
+    first = values[np.searchsorted(ends, _rank(n, u) + 1)]
     if n % 2:
         return first
-    # the next order statistic: the smallest of the n - k uniforms above u
-    u2 = u + (1 - u) * rng.betavariate(1, n - k)
-    second = data.at(min(n - 1, max(0, math.ceil(n * u2) - 1)))
-    return (first + second) / 2
+    u2 = u + (1 - u) * rng.beta(1, n - k, size=replicates)
+    return (first + values[np.searchsorted(ends, _rank(n, u2) + 1)]) / 2
 
 
-def _percentile_interval(estimate: float, replicates: list[float], level: float) -> Interval:
-    replicates.sort()
+def _rank(n: int, u: np.ndarray) -> np.ndarray:
+    """The 0-based order statistic a uniform's quantile ``u`` falls on."""
+    return np.clip(np.ceil(n * u) - 1, 0, n - 1).astype(np.int64)
+
+
+def _percentile_interval(estimate: float, replicates: np.ndarray, level: float) -> Interval:
     alpha = (1 - level) / 2
-    data = _Sorted([(v, 1) for v in replicates])  # sorted once for both bounds
-    return Interval(estimate, _quantile(data, alpha), _quantile(data, 1 - alpha))
+    low, high = np.quantile(replicates, [alpha, 1 - alpha])  # type 7, as quantile() above
+    return Interval(estimate, float(low), float(high))
 
 
 def bootstrap_median(
@@ -170,8 +178,7 @@ def bootstrap_median(
     data = _Sorted(hist)
     if data.n == 0:
         raise ValueError("empty histogram")
-    rng = random.Random(seed)
-    draws = [_resample_median(data, rng) for _ in range(replicates)]
+    draws = _resample_medians(data, np.random.default_rng(seed), replicates)
     return _percentile_interval(median(hist), draws, level)
 
 
@@ -182,8 +189,8 @@ def bootstrap_median_difference(
     a, b = _Sorted(hist_a), _Sorted(hist_b)
     if a.n == 0 or b.n == 0:
         raise ValueError("empty histogram")
-    rng = random.Random(seed)
-    draws = [_resample_median(a, rng) - _resample_median(b, rng) for _ in range(replicates)]
+    rng = np.random.default_rng(seed)
+    draws = _resample_medians(a, rng, replicates) - _resample_medians(b, rng, replicates)
     return _percentile_interval(median(hist_a) - median(hist_b), draws, level)
 
 
