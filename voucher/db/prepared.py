@@ -48,9 +48,9 @@ class Prepared:
         self.binds: tuple[tuple[str, Callable[[Any], Any] | None], ...] = tuple(
             (name, converters.get(name)) for name in names
         )
-        #: (position, memo key, conversion) of the parameters that are converted
+        #: (position, name, conversion) of the parameters that are converted
         self.converted = tuple(
-            (i, (name, convert), convert) for i, (name, convert) in enumerate(self.binds) if convert
+            (i, name, convert) for i, (name, convert) in enumerate(self.binds) if convert
         )
         self.pick: Callable[[Mapping[str, Any]], Any] = (
             itemgetter(*names) if len(names) > 1 else lambda p: tuple(p[n] for n in names)
@@ -70,15 +70,14 @@ class Prepared:
         if not self.converted:
             return tuple(values)
         out = list(values)
-        if memo is None:
-            for i, _, convert in self.converted:
+        for i, name, convert in self.converted:
+            if memo is None:
                 out[i] = convert(out[i])
-            return tuple(out)
-        for i, key, convert in self.converted:
-            found = memo.get(key, memo)  # the memo itself: not yet converted
-            if found is memo:
-                found = memo[key] = convert(out[i])
-            out[i] = found
+                continue
+            key = (name, convert)
+            if key not in memo:
+                memo[key] = convert(out[i])
+            out[i] = memo[key]
         return tuple(out)
 
     def rows(self, raw: list[tuple[Any, ...]]) -> list[Any]:
@@ -94,9 +93,6 @@ class Prepared:
             done.append(make(values))
         return done
 
-
-#: parameters converted once per statement, or once per memo (see Prepared.parameters)
-Memo = dict[Any, Any] | None
 
 #: (statement, dialect, compiled) by the ids of the statement and the dialect; both are
 #: kept alive here, so an id is never reused for another object while cached
@@ -124,79 +120,19 @@ def driver_sql(
     ``cursor_options`` and ``execute_options`` go to the driver (psycopg's ``row_factory``
     and ``prepare``: :func:`voucher.db.dialect.run`)."""
     raw: Any = conn.connection.dbapi_connection
-    cursor = raw.cursor(**cursor_options) if cursor_options else raw.cursor()
+    cursor = raw.cursor(**(cursor_options or {}))
     try:
-        return _execute(conn, cursor, sql, args, _listeners(conn), execute_options)
-    except BaseException:
-        cursor.close()
-        raise
-
-
-#: the connection's before- and after-cursor-execute listeners
-_Listeners = tuple[tuple[Any, ...], tuple[Any, ...]]
-
-
-def _listeners(conn: Connection) -> _Listeners:
-    dispatch = conn.dispatch
-    before, after = dispatch.before_cursor_execute, dispatch.after_cursor_execute
-    return (tuple(before) if before else (), tuple(after) if after else ())
-
-
-def _execute(
-    conn: Connection,
-    cursor: Any,
-    sql: str,
-    args: Any,
-    listeners: _Listeners,
-    execute_options: Mapping[str, Any],
-) -> Any:
-    """``cursor.execute``, seen by the listeners, errors raised as SQLAlchemy's."""
-    before, after = listeners
-    try:
-        for listener in before:
-            sql, args = listener(conn, cursor, sql, args, None, False)
-        if execute_options:
-            cursor.execute(sql, args, **execute_options)
-        else:
-            cursor.execute(sql, args)
-        for listener in after:
-            listener(conn, cursor, sql, args, None, False)
+        for before in conn.dispatch.before_cursor_execute:
+            sql, args = before(conn, cursor, sql, args, None, False)
+        cursor.execute(sql, args, **execute_options)
+        for after in conn.dispatch.after_cursor_execute:
+            after(conn, cursor, sql, args, None, False)
     except Exception as e:
-        conn._handle_dbapi_exception(e, sql, args, cursor, None)  # raises
+        try:
+            conn._handle_dbapi_exception(e, sql, args, cursor, None)  # raises
+        finally:
+            cursor.close()
     return cursor
-
-
-class Steps:
-    """Statements run one after another on one ``sqlite3`` cursor of the connection's
-    transaction (a scan's writes): the driver connection, the cursor and the listeners are
-    looked up once for all of them (a listener added meanwhile is not seen). SQLite only;
-    use it as a context manager (the cursor is closed at the end)."""
-
-    def __init__(self, conn: Connection) -> None:
-        self.conn = conn
-        self.listeners = _listeners(conn)
-        raw: Any = conn.connection.dbapi_connection
-        self.cursor: Any = raw.cursor()
-
-    def __enter__(self) -> Steps:
-        return self
-
-    def __exit__(self, *_: object) -> None:
-        self.cursor.close()
-
-    def _run(self, statement: Executable, params: Mapping[str, Any], memo: Memo) -> Any:
-        one = _prepared(self.conn, statement)
-        args = one.parameters(params, memo)
-        return _execute(self.conn, self.cursor, one.sql, args, self.listeners, {})
-
-    def changed(self, statement: Executable, params: Mapping[str, Any], memo: Memo = None) -> int:
-        """Run a write; how many rows it changed."""
-        return int(self._run(statement, params, memo).rowcount)
-
-    def scalar(self, statement: Executable, params: Mapping[str, Any], memo: Memo = None) -> Any:
-        """The first column of the one row a statement answers (e.g. ``RETURNING id``)."""
-        (row,) = self._run(statement, params, memo).fetchall()
-        return row[0]
 
 
 def _run(
@@ -204,6 +140,10 @@ def _run(
 ) -> tuple[Prepared, Any]:
     prepared = _prepared(conn, statement)
     return prepared, driver_sql(conn, prepared.sql, prepared.parameters(params, memo))
+
+
+#: parameters converted once per statement, or once per memo (see Prepared.parameters)
+Memo = dict[Any, Any] | None
 
 
 def all(conn: Connection, statement: Executable, params: Mapping[str, Any]) -> list[Any]:

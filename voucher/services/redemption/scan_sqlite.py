@@ -1,7 +1,7 @@
 """The writes of a scan on SQLite: the statements :mod:`~voucher.services.redemption.scan_write`
 builds for SQLite (one writer at a time, no data-modifying CTEs), run in their fixed order
-on one cursor of the driver (:class:`voucher.db.prepared.Steps`: compiled once per
-process, tuple parameters, no result objects).
+on the driver's cursor (:mod:`voucher.db.prepared`: compiled once per process, tuple
+parameters, no result objects).
 
 Rules kept: the voucher's conditional update comes first and nothing else is written when
 it changed no row (the voucher was no longer scannable); the entry's and the redemption's
@@ -25,13 +25,12 @@ def write(
     """(redemption id, entry id), or None when the voucher was no longer scannable."""
     take, entry, postings, scan, event, *rest = steps
     memo: dict[Any, Any] = {}  # the scan's timestamps and JSON, converted once
-    with prepared.Steps(conn) as run:
-        if run.changed(take, params, memo) != 1:
-            return None
-        params = dict(params, entry_id=int(run.scalar(entry, params, memo)))
-        run.changed(postings, params, memo)
-        params["redemption_id"] = int(run.scalar(scan, params, memo))
-        run.changed(event, params, memo)
-        for step in rest:
-            run.changed(step, params, memo)
+    if prepared.changed(conn, take, params, memo) != 1:
+        return None
+    params = dict(params, entry_id=int(prepared.scalar(conn, entry, params, memo)))
+    prepared.changed(conn, postings, params, memo)
+    params["redemption_id"] = int(prepared.scalar(conn, scan, params, memo))
+    prepared.changed(conn, event, params, memo)
+    for step in rest:
+        prepared.changed(conn, step, params, memo)
     return params["redemption_id"], params["entry_id"]
