@@ -6,6 +6,8 @@ from __future__ import annotations
 import math
 import random
 
+import numpy as np
+
 from voucher.domain import clustered, stats
 
 RURAL = [(0, 10, 14), (3, 10, 9), (7, 10, 11), (10, 10, 16), (5, 8, 6)]
@@ -83,3 +85,16 @@ def test_the_comparison_says_it_counts_books_not_vouchers():
     c = clustered.compare_rates("Taux d'utilisation des chèques", RURAL, URBAN, seed=1)
     assert c.n_a == 56 and c.n_b == 58 and "carnets" in c.conclusion
     assert c.a.low < c.a.estimate < c.a.high
+
+
+def test_a_comparison_of_rates_is_its_zones_intervals_and_their_gap_from_the_same_draws():
+    """Zone a drawn with the seed, b with the seed + 1, the gap from those very draws."""
+    c = clustered.compare_rates("Taux", RURAL, URBAN, seed=9)
+    assert c.a == clustered.bootstrap_rate(RURAL, seed=9)
+    assert c.b == clustered.bootstrap_rate(URBAN, seed=10)
+    assert c.difference == clustered.bootstrap_rate_difference(RURAL, URBAN, seed=9)
+    draws = clustered._replicates(
+        RURAL, np.random.default_rng(9), clustered.REPLICATES
+    ) - clustered._replicates(URBAN, np.random.default_rng(10), clustered.REPLICATES)
+    low, high = np.quantile(draws, [0.025, 0.975])
+    assert (c.difference.low, c.difference.high) == (low, high)

@@ -110,8 +110,8 @@ def test_order_statistic_draws_have_the_law_of_resampling(values):
     that of 'resample n values with replacement, take the median' (total variation < 3 %)."""
     reps = 20_000
     naive = _naive_medians(values, reps, random.Random(1))
-    data, rng = stats._Sorted(stats.histogram(values)), random.Random(2)
-    fast = Counter(stats._resample_median(data, rng) for _ in range(reps))
+    data, rng = stats._Sorted(stats.histogram(values)), np.random.default_rng(2)
+    fast = Counter(float(m) for m in stats._resample_medians(data, rng, reps))
     distance = sum(abs(naive[v] - fast[v]) for v in set(naive) | set(fast)) / (2 * reps)
     assert distance < 0.03
 
@@ -143,3 +143,19 @@ def test_conclusions_say_what_can_and_cannot_be_concluded():
     assert (
         slower.significant and "zone rurale" in slower.conclusion and "jours" in slower.conclusion
     )
+
+
+def test_a_comparison_of_medians_is_its_groups_intervals_and_their_gap_from_the_same_draws():
+    """Group a drawn with the seed, b with the seed + 1, the gap from those very draws."""
+    rng = random.Random(8)
+    a = stats.histogram(rng.choices(range(40), k=120))
+    b = stats.histogram(rng.choices(range(25), k=91))
+    c = stats.compare_medians("Délai", a, b, seed=4)
+    assert c.a == stats.bootstrap_median(a, seed=4)
+    assert c.b == stats.bootstrap_median(b, seed=5)
+    assert c.difference == stats.bootstrap_median_difference(a, b, seed=4)
+    draws = stats._resample_medians(
+        stats._Sorted(a), np.random.default_rng(4), 4000
+    ) - stats._resample_medians(stats._Sorted(b), np.random.default_rng(5), 4000)
+    low, high = np.quantile(draws, [0.025, 0.975])
+    assert (c.difference.low, c.difference.high) == (low, high)

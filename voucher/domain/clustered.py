@@ -11,7 +11,9 @@ Rules kept:
   §3.8; Field & Welsh 2007). Books with the same (used, size) are interchangeable, so one
   replicate is a multinomial draw over the distinct kinds of book: exact, and cheap.
 - Seeded: the same books and seed always give the same interval, whatever the order
-  the books come in.
+  the books come in. The gap's replicates are the two zones' own replicates subtracted
+  (zone a drawn with the seed, zone b with the seed + 1): the zones are resampled apart,
+  and one draw serves a zone's interval and the gap's.
 - Data come as histograms ``(vouchers used, vouchers in the book, number of books)``, the
   shape a SQL ``GROUP BY`` returns.
 """
@@ -76,10 +78,20 @@ def bootstrap_rate_difference(
     replicates: int = REPLICATES,
     level: float = 0.95,
 ) -> stats.Interval:
-    """Percentile cluster-bootstrap interval of rate(a) - rate(b), zones resampled apart."""
-    rng = np.random.default_rng(seed)
-    draws = _replicates(usage_a, rng, replicates) - _replicates(usage_b, rng, replicates)
-    return _interval(rate(usage_a) - rate(usage_b), draws, level)
+    """Percentile cluster-bootstrap interval of rate(a) - rate(b), zones resampled apart:
+    the replicates of zone a (seed) minus those of zone b (seed + 1), the very draws of
+    their own intervals."""
+    return _intervals(usage_a, usage_b, seed, replicates, level)[2]
+
+
+def _intervals(
+    usage_a: Usage, usage_b: Usage, seed: int, replicates: int, level: float
+) -> tuple[stats.Interval, stats.Interval, stats.Interval]:
+    """Zone a's interval (seed), zone b's (seed + 1) and their gap's, from the same draws."""
+    a = _replicates(usage_a, np.random.default_rng(seed), replicates)
+    b = _replicates(usage_b, np.random.default_rng(seed + 1), replicates)
+    ra, rb = rate(usage_a), rate(usage_b)
+    return _interval(ra, a, level), _interval(rb, b, level), _interval(ra - rb, a - b, level)
 
 
 def compare_rates(
@@ -91,9 +103,7 @@ def compare_rates(
     names: tuple[str, str] = ("en zone rurale", "en zone urbaine"),
 ) -> stats.Comparison:
     """Rates of two zones and their gap, each with its cluster-bootstrap interval."""
-    a = bootstrap_rate(usage_a, seed=seed)
-    b = bootstrap_rate(usage_b, seed=seed + 1)
-    diff = bootstrap_rate_difference(usage_a, usage_b, seed=seed + 2)
+    a, b, diff = _intervals(usage_a, usage_b, seed, REPLICATES, 0.95)
     significant = not diff.contains(0.0)
     higher = names[0] if diff.estimate > 0 else names[1]
     pct = stats.fr_percent

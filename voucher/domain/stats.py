@@ -1,4 +1,5 @@
-"""Small, exact statistics for impact measurement (standard library only).
+"""Small, exact statistics for impact measurement (standard library, and NumPy's seeded
+generator for the bootstrap draws).
 
 Rules kept:
 
@@ -14,7 +15,11 @@ Rules kept:
   always give the same interval. Each replicate draws the median of a resample of size n
   directly from the order statistics (the k-th smallest of n uniforms follows a
   Beta(k, n + 1 - k) law), which has exactly the distribution of "resample n values with
-  replacement, take their median" but costs O(log n) per replicate instead of O(n).
+  replacement, take their median" but costs O(log n) per replicate instead of O(n). All
+  the replicates of an interval are drawn at once by NumPy's ``Generator`` seeded with the
+  seed (``numpy.random.default_rng(seed)``, as :mod:`voucher.domain.clustered` draws its
+  own); a gap's replicates are the two groups' own replicates subtracted (group a drawn
+  with the seed, group b with the seed + 1).
 - Conclusions are written in plain French and never claim more than the interval shows:
   an interval containing 0 is "not significant", which is not "no difference"; a
   significant gap is an observed difference, not an effect of the programme.
@@ -23,12 +28,13 @@ Rules kept:
 from __future__ import annotations
 
 import math
-import random
 from bisect import bisect_left
 from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from itertools import accumulate
+
+import numpy as np
 
 #: two-sided 95 % normal quantile
 Z95 = 1.959963984540054
@@ -142,25 +148,31 @@ def median(hist: Histogram) -> float:
 # --- bootstrap -------------------------------------------------------------------------
 
 
-def _resample_median(data: _Sorted, rng: random.Random) -> float:
-    """The median of one bootstrap resample of size n, drawn from order statistics."""
+def _resample_medians(data: _Sorted, rng: np.random.Generator, replicates: int) -> np.ndarray:
+    """The medians of ``replicates`` bootstrap resamples of size n, drawn from order
+    statistics: the median's rank k = ceil(n / 2) has a uniform's Beta(k, n - k + 1) law;
+    for an even n, the next order statistic is the smallest of the n - k uniforms above
+    it."""
     n = data.n
     k = (n + 1) // 2
-    u = rng.betavariate(k, n - k + 1)
-    first = data.at(min(n - 1, max(0, math.ceil(n * u) - 1)))
+    values, ends = np.asarray(data.values, dtype=float), np.asarray(data.ends)
+    u = rng.beta(k, n - k + 1, size=replicates)
+    first = values[np.searchsorted(ends, _rank(n, u) + 1)]
     if n % 2:
         return first
-    # the next order statistic: the smallest of the n - k uniforms above u
-    u2 = u + (1 - u) * rng.betavariate(1, n - k)
-    second = data.at(min(n - 1, max(0, math.ceil(n * u2) - 1)))
-    return (first + second) / 2
+    u2 = u + (1 - u) * rng.beta(1, n - k, size=replicates)
+    return (first + values[np.searchsorted(ends, _rank(n, u2) + 1)]) / 2
 
 
-def _percentile_interval(estimate: float, replicates: list[float], level: float) -> Interval:
-    replicates.sort()
+def _rank(n: int, u: np.ndarray) -> np.ndarray:
+    """The 0-based order statistic a uniform's quantile ``u`` falls on."""
+    return np.clip(np.ceil(n * u) - 1, 0, n - 1).astype(np.int64)
+
+
+def _percentile_interval(estimate: float, replicates: np.ndarray, level: float) -> Interval:
     alpha = (1 - level) / 2
-    data = _Sorted([(v, 1) for v in replicates])  # sorted once for both bounds
-    return Interval(estimate, _quantile(data, alpha), _quantile(data, 1 - alpha))
+    low, high = np.quantile(replicates, [alpha, 1 - alpha])  # type 7, as quantile() above
+    return Interval(estimate, float(low), float(high))
 
 
 def bootstrap_median(
@@ -170,21 +182,34 @@ def bootstrap_median(
     data = _Sorted(hist)
     if data.n == 0:
         raise ValueError("empty histogram")
-    rng = random.Random(seed)
-    draws = [_resample_median(data, rng) for _ in range(replicates)]
+    draws = _resample_medians(data, np.random.default_rng(seed), replicates)
     return _percentile_interval(median(hist), draws, level)
 
 
 def bootstrap_median_difference(
     hist_a: Histogram, hist_b: Histogram, *, seed: int, replicates: int = 4000, level: float = 0.95
 ) -> Interval:
-    """Percentile bootstrap interval of median(a) - median(b), groups resampled apart."""
+    """Percentile bootstrap interval of median(a) - median(b), groups resampled apart
+    (a's replicates drawn with the seed, b's with the seed + 1)."""
     a, b = _Sorted(hist_a), _Sorted(hist_b)
     if a.n == 0 or b.n == 0:
         raise ValueError("empty histogram")
-    rng = random.Random(seed)
-    draws = [_resample_median(a, rng) - _resample_median(b, rng) for _ in range(replicates)]
-    return _percentile_interval(median(hist_a) - median(hist_b), draws, level)
+    return _median_intervals(a, b, seed, replicates, level)[2]
+
+
+def _median_intervals(
+    a: _Sorted, b: _Sorted, seed: int, replicates: int, level: float
+) -> tuple[Interval, Interval, Interval]:
+    """Group a's interval (seed), group b's (seed + 1) and their gap's, from the same
+    draws: the gap's replicates are a's minus b's (groups resampled apart)."""
+    draws_a = _resample_medians(a, np.random.default_rng(seed), replicates)
+    draws_b = _resample_medians(b, np.random.default_rng(seed + 1), replicates)
+    ma, mb = _quantile(a, 0.5), _quantile(b, 0.5)
+    return (
+        _percentile_interval(ma, draws_a, level),
+        _percentile_interval(mb, draws_b, level),
+        _percentile_interval(ma - mb, draws_a - draws_b, level),
+    )
 
 
 # --- plain-French conclusions ----------------------------------------------------------
@@ -273,12 +298,13 @@ def compare_medians(
     unit: str = "jours",
     names: tuple[str, str] = ("en zone rurale", "en zone urbaine"),
 ) -> Comparison:
-    a = bootstrap_median(hist_a, seed=seed)
-    b = bootstrap_median(hist_b, seed=seed + 1)
-    diff = bootstrap_median_difference(hist_a, hist_b, seed=seed + 2)
+    sorted_a, sorted_b = _Sorted(hist_a), _Sorted(hist_b)
+    if sorted_a.n == 0 or sorted_b.n == 0:
+        raise ValueError("empty histogram")
+    a, b, diff = _median_intervals(sorted_a, sorted_b, seed, 4000, 0.95)
     significant = not diff.contains(0.0)
     higher = names[0] if diff.estimate > 0 else names[1]
-    n_a, n_b = _Sorted(hist_a).n, _Sorted(hist_b).n
+    n_a, n_b = sorted_a.n, sorted_b.n
 
     def num(v: float, signed: bool = False) -> str:
         decimals = 0 if float(v).is_integer() else 1
