@@ -15,8 +15,11 @@ Rules kept:
   and :meth:`System.seed` fills it first with a few relaxations of all figures together.
 - An upper end at ``BIG`` or more means unbounded; an infeasible system is a bug of the
   model (the truth always satisfies it) and raises.
-- A solve that runs out of time reports the best values found, which lie inside the true
-  interval: the answer can only be narrower than the truth, never wider.
+- Each integer program is bounded by a number of branch-and-bound nodes
+  (:data:`NODE_LIMIT`), never by a time: the same release gives the same intervals, so the
+  same masks, on a fast machine and on a loaded one. A solve that reaches the limit
+  reports the best values found, which lie inside the true interval: the answer can only
+  be narrower than the truth, never wider (so more is masked, never less).
 """
 
 from __future__ import annotations
@@ -31,6 +34,8 @@ from scipy.optimize import Bounds, LinearConstraint, milp
 from scipy.sparse import coo_array
 
 BIG = 10**7
+#: branch-and-bound nodes per integer program (the releases seen so far solve at the root)
+NODE_LIMIT = 10_000
 Row = tuple[Mapping[int, float], float, float]  # terms, low, high
 
 
@@ -118,7 +123,7 @@ class System:
         self,
         objective: Mapping[int, float],
         narrow: int | None = None,
-        time_limit: float = 1.0,
+        node_limit: int | None = None,
     ) -> tuple[int, int]:
         """The interval of ``objective``. With ``narrow``, only whether it is at least
         that wide matters, so: an interval the linear relaxation already shows narrower
@@ -156,7 +161,7 @@ class System:
                     return base + math.ceil(lo_r - 1e-6), base + math.floor(hi_r + 1e-6)
         ends: list[int | None] = []
         for sign in (-1.0, 1.0):  # the largest value first: it is the one usually far
-            ends.append(block.solve(sign * c, time_limit))
+            ends.append(block.solve(sign * c, node_limit or NODE_LIMIT))
             if narrow is not None and sign == -1.0:
                 span = block.span(c)
                 if span is not None and span[1] - span[0] >= narrow:
@@ -220,18 +225,19 @@ class _Block:
         self.pool.append(point)
         return True
 
-    def solve(self, c: np.ndarray, time_limit: float) -> int | None:
-        """The smallest value of ``c @ x`` over integers (None: nothing found in time)."""
+    def solve(self, c: np.ndarray, node_limit: int) -> int | None:
+        """The smallest value of ``c @ x`` over integers (None: nothing found within the
+        node limit)."""
         res = milp(
             c,
             integrality=np.ones(self.n),
             bounds=self.bounds,
             constraints=self.cons,
-            options={"time_limit": time_limit},
+            options={"node_limit": node_limit},
         )
         if res.status == 2:
             raise RuntimeError(f"attack model infeasible: {res.message}")
-        # out of time: the best value found lies inside the true interval, so the
+        # out of nodes: the best value found lies inside the true interval, so the
         # interval reported is narrower than the truth (errs towards masking more)
         if res.x is None:
             return None
