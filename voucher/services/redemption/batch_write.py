@@ -11,7 +11,7 @@ Rules kept:
   (:func:`voucher.services.redemption.scan_facts.locking`, with the rules' facts when the
   screening reads them), rendered once and run for every scan of the batch: its
   parameters come from an ``unnest`` of one array per parameter, the voucher rows are
-  locked ``ORDER BY voucher.id`` (one lock order for every batch), and each row also draws
+  locked in code order (one lock order for every batch), and each row also draws
   the ids its redemption and journal entry would take (``nextval``), so an answer, the
   rules' facts of the next scans and the stored body are known before anything is written;
 * :func:`write_all`: every write of the decided scans in one statement, row for row what
@@ -107,12 +107,14 @@ _FACTS: dict[bool, str] = {}
 
 
 def _facts_sql(conn: Connection, folded: bool) -> str:
-    """The single scan's rendered facts query, its per-scan parameters read from ``p``."""
+    """The single scan's rendered facts query, its per-scan parameters read from ``p``;
+    each voucher is found by its code's index and locked in a ``LATERAL`` look-up, one
+    row of ``p`` after the other (a plan that cannot turn into a scan of ``voucher``)."""
     if folded not in _FACTS:
         one = scan_facts._rendered(conn, folded)
         at = one.rindex("FROM voucher ")  # the outer FROM: the voucher, its book, programme
-        head, tail = one[:at].rstrip(), one[at + len("FROM ") :]
-        body, lock = tail.rsplit(" FOR UPDATE", 1)
+        head, tail = one[:at].rstrip(), one[at + len("FROM voucher ") :]
+        body = tail.rsplit(" FOR UPDATE", 1)[0].rsplit("WHERE voucher.code = ", 1)[0]
         names = list(_PARAMS) if folded else ["code", "today", "scan_id"]
         for name in names:
             body = body.replace(f"%({name})s", f"p.p_{name}")
@@ -123,8 +125,9 @@ def _facts_sql(conn: Connection, folded: bool) -> str:
             f"{head}, p.p_ord AS ord, "
             "nextval(pg_get_serial_sequence('redemption', 'id')) AS new_redemption_id, "
             "nextval(pg_get_serial_sequence('journal_entry', 'id')) AS new_entry_id "
-            f"FROM unnest({arrays}) WITH ORDINALITY AS p({columns}, p_ord), {body} "
-            f"ORDER BY voucher.id FOR UPDATE{lock}"
+            f"FROM unnest({arrays}, CAST(%(p_ord)s AS INTEGER[])) AS p({columns}, p_ord) "
+            "JOIN LATERAL (SELECT * FROM voucher WHERE voucher.code = p.p_code FOR UPDATE) "
+            f"AS voucher ON true {body}"
         )
     return _FACTS[folded]
 
@@ -133,8 +136,11 @@ def facts_all(
     conn: Connection, sid: int, scans: Sequence[dict[str, Any]], folded: bool
 ) -> dict[int, Any]:
     """The facts row of each scan that names a voucher, by the scan's position in
-    ``scans`` (each: code, today, scan_id, and at: the scan's time)."""
-    params: dict[str, Any] = {"sid": sid}
+    ``scans`` (each: code, today, scan_id, and at: the scan's time); the vouchers are
+    locked in code order, one order for every batch."""
+    order = sorted(range(len(scans)), key=lambda i: scans[i]["code"])
+    scans = [scans[i] for i in order]
+    params: dict[str, Any] = {"sid": sid, "p_ord": order}
     for name in ("code", "today", "scan_id"):
         params[f"p_{name}"] = [s[name] for s in scans]
     if folded:
@@ -143,7 +149,7 @@ def facts_all(
         params["p_end"] = [_naive(b["end"]) for b in bounds]
         params["p_since"] = [b["since"] for b in bounds]
     rows = dialect.run(conn, _facts_sql(conn, folded), params)
-    return {int(row.ord) - 1: row for row in rows}
+    return {int(row.ord): row for row in rows}
 
 
 # --- the writes -------------------------------------------------------------------------

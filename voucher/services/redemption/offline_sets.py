@@ -5,7 +5,7 @@ Rules kept (those of :mod:`voucher.services.redemption.offline`, and):
 
 * the batch's stored answers are read in one statement, its new keys claimed in another
   (key order), then the facts of every claimed scan are read and their vouchers locked in
-  one statement (voucher id order): keys before vouchers, as a single scan takes them;
+  one statement (code order): keys before vouchers, as a single scan takes them;
 * each scan is then judged in the batch's order by the single scan's own code: the input
   check, :func:`voucher.domain.acceptance.refusal`, the screening's rules
   (:func:`voucher.services.redemption.redeem.screen`, their facts from the locking query),
