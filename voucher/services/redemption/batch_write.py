@@ -3,10 +3,11 @@
 
 Rules kept:
 
-* :func:`find_all` / :func:`claim_all`: the batch's scan ids, read then claimed in one
-  statement each (``INSERT ... ON CONFLICT DO NOTHING``, in key order so that two batches
-  sending the same keys queue in the same order); a key taken meanwhile by a concurrent
-  request is not returned: that scan goes the per-scan way (its stored answer, or busy);
+* :func:`claim_all` / :func:`find_all`: the batch's scan ids, claimed in one statement
+  (``INSERT ... ON CONFLICT DO NOTHING``, in key order so that two batches sending the
+  same keys queue in the same order), then the stored answers of the keys already taken
+  read in one; a key taken by a concurrent request that is not answered yet goes the
+  per-scan way (its stored answer, or busy);
 * :func:`facts_all`: the single scan's locking facts query
   (:func:`voucher.services.redemption.scan_facts.locking`, with the rules' facts when the
   screening reads them), rendered once and run for every scan of the batch: its

@@ -3,8 +3,8 @@ few statements for the whole batch (:mod:`~voucher.services.redemption.batch_wri
 
 Rules kept (those of :mod:`voucher.services.redemption.offline`, and):
 
-* the batch's stored answers are read in one statement, its new keys claimed in another
-  (key order), then the facts of every claimed scan are read and their vouchers locked in
+* the batch's keys are claimed in one statement (key order), the stored answers of those
+  already taken read in another, then the facts of every claimed scan are read and their vouchers locked in
   one statement (code order): keys before vouchers, as a single scan takes them;
 * each scan is then judged in the batch's order by the single scan's own code: the input
   check, :func:`voucher.domain.acceptance.refusal`, the screening's rules
@@ -20,7 +20,7 @@ Rules kept (those of :mod:`voucher.services.redemption.offline`, and):
 * the decided scans are written in one statement, in a savepoint: if it fails (a
   database conflict), their answers become ``busy``, unstored, and their keys are
   forgotten, as a single scan losing a conflict is answered;
-* a claimed key left without a stored answer (throttled, busy) is deleted at the end.
+* a claimed key left without a stored answer (throttled, busy) is deleted at once.
 """
 
 from __future__ import annotations
@@ -86,35 +86,32 @@ class _Walk:
         self.pending: list[tuple[int, dict[str, Any]]] = []  # (answer index, write params)
         self.written: list[_Written] = []  # since the facts were read
         self.used: set[int] = set()  # vouchers this batch decided or sent the per-scan way
-        self.unanswered: list[int] = []  # claimed records to forget
 
     def run(self) -> list[Answer] | None:
         conn = self.session.connection()
         sid = self.sent[0].scan.structure_id
         if any(s.scan.structure_id != sid for s in self.sent):
             return None
-        keys = {s.scan_id for s in self.sent}
-        found = batch_write.find_all(conn, self.batch.org, SCOPE, sorted(keys))
         self.first: dict[str, int] = {}
         claims: dict[str, str] = {}
         for i, item in enumerate(self.sent):
             if item.scan_id not in self.first:
                 self.first[item.scan_id] = i
-                if item.scan_id not in found:
-                    claims[item.scan_id] = item.fingerprint
+                claims[item.scan_id] = item.fingerprint
         self.checked = {i: _checked(s) for i, s in enumerate(self.sent)}
         try:
             with self.session.begin_nested():
                 self.records = batch_write.claim_all(
                     conn, self.batch.org, self.batch.actor.api_key_id, SCOPE, claims, utcnow()
                 )
+                taken = sorted(k for k in claims if k not in self.records)
+                found = batch_write.find_all(conn, self.batch.org, SCOPE, taken) if taken else {}
                 self.rows = self._read(0)
         except DBAPIError:
             return None
         for i, item in enumerate(self.sent):
             self.answers.append(self._one(i, item, found))
         self._flush()
-        batch_write.forget(conn, self.unanswered)
         return self.answers
 
     def _claimed_at(self, i: int) -> int | None:
@@ -158,7 +155,7 @@ class _Walk:
             return self.batch.one(item)
         throttled = self.batch.guessing.refusal(item.scan.scanned_at or self.batch.guessing.now)
         if throttled is not None:
-            self.unanswered.append(record)
+            self._forget([record])
             return Answer(item.scan_id, unstored=throttled.code)
         decided = self._decide(i, item, record)
         if decided is not None:
@@ -170,7 +167,7 @@ class _Walk:
             self.used.add(int(row.id))
         answer = self.batch.claimed(item, record)
         if answer.unstored is not None:
-            self.unanswered.append(record)
+            self._forget([record])
         elif answer.status < 400:  # accepted or held the per-scan way: read the rest again
             self.rows.update(self._read(i + 1))
         return answer
@@ -234,6 +231,11 @@ class _Walk:
                 volumes[day] = volumes.get(day, 0) + 1
         return rules.Facts(sorted(book, key=lambda b: b.id), sorted(person), volumes)
 
+    def _forget(self, records: list[int]) -> None:
+        """Claimed keys left without a stored answer: deleted now, as a rolled-back claim
+        would be (the same scan id later in the batch, or resent, is processed again)."""
+        batch_write.forget(self.session.connection(), records)
+
     def _flush(self) -> None:
         """Write the decided scans (one statement, in a savepoint)."""
         if not self.pending:
@@ -247,9 +249,9 @@ class _Walk:
                     count_day=self.batch.screening.counts_days,
                 )
         except (DBAPIError, RuntimeError):
-            for i, p in pending:
+            for i, _ in pending:
                 self.answers[i] = Answer(self.sent[i].scan_id, unstored="busy")
-                self.unanswered.append(p["record_id"])
+            self._forget([p["record_id"] for _, p in pending])
             if len(self.answers) < len(self.sent):
                 self.rows.update(self._read(len(self.answers)))
             return
