@@ -4,19 +4,21 @@ few statements for the whole batch (:mod:`~voucher.services.redemption.batch_wri
 Rules kept (those of :mod:`voucher.services.redemption.offline`, and):
 
 * the batch's keys are claimed in one statement (key order), the stored answers of those
-  already taken read in another, then the facts of every claimed scan are read and their vouchers locked in
-  one statement (code order): keys before vouchers, as a single scan takes them;
+  already taken read in another, then the facts of every claimed scan are read and their
+  vouchers locked in one statement (code order): keys before vouchers, as a single scan
+  takes them;
 * each scan is then judged in the batch's order by the single scan's own code: the input
   check, :func:`voucher.domain.acceptance.refusal`, the screening's rules
   (:func:`voucher.services.redemption.redeem.screen`, their facts from the locking query),
   code guessing at scan time; the rules' facts of a scan include the scans this batch
   wrote since they were read (its book's live scans, its beneficiary's scans of the day,
   the place's day counter), so a scan is judged as if the scans before it were committed;
-* only a plain acceptance (no refusal, no verdict, the accounts already open, its voucher
-  and scan id not seen earlier in the batch) is decided here, its answer rendered with
-  the redemption id its facts row drew; anything else goes the per-scan way at its place
-  in the batch (:class:`PerScan`), after the decided scans before it were written, and
-  the facts of the scans after a per-scan write are read again;
+* only a plain acceptance (no refusal, no verdict, its voucher and scan id not seen
+  earlier in the batch) is decided here (an account it opens is opened once), its answer
+  rendered with the redemption id its facts row drew; anything else goes the per-scan
+  way at its place in the batch (:class:`PerScan`), after the decided scans before it
+  were written; what it wrote joins the rules' facts of the scans after it (a twin's
+  answer, committed elsewhere meanwhile, has them read again);
 * the decided scans are written in one statement, in a savepoint: if it fails (a
   database conflict), their answers become ``busy``, unstored, and their keys are
   forgotten, as a single scan losing a conflict is answered;
@@ -26,6 +28,7 @@ Rules kept (those of :mod:`voucher.services.redemption.offline`, and):
 from __future__ import annotations
 
 import dataclasses
+import json
 from collections.abc import Sequence
 from datetime import datetime, timedelta
 from typing import Any, Protocol
@@ -33,7 +36,7 @@ from typing import Any, Protocol
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session
 
-from voucher.domain import fraud
+from voucher.domain import fraud, ledger
 from voucher.domain.acceptance import refusal
 from voucher.domain.calendar import paris_date, utcnow
 from voucher.domain.errors import DomainError
@@ -86,6 +89,7 @@ class _Walk:
         self.pending: list[tuple[int, dict[str, Any]]] = []  # (answer index, write params)
         self.written: list[_Written] = []  # since the facts were read
         self.used: set[int] = set()  # vouchers this batch decided or sent the per-scan way
+        self.accounts: dict[str, int] = {}  # accounts looked up (opened) by this batch
 
     def run(self) -> list[Answer] | None:
         conn = self.session.connection()
@@ -168,16 +172,25 @@ class _Walk:
         answer = self.batch.claimed(item, record)
         if answer.unstored is not None:
             self._forget([record])
-        elif answer.status < 400:  # accepted or held the per-scan way: read the rest again
-            self.rows.update(self._read(i + 1))
+        elif answer.status < 400 and row is not None:  # accepted or held the per-scan way
+            self._written_per_scan(i, row, answer)
         return answer
+
+    def _written_per_scan(self, i: int, row: Any, answer: Answer) -> None:
+        """The later scans' rules see a scan the per-scan way wrote; a twin's answer
+        (committed elsewhere meanwhile) has them read their facts again."""
+        checked = self.checked[i]
+        if answer.replayed or checked is None:
+            self.rows.update(self._read(i + 1))
+            return
+        rid = int(json.loads(answer.body)["redemption_id"])
+        sid = self.sent[i].scan.structure_id
+        self.written.append(_Written(rid, row.book_id, row.beneficiary_id, sid, checked[2]))
 
     def _decide(self, i: int, item: Sent, record: int) -> dict[str, Any] | None:
         """The write parameters of a plain acceptance, or None: the per-scan way."""
         row, checked = self.rows.get(i), self.checked[i]
         if row is None or checked is None or row.prior_scan is not None or row.id in self.used:
-            return None
-        if row.outstanding_account is None or row.payable_account is None:
             return None
         _, now, at = checked
         if refusal(redeem.acceptance_facts(row, paris_date(at))) is not None:
@@ -190,7 +203,7 @@ class _Walk:
             return None
         self.used.add(int(row.id))
         decision = redeem._Decision(ctx, [], None, now)
-        lines, ids = redeem._lines(self.session, scan, row, False)
+        lines, ids = redeem._lines(self.session, scan, self._with_accounts(row, scan), False)
         fields = journal.entry_fields("redemption.accepted", lines, now, batch.actor)
         params = redeem._params(batch.actor, scan, row, decision, fields, [], lines, ids)
         rid, eid = int(row.new_redemption_id), int(row.new_entry_id)
@@ -199,6 +212,19 @@ class _Walk:
         self.written.append(_Written(rid, row.book_id, row.beneficiary_id, scan.structure_id, at))
         return dict(
             params, rid=rid, eid=eid, record_id=record, answer_status=status, answer_body=body
+        )
+
+    def _with_accounts(self, row: Any, scan: redeem.Scan) -> Any:
+        """The row with the ids of the two accounts it moves: an account opened by this
+        batch (the first scan at a new place) is looked up (created) once, not per scan."""
+        if row.outstanding_account is not None and row.payable_account is not None:
+            return row
+        codes = [ledger.outstanding(row.programme_id, row.holder_id)]
+        codes.append(ledger.payable(scan.structure_id))
+        if any(code not in self.accounts for code in codes):
+            self.accounts.update(journal.account_ids(self.session, codes))
+        return row._replace(
+            outstanding_account=self.accounts[codes[0]], payable_account=self.accounts[codes[1]]
         )
 
     def _remember(self, ctx: Any, row: Any) -> bool:
