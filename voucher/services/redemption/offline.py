@@ -23,57 +23,35 @@ Rules kept:
 * a stored refusal that judged the code opens an offline dispute
   (:mod:`voucher.services.redemption.disputes`): the acceptance made offline is reviewed,
   never silently lost; its id is answered with the scan, again when the batch is resent;
-* the balances move once, at the end of the batch (``journal.deferred_balances``).
+* the balances move once, at the end of the batch (``journal.deferred_balances``);
+* on PostgreSQL the batch goes set-based (:mod:`~voucher.services.redemption.offline_sets`):
+  the same answers, the same rows, in a few statements for the whole batch; every scan
+  that is not a plain acceptance (a replay, a refusal, a verdict, a voucher or scan id
+  seen earlier in the batch) still goes the per-scan way above, at its place in the
+  batch; if the set-based reads meet a database conflict, the whole batch goes the
+  per-scan way.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
-from dataclasses import dataclass, replace
+from collections.abc import Sequence
+from dataclasses import replace
 from datetime import datetime
 
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session
 
+from voucher.db import dialect
 from voucher.domain.code_guessing import GUESS_REASONS
 from voucher.services import idempotency as store
 from voucher.services.context import Actor
 from voucher.services.finance import journal
-from voucher.services.redemption import disputes, guessing
-from voucher.services.redemption.redeem import Result, Scan
-from voucher.services.redemption.scan import Outcome, attempt
+from voucher.services.redemption import disputes, guessing, offline_sets
+from voucher.services.redemption.offline_items import SCOPE, Answer, Render, Sent, replayed
+from voucher.services.redemption.scan import attempt
 from voucher.services.redemption.screening import FULL, Screening
 
-SCOPE = "scan"
-#: one scan's stored answer, from its outcome: (HTTP status, body)
-Render = Callable[[Scan, Outcome[Result]], tuple[int, str]]
-
-
-@dataclass(frozen=True)
-class Sent:
-    """One scan of a batch, named by its ``scan_id``; ``fingerprint``: of its content
-    without the ``scan_id`` (:func:`voucher.domain.idempotency.fingerprint`)."""
-
-    scan: Scan
-    fingerprint: str
-
-    @property
-    def scan_id(self) -> str:
-        return self.scan.scan_id or ""
-
-
-@dataclass(frozen=True)
-class Answer:
-    """One scan's answer: its stored answer (``status``, ``body``), new or ``replayed``; or a
-    refusal answered now and not stored (``unstored``, its code): the scan may be resent."""
-
-    scan_id: str
-    status: int = 0
-    body: str = ""
-    replayed: bool = False
-    unstored: str | None = None
-    #: the offline dispute a stored refusal opened (see :mod:`.disputes`)
-    dispute_id: int | None = None
+__all__ = ["SCOPE", "Answer", "Render", "Sent", "process"]
 
 
 def process(
@@ -87,16 +65,16 @@ def process(
     times = [item.scan.scanned_at for item in sent if item.scan.scanned_at is not None]
     batch = _Batch(session, actor, render, screening, times)
     with journal.deferred_balances(session):
+        if dialect.is_postgres(session) and len(sent) > 1:
+            answers = offline_sets.process(batch, sent)
+            if answers is not None:
+                return answers
         return [batch.one(item) for item in sent]
 
 
-def _replayed(scan_id: str, stored: store.Stored, fingerprint: str) -> Answer:
-    if stored.fingerprint != fingerprint or stored.status is None or stored.body is None:
-        return Answer(scan_id, unstored="idempotency_key_reused")
-    return Answer(scan_id, stored.status, stored.body, replayed=True)
-
-
 class _Batch:
+    """The per-scan way (and what :mod:`.offline_sets` hands back to it)."""
+
     def __init__(
         self,
         session: Session,
@@ -110,32 +88,42 @@ class _Batch:
         self.guessing = guessing.AtScanTime(session, actor, times)
 
     def one(self, sent: Sent) -> Answer:
-        stored = store.find(self.session, self.org, SCOPE, sent.scan_id)
-        if stored is not None:
-            return self._with_dispute(_replayed(sent.scan_id, stored, sent.fingerprint))
+        found = store.find(self.session, self.org, SCOPE, sent.scan_id)
+        if found is not None:
+            return self.stored(sent, found)
         throttled = self.guessing.refusal(sent.scan.scanned_at or self.guessing.now)
         if throttled is not None:
             return Answer(sent.scan_id, unstored=throttled.code)
+        return self.claimed(sent, None)
+
+    def stored(self, sent: Sent, found: store.Stored) -> Answer:
+        """The answer of a scan id already answered."""
+        return self._with_dispute(replayed(sent.scan_id, found, sent.fingerprint))
+
+    def claimed(self, sent: Sent, record: int | None) -> Answer:
+        """A new scan in its savepoint, its key claimed here unless ``record`` (claimed
+        already, outside the savepoint: the caller forgets it if the answer is unstored)."""
         try:
             with self.session.begin_nested():
-                return self._fresh(sent)
+                return self._fresh(sent, record)
         except DBAPIError:
             return Answer(sent.scan_id, unstored="busy")
 
-    def _fresh(self, sent: Sent) -> Answer:
-        record = store.claim(
-            self.session,
-            organisation_id=self.org,
-            api_key_id=self.actor.api_key_id,
-            scope=SCOPE,
-            key=sent.scan_id,
-            fingerprint=sent.fingerprint,
-        )
+    def _fresh(self, sent: Sent, record: int | None) -> Answer:
+        if record is None:
+            record = store.claim(
+                self.session,
+                organisation_id=self.org,
+                api_key_id=self.actor.api_key_id,
+                scope=SCOPE,
+                key=sent.scan_id,
+                fingerprint=sent.fingerprint,
+            )
         if record is None:  # taken meanwhile by a concurrent request, now committed
-            stored = store.find(self.session, self.org, SCOPE, sent.scan_id)
-            if stored is None:
+            found = store.find(self.session, self.org, SCOPE, sent.scan_id)
+            if found is None:
                 return Answer(sent.scan_id, unstored="busy")
-            return self._with_dispute(_replayed(sent.scan_id, stored, sent.fingerprint))
+            return self.stored(sent, found)
         outcome = attempt(self.session, self.actor, sent.scan, screening=self.screening)
         status, body = self.render(sent.scan, outcome)
         store.complete(self.session, record, status, body)

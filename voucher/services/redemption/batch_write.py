@@ -1,0 +1,271 @@
+"""The statements of an offline batch on PostgreSQL, each for many scans at once
+(:mod:`voucher.services.redemption.offline_sets` decides what they carry).
+
+Rules kept:
+
+* :func:`claim_all` / :func:`find_all`: the batch's scan ids, claimed in one statement
+  (``INSERT ... ON CONFLICT DO NOTHING``, in key order so that two batches sending the
+  same keys queue in the same order), then the stored answers of the keys already taken
+  read in one; a key taken by a concurrent request that is not answered yet goes the
+  per-scan way (its stored answer, or busy);
+* :func:`facts_all`: the single scan's locking facts query
+  (:func:`voucher.services.redemption.scan_facts.locking`, with the rules' facts when the
+  screening reads them), rendered once and run for every scan of the batch: its
+  parameters come from an ``unnest`` of one array per parameter, the voucher rows are
+  locked in code order (one lock order for every batch), and each row also draws
+  the ids its redemption and journal entry would take (``nextval``), so an answer, the
+  rules' facts of the next scans and the stored body are known before anything is written;
+* :func:`write_all`: every write of the decided scans in one statement, row for row what
+  :mod:`~voucher.services.redemption.scan_write` writes for one scan without its
+  balances (the voucher's conditional update first, every other write depending on it),
+  and the idempotency records completed with their answers; the balances move once at the
+  end of the batch (:func:`voucher.services.finance.journal.deferred_balances`);
+* :func:`forget`: claimed keys left without an answer (throttled, busy) are deleted, as a
+  rolled-back claim would be: such a scan may be sent again.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import UTC, datetime
+from typing import Any
+
+from psycopg.types.json import Json
+from sqlalchemy import Connection
+
+from voucher.db import dialect
+from voucher.domain.states import SCANNABLE
+from voucher.services.redemption import rules, scan_facts
+
+_SCANNABLE = ", ".join(f"'{s}'" for s in sorted(SCANNABLE))
+
+
+def _naive(moment: datetime | None) -> datetime | None:
+    if moment is None or moment.tzinfo is None:
+        return moment
+    return moment.astimezone(UTC).replace(tzinfo=None)
+
+
+_FIND = (
+    "SELECT key, id, fingerprint, status, body FROM api_idempotency "
+    "WHERE organisation_id = %(org)s AND scope = %(scope)s AND key = ANY(%(keys)s)"
+)
+_CLAIM = (
+    "INSERT INTO api_idempotency (organisation_id, api_key_id, scope, key, fingerprint, "
+    "status, body, created_at, completed_at) "
+    "SELECT %(org)s, CAST(%(api_key_id)s AS BIGINT), %(scope)s, k.key, k.fp, NULL, NULL, "
+    "%(now)s, NULL FROM unnest(CAST(%(keys)s AS VARCHAR[]), CAST(%(fps)s AS VARCHAR[])) "
+    "AS k(key, fp) ORDER BY k.key "
+    "ON CONFLICT (organisation_id, scope, key) DO NOTHING RETURNING key, id"
+)
+_FORGET = "DELETE FROM api_idempotency WHERE id = ANY(%(ids)s) RETURNING id"
+
+
+def find_all(conn: Connection, org: int, scope: str, keys: Sequence[str]) -> dict[str, Any]:
+    """The stored records of these keys, by key (rows: id, fingerprint, status, body)."""
+    rows = dialect.run(conn, _FIND, {"org": org, "scope": scope, "keys": list(keys)})
+    return {row.key: row for row in rows}
+
+
+def claim_all(
+    conn: Connection,
+    org: int,
+    api_key_id: int | None,
+    scope: str,
+    claims: dict[str, str],
+    now: datetime,
+) -> dict[str, int]:
+    """Claim ``claims`` (key -> fingerprint); the record id of each key claimed here."""
+    keys = sorted(claims)
+    params = {
+        "org": org,
+        "api_key_id": api_key_id,
+        "scope": scope,
+        "keys": keys,
+        "fps": [claims[k] for k in keys],
+        "now": _naive(now),
+    }
+    return {row.key: int(row.id) for row in dialect.run(conn, _CLAIM, params)}
+
+
+def forget(conn: Connection, record_ids: Sequence[int]) -> None:
+    if record_ids:
+        dialect.run(conn, _FORGET, {"ids": list(record_ids)})
+
+
+# --- the facts of every scan ------------------------------------------------------------
+
+#: the single scan's parameters, as columns of the batch's ``unnest``
+_PARAMS = {
+    "code": "VARCHAR",
+    "today": "DATE",
+    "scan_id": "VARCHAR",
+    "start": "TIMESTAMP",
+    "end": "TIMESTAMP",
+    "since": "DATE",
+}
+_FACTS: dict[bool, str] = {}
+
+
+def _facts_sql(conn: Connection, folded: bool) -> str:
+    """The single scan's rendered facts query, its per-scan parameters read from ``p``;
+    each voucher is found by its code's index and locked in a ``LATERAL`` look-up, one
+    row of ``p`` after the other (a plan that cannot turn into a scan of ``voucher``)."""
+    if folded not in _FACTS:
+        one = scan_facts._rendered(conn, folded)
+        at = one.rindex("FROM voucher ")  # the outer FROM: the voucher, its book, programme
+        head, tail = one[:at].rstrip(), one[at + len("FROM voucher ") :]
+        body = tail.rsplit(" FOR UPDATE", 1)[0].rsplit("WHERE voucher.code = ", 1)[0]
+        names = list(_PARAMS) if folded else ["code", "today", "scan_id"]
+        for name in names:
+            body = body.replace(f"%({name})s", f"p.p_{name}")
+            head = head.replace(f"%({name})s", f"p.p_{name}")
+        arrays = ", ".join(f"CAST(%(p_{n})s AS {_PARAMS[n]}[])" for n in names)
+        columns = ", ".join(f"p_{n}" for n in names)
+        _FACTS[folded] = (
+            f"{head}, p.p_ord AS ord, "
+            "nextval(pg_get_serial_sequence('redemption', 'id')) AS new_redemption_id, "
+            "nextval(pg_get_serial_sequence('journal_entry', 'id')) AS new_entry_id "
+            f"FROM unnest({arrays}, CAST(%(p_ord)s AS INTEGER[])) AS p({columns}, p_ord) "
+            "JOIN LATERAL (SELECT * FROM voucher WHERE voucher.code = p.p_code FOR UPDATE) "
+            f"AS voucher ON true {body}"
+        )
+    return _FACTS[folded]
+
+
+def facts_all(
+    conn: Connection, sid: int, scans: Sequence[dict[str, Any]], folded: bool
+) -> dict[int, Any]:
+    """The facts row of each scan that names a voucher, by the scan's position in
+    ``scans`` (each: code, today, scan_id, and at: the scan's time); the vouchers are
+    locked in code order, one order for every batch."""
+    order = sorted(range(len(scans)), key=lambda i: scans[i]["code"])
+    scans = [scans[i] for i in order]
+    params: dict[str, Any] = {"sid": sid, "p_ord": order}
+    for name in ("code", "today", "scan_id"):
+        params[f"p_{name}"] = [s[name] for s in scans]
+    if folded:
+        bounds = [rules.folded_params(s["at"]) for s in scans]
+        params["p_start"] = [_naive(b["start"]) for b in bounds]
+        params["p_end"] = [_naive(b["end"]) for b in bounds]
+        params["p_since"] = [b["since"] for b in bounds]
+    rows = dialect.run(conn, _facts_sql(conn, folded), params)
+    return {int(row.ord): row for row in rows}
+
+
+# --- the writes -------------------------------------------------------------------------
+
+_COLUMNS = {
+    "rid": "BIGINT",
+    "eid": "BIGINT",
+    "vid": "BIGINT",
+    "new_state": "VARCHAR",
+    "now": "TIMESTAMP",
+    "ref": "VARCHAR",
+    "kind": "VARCHAR",
+    "posting_count": "INTEGER",
+    "hash": "VARCHAR",
+    "user_id": "BIGINT",
+    "a1": "BIGINT",
+    "m1": "BIGINT",
+    "a2": "BIGINT",
+    "m2": "BIGINT",
+    "sid": "BIGINT",
+    "programme_id": "BIGINT",
+    "book_id": "BIGINT",
+    "beneficiary_id": "BIGINT",
+    "prescriber_id": "BIGINT",
+    "api_key_id": "BIGINT",
+    "scan_id": "VARCHAR",
+    "device": "VARCHAR",
+    "status": "VARCHAR",
+    "face_value_cents": "BIGINT",
+    "scanned_at": "TIMESTAMP",
+    "theme": "VARCHAR",
+    "autonomy": "VARCHAR",
+    "prior_state": "VARCHAR",
+    "verdicts": "JSON",
+    "action": "VARCHAR",
+    "actor_label": "VARCHAR",
+    "ip": "VARCHAR",
+    "details": "JSON",
+    "day": "DATE",
+    "record_id": "BIGINT",
+    "answer_status": "INTEGER",
+    "answer_body": "TEXT",
+}
+_TIMES = ("now", "scanned_at")
+_DOCUMENTS = ("verdicts", "details")
+
+
+def _write_sql(count_day: bool) -> str:
+    arrays = ", ".join(f"CAST(%({n})s AS {t}[])" for n, t in _COLUMNS.items())
+    parts = [
+        f"s AS (SELECT * FROM unnest({arrays}) AS s({', '.join(_COLUMNS)}))",
+        "taken AS (UPDATE voucher SET state = s.new_state, updated_at = s.now FROM s "
+        f"WHERE voucher.id = s.vid AND voucher.state IN ({_SCANNABLE}) RETURNING voucher.id)",
+        "entry AS (INSERT INTO journal_entry (id, ref, kind, at, posting_count, hash, "
+        "actor_user_id) SELECT s.eid, s.ref, s.kind, s.now, s.posting_count, s.hash, "
+        "s.user_id FROM s JOIN taken ON taken.id = s.vid ORDER BY s.eid RETURNING id)",
+        "lines AS (INSERT INTO posting (entry_id, account_id, amount) "
+        "SELECT s.eid, l.account_id, l.amount FROM s JOIN taken ON taken.id = s.vid, "
+        "LATERAL (VALUES (s.a1, s.m1), (s.a2, s.m2)) AS l(account_id, amount) "
+        "ORDER BY s.eid RETURNING id)",
+        "scan AS (INSERT INTO redemption (id, voucher_id, structure_id, programme_id, book_id, "
+        "beneficiary_id, prescriber_id, user_id, api_key_id, scan_id, device, status, "
+        "face_value_cents, scanned_at, recorded_at, theme, autonomy, prior_state, verdicts, "
+        "entry_id) SELECT s.rid, s.vid, s.sid, s.programme_id, s.book_id, s.beneficiary_id, "
+        "s.prescriber_id, s.user_id, s.api_key_id, s.scan_id, s.device, s.status, "
+        "s.face_value_cents, s.scanned_at, s.now, s.theme, s.autonomy, s.prior_state, "
+        "s.verdicts, entry.id FROM s JOIN entry ON entry.id = s.eid ORDER BY s.rid "
+        "RETURNING id)",
+        "event AS (INSERT INTO audit_event (at, action, actor_user_id, actor_api_key_id, "
+        "actor_label, organisation_id, ip, details, outcome, object_type, object_id) "
+        "SELECT s.now, s.action, s.user_id, s.api_key_id, s.actor_label, s.sid, s.ip, "
+        "s.details, 'ok', 'redemption', scan.id FROM s JOIN scan ON scan.id = s.rid "
+        "ORDER BY s.rid RETURNING id)",
+        "answered AS (UPDATE api_idempotency SET status = s.answer_status, "
+        "body = s.answer_body, completed_at = s.now FROM s JOIN scan ON scan.id = s.rid "
+        "WHERE api_idempotency.id = s.record_id RETURNING api_idempotency.id)",
+    ]
+    counts = [
+        "(SELECT count(*) FROM taken) AS taken",
+        "(SELECT count(*) FROM lines) AS postings",
+        "(SELECT count(*) FROM event) AS events",
+        "(SELECT count(*) FROM answered) AS answered",
+    ]
+    if count_day:
+        parts.append(
+            "day AS (INSERT INTO structure_day_volume (structure_id, day, scans) "
+            "SELECT s.sid, s.day, count(*) FROM s JOIN taken ON taken.id = s.vid "
+            "GROUP BY s.sid, s.day ORDER BY s.sid, s.day "
+            "ON CONFLICT (structure_id, day) DO UPDATE "
+            "SET scans = structure_day_volume.scans + EXCLUDED.scans RETURNING scans)"
+        )
+        counts.append("(SELECT count(*) FROM day) AS days")
+    return "WITH " + ",\n".join(parts) + "\nSELECT " + ", ".join(counts)
+
+
+_WRITES: dict[bool, str] = {}
+
+
+def write_all(conn: Connection, scans: Sequence[dict[str, Any]], *, count_day: bool) -> None:
+    """Write every decided scan (each: :func:`voucher.services.redemption.redeem` 's
+    write parameters plus rid, eid, record_id, answer_status, answer_body); raises when a
+    voucher was no longer scannable (the caller's savepoint then undoes them all)."""
+    if count_day not in _WRITES:
+        _WRITES[count_day] = _write_sql(count_day)
+    params: dict[str, Any] = {}
+    for name in _COLUMNS:
+        values = [s[name] for s in scans]
+        if name in _TIMES:
+            values = [_naive(v) for v in values]
+        elif name in _DOCUMENTS:
+            values = [Json(v) for v in values]
+        elif name in ("new_state", "prior_state", "status"):
+            values = [None if v is None else str(getattr(v, "value", v)) for v in values]
+        params[name] = values
+    row = dialect.run(conn, _WRITES[count_day], params)[0]
+    n = len(scans)
+    if (row.taken, row.postings, row.events, row.answered) != (n, 2 * n, n, n):
+        raise RuntimeError("an offline batch's scans were not all written")
