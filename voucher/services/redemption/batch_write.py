@@ -112,7 +112,7 @@ def _facts_sql(conn: Connection, folded: bool) -> str:
     each voucher is found by its code's index and locked in a ``LATERAL`` look-up, one
     row of ``p`` after the other (a plan that cannot turn into a scan of ``voucher``)."""
     if folded not in _FACTS:
-        one = scan_facts._rendered(conn, folded)
+        one = scan_facts.rendered(conn, folded)
         at = one.rindex("FROM voucher ")  # the outer FROM: the voucher, its book, programme
         head, tail = one[:at].rstrip(), one[at + len("FROM voucher ") :]
         body = tail.rsplit(" FOR UPDATE", 1)[0].rsplit("WHERE voucher.code = ", 1)[0]

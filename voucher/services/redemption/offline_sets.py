@@ -102,7 +102,7 @@ class _Walk:
             if item.scan_id not in self.first:
                 self.first[item.scan_id] = i
                 claims[item.scan_id] = item.fingerprint
-        self.checked = {i: _checked(s) for i, s in enumerate(self.sent)}
+        self.checked = {i: checked_scan(s) for i, s in enumerate(self.sent)}
         try:
             with self.session.begin_nested():
                 self.records = batch_write.claim_all(
@@ -202,12 +202,12 @@ class _Walk:
         if redeem.screen(self.session, ctx, batch.screening):
             return None
         self.used.add(int(row.id))
-        decision = redeem._Decision(ctx, [], None, now)
-        lines, ids = redeem._lines(self.session, scan, self._with_accounts(row, scan), False)
+        decision = redeem.Decision(ctx, [], None, now)
+        lines, ids = redeem.entry_lines(self.session, scan, self._with_accounts(row, scan), False)
         fields = journal.entry_fields("redemption.accepted", lines, now, batch.actor)
-        params = redeem._params(batch.actor, scan, row, decision, fields, [], lines, ids)
+        params = redeem.write_params(batch.actor, scan, row, decision, fields, [], lines, ids)
         rid, eid = int(row.new_redemption_id), int(row.new_entry_id)
-        result = redeem._result(row, rid, "accepted", at, scan.theme, [])
+        result = redeem.result_of(row, rid, "accepted", at, scan.theme, [])
         status, body = batch.render(scan, Outcome(result))
         self.written.append(_Written(rid, row.book_id, row.beneficiary_id, scan.structure_id, at))
         return dict(
@@ -285,10 +285,10 @@ class _Walk:
             journal.defer(self.session, p["eid"])
 
 
-def _checked(item: Sent) -> tuple[str, datetime, datetime] | None:
+def checked_scan(item: Sent) -> tuple[str, datetime, datetime] | None:
     """The scan's digits, the time now and its time; None when refused (the per-scan way
     answers it)."""
     try:
-        return redeem._checked(item.scan)
+        return redeem.checked_scan(item.scan)
     except DomainError:
         return None

@@ -80,7 +80,7 @@ class Result:
 
 def redeem(session: Session, actor: Actor, scan: Scan, screening: Screening = FULL) -> Result:
     """Accept (or hold) one voucher at ``scan.structure_id``; refusals raise DomainError."""
-    digits, now, at = _checked(scan)
+    digits, now, at = checked_scan(scan)
     row = _facts(session, scan, digits, at, screening)
     if row is None or row.prior_scan is not None:  # unknown, or this scan id already answered
         replay = _replay(session, scan, digits)
@@ -99,7 +99,7 @@ def redeem(session: Session, actor: Actor, scan: Scan, screening: Screening = FU
     if worst is not None and worst.outcome == "refuse":
         raise DomainError(worst.rule, worst.explanation, rule=worst.rule)
     held_by = worst if worst is not None and worst.outcome == "hold" else None
-    return _write(session, actor, scan, row, _Decision(ctx, verdicts, held_by, now), screening)
+    return _write(session, actor, scan, row, Decision(ctx, verdicts, held_by, now), screening)
 
 
 def accept_after_review(session: Session, actor: Actor, scan: Scan) -> Result:
@@ -111,13 +111,13 @@ def accept_after_review(session: Session, actor: Actor, scan: Scan) -> Result:
     if row is None or row.state not in SCANNABLE:
         raise DomainError("dispute_not_payable")
     ctx = context(row, scan.structure_id, actor, at)
-    return _write(session, actor, scan, row, _Decision(ctx, [], None, now), FULL)
+    return _write(session, actor, scan, row, Decision(ctx, [], None, now), FULL)
 
 
 # --- 1. facts ---------------------------------------------------------------------------
 
 
-def _checked(scan: Scan) -> tuple[str, datetime, datetime]:
+def checked_scan(scan: Scan) -> tuple[str, datetime, datetime]:
     """The code's digits, the time now and the time of the scan; refuses bad input."""
     digits = codes.parse(scan.code)
     vocab.check(vocab.THEMES, scan.theme, optional=True)
@@ -171,7 +171,7 @@ def _replay(session: Session, scan: Scan, digits: str) -> Result | None:
     row = conn.execute(sql.ROW_BY_ID, {"vid": prior.voucher_id}).first()
     if row is None or row.code != digits:
         raise DomainError("scan_id_reused")
-    return _result(
+    return result_of(
         row, prior.id, prior.status, prior.scanned_at, prior.theme, prior.verdicts or [], True
     )
 
@@ -237,7 +237,7 @@ def screen(session: Session, ctx: ScanContext, screening: Screening = FULL) -> l
 
 
 @dataclass(frozen=True)
-class _Decision:
+class Decision:
     """A scan that passed every check: accepted, or held by the rule that held it."""
 
     ctx: ScanContext
@@ -255,7 +255,7 @@ def _write(
     actor: Actor,
     scan: Scan,
     row: Any,
-    decision: _Decision,
+    decision: Decision,
     screening: Screening,
 ) -> Result:
     """The writes (:mod:`~voucher.services.redemption.scan_write`): one statement on
@@ -263,12 +263,12 @@ def _write(
     batch write their rows after it, and the balances last."""
     conn, status, now = session.connection(), decision.status, decision.now
     held = decision.held_by is not None
-    lines, ids = _lines(session, scan, row, held)
+    lines, ids = entry_lines(session, scan, row, held)
     verdicts = [v.as_dict() for v in decision.verdicts]
     fields = journal.entry_fields(f"redemption.{status}", lines, now, actor)
     extras = held or bool(decision.verdicts and screening.recorders)
     deferred = journal.deferring(session)
-    params = _params(actor, scan, row, decision, fields, verdicts, lines, ids)
+    params = write_params(actor, scan, row, decision, fields, verdicts, lines, ids)
     balances = not (extras or deferred)  # then nothing is written after it
     done = scan_write.write(
         conn,
@@ -288,10 +288,10 @@ def _write(
             record(session, decision.ctx, redemption_id, status, decision.verdicts)
     if not journal.defer(session, entry_id) and extras:
         journal.move_balances(session, lines)  # last: shared rows locked only until commit
-    return _result(row, redemption_id, status, decision.ctx.scanned_at, scan.theme, verdicts)
+    return result_of(row, redemption_id, status, decision.ctx.scanned_at, scan.theme, verdicts)
 
 
-def _lines(
+def entry_lines(
     session: Session, scan: Scan, row: Any, held: bool
 ) -> tuple[list[ledger.Posting], dict[str, int]]:
     """``outstanding`` -> ``payable`` (accepted) or ``suspense`` (held), in account-code
@@ -304,11 +304,11 @@ def _lines(
     return lines, journal.account_ids(session, [source, target])
 
 
-def _params(
+def write_params(
     actor: Actor,
     scan: Scan,
     row: Any,
-    decision: _Decision,
+    decision: Decision,
     entry: dict[str, Any],
     verdicts: list[dict[str, Any]],
     lines: list[ledger.Posting],
@@ -367,7 +367,7 @@ def _hold(
     )
 
 
-def _result(
+def result_of(
     row: Any,
     redemption_id: int,
     status: str,

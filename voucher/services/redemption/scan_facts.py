@@ -47,7 +47,7 @@ def locking(conn: Connection) -> Any:
     return _LOCKING[name]
 
 
-def _rendered(conn: Connection, folded: bool) -> str:
+def rendered(conn: Connection, folded: bool) -> str:
     if folded not in _RENDERED:
         stmt = locking(conn)
         _RENDERED[folded] = dialect.render(
@@ -65,7 +65,7 @@ def read(session: Session, params: dict[str, Any], at: datetime, with_rules: boo
         return prepared.first(conn, locking(conn), params)
     if with_rules:
         params = dialect.driver_params({**params, **rules.folded_params(at)}, _BOUNDS)
-    rows = dialect.run(conn, _rendered(conn, with_rules), params)
+    rows = dialect.run(conn, rendered(conn, with_rules), params)
     return rows[0] if rows else None
 
 
