@@ -36,6 +36,7 @@ from sqlalchemy import Connection
 from voucher.db import dialect
 from voucher.domain.states import SCANNABLE
 from voucher.services.redemption import rules, scan_facts
+from voucher.services.redemption.scan_write import DOCUMENTS, TIMES
 
 _SCANNABLE = ", ".join(f"'{s}'" for s in sorted(SCANNABLE))
 
@@ -194,8 +195,6 @@ _COLUMNS = {
     "answer_status": "INTEGER",
     "answer_body": "TEXT",
 }
-_TIMES = ("now", "scanned_at")
-_DOCUMENTS = ("verdicts", "details")
 
 
 def _write_sql(count_day: bool) -> str:
@@ -258,9 +257,9 @@ def write_all(conn: Connection, scans: Sequence[dict[str, Any]], *, count_day: b
     params: dict[str, Any] = {}
     for name in _COLUMNS:
         values = [s[name] for s in scans]
-        if name in _TIMES:
+        if name in TIMES:
             values = [_naive(v) for v in values]
-        elif name in _DOCUMENTS:
+        elif name in DOCUMENTS:
             values = [Json(v) for v in values]
         elif name in ("new_state", "prior_state", "status"):
             values = [None if v is None else str(getattr(v, "value", v)) for v in values]

@@ -57,8 +57,9 @@ _PG_TYPES = {
     "details": "JSON",
     "posting_count": "INTEGER",
 }
-_TIMES = ("now", "scanned_at")
-_DOCUMENTS = ("verdicts", "details")
+#: parameters that are times (UTC, naive for the driver) and JSON documents
+TIMES = ("now", "scanned_at")
+DOCUMENTS = ("verdicts", "details")
 _STRINGS = {
     "new_state",
     "ref",
@@ -252,7 +253,7 @@ def write(
     commit = commit and balances and name == "postgresql"
     stmt = _statement(name, count_day, balances, commit)
     if name == "postgresql":
-        values = dialect.driver_params(params, _TIMES, _DOCUMENTS)
+        values = dialect.driver_params(params, TIMES, DOCUMENTS)
         rows = dialect.run(conn, stmt, values, commit=commit)
         if not rows:
             return None
