@@ -146,6 +146,48 @@ def run(
         cursor.close()
 
 
+#: statements rendered for the driver, by the id of the Core statement (kept alive here)
+_RENDERED: dict[int, tuple[Any, str]] = {}
+
+
+def rendered(stmt: Any, bind: Connection) -> str:
+    """:func:`render` of a statement built once (at import, or cached by its module),
+    rendered once per process."""
+    found = _RENDERED.get(id(stmt))
+    if found is None or found[0] is not stmt:
+        found = _RENDERED[id(stmt)] = (stmt, render(stmt, bind))
+    return found[1]
+
+
+def execute(
+    bind: Connection,
+    stmt: Any,
+    params: Mapping[str, Any],
+    *,
+    times: Sequence[str] = (),
+    answered_times: Sequence[str] = (),
+) -> list[Any]:
+    """The rows of a Core statement built once that answers rows, on a hot path: on
+    PostgreSQL run by the driver (:func:`run`, :func:`rendered`), its ``times``
+    parameters bound and its ``answered_times`` columns answered UTC-aware, as
+    :class:`UTCDateTime` does; on SQLite executed by SQLAlchemy as any statement."""
+    if not is_postgres(bind):
+        return list(bind.execute(stmt, params))
+    rows = run(bind, rendered(stmt, bind), driver_params(params, times))
+    if not answered_times:
+        return rows
+    return [
+        row._replace(
+            **{
+                name: moment.replace(tzinfo=UTC)
+                for name in answered_times
+                if (moment := getattr(row, name)) is not None
+            }
+        )
+        for row in rows
+    ]
+
+
 #: ``Session.info`` key: the caller ends its transaction with the scan's write, which may
 #: carry the ``COMMIT`` (:func:`commits_with_write`); "sent" once it did
 LAST_WRITE_COMMITS = "last_write_commits"

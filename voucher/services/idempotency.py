@@ -19,7 +19,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any, cast
 
-from sqlalchemy import Connection, Table, bindparam, select, update
+from sqlalchemy import Table, bindparam, select, update
 from sqlalchemy.orm import Session
 
 from voucher.db import dialect
@@ -33,33 +33,19 @@ _FIND = select(_C.id, _C.fingerprint, _C.status, _C.body).where(
     _C.scope == bindparam("scope"),
     _C.key == bindparam("key"),
 )
+_CLAIMED = ("organisation_id", "api_key_id", "scope", "key", "fingerprint", "created_at")
 _CLAIM = {
-    name: ins.on_conflict_do_nothing(index_elements=["organisation_id", "scope", "key"]).returning(
-        _C.id
-    )
+    name: ins.values({c: bindparam(c) for c in _CLAIMED})
+    .on_conflict_do_nothing(index_elements=["organisation_id", "scope", "key"])
+    .returning(_C.id)
     for name, ins in dialect.insert_per_dialect(RECORDS).items()
 }
 _COMPLETE = (
     update(RECORDS)
     .where(_C.id == bindparam("rid"))
     .values(status=bindparam("status"), body=bindparam("body"), completed_at=bindparam("now"))
+    .returning(_C.id)
 )
-_CLAIMED = ("organisation_id", "api_key_id", "scope", "key", "fingerprint", "created_at")
-#: PostgreSQL's claim and answer, rendered once per process for the driver
-_RENDERED: dict[str, str] = {}
-
-
-def _pg(conn: Connection, name: str) -> str:
-    if name not in _RENDERED:
-        claim = (
-            dialect.insert_per_dialect(RECORDS)["postgresql"]
-            .values({c: bindparam(c) for c in _CLAIMED})
-            .on_conflict_do_nothing(index_elements=["organisation_id", "scope", "key"])
-            .returning(_C.id)
-        )
-        _RENDERED["claim"] = dialect.render(claim, conn)
-        _RENDERED["complete"] = dialect.render(_COMPLETE.returning(_C.id), conn)
-    return _RENDERED[name]
 
 
 @dataclass(frozen=True)
@@ -98,24 +84,13 @@ def claim(
         scope=scope,
         key=key,
         fingerprint=fingerprint,
-        status=None,
-        body=None,
         created_at=utcnow(),
-        completed_at=None,
     )
     conn = session.connection()
-    if dialect.is_postgres(conn):
-        claimed = {c: params[c] for c in _CLAIMED}
-        rows = dialect.run(conn, _pg(conn, "claim"), dialect.driver_params(claimed, ["created_at"]))
-        return int(rows[0].id) if rows else None
-    found = conn.execute(dialect.pick(_CLAIM, conn), params).scalar()
-    return None if found is None else int(found)
+    rows = dialect.execute(conn, dialect.pick(_CLAIM, conn), params, times=["created_at"])
+    return int(rows[0].id) if rows else None
 
 
 def complete(session: Session, record_id: int, status: int, body: str) -> None:
     params = {"rid": record_id, "status": status, "body": body, "now": utcnow()}
-    conn = session.connection()
-    if dialect.is_postgres(conn):
-        dialect.run(conn, _pg(conn, "complete"), dialect.driver_params(params, ["now"]))
-        return
-    conn.execute(_COMPLETE, params)
+    dialect.execute(session.connection(), _COMPLETE, params, times=["now"])

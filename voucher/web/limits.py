@@ -9,8 +9,8 @@ Rules kept:
 * ``Retry-After`` is sent on 429 and 503 answers only, equal to the body's
   ``retry_after`` (the limiter's own headers are off; ``X-RateLimit-*`` are written here);
 * the API's buckets are counted by :func:`count`, in the limiter's storage and under the
-  keys its fixed windows use: one round trip to Redis per bucket (count and window end
-  together, one script), where the limiter's decorator and headers took four.
+  keys its fixed windows use (the limiter's default strategy): two calls of the storage
+  per bucket, where the limiter's decorator and headers took four.
 """
 
 from __future__ import annotations
@@ -18,14 +18,10 @@ from __future__ import annotations
 import math
 import os
 import time
-import weakref
-from typing import Any
 
 from flask import Flask, Response, g, request
 from flask_limiter import Limiter
 from limits import RateLimitItem
-from limits.storage import RedisStorage
-from limits.strategies import FixedWindowRateLimiter
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from voucher.domain import text
@@ -38,33 +34,16 @@ def client_address() -> str:
 
 limiter = Limiter(key_func=client_address, default_limits=[])
 
-#: the limits library's fixed-window increment (incr_expire.lua), answering the window's end too
-_COUNT = """
-local current = redis.call("incrby", KEYS[1], ARGV[2])
-if tonumber(current) == tonumber(ARGV[2]) then
-    redis.call("expire", KEYS[1], ARGV[1])
-end
-return {current, redis.call("ttl", KEYS[1])}
-"""
-_SCRIPTS: weakref.WeakKeyDictionary[Any, Any] = weakref.WeakKeyDictionary()
-
 
 def count(item: RateLimitItem, *identifiers: str) -> tuple[bool, int, float]:
     """Count one request in ``item``'s bucket named by ``identifiers``, as the limiter's
-    fixed window does (same storage, same key): (allowed, remaining, when the window ends)."""
-    strategy = limiter.limiter
+    fixed window does (same storage, same key): (allowed, remaining, when the window ends).
+    Two calls of the storage (its increment, one script on Redis, then the window's end),
+    where the limiter's ``hit`` and ``get_window_stats`` make three."""
+    storage = limiter.limiter.storage
     key = item.key_for(*identifiers)
-    storage = strategy.storage
-    if isinstance(storage, RedisStorage) and isinstance(strategy, FixedWindowRateLimiter):
-        script = _SCRIPTS.get(storage)
-        if script is None:
-            script = _SCRIPTS[storage] = storage.get_connection().register_script(_COUNT.encode())
-        current, ttl = script([storage.prefixed_key(key)], [item.get_expiry(), 1])
-        current, reset = int(current), max(int(ttl), 0) + time.time()
-    else:  # memory:// (one process) or another strategy: the limiter's own calls
-        allowed = strategy.hit(item, *identifiers)
-        reset, remaining = strategy.get_window_stats(item, *identifiers)
-        return allowed, remaining, reset
+    current = storage.incr(key, item.get_expiry())
+    reset = storage.get_expiry(key)
     return current <= item.amount, max(0, item.amount - current), reset
 
 

@@ -21,7 +21,7 @@ from __future__ import annotations
 import hashlib
 import secrets
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from typing import Any, cast
 
 from sqlalchemy import CursorResult, Table, bindparam, or_, select, update
@@ -116,27 +116,15 @@ _BY_PREFIX = select(
 ).where(_KEYS.prefix == bindparam("prefix"))
 
 
-_RENDERED: list[str] = []  # PostgreSQL: _BY_PREFIX for the driver, rendered once
-
-
 def _by_prefix(session: Session, prefix: str) -> Any:
-    """The key's row; on PostgreSQL run by the driver (it is read on every API request),
-    its times made UTC-aware as :class:`~voucher.db.types.UTCDateTime` makes them."""
-    conn = session.connection()
-    if not dialect.is_postgres(conn):
-        return conn.execute(_BY_PREFIX, {"prefix": prefix}).first()
-    if not _RENDERED:
-        _RENDERED.append(dialect.render(_BY_PREFIX, conn))
-    rows = dialect.run(conn, _RENDERED[0], {"prefix": prefix})
-    if not rows:
-        return None
-    return rows[0]._replace(
-        **{
-            name: moment.replace(tzinfo=UTC)
-            for name in ("last_used_at", "revoked_at", "expires_at")
-            if (moment := getattr(rows[0], name)) is not None
-        }
+    """The key's row (run by the driver on PostgreSQL: it is read on every API request)."""
+    rows = dialect.execute(
+        session.connection(),
+        _BY_PREFIX,
+        {"prefix": prefix},
+        answered_times=("last_used_at", "revoked_at", "expires_at"),
     )
+    return rows[0] if rows else None
 
 
 def find_api_key(session: Session, secret: str) -> FoundKey | None:

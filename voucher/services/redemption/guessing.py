@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import bisect
 import math
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import bindparam, literal_column, select, union_all
@@ -64,8 +64,6 @@ def _failures(session: Session, column: Any, key: Any, since: datetime) -> list[
 
 
 _BY_SOURCE: dict[tuple[str, ...], Any] = {}
-#: PostgreSQL: the same statements rendered for the driver, once per set of sources
-_RENDERED: dict[tuple[str, ...], str] = {}
 #: the guess reasons written in the statement (constants: no parameter to expand)
 _REASONS: list[Any] = [literal_column(f"'{r}'") for r in sorted(GUESS_REASONS) if r.isidentifier()]
 
@@ -113,18 +111,13 @@ def _failures_by_source(
     names = tuple(name for name, _, _ in sources)
     stmt = _by_source_statement(names)
     params = {name: key for name, key, _ in sources} | {"since": since}
-    conn = session.connection()
-    if dialect.is_postgres(conn):
-        if names not in _RENDERED:
-            _RENDERED[names] = dialect.render(stmt, conn)
-        rows: Any = [
-            (source, at.replace(tzinfo=UTC), scanned and scanned.replace(tzinfo=UTC))
-            for source, at, scanned in dialect.run(
-                conn, _RENDERED[names], dialect.driver_params(params, ["since"])
-            )
-        ]
-    else:
-        rows = conn.execute(stmt, params)
+    rows = dialect.execute(
+        session.connection(),
+        stmt,
+        params,
+        times=["since"],
+        answered_times=("at", "scanned_at"),
+    )
     for source, at, scanned in rows:
         if (t := scanned or at) > since:
             found[source].append(t)

@@ -10,7 +10,7 @@ Rules kept:
 * rate limits (Flask-Limiter's storage, from ``RATELIMIT_STORAGE_URI``; ``memory://`` counts
   per worker, use ``redis://`` with several workers) apply per key and per address; their
   values come from the app config (``API_*_LIMIT``), overridable from the environment; both
-  buckets are counted by :func:`voucher.web.limits.count` (one round trip each);
+  buckets are counted by :func:`voucher.web.limits.count`;
 * a key's calls are counted by its id, after it was authenticated: a wrong secret with a
   real key's prefix is counted against the sender's address only; unauthenticated calls
   are limited per address (before anything else).
