@@ -54,7 +54,7 @@ from sqlalchemy.sql.elements import ColumnElement
 from sqlalchemy.sql.selectable import GenerativeSelect
 
 from voucher.db import prepared
-from voucher.db.types import UTCDateTime
+from voucher.db.types import UTCDateTime, stored_utc
 from voucher.domain.calendar import summer_periods
 
 T = TypeVar("T")
@@ -96,9 +96,7 @@ def driver_params(
     the ``times`` naive UTC, the ``documents`` wrapped as JSON."""
     values = dict(params)
     for name in times:
-        moment = values[name]
-        if moment is not None and moment.tzinfo is not None:
-            values[name] = moment.astimezone(UTC).replace(tzinfo=None)
+        values[name] = stored_utc(values[name])
     for name in documents:
         values[name] = Json(values[name])
     return values
@@ -285,7 +283,7 @@ def _naive_utc(row: tuple[Any, ...], times: list[int], seen: dict[datetime, date
         moment = values[i]
         if isinstance(moment, datetime):
             if moment not in seen:
-                seen[moment] = moment.astimezone(UTC).replace(tzinfo=None)
+                seen[moment] = stored_utc(moment)
             values[i] = seen[moment]
     return values
 

@@ -27,24 +27,19 @@ Rules kept:
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 
 from psycopg.types.json import Json
 from sqlalchemy import Connection
 
 from voucher.db import dialect
+from voucher.db.types import stored_utc
 from voucher.domain.states import SCANNABLE
 from voucher.services.redemption import rules, scan_facts
-from voucher.services.redemption.scan_write import DOCUMENTS, TIMES
+from voucher.services.redemption.scan_write import DOCUMENTS, TIMES, pg_type
 
 _SCANNABLE = ", ".join(f"'{s}'" for s in sorted(SCANNABLE))
-
-
-def _naive(moment: datetime | None) -> datetime | None:
-    if moment is None or moment.tzinfo is None:
-        return moment
-    return moment.astimezone(UTC).replace(tzinfo=None)
 
 
 _FIND = (
@@ -84,7 +79,7 @@ def claim_all(
         "scope": scope,
         "keys": keys,
         "fps": [claims[k] for k in keys],
-        "now": _naive(now),
+        "now": stored_utc(now),
     }
     return {row.key: int(row.id) for row in dialect.run(conn, _CLAIM, params)}
 
@@ -147,8 +142,8 @@ def facts_all(
         params[f"p_{name}"] = [s[name] for s in scans]
     if folded:
         bounds = [rules.folded_params(s["at"]) for s in scans]
-        params["p_start"] = [_naive(b["start"]) for b in bounds]
-        params["p_end"] = [_naive(b["end"]) for b in bounds]
+        params["p_start"] = [stored_utc(b["start"]) for b in bounds]
+        params["p_end"] = [stored_utc(b["end"]) for b in bounds]
         params["p_since"] = [b["since"] for b in bounds]
     rows = dialect.run(conn, _facts_sql(conn, folded), params)
     return {int(row.ord): row for row in rows}
@@ -156,44 +151,50 @@ def facts_all(
 
 # --- the writes -------------------------------------------------------------------------
 
+#: one array per column of the batch's writes, typed as the single scan's write types them
+#: (:func:`~voucher.services.redemption.scan_write.pg_type`), the stored answer's own two
+_ANSWER_TYPES = {"answer_status": "INTEGER", "answer_body": "TEXT"}
 _COLUMNS = {
-    "rid": "BIGINT",
-    "eid": "BIGINT",
-    "vid": "BIGINT",
-    "new_state": "VARCHAR",
-    "now": "TIMESTAMP",
-    "ref": "VARCHAR",
-    "kind": "VARCHAR",
-    "posting_count": "INTEGER",
-    "hash": "VARCHAR",
-    "user_id": "BIGINT",
-    "a1": "BIGINT",
-    "m1": "BIGINT",
-    "a2": "BIGINT",
-    "m2": "BIGINT",
-    "sid": "BIGINT",
-    "programme_id": "BIGINT",
-    "book_id": "BIGINT",
-    "beneficiary_id": "BIGINT",
-    "prescriber_id": "BIGINT",
-    "api_key_id": "BIGINT",
-    "scan_id": "VARCHAR",
-    "device": "VARCHAR",
-    "status": "VARCHAR",
-    "face_value_cents": "BIGINT",
-    "scanned_at": "TIMESTAMP",
-    "theme": "VARCHAR",
-    "autonomy": "VARCHAR",
-    "prior_state": "VARCHAR",
-    "verdicts": "JSON",
-    "action": "VARCHAR",
-    "actor_label": "VARCHAR",
-    "ip": "VARCHAR",
-    "details": "JSON",
-    "day": "DATE",
-    "record_id": "BIGINT",
-    "answer_status": "INTEGER",
-    "answer_body": "TEXT",
+    name: _ANSWER_TYPES.get(name) or pg_type(name)
+    for name in (
+        "rid",
+        "eid",
+        "vid",
+        "new_state",
+        "now",
+        "ref",
+        "kind",
+        "posting_count",
+        "hash",
+        "user_id",
+        "a1",
+        "m1",
+        "a2",
+        "m2",
+        "sid",
+        "programme_id",
+        "book_id",
+        "beneficiary_id",
+        "prescriber_id",
+        "api_key_id",
+        "scan_id",
+        "device",
+        "status",
+        "face_value_cents",
+        "scanned_at",
+        "theme",
+        "autonomy",
+        "prior_state",
+        "verdicts",
+        "action",
+        "actor_label",
+        "ip",
+        "details",
+        "day",
+        "record_id",
+        "answer_status",
+        "answer_body",
+    )
 }
 
 
@@ -258,7 +259,7 @@ def write_all(conn: Connection, scans: Sequence[dict[str, Any]], *, count_day: b
     for name in _COLUMNS:
         values = [s[name] for s in scans]
         if name in TIMES:
-            values = [_naive(v) for v in values]
+            values = [stored_utc(v) for v in values]
         elif name in DOCUMENTS:
             values = [Json(v) for v in values]
         elif name in ("new_state", "prior_state", "status"):

@@ -114,11 +114,14 @@ _BUMP = (
 )
 
 
+def pg_type(name: str) -> str:
+    """The PostgreSQL type of a scan's write parameter (the statement infers none)."""
+    return _PG_TYPES.get(name) or ("VARCHAR" if name in _STRINGS else "BIGINT")
+
+
 def _pg(name: str) -> str:
     """A parameter in the driver's placeholder style (:func:`voucher.db.dialect.run`)."""
-    if name in _PG_TYPES:
-        return f"CAST(%({name})s AS {_PG_TYPES[name]})"
-    return f"CAST(%({name})s AS {'VARCHAR' if name in _STRINGS else 'BIGINT'})"
+    return f"CAST(%({name})s AS {pg_type(name)})"
 
 
 def _pgs(names: tuple[str, ...]) -> str:
