@@ -37,7 +37,14 @@ from voucher.db import dialect
 from voucher.db.types import stored_utc
 from voucher.domain.states import SCANNABLE
 from voucher.services.redemption import rules, scan_facts
-from voucher.services.redemption.scan_write import DOCUMENTS, TIMES, pg_type
+from voucher.services.redemption.scan_write import (
+    DOCUMENTS,
+    ENTRY,
+    EVENT,
+    REDEMPTION,
+    TIMES,
+    pg_type,
+)
 
 _SCANNABLE = ", ".join(f"'{s}'" for s in sorted(SCANNABLE))
 
@@ -156,44 +163,15 @@ def facts_all(
 _ANSWER_TYPES = {"answer_status": "INTEGER", "answer_body": "TEXT"}
 _COLUMNS = {
     name: _ANSWER_TYPES.get(name) or pg_type(name)
-    for name in (
-        "rid",
-        "eid",
-        "vid",
-        "new_state",
-        "now",
-        "ref",
-        "kind",
-        "posting_count",
-        "hash",
-        "user_id",
-        "a1",
-        "m1",
-        "a2",
-        "m2",
-        "sid",
-        "programme_id",
-        "book_id",
-        "beneficiary_id",
-        "prescriber_id",
-        "api_key_id",
-        "scan_id",
-        "device",
-        "status",
-        "face_value_cents",
-        "scanned_at",
-        "theme",
-        "autonomy",
-        "prior_state",
-        "verdicts",
-        "action",
-        "actor_label",
-        "ip",
-        "details",
-        "day",
-        "record_id",
-        "answer_status",
-        "answer_body",
+    for name in dict.fromkeys(
+        (
+            *("rid", "eid", "vid", "new_state"),
+            *ENTRY,
+            *("a1", "m1", "a2", "m2"),
+            *REDEMPTION,
+            *EVENT,
+            *("day", "record_id", *_ANSWER_TYPES),
+        )
     )
 }
 

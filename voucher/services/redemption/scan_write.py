@@ -75,9 +75,9 @@ _STRINGS = {
     "actor_label",
     "ip",
 }
-_ENTRY = ("ref", "kind", "now", "posting_count", "hash", "user_id")
+ENTRY = ("ref", "kind", "now", "posting_count", "hash", "user_id")
 _ENTRY_COLUMNS = "ref, kind, at, posting_count, hash, actor_user_id"
-_REDEMPTION = (
+REDEMPTION = (
     "vid",
     "sid",
     "programme_id",
@@ -102,7 +102,7 @@ _REDEMPTION_COLUMNS = (
     "user_id, api_key_id, scan_id, device, status, face_value_cents, scanned_at, "
     "recorded_at, theme, autonomy, prior_state, verdicts, entry_id"
 )
-_EVENT = ("now", "action", "user_id", "api_key_id", "actor_label", "sid", "ip", "details")
+EVENT = ("now", "action", "user_id", "api_key_id", "actor_label", "sid", "ip", "details")
 _EVENT_COLUMNS = (
     "at, action, actor_user_id, actor_api_key_id, actor_label, organisation_id, ip, details, "
     "outcome, object_type, object_id"
@@ -146,15 +146,15 @@ def _typed(sql: str) -> TextClause:
 def _postgresql(count_day: bool, balances: bool, commit: bool) -> str:
     parts = [
         "taken AS (" + _TAKE.format(_pg("new_state"), _pg("now"), _pg("vid")) + " RETURNING id)",
-        f"entry AS (INSERT INTO journal_entry ({_ENTRY_COLUMNS}) SELECT {_pgs(_ENTRY)} "
+        f"entry AS (INSERT INTO journal_entry ({_ENTRY_COLUMNS}) SELECT {_pgs(ENTRY)} "
         "FROM taken RETURNING id)",
         "lines AS (INSERT INTO posting (entry_id, account_id, amount) "
         "SELECT entry.id, l.account_id, l.amount FROM entry, (VALUES "
         f"({_pg('a1')}, {_pg('m1')}), ({_pg('a2')}, {_pg('m2')})) AS l(account_id, amount) "
         "RETURNING id)",
-        f"scan AS (INSERT INTO redemption ({_REDEMPTION_COLUMNS}) SELECT {_pgs(_REDEMPTION)}, "
+        f"scan AS (INSERT INTO redemption ({_REDEMPTION_COLUMNS}) SELECT {_pgs(REDEMPTION)}, "
         "entry.id FROM entry RETURNING id)",
-        f"event AS (INSERT INTO audit_event ({_EVENT_COLUMNS}) SELECT {_pgs(_EVENT)}, 'ok', "
+        f"event AS (INSERT INTO audit_event ({_EVENT_COLUMNS}) SELECT {_pgs(EVENT)}, 'ok', "
         "'redemption', scan.id FROM scan RETURNING id)",
     ]
     if count_day:
@@ -206,13 +206,13 @@ def _sqlite(count_day: bool, balances: bool) -> list[TextClause]:
 
     steps = [
         _TAKE.format(":new_state", ":now", ":vid"),
-        f"INSERT INTO journal_entry ({_ENTRY_COLUMNS}) VALUES ({values(_ENTRY)}) RETURNING id",
+        f"INSERT INTO journal_entry ({_ENTRY_COLUMNS}) VALUES ({values(ENTRY)}) RETURNING id",
         "INSERT INTO posting (entry_id, account_id, amount) "
         "VALUES (:entry_id, :a1, :m1), (:entry_id, :a2, :m2)",
         f"INSERT INTO redemption ({_REDEMPTION_COLUMNS}) "
-        f"VALUES ({values(_REDEMPTION)}, :entry_id) RETURNING id",
+        f"VALUES ({values(REDEMPTION)}, :entry_id) RETURNING id",
         f"INSERT INTO audit_event ({_EVENT_COLUMNS}) "
-        f"VALUES ({values(_EVENT)}, 'ok', 'redemption', :redemption_id)",
+        f"VALUES ({values(EVENT)}, 'ok', 'redemption', :redemption_id)",
     ]
     if count_day:
         steps.append(_BUMP.format("VALUES (:sid, :day, 1)"))
