@@ -30,7 +30,9 @@ byte of a print file is produced and the file recorded; test_kill_printing.py),
 ``job.work_written`` (a job's work is written, its ``done`` state not yet; the job worker's
 drill in tests/adversary/test_batch_jobs.py), ``job.progress_written`` (a job's first
 progress short of its total is written, its work half-done and uncommitted;
-tests/drills/test_kill_jobs.py reads the progress there, then kills the worker).
+tests/drills/test_kill_jobs.py reads the progress there, then kills the worker),
+``webhook.sending`` (a webhook's try taken and committed, not sent: no transaction open;
+tests/adversary/test_sending_holds_no_lock.py) and ``mail.sending`` (the same for a mail).
 """
 
 from __future__ import annotations

@@ -53,8 +53,7 @@ def receiver() -> Any:
 
 
 def deliver(app: Any, after: timedelta = timedelta(0)) -> list[delivery.Outcome]:
-    with unit_of_work(app.extensions["voucher.engine"]) as s:
-        return delivery.deliver_due(s, utcnow() + after)
+    return delivery.deliver_due(app.extensions["voucher.engine"], utcnow() + after)
 
 
 def subscribe(app: Any, organisation_id: int, url: str, *wanted: str) -> str:

@@ -60,20 +60,17 @@ def list_endpoints(organisation_id: int) -> None:
     console.print(table)
 
 
-@webhooks.command("deliver", help="Envoie les notifications dues (une transaction par envoi).")
+@webhooks.command(
+    "deliver", help="Envoie les notifications dues (chacune prise, envoyée, puis notée)."
+)
 @click.option("--limit", type=int, default=100, show_default=True)
 def deliver(limit: int) -> None:
-    from voucher.db.engine import unit_of_work
-
     eng = common.engine()
     try:
-        with unit_of_work(eng) as session:
-            due = delivery.due_ids(session, utcnow(), limit)
-        for delivery_id in due:
-            with unit_of_work(eng) as session:
-                out = delivery.deliver_one(session, delivery_id, utcnow())
+        tried = delivery.deliver_due(eng, utcnow(), limit=limit)
+        for out in tried:
             console.print(f"envoi {out.delivery_id} : {out.status} ({out.status_code or '—'})")
-        console.print(f"{len(due)} envoi(s) traité(s)")
+        console.print(f"{len(tried)} envoi(s) traité(s)")
     finally:
         eng.dispose()
 

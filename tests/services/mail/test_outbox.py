@@ -47,44 +47,65 @@ def test_work_rolled_back_sends_nothing(fresh_engine, smtp):
     assert smtp.messages == []
 
 
-def test_a_refused_message_is_retried_with_backoff_then_failed(session, smtp, tmp_path):
+def _recorded(eng, subject: str = "Tâche") -> int:
+    with unit_of_work(eng) as s:
+        row = outbox.record(s, "job_finished", "moi@exemple.test", subject, BODY)
+        assert row is not None
+        return row.id
+
+
+def _row(eng, message_id: int) -> MailMessage:
+    with unit_of_work(eng) as s:
+        row = s.get(MailMessage, message_id)
+        assert row is not None
+        return row
+
+
+def _due(eng, now) -> list[int]:
+    with unit_of_work(eng) as s:
+        return outbox.due_ids(s, now)
+
+
+def test_a_refused_message_is_retried_with_backoff_then_failed(fresh_engine, smtp):
     cfg = settings()
-    row = outbox.record(session, "job_finished", "moi@exemple.test", "Tâche", BODY)
-    assert row is not None
+    message_id = _recorded(fresh_engine)
     smtp.refuse = True
     now = utcnow()
-    assert outbox.deliver_one(session, row.id, now, cfg) == "pending"
+    assert outbox.deliver_one(fresh_engine, message_id, now, cfg) == "pending"
+    row = _row(fresh_engine, message_id)
     assert row.attempts == 1 and "554" in (row.last_error or "")
     assert row.next_attempt_at == now + mail.BACKOFF[0]
-    assert outbox.due_ids(session, now) == []  # not before its time
+    assert _due(fresh_engine, now) == []  # not before its time
+    assert outbox.deliver_one(fresh_engine, message_id, now, cfg) is None  # not due: untouched
     for attempt in range(2, mail.MAX_ATTEMPTS):
-        now = row.next_attempt_at
-        assert outbox.due_ids(session, now) == [row.id]
-        assert outbox.deliver_one(session, row.id, now, cfg) == "pending"
-        assert row.attempts == attempt
-    assert outbox.deliver_one(session, row.id, row.next_attempt_at, cfg) == "failed"
+        now = _row(fresh_engine, message_id).next_attempt_at
+        assert _due(fresh_engine, now) == [message_id]
+        assert outbox.deliver_one(fresh_engine, message_id, now, cfg) == "pending"
+        assert _row(fresh_engine, message_id).attempts == attempt
+    last = _row(fresh_engine, message_id).next_attempt_at
+    assert outbox.deliver_one(fresh_engine, message_id, last, cfg) == "failed"
+    row = _row(fresh_engine, message_id)
     assert row.attempts == mail.MAX_ATTEMPTS and row.next_attempt_at is None
     smtp.refuse = False
-    assert outbox.due_ids(session, now + timedelta(days=2)) == []
+    assert _due(fresh_engine, now + timedelta(days=2)) == []
     assert smtp.messages == []
 
 
-def test_an_unreachable_server_is_an_attempt_not_a_crash(session, smtp, monkeypatch):
-    row = outbox.record(session, "job_finished", "moi@exemple.test", "Tâche", BODY)
-    assert row is not None
+def test_an_unreachable_server_is_an_attempt_not_a_crash(fresh_engine, smtp, monkeypatch):
+    message_id = _recorded(fresh_engine)
     from tests.mailbox import free_port
 
     monkeypatch.setenv("VOUCHER_MAIL_PORT", str(free_port()))  # nobody listens there
-    assert outbox.deliver_one(session, row.id, utcnow(), settings()) == "pending"
+    assert outbox.deliver_one(fresh_engine, message_id, utcnow(), settings()) == "pending"
+    row = _row(fresh_engine, message_id)
     assert row.last_error and row.attempts == 1
 
 
-def test_without_a_server_messages_are_eml_files(session, monkeypatch, tmp_path):
+def test_without_a_server_messages_are_eml_files(fresh_engine, monkeypatch, tmp_path):
     monkeypatch.delenv("VOUCHER_MAIL_SERVER", raising=False)
     monkeypatch.setenv("VOUCHER_MAIL_FOLDER", str(tmp_path / "mail"))
-    row = outbox.record(session, "job_finished", "moi@exemple.test", "Tâche terminée", BODY)
-    assert row is not None
-    assert outbox.deliver_one(session, row.id, utcnow(), settings()) == "sent"
+    message_id = _recorded(fresh_engine, "Tâche terminée")
+    assert outbox.deliver_one(fresh_engine, message_id, utcnow(), settings()) == "sent"
     [path] = (tmp_path / "mail").glob("*.eml")
     opened = message_from_bytes(path.read_bytes(), policy=policy.default)
     assert opened["Subject"] == "Tâche terminée" and opened["To"] == "moi@exemple.test"

@@ -24,8 +24,7 @@ def failed_delivery(app, organisation_id: int) -> int:
         events.emit(s, "batch.activated", {"batch_id": 1}, [organisation_id])
     later = timedelta(0)
     for _ in range(7):  # nobody listens on port 9: every attempt fails
-        with unit_of_work(app.extensions["voucher.engine"]) as s:
-            delivery.deliver_due(s, utcnow() + later)
+        delivery.deliver_due(app.extensions["voucher.engine"], utcnow() + later)
         later += timedelta(hours=11)
     with unit_of_work(app.extensions["voucher.engine"]) as s:
         found = s.scalars(select(WebhookDelivery)).one()

@@ -136,28 +136,21 @@ def unfinished() -> list[int]:
 
 
 def deliver_webhooks(limit: int = 100) -> int:
-    """Send the webhook deliveries due, each in its own transaction; answer how many."""
+    """Try the webhook deliveries due (each taken, sent and recorded as
+    :func:`voucher.services.webhooks.delivery.deliver_one` does); answer how many."""
     from voucher.services.webhooks import delivery
 
-    eng = engine()
-    with unit_of_work(eng) as session:
-        due = delivery.due_ids(session, utcnow(), limit)
-    for delivery_id in due:
-        with unit_of_work(eng) as session:
-            delivery.deliver_one(session, delivery_id, utcnow())
-    return len(due)
+    return len(delivery.deliver_due(engine(), utcnow(), limit=limit))
 
 
 def deliver_mail(limit: int = 100, eng: Engine | None = None) -> int:
-    """Send the mails due, each in its own transaction; answer how many were tried. A
-    crash between the server's acceptance and the commit sends that one message again."""
+    """Try the mails due (each taken, sent and recorded as
+    :func:`voucher.services.mail.outbox.deliver_one` does); answer how many were tried."""
     eng, cfg = eng or engine(), settings()
     with unit_of_work(eng) as session:
         due = outbox.due_ids(session, utcnow(), limit)
-    for message_id in due:
-        with unit_of_work(eng) as session:
-            outbox.deliver_one(session, message_id, utcnow(), cfg)
-    return len(due)
+    tried = [outbox.deliver_one(eng, message_id, utcnow(), cfg) for message_id in due]
+    return sum(1 for status in tried if status is not None)
 
 
 def daily_mail(today: date | None = None, eng: Engine | None = None) -> int:

@@ -1,5 +1,6 @@
 """The outbox: :func:`record` writes a message in the caller's transaction; the worker
-sends what is due (:func:`deliver_one`, each in its own transaction).
+sends what is due (:func:`deliver_one`: each try taken, sent with no transaction open,
+then recorded).
 
 Rules kept:
 
@@ -15,14 +16,17 @@ Rules kept:
 from __future__ import annotations
 
 import smtplib
-from datetime import datetime
+from dataclasses import dataclass
+from datetime import datetime, timedelta
 from email.headerregistry import Address
 from email.message import EmailMessage
 from email.utils import formatdate, make_msgid
 
-from sqlalchemy import select
+from sqlalchemy import Engine, select, update
 from sqlalchemy.orm import Session
 
+from voucher import faults
+from voucher.db.engine import unit_of_work
 from voucher.db.models import MailMessage
 from voucher.domain import mail
 from voucher.domain.calendar import utcnow
@@ -32,6 +36,8 @@ from voucher.services.mail.settings import Settings, settings
 #: ``session.info`` key set when a message was recorded: the request wrapper and the CLI
 #: ask the worker to send once they have committed
 QUEUED = "voucher.mail_queued"
+#: how long a claimed try is kept from other workers: far above a send's timeout
+LEASE = timedelta(minutes=5)
 
 
 def build(cfg: Settings, to: str, subject: str, body: str) -> EmailMessage:
@@ -93,22 +99,72 @@ def due_ids(session: Session, now: datetime, limit: int = 100) -> list[int]:
     )
 
 
-def deliver_one(session: Session, message_id: int, now: datetime, cfg: Settings) -> str:
-    """Try to send one message (row-locked: two workers never send it twice); its status."""
-    row = session.scalars(
-        select(MailMessage).where(MailMessage.id == message_id).with_for_update()
-    ).one_or_none()
-    if row is None or row.status != "pending":
-        return "gone" if row is None else row.status
-    row.attempts += 1
+@dataclass(frozen=True)
+class Claim:
+    """One try of a message, taken by :func:`claim`; its attempt number is its token."""
+
+    message_id: int
+    attempt: int
+    raw: str
+
+
+def claim(session: Session, message_id: int, now: datetime) -> Claim | None:
+    """Take a due message for one try: the try counted and the next one pushed past
+    :data:`LEASE`, so that no other worker sends it meanwhile. None when it is not due
+    (sent, failed, or taken by another worker)."""
+    taken = session.execute(
+        update(MailMessage)
+        .where(
+            MailMessage.id == message_id,
+            MailMessage.status == "pending",
+            MailMessage.next_attempt_at <= now,
+        )
+        .values(attempts=MailMessage.attempts + 1, next_attempt_at=now + LEASE)
+        .returning(MailMessage.attempts, MailMessage.raw),
+        execution_options={"synchronize_session": False},
+    ).first()
+    return None if taken is None else Claim(message_id, taken[0], taken[1])
+
+
+def attempt(claimed: Claim, cfg: Settings) -> str | None:
+    """Hand one claimed try to the server, with no transaction open; the error, if any."""
     try:
-        transport.send(cfg, row.raw, row.id)
+        transport.send(cfg, claimed.raw, claimed.message_id)
     except (OSError, smtplib.SMTPException) as err:
-        row.last_error = f"{type(err).__name__}: {err}"[:300]
+        return f"{type(err).__name__}: {err}"[:300]
+    return None
+
+
+def finish(session: Session, claimed: Claim, now: datetime, error: str | None) -> str:
+    """Record a try (sent, or its error and the next try by the backoff), unless the
+    message was taken again meanwhile (its lease lapsed): the later try records it."""
+    row = session.scalars(
+        select(MailMessage).where(MailMessage.id == claimed.message_id).with_for_update()
+    ).one()
+    if row.status != "pending" or row.attempts != claimed.attempt:
+        return row.status
+    if error is None:
+        row.status, row.sent_at, row.next_attempt_at, row.last_error = "sent", now, None, None
+    else:
+        row.last_error = error
         wait = mail.next_attempt(row.attempts)
         row.status = "pending" if wait is not None else "failed"
         row.next_attempt_at = now + wait if wait is not None else None
-    else:
-        row.status, row.sent_at, row.next_attempt_at, row.last_error = "sent", now, None, None
     session.flush()
     return row.status
+
+
+def deliver_one(eng: Engine, message_id: int, now: datetime, cfg: Settings) -> str | None:
+    """One try of a message in three steps: taken (a short transaction), handed to the
+    server with no transaction open (a slow server holds no lock: on SQLite the desks'
+    writes go on), recorded (another short transaction). Its status then; None when it was
+    not due or another worker has it. A crash between the server's acceptance and the
+    record sends it again once the lease lapses (same Message-ID)."""
+    with unit_of_work(eng) as session:
+        claimed = claim(session, message_id, now)
+    if claimed is None:
+        return None
+    faults.point("mail.sending")  # claimed and committed, not sent yet: no transaction
+    error = attempt(claimed, cfg)
+    with unit_of_work(eng) as session:
+        return finish(session, claimed, now, error)
