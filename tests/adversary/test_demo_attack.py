@@ -192,7 +192,7 @@ def test_every_file_format_publishes_exactly_the_release_view(published, fmt) ->
         rel = release.numbered(s, numbers[0])  # what the demo publishes: October
         view = release.thaw(rel.views[0])
         out = io.BytesIO()
-        export.export(s, f.ACTOR, view, fmt, out, release=rel.number)
+        export.export(s, view, fmt, out, release=rel.number)
         s.rollback()
     sheets = _sheets(fmt, out.getvalue())
     assert not _same(_file_cells(view, sheets), _view_cells(view))
@@ -236,7 +236,7 @@ def test_the_pdf_report_says_exactly_what_the_release_view_says(published) -> No
             rel = release.numbered(s, n)
             view = release.thaw(rel.views[0])
             out = io.BytesIO()
-            export.export(s, f.ACTOR, view, "pdf", out, release=rel.number)
+            export.export(s, view, "pdf", out, release=rel.number)
             s.rollback()
         pdf = pdfium.PdfDocument(out.getvalue())
         text = _flat("".join(pdf[i].get_textpage().get_text_range() for i in range(len(pdf))))

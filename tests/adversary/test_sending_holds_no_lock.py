@@ -15,7 +15,6 @@ that never answers):
 
 from __future__ import annotations
 
-import sqlite3
 from datetime import timedelta
 from typing import Any
 
@@ -37,15 +36,7 @@ def transactions_open(url: str) -> int:
     """How many other connections to the test's database hold a transaction now (SQLite:
     1 when the write lock is taken, every write transaction starting ``BEGIN IMMEDIATE``)."""
     if url.startswith("sqlite"):
-        conn = sqlite3.connect(url.split("///", 1)[1], timeout=0, isolation_level=None)
-        try:
-            conn.execute("BEGIN IMMEDIATE")
-            conn.execute("ROLLBACK")
-            return 0
-        except sqlite3.OperationalError:
-            return 1
-        finally:
-            conn.close()
+        return int(crash.write_locked(url))
     with psycopg.connect(url.replace("+psycopg", ""), autocommit=True) as conn:
         row = conn.execute(
             "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() "

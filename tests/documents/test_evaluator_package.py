@@ -34,7 +34,7 @@ def packages(crowd_db):  # noqa: F811
         report = release.report_for(rel, counts.EVERYTHING)
         for fmt in ("csv", "csv-fr", "paquet", "xlsx", "parquet", "json", "pdf"):
             out = io.BytesIO()
-            export.export(s, f.ACTOR, report, fmt, out, release=rel.number)
+            export.export(s, report, fmt, out, release=rel.number)
             files[fmt] = out.getvalue()
         s.rollback()
     return files

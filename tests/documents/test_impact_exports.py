@@ -56,9 +56,7 @@ def exports(crowd_db):
     with unit_of_work(engine) as s:
         for fmt in FORMATS:
             out = io.BytesIO()
-            export.export(
-                s, f.ACTOR, export.build_report(s, counts.EVERYTHING), fmt, out, release=1
-            )
+            export.export(s, export.build_report(s, counts.EVERYTHING), fmt, out, release=1)
             files[fmt] = out.getvalue()
         s.rollback()
     return files
@@ -232,7 +230,6 @@ def test_a_threshold_below_eleven_is_refused_for_every_export(crowd_db):
         with pytest.raises(DomainError) as exc:
             export.export(
                 s,
-                f.ACTOR,
                 export.build_report(s, counts.EVERYTHING, 10),
                 "csv",
                 io.BytesIO(),

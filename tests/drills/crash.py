@@ -77,12 +77,13 @@ def kill_at(
     folder: Path,
     *args: str,
     while_held: Callable[[], None] | None = None,
-    held_open: bool = True,
+    held_open: bool | None = True,
 ) -> float:
     """Start ``voucher <args>``, wait until it blocks at ``point`` with its transaction open
-    (``held_open=False``: with none open, a point between two transactions), call
-    ``while_held()`` then (what others see of the half-done work), SIGKILL it; returns the
-    seconds it took to reach the point."""
+    (``held_open=False``: with none open, a point between two transactions; ``None``: in a
+    transaction that only reads, holding no write), call ``while_held()`` then (what others
+    see of the half-done work), SIGKILL it; returns the seconds it took to reach the
+    point."""
     ready = folder / f"{point}.{uuid.uuid4().hex[:6]}.ready"
     run = _start(url, folder, args, **{faults.WAIT: point, faults.READY: str(ready)})
     proc = run.proc
@@ -96,9 +97,12 @@ def kill_at(
         assert ready.read_text(encoding="utf-8").split() == [str(proc.pid), point]
         # between two transactions, the worker's own minutely tasks (mail, webhooks) may
         # hold a short one: wait that out; a point inside a transaction holds it for good
-        assert in_transaction(url, 0.0 if held_open else TRANSIENT) == held_open, (
-            f"{point}: a transaction open must be {held_open}"
-        )
+        if held_open is None:
+            assert not writing(url, TRANSIENT), f"{point}: a write held"
+        else:
+            assert in_transaction(url, 0.0 if held_open else TRANSIENT) == held_open, (
+                f"{point}: a transaction open must be {held_open}"
+            )
         if while_held is not None:
             while_held()
     finally:
@@ -118,23 +122,44 @@ def in_transaction(url: str, wait: float = 0.0) -> bool:
         while in_transaction(url) and time.monotonic() < deadline:
             time.sleep(0.05)
     if url.startswith("sqlite"):
-        conn = sqlite3.connect(url.split("///", 1)[1], timeout=0, isolation_level=None)
-        try:
-            conn.execute("BEGIN IMMEDIATE")
-            conn.execute("ROLLBACK")
-            return False
-        except sqlite3.OperationalError:
-            return True
-        finally:
-            conn.close()
-    dsn = url.replace("+psycopg", "")
-    with psycopg.connect(dsn, autocommit=True) as conn:
+        return write_locked(url)
+    return _backends(url, "xact_start IS NOT NULL") > 0
+
+
+def writing(url: str, wait: float = 0.0) -> bool:
+    """The command holds a write: on PostgreSQL its transaction has written (it has a
+    transaction id), on SQLite the write lock is held. A transaction that only reads
+    holds none. ``wait``: as :func:`in_transaction`."""
+    if wait:
+        deadline = time.monotonic() + wait
+        while writing(url) and time.monotonic() < deadline:
+            time.sleep(0.05)
+    if url.startswith("sqlite"):
+        return write_locked(url)
+    return _backends(url, "backend_xid IS NOT NULL") > 0
+
+
+def write_locked(url: str) -> bool:
+    """SQLite: some connection holds the write lock (a ``BEGIN IMMEDIATE`` cannot start)."""
+    conn = sqlite3.connect(url.split("///", 1)[1], timeout=0, isolation_level=None)
+    try:
+        conn.execute("BEGIN IMMEDIATE")
+        conn.execute("ROLLBACK")
+        return False
+    except sqlite3.OperationalError:
+        return True
+    finally:
+        conn.close()
+
+
+def _backends(url: str, condition: str) -> int:
+    with psycopg.connect(url.replace("+psycopg", ""), autocommit=True) as conn:
         row = conn.execute(
-            "SELECT count(*) FROM pg_stat_activity WHERE application_name = %s "
-            "AND datname = current_database() AND xact_start IS NOT NULL",
+            "SELECT count(*) FROM pg_stat_activity WHERE application_name = %s "  # noqa: S608
+            f"AND datname = current_database() AND {condition}",
             (APP,),
         ).fetchone()
-    return bool(row and row[0])
+    return int(row[0]) if row else 0
 
 
 def start_worker(url: str, folder: Path) -> subprocess.Popen[bytes]:

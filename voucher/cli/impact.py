@@ -81,15 +81,8 @@ def impact_cmd(fmt: str, out_path: str, programme_id: int | None, number: int | 
         except DomainError as e:
             refuse(e)
         with _atomic(out_path) as out:
-            export.export(
-                session,
-                cli_actor("export impact"),
-                report,
-                fmt,
-                out,
-                release=rel.number,
-                scope=scope,
-            )
+            export.export(session, report, fmt, out, release=rel.number, scope=scope)
+            export.audited(session, cli_actor("export impact"), report, fmt, rel.number)
     console.print(
         f"Export écrit : {out_path} (publication n° {rel.number}, mois {rel.period}, "
         f"{len(report.programmes)} dispositif(s), seuil {report.threshold})."

@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from psycopg import pq
-from sqlalchemy import Engine, create_engine, event, exc
+from sqlalchemy import Engine, create_engine, event, exc, text
 from sqlalchemy.orm import Session
 
 from voucher.db import dialect, prepared
@@ -96,6 +96,22 @@ def _configure_sqlite(engine: Engine) -> None:
     def _begin(conn: Any) -> None:
         readonly = conn.get_execution_options().get("readonly", False)
         prepared.driver_sql(conn, "BEGIN" if readonly else "BEGIN IMMEDIATE").close()
+
+
+@contextmanager
+def read_only(engine: Engine) -> Iterator[Session]:
+    """A transaction that only reads, rolled back at the end (nothing to commit): on SQLite
+    a plain ``BEGIN``, which never takes the write lock (the desks' writes go on while a
+    long read runs: a print file, an export); on PostgreSQL ``READ ONLY`` (a write in it is
+    refused)."""
+    with Session(engine, expire_on_commit=False) as session:
+        session.connection(execution_options={"readonly": True})
+        if engine.dialect.name == "postgresql":
+            session.execute(text("SET TRANSACTION READ ONLY"))
+        try:
+            yield session
+        finally:
+            session.rollback()
 
 
 @contextmanager

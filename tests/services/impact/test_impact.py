@@ -178,14 +178,9 @@ def test_an_export_is_audited(session, world):
 
     from voucher.services.impact import export
 
-    export.export(
-        session,
-        f.ACTOR,
-        export.build_report(session, counts.EVERYTHING),
-        "json",
-        io.BytesIO(),
-        release=1,
-    )
+    report = export.build_report(session, counts.EVERYTHING)
+    export.export(session, report, "json", io.BytesIO(), release=1)
+    export.audited(session, f.ACTOR, report, "json", 1)
     event = session.scalars(select(AuditEvent).where(AuditEvent.action == "impact.export")).one()
     assert event.details["format"] == "json" and event.details["threshold"] == 11
 

@@ -197,7 +197,6 @@ def build_report(
 
 def export(
     session: Session,
-    actor: Actor,
     report: Report,
     fmt: str,
     out: IO[bytes],
@@ -208,7 +207,8 @@ def export(
 ) -> Report:
     """Write one view of the published release number ``release`` (never live figures)
     in ``fmt`` (csv, csv-fr, xlsx, parquet, json, pdf) to ``out``; the PDF report adds the
-    evaluation's paragraphs for ``scope`` when it is given."""
+    evaluation's paragraphs for ``scope`` when it is given. Reads only: the caller records
+    it (:func:`audited`) in a transaction that writes."""
     if progress:
         progress(f"Écriture ({fmt})")
     if fmt == "pdf":
@@ -221,6 +221,11 @@ def export(
         files = bundle(report)
         files.metadata["numero_publication"] = str(release)
         write(files, fmt, out)
+    return report
+
+
+def audited(session: Session, actor: Actor, report: Report, fmt: str, release: int) -> None:
+    """The audit event of an export written (who took which release, in which format)."""
     audit.record(
         session,
         actor,
@@ -233,4 +238,3 @@ def export(
         masked_primary=report.primary,
         masked_secondary=report.secondary,
     )
-    return report

@@ -38,6 +38,12 @@ KINDS: dict[str, Runner] = {}
 #: committed (resumable where it stopped): (engine, job_id, actor, params, progress) -> None
 Stage = Callable[[Engine, int, Actor, dict[str, Any], Progress], None]
 STAGES: dict[str, Stage] = {}
+#: work a kind does before its last transaction in a transaction that only reads (on
+#: SQLite a plain ``BEGIN``: desks keep writing while a print file or an export is
+#: produced): (session, actor, params, progress) -> what it read, which reaches the kind's
+#: runner as ``params["read"]`` (in memory, never stored) for it to check and record
+Reader = Callable[[Session, Actor, dict[str, Any], Progress], Any]
+READERS: dict[str, Reader] = {}
 #: called once a job is finished (``done`` or ``failed``, committed): ``fn(job_id, state)``
 FINISHED: list[Callable[[int, str], None]] = []
 
@@ -58,6 +64,17 @@ def staged(name: str) -> Callable[[Stage], Stage]:
 
     def register(fn: Stage) -> Stage:
         STAGES[name] = fn
+        return fn
+
+    return register
+
+
+def reading(name: str) -> Callable[[Reader], Reader]:
+    """Register the part of a kind's work that only reads (the worker runs it in a
+    read-only transaction first, then the kind's runner with the ``done`` state)."""
+
+    def register(fn: Reader) -> Reader:
+        READERS[name] = fn
         return fn
 
     return register

@@ -40,7 +40,7 @@ from voucher.services.impact import counts, release
 from voucher.services.impact import export as impact_export
 from voucher.services.issuance import chunked
 from voucher.services.jobs import jobs, results
-from voucher.services.jobs.jobs import Progress, kind, staged
+from voucher.services.jobs.jobs import Progress, kind, reading, staged
 
 BATCH_ISSUE = "batch.issue"
 MONTH_CLOSE = "month.close"
@@ -138,10 +138,12 @@ def payment_run(
     return {"payment_run_id": run.run_id, "transfers": len(run.included)}
 
 
-@kind(PRINT_PRODUCTION)
-def print_production(
+@reading(PRINT_PRODUCTION)
+def print_production_file(
     session: Session, actor: Actor, params: dict[str, Any], progress: Progress
 ) -> dict[str, Any]:
+    """The production file written to the job's results, read in a transaction that only
+    reads (the file of a large batch takes minutes: desks keep scanning meanwhile)."""
     try:
         service = importlib.import_module(PRINTING)
     except ImportError:
@@ -154,11 +156,23 @@ def print_production(
 
     job = service.production(session, actor, int(params["batch_id"]), progress=one_more)
     progress(0, job.books)
-    written = results.write(int(params["job_id"]), job.filename, job.media_type, job.chunks())
-    return {**written, "batch_id": int(params["batch_id"]), "books": job.books}
+    produced = job.chunks(record=False)  # recorded by the last transaction
+    written = results.write(int(params["job_id"]), job.filename, job.media_type, produced)
+    return {"job": job, "written": written}
 
 
-@kind(IMPACT_EXPORT)
+@kind(PRINT_PRODUCTION)
+def print_production(
+    session: Session, actor: Actor, params: dict[str, Any], progress: Progress
+) -> dict[str, Any]:
+    """The file recorded, once checked again (its books still the batch's books in
+    circulation, all unused: else ``print_ledger_changed``), with the job done."""
+    read = params["read"]
+    read["job"].record(session)
+    return {**read["written"], "batch_id": int(params["batch_id"]), "books": read["job"].books}
+
+
+@reading(IMPACT_EXPORT)
 def impact_file(
     session: Session, actor: Actor, params: dict[str, Any], progress: Progress
 ) -> dict[str, Any]:
@@ -179,7 +193,6 @@ def impact_file(
     with writer as out:
         impact_export.export(
             session,
-            actor,
             report,
             fmt,
             out,
@@ -187,10 +200,21 @@ def impact_file(
             scope=scope,
             progress=_steps(progress, IMPACT_STEPS),
         )
-    return writer.result
+    return {"file": writer.result, "report": report, "format": fmt, "release": rel.number}
 
 
-@kind(FEC_EXPORT)
+@kind(IMPACT_EXPORT)
+def impact_recorded(
+    session: Session, actor: Actor, params: dict[str, Any], progress: Progress
+) -> dict[str, Any]:
+    """The export written (:func:`impact_file`, reading only), audited with the job done."""
+    read = params["read"]
+    impact_export.audited(session, actor, read["report"], read["format"], read["release"])
+    result: dict[str, Any] = read["file"]
+    return result
+
+
+@reading(FEC_EXPORT)
 def fec_file(
     session: Session, actor: Actor, params: dict[str, Any], progress: Progress
 ) -> dict[str, Any]:
@@ -213,3 +237,12 @@ def fec_file(
     written = results.write(int(params["job_id"]), name, "text/plain; charset=utf-8", encoded())
     progress(lines[0], lines[0])
     return {**written, "lines": lines[0]}
+
+
+@kind(FEC_EXPORT)
+def fec_done(
+    session: Session, actor: Actor, params: dict[str, Any], progress: Progress
+) -> dict[str, Any]:
+    """The FEC written (:func:`fec_file`, reading only): the job done, nothing else to record."""
+    result: dict[str, Any] = params["read"]
+    return result

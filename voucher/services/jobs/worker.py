@@ -5,7 +5,10 @@ A run, on its own engine (the worker is its own process):
 1. the job is marked ``running`` (its own short transaction; ``attempts`` counted);
 2. a kind with a stage (:func:`voucher.services.jobs.jobs.staged`: a large batch, issued
    chunk by chunk) runs it first, each chunk committed in its own transaction and written
-   once, resumed where it stopped by the next run;
+   once, resumed where it stopped by the next run; a kind with a reader
+   (:func:`voucher.services.jobs.jobs.reading`: a print file, an export) produces its file
+   in a transaction that only reads (on SQLite it holds no write lock: desks keep
+   scanning), and hands what it read to the last transaction, which checks and records it;
 3. the work and the ``done`` state are written in one transaction, which first re-reads the
    job under a row lock: a job found ``done`` is left alone, so a job sent twice (a resend,
    a worker restarted while the first message was still queued) is done once;
@@ -33,7 +36,7 @@ from functools import cache
 from sqlalchemy import Engine, select
 
 from voucher import faults
-from voucher.db.engine import database_url, make_engine, unit_of_work
+from voucher.db.engine import database_url, make_engine, read_only, unit_of_work
 from voucher.db.models import Job
 from voucher.domain.calendar import paris_date, utcnow
 from voucher.domain.errors import DomainError
@@ -93,12 +96,18 @@ def _run(job_id: int, tracker: Tracker) -> str:
         stage = jobs.STAGES.get(kind_name)
         if stage is not None:  # its chunks, each committed, before the last transaction
             stage(eng, job_id, actor, {**staged, "job_id": job_id}, progress)
+        reader, read = jobs.READERS.get(kind_name), None
+        if reader is not None:  # its long reading, holding no write lock
+            with read_only(eng) as session:
+                read = reader(session, actor, {**staged, "job_id": job_id}, progress)
         with unit_of_work(eng) as session:
             job = session.scalars(select(Job).where(Job.id == job_id).with_for_update()).one()
             if job.state in (jobs.DONE, jobs.FAILED):
                 return job.state
             params = {k: v for k, v in job.params.items() if k != "actor"}
             params["job_id"] = job_id
+            if reader is not None:
+                params["read"] = read
             result = jobs.KINDS[job.kind](session, jobs.actor_of(job), params, progress)
             faults.point("job.work_written")
             job.state, job.result, job.finished_at = jobs.DONE, result, utcnow()

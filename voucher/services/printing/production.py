@@ -114,13 +114,13 @@ def proof(
         )
 
     return PrintJob(
+        session=session,
         media_type=print_package.PDF,
         filename=filename,
         books=count,
         vouchers=count * per_book,
         produce=produce,
         record=file_recorder(
-            session,
             actor,
             batch,
             kind="proof",
@@ -149,10 +149,11 @@ def in_circulation(session: Session, batch: Batch) -> print_queries.PrintCensus:
     return census
 
 
-def _still(session: Session, batch: Batch, serials: list[int]) -> None:
-    """The books produced are still the batch's books in circulation, all unused."""
-    census = print_queries.census(session, batch.id)
-    if census.used or print_queries.live_serials(session, batch.id) != serials:
+def _still(session: Session, batch_id: int, serials: list[int]) -> None:
+    """The books produced are still the batch's books in circulation, all unused (read in
+    the session that records the file, which may not be the one that produced it)."""
+    census = print_queries.census(session, batch_id)
+    if census.used or print_queries.live_serials(session, batch_id) != serials:
         raise DomainError("print_ledger_changed")
 
 
@@ -203,7 +204,6 @@ def production(
         )
 
     record = file_recorder(
-        session,
         actor,
         batch,
         kind="production",
@@ -220,14 +220,17 @@ def production(
         left_out=census.left_out,
     )
 
-    def record_on_batch(sha256: str, size: int) -> PrintResult:
-        _still(session, batch, serials)
-        result = record(sha256, size)
-        if batch.print_sha256 is None:
-            batch.print_sha256, batch.printed_at = sha256, utcnow()
+    def record_on_batch(writing: Session, sha256: str, size: int) -> PrintResult:
+        _still(writing, batch_id, serials)
+        result = record(writing, sha256, size)
+        current = writing.get(Batch, batch_id)
+        assert current is not None  # checked by _still
+        if current.print_sha256 is None:
+            current.print_sha256, current.printed_at = sha256, utcnow()
         return result
 
     return PrintJob(
+        session=session,
         media_type=media_type,
         filename=filename,
         books=census.books,
@@ -265,7 +268,6 @@ def printer_csv(
         )
 
     record = file_recorder(
-        session,
         actor,
         batch,
         kind="csv",
@@ -277,11 +279,12 @@ def printer_csv(
         left_out=census.left_out,
     )
 
-    def record_checked(sha256: str, size: int) -> PrintResult:
-        _still(session, batch, serials)
-        return record(sha256, size)
+    def record_checked(writing: Session, sha256: str, size: int) -> PrintResult:
+        _still(writing, batch_id, serials)
+        return record(writing, sha256, size)
 
     return PrintJob(
+        session=session,
         media_type=CSV_TYPE,
         filename=filename,
         books=census.books,

@@ -186,7 +186,6 @@ def replacement_print(
         )
 
     record = production.file_recorder(
-        session,
         actor,
         batch,
         kind="replacement",
@@ -200,6 +199,7 @@ def replacement_print(
         replaces=old.serial,
     )
     return production.PrintJob(
+        session=session,
         media_type=print_package.PDF,
         filename=filename,
         books=1,

@@ -155,9 +155,9 @@ def export(fmt: str) -> Any:
     out = io.BytesIO()
     rel = _release()
     scope = _scope()
-    impact_export.export(
-        db(), current_actor(), _report(scope), fmt, out, release=rel.number, scope=scope
-    )
+    report = _report(scope)
+    impact_export.export(db(), report, fmt, out, release=rel.number, scope=scope)
+    impact_export.audited(db(), current_actor(), report, fmt, rel.number)
     return _attachment(out.getvalue(), fmt, f"impact-publication-{rel.number}")
 
 
