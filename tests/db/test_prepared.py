@@ -103,3 +103,44 @@ def test_an_expanding_in_is_refused_on_sqlite(session):
         return
     with pytest.raises(ValueError, match="expanding"):
         prepared.all(conn, stmt, {})
+
+
+def test_dates_and_utc_times_are_converted_as_sqlalchemy_converts_them(session):
+    """The one-call conversions of SQLite's dates and UTC times (parameters and results)
+    give what SQLAlchemy's own conversions give, including microseconds at zero, times
+    in another zone, years before 1000 and None; a naive time is refused as before."""
+    from datetime import UTC, date, datetime, timedelta, timezone
+
+    from sqlalchemy import Date
+
+    from voucher.db.types import UTCDateTime
+
+    dialect = session.get_bind().dialect
+    if dialect.name != "sqlite":
+        pytest.skip("the one-call conversions are SQLite's")
+    plus2 = timezone(timedelta(hours=2))
+    times = [
+        datetime(2026, 12, 1, 16, 5, 7, 123456, tzinfo=UTC),
+        datetime(2026, 3, 29, 1, 0, tzinfo=UTC),
+        datetime(2026, 7, 1, 0, 30, 0, 1, tzinfo=plus2),
+        datetime(999, 1, 2, 3, 4, 5, tzinfo=UTC),
+        None,
+    ]
+    utc, day = UTCDateTime(), Date()
+    for ours, theirs in (
+        (prepared._bind_conversion(utc, utc._cached_bind_processor(dialect), dialect), utc),
+        (prepared._bind_conversion(day, day._cached_bind_processor(dialect), dialect), day),
+    ):
+        values = times if theirs is utc else [date(2026, 12, 1), date(999, 1, 2), None]
+        slow = theirs._cached_bind_processor(dialect)
+        assert ours is not slow
+        assert [ours(v) for v in values] == [slow(v) for v in values]
+    read = prepared._result_conversion(utc, utc._cached_result_processor(dialect, None), dialect)
+    slow_read = utc._cached_result_processor(dialect, None)
+    stored = [utc._cached_bind_processor(dialect)(t) for t in times]
+    assert [read(v) for v in stored] == [slow_read(v) for v in stored]
+    assert read(stored[0]) == times[0] and read(stored[0]).tzinfo is not None
+    with pytest.raises(ValueError, match="naive"):
+        prepared._bind_conversion(utc, utc._cached_bind_processor(dialect), dialect)(
+            datetime(2026, 12, 1)
+        )

@@ -3,9 +3,11 @@
 On SQLite a statement costs a few microseconds in the database and several times that in
 SQLAlchemy's execution layer (execution context, parameter dictionaries, result objects).
 A statement run here is compiled once per dialect by SQLAlchemy itself (same SQL, same bind
-and result conversions: dates, UTC datetimes, JSON, booleans), then each execution is one
-call to the ``sqlite3`` cursor of the connection's current transaction, with a tuple of
-parameters, and rows come back as named tuples.
+and result conversions: dates, UTC datetimes, JSON, booleans; SQLite's dates and UTC times
+in one call each instead of SQLAlchemy's chain of type wrappers, checked against it), then
+each execution is one call to the ``sqlite3`` cursor of the connection's current
+transaction, with a tuple of parameters, and rows come back as named tuples; a sequence of
+writes (:class:`Steps`) shares one cursor and one memo of converted parameters.
 
 Rules kept:
 
@@ -26,12 +28,75 @@ from __future__ import annotations
 
 from collections import namedtuple
 from collections.abc import Callable, Mapping
+from datetime import UTC, date, datetime
+from functools import cache
 from operator import itemgetter
 from typing import Any, cast
 
-from sqlalchemy import Connection
+from sqlalchemy import Connection, Date, DateTime
 from sqlalchemy.engine import Dialect
 from sqlalchemy.sql import ClauseElement, Executable
+
+from voucher.db.types import UTCDateTime
+
+Convert = Callable[[Any], Any]
+
+
+@cache  # one per SQLAlchemy conversion: a memo key across statements
+def _utc_text(slow: Convert) -> Convert:
+    """:class:`UTCDateTime` bound on SQLite: naive UTC as SQLAlchemy's ``DATETIME`` writes
+    it (``YYYY-MM-DD HH:MM:SS.ffffff``), in one call; other values (None, a naive time:
+    refused) go through SQLAlchemy's own conversion."""
+
+    def convert(value: Any) -> Any:
+        if type(value) is datetime and value.tzinfo is not None:
+            return value.astimezone(UTC).replace(tzinfo=None).isoformat(" ", "microseconds")
+        return slow(value)
+
+    return convert
+
+
+@cache  # one per SQLAlchemy conversion: a memo key across statements
+def _date_text(slow: Convert) -> Convert:
+    """``Date`` bound on SQLite (``YYYY-MM-DD``, as SQLAlchemy's ``DATE`` writes it)."""
+
+    def convert(value: Any) -> Any:
+        return value.isoformat() if type(value) is date else slow(value)
+
+    return convert
+
+
+@cache  # one per SQLAlchemy conversion: a memo key across statements
+def _utc_time(slow: Convert) -> Convert:
+    """:class:`UTCDateTime` read on SQLite: SQLAlchemy's ``fromisoformat``, made aware."""
+
+    def convert(value: Any) -> Any:
+        if type(value) is str:
+            return datetime.fromisoformat(value).replace(tzinfo=UTC)
+        return slow(value)
+
+    return convert
+
+
+def _bind_conversion(type_: Any, slow: Convert, dialect: Dialect) -> Convert:
+    """SQLAlchemy's conversion of a parameter, or the same in one call (SQLite's dates and
+    UTC times, the hot path's most converted values; ``tests/db/test_prepared.py`` checks
+    both give the same text)."""
+    if dialect.name != "sqlite":
+        return slow
+    if isinstance(type_, UTCDateTime):
+        return _utc_text(slow)
+    if isinstance(type_, Date) and not isinstance(type_, DateTime):
+        return _date_text(slow)
+    return slow
+
+
+def _result_conversion(type_: Any, slow: Convert, dialect: Dialect) -> Convert:
+    """SQLAlchemy's conversion of a result column, or the same in one call (SQLite's UTC
+    times)."""
+    if dialect.name == "sqlite" and isinstance(type_, UTCDateTime):
+        return _utc_time(slow)
+    return slow
 
 
 class Prepared:
@@ -45,8 +110,11 @@ class Prepared:
         self.sql: str = compiled.string
         converters = compiled._bind_processors
         names = list(compiled.positiontup or ())
-        self.binds: tuple[tuple[str, Callable[[Any], Any] | None], ...] = tuple(
-            (name, converters.get(name)) for name in names
+        types = {name: bind.type for bind, name in compiled.bind_names.items()}
+        self.binds: tuple[tuple[str, Convert | None], ...] = tuple(
+            (name, _bind_conversion(types.get(name), found, dialect) if found else None)
+            for name in names
+            for found in (converters.get(name),)
         )
         #: (position, name, conversion) of the parameters that are converted
         self.converted = tuple(
@@ -57,9 +125,14 @@ class Prepared:
         )
         columns = compiled._result_columns or []
         self.row: Any = namedtuple("Row", [c.keyname for c in columns])  # type: ignore[misc]
-        found = [(i, c.type._cached_result_processor(dialect, None)) for i, c in enumerate(columns)]
+        found = [
+            (i, c.type, c.type._cached_result_processor(dialect, None))
+            for i, c in enumerate(columns)
+        ]
         #: (position, conversion) of the result columns that are converted
-        self.results = tuple((i, f) for i, f in found if f is not None)
+        self.results = tuple(
+            (i, _result_conversion(t, f, dialect)) for i, t, f in found if f is not None
+        )
 
     def parameters(
         self, params: Mapping[str, Any], memo: dict[Any, Any] | None = None
@@ -120,12 +193,34 @@ def driver_sql(
     ``cursor_options`` and ``execute_options`` go to the driver (psycopg's ``row_factory``
     and ``prepare``: :func:`voucher.db.dialect.run`)."""
     raw: Any = conn.connection.dbapi_connection
-    cursor = raw.cursor(**(cursor_options or {}))
+    cursor = raw.cursor(**cursor_options) if cursor_options else raw.cursor()
+    return _execute(
+        conn,
+        cursor,
+        sql,
+        args,
+        conn.dispatch.before_cursor_execute,
+        conn.dispatch.after_cursor_execute,
+        execute_options,
+    )
+
+
+def _execute(
+    conn: Connection,
+    cursor: Any,
+    sql: str,
+    args: Any,
+    befores: Any,
+    afters: Any,
+    execute_options: Mapping[str, Any],
+) -> Any:
+    """Run ``sql`` on ``cursor`` between the ``befores`` and ``afters`` cursor listeners;
+    an error is raised as SQLAlchemy's, the cursor closed."""
     try:
-        for before in conn.dispatch.before_cursor_execute:
+        for before in befores:
             sql, args = before(conn, cursor, sql, args, None, False)
         cursor.execute(sql, args, **execute_options)
-        for after in conn.dispatch.after_cursor_execute:
+        for after in afters:
             after(conn, cursor, sql, args, None, False)
     except Exception as e:
         try:
@@ -190,3 +285,37 @@ def changed(
         return int(cursor.rowcount)
     finally:
         cursor.close()
+
+
+class Steps:
+    """Statements run one after another on one cursor of the driver (SQLite), as a scan's
+    writes are: each as :func:`changed` or :func:`scalar` would run it (compiled once,
+    seen by the cursor listeners the connection had when the sequence began, errors as
+    SQLAlchemy's), with one memo of converted parameters (see
+    :meth:`Prepared.parameters`) for the whole sequence."""
+
+    def __init__(self, conn: Connection) -> None:
+        self.conn = conn
+        raw: Any = conn.connection.dbapi_connection
+        self.cursor: Any = raw.cursor()
+        self.memo: dict[Any, Any] = {}
+        # the listeners of the connection when the sequence starts
+        self.befores = tuple(conn.dispatch.before_cursor_execute)
+        self.afters = tuple(conn.dispatch.after_cursor_execute)
+
+    def _run(self, statement: Executable, params: Mapping[str, Any]) -> Any:
+        prepared = _prepared(self.conn, statement)
+        args = prepared.parameters(params, self.memo)
+        return _execute(self.conn, self.cursor, prepared.sql, args, self.befores, self.afters, {})
+
+    def changed(self, statement: Executable, params: Mapping[str, Any]) -> int:
+        """Run a write; how many rows it changed."""
+        return int(self._run(statement, params).rowcount)
+
+    def scalar(self, statement: Executable, params: Mapping[str, Any]) -> Any:
+        """The first column of the one row a statement answers (e.g. ``RETURNING id``)."""
+        ((value, *_),) = self._run(statement, params).fetchall()
+        return value
+
+    def close(self) -> None:
+        self.cursor.close()

@@ -23,6 +23,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
+from functools import lru_cache
 from typing import Any, NamedTuple, cast
 
 from sqlalchemy import Date, Table, bindparam, func, literal_column, null, select, union_all
@@ -49,8 +50,8 @@ _IS_LIVE = _R.status.in_([literal_column("'accepted'"), literal_column("'held'")
 
 def _facts_statement() -> Any:
     """One round trip for every scan rule: the book's live scans (≤ 50 rows), the
-    beneficiary's scans of the day, and the structure's daily counters of the trailing
-    window (primary-key range). Kinds: b = book, p = person, v = volume."""
+    beneficiary's scans of the day (their ids), and the structure's daily counters of the
+    trailing window (primary-key range). Kinds: b = book, p = person, v = volume."""
     no_day, no_at = cast_(null(), Date()), cast_(null(), UTCDateTime())
     book = select(
         literal_column("'b'").label("kind"),
@@ -59,7 +60,8 @@ def _facts_statement() -> Any:
         _R.structure_id.label("num"),
         no_day.label("day"),
     ).where(_R.book_id == bindparam("book"), _IS_LIVE)
-    person = select(literal_column("'p'"), _R.id, _R.scanned_at, _R.structure_id, no_day).where(
+    # the person's scans are counted by id: their times are not read (nor converted)
+    person = select(literal_column("'p'"), _R.id, no_at, _R.structure_id, no_day).where(
         _R.beneficiary_id == bindparam("ben"),
         _IS_LIVE,
         _R.scanned_at >= bindparam("start", type_=UTCDateTime()),
@@ -85,7 +87,11 @@ _BOOK_SIZE = (
 
 def day_bounds(at: datetime) -> tuple[datetime, datetime]:
     """[start, end) in UTC of the Europe/Paris day of ``at``."""
-    day = paris_date(at)
+    return _bounds_of_day(paris_date(at))
+
+
+@lru_cache(maxsize=64)  # two time-zone conversions a scan's rules would repeat
+def _bounds_of_day(day: date) -> tuple[datetime, datetime]:
     return end_of_paris_day_utc(day - timedelta(days=1)), end_of_paris_day_utc(day)
 
 

@@ -24,13 +24,16 @@ def write(
 ) -> tuple[int, int] | None:
     """(redemption id, entry id), or None when the voucher was no longer scannable."""
     take, entry, postings, scan, event, *rest = steps
-    memo: dict[Any, Any] = {}  # the scan's timestamps and JSON, converted once
-    if prepared.changed(conn, take, params, memo) != 1:
-        return None
-    params = dict(params, entry_id=int(prepared.scalar(conn, entry, params, memo)))
-    prepared.changed(conn, postings, params, memo)
-    params["redemption_id"] = int(prepared.scalar(conn, scan, params, memo))
-    prepared.changed(conn, event, params, memo)
-    for step in rest:
-        prepared.changed(conn, step, params, memo)
+    run = prepared.Steps(conn)  # one cursor; the scan's timestamps and JSON converted once
+    try:
+        if run.changed(take, params) != 1:
+            return None
+        params = dict(params, entry_id=int(run.scalar(entry, params)))
+        run.changed(postings, params)
+        params["redemption_id"] = int(run.scalar(scan, params))
+        run.changed(event, params)
+        for step in rest:
+            run.changed(step, params)
+    finally:
+        run.close()
     return params["redemption_id"], params["entry_id"]
