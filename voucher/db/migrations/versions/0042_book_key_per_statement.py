@@ -67,8 +67,9 @@ PG_UP = [
          LIMIT 1;
         RAISE foreign_key_violation USING
           MESSAGE = 'insert or update on table "voucher" violates foreign key constraint "{KEY}"',
-          DETAIL = 'Key (book_id, programme_id)=(' || missing.book_id || ', '
-                   || missing.programme_id || ') is not present in table "book".',
+          DETAIL = 'Key (book_id, programme_id)=(' || coalesce(missing.book_id::text, '?')
+                   || ', ' || coalesce(missing.programme_id::text, '?')
+                   || ') is not present in table "book".',
           TABLE = 'voucher',
           CONSTRAINT = '{KEY}';
       END IF;
