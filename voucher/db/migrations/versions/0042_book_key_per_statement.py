@@ -17,9 +17,10 @@ the key's name and PostgreSQL's own wording):
   ``programme_id`` changed: refused while a voucher still refers to the old pair (what the
   foreign key's other side did). It runs after the row is the writer's own, so it sees
   the vouchers of a writer it waited for (read committed: each statement of the function
-  takes a fresh snapshot). Under repeatable read it would not (a foreign key's
-  cross-check snapshot is not available to a trigger); the application runs read
-  committed and deletes no book.
+  takes a fresh snapshot). Under repeatable read it could not (a foreign key's
+  cross-check snapshot is not available to a trigger), so there it refuses the delete or
+  the key change outright (fail closed); the application runs read committed and deletes
+  no book.
 
 SQLite keeps the foreign key (its check is cheap, and SQLite has no statement-level
 trigger): the model declares it for SQLite only (``ddl_if``).
@@ -95,6 +96,13 @@ PG_UP = [
     BEGIN
       IF TG_OP = 'UPDATE' AND NEW.id = OLD.id AND NEW.programme_id = OLD.programme_id THEN
         RETURN NULL;
+      END IF;
+      IF current_setting('transaction_isolation') <> 'read committed' THEN
+        -- the check below needs a fresh snapshot per statement: refuse rather than miss
+        RAISE foreign_key_violation USING
+          MESSAGE = 'a book''s key changes only under read committed (constraint "{KEY}")',
+          TABLE = 'book',
+          CONSTRAINT = '{KEY}';
       END IF;
       IF EXISTS (
         SELECT FROM voucher WHERE book_id = OLD.id AND programme_id = OLD.programme_id
