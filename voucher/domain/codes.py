@@ -57,7 +57,7 @@ def generate_many(n: int) -> list[str]:
     check digit found by looking python-stdnum's own Damm table up for all codes at once."""
     if n <= 0:
         return []
-    step = np.array(damm._operation_table, dtype=np.uint8)
+    step = np.array(damm._operation_table, dtype=np.uint8).ravel()  # [state * 10 + digit]
     need = n * RANDOM_DIGITS
     kept = np.empty(0, dtype=np.uint8)
     while kept.size < need:
@@ -65,8 +65,8 @@ def generate_many(n: int) -> list[str]:
         kept = np.concatenate((kept, raw[raw < 250] % 10))
     digits = kept[:need].reshape(n, RANDOM_DIGITS)
     state = np.zeros(n, dtype=np.uint8)
-    for column in range(RANDOM_DIGITS):
-        state = step[state, digits[:, column]]
+    for column in np.ascontiguousarray(digits.T):  # each position of every code at once
+        state = step[state * 10 + column]
     text = np.empty((n, CODE_LENGTH), dtype=np.uint8)
     text[:, :RANDOM_DIGITS] = digits + 48
     text[:, RANDOM_DIGITS] = state + 48
