@@ -117,26 +117,26 @@ def in_transaction(url: str, wait: float = 0.0) -> bool:
     """PostgreSQL: the command's backend has an open transaction. SQLite: the write lock
     is held (every write transaction starts with BEGIN IMMEDIATE). ``wait``: seconds a
     transaction may take to end before it counts as held."""
-    if wait:
-        deadline = time.monotonic() + wait
-        while in_transaction(url) and time.monotonic() < deadline:
-            time.sleep(0.05)
-    if url.startswith("sqlite"):
-        return write_locked(url)
-    return _backends(url, "xact_start IS NOT NULL") > 0
+    return _held(url, wait, "xact_start IS NOT NULL")
 
 
 def writing(url: str, wait: float = 0.0) -> bool:
     """The command holds a write: on PostgreSQL its transaction has written (it has a
     transaction id), on SQLite the write lock is held. A transaction that only reads
     holds none. ``wait``: as :func:`in_transaction`."""
-    if wait:
-        deadline = time.monotonic() + wait
-        while writing(url) and time.monotonic() < deadline:
-            time.sleep(0.05)
-    if url.startswith("sqlite"):
-        return write_locked(url)
-    return _backends(url, "backend_xid IS NOT NULL") > 0
+    return _held(url, wait, "backend_xid IS NOT NULL")
+
+
+def _held(url: str, wait: float, condition: str) -> bool:
+    def now() -> bool:
+        return write_locked(url) if url.startswith("sqlite") else _backends(url, condition) > 0
+
+    deadline = time.monotonic() + wait
+    while now():
+        if time.monotonic() >= deadline:
+            return True
+        time.sleep(0.05)
+    return False
 
 
 def write_locked(url: str) -> bool:
