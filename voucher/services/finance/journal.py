@@ -5,6 +5,11 @@ postings and balances inside its own single write statement
 :func:`defer` here, the same lines (:func:`voucher.domain.ledger.balanced`), the same hash,
 the same code-ordered balance locks.
 
+An account's balance is its row's ``balance`` (the main part, moved here) plus its parts
+(``account_part``: PostgreSQL's single scans move the part of their server backend, so
+that scans on a shared account do not queue on one row); :func:`balance` and
+:func:`balances` read that sum, and so does ``voucher audit``.
+
 Accounts are created on first use (``INSERT ... ON CONFLICT DO NOTHING``). Balances are
 moved in account-code order so that concurrent transactions never deadlock on them, and
 hot paths move them last (:func:`write_entry` then :func:`move_balances`) so the shared
@@ -24,7 +29,7 @@ from sqlalchemy import Table, bindparam, func, insert, select, update
 from sqlalchemy.orm import Session
 
 from voucher.db import dialect
-from voucher.db.models import Account, JournalEntry, Posting
+from voucher.db.models import Account, AccountPart, JournalEntry, Posting
 from voucher.domain import ledger
 from voucher.domain.calendar import utcnow
 from voucher.services.context import Actor
@@ -32,6 +37,15 @@ from voucher.services.context import Actor
 ACCOUNTS = cast(Table, Account.__table__)
 ENTRIES = cast(Table, JournalEntry.__table__)
 POSTINGS = cast(Table, Posting.__table__)
+PARTS = cast(Table, AccountPart.__table__)
+#: the sum of an account's parts (0 without any), correlated to ``account``
+PARTS_SUM = (
+    select(func.coalesce(func.sum(PARTS.c.balance), 0))
+    .where(PARTS.c.account_id == ACCOUNTS.c.id)
+    .scalar_subquery()
+)
+#: an account's balance: its main part plus its parts
+BALANCE = (ACCOUNTS.c.balance + PARTS_SUM).label("balance")
 
 _MOVE_BALANCE = (
     update(ACCOUNTS)
@@ -192,9 +206,14 @@ def post(
 
 
 def balance(session: Session, code: str) -> int:
+    """The account's balance (its main part plus its parts; 0 for an account not created
+    yet). No lock is taken: a caller that refuses on it locks what keeps it stable."""
     return int(
-        session.connection()
-        .execute(select(ACCOUNTS.c.balance).where(ACCOUNTS.c.code == code))
-        .scalar()
-        or 0
+        session.connection().execute(select(BALANCE).where(ACCOUNTS.c.code == code)).scalar() or 0
     )
+
+
+def balances(session: Session) -> dict[str, int]:
+    """Every account's balance by code (main part plus parts)."""
+    rows = session.connection().execute(select(ACCOUNTS.c.code, BALANCE))
+    return {str(code): int(value) for code, value in rows}
