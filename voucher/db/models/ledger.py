@@ -23,15 +23,16 @@ class Account(Base):
     balance: Mapped[int] = mapped_column(BigInteger, default=0)
 
 
-#: how many parts a balance may have (single scans on PostgreSQL: ``pg_backend_pid() %`` it)
+#: how many parts a balance may have (scans on PostgreSQL: ``pg_backend_pid() %`` it)
 BALANCE_PARTS = 32
 
 
 class AccountPart(Base):
-    """A part of an account's running balance, written only by PostgreSQL's single scans
-    (one part per server backend, ``pg_backend_pid() % BALANCE_PARTS``), so that concurrent scans
-    on a shared account (a programme's ``outstanding``) do not queue on one row. The
-    account's balance is ``account.balance`` plus the sum of its parts
+    """A part of an account's running balance, written only by scans on PostgreSQL (a single
+    scan's write, an offline batch's deferred balances; one part per server backend,
+    ``pg_backend_pid() % BALANCE_PARTS``), so that concurrent scans on a shared account (a
+    programme's ``outstanding``) do not queue on one row. The account's balance is
+    ``account.balance`` plus the sum of its parts
     (:func:`voucher.services.finance.journal.balance`); every other writer moves the main
     part. SQLite has no parts."""
 

@@ -6,8 +6,8 @@ postings and balances inside its own single write statement
 the same code-ordered balance locks.
 
 An account's balance is its row's ``balance`` (the main part, moved here) plus its parts
-(``account_part``: PostgreSQL's single scans move the part of their server backend, so
-that scans on a shared account do not queue on one row); :func:`balance` and
+(``account_part``: on PostgreSQL, single scans and offline batches move the part of their
+server backend, so that scans on a shared account do not queue on one row); :func:`balance` and
 :func:`balances` read that sum, and so does ``voucher audit``.
 
 Accounts are created on first use (``INSERT ... ON CONFLICT DO NOTHING``). Balances are
@@ -25,11 +25,12 @@ from contextlib import contextmanager
 from datetime import datetime
 from typing import cast
 
-from sqlalchemy import Table, bindparam, func, insert, select, update
+from sqlalchemy import Table, bindparam, func, insert, select, text, update
 from sqlalchemy.orm import Session
 
 from voucher.db import dialect
 from voucher.db.models import Account, AccountPart, JournalEntry, Posting
+from voucher.db.models.ledger import BALANCE_PARTS
 from voucher.domain import ledger
 from voucher.domain.calendar import utcnow
 from voucher.services.context import Actor
@@ -53,6 +54,13 @@ _MOVE_BALANCE = (
     .values(balance=ACCOUNTS.c.balance + bindparam("delta"))
     .returning(ACCOUNTS.c.id)
 )
+#: PostgreSQL: the delta into this backend's part of the account (as a single scan does)
+_MOVE_PART = text(
+    "INSERT INTO account_part (account_id, part, balance) "
+    "SELECT id, mod(pg_backend_pid(), :parts), :delta FROM account WHERE code = :acc "
+    "ON CONFLICT (account_id, part) DO UPDATE "
+    "SET balance = account_part.balance + excluded.balance RETURNING account_id"
+).bindparams(parts=BALANCE_PARTS)
 _NEW_ENTRY = insert(ENTRIES).returning(ENTRIES.c.id)
 _NEW_POSTING = insert(POSTINGS)
 
@@ -172,7 +180,10 @@ def deferred_balances(session: Session) -> Iterator[None]:
     at the end, from the postings of the entries that survived (an entry written inside a
     savepoint that was rolled back is gone from ``posting``, so it moves nothing). The
     shared account rows are then locked only for the end of the transaction instead of
-    from the first scan on, and each scan saves its balance updates."""
+    from the first scan on, and each scan saves its balance updates. On PostgreSQL they
+    move in this backend's part of each account (``account_part``, in account-code order,
+    as a single scan's write does), so batches and scans on one programme do not queue on
+    its ``outstanding`` row."""
     if session.info.get(_DEFERRED) is not None:  # already deferred by an outer caller
         yield
         return
@@ -184,9 +195,10 @@ def deferred_balances(session: Session) -> Iterator[None]:
     if not ids:
         return
     conn = session.connection()
+    move = _MOVE_PART if dialect.is_postgres(session) else _MOVE_BALANCE
     for account, delta in sorted(conn.execute(_SURVIVING_DELTAS, {"ids": ids}).all()):
         if delta:
-            conn.execute(_MOVE_BALANCE, {"acc": account, "delta": int(delta)}).scalar_one()
+            conn.execute(move, {"acc": account, "delta": int(delta)}).scalar_one()
 
 
 def post(
