@@ -28,7 +28,7 @@ from voucher.db.models.funder_documents import FunderDocument
 from voucher.db.models.impact import ImpactRelease, ResearchGrant  # impact
 from voucher.db.models.issuance import Batch, Beneficiary, Book, FundsReceived, Voucher
 from voucher.db.models.jobs import Job  # long work off the request
-from voucher.db.models.ledger import Account, JournalEntry, JournalSeal, Posting
+from voucher.db.models.ledger import Account, AccountPart, JournalEntry, JournalSeal, Posting
 from voucher.db.models.mail import MailMessage, NotificationOptOut, PasswordReset  # e-mail
 from voucher.db.models.places import (  # places that join by themselves
     EligibilityQuestion,
@@ -63,6 +63,7 @@ from voucher.db.models.webhooks import WebhookAttempt, WebhookDelivery, WebhookE
 
 __all__ = [
     "Account",
+    "AccountPart",
     "OfflineDispute",
     "ApiKey",
     "AuditEvent",

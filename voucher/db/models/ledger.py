@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import BigInteger, CheckConstraint, ForeignKey, String
+from sqlalchemy import BigInteger, CheckConstraint, ForeignKey, SmallInteger, String
 from sqlalchemy.orm import Mapped, mapped_column
 
 from voucher.db.models.base import Base, pk
@@ -18,8 +18,28 @@ class Account(Base):
     id: Mapped[int] = pk()
     code: Mapped[str] = mapped_column(String(80), unique=True)
     kind: Mapped[str] = mapped_column(String(20), index=True)
-    #: running balance in cents (debit positive); audit checks it equals the postings' sum
+    #: running balance in cents (debit positive), its main part: the account's balance is
+    #: this plus its parts (:class:`AccountPart`); the audit checks it equals the postings' sum
     balance: Mapped[int] = mapped_column(BigInteger, default=0)
+
+
+#: how many parts a balance may have (scans on PostgreSQL: ``pg_backend_pid() %`` it)
+BALANCE_PARTS = 32
+
+
+class AccountPart(Base):
+    """A part of an account's running balance, written only by scans on PostgreSQL (a single
+    scan's write, an offline batch's deferred balances; one part per server backend,
+    ``pg_backend_pid() % BALANCE_PARTS``), so that concurrent scans on a shared account (a
+    programme's ``outstanding``) do not queue on one row. The account's balance is
+    ``account.balance`` plus the sum of its parts
+    (:func:`voucher.services.finance.journal.balance`); every other writer moves the main
+    part. SQLite has no parts."""
+
+    __tablename__ = "account_part"
+    account_id: Mapped[int] = mapped_column(BigId, ForeignKey("account.id"), primary_key=True)
+    part: Mapped[int] = mapped_column(SmallInteger, primary_key=True)
+    balance: Mapped[int] = mapped_column(BigInteger)
 
 
 class JournalEntry(Base):

@@ -5,6 +5,11 @@ postings and balances inside its own single write statement
 :func:`defer` here, the same lines (:func:`voucher.domain.ledger.balanced`), the same hash,
 the same code-ordered balance locks.
 
+An account's balance is its row's ``balance`` (the main part, moved here) plus its parts
+(``account_part``: on PostgreSQL, single scans and offline batches move the part of their
+server backend, so that scans on a shared account do not queue on one row); :func:`balance` and
+:func:`balances` read that sum, and so does ``voucher audit``.
+
 Accounts are created on first use (``INSERT ... ON CONFLICT DO NOTHING``). Balances are
 moved in account-code order so that concurrent transactions never deadlock on them, and
 hot paths move them last (:func:`write_entry` then :func:`move_balances`) so the shared
@@ -20,11 +25,12 @@ from contextlib import contextmanager
 from datetime import datetime
 from typing import cast
 
-from sqlalchemy import Table, bindparam, func, insert, select, update
+from sqlalchemy import Table, bindparam, func, insert, select, text, update
 from sqlalchemy.orm import Session
 
 from voucher.db import dialect
-from voucher.db.models import Account, JournalEntry, Posting
+from voucher.db.models import Account, AccountPart, JournalEntry, Posting
+from voucher.db.models.ledger import BALANCE_PARTS
 from voucher.domain import ledger
 from voucher.domain.calendar import utcnow
 from voucher.services.context import Actor
@@ -32,6 +38,15 @@ from voucher.services.context import Actor
 ACCOUNTS = cast(Table, Account.__table__)
 ENTRIES = cast(Table, JournalEntry.__table__)
 POSTINGS = cast(Table, Posting.__table__)
+PARTS = cast(Table, AccountPart.__table__)
+#: the sum of an account's parts (0 without any), correlated to ``account``
+PARTS_SUM = (
+    select(func.coalesce(func.sum(PARTS.c.balance), 0))
+    .where(PARTS.c.account_id == ACCOUNTS.c.id)
+    .scalar_subquery()
+)
+#: an account's balance: its main part plus its parts
+BALANCE = (ACCOUNTS.c.balance + PARTS_SUM).label("balance")
 
 _MOVE_BALANCE = (
     update(ACCOUNTS)
@@ -39,6 +54,13 @@ _MOVE_BALANCE = (
     .values(balance=ACCOUNTS.c.balance + bindparam("delta"))
     .returning(ACCOUNTS.c.id)
 )
+#: PostgreSQL: the delta into this backend's part of the account (as a single scan does)
+_MOVE_PART = text(
+    "INSERT INTO account_part (account_id, part, balance) "
+    "SELECT id, mod(pg_backend_pid(), :parts), :delta FROM account WHERE code = :acc "
+    "ON CONFLICT (account_id, part) DO UPDATE "
+    "SET balance = account_part.balance + excluded.balance RETURNING account_id"
+).bindparams(parts=BALANCE_PARTS)
 _NEW_ENTRY = insert(ENTRIES).returning(ENTRIES.c.id)
 _NEW_POSTING = insert(POSTINGS)
 
@@ -158,7 +180,10 @@ def deferred_balances(session: Session) -> Iterator[None]:
     at the end, from the postings of the entries that survived (an entry written inside a
     savepoint that was rolled back is gone from ``posting``, so it moves nothing). The
     shared account rows are then locked only for the end of the transaction instead of
-    from the first scan on, and each scan saves its balance updates."""
+    from the first scan on, and each scan saves its balance updates. On PostgreSQL they
+    move in this backend's part of each account (``account_part``, in account-code order,
+    as a single scan's write does), so batches and scans on one programme do not queue on
+    its ``outstanding`` row."""
     if session.info.get(_DEFERRED) is not None:  # already deferred by an outer caller
         yield
         return
@@ -170,9 +195,10 @@ def deferred_balances(session: Session) -> Iterator[None]:
     if not ids:
         return
     conn = session.connection()
+    move = _MOVE_PART if dialect.is_postgres(session) else _MOVE_BALANCE
     for account, delta in sorted(conn.execute(_SURVIVING_DELTAS, {"ids": ids}).all()):
         if delta:
-            conn.execute(_MOVE_BALANCE, {"acc": account, "delta": int(delta)}).scalar_one()
+            conn.execute(move, {"acc": account, "delta": int(delta)}).scalar_one()
 
 
 def post(
@@ -192,9 +218,14 @@ def post(
 
 
 def balance(session: Session, code: str) -> int:
+    """The account's balance (its main part plus its parts; 0 for an account not created
+    yet). No lock is taken: a caller that refuses on it locks what keeps it stable."""
     return int(
-        session.connection()
-        .execute(select(ACCOUNTS.c.balance).where(ACCOUNTS.c.code == code))
-        .scalar()
-        or 0
+        session.connection().execute(select(BALANCE).where(ACCOUNTS.c.code == code)).scalar() or 0
     )
+
+
+def balances(session: Session) -> dict[str, int]:
+    """Every account's balance by code (main part plus parts)."""
+    rows = session.connection().execute(select(ACCOUNTS.c.code, BALANCE))
+    return {str(code): int(value) for code, value in rows}

@@ -1,7 +1,8 @@
 """``voucher audit``: recompute the whole ledger and say precisely what is wrong.
 
 Checks (DOMAIN.md invariants): every entry balanced with its declared postings and its
-content hash intact; the journal sums to zero; every account balance equals its postings;
+content hash intact; the journal sums to zero; every account balance (its row's main part
+plus its parts, ``account_part``) equals its postings, so a part changed by hand is found;
 per programme and prescriber, ``issued`` and ``outstanding`` match the vouchers' states,
 ``suspense`` matches held vouchers; per structure, ``payable`` + ``in_payment`` matches
 accepted redemptions not yet paid; no voucher has two live redemptions and every redeemed
@@ -24,7 +25,16 @@ from sqlalchemy.dialects.postgresql import aggregate_order_by
 from sqlalchemy.orm import Session
 
 from voucher.db import dialect
-from voucher.db.models import Account, Book, JournalEntry, JournalSeal, Posting, Redemption, Voucher
+from voucher.db.models import (
+    Account,
+    AccountPart,
+    Book,
+    JournalEntry,
+    JournalSeal,
+    Posting,
+    Redemption,
+    Voucher,
+)
 from voucher.domain import ledger
 from voucher.domain.calendar import utcnow
 from voucher.domain.states import SCANNED, UNUSED
@@ -113,21 +123,35 @@ def check_entries(session: Session, report: Report) -> dict[int, str]:
 
 
 def check_balances(session: Session, report: Report) -> dict[str, int]:
+    """Per account, its balance (the row's main part plus the sum of its parts) against the
+    sum of its postings; the balances by code."""
     sums = dict(
         session.execute(
             select(Posting.account_id, func.sum(Posting.amount)).group_by(Posting.account_id)
         ).all()
     )
+    parts = dict(
+        session.execute(
+            select(AccountPart.account_id, func.sum(AccountPart.balance)).group_by(
+                AccountPart.account_id
+            )
+        ).all()
+    )
     balances: dict[str, int] = {}
-    for acc_id, code, bal in session.execute(select(Account.id, Account.code, Account.balance)):
+    for acc_id, code, main in session.execute(select(Account.id, Account.code, Account.balance)):
         report.accounts += 1
-        balances[code] = int(bal)
-        if int(sums.get(acc_id, 0)) != int(bal):
+        in_parts = int(parts.pop(acc_id, 0))
+        bal = int(main) + in_parts
+        balances[code] = bal
+        if int(sums.get(acc_id, 0)) != bal:
+            detail = f" (compte {main}, parts {in_parts})" if in_parts else ""
             report.add(
                 "account_balance",
-                f"compte {code} : solde {bal} mais lignes {sums.get(acc_id, 0)}",
+                f"compte {code} : solde {bal}{detail} mais lignes {sums.get(acc_id, 0)}",
                 account=code,
             )
+    for acc_id in sorted(parts):  # a part whose account does not exist (the key forbids it)
+        report.add("account_balance", f"parts de solde d'un compte inconnu ({acc_id})")
     return balances
 
 

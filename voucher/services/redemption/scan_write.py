@@ -5,16 +5,19 @@ the voucher's new state (a conditional ``UPDATE ... WHERE state IN (scannable)``
 journal entry (:func:`voucher.services.finance.journal.entry_fields`: its reference and
 hash computed in Python, nothing read back) and its two postings, the redemption row, the
 audit event ``redemption.accepted`` / ``redemption.held``, the structure's day counter
-(when the screening keeps it), and the two account balances.
+(when the screening keeps it), and the two account balances (in parts on PostgreSQL).
 
 Rules kept:
 
 * **PostgreSQL: one statement** (data-modifying CTEs). Every write depends on the voucher's
   conditional update, so a voucher that was not scannable writes nothing and the statement
-  answers no row. The balances come last *inside* the statement: the account rows are
-  locked by a ``SELECT ... ORDER BY code FOR NO KEY UPDATE`` whose sort needs every other write
-  done first, so shared rows are locked in account-code order (no deadlock between scans)
-  and only for the end of the transaction, as :func:`journal.move_balances` does;
+  answers no row. The balances come last *inside* the statement, in **this backend's part**
+  of each account (``account_part``, ``pg_backend_pid() % BALANCE_PARTS``, upserted), not
+  the account rows: eight desks on one programme no longer queue on its ``outstanding``
+  row, only two scans whose backends share a part do. The upsert's ``SELECT ... ORDER BY
+  code`` needs every other write done first (its sort), so part rows are locked in
+  account-code order (no deadlock between scans) and only for the end of the transaction.
+  An account's balance is its row plus its parts (:func:`journal.balance`, the audit);
 * **SQLite**: the same writes in a tight sequence of fixed statements (one writer at a
   time, so no lock order to keep), both balances in one ``UPDATE``;
 * the voucher row is already locked by the facts query (the first statement of a scan);
@@ -29,10 +32,10 @@ Rules kept:
   (``commit``: a single scan whose caller ends its unit of work with it,
   :func:`voucher.db.dialect.commits_with_write`); then a voucher no longer scannable fails
   the statement too, and nothing of the transaction is committed;
-* the account rows are locked ``FOR NO KEY UPDATE``, the lock the ``UPDATE`` of a balance
-  takes anyway (scans still queue on a shared account, in code order): a stronger
-  ``FOR UPDATE`` would also make every other transaction's foreign key check on that
-  account (``KEY SHARE``, a posting written elsewhere) wait for the scan's commit.
+* the account rows themselves are not locked by a scan (the postings' foreign keys take
+  ``KEY SHARE``, which only a deletion, a key change or ``FOR UPDATE`` waits for): writers
+  of the main part (:func:`journal.move_balances`) and the scans no longer wait for each
+  other.
 """
 
 from __future__ import annotations
@@ -43,6 +46,7 @@ from sqlalchemy import JSON, Connection, Date, bindparam, text
 from sqlalchemy.sql.elements import TextClause
 
 from voucher.db import dialect
+from voucher.db.models.ledger import BALANCE_PARTS
 from voucher.db.types import UTCDateTime
 from voucher.domain.states import SCANNABLE
 from voucher.services.redemption import scan_sqlite
@@ -171,15 +175,16 @@ def _postgresql(count_day: bool, balances: bool, commit: bool) -> str:
     )
     answer = "SELECT written.redemption_id, written.entry_id FROM written"
     if balances:
-        # the sort needs every row of `written` (so every write above) before the first lock
+        # the sort needs every row of `written` (so every write above) before the first lock;
+        # the two balances move in this backend's part of each account, in account-code order
         parts.append(
-            "locked AS (SELECT account.id FROM account, written WHERE account.id IN "
-            f"({_pg('a1')}, {_pg('a2')}) ORDER BY account.code FOR NO KEY UPDATE OF account)"
-        )
-        parts.append(
-            "moved AS (UPDATE account SET balance = account.balance + CASE account.id "
+            "moved AS (INSERT INTO account_part (account_id, part, balance) "
+            f"SELECT account.id, mod(pg_backend_pid(), {BALANCE_PARTS}), CASE account.id "
             f"WHEN {_pg('a1')} THEN {_pg('m1')} ELSE {_pg('m2')} END "
-            "FROM locked WHERE account.id = locked.id RETURNING account.id)"
+            f"FROM account, written WHERE account.id IN ({_pg('a1')}, {_pg('a2')}) "
+            "ORDER BY account.code "
+            "ON CONFLICT (account_id, part) DO UPDATE "
+            "SET balance = account_part.balance + excluded.balance RETURNING account_id)"
         )
         # both balances moved, or the statement fails (and its transaction with it)
         answer = f"SELECT written.redemption_id, written.entry_id, {_BOTH_MOVED} FROM written"

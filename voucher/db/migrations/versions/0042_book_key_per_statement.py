@@ -26,13 +26,13 @@ SQLite keeps the foreign key (its check is cheap, and SQLite has no statement-le
 trigger): the model declares it for SQLite only (``ddl_if``).
 
 Revision ID: 0042_book_key_per_statement
-Revises: 0038_voucher_book_key
+Revises: 0039_account_parts
 """
 
 from alembic import op
 
 revision = "0042_book_key_per_statement"
-down_revision = "0038_voucher_book_key"
+down_revision = "0039_account_parts"
 branch_labels = None
 depends_on = None
 
