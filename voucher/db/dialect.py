@@ -164,14 +164,16 @@ def execute(
     *,
     times: Sequence[str] = (),
     answered_times: Sequence[str] = (),
+    commit: bool = False,
 ) -> list[Any]:
     """The rows of a Core statement built once that answers rows, on a hot path: on
-    PostgreSQL run by the driver (:func:`run`, :func:`rendered`), its ``times``
-    parameters bound and its ``answered_times`` columns answered UTC-aware, as
-    :class:`UTCDateTime` does; on SQLite executed by SQLAlchemy as any statement."""
+    PostgreSQL run by the driver (:func:`run`, :func:`rendered`; ``commit``: the
+    ``COMMIT`` sent with it), its ``times`` parameters bound and its ``answered_times``
+    columns answered UTC-aware, as :class:`UTCDateTime` does; on SQLite executed by
+    SQLAlchemy as any statement (``commit`` is PostgreSQL's only: the caller commits)."""
     if not is_postgres(bind):
         return list(bind.execute(stmt, params))
-    rows = run(bind, rendered(stmt, bind), driver_params(params, times))
+    rows = run(bind, rendered(stmt, bind), driver_params(params, times), commit=commit)
     if not answered_times:
         return rows
     return [

@@ -11,7 +11,8 @@ Rules kept:
   :func:`find`; if the first rolls back, the second claims the key;
 * like every service, nothing here commits. On PostgreSQL the claim and the answer are
   run by the driver (:func:`voucher.db.dialect.run`: rendered once, prepared on the
-  server), as the scan's own statements are: they are two of a scan request's statements.
+  server), as the scan's own statements are: they are two of a scan request's statements;
+  the answer may carry the transaction's ``COMMIT`` (:func:`complete`).
 """
 
 from __future__ import annotations
@@ -91,6 +92,11 @@ def claim(
     return int(rows[0].id) if rows else None
 
 
-def complete(session: Session, record_id: int, status: int, body: str) -> None:
+def complete(
+    session: Session, record_id: int, status: int, body: str, *, commit: bool = False
+) -> None:
+    """Store the answer; ``commit``: it is the transaction's last statement and carries
+    its ``COMMIT`` (PostgreSQL: one round trip for both, :func:`voucher.db.dialect.run`),
+    as the caller checked it may (:func:`voucher.web.db.last_statement_commits`)."""
     params = {"rid": record_id, "status": status, "body": body, "now": utcnow()}
-    dialect.execute(session.connection(), _COMPLETE, params, times=["now"])
+    dialect.execute(session.connection(), _COMPLETE, params, times=["now"], commit=commit)

@@ -15,6 +15,13 @@ A view says what it may change, and the wrapper holds it to that:
 
 Side effects outside the database (files, mail) run after the commit: a request that
 recorded e-mail asks the job worker to send it once committed.
+
+On PostgreSQL a view that keeps refusals may have its last statement carry the
+``COMMIT`` (:func:`last_statement`: one round trip for both; an idempotent write
+storing its answer). The wrapper then sends none of its own, and a statement run after
+that one is refused (rolled back, the request fails). A failure after that commit (while
+the answer is sent) cannot undo it: the answer is stored, and the client's resend with
+the same ``Idempotency-Key`` gets it.
 """
 
 from __future__ import annotations
@@ -24,14 +31,17 @@ from collections.abc import Callable
 from typing import Any, TypeVar
 
 from flask import Flask, Response, current_app, g, has_request_context, request
+from psycopg import pq
 from sqlalchemy import Engine, event
 from sqlalchemy.orm import Session
 
+from voucher.db import dialect
 from voucher.db.engine import make_engine
 from voucher.services.jobs import queue
 from voucher.services.mail import outbox
 
 F = TypeVar("F", bound=Callable[..., Any])
+T = TypeVar("T")
 WRITES, KEEPS_REFUSALS, RECORDS = "writes", "writes, keeps refusals", "records"
 _DML = re.compile(r"^\s*(?:WITH\b.*?\)\s*)?(INSERT|UPDATE|DELETE)\b", re.IGNORECASE | re.DOTALL)
 
@@ -103,6 +113,8 @@ def init_app(app: Flask) -> None:
         session: Session | None = g.pop("db_session", None)
         if session is not None:
             try:
+                if g.pop(COMMITTED, False):
+                    _nothing_after_commit(session)
                 if _keep(response.status_code):
                     mail = session.info.pop(outbox.QUEUED, False)
                     session.commit()
@@ -122,6 +134,43 @@ def init_app(app: Flask) -> None:
         if session is not None:
             session.rollback()
             session.close()
+
+
+#: ``g`` key: this request's transaction was committed by its last statement
+COMMITTED = "db_committed_by_statement"
+
+
+def last_statement(send: Callable[[bool], T]) -> T:
+    """Send the request's last statement: ``send(commit)``, with ``commit`` true when that
+    statement may carry the request's ``COMMIT`` (PostgreSQL, :func:`voucher.db.dialect.run`
+    with ``commit``): the view keeps whatever it answers below 500
+    (``@writes(keep_on_refusal=True)``), nothing asked for a rollback, no savepoint is
+    open and nothing is left to flush (flushed here). Once it did, the wrapper sends no
+    ``COMMIT`` of its own and refuses any statement run after it."""
+    commit = _may_commit_with_last()
+    sent = send(commit)
+    if commit:
+        g.setdefault(COMMITTED, True)
+    return sent
+
+
+def _may_commit_with_last() -> bool:
+    if _declared() != KEEPS_REFUSALS or g.get("rollback"):
+        return False
+    session = db()
+    if not dialect.is_postgres(session):
+        return False
+    session.flush()
+    return not session.connection().in_nested_transaction()
+
+
+def _nothing_after_commit(session: Session) -> None:
+    """The request's last statement carried its ``COMMIT``: nothing may have run since
+    (it would be a second transaction, committed on its own): roll it back and fail."""
+    raw: Any = session.connection().connection.dbapi_connection
+    if raw.info.transaction_status != pq.TransactionStatus.IDLE:
+        session.rollback()
+        raise RuntimeError("a statement ran after the statement that committed the request")
 
 
 def after_commit(callback: Callable[[], None]) -> None:

@@ -8,9 +8,11 @@ Rules kept:
   Werkzeug's ``ProxyFix``): a client cannot choose its address;
 * ``Retry-After`` is sent on 429 and 503 answers only, equal to the body's
   ``retry_after`` (the limiter's own headers are off; ``X-RateLimit-*`` are written here);
-* the API's buckets are counted by :func:`count`, in the limiter's storage and under the
-  keys its fixed windows use (the limiter's default strategy): two calls of the storage
-  per bucket, where the limiter's decorator and headers took four.
+* the API's buckets are counted by :func:`count` (the limiter's own hooks pass over the
+  API's requests, where no limiter decorator applies), in the limiter's storage and under the
+  keys its fixed windows use (the limiter's default strategy): one call of the storage
+  per bucket while the process knows when the window ends, where the limiter's decorator
+  and headers took four.
 """
 
 from __future__ import annotations
@@ -34,17 +36,47 @@ def client_address() -> str:
 
 limiter = Limiter(key_func=client_address, default_limits=[])
 
+#: the JSON API counts its own buckets (:func:`count`, from :mod:`voucher.web.api.security`)
+API_PREFIX = "/api/"
+
+
+@limiter.request_filter
+def _counted_by_the_api() -> bool:
+    """The limiter's own hooks pass over the API's requests: no API view carries a limiter
+    decorator and there are no default limits, so they would only look for limits to
+    apply and find none (on every request)."""
+    return request.path.startswith(API_PREFIX)
+
+
+#: the end of each window this process has seen open (storage key -> end), so that a
+#: bucket's ``X-RateLimit-Reset`` costs no call of the storage while its window lasts
+_WINDOW_ENDS: dict[str, float] = {}
+_WINDOWS_KEPT = 4096
+
 
 def count(item: RateLimitItem, *identifiers: str) -> tuple[bool, int, float]:
     """Count one request in ``item``'s bucket named by ``identifiers``, as the limiter's
     fixed window does (same storage, same key): (allowed, remaining, when the window ends).
-    Two calls of the storage (its increment, one script on Redis, then the window's end),
-    where the limiter's ``hit`` and ``get_window_stats`` make three."""
+
+    One call of the storage (its increment; one script on Redis) while this process knows
+    when the window ends: it opened it (its increment came first), or it asked the
+    storage once already for this window. Otherwise, and for every refused request (its
+    ``Retry-After``), a second call asks the storage when the window ends. A fixed window
+    never moves its end once open (the storage sets its expiry on the first increment
+    only), so a known end holds until it passes."""
     storage = limiter.limiter.storage
     key = item.key_for(*identifiers)
     current = storage.incr(key, item.get_expiry())
-    reset = storage.get_expiry(key)
-    return current <= item.amount, max(0, item.amount - current), reset
+    allowed, remaining = current <= item.amount, max(0, item.amount - current)
+    now = time.time()
+    if current == 1:
+        reset = now + item.get_expiry()
+    elif not allowed or (reset := _WINDOW_ENDS.get(key, 0.0)) <= now:
+        reset = storage.get_expiry(key)
+    if len(_WINDOW_ENDS) >= _WINDOWS_KEPT:
+        _WINDOW_ENDS.clear()
+    _WINDOW_ENDS[key] = reset
+    return allowed, remaining, reset
 
 
 def counted(item: RateLimitItem, remaining: int, reset: float) -> None:

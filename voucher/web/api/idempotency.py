@@ -10,7 +10,9 @@ Rules kept (see :mod:`voucher.domain.idempotency` and :mod:`voucher.services.ide
   (the scan use case answers its refusals, already logged in the transaction): the answer is
   stored with what the work wrote, all committed together by the request wrapper (a crash
   before commit leaves neither; views answering refusals declare
-  ``@writes(keep_on_refusal=True)``) — so a resend replays the same answer;
+  ``@writes(keep_on_refusal=True)``) — so a resend replays the same answer. Storing the
+  answer is the request's last statement: on PostgreSQL it carries the ``COMMIT``
+  (:func:`voucher.web.db.last_statement`);
 * a refusal the work raises (a :class:`DomainError`): the whole transaction is rolled back
   (the refusal changed nothing), then the key is claimed again and the refusal stored as
   its answer (``refused`` gives that answer when the work has more to do for a refusal,
@@ -36,7 +38,7 @@ from voucher.services import idempotency as store
 from voucher.services.context import Actor
 from voucher.services.redemption.scan import TRANSIENT
 from voucher.web.api import problems
-from voucher.web.db import db
+from voucher.web.db import db, last_statement
 
 Work = Callable[[], tuple[int, dict[str, Any]]]
 Refused = Callable[[DomainError], tuple[int, dict[str, Any]]]
@@ -111,8 +113,10 @@ def optional(actor: Actor, scope: str, key: str | None, work: Work) -> Response:
 
 
 def _store(record: int, status: int, payload: dict[str, Any]) -> Response:
+    """Store the answer, the request's last statement: on PostgreSQL it carries the
+    request's ``COMMIT`` (:func:`voucher.web.db.last_statement`)."""
     text = dumps(payload)
-    store.complete(db(), record, status, text)
+    last_statement(lambda commit: store.complete(db(), record, status, text, commit=commit))
     return answer(status, text)
 
 
