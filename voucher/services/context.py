@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
 
 
 @dataclass(frozen=True)
@@ -14,6 +15,10 @@ class Actor:
     role: str | None = None
     ip: str | None = None
     device: str | None = None
+    #: none of the actor's sources (user, API key, address) had a code-guessing failure
+    #: answered after this time when it was read (with its API key), or None if not read
+    #: (:mod:`voucher.services.redemption.guessing`)
+    guessing_clear_after: datetime | None = None
 
 
 SYSTEM = Actor(label="système")

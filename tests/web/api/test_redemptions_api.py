@@ -242,3 +242,55 @@ def test_a_scan_request_opens_no_savepoint_and_a_refusal_is_still_logged_once(as
     assert after["Redemption"] == before["Redemption"]
     again = scan(api, world.codes[0], "sans-point-2")
     assert again.get_data() == refused.get_data() and counts(app) == after
+
+
+def _unknown(n: int) -> str:
+    body = f"{n:023d}"
+    return body + damm.calc_check_digit(body)
+
+
+def test_a_key_guessing_by_scans_is_slowed_though_its_clean_requests_skip_the_guessing_read(
+    as_key, world, app
+):
+    """A source with no guessing failure is judged by its key's read (no read of its own);
+    once it has failures, its scans are read and judged as before: the fifth unknown code
+    slows the key down, and the next scan is refused before any look-up."""
+    from sqlalchemy import event
+
+    sent: list[str] = []
+
+    def seen(conn, cursor, statement, *args):
+        sent.append(" ".join(statement.split()))
+
+    engine = app.extensions["voucher.engine"]
+    event.listen(engine, "before_cursor_execute", seen)
+    try:
+        api = as_key("reception")
+        assert scan(api, world.codes[0], "propre-1").status_code == 201
+        assert not any("FROM refused_scan" in s and "UNION" in s for s in sent)
+        for n in range(5):
+            problem(scan(api, _unknown(n + 1), f"devine-{n}"), 404, "unknown_code")
+        sent.clear()
+        slowed = problem(scan(api, world.codes[1], "devine-5"), 429, "too_many_attempts")
+    finally:
+        event.remove(engine, "before_cursor_execute", seen)
+    assert slowed["retry_after"] > 0
+    assert not any(s.startswith("WITH taken") for s in sent)  # refused before the write
+    assert scan(api, world.codes[1], "devine-5").get_json()["code"] == "too_many_attempts"
+
+
+def test_an_address_that_guessed_slows_a_clean_key_behind_it(as_key, world, app):
+    """The address is a source of its own: failures logged for other desks at the same
+    address (behind one NAT) count for a clean key's scans (read with that key's row)."""
+    from voucher.db.engine import unit_of_work
+    from voucher.services.context import Actor
+    from voucher.services.redemption import scan as scanning
+
+    desk = Actor(label="poste voisin", ip="127.0.0.1")  # the test client's address
+    with unit_of_work(app.extensions["voucher.engine"]) as s:
+        for n in range(20):  # the address's own threshold (address_slow_after)
+            scanning.record_refusal(
+                s, desk, structure_id=None, raw_code=_unknown(100 + n), reason="unknown_code"
+            )
+    problem(scan(as_key("reception"), world.codes[0], "voisin-1"), 429, "too_many_attempts")
+    assert counts(app)["Redemption"] == 0

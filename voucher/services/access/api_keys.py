@@ -9,7 +9,8 @@ Rules kept:
   time (:func:`find_api_key`); a revoked or expired key finds nothing. It is read on every
   request (one row of plain columns, no ORM object; run by the driver on PostgreSQL): a
   revocation or an expiry holds from the next request on, in every process, with no cache
-  to invalidate;
+  to invalidate. The same statement may tell whether the key or the request's address had
+  a code-guessing failure lately (:func:`find_api_key`'s ``guessing_address``);
 * its last use is recorded at most once a minute (``TOUCH_EVERY``), with a conditional
   ``UPDATE`` so that concurrent requests never fight over the row; the caller commits it on
   its own, even when the request is refused or only reads;
@@ -28,12 +29,13 @@ from sqlalchemy import CursorResult, Table, bindparam, or_, select, update
 from sqlalchemy.orm import Session
 
 from voucher.db import dialect
-from voucher.db.models import ApiKey, Organisation
+from voucher.db.models import ApiKey, Organisation, RefusedScan
 from voucher.db.models.auth import ROLES
 from voucher.domain.calendar import utcnow
 from voucher.domain.errors import DomainError
 from voucher.services import audit
 from voucher.services.context import Actor
+from voucher.services.redemption import guessing
 
 TOUCH_EVERY = timedelta(minutes=1)
 #: roles that only make sense for one kind of organisation
@@ -100,9 +102,13 @@ class FoundKey:
     name: str
     prefix: str
     last_used_at: datetime | None
+    #: no code-guessing failure of the key nor of the address given was answered after
+    #: this time (read with the key when an address was given), else None
+    guessing_clear_after: datetime | None = None
 
 
 _KEYS = cast(Table, ApiKey.__table__).c
+_GUESS_SINCE = bindparam("guess_since", type_=RefusedScan.at.type)
 _BY_PREFIX = select(
     _KEYS.id,
     _KEYS.organisation_id,
@@ -116,26 +122,53 @@ _BY_PREFIX = select(
 ).where(_KEYS.prefix == bindparam("prefix"))
 
 
-def _by_prefix(session: Session, prefix: str) -> Any:
-    """The key's row (run by the driver on PostgreSQL: it is read on every API request)."""
+#: the key's row and whether the key or the address had a code-guessing failure since
+#: ``guess_since`` (one statement for both: a scan's source is judged with no read of its own)
+_BY_PREFIX_GUESSING = _BY_PREFIX.add_columns(
+    guessing.failed_since(
+        {"api_key_id": _KEYS.id, "ip": bindparam("ip", type_=RefusedScan.ip.type)}, _GUESS_SINCE
+    ).label("guessed")
+)
+
+
+def _by_prefix(session: Session, prefix: str, ip: str | None, since: datetime | None) -> Any:
+    """The key's row (run by the driver on PostgreSQL: it is read on every API request),
+    with ``guessed`` when ``since`` is given."""
+    stmt, times = _BY_PREFIX, []
+    params: dict[str, Any] = {"prefix": prefix}
+    if since is not None:
+        stmt, times = _BY_PREFIX_GUESSING, ["guess_since"]
+        params |= {"ip": ip, "guess_since": since}
     rows = dialect.execute(
         session.connection(),
-        _BY_PREFIX,
-        {"prefix": prefix},
+        stmt,
+        params,
+        times=times,
         answered_times=("last_used_at", "revoked_at", "expires_at"),
     )
     return rows[0] if rows else None
 
 
-def find_api_key(session: Session, secret: str) -> FoundKey | None:
-    row = _by_prefix(session, secret.split(".", 1)[0])
+def find_api_key(
+    session: Session, secret: str, *, guessing_address: str | None | bool = False
+) -> FoundKey | None:
+    """The valid key behind ``secret``. ``guessing_address``: the request's address (None
+    if it has none), whose code-guessing failures and the key's are looked for in the same
+    statement (:func:`voucher.services.redemption.guessing.failed_since`): the key's
+    ``guessing_clear_after`` is then set when there are none."""
+    since = None if guessing_address is False else guessing.horizon()
+    ip = guessing_address if isinstance(guessing_address, str) else None
+    row = _by_prefix(session, secret.split(".", 1)[0], ip, since)
     if row is None or row.revoked_at is not None:
         return None
     if row.expires_at is not None and row.expires_at <= utcnow():
         return None
     if not secrets.compare_digest(row.key_hash, _digest(secret)):
         return None
-    return FoundKey(row.id, row.organisation_id, row.role, row.name, row.prefix, row.last_used_at)
+    clear_after = since if since is not None and not row.guessed else None
+    return FoundKey(
+        row.id, row.organisation_id, row.role, row.name, row.prefix, row.last_used_at, clear_after
+    )
 
 
 def revoke_api_key(session: Session, actor: Actor, key_id: int) -> ApiKey:
@@ -243,10 +276,13 @@ def rotate_key(session: Session, actor: Actor, key_id: int, old_valid_until: dat
     return new
 
 
-def authenticate(session: Session, secret: str) -> FoundKey | None:
+def authenticate(
+    session: Session, secret: str, *, guessing_address: str | None | bool = False
+) -> FoundKey | None:
+    """:func:`find_api_key` for a bearer token sent to the API."""
     if not secret or len(secret) > 200:
         return None
-    return find_api_key(session, secret)
+    return find_api_key(session, secret, guessing_address=guessing_address)
 
 
 def touch(session: Session, key: FoundKey, now: datetime | None = None) -> bool:

@@ -9,7 +9,10 @@ Rules kept (the maths are :mod:`voucher.domain.code_guessing`'s):
 * slowed: ``too_many_attempts``; locked: ``locked``; both carry ``retry_after`` (seconds).
   They are answered before the scan and never logged as failures themselves;
 * when a logged failure locks a source, :func:`lock_started` names that source (the
-  refusal alerts raise one alert for it).
+  refusal alerts raise one alert for it);
+* an actor whose sources were found without any failure since :func:`horizon` when its
+  API key was read (:func:`failed_since`, the actor's ``guessing_clear_after``) is
+  allowed without reading them again.
 
 :mod:`voucher.services.redemption.scan` calls :func:`throttle` before every scan and
 look-up without a time; a dated scan (an offline batch, a scan sent with its time) is
@@ -23,7 +26,7 @@ import math
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import bindparam, literal_column, select, union_all
+from sqlalchemy import bindparam, exists, literal_column, or_, select, union_all
 from sqlalchemy.orm import Session
 
 from voucher.db import dialect
@@ -72,11 +75,7 @@ def _by_source_statement(names: tuple[str, ...]) -> Any:
     """One round trip for :func:`_failures` of every source (each its own ``ORDER BY ...
     LIMIT``, the same index look-ups), built once per set of sources."""
     if names not in _BY_SOURCE:
-        columns: dict[str, Any] = {
-            "user_id": RefusedScan.user_id,
-            "api_key_id": RefusedScan.api_key_id,
-            "ip": RefusedScan.ip,
-        }
+        columns = _COLUMNS
         since = bindparam("since", type_=RefusedScan.at.type)
         parts = []
         for name in names:
@@ -144,6 +143,43 @@ def _horizon(p: dict[str, Any], now: datetime) -> datetime:
     return now - timedelta(minutes=p["window_minutes"] + p["lock_minutes"])
 
 
+def horizon(now: datetime | None = None) -> datetime:
+    """How far back :func:`throttle` reads a source's failures (the rule's thresholds):
+    a source with no failure answered after it is not slowed nor locked."""
+    return _horizon(fraud.RULES["code_guessing"].defaults(), now or utcnow())
+
+
+_COLUMNS: dict[str, Any] = {
+    "user_id": RefusedScan.user_id,
+    "api_key_id": RefusedScan.api_key_id,
+    "ip": RefusedScan.ip,
+}
+
+
+def failed_since(sources: dict[str, Any], since: Any) -> Any:
+    """Whether one of ``sources`` (source name -> the value it is matched with: a column
+    of another table, a parameter) has a failure answered after ``since``: asked inside
+    another statement (the API key's read, :mod:`voucher.services.access.api_keys`), so
+    that a source with none is known to be allowed without :func:`throttle`'s own read
+    (the actor's ``guessing_clear_after``)."""
+    return or_(
+        *(
+            exists().where(
+                _COLUMNS[name] == value, RefusedScan.at > since, RefusedScan.reason.in_(_REASONS)
+            )
+            for name, value in sources.items()
+        )
+    )
+
+
+def _clear(actor: Actor, horizon_: datetime) -> bool:
+    """No failure of the actor's sources was answered after ``horizon_``, as read with
+    its key (a failure answered since that read, a few milliseconds earlier in the same
+    request, is not seen: as if the request had come that much earlier)."""
+    clear_after = actor.guessing_clear_after
+    return clear_after is not None and clear_after <= horizon_
+
+
 _RANK = {"ok": 0, "slow": 1, "locked": 2}
 
 
@@ -157,7 +193,10 @@ def guessing_state(
     now = at or utcnow()
     p = {**fraud.RULES["code_guessing"].defaults(), **(thresholds or {})}
     worst = GuessingState("ok")
-    for name, failures in _failures_by_source(session, actor, _horizon(p, now)).items():
+    since = _horizon(p, now)
+    if _clear(actor, since):  # no failure to read: allowed
+        return worst
+    for name, failures in _failures_by_source(session, actor, since).items():
         state = guessing(failures, now, for_source(p, name))
         if (_RANK[state.status], state.retry_after) > (_RANK[worst.status], worst.retry_after):
             worst = state

@@ -121,7 +121,8 @@ def authenticate(*roles: str) -> Actor:
     token = bearer()
     if token is None:
         raise DomainError("unauthenticated")
-    key = api_keys.authenticate(db(), token)
+    ip = text.address(client_address())
+    key = api_keys.authenticate(db(), token, guessing_address=ip)
     if key is None:
         raise DomainError("invalid_api_key")
     _count_key(key.id)
@@ -134,8 +135,9 @@ def authenticate(*roles: str) -> Actor:
         api_key_id=key.id,
         organisation_id=key.organisation_id,
         role=key.role,
-        ip=text.address(client_address()),
+        ip=ip,
         device=text.fit(request.headers.get("User-Agent"), 100) or key.prefix,
+        guessing_clear_after=key.guessing_clear_after,
     )
     g.api_actor = actor
     return actor
