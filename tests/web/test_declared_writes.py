@@ -6,13 +6,14 @@ its refusal's log."""
 from __future__ import annotations
 
 from flask import Blueprint
-from sqlalchemy import func, select
+from sqlalchemy import func, literal_column, select
 
+from voucher.db import dialect
 from voucher.db.engine import unit_of_work
 from voucher.db.models import AuditEvent
 from voucher.services import audit
 from voucher.services.context import Actor
-from voucher.web.db import db, records, writes
+from voucher.web.db import db, last_statement, records, writes
 
 probe = Blueprint("probe", __name__, url_prefix="/probe")
 
@@ -51,6 +52,31 @@ def refusal_kept():
 @probe.post("/silent")
 def silent_post():
     _note("silent")
+    return "written?"
+
+
+def _last() -> None:
+    last_statement(
+        lambda commit: dialect.execute(
+            db().connection(), select(literal_column("1")), {}, commit=commit
+        )
+    )
+
+
+@probe.post("/last")
+@writes(keep_on_refusal=True)
+def committed_by_last():
+    _note("last")
+    _last()
+    return "kept", 422
+
+
+@probe.post("/after-last")
+@writes(keep_on_refusal=True)
+def written_after_last():
+    _note("before")
+    _last()
+    _note("after")
     return "written?"
 
 
@@ -97,3 +123,20 @@ def test_a_write_that_keeps_its_refusal_commits_what_the_view_left(app):
     client = _client(app)
     assert client.post("/probe/keeps").status_code == 422
     assert _notes(app, "keeps") == 1
+
+
+def test_a_last_statement_may_carry_the_commit_and_nothing_runs_after_it(app):
+    """On PostgreSQL a view's last statement may carry the request's COMMIT (one round
+    trip): what it wrote is kept, and a statement sent after it fails the request and is
+    undone; on SQLite the wrapper commits as for any view."""
+    client = _client(app)
+    app.config["PROPAGATE_EXCEPTIONS"] = False  # answered as in production (a 500)
+    assert client.post("/probe/last").status_code == 422
+    assert _notes(app, "last") == 1
+    answer = client.post("/probe/after-last")
+    if dialect.is_postgres(app.extensions["voucher.engine"]):
+        assert answer.status_code == 500
+        assert (_notes(app, "before"), _notes(app, "after")) == (1, 0)
+    else:
+        assert answer.status_code == 200
+        assert (_notes(app, "before"), _notes(app, "after")) == (1, 1)

@@ -165,10 +165,12 @@ def _may_commit_with_last() -> bool:
 
 
 def _nothing_after_commit(session: Session) -> None:
-    """The request's last statement carried its ``COMMIT``: nothing may have run since
-    (it would be a second transaction, committed on its own): roll it back and fail."""
+    """The request's last statement carried its ``COMMIT``: nothing may have run or been
+    left to flush since (it would be a second transaction, committed on its own): roll it
+    back and fail."""
     raw: Any = session.connection().connection.dbapi_connection
-    if raw.info.transaction_status != pq.TransactionStatus.IDLE:
+    pending = session.new or session.dirty or session.deleted
+    if pending or raw.info.transaction_status != pq.TransactionStatus.IDLE:
         session.rollback()
         raise RuntimeError("a statement ran after the statement that committed the request")
 
