@@ -57,7 +57,7 @@ _CLAIM = (
     "INSERT INTO api_idempotency (organisation_id, api_key_id, scope, key, fingerprint, "
     "status, body, created_at, completed_at) "
     "SELECT %(org)s, CAST(%(api_key_id)s AS BIGINT), %(scope)s, k.key, k.fp, NULL, NULL, "
-    "%(now)s, NULL FROM unnest(CAST(%(keys)s AS VARCHAR[]), CAST(%(fps)s AS VARCHAR[])) "
+    "%(now)s, NULL FROM unnest(CAST(%(keys)b AS VARCHAR[]), CAST(%(fps)b AS VARCHAR[])) "
     "AS k(key, fp) ORDER BY k.key "
     "ON CONFLICT (organisation_id, scope, key) DO NOTHING RETURNING key, id"
 )
@@ -123,13 +123,13 @@ def _facts_sql(conn: Connection, folded: bool) -> str:
         for name in names:
             body = body.replace(f"%({name})s", f"p.p_{name}")
             head = head.replace(f"%({name})s", f"p.p_{name}")
-        arrays = ", ".join(f"CAST(%(p_{n})s AS {_PARAMS[n]}[])" for n in names)
+        arrays = ", ".join(f"CAST(%(p_{n})b AS {_PARAMS[n]}[])" for n in names)
         columns = ", ".join(f"p_{n}" for n in names)
         _FACTS[folded] = (
             f"{head}, p.p_ord AS ord, "
             "nextval(pg_get_serial_sequence('redemption', 'id')) AS new_redemption_id, "
             "nextval(pg_get_serial_sequence('journal_entry', 'id')) AS new_entry_id "
-            f"FROM unnest({arrays}, CAST(%(p_ord)s AS INTEGER[])) AS p({columns}, p_ord) "
+            f"FROM unnest({arrays}, CAST(%(p_ord)b AS INTEGER[])) AS p({columns}, p_ord) "
             "JOIN LATERAL (SELECT * FROM voucher WHERE voucher.code = p.p_code FOR UPDATE) "
             f"AS voucher ON true {body}"
         )
@@ -177,7 +177,7 @@ _COLUMNS = {
 
 
 def _write_sql(count_day: bool) -> str:
-    arrays = ", ".join(f"CAST(%({n})s AS {t}[])" for n, t in _COLUMNS.items())
+    arrays = ", ".join(f"CAST(%({n})b AS {t}[])" for n, t in _COLUMNS.items())
     parts = [
         f"s AS (SELECT * FROM unnest({arrays}) AS s({', '.join(_COLUMNS)}))",
         "taken AS (UPDATE voucher SET state = s.new_state, updated_at = s.now FROM s "

@@ -27,10 +27,9 @@ Rules kept (those of :mod:`voucher.services.redemption.offline`, and):
 
 from __future__ import annotations
 
-import dataclasses
 import json
 from collections.abc import Sequence
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from typing import Any, Protocol
 
 from sqlalchemy.exc import DBAPIError
@@ -64,15 +63,44 @@ class PerScan(Protocol):
     def claimed(self, sent: Sent, record: int | None) -> Answer: ...
 
 
-@dataclasses.dataclass(frozen=True)
 class _Written:
-    """A scan this batch wrote, as the rules' facts of a later scan see it."""
+    """The scans this batch wrote since the facts were read, kept as the rules' facts of a
+    later scan look them up (by book, by beneficiary, counted by place and day): each scan
+    adds only the few that concern it, not every scan written before it."""
 
-    redemption_id: int
-    book_id: int
-    beneficiary_id: int | None
-    structure_id: int
-    at: datetime
+    def __init__(self) -> None:
+        self.count = 0
+        self.by_book: dict[int, list[rules.BookScan]] = {}
+        self.by_person: dict[int, list[tuple[datetime, int]]] = {}
+        self.per_day: dict[tuple[int, date], int] = {}
+
+    def add(
+        self, rid: int, book_id: int, beneficiary_id: int | None, sid: int, at: datetime
+    ) -> None:
+        self.count += 1
+        self.by_book.setdefault(book_id, []).append(rules.BookScan(rid, at, sid))
+        if beneficiary_id is not None:
+            self.by_person.setdefault(beneficiary_id, []).append((at, rid))
+        day = (sid, paris_date(at))
+        self.per_day[day] = self.per_day.get(day, 0) + 1
+
+    def joined(self, ctx: Any, facts: rules.Facts, counts_days: bool) -> rules.Facts:
+        """``facts`` (read before these scans were written) with these scans."""
+        start, end = rules.day_bounds(ctx.scanned_at)
+        book = [*facts.book, *self.by_book.get(ctx.book_id, ())]
+        person = list(facts.person_today)
+        if ctx.beneficiary_id is not None:
+            mine = self.by_person.get(ctx.beneficiary_id, ())
+            person.extend(rid for at, rid in mine if start <= at < end)
+        volumes = dict(facts.volumes)
+        if counts_days:
+            today = paris_date(ctx.scanned_at)
+            trailing = fraud.effective(ctx.thresholds, "structure_volume")["trailing_days"]
+            since = today - timedelta(days=trailing)
+            for (sid, day), n in self.per_day.items():
+                if sid == ctx.structure_id and since <= day <= today:
+                    volumes[day] = volumes.get(day, 0) + n
+        return rules.Facts(sorted(book, key=lambda b: b.id), sorted(person), volumes)
 
 
 def process(batch: PerScan, sent: Sequence[Sent]) -> list[Answer] | None:
@@ -87,7 +115,7 @@ class _Walk:
         self.session = batch.session
         self.answers: list[Answer] = []
         self.pending: list[tuple[int, dict[str, Any]]] = []  # (answer index, write params)
-        self.written: list[_Written] = []  # since the facts were read
+        self.written = _Written()  # since the facts were read
         self.used: set[int] = set()  # vouchers this batch decided or sent the per-scan way
         self.accounts: dict[str, int] = {}  # accounts looked up (opened) by this batch
 
@@ -145,7 +173,7 @@ class _Walk:
             params,
             self.batch.screening.reads_facts,
         )
-        self.written = []
+        self.written = _Written()
         return {wanted[k]: row for k, row in rows.items()}
 
     def _one(self, i: int, item: Sent, found: dict[str, Any]) -> Answer:
@@ -185,7 +213,7 @@ class _Walk:
             return
         rid = int(json.loads(answer.body)["redemption_id"])
         sid = self.sent[i].scan.structure_id
-        self.written.append(_Written(rid, row.book_id, row.beneficiary_id, sid, checked[2]))
+        self.written.add(rid, row.book_id, row.beneficiary_id, sid, checked[2])
 
     def _decide(self, i: int, item: Sent, record: int) -> dict[str, Any] | None:
         """The write parameters of a plain acceptance, or None: the per-scan way."""
@@ -209,7 +237,7 @@ class _Walk:
         rid, eid = int(row.new_redemption_id), int(row.new_entry_id)
         result = redeem.result_of(row, rid, "accepted", at, scan.theme, [])
         status, body = batch.render(scan, Outcome(result))
-        self.written.append(_Written(rid, row.book_id, row.beneficiary_id, scan.structure_id, at))
+        self.written.add(rid, row.book_id, row.beneficiary_id, scan.structure_id, at)
         return dict(
             params, rid=rid, eid=eid, record_id=record, answer_status=status, answer_body=body
         )
@@ -236,26 +264,10 @@ class _Walk:
         memo = self.session.info.get("fraud_facts")
         if memo is None or memo[0] is not ctx:
             return False
-        if self.written:
-            self.session.info["fraud_facts"] = (ctx, self._with_written(ctx, memo[1]))
+        if self.written.count:
+            joined = self.written.joined(ctx, memo[1], self.batch.screening.counts_days)
+            self.session.info["fraud_facts"] = (ctx, joined)
         return True
-
-    def _with_written(self, ctx: Any, facts: rules.Facts) -> rules.Facts:
-        start, end = rules.day_bounds(ctx.scanned_at)
-        today = paris_date(ctx.scanned_at)
-        trailing = fraud.effective(ctx.thresholds, "structure_volume")["trailing_days"]
-        book, person, volumes = list(facts.book), list(facts.person_today), dict(facts.volumes)
-        for w in self.written:
-            if w.book_id == ctx.book_id:
-                book.append(rules.BookScan(w.redemption_id, w.at, w.structure_id))
-            same_person = w.beneficiary_id is not None and w.beneficiary_id == ctx.beneficiary_id
-            if same_person and start <= w.at < end:
-                person.append(w.redemption_id)
-            day = paris_date(w.at)
-            counted = self.batch.screening.counts_days and w.structure_id == ctx.structure_id
-            if counted and today - timedelta(days=trailing) <= day <= today:
-                volumes[day] = volumes.get(day, 0) + 1
-        return rules.Facts(sorted(book, key=lambda b: b.id), sorted(person), volumes)
 
     def _forget(self, records: list[int]) -> None:
         """Claimed keys left without a stored answer: deleted now, as a rolled-back claim
