@@ -28,6 +28,7 @@ from collections.abc import Callable, Mapping, Sequence
 from datetime import UTC, datetime
 from typing import Any, TypeVar
 
+from psycopg import pq
 from psycopg.rows import namedtuple_row
 from psycopg.types.json import Json
 from sqlalchemy import (
@@ -196,14 +197,29 @@ LAST_WRITE_COMMITS = "last_write_commits"
 def commits_with_write(session: Session) -> bool:
     """Whether the write about to run may carry its transaction's ``COMMIT`` (PostgreSQL,
     :func:`run` with ``commit``): only when the caller said its transaction ends with it
-    (:func:`voucher.db.engine.unit_of_work`'s ``last_write_commits``) and no savepoint is
-    open (a savepoint may still be rolled back to). Answering yes marks it "sent"."""
+    (``session.info[LAST_WRITE_COMMITS]`` true: :func:`voucher.db.engine.unit_of_work`'s
+    ``last_write_commits``, :func:`voucher.web.db.last_statement`) and no savepoint is open
+    (a savepoint may still be rolled back to); the session's pending changes are flushed
+    first, so that none is left for after the commit. Answering yes marks it "sent"."""
     if session.info.get(LAST_WRITE_COMMITS) is not True or not is_postgres(session):
         return False
+    session.flush()
     if session.connection().in_nested_transaction():  # the session's or the connection's
         return False
     session.info[LAST_WRITE_COMMITS] = "sent"
     return True
+
+
+def nothing_after_commit(session: Session) -> None:
+    """If a write carried the transaction's ``COMMIT`` (:func:`commits_with_write`),
+    nothing may have run or been left to flush since: it would be a second transaction,
+    committed on its own. Raises then (the caller rolls that back and fails)."""
+    if session.info.get(LAST_WRITE_COMMITS) != "sent":
+        return
+    raw: Any = session.connection().connection.dbapi_connection
+    pending = session.new or session.dirty or session.deleted
+    if pending or raw.info.transaction_status != pq.TransactionStatus.IDLE:
+        raise RuntimeError("a statement ran after the write that committed")
 
 
 def for_update(stmt: Q, bind: Bind, **options: Any) -> Q:

@@ -16,7 +16,6 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-from psycopg import pq
 from sqlalchemy import Engine, create_engine, event, exc, text
 from sqlalchemy.orm import Session
 
@@ -128,7 +127,4 @@ def unit_of_work(engine: Engine, *, last_write_commits: bool = False) -> Iterato
         if last_write_commits:
             session.info[dialect.LAST_WRITE_COMMITS] = True
         yield session
-        if session.info.get(dialect.LAST_WRITE_COMMITS) == "sent":
-            raw: Any = session.connection().connection.dbapi_connection
-            if raw.info.transaction_status != pq.TransactionStatus.IDLE:
-                raise RuntimeError("a statement ran after the write that committed")
+        dialect.nothing_after_commit(session)

@@ -97,6 +97,6 @@ def complete(
 ) -> None:
     """Store the answer; ``commit``: it is the transaction's last statement and carries
     its ``COMMIT`` (PostgreSQL: one round trip for both, :func:`voucher.db.dialect.run`),
-    as the caller checked it may (:func:`voucher.web.db.last_statement_commits`)."""
+    as the caller checked it may (:func:`voucher.web.db.last_statement`)."""
     params = {"rid": record_id, "status": status, "body": body, "now": utcnow()}
     dialect.execute(session.connection(), _COMPLETE, params, times=["now"], commit=commit)

@@ -31,7 +31,6 @@ from collections.abc import Callable
 from typing import Any, TypeVar
 
 from flask import Flask, Response, current_app, g, has_request_context, request
-from psycopg import pq
 from sqlalchemy import Engine, event
 from sqlalchemy.orm import Session
 
@@ -113,8 +112,7 @@ def init_app(app: Flask) -> None:
         session: Session | None = g.pop("db_session", None)
         if session is not None:
             try:
-                if g.pop(COMMITTED, False):
-                    _nothing_after_commit(session)
+                dialect.nothing_after_commit(session)  # a last statement that committed
                 if _keep(response.status_code):
                     mail = session.info.pop(outbox.QUEUED, False)
                     session.commit()
@@ -136,43 +134,21 @@ def init_app(app: Flask) -> None:
             session.close()
 
 
-#: ``g`` key: this request's transaction was committed by its last statement
-COMMITTED = "db_committed_by_statement"
-
-
 def last_statement(send: Callable[[bool], T]) -> T:
     """Send the request's last statement: ``send(commit)``, with ``commit`` true when that
     statement may carry the request's ``COMMIT`` (PostgreSQL, :func:`voucher.db.dialect.run`
     with ``commit``): the view keeps whatever it answers below 500
-    (``@writes(keep_on_refusal=True)``), nothing asked for a rollback, no savepoint is
-    open and nothing is left to flush (flushed here). Once it did, the wrapper sends no
-    ``COMMIT`` of its own and refuses any statement run after it."""
-    commit = _may_commit_with_last()
-    sent = send(commit)
-    if commit:
-        g.setdefault(COMMITTED, True)
-    return sent
-
-
-def _may_commit_with_last() -> bool:
-    if _declared() != KEEPS_REFUSALS or g.get("rollback"):
-        return False
-    session = db()
-    if not dialect.is_postgres(session):
-        return False
-    session.flush()
-    return not session.connection().in_nested_transaction()
-
-
-def _nothing_after_commit(session: Session) -> None:
-    """The request's last statement carried its ``COMMIT``: nothing may have run or been
-    left to flush since (it would be a second transaction, committed on its own): roll it
-    back and fail."""
-    raw: Any = session.connection().connection.dbapi_connection
-    pending = session.new or session.dirty or session.deleted
-    if pending or raw.info.transaction_status != pq.TransactionStatus.IDLE:
-        session.rollback()
-        raise RuntimeError("a statement ran after the statement that committed the request")
+    (``@writes(keep_on_refusal=True)``), nothing asked for a rollback, and
+    :func:`voucher.db.dialect.commits_with_write` agrees (no savepoint open; flushed). Once
+    it did, the wrapper sends no ``COMMIT`` of its own and refuses any statement run after
+    it (:func:`voucher.db.dialect.nothing_after_commit`)."""
+    session, commit = db(), False
+    if _declared() == KEEPS_REFUSALS and not g.get("rollback"):
+        session.info[dialect.LAST_WRITE_COMMITS] = True
+        commit = dialect.commits_with_write(session)
+        if not commit:
+            session.info.pop(dialect.LAST_WRITE_COMMITS)
+    return send(commit)
 
 
 def after_commit(callback: Callable[[], None]) -> None:

@@ -25,6 +25,11 @@ class Account(Base):
 
 #: how many parts a balance may have (scans on PostgreSQL: ``pg_backend_pid() %`` it)
 BALANCE_PARTS = 32
+#: SQL (PostgreSQL): this server backend's part, and what writing a part that exists does
+THIS_PART = f"mod(pg_backend_pid(), {BALANCE_PARTS})"
+ADD_TO_PART = (
+    "ON CONFLICT (account_id, part) DO UPDATE SET balance = account_part.balance + excluded.balance"
+)
 
 
 class AccountPart(Base):

@@ -9,8 +9,8 @@ Rules kept:
   time (:func:`find_api_key`); a revoked or expired key finds nothing. It is read on every
   request (one row of plain columns, no ORM object; run by the driver on PostgreSQL): a
   revocation or an expiry holds from the next request on, in every process, with no cache
-  to invalidate. The same statement may tell whether the key or the request's address had
-  a code-guessing failure lately (:func:`find_api_key`'s ``guessing_address``);
+  to invalidate. The same statement tells whether the key or the request's address had
+  a code-guessing failure lately (:func:`find_api_key`'s ``address``);
 * its last use is recorded at most once a minute (``TOUCH_EVERY``), with a conditional
   ``UPDATE`` so that concurrent requests never fight over the row; the caller commits it on
   its own, even when the request is refused or only reads;
@@ -23,7 +23,7 @@ import hashlib
 import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any, cast
+from typing import cast
 
 from sqlalchemy import CursorResult, Table, bindparam, or_, select, update
 from sqlalchemy.orm import Session
@@ -102,13 +102,15 @@ class FoundKey:
     name: str
     prefix: str
     last_used_at: datetime | None
-    #: no code-guessing failure of the key nor of the address given was answered after
-    #: this time (read with the key when an address was given), else None
+    #: no code-guessing failure of the key nor of the request's address was answered after
+    #: this time (read with the key), else None
     guessing_clear_after: datetime | None = None
 
 
 _KEYS = cast(Table, ApiKey.__table__).c
 _GUESS_SINCE = bindparam("guess_since", type_=RefusedScan.at.type)
+#: the key's row, and whether the key or the address had a code-guessing failure since
+#: ``guess_since`` (one statement for both: a scan's source is judged with no read of its own)
 _BY_PREFIX = select(
     _KEYS.id,
     _KEYS.organisation_id,
@@ -119,53 +121,33 @@ _BY_PREFIX = select(
     _KEYS.key_hash,
     _KEYS.revoked_at,
     _KEYS.expires_at,
+    guessing.failed_since(
+        {"api_key_id": _KEYS.id, "ip": bindparam("ip", type_=RefusedScan.ip.type)}, _GUESS_SINCE
+    ).label("guessed"),
 ).where(_KEYS.prefix == bindparam("prefix"))
 
 
-#: the key's row and whether the key or the address had a code-guessing failure since
-#: ``guess_since`` (one statement for both: a scan's source is judged with no read of its own)
-_BY_PREFIX_GUESSING = _BY_PREFIX.add_columns(
-    guessing.failed_since(
-        {"api_key_id": _KEYS.id, "ip": bindparam("ip", type_=RefusedScan.ip.type)}, _GUESS_SINCE
-    ).label("guessed")
-)
-
-
-def _by_prefix(session: Session, prefix: str, ip: str | None, since: datetime | None) -> Any:
-    """The key's row (run by the driver on PostgreSQL: it is read on every API request),
-    with ``guessed`` when ``since`` is given."""
-    stmt, times = _BY_PREFIX, []
-    params: dict[str, Any] = {"prefix": prefix}
-    if since is not None:
-        stmt, times = _BY_PREFIX_GUESSING, ["guess_since"]
-        params |= {"ip": ip, "guess_since": since}
+def find_api_key(session: Session, secret: str, *, address: str | None = None) -> FoundKey | None:
+    """The valid key behind ``secret``, read on every API request (run by the driver on
+    PostgreSQL) with whether the key or the request's ``address`` had a code-guessing
+    failure since :func:`voucher.services.redemption.guessing.horizon`: the key's
+    ``guessing_clear_after`` is set when neither had."""
+    since = guessing.horizon()
     rows = dialect.execute(
         session.connection(),
-        stmt,
-        params,
-        times=times,
+        _BY_PREFIX,
+        {"prefix": secret.split(".", 1)[0], "ip": address, "guess_since": since},
+        times=["guess_since"],
         answered_times=("last_used_at", "revoked_at", "expires_at"),
     )
-    return rows[0] if rows else None
-
-
-def find_api_key(
-    session: Session, secret: str, *, guessing_address: str | None | bool = False
-) -> FoundKey | None:
-    """The valid key behind ``secret``. ``guessing_address``: the request's address (None
-    if it has none), whose code-guessing failures and the key's are looked for in the same
-    statement (:func:`voucher.services.redemption.guessing.failed_since`): the key's
-    ``guessing_clear_after`` is then set when there are none."""
-    since = None if guessing_address is False else guessing.horizon()
-    ip = guessing_address if isinstance(guessing_address, str) else None
-    row = _by_prefix(session, secret.split(".", 1)[0], ip, since)
+    row = rows[0] if rows else None
     if row is None or row.revoked_at is not None:
         return None
     if row.expires_at is not None and row.expires_at <= utcnow():
         return None
     if not secrets.compare_digest(row.key_hash, _digest(secret)):
         return None
-    clear_after = since if since is not None and not row.guessed else None
+    clear_after = None if row.guessed else since
     return FoundKey(
         row.id, row.organisation_id, row.role, row.name, row.prefix, row.last_used_at, clear_after
     )
@@ -276,13 +258,11 @@ def rotate_key(session: Session, actor: Actor, key_id: int, old_valid_until: dat
     return new
 
 
-def authenticate(
-    session: Session, secret: str, *, guessing_address: str | None | bool = False
-) -> FoundKey | None:
-    """:func:`find_api_key` for a bearer token sent to the API."""
+def authenticate(session: Session, secret: str, *, address: str | None = None) -> FoundKey | None:
+    """:func:`find_api_key` for a bearer token sent to the API from ``address``."""
     if not secret or len(secret) > 200:
         return None
-    return find_api_key(session, secret, guessing_address=guessing_address)
+    return find_api_key(session, secret, address=address)
 
 
 def touch(session: Session, key: FoundKey, now: datetime | None = None) -> bool:

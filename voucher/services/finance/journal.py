@@ -30,7 +30,7 @@ from sqlalchemy.orm import Session
 
 from voucher.db import dialect
 from voucher.db.models import Account, AccountPart, JournalEntry, Posting
-from voucher.db.models.ledger import BALANCE_PARTS
+from voucher.db.models.ledger import ADD_TO_PART, THIS_PART
 from voucher.domain import ledger
 from voucher.domain.calendar import utcnow
 from voucher.services.context import Actor
@@ -56,11 +56,10 @@ _MOVE_BALANCE = (
 )
 #: PostgreSQL: the delta into this backend's part of the account (as a single scan does)
 _MOVE_PART = text(
-    "INSERT INTO account_part (account_id, part, balance) "
-    "SELECT id, mod(pg_backend_pid(), :parts), :delta FROM account WHERE code = :acc "
-    "ON CONFLICT (account_id, part) DO UPDATE "
-    "SET balance = account_part.balance + excluded.balance RETURNING account_id"
-).bindparams(parts=BALANCE_PARTS)
+    "INSERT INTO account_part (account_id, part, balance) "  # noqa: S608 (the model's constants)
+    f"SELECT id, {THIS_PART}, :delta FROM account WHERE code = :acc {ADD_TO_PART} "
+    "RETURNING account_id"
+)
 _NEW_ENTRY = insert(ENTRIES).returning(ENTRIES.c.id)
 _NEW_POSTING = insert(POSTINGS)
 

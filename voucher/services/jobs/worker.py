@@ -155,11 +155,7 @@ def deliver_webhooks(limit: int = 100) -> int:
 def deliver_mail(limit: int = 100, eng: Engine | None = None) -> int:
     """Try the mails due (each taken, sent and recorded as
     :func:`voucher.services.mail.outbox.deliver_one` does); answer how many were tried."""
-    eng, cfg = eng or engine(), settings()
-    with unit_of_work(eng) as session:
-        due = outbox.due_ids(session, utcnow(), limit)
-    tried = [outbox.deliver_one(eng, message_id, utcnow(), cfg) for message_id in due]
-    return sum(1 for status in tried if status is not None)
+    return len(outbox.deliver_due(eng or engine(), utcnow(), settings(), limit))
 
 
 def daily_mail(today: date | None = None, eng: Engine | None = None) -> int:

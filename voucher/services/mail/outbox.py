@@ -168,3 +168,12 @@ def deliver_one(eng: Engine, message_id: int, now: datetime, cfg: Settings) -> s
     error = attempt(claimed, cfg)
     with unit_of_work(eng) as session:
         return finish(session, claimed, now, error)
+
+
+def deliver_due(eng: Engine, now: datetime, cfg: Settings, limit: int = 100) -> list[str]:
+    """Try every message due (at most ``limit``), each as :func:`deliver_one` does; the
+    status of each one tried."""
+    with unit_of_work(eng) as session:
+        due = due_ids(session, now, limit)
+    tried = (deliver_one(eng, message_id, now, cfg) for message_id in due)
+    return [status for status in tried if status is not None]

@@ -75,14 +75,13 @@ def _by_source_statement(names: tuple[str, ...]) -> Any:
     """One round trip for :func:`_failures` of every source (each its own ``ORDER BY ...
     LIMIT``, the same index look-ups), built once per set of sources."""
     if names not in _BY_SOURCE:
-        columns = _COLUMNS
         since = bindparam("since", type_=RefusedScan.at.type)
         parts = []
         for name in names:
             one = (
                 select(RefusedScan.at, RefusedScan.scanned_at)
                 .where(
-                    columns[name] == bindparam(name),
+                    _COLUMNS[name] == bindparam(name),
                     RefusedScan.at > since,
                     RefusedScan.reason.in_(_REASONS),
                 )

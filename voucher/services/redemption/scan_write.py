@@ -46,7 +46,7 @@ from sqlalchemy import JSON, Connection, Date, bindparam, text
 from sqlalchemy.sql.elements import TextClause
 
 from voucher.db import dialect
-from voucher.db.models.ledger import BALANCE_PARTS
+from voucher.db.models.ledger import ADD_TO_PART, THIS_PART
 from voucher.db.types import UTCDateTime
 from voucher.domain.states import SCANNABLE
 from voucher.services.redemption import scan_sqlite
@@ -179,12 +179,10 @@ def _postgresql(count_day: bool, balances: bool, commit: bool) -> str:
         # the two balances move in this backend's part of each account, in account-code order
         parts.append(
             "moved AS (INSERT INTO account_part (account_id, part, balance) "
-            f"SELECT account.id, mod(pg_backend_pid(), {BALANCE_PARTS}), CASE account.id "
+            f"SELECT account.id, {THIS_PART}, CASE account.id "
             f"WHEN {_pg('a1')} THEN {_pg('m1')} ELSE {_pg('m2')} END "
             f"FROM account, written WHERE account.id IN ({_pg('a1')}, {_pg('a2')}) "
-            "ORDER BY account.code "
-            "ON CONFLICT (account_id, part) DO UPDATE "
-            "SET balance = account_part.balance + excluded.balance RETURNING account_id)"
+            f"ORDER BY account.code {ADD_TO_PART} RETURNING account_id)"
         )
         # both balances moved, or the statement fails (and its transaction with it)
         answer = f"SELECT written.redemption_id, written.entry_id, {_BOTH_MOVED} FROM written"

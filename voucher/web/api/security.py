@@ -122,7 +122,7 @@ def authenticate(*roles: str) -> Actor:
     if token is None:
         raise DomainError("unauthenticated")
     ip = text.address(client_address())
-    key = api_keys.authenticate(db(), token, guessing_address=ip)
+    key = api_keys.authenticate(db(), token, address=ip)
     if key is None:
         raise DomainError("invalid_api_key")
     _count_key(key.id)
