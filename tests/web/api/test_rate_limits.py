@@ -66,3 +66,36 @@ def test_a_scan_answer_carries_its_address_bucket_headers(app, as_key, world):
         >= int(answers[0].headers["X-RateLimit-Reset"]) - 1
     )
     assert "Retry-After" not in answers[1].headers
+
+
+def _layers(view):
+    """The qualified name of a view and of every function it wraps."""
+    from flask_limiter.util import get_qualified_name
+
+    names = []
+    while view is not None:
+        names.append(get_qualified_name(view))
+        view = getattr(view, "__wrapped__", None)
+    return names
+
+
+def test_no_api_view_carries_a_limit_the_limiter_would_skip(app):
+    """The limiter's own hooks pass over every ``/api/`` request (``limits._counted_by_the_api``):
+    a limiter decorator or blueprint limit on an API view would silently never apply. The API
+    counts its buckets itself; this fails the day someone decorates an API view instead."""
+    from voucher.web.limits import API_PREFIX, limiter
+
+    marked = limiter._marked_for_limiting  # the functions ``limiter.limit`` decorated
+    by_blueprint = limiter.limit_manager._blueprint_limits
+
+    def limited(rule):
+        blueprint = rule.endpoint.rpartition(".")[0]
+        layers = _layers(app.view_functions[rule.endpoint])
+        return bool(marked.intersection(layers)) or blueprint in by_blueprint
+
+    rules = list(app.url_map.iter_rules())
+    api = [r for r in rules if r.rule.startswith(API_PREFIX)]
+    assert api, "the API has routes"
+    assert [r.rule for r in api if limited(r)] == []
+    # the check sees a decoration where there is one: the desk's scan and the login
+    assert {"/accueil/scan", "/connexion"} <= {r.rule for r in rules if limited(r)}
