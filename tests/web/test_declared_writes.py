@@ -5,15 +5,16 @@ its refusal's log."""
 
 from __future__ import annotations
 
+import pytest
 from flask import Blueprint
-from sqlalchemy import func, literal_column, select
+from sqlalchemy import func, literal_column, select, text
 
 from voucher.db import dialect
 from voucher.db.engine import unit_of_work
 from voucher.db.models import AuditEvent
 from voucher.services import audit
 from voucher.services.context import Actor
-from voucher.web.db import db, last_statement, records, writes
+from voucher.web.db import db, is_write, last_statement, records, writes
 
 probe = Blueprint("probe", __name__, url_prefix="/probe")
 
@@ -25,6 +26,17 @@ def _note(what: str) -> None:
 @probe.get("/undeclared")
 def undeclared():
     _note("undeclared")
+    return "written?"
+
+
+@probe.get("/undeclared-with")
+def undeclared_with():
+    """A write inside a ``WITH`` whose query is a SELECT (PostgreSQL)."""
+    db().execute(
+        text(
+            "WITH gone AS (UPDATE api_key SET name = name WHERE false RETURNING id) SELECT count(*) FROM gone"
+        )
+    )
     return "written?"
 
 
@@ -99,6 +111,34 @@ def test_a_get_that_writes_without_declaring_it_fails_and_leaves_nothing(app):
     assert answer.status_code == 500
     assert "written?" not in answer.get_data(as_text=True)
     assert _notes(app, "undeclared") == 0
+
+
+@pytest.mark.parametrize(
+    ("statement", "writes_"),
+    [
+        ("  insert into t values (1)", True),
+        ("UPDATE t SET updated_at = 1", True),
+        ("DELETE FROM t", True),
+        ("INSERT INTO t VALUES (1) ON CONFLICT (a) DO UPDATE SET b = 1", True),
+        ("WITH x AS (SELECT 1) INSERT INTO t SELECT * FROM x", True),
+        ("WITH x AS (UPDATE t SET a = 1 RETURNING a), y AS (SELECT 2) SELECT a FROM x", True),
+        ("with x as materialized ( delete from t returning a) select a from x", True),
+        ("SELECT a FROM t WHERE b FOR UPDATE", False),
+        ("WITH x AS (SELECT 1) SELECT * FROM x FOR NO KEY UPDATE", False),
+        ("SELECT updated_at, (delete_flag) FROM t", False),
+    ],
+)
+def test_what_counts_as_a_write(statement, writes_):
+    assert is_write(statement) is writes_
+    assert is_write(statement) is writes_  # remembered, same answer
+
+
+def test_a_write_inside_a_with_is_a_write_too(app):
+    if not dialect.is_postgres(app.extensions["voucher.engine"]):
+        pytest.skip("SQLite has no write inside a WITH")
+    client = _client(app)
+    app.config["PROPAGATE_EXCEPTIONS"] = False
+    assert client.get("/probe/undeclared-with").status_code == 500
 
 
 def test_a_post_that_writes_without_declaring_it_fails_too(app):

@@ -42,7 +42,16 @@ from voucher.services.mail import outbox
 F = TypeVar("F", bound=Callable[..., Any])
 T = TypeVar("T")
 WRITES, KEEPS_REFUSALS, RECORDS = "writes", "writes, keeps refusals", "records"
-_DML = re.compile(r"^\s*(?:WITH\b.*?\)\s*)?(INSERT|UPDATE|DELETE)\b", re.IGNORECASE | re.DOTALL)
+#: a write: a statement that begins with INSERT, UPDATE or DELETE, or a ``WITH`` whose
+#: query or one of whose parts (``name AS (…)``) does. PostgreSQL allows a write inside
+#: parentheses only there, so an opening or closing parenthesis before the keyword is
+#: enough; no pattern that backtracks over the whole text (a long ``WITH`` scan write).
+_WRITE_FIRST = re.compile(r"\s*(?:INSERT|UPDATE|DELETE)\b", re.IGNORECASE)
+_WITH = re.compile(r"\s*WITH\b", re.IGNORECASE)
+_WRITE_INSIDE = re.compile(r"[()]\s*(?:INSERT|UPDATE|DELETE)\b", re.IGNORECASE)
+#: the answer by statement text (statements are compiled once and sent again and again)
+_WRITES: dict[str, bool] = {}
+_WRITES_KEPT = 2048
 
 
 class UndeclaredWrite(RuntimeError):
@@ -84,8 +93,21 @@ def _declared() -> str | None:
     return declared
 
 
+def is_write(statement: str) -> bool:
+    """Whether ``statement`` changes rows (see :data:`_WRITE_FIRST`), remembered by text."""
+    found = _WRITES.get(statement)
+    if found is None:
+        found = bool(_WRITE_FIRST.match(statement)) or bool(
+            _WITH.match(statement) and _WRITE_INSIDE.search(statement)
+        )
+        if len(_WRITES) >= _WRITES_KEPT:
+            _WRITES.clear()
+        _WRITES[statement] = found
+    return found
+
+
 def _refuse_undeclared(conn: Any, cursor: Any, statement: str, *args: Any) -> None:
-    if not has_request_context() or not _DML.match(statement):
+    if not has_request_context() or not is_write(statement):
         return
     if _declared() is None:
         raise UndeclaredWrite(
