@@ -6,8 +6,8 @@ Rules kept:
 - No Python loop over books or scans: per-book facts are one ``GROUP BY book_id`` over the
   accepted scans, materialised once per statement (``WITH ... AS MATERIALIZED``); each
   table is then ``GROUP BY`` branches over those facts, one per grouping (row x zone, row,
-  zone, everything), so distinct counts in the margins are true distinct counts, not
-  sums. Every branch has the same columns, tagged with its part (book table, places,
+  zone, everything; on PostgreSQL one ``GROUPING SETS`` branch per FROM clause), so
+  distinct counts in the margins are true distinct counts, not sums. Every branch has the same columns, tagged with its part (book table, places,
   delays, usage, sessions): :mod:`.figures` sends all of them as one ``UNION ALL``.
 - A handed-out book's zone is its beneficiary's; when the beneficiary's commune gave no
   density class (no commune, or an old row carrying a code the COG does not list), the
@@ -40,6 +40,7 @@ from sqlalchemy import (
     literal,
     null,
     select,
+    tuple_,
 )
 
 from voucher.db.dialect import ParisTime
@@ -250,10 +251,15 @@ def groupings(
     base: Any,
     extra: Sequence[Any] = (),
     where: Any = None,
+    sets: bool = False,
 ) -> list[Any]:
     """The branches of: per (row, zone), per row, per zone, everything; ``extra`` columns
     (the histogram's day) are grouped too. Every branch has the same columns: ``part``,
-    ``dim``, ``row``, ``zone``, ``x0``, ``x1``, then :data:`COLUMNS`."""
+    ``dim``, ``row``, ``zone``, ``x0``, ``x1``, then :data:`COLUMNS`. With ``sets``
+    (PostgreSQL), the same rows from one ``GROUPING SETS`` branch per FROM clause
+    (:func:`grouping_sets`) instead of one branch per grouping."""
+    if sets:
+        return grouping_sets(part, sources, zone, measures, base, extra, where)
     cond = literal(True) if where is None else where
     padded = [*extra, *[NOTHING] * (2 - len(extra))]
 
@@ -277,7 +283,55 @@ def groupings(
     return branches
 
 
-def place_branches(bf: Any, programmes: Sequence[int] | None, until: datetime | None) -> list[Any]:
+def grouping_sets(
+    part: str,
+    sources: dict[str, tuple[Any, Any]],
+    zone: Any,
+    measures: dict[str, Any],
+    base: Any,
+    extra: Sequence[Any] = (),
+    where: Any = None,
+) -> list[Any]:
+    """The rows of :func:`groupings` with one branch per FROM clause: the dimensions read
+    from the same rows are grouped in one pass, ``GROUP BY GROUPING SETS ((key, zone),
+    (key), ..., (zone), ())``, each row tagged by the set it comes from (``GROUPING``), so
+    the database scans and sorts those rows once per chain of sets instead of once per
+    grouping. PostgreSQL only (SQLite has no grouping sets)."""
+    cond = literal(True) if where is None else where
+    padded = [*extra, *[NOTHING] * (2 - len(extra))]
+    by_from: dict[int, tuple[Any, list[tuple[str, Any]]]] = {id(base): (base, [])}
+    for dim, (key, frm) in sources.items():
+        by_from.setdefault(id(frm), (frm, []))[1].append((dim, key))
+    branches = []
+    for frm, dims in by_from.values():
+        groups: list[tuple[Any, ...]] = [g for _, key in dims for g in ((key, zone), (key,))]
+        if frm is base:
+            groups += [(zone,), ()]
+        grouped = [(func.grouping(key) == 0, dim, key) for dim, key in dims]
+        cols = [
+            literal(part).label("part"),
+            case(*[(g, literal(dim)) for g, dim, _ in grouped], else_=literal("*")).label("dim")
+            if grouped
+            else literal("*").label("dim"),
+            case(*[(g, cast(key, String)) for g, _, key in grouped], else_=literal(TOTAL)).label(
+                "row"
+            )
+            if grouped
+            else cast(literal(TOTAL), String).label("row"),
+            case((func.grouping(zone) == 0, cast(zone, String)), else_=literal(TOTAL)).label(
+                "zone"
+            ),
+            *[e.label(f"x{i}") for i, e in enumerate(padded)],
+            *[measures.get(name, NOTHING).label(name) for name in COLUMNS],
+        ]
+        sets = func.grouping_sets(*[tuple_(*g, *extra) for g in groups])
+        branches.append(select(*cols).select_from(frm).where(cond).group_by(sets))
+    return branches
+
+
+def place_branches(
+    bf: Any, programmes: Sequence[int] | None, until: datetime | None, sets: bool = False
+) -> list[Any]:
     """Distinct places per book grouping, over the book facts joined once to the distinct
     (book, place) pairs and materialised (not one join per branch)."""
     pairs = (
@@ -299,10 +353,10 @@ def place_branches(bf: Any, programmes: Sequence[int] | None, until: datetime | 
         .prefix_with("MATERIALIZED")
     )
     measures = {"lieux_actifs": func.count(distinct(bp.c.structure_id))}
-    return groupings(PLACES, book_sources(bp), bp.c.zone, measures, bp)
+    return groupings(PLACES, book_sources(bp), bp.c.zone, measures, bp, sets=sets)
 
 
-def delay_branches(bf: Any) -> list[Any]:
+def delay_branches(bf: Any, sets: bool = False) -> list[Any]:
     """Histogram rows: (dim, row, zone, x0 = days, books)."""
     measures = {"books": func.count()}
     return groupings(
@@ -313,6 +367,7 @@ def delay_branches(bf: Any) -> list[Any]:
         bf,
         extra=[bf.c.delay],
         where=bf.c.delay.is_not(None),
+        sets=sets,
     )
 
 
@@ -332,7 +387,7 @@ def usage_select(bf: Any) -> Any:
 
 
 def session_branches(
-    t: ParisTime, programmes: Sequence[int] | None, until: datetime | None
+    t: ParisTime, programmes: Sequence[int] | None, until: datetime | None, sets: bool = False
 ) -> list[Any]:
     presc = Organisation.__table__.alias("presc")
     rs = (
@@ -368,4 +423,4 @@ def session_branches(
         "lieu": (cast(rs.c.structure_id, String), rs),
         "mois": (rs.c.month, rs),
     }
-    return groupings(SESSIONS, sources, rs.c.zone, measures, rs)
+    return groupings(SESSIONS, sources, rs.c.zone, measures, rs, sets=sets)

@@ -46,11 +46,12 @@ def _statements(
 ) -> tuple[Any, Any]:
     """The statement of :func:`figures` and, with ``until``, the usage one."""
     bf = book_facts(t, programmes, until)
+    sets = t.postgres  # grouping sets: one pass per FROM clause, not one per grouping
     branches = [
-        *groupings(BOOKS, book_sources(bf), bf.c.zone, book_measures(bf), bf),
-        *place_branches(bf, programmes, until),
-        *delay_branches(bf),
-        *session_branches(t, programmes, until),
+        *groupings(BOOKS, book_sources(bf), bf.c.zone, book_measures(bf), bf, sets=sets),
+        *place_branches(bf, programmes, until, sets),
+        *delay_branches(bf, sets),
+        *session_branches(t, programmes, until, sets),
     ]
     if until is None:
         return union_all(*branches, usage_select(bf)), None
