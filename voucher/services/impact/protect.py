@@ -219,12 +219,16 @@ def _table(raw: RawTable, masks: dict[str, dict[str, Suppression]], threshold: i
             if cell is None:
                 continue
             masked = masks["cell"][name].is_masked(row, zone)
-            values = _derived(cell, raw.delays.get((row, zone), []), threshold)
-            hidden = {g for g, s in guard_masks.items() if s.is_masked(row, zone)}
-            shown = {
-                code: None if masked or any(g in hidden for g in guards) else values.get(code)
-                for code, guards in guarded
-            }
+            shown: dict[str, Value]
+            if masked:  # no value shown: nothing to derive
+                shown = dict.fromkeys(code for code, _ in guarded)
+            else:
+                values = _derived(cell, raw.delays.get((row, zone), []), threshold)
+                hidden = {g for g, s in guard_masks.items() if s.is_masked(row, zone)}
+                shown = {
+                    code: None if any(g in hidden for g in guards) else values.get(code)
+                    for code, guards in guarded
+                }
             rows.append(
                 Row(
                     raw.codes.get(row, row),
