@@ -207,10 +207,8 @@ def _guards(measure: dom.Measure) -> tuple[str, ...]:
 
 
 def _table(raw: RawTable, masks: dict[str, dict[str, Suppression]], threshold: int) -> Table:
-    measures = dom.measures_for(raw.dimension.family)
-    name = raw.dimension.table
-    # each measure's guards, and each guard's mask of this table, looked up once per table
-    guarded = [(m.code, _guards(m)) for m in measures]
+    measures, name = dom.measures_for(raw.dimension.family), raw.dimension.table
+    guarded = [(m.code, _guards(m)) for m in measures]  # worked out once per table
     guard_masks = {g: masks[g][name] for _, gs in guarded for g in gs}
     rows = []
     for row in (*raw.rows, TOTAL):
@@ -218,17 +216,13 @@ def _table(raw: RawTable, masks: dict[str, dict[str, Suppression]], threshold: i
             cell = raw.cells.get((row, zone))
             if cell is None:
                 continue
-            masked = masks["cell"][name].is_masked(row, zone)
-            shown: dict[str, Value]
-            if masked:  # no value shown: nothing to derive
-                shown = dict.fromkeys(code for code, _ in guarded)
-            else:
-                values = _derived(cell, raw.delays.get((row, zone), []), threshold)
-                hidden = {g for g, s in guard_masks.items() if s.is_masked(row, zone)}
-                shown = {
-                    code: None if any(g in hidden for g in guards) else values.get(code)
-                    for code, guards in guarded
-                }
+            masked = masks["cell"][name].is_masked(row, zone)  # then nothing shown or derived
+            values = {} if masked else _derived(cell, raw.delays.get((row, zone), []), threshold)
+            hidden = {g for g, s in guard_masks.items() if s.is_masked(row, zone)}
+            shown = {
+                code: None if masked or any(g in hidden for g in gs) else values.get(code)
+                for code, gs in guarded
+            }
             rows.append(
                 Row(
                     raw.codes.get(row, row),
