@@ -5,7 +5,7 @@ Rules kept: the per-book facts, the (book, place) pairs and the scans are each
 materialised once for all the tables (not once per table or per query); the figures are
 those of the separate ``GROUP BY`` of :mod:`.aggregates`, row for row.
 
-On PostgreSQL the groupings are grouping sets (:func:`.aggregates.grouping_sets`: eleven
+On PostgreSQL the groupings are grouping sets (:func:`.branches.grouping_sets`: eleven
 branches instead of fifty), and the statement is rendered once per scope with its values
 written in (codes, programme ids, the period's end: no parameter) and run as a
 server-side prepared statement: it is planned once per connection, not at every export,
