@@ -2,6 +2,7 @@
 
     scripts/bench export [--db postgresql,sqlite] [--redemptions 20000] [--rounds 3]
                          [--out bench-results/bench-export.json]
+    scripts/bench export --profile [--db postgresql] [--redemptions 5000] [--rounds 10]
 
 Alone it runs on each database given and prints one table (ratio, both medians, scale,
 nproc, PostgreSQL version, ledger audit) and writes JSON; in ``scripts/bench`` it is B7
@@ -20,6 +21,11 @@ Baseline, same database, same run: for each of the nine dimensions of the export
 secrecy with secondary suppression, rural / urban comparison with bootstrap, CSV files
 zipped with their README). Rounds alternate; the medians' ratio t_groupby / t_export is
 reported (target >= 0.5).
+
+``--profile``: where one export's time goes, on the first database of ``--db``. After one
+warm-up, ``--rounds`` exports and as many baselines alternate: CPU per operation, client
+and server (:mod:`bench.cpu`), then the client's call tree of the exports (pyinstrument,
+wall time of this thread: waits on the database show as the driver's ``wait``).
 """
 
 from __future__ import annotations
@@ -165,7 +171,7 @@ def _scans(
         .order_by(Voucher.book_id, Voucher.position)
     ).all()
     per_book = target / max(1, len({r.book_id for r in rows}))
-    uses = {}
+    uses: dict[int, int] = {}
     chosen = []
     for r in rows:
         k = uses.setdefault(r.book_id, min(10, max(0, round(rng.gauss(per_book, 2.5)))))
@@ -310,6 +316,33 @@ def measure(url: str, redemptions: int, rounds: int, label: str) -> Result:
     )
 
 
+def profile(url: str, redemptions: int, rounds: int) -> None:
+    """Print the CPU per export and per baseline, then the exports' call tree."""
+    from pyinstrument import Profiler
+
+    engine = make_engine(url)
+    upgrade(engine)
+    build(engine, redemptions)
+    export_all(engine)  # warm caches and imports once, untimed
+    db = url.rsplit("/", 1)[1] if url.startswith("postgresql") else None
+    logs: tuple[list[Any], list[Any]] = ([], [])
+    for _ in range(rounds):
+        cpu.timed_cpu(db, lambda: group_by_all(engine), logs[0])
+        cpu.timed_cpu(db, lambda: export_all(engine), logs[1])
+    figures = cpu.summary(*logs, mean=True)
+    print(f"{engine.dialect.name}, {redemptions} redemptions, {rounds} rounds, CPU ms (mean):")
+    for side in ("baseline", "candidate"):
+        print(f"  {side:9}  {figures[side]}")
+    print(f"  export ÷ GROUP BY: ×{figures['cpu_ratio']:.2f}")
+    profiler = Profiler(interval=0.0005)
+    profiler.start()
+    for _ in range(rounds):
+        export_all(engine)
+    profiler.stop()
+    print(profiler.output_text(unicode=False, color=False))
+    engine.dispose()
+
+
 def run(scale: dict[str, Any], rounds: int) -> list[Result]:
     name, url = fresh_pg("export")
     try:
@@ -325,6 +358,18 @@ def _measure_on(backend: str, redemptions: int, rounds: int) -> Result:
         return measure(f"sqlite:///{tmp}/bench.sqlite3", redemptions, rounds, "SQLite")
 
 
+def _profile_on(backend: str, redemptions: int, rounds: int) -> None:
+    if backend == "postgresql":
+        name, url = fresh_pg("export")
+        try:
+            profile(url, redemptions, rounds)
+        finally:
+            drop_pg(name)
+        return
+    with tempfile.TemporaryDirectory() as tmp:
+        profile(f"sqlite:///{tmp}/bench.sqlite3", redemptions, rounds)
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
         prog="scripts/bench export",
@@ -335,8 +380,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--redemptions", type=int, default=20_000)
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--out", default="bench-results/bench-export.json")
+    parser.add_argument("--profile", action="store_true", help="CPU and call tree, no table")
     args = parser.parse_args(argv)
     backends = [b.strip() for b in args.db.split(",") if b.strip()]
+    if args.profile:
+        _profile_on(backends[0], args.redemptions, args.rounds)
+        return 0
     results = [_measure_on(b, args.redemptions, args.rounds) for b in backends]
     facts = machine()
     table = Table(

@@ -22,6 +22,7 @@ from tests import factories as f
 from tests.impact_world import crowd
 from voucher.db.engine import unit_of_work
 from voucher.db.models import Beneficiary
+from voucher.documents.impact import datapackage
 from voucher.domain.errors import DomainError
 from voucher.services.access import people
 from voucher.services.impact import counts, export, grants, research
@@ -284,3 +285,21 @@ def test_research_extract_needs_the_role_and_a_grant_and_rekeys_every_time(crowd
         assert result.people + result.suppressed == 47
         assert len(keys[0]) == result.people and not keys[0] & keys[1]  # re-keyed each time
         s.rollback()
+
+
+@pytest.mark.parametrize("fmt", ["csv", "csv-fr"])
+def test_datapackage_json_is_the_descriptor_as_json_dumps_writes_it(exports, crowd_db, fmt):
+    """Its fields are written in from text encoded once per process: the file must stay
+    exactly ``json.dumps(descriptor(...), ensure_ascii=False, indent=2)``."""
+    engine, _world, _ = crowd_db
+    with unit_of_work(engine) as s:
+        files = export.bundle(export.build_report(s, counts.EVERYTHING))
+        s.rollback()
+    files.metadata["numero_publication"] = "1"
+    french = fmt == "csv-fr"
+    expected = json.dumps(
+        datapackage.descriptor(files, french=french, release="1"), ensure_ascii=False, indent=2
+    )
+    assert datapackage.descriptor_bytes(files, french=french).decode("utf-8") == expected
+    written = zipfile.ZipFile(io.BytesIO(exports[fmt])).read("datapackage.json")
+    assert json.loads(written)["resources"] == json.loads(expected)["resources"]

@@ -6,8 +6,8 @@ Rules kept:
 - No Python loop over books or scans: per-book facts are one ``GROUP BY book_id`` over the
   accepted scans, materialised once per statement (``WITH ... AS MATERIALIZED``); each
   table is then ``GROUP BY`` branches over those facts, one per grouping (row x zone, row,
-  zone, everything), so distinct counts in the margins are true distinct counts, not
-  sums. Every branch has the same columns, tagged with its part (book table, places,
+  zone, everything; on PostgreSQL one ``GROUPING SETS`` branch per FROM clause), so
+  distinct counts in the margins are true distinct counts, not sums. Every branch has the same columns, tagged with its part (book table, places,
   delays, usage, sessions): :mod:`.figures` sends all of them as one ``UNION ALL``.
 - A handed-out book's zone is its beneficiary's; when the beneficiary's commune gave no
   density class (no commune, or an old row carrying a code the COG does not list), the
@@ -30,7 +30,6 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import (
-    Integer,
     String,
     and_,
     case,
@@ -38,7 +37,6 @@ from sqlalchemy import (
     distinct,
     func,
     literal,
-    null,
     select,
 )
 
@@ -58,6 +56,20 @@ from voucher.domain import impact as dom
 from voucher.domain.states import ENDED
 from voucher.domain.suppression import TOTAL
 from voucher.domain.vocab import AUTONOMY_RANK
+from voucher.services.impact.branches import (  # noqa: F401 (re-exported)
+    BOOK_MEASURES,
+    BOOKS,
+    COLUMNS,
+    DELAYS,
+    NOTHING,
+    PLACE_MEASURES,
+    PLACES,
+    SESSION_MEASURES,
+    SESSIONS,
+    USAGE,
+    grouping_sets,
+    groupings,
+)
 
 # --- per-book facts --------------------------------------------------------------------
 
@@ -213,71 +225,9 @@ def book_measures(bf: Any) -> dict[str, Any]:
     }
 
 
-#: what each part of the one statement of :func:`figures` holds, tagged in column ``part``
-BOOKS, PLACES, DELAYS, USAGE, SESSIONS = "carnets", "lieux", "delais", "usage", "seances"
-PLACE_MEASURES = ("lieux_actifs",)
-SESSION_MEASURES = (
-    "beneficiaires",
-    "cheques_encaisses",
-    "valeur_encaissee_centimes",
-    "lieux_actifs",
-)
-BOOK_MEASURES = (
-    "beneficiaires",
-    "carnets_emis",
-    "carnets_actives",
-    "carnets_remis",
-    "carnets_commences",
-    "carnets_termines",
-    "cheques_remis",
-    "cheques_encaisses",
-    "valeur_encaissee_centimes",
-    "valeur_non_utilisee_centimes",
-    "autonomie_evaluables",
-    "autonomie_progression",
-)
-#: the measure columns every branch carries (NULL where its part has no such measure)
-COLUMNS = (*BOOK_MEASURES, "lieux_actifs", "books")
-#: a typed NULL (built once: SQLAlchemy elements are immutable and may be shared)
-NOTHING = cast(null(), Integer)
-
-
-def groupings(
-    part: str,
-    sources: dict[str, tuple[Any, Any]],
-    zone: Any,
-    measures: dict[str, Any],
-    base: Any,
-    extra: Sequence[Any] = (),
-    where: Any = None,
+def place_branches(
+    bf: Any, programmes: Sequence[int] | None, until: datetime | None, sets: bool = False
 ) -> list[Any]:
-    """The branches of: per (row, zone), per row, per zone, everything; ``extra`` columns
-    (the histogram's day) are grouped too. Every branch has the same columns: ``part``,
-    ``dim``, ``row``, ``zone``, ``x0``, ``x1``, then :data:`COLUMNS`."""
-    cond = literal(True) if where is None else where
-    padded = [*extra, *[NOTHING] * (2 - len(extra))]
-
-    def branch(dim: str, key: Any, z: Any, frm: Any, group: list[Any]) -> Any:
-        cols = [
-            literal(part).label("part"),
-            literal(dim).label("dim"),
-            cast(key, String).label("row"),
-            cast(z, String).label("zone"),
-            *[e.label(f"x{i}") for i, e in enumerate(padded)],
-            *[measures.get(name, NOTHING).label(name) for name in COLUMNS],
-        ]
-        return select(*cols).select_from(frm).where(cond).group_by(*group, *extra)
-
-    branches = []
-    for dim, (key, frm) in sources.items():
-        branches.append(branch(dim, key, zone, frm, [key, zone]))
-        branches.append(branch(dim, key, literal(TOTAL), frm, [key]))
-    branches.append(branch("*", literal(TOTAL), zone, base, [zone]))
-    branches.append(branch("*", literal(TOTAL), literal(TOTAL), base, []))
-    return branches
-
-
-def place_branches(bf: Any, programmes: Sequence[int] | None, until: datetime | None) -> list[Any]:
     """Distinct places per book grouping, over the book facts joined once to the distinct
     (book, place) pairs and materialised (not one join per branch)."""
     pairs = (
@@ -299,10 +249,10 @@ def place_branches(bf: Any, programmes: Sequence[int] | None, until: datetime | 
         .prefix_with("MATERIALIZED")
     )
     measures = {"lieux_actifs": func.count(distinct(bp.c.structure_id))}
-    return groupings(PLACES, book_sources(bp), bp.c.zone, measures, bp)
+    return groupings(PLACES, book_sources(bp), bp.c.zone, measures, bp, sets=sets)
 
 
-def delay_branches(bf: Any) -> list[Any]:
+def delay_branches(bf: Any, sets: bool = False) -> list[Any]:
     """Histogram rows: (dim, row, zone, x0 = days, books)."""
     measures = {"books": func.count()}
     return groupings(
@@ -313,6 +263,7 @@ def delay_branches(bf: Any) -> list[Any]:
         bf,
         extra=[bf.c.delay],
         where=bf.c.delay.is_not(None),
+        sets=sets,
     )
 
 
@@ -332,7 +283,7 @@ def usage_select(bf: Any) -> Any:
 
 
 def session_branches(
-    t: ParisTime, programmes: Sequence[int] | None, until: datetime | None
+    t: ParisTime, programmes: Sequence[int] | None, until: datetime | None, sets: bool = False
 ) -> list[Any]:
     presc = Organisation.__table__.alias("presc")
     rs = (
@@ -368,4 +319,4 @@ def session_branches(
         "lieu": (cast(rs.c.structure_id, String), rs),
         "mois": (rs.c.month, rs),
     }
-    return groupings(SESSIONS, sources, rs.c.zone, measures, rs)
+    return groupings(SESSIONS, sources, rs.c.zone, measures, rs, sets=sets)

@@ -194,9 +194,8 @@ def _derived(
     return out
 
 
-def _hidden(
-    measure: dom.Measure, masks: dict[str, dict[str, Suppression]], table: str, key: tuple[str, str]
-) -> bool:
+def _guards(measure: dom.Measure) -> tuple[str, ...]:
+    """The masks, besides the whole cell's, that hide ``measure`` in a cell."""
     guards = [measure.guard] if measure.guard and measure.guard != "delai" else []
     if measure.code == "part_progression_autonomie":
         guards.append("autonomie_evaluables")
@@ -204,24 +203,25 @@ def _hidden(
         measure.code == "lieux_actifs" and measure in dom.BOOK_MEASURES
     ):  # derived from the started books: published only when they are
         guards.append("carnets_commences")
-    return any(masks[g][table].is_masked(*key) for g in guards)
+    return tuple(guards)
 
 
 def _table(raw: RawTable, masks: dict[str, dict[str, Suppression]], threshold: int) -> Table:
-    measures = dom.measures_for(raw.dimension.family)
+    measures, name = dom.measures_for(raw.dimension.family), raw.dimension.table
+    guarded = [(m.code, _guards(m)) for m in measures]  # worked out once per table
+    guard_masks = {g: masks[g][name] for _, gs in guarded for g in gs}
     rows = []
     for row in (*raw.rows, TOTAL):
         for zone in dom.ZONE_COLUMNS:
             cell = raw.cells.get((row, zone))
             if cell is None:
                 continue
-            masked = masks["cell"][raw.dimension.table].is_masked(row, zone)
-            values = _derived(cell, raw.delays.get((row, zone), []), threshold)
+            masked = masks["cell"][name].is_masked(row, zone)  # then nothing shown or derived
+            values = {} if masked else _derived(cell, raw.delays.get((row, zone), []), threshold)
+            hidden = {g for g, s in guard_masks.items() if s.is_masked(row, zone)}
             shown = {
-                m.code: None
-                if masked or _hidden(m, masks, raw.dimension.table, (row, zone))
-                else values.get(m.code)
-                for m in measures
+                code: None if masked or any(g in hidden for g in gs) else values.get(code)
+                for code, gs in guarded
             }
             rows.append(
                 Row(
@@ -232,7 +232,7 @@ def _table(raw: RawTable, masks: dict[str, dict[str, Suppression]], threshold: i
                     shown,
                 )
             )
-    return Table(raw.dimension.table, raw.dimension.title, raw.dimension, measures, rows)
+    return Table(name, raw.dimension.title, raw.dimension, measures, rows)
 
 
 COMPARED = (
