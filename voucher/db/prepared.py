@@ -194,15 +194,16 @@ def driver_sql(
     and ``prepare``: :func:`voucher.db.dialect.run`)."""
     raw: Any = conn.connection.dbapi_connection
     cursor = raw.cursor(**cursor_options) if cursor_options else raw.cursor()
-    return _execute(
-        conn,
-        cursor,
-        sql,
-        args,
-        conn.dispatch.before_cursor_execute,
-        conn.dispatch.after_cursor_execute,
-        execute_options,
-    )
+    return _execute(conn, cursor, sql, args, *_listeners(conn), execute_options)
+
+
+def _listeners(conn: Connection) -> tuple[Any, Any]:
+    """The connection's ``before_cursor_execute`` and ``after_cursor_execute`` listeners,
+    or none without walking SQLAlchemy's listener collections when neither the connection
+    nor its engine has any listener (the test SQLAlchemy makes before each of its events)."""
+    if conn._has_events or conn.engine._has_events:
+        return conn.dispatch.before_cursor_execute, conn.dispatch.after_cursor_execute
+    return (), ()
 
 
 def _execute(
@@ -300,8 +301,8 @@ class Steps:
         self.cursor: Any = raw.cursor()
         self.memo: dict[Any, Any] = {}
         # the listeners of the connection when the sequence starts
-        self.befores = tuple(conn.dispatch.before_cursor_execute)
-        self.afters = tuple(conn.dispatch.after_cursor_execute)
+        befores, afters = _listeners(conn)
+        self.befores, self.afters = tuple(befores), tuple(afters)
 
     def _run(self, statement: Executable, params: Mapping[str, Any]) -> Any:
         prepared = _prepared(self.conn, statement)
