@@ -108,10 +108,11 @@ def test_an_expanding_in_is_refused_on_sqlite(session):
 def test_dates_and_utc_times_are_converted_as_sqlalchemy_converts_them(session):
     """The one-call conversions of SQLite's dates and UTC times (parameters and results)
     give what SQLAlchemy's own conversions give, including microseconds at zero, times
-    in another zone, years before 1000 and None; a naive time is refused as before."""
+    in another zone, years before 1000 and None, and so does an empty JSON list's; a
+    naive time is refused as before."""
     from datetime import UTC, date, datetime, timedelta, timezone
 
-    from sqlalchemy import Date
+    from sqlalchemy import JSON, Date
 
     from voucher.db.types import UTCDateTime
 
@@ -140,6 +141,12 @@ def test_dates_and_utc_times_are_converted_as_sqlalchemy_converts_them(session):
     stored = [utc._cached_bind_processor(dialect)(t) for t in times]
     assert [read(v) for v in stored] == [slow_read(v) for v in stored]
     assert read(stored[0]) == times[0] and read(stored[0]).tzinfo is not None
+    doc = JSON()
+    slow_doc = doc._cached_bind_processor(dialect)
+    ours_doc = prepared._bind_conversion(doc, slow_doc, dialect)
+    documents = [[], {}, {"voucher_id": 1, "rules": []}, [{"rule": "x"}], None]
+    assert ours_doc is not slow_doc
+    assert [ours_doc(v) for v in documents] == [slow_doc(v) for v in documents]
     with pytest.raises(ValueError, match="naive"):
         prepared._bind_conversion(utc, utc._cached_bind_processor(dialect), dialect)(
             datetime(2026, 12, 1)

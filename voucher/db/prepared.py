@@ -33,7 +33,7 @@ from functools import cache
 from operator import itemgetter
 from typing import Any, cast
 
-from sqlalchemy import Connection, Date, DateTime
+from sqlalchemy import JSON, Connection, Date, DateTime
 from sqlalchemy.engine import Dialect
 from sqlalchemy.sql import ClauseElement, Executable
 
@@ -67,6 +67,18 @@ def _date_text(slow: Convert) -> Convert:
 
 
 @cache  # one per SQLAlchemy conversion: a memo key across statements
+def _json_text(slow: Convert) -> Convert:
+    """JSON bound on SQLite: an empty list (a scan's verdicts, mostly) is ``[]`` as
+    ``json.dumps`` writes it, without building an encoder; anything else goes through
+    SQLAlchemy's own conversion."""
+
+    def convert(value: Any) -> Any:
+        return "[]" if type(value) is list and not value else slow(value)
+
+    return convert
+
+
+@cache  # one per SQLAlchemy conversion: a memo key across statements
 def _utc_time(slow: Convert) -> Convert:
     """:class:`UTCDateTime` read on SQLite: SQLAlchemy's ``fromisoformat``, made aware."""
 
@@ -80,14 +92,16 @@ def _utc_time(slow: Convert) -> Convert:
 
 def _bind_conversion(type_: Any, slow: Convert, dialect: Dialect) -> Convert:
     """SQLAlchemy's conversion of a parameter, or the same in one call (SQLite's dates and
-    UTC times, the hot path's most converted values; ``tests/db/test_prepared.py`` checks
-    both give the same text)."""
+    UTC times, the hot path's most converted values, and an empty JSON list;
+    ``tests/db/test_prepared.py`` checks both give the same text)."""
     if dialect.name != "sqlite":
         return slow
     if isinstance(type_, UTCDateTime):
         return _utc_text(slow)
     if isinstance(type_, Date) and not isinstance(type_, DateTime):
         return _date_text(slow)
+    if isinstance(type_, JSON):
+        return _json_text(slow)
     return slow
 
 
@@ -116,10 +130,13 @@ class Prepared:
             for name in names
             for found in (converters.get(name),)
         )
-        #: (position, name, conversion) of the parameters that are converted
-        self.converted = tuple(
-            (i, name, convert) for i, (name, convert) in enumerate(self.binds) if convert
-        )
+        #: ((name, conversion), positions) of the parameters that are converted: a name the
+        #: statement uses several times is converted once; the pair is the memo's key
+        places: dict[tuple[str, Convert], list[int]] = {}
+        for i, (name, convert) in enumerate(self.binds):
+            if convert:
+                places.setdefault((name, convert), []).append(i)
+        self.converted = tuple((key, tuple(at)) for key, at in places.items())
         self.pick: Callable[[Mapping[str, Any]], Any] = (
             itemgetter(*names) if len(names) > 1 else lambda p: tuple(p[n] for n in names)
         )
@@ -143,27 +160,29 @@ class Prepared:
         if not self.converted:
             return tuple(values)
         out = list(values)
-        for i, name, convert in self.converted:
-            if memo is None:
-                out[i] = convert(out[i])
-                continue
-            key = (name, convert)
-            if key not in memo:
-                memo[key] = convert(out[i])
-            out[i] = memo[key]
+        for key, places in self.converted:
+            if memo is not None and key in memo:
+                value = memo[key]
+            else:
+                name, convert = key
+                value = convert(params[name])
+                if memo is not None:
+                    memo[key] = value
+            for i in places:
+                out[i] = value
         return tuple(out)
 
     def rows(self, raw: list[tuple[Any, ...]]) -> list[Any]:
-        make = self.row._make
+        row, new = self.row, tuple.__new__  # the named tuple's _make, without its call
         if not self.results:
-            return [make(r) for r in raw]
+            return [new(row, r) for r in raw]
         done = []
         for r in raw:
             values = list(r)
             for i, convert in self.results:
                 if values[i] is not None:
                     values[i] = convert(values[i])
-            done.append(make(values))
+            done.append(new(row, values))
         return done
 
 
@@ -194,15 +213,16 @@ def driver_sql(
     and ``prepare``: :func:`voucher.db.dialect.run`)."""
     raw: Any = conn.connection.dbapi_connection
     cursor = raw.cursor(**cursor_options) if cursor_options else raw.cursor()
-    return _execute(
-        conn,
-        cursor,
-        sql,
-        args,
-        conn.dispatch.before_cursor_execute,
-        conn.dispatch.after_cursor_execute,
-        execute_options,
-    )
+    return _execute(conn, cursor, sql, args, *_listeners(conn), execute_options)
+
+
+def _listeners(conn: Connection) -> tuple[Any, Any]:
+    """The connection's ``before_cursor_execute`` and ``after_cursor_execute`` listeners,
+    or none without walking SQLAlchemy's listener collections when neither the connection
+    nor its engine has any listener (the test SQLAlchemy makes before each of its events)."""
+    if conn._has_events or conn.engine._has_events:
+        return conn.dispatch.before_cursor_execute, conn.dispatch.after_cursor_execute
+    return (), ()
 
 
 def _execute(
@@ -300,8 +320,8 @@ class Steps:
         self.cursor: Any = raw.cursor()
         self.memo: dict[Any, Any] = {}
         # the listeners of the connection when the sequence starts
-        self.befores = tuple(conn.dispatch.before_cursor_execute)
-        self.afters = tuple(conn.dispatch.after_cursor_execute)
+        befores, afters = _listeners(conn)
+        self.befores, self.afters = tuple(befores), tuple(afters)
 
     def _run(self, statement: Executable, params: Mapping[str, Any]) -> Any:
         prepared = _prepared(self.conn, statement)

@@ -319,11 +319,15 @@ def validate(raw: Any) -> dict[str, dict[str, Any]]:
     return clean
 
 
+#: each rule's defaults, built once (a scan's rules ask for them five times)
+_DEFAULTS: dict[str, dict[str, Any]] = {r.name: r.defaults() for r in CATALOGUE}
+
+
 def effective(raw: Any, name: str) -> dict[str, Any]:
     """Defaults of ``name`` overlaid with the programme's valid overrides (bad ones ignored)."""
     rule = RULES[name]
-    values = rule.defaults()
-    overrides = raw.get(name) if isinstance(raw, Mapping) else None
+    values = dict(_DEFAULTS[name])  # a copy: the caller may change it
+    overrides = raw.get(name) if raw and isinstance(raw, Mapping) else None
     if isinstance(overrides, Mapping) and rule.per_programme:
         for key, value in overrides.items():
             try:

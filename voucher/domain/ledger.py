@@ -103,9 +103,13 @@ def move(amount: int, source: str, target: str) -> list[Posting]:
     return [Posting(source, amount), Posting(target, -amount)]
 
 
+#: ``json.dumps(..., separators=(",", ":"), ensure_ascii=True)``, its encoder built once
+_CANONICAL = json.JSONEncoder(separators=(",", ":"), ensure_ascii=True)
+
+
 def entry_hash(ref: str, kind: str, at: str, postings: Iterable[tuple[str, int]]) -> str:
     """SHA-256 of an entry's canonical content (order of postings does not matter)."""
-    body = json.dumps([ref, kind, at, sorted(postings)], separators=(",", ":"), ensure_ascii=True)
+    body = _CANONICAL.encode([ref, kind, at, sorted(postings)])
     return hashlib.sha256(body.encode()).hexdigest()
 
 
