@@ -26,6 +26,7 @@ Rules kept:
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
@@ -110,12 +111,33 @@ _PARAMS = {
 _FACTS: dict[bool, str] = {}
 
 
+#: the single scan's "this scan id already answered here" look-up, one per scan
+_PRIOR = re.compile(
+    r"\(SELECT redemption\.id\s+FROM redemption\s+WHERE redemption\.structure_id = "
+    r"%\(sid\)s::BIGINT AND redemption\.scan_id = %\(scan_id\)s::VARCHAR\) AS prior_scan"
+)
+#: the same look-up for the whole batch, read once (its own plan: the place's unique
+#: scan-id index, or one pass over the place's redemptions when the planner believes the
+#: place has few), joined to each scan by its scan id
+_PRIOR_ALL = (
+    "WITH prior AS MATERIALIZED (SELECT redemption.scan_id, redemption.id FROM redemption "
+    "WHERE redemption.structure_id = %(sid)s::BIGINT "
+    "AND redemption.scan_id = ANY(CAST(%(p_scan_id)b AS VARCHAR[]))) "
+)
+
+
 def _facts_sql(conn: Connection, folded: bool) -> str:
     """The single scan's rendered facts query, its per-scan parameters read from ``p``;
     each voucher is found by its code's index and locked in a ``LATERAL`` look-up, one
-    row of ``p`` after the other (a plan that cannot turn into a scan of ``voucher``)."""
+    row of ``p`` after the other (a plan that cannot turn into a scan of ``voucher``).
+    The scan-id look-up is made once for the batch (:data:`_PRIOR_ALL`): per scan, a
+    planner that took the place's time index for it (statistics that do not know the
+    place yet) read every redemption of the place for every scan."""
     if folded not in _FACTS:
         one = scan_facts.rendered(conn, folded)
+        one, found = _PRIOR.subn("prior.id AS prior_scan", one)
+        if found != 1:
+            raise RuntimeError("the scan-id look-up of the facts query has changed")
         at = one.rindex("FROM voucher ")  # the outer FROM: the voucher, its book, programme
         head, tail = one[:at].rstrip(), one[at + len("FROM voucher ") :]
         body = tail.rsplit(" FOR UPDATE", 1)[0].rsplit("WHERE voucher.code = ", 1)[0]
@@ -126,12 +148,12 @@ def _facts_sql(conn: Connection, folded: bool) -> str:
         arrays = ", ".join(f"CAST(%(p_{n})b AS {_PARAMS[n]}[])" for n in names)
         columns = ", ".join(f"p_{n}" for n in names)
         _FACTS[folded] = (
-            f"{head}, p.p_ord AS ord, "
+            f"{_PRIOR_ALL}{head}, p.p_ord AS ord, "
             "nextval(pg_get_serial_sequence('redemption', 'id')) AS new_redemption_id, "
             "nextval(pg_get_serial_sequence('journal_entry', 'id')) AS new_entry_id "
             f"FROM unnest({arrays}, CAST(%(p_ord)b AS INTEGER[])) AS p({columns}, p_ord) "
             "JOIN LATERAL (SELECT * FROM voucher WHERE voucher.code = p.p_code FOR UPDATE) "
-            f"AS voucher ON true {body}"
+            f"AS voucher ON true {body} LEFT JOIN prior ON prior.scan_id = p.p_scan_id"
         )
     return _FACTS[folded]
 
