@@ -183,6 +183,12 @@ def facts_all(
 #: one array per column of the batch's writes, typed as the single scan's write types them
 #: (:func:`~voucher.services.redemption.scan_write.pg_type`), the stored answer's own two
 _ANSWER_TYPES = {"answer_status": "INTEGER", "answer_body": "TEXT"}
+#: the write parameters every decided scan of a batch shares (plain acceptances, one actor,
+#: one place): sent once each, not as arrays of equal values (:func:`write_all` checks)
+_SHARED = (
+    *("kind", "posting_count", "status", "new_state", "verdicts", "action", "sid"),
+    *("user_id", "api_key_id", "device", "actor_label", "ip"),
+)
 _COLUMNS = {
     name: _ANSWER_TYPES.get(name) or pg_type(name)
     for name in dict.fromkeys(
@@ -195,7 +201,15 @@ _COLUMNS = {
             *("day", "record_id", *_ANSWER_TYPES),
         )
     )
+    if name not in _SHARED
 }
+
+
+def _shared(sql: str) -> str:
+    """``sql`` with each shared column ``s.name`` read from its one parameter."""
+    for name in _SHARED:
+        sql = re.sub(rf"(?<![\w.])s\.{name}\b", f"CAST(%({name})s AS {pg_type(name)})", sql)
+    return sql
 
 
 def _write_sql(count_day: bool) -> str:
@@ -243,7 +257,7 @@ def _write_sql(count_day: bool) -> str:
             "SET scans = structure_day_volume.scans + EXCLUDED.scans RETURNING scans)"
         )
         counts.append("(SELECT count(*) FROM day) AS days")
-    return "WITH " + ",\n".join(parts) + "\nSELECT " + ", ".join(counts)
+    return _shared("WITH " + ",\n".join(parts) + "\nSELECT " + ", ".join(counts))
 
 
 _WRITES: dict[bool, str] = {}
@@ -256,16 +270,26 @@ def write_all(conn: Connection, scans: Sequence[dict[str, Any]], *, count_day: b
     if count_day not in _WRITES:
         _WRITES[count_day] = _write_sql(count_day)
     params: dict[str, Any] = {}
+    first = scans[0]
+    for name in _SHARED:
+        value = first[name]
+        if any(s[name] != value for s in scans):
+            raise ValueError(f"the scans of one write differ in {name}")
+        params[name] = _value(name, value)
     for name in _COLUMNS:
-        values = [s[name] for s in scans]
-        if name in TIMES:
-            values = [stored_utc(v) for v in values]
-        elif name in DOCUMENTS:
-            values = [Json(v) for v in values]
-        elif name in ("new_state", "prior_state", "status"):
-            values = [None if v is None else str(getattr(v, "value", v)) for v in values]
-        params[name] = values
+        params[name] = [_value(name, s[name]) for s in scans]
     row = dialect.run(conn, _WRITES[count_day], params)[0]
     n = len(scans)
     if (row.taken, row.postings, row.events, row.answered) != (n, 2 * n, n, n):
         raise RuntimeError("an offline batch's scans were not all written")
+
+
+def _value(name: str, value: Any) -> Any:
+    """A write parameter as the driver sends it."""
+    if name in TIMES:
+        return stored_utc(value)
+    if name in DOCUMENTS:
+        return Json(value)
+    if name in ("new_state", "prior_state", "status") and value is not None:
+        return str(getattr(value, "value", value))
+    return value
