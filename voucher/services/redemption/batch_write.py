@@ -15,11 +15,14 @@ Rules kept:
   locked in code order (one lock order for every batch), and each row also draws
   the ids its redemption and journal entry would take (``nextval``), so an answer, the
   rules' facts of the next scans and the stored body are known before anything is written;
+  its "scan id already answered here" look-up is made once for the batch, by the same
+  condition, and joined to each scan by its scan id;
 * :func:`write_all`: every write of the decided scans in one statement, row for row what
   :mod:`~voucher.services.redemption.scan_write` writes for one scan without its
   balances (the voucher's conditional update first, every other write depending on it),
-  and the idempotency records completed with their answers; the balances move once at the
-  end of the batch (:func:`voucher.services.finance.journal.deferred_balances`);
+  and the idempotency records completed with their answers; the values they all share
+  (the actor, the place, an acceptance's kind and states) are sent once; the balances
+  move once at the end of the batch (:func:`voucher.services.finance.journal.deferred_balances`);
 * :func:`forget`: claimed keys left without an answer (throttled, busy) are deleted, as a
   rolled-back claim would be: such a scan may be sent again.
 """
@@ -265,8 +268,9 @@ _WRITES: dict[bool, str] = {}
 
 def write_all(conn: Connection, scans: Sequence[dict[str, Any]], *, count_day: bool) -> None:
     """Write every decided scan (each: :func:`voucher.services.redemption.redeem` 's
-    write parameters plus rid, eid, record_id, answer_status, answer_body); raises when a
-    voucher was no longer scannable (the caller's savepoint then undoes them all)."""
+    write parameters plus rid, eid, record_id, answer_status, answer_body, all with the
+    same :data:`_SHARED` values, else ValueError); raises RuntimeError when a voucher was
+    no longer scannable (the caller's savepoint then undoes them all)."""
     if count_day not in _WRITES:
         _WRITES[count_day] = _write_sql(count_day)
     params: dict[str, Any] = {}
