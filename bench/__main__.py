@@ -31,6 +31,7 @@ SCALES = {
     "ci": {
         "redeem_per_round": 60,
         "batch_size": 30,
+        "batches_per_client": 1,
         "pgbench_seconds": 1,
         "issue_vouchers": 2_000,
         "sqlite_per_round": 60,
@@ -44,6 +45,7 @@ SCALES = {
     "small": {
         "redeem_per_round": 400,
         "batch_size": 100,
+        "batches_per_client": 4,
         "pgbench_seconds": 3,
         "issue_vouchers": 20_000,
         "sqlite_per_round": 300,
@@ -55,6 +57,7 @@ SCALES = {
     "medium": {
         "redeem_per_round": 4_000,
         "batch_size": 100,
+        "batches_per_client": 5,
         "pgbench_seconds": 10,
         "issue_vouchers": 200_000,
         "sqlite_per_round": 2_000,
@@ -66,6 +69,7 @@ SCALES = {
     "full": {
         "redeem_per_round": 20_000,
         "batch_size": 500,
+        "batches_per_client": 5,
         "pgbench_seconds": 20,
         "issue_vouchers": 1_000_000,
         "sqlite_per_round": 5_000,

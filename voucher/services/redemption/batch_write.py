@@ -15,17 +15,21 @@ Rules kept:
   locked in code order (one lock order for every batch), and each row also draws
   the ids its redemption and journal entry would take (``nextval``), so an answer, the
   rules' facts of the next scans and the stored body are known before anything is written;
+  its "scan id already answered here" look-up is made once for the batch, by the same
+  condition, and joined to each scan by its scan id;
 * :func:`write_all`: every write of the decided scans in one statement, row for row what
   :mod:`~voucher.services.redemption.scan_write` writes for one scan without its
   balances (the voucher's conditional update first, every other write depending on it),
-  and the idempotency records completed with their answers; the balances move once at the
-  end of the batch (:func:`voucher.services.finance.journal.deferred_balances`);
+  and the idempotency records completed with their answers; the values they all share
+  (the actor, the place, an acceptance's kind and states) are sent once; the balances
+  move once at the end of the batch (:func:`voucher.services.finance.journal.deferred_balances`);
 * :func:`forget`: claimed keys left without an answer (throttled, busy) are deleted, as a
   rolled-back claim would be: such a scan may be sent again.
 """
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
@@ -110,12 +114,33 @@ _PARAMS = {
 _FACTS: dict[bool, str] = {}
 
 
+#: the single scan's "this scan id already answered here" look-up, one per scan
+_PRIOR = re.compile(
+    r"\(SELECT redemption\.id\s+FROM redemption\s+WHERE redemption\.structure_id = "
+    r"%\(sid\)s::BIGINT AND redemption\.scan_id = %\(scan_id\)s::VARCHAR\) AS prior_scan"
+)
+#: the same look-up for the whole batch, read once (its own plan: the place's unique
+#: scan-id index, or one pass over the place's redemptions when the planner believes the
+#: place has few), joined to each scan by its scan id
+_PRIOR_ALL = (
+    "WITH prior AS MATERIALIZED (SELECT redemption.scan_id, redemption.id FROM redemption "
+    "WHERE redemption.structure_id = %(sid)s::BIGINT "
+    "AND redemption.scan_id = ANY(CAST(%(p_scan_id)b AS VARCHAR[]))) "
+)
+
+
 def _facts_sql(conn: Connection, folded: bool) -> str:
     """The single scan's rendered facts query, its per-scan parameters read from ``p``;
     each voucher is found by its code's index and locked in a ``LATERAL`` look-up, one
-    row of ``p`` after the other (a plan that cannot turn into a scan of ``voucher``)."""
+    row of ``p`` after the other (a plan that cannot turn into a scan of ``voucher``).
+    The scan-id look-up is made once for the batch (:data:`_PRIOR_ALL`): per scan, a
+    planner that took the place's time index for it (statistics that do not know the
+    place yet) read every redemption of the place for every scan."""
     if folded not in _FACTS:
         one = scan_facts.rendered(conn, folded)
+        one, found = _PRIOR.subn("prior.id AS prior_scan", one)
+        if found != 1:
+            raise RuntimeError("the scan-id look-up of the facts query has changed")
         at = one.rindex("FROM voucher ")  # the outer FROM: the voucher, its book, programme
         head, tail = one[:at].rstrip(), one[at + len("FROM voucher ") :]
         body = tail.rsplit(" FOR UPDATE", 1)[0].rsplit("WHERE voucher.code = ", 1)[0]
@@ -126,12 +151,12 @@ def _facts_sql(conn: Connection, folded: bool) -> str:
         arrays = ", ".join(f"CAST(%(p_{n})b AS {_PARAMS[n]}[])" for n in names)
         columns = ", ".join(f"p_{n}" for n in names)
         _FACTS[folded] = (
-            f"{head}, p.p_ord AS ord, "
+            f"{_PRIOR_ALL}{head}, p.p_ord AS ord, "
             "nextval(pg_get_serial_sequence('redemption', 'id')) AS new_redemption_id, "
             "nextval(pg_get_serial_sequence('journal_entry', 'id')) AS new_entry_id "
             f"FROM unnest({arrays}, CAST(%(p_ord)b AS INTEGER[])) AS p({columns}, p_ord) "
             "JOIN LATERAL (SELECT * FROM voucher WHERE voucher.code = p.p_code FOR UPDATE) "
-            f"AS voucher ON true {body}"
+            f"AS voucher ON true {body} LEFT JOIN prior ON prior.scan_id = p.p_scan_id"
         )
     return _FACTS[folded]
 
@@ -161,6 +186,12 @@ def facts_all(
 #: one array per column of the batch's writes, typed as the single scan's write types them
 #: (:func:`~voucher.services.redemption.scan_write.pg_type`), the stored answer's own two
 _ANSWER_TYPES = {"answer_status": "INTEGER", "answer_body": "TEXT"}
+#: the write parameters every decided scan of a batch shares (plain acceptances, one actor,
+#: one place): sent once each, not as arrays of equal values (:func:`write_all` checks)
+_SHARED = (
+    *("kind", "posting_count", "status", "new_state", "verdicts", "action", "sid"),
+    *("user_id", "api_key_id", "device", "actor_label", "ip"),
+)
 _COLUMNS = {
     name: _ANSWER_TYPES.get(name) or pg_type(name)
     for name in dict.fromkeys(
@@ -173,7 +204,15 @@ _COLUMNS = {
             *("day", "record_id", *_ANSWER_TYPES),
         )
     )
+    if name not in _SHARED
 }
+
+
+def _shared(sql: str) -> str:
+    """``sql`` with each shared column ``s.name`` read from its one parameter."""
+    for name in _SHARED:
+        sql = re.sub(rf"(?<![\w.])s\.{name}\b", f"CAST(%({name})s AS {pg_type(name)})", sql)
+    return sql
 
 
 def _write_sql(count_day: bool) -> str:
@@ -221,7 +260,7 @@ def _write_sql(count_day: bool) -> str:
             "SET scans = structure_day_volume.scans + EXCLUDED.scans RETURNING scans)"
         )
         counts.append("(SELECT count(*) FROM day) AS days")
-    return "WITH " + ",\n".join(parts) + "\nSELECT " + ", ".join(counts)
+    return _shared("WITH " + ",\n".join(parts) + "\nSELECT " + ", ".join(counts))
 
 
 _WRITES: dict[bool, str] = {}
@@ -229,21 +268,32 @@ _WRITES: dict[bool, str] = {}
 
 def write_all(conn: Connection, scans: Sequence[dict[str, Any]], *, count_day: bool) -> None:
     """Write every decided scan (each: :func:`voucher.services.redemption.redeem` 's
-    write parameters plus rid, eid, record_id, answer_status, answer_body); raises when a
-    voucher was no longer scannable (the caller's savepoint then undoes them all)."""
+    write parameters plus rid, eid, record_id, answer_status, answer_body, all with the
+    same :data:`_SHARED` values, else ValueError); raises RuntimeError when a voucher was
+    no longer scannable (the caller's savepoint then undoes them all)."""
     if count_day not in _WRITES:
         _WRITES[count_day] = _write_sql(count_day)
     params: dict[str, Any] = {}
+    first = scans[0]
+    for name in _SHARED:
+        value = first[name]
+        if any(s[name] != value for s in scans):
+            raise ValueError(f"the scans of one write differ in {name}")
+        params[name] = _value(name, value)
     for name in _COLUMNS:
-        values = [s[name] for s in scans]
-        if name in TIMES:
-            values = [stored_utc(v) for v in values]
-        elif name in DOCUMENTS:
-            values = [Json(v) for v in values]
-        elif name in ("new_state", "prior_state", "status"):
-            values = [None if v is None else str(getattr(v, "value", v)) for v in values]
-        params[name] = values
+        params[name] = [_value(name, s[name]) for s in scans]
     row = dialect.run(conn, _WRITES[count_day], params)[0]
     n = len(scans)
     if (row.taken, row.postings, row.events, row.answered) != (n, 2 * n, n, n):
         raise RuntimeError("an offline batch's scans were not all written")
+
+
+def _value(name: str, value: Any) -> Any:
+    """A write parameter as the driver sends it."""
+    if name in TIMES:
+        return stored_utc(value)
+    if name in DOCUMENTS:
+        return Json(value)
+    if name in ("new_state", "prior_state", "status") and value is not None:
+        return str(getattr(value, "value", value))
+    return value

@@ -72,7 +72,7 @@ class _Written:
         self.count = 0
         self.by_book: dict[int, list[rules.BookScan]] = {}
         self.by_person: dict[int, list[tuple[datetime, int]]] = {}
-        self.per_day: dict[tuple[int, date], int] = {}
+        self.per_day: dict[int, dict[date, int]] = {}  # place -> day -> scans
 
     def add(
         self, rid: int, book_id: int, beneficiary_id: int | None, sid: int, at: datetime
@@ -81,26 +81,35 @@ class _Written:
         self.by_book.setdefault(book_id, []).append(rules.BookScan(rid, at, sid))
         if beneficiary_id is not None:
             self.by_person.setdefault(beneficiary_id, []).append((at, rid))
-        day = (sid, paris_date(at))
-        self.per_day[day] = self.per_day.get(day, 0) + 1
+        days = self.per_day.setdefault(sid, {})
+        day = paris_date(at)
+        days[day] = days.get(day, 0) + 1
 
     def joined(self, ctx: Any, facts: rules.Facts, counts_days: bool) -> rules.Facts:
-        """``facts`` (read before these scans were written) with these scans."""
-        start, end = rules.day_bounds(ctx.scanned_at)
-        book = [*facts.book, *self.by_book.get(ctx.book_id, ())]
-        person = list(facts.person_today)
-        if ctx.beneficiary_id is not None:
-            mine = self.by_person.get(ctx.beneficiary_id, ())
-            person.extend(rid for at, rid in mine if start <= at < end)
-        volumes = dict(facts.volumes)
-        if counts_days:
+        """``facts`` (read before these scans were written, each list in id order) with
+        these scans; what none of them concerns is handed on as it was read."""
+        book, person, volumes = facts.book, facts.person_today, facts.volumes
+        extra = self.by_book.get(ctx.book_id)
+        if extra:
+            book = sorted([*book, *extra], key=lambda b: b.id)
+        mine = self.by_person.get(ctx.beneficiary_id) if ctx.beneficiary_id is not None else None
+        if mine:
+            start, end = rules.day_bounds(ctx.scanned_at)
+            person = sorted([*person, *(rid for at, rid in mine if start <= at < end)])
+        days = self.per_day.get(ctx.structure_id) if counts_days else None
+        if days:
             today = paris_date(ctx.scanned_at)
-            trailing = fraud.effective(ctx.thresholds, "structure_volume")["trailing_days"]
-            since = today - timedelta(days=trailing)
-            for (sid, day), n in self.per_day.items():
-                if sid == ctx.structure_id and since <= day <= today:
-                    volumes[day] = volumes.get(day, 0) + n
-        return rules.Facts(sorted(book, key=lambda b: b.id), sorted(person), volumes)
+            volumes = dict(volumes)
+            since = None  # today's scans always count (the window is at least 7 days)
+            for day, n in days.items():
+                if day != today:
+                    if since is None:
+                        rule = fraud.effective(ctx.thresholds, "structure_volume")
+                        since = today - timedelta(days=rule["trailing_days"])
+                    if not since <= day <= today:
+                        continue
+                volumes[day] = volumes.get(day, 0) + n
+        return rules.Facts(book, person, volumes)
 
 
 def process(batch: PerScan, sent: Sequence[Sent]) -> list[Answer] | None:
