@@ -24,12 +24,12 @@ tuples, no SQLAlchemy result to build (each statement costs half the client CPU)
 
 from __future__ import annotations
 
-from collections import namedtuple
 from collections.abc import Callable, Mapping, Sequence
 from datetime import UTC, datetime
 from typing import Any, TypeVar
 
 from psycopg import pq
+from psycopg.rows import namedtuple_row
 from psycopg.types.json import Json
 from sqlalchemy import (
     BigInteger,
@@ -140,20 +140,21 @@ def run(
     except Exception as e:
         bind._handle_dbapi_exception(e, sql, params, cursor, None)  # raises, closes the cursor
         raise  # not reached
-    if kept.row is None:
-        kept.row = namedtuple("Row", [c.name for c in cursor.description])  # type: ignore[misc]
-    make = kept.row._make
+    if kept.make is None:  # psycopg's named tuple, its names made valid as psycopg makes them
+        kept.make = namedtuple_row(cursor)
+    make = kept.make
     return [make(r) for r in found]
 
 
 class _Kept:
-    """A driver cursor kept for one statement on one connection, and its rows' type."""
+    """A driver cursor kept for one statement on one connection, and the maker of its rows
+    (named tuples)."""
 
-    __slots__ = ("cursor", "row")
+    __slots__ = ("cursor", "make")
 
     def __init__(self, cursor: Any) -> None:
         self.cursor = cursor
-        self.row: Any = None
+        self.make: Any = None
 
 
 #: ``info`` key of a pooled connection (kept as long as its driver connection, cleared
