@@ -8,7 +8,7 @@ Rules kept:
   writers), built once per dialect;
 * PostgreSQL, when the screening runs rules that read the scan history
   (:data:`voucher.services.redemption.rules.READS_FACTS`): the rules' facts are columns of
-  the same query (:data:`voucher.services.redemption.rules.FOLDED`), kept for the rules by
+  the same query (:func:`voucher.services.redemption.rules.fold`), kept for the rules by
   :func:`~voucher.services.redemption.rules.remember_folded`: a scan is two statements.
   They are read in the locking statement's snapshot, as a separate query run just after
   it would read them; only a scan that waited for its voucher's row lock behind a
@@ -50,9 +50,7 @@ def locking(conn: Connection) -> Any:
 def rendered(conn: Connection, folded: bool) -> str:
     if folded not in _RENDERED:
         stmt = locking(conn)
-        _RENDERED[folded] = dialect.render(
-            stmt.add_columns(*rules.FOLDED) if folded else stmt, conn
-        )
+        _RENDERED[folded] = dialect.render(rules.fold(stmt) if folded else stmt, conn)
     return _RENDERED[folded]
 
 
