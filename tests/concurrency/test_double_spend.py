@@ -39,6 +39,16 @@ def _attempt(engine, structure_id: int, code: str, who: int) -> str:
         return exc.code
 
 
+def _pooled_for(engine, threads: int):
+    """An engine on the same database whose pool holds a connection for every thread: a
+    thread never waits for one (the pool's 30 s timeout would make the test depend on the
+    machine's speed: on a loaded machine the last threads timed out before the others
+    committed)."""
+    return make_engine(
+        engine.url.render_as_string(hide_password=False), pool_size=threads, max_overflow=0
+    )
+
+
 def _run_threads(n, target):
     barrier = threading.Barrier(n)
     results: list[str] = []
@@ -60,7 +70,11 @@ def _run_threads(n, target):
 
 def test_32_threads_scanning_one_voucher_exactly_one_wins(fresh_engine):
     structure_id, codes = _setup(fresh_engine)
-    results = _run_threads(32, lambda i: _attempt(fresh_engine, structure_id, codes[0], i))
+    engine = _pooled_for(fresh_engine, 32)
+    try:
+        results = _run_threads(32, lambda i: _attempt(engine, structure_id, codes[0], i))
+    finally:
+        engine.dispose()
     assert Counter(results) == Counter({"accepted": 1, "already_redeemed": 31})
     with unit_of_work(fresh_engine) as s:
         assert len(s.scalars(select(Redemption)).all()) == 1
@@ -94,13 +108,17 @@ def test_several_processes_scanning_one_voucher_exactly_one_wins(fresh_engine):
 
 def test_many_threads_many_vouchers_no_double_redemption_and_balanced(fresh_engine):
     structure_id, codes = _setup(fresh_engine, books=10)
+    engine = _pooled_for(fresh_engine, 16)
 
     def worker(i):
         mine = codes[:]
         random.Random(i).shuffle(mine)
-        return [_attempt(fresh_engine, structure_id, c, i) for c in mine[:60]]
+        return [_attempt(engine, structure_id, c, i) for c in mine[:60]]
 
-    results = _run_threads(16, worker)
+    try:
+        results = _run_threads(16, worker)
+    finally:
+        engine.dispose()
     tally = Counter(results)
     with unit_of_work(fresh_engine) as s:
         live = s.scalars(select(Redemption.voucher_id).where(Redemption.status == "accepted")).all()
