@@ -14,6 +14,7 @@ import pytest
 from sqlalchemy import func, select
 
 from tests.web.browser.conftest import needs_chromium, screenshot, serious_violations, sign_in
+from tests.web.browser.test_every_page_browser import WIDE
 from voucher.db.engine import unit_of_work
 from voucher.db.models import Redemption, Voucher
 from voucher.domain import codes
@@ -237,3 +238,23 @@ def test_a_scan_with_focus_on_a_header_link_or_the_refusals_summary_is_recorded(
     assert focused(page) == "code" and page.input_value("#code") == ""
     assert redemptions_of(live, first) == 1
     screenshot(page, "accueil-scan-focus-ailleurs")
+
+
+def test_the_days_scans_do_not_make_a_phone_scroll_sideways(page, live):
+    """At 390 px, once the day's table has rows (time, voucher, amount, theme, who, state, a
+    cancel button), the page is no wider than the window: the table scrolls in its own
+    region, not the whole desk with its scan field."""
+    page.set_viewport_size({"width": 390, "height": 844})
+    sign_in(page, live, "reception_a")
+    page.goto(live.url + "/accueil/")
+    page.select_option("#theme", "email")
+    scan_by_keyboard(page, live.world.codes_a[5], kind="accepted")
+    wide = page.evaluate(WIDE)  # the day's table as the page replaced it after the scan
+    assert wide is None, f"after the scan the desk is {wide[0]} px wide at 390 px: {wide[1]}"
+    page.goto(live.url + "/accueil/")
+    assert page.locator("#today table tbody tr").count() >= 1
+    wide = page.evaluate(WIDE)
+    assert wide is None, f"the desk is {wide[0]} px wide at 390 px: {wide[1]}"
+    region = page.locator("#today .table-scroll")
+    assert region.get_attribute("role") == "region" and region.get_attribute("tabindex") == "0"
+    screenshot(page, "accueil-scans-du-jour-390")
