@@ -103,7 +103,7 @@ def driver_params(
 
 
 def run(
-    bind: Connection, sql: str, params: Mapping[str, Any], *, commit: bool = False
+    bind: Connection, sql: str, params: Mapping[str, Any] | None, *, commit: bool = False
 ) -> list[Any]:
     """PostgreSQL: run rendered ``sql`` (:func:`render`) on the driver's connection of
     ``bind``, in its transaction and savepoint (``bind`` must have begun one, as a

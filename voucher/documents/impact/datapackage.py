@@ -17,8 +17,6 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Callable
-from functools import lru_cache
 from typing import Any
 
 from voucher.documents.impact.model import Bundle, Column, Sheet
@@ -87,13 +85,6 @@ def unit(column: Column) -> str | None:
 
 
 def _field(sheet: Sheet, column: Column, french: bool) -> dict[str, Any]:
-    codes = code_list(sheet, column)
-    return _column_field(column, tuple(codes.items()) if codes else (), french)
-
-
-def _column_field(
-    column: Column, codes: tuple[tuple[str, str], ...], french: bool
-) -> dict[str, Any]:
     out: dict[str, Any] = {
         "name": column.code,
         "type": TYPES[column.kind],
@@ -103,44 +94,15 @@ def _column_field(
         out["unit"] = u
     if column.kind == "float" and french:
         out["decimalChar"] = ","
+    codes = code_list(sheet, column)
     if codes:
-        out["categories"] = [{"value": k, "label": v} for k, v in codes]
-        out["constraints"] = {"enum": [k for k, _ in codes]}
+        out["categories"] = [{"value": k, "label": v} for k, v in codes.items()]
+        out["constraints"] = {"enum": list(codes)}
     return out
-
-
-#: a field's place in ``datapackage.json``: root > resources > resource > schema > fields
-FIELD_INDENT = "\n" + " " * 10
-
-
-@lru_cache(maxsize=2048)
-def _field_text(column: Column, codes: tuple[tuple[str, str], ...], french: bool) -> str:
-    """One field as ``json.dumps(..., indent=2)`` writes it at its place in the package:
-    the same few hundred fields come back in every export (encoding them was most of the
-    descriptor's time), so each is encoded once per process."""
-    text = json.dumps(_column_field(column, codes, french), ensure_ascii=False, indent=2)
-    return text.replace("\n", FIELD_INDENT)
-
-
-def _fields_text(sheet: Sheet, french: bool) -> str:
-    """A resource's ``fields`` list as ``json.dumps(..., indent=2)`` writes it in place."""
-    if not sheet.columns:
-        return "[]"
-    fields = []
-    for column in sheet.columns:
-        codes = code_list(sheet, column)
-        fields.append(_field_text(column, tuple(codes.items()) if codes else (), french))
-    return "[" + FIELD_INDENT + ("," + FIELD_INDENT).join(fields) + FIELD_INDENT[:-2] + "]"
 
 
 def descriptor(bundle: Bundle, *, french: bool = False, release: str = "1") -> dict[str, Any]:
     """The ``datapackage.json`` of the CSV files of ``bundle`` (one per sheet)."""
-    return _package(bundle, french, release, lambda s: [_field(s, c, french) for c in s.columns])
-
-
-def _package(
-    bundle: Bundle, french: bool, release: str, fields: Callable[[Sheet], Any]
-) -> dict[str, Any]:
     threshold = bundle.metadata.get("seuil_secret", "11")
     resources = []
     for sheet in bundle.sheets:
@@ -154,7 +116,7 @@ def _package(
             "encoding": "utf-8-sig" if french else "utf-8",
             "dialect": {"delimiter": ";" if french else ",", "lineTerminator": "\r\n"},
             "schema": {
-                "fields": fields(sheet),
+                "fields": [_field(sheet, c, french) for c in sheet.columns],
                 "missingValues": [""],
             },
         }
@@ -187,17 +149,8 @@ def _package(
 
 
 def descriptor_bytes(bundle: Bundle, *, french: bool = False) -> bytes:
-    """:func:`descriptor` as JSON (two-space indent, UTF-8); each resource's fields are
-    written in from their encoded text (:func:`_fields_text`), in place of a marker."""
     release = bundle.metadata.get("numero_publication", "1")
-    fields: dict[str, str] = {}
-
-    def marker(sheet: Sheet) -> str:
-        mark = f"\0{len(fields)}"
-        fields[json.dumps(mark)] = _fields_text(sheet, french)
-        return mark
-
-    text = json.dumps(_package(bundle, french, release, marker), ensure_ascii=False, indent=2)
-    for mark, written in fields.items():
-        text = text.replace(mark, written, 1)
+    text = json.dumps(
+        descriptor(bundle, french=french, release=release), ensure_ascii=False, indent=2
+    )
     return text.encode("utf-8")

@@ -18,12 +18,11 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from psycopg.rows import namedtuple_row
 from sqlalchemy import union_all
 from sqlalchemy.dialects.postgresql.psycopg import PGDialect_psycopg
 from sqlalchemy.orm import Session
 
-from voucher.db import prepared
+from voucher.db import dialect
 from voucher.db.dialect import ParisTime
 from voucher.services.impact.aggregates import (
     BOOKS,
@@ -90,21 +89,12 @@ def _built(
 
 
 def _rows(session: Session, statement: Any) -> Any:
-    """The rows of a built statement: on PostgreSQL its SQL, prepared on the server (planned
-    once per connection; no parameter, so one generic plan), rows as named tuples."""
+    """The rows of a built statement: on PostgreSQL its SQL run by :func:`dialect.run`
+    (prepared on the server, planned once per connection; no parameter, so one generic
+    plan; rows as named tuples)."""
     if not isinstance(statement, str):
         return session.execute(statement)
-    cursor = prepared.driver_sql(
-        session.connection(),
-        statement,
-        None,
-        cursor_options={"row_factory": namedtuple_row},
-        prepare=True,
-    )
-    try:
-        return cursor.fetchall()
-    finally:
-        cursor.close()
+    return dialect.run(session.connection(), statement, None)
 
 
 def figures(
