@@ -83,9 +83,18 @@ def build(engine: Engine, redemptions: int, seed: int = 7) -> None:
             s, f.ACTOR, name="Zone bench", kind="rural", communes=[("86165", "M", 3)]
         )
         programmes.write_acceptance(s, w.programme.id, [zone.id], [], [])
-        batch = batches.issue_batch(
-            s, f.ACTOR, programme_id=w.programme.id, prescriber_id=w.prescriber.id, books=books
-        )
+        # a batch holds at most 100,000 books: the full scale's 200,000 come in parts
+        parts = -(-books // batches.MAX_BOOKS)
+        issued = [
+            batches.issue_batch(
+                s,
+                f.ACTOR,
+                programme_id=w.programme.id,
+                prescriber_id=w.prescriber.id,
+                books=books // parts + (i < books % parts),
+            )
+            for i in range(parts)
+        ]
         for funder in (w.funder_a, w.funder_b):
             funds.record_funds_received(
                 s,
@@ -95,9 +104,11 @@ def build(engine: Engine, redemptions: int, seed: int = 7) -> None:
                 amount_cents=books * 10_000,
                 received_on=datetime(2026, 1, 5).date(),
             )
-        batches.activate_batch(s, f.ACTOR, batch.id)
-        _people(s, rng, w, batch.id, Beneficiary, Book, Voucher)
-        _scans(s, rng, w, rural.id, batch.id, redemptions, Redemption, Book, Voucher, journal)
+        for i, batch in enumerate(issued):
+            batches.activate_batch(s, f.ACTOR, batch.id)
+            _people(s, rng, w, batch.id, Beneficiary, Book, Voucher)
+            share = redemptions // parts + (i < redemptions % parts)
+            _scans(s, rng, w, rural.id, batch.id, share, Redemption, Book, Voucher, journal)
 
 
 def _people(
