@@ -107,26 +107,18 @@ class Hold(Base):
 
 
 class AuditEvent(Base):
-    """Who did what, when, from where, on which object, with what outcome. Append-only.
-
-    Indexes (every scan writes a row; migration 0043 gives each one's readers): by object
-    (the API's book sync), by organisation and time, and by time as a BRIN index on
-    PostgreSQL (rows lie in time order; a B-tree on SQLite)."""
+    """Who did what, when, from where, on which object, with what outcome. Append-only."""
 
     __tablename__ = "audit_event"
-    __table_args__ = (
-        Index("ix_audit_object", "object_type", "object_id"),
-        Index("ix_audit_event_organisation_time", "organisation_id", "at"),
-        Index("ix_audit_event_at", "at", postgresql_using="brin"),
-    )
+    __table_args__ = (Index("ix_audit_object", "object_type", "object_id"),)
     id: Mapped[int] = pk()
-    at: Mapped[datetime]
-    action: Mapped[str] = mapped_column(String(60))
+    at: Mapped[datetime] = mapped_column(index=True)
+    action: Mapped[str] = mapped_column(String(60), index=True)
     outcome: Mapped[str] = mapped_column(String(40), default="ok")
     actor_user_id: Mapped[int | None] = mapped_column(BigId)
     actor_api_key_id: Mapped[int | None] = mapped_column(BigId)
     actor_label: Mapped[str | None] = mapped_column(String(200))
-    organisation_id: Mapped[int | None] = mapped_column(BigId)
+    organisation_id: Mapped[int | None] = mapped_column(BigId, index=True)
     object_type: Mapped[str | None] = mapped_column(String(40))
     object_id: Mapped[int | None] = mapped_column(BigInteger)
     ip: Mapped[str | None] = mapped_column(String(45))
