@@ -9,7 +9,10 @@ After a warm-up, every SQL statement the requests send is counted, the process C
 request is read (app and client are one process here) and, on PostgreSQL, the backend's
 CPU per request (:mod:`bench.cpu`). For comparison the same is measured for the bare
 ``GET /api/v1/ping``. With ``--profile`` the cProfile functions with the most own time and
-the heaviest calls and the layers around the scan (``--focus``) are printed.
+the heaviest calls and the layers around the scan (``--focus``) are printed. With
+``--parts`` the process CPU of each layer around the scan (``PARTS``) is timed per request
+by one pair of clock reads per call: cProfile's own cost per call inflates Python-heavy
+layers (a Redis call, a session's commit) several times over.
 """
 
 from __future__ import annotations
@@ -17,6 +20,7 @@ from __future__ import annotations
 import argparse
 import collections
 import cProfile
+import importlib
 import io
 import json
 import pstats
@@ -37,6 +41,17 @@ FOCUS = (
     r"voucher/web|flask_limiter/_ext|limits/|flask/app|smorest|webargs|marshmallow/schema"
     r"|do_ping|pool/base|orm/session.py.*commit"
 )
+#: the layers timed with --parts: (module, function, label); a class's method as "Class.name"
+PARTS = (
+    ("flask.app", "Flask.wsgi_app", "the whole WSGI app (no test client)"),
+    ("voucher.services.redemption.scan", "scan", "the scan service (client side)"),
+    ("voucher.web.limits", "count", "rate limits (two buckets)"),
+    ("voucher.services.access.api_keys", "find_api_key", "the key's read"),
+    ("voucher.services.idempotency", "claim", "idempotency claim"),
+    ("voucher.services.idempotency", "complete", "idempotency answer + COMMIT"),
+    ("webargs.core", "Parser.parse", "webargs (headers, body)"),
+    ("voucher.web.hygiene", "check", "boundary checks"),
+)
 LIMITS = ("API_REDEEM_LIMIT", "API_ADDRESS_LIMIT", "API_LOOKUP_LIMIT", "API_BATCH_LIMIT")
 
 
@@ -47,6 +62,33 @@ def _app(url: str, instance: str) -> Any:
     from voucher.web.app import create_app
 
     return create_app({"DATABASE_URL": url, **{name: HIGH_LIMIT for name in LIMITS}})
+
+
+def _time_parts(spent: collections.Counter[str]) -> Callable[[], None]:
+    """Wrap each of :data:`PARTS` to add its process CPU to ``spent``; returns the undo."""
+    undo = []
+    for module_name, name, label in PARTS:
+        owner: Any = importlib.import_module(module_name)
+        if "." in name:
+            class_name, name = name.split(".")
+            owner = getattr(owner, class_name)
+        original = owner.__dict__[name]
+
+        def timed(*args: Any, _fn: Any = original, _label: str = label, **kwargs: Any) -> Any:
+            began = time.process_time()
+            try:
+                return _fn(*args, **kwargs)
+            finally:
+                spent[_label] += time.process_time() - began
+
+        setattr(owner, name, timed)
+        undo.append((owner, name, original))
+
+    def restore() -> None:
+        for owner, name, original in undo:
+            setattr(owner, name, original)
+
+    return restore
 
 
 def _measure(
@@ -73,10 +115,17 @@ def _measure(
 
 
 def profile(
-    url: str, db_name: str | None, requests: int, show: bool, focus: str = FOCUS
+    url: str,
+    db_name: str | None,
+    requests: int,
+    show: bool,
+    focus: str = FOCUS,
+    parts: bool = False,
 ) -> dict[str, Any]:
     structure_id, codes, _p, _pr = build(url, (2 * requests + 200) // 10 + 1)
     secret = _key(url, structure_id)
+    spent: collections.Counter[str] = collections.Counter()
+    undo = _time_parts(spent) if parts else None  # before the app: hooks are bound then
     app = _app(url, tempfile.mkdtemp(prefix="bench-profile-http-"))
     client = app.test_client()
     auth = {"Authorization": f"Bearer {secret}"}
@@ -107,10 +156,15 @@ def profile(
         scan(i)
         ping(i)
     counts.clear()
-    result = {
-        "ping": _measure("ping", db_name, ping, requests),
-        "redemption": _measure("redemption", db_name, scan, requests),
-    }
+    result: dict[str, Any] = {"ping": _measure("ping", db_name, ping, requests)}
+    spent.clear()
+    result["redemption"] = _measure("redemption", db_name, scan, requests)
+    if undo is not None:
+        undo()
+        result["parts_us"] = {label: round(1e6 * s / requests) for label, s in spent.items()}
+        print("process CPU per redemption request, by layer (µs):")
+        for label, us in sorted(result["parts_us"].items(), key=lambda item: -item[1]):
+            print(f"  {us:6d}  {label}")
     print(f"statements per redemption request: {sum(counts.values()) / requests:.1f}")
     for statement, n in counts.most_common():
         print(f"  {n / requests:5.2f}  {statement}")
@@ -136,15 +190,18 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--db", choices=("postgresql", "sqlite"), default="postgresql")
     parser.add_argument("--requests", type=int, default=1000)
     parser.add_argument("--profile", action="store_true")
+    parser.add_argument("--parts", action="store_true", help="time the layers in PARTS")
     parser.add_argument("--focus", default=FOCUS, help="the functions shown with --profile")
     args = parser.parse_args(argv)
     if args.db == "sqlite":
         url = f"sqlite:///{tempfile.mkdtemp(prefix='bench-profile-http-')}/bench.db"
-        print(json.dumps(profile(url, None, args.requests, args.profile, args.focus)))
+        print(json.dumps(profile(url, None, args.requests, args.profile, args.focus, args.parts)))
         return 0
     db_name, url = fresh_pg("profile_http")
     try:
-        print(json.dumps(profile(url, db_name, args.requests, args.profile, args.focus)))
+        print(
+            json.dumps(profile(url, db_name, args.requests, args.profile, args.focus, args.parts))
+        )
     finally:
         drop_pg(db_name)
     return 0

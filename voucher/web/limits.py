@@ -28,10 +28,17 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 
 from voucher.domain import text
 
+_ADDRESS = "voucher.client_address"
+
 
 def client_address() -> str:
-    """The client's address (validated), ``?`` when the peer has none."""
-    return text.address(request.remote_addr) or "?"
+    """The client's address (validated), ``?`` when the peer has none; parsed once per
+    request (the address bucket, the key's read and the actor all ask for it)."""
+    environ = request.environ  # the request's own (``g`` may outlive it, in a test's context)
+    found: str | None = environ.get(_ADDRESS)
+    if found is None:
+        found = environ[_ADDRESS] = text.address(request.remote_addr) or "?"
+    return found
 
 
 limiter = Limiter(key_func=client_address, default_limits=[])

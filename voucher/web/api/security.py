@@ -121,7 +121,7 @@ def authenticate(*roles: str) -> Actor:
     token = bearer()
     if token is None:
         raise DomainError("unauthenticated")
-    ip = text.address(client_address())
+    ip = None if (address := client_address()) == "?" else address  # validated already
     key = api_keys.authenticate(db(), token, address=ip)
     if key is None:
         raise DomainError("invalid_api_key")
