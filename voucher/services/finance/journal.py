@@ -140,6 +140,13 @@ def deferring(session: Session) -> bool:
     return session.info.get(_DEFERRED) is not None
 
 
+def nothing_deferred(session: Session) -> bool:
+    """Inside :func:`deferred_balances` with no entry noted yet: a caller whose last write
+    moves its own entries' balances leaves it nothing to move."""
+    deferred = session.info.get(_DEFERRED)
+    return deferred is not None and not deferred
+
+
 def defer(session: Session, entry_id: int) -> bool:
     """Inside :func:`deferred_balances`: note the entry (its balances move at the end) and
     answer True; otherwise False (the caller moves them now)."""

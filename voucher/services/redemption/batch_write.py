@@ -22,7 +22,10 @@ Rules kept:
   balances (the voucher's conditional update first, every other write depending on it),
   and the idempotency records completed with their answers; the values they all share
   (the actor, the place, an acceptance's kind and states) are sent once; the balances
-  move once at the end of the batch (:func:`voucher.services.finance.journal.deferred_balances`);
+  move once at the end of the batch: in the batch's last write, last in it (each
+  account's sum into this backend's part, in account-code order), when no entry of the
+  batch was left to :func:`voucher.services.finance.journal.deferred_balances`, which
+  moves them otherwise;
 * :func:`forget`: claimed keys left without an answer (throttled, busy) are deleted, as a
   rolled-back claim would be: such a scan may be sent again.
 """
@@ -38,6 +41,7 @@ from psycopg.types.json import Json
 from sqlalchemy import Connection
 
 from voucher.db import dialect
+from voucher.db.models.ledger import ADD_TO_PART, THIS_PART
 from voucher.db.types import stored_utc
 from voucher.domain.states import SCANNABLE
 from voucher.services.redemption import rules, scan_facts
@@ -215,7 +219,7 @@ def _shared(sql: str) -> str:
     return sql
 
 
-def _write_sql(count_day: bool) -> str:
+def _write_sql(count_day: bool, balances: bool) -> str:
     arrays = ", ".join(f"CAST(%({n})b AS {t}[])" for n, t in _COLUMNS.items())
     parts = [
         f"s AS (SELECT * FROM unnest({arrays}) AS s({', '.join(_COLUMNS)}))",
@@ -227,7 +231,7 @@ def _write_sql(count_day: bool) -> str:
         "lines AS (INSERT INTO posting (entry_id, account_id, amount) "
         "SELECT s.eid, l.account_id, l.amount FROM s JOIN taken ON taken.id = s.vid, "
         "LATERAL (VALUES (s.a1, s.m1), (s.a2, s.m2)) AS l(account_id, amount) "
-        "ORDER BY s.eid RETURNING id)",
+        "ORDER BY s.eid RETURNING account_id, amount)",
         "scan AS (INSERT INTO redemption (id, voucher_id, structure_id, programme_id, book_id, "
         "beneficiary_id, prescriber_id, user_id, api_key_id, scan_id, device, status, "
         "face_value_cents, scanned_at, recorded_at, theme, autonomy, prior_state, verdicts, "
@@ -260,19 +264,37 @@ def _write_sql(count_day: bool) -> str:
             "SET scans = structure_day_volume.scans + EXCLUDED.scans RETURNING scans)"
         )
         counts.append("(SELECT count(*) FROM day) AS days")
+    if balances:
+        # last (the count read last in the answer, the sort needing every posting first):
+        # the postings' sum per account into this backend's part, in account-code order,
+        # as the batch's deferred balances move them
+        parts.append(
+            "moved AS (INSERT INTO account_part (account_id, part, balance) "
+            f"SELECT account.id, {THIS_PART}, CAST(d.delta AS BIGINT) FROM (SELECT account_id, "
+            "sum(amount) AS delta FROM lines GROUP BY account_id) AS d "
+            "JOIN account ON account.id = d.account_id WHERE d.delta <> 0 "
+            f"ORDER BY account.code {ADD_TO_PART} RETURNING account_id)"
+        )
+        counts.append("(SELECT count(*) FROM moved) AS moved")
     return _shared("WITH " + ",\n".join(parts) + "\nSELECT " + ", ".join(counts))
 
 
-_WRITES: dict[bool, str] = {}
+_WRITES: dict[tuple[bool, bool], str] = {}
 
 
-def write_all(conn: Connection, scans: Sequence[dict[str, Any]], *, count_day: bool) -> None:
+def write_all(
+    conn: Connection, scans: Sequence[dict[str, Any]], *, count_day: bool, balances: bool = False
+) -> None:
     """Write every decided scan (each: :func:`voucher.services.redemption.redeem` 's
     write parameters plus rid, eid, record_id, answer_status, answer_body, all with the
     same :data:`_SHARED` values, else ValueError); raises RuntimeError when a voucher was
-    no longer scannable (the caller's savepoint then undoes them all)."""
-    if count_day not in _WRITES:
-        _WRITES[count_day] = _write_sql(count_day)
+    no longer scannable (the caller's savepoint then undoes them all). ``balances``: the
+    statement also moves their balances (the batch's last write, when no entry of the
+    batch was left for :func:`voucher.services.finance.journal.deferred_balances`): the
+    same part rows, in the same order, without three more statements."""
+    key = (count_day, balances)
+    if key not in _WRITES:
+        _WRITES[key] = _write_sql(count_day, balances)
     params: dict[str, Any] = {}
     first = scans[0]
     for name in _SHARED:
@@ -281,11 +303,37 @@ def write_all(conn: Connection, scans: Sequence[dict[str, Any]], *, count_day: b
             raise ValueError(f"the scans of one write differ in {name}")
         params[name] = _value(name, value)
     for name in _COLUMNS:
-        params[name] = [_value(name, s[name]) for s in scans]
-    row = dialect.run(conn, _WRITES[count_day], params)[0]
+        params[name] = _column(name, [s[name] for s in scans])
+    row = dialect.run(conn, _WRITES[key], params)[0]
     n = len(scans)
     if (row.taken, row.postings, row.events, row.answered) != (n, 2 * n, n, n):
         raise RuntimeError("an offline batch's scans were not all written")
+    if balances and row.moved != _moving(scans):
+        raise RuntimeError("an offline batch's balances did not all move")
+
+
+def _moving(scans: Sequence[dict[str, Any]]) -> int:
+    """How many accounts the scans' postings move (a non-zero sum)."""
+    sums: dict[int, int] = {}
+    for s in scans:
+        for account, amount in ((s["a1"], s["m1"]), (s["a2"], s["m2"])):
+            sums[account] = sums.get(account, 0) + amount
+    return sum(1 for total in sums.values() if total)
+
+
+_STATES = ("new_state", "prior_state", "status")
+
+
+def _column(name: str, values: list[Any]) -> list[Any]:
+    """:func:`_value` of each of a column's values, its kind looked up once per column
+    (not once per scan and column)."""
+    if name in TIMES:
+        return [stored_utc(v) for v in values]
+    if name in DOCUMENTS:
+        return [Json(v) for v in values]
+    if name in _STATES:
+        return [v if v is None else str(getattr(v, "value", v)) for v in values]
+    return values
 
 
 def _value(name: str, value: Any) -> Any:
@@ -294,6 +342,6 @@ def _value(name: str, value: Any) -> Any:
         return stored_utc(value)
     if name in DOCUMENTS:
         return Json(value)
-    if name in ("new_state", "prior_state", "status") and value is not None:
+    if name in _STATES and value is not None:
         return str(getattr(value, "value", value))
     return value

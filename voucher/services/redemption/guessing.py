@@ -122,22 +122,6 @@ def _failures_by_source(
     return {name: sorted(times) for name, times in found.items()}
 
 
-def _dated_failures(session: Session, column: Any, key: Any, since: datetime) -> list[datetime]:
-    """When the source's failed *dated* scans (offline) were answered, since ``since``."""
-    rows = session.scalars(
-        select(RefusedScan.at)
-        .where(
-            column == key,
-            RefusedScan.at > since,
-            RefusedScan.scanned_at.is_not(None),
-            RefusedScan.reason.in_(sorted(GUESS_REASONS)),
-        )
-        .order_by(RefusedScan.at.desc())
-        .limit(MAX_FAILURES_READ)
-    )
-    return sorted(rows)
-
-
 def _horizon(p: dict[str, Any], now: datetime) -> datetime:
     return now - timedelta(minutes=p["window_minutes"] + p["lock_minutes"])
 
@@ -191,11 +175,16 @@ def guessing_state(
     """The strictest state over the actor's user, API key and address."""
     now = at or utcnow()
     p = {**fraud.RULES["code_guessing"].defaults(), **(thresholds or {})}
-    worst = GuessingState("ok")
     since = _horizon(p, now)
     if _clear(actor, since):  # no failure to read: allowed
-        return worst
-    for name, failures in _failures_by_source(session, actor, since).items():
+        return GuessingState("ok")
+    return _worst(_failures_by_source(session, actor, since), now, p)
+
+
+def _worst(by_source: dict[str, list[datetime]], now: datetime, p: dict[str, Any]) -> GuessingState:
+    """The strictest state of the sources' failures (each in time order)."""
+    worst = GuessingState("ok")
+    for name, failures in by_source.items():
         state = guessing(failures, now, for_source(p, name))
         if (_RANK[state.status], state.retry_after) > (_RANK[worst.status], worst.retry_after):
             worst = state
@@ -223,6 +212,85 @@ def throttle(session: Session, actor: Actor, at: datetime | None = None) -> Doma
 BUDGET_WINDOW = timedelta(hours=24)
 
 
+_DATED_READS: dict[tuple[tuple[str, ...], bool], Any] = {}
+
+
+def _dated_reads_statement(names: tuple[str, ...], now_too: bool) -> Any:
+    """:class:`AtScanTime`'s reads of every source in one round trip (three statements
+    before), each its own ``ORDER BY ... LIMIT`` on the source's index: its failures since
+    ``earliest`` (``failures``, as :func:`_failures`), the times its failed *dated* scans
+    were answered since ``spent_since`` (``dated``: the offline budget) and, unless the
+    actor is known clear, its failures for :func:`guessing_state` now (``now``)."""
+    key = (names, now_too)
+    if key not in _DATED_READS:
+        reads = [("failures", "earliest", False), ("dated", "spent_since", True)]
+        if now_too:
+            reads.append(("now", "since", False))
+        parts = []
+        for name in names:
+            for read, since, dated in reads:
+                where = [
+                    _COLUMNS[name] == bindparam(name),
+                    RefusedScan.at > bindparam(since, type_=RefusedScan.at.type),
+                    RefusedScan.reason.in_(_REASONS),
+                ]
+                if dated:
+                    where.append(RefusedScan.scanned_at.is_not(None))
+                one = (
+                    select(RefusedScan.at, RefusedScan.scanned_at)
+                    .where(*where)
+                    .order_by(RefusedScan.at.desc())
+                    .limit(literal_column(str(MAX_FAILURES_READ)))
+                    .subquery()
+                )
+                parts.append(
+                    select(
+                        literal_column(f"'{read}'").label("read"),
+                        literal_column(f"'{name}'").label("source"),
+                        one.c.at,
+                        one.c.scanned_at,
+                    )
+                )
+        _DATED_READS[key] = union_all(*parts)
+    return _DATED_READS[key]
+
+
+def _dated_reads(
+    session: Session,
+    actor: Actor,
+    earliest: datetime,
+    spent_since: datetime,
+    since: datetime | None,
+) -> dict[str, dict[str, list[datetime]]]:
+    """By read (``failures``, ``dated``, ``now``: :func:`_dated_reads_statement`) and
+    source, each list in time order; ``now`` is left empty when ``since`` is None. One
+    statement, run by the driver on PostgreSQL."""
+    sources = _sources(actor)
+    names = tuple(name for name, _, _ in sources)
+    found: dict[str, dict[str, list[datetime]]] = {
+        read: {name: [] for name in names} for read in ("failures", "dated", "now")
+    }
+    if not sources:
+        return found
+    params: dict[str, Any] = {name: key for name, key, _ in sources}
+    params |= {"earliest": earliest, "spent_since": spent_since}
+    times = ["earliest", "spent_since"]
+    if since is not None:
+        params["since"] = since
+        times.append("since")
+    stmt = _dated_reads_statement(names, since is not None)
+    rows = dialect.execute(
+        session.connection(), stmt, params, times=times, answered_times=("at", "scanned_at")
+    )
+    bounds = {"failures": earliest, "dated": spent_since, "now": since}
+    for read, source, at, scanned in rows:
+        if read == "dated":
+            found[read][source].append(at)
+        elif (t := scanned or at) > bounds[read]:
+            found[read][source].append(t)
+    return {read: {n: sorted(ts) for n, ts in by.items()} for read, by in found.items()}
+
+
 class AtScanTime:
     """Code guessing for dated scans (an offline batch, a scan sent with its time): each
     is judged at the time it was made, against the failures around that time (this
@@ -239,14 +307,20 @@ class AtScanTime:
         earliest = min(times, default=self.now) - timedelta(
             minutes=p["window_minutes"] + p["lock_minutes"]
         )
+        since = _horizon(p, self.now)
+        reads = _dated_reads(
+            session,
+            actor,
+            earliest,
+            self.now - BUDGET_WINDOW,
+            None if _clear(actor, since) else since,
+        )
         self.sources = []
         self.spent: list[datetime] = []
-        for name, key, column in _sources(actor):
-            failures = _failures(session, column, key, earliest)
-            self.sources.append((for_source(p, name), failures))
-            dated = _dated_failures(session, column, key, self.now - BUDGET_WINDOW)
-            self.spent = max(self.spent, dated, key=len)
-        self.locked_now = refusal_for(guessing_state(session, actor))
+        for name, _, _ in _sources(actor):
+            self.sources.append((for_source(p, name), reads["failures"][name]))
+            self.spent = max(self.spent, reads["dated"][name], key=len)
+        self.locked_now = refusal_for(_worst(reads["now"], self.now, p))
         if self.locked_now is not None and self.locked_now.code != "locked":
             self.locked_now = None  # slowed now: a dated scan was made before, unhurried
 

@@ -23,7 +23,8 @@ Rules kept:
 * a stored refusal that judged the code opens an offline dispute
   (:mod:`voucher.services.redemption.disputes`): the acceptance made offline is reviewed,
   never silently lost; its id is answered with the scan, again when the batch is resent;
-* the balances move once, at the end of the batch (``journal.deferred_balances``);
+* the balances move once, at the end of the batch (``journal.deferred_balances``, or
+  the set-based batch's last write);
 * on PostgreSQL the batch goes set-based (:mod:`~voucher.services.redemption.offline_sets`):
   the same answers, the same rows, in a few statements for the whole batch; every scan
   that is not a plain acceptance (a replay, a refusal, a verdict, a voucher or scan id

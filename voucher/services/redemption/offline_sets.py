@@ -21,7 +21,9 @@ Rules kept (those of :mod:`voucher.services.redemption.offline`, and):
   answer, committed elsewhere meanwhile, has them read again);
 * the decided scans are written in one statement, in a savepoint: if it fails (a
   database conflict), their answers become ``busy``, unstored, and their keys are
-  forgotten, as a single scan losing a conflict is answered;
+  forgotten, as a single scan losing a conflict is answered; the batch's last write also
+  moves their balances when nothing was deferred before it (the usual batch: three
+  statements less), else they are deferred to the end of the batch with the others;
 * a claimed key left without a stored answer (throttled, busy) is deleted at once.
 """
 
@@ -152,7 +154,7 @@ class _Walk:
             return None
         for i, item in enumerate(self.sent):
             self.answers.append(self._one(i, item, found))
-        self._flush()
+        self._flush(last=True)
         return self.answers
 
     def _claimed_at(self, i: int) -> int | None:
@@ -283,17 +285,21 @@ class _Walk:
         would be (the same scan id later in the batch, or resent, is processed again)."""
         batch_write.forget(self.session.connection(), records)
 
-    def _flush(self) -> None:
-        """Write the decided scans (one statement, in a savepoint)."""
+    def _flush(self, last: bool = False) -> None:
+        """Write the decided scans (one statement, in a savepoint); the batch's ``last``
+        write moves their balances too when no entry of the batch was deferred before it
+        (else they move with the others, at the end of the batch)."""
         if not self.pending:
             return
         pending, self.pending = self.pending, []
+        balances = last and journal.nothing_deferred(self.session)
         try:
             with self.session.begin_nested():
                 batch_write.write_all(
                     self.session.connection(),
                     [p for _, p in pending],
                     count_day=self.batch.screening.counts_days,
+                    balances=balances,
                 )
         except (DBAPIError, RuntimeError):
             for i, _ in pending:
@@ -302,8 +308,9 @@ class _Walk:
             if len(self.answers) < len(self.sent):
                 self.rows.update(self._read(len(self.answers)))
             return
-        for _, p in pending:
-            journal.defer(self.session, p["eid"])
+        if not balances:
+            for _, p in pending:
+                journal.defer(self.session, p["eid"])
 
 
 def checked_scan(item: Sent) -> tuple[str, datetime, datetime] | None:
