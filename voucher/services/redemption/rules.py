@@ -47,6 +47,7 @@ from voucher.domain import fraud
 from voucher.domain.calendar import end_of_paris_day_utc, paris_date
 from voucher.domain.states import VoucherState
 from voucher.domain.verdicts import ScanContext, Verdict
+from voucher.services.redemption import rules_sqlite
 from voucher.services.redemption.alerts import raise_flag
 
 _R = cast(Table, Redemption.__table__).c
@@ -208,6 +209,10 @@ def remember_folded(session: Session, ctx: ScanContext, row: Any) -> None:
     if trailing > _SINCE_DAYS:
         return
     since = paris_date(ctx.scanned_at) - timedelta(days=trailing)
+    if rules_sqlite.carries(row):  # SQLite's JSON arrays
+        book, person, volumes = rules_sqlite.facts(row, since)
+        session.info["fraud_facts"] = (ctx, Facts([BookScan(*b) for b in book], person, volumes))
+        return
     at = row.rules_book_at or []
     facts = Facts(
         book=[

@@ -29,7 +29,7 @@ from sqlalchemy import Connection
 from sqlalchemy.orm import Session
 
 from voucher.db import dialect, prepared
-from voucher.services.redemption import rules
+from voucher.services.redemption import rules, rules_sqlite
 from voucher.services.redemption import scan_statements as sql
 
 #: the locking facts query per dialect (built on first use: a statement built per scan
@@ -38,6 +38,7 @@ _LOCKING: dict[str, Any] = {}
 #: PostgreSQL's rendered SQL, without and with the rules' facts
 _RENDERED: dict[bool, str] = {}
 _BOUNDS = ("start", "end")
+_FOLDED: dict[str, Any] = {}
 
 
 def locking(conn: Connection) -> Any:
@@ -60,7 +61,11 @@ def read(session: Session, params: dict[str, Any], at: datetime, with_rules: boo
     caller hands them to :func:`rules.remember_folded`)."""
     conn = session.connection()
     if not dialect.is_postgres(conn):
-        return prepared.first(conn, locking(conn), params)
+        if not with_rules:
+            return prepared.first(conn, locking(conn), params)
+        if "sqlite" not in _FOLDED:
+            _FOLDED["sqlite"] = rules_sqlite.fold(locking(conn))
+        return prepared.first(conn, _FOLDED["sqlite"], {**params, **rules.folded_params(at)})
     if with_rules:
         params = dialect.driver_params({**params, **rules.folded_params(at)}, _BOUNDS)
     rows = dialect.run(conn, rendered(conn, with_rules), params)
@@ -69,4 +74,4 @@ def read(session: Session, params: dict[str, Any], at: datetime, with_rules: boo
 
 def carries_rules(row: Any) -> bool:
     """Did :func:`read` bring the rules' facts with this row?"""
-    return hasattr(row, "rules_book_ids")
+    return hasattr(row, "rules_book_ids") or rules_sqlite.carries(row)
