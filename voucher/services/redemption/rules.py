@@ -7,9 +7,10 @@ Rules kept:
 * scan rules only read, with indexed look-ups bounded by a book (at most 50 rows), a
   beneficiary's day, or a structure's last weeks of daily counters (primary key range):
   no scan of the redemption history; all their facts come from one round trip per scan,
-  on PostgreSQL none of their own: the same facts are columns (arrays) of the scan's
-  locking facts query (:func:`fold`, :func:`remember_folded`), so the rules below read
-  them from the memo whichever query brought them;
+  none of their own: the same facts are columns of the scan's locking facts query (arrays
+  on PostgreSQL, :func:`fold`; JSON arrays on SQLite,
+  :mod:`~voucher.services.redemption.rules_sqlite`; :func:`remember_folded`), so the
+  rules below read them from the memo whichever query brought them;
 * a voucher never handed out is flagged, held or refused as its programme says
   (``handout_policy``);
 * their verdicts are stored with the redemption (``redemption.verdicts``) by the core and,
