@@ -26,8 +26,7 @@ from voucher.db.engine import make_engine, unit_of_work
 #: service's SQL stops the benchmark instead of comparing against other statements)
 _ORDER = {
     "facts": ("sid", "sid", "today", "today", "sid", "sid", "today", "today", "sid", "sid",
-              "scan_id", "sid", "code"),
-    "rules": ("book", "ben", "start", "end", "sid", "since", "today"),
+              "scan_id", "sid", "start", "end", "sid", "since", "today", "code"),
     "take": ("new_state", "now", "vid"),
     "entry": ("ref", "kind", "now", "posting_count", "hash", "user_id"),
     "postings": ("entry_id", "a1", "m1", "entry_id", "a2", "m2"),
@@ -45,14 +44,14 @@ def service_sql(url: str) -> dict[str, str]:
     """The SQL text of each statement of a plain accepted scan, as the service compiles it
     (:mod:`voucher.db.prepared`), so the bare loop issues the very same statements."""
     from voucher.db import dialect, prepared
-    from voucher.services.redemption import rules, scan_write
+    from voucher.services.redemption import rules_sqlite, scan_write
     from voucher.services.redemption import scan_statements as sql
 
     engine = make_engine(url)
     with engine.connect() as conn:
         facts = dialect.for_update(sql.SCAN_ROW_TO_WRITE, conn, of=sql.VOUCHERS)
         writes = scan_write._sqlite(count_day=True, balances=True)
-        statements = dict(zip(_ORDER, [facts, rules._FACTS, *writes], strict=True))
+        statements = dict(zip(_ORDER, [rules_sqlite.fold(facts), *writes], strict=True))
         compiled = {k: prepared.Prepared(v, conn.dialect) for k, v in statements.items()}
     engine.dispose()
     for key, one in compiled.items():
@@ -81,13 +80,13 @@ def _bare_loop(path: Path, codes: list[str], structure_id: int, sql: dict[str, s
         db.execute("BEGIN IMMEDIATE")
         row = db.execute(
             sql["facts"],
-            (sid, sid, today, today, sid, sid, today, today, sid, sid, None, sid, code),
-        ).fetchone()
+            (sid, sid, today, today, sid, sid, today, today, sid, sid, None, sid,
+             day_start, day_end, sid, since, today, code),
+        ).fetchone()  # fmt: skip
         vid, state, book, face, programme, holder, ben = (
             row[0], row[2], row[3], row[5], row[6], row[8], row[9]
         )  # fmt: skip
-        a1, a2 = row[-2], row[-1]
-        db.execute(sql["rules"], (book, ben, day_start, day_end, sid, since, today)).fetchall()
+        a1, a2 = row[-5], row[-4]
         db.execute(sql["take"], ("redeemed", now, vid))
         entry = db.execute(
             sql["entry"], (secrets.token_hex(16), "redemption.accepted", now, 2, "0" * 64, 1)

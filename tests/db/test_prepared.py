@@ -14,7 +14,7 @@ from sqlalchemy.exc import IntegrityError
 
 from tests import factories as f
 from tests.adversary.test_one_statement_scan import DESK, handed_out_code, second_of_book
-from voucher.db import dialect, prepared
+from voucher.db import dialect, prepared, sqlite_values
 from voucher.db.models import Redemption, Voucher
 from voucher.domain.calendar import paris_date, utcnow
 from voucher.services.redemption import redeem, rules
@@ -70,9 +70,9 @@ def test_every_statement_is_seen_by_the_cursor_listeners(session):
         redeem.redeem(session, DESK, redeem.Scan(code=code, structure_id=w.structure.id))
     finally:
         event.remove(engine, "before_cursor_execute", count)
-    # the facts, the rules' facts; the voucher, the entry, its postings, the redemption,
-    # the event, the day counter, the balances
-    assert seen == {"SELECT": 2, "UPDATE": 2, "INSERT": 5}, seen
+    # the facts with the rules' facts; the voucher, the entry, its postings, the
+    # redemption, the event, the day counter, the balances
+    assert seen == {"SELECT": 1, "UPDATE": 2, "INSERT": 5}, seen
     taken = session.scalar(select(Voucher.state).where(Voucher.code == code))
     assert taken == "redeemed"
 
@@ -108,7 +108,8 @@ def test_an_expanding_in_is_refused_on_sqlite(session):
 def test_dates_and_utc_times_are_converted_as_sqlalchemy_converts_them(session):
     """The one-call conversions of SQLite's dates and UTC times (parameters and results)
     give what SQLAlchemy's own conversions give, including microseconds at zero, times
-    in another zone, years before 1000 and None, and so does an empty JSON list's; a
+    in another zone, years before 1000 and None, and so does an empty JSON list's, the
+    first time and again from the answers they keep (also once they started again); a
     naive time is refused as before."""
     from datetime import UTC, date, datetime, timedelta, timezone
 
@@ -124,6 +125,7 @@ def test_dates_and_utc_times_are_converted_as_sqlalchemy_converts_them(session):
         datetime(2026, 12, 1, 16, 5, 7, 123456, tzinfo=UTC),
         datetime(2026, 3, 29, 1, 0, tzinfo=UTC),
         datetime(2026, 7, 1, 0, 30, 0, 1, tzinfo=plus2),
+        datetime(2026, 6, 30, 22, 30, 0, 1, tzinfo=UTC),  # the same instant
         datetime(999, 1, 2, 3, 4, 5, tzinfo=UTC),
         None,
     ]
@@ -135,18 +137,35 @@ def test_dates_and_utc_times_are_converted_as_sqlalchemy_converts_them(session):
         values = times if theirs is utc else [date(2026, 12, 1), date(999, 1, 2), None]
         slow = theirs._cached_bind_processor(dialect)
         assert ours is not slow
-        assert [ours(v) for v in values] == [slow(v) for v in values]
+        assert [ours(v) for v in values * 2] == [slow(v) for v in values * 2]
     read = prepared._result_conversion(utc, utc._cached_result_processor(dialect, None), dialect)
     slow_read = utc._cached_result_processor(dialect, None)
     stored = [utc._cached_bind_processor(dialect)(t) for t in times]
-    assert [read(v) for v in stored] == [slow_read(v) for v in stored]
+    assert [read(v) for v in stored * 2] == [slow_read(v) for v in stored * 2]
     assert read(stored[0]) == times[0] and read(stored[0]).tzinfo is not None
+    read_day = prepared._result_conversion(
+        day, day._cached_result_processor(dialect, None), dialect
+    )
+    days = ["2026-12-01", "0999-01-02", None]
+    assert [read_day(v) for v in days * 2] == [date(2026, 12, 1), date(999, 1, 2), None] * 2
+    many = [date(2000, 1, 1) + timedelta(days=i) for i in range(sqlite_values.KEPT + 10)]
+    assert [read_day(d.isoformat()) for d in many] == many  # past the answers kept
     doc = JSON()
     slow_doc = doc._cached_bind_processor(dialect)
     ours_doc = prepared._bind_conversion(doc, slow_doc, dialect)
     documents = [[], {}, {"voucher_id": 1, "rules": []}, [{"rule": "x"}], None]
+    documents += [{"a": 1.5, "b": [1, None, True, "été"]}, ["x", {"y": float("inf")}]]
     assert ours_doc is not slow_doc
     assert [ours_doc(v) for v in documents] == [slow_doc(v) for v in documents]
+    read_doc = prepared._result_conversion(
+        doc, doc._cached_result_processor(dialect, None), dialect
+    )
+    slow_read_doc = doc._cached_result_processor(dialect, None)
+    texts = ['{"a": [1, 2.5, null, "\\u00e9t\\u00e9"]}', "[]", ' {"a": 1} ', "3", None]
+    assert [read_doc(t) for t in texts] == [slow_read_doc(t) for t in texts]
+    for bad in ('{"a": 1} x', "{", ""):
+        with pytest.raises(ValueError):
+            read_doc(bad)
     with pytest.raises(ValueError, match="naive"):
         prepared._bind_conversion(utc, utc._cached_bind_processor(dialect), dialect)(
             datetime(2026, 12, 1)

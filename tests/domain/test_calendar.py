@@ -92,3 +92,19 @@ def test_a_malformed_date_gets_a_stable_code_and_a_french_message(text):
 
 def test_a_well_formed_date_is_read():
     assert calendar.parse_execution_date(" 2026-12-28 ") == date(2026, 12, 28)
+
+
+def test_the_paris_date_of_a_moment_asked_again_is_the_same():
+    """A moment asked about again answers from the last answer; another moment, even one
+    equal to it, a naive one (UTC) or one in another zone, is converted afresh."""
+    from datetime import UTC, datetime, timedelta, timezone
+
+    late = datetime(2026, 12, 1, 23, 30, tzinfo=UTC)  # already 2 December in Paris
+    assert calendar.paris_date(late) == date(2026, 12, 2)
+    assert calendar.paris_date(late) == date(2026, 12, 2)
+    assert calendar.paris_date(late.replace(tzinfo=None)) == date(2026, 12, 2)
+    early = datetime(2026, 12, 1, 22, 30, tzinfo=UTC)
+    assert calendar.paris_date(early) == date(2026, 12, 1)
+    west = late.astimezone(timezone(timedelta(hours=-5)))  # the same instant
+    assert calendar.paris_date(west) == date(2026, 12, 2)
+    assert calendar.paris_date(early) == date(2026, 12, 1)

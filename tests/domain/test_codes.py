@@ -123,3 +123,13 @@ def test_garbage_wrong_length_and_proof_codes_are_mistyped():
 
 def test_codes_print_in_six_groups_of_four():
     assert codes.format_code("123456789012345678901234") == "1234 5678 9012 3456 7890 1234"
+
+
+def test_the_check_answers_what_python_stdnum_answers():
+    """The scan's own Damm check (python-stdnum's table looked up by character) says what
+    ``damm.is_valid`` says, on valid codes and every single change of them."""
+    rng = random.Random(7)
+    for code in [codes.generate() for _ in range(200)]:
+        variants = [code] + [code[:i] + rng.choice(DIGITS) + code[i + 1 :] for i in range(24)]
+        for v in variants:
+            assert codes.is_valid(v) == damm.is_valid(v)

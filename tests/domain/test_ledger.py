@@ -77,3 +77,21 @@ def test_money_is_formatted_the_french_way_and_parsed_back():
             parse_eur(bad)
     with pytest.raises(TypeError):
         format_eur(10.0)  # type: ignore[arg-type]
+
+
+def test_the_entry_hash_is_the_sha256_of_the_canonical_json():
+    """The encoder built once writes what ``json.dumps`` with the canonical separators
+    writes (non-ASCII escaped, postings sorted), so hashes stay those already stored."""
+    import hashlib
+    import json
+
+    from voucher.domain import ledger
+
+    lines = [("payable:7", -1250), ("outstanding:1:2", 1250)]
+    for ref, kind, at in (
+        ("0f" * 16, "redemption.accepted", "2026-12-01T23:30:00.123456+00:00"),
+        ("ab" * 16, "règlement «été»", "2026-01-01T00:00:00+00:00"),
+    ):
+        body = json.dumps([ref, kind, at, sorted(lines)], separators=(",", ":"))
+        expected = hashlib.sha256(body.encode()).hexdigest()
+        assert ledger.entry_hash(ref, kind, at, lines) == expected

@@ -28,8 +28,6 @@ from __future__ import annotations
 
 from collections import namedtuple
 from collections.abc import Callable, Mapping
-from datetime import UTC, date, datetime
-from functools import cache
 from operator import itemgetter
 from typing import Any, cast
 
@@ -37,79 +35,38 @@ from sqlalchemy import JSON, Connection, Date, DateTime
 from sqlalchemy.engine import Dialect
 from sqlalchemy.sql import ClauseElement, Executable
 
+from voucher.db import sqlite_values as values
 from voucher.db.types import UTCDateTime
 
 Convert = Callable[[Any], Any]
 
 
-@cache  # one per SQLAlchemy conversion: a memo key across statements
-def _utc_text(slow: Convert) -> Convert:
-    """:class:`UTCDateTime` bound on SQLite: naive UTC as SQLAlchemy's ``DATETIME`` writes
-    it (``YYYY-MM-DD HH:MM:SS.ffffff``), in one call; other values (None, a naive time:
-    refused) go through SQLAlchemy's own conversion."""
-
-    def convert(value: Any) -> Any:
-        if type(value) is datetime and value.tzinfo is not None:
-            return value.astimezone(UTC).replace(tzinfo=None).isoformat(" ", "microseconds")
-        return slow(value)
-
-    return convert
-
-
-@cache  # one per SQLAlchemy conversion: a memo key across statements
-def _date_text(slow: Convert) -> Convert:
-    """``Date`` bound on SQLite (``YYYY-MM-DD``, as SQLAlchemy's ``DATE`` writes it)."""
-
-    def convert(value: Any) -> Any:
-        return value.isoformat() if type(value) is date else slow(value)
-
-    return convert
-
-
-@cache  # one per SQLAlchemy conversion: a memo key across statements
-def _json_text(slow: Convert) -> Convert:
-    """JSON bound on SQLite: an empty list (a scan's verdicts, mostly) is ``[]`` as
-    ``json.dumps`` writes it, without building an encoder; anything else goes through
-    SQLAlchemy's own conversion."""
-
-    def convert(value: Any) -> Any:
-        return "[]" if type(value) is list and not value else slow(value)
-
-    return convert
-
-
-@cache  # one per SQLAlchemy conversion: a memo key across statements
-def _utc_time(slow: Convert) -> Convert:
-    """:class:`UTCDateTime` read on SQLite: SQLAlchemy's ``fromisoformat``, made aware."""
-
-    def convert(value: Any) -> Any:
-        if type(value) is str:
-            return datetime.fromisoformat(value).replace(tzinfo=UTC)
-        return slow(value)
-
-    return convert
-
-
 def _bind_conversion(type_: Any, slow: Convert, dialect: Dialect) -> Convert:
     """SQLAlchemy's conversion of a parameter, or the same in one call (SQLite's dates and
-    UTC times, the hot path's most converted values, and an empty JSON list;
+    UTC times, the hot path's most converted values, and JSON written by ``json.dumps``;
     ``tests/db/test_prepared.py`` checks both give the same text)."""
     if dialect.name != "sqlite":
         return slow
     if isinstance(type_, UTCDateTime):
-        return _utc_text(slow)
+        return values.utc_text(slow)
     if isinstance(type_, Date) and not isinstance(type_, DateTime):
-        return _date_text(slow)
-    if isinstance(type_, JSON):
-        return _json_text(slow)
+        return values.date_text(slow)
+    if isinstance(type_, JSON) and getattr(dialect, "_json_serializer", None) is None:
+        return values.json_text(slow)
     return slow
 
 
 def _result_conversion(type_: Any, slow: Convert, dialect: Dialect) -> Convert:
     """SQLAlchemy's conversion of a result column, or the same in one call (SQLite's UTC
-    times)."""
-    if dialect.name == "sqlite" and isinstance(type_, UTCDateTime):
-        return _utc_time(slow)
+    times; JSON read by ``json.loads``), the answers kept (SQLite's UTC times and dates)."""
+    if dialect.name != "sqlite":
+        return slow
+    if isinstance(type_, UTCDateTime):
+        return values.utc_time_of(slow)
+    if isinstance(type_, Date) and not isinstance(type_, DateTime):
+        return values.date_of(slow)
+    if isinstance(type_, JSON) and getattr(dialect, "_json_deserializer", None) is None:
+        return values.json_of(slow)
     return slow
 
 

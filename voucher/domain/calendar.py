@@ -36,10 +36,20 @@ def at(moment: datetime) -> Iterator[None]:
         _frozen.reset(token)
 
 
+#: the last moment :func:`paris_date` was asked about, and its answer (a scan asks six
+#: times about its own time; kept by reference, so the moment cannot be another object)
+_last_day: tuple[datetime | None, date | None] = (None, None)
+
+
 def paris_date(moment: datetime) -> date:
-    if moment.tzinfo is None:
-        moment = moment.replace(tzinfo=UTC)
-    return moment.astimezone(PARIS).date()
+    global _last_day
+    last, day = _last_day
+    if moment is last and day is not None:
+        return day
+    aware = moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment
+    day = aware.astimezone(PARIS).date()
+    _last_day = (moment, day)
+    return day
 
 
 def month_bounds(year: int, month: int) -> tuple[datetime, datetime]:

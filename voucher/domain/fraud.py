@@ -323,12 +323,18 @@ def validate(raw: Any) -> dict[str, dict[str, Any]]:
 _DEFAULTS: dict[str, dict[str, Any]] = {r.name: r.defaults() for r in CATALOGUE}
 
 
+def _is_mapping(value: Any) -> bool:
+    """``isinstance(value, Mapping)``, a dict (JSON read) answered without the ABC's check
+    (a scan asks ten times)."""
+    return type(value) is dict or isinstance(value, Mapping)
+
+
 def effective(raw: Any, name: str) -> dict[str, Any]:
     """Defaults of ``name`` overlaid with the programme's valid overrides (bad ones ignored)."""
     rule = RULES[name]
     values = dict(_DEFAULTS[name])  # a copy: the caller may change it
-    overrides = raw.get(name) if raw and isinstance(raw, Mapping) else None
-    if isinstance(overrides, Mapping) and rule.per_programme:
+    overrides = raw.get(name) if raw and _is_mapping(raw) else None
+    if overrides is not None and _is_mapping(overrides) and rule.per_programme:
         for key, value in overrides.items():
             try:
                 values[key] = _check_value(rule, key, value)

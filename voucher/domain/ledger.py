@@ -19,6 +19,7 @@ import hashlib
 import json
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from json.encoder import c_make_encoder, encode_basestring_ascii  # type: ignore[attr-defined]
 
 from voucher.domain.errors import DomainError
 
@@ -105,11 +106,16 @@ def move(amount: int, source: str, target: str) -> list[Posting]:
 
 #: ``json.dumps(..., separators=(",", ":"), ensure_ascii=True)``, its encoder built once
 _CANONICAL = json.JSONEncoder(separators=(",", ":"), ensure_ascii=True)
+#: its C encoder, built once (``encode`` builds one per call), without the check for
+#: circular references (an entry's content is strings and numbers)
+_ENCODE = c_make_encoder(
+    None, _CANONICAL.default, encode_basestring_ascii, None, ":", ",", False, False, True
+)
 
 
 def entry_hash(ref: str, kind: str, at: str, postings: Iterable[tuple[str, int]]) -> str:
     """SHA-256 of an entry's canonical content (order of postings does not matter)."""
-    body = _CANONICAL.encode([ref, kind, at, sorted(postings)])
+    body = "".join(_ENCODE([ref, kind, at, sorted(postings)], 0))
     return hashlib.sha256(body.encode()).hexdigest()
 
 

@@ -1,7 +1,7 @@
-"""The rules' facts brought by the scan's locking query (PostgreSQL) are the facts the
-rules' own query reads: the same book scans, the same person's scans of the day, the same
-daily volumes within the programme's window; a window longer than the one folded falls
-back to the rules' own query. SQLite always reads them with the rules' own query."""
+"""The rules' facts brought by the scan's locking query (PostgreSQL: arrays, SQLite: JSON
+arrays) are the facts the rules' own query reads: the same book scans, the same person's
+scans of the day, the same daily volumes within the programme's window; a window longer
+than the one folded falls back to the rules' own query."""
 
 from __future__ import annotations
 
@@ -60,9 +60,6 @@ def test_the_folded_facts_are_the_rules_own(session):
     own = _own(session, ctx)
     book, person, volumes = _shape(own)
     assert len(book) == 3 and len(person) == 1 and len(volumes) == 2  # the 10-day-old day is out
-    if session.get_bind().dialect.name != "postgresql":
-        assert not scan_facts.carries_rules(row)
-        return
     assert scan_facts.carries_rules(row)
     session.info.pop("fraud_facts", None)
     rules.remember_folded(session, ctx, row)

@@ -7,9 +7,10 @@ Rules kept:
 * scan rules only read, with indexed look-ups bounded by a book (at most 50 rows), a
   beneficiary's day, or a structure's last weeks of daily counters (primary key range):
   no scan of the redemption history; all their facts come from one round trip per scan,
-  on PostgreSQL none of their own: the same facts are columns (arrays) of the scan's
-  locking facts query (:func:`fold`, :func:`remember_folded`), so the rules below read
-  them from the memo whichever query brought them;
+  none of their own: the same facts are columns of the scan's locking facts query (arrays
+  on PostgreSQL, :func:`fold`; JSON arrays on SQLite,
+  :mod:`~voucher.services.redemption.rules_sqlite`; :func:`remember_folded`), so the
+  rules below read them from the memo whichever query brought them;
 * a voucher never handed out is flagged, held or refused as its programme says
   (``handout_policy``);
 * their verdicts are stored with the redemption (``redemption.verdicts``) by the core and,
@@ -47,6 +48,7 @@ from voucher.domain import fraud
 from voucher.domain.calendar import end_of_paris_day_utc, paris_date
 from voucher.domain.states import VoucherState
 from voucher.domain.verdicts import ScanContext, Verdict
+from voucher.services.redemption import rules_sqlite
 from voucher.services.redemption.alerts import raise_flag
 
 _R = cast(Table, Redemption.__table__).c
@@ -208,6 +210,10 @@ def remember_folded(session: Session, ctx: ScanContext, row: Any) -> None:
     if trailing > _SINCE_DAYS:
         return
     since = paris_date(ctx.scanned_at) - timedelta(days=trailing)
+    if rules_sqlite.carries(row):  # SQLite's JSON arrays
+        book, person, volumes = rules_sqlite.facts(row, since)
+        session.info["fraud_facts"] = (ctx, Facts([BookScan(*b) for b in book], person, volumes))
+        return
     at = row.rules_book_at or []
     facts = Facts(
         book=[

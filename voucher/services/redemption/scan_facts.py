@@ -14,7 +14,9 @@ Rules kept:
   it would read them; only a scan that waited for its voucher's row lock behind a
   concurrent scan of the same voucher that then rolled back reads them as of before the
   wait (scans of other vouchers were never serialised with it: the rules already race
-  with those, as they did);
+  with those, as they did); SQLite: the same facts as JSON arrays
+  (:func:`voucher.services.redemption.rules_sqlite.fold`), in the same ``BEGIN
+  IMMEDIATE`` transaction;
 * PostgreSQL: rendered once, run by :func:`voucher.db.dialect.run` (a server-side prepared
   statement, named-tuple rows); SQLite: :func:`voucher.db.prepared.first` (compiled once,
   on the driver's cursor).
@@ -29,7 +31,7 @@ from sqlalchemy import Connection
 from sqlalchemy.orm import Session
 
 from voucher.db import dialect, prepared
-from voucher.services.redemption import rules
+from voucher.services.redemption import rules, rules_sqlite
 from voucher.services.redemption import scan_statements as sql
 
 #: the locking facts query per dialect (built on first use: a statement built per scan
@@ -38,6 +40,8 @@ _LOCKING: dict[str, Any] = {}
 #: PostgreSQL's rendered SQL, without and with the rules' facts
 _RENDERED: dict[bool, str] = {}
 _BOUNDS = ("start", "end")
+#: SQLite's locking facts query with the rules' facts (built on first use)
+_FOLDED: dict[str, Any] = {}
 
 
 def locking(conn: Connection) -> Any:
@@ -56,11 +60,15 @@ def rendered(conn: Connection, folded: bool) -> str:
 
 def read(session: Session, params: dict[str, Any], at: datetime, with_rules: bool) -> Any:
     """The facts row of the scan (None: unknown code); ``params``: code, sid, today,
-    scan_id. ``with_rules``: the row also carries the rules' facts (PostgreSQL only; the
-    caller hands them to :func:`rules.remember_folded`)."""
+    scan_id. ``with_rules``: the row also carries the rules' facts (the caller hands them
+    to :func:`rules.remember_folded`)."""
     conn = session.connection()
     if not dialect.is_postgres(conn):
-        return prepared.first(conn, locking(conn), params)
+        if not with_rules:
+            return prepared.first(conn, locking(conn), params)
+        if "sqlite" not in _FOLDED:
+            _FOLDED["sqlite"] = rules_sqlite.fold(locking(conn))
+        return prepared.first(conn, _FOLDED["sqlite"], {**params, **rules.folded_params(at)})
     if with_rules:
         params = dialect.driver_params({**params, **rules.folded_params(at)}, _BOUNDS)
     rows = dialect.run(conn, rendered(conn, with_rules), params)
@@ -69,4 +77,4 @@ def read(session: Session, params: dict[str, Any], at: datetime, with_rules: boo
 
 def carries_rules(row: Any) -> bool:
     """Did :func:`read` bring the rules' facts with this row?"""
-    return hasattr(row, "rules_book_ids")
+    return hasattr(row, "rules_book_ids") or rules_sqlite.carries(row)
