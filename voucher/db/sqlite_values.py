@@ -94,6 +94,13 @@ def json_text(slow: Convert) -> Convert:
     return convert
 
 
+def json_value(text: str) -> tuple[Any, int]:
+    """The JSON value at the start of ``text`` and where it ends (``json.loads``'s C
+    scanner; StopIteration when no value starts there)."""
+    found: tuple[Any, int] = _decode(text, 0)
+    return found
+
+
 @cache  # one per SQLAlchemy conversion
 def json_of(slow: Convert) -> Convert:
     """JSON read on SQLite (SQLAlchemy's with ``json.loads``): ``json.loads``'s scanner
@@ -103,7 +110,7 @@ def json_of(slow: Convert) -> Convert:
     def convert(value: Any) -> Any:
         if type(value) is str:
             try:
-                found, end = _decode(value, 0)
+                found, end = json_value(value)
             except StopIteration:
                 return slow(value)
             return found if end == len(value) else slow(value)

@@ -137,8 +137,7 @@ def init_app(app: Flask) -> None:
                 dialect.nothing_after_commit(session)  # a last statement that committed
                 if _keep(response.status_code):
                     mail = session.info.pop(outbox.QUEUED, False)
-                    if session.info.get(dialect.LAST_WRITE_COMMITS) != "sent":
-                        session.commit()  # else committed already: close() sends nothing
+                    session.commit()  # nothing to send if the last write committed
                     if mail:  # messages recorded: the worker sends them now
                         g.setdefault("after_commit", []).append(queue.send_mail)
                     for callback in g.pop("after_commit", []):

@@ -325,8 +325,8 @@ _STATES = ("new_state", "prior_state", "status")
 
 
 def _column(name: str, values: list[Any]) -> list[Any]:
-    """:func:`_value` of each of a column's values, its kind looked up once per column
-    (not once per scan and column)."""
+    """A column's write parameters as the driver sends them, its kind looked up once per
+    column (not once per scan and column)."""
     if name in TIMES:
         return [stored_utc(v) for v in values]
     if name in DOCUMENTS:
@@ -338,10 +338,4 @@ def _column(name: str, values: list[Any]) -> list[Any]:
 
 def _value(name: str, value: Any) -> Any:
     """A write parameter as the driver sends it."""
-    if name in TIMES:
-        return stored_utc(value)
-    if name in DOCUMENTS:
-        return Json(value)
-    if name in _STATES and value is not None:
-        return str(getattr(value, "value", value))
-    return value
+    return _column(name, [value])[0]

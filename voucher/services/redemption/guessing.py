@@ -66,60 +66,83 @@ def _failures(session: Session, column: Any, key: Any, since: datetime) -> list[
     return sorted(t for at, scanned in rows if (t := scanned or at) > since)
 
 
-_BY_SOURCE: dict[tuple[str, ...], Any] = {}
 #: the guess reasons written in the statement (constants: no parameter to expand)
 _REASONS: list[Any] = [literal_column(f"'{r}'") for r in sorted(GUESS_REASONS) if r.isidentifier()]
 
+#: one read of a source's failures: its name, its lower bound's parameter, and whether
+#: it reads only the failed *dated* scans (offline), by the time they were answered
+Read = tuple[str, str, bool]
+#: :func:`_failures` of a source, from ``since`` on
+NOW: Read = ("now", "since", False)
+_STATEMENTS: dict[tuple[tuple[str, ...], tuple[Read, ...]], Any] = {}
 
-def _by_source_statement(names: tuple[str, ...]) -> Any:
-    """One round trip for :func:`_failures` of every source (each its own ``ORDER BY ...
-    LIMIT``, the same index look-ups), built once per set of sources."""
-    if names not in _BY_SOURCE:
-        since = bindparam("since", type_=RefusedScan.at.type)
+
+def _reads_statement(names: tuple[str, ...], reads: tuple[Read, ...]) -> Any:
+    """One round trip for every read of every source (each its own ``ORDER BY ... LIMIT``,
+    the same index look-ups as :func:`_failures`), built once per sources and reads."""
+    key = (names, reads)
+    if key not in _STATEMENTS:
         parts = []
         for name in names:
-            one = (
-                select(RefusedScan.at, RefusedScan.scanned_at)
-                .where(
+            for read, since, dated in reads:
+                where = [
                     _COLUMNS[name] == bindparam(name),
-                    RefusedScan.at > since,
+                    RefusedScan.at > bindparam(since, type_=RefusedScan.at.type),
                     RefusedScan.reason.in_(_REASONS),
+                ]
+                if dated:
+                    where.append(RefusedScan.scanned_at.is_not(None))
+                one = (
+                    select(RefusedScan.at, RefusedScan.scanned_at)
+                    .where(*where)
+                    .order_by(RefusedScan.at.desc())
+                    .limit(literal_column(str(MAX_FAILURES_READ)))
+                    .subquery()
                 )
-                .order_by(RefusedScan.at.desc())
-                .limit(literal_column(str(MAX_FAILURES_READ)))
-                .subquery()
-            )
-            parts.append(
-                select(literal_column(f"'{name}'").label("source"), one.c.at, one.c.scanned_at)
-            )
-        _BY_SOURCE[names] = union_all(*parts)
-    return _BY_SOURCE[names]
+                parts.append(
+                    select(
+                        literal_column(f"'{read}'").label("read"),
+                        literal_column(f"'{name}'").label("source"),
+                        one.c.at,
+                        one.c.scanned_at,
+                    )
+                )
+        _STATEMENTS[key] = union_all(*parts)
+    return _STATEMENTS[key]
 
 
-def _failures_by_source(
-    session: Session, actor: Actor, since: datetime
-) -> dict[str, list[datetime]]:
-    """:func:`_failures` of each of the actor's sources, read in one statement (run by the
-    driver on PostgreSQL: it comes before every scan; its times made UTC-aware as
+def _read_failures(
+    session: Session, actor: Actor, reads: tuple[Read, ...], bounds: dict[str, datetime]
+) -> dict[str, dict[str, list[datetime]]]:
+    """By read and source, each list in time order: a dated read gives the times its
+    failures were answered, the others the times they were scanned (:func:`_failures`);
+    ``bounds``: each read's lower bound by parameter name. One statement, run by the
+    driver on PostgreSQL (it comes before every scan; its times made UTC-aware as
     :class:`~voucher.db.types.UTCDateTime` makes them)."""
     sources = _sources(actor)
-    found: dict[str, list[datetime]] = {name: [] for name, _, _ in sources}
+    names = tuple(name for name, _, _ in sources)
+    found: dict[str, dict[str, list[datetime]]] = {
+        read: {name: [] for name in names} for read, _, _ in reads
+    }
     if not sources:
         return found
-    names = tuple(name for name, _, _ in sources)
-    stmt = _by_source_statement(names)
-    params = {name: key for name, key, _ in sources} | {"since": since}
+    params: dict[str, Any] = {name: key for name, key, _ in sources}
+    params |= {since: bounds[since] for _, since, _ in reads}
     rows = dialect.execute(
         session.connection(),
-        stmt,
+        _reads_statement(names, reads),
         params,
-        times=["since"],
+        times=[since for _, since, _ in reads],
         answered_times=("at", "scanned_at"),
     )
-    for source, at, scanned in rows:
-        if (t := scanned or at) > since:
-            found[source].append(t)
-    return {name: sorted(times) for name, times in found.items()}
+    how = {read: (bounds[since], dated) for read, since, dated in reads}
+    for read, source, at, scanned in rows:
+        bound, dated = how[read]
+        if dated:
+            found[read][source].append(at)
+        elif (t := scanned or at) > bound:
+            found[read][source].append(t)
+    return {read: {n: sorted(ts) for n, ts in by.items()} for read, by in found.items()}
 
 
 def _horizon(p: dict[str, Any], now: datetime) -> datetime:
@@ -178,7 +201,7 @@ def guessing_state(
     since = _horizon(p, now)
     if _clear(actor, since):  # no failure to read: allowed
         return GuessingState("ok")
-    return _worst(_failures_by_source(session, actor, since), now, p)
+    return _worst(_read_failures(session, actor, (NOW,), {"since": since})["now"], now, p)
 
 
 def _worst(by_source: dict[str, list[datetime]], now: datetime, p: dict[str, Any]) -> GuessingState:
@@ -212,83 +235,10 @@ def throttle(session: Session, actor: Actor, at: datetime | None = None) -> Doma
 BUDGET_WINDOW = timedelta(hours=24)
 
 
-_DATED_READS: dict[tuple[tuple[str, ...], bool], Any] = {}
-
-
-def _dated_reads_statement(names: tuple[str, ...], now_too: bool) -> Any:
-    """:class:`AtScanTime`'s reads of every source in one round trip (three statements
-    before), each its own ``ORDER BY ... LIMIT`` on the source's index: its failures since
-    ``earliest`` (``failures``, as :func:`_failures`), the times its failed *dated* scans
-    were answered since ``spent_since`` (``dated``: the offline budget) and, unless the
-    actor is known clear, its failures for :func:`guessing_state` now (``now``)."""
-    key = (names, now_too)
-    if key not in _DATED_READS:
-        reads = [("failures", "earliest", False), ("dated", "spent_since", True)]
-        if now_too:
-            reads.append(("now", "since", False))
-        parts = []
-        for name in names:
-            for read, since, dated in reads:
-                where = [
-                    _COLUMNS[name] == bindparam(name),
-                    RefusedScan.at > bindparam(since, type_=RefusedScan.at.type),
-                    RefusedScan.reason.in_(_REASONS),
-                ]
-                if dated:
-                    where.append(RefusedScan.scanned_at.is_not(None))
-                one = (
-                    select(RefusedScan.at, RefusedScan.scanned_at)
-                    .where(*where)
-                    .order_by(RefusedScan.at.desc())
-                    .limit(literal_column(str(MAX_FAILURES_READ)))
-                    .subquery()
-                )
-                parts.append(
-                    select(
-                        literal_column(f"'{read}'").label("read"),
-                        literal_column(f"'{name}'").label("source"),
-                        one.c.at,
-                        one.c.scanned_at,
-                    )
-                )
-        _DATED_READS[key] = union_all(*parts)
-    return _DATED_READS[key]
-
-
-def _dated_reads(
-    session: Session,
-    actor: Actor,
-    earliest: datetime,
-    spent_since: datetime,
-    since: datetime | None,
-) -> dict[str, dict[str, list[datetime]]]:
-    """By read (``failures``, ``dated``, ``now``: :func:`_dated_reads_statement`) and
-    source, each list in time order; ``now`` is left empty when ``since`` is None. One
-    statement, run by the driver on PostgreSQL."""
-    sources = _sources(actor)
-    names = tuple(name for name, _, _ in sources)
-    found: dict[str, dict[str, list[datetime]]] = {
-        read: {name: [] for name in names} for read in ("failures", "dated", "now")
-    }
-    if not sources:
-        return found
-    params: dict[str, Any] = {name: key for name, key, _ in sources}
-    params |= {"earliest": earliest, "spent_since": spent_since}
-    times = ["earliest", "spent_since"]
-    if since is not None:
-        params["since"] = since
-        times.append("since")
-    stmt = _dated_reads_statement(names, since is not None)
-    rows = dialect.execute(
-        session.connection(), stmt, params, times=times, answered_times=("at", "scanned_at")
-    )
-    bounds = {"failures": earliest, "dated": spent_since, "now": since}
-    for read, source, at, scanned in rows:
-        if read == "dated":
-            found[read][source].append(at)
-        elif (t := scanned or at) > bounds[read]:
-            found[read][source].append(t)
-    return {read: {n: sorted(ts) for n, ts in by.items()} for read, by in found.items()}
+#: :class:`AtScanTime`'s reads: failures around the scans' times, the dated failures
+#: answered in the budget's window, and (unless the actor is known clear) those of now
+_AROUND: Read = ("failures", "earliest", False)
+_SPENT: Read = ("dated", "spent_since", True)
 
 
 class AtScanTime:
@@ -308,19 +258,15 @@ class AtScanTime:
             minutes=p["window_minutes"] + p["lock_minutes"]
         )
         since = _horizon(p, self.now)
-        reads = _dated_reads(
-            session,
-            actor,
-            earliest,
-            self.now - BUDGET_WINDOW,
-            None if _clear(actor, since) else since,
-        )
+        wanted = (_AROUND, _SPENT) if _clear(actor, since) else (_AROUND, _SPENT, NOW)
+        bounds = {"earliest": earliest, "spent_since": self.now - BUDGET_WINDOW, "since": since}
+        reads = _read_failures(session, actor, wanted, bounds)
         self.sources = []
         self.spent: list[datetime] = []
         for name, _, _ in _sources(actor):
             self.sources.append((for_source(p, name), reads["failures"][name]))
             self.spent = max(self.spent, reads["dated"][name], key=len)
-        self.locked_now = refusal_for(_worst(reads["now"], self.now, p))
+        self.locked_now = refusal_for(_worst(reads.get("now", {}), self.now, p))
         if self.locked_now is not None and self.locked_now.code != "locked":
             self.locked_now = None  # slowed now: a dated scan was made before, unhurried
 

@@ -18,14 +18,12 @@ Rules kept:
 from __future__ import annotations
 
 from datetime import date, datetime
-from json import JSONDecoder
-from json.scanner import make_scanner
 from typing import Any, cast
 
 from sqlalchemy import Date, Table, bindparam, func, literal_column, select
 
 from voucher.db.models import Book, Redemption, StructureDayVolume, Voucher
-from voucher.db.sqlite_values import day, utc_time
+from voucher.db.sqlite_values import day, json_value, utc_time
 from voucher.db.types import UTCDateTime
 from voucher.services.redemption.scan_statements import LIVE
 
@@ -34,9 +32,6 @@ _V = cast(Table, Voucher.__table__).c
 _B = cast(Table, Book.__table__).c
 _VOLUME = cast(Table, StructureDayVolume.__table__).c
 _IS_LIVE = _R.status.in_([literal_column(f"'{status}'") for status in LIVE])
-
-#: one JSON value from the start of a text (SQLite's own JSON: nothing around it)
-_scan: Any = make_scanner(JSONDecoder())  # type: ignore[arg-type]  # typeshed: a "context"
 
 
 def fold(stmt: Any) -> Any:
@@ -75,10 +70,10 @@ def facts(
 ) -> tuple[list[tuple[int, datetime, int]], list[int], dict[date, int]]:
     """The book's live scans (id, time, structure id), the ids of the person's scans of
     the day (sorted), and the daily counts from ``since`` on, from a row of :func:`fold`."""
-    book = [(i, utc_time(at), n) for i, at, n in _scan(row.rules_book, 0)[0]]
-    person = sorted(_scan(row.rules_person, 0)[0])
+    book = [(i, utc_time(at), n) for i, at, n in json_value(row.rules_book)[0]]
+    person = sorted(json_value(row.rules_person)[0])
     volumes = {}
-    for text, n in _scan(row.rules_volume, 0)[0]:
+    for text, n in json_value(row.rules_volume)[0]:
         if (when := day(text)) >= since:
             volumes[when] = n
     return book, person, volumes
